@@ -1,0 +1,64 @@
+// One esbuild script for every target: extension host, webview, CLI, lab, benchmarks and test bundles.
+// Usage: node scripts/build.mjs [--watch]
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const watch = process.argv.includes('--watch');
+
+/** All files under dir whose name matches re (recursively), or [] when dir does not exist. */
+function find(dir, re) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...find(p, re));
+    else if (re.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const nodeCommon = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+  external: ['vscode', 'playwright-core'],
+};
+
+const targets = [];
+const ifExists = (entry) => (existsSync(entry) ? [entry] : []);
+
+// Extension host (and its worker), CommonJS because VS Code loads extensions with require().
+const extEntries = [...ifExists('extension/extension.ts'), ...ifExists('extension/parseWorker.ts')];
+if (extEntries.length) targets.push({ ...nodeCommon, entryPoints: extEntries, outdir: 'out/extension' });
+
+// Webview bundle: runs in the browser sandbox of the panel.
+if (existsSync('webview/main.ts'))
+  targets.push({
+    bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning',
+    entryPoints: ['webview/main.ts'], outdir: 'out/webview', loader: { '.ttf': 'file', '.css': 'css' },
+  });
+
+// CLI: a single file with a shebang.
+if (existsSync('cli/kmemmap.ts'))
+  targets.push({ ...nodeCommon, entryPoints: ['cli/kmemmap.ts'], outfile: 'out/cli/kmemmap.js', banner: { js: '#!/usr/bin/env node' } });
+
+// Lab driver and benchmarks.
+if (existsSync('test/lab/lab.ts')) targets.push({ ...nodeCommon, entryPoints: ['test/lab/lab.ts'], outfile: 'out/lab/lab.js' });
+const benches = find('bench', /\.ts$/);
+if (benches.length) targets.push({ ...nodeCommon, entryPoints: benches, outdir: 'out/bench', outbase: 'bench' });
+
+// Tests: every *.test.ts plus test helpers under test/, mirrored under out/test.
+const tests = [...find('test', /\.test\.ts$/), ...find('test/integration', /^index\.ts$/), ...find('test/e2e', /\.ts$/), ...find('test/webview', /\.ts$/)];
+const uniqueTests = [...new Set(tests)].filter((p) => !p.startsWith('test/lab/'));
+if (uniqueTests.length) targets.push({ ...nodeCommon, entryPoints: uniqueTests, outdir: 'out/test', outbase: 'test' });
+
+if (watch) {
+  for (const t of targets) (await esbuild.context(t)).watch();
+  console.log(`watching ${targets.length} targets`);
+} else {
+  await Promise.all(targets.map((t) => esbuild.build(t)));
+}
