@@ -1,0 +1,250 @@
+// x86_64 `enum pageflags` bit numbers per layout family, with aliases and second-page-only flags.
+// Source: include/linux/page-flags.h (6.1:100, 6.12:93, 6.18:93), compiled per tree with the x86_64
+// config switches; summarised in shared/reference/kernel-page-state.md §1.2-§1.4.
+// This is plain data reused by hovers (issue 5): keep it declarative.
+
+export type LayoutFamilyId = '5.15-6.1' | '6.6-6.9' | '6.10-6.11' | '6.12-6.13' | '6.14-6.18';
+
+export interface FlagAlias {
+  /** Alias name without the PG_ prefix, e.g. "swapcache". */
+  name: string;
+  /** Base flag it shares its bit with. */
+  of: string;
+  /** Kernel versions where the alias exists (inclusive "major.minor"), when narrower than the family. */
+  since?: string;
+  until?: string;
+  /** Only meaningful on the second page (page[1]) of a compound page. */
+  secondPageOnly?: boolean;
+  /** Only meaningful when the page has this state (e.g. "buddy", "offline"). */
+  onlyOn?: string;
+  note?: string;
+}
+
+export interface LayoutFamily {
+  id: LayoutFamilyId;
+  /** Kernel versions covered, inclusive. */
+  first: string;
+  last: string;
+  /** Base flag name (without PG_) by bit number, up to and including PG_hwpoison. */
+  bits: readonly string[];
+  /** Config-dependent flags above PG_hwpoison, in order (young/idle need CONFIG_PAGE_IDLE_FLAG). */
+  above: readonly string[];
+  aliases: readonly FlagAlias[];
+  /** VMCOREINFO fingerprint (§1.4). slab undefined means NUMBER(PG_slab) is absent. */
+  fingerprint: { lru: number; private: number; swapcache: number; swapbacked: number; slab?: number; hwpoison: number; headMask: number };
+  source: string;
+}
+
+const COMMON_ALIASES: FlagAlias[] = [
+  { name: 'swapcache', of: 'owner_priv_1', note: 'only with PG_swapbacked' },
+  { name: 'checked', of: 'owner_priv_1', note: 'filesystem use' },
+  { name: 'pinned', of: 'owner_priv_1', note: 'XEN page-table pages' },
+  { name: 'foreign', of: 'owner_priv_1', note: 'XEN' },
+  { name: 'xen_remapped', of: 'owner_priv_1', note: 'XEN' },
+  { name: 'vmemmap_self_hosted', of: 'owner_priv_1', since: '6.1', note: 'memmap_on_memory struct pages' },
+  { name: 'savepinned', of: 'dirty', note: 'XEN' },
+  { name: 'fscache', of: 'private_2' },
+  { name: 'readahead', of: 'reclaim', note: 'without PG_writeback' },
+  { name: 'reported', of: 'uptodate', onlyOn: 'buddy', note: 'free page reporting' },
+];
+
+const ISOLATED_OLD: FlagAlias = { name: 'isolated', of: 'reclaim', until: '6.16', note: 'movable (non-LRU) page isolated for migration' };
+
+export const LAYOUT_FAMILIES: readonly LayoutFamily[] = [
+  {
+    id: '5.15-6.1', first: '5.15', last: '6.5',
+    bits: ['locked', 'referenced', 'uptodate', 'dirty', 'lru', 'active', 'workingset', 'waiters', 'error', 'slab',
+      'owner_priv_1', 'arch_1', 'reserved', 'private', 'private_2', 'writeback', 'head', 'mappedtodisk', 'reclaim',
+      'swapbacked', 'unevictable', 'mlocked', 'uncached', 'hwpoison'],
+    above: ['young', 'idle', 'arch_2'],
+    aliases: [...COMMON_ALIASES, ISOLATED_OLD,
+      { name: 'anon_exclusive', of: 'mappedtodisk', since: '6.1' },
+      { name: 'double_map', of: 'workingset', secondPageOnly: true, until: '6.1' },
+      { name: 'has_hwpoisoned', of: 'mappedtodisk', secondPageOnly: true, until: '5.19' },
+      { name: 'has_hwpoisoned', of: 'error', secondPageOnly: true, since: '6.0' }],
+    fingerprint: { lru: 4, private: 13, swapcache: 10, swapbacked: 19, slab: 9, hwpoison: 23, headMask: 0x10000 },
+    source: 'include/linux/page-flags.h enum pageflags: 5.15.100, 6.1.192:100',
+  },
+  {
+    id: '6.6-6.9', first: '6.6', last: '6.9',
+    bits: ['locked', 'writeback', 'referenced', 'uptodate', 'dirty', 'lru', 'head', 'waiters', 'active', 'workingset',
+      'error', 'slab', 'owner_priv_1', 'arch_1', 'reserved', 'private', 'private_2', 'mappedtodisk', 'reclaim',
+      'swapbacked', 'unevictable', 'mlocked', 'uncached', 'hwpoison'],
+    above: ['young', 'idle'],
+    aliases: [...COMMON_ALIASES, ISOLATED_OLD,
+      { name: 'anon_exclusive', of: 'mappedtodisk' },
+      { name: 'has_hwpoisoned', of: 'error', secondPageOnly: true },
+      { name: 'large_rmappable', of: 'workingset', secondPageOnly: true },
+      { name: 'hugetlb', of: 'active', secondPageOnly: true, until: '6.8', note: 'replaced by the hugetlb page type in 6.9 (and 6.6.y/6.8.y backports)' }],
+    fingerprint: { lru: 5, private: 15, swapcache: 12, swapbacked: 19, slab: 11, hwpoison: 23, headMask: 0x40 },
+    source: 'include/linux/page-flags.h enum pageflags: 6.6.87',
+  },
+  {
+    id: '6.10-6.11', first: '6.10', last: '6.11',
+    bits: ['locked', 'writeback', 'referenced', 'uptodate', 'dirty', 'lru', 'head', 'waiters', 'active', 'workingset',
+      'error', 'owner_priv_1', 'arch_1', 'reserved', 'private', 'private_2', 'mappedtodisk', 'reclaim', 'swapbacked',
+      'unevictable', 'mlocked', 'uncached', 'hwpoison'],
+    above: ['young', 'idle'],
+    aliases: [...COMMON_ALIASES, ISOLATED_OLD,
+      { name: 'anon_exclusive', of: 'mappedtodisk' },
+      { name: 'has_hwpoisoned', of: 'error', secondPageOnly: true },
+      { name: 'large_rmappable', of: 'workingset', secondPageOnly: true }],
+    fingerprint: { lru: 5, private: 14, swapcache: 11, swapbacked: 18, hwpoison: 22, headMask: 0x40 },
+    source: 'derived: 6.9 enum minus PG_slab (commit 46df8e73a4a3 "mm: free up PG_slab")',
+  },
+  {
+    id: '6.12-6.13', first: '6.12', last: '6.13',
+    bits: ['locked', 'writeback', 'referenced', 'uptodate', 'dirty', 'lru', 'head', 'waiters', 'active', 'workingset',
+      'owner_priv_1', 'owner_2', 'arch_1', 'reserved', 'private', 'private_2', 'reclaim', 'swapbacked', 'unevictable',
+      'mlocked', 'hwpoison'],
+    above: ['young', 'idle', 'arch_2'],
+    aliases: [...COMMON_ALIASES, ISOLATED_OLD,
+      { name: 'mappedtodisk', of: 'owner_2' },
+      { name: 'anon_exclusive', of: 'owner_2' },
+      { name: 'offline_skippable', of: 'owner_2', onlyOn: 'offline', note: 'unmerged PG_offline_skippable series (May 2025); assumption' },
+      { name: 'has_hwpoisoned', of: 'active', secondPageOnly: true },
+      { name: 'large_rmappable', of: 'workingset', secondPageOnly: true },
+      { name: 'partially_mapped', of: 'reclaim', secondPageOnly: true }],
+    fingerprint: { lru: 5, private: 14, swapcache: 10, swapbacked: 17, hwpoison: 20, headMask: 0x40 },
+    source: 'include/linux/page-flags.h enum pageflags: 6.12.117:93',
+  },
+  {
+    id: '6.14-6.18', first: '6.14', last: '6.18',
+    bits: ['locked', 'writeback', 'referenced', 'uptodate', 'dirty', 'lru', 'head', 'waiters', 'active', 'workingset',
+      'owner_priv_1', 'owner_2', 'arch_1', 'reserved', 'private', 'private_2', 'reclaim', 'swapbacked', 'unevictable',
+      'dropbehind', 'mlocked', 'hwpoison'],
+    above: ['young', 'idle', 'arch_2'],
+    aliases: [...COMMON_ALIASES, ISOLATED_OLD,
+      { name: 'movable_ops_isolated', of: 'reclaim', since: '6.17' },
+      { name: 'movable_ops', of: 'uptodate', since: '6.17', note: 'balloon/zsmalloc pages with movable_ops' },
+      { name: 'mappedtodisk', of: 'owner_2' },
+      { name: 'anon_exclusive', of: 'owner_2' },
+      { name: 'offline_skippable', of: 'owner_2', onlyOn: 'offline', note: 'unmerged PG_offline_skippable series (May 2025); assumption' },
+      { name: 'has_hwpoisoned', of: 'active', secondPageOnly: true },
+      { name: 'large_rmappable', of: 'workingset', secondPageOnly: true },
+      { name: 'partially_mapped', of: 'reclaim', secondPageOnly: true }],
+    fingerprint: { lru: 5, private: 14, swapcache: 10, swapbacked: 17, hwpoison: 21, headMask: 0x40 },
+    source: 'include/linux/page-flags.h enum pageflags: 6.17.0, 6.18.2:93',
+  },
+];
+
+export function layoutFamily(id: LayoutFamilyId): LayoutFamily {
+  return LAYOUT_FAMILIES.find((f) => f.id === id)!;
+}
+
+/** Bit number of a base flag in a family, or undefined when the family has no such flag. */
+export function flagBit(family: LayoutFamily, name: string): number | undefined {
+  const i = family.bits.indexOf(name);
+  return i >= 0 ? i : undefined;
+}
+
+/** The numbers VMCOREINFO exports about page flags (NUMBER(PG_*)). */
+export interface PageFlagNumbers {
+  lru?: number; private?: number; swapcache?: number; swapbacked?: number; slab?: number; hwpoison?: number; headMask?: number;
+}
+
+/**
+ * Family whose fingerprint equals the exported numbers exactly, or undefined (explicit unknown, never a guess).
+ * All of lru, private, swapcache, swapbacked, hwpoison and headMask are required.
+ */
+export function familyFromNumbers(n: PageFlagNumbers): LayoutFamily | undefined {
+  if ([n.lru, n.private, n.swapcache, n.swapbacked, n.hwpoison, n.headMask].some((v) => v === undefined)) return undefined;
+  return LAYOUT_FAMILIES.find((f) => {
+    const p = f.fingerprint;
+    return p.lru === n.lru && p.private === n.private && p.swapcache === n.swapcache && p.swapbacked === n.swapbacked &&
+      p.hwpoison === n.hwpoison && p.headMask === n.headMask && p.slab === n.slab;
+  });
+}
+
+/** "6.12.117+deb12-amd64" → [6, 12]; undefined when not a recognisable release string. */
+export function parseRelease(release: string): [number, number] | undefined {
+  const m = /^(\d+)\.(\d+)/.exec(release.trim());
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+function cmpVer(a: [number, number], b: string): number {
+  const [bM, bm] = b.split('.').map(Number);
+  return a[0] !== bM ? a[0] - bM : a[1] - bm;
+}
+
+/**
+ * Family from an OSRELEASE string by version range, or undefined outside 5.15…6.18.
+ * Note: 6.6.y/6.8.y stable backports do not change flag bits, so the range is enough for flags.
+ */
+export function familyFromRelease(release: string): LayoutFamily | undefined {
+  const v = parseRelease(release);
+  if (!v) return undefined;
+  return LAYOUT_FAMILIES.find((f) => cmpVer(v, f.first) >= 0 && cmpVer(v, f.last) <= 0);
+}
+
+function aliasApplies(a: FlagAlias, release: [number, number] | undefined): boolean {
+  if (!release) return !a.since && !a.until;
+  if (a.since && cmpVer(release, a.since) < 0) return false;
+  if (a.until && cmpVer(release, a.until) > 0) return false;
+  return true;
+}
+
+/** Layout of the upper "fields" part of flags (node, zone), when derivable. */
+export interface FlagFields {
+  /** NODES_SHIFT (log2 LENGTH(node_data)); the node field occupies the top bits. */
+  nodesShift: number;
+  /** ZONES_WIDTH: 3 on x86_64 with ZONE_DEVICE (Debian), 2 without. */
+  zonesWidth: number;
+}
+
+export const ZONE_NAMES = ['DMA', 'DMA32', 'Normal', 'Movable', 'Device'] as const;
+
+export interface DecodedFlags {
+  /** Base flag names set (lowest bit first). */
+  names: string[];
+  /** Alias names that apply to set bits, as "alias(=base)". */
+  aliases: string[];
+  /** Bits set between PG_hwpoison+1 and the fields that this table cannot name (config-dependent). */
+  unnamedBits: number[];
+  node?: number;
+  zone?: number;
+  zoneName?: string;
+}
+
+/**
+ * Decodes page->flags. `opts.secondPage` also names second-page-only aliases; `opts.release` narrows
+ * version-dependent aliases; `opts.fields` enables node/zone extraction.
+ */
+export function decodePageFlags(flags: bigint, family: LayoutFamily,
+  opts: { release?: string; secondPage?: boolean; pageState?: string; fields?: FlagFields } = {}): DecodedFlags {
+  const out: DecodedFlags = { names: [], aliases: [], unnamedBits: [] };
+  const rel = opts.release ? parseRelease(opts.release) : undefined;
+  const lowBits = family.bits.length;
+  for (let b = 0; b < lowBits; b++) {
+    if (!((flags >> BigInt(b)) & 1n)) continue;
+    const base = family.bits[b];
+    out.names.push(base);
+    for (const a of family.aliases) {
+      if (a.of !== base || !aliasApplies(a, rel)) continue;
+      if (a.secondPageOnly && !opts.secondPage) continue;
+      if (a.onlyOn && a.onlyOn !== opts.pageState) continue;
+      out.aliases.push(`${a.name}(=${base})`);
+    }
+  }
+  let fieldsLow = 64;
+  if (opts.fields) {
+    const { nodesShift, zonesWidth } = opts.fields;
+    const nodeShift = 64 - nodesShift;
+    const zoneShift = nodeShift - zonesWidth;
+    if (nodesShift > 0) out.node = Number((flags >> BigInt(nodeShift)) & ((1n << BigInt(nodesShift)) - 1n));
+    out.zone = Number((flags >> BigInt(zoneShift)) & ((1n << BigInt(zonesWidth)) - 1n));
+    out.zoneName = ZONE_NAMES[out.zone];
+    fieldsLow = zoneShift;
+  }
+  // Bits just above hwpoison: young/idle/arch_2 depending on config. Name them tentatively.
+  for (let b = lowBits; b < Math.min(lowBits + family.above.length, fieldsLow); b++) {
+    if ((flags >> BigInt(b)) & 1n) out.unnamedBits.push(b);
+  }
+  return out;
+}
+
+/** Names of flags, aliases and config-dependent bits in one list, for display. */
+export function flagNamesForDisplay(d: DecodedFlags, family: LayoutFamily): string[] {
+  const above = d.unnamedBits.map((b) => `bit${b}(${family.above.join('/')}?)`);
+  return [...d.names, ...d.aliases, ...above];
+}
