@@ -1,6 +1,10 @@
 // The one vocabulary of page classes every input is mapped to. A Snapshot stores one byte per PFN:
 // the index of its class in PAGE_CLASSES. The order is part of the on-wire protocol with the
 // webview and of exported files, so append new classes at the end; never reorder.
+//
+// Compound pages, the same for every reader: a hugetlb page is `hugetlb` head and tails; a slab
+// page is `slab` head and tails; any other compound page (THP, large kernel allocation) is
+// `compound-head` for its head and `compound-tail` for its tails.
 
 export const PAGE_CLASSES = [
   'unknown',

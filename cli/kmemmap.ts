@@ -1,0 +1,31 @@
+// kmemmap: the snapshot core on the command line.
+// Each subcommand lives in cli/commands/<name>.ts and registers itself on the program.
+
+import { Command } from 'commander';
+import { SnapshotError } from '../memmap/errors';
+import { registerSnapshotCommands } from './commands/snapshotCommands';
+
+const program = new Command();
+program
+  .name('kmemmap')
+  .description('Kernel Memmap Explorer: the state of every page frame in a vmcore, kdump file or kpageflags capture')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (str, write) => write(str) });
+
+registerSnapshotCommands(program);
+// Further command groups register here, one line each.
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof SnapshotError) {
+    process.stderr.write(`kmemmap: ${e.message}\n`);
+    process.exit(2);
+  }
+  const err = e as Error & { name?: string };
+  // Errors raised by readers for bad input carry a name ending in "Error" and a clear message.
+  if (err && typeof err.message === 'string' && err.name && err.name !== 'Error' && err.name.endsWith('Error') && !(e instanceof TypeError) && !(e instanceof RangeError)) {
+    process.stderr.write(`kmemmap: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`kmemmap: internal error: ${err?.stack ?? String(e)}\n`);
+  process.exit(70);
+});

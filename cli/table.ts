@@ -1,0 +1,24 @@
+// Aligned plain-text tables for terminal output.
+
+export function table(headers: string[], rows: (string | number | undefined)[][], rightAlign: Set<number> = new Set()): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined ? '' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => (rightAlign.has(i) ? (c ?? '').padStart(widths[i]) : (c ?? '').padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function mib(pages: number, pageSize = 4096): string {
+  const bytes = pages * pageSize;
+  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(2)} GiB`;
+  return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+}
+
+export function hex(n: number | bigint): string {
+  return '0x' + n.toString(16);
+}

@@ -1,0 +1,131 @@
+// The rule table that turns one /proc/kpageflags word into a page class, in the order of
+// ../shared/reference/kernel-page-state.md §7.1/§7.2, restricted to what kpageflags can show.
+// The hot loop passes the word as two 32-bit halves (lo = bits 0-31, hi = bits 32-63).
+
+import { CLASS_ID, PageClass } from './classes';
+import { KPF } from '../kernel/kpf';
+
+export interface KpfContext {
+  /** Kernel major/minor, when known: the meaning of some bits changed (NOPAGE 6.16, movable_ops 6.17, owner_2 6.12). */
+  version?: { major: number; minor: number };
+  /** PFN inside a virtio-mem device range (/proc/iomem "System RAM (virtio_mem)"). */
+  inVirtioMem(pfn: number): boolean;
+  /** PFN inside a memory block that sysfs reports offline. */
+  inOfflineBlock(pfn: number): boolean;
+  /** PFN inside System RAM per /proc/iomem; undefined when no usable iomem capture. */
+  inSystemRam(pfn: number): boolean | undefined;
+  /** dmesg shows a XEN or Hyper-V guest: their balloons make unmovable PageOffline pages. */
+  unmovableBalloonHypervisor: boolean;
+}
+
+export interface KpfRule {
+  id: string;
+  cls: PageClass;
+  why: string;
+  /** An assumption the user should know about when this rule fired. */
+  assumption?: string;
+}
+
+export const KPF_RULES = [
+  { id: 'nopage-offline-block', cls: 'section-offline', why: 'KPF_NOPAGE inside a memory block sysfs reports offline: the memmap of an offline section is stale' },
+  { id: 'nopage', cls: 'no-memmap', why: 'KPF_NOPAGE: no online memmap for this PFN (hole, removed or never-added memory)' },
+  { id: 'zero-offline-block', cls: 'section-offline', why: 'reads 0 inside a memory block sysfs reports offline (6.16+ writes 0 where older kernels wrote KPF_NOPAGE)' },
+  { id: 'zero-not-ram', cls: 'no-memmap', why: 'reads 0 outside System RAM in /proc/iomem (6.16+ writes 0 where older kernels wrote KPF_NOPAGE)' },
+  { id: 'tail-hugetlb', cls: 'hugetlb', why: 'KPF_COMPOUND_TAIL + KPF_HUGE: tail page of a hugetlbfs page' },
+  { id: 'tail-slab', cls: 'slab', why: 'KPF_COMPOUND_TAIL + KPF_SLAB: tail page of a multi-page slab' },
+  { id: 'tail', cls: 'compound-tail', why: 'KPF_COMPOUND_TAIL: tail page of a compound page (THP or large kernel allocation)' },
+  { id: 'hwpoison', cls: 'hwpoison', why: 'KPF_HWPOISON: the page had a memory failure; its contents must not be touched' },
+  { id: 'buddy', cls: 'free', why: 'KPF_BUDDY: free page in the buddy allocator (head or tail of a free block)' },
+  {
+    id: 'offline-skippable-flag',
+    cls: 'offline-skippable',
+    why: 'KPF_OFFLINE + KPF_MAPPEDTODISK (PG_owner_2): PageOffline marked skippable',
+    assumption: 'kernel built with the unmerged PG_offline_skippable series (May 2025), where PG_offline_skippable aliases PG_owner_2',
+  },
+  { id: 'offline-virtio-mem', cls: 'offline-skippable', why: 'KPF_OFFLINE inside a virtio-mem device range (/proc/iomem "System RAM (virtio_mem)"): a fake-offline (unplugged) subblock that memory offlining skips while the virtio-mem driver is bound' },
+  { id: 'offline-movable-ops', cls: 'offline-movable', why: 'KPF_OFFLINE + PG_movable_ops (the KPF_UPTODATE bit, 6.17+): balloon page that compaction can migrate' },
+  { id: 'offline-not-movable-617', cls: 'offline-unmovable', why: 'KPF_OFFLINE without PG_movable_ops (6.17+) outside virtio-mem: nothing can migrate it; it blocks offlining' },
+  { id: 'offline-hypervisor-balloon', cls: 'offline-unmovable', why: 'KPF_OFFLINE on a XEN or Hyper-V guest (dmesg): ballooned-out page that cannot be migrated' },
+  {
+    id: 'offline-balloon-assumed',
+    cls: 'offline-movable',
+    why: 'KPF_OFFLINE outside any virtio-mem range: a balloon page (virtio-balloon/VMware) that balloon compaction can migrate',
+    assumption: 'before 6.17 kpageflags cannot show the balloon movable marker (it lives in page->mapping); assumed a balloon with compaction',
+  },
+  { id: 'pgtable', cls: 'pagetable', why: 'KPF_PGTABLE: page-table page' },
+  { id: 'slab', cls: 'slab', why: 'KPF_SLAB: slab allocator page' },
+  { id: 'hugetlb', cls: 'hugetlb', why: 'KPF_HUGE: head page of a hugetlbfs page' },
+  { id: 'reserved', cls: 'reserved', why: 'KPF_RESERVED (PG_reserved): kernel image, memblock allocation, firmware, zero page or a hole inside boot memory' },
+  { id: 'head', cls: 'compound-head', why: 'KPF_COMPOUND_HEAD: head of a compound page (THP when KPF_THP, else a large kernel allocation)' },
+  { id: 'lru-anon', cls: 'lru-anon', why: 'KPF_LRU + KPF_ANON: anonymous page on an LRU list' },
+  { id: 'lru-file', cls: 'lru-file', why: 'KPF_LRU without KPF_ANON: page-cache page on an LRU list' },
+  { id: 'other', cls: 'kernel-other', why: 'no state bit set: allocated kernel memory (or a free page on a per-CPU list, which kpageflags cannot tell apart)' },
+] as const satisfies readonly KpfRule[];
+
+export type KpfRuleId = (typeof KPF_RULES)[number]['id'];
+
+const RULE_INDEX = Object.fromEntries(KPF_RULES.map((r, i) => [r.id, i])) as Record<KpfRuleId, number>;
+/** Class id of each rule, for the hot loop. */
+export const KPF_RULE_CLASS = Uint8Array.from(KPF_RULES.map((r) => CLASS_ID[r.cls]));
+
+const bit = (b: number) => (b < 32 ? 1 << b : 1 << (b - 32)) >>> 0;
+const NOPAGE = bit(KPF.NOPAGE);
+const TAIL = bit(KPF.COMPOUND_TAIL);
+const HEAD = bit(KPF.COMPOUND_HEAD);
+const HUGE = bit(KPF.HUGE);
+const SLAB = bit(KPF.SLAB);
+const HWPOISON = bit(KPF.HWPOISON);
+const BUDDY = bit(KPF.BUDDY);
+const OFFLINE = bit(KPF.OFFLINE);
+const UPTODATE = bit(KPF.UPTODATE);
+const PGTABLE = bit(KPF.PGTABLE);
+const LRU = bit(KPF.LRU);
+const ANON = bit(KPF.ANON);
+const HI_RESERVED = bit(KPF.RESERVED);
+const HI_OWNER_2 = bit(KPF.MAPPEDTODISK);
+
+export function atLeast(v: KpfContext['version'], major: number, minor: number): boolean | undefined {
+  if (!v) return undefined;
+  return v.major > major || (v.major === major && v.minor >= minor);
+}
+
+/** Index into KPF_RULES of the rule that classifies this word. */
+export function kpfRule(lo: number, hi: number, pfn: number, ctx: KpfContext): number {
+  if (lo & NOPAGE) return ctx.inOfflineBlock(pfn) ? RULE_INDEX['nopage-offline-block'] : RULE_INDEX.nopage;
+  if (lo === 0 && hi === 0 && atLeast(ctx.version, 6, 16) !== false) {
+    if (ctx.inOfflineBlock(pfn)) return RULE_INDEX['zero-offline-block'];
+    if (ctx.inSystemRam(pfn) === false) return RULE_INDEX['zero-not-ram'];
+  }
+  if (lo & TAIL) return lo & HUGE ? RULE_INDEX['tail-hugetlb'] : lo & SLAB ? RULE_INDEX['tail-slab'] : RULE_INDEX.tail;
+  if (lo & HWPOISON) return RULE_INDEX.hwpoison;
+  if (lo & BUDDY) return RULE_INDEX.buddy;
+  if (lo & OFFLINE) return offlineRule(lo, hi, pfn, ctx);
+  if (lo & PGTABLE) return RULE_INDEX.pgtable;
+  if (lo & SLAB) return RULE_INDEX.slab;
+  if (lo & HUGE) return RULE_INDEX.hugetlb;
+  if (hi & HI_RESERVED) return RULE_INDEX.reserved;
+  if (lo & HEAD) return RULE_INDEX.head;
+  if (lo & LRU) return lo & ANON ? RULE_INDEX['lru-anon'] : RULE_INDEX['lru-file'];
+  return RULE_INDEX.other;
+}
+
+function offlineRule(lo: number, hi: number, pfn: number, ctx: KpfContext): number {
+  if (hi & HI_OWNER_2 && atLeast(ctx.version, 6, 12)) return RULE_INDEX['offline-skippable-flag'];
+  if (ctx.inVirtioMem(pfn)) return RULE_INDEX['offline-virtio-mem'];
+  if (atLeast(ctx.version, 6, 17)) return lo & UPTODATE ? RULE_INDEX['offline-movable-ops'] : RULE_INDEX['offline-not-movable-617'];
+  if (ctx.unmovableBalloonHypervisor) return RULE_INDEX['offline-hypervisor-balloon'];
+  return RULE_INDEX['offline-balloon-assumed'];
+}
+
+/** Classifies one word given as a BigInt (convenience for details and other readers). */
+export function classifyKpf(word: bigint, pfn: number, ctx: KpfContext): KpfRule {
+  const lo = Number(word & 0xffffffffn);
+  const hi = Number((word >> 32n) & 0xffffffffn);
+  return KPF_RULES[kpfRule(lo, hi, pfn, ctx)];
+}
+
+/** "6.12.57+deb12-amd64" → {major: 6, minor: 12}. */
+export function parseKernelVersion(release: string | undefined): { major: number; minor: number } | undefined {
+  const m = release ? /^(\d+)\.(\d+)/.exec(release) : null;
+  return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
+}

@@ -1,0 +1,223 @@
+// A /proc/kpageflags capture bundle (with its optional sysfs, iomem, dmesg... files) as a Snapshot.
+
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { CLASS_ID, PAGE_CLASSES } from './classes';
+import { rangeCounts, totalCounts } from './aggregate';
+import { KPF_RULES, KPF_RULE_CLASS, KpfContext, kpfRule, parseKernelVersion } from './kpageflagsClassify';
+import { blockVerdicts } from './offlineVerdict';
+import type { OpenOptions } from './open';
+import type { MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
+import { openCaptureBundle, CaptureBundle } from '../parsers/capture/bundle';
+import { iomemIsCensored, inRanges, isSystemRam, isVirtioMemRam, parseIomem, pfnRangesNamed, PfnRange } from '../parsers/capture/iomem';
+import { parseMeminfo, releaseFromUname } from '../parsers/capture/meminfo';
+import { readSysfsMemory, SysfsMemory } from '../parsers/capture/sysfsMemory';
+import { forEachChunk, readWord, wordCount } from '../parsers/capture/u64File';
+import { kpfNames, KPF } from '../kernel/kpf';
+
+/** x86_64: 4 KiB pages, 128 MiB sections. kpageflags does not say which architecture it came from. */
+const PAGE_SIZE = 4096;
+const PFNS_PER_SECTION = 1 << 15;
+
+interface Manifest {
+  kernel?: { release?: string };
+  scenario?: string;
+}
+
+export async function openKpageflagsSnapshot(path: string, opts: OpenOptions = {}): Promise<Snapshot> {
+  const bundle = await openCaptureBundle(path);
+  const warnings: string[] = [];
+  const notes: string[] = [];
+
+  const manifest = parseManifest(bundle.texts.manifest);
+  const release = (bundle.texts.uname && releaseFromUname(bundle.texts.uname)) ?? manifest?.kernel?.release;
+  const version = parseKernelVersion(release);
+  if (!release) warnings.push('kernel release unknown (no `uname` file): bits whose meaning changed between versions are read as on current kernels');
+  if (bundle.texts.uname && !/x86_64/.test(bundle.texts.uname))
+    warnings.push('the capture does not say it is from x86_64; sections are assumed to be 128 MiB with 4 KiB pages');
+
+  // Context from the side files.
+  const iomem = bundle.texts.iomem ? parseIomem(bundle.texts.iomem) : [];
+  let ram: PfnRange[] | undefined;
+  let virtioMem: PfnRange[] = [];
+  if (iomem.length && iomemIsCensored(iomem)) warnings.push('/proc/iomem was captured without root (all addresses 0): virtio-mem ranges and holes cannot be told');
+  else if (iomem.length) {
+    ram = pfnRangesNamed(iomem, isSystemRam, PAGE_SIZE);
+    virtioMem = pfnRangesNamed(iomem, isVirtioMemRam, PAGE_SIZE);
+  } else warnings.push('no /proc/iomem capture: offline pages of virtio-mem cannot be told from balloon pages');
+
+  const sysfs: SysfsMemory | undefined = bundle.memoryDir ? await readSysfsMemory(bundle.memoryDir) : undefined;
+  if (!sysfs) warnings.push('no /sys/devices/system/memory capture: memory blocks and offline sections are unknown');
+  for (const p of sysfs?.problems ?? []) warnings.push(`sysfs: ${p}`);
+  const pfnsPerBlock = sysfs?.blockSizeBytes ? Number(sysfs.blockSizeBytes / BigInt(PAGE_SIZE)) : 0;
+  const offlineBlocks: PfnRange[] = (sysfs?.blocks ?? [])
+    .filter((b) => b.state === 'offline' && pfnsPerBlock)
+    .map((b) => ({ start: b.id * pfnsPerBlock, end: (b.id + 1) * pfnsPerBlock }));
+
+  const dmesg = bundle.texts.dmesg ?? '';
+  const hypervisor = /Hypervisor detected: (Xen|Microsoft Hyper-V)/.exec(dmesg)?.[1];
+  const ctx: KpfContext = {
+    version,
+    inVirtioMem: (pfn) => inRanges(virtioMem, pfn),
+    inOfflineBlock: (pfn) => inRanges(offlineBlocks, pfn),
+    inSystemRam: (pfn) => (ram ? inRanges(ram, pfn) : undefined),
+    unmovableBalloonHypervisor: hypervisor !== undefined,
+  };
+  if (hypervisor) notes.push(`dmesg: ${hypervisor} guest; PageOffline pages outside virtio-mem are its balloon's (unmovable)`);
+  if (virtioMem.length) notes.push(`virtio-mem device memory (iomem): ${virtioMem.map((r) => `pfn 0x${r.start.toString(16)}-0x${r.end.toString(16)}`).join(', ')}`);
+
+  // The streaming pass: one class byte per PFN; the rule is not kept (page details recompute it).
+  const words = wordCount(bundle.kpageflags, statSync(bundle.kpageflags).size, 'kpageflags');
+  const classes = new Uint8Array(words);
+  const rulesSeen = new Set<number>();
+  forEachChunk(
+    bundle.kpageflags,
+    'kpageflags',
+    (first, lo, hi, n) => {
+      let lastRule = -1;
+      for (let i = 0; i < n; i++) {
+        const r = kpfRule(lo[i], hi[i], first + i, ctx);
+        classes[first + i] = KPF_RULE_CLASS[r];
+        if (r !== lastRule) {
+          rulesSeen.add(r);
+          lastRule = r;
+        }
+      }
+    },
+    opts.signal,
+    opts.onProgress,
+  );
+  for (const r of rulesSeen) {
+    const a = (KPF_RULES[r] as { assumption?: string }).assumption;
+    if (a) notes.push(`assumption (rule ${KPF_RULES[r].id}): ${a}`);
+  }
+
+  const endPfn = words;
+  const sections = buildSections(classes, endPfn, sysfs, pfnsPerBlock);
+  const blocks = buildBlocks(classes, sysfs, pfnsPerBlock, bundle);
+  if (sysfs && !sysfs.blocks.length) warnings.push('the memory/ capture holds no memoryN blocks');
+
+  const meminfo = bundle.texts.meminfo ? parseMeminfo(bundle.texts.meminfo) : undefined;
+  if (meminfo?.has('MemTotal')) notes.push(`meminfo: MemTotal ${meminfo.get('MemTotal')} kB, MemFree ${meminfo.get('MemFree')} kB`);
+
+  const snapshot: Snapshot = {
+    kernel: { release, version: bundle.texts.uname?.trim(), machine: /x86_64/.test(bundle.texts.uname ?? '') ? 'x86_64' : undefined, pageSize: PAGE_SIZE },
+    startPfn: 0,
+    endPfn,
+    classes,
+    pfnsPerSection: PFNS_PER_SECTION,
+    sections,
+    pfnsPerBlock,
+    blocks,
+    counts: totalCounts(classes),
+    warnings,
+    provenance: {
+      format: 'kpageflags-bundle',
+      files: [bundle.source],
+      notes: [
+        `read ${basename(bundle.kpageflags)} (${words} PFNs)` +
+          (bundle.kpagecount ? ', kpagecount' : '') +
+          (bundle.kpagecgroup ? ', kpagecgroup' : '') +
+          (sysfs ? `, memory/ (${sysfs.blocks.length} blocks)` : '') +
+          (iomem.length ? ', iomem' : '') +
+          (dmesg ? ', dmesg' : ''),
+        ...notes,
+      ],
+    },
+    pageDetail: (pfn) => pageDetail(bundle, ctx, snapshot, pfn),
+  };
+  return snapshot;
+}
+
+function parseManifest(text: string | undefined): Manifest | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as Manifest;
+  } catch {
+    return undefined;
+  }
+}
+
+const BLOCK_TO_SECTION_STATE: Record<string, SectionState> = { online: 'online', 'going-offline': 'online', offline: 'offline' };
+
+function buildSections(classes: Uint8Array, endPfn: number, sysfs: SysfsMemory | undefined, pfnsPerBlock: number): Section[] {
+  const sections: Section[] = [];
+  const blockById = new Map((sysfs?.blocks ?? []).map((b) => [b.id, b]));
+  for (let start = 0, nr = 0; start < endPfn; start += PFNS_PER_SECTION, nr++) {
+    const counts = rangeCounts(classes, 0, start, PFNS_PER_SECTION);
+    const nrPfns = Math.min(PFNS_PER_SECTION, endPfn - start);
+    const block = pfnsPerBlock ? blockById.get(Math.floor(start / pfnsPerBlock)) : undefined;
+    let state: SectionState;
+    if (block) state = BLOCK_TO_SECTION_STATE[block.state] ?? 'unknown';
+    else if (counts[CLASS_ID['no-memmap']] === nrPfns) state = 'absent';
+    else if (sysfs && pfnsPerBlock) state = 'unknown';
+    else state = 'online';
+    sections.push({
+      nr,
+      startPfn: start,
+      nrPfns,
+      state,
+      zone: block?.state === 'online' && block.validZones?.length === 1 ? block.validZones[0] : undefined,
+      node: block?.node,
+      counts,
+    });
+  }
+  return sections;
+}
+
+function buildBlocks(classes: Uint8Array, sysfs: SysfsMemory | undefined, pfnsPerBlock: number, bundle: CaptureBundle): MemoryBlock[] {
+  if (!sysfs || !pfnsPerBlock) return [];
+  const compoundIsMovable = (pfn: number): boolean | undefined => {
+    // THP heads and tails carry KPF_LRU (PF_HEAD flags read through the head); kernel compound pages do not.
+    const w = readWord(bundle.kpageflags, pfn);
+    return w === undefined ? undefined : ((w >> BigInt(KPF.LRU)) & 1n) === 1n;
+  };
+  return sysfs.blocks.map((b) => {
+    const block: MemoryBlock = {
+      id: b.id,
+      startPfn: b.id * pfnsPerBlock,
+      nrPfns: pfnsPerBlock,
+      state: b.state,
+      zones: b.validZones,
+      node: b.node,
+      removable: b.removable,
+      counts: rangeCounts(classes, 0, b.id * pfnsPerBlock, pfnsPerBlock),
+    };
+    block.verdict = blockVerdicts({ block, classes, classesStartPfn: 0, compoundIsMovable });
+    return block;
+  });
+}
+
+function pageDetail(bundle: CaptureBundle, ctx: KpfContext, s: Snapshot, pfn: number): PageDetail | undefined {
+  if (!Number.isInteger(pfn) || pfn < s.startPfn || pfn >= s.endPfn) return undefined;
+  const word = readWord(bundle.kpageflags, pfn);
+  if (word === undefined) return undefined;
+  const lo = Number(word & 0xffffffffn);
+  const hi = Number(word >> 32n);
+  const rule = KPF_RULES[kpfRule(lo, hi, pfn, ctx)];
+  const raw: Record<string, string | number> = { kpageflags: '0x' + word.toString(16).padStart(16, '0') };
+  const count = bundle.kpagecount ? readWord(bundle.kpagecount, pfn) : undefined;
+  if (count !== undefined) raw.kpagecount = Number(count);
+  const cg = bundle.kpagecgroup ? readWord(bundle.kpagecgroup, pfn) : undefined;
+  if (cg !== undefined) raw.kpagecgroup = Number(cg);
+  const block = s.pfnsPerBlock ? Math.floor(pfn / s.pfnsPerBlock) : undefined;
+  const notes: string[] = [];
+  const a = (rule as { assumption?: string }).assumption;
+  if (a) notes.push(`assumption: ${a}`);
+  if (ctx.inVirtioMem(pfn)) notes.push('inside a virtio-mem device range');
+  return {
+    pfn,
+    physAddr: BigInt(pfn) * BigInt(s.kernel.pageSize),
+    class: PAGE_CLASSES[s.classes[pfn - s.startPfn]],
+    rule: rule.id,
+    why: rule.why,
+    section: Math.floor(pfn / s.pfnsPerSection),
+    block,
+    raw,
+    flags: kpfNames(word).map((n) => `KPF_${n}`),
+    mapcount: count !== undefined ? Number(count) : undefined,
+    zone: block !== undefined ? s.blocks.find((b) => b.id === block)?.zones?.join(' ') : undefined,
+    notes,
+  };
+}
+

@@ -1,0 +1,118 @@
+// Predicts what offline_pages() would do with one online memory block, from the page classes,
+// following ../shared/reference/kernel-page-state.md §5.3 and §7.3, under the mainline rules
+// (5.8 - 6.18) and under the unmerged PG_offline_skippable v2 rules.
+//
+// The kernel checks in this order, and so do we: memory holes (whole range), zones, isolation of
+// every pageblock (has_unmovable_pages: first "unmovable" page in address order), then the
+// migration loop (scan_movable_pages: unmovable PageOffline), then pages that never free up.
+
+import { CLASS_ID, PageClass, className } from './classes';
+import type { MemoryBlock, OfflineVerdict } from './snapshot';
+
+export interface VerdictInput {
+  block: Pick<MemoryBlock, 'id' | 'startPfn' | 'nrPfns' | 'state' | 'zones'>;
+  classes: Uint8Array;
+  /** PFN of classes[0]. */
+  classesStartPfn: number;
+  /**
+   * Whether a compound page at pfn (class compound-head/compound-tail) is migratable (THP on the
+   * LRU) rather than a kernel allocation. Readers that know (kpageflags LRU bit, struct page) pass it;
+   * without it such pages make the verdict uncertain.
+   */
+  compoundIsMovable?(pfn: number): boolean | undefined;
+}
+
+type Rules = 'mainline' | 'skippable';
+
+const C = CLASS_ID;
+const UNKNOWABLE = new Set<number>([C.unknown, C.excluded, C['not-in-listing'], C['section-offline']]);
+/** In non-movable zones, has_unmovable_pages() fails on these (refcount > 0, not LRU/movable/offline/hwpoison). */
+const UNMOVABLE_KERNEL = new Set<number>([C.slab, C.pagetable, C['kernel-other']]);
+
+function fail(reason: string, errno: OfflineVerdict['errno'], pfn: number, cls: number, explanation: string): OfflineVerdict {
+  return { ok: false, reason, errno, blockingPfn: pfn, blockingClass: className(cls), explanation };
+}
+
+export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdict {
+  const { block, classes, classesStartPfn } = input;
+  if (block.state === 'offline') return { ok: undefined, explanation: 'the block is already offline' };
+  if (block.state === 'going-offline') return { ok: undefined, explanation: 'the block is being offlined right now (going-offline)' };
+  if (block.state !== 'online') return { ok: undefined, explanation: 'the block state is unknown' };
+
+  const from = block.startPfn - classesStartPfn;
+  const to = Math.min(from + block.nrPfns, classes.length);
+  if (from < 0 || from >= classes.length) return { ok: undefined, explanation: 'the block lies outside the PFNs this snapshot covers' };
+
+  // 1. walk_system_ram_range() must cover the whole block.
+  for (let i = from; i < to; i++)
+    if (classes[i] === C['no-memmap'])
+      return fail('memory holes', 'EINVAL', classesStartPfn + i, classes[i], 'part of the block is not System RAM (a hole); offline_pages() refuses holes');
+  if (to - from < block.nrPfns) return fail('memory holes', 'EINVAL', classesStartPfn + to, C['no-memmap'], 'the block extends past the end of the memmap');
+
+  // 2. A block that spans zones has no single zone.
+  const zones = block.zones ?? [];
+  if (zones.includes('none')) return { ok: false, reason: 'multizone range', errno: 'EINVAL', explanation: 'the block spans more than one zone (valid_zones "none")' };
+  const zone = zones.length === 1 ? zones[0] : undefined;
+  // An unknown zone is treated as a kernel zone: a kernel page fails either way, only the reason differs.
+  const movableZone = zone === 'Movable';
+
+  // 3. Isolation: has_unmovable_pages() per pageblock, first offending page in address order.
+  let uncertain: { pfn: number; cls: number; why: string } | undefined;
+  for (let i = from; i < to; i++) {
+    const cls = classes[i];
+    const pfn = classesStartPfn + i;
+    if (cls === C.reserved)
+      return fail('failure to isolate range', 'EBUSY', pfn, cls, 'a PG_reserved page cannot be isolated in any zone; the kernel dumps it with "unmovable page"');
+    if (rules === 'skippable' && (cls === C['offline-unmovable'] || cls === C.offline))
+      return fail('failure to isolate range', 'EBUSY', pfn, cls, 'with PG_offline_skippable, a PageOffline page that is not skippable already fails isolation ("unmovable page" dump)');
+    if (movableZone) continue;
+    if (UNMOVABLE_KERNEL.has(cls))
+      return fail('failure to isolate range', 'EBUSY', pfn, cls, `a ${className(cls)} page in ZONE_${zone ?? '?'} is in use by the kernel and cannot be migrated; the kernel dumps it with "unmovable page"`);
+    if (cls === C['compound-head'] || cls === C['compound-tail']) {
+      const movable = input.compoundIsMovable?.(pfn);
+      if (movable === false)
+        return fail('failure to isolate range', 'EBUSY', pfn, cls, 'a compound kernel allocation that is not on the LRU cannot be migrated ("unmovable page" dump)');
+      if (movable === undefined && !uncertain) uncertain = { pfn, cls, why: 'a compound page of unknown kind (THP would migrate, a kernel allocation would not)' };
+    }
+    if (UNKNOWABLE.has(cls) && !uncertain) uncertain = { pfn, cls, why: `the state of pfn 0x${pfn.toString(16)} is unknown here (${className(cls)})` };
+  }
+  if (movableZone) {
+    for (let i = from; i < to; i++) if (UNKNOWABLE.has(classes[i]) && !uncertain) uncertain = { pfn: classesStartPfn + i, cls: classes[i], why: 'part of the block is in an unknown state' };
+  }
+
+  // 4./5. Notifiers (virtio-mem drops its references on fake-offline pages) cannot be predicted from the memmap.
+  // 6. scan_movable_pages(): a PageOffline page that still holds a reference.
+  for (let i = from; i < to; i++) {
+    const cls = classes[i];
+    if (rules === 'mainline' && cls === C['offline-unmovable'])
+      return fail('unmovable page', 'EBUSY', classesStartPfn + i, cls, 'a PageOffline page that nobody can migrate or skip keeps its reference; scan_movable_pages() gives up (no dump_page)');
+    if (rules === 'mainline' && cls === C.offline && !uncertain)
+      uncertain = { pfn: classesStartPfn + i, cls, why: 'a PageOffline page of unknown kind: skippable or movable pages pass, unmovable ones fail with "unmovable page"' };
+  }
+
+  // 9. In ZONE_MOVABLE, kernel pages pass isolation but never migrate: endless retry.
+  if (movableZone)
+    for (let i = from; i < to; i++)
+      if (UNMOVABLE_KERNEL.has(classes[i]))
+        return fail('signal backoff', 'EINTR', classesStartPfn + i, classes[i], 'an unmovable kernel page in ZONE_MOVABLE passes isolation but can never be migrated: the kernel retries until the writer is interrupted');
+
+  if (uncertain) return { ok: undefined, blockingPfn: uncertain.pfn, blockingClass: className(uncertain.cls), explanation: `cannot tell: ${uncertain.why}` };
+  return { ok: true, explanation: successExplanation(classes, from, to, rules) };
+}
+
+function successExplanation(classes: Uint8Array, from: number, to: number, rules: Rules): string {
+  const seen = new Set<PageClass>();
+  for (let i = from; i < to; i++) seen.add(className(classes[i]));
+  const parts: string[] = [];
+  if (seen.has('lru-anon') || seen.has('lru-file') || seen.has('compound-head') || seen.has('hugetlb')) parts.push('in-use user pages would be migrated (needs free memory elsewhere)');
+  if (seen.has('offline-movable')) parts.push('balloon pages would be migrated by balloon compaction');
+  if (seen.has('offline-skippable'))
+    parts.push(rules === 'mainline' ? 'virtio-mem fake-offline pages are skipped (the driver drops their reference in MEM_GOING_OFFLINE)' : 'skippable PageOffline pages are skipped');
+  if (seen.has('hwpoison')) parts.push('hwpoisoned pages are skipped');
+  return ['every page is free, migratable or skippable', ...parts].join('; ');
+}
+
+/** Both verdicts for a block. */
+export function blockVerdicts(input: VerdictInput): { mainline: OfflineVerdict; skippable: OfflineVerdict } {
+  return { mainline: offlineVerdict(input, 'mainline'), skippable: offlineVerdict(input, 'skippable') };
+}

@@ -1,0 +1,69 @@
+// Files of little-endian u64 words indexed by PFN (/proc/kpageflags, kpagecount, kpagecgroup).
+// Read in large chunks for the streaming pass; single words for page details.
+
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { SnapshotError } from '../../memmap/errors';
+
+export const WORDS_PER_CHUNK = 1 << 20; // 8 MiB per read
+
+/** Size check shared by the readers: a u64-per-PFN file must be a whole number of words. */
+export function wordCount(path: string, size: number, what: string): number {
+  if (size === 0) throw new SnapshotError(path, `${what} is empty`, 'copy it as root with `cat /proc/' + what + ' > ' + what + '` or `dd`');
+  if (size % 8 !== 0) throw new SnapshotError(path, `${what} is ${size} bytes, not a multiple of 8: truncated or not a ${what} copy`);
+  return size / 8;
+}
+
+/**
+ * Calls fn for consecutive chunks of the file as (lo, hi) 32-bit halves of each u64 word:
+ * lo[i], hi[i] belong to PFN firstPfn + i. Avoids BigInt on the hot path.
+ */
+export function forEachChunk(
+  path: string,
+  what: string,
+  fn: (firstPfn: number, lo: Uint32Array, hi: Uint32Array, n: number) => void,
+  signal?: AbortSignal,
+  onProgress?: (done: number, total: number) => void,
+): number {
+  const fd = openSync(path, 'r');
+  try {
+    const words = wordCount(path, fstatSync(fd).size, what);
+    const buf = new ArrayBuffer(WORDS_PER_CHUNK * 8);
+    const bytes = new Uint8Array(buf);
+    const pairs = new Uint32Array(buf);
+    const lo = new Uint32Array(WORDS_PER_CHUNK);
+    const hi = new Uint32Array(WORDS_PER_CHUNK);
+    let pfn = 0;
+    while (pfn < words) {
+      if (signal?.aborted) throw new SnapshotError(path, 'reading was cancelled');
+      const want = Math.min(WORDS_PER_CHUNK, words - pfn);
+      let got = 0;
+      while (got < want * 8) {
+        const n = readSync(fd, bytes, got, want * 8 - got, pfn * 8 + got);
+        if (n === 0) throw new SnapshotError(path, `${what} ended early at byte ${pfn * 8 + got} (file changed while reading?)`);
+        got += n;
+      }
+      for (let i = 0; i < want; i++) {
+        lo[i] = pairs[2 * i];
+        hi[i] = pairs[2 * i + 1];
+      }
+      fn(pfn, lo, hi, want);
+      pfn += want;
+      onProgress?.(pfn, words);
+    }
+    return words;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One word, or undefined past the end of the file. */
+export function readWord(path: string, index: number): bigint | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(8);
+    const n = readSync(fd, b, 0, 8, index * 8);
+    return n === 8 ? b.readBigUInt64LE(0) : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
