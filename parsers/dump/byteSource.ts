@@ -1,0 +1,56 @@
+// Random-access, read-only byte sources: a plain file (fs.readSync on a fd, never loaded whole)
+// and, in flattened.ts, a makedumpfile flattened stream seen as the file it would reassemble to.
+import * as fs from 'node:fs';
+import { DumpError } from './errors';
+
+export interface ByteSource {
+  /** Display name (the file path). */
+  readonly name: string;
+  /** Logical size in bytes. */
+  readonly size: number;
+  /** Reads up to len bytes at pos into buf[off…]; returns bytes read (short only at the end). */
+  readInto(buf: Buffer, off: number, len: number, pos: number): number;
+  close(): void;
+}
+
+/** Reads exactly len bytes or throws a DumpError saying the file is truncated. */
+export function readExact(src: ByteSource, pos: number, len: number, what: string): Buffer {
+  const buf = Buffer.allocUnsafe(len);
+  readExactInto(src, buf, 0, len, pos, what);
+  return buf;
+}
+
+export function readExactInto(src: ByteSource, buf: Buffer, off: number, len: number, pos: number, what: string): void {
+  if (pos < 0 || !Number.isSafeInteger(pos) || pos + len > src.size) {
+    throw new DumpError(src.name, 'truncated',
+      `file is truncated or corrupt: ${what} at offset ${pos} (+${len} bytes) lies beyond the end of the file (${src.size} bytes)`);
+  }
+  const n = src.readInto(buf, off, len, pos);
+  if (n !== len) throw new DumpError(src.name, 'truncated', `short read of ${what} at offset ${pos}: got ${n} of ${len} bytes`);
+}
+
+export class FileSource implements ByteSource {
+  readonly size: number;
+  private fd: number;
+  constructor(readonly name: string) {
+    try {
+      this.fd = fs.openSync(name, 'r');
+      this.size = fs.fstatSync(this.fd).size;
+    } catch (e) {
+      throw new DumpError(name, 'io', `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  }
+  readInto(buf: Buffer, off: number, len: number, pos: number): number {
+    let done = 0;
+    while (done < len) {
+      const n = fs.readSync(this.fd, buf, off + done, len - done, pos + done);
+      if (n <= 0) break;
+      done += n;
+    }
+    return done;
+  }
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+}

@@ -1,0 +1,93 @@
+// makedumpfile "flattened" stream (makedumpfile -F, QEMU kdump-* before 8.2, Debian kdump-tools):
+// a 4096-byte big-endian header "makedumpfile\0…" {type=1, version=1}, then records
+// {int64 offset; int64 size} (big-endian) each followed by size bytes, until offset == size == -1.
+// Reassembly writes each record at its offset. We index the records once and serve random reads
+// from the stream without writing anything (later records win where they overlap).
+import { ByteSource, FileSource, readExact } from './byteSource';
+import { DumpError } from './errors';
+
+export const FLAT_SIGNATURE = 'makedumpfile';
+export const FLAT_HEADER_SIZE = 4096;
+
+export function isFlattenedHeader(h: Buffer): boolean {
+  return h.length >= 16 && h.subarray(0, 12).toString('latin1') === FLAT_SIGNATURE && h[12] === 0;
+}
+
+export class FlattenedSource implements ByteSource {
+  readonly size: number;
+  /** Records sorted by logical start: logical start, length, stream position of the data, write order. */
+  private starts: Float64Array;
+  private lens: Float64Array;
+  private filePos: Float64Array;
+  private order: Uint32Array;
+  /** prefix maximum of record ends in sorted order, to find overlapping earlier records. */
+  private maxEnd: Float64Array;
+  readonly recordCount: number;
+
+  constructor(private readonly file: FileSource, onProgress?: (done: number, total: number) => void) {
+    const name = file.name;
+    if (file.size < FLAT_HEADER_SIZE) throw new DumpError(name, 'truncated', `flattened dump header is truncated (${file.size} bytes)`);
+    const h = readExact(file, 0, 32, 'flattened header');
+    if (!isFlattenedHeader(h)) throw new DumpError(name, 'not-a-dump', 'not a makedumpfile flattened stream');
+    const type = h.readBigInt64BE(16), version = h.readBigInt64BE(24);
+    if (type !== 1n) throw new DumpError(name, 'unsupported', `flattened stream of type ${type} (only type 1 is known)`);
+    if (version !== 1n) throw new DumpError(name, 'unsupported', `flattened stream version ${version} (only version 1 is known)`);
+    const recs: number[] = [];
+    let pos = FLAT_HEADER_SIZE;
+    const hdr = Buffer.alloc(16);
+    let ended = false;
+    let lastReport = 0;
+    while (pos + 16 <= file.size) {
+      if (file.readInto(hdr, 0, 16, pos) !== 16) break;
+      const off = hdr.readBigInt64BE(0), sz = hdr.readBigInt64BE(8);
+      if (off === -1n && sz === -1n) { ended = true; break; }
+      if (off < 0n || sz < 0n || off + sz > BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw new DumpError(name, 'corrupt', `flattened record ${recs.length / 3} at stream offset ${pos} is corrupt (offset ${off}, size ${sz})`);
+      }
+      const dataPos = pos + 16;
+      if (dataPos + Number(sz) > file.size) {
+        throw new DumpError(name, 'truncated', `flattened stream is truncated: record ${recs.length / 3} at stream offset ${pos} needs ${sz} bytes, the file ends ${file.size - dataPos} bytes later`);
+      }
+      recs.push(Number(off), Number(sz), dataPos);
+      pos = dataPos + Number(sz);
+      if (onProgress && pos - lastReport > 64 << 20) { onProgress(pos, file.size); lastReport = pos; }
+    }
+    if (!ended) throw new DumpError(name, 'truncated', `flattened stream is truncated: no end marker after ${recs.length / 3} records (stream offset ${pos} of ${file.size})`);
+    const n = recs.length / 3;
+    this.recordCount = n;
+    const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => recs[3 * a] - recs[3 * b] || a - b);
+    this.starts = new Float64Array(n); this.lens = new Float64Array(n); this.filePos = new Float64Array(n);
+    this.order = new Uint32Array(n); this.maxEnd = new Float64Array(n);
+    let size = 0, me = 0;
+    idx.forEach((r, i) => {
+      this.starts[i] = recs[3 * r]; this.lens[i] = recs[3 * r + 1]; this.filePos[i] = recs[3 * r + 2]; this.order[i] = r;
+      me = Math.max(me, this.starts[i] + this.lens[i]); this.maxEnd[i] = me;
+      size = Math.max(size, this.starts[i] + this.lens[i]);
+    });
+    this.size = size;
+  }
+
+  get name(): string { return this.file.name; }
+
+  readInto(buf: Buffer, off: number, len: number, pos: number): number {
+    len = Math.max(0, Math.min(len, this.size - pos));
+    if (len === 0) return 0;
+    const end = pos + len;
+    // Unwritten gaps of a reassembled file read as zeros (sparse file).
+    buf.fill(0, off, off + len);
+    // last record starting before end
+    let lo = 0, hi = this.starts.length - 1, last = -1;
+    while (lo <= hi) { const mid = (lo + hi) >> 1; if (this.starts[mid] < end) { last = mid; lo = mid + 1; } else hi = mid - 1; }
+    const hits: number[] = [];
+    for (let i = last; i >= 0 && this.maxEnd[i] > pos; i--) if (this.starts[i] + this.lens[i] > pos) hits.push(i);
+    hits.sort((a, b) => this.order[a] - this.order[b]);
+    for (const i of hits) {
+      const s = Math.max(pos, this.starts[i]), e = Math.min(end, this.starts[i] + this.lens[i]);
+      const got = this.file.readInto(buf, off + (s - pos), e - s, this.filePos[i] + (s - this.starts[i]));
+      if (got !== e - s) throw new DumpError(this.name, 'truncated', `short read in flattened record at stream offset ${this.filePos[i]}`);
+    }
+    return len;
+  }
+
+  close(): void { this.file.close(); }
+}

@@ -1,0 +1,96 @@
+// Opens one dump (a file, a flattened stream, or the files of a split kdump set) as physical memory
+// plus its VMCOREINFO, regardless of the container format.
+import { ByteSource, FileSource, readExact } from './byteSource';
+import { detectDumpFormat } from './detect';
+import { DumpError, NO_VMCOREINFO_HINT } from './errors';
+import { ElfDump, ElfNote } from './elf';
+import { FlattenedSource } from './flattened';
+import { KdumpDump } from './kdump';
+import { PhysicalMemory } from './physmem';
+import { looksLikeVmcoreInfo, parseVmcoreInfo, VmcoreInfo } from '../vmcoreinfo';
+
+export interface OpenedDump {
+  mem: PhysicalMemory;
+  /** e.g. "elf-vmcore", "kdump-flattened (zlib)". */
+  format: string;
+  files: string[];
+  vmcoreinfo: VmcoreInfo;
+  vmcoreinfoText: string;
+  notes: ElfNote[];
+  /** ELF only: PT_LOAD segments (for direct-map base hints). */
+  elf?: ElfDump;
+  kdump?: KdumpDump;
+  warnings: string[];
+  notesLines: string[];
+}
+
+function openContainer(path: string, onProgress?: (d: number, t: number) => void): { src: ByteSource; inner: 'elf' | 'kdump'; flat: boolean } {
+  const file = new FileSource(path);
+  try {
+    const head = Buffer.alloc(Math.min(4096, file.size));
+    file.readInto(head, 0, head.length, 0);
+    const fmt = detectDumpFormat(head);
+    if (!fmt) {
+      throw new DumpError(path, 'not-a-dump', 'not a dump: expected an ELF core (/proc/vmcore, QEMU dump-guest-memory), a kdump-compressed file or a makedumpfile flattened stream');
+    }
+    if (fmt !== 'flattened') return { src: file, inner: fmt === 'elf' ? 'elf' : 'kdump', flat: false };
+    const flat = new FlattenedSource(file, onProgress);
+    const ih = readExact(flat, 0, Math.min(16, flat.size), 'reassembled header');
+    const inner = detectDumpFormat(ih);
+    if (inner === 'elf') return { src: flat, inner: 'elf', flat: true };
+    if (inner === 'kdump' || inner === 'diskdump') return { src: flat, inner: 'kdump', flat: true };
+    throw new DumpError(path, 'corrupt', 'flattened stream does not reassemble to an ELF core or a kdump-compressed file');
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+}
+
+export function openDump(paths: string[], onProgress?: (d: number, t: number) => void): OpenedDump {
+  if (paths.length === 0) throw new DumpError('(none)', 'io', 'no dump file given');
+  const opened: { src: ByteSource; inner: 'elf' | 'kdump'; flat: boolean }[] = [];
+  try {
+    for (const p of paths) opened.push(openContainer(p, onProgress));
+    const warnings: string[] = [];
+    const notesLines: string[] = [];
+    let mem: PhysicalMemory;
+    let notes: ElfNote[];
+    let format: string;
+    let elf: ElfDump | undefined;
+    let kdump: KdumpDump | undefined;
+    let viText: string | undefined;
+    const flat = opened[0].flat;
+    if (opened[0].inner === 'elf') {
+      if (opened.length > 1) throw new DumpError(paths[1], 'inconsistent-set', 'several files were given but the first is an ELF core; only kdump-compressed dumps can be split');
+      elf = new ElfDump(opened[0].src);
+      mem = elf;
+      notes = elf.notes;
+      format = flat ? 'elf-flattened' : 'elf-vmcore';
+      if (elf.incomplete) warnings.push(`${paths[0]}: makedumpfile marked this ELF dump incomplete (disk full while writing)`);
+      if (elf.hasZeroFill) notesLines.push('some PT_LOADs have p_filesz < p_memsz: those pages are treated as excluded (makedumpfile -E) where struct pages are needed');
+    } else {
+      if (opened.some((o) => o.inner !== 'kdump')) throw new DumpError(paths[0], 'inconsistent-set', 'a split set must consist of kdump-compressed files only');
+      kdump = new KdumpDump(opened.map((o) => o.src));
+      mem = kdump;
+      notes = kdump.notes;
+      warnings.push(...kdump.warnings);
+      format = `${flat ? 'kdump-flattened' : 'kdump'}${opened.length > 1 ? '-split' : ''} (${kdump.compression})`;
+      viText = kdump.vmcoreinfoText;
+      const m = kdump.header.utsname.machine;
+      if (m && m !== 'x86_64') throw new DumpError(paths[0], 'wrong-arch', `this is a ${m} dump; only x86_64 dumps are supported`);
+      notesLines.push(`kdump header v${kdump.header.version}, dump level ${kdump.header.dumpLevel ?? '?'}, max_mapnr 0x${kdump.maxPfn.toString(16)}`);
+    }
+    const viNote = notes.find((n) => n.name === 'VMCOREINFO');
+    if (viNote) viText = viNote.desc.toString('latin1');
+    if (!viText) throw new DumpError(paths[0], 'no-vmcoreinfo', 'no VMCOREINFO in the dump', NO_VMCOREINFO_HINT);
+    const vmcoreinfo = parseVmcoreInfo(viText);
+    if (!looksLikeVmcoreInfo(vmcoreinfo)) throw new DumpError(paths[0], 'corrupt', 'the VMCOREINFO note is unreadable (no OSRELEASE, no SYMBOL lines)', NO_VMCOREINFO_HINT);
+    if (!vmcoreinfo.symbols.has('init_top_pgt')) {
+      throw new DumpError(paths[0], 'wrong-arch', `VMCOREINFO has no SYMBOL(init_top_pgt): not an x86_64 kernel (release ${vmcoreinfo.osrelease ?? 'unknown'}); only x86_64 is supported`);
+    }
+    return { mem, format, files: paths, vmcoreinfo, vmcoreinfoText: viText, notes, elf, kdump, warnings, notesLines };
+  } catch (e) {
+    for (const o of opened) o.src.close();
+    throw e;
+  }
+}

@@ -1,0 +1,73 @@
+// Physical memory of a dump, page by page, with a bounded LRU page cache.
+
+/** What the dump holds for one PFN. */
+export const enum PageAvail {
+  /** Not RAM / not in the dump at all. */
+  Hole = 0,
+  /** RAM, but filtered out of the dump (makedumpfile dump level). */
+  Excluded = 1,
+  /** In the dump as zero-fill (ELF p_filesz < p_memsz): content unknown for makedumpfile -E output, zeros otherwise. */
+  ZeroFill = 2,
+  /** Real data in the file. */
+  Data = 3,
+}
+
+export interface PhysicalMemory {
+  readonly pageSize: number;
+  /** One past the highest PFN the dump describes. */
+  readonly maxPfn: number;
+  avail(pfn: number): PageAvail;
+  /** The page's bytes (ZeroFill reads as zeros), or undefined when Hole/Excluded. The buffer must not be modified. */
+  readPage(pfn: number): Buffer | undefined;
+  /** Cache statistics, for benchmarks. */
+  stats(): { hits: number; misses: number; decoded: number };
+  close(): void;
+}
+
+/** Base class: subclasses implement loadPage(); reads go through an LRU cache of decoded pages. */
+export abstract class CachedPhysicalMemory implements PhysicalMemory {
+  abstract readonly pageSize: number;
+  abstract readonly maxPfn: number;
+  private cache = new Map<number, Buffer>();
+  private hits = 0;
+  private misses = 0;
+  protected decoded = 0;
+  constructor(private readonly cachePages = 1024) {}
+  abstract avail(pfn: number): PageAvail;
+  protected abstract loadPage(pfn: number): Buffer | undefined;
+  readPage(pfn: number): Buffer | undefined {
+    const c = this.cache.get(pfn);
+    if (c) {
+      this.hits++;
+      this.cache.delete(pfn);
+      this.cache.set(pfn, c);
+      return c;
+    }
+    this.misses++;
+    const p = this.loadPage(pfn);
+    if (!p) return undefined;
+    this.cache.set(pfn, p);
+    if (this.cache.size > this.cachePages) this.cache.delete(this.cache.keys().next().value as number);
+    return p;
+  }
+  stats() { return { hits: this.hits, misses: this.misses, decoded: this.decoded }; }
+  abstract close(): void;
+}
+
+/** Reads len bytes at a physical address; undefined if any page is not readable. */
+export function readPhys(mem: PhysicalMemory, paddr: number, len: number): Buffer | undefined {
+  const ps = mem.pageSize;
+  const out = Buffer.allocUnsafe(len);
+  let done = 0;
+  while (done < len) {
+    const a = paddr + done;
+    const pfn = Math.floor(a / ps);
+    const off = a - pfn * ps;
+    const page = mem.readPage(pfn);
+    if (!page) return undefined;
+    const n = Math.min(len - done, ps - off);
+    page.copy(out, done, off, off + n);
+    done += n;
+  }
+  return out;
+}
