@@ -1,0 +1,74 @@
+// Connects one webview (custom editor or restored panel) to a snapshot session through the protocol.
+
+import * as vscode from 'vscode';
+import { MessageChannel } from './messageChannel';
+import type { HostEvent, WebviewEvent } from './protocol';
+import { SnapshotError } from '../memmap/errors';
+import { CancelledError } from './parseWorkerClient';
+import type { SnapshotSession } from './snapshotSession';
+import type { SnapshotStore } from './snapshotStore';
+import { affectsViewSettings, viewSettings } from './settings';
+import { webviewHtml, webviewRoots } from './webviewHtml';
+import { openKernelSource } from './openKernelSource';
+import { log } from './log';
+
+export function failureEvent(uri: vscode.Uri, e: unknown): HostEvent {
+  if (e instanceof SnapshotError) return { type: 'failed', file: e.file, problem: e.problem, hint: e.hint };
+  if (e instanceof CancelledError)
+    return { type: 'failed', file: uri.fsPath, problem: 'reading was cancelled', hint: 'press Retry to read it again' };
+  return {
+    type: 'failed',
+    file: uri.fsPath,
+    problem: e instanceof Error ? e.message : String(e),
+    hint: 'see the "Kernel Memmap" output channel for details; if the file is a snapshot this tool should read, please report it',
+  };
+}
+
+/** Shows the snapshot at uri in panel; resolves when the snapshot is read (or rejects with why not). */
+export function attachPanel(panel: vscode.WebviewPanel, uri: vscode.Uri, store: SnapshotStore, extensionUri: vscode.Uri): Promise<SnapshotSession> {
+  const key = uri.toString();
+  const webview = panel.webview;
+  webview.options = { enableScripts: true, localResourceRoots: webviewRoots(extensionUri) };
+  const title = uri.path.split('/').pop() || uri.fsPath;
+  webview.html = webviewHtml(webview, extensionUri, key, title);
+
+  let session: Promise<SnapshotSession> = store.acquire(uri);
+  const disposables: vscode.Disposable[] = [];
+  const channel = new MessageChannel<WebviewEvent, HostEvent>(
+    (m) => void webview.postMessage(m),
+    {
+      ready: async (p) => (await session).handlers(viewSettings).ready!(p),
+      sectionData: async (p) => (await session).sectionData(p.startPfn, p.count),
+      pageDetail: async (p) => (await session).pageDetailInfo(p.pfn),
+      blockingPages: async (p) => (await session).handlers(viewSettings).blockingPages!(p),
+    },
+    (ev) => {
+      if (ev.type === 'openSource') void session.then((s) => openKernelSource(ev.ref, s.summary.kernel.release));
+      else if (ev.type === 'log') log().info(`webview: ${ev.message}`);
+      else if (ev.type === 'retry') {
+        store.release(uri);
+        session = store.acquire(uri);
+        watchFailure();
+        webview.html = webviewHtml(webview, extensionUri, key, title); // start the panel afresh
+      }
+    },
+  );
+  const watchFailure = () => session.catch((e) => channel.event(failureEvent(uri, e)));
+  watchFailure();
+
+  disposables.push(
+    webview.onDidReceiveMessage((m) => void channel.receive(m)),
+    store.onProgress.event((p) => {
+      if (p.uri === key) channel.event({ type: 'progress', message: p.message, fraction: p.fraction });
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (affectsViewSettings(e)) channel.event({ type: 'settings', settings: viewSettings() });
+    }),
+  );
+  panel.onDidDispose(() => {
+    channel.dispose();
+    disposables.forEach((d) => d.dispose());
+    store.release(uri);
+  });
+  return session;
+}
