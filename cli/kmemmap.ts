@@ -4,6 +4,8 @@
 import { Command } from 'commander';
 import { SnapshotError } from '../memmap/errors';
 import { registerSnapshotCommands } from './commands/snapshotCommands';
+import { registerExplainCommand } from './commands/explain';
+import { registerDecodeCommand } from './commands/decode';
 
 const program = new Command();
 program
@@ -13,6 +15,8 @@ program
   .configureOutput({ outputError: (str, write) => write(str) });
 
 registerSnapshotCommands(program);
+registerExplainCommand(program);
+registerDecodeCommand(program);
 // Further command groups register here, one line each.
 
 program.parseAsync(process.argv).catch((e: unknown) => {
