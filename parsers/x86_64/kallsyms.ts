@@ -53,7 +53,7 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
   const found = new Map<string, bigint>();
   // Stream the names in 64 KiB chunks.
   const namesAddr = sym('kallsyms_names')!;
-  let chunk = Buffer.alloc(0), chunkStart = 0, pos = 0;
+  let chunk: Buffer = Buffer.alloc(0), chunkStart = 0, pos = 0;
   const byteAt = (p: number): number | undefined => {
     if (p < chunkStart || p >= chunkStart + chunk.length) {
       const b = vm.read(namesAddr + BigInt(p), 65536) ?? vm.read(namesAddr + BigInt(p), 4096);
