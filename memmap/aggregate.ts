@@ -16,3 +16,14 @@ export function totalCounts(classes: Uint8Array): Uint32Array {
   for (let i = 0; i < classes.length; i++) counts[classes[i]]++;
   return counts;
 }
+
+export function sumCounts(list: Uint32Array[]): Uint32Array {
+  const out = newCounts();
+  for (const c of list) for (let i = 0; i < c.length; i++) out[i] += c[i];
+  return out;
+}
+
+/** Counts of a block made of whole sections (x86_64 blocks are 1 to 16 sections). */
+export function blockCounts(sections: { startPfn: number; counts: Uint32Array }[], startPfn: number, nrPfns: number): Uint32Array {
+  return sumCounts(sections.filter((s) => s.startPfn >= startPfn && s.startPfn < startPfn + nrPfns).map((s) => s.counts));
+}

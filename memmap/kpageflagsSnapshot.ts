@@ -2,9 +2,9 @@
 
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { CLASS_ID, PAGE_CLASSES } from './classes';
-import { rangeCounts, totalCounts } from './aggregate';
-import { KPF_RULES, KPF_RULE_CLASS, KpfContext, kpfRule, parseKernelVersion } from './kpageflagsClassify';
+import { CLASS_ID, NR_CLASSES, PAGE_CLASSES } from './classes';
+import { blockCounts, sumCounts } from './aggregate';
+import { KPF_RULES, KPF_RULE_CLASS, KPF_UNMOVABLE_COMPOUND_RULES, KpfContext, kpfRule, parseKernelVersion } from './kpageflagsClassify';
 import { blockVerdicts } from './offlineVerdict';
 import type { OpenOptions } from './open';
 import type { MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
@@ -13,7 +13,7 @@ import { iomemIsCensored, inRanges, isSystemRam, isVirtioMemRam, parseIomem, pfn
 import { parseMeminfo, releaseFromUname } from '../parsers/capture/meminfo';
 import { readSysfsMemory, SysfsMemory } from '../parsers/capture/sysfsMemory';
 import { forEachChunk, readWord, wordCount } from '../parsers/capture/u64File';
-import { kpfNames, KPF } from '../kernel/kpf';
+import { kpfNames } from '../kernel/kpf';
 
 /** x86_64: 4 KiB pages, 128 MiB sections. kpageflags does not say which architecture it came from. */
 const PAGE_SIZE = 4096;
@@ -70,31 +70,69 @@ export async function openKpageflagsSnapshot(path: string, opts: OpenOptions = {
   const words = wordCount(bundle.kpageflags, statSync(bundle.kpageflags).size, 'kpageflags');
   const classes = new Uint8Array(words);
   const rulesSeen = new Set<number>();
+  // Context (virtio-mem, offline blocks, RAM) is constant between range boundaries, and runs of
+  // identical words are the norm (free blocks, holes, offline ranges): reuse the last result
+  // while both the word and the segment stay the same, and count classes per run, not per PFN.
+  const nrSections = Math.ceil(words / PFNS_PER_SECTION);
+  const sectionCounts = new Uint32Array(nrSections * NR_CLASSES);
+  const boundaries = contextBoundaries([virtioMem, offlineBlocks, ram ?? []], nrSections);
+  let segEnd = -1;
+  let bi = 0;
+  let countBase = 0;
+  let lastLo = -1;
+  let lastHi = -1;
+  let rule = 0;
+  let cls = 0;
+  let runStart = 0;
+  /** PFN ranges of compound kernel allocations (not THP): they stop offlining in kernel zones. */
+  const unmovableCompound: PfnRange[] = [];
+  const endRun = (pfn: number) => {
+    sectionCounts[countBase + cls] += pfn - runStart;
+    if (KPF_UNMOVABLE_COMPOUND_RULES.has(rule) && pfn > runStart) unmovableCompound.push({ start: runStart, end: pfn });
+    runStart = pfn;
+  };
   forEachChunk(
     bundle.kpageflags,
     'kpageflags',
-    (first, lo, hi, n) => {
-      let lastRule = -1;
+    (first, w, n) => {
       for (let i = 0; i < n; i++) {
-        const r = kpfRule(lo[i], hi[i], first + i, ctx);
-        classes[first + i] = KPF_RULE_CLASS[r];
-        if (r !== lastRule) {
-          rulesSeen.add(r);
-          lastRule = r;
+        const pfn = first + i;
+        if (pfn >= segEnd) {
+          endRun(pfn);
+          while (bi < boundaries.length && boundaries[bi] <= pfn) bi++;
+          segEnd = bi < boundaries.length ? boundaries[bi] : Infinity;
+          countBase = Math.floor(pfn / PFNS_PER_SECTION) * NR_CLASSES;
+          lastLo = -1;
         }
+        const lo = w[2 * i];
+        const hi = w[2 * i + 1];
+        if (lo !== lastLo || hi !== lastHi) {
+          const r = kpfRule(lo, hi, pfn, ctx);
+          lastLo = lo;
+          lastHi = hi;
+          if (r !== rule) {
+            endRun(pfn);
+            rulesSeen.add(r);
+            rule = r;
+            cls = KPF_RULE_CLASS[r];
+          }
+        }
+        classes[pfn] = cls;
       }
     },
     opts.signal,
     opts.onProgress,
   );
+  endRun(words);
+  rulesSeen.add(rule);
   for (const r of rulesSeen) {
     const a = (KPF_RULES[r] as { assumption?: string }).assumption;
     if (a) notes.push(`assumption (rule ${KPF_RULES[r].id}): ${a}`);
   }
 
   const endPfn = words;
-  const sections = buildSections(classes, endPfn, sysfs, pfnsPerBlock);
-  const blocks = buildBlocks(classes, sysfs, pfnsPerBlock, bundle);
+  const sections = buildSections(sectionCounts, endPfn, sysfs, pfnsPerBlock);
+  const blocks = buildBlocks(classes, sections, sysfs, pfnsPerBlock, unmovableCompound);
   if (sysfs && !sysfs.blocks.length) warnings.push('the memory/ capture holds no memoryN blocks');
 
   const meminfo = bundle.texts.meminfo ? parseMeminfo(bundle.texts.meminfo) : undefined;
@@ -109,7 +147,7 @@ export async function openKpageflagsSnapshot(path: string, opts: OpenOptions = {
     sections,
     pfnsPerBlock,
     blocks,
-    counts: totalCounts(classes),
+    counts: sumCounts(sections.map((x) => x.counts)),
     warnings,
     provenance: {
       format: 'kpageflags-bundle',
@@ -129,6 +167,14 @@ export async function openKpageflagsSnapshot(path: string, opts: OpenOptions = {
   return snapshot;
 }
 
+/** Sorted PFNs where any context range starts or ends. */
+function contextBoundaries(rangeLists: PfnRange[][], nrSections: number): number[] {
+  const set = new Set<number>();
+  for (let i = 0; i <= nrSections; i++) set.add(i * PFNS_PER_SECTION);
+  for (const list of rangeLists) for (const r of list) set.add(r.start).add(r.end);
+  return [...set].sort((a, b) => a - b);
+}
+
 function parseManifest(text: string | undefined): Manifest | undefined {
   if (!text) return undefined;
   try {
@@ -140,11 +186,11 @@ function parseManifest(text: string | undefined): Manifest | undefined {
 
 const BLOCK_TO_SECTION_STATE: Record<string, SectionState> = { online: 'online', 'going-offline': 'online', offline: 'offline' };
 
-function buildSections(classes: Uint8Array, endPfn: number, sysfs: SysfsMemory | undefined, pfnsPerBlock: number): Section[] {
+function buildSections(sectionCounts: Uint32Array, endPfn: number, sysfs: SysfsMemory | undefined, pfnsPerBlock: number): Section[] {
   const sections: Section[] = [];
   const blockById = new Map((sysfs?.blocks ?? []).map((b) => [b.id, b]));
   for (let start = 0, nr = 0; start < endPfn; start += PFNS_PER_SECTION, nr++) {
-    const counts = rangeCounts(classes, 0, start, PFNS_PER_SECTION);
+    const counts = sectionCounts.subarray(nr * NR_CLASSES, (nr + 1) * NR_CLASSES);
     const nrPfns = Math.min(PFNS_PER_SECTION, endPfn - start);
     const block = pfnsPerBlock ? blockById.get(Math.floor(start / pfnsPerBlock)) : undefined;
     let state: SectionState;
@@ -165,13 +211,10 @@ function buildSections(classes: Uint8Array, endPfn: number, sysfs: SysfsMemory |
   return sections;
 }
 
-function buildBlocks(classes: Uint8Array, sysfs: SysfsMemory | undefined, pfnsPerBlock: number, bundle: CaptureBundle): MemoryBlock[] {
+function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemory | undefined, pfnsPerBlock: number, unmovableCompound: PfnRange[]): MemoryBlock[] {
   if (!sysfs || !pfnsPerBlock) return [];
-  const compoundIsMovable = (pfn: number): boolean | undefined => {
-    // THP heads and tails carry KPF_LRU (PF_HEAD flags read through the head); kernel compound pages do not.
-    const w = readWord(bundle.kpageflags, pfn);
-    return w === undefined ? undefined : ((w >> BigInt(KPF.LRU)) & 1n) === 1n;
-  };
+  // THP heads and tails carry KPF_LRU (PF_HEAD flags read through the head); kernel compound pages do not.
+  const compoundIsMovable = (pfn: number) => !inRanges(unmovableCompound, pfn);
   return sysfs.blocks.map((b) => {
     const block: MemoryBlock = {
       id: b.id,
@@ -181,7 +224,7 @@ function buildBlocks(classes: Uint8Array, sysfs: SysfsMemory | undefined, pfnsPe
       zones: b.validZones,
       node: b.node,
       removable: b.removable,
-      counts: rangeCounts(classes, 0, b.id * pfnsPerBlock, pfnsPerBlock),
+      counts: blockCounts(sections, b.id * pfnsPerBlock, pfnsPerBlock),
     };
     block.verdict = blockVerdicts({ block, classes, classesStartPfn: 0, compoundIsMovable });
     return block;
