@@ -1,0 +1,226 @@
+// Webview entry: asks the host for the overview, then builds the header, legend, map, block
+// overview and inspector. Everything from a dump reaches the DOM through textContent (dom.ts).
+
+import '@vscode/codicons/dist/codicon.css';
+import './styles.css';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+
+import type { BlockInfo, HostEvent, Overview, SectionInfo } from '../extension/protocol';
+import { findByPfn, PROTOCOL_VERSION } from '../extension/protocol';
+import { renderBlockTable } from './blockTable';
+import { ClassStore } from './classStore';
+import { h, hx } from './dom';
+import { renderFailure, renderLoading } from './errorView';
+import { renderHeader } from './header';
+import { connectHost } from './hostChannel';
+import { renderBlockDetail, renderPageDetail, type InspectorActions } from './inspector';
+import { Legend } from './legend';
+import { chooseLayout } from './mapLayout';
+import { MapView } from './mapView';
+import { paletteRgba, themeColours } from './palette';
+import { parseSearch } from './searchQuery';
+import { loadState, saveState } from './viewState';
+
+const app = document.getElementById('app')!;
+const uri = document.body.dataset.snapshotUri ?? '';
+const title = document.body.dataset.snapshotTitle ?? 'snapshot';
+saveState({ uri });
+
+const loading = renderLoading(title);
+app.replaceChildren(loading.element);
+
+let failed = false;
+let onSettings: ((o: Overview['settings']) => void) | undefined;
+const channel = connectHost((e: HostEvent) => {
+  if (e.type === 'progress') loading.setProgress(e.message, e.fraction);
+  else if (e.type === 'failed') showFailure(e);
+  else if (e.type === 'settings') onSettings?.(e.settings);
+  else if (e.type === 'reveal') revealHook?.(e.pfn);
+});
+let revealHook: ((pfn: number) => void) | undefined;
+
+function showFailure(f: { file: string; problem: string; hint?: string }): void {
+  failed = true;
+  app.replaceChildren(renderFailure(f, () => channel.event({ type: 'retry' })));
+}
+
+channel
+  .request('ready', { protocolVersion: PROTOCOL_VERSION })
+  .then((o) => {
+    try {
+      buildApp(o);
+    } catch (e) {
+      showFailure({ file: title, problem: `the panel could not show this snapshot: ${e instanceof Error ? e.message : e}`, hint: 'please report this with the "Kernel Memmap" output channel contents' });
+      channel.event({ type: 'log', message: `webview error: ${e instanceof Error ? e.stack : e}` });
+    }
+  })
+  .catch((e) => {
+    // The host also sends a 'failed' event with the file and a hint; this covers everything else.
+    if (!failed) showFailure({ file: title, problem: e instanceof Error ? e.message : String(e) });
+  });
+
+function buildApp(o: Overview): void {
+  const state = loadState();
+  const theme = themeColours();
+  const layout = chooseLayout(o.startPfn, o.endPfn, o.pfnsPerSection, o.pfnsPerBlock);
+  let hidden = new Set(state.hiddenClasses ?? []);
+  let settings = o.settings;
+
+  let map!: MapView;
+  const store = new ClassStore(o, layout, (startPfn, count) => channel.request('sectionData', { startPfn, count }), (from, to) => map.dataArrived(from, to));
+  map = new MapView(o, layout, store, { select: (pfn) => inspectPage(pfn), viewChanged: (view) => saveState({ view }) }, state.view);
+
+  // Sidebar: tabs for the overview table and the inspector.
+  const inspector = h('div', { class: 'inspector', 'aria-live': 'polite' }, h('p', { class: 'hint' }, 'Click a page on the map (or press Enter on it) to see its flags, type, counts and the rule that classified it. Click a block in the overview for its offlining verdict and blocking pages.'));
+  const overviewPanel = h('div', { class: 'overview' });
+  const tabs = hx(
+    'vscode-tabs',
+    { 'selected-index': state.tab === 'inspector' ? '1' : '0', class: 'side-tabs' },
+    hx('vscode-tab-header', { slot: 'header' }, o.blocks.length ? 'Memory blocks' : 'Sections'),
+    hx('vscode-tab-panel', {}, overviewPanel),
+    hx('vscode-tab-header', { slot: 'header' }, 'Inspector'),
+    hx('vscode-tab-panel', {}, inspector),
+  );
+  tabs.addEventListener('vsc-tabs-select', (e) => saveState({ tab: (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex === 1 ? 'inspector' : 'overview' }));
+  const showTab = (i: number) => ((tabs as unknown as { selectedIndex: number }).selectedIndex = i);
+
+  const act: InspectorActions = {
+    openSource: (ref) => channel.event({ type: 'openSource', ref }),
+    reveal: (pfn) => {
+      map.reveal(pfn);
+      inspectPage(pfn);
+    },
+  };
+  revealHook = act.reveal;
+
+  let pageRequest = 0;
+  function inspectPage(pfn: number): void {
+    saveState({ selectedPfn: pfn });
+    showTab(1);
+    const my = ++pageRequest;
+    inspector.replaceChildren(h('p', {}, map.describe(pfn).join(' · ')), h('p', { class: 'hint' }, 'reading page details…'));
+    channel.request('pageDetail', { pfn }).then(
+      (d) => {
+        if (my !== pageRequest) return;
+        inspector.replaceChildren(d ? renderPageDetail(d, o, theme, act) : h('p', {}, `PFN ${pfn} is outside this snapshot.`));
+      },
+      (e) => my === pageRequest && inspector.replaceChildren(h('p', { class: 'error' }, `Cannot read page ${pfn}: ${e instanceof Error ? e.message : e}`)),
+    );
+  }
+
+  function inspectBlock(b: BlockInfo): void {
+    showTab(1);
+    map.showRange(b.startPfn, b.nrPfns);
+    const my = ++pageRequest;
+    inspector.replaceChildren(renderBlockDetail(b, o, theme, settings.offlineRules, undefined, act));
+    channel.request('blockingPages', { block: b.id, rules: settings.offlineRules, limit: 200 }).then(
+      (r) => my === pageRequest && inspector.replaceChildren(renderBlockDetail(b, o, theme, settings.offlineRules, r, act)),
+      () => undefined,
+    );
+  }
+
+  const pick = (it: BlockInfo | SectionInfo, kind: 'block' | 'section') => {
+    if (kind === 'block') inspectBlock(it as BlockInfo);
+    else map.showRange(it.startPfn, it.nrPfns);
+  };
+  const renderOverview = () => overviewPanel.replaceChildren(renderBlockTable(o, theme, settings.offlineRules, pick));
+
+  // Toolbar: search and zoom.
+  const searchBox = hx('vscode-textfield', { placeholder: 'PFN, pa 0x…, section N, block N', 'aria-label': 'Search by PFN, physical address, section or block', class: 'search' });
+  const searchMsg = h('span', { class: 'search-msg', 'aria-live': 'polite' });
+  searchBox.addEventListener('keydown', (e) => {
+    if ((e as KeyboardEvent).key !== 'Enter') return;
+    const q = (searchBox as unknown as { value: string }).value;
+    const t = parseSearch(q, o.kernel.pageSize, o.endPfn);
+    searchMsg.textContent = '';
+    if (t.kind === 'error') searchMsg.textContent = t.message;
+    else if (t.kind === 'pfn') {
+      if (t.pfn < o.startPfn || t.pfn >= o.endPfn) searchMsg.textContent = `PFN ${t.pfn} is outside this snapshot (${o.startPfn}–${o.endPfn - 1})`;
+      else {
+        searchMsg.textContent = t.note ?? '';
+        act.reveal(t.pfn);
+      }
+    } else if (t.kind === 'section') {
+      const s = o.sections.find((x) => x.nr === t.nr);
+      if (s) map.showRange(s.startPfn, s.nrPfns);
+      else searchMsg.textContent = `no section ${t.nr} in this snapshot`;
+    } else {
+      const b = o.blocks.find((x) => x.id === t.id);
+      if (b) inspectBlock(b);
+      else searchMsg.textContent = `no memory block ${t.id} in this snapshot`;
+    }
+  });
+  const button = (icon: string, label: string, onClick: () => void) => {
+    const b = hx('vscode-button', { icon, secondary: '', title: label, 'aria-label': label });
+    b.addEventListener('click', onClick);
+    return b;
+  };
+  const toolbar = h(
+    'div',
+    { class: 'toolbar' },
+    searchBox,
+    button('zoom-in', 'Zoom in (+)', () => map.setView(zoomCentre(1.6))),
+    button('zoom-out', 'Zoom out (-)', () => map.setView(zoomCentre(1 / 1.6))),
+    button('screen-full', 'Whole machine (0)', () => map.fit()),
+    searchMsg,
+  );
+  const zoomCentre = (f: number) => {
+    const v = map.currentView;
+    const cx = v.x + map.canvas.width / 2 / v.cellPx;
+    const cy = v.y + map.canvas.height / 2 / v.cellPx;
+    const cellPx = Math.min(48, v.cellPx * f);
+    return { x: cx - map.canvas.width / 2 / cellPx, y: cy - map.canvas.height / 2 / cellPx, cellPx };
+  };
+
+  const legend = new Legend(o, hidden, (hid) => {
+    hidden = hid;
+    saveState({ hiddenClasses: [...hid] });
+    map.setPalette(paletteRgba(o.classNames, settings.palette, theme, hidden));
+  });
+
+  const headerEl = renderHeader(o, 'webgl2');
+  app.replaceChildren(
+    headerEl,
+    legend.element,
+    h('main', { class: 'body' }, h('section', { class: 'map-col', 'aria-label': 'Memory map' }, toolbar, map.element), h('aside', { class: 'side' }, tabs)),
+  );
+  map.start();
+  // The header names the renderer actually in use.
+  headerEl.replaceWith(renderHeader(o, map.rendererKind));
+  legend.render(theme);
+  renderOverview();
+  map.setPalette(paletteRgba(o.classNames, settings.palette, theme, hidden));
+  if (state.selectedPfn !== undefined && state.selectedPfn >= o.startPfn && state.selectedPfn < o.endPfn) map.select(state.selectedPfn);
+
+  onSettings = (s) => {
+    settings = s;
+    o.settings = s;
+    legend.render(theme);
+    renderOverview();
+    map.setPalette(paletteRgba(o.classNames, settings.palette, theme, hidden));
+  };
+  // Theme changes: VS Code swaps the body class; re-read colours.
+  new MutationObserver(() => {
+    const t = themeColours();
+    Object.assign(theme, t);
+    map.readTheme();
+    legend.render(theme);
+    renderOverview();
+    map.setPalette(paletteRgba(o.classNames, settings.palette, theme, hidden));
+  }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+  // Hooks for the Chromium tests and the benchmark (read-only facts, no behaviour).
+  (window as unknown as { kmemmap: unknown }).kmemmap = {
+    overview: o,
+    layout,
+    map,
+    store,
+    firstPicture: map.firstPicture,
+    findSection: (pfn: number) => findByPfn(o.sections, pfn),
+  };
+  document.body.dataset.ready = 'true';
+}

@@ -1,0 +1,338 @@
+// The memmap canvas: draws through WebGL2 (Canvas2D fallback), pans with drag and arrow keys,
+// zooms with the wheel and +/-, shows a tooltip for the page under the pointer and reports clicks.
+
+import type { Overview } from '../extension/protocol';
+import { findByPfn } from '../extension/protocol';
+import { CanvasRenderer } from './canvasRenderer';
+import { ClassStore } from './classStore';
+import { h, hex } from './dom';
+import { GlRenderer } from './glRenderer';
+import { cellToPfn, pfnToCell, type MapLayout } from './mapLayout';
+import type { Decorations, MapRenderer, Rgb } from './mapRenderer';
+import { parseCssColour } from './palette';
+import { centreOn, fitView, minCellPx, panBy, showRows, visibleRows, zoomAt, type View } from './viewport';
+
+export interface MapViewEvents {
+  select(pfn: number): void;
+  viewChanged(v: View): void;
+}
+
+export class MapView {
+  readonly element: HTMLElement;
+  readonly canvas: HTMLCanvasElement;
+  private readonly tooltip: HTMLElement;
+  private readonly status: HTMLElement;
+  private renderer!: MapRenderer;
+  private view: View = { x: 0, y: 0, cellPx: 1 };
+  private selected: number | undefined;
+  private frameRequested = false;
+  private deco!: Decorations;
+  /** Time of the last draw, for the benchmark. */
+  lastDrawMs = 0;
+  firstPicture: Promise<void>;
+  private resolveFirst!: () => void;
+
+  constructor(
+    private readonly o: Overview,
+    readonly layout: MapLayout,
+    readonly store: ClassStore,
+    private readonly events: MapViewEvents,
+    initial: View | undefined,
+  ) {
+    this.firstPicture = new Promise((r) => (this.resolveFirst = r));
+    this.canvas = h('canvas', { class: 'map-canvas', tabindex: '0', role: 'img', 'aria-label': 'Memory map: one cell per page frame. Arrow keys move the page cursor, + and - zoom, 0 shows the whole machine, Enter inspects the page.' });
+    this.tooltip = h('div', { class: 'map-tooltip', role: 'tooltip', hidden: '' });
+    this.status = h('div', { class: 'map-status', 'aria-live': 'polite' });
+    this.element = h('div', { class: 'map' }, this.canvas, this.tooltip, this.status);
+    this.readTheme();
+    this.pendingInitial = initial;
+    this.bindInput();
+  }
+
+  private pendingInitial: View | undefined;
+
+  /** Call once the element is in the document (it needs a size). */
+  start(): void {
+    this.renderer = this.makeRenderer();
+    this.canvas.dataset.renderer = this.renderer.kind;
+    new ResizeObserver(() => this.resize()).observe(this.element);
+    this.resize();
+    this.view = this.pendingInitial ?? fitView(this.layout, this.canvas.width, this.canvas.height);
+    this.changed();
+  }
+
+  private makeRenderer(): MapRenderer {
+    const forceCanvas = document.body.dataset.renderer === 'canvas2d';
+    if (!forceCanvas) {
+      const gl = this.canvas.getContext('webgl2', { antialias: false, preserveDrawingBuffer: true });
+      if (gl) {
+        try {
+          return new GlRenderer(gl, this.layout, this.store.cells);
+        } catch (e) {
+          console.warn('WebGL2 renderer unavailable, using Canvas2D:', e);
+        }
+      }
+    }
+    return new CanvasRenderer(this.canvas.getContext('2d')!, this.layout, this.store.cells);
+  }
+
+  readTheme(): void {
+    const cs = getComputedStyle(document.body);
+    const get = (name: string, fb: Rgb): Rgb => parseCssColour(cs.getPropertyValue(name), fb);
+    this.deco = {
+      sectionLine: get('--vscode-editorGroup-border', [68, 68, 68]),
+      blockLine: get('--vscode-focusBorder', [0, 127, 212]),
+      cursor: get('--vscode-editorCursor-foreground', [255, 255, 255]),
+      selected: this.deco?.selected,
+    };
+  }
+
+  setPalette(rgba: Uint8Array): void {
+    this.renderer?.setPalette(rgba);
+    this.paletteRgba = rgba;
+    this.requestDraw();
+  }
+  private paletteRgba: Uint8Array | undefined;
+
+  dataArrived(from: number, to: number): void {
+    this.renderer?.update(from, to);
+    this.requestDraw();
+  }
+
+  get currentView(): View {
+    return this.view;
+  }
+
+  get rendererKind(): string {
+    return this.renderer?.kind ?? 'none';
+  }
+
+  setView(v: View): void {
+    this.view = v;
+    this.changed();
+  }
+
+  fit(): void {
+    this.setView(fitView(this.layout, this.canvas.width, this.canvas.height));
+  }
+
+  /** Shows PFNs [start, start + n) as large as they fit. */
+  showRange(start: number, n: number): void {
+    const a = pfnToCell(this.layout, start);
+    const b = pfnToCell(this.layout, start + Math.max(1, n) - 1);
+    this.setView(showRows(this.layout, a.y, b.y + 1, this.canvas.width, this.canvas.height));
+  }
+
+  /** Selects a PFN and centres it, zooming in so single pages are visible. */
+  reveal(pfn: number, zoom = true): void {
+    this.select(pfn);
+    const c = pfnToCell(this.layout, pfn);
+    this.setView(centreOn(this.view, c.x, c.y, this.canvas.width, this.canvas.height, zoom ? Math.max(this.view.cellPx, 12) : this.view.cellPx));
+  }
+
+  select(pfn: number | undefined): void {
+    this.selected = pfn;
+    this.deco.selected = pfn === undefined ? undefined : pfnToCell(this.layout, pfn);
+    this.requestDraw();
+  }
+
+  private resize(): void {
+    const dpr = window.devicePixelRatio || 1;
+    const r = this.element.getBoundingClientRect();
+    const w = Math.max(1, Math.round(r.width * dpr));
+    const hgt = Math.max(1, Math.round(r.height * dpr));
+    if (w === this.canvas.width && hgt === this.canvas.height) return;
+    const wasFit = this.canvas.width <= 1;
+    this.canvas.width = w;
+    this.canvas.height = hgt;
+    if (wasFit && !this.pendingInitial) this.view = fitView(this.layout, w, hgt);
+    this.changed();
+  }
+
+  private changed(): void {
+    this.requestDraw();
+    const [y0, y1] = visibleRows(this.layout, this.view, this.canvas.height);
+    // Fetch what is visible plus a screen above and below, so small pans find data ready.
+    const margin = y1 - y0;
+    void this.store.ensureRows(Math.max(0, y0 - margin), Math.min(this.layout.rows, y1 + margin));
+    this.events.viewChanged(this.view);
+  }
+
+  requestDraw(): void {
+    if (this.frameRequested || !this.renderer) return;
+    this.frameRequested = true;
+    requestAnimationFrame(() => {
+      this.frameRequested = false;
+      this.drawNow();
+    });
+  }
+
+  drawNow(): void {
+    if (!this.renderer || !this.paletteRgba) return;
+    const t0 = performance.now();
+    this.renderer.draw(this.view, this.deco);
+    this.lastDrawMs = performance.now() - t0;
+    this.updateStatus();
+    this.resolveFirst();
+  }
+
+  private updateStatus(): void {
+    const l = this.layout;
+    const pagesPerPx = 1 / this.view.cellPx;
+    const zoom = pagesPerPx >= 1 ? `${pagesPerPx < 10 ? pagesPerPx.toFixed(1) : Math.round(pagesPerPx)} pages per pixel` : `${Math.round(this.view.cellPx)} px per page`;
+    const loaded = this.store.loadedSections < this.store.totalSections ? ` · loading ${this.store.loadedSections}/${this.store.totalSections} sections` : '';
+    this.status.textContent = `${l.rowPfns} pages per row · ${zoom}${loaded}`;
+  }
+
+  /** PFN under a client-space point. */
+  pfnAt(clientX: number, clientY: number): number | undefined {
+    const r = this.canvas.getBoundingClientRect();
+    const dpr = this.canvas.width / r.width;
+    const cx = this.view.x + ((clientX - r.left) * dpr) / this.view.cellPx;
+    const cy = this.view.y + ((clientY - r.top) * dpr) / this.view.cellPx;
+    const pfn = cellToPfn(this.layout, cx, cy);
+    return pfn !== undefined && pfn >= this.o.startPfn && pfn < this.o.endPfn ? pfn : undefined;
+  }
+
+  private bindInput(): void {
+    let drag: { x: number; y: number; moved: boolean } | undefined;
+    const c = this.canvas;
+    c.addEventListener('pointerdown', (e) => {
+      drag = { x: e.clientX, y: e.clientY, moved: false };
+      c.setPointerCapture(e.pointerId);
+    });
+    c.addEventListener('pointermove', (e) => {
+      if (drag && e.buttons) {
+        const dpr = c.width / c.getBoundingClientRect().width;
+        const dx = e.clientX - drag.x;
+        const dy = e.clientY - drag.y;
+        if (drag.moved || Math.abs(dx) + Math.abs(dy) > 3) {
+          drag.moved = true;
+          this.setView(panBy(this.view, dx * dpr, dy * dpr));
+          drag.x = e.clientX;
+          drag.y = e.clientY;
+          this.tooltip.hidden = true;
+          return;
+        }
+      }
+      this.showTooltip(e.clientX, e.clientY);
+    });
+    c.addEventListener('pointerup', (e) => {
+      if (drag && !drag.moved) {
+        const pfn = this.pfnAt(e.clientX, e.clientY);
+        if (pfn !== undefined) {
+          this.select(pfn);
+          this.events.select(pfn);
+        }
+      }
+      drag = undefined;
+    });
+    c.addEventListener('pointerleave', () => (this.tooltip.hidden = true));
+    c.addEventListener(
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        const r = c.getBoundingClientRect();
+        const dpr = c.width / r.width;
+        const factor = Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015));
+        this.setView(zoomAt(this.view, factor, (e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr, this.minCell()));
+      },
+      { passive: false },
+    );
+    c.addEventListener('keydown', (e) => this.onKey(e));
+  }
+
+  private minCell(): number {
+    return minCellPx(this.layout, this.canvas.width, this.canvas.height);
+  }
+
+  /** Keyboard: arrows move the page cursor (Shift: a row of 64, PageUp/Down: a section), +/- zoom, 0 fit, Enter inspect. */
+  private onKey(e: KeyboardEvent): void {
+    const l = this.layout;
+    const cur = this.selected ?? this.pfnAt(...this.centreClient()) ?? this.o.startPfn;
+    const step: Record<string, number> = {
+      ArrowLeft: -1,
+      ArrowRight: 1,
+      ArrowUp: -l.rowPfns,
+      ArrowDown: l.rowPfns,
+      PageUp: -l.pfnsPerSection,
+      PageDown: l.pfnsPerSection,
+    };
+    const w = this.canvas.width;
+    const hh = this.canvas.height;
+    if (e.key in step) {
+      let d = step[e.key];
+      if (e.shiftKey && Math.abs(d) === 1) d *= 64;
+      const pfn = Math.min(this.o.endPfn - 1, Math.max(this.o.startPfn, cur + d));
+      this.select(pfn);
+      const cell = pfnToCell(l, pfn);
+      // Keep the cursor on screen: re-centre only when it leaves the view.
+      const sx = (cell.x - this.view.x) * this.view.cellPx;
+      const sy = (cell.y - this.view.y) * this.view.cellPx;
+      if (sx < 0 || sy < 0 || sx > w || sy > hh) this.setView(centreOn(this.view, cell.x, cell.y, w, hh));
+      this.announce(pfn);
+    } else if (e.key === '+' || e.key === '=') {
+      this.zoomAround(cur, 1.6);
+    } else if (e.key === '-' || e.key === '_') {
+      this.zoomAround(cur, 1 / 1.6);
+    } else if (e.key === '0' || e.key === 'Home') {
+      this.fit();
+    } else if (e.key === 'Enter' || e.key === ' ') {
+      this.select(cur);
+      this.events.select(cur);
+    } else if (e.key === 'Escape') {
+      this.tooltip.hidden = true;
+    } else return;
+    e.preventDefault();
+  }
+
+  private zoomAround(pfn: number, factor: number): void {
+    const c = pfnToCell(this.layout, pfn);
+    const px = (c.x + 0.5 - this.view.x) * this.view.cellPx;
+    const py = (c.y + 0.5 - this.view.y) * this.view.cellPx;
+    const inside = px >= 0 && py >= 0 && px <= this.canvas.width && py <= this.canvas.height;
+    this.setView(zoomAt(this.view, factor, inside ? px : this.canvas.width / 2, inside ? py : this.canvas.height / 2, this.minCell()));
+  }
+
+  private centreClient(): [number, number] {
+    const r = this.canvas.getBoundingClientRect();
+    return [r.left + r.width / 2, r.top + r.height / 2];
+  }
+
+  /** Where a PFN is, in words: for the tooltip and for screen readers. */
+  describe(pfn: number): string[] {
+    const o = this.o;
+    const sec = findByPfn(o.sections, pfn);
+    const blk = findByPfn(o.blocks, pfn);
+    const cls = this.store.classAt(pfn);
+    return [
+      `PFN ${hex(pfn)} (${pfn})`,
+      `phys ${hex(BigInt(pfn) * BigInt(o.kernel.pageSize))}`,
+      sec ? `section ${sec.nr} · ${sec.state}${sec.zone ? ` · ${sec.zone}` : ''}${sec.node !== undefined ? ` · node ${sec.node}` : ''}` : `section ${Math.floor(pfn / o.pfnsPerSection)}`,
+      blk ? `memory${blk.id} · ${blk.state}` : o.pfnsPerBlock ? `memory${Math.floor(pfn / o.pfnsPerBlock)}` : '',
+      cls === undefined ? 'class: loading…' : `class: ${o.classNames[cls]}`,
+    ].filter(Boolean);
+  }
+
+  private announce(pfn: number): void {
+    this.canvas.setAttribute('aria-description', this.describe(pfn).join(', '));
+  }
+
+  private showTooltip(clientX: number, clientY: number): void {
+    const pfn = this.pfnAt(clientX, clientY);
+    if (pfn === undefined) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    const lines = this.describe(pfn);
+    this.tooltip.replaceChildren(...lines.map((t, i) => h('div', { class: i === 0 ? 'tt-title' : 'tt-line' }, t)));
+    const r = this.element.getBoundingClientRect();
+    this.tooltip.hidden = false;
+    const x = clientX - r.left + 14;
+    const y = clientY - r.top + 14;
+    const tw = this.tooltip.offsetWidth;
+    const th = this.tooltip.offsetHeight;
+    this.tooltip.style.left = `${Math.min(x, r.width - tw - 4)}px`;
+    this.tooltip.style.top = `${y + th > r.height ? clientY - r.top - th - 8 : y}px`;
+  }
+}

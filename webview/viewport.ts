@@ -1,0 +1,54 @@
+// The camera over the map: which cell is at the canvas's top-left corner and how many device
+// pixels one cell takes. All pan/zoom arithmetic lives here (pure, unit-testable).
+
+import type { MapLayout } from './mapLayout';
+
+export interface View {
+  /** Cell coordinates (fractional) of the canvas's top-left pixel. */
+  x: number;
+  y: number;
+  /** Device pixels per cell. */
+  cellPx: number;
+}
+
+export const MAX_CELL_PX = 48;
+
+export function fitView(l: MapLayout, widthPx: number, heightPx: number): View {
+  const cellPx = Math.min(widthPx / l.rowPfns, heightPx / l.rows);
+  // Centre the map in the canvas.
+  return { x: -(widthPx / cellPx - l.rowPfns) / 2, y: -(heightPx / cellPx - l.rows) / 2, cellPx };
+}
+
+export function minCellPx(l: MapLayout, widthPx: number, heightPx: number): number {
+  return Math.min(widthPx / l.rowPfns, heightPx / l.rows) / 2;
+}
+
+/** Zoom by factor keeping the cell under (px, py) in place. */
+export function zoomAt(v: View, factor: number, px: number, py: number, min: number): View {
+  const cellPx = Math.min(MAX_CELL_PX, Math.max(min, v.cellPx * factor));
+  const cx = v.x + px / v.cellPx;
+  const cy = v.y + py / v.cellPx;
+  return { x: cx - px / cellPx, y: cy - py / cellPx, cellPx };
+}
+
+export function panBy(v: View, dxPx: number, dyPx: number): View {
+  return { ...v, x: v.x - dxPx / v.cellPx, y: v.y - dyPx / v.cellPx };
+}
+
+/** Centre cell (cx, cy) in the canvas, optionally at a new zoom. */
+export function centreOn(v: View, cx: number, cy: number, widthPx: number, heightPx: number, cellPx = v.cellPx): View {
+  return { x: cx + 0.5 - widthPx / cellPx / 2, y: cy + 0.5 - heightPx / cellPx / 2, cellPx };
+}
+
+/** The view that shows rows [y0, y1) whole. */
+export function showRows(l: MapLayout, y0: number, y1: number, widthPx: number, heightPx: number): View {
+  const cellPx = Math.min(MAX_CELL_PX, widthPx / l.rowPfns, heightPx / Math.max(1, y1 - y0));
+  return { x: -(widthPx / cellPx - l.rowPfns) / 2, y: y0 - (heightPx / cellPx - (y1 - y0)) / 2, cellPx };
+}
+
+/** Visible row range, clipped to the layout. */
+export function visibleRows(l: MapLayout, v: View, heightPx: number): [number, number] {
+  const y0 = Math.max(0, Math.floor(v.y));
+  const y1 = Math.min(l.rows, Math.ceil(v.y + heightPx / v.cellPx));
+  return [y0, Math.max(y0, y1)];
+}
