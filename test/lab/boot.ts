@@ -1,0 +1,114 @@
+// Runs one boot plan on one kernel: boot, then execute steps until every wanted snapshot is written.
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildInitramfs } from './initramfs';
+import type { Kernel } from './kernels';
+import { setName, type Manifest } from './manifest';
+import { observe } from './observe';
+import { workDir } from './paths';
+import { qemuVersion, Vm } from './qemu';
+import type { BootPlan, StepContext } from './scenarios';
+import { SetBuilder } from './setwriter';
+import { log, run } from './util';
+
+export interface BootResult { written: string[]; bootSec: number; totalSec: number; perSet: Record<string, number> }
+
+/** VMs alive right now, so a signal handler can kill them. */
+export const liveVms = new Set<Vm>();
+export const liveBuilders = new Set<SetBuilder>();
+
+export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): Promise<BootResult> {
+  const t0 = Date.now();
+  const lastIdx = plan.steps.reduce((acc, s, i) => (s.kind === 'snapshot' && wanted.has(setName(k.short, s.scenario, plan.kaslr)) ? i : acc), -1);
+  if (lastIdx < 0) return { written: [], bootSec: 0, totalSec: 0, perSet: {} };
+  const wd = join(workDir(), `${k.short}-${plan.id}${plan.kaslr ? '' : '-nokaslr'}-${process.pid}`);
+  rmSync(wd, { recursive: true, force: true });
+  mkdirSync(wd, { recursive: true });
+  const initrd = buildInitramfs(k, wd);
+  const capDisk = join(wd, 'capture.img');
+  run('truncate', ['-s', '128M', capDisk]);
+  let dataDisk: string | undefined;
+  if (plan.dataDiskBytes) {
+    dataDisk = join(wd, 'data.img');
+    run('truncate', ['-s', String(plan.dataDiskBytes), dataDisk]);
+  }
+  const vm = new Vm({ vmlinuz: k.vmlinuz, initrd: initrd.path, kaslr: plan.kaslr, extraCmdline: plan.extraCmdline, captureDisk: capDisk, workDir: wd, ...(dataDisk ? { dataDisk } : {}) });
+  liveVms.add(vm);
+  const written: string[] = [];
+  const perSet: Record<string, number> = {};
+  const qv = qemuVersion();
+  try {
+    await vm.start();
+    const ready = await vm.waitConsole(/@@READY (\S+)/, 600000, 'guest /init ready');
+    const bootSec = (Date.now() - t0) / 1000;
+    const mods = /@@MODULES ([^\n]*)/.exec(vm.consoleText())?.[1]?.trim() ?? '';
+    if (/@@INSMOD-FAILED/.test(vm.consoleText())) throw new Error(`insmod failed in guest; see ${vm.consoleLog}`);
+    log(`${k.short} ${plan.id}: guest ${ready[1]} ready after ${bootSec.toFixed(0)}s (modules: ${mods})`);
+    const ctx: StepContext = {
+      vm,
+      actions: [`boot: ${k.package} ${k.version} (${k.release}), cmdline "${vm.cmdline}"; modules loaded: ${mods}${initrd.modules.builtin.length ? ` (built in: ${initrd.modules.builtin.join(', ')})` : ''}`],
+      expected: {},
+    };
+    for (let i = 0; i <= lastIdx; i++) {
+      const step = plan.steps[i]!;
+      if (step.kind === 'action') {
+        log(`${k.short} ${plan.id}: action ${step.name}`);
+        await step.run(ctx);
+        continue;
+      }
+      const name = setName(k.short, step.scenario, plan.kaslr);
+      if (!wanted.has(name)) { log(`${name}: present, not re-made`); continue; }
+      const ts = Date.now();
+      log(`${name}: capturing`);
+      const b = new SetBuilder(name);
+      liveBuilders.add(b);
+      await vm.shOk('capture', 600000);
+      await vm.qmp.cmd('stop');
+      if (ctx.expected.virtioMem) ctx.expected.virtioMem.pluggedBytes = await vm.qmp.qomGet<number>('/machine/peripheral/vm0', 'size');
+      if (ctx.expected.balloon) {
+        const bal = await vm.qmp.cmd<{ actual: number }>('query-balloon');
+        ctx.expected.balloon.actualBytes = bal.actual;
+        ctx.expected.balloon.inflatedBytes = 1024 * 1024 * 1024 - bal.actual;
+      }
+      log(`${name}: dumping (ELF, kdump-zlib)`);
+      await vm.qmp.cmd('dump-guest-memory', { paging: false, protocol: `file:${join(b.tmp, 'vmcore.elf')}` });
+      await vm.qmp.cmd('dump-guest-memory', { paging: false, protocol: `file:${join(b.tmp, 'vmcore.kdump')}`, format: 'kdump-zlib' });
+      await vm.qmp.cmd('cont');
+      for (const f of ['vmcore.elf', 'vmcore.kdump']) chmodSync(join(b.tmp, f), 0o644);
+      run('tar', ['-xf', capDisk, '-C', join(b.tmp, 'capture')]);
+      if (!readdirSync(join(b.tmp, 'capture')).includes('kpageflags') || statSync(join(b.tmp, 'capture', 'kpageflags')).size === 0)
+        throw new Error(`${name}: capture has no kpageflags`);
+      copyFileSync(vm.consoleLog, join(b.tmp, 'console.log'));
+      copyFileSync(vm.qmpLog, join(b.tmp, 'qmp.log'));
+      const snapshotSec = (Date.now() - ts) / 1000;
+      const manifest: Manifest = {
+        name,
+        kernel: { release: k.release, package: k.package, version: k.version, short: k.short },
+        scenario: step.scenario,
+        kaslr: plan.kaslr,
+        createdAt: new Date().toISOString(),
+        qemu: { version: qv, args: vm.args },
+        cmdline: vm.cmdline,
+        actions: [...ctx.actions, `snapshot: guest captured /proc + sysfs to the capture disk, then QMP stop, dump-guest-memory ELF (paging:false) and kdump-zlib, cont`],
+        expected: JSON.parse(JSON.stringify(ctx.expected)) as Manifest['expected'],
+        observed: observe(b.tmp),
+        timing: { bootSec: Math.round(bootSec), snapshotSec: Math.round(snapshotSec), sinceBootSec: Math.round((Date.now() - t0) / 1000) },
+        files: { capture: 'capture', elf: 'vmcore.elf', kdump: 'vmcore.kdump' },
+      };
+      b.commit(manifest);
+      liveBuilders.delete(b);
+      written.push(name);
+      perSet[name] = Math.round(snapshotSec);
+      const o = manifest.observed!;
+      log(`${name}: written in ${snapshotSec.toFixed(0)}s (KPF_OFFLINE ${o.kpfOffline} pfns = ${(o.kpfOffline / 256).toFixed(1)} MiB, NOPAGE ${o.kpfNopage}, VMCOREINFO ${o.elfHasVmcoreinfo})`);
+      ctx.actions.push(`snapshot ${name} taken`);
+    }
+    return { written, bootSec: Math.round(bootSec), totalSec: Math.round((Date.now() - t0) / 1000), perSet };
+  } finally {
+    await vm.shutdown();
+    liveVms.delete(vm);
+    for (const b of liveBuilders) b.abandon();
+    liveBuilders.clear();
+    rmSync(wd, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,17 @@
+// Makes sure the host tools exist, calling scripts/lab-deps.sh (apt-get) only when one is missing.
+import { join } from 'node:path';
+import { haveTool, log, repoRoot, run } from './util';
+
+const REQUIRED = ['qemu-system-x86_64', 'cpio', 'gcc', 'dpkg-deb', 'depmod', 'readelf', 'tar', 'gzip', 'xz'];
+
+export function ensureHostTools(withTools = false): void {
+  const missing = REQUIRED.filter((t) => !haveTool(t));
+  let busyboxOk = run('dpkg', ['-s', 'busybox-static'], { allowFail: true }).code === 0;
+  if (withTools && !haveTool('makedumpfile')) missing.push('makedumpfile');
+  if (!missing.length && busyboxOk) return;
+  log(`host tools missing (${[...missing, ...(busyboxOk ? [] : ['busybox-static'])].join(', ')}); running scripts/lab-deps.sh`);
+  run('/bin/sh', [join(repoRoot(), 'scripts', 'lab-deps.sh'), ...(withTools ? ['--with-tools'] : [])], { stdio: 'inherit' });
+  busyboxOk = run('dpkg', ['-s', 'busybox-static'], { allowFail: true }).code === 0;
+  const still = REQUIRED.filter((t) => !haveTool(t));
+  if (still.length || !busyboxOk) throw new Error(`host tools still missing after lab-deps.sh: ${still.join(', ')}${busyboxOk ? '' : ' busybox-static'}`);
+}

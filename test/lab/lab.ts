@@ -1,0 +1,105 @@
+// Kernel Memmap Explorer QEMU lab: boots Debian 6.1 / 6.12 kernels under TCG and writes real
+// snapshot sets (capture bundle + ELF + kdump) into $KMEMMAP_LAB_DIR or ~/.cache/kmemmap-lab/sets.
+//   node out/lab/lab.js [--kernel 6.1|6.12|all] [--ensure-ci-sets] [--force] [--make-sample] [--list]
+import { liveBuilders, liveVms, runBoot, type BootResult } from './boot';
+import { ensureHostTools } from './deps';
+import { KERNEL_SHORTS, resolveKernel, type KernelShort } from './kernels';
+import { setName } from './manifest';
+import { labRoot } from './paths';
+import { makeSample, SAMPLE_SET } from './sample';
+import { loadPlan, mainPlan, type BootPlan } from './scenarios';
+import { listSets } from './sets';
+import { cleanStaleTemps, setExists } from './setwriter';
+import { log } from './util';
+
+interface Args { kernels: KernelShort[]; ensureCi: boolean; force: boolean; makeSample: boolean; list: boolean }
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { kernels: [...KERNEL_SHORTS], ensureCi: false, force: false, makeSample: false, list: false };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i]!;
+    if (x === '--kernel') {
+      const v = argv[++i];
+      if (v === 'all') a.kernels = [...KERNEL_SHORTS];
+      else if (v === '6.1' || v === '6.12') a.kernels = [v];
+      else throw new Error(`--kernel wants 6.1, 6.12 or all (got ${v})`);
+    } else if (x === '--ensure-ci-sets') a.ensureCi = true;
+    else if (x === '--force') a.force = true;
+    else if (x === '--make-sample') a.makeSample = true;
+    else if (x === '--list') a.list = true;
+    else if (x === '-h' || x === '--help') {
+      process.stdout.write('usage: node out/lab/lab.js [--kernel 6.1|6.12|all] [--ensure-ci-sets] [--force] [--make-sample] [--list]\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${x}`);
+  }
+  return a;
+}
+
+/** Jobs: (kernel, plan, scenarios wanted from that plan). */
+interface Job { kernel: KernelShort; plan: BootPlan; scenarios: string[] }
+
+function ciJobs(): Job[] {
+  return [
+    { kernel: '6.1', plan: mainPlan(), scenarios: ['baseline', 'balloon', 'virtio-mem', 'offline-block'] },
+    { kernel: '6.12', plan: mainPlan(), scenarios: ['baseline', 'balloon', 'virtio-mem', 'offline-block'] },
+    { kernel: '6.12', plan: loadPlan(), scenarios: ['baseline'] },
+  ];
+}
+
+function fullJobs(kernels: KernelShort[]): Job[] {
+  const jobs: Job[] = [];
+  for (const k of kernels) {
+    for (const plan of [mainPlan(), loadPlan()]) {
+      jobs.push({ kernel: k, plan, scenarios: plan.steps.flatMap((s) => (s.kind === 'snapshot' ? [s.scenario] : [])) });
+    }
+  }
+  return jobs;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.list) {
+    for (const s of listSets()) process.stdout.write(`${s.name}\t${s.dir}\n`);
+    return;
+  }
+  log(`lab root: ${labRoot()}`);
+  cleanStaleTemps();
+  let jobs: Job[] = [];
+  if (args.ensureCi) jobs.push(...ciJobs());
+  if (!args.ensureCi && !args.makeSample) jobs.push(...fullJobs(args.kernels));
+  if (args.makeSample && (args.force || !setExists(SAMPLE_SET)) && !jobs.some((j) => j.kernel === '6.12' && j.plan.id === 'main'))
+    jobs.push({ kernel: '6.12', plan: mainPlan(), scenarios: ['virtio-mem'] });
+  const t0 = Date.now();
+  const results: { job: string; r: BootResult }[] = [];
+  let toolsChecked = false;
+  for (const job of jobs) {
+    const wanted = new Set(job.scenarios.map((s) => setName(job.kernel, s, job.plan.kaslr)).filter((n) => args.force || !setExists(n)));
+    const label = `${job.kernel}-${job.plan.id}${job.plan.kaslr ? '' : '-nokaslr'}`;
+    if (!wanted.size) { log(`${label}: all sets present (use --force to re-make)`); continue; }
+    if (!toolsChecked) { ensureHostTools(); toolsChecked = true; }
+    const k = resolveKernel(job.kernel);
+    log(`${label}: booting ${k.package} ${k.version} for ${[...wanted].join(', ')}`);
+    const r = await runBoot(k, job.plan, wanted);
+    results.push({ job: label, r });
+    log(`${label}: done in ${r.totalSec}s (boot ${r.bootSec}s; per set ${JSON.stringify(r.perSet)})`);
+  }
+  if (args.makeSample) makeSample();
+  const total = Math.round((Date.now() - t0) / 1000);
+  for (const { job, r } of results) log(`summary ${job}: ${r.totalSec}s, sets ${r.written.join(', ')}`);
+  log(`total ${total}s; sets present: ${listSets().map((s) => s.name).join(', ') || 'none'}`);
+}
+
+function onSignal(sig: NodeJS.Signals): void {
+  log(`${sig}: stopping QEMU and dropping unfinished sets`);
+  for (const vm of liveVms) vm.kill();
+  for (const b of liveBuilders) b.abandon();
+  process.exit(130);
+}
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+main().catch((e: unknown) => {
+  log(`FAILED: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+  for (const vm of liveVms) vm.kill();
+  process.exit(1);
+});

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Opt-in lab step (npm run lab:tools): runs Debian's crash and drgn on the lab's dumps and stores
+# their outputs next to each set, for the tests in test/unit/tools/.
+#
+#   test/lab/tools/run-tools.sh [--fetch-only] [--sets 'glob'] [--skip-crash] [--skip-drgn]
+#
+# Needs: apt-get (crash 8.0.2, python3-drgn 0.0.22 are installed with apt) and ~1.9 GB of downloads:
+# the linux-image-<release>-dbg .deb of each lab kernel. Only the vmlinux is extracted from them
+# into $LAB/tools/vmlinux-<release>; the .deb is deleted afterwards; nothing is installed system-wide.
+#
+# Per set it writes <set>/tools/:
+#   crash-session.txt    one crash session (sys, kmem -n/-i/-f/-g, struct page, kmem <addr>, kmem -p) (6.1 only:
+#                        crash 8.0.2 cannot open >= 6.4 kernels)
+#   crash-kmem-p.txt     the kmem -p listing alone
+#   drgn-export.tsv      our drgn export (tools/drgn/memmap_export.py), see docs/drgn-export.md
+#   drgn-repl-page.txt   the drgn REPL's printing of a few struct pages
+#   tools.json           versions, commands, timings
+set -euo pipefail
+
+PY="${KMEMMAP_PYTHON:-/usr/bin/python3}"  # Debian python3 (python3-drgn lives in its dist-packages)
+HERE="$(cd "$(dirname "$0")" && pwd)"
+REPO="$(cd "$HERE/../../.." && pwd)"
+LAB="${KMEMMAP_LAB_DIR:-$HOME/.cache/kmemmap-lab}"
+TOOLS="$LAB/tools"
+FETCH_ONLY=0; SKIP_CRASH=0; SKIP_DRGN=0; SET_GLOB='*'
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --fetch-only) FETCH_ONLY=1 ;;
+    --skip-crash) SKIP_CRASH=1 ;;
+    --skip-drgn) SKIP_DRGN=1 ;;
+    --sets) SET_GLOB="$2"; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+mkdir -p "$TOOLS"
+log() { echo "[lab:tools] $*" >&2; }
+
+ensure_packages() {
+  local need=()
+  command -v crash >/dev/null || need+=(crash)
+  "$PY" -c 'import drgn' 2>/dev/null || need+=(python3-drgn)
+  if [ ${#need[@]} -gt 0 ]; then
+    log "installing ${need[*]} with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >&2
+  fi
+}
+
+# vmlinux for a release, extracted from linux-image-<release>-dbg without installing it.
+ensure_vmlinux() {
+  local rel="$1" out="$TOOLS/vmlinux-$1"
+  [ -s "$out" ] && { echo "$out"; return; }
+  local pkg="linux-image-$rel-dbg" dl="$TOOLS/dl-$rel"
+  mkdir -p "$dl"; chmod a+rwx "$dl"
+  local deb; deb=$(ls "$dl"/"$pkg"_*.deb 2>/dev/null | head -1 || true)
+  if [ -z "$deb" ]; then
+    log "downloading $pkg (about 1 GB)"
+    (cd "$dl" && apt-get download "$pkg" >&2)
+    deb=$(ls "$dl"/"$pkg"_*.deb | head -1)
+  fi
+  log "extracting vmlinux-$rel from $(basename "$deb")"
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -O "./usr/lib/debug/boot/vmlinux-$rel" > "$out.part"
+  mv "$out.part" "$out"
+  rm -rf "$dl"
+  echo "$out"
+}
+
+release_of_set() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["kernel"]["release"])' "$1/manifest.json"; }
+
+ensure_packages
+
+RELEASES=()
+if [ -n "${KMEMMAP_TOOLS_RELEASES:-}" ]; then
+  read -r -a RELEASES <<<"$KMEMMAP_TOOLS_RELEASES"
+fi
+for d in "$LAB"/sets/$SET_GLOB; do
+  [ -f "$d/manifest.json" ] || continue
+  RELEASES+=("$(release_of_set "$d")")
+done
+mapfile -t RELEASES < <(printf '%s\n' "${RELEASES[@]}" | sort -u | grep -v '^$' || true)
+for rel in "${RELEASES[@]}"; do ensure_vmlinux "$rel" >/dev/null; done
+[ "$FETCH_ONLY" = 1 ] && { log "fetched: ${RELEASES[*]}"; exit 0; }
+
+CRASH_VERSION=$(crash --version 2>/dev/null | sed -n 's/^crash \([0-9.]*\).*/\1/p' | head -1)
+DRGN_VERSION=$("$PY" -c 'import drgn; print(drgn.__version__)')
+
+run_crash() {
+  local d="$1" vmlinux="$2" out="$1/tools"
+  local cmds="$out/crash-commands.txt"
+  # A few struct pages of interesting kinds are picked from the drgn export when present; else fixed PFNs.
+  local pages; pages=$("$PY" "$HERE/pick_pages.py" "$out/drgn-export.tsv" 2>/dev/null || echo "")
+  {
+    echo "sys"
+    echo "kmem -n"
+    echo "kmem -i"
+    echo "kmem -f"
+    echo "kmem -g"
+    for p in $pages; do echo "kmem -p $p"; echo "struct page $p"; done
+    echo "kmem -p"
+    echo "quit"
+  } > "$cmds"
+  log "crash $CRASH_VERSION on $(basename "$d")"
+  local t0; t0=$(date +%s)
+  # -s: no banner; the session log is what a user would paste (commands echoed by our runner).
+  timeout 1800 crash -s "$vmlinux" "$d/vmcore.elf" < "$cmds" > "$out/crash-raw.txt" 2> "$out/crash-stderr.txt" || log "crash exited $?"
+  "$PY" "$HERE/split_crash_raw.py" "$cmds" "$out/crash-raw.txt" "$out"
+  echo $(( $(date +%s) - t0 )) > "$out/crash-seconds.txt"
+}
+
+run_drgn() {
+  local d="$1" vmlinux="$2" out="$1/tools"
+  log "drgn $DRGN_VERSION on $(basename "$d")"
+  local t0; t0=$(date +%s)
+  DRGN_USE_LIBKDUMPFILE_FOR_ELF=1 timeout 1800 drgn -q -c "$d/vmcore.elf" -s "$vmlinux" \
+    "$REPO/tools/drgn/memmap_export.py" -o "$out/drgn-export.tsv" 2> "$out/drgn-stderr.txt" || log "drgn exited $?"
+  echo $(( $(date +%s) - t0 )) > "$out/drgn-seconds.txt"
+  local pages; pages=$("$PY" "$HERE/pick_pages.py" "$out/drgn-export.tsv" --pfn 2>/dev/null || echo "")
+  DRGN_USE_LIBKDUMPFILE_FOR_ELF=1 timeout 600 "$PY" "$HERE/drgn_repl_pages.py" "$d/vmcore.elf" "$vmlinux" $pages \
+    > "$out/drgn-repl-page.txt" 2>> "$out/drgn-stderr.txt" || log "drgn REPL capture exited $?"
+}
+
+for d in "$LAB"/sets/$SET_GLOB; do
+  [ -f "$d/manifest.json" ] || continue
+  rel=$(release_of_set "$d")
+  vmlinux="$TOOLS/vmlinux-$rel"
+  mkdir -p "$d/tools"
+  [ "$SKIP_DRGN" = 1 ] || run_drgn "$d" "$vmlinux"
+  case "$rel" in
+    6.1.*|6.2.*|6.3.*|5.*) [ "$SKIP_CRASH" = 1 ] || run_crash "$d" "$vmlinux" ;;
+    *) log "crash $CRASH_VERSION cannot open $rel (>= 6.4): no crash outputs for $(basename "$d")" ;;
+  esac
+  "$PY" - "$d/tools/tools.json" "$CRASH_VERSION" "$DRGN_VERSION" "$rel" <<'EOF'
+import json, sys
+path, crash, drgn, rel = sys.argv[1:]
+json.dump({"crash": crash, "drgn": drgn, "release": rel}, open(path, "w"), indent=1)
+EOF
+done
+log "done"
