@@ -1,0 +1,80 @@
+// Builds the per-dump classification context from VMCOREINFO: layout family, page-type encoding,
+// struct page offsets, hugetlb marking, zone field position.
+import { familyFromNumbers, familyFromRelease, flagBit, LayoutFamily, parseRelease } from '../kernel/pageflags';
+import { encodingFromBuddyValue, PageTypeDecoder, PageTypeName } from '../kernel/pagetypes';
+import { VmcoreInfo, vmNumber } from '../parsers/vmcoreinfo';
+import { ClassifyContext } from './classifyPage';
+
+export interface ContextResult {
+  ctx?: ClassifyContext;
+  family?: LayoutFamily;
+  /** Why ctx is missing (the snapshot then shows online pages as unknown). */
+  problem?: string;
+  warnings: string[];
+  notes: string[];
+}
+
+export function buildClassifyContext(vi: VmcoreInfo, pageSize: number): ContextResult {
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  const numbers = {
+    lru: vmNumber(vi, 'PG_lru'), private: vmNumber(vi, 'PG_private'), swapcache: vmNumber(vi, 'PG_swapcache'),
+    swapbacked: vmNumber(vi, 'PG_swapbacked'), slab: vmNumber(vi, 'PG_slab'), hwpoison: vmNumber(vi, 'PG_hwpoison'),
+    headMask: vmNumber(vi, 'PG_head_mask'),
+  };
+  let family = familyFromNumbers(numbers);
+  const release = vi.osrelease ?? '';
+  const relFamily = familyFromRelease(release);
+  if (family) {
+    notes.push(`page-flag layout ${family.id} identified from the VMCOREINFO PG_* numbers`);
+    if (relFamily && relFamily.id !== family.id) warnings.push(`OSRELEASE ${release} suggests layout ${relFamily.id} but the exported PG_* numbers say ${family.id}; using ${family.id}`);
+  } else if (numbers.lru === undefined && numbers.headMask === undefined && relFamily) {
+    family = relFamily;
+    warnings.push(`VMCOREINFO exports no PG_* numbers; page-flag layout ${family.id} taken from OSRELEASE ${release}`);
+  } else {
+    return { problem: `unrecognised page-flag layout (PG_lru=${numbers.lru}, PG_private=${numbers.private}, PG_swapcache=${numbers.swapcache}, PG_swapbacked=${numbers.swapbacked}, PG_slab=${numbers.slab}, PG_hwpoison=${numbers.hwpoison}, PG_head_mask=${numbers.headMask}) for ${release || 'an unknown release'}: page states are shown as unknown`, warnings, notes };
+  }
+  const buddy = vmNumber(vi, 'PAGE_BUDDY_MAPCOUNT_VALUE');
+  const enc = encodingFromBuddyValue(buddy);
+  if (!enc) return { family, problem: `unrecognised page_type encoding (PAGE_BUDDY_MAPCOUNT_VALUE=${buddy}): page states are shown as unknown`, warnings, notes };
+  const exported: Partial<Record<PageTypeName, number>> = {};
+  const map: [PageTypeName, string][] = [['buddy', 'PAGE_BUDDY_MAPCOUNT_VALUE'], ['offline', 'PAGE_OFFLINE_MAPCOUNT_VALUE'],
+    ['hugetlb', 'PAGE_HUGETLB_MAPCOUNT_VALUE'], ['slab', 'PAGE_SLAB_MAPCOUNT_VALUE'], ['unaccepted', 'PAGE_UNACCEPTED_MAPCOUNT_VALUE']];
+  for (const [n, k] of map) { const v = vmNumber(vi, k); if (v !== undefined) exported[n] = v >>> 0; }
+  const types = new PageTypeDecoder(enc, exported);
+  const version = parseRelease(release) ?? (family.last.split('.').map(Number) as [number, number]);
+  const ob = (name: string, dflt: number) => {
+    const v = vi.offsets.get(`page.${name}`);
+    if (v === undefined) warnings.push(`VMCOREINFO lacks OFFSET(page.${name}); assuming ${dflt}`);
+    return v ?? dflt;
+  };
+  const structSize = vi.sizes.get('page') ?? 64;
+  if (structSize !== 64) warnings.push(`SIZE(page) is ${structSize}, not 64: unusual build`);
+  const off = {
+    flags: ob('flags', 0), compoundHead: ob('compound_head', 8), mapping: ob('mapping', 24),
+    private: ob('private', 40), mapcount: ob('_mapcount', 48), refcount: ob('_refcount', 52),
+  };
+  let hugetlbMark: ClassifyContext['hugetlbMark'] = { kind: 'none' };
+  if (vi.numbers.has('PAGE_HUGETLB_MAPCOUNT_VALUE')) hugetlbMark = { kind: 'type' };
+  else if (vi.numbers.has('PG_hugetlb')) hugetlbMark = { kind: 'page1-flag', bit: vmNumber(vi, 'PG_hugetlb')! };
+  else if (vi.numbers.has('HUGETLB_PAGE_DTOR')) {
+    const dtorOff = vi.offsets.get('page.compound_dtor') ?? (vi.offsets.has('folio._folio_dtor') ? vi.offsets.get('folio._folio_dtor')! - structSize : undefined);
+    if (dtorOff !== undefined) hugetlbMark = { kind: 'dtor', offset: dtorOff, value: vmNumber(vi, 'HUGETLB_PAGE_DTOR')! };
+  }
+  const nodes = vi.lengths.get('node_data') ?? 1024;
+  const nodesShift = Math.round(Math.log2(nodes));
+  const zoneWidth = 3;
+  notes.push(`zone field assumed ${zoneWidth} bits below a ${nodesShift}-bit node field (x86_64 with ZONE_DEVICE)`);
+  const b = (n: string) => flagBit(family!, n);
+  const ctx: ClassifyContext = {
+    off, pageSize, structSize, types, version, hugetlbMark,
+    zoneShift: 64 - nodesShift - zoneWidth, zoneWidth,
+    bit: {
+      head: Math.log2(numbers.headMask ?? 2 ** b('head')!), hwpoison: numbers.hwpoison ?? b('hwpoison')!, reserved: b('reserved')!,
+      lru: numbers.lru ?? b('lru')!, dirty: b('dirty')!, uptodate: b('uptodate')!, ownerPriv1: b('owner_priv_1')!,
+      slab: numbers.slab ?? b('slab'), owner2: b('owner_2'), active: b('active')!,
+    },
+  };
+  notes.push(`page_type encoding ${enc.id} (PAGE_BUDDY_MAPCOUNT_VALUE=${buddy})`);
+  return { ctx, family, warnings, notes };
+}

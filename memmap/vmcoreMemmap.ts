@@ -1,0 +1,145 @@
+// Access to the memmap (struct page array) of a dump: per-section bulk reads for the streaming pass
+// and single struct-page reads (bounded caches underneath) for heads, page[1] and details.
+import { PageAvail, PhysicalMemory } from '../parsers/dump/physmem';
+import { SECTION_DEVICE, SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT } from '../kernel/sections';
+import { MemSectionEntry, MemSectionTable, sectionDecodesToBase } from '../parsers/x86_64/memSection';
+import { X86Paging } from '../parsers/x86_64/paging';
+import { SectionFacts } from './classifyPage';
+
+/** Status of each struct page slot after a section read. */
+export const SP_OK = 0, SP_UNMAPPED = 1, SP_EXCLUDED = 2;
+
+export class VmcoreMemmap {
+  readonly pfnsPerSection: number;
+  private readonly byNr = new Map<number, MemSectionEntry>();
+  private readonly factsCache = new Map<number, SectionFacts>();
+  /** PFN ranges backing vmemmap inside hot-added (non-early) sections, sorted. */
+  private vmemmapBacking: [number, number][] = [];
+  readonly subsectionOffsetNote: string[] = [];
+
+  constructor(readonly mem: PhysicalMemory, readonly vm: X86Paging, readonly table: MemSectionTable, readonly structSize: number) {
+    this.pfnsPerSection = table.pfnsPerSection;
+    for (const s of table.sections) this.byNr.set(s.nr, s);
+  }
+
+  entry(nr: number): MemSectionEntry | undefined { return this.byNr.get(nr); }
+
+  sectionWord(nr: number): bigint { return this.byNr.get(nr)?.word ?? 0n; }
+
+  hasMemmap(nr: number): boolean {
+    const w = this.sectionWord(nr);
+    return (w & BigInt(SECTION_PRESENT)) !== 0n && (w & BigInt(SECTION_HAS_MEM_MAP)) !== 0n;
+  }
+
+  trusted(nr: number): boolean {
+    const e = this.byNr.get(nr);
+    return !!e && sectionDecodesToBase(this.table, e);
+  }
+
+  facts(nr: number): SectionFacts | undefined {
+    const cached = this.factsCache.get(nr);
+    if (cached) return cached;
+    const e = this.byNr.get(nr);
+    if (!e) return undefined;
+    const w = Number(e.word & 0x3fn);
+    const f: SectionFacts = { online: (w & SECTION_ONLINE) !== 0, early: (w & SECTION_EARLY) !== 0, device: (w & SECTION_DEVICE) !== 0 };
+    if (!f.early && e.usage) f.subsectionMap = this.readSubsectionMap(e.usage);
+    this.factsCache.set(nr, f);
+    return f;
+  }
+
+  /**
+   * mem_section_usage.subsection_map sits at offset 0, or 16 after "mm/sparsemem: fix race in accessing
+   * memory_section->usage" (6.8, backported to stables) put an rcu_head in front. The rcu_head of a live
+   * usage is zero, so two zero words followed by a non-zero one mean the new layout.
+   */
+  private readSubsectionMap(usage: bigint): bigint | undefined {
+    const b = this.vm.read(usage, 24);
+    if (!b) return undefined;
+    const w0 = b.readBigUInt64LE(0), w1 = b.readBigUInt64LE(8), w2 = b.readBigUInt64LE(16);
+    return w0 === 0n && w1 === 0n && w2 !== 0n ? w2 : w0;
+  }
+
+  /** Virtual address of the struct page of pfn. */
+  structVa(pfn: number): bigint { return this.table.vmemmapBase + BigInt(pfn) * BigInt(this.structSize); }
+
+  /** PFN of the struct page at a vmemmap address (for compound_head), or undefined when not aligned/in range. */
+  pfnOfStructVa(va: bigint): number | undefined {
+    const d = va - this.table.vmemmapBase;
+    if (d < 0n || d % BigInt(this.structSize) !== 0n) return undefined;
+    const pfn = d / BigInt(this.structSize);
+    return pfn < BigInt(Number.MAX_SAFE_INTEGER) ? Number(pfn) : undefined;
+  }
+
+  /** Maps the vmemmap of every present section once: records which PFNs back vmemmap of hot-added sections. */
+  collectVmemmapBacking(): void {
+    const ranges: [number, number][] = [];
+    const bytes = this.pfnsPerSection * this.structSize;
+    for (const s of this.table.sections) {
+      if (!this.hasMemmap(s.nr) || (s.word & BigInt(SECTION_EARLY))) continue;
+      let va = this.structVa(s.nr * this.pfnsPerSection);
+      const end = va + BigInt(bytes);
+      while (va < end) {
+        const m = this.vm.translate(va);
+        const step = m ? Math.min(m.span, Number(end - va)) : 4096;
+        if (m) ranges.push([Math.floor(m.pa / 4096), Math.ceil((m.pa + step) / 4096)]);
+        va += BigInt(step);
+      }
+    }
+    ranges.sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [];
+    for (const r of ranges) {
+      const last = merged[merged.length - 1];
+      if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]); else merged.push([r[0], r[1]]);
+    }
+    this.vmemmapBacking = merged;
+  }
+
+  backsVmemmap(pfn: number): boolean {
+    const r = this.vmemmapBacking;
+    let lo = 0, hi = r.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (pfn < r[mid][0]) hi = mid - 1; else if (pfn >= r[mid][1]) lo = mid + 1; else return true;
+    }
+    return false;
+  }
+
+  /**
+   * Reads the struct pages of PFNs [startPfn, startPfn + count) into out (count * structSize bytes);
+   * status[i] says whether slot i is valid, unmapped, or excluded from the dump.
+   */
+  readStructPages(startPfn: number, count: number, out: Buffer, status: Uint8Array): void {
+    const ss = this.structSize;
+    const total = count * ss;
+    let done = 0;
+    const base = this.structVa(startPfn);
+    while (done < total) {
+      const va = base + BigInt(done);
+      const m = this.vm.translate(va);
+      const inPage = 4096 - Number(va & 0xfffn);
+      const n = Math.min(total - done, inPage);
+      let st = SP_OK;
+      if (!m) st = SP_UNMAPPED;
+      else {
+        const pfn = Math.floor(m.pa / 4096);
+        const a = this.mem.avail(pfn);
+        const page = a === PageAvail.Data ? this.mem.readPage(pfn) : undefined;
+        if (!page) st = a === PageAvail.Hole ? SP_UNMAPPED : SP_EXCLUDED;
+        else page.copy(out, done, m.pa - pfn * 4096, m.pa - pfn * 4096 + n);
+      }
+      if (st !== SP_OK) out.fill(0, done, done + n);
+      const first = Math.floor(done / ss), last = Math.ceil((done + n) / ss);
+      for (let i = first; i < last; i++) if (st !== SP_OK || status[i] === SP_OK) status[i] = Math.max(status[i], st);
+      done += n;
+    }
+  }
+
+  /** One struct page (a fresh 64-byte buffer) or why it cannot be read. */
+  structPage(pfn: number): { buf: Buffer; off: number } | 'unmapped' | 'excluded' {
+    const buf = Buffer.alloc(this.structSize);
+    const st = new Uint8Array(1);
+    this.readStructPages(pfn, 1, buf, st);
+    return st[0] === SP_OK ? { buf, off: 0 } : st[0] === SP_UNMAPPED ? 'unmapped' : 'excluded';
+  }
+}

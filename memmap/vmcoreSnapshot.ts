@@ -1,0 +1,304 @@
+// vmcore (ELF, kdump-compressed, flattened, split) → Snapshot: one class byte per PFN, sections,
+// memory blocks with offline verdicts, kernel identity, provenance, and pageDetail() that re-reads
+// the raw struct page. Pure core, no vscode.
+import { CLASS_ID, className } from './classes';
+import { PAGE_CLASSES } from './classes';
+import { MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
+import { rangeCounts } from './aggregate';
+import { blockVerdicts } from './offlineVerdict';
+import { classifyStructPage, ClassifyContext, Neighbours, R, VMCORE_RULE_CLASS, VMCORE_RULES, zoneOf } from './classifyPage';
+import { buildClassifyContext } from './vmcoreContext';
+import { SP_EXCLUDED, SP_OK, SP_UNMAPPED, VmcoreMemmap } from './vmcoreMemmap';
+import { openDump, OpenedDump } from '../parsers/dump/openDump';
+import { DumpError } from '../parsers/dump/errors';
+import { X86Paging, TranslationError } from '../parsers/x86_64/paging';
+import { MemSectionError, readMemSections } from '../parsers/x86_64/memSection';
+import { lookupKallsyms } from '../parsers/x86_64/kallsyms';
+import { readIomem, virtioMemPfnRanges } from '../parsers/x86_64/iomem';
+import { decodePageFlags, flagNamesForDisplay, LayoutFamily, ZONE_NAMES } from '../kernel/pageflags';
+import { describePageType } from '../kernel/pagetypes';
+import { sectionLetters } from '../kernel/sections';
+
+export interface VmcoreOpenOptions {
+  onProgress?(done: number, total: number): void;
+  signal?: AbortSignal;
+}
+
+const MAX_ORDER = 10;
+
+function checkAbort(signal: AbortSignal | undefined, file: string): void {
+  if (signal?.aborted) throw new DumpError(file, 'aborted', 'reading was cancelled');
+}
+
+/** Yields to the event loop now and then so progress/abort work from async callers. */
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+export async function openVmcoreSnapshot(paths: string[], opts: VmcoreOpenOptions = {}): Promise<Snapshot> {
+  const dump = openDump(paths, opts.onProgress);
+  try {
+    return await buildSnapshot(dump, opts);
+  } catch (e) {
+    dump.mem.close();
+    if (e instanceof TranslationError || e instanceof MemSectionError) throw new DumpError(paths[0], 'corrupt', e.message);
+    throw e;
+  }
+}
+
+async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise<Snapshot> {
+  const file = dump.files[0];
+  const vi = dump.vmcoreinfo;
+  const warnings = [...dump.warnings];
+  const notes = [...dump.notesLines];
+  const pageSize = vi.pageSize ?? dump.mem.pageSize;
+  if (pageSize !== 4096) throw new DumpError(file, 'unsupported', `page size ${pageSize}: only 4 KiB pages (x86_64) are supported`);
+  if (dump.kdump?.header.physBase !== undefined && vi.numbers.has('phys_base') && BigInt.asUintN(64, vi.numbers.get('phys_base')!) !== dump.kdump.header.physBase) {
+    notes.push(`kdump sub-header phys_base 0x${dump.kdump.header.physBase.toString(16)} differs from VMCOREINFO NUMBER(phys_base); using VMCOREINFO (QEMU writes the sub-header value with the wrong base)`);
+  }
+  const vm = new X86Paging(dump.mem, vi);
+  notes.push(`phys_base 0x${vm.physBase.toString(16)}, KERNELOFFSET 0x${vm.kernelOffset.toString(16)}, ${vm.l5 ? '5' : '4'}-level paging`);
+  const table = readMemSections(vi, vm, pageSize);
+  warnings.push(...table.warnings);
+  notes.push(...table.notes);
+  const cr = buildClassifyContext(vi, pageSize);
+  warnings.push(...cr.warnings);
+  notes.push(...cr.notes);
+  if (cr.problem) warnings.push(cr.problem);
+  const ctx = cr.ctx;
+  const memmap = new VmcoreMemmap(dump.mem, vm, table, ctx?.structSize ?? vi.sizes.get('page') ?? 64);
+
+  // kallsyms: balloon_mops, iomem_resource (virtio-mem ranges), memory block size.
+  let blockBytes: number | undefined;
+  let blockSource = '';
+  const ks = lookupKallsyms(vi, vm, ['balloon_mops', 'iomem_resource', 'memory_block_size_probed', 'sections_per_block']);
+  if ('error' in ks) {
+    notes.push(`kallsyms not used: ${ks.error}`);
+  } else {
+    notes.push(...ks.notes);
+    if (ctx) ctx.balloonMops = ks.found.get('balloon_mops');
+    const io = ks.found.get('iomem_resource');
+    if (io !== undefined) {
+      const tree = readIomem(vm, io);
+      if (tree && ctx) {
+        const vr = virtioMemPfnRanges(tree, pageSize);
+        ctx.virtioMem = vr;
+        notes.push(vr.length ? `virtio-mem device ranges (iomem): ${vr.map(([s, e]) => `PFN 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}` : 'no virtio-mem device in iomem_resource');
+      }
+    }
+    const probed = ks.found.get('memory_block_size_probed');
+    const spb = ks.found.get('sections_per_block');
+    const pv = probed !== undefined ? vm.readU64(probed) : undefined;
+    if (pv && pv > 0n && (pv & (pv - 1n)) === 0n) { blockBytes = Number(pv); blockSource = 'memory_block_size_probed (kallsyms)'; }
+    else if (spb !== undefined) {
+      const b = vm.read(spb, 4);
+      const n = b?.readUInt32LE(0);
+      if (n && n > 0 && n <= 1 << 16) { blockBytes = n * table.pfnsPerSection * pageSize; blockSource = 'sections_per_block (kallsyms)'; }
+    }
+    if (ctx && ctx.balloonMops === undefined && ctx.version[0] === 6 && ctx.version[1] < 17) notes.push('balloon_mops not found in kallsyms: movable balloon pages are recognised by the mapping tag alone');
+  }
+
+  // PFN range: everything the dump or a registered section describes.
+  const pps = table.pfnsPerSection;
+  const lastSec = table.sections.reduce((m, s) => Math.max(m, s.nr), -1);
+  const endPfn = Math.max(dump.mem.maxPfn, (lastSec + 1) * pps);
+  const nSections = Math.ceil(endPfn / pps);
+  const classes = new Uint8Array(endPfn);
+  const zoneMask = new Uint8Array(nSections);
+
+  memmap.collectVmemmapBacking();
+
+  const secBuf = Buffer.alloc(pps * memmap.structSize);
+  const status = new Uint8Array(pps);
+  const buddyCover = new Uint8Array(pps);
+  let curStart = 0;
+  const nb: Neighbours = {
+    structPage: (pfn) => {
+      const i = pfn - curStart;
+      if (i >= 0 && i < pps) {
+        if (status[i] === SP_OK) return { buf: secBuf, off: i * memmap.structSize };
+        return status[i] === SP_UNMAPPED ? 'unmapped' : 'excluded';
+      }
+      return memmap.structPage(pfn);
+    },
+    buddyCovered: (pfn) => { const i = pfn - curStart; return i >= 0 && i < pps && buddyCover[i] === 1; },
+    backsVmemmap: (pfn) => memmap.backsVmemmap(pfn),
+    headPfn: (c) => memmap.pfnOfStructVa(c),
+    section: (pfn) => memmap.facts(Math.floor(pfn / pps)),
+  };
+  const NO_MEMMAP = CLASS_ID['no-memmap'];
+  let lastTick = Date.now();
+  for (let nr = 0; nr < nSections; nr++) {
+    checkAbort(opts.signal, file);
+    if (Date.now() - lastTick > 100) { opts.onProgress?.(nr, nSections); await tick(); lastTick = Date.now(); }
+    const start = nr * pps;
+    const end = Math.min(endPfn, start + pps);
+    const facts = memmap.facts(nr);
+    if (!facts || !memmap.hasMemmap(nr)) { classes.fill(NO_MEMMAP, start, end); continue; }
+    if (!memmap.trusted(nr)) { classes.fill(VMCORE_RULE_CLASS[R['memmap-untrusted']], start, end); continue; }
+    if (!facts.online && !facts.device) { classes.fill(CLASS_ID['section-offline'], start, end); continue; }
+    if (!ctx) { classes.fill(CLASS_ID.unknown, start, end); continue; }
+    curStart = start;
+    status.fill(0);
+    memmap.readStructPages(start, pps, secBuf, status);
+    markBuddyBlocks(secBuf, status, buddyCover, ctx, pps);
+    for (let i = 0; i < end - start; i++) {
+      const pfn = start + i;
+      let rule: number;
+      if (status[i] === SP_UNMAPPED) rule = R['memmap-unmapped'];
+      else if (status[i] === SP_EXCLUDED) rule = R['memmap-excluded'];
+      else {
+        rule = classifyStructPage(pfn, secBuf, i * memmap.structSize, facts, ctx, nb);
+        const c = VMCORE_RULE_CLASS[rule];
+        if (c !== NO_MEMMAP && c !== CLASS_ID['section-offline'] && c !== CLASS_ID.unknown) {
+          zoneMask[nr] |= 1 << zoneOf(secBuf, i * memmap.structSize, ctx);
+        }
+      }
+      classes[pfn] = VMCORE_RULE_CLASS[rule];
+    }
+  }
+  opts.onProgress?.(nSections, nSections);
+
+  // Sections
+  const sections: Section[] = [];
+  for (let nr = 0; nr < nSections; nr++) {
+    const e = memmap.entry(nr);
+    const w = e?.word ?? 0n;
+    const start = nr * pps;
+    const state: SectionState = !e || !(w & 1n) ? 'absent' : !(w & 2n) ? 'present' : w & 4n ? 'online' : w & 16n ? 'device' : 'offline';
+    const zones = [...ZONE_NAMES].filter((_, z) => zoneMask[nr] & (1 << z));
+    sections.push({ nr, startPfn: start, nrPfns: Math.min(pps, endPfn - start), state, flags: e ? sectionLetters(w, table.flagBits) : undefined,
+      zone: zones.length ? zones.join(',') : undefined, counts: rangeCounts(classes, 0, start, pps) });
+  }
+
+  // Memory blocks
+  const ramBytes = dump.mem.maxPfn * pageSize;
+  if (!blockBytes) {
+    if (ramBytes < 64 * 2 ** 30) {
+      blockBytes = 128 * 2 ** 20;
+      blockSource = 'assumed';
+      warnings.push('memory block size not found in the dump (no kallsyms memory_block_size_probed/sections_per_block); assuming 128 MiB, the x86_64 size for machines with less than 64 GiB');
+    } else {
+      warnings.push('memory block size unknown (no kallsyms, 64 GiB or more of memory): memory blocks are not shown');
+    }
+  }
+  const pfnsPerBlock = blockBytes ? blockBytes / pageSize : 0;
+  const blocks: MemoryBlock[] = [];
+  if (pfnsPerBlock) {
+    notes.push(`memory block size ${blockBytes! / 2 ** 20} MiB (${blockSource})`);
+    const spb = pfnsPerBlock / pps;
+    for (let id = 0; id * pfnsPerBlock < endPfn; id++) {
+      const secs = sections.slice(id * spb, (id + 1) * spb);
+      if (secs.every((s) => s.state === 'absent')) continue;
+      const st = secs.every((s) => s.state === 'online') ? 'online' : secs.every((s) => s.state === 'offline') ? 'offline' : secs.every((s) => s.state === 'absent' || s.state === 'present') ? 'absent' : 'unknown';
+      const zones = [...new Set(secs.flatMap((s) => (s.zone ? s.zone.split(',') : [])))];
+      const block: MemoryBlock = { id, startPfn: id * pfnsPerBlock, nrPfns: pfnsPerBlock, state: st, zones: zones.length ? zones : undefined, counts: rangeCounts(classes, 0, id * pfnsPerBlock, pfnsPerBlock) };
+      block.verdict = blockVerdicts({
+        block, classes, classesStartPfn: 0,
+        compoundIsMovable: ctx ? (pfn) => compoundOnLru(pfn, memmap, ctx) : undefined,
+      });
+      blocks.push(block);
+    }
+  }
+  const counts = rangeCounts(classes, 0, 0, endPfn);
+  const family = cr.family;
+  const snap: Snapshot = {
+    kernel: { release: vi.osrelease, machine: 'x86_64', layoutFamily: family?.id, pageSize },
+    startPfn: 0, endPfn, classes, pfnsPerSection: pps, sections, pfnsPerBlock, blocks, counts, warnings,
+    provenance: { format: dump.format, files: dump.files, notes },
+    pageDetail: (pfn) => pageDetail(pfn, snap, memmap, ctx, family, vi.osrelease),
+  };
+  const st = dump.mem.stats();
+  notes.push(`dump pages decoded: ${st.decoded} (cache hits ${st.hits}, misses ${st.misses})`);
+  return snap;
+}
+
+/** Pre-pass over one section: mark PFNs covered by free buddy blocks (head type buddy, order = private). */
+function markBuddyBlocks(buf: Buffer, status: Uint8Array, cover: Uint8Array, ctx: ClassifyContext, pps: number): void {
+  cover.fill(0);
+  const ss = ctx.structSize;
+  for (let i = 0; i < pps; i++) {
+    if (status[i] !== SP_OK) continue;
+    const t = ctx.types.decode(buf.readUInt32LE(i * ss + ctx.off.mapcount));
+    if (t.kind !== 'type' || t.name !== 'buddy') continue;
+    const order = Number(buf.readBigUInt64LE(i * ss + ctx.off.private));
+    if (order < 0 || order > MAX_ORDER || (i & ((1 << order) - 1)) !== 0) continue;
+    cover.fill(1, i, Math.min(pps, i + (1 << order)));
+  }
+}
+
+function compoundOnLru(pfn: number, memmap: VmcoreMemmap, ctx: ClassifyContext): boolean | undefined {
+  let sp = memmap.structPage(pfn);
+  if (typeof sp === 'string') return undefined;
+  const c = sp.buf.readBigUInt64LE(sp.off + ctx.off.compoundHead);
+  if (c & 1n) {
+    const h = memmap.pfnOfStructVa(c - 1n);
+    if (h === undefined) return undefined;
+    sp = memmap.structPage(h);
+    if (typeof sp === 'string') return undefined;
+  }
+  return ((sp.buf.readUInt32LE(sp.off + ctx.off.flags) >>> ctx.bit.lru) & 1) === 1;
+}
+
+function hex(v: bigint | number): string { return '0x' + v.toString(16); }
+
+function pageDetail(pfn: number, snap: Snapshot, memmap: VmcoreMemmap, ctx: ClassifyContext | undefined, family: LayoutFamily | undefined, release: string | undefined): PageDetail | undefined {
+  if (pfn < snap.startPfn || pfn >= snap.endPfn) return undefined;
+  const pps = snap.pfnsPerSection;
+  const nr = Math.floor(pfn / pps);
+  const cls = className(snap.classes[pfn - snap.startPfn]);
+  const d: PageDetail = {
+    pfn, physAddr: BigInt(pfn) * 4096n, class: cls, rule: '', why: '', section: nr,
+    block: snap.pfnsPerBlock ? Math.floor(pfn / snap.pfnsPerBlock) : undefined, raw: {}, notes: [],
+  };
+  const word = memmap.sectionWord(nr);
+  d.raw.section_mem_map = hex(word);
+  const facts = memmap.facts(nr);
+  const setRule = (i: number) => { const r = VMCORE_RULES[i]; d.rule = r.id; d.why = r.why; if ('assumption' in r) d.notes!.push(`assumption: ${r.assumption}`); };
+  if (!facts || !memmap.hasMemmap(nr)) { setRule(R.hole); return d; }
+  d.raw.struct_page_va = hex(memmap.structVa(pfn));
+  const sp = memmap.structPage(pfn);
+  if (sp === 'unmapped') { setRule(R['memmap-unmapped']); return d; }
+  if (sp === 'excluded') { setRule(R['memmap-excluded']); return d; }
+  const { buf } = sp;
+  for (let i = 0; i < 8; i++) d.raw[`word${i}`] = hex(buf.readBigUInt64LE(i * 8));
+  if (!ctx || !family) { d.rule = 'unknown-layout'; d.why = 'page-flag layout or page_type encoding not recognised'; return d; }
+  if (!facts.online && !facts.device) setRule(R['section-offline']);
+  else {
+    const nb: Neighbours = {
+      structPage: (p) => memmap.structPage(p),
+      buddyCovered: (p) => {
+        for (let o = 1; o <= MAX_ORDER; o++) {
+          const h = p & ~((1 << o) - 1);
+          const hp = memmap.structPage(h);
+          if (typeof hp === 'string') continue;
+          const t = ctx.types.decode(hp.buf.readUInt32LE(ctx.off.mapcount));
+          if (t.kind === 'type' && t.name === 'buddy' && Number(hp.buf.readBigUInt64LE(ctx.off.private)) >= o) return true;
+        }
+        return false;
+      },
+      backsVmemmap: (p) => memmap.backsVmemmap(p),
+      headPfn: (c) => memmap.pfnOfStructVa(c),
+      section: (p) => memmap.facts(Math.floor(p / pps)),
+    };
+    setRule(classifyStructPage(pfn, buf, 0, facts, ctx, nb));
+  }
+  const flags = buf.readBigUInt64LE(ctx.off.flags);
+  const nodesShift = 64 - ctx.zoneShift - ctx.zoneWidth;
+  const t = ctx.types.decode(buf.readUInt32LE(ctx.off.mapcount));
+  const dec = decodePageFlags(flags, family, { release, pageState: t.kind === 'type' ? t.name : undefined, fields: { nodesShift, zonesWidth: ctx.zoneWidth } });
+  d.flags = flagNamesForDisplay(dec, family);
+  d.pageType = describePageType(t);
+  d.refcount = buf.readInt32LE(ctx.off.refcount);
+  if (t.kind === 'mapcount') d.mapcount = t.mapcount;
+  d.zone = dec.zoneName;
+  d.node = dec.node;
+  const mapping = buf.readBigUInt64LE(ctx.off.mapping);
+  d.raw.mapping = hex(mapping);
+  d.raw.mapping_tag = Number(mapping & 3n);
+  d.raw.private = hex(buf.readBigUInt64LE(ctx.off.private));
+  d.raw.compound_head = hex(buf.readBigUInt64LE(ctx.off.compoundHead));
+  if (d.class === 'section-offline') d.notes!.push('the section is offline: these words are stale leftovers, not the page state');
+  if (!PAGE_CLASSES.includes(d.class)) d.notes!.push('unknown class');
+  return d;
+}
+
+
