@@ -1,0 +1,25 @@
+// Recognises a Linux kernel source tree and reads its version from the top Makefile.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** True when dir looks like the root of a Linux tree (top Makefile + the mm headers we index). */
+export function isLinuxTree(dir: string): boolean {
+  return existsSync(join(dir, 'Makefile')) && existsSync(join(dir, 'include/linux/page-flags.h')) && existsSync(join(dir, 'mm'));
+}
+
+/** "6.12.117" from VERSION/PATCHLEVEL/SUBLEVEL (EXTRAVERSION appended), or undefined. */
+export function treeVersion(dir: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'Makefile'), 'utf8').slice(0, 2000);
+  } catch {
+    return undefined;
+  }
+  const get = (k: string) => new RegExp(`^${k}[ \\t]*=[ \\t]*(\\S*)`, "m").exec(text)?.[1] ?? "";
+  const v = get('VERSION');
+  const p = get('PATCHLEVEL');
+  if (!v || !p) return undefined;
+  const s = get('SUBLEVEL');
+  return `${v}.${p}${s && s !== '0' ? `.${s}` : ''}${get('EXTRAVERSION')}`;
+}
