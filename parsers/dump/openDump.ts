@@ -35,7 +35,7 @@ function openContainer(path: string, onProgress?: (d: number, t: number) => void
     }
     if (fmt !== 'flattened') return { src: file, inner: fmt === 'elf' ? 'elf' : 'kdump', flat: false };
     const flat = new FlattenedSource(file, onProgress);
-    const ih = readExact(flat, 0, Math.min(16, flat.size), 'reassembled header');
+    const ih = readExact(flat, 0, Math.min(64, flat.size), 'reassembled header');
     const inner = detectDumpFormat(ih);
     if (inner === 'elf') return { src: flat, inner: 'elf', flat: true };
     if (inner === 'kdump' || inner === 'diskdump') return { src: flat, inner: 'kdump', flat: true };

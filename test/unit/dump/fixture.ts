@@ -1,0 +1,215 @@
+// Hand-made dumps of a tiny synthetic x86_64 machine (6.12 layout), written as ELF, kdump
+// (zlib/zstd-free: zlib or raw), flattened and split kdump, for the unit tests.
+import * as zlib from 'node:zlib';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const SKM = 0xffffffff80000000n;
+export const VMEMMAP = 0xffffea0000000000n;
+export const PHYS_BASE = 0x1000000;
+const PG = 4096;
+
+/** The expected class of a few interesting PFNs of section 0. */
+export const EXPECT: Record<number, string> = {
+  0x10: 'reserved', 0x100: 'free', 0x101: 'free', 0x103: 'free', 0x104: 'kernel-other',
+  0x200: 'offline-movable', 0x201: 'offline-skippable', 0x202: 'offline-unmovable', 0x203: 'offline-skippable',
+  0x300: 'slab', 0x400: 'lru-anon', 0x401: 'lru-file', 0x600: 'compound-head', 0x601: 'compound-tail', 0x7ff: 'compound-tail',
+  0x800: 'hugetlb', 0x9ff: 'hugetlb', 0x1000: 'hwpoison', 0x1001: 'pagetable', 0x1002: 'free', 0x1003: 'unknown',
+  0x8000: 'section-offline', 0xffff: 'section-offline',
+};
+
+export function vmcoreinfoText(opts: { omit?: string[] } = {}): string {
+  const lines = [
+    'OSRELEASE=6.12.117+deb12-amd64', 'PAGESIZE=4096',
+    `SYMBOL(init_top_pgt)=${(SKM + 0x10000n).toString(16)}`, `SYMBOL(_stext)=${(SKM + 0x1000000n).toString(16)}`,
+    `SYMBOL(mem_section)=${(SKM + 0x20000n).toString(16)}`, 'LENGTH(mem_section)=4096', 'SIZE(mem_section)=32',
+    'OFFSET(mem_section.section_mem_map)=0', 'NUMBER(SECTION_SIZE_BITS)=27', 'NUMBER(MAX_PHYSMEM_BITS)=46',
+    `SYMBOL(vmemmap)=${VMEMMAP.toString(16)}`, 'SIZE(page)=64', 'OFFSET(page.flags)=0', 'OFFSET(page._refcount)=52',
+    'OFFSET(page.mapping)=24', 'OFFSET(page.lru)=8', 'OFFSET(page._mapcount)=48', 'OFFSET(page.private)=40',
+    'OFFSET(page.compound_head)=8', 'NUMBER(PG_lru)=5', 'NUMBER(PG_private)=14', 'NUMBER(PG_swapcache)=10',
+    'NUMBER(PG_swapbacked)=17', 'NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=-184549376', 'NUMBER(PG_hwpoison)=20',
+    'NUMBER(PG_head_mask)=64', 'NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-268435456', 'NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=-201326592',
+    'NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-251658240', 'LENGTH(node_data)=1024', `NUMBER(phys_base)=${PHYS_BASE}`,
+    'NUMBER(pgtable_l5_enabled)=0', 'KERNELOFFSET=0', 'NUMBER(KERNEL_IMAGE_SIZE)=1073741824', 'NUMBER(sme_mask)=0',
+    'NUMBER(VMALLOC_START)=0xffffc90000000000', 'SOMETHING_NEW(x)=42',
+  ];
+  return lines.filter((l) => !(opts.omit ?? []).some((o) => l.startsWith(o))).join('\n') + '\n';
+}
+
+/** Physical pages of the machine that hold data (pfn → 4 KiB). */
+export function buildPhysPages(): Map<number, Buffer> {
+  const pages = new Map<number, Buffer>();
+  const page = (pa: number) => {
+    const pfn = pa / PG;
+    let p = pages.get(pfn);
+    if (!p) { p = Buffer.alloc(PG); pages.set(pfn, p); }
+    return p;
+  };
+  const w64 = (pa: number, v: bigint) => page(pa - (pa % PG)).writeBigUInt64LE(BigInt.asUintN(64, v), pa % PG);
+  const kpa = (va: bigint) => Number(va - SKM) + PHYS_BASE;
+  // kernel image pages exist (zero) from PHYS_BASE
+  for (let a = PHYS_BASE; a < PHYS_BASE + 0x40000; a += PG) page(a);
+  // page tables: PGD (init_top_pgt) → PUD → PMD (2 MiB pages) for the vmemmap
+  const pgd = kpa(SKM + 0x10000n), pud = pgd + PG, pmd = pgd + 2 * PG;
+  const idx = (va: bigint, shift: bigint) => Number((va >> shift) & 0x1ffn);
+  w64(pgd + idx(VMEMMAP, 39n) * 8, BigInt(pud) | 0x63n);
+  w64(pud + idx(VMEMMAP, 30n) * 8, BigInt(pmd) | 0x63n);
+  const memmapPa = 0x2000000;
+  w64(pmd + idx(VMEMMAP, 21n) * 8, BigInt(memmapPa) | 0xe3n); // 2 MiB page, PSE
+  // mem_section root array → one root page in the kernel image
+  const rootPage = SKM + 0x30000n;
+  w64(kpa(SKM + 0x20000n), rootPage);
+  w64(kpa(rootPage) + 0 * 32, VMEMMAP | 0xfn); // section 0: present, memmap, online, early
+  w64(kpa(rootPage) + 1 * 32, VMEMMAP | 0x3n); // section 1: present, memmap, offline (hot-added, not onlined)
+  // struct pages of section 0
+  for (let a = memmapPa; a < memmapPa + 0x200000; a += PG) page(a);
+  const sp = (pfn: number, f: { flags?: bigint; ch?: bigint; mapping?: bigint; priv?: bigint; mapcount?: number; ref?: number }) => {
+    const base = memmapPa + pfn * 64;
+    const zoneNode = 2n << 51n; // zone Normal, node 0
+    w64(base, (f.flags ?? 0n) | zoneNode);
+    w64(base + 8, f.ch ?? 0n);
+    w64(base + 24, f.mapping ?? 0n);
+    w64(base + 40, f.priv ?? 0n);
+    const p = page(base - (base % PG));
+    p.writeUInt32LE((f.mapcount ?? 0xffffffff) >>> 0, (base % PG) + 48);
+    p.writeInt32LE(f.ref ?? 1, (base % PG) + 52);
+  };
+  for (let pfn = 0; pfn < 32768; pfn++) sp(pfn, {});
+  const bit = (b: number) => 1n << BigInt(b);
+  for (let pfn = 0; pfn < 0x100; pfn++) sp(pfn, { flags: bit(13) }); // reserved
+  sp(0x100, { mapcount: 0xf0000000, priv: 2n, ref: 0 }); // buddy order 2
+  for (let pfn = 0x101; pfn < 0x104; pfn++) sp(pfn, { ref: 0 });
+  sp(0x200, { mapcount: 0xf1000000, mapping: 0xffffffff81234560n | 2n }); // balloon (mapping tag)
+  sp(0x201, { mapcount: 0xf1000000, flags: bit(4) }); // offline + dirty → virtio-mem
+  sp(0x202, { mapcount: 0xf1000000 }); // offline, refcount 1
+  sp(0x203, { mapcount: 0xf1000000, ref: 0 }); // offline, refcount 0
+  sp(0x300, { mapcount: 0xf5000000 });
+  sp(0x400, { flags: bit(5), mapping: 0xffff888012345601n });
+  sp(0x401, { flags: bit(5), mapping: 0xffff888012345600n });
+  sp(0x600, { flags: bit(6) | bit(5), mapping: 0xffff888012345601n });
+  for (let pfn = 0x601; pfn < 0x800; pfn++) sp(pfn, { ch: (VMEMMAP + 0x600n * 64n) | 1n });
+  sp(0x800, { flags: bit(6), mapcount: 0xf4000000 });
+  for (let pfn = 0x801; pfn < 0xa00; pfn++) sp(pfn, { ch: (VMEMMAP + 0x800n * 64n) | 1n });
+  sp(0x1000, { flags: bit(20) });
+  sp(0x1001, { mapcount: 0xf2000000 });
+  sp(0x1002, { ref: 0 });
+  sp(0x1003, { mapcount: 0xfa000000 }); // unknown page type
+  return pages;
+}
+
+export function noteBlob(name: string, type: number, desc: Buffer): Buffer {
+  const nm = Buffer.from(name + '\0', 'latin1');
+  const pad = (n: number) => (n + 3) & ~3;
+  const b = Buffer.alloc(12 + pad(nm.length) + pad(desc.length));
+  b.writeUInt32LE(nm.length, 0); b.writeUInt32LE(desc.length, 4); b.writeUInt32LE(type, 8);
+  nm.copy(b, 12); desc.copy(b, 12 + pad(nm.length));
+  return b;
+}
+
+/** Contiguous runs of present pfns. */
+function runs(pages: Map<number, Buffer>): [number, number][] {
+  const pfns = [...pages.keys()].sort((a, b) => a - b);
+  const out: [number, number][] = [];
+  for (const p of pfns) { const l = out[out.length - 1]; if (l && l[1] === p) l[1]++; else out.push([p, p + 1]); }
+  return out;
+}
+
+/** QEMU-7.2-like ELF: section headers before the phdrs (e_phoff 0xc0), e_ehsize 8. */
+export function writeElf(pages: Map<number, Buffer>, vi: string | undefined, opts: { machine?: number } = {}): Buffer {
+  const rs = runs(pages);
+  const notes = vi === undefined ? noteBlob('CORE', 1, Buffer.alloc(336)) : Buffer.concat([noteBlob('CORE', 1, Buffer.alloc(336)), noteBlob('VMCOREINFO', 0, Buffer.from(vi))]);
+  const phoff = 0xc0, phnum = 1 + rs.length;
+  let dataOff = phoff + phnum * 56;
+  const eh = Buffer.alloc(phoff);
+  eh.write('\x7fELF', 0, 'latin1'); eh[4] = 2; eh[5] = 1; eh[6] = 1;
+  eh.writeUInt16LE(4, 16); eh.writeUInt16LE(opts.machine ?? 62, 18); eh.writeUInt32LE(1, 20);
+  eh.writeBigUInt64LE(BigInt(phoff), 32); eh.writeBigUInt64LE(0x40n, 40);
+  eh.writeUInt16LE(8, 52); eh.writeUInt16LE(56, 54); eh.writeUInt16LE(phnum, 56); eh.writeUInt16LE(64, 58); eh.writeUInt16LE(2, 60);
+  const ph = Buffer.alloc(phnum * 56);
+  const chunks: Buffer[] = [];
+  ph.writeUInt32LE(4, 0); ph.writeBigUInt64LE(BigInt(dataOff), 8); ph.writeBigUInt64LE(BigInt(notes.length), 32); ph.writeBigUInt64LE(BigInt(notes.length), 40);
+  chunks.push(notes); dataOff += notes.length;
+  rs.forEach(([s, e], i) => {
+    const b = (i + 1) * 56;
+    const len = (e - s) * PG;
+    ph.writeUInt32LE(1, b); ph.writeBigUInt64LE(BigInt(dataOff), b + 8);
+    ph.writeBigUInt64LE(BigInt(s * PG), b + 16); ph.writeBigUInt64LE(BigInt(s * PG), b + 24);
+    ph.writeBigUInt64LE(BigInt(len), b + 32); ph.writeBigUInt64LE(BigInt(len), b + 40);
+    for (let p = s; p < e; p++) chunks.push(pages.get(p)!);
+    dataOff += len;
+  });
+  return Buffer.concat([eh, ph, ...chunks]);
+}
+
+/** kdump-compressed file(s): one, or `split` files covering consecutive PFN ranges. */
+export function writeKdump(pages: Map<number, Buffer>, vi: string, opts: { split?: number; compress?: 'zlib' | 'none'; machine?: string } = {}): Buffer[] {
+  const maxPfn = Math.max(...pages.keys()) + 1;
+  const bmBytes = Math.ceil(maxPfn / 8 / PG) * PG;
+  const bitmap = Buffer.alloc(bmBytes);
+  for (const p of pages.keys()) bitmap[p >> 3] |= 1 << (p & 7);
+  const notes = noteBlob('VMCOREINFO', 0, Buffer.from(vi));
+  const subHdrBlocks = 1 + Math.ceil(notes.length / PG);
+  const nFiles = opts.split ?? 1;
+  const pfns = [...pages.keys()].sort((a, b) => a - b);
+  const bounds = Array.from({ length: nFiles + 1 }, (_, i) => (i === nFiles ? maxPfn : i === 0 ? 0 : pfns[Math.floor((pfns.length * i) / nFiles)]));
+  const files: Buffer[] = [];
+  for (let f = 0; f < nFiles; f++) {
+    const [s, e] = [bounds[f], bounds[f + 1]];
+    const mine = pfns.filter((p) => p >= s && p < e);
+    const hdr = Buffer.alloc(PG);
+    hdr.write('KDUMP   ', 0, 'latin1'); hdr.writeInt32LE(6, 8);
+    hdr.write(opts.machine ?? 'x86_64', 12 + 65 * 4, 'latin1');
+    hdr.writeUInt32LE(opts.compress === 'none' ? 0 : 1, 424); hdr.writeInt32LE(PG, 428); hdr.writeInt32LE(subHdrBlocks, 432);
+    hdr.writeUInt32LE((2 * bmBytes) / PG, 436); hdr.writeUInt32LE(maxPfn, 440); hdr.writeInt32LE(1, 460);
+    const sub = Buffer.alloc(subHdrBlocks * PG);
+    sub.writeBigUInt64LE(0x476053504n, 0); // QEMU's wrong phys_base
+    sub.writeInt32LE(1, 8); sub.writeInt32LE(nFiles > 1 ? 1 : 0, 12);
+    const noteOff = PG + PG;
+    sub.writeBigUInt64LE(BigInt(noteOff + 12 + 12), 32); sub.writeBigUInt64LE(BigInt(vi.length), 40);
+    sub.writeBigUInt64LE(BigInt(noteOff), 48); sub.writeBigUInt64LE(BigInt(notes.length), 56);
+    sub.writeBigUInt64LE(BigInt(s), 80); sub.writeBigUInt64LE(BigInt(e), 88); sub.writeBigUInt64LE(BigInt(maxPfn), 96);
+    notes.copy(sub, PG);
+    const descOff = (1 + subHdrBlocks) * PG + 2 * bmBytes;
+    let dataOff = descOff + mine.length * 24;
+    const desc = Buffer.alloc(mine.length * 24);
+    const data: Buffer[] = [];
+    const zero = Buffer.alloc(PG);
+    let zeroOff = -1;
+    mine.forEach((p, i) => {
+      const pg = pages.get(p)!;
+      if (pg.equals(zero) && zeroOff >= 0) {
+        desc.writeBigInt64LE(BigInt(zeroOff), i * 24); desc.writeUInt32LE(PG, i * 24 + 8); return;
+      }
+      let body = pg, flags = 0;
+      if (opts.compress !== 'none') { const z = zlib.deflateSync(pg); if (z.length < PG) { body = z; flags = 1; } }
+      if (pg.equals(zero)) zeroOff = dataOff;
+      desc.writeBigInt64LE(BigInt(dataOff), i * 24); desc.writeUInt32LE(body.length, i * 24 + 8); desc.writeUInt32LE(flags, i * 24 + 12);
+      data.push(body); dataOff += body.length;
+    });
+    files.push(Buffer.concat([hdr, sub, bitmap, bitmap, desc, ...data]));
+  }
+  return files;
+}
+
+/** makedumpfile flattened stream of a file image, records out of order and overlapping once. */
+export function flatten(img: Buffer, recSize = 65536): Buffer {
+  const hdr = Buffer.alloc(4096);
+  hdr.write('makedumpfile', 0, 'latin1'); hdr.writeBigInt64BE(1n, 16); hdr.writeBigInt64BE(1n, 24);
+  const recs: Buffer[] = [hdr];
+  const rec = (off: number, data: Buffer) => { const h = Buffer.alloc(16); h.writeBigInt64BE(BigInt(off), 0); h.writeBigInt64BE(BigInt(data.length), 8); recs.push(h, data); };
+  // header block last (like makedumpfile writing the header after the data), garbage first then overwritten
+  rec(0, Buffer.alloc(4096, 0xee));
+  for (let o = 4096; o < img.length; o += recSize) rec(o, img.subarray(o, Math.min(img.length, o + recSize)));
+  rec(0, img.subarray(0, 4096));
+  const end = Buffer.alloc(16, 0xff);
+  recs.push(end);
+  return Buffer.concat(recs);
+}
+
+export function tmpFile(name: string, data: Buffer): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmemmap-dump-'));
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, data);
+  return p;
+}
