@@ -1,0 +1,231 @@
+// crash and drgn outputs (files or pasted logs) as a Snapshot. The outputs are turned into a sparse
+// memmap image (parsers/tools/pageImage.ts) and classified with the vmcore rule table
+// (classifyPage.ts), so their classes agree with the vmcore engine by construction wherever the
+// tool printed the words the rules need. PFNs no output covers are `not-in-listing`.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { CLASS_ID, NR_CLASSES } from './classes';
+import { blockCounts, sumCounts } from './aggregate';
+import { classifyStructPage, Neighbours, SectionFacts, VMCORE_RULES, VMCORE_RULE_CLASS } from './classifyPage';
+import { SnapshotError } from './errors';
+import { blockVerdicts } from './offlineVerdict';
+import type { OpenOptions } from './open';
+import type { BlockState, MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
+import { SECTION_DEVICE, SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT, sectionLetters } from '../kernel/sections';
+import { describePageType } from '../kernel/pagetypes';
+import { looksLikeDrgnExport, parseDrgnExport } from '../parsers/tools/drgnExport';
+import { ToolMemmap, toolMemmapFromDrgn } from '../parsers/tools/toolMemmap';
+import { looksLikeCrashOrDrgnText, toolMemmapFromText } from '../parsers/tools/crashSession';
+import { COVER_NONE, COVER_UNREADABLE, OFF, PageImage } from '../parsers/tools/pageImage';
+import { buildToolContext } from '../parsers/tools/toolContext';
+
+/** true when the first KiB of a text file looks like crash output, a drgn REPL log or our drgn export. */
+export function looksLikeToolOutput(head: string): boolean {
+  return looksLikeDrgnExport(head) || looksLikeCrashOrDrgnText(head);
+}
+
+export async function openToolOutputSnapshot(path: string, opts: OpenOptions = {}): Promise<Snapshot> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new SnapshotError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  opts.signal?.throwIfAborted();
+  return toolOutputSnapshot(text, basename(path));
+}
+
+/** Snapshot from the text of a crash log / drgn REPL log / drgn export. Throws SnapshotError when nothing usable is in it. */
+export function toolOutputSnapshot(text: string, name = 'tool output'): Snapshot {
+  let tm: ToolMemmap;
+  try {
+    tm = looksLikeDrgnExport(text.slice(0, 64)) ? toolMemmapFromDrgn(parseDrgnExport(text)) : toolMemmapFromText(text);
+  } catch (e) {
+    throw new SnapshotError(name, (e as Error).message);
+  }
+  if (!tm.image.pages && !tm.image.unreadable && !tm.sections.length)
+    throw new SnapshotError(name, 'no page listing and no section table in this output', 'it needs `kmem -p`, `kmem -n`, `struct page` dumps or a drgn export');
+  return snapshotFromToolMemmap(tm, name);
+}
+
+function factsFromSection(word: number | undefined): SectionFacts & { present: boolean; memmap: boolean } {
+  const w = word ?? (SECTION_PRESENT | SECTION_HAS_MEM_MAP | SECTION_ONLINE | SECTION_EARLY);
+  return { present: (w & SECTION_PRESENT) !== 0, memmap: (w & SECTION_HAS_MEM_MAP) !== 0, online: (w & SECTION_ONLINE) !== 0, early: (w & SECTION_EARLY) !== 0, device: (w & SECTION_DEVICE) !== 0 };
+}
+
+export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
+  const warnings = [...tm.warnings];
+  const notes = [...tm.notes];
+  const { image } = tm;
+  const pps = image.pfnsPerSection;
+  const tc = buildToolContext(tm.facts);
+  warnings.push(...tc.warnings);
+  notes.push(...tc.notes);
+  if (tc.problem) warnings.push(tc.problem);
+  const ctx = tc.ctx;
+
+  const secWord = new Map<number, number>();
+  const subsec = new Map<number, bigint>();
+  for (const s of tm.sections) {
+    if (s.word !== undefined) secWord.set(s.nr, Number(s.word & 0x3fn));
+    if (s.subsectionMap !== undefined) subsec.set(s.nr, s.subsectionMap);
+  }
+  const haveSections = secWord.size > 0;
+  if (!haveSections && image.pages) warnings.push('no section table in this output (crash `kmem -n`): every listed PFN is taken to be in an online boot section');
+  const lastSection = Math.max(image.maxPfn >= 0 ? Math.floor(image.maxPfn / pps) : -1, ...[...secWord.keys()].filter((nr) => (secWord.get(nr)! & SECTION_PRESENT) !== 0));
+  const endPfn = (lastSection + 1) * pps;
+  const factsOf = (nr: number): SectionFacts & { present: boolean; memmap: boolean } => {
+    const f = factsFromSection(haveSections ? secWord.get(nr) ?? 0 : undefined);
+    const sm = subsec.get(nr);
+    if (sm !== undefined && !f.early) f.subsectionMap = sm;
+    return f;
+  };
+
+  // Free buddy blocks: heads have page type buddy and their order in private.
+  const buddyTail = new Uint8Array(Math.max(0, endPfn));
+  if (ctx) for (const nr of image.sectionNrs()) {
+    for (let pfn = nr * pps; pfn < (nr + 1) * pps; pfn++) {
+      const p = image.page(pfn);
+      if (!p) continue;
+      const t = ctx.types.decode(p.buf.readUInt32LE(p.off + OFF.mapcount));
+      if (t.kind !== 'type' || t.name !== 'buddy') continue;
+      const order = p.buf.readUInt32LE(p.off + OFF.private);
+      if (order > 0 && order <= 10) buddyTail.fill(1, pfn + 1, Math.min(endPfn, pfn + (1 << order)));
+    }
+  }
+  const vmemmap = tm.vmemmap;
+  const vmemmapRanges: [number, number][] = [];
+  for (const b of tm.blocks) if (b.nrVmemmapPages && b.startPfn !== undefined) vmemmapRanges.push([b.startPfn, b.startPfn + b.nrVmemmapPages]);
+  const nb: Neighbours = {
+    structPage: (pfn) => image.page(pfn) ?? (image.coverage(pfn) === COVER_UNREADABLE ? 'unmapped' : 'excluded'),
+    buddyCovered: (pfn) => buddyTail[pfn] === 1,
+    backsVmemmap: (pfn) => vmemmapRanges.some(([s, e]) => pfn >= s && pfn < e),
+    headPfn: (c) => {
+      if (vmemmap === undefined || c < vmemmap) return undefined;
+      const d = c - vmemmap;
+      return d % 64n === 0n ? Number(d / 64n) : undefined;
+    },
+    section: (pfn) => factsOf(Math.floor(pfn / pps)),
+  };
+  if (vmemmap === undefined && image.pages) notes.push('vmemmap base unknown: compound tails cannot be matched to their heads');
+
+  const NOT = CLASS_ID['not-in-listing'];
+  const HOLE = CLASS_ID['no-memmap'];
+  const classes = new Uint8Array(Math.max(0, endPfn));
+  const rulesSeen = new Set<number>();
+  const sectionCounts: Uint32Array[] = [];
+  for (let nr = 0; nr * pps < endPfn; nr++) {
+    const f = factsOf(nr);
+    const base = nr * pps;
+    const counts = new Uint32Array(NR_CLASSES);
+    for (let i = 0; i < pps; i++) {
+      const pfn = base + i;
+      const cov = image.coverage(pfn);
+      let cls: number;
+      if (haveSections && (!f.present || !f.memmap)) cls = HOLE;
+      else if (cov === COVER_NONE) cls = NOT;
+      else if (cov === COVER_UNREADABLE) cls = HOLE;
+      else if (!ctx) cls = CLASS_ID.unknown;
+      else {
+        const p = image.slot(pfn);
+        const r = classifyStructPage(pfn, p.buf, p.off, f, ctx, nb);
+        rulesSeen.add(r);
+        cls = VMCORE_RULE_CLASS[r];
+      }
+      classes[pfn] = cls;
+      counts[cls]++;
+    }
+    sectionCounts.push(counts);
+  }
+  for (const r of rulesSeen) {
+    const a = (VMCORE_RULES[r] as { assumption?: string }).assumption;
+    if (a) notes.push(`assumption (rule ${VMCORE_RULES[r].id}): ${a}`);
+  }
+  const listed = image.pages + image.unreadable;
+  const notListed = sectionCounts.reduce((a, c) => a + c[NOT], 0);
+  if (notListed) notes.push(`${notListed} PFNs with a memmap are not in this listing (class not-in-listing)`);
+  notes.push(`${listed} PFNs listed${image.unreadable ? ` (${image.unreadable} with unreadable struct pages)` : ''}`);
+
+  const zoneOfPfn = (pfn: number) => tm.zones.find((z) => pfn >= z.startPfn && pfn < z.startPfn + z.spanned);
+  const sections: Section[] = sectionCounts.map((counts, nr) => {
+    const w = haveSections ? secWord.get(nr) : undefined;
+    let state: SectionState = 'unknown';
+    if (haveSections) {
+      const f = factsOf(nr);
+      state = !f.present ? 'absent' : !f.memmap ? 'present' : f.device && !f.online ? 'device' : f.online ? 'online' : 'offline';
+    } else if (counts[NOT] < pps) state = 'online';
+    const z = zoneOfPfn(nr * pps);
+    return { nr, startPfn: nr * pps, nrPfns: pps, state, flags: w !== undefined ? sectionLetters(BigInt(w)) : undefined, zone: z?.name, node: z?.node, counts };
+  });
+
+  // Memory blocks, from the tool's block table.
+  let pfnsPerBlock = 0;
+  const blocks: MemoryBlock[] = [];
+  const withRange = tm.blocks.filter((b) => b.startPfn !== undefined && b.endPfn !== undefined);
+  if (withRange.length) pfnsPerBlock = withRange[0].endPfn! - withRange[0].startPfn!;
+  if (withRange.some((b) => b.endPfn! - b.startPfn! !== pfnsPerBlock)) warnings.push('memory blocks of different sizes in the block table');
+  for (const b of withRange) {
+    const state: BlockState = (['online', 'offline', 'going-offline'] as string[]).includes(b.state) ? (b.state as BlockState) : 'unknown';
+    const block: MemoryBlock = {
+      id: b.id, startPfn: b.startPfn!, nrPfns: b.endPfn! - b.startPfn!, state, node: b.node,
+      zones: b.zone ? [b.zone] : undefined, counts: blockCounts(sections, b.startPfn!, b.endPfn! - b.startPfn!),
+    };
+    block.verdict = blockVerdicts({ block, classes, classesStartPfn: 0, compoundIsMovable: (pfn) => compoundIsMovable(image, ctx, pfn, nb) });
+    blocks.push(block);
+  }
+
+  const snapshot: Snapshot = {
+    kernel: { release: tm.facts.release, machine: tm.machine, layoutFamily: tc.family?.id, pageSize: 4096 },
+    startPfn: 0, endPfn, classes, pfnsPerSection: pps, sections, pfnsPerBlock, blocks,
+    counts: sumCounts(sectionCounts), warnings, provenance: { format: tm.format, files: [name], notes },
+    pageDetail: (pfn) => detail(tm, snapshot, pfn, factsOf, nb, ctx),
+  };
+  return snapshot;
+}
+
+function compoundIsMovable(image: PageImage, ctx: ReturnType<typeof buildToolContext>['ctx'], pfn: number, nb: Neighbours): boolean | undefined {
+  if (!ctx) return undefined;
+  let p = image.page(pfn);
+  if (!p) return undefined;
+  const c = p.buf.readBigUInt64LE(p.off + OFF.compoundHead);
+  if (c & 1n) {
+    const h = nb.headPfn(c - 1n);
+    p = h === undefined ? undefined : image.page(h);
+    if (!p) return undefined;
+  }
+  return ((p.buf.readUInt32LE(p.off + OFF.flags) >>> ctx.bit.lru) & 1) === 1;
+}
+
+function detail(tm: ToolMemmap, s: Snapshot, pfn: number, factsOf: (nr: number) => SectionFacts, nb: Neighbours, ctx: ReturnType<typeof buildToolContext>['ctx']): PageDetail | undefined {
+  if (!Number.isInteger(pfn) || pfn < s.startPfn || pfn >= s.endPfn) return undefined;
+  const cls = s.classes[pfn - s.startPfn];
+  const section = Math.floor(pfn / s.pfnsPerSection);
+  const base: PageDetail = {
+    pfn, physAddr: BigInt(pfn) * 4096n, class: (VMCORE_RULES.find((r) => CLASS_ID[r.cls] === cls)?.cls ?? 'unknown'), rule: '', why: '', section,
+    block: s.pfnsPerBlock ? Math.floor(pfn / s.pfnsPerBlock) : undefined, raw: {},
+  };
+  const p = tm.image.page(pfn);
+  if (cls === CLASS_ID['not-in-listing']) return { ...base, class: 'not-in-listing', rule: 'not-in-listing', why: `the ${tm.format} output does not cover this PFN` };
+  if (!p || !ctx) return { ...base, class: cls === CLASS_ID['no-memmap'] ? 'no-memmap' : 'unknown', rule: cls === CLASS_ID['no-memmap'] ? 'hole' : 'unknown', why: cls === CLASS_ID['no-memmap'] ? 'no struct page describes this PFN' : 'page states cannot be decoded for this kernel' };
+  const r = VMCORE_RULES[classifyStructPage(pfn, p.buf, p.off, factsOf(section), ctx, nb)];
+  const hex = (o: number) => '0x' + p.buf.readBigUInt64LE(p.off + o).toString(16);
+  const known = tm.knownFields;
+  const raw: Record<string, string | number> = {};
+  if (known.has('flags')) raw.flags = hex(OFF.flags);
+  if (known.has('compound_head')) raw.compound_head = hex(OFF.compoundHead);
+  if (known.has('mapping')) raw.mapping = hex(OFF.mapping);
+  if (known.has('private')) raw.private = hex(OFF.private);
+  if (known.has('_mapcount')) raw._mapcount = '0x' + p.buf.readUInt32LE(p.off + OFF.mapcount).toString(16);
+  if (known.has('_refcount')) raw._refcount = p.buf.readInt32LE(p.off + OFF.refcount);
+  const notes: string[] = [];
+  const a = (r as { assumption?: string }).assumption;
+  if (a) notes.push(`assumption: ${a}`);
+  const missing = ['compound_head', '_mapcount', 'private'].filter((f) => !known.has(f));
+  if (missing.length) notes.push(`${tm.format} does not show ${missing.join(', ')}: rules that need them could not fire`);
+  return {
+    ...base, class: r.cls, rule: r.id, why: r.why, raw, notes,
+    refcount: known.has('_refcount') ? p.buf.readInt32LE(p.off + OFF.refcount) : undefined,
+    pageType: known.has('_mapcount') ? describePageType(ctx.types.decode(p.buf.readUInt32LE(p.off + OFF.mapcount))) : undefined,
+  };
+}
+

@@ -1,0 +1,190 @@
+// A crash session log (several commands), a single pasted crash output, or a drgn REPL log → ToolMemmap.
+import { parseKmemG } from './crashKmemG';
+import { parseKmemF, parseKmemI } from './crashKmemInfo';
+import { parseKmemN } from './crashKmemN';
+import { isKmemPHeader, parseKmemP } from './crashKmemP';
+import { parseCrashSym, parseCrashSys } from './crashSys';
+import { inferFromKmemP } from './crashInference';
+import type { ToolBlock, ToolSection, ToolZone } from './drgnExport';
+import { COVER_PAGE, OFF, PageImage } from './pageImage';
+import { commandWords, LogSegment, splitSessionLog } from './sessionLog';
+import { parseStructPageDumps, StructPageValues } from './structPageDump';
+import { buildToolContext } from './toolContext';
+import type { ToolMemmap } from './toolMemmap';
+import { SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT } from '../../kernel/sections';
+
+const SNIFF = [
+  /^(crash(-[\w.]+)?|>>)> /m,
+  /^\s*PAGE\s+PHYSICAL\s+MAPPING\s+INDEX\s+CNT\s+FLAGS/m,
+  /^\s*NR\s+SECTION\s+CODED_MEM_MAP/m,
+  /^\s*PAGE-FLAG\s+BIT\s+VALUE/m,
+  /^struct page \{$/m,
+  /^\*\(struct page \*\)0x[0-9a-f]+ = \{$/m,
+  /^\s+RELEASE: \S+/m,
+];
+
+/** true when text (its first few KiB) looks like crash output or a drgn REPL print of struct pages. */
+export function looksLikeCrashOrDrgnText(head: string): boolean {
+  if (head.includes('\0')) return false;
+  return SNIFF.some((re) => re.test(head));
+}
+
+type Kind = 'kmem-p' | 'kmem-n' | 'kmem-i' | 'kmem-f' | 'kmem-g' | 'sys' | 'sym' | 'struct-page' | 'unknown';
+
+function kindOf(seg: LogSegment): Kind {
+  const { cmd, args } = commandWords(seg.command);
+  if (seg.prompt === 'drgn') return 'struct-page';
+  if (cmd === 'kmem') {
+    const opts = args.filter((a) => a.startsWith('-')).join('');
+    if (/p/.test(opts) || (!opts && args.length)) return 'kmem-p';
+    if (/n/.test(opts)) return 'kmem-n';
+    if (/i/.test(opts)) return 'kmem-i';
+    if (/[fF]/.test(opts)) return 'kmem-f';
+    if (/g/.test(opts)) return 'kmem-g';
+    return 'unknown';
+  }
+  if (cmd === 'sys' && !args.length) return 'sys';
+  if (cmd === 'sym') return 'sym';
+  if (cmd === 'struct' && args[0] === 'page') return 'struct-page';
+  if (cmd === 'p' || cmd === 'print') return 'struct-page';
+  return 'unknown';
+}
+
+/** Kinds found in a segment without a command (a pasted output), by content. */
+function sniffKinds(lines: string[]): Kind[] {
+  const kinds: Kind[] = [];
+  const text = lines.slice(0, 2000).join('\n');
+  if (lines.some(isKmemPHeader) || /^\s*[0-9a-f]{16}\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+-?\d+\s+[0-9a-f]+/m.test(text)) kinds.push('kmem-p');
+  if (/^\s*NR\s+SECTION\b/m.test(text) || /^\s*ZONE\s+NAME\s+SIZE\s+MEM_MAP/m.test(text)) kinds.push('kmem-n');
+  if (/PAGES\s+TOTAL\s+PERCENTAGE/.test(text)) kinds.push('kmem-i');
+  if (/^\s*PAGE-FLAG\s+BIT\s+VALUE/m.test(text)) kinds.push('kmem-g');
+  if (/^\s+RELEASE: /m.test(text)) kinds.push('sys');
+  if (/^(struct page \{|\*\(struct page \*\)0x[0-9a-f]+ = \{|\(struct page\)\{)$/m.test(text)) kinds.push('struct-page');
+  return kinds;
+}
+
+export function toolMemmapFromText(text: string): ToolMemmap {
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  const segs = splitSessionLog(text, warnings);
+  const image = new PageImage();
+  let release: string | undefined, machine: string | undefined;
+  let pageflags: Map<string, number> | undefined;
+  const symbols = new Map<string, bigint>();
+  let sections: ToolSection[] = [];
+  let zones: ToolZone[] = [];
+  let blocks: ToolBlock[] = [];
+  let vmemmap: bigint | undefined;
+  const dumps: { v: StructPageValues; line: number }[] = [];
+  const known = new Set<string>();
+  let kmemPRows = 0;
+  let crash = false, drgn = false;
+  const ignored = new Set<string>();
+  for (const seg of segs) {
+    if (seg.prompt === 'crash') crash = true;
+    if (seg.prompt === 'drgn') drgn = true;
+    const kinds = seg.command === undefined ? sniffKinds(seg.lines) : [kindOf(seg)];
+    const errLine = seg.lines.find((l) => /^\w+: (invalid|cannot|no such|command not found)/i.test(l.trim()) || /^crash: /.test(l));
+    if (errLine && seg.command) warnings.push(`\`${seg.command}\`: ${errLine.trim()}`);
+    for (const kind of kinds) {
+      switch (kind) {
+        case 'kmem-p': {
+          const r = parseKmemP(seg.lines, image);
+          kmemPRows += r.rows;
+          if (r.rows) { known.add('flags').add('mapping').add('_refcount'); crash = true; }
+          if (r.vmemmap !== undefined) vmemmap ??= r.vmemmap;
+          if (r.vmemmapMismatch) warnings.push('kmem -p PAGE addresses do not follow one vmemmap base: tails cannot be matched to heads');
+          if (r.badRows) warnings.push(`\`${seg.command ?? 'kmem -p'}\` (line ${seg.startLine + 1}): ${r.badRows} row(s) could not be read, e.g. "${r.badSamples[0]}"`);
+          if (r.unknownHeader) warnings.push(`\`${seg.command ?? 'kmem -p'}\`: unknown listing layout "${r.unknownHeader}" (crash for pre-2.6 kernels?): its rows are not read`);
+          break;
+        }
+        case 'kmem-n': {
+          const r = parseKmemN(seg.lines);
+          if (r.sections.length) sections = r.sections;
+          if (r.zones.length) zones = r.zones;
+          if (r.blocks.length) blocks = r.blocks;
+          warnings.push(...r.warnings);
+          break;
+        }
+        case 'kmem-i': {
+          const rows = parseKmemI(seg.lines);
+          const tot = rows.find((r) => r.label === 'TOTAL MEM'), free = rows.find((r) => r.label === 'FREE');
+          if (tot) notes.push(`kmem -i: TOTAL MEM ${tot.pages} pages (${tot.total})${free ? `, FREE ${free.pages} pages (${free.total})` : ''}`);
+          break;
+        }
+        case 'kmem-f': {
+          const r = parseKmemF(seg.lines);
+          if (r.nrFreePages !== undefined) notes.push(`kmem -f: nr_free_pages ${r.nrFreePages}${r.verified ? ' (verified)' : ''}`);
+          break;
+        }
+        case 'kmem-g': {
+          const g = parseKmemG(seg.lines);
+          if (g.size) pageflags = g;
+          break;
+        }
+        case 'sys': {
+          const s = parseCrashSys(seg.lines);
+          release ??= s.release;
+          machine ??= s.machine;
+          break;
+        }
+        case 'sym':
+          parseCrashSym(seg.lines, symbols);
+          break;
+        case 'struct-page': {
+          const { args } = commandWords(seg.command);
+          const a = args.find((x) => /^(0x)?[0-9a-f]{8,16}$/i.test(x));
+          for (const v of parseStructPageDumps(seg.lines, a ? BigInt(a.startsWith('0x') ? a : '0x' + a) : undefined)) dumps.push({ v, line: seg.startLine });
+          break;
+        }
+        default:
+          if (seg.command) ignored.add(commandWords(seg.command).cmd + ' ' + commandWords(seg.command).args.join(' '));
+      }
+    }
+  }
+  if (ignored.size) notes.push(`commands not used for the memmap: ${[...ignored].slice(0, 8).map((c) => `\`${c.trim()}\``).join(', ')}`);
+
+  // struct page prints: complete words for their PFN (they override kmem -p rows).
+  const fromDumps = new Set<number>();
+  for (const { v } of dumps) {
+    for (const [k, a] of v.symbols) if (!symbols.has(k)) symbols.set(k, a);
+    if (v.address === undefined || vmemmap === undefined) continue;
+    const d = v.address - vmemmap;
+    if (d < 0n || d % 64n !== 0n) continue;
+    const pfn = Number(d / 64n);
+    const { buf, off } = image.slot(pfn);
+    if (v.flags !== undefined) buf.writeBigUInt64LE(v.flags, off + OFF.flags);
+    if (v.compoundHead !== undefined) buf.writeBigUInt64LE(v.compoundHead, off + OFF.compoundHead);
+    if (v.mapping !== undefined) buf.writeBigUInt64LE(v.mapping, off + OFF.mapping);
+    if (v.private !== undefined) buf.writeBigUInt64LE(v.private, off + OFF.private);
+    const mc = v.pageType ?? (v.mapcount !== undefined ? v.mapcount >>> 0 : undefined);
+    if (mc !== undefined) buf.writeUInt32LE(mc >>> 0, off + OFF.mapcount);
+    if (v.refcount !== undefined) buf.writeInt32LE(v.refcount, off + OFF.refcount);
+    image.mark(pfn, COVER_PAGE);
+    fromDumps.add(pfn);
+  }
+  if (dumps.length) {
+    if (vmemmap === undefined) warnings.push(`${dumps.length} struct page print(s) could not be placed: no kmem -p row in the log gives the vmemmap base`);
+    else notes.push(`${fromDumps.size} PFN(s) read from struct page prints (all fields)`);
+  }
+  if (!kmemPRows) { for (const f of ['flags', 'compound_head', 'mapping', 'private', '_mapcount', '_refcount']) known.add(f); }
+
+  // A section table without STATE: sections listed are present with a memmap; assume online+early.
+  for (const s of sections) if (s.word === undefined) s.word = BigInt(SECTION_PRESENT | SECTION_HAS_MEM_MAP | SECTION_ONLINE | SECTION_EARLY);
+
+  const facts = { release, pageflags, balloonMops: symbols.get('balloon_mops') };
+  if (!release) warnings.push('the log has no `sys` output: kernel release unknown' + (pageflags ? ' (flag bits taken from `kmem -g`)' : ''));
+  if (kmemPRows) {
+    const tc = buildToolContext(facts);
+    if (tc.ctx) {
+      const inf = inferFromKmemP(image, (pfn) => !fromDumps.has(pfn), tc.ctx, vmemmap);
+      notes.push(`kmem -p: ${kmemPRows} rows; ${inf.heads} compound heads with ${inf.tails} tails recovered from their page[1] rows${inf.balloon ? `; ${inf.balloon} balloon pages from mapping = balloon_mops|2` : ''}`);
+      warnings.push('kmem -p does not print page_type/_mapcount, compound_head or private: page tables and PageOffline pages other than balloon pages show as kernel-other, free pages are recognised by refcount 0' +
+        (tc.ctx.hugetlbMark.kind === 'dtor' ? ', hugetlb pages show as compound pages (compound_dtor is not printed)' : '') +
+        (facts.balloonMops === undefined ? '; balloon_mops is unknown (add `sym balloon_mops` to the session)' : ''));
+    }
+  }
+  return {
+    format: drgn && !crash ? 'drgn-repl' : 'crash-log', machine, facts, image, knownFields: known, sections, zones, blocks, vmemmap, warnings, notes,
+  };
+}

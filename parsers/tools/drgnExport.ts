@@ -1,0 +1,157 @@
+// Reader of the export written by tools/drgn/memmap_export.py (format: docs/drgn-export.md).
+import { COVER_PAGE, COVER_UNREADABLE, hexHalves, OFF, PageImage, writeU64 } from './pageImage';
+
+export const DRGN_EXPORT_MAGIC = '# kmemmap-drgn-export ';
+
+export interface ToolSection { nr: number; word?: bigint; letters?: string; subsectionMap?: bigint; memMap?: bigint; }
+export interface ToolZone { node: number; index: number; name: string; startPfn: number; spanned: number; present?: number; }
+export interface ToolBlock { id: number; startSection?: number; startPfn?: number; endPfn?: number; state: string; node?: number; zone?: string; nrVmemmapPages?: number; }
+export interface IomemEntry { depth: number; start: bigint; end: bigint; name: string; }
+
+export interface DrgnExport {
+  version: number;
+  meta: Map<string, string>;
+  release?: string;
+  pageflags?: Map<string, number>;
+  pagetype?: Map<string, number>;
+  symbols: Map<string, bigint>;
+  constants: Map<string, number>;
+  pfnsPerSection: number;
+  vmemmap?: bigint;
+  sections: ToolSection[];
+  zones: ToolZone[];
+  blocks: ToolBlock[];
+  iomem: IomemEntry[];
+  image: PageImage;
+  /** true when the final @end line was seen. */
+  complete: boolean;
+  warnings: string[];
+}
+
+export function looksLikeDrgnExport(head: string): boolean {
+  return head.startsWith(DRGN_EXPORT_MAGIC);
+}
+
+function pairs(s: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const kv of s.split(/\s+/)) {
+    const i = kv.indexOf('=');
+    if (i > 0) { const v = Number(kv.slice(i + 1)); if (Number.isFinite(v)) m.set(kv.slice(0, i), v); }
+  }
+  return m;
+}
+
+/** Parses the whole export text. Bad lines become warnings (at most a few are listed), never exceptions. */
+export function parseDrgnExport(text: string): DrgnExport {
+  const warnings: string[] = [];
+  const first = text.slice(0, 64);
+  if (!looksLikeDrgnExport(first)) throw new Error('not a kmemmap drgn export (first line must be "# kmemmap-drgn-export N")');
+  const version = Number(/^# kmemmap-drgn-export (\d+)/.exec(first)?.[1] ?? NaN);
+  if (version !== 1) warnings.push(`export format version ${version} is newer than this reader (1): reading what is understood`);
+  const meta = new Map<string, string>();
+  const out: DrgnExport = {
+    version, meta, symbols: new Map(), constants: new Map(), pfnsPerSection: 1 << 15, sections: [], zones: [], blocks: [], iomem: [],
+    image: new PageImage(1 << 15), complete: false, warnings,
+  };
+  let bad = 0;
+  const badLine = (n: number, line: string, why: string) => {
+    if (++bad <= 5) warnings.push(`line ${n + 1}: ${why}: ${line.slice(0, 80)}`);
+  };
+  let last = -1;
+  let lineNo = 0;
+  let pos = 0;
+  const len = text.length;
+  while (pos < len) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = len;
+    const line = text.charCodeAt(nl - 1) === 13 ? text.slice(pos, nl - 1) : text.slice(pos, nl);
+    pos = nl + 1;
+    const n = lineNo++;
+    if (!line) continue;
+    const c = line.charCodeAt(0);
+    const isHex = (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+    if (isHex) {
+      const f = line.split(' ');
+      if (f.length < 8) { badLine(n, line, 'page row with fewer than 8 fields'); continue; }
+      const pfn = parseInt(f[0], 16);
+      const flags = hexHalves(f[1]), ch = hexHalves(f[2]), w16 = hexHalves(f[3]), mapping = hexHalves(f[4]), priv = hexHalves(f[5]);
+      const mc = parseInt(f[6], 16), rc = Number(f[7]);
+      if (!Number.isFinite(pfn) || !flags || !ch || !w16 || !mapping || !priv || !Number.isFinite(mc) || !Number.isInteger(rc)) { badLine(n, line, 'unparsable page row'); continue; }
+      const { buf, off } = out.image.slot(pfn);
+      writeU64(buf, off + OFF.flags, flags[0], flags[1]);
+      writeU64(buf, off + OFF.compoundHead, ch[0], ch[1]);
+      writeU64(buf, off + OFF.word16, w16[0], w16[1]);
+      writeU64(buf, off + OFF.mapping, mapping[0], mapping[1]);
+      writeU64(buf, off + OFF.private, priv[0], priv[1]);
+      buf.writeUInt32LE(mc >>> 0, off + OFF.mapcount);
+      buf.writeInt32LE(rc | 0, off + OFF.refcount);
+      out.image.mark(pfn, COVER_PAGE);
+      last = pfn;
+      continue;
+    }
+    switch (c) {
+      case 43: { // '+N' repeats the previous row
+        const k = Number(line.slice(1));
+        if (last < 0 || !Number.isInteger(k) || k < 0) { badLine(n, line, 'repeat without a previous row'); break; }
+        for (let i = 1; i <= k; i++) { out.image.copy(last, last + i); out.image.mark(last + i, COVER_PAGE); }
+        last += k;
+        break;
+      }
+      case 35: break; // '#'
+      case 64: { // '@key value'
+        const sp = line.indexOf(' ');
+        const key = sp < 0 ? line.slice(1) : line.slice(1, sp);
+        const val = sp < 0 ? '' : line.slice(sp + 1);
+        if (key === 'pageflags') out.pageflags = pairs(val);
+        else if (key === 'pagetype') out.pagetype = pairs(val);
+        else if (key === 'symbol') { const [s, a] = val.split(' '); if (s && a && /^[0-9a-f]+$/i.test(a)) out.symbols.set(s, BigInt('0x' + a)); }
+        else if (key === 'constant') { const [s, v] = val.split(' '); if (s && v && Number.isFinite(Number(v))) out.constants.set(s, Number(v)); }
+        else if (key === 'end') out.complete = true;
+        else meta.set(key, val);
+        break;
+      }
+      case 83: { // S nr word [subsection_map]
+        const f = line.split(' ');
+        const nr = Number(f[1]);
+        if (!Number.isInteger(nr) || !f[2] || !/^[0-9a-f]+$/i.test(f[2])) { badLine(n, line, 'bad section line'); break; }
+        out.sections.push({ nr, word: BigInt('0x' + f[2]), subsectionMap: f[3] && /^[0-9a-f]+$/i.test(f[3]) ? BigInt('0x' + f[3]) : undefined });
+        break;
+      }
+      case 85: { // U pfn count
+        const f = line.split(' ');
+        const pfn = parseInt(f[1], 16), k = Number(f[2]);
+        if (!Number.isFinite(pfn) || !Number.isInteger(k)) { badLine(n, line, 'bad unreadable line'); break; }
+        for (let i = 0; i < k; i++) out.image.mark(pfn + i, COVER_UNREADABLE);
+        last = -1;
+        break;
+      }
+      case 90: { // Z nid idx name start spanned present
+        const f = line.split(' ');
+        out.zones.push({ node: Number(f[1]), index: Number(f[2]), name: f[3] ?? '?', startPfn: parseInt(f[4], 16), spanned: Number(f[5]), present: Number(f[6]) });
+        break;
+      }
+      case 77: { // M id start_section state nid zone nr_vmemmap
+        const f = line.split(' ');
+        out.blocks.push({ id: Number(f[1]), startSection: Number(f[2]), state: f[3] ?? 'unknown', node: Number(f[4]), zone: f[5] === '-' ? undefined : f[5], nrVmemmapPages: Number(f[6] ?? 0) });
+        break;
+      }
+      case 73: { // I depth start end name
+        const m = /^I (\d+) ([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+        if (m) out.iomem.push({ depth: Number(m[1]), start: BigInt('0x' + m[2]), end: BigInt('0x' + m[3]), name: m[4] });
+        break;
+      }
+      case 78: break; // N node lines: informational
+      default: badLine(n, line, 'unknown line');
+    }
+  }
+  if (bad > 5) warnings.push(`${bad} unreadable lines in all`);
+  out.release = meta.get('release') || undefined;
+  const pps = Number(meta.get('pfns_per_section'));
+  if (Number.isInteger(pps) && pps > 0 && pps !== out.pfnsPerSection) warnings.push(`pfns_per_section ${pps} is not x86_64's 32768: sections are drawn as 32768 PFNs`);
+  const sps = Number(meta.get('struct_page_size'));
+  if (Number.isInteger(sps) && sps !== 64) warnings.push(`struct page is ${sps} bytes, not 64: unusual build, field positions assumed from x86_64`);
+  const vm = meta.get('vmemmap');
+  if (vm && /^[0-9a-f]+$/i.test(vm)) out.vmemmap = BigInt('0x' + vm);
+  if (!out.complete) warnings.push('the export ends early (no @end line): it was cut off; PFNs after the last row are "not in listing"');
+  return out;
+}

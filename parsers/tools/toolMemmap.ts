@@ -1,0 +1,54 @@
+// What every crash/drgn reader produces before classification: a memmap image plus the facts
+// (release, flag numbers, sections, zones, blocks) the tool printed.
+import type { DrgnExport, ToolBlock, ToolSection, ToolZone } from './drgnExport';
+import type { PageImage } from './pageImage';
+import type { ToolFacts } from './toolContext';
+
+export interface ToolMemmap {
+  /** Provenance format, e.g. "drgn-export", "crash-log". */
+  format: string;
+  machine?: string;
+  facts: ToolFacts;
+  image: PageImage;
+  /** struct page fields the output actually showed (others are zero / -1 in the image). */
+  knownFields: Set<string>;
+  sections: ToolSection[];
+  zones: ToolZone[];
+  /** Blocks with startPfn/endPfn resolved. */
+  blocks: ToolBlock[];
+  vmemmap?: bigint;
+  warnings: string[];
+  notes: string[];
+}
+
+export const ALL_FIELDS = ['flags', 'compound_head', 'mapping', 'private', '_mapcount', '_refcount'];
+
+export function toolMemmapFromDrgn(x: DrgnExport): ToolMemmap {
+  const pps = x.pfnsPerSection;
+  const virtioMem: [number, number][] = x.iomem
+    .filter((r) => /virtio_mem/.test(r.name) && /System RAM/.test(r.name))
+    .map((r) => [Number(r.start / 4096n), Number((r.end + 1n) / 4096n)]);
+  // memoryN starts at section N * sections_per_block.
+  const per = x.blocks.find((b) => b.id > 0 && b.startSection !== undefined);
+  const sectionsPerBlock = per ? per.startSection! / per.id : 1;
+  const blocks = x.blocks.map((b) => ({ ...b, startPfn: (b.startSection ?? b.id) * pps, endPfn: ((b.startSection ?? b.id) + sectionsPerBlock) * pps }));
+  const notes = [`drgn ${x.meta.get('drgn') ?? '?'} export of a ${x.meta.get('source') ?? 'vmcore'}`];
+  if (virtioMem.length) notes.push(`virtio-mem device memory (iomem): ${virtioMem.map(([s, e]) => `pfn 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}`);
+  return {
+    format: 'drgn-export', machine: x.meta.get('machine'),
+    facts: {
+      release: x.release, pageflags: stripPg(x.pageflags), pagetype: x.pagetype, balloonMops: x.symbols.get('balloon_mops'),
+      hugetlbDtor: x.constants.get('HUGETLB_PAGE_DTOR'), maxNumNodes: Number(x.meta.get('max_numnodes')) || undefined, virtioMem,
+    },
+    image: x.image, knownFields: new Set(ALL_FIELDS), sections: x.sections, zones: x.zones, blocks, vmemmap: x.vmemmap,
+    warnings: x.warnings, notes,
+  };
+}
+
+/** enum pageflags with the PG_ prefix removed; aliases keep the first value seen for a bit only as extra names. */
+export function stripPg(m: Map<string, number> | undefined): Map<string, number> | undefined {
+  if (!m) return undefined;
+  const out = new Map<string, number>();
+  for (const [k, v] of m) if (k.startsWith('PG_')) out.set(k.slice(3), v);
+  return out;
+}
