@@ -13,7 +13,7 @@ export interface OpenOptions {
 }
 
 /** What a path looks like, decided from its first bytes or its folder contents. */
-export type InputKind = 'kpageflags-bundle' | 'kpageflags-archive' | 'kpageflags-raw' | 'vmcore' | 'unknown';
+export type InputKind = 'kpageflags-bundle' | 'kpageflags-archive' | 'kpageflags-raw' | 'vmcore' | 'tool-output' | 'unknown';
 
 export async function detectInput(path: string): Promise<{ kind: InputKind; format?: string }> {
   let st;
@@ -38,6 +38,8 @@ export async function detectInput(path: string): Promise<{ kind: InputKind; form
   const format = detectDumpFormat(h);
   if (format) return { kind: 'vmcore', format };
   if (/kpageflags/i.test(basename(path))) return { kind: 'kpageflags-raw' };
+  const { looksLikeToolOutput } = await import('./toolOutputSnapshot');
+  if (looksLikeToolOutput(h.toString('utf8'))) return { kind: 'tool-output' };
   return { kind: 'unknown' };
 }
 
@@ -59,11 +61,16 @@ export async function openSnapshot(path: string, opts: OpenOptions = {}, extraPa
       const { openVmcoreSnapshot } = await import('./vmcoreSnapshot');
       return openVmcoreSnapshot([path, ...extraPaths], opts);
     }
+    case 'tool-output': {
+      const { openToolOutputSnapshot } = await import('./toolOutputSnapshot');
+      return openToolOutputSnapshot(path, opts);
+    }
     default:
       throw new SnapshotError(
         path,
         'not a snapshot this tool can read: expected a vmcore (ELF core, kdump-compressed or makedumpfile flattened), ' +
-          'a kpageflags capture folder or .tar.gz (see `scripts/capture-kpageflags.sh`), or a file named kpageflags',
+          'a kpageflags capture folder or .tar.gz (see `scripts/capture-kpageflags.sh`), a file named kpageflags, ' +
+          'crash output (a session log or `kmem -p`/`kmem -n` listings) or a drgn export (tools/drgn/memmap_export.py)',
       );
   }
 }
