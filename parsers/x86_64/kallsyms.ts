@@ -49,7 +49,7 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
   const want = new Set(wanted);
   // self-check names: their addresses are also in VMCOREINFO
   const checks = new Map<string, bigint>();
-  for (const k of ['_stext', 'init_uts_ns', 'node_online_map']) { const v = sym(k); if (v !== undefined) { checks.set(k, v); want.add(k); } }
+  for (const k of ['_stext', 'init_uts_ns']) { const v = sym(k); if (v !== undefined) { checks.set(k, v); want.add(k); } }
   const found = new Map<string, bigint>();
   // Stream the names in 64 KiB chunks.
   const namesAddr = sym('kallsyms_names')!;
