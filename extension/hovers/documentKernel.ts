@@ -1,0 +1,32 @@
+// Which kernel a document is about: named in the text (crash sys, dmesg banner, VMCOREINFO, oops
+// header), else the workspace tree, else the kmemmap.kernelVersion setting. Cached per document version.
+
+import * as vscode from 'vscode';
+import { detectKernelInText } from '../../kernel/knowledge/detectKernel';
+import { resolveKernel, type KernelTarget } from '../../kernel/decode';
+
+const cache = new WeakMap<vscode.TextDocument, { version: number; k: KernelTarget | undefined }>();
+
+export function settingKernel(): string {
+  return vscode.workspace.getConfiguration('kmemmap').get<string>('kernelVersion') ?? '';
+}
+
+export function kernelForDocument(doc: vscode.TextDocument, treeVersion: () => string | undefined): KernelTarget | undefined {
+  const c = cache.get(doc);
+  if (c && c.version === doc.version) return c.k;
+  const forced = settingKernel();
+  let k: KernelTarget | undefined;
+  // An explicit choice in the status bar wins only when it is not "auto".
+  if (forced && forced !== 'auto') k = resolveKernel(forced, 'setting kmemmap.kernelVersion');
+  if (!k) {
+    const found = detectKernelInText(doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 20000), 0)));
+    if (found) k = resolveKernel(found.release, found.origin);
+  }
+  if (!k) {
+    const tv = treeVersion();
+    if (tv) k = resolveKernel(tv, 'workspace kernel tree');
+  }
+  cache.set(doc, { version: doc.version, k });
+  return k;
+}
+

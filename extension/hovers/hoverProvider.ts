@@ -1,0 +1,49 @@
+// HoverProvider for C, patches/mail and kernel logs; content comes from the pure computeHover().
+
+import * as vscode from 'vscode';
+import { computeHover, type DocumentKind } from './hoverContent';
+import { looksLikePatch } from './patchContext';
+import { kernelForDocument } from './documentKernel';
+import type { LinkResolver } from '../../kernel/knowledge/render';
+import { elixirLinks } from '../../kernel/knowledge/render';
+import type { KernelTreeService } from '../source/treeService';
+
+export const OPEN_SOURCE_COMMAND = 'kmemmap.openKernelSource';
+
+export function documentKind(doc: vscode.TextDocument): DocumentKind {
+  if (doc.languageId === 'c' || doc.languageId === 'cpp') return 'c';
+  if (doc.languageId === 'diff') return 'patch';
+  const head = doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 400), 0));
+  return looksLikePatch(head) ? 'patch' : 'log';
+}
+
+/** Links open the workspace tree through our command when a tree exists, else Elixir (plain https). */
+export function linkResolver(trees: KernelTreeService): LinkResolver {
+  return (ref, k) => {
+    if (!trees.hasTrees()) return elixirLinks(ref, k);
+    const args = encodeURIComponent(JSON.stringify([ref.symbol, k?.release ?? null]));
+    return { label: `${ref.file} · ${ref.symbol}`, url: `command:${OPEN_SOURCE_COMMAND}?${args}` };
+  };
+}
+
+export class KnowledgeHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly trees: KernelTreeService) {}
+
+  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const kind = documentKind(doc);
+    const res = computeHover({
+      lineText: doc.lineAt(pos.line).text,
+      character: pos.character,
+      kind,
+      kernel: kernelForDocument(doc, () => this.trees.primaryVersion()),
+      links: linkResolver(this.trees),
+      documentText: kind === 'patch' ? () => doc.getText() : undefined,
+    });
+    if (!res) return undefined;
+    const md = new vscode.MarkdownString(res.markdown);
+    // Everything from the document is escaped by computeHover; only our own command may run.
+    md.isTrusted = { enabledCommands: [OPEN_SOURCE_COMMAND] };
+    md.supportHtml = false;
+    return new vscode.Hover(md, new vscode.Range(pos.line, res.start, pos.line, res.end));
+  }
+}
