@@ -132,7 +132,7 @@ export async function openKpageflagsSnapshot(path: string, opts: OpenOptions = {
 
   const endPfn = words;
   const sections = buildSections(sectionCounts, endPfn, sysfs, pfnsPerBlock);
-  const blocks = buildBlocks(classes, sections, sysfs, pfnsPerBlock, unmovableCompound);
+  const blocks = buildBlocks(classes, sections, sysfs, pfnsPerBlock, unmovableCompound, ram);
   if (sysfs && !sysfs.blocks.length) warnings.push('the memory/ capture holds no memoryN blocks');
 
   const meminfo = bundle.texts.meminfo ? parseMeminfo(bundle.texts.meminfo) : undefined;
@@ -211,7 +211,7 @@ function buildSections(sectionCounts: Uint32Array, endPfn: number, sysfs: SysfsM
   return sections;
 }
 
-function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemory | undefined, pfnsPerBlock: number, unmovableCompound: PfnRange[]): MemoryBlock[] {
+function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemory | undefined, pfnsPerBlock: number, unmovableCompound: PfnRange[], ram: PfnRange[] | undefined): MemoryBlock[] {
   if (!sysfs || !pfnsPerBlock) return [];
   // THP heads and tails carry KPF_LRU (PF_HEAD flags read through the head); kernel compound pages do not.
   const compoundIsMovable = (pfn: number) => !inRanges(unmovableCompound, pfn);
@@ -226,7 +226,14 @@ function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemor
       removable: b.removable,
       counts: blockCounts(sections, b.id * pfnsPerBlock, pfnsPerBlock),
     };
-    block.verdict = blockVerdicts({ block, classes, classesStartPfn: 0, compoundIsMovable });
+    block.verdict = blockVerdicts({
+      block,
+      classes,
+      classesStartPfn: 0,
+      compoundIsMovable,
+      isSystemRam: ram ? (pfn) => inRanges(ram, pfn) : undefined,
+      kernelOtherMayBeFree: true,
+    });
     return block;
   });
 }

@@ -20,6 +20,16 @@ export interface VerdictInput {
    * without it such pages make the verdict uncertain.
    */
   compoundIsMovable?(pfn: number): boolean | undefined;
+  /**
+   * Whether pfn is System RAM (/proc/iomem, the kernel's resource tree). Holes inside boot memory
+   * have a memmap (PG_reserved) but are not System RAM: offline_pages() refuses them first.
+   */
+  isSystemRam?(pfn: number): boolean | undefined;
+  /**
+   * kpageflags shows a free page on a per-CPU list exactly like an allocated kernel page (no flags).
+   * When set, such pages stop offlining only where nothing more definite does, with that caveat.
+   */
+  kernelOtherMayBeFree?: boolean;
 }
 
 type Rules = 'mainline' | 'skippable';
@@ -43,21 +53,23 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
   const to = Math.min(from + block.nrPfns, classes.length);
   if (from < 0 || from >= classes.length) return { ok: undefined, explanation: 'the block lies outside the PFNs this snapshot covers' };
 
-  // 1. walk_system_ram_range() must cover the whole block.
+  // 1. A block that spans zones has no single zone: memory_block_offline() refuses it before offline_pages().
+  const zones = block.zones ?? [];
+  if (zones.includes('none')) return { ok: false, reason: 'multizone range', errno: 'EINVAL', explanation: 'the block spans more than one zone (valid_zones "none")' };
+  // 2. walk_system_ram_range() must cover the whole block.
   for (let i = from; i < to; i++)
-    if (classes[i] === C['no-memmap'])
+    if (classes[i] === C['no-memmap'] || input.isSystemRam?.(classesStartPfn + i) === false)
       return fail('memory holes', 'EINVAL', classesStartPfn + i, classes[i], 'part of the block is not System RAM (a hole); offline_pages() refuses holes');
   if (to - from < block.nrPfns) return fail('memory holes', 'EINVAL', classesStartPfn + to, C['no-memmap'], 'the block extends past the end of the memmap');
 
-  // 2. A block that spans zones has no single zone.
-  const zones = block.zones ?? [];
-  if (zones.includes('none')) return { ok: false, reason: 'multizone range', errno: 'EINVAL', explanation: 'the block spans more than one zone (valid_zones "none")' };
   const zone = zones.length === 1 ? zones[0] : undefined;
   // An unknown zone is treated as a kernel zone: a kernel page fails either way, only the reason differs.
   const movableZone = zone === 'Movable';
 
   // 3. Isolation: has_unmovable_pages() per pageblock, first offending page in address order.
   let uncertain: { pfn: number; cls: number; why: string } | undefined;
+  const ambiguousKernel = input.kernelOtherMayBeFree === true;
+  let firstAmbiguous = -1;
   for (let i = from; i < to; i++) {
     const cls = classes[i];
     const pfn = classesStartPfn + i;
@@ -66,6 +78,10 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
     if (rules === 'skippable' && (cls === C['offline-unmovable'] || cls === C.offline))
       return fail('failure to isolate range', 'EBUSY', pfn, cls, 'with PG_offline_skippable, a PageOffline page that is not skippable already fails isolation ("unmovable page" dump)');
     if (movableZone) continue;
+    if (ambiguousKernel && cls === C['kernel-other']) {
+      if (firstAmbiguous < 0) firstAmbiguous = i;
+      continue;
+    }
     if (UNMOVABLE_KERNEL.has(cls))
       return fail('failure to isolate range', 'EBUSY', pfn, cls, `a ${className(cls)} page in ZONE_${zone ?? '?'} is in use by the kernel and cannot be migrated; the kernel dumps it with "unmovable page"`);
     if (cls === C['compound-head'] || cls === C['compound-tail']) {
@@ -76,6 +92,14 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
     }
     if (UNKNOWABLE.has(cls) && !uncertain) uncertain = { pfn, cls, why: `the state of pfn 0x${pfn.toString(16)} is unknown here (${className(cls)})` };
   }
+  if (firstAmbiguous >= 0)
+    return fail(
+      'failure to isolate range',
+      'EBUSY',
+      classesStartPfn + firstAmbiguous,
+      C['kernel-other'],
+      `a page without state flags in ZONE_${zone ?? '?'}: an allocated kernel page cannot be migrated (the kernel dumps it with "unmovable page"); kpageflags shows a free page on a per-CPU list the same way, so this is the likely, not the certain, blocker`,
+    );
   if (movableZone) {
     for (let i = from; i < to; i++) if (UNKNOWABLE.has(classes[i]) && !uncertain) uncertain = { pfn: classesStartPfn + i, cls: classes[i], why: 'part of the block is in an unknown state' };
   }
@@ -90,10 +114,11 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
       uncertain = { pfn: classesStartPfn + i, cls, why: 'a PageOffline page of unknown kind: skippable or movable pages pass, unmovable ones fail with "unmovable page"' };
   }
 
-  // 9. In ZONE_MOVABLE, kernel pages pass isolation but never migrate: endless retry.
+  // 9. In ZONE_MOVABLE, kernel pages pass isolation but never migrate: endless retry. Flag-less
+  // pages there are per-CPU free pages or pages in transit when kpageflags cannot tell.
   if (movableZone)
     for (let i = from; i < to; i++)
-      if (UNMOVABLE_KERNEL.has(classes[i]))
+      if (UNMOVABLE_KERNEL.has(classes[i]) && !(ambiguousKernel && classes[i] === C['kernel-other']))
         return fail('signal backoff', 'EINTR', classesStartPfn + i, classes[i], 'an unmovable kernel page in ZONE_MOVABLE passes isolation but can never be migrated: the kernel retries until the writer is interrupted');
 
   if (uncertain) return { ok: undefined, blockingPfn: uncertain.pfn, blockingClass: className(uncertain.cls), explanation: `cannot tell: ${uncertain.why}` };

@@ -30,11 +30,14 @@ export interface PfnRange {
   end: number;
 }
 
-/** Top-level ranges whose name matches, as PFN ranges (pages fully inside the range). */
-export function pfnRangesNamed(ranges: IomemRange[], match: (name: string) => boolean, pageSize: number, topLevelOnly = true): PfnRange[] {
+/**
+ * Ranges at any depth whose name matches, as PFN ranges (pages fully inside the range).
+ * "System RAM (virtio_mem)" sits below its device ("virtio0"); System RAM never nests in System RAM.
+ */
+export function pfnRangesNamed(ranges: IomemRange[], match: (name: string) => boolean, pageSize: number): PfnRange[] {
   const ps = BigInt(pageSize);
   return ranges
-    .filter((r) => (!topLevelOnly || r.depth === 0) && match(r.name))
+    .filter((r) => match(r.name))
     .map((r) => ({ start: Number((r.start + ps - 1n) / ps), end: Number((r.end + 1n) / ps) }))
     .filter((r) => r.end > r.start)
     .sort((a, b) => a.start - b.start);

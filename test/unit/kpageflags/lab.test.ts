@@ -1,0 +1,116 @@
+// kpageflags captures from the QEMU lab (real Debian kernels): the figures the guest kernel itself
+// reported at the same instant must agree with the snapshot.
+
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { listSets, LabSet } from '../../lab/sets';
+import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
+import { CLASS_ID } from '../../../memmap/classes';
+import type { Snapshot } from '../../../memmap/snapshot';
+import { parseIomem, pfnRangesNamed, isVirtioMemRam } from '../../../parsers/capture/iomem';
+import { parseMeminfo } from '../../../parsers/capture/meminfo';
+
+const PAGE = 4096;
+
+/** PFNs of the `dump_page(page, "unmovable page")` blocks in a dmesg. */
+function unmovablePfnsInDmesg(dmesg: string): number[] {
+  const out: number[] = [];
+  let last: number | undefined;
+  for (const line of dmesg.split('\n')) {
+    const m = /\bpage:\S+ .*\bpfn:0x([0-9a-f]+)/.exec(line);
+    if (m) last = parseInt(m[1], 16);
+    if (/page dumped because: unmovable page/.test(line) && last !== undefined) out.push(last);
+  }
+  return out;
+}
+const sets = listSets();
+const cache = new Map<string, Promise<Snapshot>>();
+const open = (set: LabSet) => {
+  if (!cache.has(set.name)) cache.set(set.name, openKpageflagsSnapshot(set.capture));
+  return cache.get(set.name)!;
+};
+const text = (set: LabSet, f: string) => readFileSync(join(set.capture, f), 'utf8');
+const fileKb = (set: LabSet, f: string) => (existsSync(join(set.capture, f)) ? statSync(join(set.capture, f)).size / 1024 : 0);
+
+describe('kpageflags captures from the lab', function () {
+  before(function () {
+    if (!sets.length) throw new Error('no lab sets: run `npm run lab` (or `node out/lab/lab.js --ensure-ci-sets`) first');
+  });
+
+  for (const set of sets) {
+    describe(set.name, () => {
+      it('knows the kernel and reads every PFN kpageflags holds', async () => {
+        const s = await open(set);
+        assert.equal(s.kernel.release, set.manifest.kernel.release);
+        assert.equal(s.endPfn, readFileSync(join(set.capture, 'kpageflags')).length / 8);
+        assert.equal(s.counts.reduce((a, b) => a + b, 0), s.endPfn);
+        assert.equal(s.counts[CLASS_ID.unknown], 0);
+      });
+
+      it('free pages agree with MemFree within the per-CPU list slack', async () => {
+        const s = await open(set);
+        const memFreeKb = parseMeminfo(text(set, 'meminfo')).get('MemFree')!;
+        const buddyKb = (s.counts[CLASS_ID.free] * PAGE) / 1024;
+        // MemFree (NR_FREE_PAGES) and KPF_BUDDY both count buddy pages (per-CPU list pages are in
+        // neither). They differ by what was allocated between the two reads: the guest writes the
+        // capture files into its RAM-backed root file system in between, plus a little slack for
+        // the capture's own processes.
+        const capturedKb = ['kpageflags', 'kpagecount', 'kpagecgroup'].reduce((a, f) => a + fileKb(set, f), 0);
+        const slackKb = capturedKb + 8 * 1024;
+        assert.ok(Math.abs(buddyKb - memFreeKb) <= slackKb, `buddy ${buddyKb} kB vs MemFree ${memFreeKb} kB: more than ${slackKb} kB apart`);
+      });
+
+      it('sections and blocks agree with the sysfs states', async () => {
+        const s = await open(set);
+        assert.ok(s.blocks.length > 0, 'blocks read from memory/');
+        for (const b of s.blocks) {
+          const st = readFileSync(join(set.capture, 'memory', `memory${b.id}`, 'state'), 'utf8').trim();
+          assert.equal(b.state, st, `memory${b.id}`);
+          if (st === 'offline') assert.equal(b.counts[CLASS_ID['section-offline']], b.nrPfns, `offline memory${b.id} is all section-offline`);
+          else assert.equal(b.counts[CLASS_ID['section-offline']], 0, `online memory${b.id} has no section-offline pages`);
+        }
+        for (const sec of s.sections) {
+          const b = s.blocks.find((x) => sec.startPfn >= x.startPfn && sec.startPfn < x.startPfn + x.nrPfns);
+          if (!b) assert.equal(sec.state, 'absent', `section ${sec.nr} without a block`);
+        }
+      });
+
+      const vm = set.manifest.expected?.virtioMem;
+      if (vm)
+        it('offline pages inside the virtio-mem range equal the unplugged-but-present size', async () => {
+          const s = await open(set);
+          const ranges = pfnRangesNamed(parseIomem(text(set, 'iomem')), isVirtioMemRam, PAGE);
+          const presentBytes = ranges.reduce((a, r) => a + (r.end - r.start) * PAGE, 0);
+          assert.ok(presentBytes > 0, 'iomem shows virtio-mem memory');
+          assert.equal(s.counts[CLASS_ID['offline-skippable']] * PAGE, presentBytes - vm.pluggedBytes);
+        });
+
+      const balloon = set.manifest.expected?.balloon;
+      if (balloon)
+        it('offline balloon pages equal the inflated size', async () => {
+          const s = await open(set);
+          assert.equal(s.counts[CLASS_ID['offline-movable']] * PAGE, balloon.inflatedBytes);
+        });
+
+      for (const o of set.manifest.expected?.offline ?? [])
+        it(`memory${o.block}: the verdict matches what the guest kernel did (${o.ok ? 'offlined' : 'refused'})`, async () => {
+          const s = await open(set);
+          const b = s.blocks.find((x) => x.id === o.block);
+          assert.ok(b, `memory${o.block} in the snapshot`);
+          if (o.ok) return assert.equal(b.state, 'offline');
+          assert.equal(b.state, 'online');
+          const v = b.verdict!.mainline;
+          assert.equal(v.ok, false, v.explanation);
+          // The shell's write error carries the errno offline_pages() returned.
+          const errno = /Invalid argument/.test(o.error ?? '') ? 'EINVAL' : /busy/i.test(o.error ?? '') ? 'EBUSY' : undefined;
+          if (errno) assert.equal(v.errno, errno, `${v.reason}: ${v.explanation}`);
+          // For an isolation failure the kernel dumps the first unmovable page: it must be ours.
+          if (v.reason === 'failure to isolate range') {
+            const dumped = unmovablePfnsInDmesg(text(set, 'dmesg'));
+            assert.ok(dumped.includes(v.blockingPfn!), `dmesg dumped pfn(s) ${dumped.map((p) => p.toString(16))}, we say 0x${v.blockingPfn!.toString(16)}`);
+          }
+        });
+    });
+  }
+});
