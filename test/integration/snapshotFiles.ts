@@ -1,7 +1,9 @@
-// Which snapshot files the integration suite opens: the bundled sample always, a real lab vmcore
-// when the lab has made one ($KMEMMAP_LAB_DIR, passed in by the driver because HOME is a temp folder).
+// Which snapshot files the integration suite opens: the bundled sample always (or $KMEMMAP_TEST_SAMPLE),
+// and the lab's 6.12 virtio-mem kdump vmcore when the lab has made it. The driver passes
+// KMEMMAP_LAB_DIR in, because HOME is a throwaway folder inside the extension host.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { findSets } from '../lab/sets';
 
 export interface LabFile {
   label: string;
@@ -14,12 +16,14 @@ export function repoRootFromBundle(): string {
 }
 
 export function sampleFile(): LabFile {
-  return { label: 'bundled sample (kpageflags capture, 6.12 + virtio-mem)', path: join(repoRootFromBundle(), 'samples', 'sample-6.12-virtio-mem.tar.gz') };
+  const path = process.env.KMEMMAP_TEST_SAMPLE ?? join(repoRootFromBundle(), 'samples', 'sample-6.12-virtio-mem.tar.gz');
+  return { label: `sample ${path.split('/').pop()} (kpageflags capture bundle)`, path };
 }
 
-export function labVmcore(): LabFile | undefined {
-  const dir = process.env.KMEMMAP_LAB_DIR;
-  if (!dir) return undefined;
-  const p = join(dir, 'sets', '6.12-virtio-mem', 'vmcore.kdump');
-  return existsSync(p) ? { label: 'lab vmcore (kdump, 6.12 + virtio-mem)', path: p } : undefined;
+/** The lab's kdump of the 6.12 virtio-mem scenario, or why it is not there. */
+export function labVmcore(): LabFile | { missing: string } {
+  const set = findSets({ kernel: '6.12', scenario: 'virtio-mem' })[0];
+  if (!set) return { missing: 'no 6.12 virtio-mem lab set (make it with `npm run lab -- --kernel 6.12`)' };
+  if (!existsSync(set.kdump)) return { missing: `${set.kdump} is missing` };
+  return { label: `lab vmcore ${set.name}/${set.kdump.split('/').pop()} (kdump)`, path: set.kdump };
 }

@@ -3,6 +3,7 @@
 // module, waits for the suite's JSON results and turns them into the exit code.
 // Usage: node out/test/vscode/runIntegration.js   (npm run test:vscode builds first)
 // Env: KMEMMAP_EXT_DEV_PATH (extension folder, default the repository), KMEMMAP_TESTS_PATH, KMEMMAP_TEST_GREP,
+//      KMEMMAP_TEST_SAMPLE (snapshot to use instead of the bundled sample),
 //      KMEMMAP_TEST_TIMEOUT_MS (default 600000), KMEMMAP_LAB_DIR (passed on to the suite).
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
