@@ -7,6 +7,7 @@ import type { SnapshotSummary } from './workerMessages';
 import { SnapshotStore } from './snapshotStore';
 import { EDITOR_ANY_VIEW_TYPE, EDITOR_VIEW_TYPE, PANEL_VIEW_TYPE, SnapshotEditorProvider, SnapshotPanelSerializer, openInPanel } from './snapshotEditor';
 import { disposeLog, log } from './log';
+import { registerKnowledgeFeatures } from './hovers/index';
 
 /** The API integration tests (and other extensions) use; keep the names stable. */
 export interface KmemmapApi {
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): KmemmapApi {
     }),
     vscode.commands.registerCommand('kmemmap.showLog', () => log().show()),
   );
+  registerKnowledgeFeatures(context);
 
   return {
     async openSnapshot(uri) {
