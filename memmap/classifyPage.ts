@@ -119,6 +119,9 @@ export function inRanges(ranges: [number, number][] | undefined, pfn: number): b
 
 /** Zone index from the flags' upper fields. */
 export function zoneOf(buf: Buffer, off: number, ctx: ClassifyContext): number {
+  if (ctx.zoneShift >= 32 && ctx.zoneShift + ctx.zoneWidth <= 64) {
+    return (buf.readUInt32LE(off + ctx.off.flags + 4) >>> (ctx.zoneShift - 32)) & ((1 << ctx.zoneWidth) - 1);
+  }
   const flags = buf.readBigUInt64LE(off + ctx.off.flags);
   return Number((flags >> BigInt(ctx.zoneShift)) & ((1n << BigInt(ctx.zoneWidth)) - 1n));
 }
@@ -140,9 +143,9 @@ export function classifyStructPage(pfn: number, buf: Buffer, off: number, sec: S
   if (!sec.early && !subsectionPopulated(pfn, sec)) return R['subsection-hole'];
   // Rule 5: poisoned memmap.
   if (lo === 0xffffffff && hi === 0xffffffff) return R.poisoned;
-  const c = buf.readBigUInt64LE(off + o.compoundHead);
-  // Rule 6: compound tail → by head.
-  if (c & 1n) {
+  // Rule 6: compound tail → by head (test the low word first: BigInt reads are slow in the hot loop).
+  if (buf.readUInt32LE(off + o.compoundHead) & 1) {
+    const c = buf.readBigUInt64LE(off + o.compoundHead);
     if (depth > 0) return R['tail-bad-head'];
     const head = nb.headPfn(c - 1n);
     if (head === undefined || head >= pfn || pfn - head > 1 << 18) return R['tail-bad-head'];
