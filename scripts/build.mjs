@@ -25,6 +25,8 @@ const nodeCommon = {
   format: 'cjs',
   sourcemap: true,
   logLevel: 'warning',
+  // mocha is bundled into the in-VS-Code test suite; its optional parallel mode is not used there.
+  logOverride: { 'require-resolve-not-external': 'silent' },
   external: ['vscode', 'playwright-core'],
 };
 
