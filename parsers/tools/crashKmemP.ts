@@ -34,12 +34,14 @@ export function parseKmemP(lines: string[], image: PageImage, opts: { hexCount?:
   const r: KmemPResult = { rows: 0, badRows: 0, badSamples: [], vmemmapMismatch: 0, flagNames: new Set(), hexCount: !!opts.hexCount, headerSeen: false };
   let vm: bigint | undefined;
   let lastNames = '';
+  let unknownLayout = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    const m = ROW.exec(line);
+    const m = unknownLayout ? null : ROW.exec(line);
     if (!m) {
-      if (HEADER.test(line)) { r.headerSeen = true; continue; }
-      if (OTHER_HEADER.test(line)) { r.unknownHeader ??= line.trim(); continue; }
+      if (HEADER.test(line)) { r.headerSeen = true; unknownLayout = false; continue; }
+      if (OTHER_HEADER.test(line)) { r.unknownHeader ??= line.trim(); unknownLayout = true; continue; }
+      if (unknownLayout) continue;
       const b = ROW_BLANK.exec(line);
       if (b) { // style2: struct page not readable
         const pfn = Math.floor(parseInt(b[2], 16) / 4096);

@@ -45,7 +45,12 @@ export function buildToolContext(f: ToolFacts): ToolContext {
     if (differ.length) warnings.push(`the tool's enum pageflags differs from layout ${family.id} for ${differ.join(', ')}: using the tool's bit numbers`);
     else notes.push(`enum pageflags printed by the tool matches layout ${family.id}`);
   } else if (family) notes.push(`page-flag layout ${family.id} taken from release ${release}`);
-  const enc = encodingFor(version, f.pagetype);
+  let enc = encodingFor(version, f.pagetype);
+  if (!enc && pf) {
+    // No release: the enum itself tells the era (PG_slab left in 6.10, PG_owner_2 arrived in 6.12).
+    enc = PAGE_TYPE_ENCODINGS.find((e) => e.id === (pf.has('slab') ? '<=6.10' : pf.has('owner_2') ? '>=6.12' : ''));
+    if (enc) warnings.push(`kernel release unknown: page_type encoding ${enc.id} assumed from the enum pageflags`);
+  }
   if (!enc) return { family, problem: 'kernel version unknown: page types cannot be decoded', warnings, notes };
   const exported: Partial<Record<PageTypeName, number>> = {};
   if (f.pagetype) for (const [k, v] of f.pagetype) {
