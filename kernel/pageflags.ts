@@ -59,6 +59,7 @@ export const LAYOUT_FAMILIES: readonly LayoutFamily[] = [
     above: ['young', 'idle', 'arch_2'],
     aliases: [...COMMON_ALIASES, ISOLATED_OLD,
       { name: 'anon_exclusive', of: 'mappedtodisk', since: '6.1' },
+      { name: 'slob_free', of: 'private', until: '6.3', note: 'SLOB allocator free list (SLOB removed in 6.4)' },
       { name: 'double_map', of: 'workingset', secondPageOnly: true, until: '6.1' },
       { name: 'has_hwpoisoned', of: 'mappedtodisk', secondPageOnly: true, until: '5.19' },
       { name: 'has_hwpoisoned', of: 'error', secondPageOnly: true, since: '6.0' }],
