@@ -100,6 +100,7 @@ export const ALIAS_FLAGS: KnowledgeEntry[] = [
   alias('movable_ops_isolated', 'reclaim', 'A movable_ops page (balloon, zsmalloc) is isolated for migration.', '6.17+'),
   alias('movable_ops', 'uptodate', 'Page is migrated through movable_ops (balloon compaction or zsmalloc); replaced the PAGE_MAPPING_MOVABLE tag in page->mapping.', '6.17+', { offlining: 'A PageOffline page with PG_movable_ops is a migratable balloon page: offlining migrates it.', related: ['PAGE_MAPPING_MOVABLE', 'PGTY_offline'] }),
   alias('anon_exclusive', 'mappedtodisk', 'Anonymous page is exclusive to one process (may be pinned/written without COW). From 6.12 an alias of PG_owner_2.', '6.1+'),
+  alias('slob_free', 'private', 'SLOB allocator: page is on the SLOB free list.', '≤6.3 (SLOB removed in 6.4)'),
   alias('double_map', 'workingset', 'page[1] of a THP: mapped by PMD and PTEs.', '≤6.1'),
   alias('has_hwpoisoned', 'error', 'page[1] of a large folio: some subpage is hwpoisoned (PG_mappedtodisk in 5.15, PG_error 6.0–6.11, PG_active 6.12+).', 'all, bit varies'),
   alias('large_rmappable', 'workingset', 'page[1]: folio is a large rmappable folio (THP/mTHP).', '6.6+'),
