@@ -27,8 +27,9 @@ const PATTERNS: Record<KernelShort, RegExp> = {
 /** Newest package name for a kernel line: highest ABI / sublevel number among what apt-cache lists. */
 function newestPackage(short: KernelShort): string {
   const re = PATTERNS[short];
-  const r = run('apt-cache', ['search', '--names-only', re.source.replace(/\\d/g, '[0-9]')], { allowFail: true });
-  let names = r.stdout.split('\n').map((l) => l.split(' - ')[0]!.trim()).filter((n) => re.test(n));
+  // `apt-cache pkgnames <prefix>` is much faster than `apt-cache search <regex>`
+  const r = run('apt-cache', ['pkgnames', `linux-image-${short}.`], { allowFail: true });
+  let names = r.stdout.split('\n').map((l) => l.trim()).filter((n) => re.test(n));
   if (!names.length) {
     // offline fallback: whatever .deb is already in the cache
     names = existsSync(kernelsDir()) ? readdirSync(kernelsDir()).filter((f) => f.endsWith('.deb')).map((f) => f.split('_')[0]!).filter((n) => re.test(n)) : [];
@@ -45,7 +46,19 @@ function candidateVersion(pkg: string): string | undefined {
   return m && m[1] !== '(none)' ? m[1] : undefined;
 }
 
+const resolved = new Map<KernelShort, Kernel>();
+
+/** Newest Debian kernel of a line, downloaded and unpacked in the cache (memoised per run: every
+ *  apt-cache call re-reads the package lists here, which takes seconds). */
 export function resolveKernel(short: KernelShort): Kernel {
+  const hit = resolved.get(short);
+  if (hit) return hit;
+  const k = resolveKernelUncached(short);
+  resolved.set(short, k);
+  return k;
+}
+
+function resolveKernelUncached(short: KernelShort): Kernel {
   const dir = kernelsDir();
   mkdirSync(dir, { recursive: true });
   const pkg = newestPackage(short);

@@ -70,13 +70,16 @@ async function main(): Promise<void> {
   if (args.makeSample && (args.force || !setExists(SAMPLE_SET)) && !jobs.some((j) => j.kernel === '6.12' && j.plan.id === 'main'))
     jobs.push({ kernel: '6.12', plan: mainPlan(), scenarios: ['virtio-mem'] });
   const t0 = Date.now();
+  // resolve (download/unpack) every kernel needed before booting anything: apt-cache is slow when QEMU
+  // is eating both cores
+  const needed = jobs.filter((job) => job.scenarios.some((s) => args.force || !setExists(setName(job.kernel, s, job.plan.kaslr))));
+  if (needed.length) ensureHostTools();
+  for (const ks of new Set(needed.map((j) => j.kernel))) resolveKernel(ks);
   const results: { job: string; r: BootResult }[] = [];
-  let toolsChecked = false;
   for (const job of jobs) {
     const wanted = new Set(job.scenarios.map((s) => setName(job.kernel, s, job.plan.kaslr)).filter((n) => args.force || !setExists(n)));
     const label = `${job.kernel}-${job.plan.id}${job.plan.kaslr ? '' : '-nokaslr'}`;
     if (!wanted.size) { log(`${label}: all sets present (use --force to re-make)`); continue; }
-    if (!toolsChecked) { ensureHostTools(); toolsChecked = true; }
     const k = resolveKernel(job.kernel);
     log(`${label}: booting ${k.package} ${k.version} for ${[...wanted].join(', ')}`);
     const r = await runBoot(k, job.plan, wanted);
