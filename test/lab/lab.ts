@@ -12,14 +12,15 @@ import { listSets } from './sets';
 import { cleanStaleTemps, setExists } from './setwriter';
 import { log } from './util';
 
-interface Args { kernels: KernelShort[]; ensureCi: boolean; force: boolean; makeSample: boolean; list: boolean }
+interface Args { kernels: KernelShort[]; kernelGiven: boolean; ensureCi: boolean; force: boolean; makeSample: boolean; list: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { kernels: [...KERNEL_SHORTS], ensureCi: false, force: false, makeSample: false, list: false };
+  const a: Args = { kernels: [...KERNEL_SHORTS], kernelGiven: false, ensureCi: false, force: false, makeSample: false, list: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     if (x === '--kernel') {
       const v = argv[++i];
+      a.kernelGiven = true;
       if (v === 'all') a.kernels = [...KERNEL_SHORTS];
       else if (v === '6.1' || v === '6.12') a.kernels = [v];
       else throw new Error(`--kernel wants 6.1, 6.12 or all (got ${v})`);
@@ -66,7 +67,8 @@ async function main(): Promise<void> {
   cleanStaleTemps();
   let jobs: Job[] = [];
   if (args.ensureCi) jobs.push(...ciJobs());
-  if (!args.ensureCi && !args.makeSample) jobs.push(...fullJobs(args.kernels));
+  // the full scenario list runs by default, or whenever --kernel is given explicitly
+  if ((!args.ensureCi && !args.makeSample) || args.kernelGiven) jobs.push(...fullJobs(args.kernels));
   if (args.makeSample && (args.force || !setExists(SAMPLE_SET)) && !jobs.some((j) => j.kernel === '6.12' && j.plan.id === 'main'))
     jobs.push({ kernel: '6.12', plan: mainPlan(), scenarios: ['virtio-mem'] });
   const t0 = Date.now();
