@@ -65,7 +65,10 @@ export function computeHover(req: HoverRequest): HoverResult | undefined {
   }
   const id = identifierAt(req.lineText, req.character);
   if (!id) return undefined;
-  const entries = lookupSymbol(id.word);
+  // "struct page" / "enum pageflags": the keyword before the word selects the type, not a variable "page".
+  const kw = /\b(struct|enum)\s+$/.exec(req.lineText.slice(0, id.start))?.[1];
+  const typed = kw ? lookupSymbol(`${kw} ${id.word}`) : [];
+  const entries = typed.length ? typed : lookupSymbol(id.word);
   if (!entries.length) return undefined;
   let md = '';
   if (id.word !== entries[0].name) md += `${codeSpan(id.word)} → ${escapeMarkdown(entries.map((e) => e.name).join(', '))}\n\n`;
@@ -74,5 +77,5 @@ export function computeHover(req: HoverRequest): HoverResult | undefined {
     if (p) md += p + '\n\n---\n\n';
   }
   md += renderMarkdown(entries, req.kernel, links, { compact: req.kind !== 'c' });
-  return { start: id.start, end: id.end, markdown: md, symbol: id.word };
+  return { start: id.start, end: id.end, markdown: md, symbol: typed.length ? `${kw} ${id.word}` : id.word };
 }

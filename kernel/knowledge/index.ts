@@ -35,8 +35,8 @@ for (const e of ALL_ENTRIES) {
 }
 for (const e of ALL_ENTRIES) {
   for (const a of e.aliases ?? []) {
-    // Only identifier-like aliases with an underscore or a Page prefix: plain words ("online") are too common.
-    if (/^[A-Za-z_]\w*$/.test(a) && (a.includes('_') || /^Page[A-Z]/.test(a)) && !byName.has(a)) byName.set(a, e);
+    // Only identifier-like aliases with an underscore: plain words ("online") are too common; PageX goes through the accessor rules.
+    if (/^[A-Za-z_]\w*$/.test(a) && a.includes('_') && !byName.has(a)) byName.set(a, e);
   }
 }
 addStem('huge', byName.get('PGTY_hugetlb')!);
@@ -62,7 +62,6 @@ export function lookupSymbol(symbol: string): KnowledgeEntry[] {
   if (byName.has(symbol.trim())) return [byName.get(symbol.trim())!];
   if (byName.has(s)) return [byName.get(s)!];
   if (SPECIAL[s]) return [byName.get(SPECIAL[s])!];
-  if (byName.has(`struct ${s}`)) return [byName.get(`struct ${s}`)!];
   let m: RegExpExecArray | null;
   if ((m = /^PG_(\w+)$/.exec(s))) {
     // ≤6.10 page types were #defines named PG_buddy, PG_offline … (values in page_type).
