@@ -30,6 +30,18 @@ export interface VerdictInput {
    * When set, such pages stop offlining only where nothing more definite does, with that caveat.
    */
   kernelOtherMayBeFree?: boolean;
+  /** PFNs per pageblock (x86_64 with 4 KiB pages: 512). */
+  pageblockPfns?: number;
+}
+
+const PAGEBLOCK_PFNS = 512;
+
+/** Index ranges of the pageblocks of [from, to) in the order the kernel isolates them: first, last, then the rest. */
+export function pageblocksInIsolationOrder(from: number, to: number, pageblock: number): [number, number][] {
+  const blocks: [number, number][] = [];
+  for (let b = from; b < to; b += pageblock) blocks.push([b, Math.min(b + pageblock, to)]);
+  if (blocks.length <= 2) return blocks;
+  return [blocks[0], blocks[blocks.length - 1], ...blocks.slice(1, -1)];
 }
 
 type Rules = 'mainline' | 'skippable';
@@ -66,31 +78,35 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
   // An unknown zone is treated as a kernel zone: a kernel page fails either way, only the reason differs.
   const movableZone = zone === 'Movable';
 
-  // 3. Isolation: has_unmovable_pages() per pageblock, first offending page in address order.
+  // 3. Isolation: start_isolate_page_range() isolates the first pageblock, then the last, then
+  // the ones in between (since 5.19); has_unmovable_pages() reports the first offending page of
+  // the first pageblock that fails, which is the page the kernel dumps with "unmovable page".
   let uncertain: { pfn: number; cls: number; why: string } | undefined;
   const ambiguousKernel = input.kernelOtherMayBeFree === true;
   let firstAmbiguous = -1;
-  for (let i = from; i < to; i++) {
-    const cls = classes[i];
-    const pfn = classesStartPfn + i;
-    if (cls === C.reserved)
-      return fail('failure to isolate range', 'EBUSY', pfn, cls, 'a PG_reserved page cannot be isolated in any zone; the kernel dumps it with "unmovable page"');
-    if (rules === 'skippable' && (cls === C['offline-unmovable'] || cls === C.offline))
-      return fail('failure to isolate range', 'EBUSY', pfn, cls, 'with PG_offline_skippable, a PageOffline page that is not skippable already fails isolation ("unmovable page" dump)');
-    if (movableZone) continue;
-    if (ambiguousKernel && cls === C['kernel-other']) {
-      if (firstAmbiguous < 0) firstAmbiguous = i;
-      continue;
+  for (const [pbFrom, pbTo] of pageblocksInIsolationOrder(from, to, input.pageblockPfns ?? PAGEBLOCK_PFNS)) {
+    for (let i = pbFrom; i < pbTo; i++) {
+      const cls = classes[i];
+      const pfn = classesStartPfn + i;
+      if (cls === C.reserved)
+        return fail('failure to isolate range', 'EBUSY', pfn, cls, 'a PG_reserved page cannot be isolated in any zone; the kernel dumps it with "unmovable page"');
+      if (rules === 'skippable' && (cls === C['offline-unmovable'] || cls === C.offline))
+        return fail('failure to isolate range', 'EBUSY', pfn, cls, 'with PG_offline_skippable, a PageOffline page that is not skippable already fails isolation ("unmovable page" dump)');
+      if (movableZone) continue;
+      if (ambiguousKernel && cls === C['kernel-other']) {
+        if (firstAmbiguous < 0) firstAmbiguous = i;
+        continue;
+      }
+      if (UNMOVABLE_KERNEL.has(cls))
+        return fail('failure to isolate range', 'EBUSY', pfn, cls, `a ${className(cls)} page in ZONE_${zone ?? '?'} is in use by the kernel and cannot be migrated; the kernel dumps it with "unmovable page"`);
+      if (cls === C['compound-head'] || cls === C['compound-tail']) {
+        const movable = input.compoundIsMovable?.(pfn);
+        if (movable === false)
+          return fail('failure to isolate range', 'EBUSY', pfn, cls, 'a compound kernel allocation that is not on the LRU cannot be migrated ("unmovable page" dump)');
+        if (movable === undefined && !uncertain) uncertain = { pfn, cls, why: 'a compound page of unknown kind (THP would migrate, a kernel allocation would not)' };
+      }
+      if (UNKNOWABLE.has(cls) && !uncertain) uncertain = { pfn, cls, why: `the state of pfn 0x${pfn.toString(16)} is unknown here (${className(cls)})` };
     }
-    if (UNMOVABLE_KERNEL.has(cls))
-      return fail('failure to isolate range', 'EBUSY', pfn, cls, `a ${className(cls)} page in ZONE_${zone ?? '?'} is in use by the kernel and cannot be migrated; the kernel dumps it with "unmovable page"`);
-    if (cls === C['compound-head'] || cls === C['compound-tail']) {
-      const movable = input.compoundIsMovable?.(pfn);
-      if (movable === false)
-        return fail('failure to isolate range', 'EBUSY', pfn, cls, 'a compound kernel allocation that is not on the LRU cannot be migrated ("unmovable page" dump)');
-      if (movable === undefined && !uncertain) uncertain = { pfn, cls, why: 'a compound page of unknown kind (THP would migrate, a kernel allocation would not)' };
-    }
-    if (UNKNOWABLE.has(cls) && !uncertain) uncertain = { pfn, cls, why: `the state of pfn 0x${pfn.toString(16)} is unknown here (${className(cls)})` };
   }
   if (firstAmbiguous >= 0)
     return fail(

@@ -18,7 +18,7 @@ function unmovablePfnsInDmesg(dmesg: string): number[] {
   const out: number[] = [];
   let last: number | undefined;
   for (const line of dmesg.split('\n')) {
-    const m = /\bpage:\S+ .*\bpfn:0x([0-9a-f]+)/.exec(line);
+    const m = /\bpage:(?:\S+)? .*\bpfn:0x([0-9a-f]+)/.exec(line);
     if (m) last = parseInt(m[1], 16);
     if (/page dumped because: unmovable page/.test(line) && last !== undefined) out.push(last);
   }
