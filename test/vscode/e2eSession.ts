@@ -1,0 +1,82 @@
+// One real VS Code for the UI tier: the PACKAGED .vsix installed into a throwaway server, a demo
+// workspace holding a copy of the sample, the workbench open in headless Chromium.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { ensureServerInstalled } from './install';
+import { installVsix, RunningServer, startServer } from './server';
+import { makeTempHome, TempHome } from './tempHome';
+import { makeDemoWorkspace, SAMPLE_NAME } from './demoWorkspace';
+import { workbenchUrl } from './workbenchUrl';
+import { openWorkbench, OpenedWorkbench, waitForWorkbench } from './browser';
+import { artifactsDir, repoRoot } from './paths';
+
+export interface E2eSession {
+  page: Page;
+  sampleFile: string;
+  sampleName: string;
+  artifacts: string;
+  timings: Record<string, number>;
+  shot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function vsixPath(): string {
+  return process.env.KMEMMAP_VSIX ?? join(repoRoot(), 'kernel-memmap-explorer.vsix');
+}
+
+export function samplePath(): string {
+  return process.env.KMEMMAP_TEST_SAMPLE ?? join(repoRoot(), 'samples', SAMPLE_NAME);
+}
+
+export async function startE2eSession(): Promise<E2eSession> {
+  const timings: Record<string, number> = {};
+  let t = Date.now();
+  const lap = (name: string) => {
+    timings[name] = Date.now() - t;
+    t = Date.now();
+  };
+  const vsix = vsixPath();
+  if (!existsSync(vsix)) throw new Error(`${vsix} missing: run npm run package (npm run test:e2e does)`);
+  const serverMain = ensureServerInstalled();
+  const home: TempHome = makeTempHome('kmemmap-e2e-');
+  const artifacts = artifactsDir('e2e');
+  mkdirSync(artifacts, { recursive: true });
+  let server: RunningServer | undefined;
+  let wb: OpenedWorkbench | undefined;
+  try {
+    const dataDir = join(home.dir, 'vscode');
+    installVsix(serverMain, dataDir, vsix, home.env);
+    lap('installVsixMs');
+    const ws = makeDemoWorkspace(join(home.dir, 'kmemmap-demo'), samplePath());
+    server = await startServer({ serverMain, dataDir, env: home.env, logFile: join(artifacts, 'server.log') });
+    lap('serverStartMs');
+    wb = await openWorkbench(workbenchUrl({ origin: server.origin, folder: ws.folder }), home.env);
+    await waitForWorkbench(wb.page);
+    lap('workbenchVisibleMs');
+    const s = server;
+    const w = wb;
+    return {
+      page: wb.page,
+      sampleFile: ws.sampleFile,
+      sampleName: ws.sampleFile.split('/').pop()!,
+      artifacts,
+      timings,
+      async shot(name) {
+        const p = join(artifacts, name);
+        await w.page.screenshot({ path: p });
+        return p;
+      },
+      async close() {
+        await w.close().catch(() => undefined);
+        await s.stop();
+        if (!process.env.KMEMMAP_KEEP_TEMP) home.remove();
+      },
+    };
+  } catch (e) {
+    await wb?.close().catch(() => undefined);
+    await server?.stop();
+    home.remove();
+    throw e;
+  }
+}
