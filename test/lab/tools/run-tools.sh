@@ -9,9 +9,9 @@
 # into $LAB/tools/vmlinux-<release>; the .deb is deleted afterwards; nothing is installed system-wide.
 #
 # Per set it writes <set>/tools/:
-#   crash-session.txt    one crash session (sys, kmem -n/-i/-f/-g, struct page, kmem <addr>, kmem -p) (6.1 only:
-#                        crash 8.0.2 cannot open >= 6.4 kernels)
-#   crash-kmem-p.txt     the kmem -p listing alone
+#   crash-session.txt    one crash session with "crash> cmd" prompts (sys, kmem -n/-i/-f/-g, sym balloon_mops,
+#                        kmem <page>, struct page <page>, kmem -p) (6.1 only: crash 8.0.2 cannot open >= 6.4 kernels)
+#   crash-kmem-p.txt     the kmem -p listing alone (header and rows, no prompt)
 #   drgn-export.tsv      our drgn export (tools/drgn/memmap_export.py), see docs/drgn-export.md
 #   drgn-repl-page.txt   the drgn REPL's printing of a few struct pages
 #   tools.json           versions, commands, timings
@@ -87,23 +87,21 @@ DRGN_VERSION=$("$PY" -c 'import drgn; print(drgn.__version__)')
 run_crash() {
   local d="$1" vmlinux="$2" out="$1/tools"
   local cmds="$out/crash-commands.txt"
-  # A few struct pages of interesting kinds are picked from the drgn export when present; else fixed PFNs.
-  local pages; pages=$("$PY" "$HERE/pick_pages.py" "$out/drgn-export.tsv" 2>/dev/null || echo "")
-  {
-    echo "sys"
-    echo "kmem -n"
-    echo "kmem -i"
-    echo "kmem -f"
-    echo "kmem -g"
-    for p in $pages; do echo "kmem -p $p"; echo "struct page $p"; done
-    echo "kmem -p"
-    echo "quit"
-  } > "$cmds"
+  # A few struct pages of distinct kinds, picked from the drgn export (run first).
+  local pages; pages=$("$PY" "$HERE/pick_pages.py" "$out/drgn-export.tsv" 2>/dev/null | head -6 || echo "")
+  local list=("sys" "kmem -n" "kmem -i" "kmem -f" "kmem -g" "sym balloon_mops")
+  for p in $pages; do list+=("kmem $p" "struct page $p"); done
+  list+=("kmem -p")
+  # Each command is preceded by a shell echo of the prompt, so the output reads like a session a
+  # user pastes ("crash> kmem -n" followed by its output).
+  : > "$cmds"
+  for c in "${list[@]}"; do printf '!echo "crash> %s"\n%s\n' "$c" "$c" >> "$cmds"; done
+  echo quit >> "$cmds"
   log "crash $CRASH_VERSION on $(basename "$d")"
   local t0; t0=$(date +%s)
-  # -s: no banner; the session log is what a user would paste (commands echoed by our runner).
-  timeout 1800 crash -s "$vmlinux" "$d/vmcore.elf" < "$cmds" > "$out/crash-raw.txt" 2> "$out/crash-stderr.txt" || log "crash exited $?"
-  "$PY" "$HERE/split_crash_raw.py" "$cmds" "$out/crash-raw.txt" "$out"
+  timeout 1800 crash -s "$vmlinux" "$d/vmcore.elf" < "$cmds" > "$out/crash-session.txt" 2> "$out/crash-stderr.txt" || log "crash exited $?"
+  # The kmem -p listing alone, as a user would save it.
+  awk '/^crash> kmem -p$/{on=1; next} /^crash> /{on=0} on' "$out/crash-session.txt" > "$out/crash-kmem-p.txt"
   echo $(( $(date +%s) - t0 )) > "$out/crash-seconds.txt"
 }
 
