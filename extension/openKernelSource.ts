@@ -5,6 +5,7 @@ import type { SourceRef } from './protocol';
 import { kernelSourceTree } from './settings';
 import { elixirUrl } from './sourceRefs';
 import { log } from './log';
+import { findSymbolLine } from './symbolLine';
 
 export async function openKernelSource(ref: SourceRef, release: string | undefined): Promise<void> {
   // Paths come from our own table, but the webview is not trusted: no absolute paths, no "..".
@@ -30,15 +31,3 @@ export async function openKernelSource(ref: SourceRef, release: string | undefin
   await vscode.env.openExternal(vscode.Uri.parse(url));
 }
 
-/** Line of the symbol's most definition-looking occurrence (a #define, enum member or function head), else its first. */
-export function findSymbolLine(text: string, symbol: string): number {
-  const lines = text.split('\n');
-  const word = new RegExp(`\\b${symbol.replace(/[^A-Za-z0-9_]/g, '')}\\b`);
-  let first = -1;
-  for (let i = 0; i < lines.length; i++) {
-    if (!word.test(lines[i])) continue;
-    if (first < 0) first = i;
-    if (/^\s*(#define|enum|struct|static|extern|[A-Za-z_].*\()/.test(lines[i]) && !/;\s*$/.test(lines[i])) return i;
-  }
-  return Math.max(0, first);
-}

@@ -43,7 +43,7 @@ export function renderBlockTable(o: Overview, theme: ThemeColours, rules: Offlin
   const head = h(
     'tr',
     {},
-    ...(useBlocks ? ['block', 'physical range', 'state', 'zone', 'node', 'contents', `offline (${rules})`] : ['section', 'physical range', 'state', 'zone', 'node', 'contents', 'flags']).map((t) => h('th', { scope: 'col' }, t)),
+    ...(useBlocks ? ['block', 'physical range', 'state', 'zone', `offline (${rules})`, 'contents'] : ['section', 'physical range', 'state', 'zone', 'flags', 'contents']).map((t) => h('th', { scope: 'col' }, t)),
   );
   const body = h('tbody');
   const items: (BlockInfo | SectionInfo)[] = useBlocks ? o.blocks : o.sections;
@@ -59,10 +59,9 @@ export function renderBlockTable(o: Overview, theme: ThemeColours, rules: Offlin
       h('td', { class: 'mono' }, useBlocks ? `memory${nr}` : String(nr)),
       h('td', { class: 'mono', title: `PFN ${hex(it.startPfn)}–${hex(it.startPfn + it.nrPfns)}` }, `${hex(start)}–${hex(end)}`),
       h('td', {}, it.state),
-      h('td', {}, useBlocks ? (b.zones ?? []).join(', ') : (s.zone ?? '')),
-      h('td', {}, it.node !== undefined ? String(it.node) : ''),
-      h('td', { title: topClasses(it.counts, o) }, mixBar(it.counts, it.nrPfns || unit, o, theme), h('span', { class: 'mix-text' }, topClasses(it.counts, o))),
+      h('td', { title: it.node !== undefined ? `node ${it.node}` : undefined }, useBlocks ? (b.zones ?? []).join(', ') : (s.zone ?? '')),
       h('td', {}, useBlocks ? verdictBadge(verdictOf(b, rules)) : (s.flags ?? '')),
+      h('td', { title: topClasses(it.counts, o) }, mixBar(it.counts, it.nrPfns || unit, o, theme), h('span', { class: 'mix-text' }, topClasses(it.counts, o))),
     );
     const pick = () => onPick(it, useBlocks ? 'block' : 'section');
     row.addEventListener('click', pick);

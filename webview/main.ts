@@ -51,6 +51,7 @@ function showFailure(f: { file: string; problem: string; hint?: string }): void 
 channel
   .request('ready', { protocolVersion: PROTOCOL_VERSION })
   .then((o) => {
+    performance.mark('kmemmap-overview');
     try {
       buildApp(o);
     } catch (e) {
@@ -66,7 +67,9 @@ channel
 function buildApp(o: Overview): void {
   const state = loadState();
   const theme = themeColours();
-  const layout = chooseLayout(o.startPfn, o.endPfn, o.pfnsPerSection, o.pfnsPerBlock);
+  // The map takes about 60% of the width and the height below header and legend.
+  const aspect = (window.innerWidth * 0.6) / Math.max(200, window.innerHeight - 230);
+  const layout = chooseLayout(o.startPfn, o.endPfn, o.pfnsPerSection, o.pfnsPerBlock, aspect);
   let hidden = new Set(state.hiddenClasses ?? []);
   let settings = o.settings;
 
@@ -186,7 +189,7 @@ function buildApp(o: Overview): void {
   app.replaceChildren(
     headerEl,
     legend.element,
-    h('main', { class: 'body' }, h('section', { class: 'map-col', 'aria-label': 'Memory map' }, toolbar, map.element), h('aside', { class: 'side' }, tabs)),
+    h('main', { class: 'body' }, h('section', { class: 'map-col', 'aria-label': 'Memory map' }, toolbar, mapHelp(o, layout.rowPfns), map.element), h('aside', { class: 'side' }, tabs)),
   );
   map.start();
   // The header names the renderer actually in use.
@@ -194,6 +197,7 @@ function buildApp(o: Overview): void {
   legend.render(theme);
   renderOverview();
   map.setPalette(paletteRgba(o.classNames, settings.palette, theme, hidden));
+  map.drawNow(); // the first picture now, not after the section answers that are already queued
   if (state.selectedPfn !== undefined && state.selectedPfn >= o.startPfn && state.selectedPfn < o.endPfn) map.select(state.selectedPfn);
 
   onSettings = (s) => {
@@ -223,4 +227,18 @@ function buildApp(o: Overview): void {
     findSection: (pfn: number) => findByPfn(o.sections, pfn),
   };
   document.body.dataset.ready = 'true';
+}
+
+/** One line that tells a first-time user how to read the map. */
+function mapHelp(o: Overview, rowPfns: number): HTMLElement {
+  const kib = o.kernel.pageSize / 1024;
+  const sec = (o.pfnsPerSection * o.kernel.pageSize) / 2 ** 20;
+  const blk = (o.pfnsPerBlock * o.kernel.pageSize) / 2 ** 20;
+  return h(
+    'p',
+    { class: 'map-help' },
+    `One cell per ${kib} KiB page frame, ${rowPfns} per row, lowest address top-left. Thin lines: ${sec} MiB sections` +
+      (o.pfnsPerBlock ? `; blue lines: ${blk} MiB memory blocks` : '') +
+      '. Drag to pan, wheel or +/- to zoom, click a page to inspect it; the legend filters classes.',
+  );
 }

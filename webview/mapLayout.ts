@@ -14,12 +14,15 @@ export interface MapLayout {
 
 const pow2 = (n: number) => 2 ** Math.round(Math.log2(Math.max(1, n)));
 
-/** Row width: a power of two that makes the whole machine about twice as wide as tall, at most 8192 (the smallest MAX_TEXTURE_SIZE we meet). */
-export function chooseLayout(startPfn: number, endPfn: number, pfnsPerSection: number, pfnsPerBlock: number): MapLayout {
+/**
+ * Row width: a power of two that gives the whole machine about the shape (width / height) of the
+ * map area, at most 8192 (the smallest MAX_TEXTURE_SIZE we meet).
+ */
+export function chooseLayout(startPfn: number, endPfn: number, pfnsPerSection: number, pfnsPerBlock: number, aspect = 2): MapLayout {
   const pps = Math.max(1, pfnsPerSection);
   const originPfn = Math.floor(startPfn / pps) * pps;
   const span = Math.max(1, endPfn - originPfn);
-  let rowPfns = Math.min(8192, Math.max(256, pow2(Math.sqrt(span * 2))));
+  let rowPfns = Math.min(8192, Math.max(256, pow2(Math.sqrt(span * Math.max(0.25, Math.min(8, aspect))))));
   // Keep sections whole rows when they are powers of two (they are on every architecture we read).
   if (rowPfns > pps && (pps & (pps - 1)) === 0) rowPfns = pps;
   const rows = Math.ceil(span / rowPfns);

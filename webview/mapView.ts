@@ -173,6 +173,7 @@ export class MapView {
     this.renderer.draw(this.view, this.deco);
     this.lastDrawMs = performance.now() - t0;
     this.updateStatus();
+    if (!performance.getEntriesByName('kmemmap-first-picture').length) performance.mark('kmemmap-first-picture');
     this.resolveFirst();
   }
 

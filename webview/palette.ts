@@ -54,7 +54,7 @@ const FIXED: Record<PaletteName, Record<string, string>> = {
 
 /** Classes that mean "no page content to show", as a fraction of foreground mixed into the background. */
 const RECEDING: Record<string, number> = {
-  'no-memmap': 0.06,
+  'no-memmap': 0.1,
   'not-in-listing': 0.12,
   excluded: 0.2,
   'section-offline': 0.3,
