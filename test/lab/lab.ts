@@ -9,13 +9,14 @@ import { labRoot } from './paths';
 import { makeSample, SAMPLE_SET } from './sample';
 import { loadPlan, mainPlan, type BootPlan } from './scenarios';
 import { listSets } from './sets';
+import { deriveWithTools } from './tools';
 import { cleanStaleTemps, setExists } from './setwriter';
 import { log } from './util';
 
-interface Args { kernels: KernelShort[]; kernelGiven: boolean; ensureCi: boolean; force: boolean; makeSample: boolean; list: boolean }
+interface Args { kernels: KernelShort[]; kernelGiven: boolean; ensureCi: boolean; force: boolean; makeSample: boolean; list: boolean; withTools: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { kernels: [...KERNEL_SHORTS], kernelGiven: false, ensureCi: false, force: false, makeSample: false, list: false };
+  const a: Args = { kernels: [...KERNEL_SHORTS], kernelGiven: false, ensureCi: false, force: false, makeSample: false, list: false, withTools: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     if (x === '--kernel') {
@@ -28,8 +29,9 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--force') a.force = true;
     else if (x === '--make-sample') a.makeSample = true;
     else if (x === '--list') a.list = true;
+    else if (x === '--with-tools') a.withTools = true;
     else if (x === '-h' || x === '--help') {
-      process.stdout.write('usage: node out/lab/lab.js [--kernel 6.1|6.12|all] [--ensure-ci-sets] [--force] [--make-sample] [--list]\n');
+      process.stdout.write('usage: node out/lab/lab.js [--kernel 6.1|6.12|all] [--ensure-ci-sets] [--force] [--make-sample] [--with-tools] [--list]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${x}`);
   }
@@ -89,6 +91,10 @@ async function main(): Promise<void> {
     log(`${label}: done in ${r.totalSec}s (boot ${r.bootSec}s; per set ${JSON.stringify(r.perSet)})`);
   }
   if (args.makeSample) makeSample();
+  if (args.withTools) {
+    ensureHostTools(true);
+    for (const s of listSets().filter((x) => args.kernels.includes(x.manifest.kernel.short))) deriveWithTools(s);
+  }
   const total = Math.round((Date.now() - t0) / 1000);
   for (const { job, r } of results) log(`summary ${job}: ${r.totalSec}s, sets ${r.written.join(', ')}`);
   log(`total ${total}s; sets present: ${listSets().map((s) => s.name).join(', ') || 'none'}`);

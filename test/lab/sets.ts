@@ -38,7 +38,7 @@ export function listSets(): LabSet[] {
     let manifest: Manifest;
     try { manifest = JSON.parse(readFileSync(mf, 'utf8')) as Manifest; } catch { continue; }
     out.push({
-      name, dir, manifest,
+      name, dir: d, manifest,
       capture: join(d, manifest.files.capture ?? 'capture'),
       elf: join(d, manifest.files.elf ?? 'vmcore.elf'),
       kdump: join(d, manifest.files.kdump ?? 'vmcore.kdump'),
