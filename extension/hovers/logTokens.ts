@@ -6,6 +6,9 @@ import { decodeFlagsWord, decodeKpfWord, decodePageTypeWord, describeConfigBits,
 import { entryByName } from '../../kernel/knowledge/index';
 import { codeSpan, escapeMarkdown, elixirLinks, type LinkResolver } from '../../kernel/knowledge/render';
 import { SECTION_FLAG_BITS } from '../../kernel/sections';
+import { ZONE_NAMES } from '../../kernel/pageflags';
+
+const ZONE_INDEX: Record<string, number> = Object.fromEntries(ZONE_NAMES.map((n, i) => [n, i]));
 
 export interface TokenHover {
   start: number;
@@ -59,7 +62,13 @@ function flagsMarkdown(raw: string, word: bigint, printed: string | undefined, k
   const lines = [`**page->flags** ${codeSpan(raw)} · ${kernelLine(k)}`, '', `- set: ${escapeMarkdown(d.flags.join(' ') || '(no PG_ flags)')}`];
   if (d.aliases.length) lines.push(`- aliases: ${escapeMarkdown(d.aliases.join(' '))}`);
   for (const c of describeConfigBits(d.configDependentBits, k)) lines.push(`- ${escapeMarkdown(c)}`);
-  if (d.zone !== undefined) lines.push(`- node ${d.node}, zone ${escapeMarkdown(d.zone)} (${escapeMarkdown(d.fieldsAssumption ?? '')})`);
+  const printedZone = printed ? /zone=(\d+)/.exec(printed)?.[1] : undefined;
+  const printedNode = printed ? /node=(\d+)/.exec(printed)?.[1] : undefined;
+  if (printedZone !== undefined) {
+    // The kernel knows its own field layout: prefer what it printed over our Debian assumption.
+    const ours = d.zone !== undefined ? ZONE_INDEX[d.zone] ?? Number(d.zone) : undefined;
+    lines.push(`- node ${escapeMarkdown(printedNode ?? '?')}, zone ${escapeMarkdown(printedZone)}${ZONE_NAMES[Number(printedZone)] ? ` (${ZONE_NAMES[Number(printedZone)]})` : ''} as printed${ours !== undefined && ours !== Number(printedZone) ? ' — this kernel\'s node/zone field widths differ from the Debian x86\_64 assumption' : ''}`);
+  } else if (d.zone !== undefined) lines.push(`- node ${d.node}, zone ${escapeMarkdown(d.zone)} (${escapeMarkdown(d.fieldsAssumption ?? '')})`);
   if (printed !== undefined) {
     const names = printed.split(/[|,]/).map((s) => s.trim()).filter((s) => s && !s.includes('='));
     const ours = new Set(d.flags.map((f) => f.slice(3)));

@@ -86,6 +86,8 @@ describe('hovers: crash, drgn and dmesg dump_page output', () => {
     const h61 = hoverOn(line, '0x2fffff', { kernel: k61 })!;
     assert.match(h61.markdown, /PG\\_slab PG\\_head/);
     assert.match(h61.markdown, /matches this layout/);
+    assert.match(h61.markdown, /zone 2 \(Normal\) as printed — this kernel's node\/zone field widths differ/);
+    assert.match(hoverOn('flags: 0x17ffffc0010200(slab|head|node=0|zone=2|lastcpupid=0x1fffff)', '0x17', { kernel: k61 })!.markdown, /zone 2 \(Normal\) as printed$/m);
     assert.match(h61.markdown, /kernel 6\\\.1\\\.0\\-26\\-amd64/);
     const h612 = hoverOn(line, '0x2fffff', { kernel: k612 })!;
     assert.match(h612.markdown, /\*\*differs\*\*/);
