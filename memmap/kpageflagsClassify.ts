@@ -128,9 +128,3 @@ export function classifyKpf(word: bigint, pfn: number, ctx: KpfContext): KpfRule
   const hi = Number((word >> 32n) & 0xffffffffn);
   return KPF_RULES[kpfRule(lo, hi, pfn, ctx)];
 }
-
-/** "6.12.57+deb12-amd64" → {major: 6, minor: 12}. */
-export function parseKernelVersion(release: string | undefined): { major: number; minor: number } | undefined {
-  const m = release ? /^(\d+)\.(\d+)/.exec(release) : null;
-  return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
-}

@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CLASS_ID, NR_CLASSES, PAGE_CLASSES } from './classes';
 import { blockCounts, sumCounts } from './aggregate';
-import { KPF_RULES, KPF_RULE_CLASS, KPF_UNMOVABLE_COMPOUND_RULES, KpfContext, kpfRule, parseKernelVersion } from './kpageflagsClassify';
+import { KPF_RULES, KPF_RULE_CLASS, KPF_UNMOVABLE_COMPOUND_RULES, KpfContext, kpfRule } from './kpageflagsClassify';
 import { blockVerdicts } from './offlineVerdict';
 import type { OpenOptions } from './open';
 import type { MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
@@ -14,6 +14,7 @@ import { parseMeminfo, releaseFromUname } from '../parsers/capture/meminfo';
 import { readSysfsMemory, SysfsMemory } from '../parsers/capture/sysfsMemory';
 import { forEachChunk, readWord, wordCount } from '../parsers/capture/u64File';
 import { kpfNames } from '../kernel/kpf';
+import { familyFromRelease, parseRelease } from '../kernel/pageflags';
 
 /** x86_64: 4 KiB pages, 128 MiB sections. kpageflags does not say which architecture it came from. */
 const PAGE_SIZE = 4096;
@@ -31,7 +32,8 @@ export async function openKpageflagsSnapshot(path: string, opts: OpenOptions = {
 
   const manifest = parseManifest(bundle.texts.manifest);
   const release = (bundle.texts.uname && releaseFromUname(bundle.texts.uname)) ?? manifest?.kernel?.release;
-  const version = parseKernelVersion(release);
+  const mm = release ? parseRelease(release) : undefined;
+  const version = mm ? { major: mm[0], minor: mm[1] } : undefined;
   if (!release) warnings.push('kernel release unknown (no `uname` file): bits whose meaning changed between versions are read as on current kernels');
   if (bundle.texts.uname && !/x86_64/.test(bundle.texts.uname))
     warnings.push('the capture does not say it is from x86_64; sections are assumed to be 128 MiB with 4 KiB pages');
@@ -139,7 +141,7 @@ export async function openKpageflagsSnapshot(path: string, opts: OpenOptions = {
   if (meminfo?.has('MemTotal')) notes.push(`meminfo: MemTotal ${meminfo.get('MemTotal')} kB, MemFree ${meminfo.get('MemFree')} kB`);
 
   const snapshot: Snapshot = {
-    kernel: { release, version: bundle.texts.uname?.trim(), machine: /x86_64/.test(bundle.texts.uname ?? '') ? 'x86_64' : undefined, pageSize: PAGE_SIZE },
+    kernel: { release, layoutFamily: release ? familyFromRelease(release)?.id : undefined, version: bundle.texts.uname?.trim(), machine: /x86_64/.test(bundle.texts.uname ?? '') ? 'x86_64' : undefined, pageSize: PAGE_SIZE },
     startPfn: 0,
     endPfn,
     classes,
