@@ -13,7 +13,7 @@ export const OPEN_SOURCE_COMMAND = 'kmemmap.openKernelSource';
 export function documentKind(doc: vscode.TextDocument): DocumentKind {
   if (doc.languageId === 'c' || doc.languageId === 'cpp') return 'c';
   if (doc.languageId === 'diff') return 'patch';
-  const head = doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 400), 0));
+  const head = doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 5000), 0));
   return looksLikePatch(head) ? 'patch' : 'log';
 }
 

@@ -108,10 +108,10 @@ const RULES: Rule[] = [
   // crash kmem -p row: PAGE PHYSICAL MAPPING INDEX CNT FLAGS [names]
   { re: /^\s*[0-9a-f]{12,16}\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+-?\d+\s+([0-9a-f]+)(?:\s+([a-z_0-9,]+))?\s*$/d, group: 1, build: (m, k, l) => ({ md: flagsMarkdown('0x' + m[1], BigInt('0x' + m[1]), m[2] ?? '', k, l), symbol: 'enum pageflags' }) },
   // crash kmem -n section row: NR SECTION CODED_MEM_MAP MEM_MAP STATE PFN
-  { re: /^\s*\d+\s+[0-9a-f]{16}\s+[0-9a-f]{16}\s+[0-9a-f]{16}\s+([PMOEDV]+)\s+\d+/d, group: 1, build: (m, k) => {
+  { re: /^\s*\d+\s+[0-9a-f]{16}\s+[0-9a-f]{16}\s+[0-9a-f]{16}\s+([PMOEDV]+)\s+\d+/d, group: 1, build: (m, k, links) => {
     const lines = [...m[1]].map((c) => SECTION_FLAG_BITS.find((f) => f.letter === c)).filter(Boolean).map((f) => `- ${f!.letter} = ${escapeMarkdown(f!.name)} (bit ${f!.bit}): ${escapeMarkdown(f!.meaning)}`);
     const online = m[1].includes('O');
-    return { md: `**section state** ${codeSpan(m[1])} · ${kernelLine(k)}\n\n${lines.join('\n')}\n\n${online ? 'Online: the memmap of this section may be trusted.' : 'Not online: the memmap is stale (memory-block offline or hot-added but not onlined) — do not interpret its struct pages.'}`, symbol: online ? 'SECTION_IS_ONLINE' : 'SECTION_MARKED_PRESENT' };
+    return { md: `**section state** ${codeSpan(m[1])} · ${kernelLine(k)}\n\n${lines.join('\n')}\n\n${online ? 'Online: the memmap of this section may be trusted.' : 'Not online: the memmap is stale (memory-block offline or hot-added but not onlined) — do not interpret its struct pages.'}${defLink('SECTION_IS_ONLINE', k, links)}`, symbol: online ? 'SECTION_IS_ONLINE' : 'SECTION_MARKED_PRESENT' };
   } },
   // crash kmem -n memory-block row: "... memory32 ... ONLINE 32"
   { re: /\bmemory\d+\b.*\s(ONLINE|OFFLINE|GOING_OFFLINE|GOING_ONLINE|CANCEL_ONLINE|CANCEL_OFFLINE)\s+\d+\s*$/d, group: 1, build: (m, k, l) => {
@@ -119,10 +119,10 @@ const RULES: Rule[] = [
     return e ? { md: `**memory block state** ${codeSpan(m[1])} · ${kernelLine(k)}\n\n${escapeMarkdown(e.meaning)}${defLink(e.name, k, l)}`, symbol: e.name } : undefined;
   } },
   // page-types: "0x0000000000005828\t 22983 ..." (KPF word)
-  { re: /^(0x[0-9a-f]{16})\t/d, group: 1, build: (m, k) => {
-    if (!k) return { md: `**kpageflags** ${codeSpan(m[1])}\n\n${kernelLine(k)}` };
+  { re: /^(0x[0-9a-f]{16})\t/d, group: 1, build: (m, k, links) => {
+    if (!k) return { md: `**kpageflags** ${codeSpan(m[1])}\n\n${kernelLine(k)}${defLink('stable_page_flags', k, links)}` };
     const d = decodeKpfWord(BigInt(m[1]), k);
-    return { md: [`**/proc/kpageflags** ${codeSpan(d.raw)} · ${kernelLine(k)}`, '', `- ${escapeMarkdown(d.bits.join(' ') || '(none)')}`, ...d.notes.map((n) => `- ${escapeMarkdown(n)}`)].join('\n'), symbol: 'KPF_OFFLINE' };
+    return { md: [`**/proc/kpageflags** ${codeSpan(d.raw)} · ${kernelLine(k)}`, '', `- ${escapeMarkdown(d.bits.join(' ') || '(none)')}`, ...d.notes.map((n) => `- ${escapeMarkdown(n)}`)].join('\n') + defLink('stable_page_flags', k, links), symbol: 'stable_page_flags' };
   } },
 ];
 

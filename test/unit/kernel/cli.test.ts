@@ -1,0 +1,42 @@
+// kmemmap explain / decode: same explanation as the hover (renderText of the same entries), JSON output.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { lookupSymbol } from '../../../kernel/knowledge/index';
+import { renderText } from '../../../kernel/knowledge/render';
+import { resolveKernel } from '../../../kernel/decode';
+
+const CLI = resolve(__dirname, '../../../cli/kmemmap.js');
+const run = (...args: string[]) => execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+describe('CLI: kmemmap explain / decode', function () {
+  this.timeout(30_000);
+  before(function () {
+    if (!existsSync(CLI)) this.skip();
+  });
+
+  it('explain prints the knowledge-base text for the given kernel', () => {
+    assert.equal(run('explain', 'PageOfflineSkippable', '--kernel', '6.12'), renderText(lookupSymbol('PageOfflineSkippable'), resolveKernel('6.12', '--kernel')));
+    const j = JSON.parse(run('explain', 'KPF_OFFLINE', '--json'));
+    assert.equal(j.entries[0].name, 'KPF_OFFLINE');
+    assert.match(j.entries[0].links[0], /^https:\/\/elixir\.bootlin\.com\/linux\/v6\.18\//);
+  });
+
+  it('decode gives the layout-specific names, as text and JSON', () => {
+    assert.match(run('decode', '--kernel', '6.1', '--flags', '0x10000'), /set\s+PG_head/);
+    assert.match(run('decode', '--kernel', '6.12', '--flags', '0x10000'), /set\s+PG_reclaim/);
+    assert.deepEqual(JSON.parse(run('decode', '--kernel', '6.12-6.13', '--flags', '0x40', '--json')).flags, ['PG_head']);
+    assert.match(run('decode', '--kernel', '6.12.117+deb12-amd64', '--page-type', 'f1'), /PGTY_offline/);
+    assert.deepEqual(JSON.parse(run('decode', '--kernel', '6.1', '--kpf', '0x800400', '--json')).bits, ['KPF_BUDDY', 'KPF_OFFLINE']);
+  });
+
+  it('fails clearly on bad input', () => {
+    const r = spawnSync(process.execPath, [CLI, 'decode', '--kernel', '4.19', '--flags', '1'], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /unknown kernel "4\.19"/);
+    const r2 = spawnSync(process.execPath, [CLI, 'explain', 'no_such_symbol'], { encoding: 'utf8' });
+    assert.equal(r2.status, 1);
+  });
+});
