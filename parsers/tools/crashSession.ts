@@ -75,7 +75,7 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   let zones: ToolZone[] = [];
   let blocks: ToolBlock[] = [];
   let vmemmap: bigint | undefined;
-  const dumps: { v: StructPageValues; line: number }[] = [];
+  const dumps: { v: StructPageValues; line: number; pfn?: number }[] = [];
   const known = new Set<string>();
   let kmemPRows = 0;
   let crash = false, drgn = false;
@@ -132,9 +132,16 @@ export function toolMemmapFromText(text: string): ToolMemmap {
           parseCrashSym(seg.lines, symbols);
           break;
         case 'struct-page': {
+          // drgn: `prog["init_uts_ns"].name.release` prints (char [65])"6.1.0-56-amd64"
+          const rel = seg.prompt === 'drgn' ? seg.lines.map((l) => /^\(char \[\d+\]\)"(\d+\.\d+[^"]*)"$/.exec(l.trim())?.[1]).find(Boolean) : undefined;
+          if (rel) release ??= rel;
           const { args } = commandWords(seg.command);
           const a = args.find((x) => /^(0x)?[0-9a-f]{8,16}$/i.test(x));
-          for (const v of parseStructPageDumps(seg.lines, a ? BigInt(a.startsWith('0x') ? a : '0x' + a) : undefined)) dumps.push({ v, line: seg.startLine });
+          // drgn: `pfn_to_page(prog, N)` names the PFN of the page it prints.
+          const pm = /pfn_to_page\(\s*prog\s*,\s*(0x[0-9a-f]+|\d+)\s*\)\s*$/i.exec(seg.command ?? '');
+          const pfn = pm ? Number(pm[1]) : undefined;
+          const vals = parseStructPageDumps(seg.lines, a ? BigInt(a.startsWith('0x') ? a : '0x' + a) : undefined);
+          for (const v of vals) dumps.push({ v, line: seg.startLine, pfn });
           break;
         }
         default:
@@ -146,6 +153,10 @@ export function toolMemmapFromText(text: string): ToolMemmap {
 
   // struct page prints: complete words for their PFN (they override kmem -p rows).
   const fromDumps = new Set<number>();
+  if (vmemmap === undefined) {
+    const anchor = dumps.find((d) => d.pfn !== undefined && d.v.address !== undefined);
+    if (anchor) vmemmap = anchor.v.address! - BigInt(anchor.pfn!) * 64n;
+  }
   for (const { v } of dumps) {
     for (const [k, a] of v.symbols) if (!symbols.has(k)) symbols.set(k, a);
     if (v.address === undefined || vmemmap === undefined) continue;
@@ -167,7 +178,7 @@ export function toolMemmapFromText(text: string): ToolMemmap {
     if (vmemmap === undefined) warnings.push(`${dumps.length} struct page print(s) could not be placed: no kmem -p row in the log gives the vmemmap base`);
     else notes.push(`${fromDumps.size} PFN(s) read from struct page prints (all fields)`);
   }
-  if (!kmemPRows) { for (const f of ['flags', 'compound_head', 'mapping', 'private', '_mapcount', '_refcount']) known.add(f); }
+  if (!kmemPRows) for (const f of ['flags', 'compound_head', 'mapping', 'private', '_mapcount', '_refcount']) known.add(f);
 
   // A section table without STATE: sections listed are present with a memmap; assume online+early.
   for (const s of sections) if (s.word === undefined) s.word = BigInt(SECTION_PRESENT | SECTION_HAS_MEM_MAP | SECTION_ONLINE | SECTION_EARLY);

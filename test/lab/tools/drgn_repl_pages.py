@@ -11,6 +11,8 @@ core, vmlinux, pfns = sys.argv[1], sys.argv[2], [int(x) for x in sys.argv[3:]]
 prog = drgn.Program()
 prog.set_core_dump(core)
 prog.load_debug_info([vmlinux])
+print('>>> prog["init_uts_ns"].name.release')
+print(str(prog["init_uts_ns"].name.release))
 for pfn in pfns:
     expr = "pfn_to_page(prog, %d)" % pfn
     print(">>> " + expr)
