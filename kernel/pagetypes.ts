@@ -57,6 +57,23 @@ export class PageTypeDecoder {
     for (const [name, v] of Object.entries(exported) as [PageTypeName, number][]) if (v !== undefined) this.exact.set(v >>> 0, name);
   }
 
+  /** Like decode(), without allocating: the type name, 'unknown' for an unknown type value, undefined for a mapcount. */
+  typeOf(u32: number): PageTypeName | 'unknown' | undefined {
+    const u = u32 >>> 0;
+    const s = u | 0;
+    switch (this.encoding.id) {
+      case '>=6.12':
+        if (s >= -16777216) return undefined;
+        return this.exact.get((u >>> 24) << 24 >>> 0) ?? 'unknown';
+      case '6.11':
+        if (s >= -65536) return undefined;
+        return this.exact.get((u | 0xffff) >>> 0) ?? 'unknown';
+      default:
+        if (s >= -128) return undefined;
+        return this.exact.get(u) ?? 'unknown';
+    }
+  }
+
   decode(u32: number): DecodedPageType {
     const u = u32 >>> 0;
     const s = u | 0;

@@ -93,6 +93,8 @@ export interface SectionFacts {
   device: boolean;
   /** subsection_map (64 bits, 2 MiB each), when read; undefined = treat as fully populated. */
   subsectionMap?: bigint;
+  /** The same map as two 32-bit halves (set by readers on the hot path; avoids BigInt per page). */
+  subsectionHalves?: [number, number];
 }
 
 /** Access to struct pages outside the buffer being classified (heads, page[1]). */
@@ -163,8 +165,7 @@ export function classifyStructPage(pfn: number, buf: Buffer, off: number, sec: S
   // Rule 7
   if (hasBit(lo, ctx.bit.hwpoison)) return R.hwpoison;
   const refcount = buf.readInt32LE(off + o.refcount);
-  const t = ctx.types.decode(buf.readUInt32LE(off + o.mapcount));
-  const type: PageTypeName | 'unknown' | undefined = t.kind === 'type' ? t.name : t.kind === 'unknown-type' ? 'unknown' : undefined;
+  const type: PageTypeName | 'unknown' | undefined = ctx.types.typeOf(buf.readUInt32LE(off + o.mapcount));
   // Rule 8, 9
   if (type === 'buddy') return R.buddy;
   if (type === undefined && refcount === 0 && nb.buddyCovered(pfn)) return R['buddy-tail'];
@@ -193,6 +194,8 @@ export function classifyStructPage(pfn: number, buf: Buffer, off: number, sec: S
 function subsectionPopulated(pfn: number, sec: SectionFacts): boolean {
   if (sec.subsectionMap === undefined) return true;
   const idx = (pfn >>> 9) & 63; // 2 MiB subsections of a 128 MiB section
+  const h = sec.subsectionHalves;
+  if (h) return ((h[idx >>> 5] >>> (idx & 31)) & 1) === 1;
   return ((sec.subsectionMap >> BigInt(idx)) & 1n) === 1n;
 }
 
@@ -211,7 +214,8 @@ function offlineRule(pfn: number, buf: Buffer, off: number, lo: number, refcount
   if (v617) {
     if (hasBit(lo, ctx.bit.uptodate)) return R['offline-movable-ops'];
   } else {
-    const mapping = buf.readBigUInt64LE(off + ctx.off.mapping);
+    // test the tag on the low word first: most offline pages are not balloon pages (no BigInt for them)
+    const mapping = (buf.readUInt32LE(off + ctx.off.mapping) & 3) === 2 ? buf.readBigUInt64LE(off + ctx.off.mapping) : 0n;
     if ((mapping & 3n) === 2n) {
       if (ctx.balloonMops === undefined) return R['offline-balloon-mapping'];
       if ((mapping & ~3n) === ctx.balloonMops) return R['offline-balloon-mops'];

@@ -47,9 +47,11 @@ export function pageblocksInIsolationOrder(from: number, to: number, pageblock: 
 type Rules = 'mainline' | 'skippable';
 
 const C = CLASS_ID;
-const UNKNOWABLE = new Set<number>([C.unknown, C.excluded, C['not-in-listing'], C['section-offline']]);
+/** Class-id lookup tables (a byte per class: these loops run over every PFN of every block). */
+const classTable = (ids: number[]) => { const t = new Uint8Array(256); for (const i of ids) t[i] = 1; return { has: (c: number) => t[c] === 1 }; };
+const UNKNOWABLE = classTable([C.unknown, C.excluded, C['not-in-listing'], C['section-offline']]);
 /** In non-movable zones, has_unmovable_pages() fails on these (refcount > 0, not LRU/movable/offline/hwpoison). */
-const UNMOVABLE_KERNEL = new Set<number>([C.slab, C.pagetable, C['kernel-other']]);
+const UNMOVABLE_KERNEL = classTable([C.slab, C.pagetable, C['kernel-other']]);
 
 function fail(reason: string, errno: OfflineVerdict['errno'], pfn: number, cls: number, explanation: string): OfflineVerdict {
   return { ok: false, reason, errno, blockingPfn: pfn, blockingClass: className(cls), explanation };

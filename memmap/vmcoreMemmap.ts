@@ -44,6 +44,7 @@ export class VmcoreMemmap {
     const w = Number(e.word & 0x3fn);
     const f: SectionFacts = { online: (w & SECTION_ONLINE) !== 0, early: (w & SECTION_EARLY) !== 0, device: (w & SECTION_DEVICE) !== 0 };
     if (!f.early && e.usage) f.subsectionMap = this.readSubsectionMap(e.usage);
+    if (f.subsectionMap !== undefined) f.subsectionHalves = [Number(f.subsectionMap & 0xffffffffn), Number(f.subsectionMap >> 32n)];
     this.factsCache.set(nr, f);
     return f;
   }
@@ -105,11 +106,95 @@ export class VmcoreMemmap {
     return false;
   }
 
+  /** Physical page backing each 4 KiB of a section's memmap (-1: unmapped), for the last few sections used. */
+  private readonly physMaps = new Map<number, Float64Array>();
+  private static readonly PHYS_MAP_CACHE = 64;
+  /** Scratch for readPagesInto's per-page availability. */
+  private availScratch = new Uint8Array(0);
+
+  /** Struct pages per 4 KiB page when they tile pages exactly (64-byte struct page), else 0 (generic path only). */
+  private get perPage(): number { return 4096 % this.structSize === 0 ? 4096 / this.structSize : 0; }
+
+  /** Which physical page holds each 4 KiB of the memmap of section nr: one translation per mapping (2 MiB). */
+  private physMap(nr: number): Float64Array {
+    let m = this.physMaps.get(nr);
+    if (m) { this.physMaps.delete(nr); this.physMaps.set(nr, m); return m; }
+    const nPages = Math.ceil((this.pfnsPerSection * this.structSize) / 4096);
+    m = new Float64Array(nPages).fill(-1);
+    const base = this.structVa(nr * this.pfnsPerSection); // page aligned: 32768 * structSize is a multiple of 4 KiB
+    for (let p = 0; p < nPages;) {
+      const t = this.vm.translate(base + BigInt(p * 4096));
+      if (!t) { p++; continue; }
+      const k = Math.max(1, Math.floor(t.span / 4096));
+      const pfn0 = Math.floor(t.pa / 4096);
+      for (let j = 0; j < k && p + j < nPages; j++) m[p + j] = pfn0 + j;
+      p += k;
+    }
+    if (this.physMaps.size >= VmcoreMemmap.PHYS_MAP_CACHE) this.physMaps.delete(this.physMaps.keys().next().value as number);
+    this.physMaps.set(nr, m);
+    return m;
+  }
+
   /**
    * Reads the struct pages of PFNs [startPfn, startPfn + count) into out (count * structSize bytes);
-   * status[i] says whether slot i is valid, unmapped, or excluded from the dump.
+   * status[i] says whether slot i is valid, unmapped, or excluded from the dump. Whole 4 KiB pages of
+   * struct pages go through one bulk read per physically contiguous run; anything else takes the
+   * reference path.
    */
   readStructPages(startPfn: number, count: number, out: Buffer, status: Uint8Array): void {
+    const pp = this.perPage;
+    const pps = this.pfnsPerSection;
+    const nr = Math.floor(startPfn / pps);
+    if (!pp || startPfn % pp !== 0 || count % pp !== 0 || startPfn + count > (nr + 1) * pps) {
+      this.readStructPagesReference(startPfn, count, out, status);
+      return;
+    }
+    const map = this.physMap(nr);
+    const firstPage = (startPfn - nr * pps) / pp;
+    const nPages = count / pp;
+    if (this.availScratch.length < nPages) this.availScratch = new Uint8Array(nPages);
+    const av = this.availScratch;
+    let i = 0;
+    while (i < nPages) {
+      const ppfn = map[firstPage + i];
+      if (ppfn < 0) {
+        out.fill(0, i * 4096, (i + 1) * 4096);
+        av[i] = PageAvail.Hole;
+        i++;
+        continue;
+      }
+      let n = 1;
+      while (i + n < nPages && map[firstPage + i + n] === ppfn + n) n++;
+      this.mem.readPagesInto(ppfn, n, out, i * 4096, av, i);
+      i += n;
+    }
+    for (let p = 0; p < nPages; p++) {
+      const a = av[p];
+      const st = a === PageAvail.Data ? SP_OK : a === PageAvail.Hole ? SP_UNMAPPED : SP_EXCLUDED;
+      status.fill(st, p * pp, (p + 1) * pp);
+      if (st !== SP_OK) out.fill(0, p * 4096, (p + 1) * 4096);
+    }
+  }
+
+  /** The struct page of pfn inside the dump's cached page (no copy; must not be modified), or why not. */
+  structPageView(pfn: number): { buf: Buffer; off: number } | 'unmapped' | 'excluded' {
+    const pp = this.perPage;
+    if (!pp) return this.structPage(pfn);
+    const pps = this.pfnsPerSection;
+    const nr = Math.floor(pfn / pps);
+    const e = this.byNr.get(nr);
+    if (!e) return 'unmapped';
+    const ppfn = this.physMap(nr)[Math.floor((pfn - nr * pps) / pp)];
+    if (ppfn < 0) return 'unmapped';
+    const a = this.mem.avail(ppfn);
+    if (a === PageAvail.Hole) return 'unmapped';
+    const page = a === PageAvail.Data ? this.mem.readPage(ppfn) : undefined;
+    if (!page) return 'excluded';
+    return { buf: page, off: (pfn % pp) * this.structSize };
+  }
+
+  /** Reference path: translates and copies page by page (any struct page size, any alignment). */
+  readStructPagesReference(startPfn: number, count: number, out: Buffer, status: Uint8Array): void {
     const ss = this.structSize;
     const total = count * ss;
     let done = 0;
@@ -139,7 +224,7 @@ export class VmcoreMemmap {
   structPage(pfn: number): { buf: Buffer; off: number } | 'unmapped' | 'excluded' {
     const buf = Buffer.alloc(this.structSize);
     const st = new Uint8Array(1);
-    this.readStructPages(pfn, 1, buf, st);
+    this.readStructPagesReference(pfn, 1, buf, st);
     return st[0] === SP_OK ? { buf, off: 0 } : st[0] === SP_UNMAPPED ? 'unmapped' : 'excluded';
   }
 }

@@ -22,6 +22,11 @@ import { sectionLetters } from '../kernel/sections';
 export interface VmcoreOpenOptions {
   onProgress?(done: number, total: number): void;
   signal?: AbortSignal;
+  /**
+   * Use the slow reference path (per-page translation and copies, no bulk reads, no cached struct-page
+   * views). For tests that check the fast path gives identical classes.
+   */
+  reference?: boolean;
 }
 
 const MAX_ORDER = 10;
@@ -45,6 +50,9 @@ export async function openVmcoreSnapshot(paths: string[], opts: VmcoreOpenOption
 }
 
 async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise<Snapshot> {
+  const phases: string[] = [];
+  let phaseT = performance.now();
+  const phase = (name: string) => { const t = performance.now(); phases.push(`${name} ${(t - phaseT).toFixed(0)} ms`); phaseT = t; };
   const file = dump.files[0];
   const vi = dump.vmcoreinfo;
   const warnings = [...dump.warnings];
@@ -69,6 +77,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   // kallsyms: balloon_mops, iomem_resource (virtio-mem ranges), memory block size.
   let blockBytes: number | undefined;
   let blockSource = '';
+  phase('sections+context');
   const ks = lookupKallsyms(vi, vm, ['balloon_mops', 'iomem_resource', 'memory_block_size_probed', 'sections_per_block']);
   if ('error' in ks) {
     notes.push(`kallsyms not used: ${ks.error}`);
@@ -96,6 +105,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     if (ctx && ctx.balloonMops === undefined && ctx.version[0] === 6 && ctx.version[1] < 17) notes.push('balloon_mops not found in kallsyms: movable balloon pages are recognised by the mapping tag alone');
   }
 
+  phase('kallsyms+iomem');
   // PFN range: everything the dump or a registered section describes.
   const pps = table.pfnsPerSection;
   const lastSec = table.sections.reduce((m, s) => Math.max(m, s.nr), -1);
@@ -105,6 +115,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const zoneMask = new Uint8Array(nSections);
 
   memmap.collectVmemmapBacking();
+  phase('vmemmap backing');
 
   const secBuf = Buffer.alloc(pps * memmap.structSize);
   const status = new Uint8Array(pps);
@@ -117,7 +128,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
         if (status[i] === SP_OK) return { buf: secBuf, off: i * memmap.structSize };
         return status[i] === SP_UNMAPPED ? 'unmapped' : 'excluded';
       }
-      return memmap.structPage(pfn);
+      return opts.reference ? memmap.structPage(pfn) : memmap.structPageView(pfn);
     },
     buddyCovered: (pfn) => { const i = pfn - curStart; return i >= 0 && i < pps && buddyCover[i] === 1; },
     backsVmemmap: (pfn) => memmap.backsVmemmap(pfn),
@@ -125,6 +136,12 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     section: (pfn) => memmap.facts(Math.floor(pfn / pps)),
   };
   const NO_MEMMAP = CLASS_ID['no-memmap'];
+  const SECTION_OFFLINE = CLASS_ID['section-offline'], UNKNOWN = CLASS_ID.unknown;
+  const COMPOUND_HEAD = CLASS_ID['compound-head'], COMPOUND_TAIL = CLASS_ID['compound-tail'];
+  // Whether each compound page is on the LRU (THP, migratable), noted while its struct page is at hand:
+  // two bits per PFN (known, on LRU) instead of re-reading struct pages for every block verdict.
+  const compoundKnown = new Uint8Array((endPfn + 7) >>> 3);
+  const compoundLru = new Uint8Array((endPfn + 7) >>> 3);
   let lastTick = Date.now();
   for (let nr = 0; nr < nSections; nr++) {
     checkAbort(opts.signal, file);
@@ -138,7 +155,8 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     if (!ctx) { classes.fill(CLASS_ID.unknown, start, end); continue; }
     curStart = start;
     status.fill(0);
-    memmap.readStructPages(start, pps, secBuf, status);
+    if (opts.reference) memmap.readStructPagesReference(start, pps, secBuf, status);
+    else memmap.readStructPages(start, pps, secBuf, status);
     markBuddyBlocks(secBuf, status, buddyCover, ctx, pps);
     for (let i = 0; i < end - start; i++) {
       const pfn = start + i;
@@ -146,16 +164,23 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
       if (status[i] === SP_UNMAPPED) rule = R['memmap-unmapped'];
       else if (status[i] === SP_EXCLUDED) rule = R['memmap-excluded'];
       else {
-        rule = classifyStructPage(pfn, secBuf, i * memmap.structSize, facts, ctx, nb);
+        const off = i * memmap.structSize;
+        rule = classifyStructPage(pfn, secBuf, off, facts, ctx, nb);
         const c = VMCORE_RULE_CLASS[rule];
-        if (c !== NO_MEMMAP && c !== CLASS_ID['section-offline'] && c !== CLASS_ID.unknown) {
-          zoneMask[nr] |= 1 << zoneOf(secBuf, i * memmap.structSize, ctx);
+        if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN) zoneMask[nr] |= 1 << zoneOf(secBuf, off, ctx);
+        if (c === COMPOUND_HEAD || c === COMPOUND_TAIL) {
+          const lru = compoundOnLruAt(secBuf, off, ctx, memmap, nb);
+          if (lru !== undefined) {
+            compoundKnown[pfn >>> 3] |= 1 << (pfn & 7);
+            if (lru) compoundLru[pfn >>> 3] |= 1 << (pfn & 7);
+          }
         }
       }
       classes[pfn] = VMCORE_RULE_CLASS[rule];
     }
   }
   opts.onProgress?.(nSections, nSections);
+  phase('memmap read+classify');
 
   // Sections
   const sections: Section[] = [];
@@ -193,11 +218,12 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
       const block: MemoryBlock = { id, startPfn: id * pfnsPerBlock, nrPfns: pfnsPerBlock, state: st, zones: zones.length ? zones : undefined, counts: rangeCounts(classes, 0, id * pfnsPerBlock, pfnsPerBlock) };
       block.verdict = blockVerdicts({
         block, classes, classesStartPfn: 0,
-        compoundIsMovable: ctx ? (pfn) => compoundOnLru(pfn, memmap, ctx) : undefined,
+        compoundIsMovable: ctx ? (pfn) => (compoundKnown[pfn >>> 3] >>> (pfn & 7)) & 1 ? ((compoundLru[pfn >>> 3] >>> (pfn & 7)) & 1) === 1 : undefined : undefined,
       });
       blocks.push(block);
     }
   }
+  phase('sections+blocks+verdicts');
   const counts = rangeCounts(classes, 0, 0, endPfn);
   const family = cr.family;
   const snap: Snapshot = {
@@ -206,6 +232,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     provenance: { format: dump.format, files: dump.files, notes },
     pageDetail: (pfn) => pageDetail(pfn, snap, memmap, ctx, family, vi.osrelease),
   };
+  notes.push(`timings: ${phases.join(', ')}`);
   const st = dump.mem.stats();
   notes.push(`dump pages decoded: ${st.decoded} (cache hits ${st.hits}, misses ${st.misses})`);
   return snap;
@@ -217,22 +244,21 @@ function markBuddyBlocks(buf: Buffer, status: Uint8Array, cover: Uint8Array, ctx
   const ss = ctx.structSize;
   for (let i = 0; i < pps; i++) {
     if (status[i] !== SP_OK) continue;
-    const t = ctx.types.decode(buf.readUInt32LE(i * ss + ctx.off.mapcount));
-    if (t.kind !== 'type' || t.name !== 'buddy') continue;
-    const order = Number(buf.readBigUInt64LE(i * ss + ctx.off.private));
+    if (ctx.types.typeOf(buf.readUInt32LE(i * ss + ctx.off.mapcount)) !== 'buddy') continue;
+    if (buf.readUInt32LE(i * ss + ctx.off.private + 4) !== 0) continue;
+    const order = buf.readUInt32LE(i * ss + ctx.off.private);
     if (order < 0 || order > MAX_ORDER || (i & ((1 << order) - 1)) !== 0) continue;
     cover.fill(1, i, Math.min(pps, i + (1 << order)));
   }
 }
 
-function compoundOnLru(pfn: number, memmap: VmcoreMemmap, ctx: ClassifyContext): boolean | undefined {
-  let sp = memmap.structPage(pfn);
-  if (typeof sp === 'string') return undefined;
-  const c = sp.buf.readBigUInt64LE(sp.off + ctx.off.compoundHead);
-  if (c & 1n) {
-    const h = memmap.pfnOfStructVa(c - 1n);
+/** Whether the compound page whose struct page is at buf[off…] (head or tail) has its head on the LRU (THP). */
+function compoundOnLruAt(buf: Buffer, off: number, ctx: ClassifyContext, memmap: VmcoreMemmap, nb: Neighbours): boolean | undefined {
+  let sp: { buf: Buffer; off: number } | string = { buf, off };
+  if (buf.readUInt32LE(off + ctx.off.compoundHead) & 1) {
+    const h = memmap.pfnOfStructVa(buf.readBigUInt64LE(off + ctx.off.compoundHead) - 1n);
     if (h === undefined) return undefined;
-    sp = memmap.structPage(h);
+    sp = nb.structPage(h);
     if (typeof sp === 'string') return undefined;
   }
   return ((sp.buf.readUInt32LE(sp.off + ctx.off.flags) >>> ctx.bit.lru) & 1) === 1;

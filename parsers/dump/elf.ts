@@ -154,5 +154,28 @@ export class ElfDump extends CachedPhysicalMemory {
     return buf;
   }
 
+  /** Bulk read: one file read per run of pages inside one segment's file data. */
+  override readPagesInto(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): void {
+    const ps = this.pageSize;
+    let i = 0;
+    while (i < count) {
+      const a = (pfn + i) * ps;
+      const s = this.findSeg(a);
+      const at = outOff + i * ps;
+      if (!s) { out.fill(0, at, at + ps); avail[availOff + i] = PageAvail.Hole; i++; continue; }
+      const rel = a - s.paddr;
+      if (rel >= s.filesz) { out.fill(0, at, at + ps); avail[availOff + i] = PageAvail.ZeroFill; i++; continue; }
+      // whole pages of file data in this segment from here on
+      const n = Math.max(1, Math.min(count - i, Math.floor((s.filesz - rel) / ps)));
+      const bytes = Math.min(n * ps, s.filesz - rel);
+      const got = this.src.readInto(out, at, bytes, s.offset + rel);
+      if (got !== bytes) throw new DumpError(this.src.name, 'truncated', `short read of physical pages 0x${(pfn + i).toString(16)}+${n}`);
+      if (bytes < n * ps) out.fill(0, at + bytes, at + n * ps);
+      avail.fill(PageAvail.Data, availOff + i, availOff + i + n);
+      this.decoded += n;
+      i += n;
+    }
+  }
+
   close(): void { this.src.close(); }
 }

@@ -242,5 +242,94 @@ export class KdumpDump extends CachedPhysicalMemory {
     }
   }
 
+  /** Decoded pages of recently seen shared data offsets (QEMU points every zero page at one block). */
+  private readonly sharedPages = new Map<number, Buffer>();
+  private descScratch = Buffer.alloc(0);
+  private dataScratch = Buffer.alloc(0);
+
+  /**
+   * Bulk read: one descriptor read per run of dumpable PFNs of one file, one data read per run of
+   * descriptors whose data lie back to back, then per-page decompression straight into out.
+   */
+  override readPagesInto(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): void {
+    const ps = this.pageSize;
+    let i = 0;
+    while (i < count) {
+      const a = this.avail(pfn + i);
+      const at = outOff + i * ps;
+      const part = a === PageAvail.Data ? this.partOf(pfn + i) : undefined;
+      if (!part) { out.fill(0, at, at + ps); avail[availOff + i] = a === PageAvail.Data ? PageAvail.Excluded : a; i++; continue; }
+      // run of Data pages in the same part
+      let n = 1;
+      while (i + n < count && pfn + i + n < part.endPfn && this.avail(pfn + i + n) === PageAvail.Data) n++;
+      const first = this.rank(pfn + i) - part.rankBase;
+      const dpos = part.descOffset + first * 24;
+      if (this.descScratch.length < n * 24) this.descScratch = Buffer.alloc(Math.max(n * 24, 24 * 512));
+      const d = this.descScratch;
+      const got = part.src.readInto(d, 0, n * 24, dpos);
+      const name = part.src.name;
+      if (got !== n * 24) throw new DumpError(name, 'truncated', `file is truncated: page descriptors of PFNs 0x${(pfn + i).toString(16)}+${n} at offset ${dpos} are missing`);
+      let j = 0;
+      while (j < n) {
+        const offset = Number(d.readBigInt64LE(j * 24));
+        const size = d.readUInt32LE(j * 24 + 8);
+        // extend a run of back-to-back data blocks that are not shared
+        const okSize = (sz: number) => sz > 0 && sz <= ps * 2;
+        let k = j + 1, end = offset + size;
+        if (offset > 0 && okSize(size) && !this.sharedPages.has(offset)) {
+          while (k < n && k - j < 512 && Number(d.readBigInt64LE(k * 24)) === end && okSize(d.readUInt32LE(k * 24 + 8))) { end += d.readUInt32LE(k * 24 + 8); k++; }
+        }
+        if (k - j === 1) {
+          this.decodeOne(pfn + i + j, offset, size, d.readUInt32LE(j * 24 + 12), part.src, out, at + j * ps, avail, availOff + i + j);
+          j++;
+          continue;
+        }
+        const len = end - offset;
+        if (this.dataScratch.length < len) this.dataScratch = Buffer.alloc(Math.max(len, 1 << 20));
+        const data = this.dataScratch;
+        if (offset <= 0 || !Number.isSafeInteger(end) || end > part.src.size) {
+          throw new DumpError(name, 'truncated', `file is truncated or corrupt: page data of PFNs 0x${(pfn + i + j).toString(16)}+${k - j} at offset ${offset} (+${len} bytes) lies beyond the end of the file (${part.src.size} bytes)`);
+        }
+        if (part.src.readInto(data, 0, len, offset) !== len) throw new DumpError(name, 'truncated', `short read of page data at offset ${offset}`);
+        let p = 0;
+        for (let m = j; m < k; m++) {
+          const sz = d.readUInt32LE(m * 24 + 8), fl = d.readUInt32LE(m * 24 + 12);
+          this.decodeInto(pfn + i + m, data.subarray(p, p + sz), fl, name, out, at + m * ps);
+          avail[availOff + i + m] = PageAvail.Data;
+          p += sz;
+        }
+        j = k;
+      }
+      i += n;
+    }
+  }
+
+  private decodeOne(pfn: number, offset: number, size: number, flags: number, src: ByteSource, out: Buffer, at: number, avail: Uint8Array, ai: number): void {
+    const ps = this.pageSize;
+    if (offset === 0 && size === 0) { out.fill(0, at, at + ps); avail[ai] = PageAvail.Excluded; return; } // lost in an incomplete dump
+    if (offset <= 0 || size === 0 || size > ps * 2) {
+      throw new DumpError(src.name, 'corrupt', `page descriptor of PFN 0x${pfn.toString(16)} is corrupt (offset ${offset}, size ${size})`);
+    }
+    avail[ai] = PageAvail.Data;
+    const shared = this.sharedPages.get(offset);
+    if (shared) { shared.copy(out, at); return; }
+    const data = readExact(src, offset, size, `page data of PFN 0x${pfn.toString(16)}`);
+    this.decodeInto(pfn, data, flags, src.name, out, at);
+    // remember single pages: a second descriptor pointing at the same block is then a copy
+    if (this.sharedPages.size >= 16) this.sharedPages.delete(this.sharedPages.keys().next().value as number);
+    this.sharedPages.set(offset, Buffer.from(out.subarray(at, at + ps)));
+  }
+
+  private decodeInto(pfn: number, data: Buffer, flags: number, name: string, out: Buffer, at: number): void {
+    try {
+      const page = decodePage(data, flags, this.pageSize);
+      page.copy(out, at, 0, this.pageSize);
+      this.decoded++;
+    } catch (e) {
+      if (e instanceof CodecError) throw new DumpError(name, e.message.includes('LZO') ? 'unsupported' : 'corrupt', `PFN 0x${pfn.toString(16)}: ${e.message}`);
+      throw e;
+    }
+  }
+
   close(): void { for (const p of this.parts) p.src.close(); }
 }

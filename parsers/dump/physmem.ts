@@ -19,6 +19,12 @@ export interface PhysicalMemory {
   avail(pfn: number): PageAvail;
   /** The page's bytes (ZeroFill reads as zeros), or undefined when Hole/Excluded. The buffer must not be modified. */
   readPage(pfn: number): Buffer | undefined;
+  /**
+   * Bulk read of PFNs [pfn, pfn + count) into out[outOff…] (count pages); avail[availOff + i] receives
+   * the PageAvail of each page. Pages that are not Data are zero-filled in out. Bypasses the page
+   * cache (streaming reads would only evict useful pages).
+   */
+  readPagesInto(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): void;
   /** Cache statistics, for benchmarks. */
   stats(): { hits: number; misses: number; decoded: number };
   close(): void;
@@ -49,6 +55,17 @@ export abstract class CachedPhysicalMemory implements PhysicalMemory {
     this.cache.set(pfn, p);
     if (this.cache.size > this.cachePages) this.cache.delete(this.cache.keys().next().value as number);
     return p;
+  }
+  /** Default bulk read: page by page through loadPage(); formats override it with larger reads. */
+  readPagesInto(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): void {
+    const ps = this.pageSize;
+    for (let i = 0; i < count; i++) {
+      const a = this.avail(pfn + i);
+      const at = outOff + i * ps;
+      const page = a === PageAvail.Data || a === PageAvail.ZeroFill ? this.loadPage(pfn + i) : undefined;
+      if (page) page.copy(out, at, 0, ps); else out.fill(0, at, at + ps);
+      avail[availOff + i] = page || a !== PageAvail.Data ? a : PageAvail.Excluded;
+    }
   }
   stats() { return { hits: this.hits, misses: this.misses, decoded: this.decoded }; }
   abstract close(): void;

@@ -33,11 +33,12 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
   const maxTokOff = Math.max(...Array.from({ length: 256 }, (_, i) => tokIdxB.readUInt16LE(i * 2)));
   const tokTab = vm.read(tokTabAddr, maxTokOff + 64);
   if (!offsB || !tokTab) return { error: 'kallsyms tables are not readable in the dump' };
-  const tokens: string[] = [];
+  // Tokens as bytes: names are compared byte-wise and only decoded to strings when their length fits.
+  const tokens: Buffer[] = [];
   for (let i = 0; i < 256; i++) {
     const o = tokIdxB.readUInt16LE(i * 2);
     const z = tokTab.indexOf(0, o);
-    tokens.push(tokTab.subarray(o, z < 0 ? tokTab.length : z).toString('latin1'));
+    tokens.push(tokTab.subarray(o, z < 0 ? tokTab.length : z));
   }
   let absPercpu = false;
   for (let i = 0; i < num; i++) if (offsB.readInt32LE(i * 4) < 0) { absPercpu = true; break; }
@@ -51,24 +52,34 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
   const checks = new Map<string, bigint>();
   for (const k of ['_stext', 'init_uts_ns']) { const v = sym(k); if (v !== undefined) { checks.set(k, v); want.add(k); } }
   const found = new Map<string, bigint>();
-  // Stream the names in 64 KiB chunks.
+  // Stream the names in 1 MiB chunks (64 KiB or 4 KiB near an unmapped end). Lazy decoding: a name's
+  // expanded length is summed from token lengths first; only names as long as a wanted one (plus the
+  // type character) are expanded to a string. Stops once every wanted name is found.
   const namesAddr = sym('kallsyms_names')!;
-  let chunk: Buffer = Buffer.alloc(0), chunkStart = 0, pos = 0;
-  const byteAt = (p: number): number | undefined => {
-    if (p < chunkStart || p >= chunkStart + chunk.length) {
-      const b = vm.read(namesAddr + BigInt(p), 65536) ?? vm.read(namesAddr + BigInt(p), 4096);
-      if (!b) return undefined;
-      chunk = b; chunkStart = p;
-    }
-    return chunk[p - chunkStart];
+  let chunk: Buffer = Buffer.alloc(0), chunkStart = 0, chunkEnd = 0, pos = 0;
+  const refill = (p: number): boolean => {
+    const b = vm.read(namesAddr + BigInt(p), 1 << 20) ?? vm.read(namesAddr + BigInt(p), 65536) ?? vm.read(namesAddr + BigInt(p), 4096 - Number((namesAddr + BigInt(p)) & 0xfffn));
+    if (!b) return false;
+    chunk = b; chunkStart = p; chunkEnd = p + b.length;
+    return true;
   };
-  for (let i = 0; i < num; i++) {
-    let len = byteAt(pos++);
-    if (len === undefined) return { error: `kallsyms_names unreadable at symbol ${i}` };
-    if (len & 0x80) { const b1 = byteAt(pos++); if (b1 === undefined) return { error: 'kallsyms_names unreadable' }; len = (len & 0x7f) | (b1 << 7); }
-    let name = '';
-    for (let j = 0; j < len; j++) { const t = byteAt(pos + j); if (t === undefined) return { error: 'kallsyms_names unreadable' }; name += tokens[t]; }
+  const tokLen = Uint8Array.from(tokens, (t) => Math.min(255, t.length));
+  const wantLens = new Uint8Array(256);
+  for (const w of want) if (w.length + 1 < 256) wantLens[w.length + 1] = 1;
+  for (let i = 0; i < num && found.size < want.size; i++) {
+    if (pos + 2 >= chunkEnd && !refill(pos)) return { error: `kallsyms_names unreadable at symbol ${i}` };
+    let len = chunk[pos - chunkStart];
+    pos++;
+    if (len & 0x80) { len = (len & 0x7f) | (chunk[pos - chunkStart] << 7); pos++; }
+    if (pos + len > chunkEnd && !refill(pos)) return { error: `kallsyms_names unreadable at symbol ${i}` };
+    if (pos + len > chunkEnd) return { error: `kallsyms_names unreadable at symbol ${i}` };
+    const at = pos - chunkStart;
+    let n = 0;
+    for (let j = 0; j < len; j++) n += tokLen[chunk[at + j]];
     pos += len;
+    if (n >= 256 || !wantLens[n]) continue;
+    let name = '';
+    for (let j = 0; j < len; j++) name += tokens[chunk[at + j]].toString('latin1');
     const bare = name.slice(1);
     if (want.has(bare) && !found.has(bare)) found.set(bare, addrOf(i));
   }
