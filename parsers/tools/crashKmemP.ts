@@ -49,7 +49,7 @@ export function parseKmemP(lines: string[], image: PageImage, opts: { hexCount?:
         r.rows++;
         continue;
       }
-      if (/^\s*[0-9a-f]{16}\s/.test(line)) {
+      if (/^\s*[0-9a-f]{16}\s+[0-9a-f]+\s/.test(line)) {
         r.badRows++;
         if (r.badSamples.length < 3) r.badSamples.push(line.slice(0, 100));
       }

@@ -40,4 +40,19 @@ describe('crash and drgn fixtures (real excerpts)', () => {
     assert.ok(v.symbols.has('balloon_mops'));
     assert.equal(v.mapping! - v.symbols.get('balloon_mops')!, 2n);
   });
+
+  it('a cut drgn 0.0.22 export (6.12 load dump, hugetlb/THP/LRU window): classes equal the vmcore engine\'s, the rest is not-in-listing', () => {
+    const s = toolOutputSnapshot(read('drgn-0.0.22-6.12-load-export-cut.tsv'), 'cut export');
+    const exp = JSON.parse(read('drgn-0.0.22-6.12-load-expected.json')) as { first: number; end: number; runs: [number, number, string][] };
+    assert.equal(s.kernel.release, '6.12.117+deb12-amd64');
+    assert.equal(s.kernel.layoutFamily, '6.12-6.13');
+    assert.ok(s.warnings.some((w) => /cut off/.test(w)), s.warnings.join('\n'));
+    let n = 0;
+    for (const [first, count, cls] of exp.runs)
+      for (let pfn = first; pfn < first + count; pfn++, n++) assert.equal(className(s.classes[pfn]), cls, `pfn 0x${pfn.toString(16)}`);
+    assert.equal(n, exp.end - exp.first);
+    assert.equal(s.classes[exp.first - 1], CLASS_ID['not-in-listing']);
+    assert.equal(s.classes[exp.end], CLASS_ID['not-in-listing']);
+    assert.ok(exp.runs.some((r) => r[2] === 'hugetlb') && exp.runs.some((r) => r[2] === 'compound-tail'));
+  });
 });
