@@ -71,16 +71,21 @@ export function parseRgOutput(out: string, root: string): Definition[] {
 /** Groups and ranks definitions per symbol (best first). */
 export function groupDefinitions(defs: Definition[]): Record<string, Definition[]> {
   const out: Record<string, Definition[]> = {};
-  for (const d of defs) (out[d.symbol] ??= []).push(d);
+  const seen = new Set<string>();
+  for (const d of defs) {
+    const key = `${d.symbol}\0${d.file}\0${d.line}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    (out[d.symbol] ??= []).push(d);
+  }
   for (const list of Object.values(out)) list.sort((a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file) || a.line - b.line);
   return out;
 }
 
 /** Runs ripgrep over the tree (skipping tools/, Documentation/, scripts/, samples/) and builds the index. */
 /**
- * Directories holding every definition the knowledge base points to. Searching only these keeps a
- * cold index of a full tree fast on 2 cores (drivers/ and arch/ are most of the tree); `scope: 'full'`
- * searches everything.
+ * Directories holding every function the knowledge base points to; `scope: 'definitions'` searches
+ * only these (about a third of the time), the default `'full'` searches the whole tree.
  */
 export const INDEXED_DIRS = ['include', 'mm', 'fs/proc', 'kernel', 'arch/x86', 'drivers/base', 'drivers/virtio', 'drivers/xen', 'drivers/hv', 'drivers/misc', 'arch/powerpc/platforms/powernv'];
 
@@ -88,14 +93,24 @@ export async function buildSourceIndex(root: string, opts: { signal?: AbortSigna
   const rg = rgPath();
   if (!rg) throw new Error('ripgrep (rg) not found: apt-get install ripgrep, or set KMEMMAP_RG');
   const t0 = Date.now();
-  const args = ['--no-config', '--no-heading', '--null', '--line-number', '--color', 'never', '--no-ignore', '-t', 'c',
+  const common = ['--no-config', '--no-heading', '--null', '--line-number', '--color', 'never', '--no-ignore', '-t', 'c',
     '-g', '!tools/**', '-g', '!Documentation/**', '-g', '!scripts/**', '-g', '!samples/**', '-g', '!.git/**'];
-  if (opts.threads) args.push('--threads', String(opts.threads));
-  for (const r of INDEX_RULES) args.push('-e', r.rg);
-  if (opts.scope === 'full') args.push('.');
-  else args.push(...INDEXED_DIRS.filter((d) => existsSync(`${root}/${d}`)));
-  const out = await new Promise<string>((resolve, reject) => {
-    const p = spawn(rg, args, { cwd: root, signal: opts.signal, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (opts.threads) common.push('--threads', String(opts.threads));
+  const where = opts.scope === 'definitions' ? INDEXED_DIRS.filter((d) => existsSync(`${root}/${d}`)) : ['.'];
+  // Two passes in parallel: the enum/#define/macro rules only over include/ (where those definitions
+  // live), and the function names as fixed strings over the whole scope (regex alternations of
+  // anchored patterns defeat ripgrep's literal prefilter; fixed strings do not).
+  const headerArgs = [...common, ...INDEX_RULES.filter((r) => !r.fixed).flatMap((r) => ['-e', r.rg]), ...['include', 'arch/x86/include'].filter((d) => existsSync(`${root}/${d}`))];
+  const functionArgs = [...common, '-F', ...INDEX_RULES.flatMap((r) => r.fixed ?? []).flatMap((f) => ['-e', f]), ...where];
+  const outs = await Promise.all([runRg(rg, headerArgs, root, opts.signal), runRg(rg, functionArgs, root, opts.signal)]);
+  const out = outs.join('\n');
+  const defs = groupDefinitions(parseRgOutput(out, root));
+  return { root, version: treeVersion(root), builtAt: Date.now(), millis: Date.now() - t0, defs };
+}
+
+function runRg(rg: string, args: string[], cwd: string, signal?: AbortSignal): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const p = spawn(rg, args, { cwd, signal, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let err = '';
     p.stdout.on('data', (c: Buffer) => chunks.push(c));
@@ -104,8 +119,6 @@ export async function buildSourceIndex(root: string, opts: { signal?: AbortSigna
     // rg exits 1 when nothing matched; 2 on errors (unreadable files are reported but not fatal).
     p.on('close', (code) => (code === 0 || code === 1 || (code === 2 && chunks.length) ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`rg failed (${code}): ${err.slice(0, 500)}`))));
   });
-  const defs = groupDefinitions(parseRgOutput(out, root));
-  return { root, version: treeVersion(root), builtAt: Date.now(), millis: Date.now() - t0, defs };
 }
 
 /** Best definition of a symbol, or undefined. */

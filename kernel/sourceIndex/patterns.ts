@@ -11,6 +11,8 @@ const FUNCTION_DEF = new RegExp(`^[a-z][\\w \\*]*\\b(${INDEXED_FUNCTIONS.join('|
 export interface IndexRule {
   /** Rust regex for `rg -e`. */
   rg: string;
+  /** When set, ripgrep searches these fixed strings over the whole scope; otherwise `rg` runs on include/ only. */
+  fixed?: string[];
   /** Symbols defined by a matching line (may return several, e.g. PageX, SetPageX … for PAGEFLAG()). */
   extract: (line: string) => string[];
 }
@@ -51,8 +53,9 @@ export const INDEX_RULES: readonly IndexRule[] = [
   },
   {
     // Function definitions (kernel style: return type and name on one line, not a prototype).
-    // rg prefilter starts with the literal names (fast); the exact shape is checked in JS below.
+    // Searched with fixed strings "name(" (fast multi-literal search); the exact shape is checked in JS below.
     rg: `\\b(${INDEXED_FUNCTIONS.join('|')})\\([^;]*$`,
+    fixed: INDEXED_FUNCTIONS.map((n) => `${n}(`),
     extract: (l) => {
       const m = FUNCTION_DEF.exec(l);
       return m && !/^\s*(return|if|else|while|for)\b/.test(l) ? [m[1]] : [];
