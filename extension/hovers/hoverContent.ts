@@ -4,7 +4,7 @@ import type { KernelTarget } from '../../kernel/decode';
 import { lookupSymbol } from '../../kernel/knowledge/index';
 import { codeSpan, elixirLinks, escapeMarkdown, renderMarkdown, type LinkResolver } from '../../kernel/knowledge/render';
 import { logTokenHover } from './logTokens';
-import { lineChange, patchChangesFor, summarizeMentions } from './patchContext';
+import { lineChange, patchChangesFor, summarizeMentions, type PatchMention } from './patchContext';
 
 export type DocumentKind = 'c' | 'patch' | 'log';
 
@@ -16,6 +16,8 @@ export interface HoverRequest {
   links?: LinkResolver;
   /** Whole document text, only read for patches (what the patch changes about the symbol). */
   documentText?: () => string;
+  /** Optional memoised patchChangesFor(symbol, documentText()) (the provider caches per document version). */
+  patchMentions?: (symbol: string) => PatchMention[];
 }
 
 export interface HoverResult {
@@ -42,9 +44,9 @@ function patchSection(symbol: string, req: HoverRequest): string {
   const c = lineChange(req.lineText);
   if (c === '+') lines.push(`This patch **adds** a line using ${codeSpan(symbol)}: ${codeSpan(req.lineText.slice(1).trim())}`);
   else if (c === '-') lines.push(`This patch **removes** a line using ${codeSpan(symbol)}: ${codeSpan(req.lineText.slice(1).trim())}`);
-  const text = req.documentText?.();
-  if (text) {
-    const ms = patchChangesFor(symbol, text);
+  const text = req.patchMentions ? undefined : req.documentText?.();
+  const ms = req.patchMentions ? req.patchMentions(symbol) : text ? patchChangesFor(symbol, text) : [];
+  {
     if (ms.length) {
       lines.push('', '*Changes in this patch*');
       for (const s of summarizeMentions(ms)) lines.push(`- ${escapeMarkdown(s)}`);

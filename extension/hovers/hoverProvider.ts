@@ -2,7 +2,7 @@
 
 import * as vscode from 'vscode';
 import { computeHover, type DocumentKind } from './hoverContent';
-import { looksLikePatch } from './patchContext';
+import { looksLikePatch, patchChangesFor, type PatchMention } from './patchContext';
 import { kernelForDocument } from './documentKernel';
 import type { LinkResolver } from '../../kernel/knowledge/render';
 import { elixirLinks } from '../../kernel/knowledge/render';
@@ -10,11 +10,29 @@ import type { KernelTreeService } from '../source/treeService';
 
 export const OPEN_SOURCE_COMMAND = 'kmemmap.openKernelSource';
 
+const kindCache = new WeakMap<vscode.TextDocument, { version: number; kind: DocumentKind }>();
+
 export function documentKind(doc: vscode.TextDocument): DocumentKind {
   if (doc.languageId === 'c' || doc.languageId === 'cpp') return 'c';
   if (doc.languageId === 'diff') return 'patch';
+  const c = kindCache.get(doc);
+  if (c?.version === doc.version) return c.kind;
   const head = doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 5000), 0));
-  return looksLikePatch(head) ? 'patch' : 'log';
+  const kind: DocumentKind = looksLikePatch(head) ? 'patch' : 'log';
+  kindCache.set(doc, { version: doc.version, kind });
+  return kind;
+}
+
+/** patchChangesFor() memoised per document version and symbol: large mbox files are scanned once per symbol. */
+const mentionCache = new WeakMap<vscode.TextDocument, { version: number; bySymbol: Map<string, PatchMention[]> }>();
+function patchMentions(doc: vscode.TextDocument): (symbol: string) => PatchMention[] {
+  return (symbol) => {
+    let c = mentionCache.get(doc);
+    if (!c || c.version !== doc.version) mentionCache.set(doc, (c = { version: doc.version, bySymbol: new Map() }));
+    let m = c.bySymbol.get(symbol);
+    if (!m) c.bySymbol.set(symbol, (m = patchChangesFor(symbol, doc.getText())));
+    return m;
+  };
 }
 
 /** Links open the workspace tree through our command when a tree exists, else Elixir (plain https). */
@@ -37,7 +55,7 @@ export class KnowledgeHoverProvider implements vscode.HoverProvider {
       kind,
       kernel: kernelForDocument(doc, () => this.trees.primaryVersion()),
       links: linkResolver(this.trees),
-      documentText: kind === 'patch' ? () => doc.getText() : undefined,
+      patchMentions: kind === 'patch' ? patchMentions(doc) : undefined,
     });
     if (!res) return undefined;
     const md = new vscode.MarkdownString(res.markdown);

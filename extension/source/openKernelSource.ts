@@ -2,7 +2,7 @@
 // the C language server's definition (clangd / cpptools) from the file our knowledge names, else Elixir.
 
 import * as vscode from 'vscode';
-import { lookupSymbol } from '../../kernel/knowledge/index';
+import { ALL_ENTRIES, lookupSymbol } from '../../kernel/knowledge/index';
 import { elixirUrl } from '../../kernel/knowledge/elixir';
 import type { KernelTreeService } from './treeService';
 
@@ -38,9 +38,10 @@ export async function locateKernelSymbol(trees: KernelTreeService, symbol: strin
 
 export async function openKernelSymbol(trees: KernelTreeService, symbol: unknown, version?: unknown): Promise<void> {
   if (typeof symbol !== 'string' || !/^[A-Za-z_][\w ]{0,80}$/.test(symbol)) {
-    const picked = await vscode.window.showInputBox({ title: 'Open kernel source for symbol', placeHolder: 'PG_head, PageOffline, offline_pages, KPF_OFFLINE …' });
+    const items = ALL_ENTRIES.filter((e) => e.source.length).map((e) => ({ label: e.name, description: e.kind, detail: e.meaning }));
+    const picked = await vscode.window.showQuickPick(items, { title: 'Open kernel source for symbol', placeHolder: 'PG_head, PGTY_offline, offline_pages, KPF_OFFLINE …', matchOnDetail: true });
     if (!picked) return;
-    symbol = picked.trim();
+    symbol = picked.label;
   }
   const sym = symbol as string;
   const ver = typeof version === 'string' && /^[\w.+~-]{1,64}$/.test(version) ? version : undefined;
