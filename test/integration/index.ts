@@ -1,9 +1,16 @@
 // Entry point the extension host calls (`extensionTestsPath`): runs every *.test.js bundled beside
 // this file with mocha and writes the results as JSON to $KMEMMAP_TEST_RESULTS, because the
 // extension host exits 0 whatever run() does; the driver turns that file into the exit code.
-import Mocha from 'mocha';
+import type MochaType from 'mocha';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+/** mocha from the repository's node_modules at run time (bundling it drags in its parallel-mode
+ * worker files and warns on every build); out/test/integration → repository root. */
+function loadMocha(): typeof MochaType {
+  const name = 'mocha';
+  return require(require.resolve(name, { paths: [join(__dirname, '..', '..', '..')] })) as typeof MochaType;
+}
 
 interface TestResult {
   title: string;
@@ -13,6 +20,7 @@ interface TestResult {
 }
 
 export async function run(): Promise<void> {
+  const Mocha = loadMocha();
   const mocha = new Mocha({ ui: 'bdd', timeout: 180_000, color: false, reporter: 'spec' });
   const grep = process.env.KMEMMAP_TEST_GREP;
   if (grep) mocha.grep(grep);
