@@ -1,93 +1,143 @@
-// The webview's copy of the class bytes, in map-layout order. Uniform sections are filled from the
-// overview; the others are fetched from the host when they come into view, a few at a time.
+// The webview's copy of the class bytes, in PFN order (index 0 = the section boundary below the
+// first PFN). Coarse to fine: before any section data arrives, uniform sections are filled exactly
+// from the overview, absent ones with no-memmap, and every other section with its class counts as
+// proportional runs (so the first picture shows the right mix per section, and the max-priority
+// pyramid already sees every class a section holds). Exact bytes are fetched for the sections in
+// view, nearest first, with few requests in flight so a new view never waits behind old requests.
 
 import type { Overview, SectionData } from '../extension/protocol';
+import type { PfnRange } from './absentRuns';
 import { CELL_NOT_LOADED, CELL_OUTSIDE } from './palette';
-import type { MapLayout } from './mapLayout';
 
-/** Sections per request: 64 × 32 KiB = 2 MiB, small enough that no message stalls the panel. */
-const SECTIONS_PER_REQUEST = 64;
+/** Sections per request: 16 × 32 KiB = 512 KiB, answered in a few ms. */
+const SECTIONS_PER_REQUEST = 16;
+/** Requests in flight at once; the rest wait in a queue re-ordered at every view change. */
+const MAX_IN_FLIGHT = 2;
+/** Padding past the last section: one row of the widest layout reads past it harmlessly. */
+const PAD = 8192;
+
+const NOT = 0;
+const QUEUED = 1;
+const LOADING = 2;
+const LOADED = 3;
 
 export class ClassStore {
   readonly cells: Uint8Array;
-  private readonly loaded: Uint8Array; // per section: 0 no, 1 pending, 2 loaded
-  private readonly firstSectionNr: number;
+  readonly originPfn: number;
+  private readonly pps: number;
+  private readonly state: Uint8Array; // per section: NOT, QUEUED, LOADING, LOADED
+  private queue: number[] = [];
+  private inFlight = 0;
   loadedSections = 0;
 
   constructor(
     private readonly o: Overview,
-    readonly layout: MapLayout,
+    absent: readonly PfnRange[],
     private readonly fetch: (startPfn: number, count: number) => Promise<SectionData>,
-    /** Called with the dirty cell range [from, to) after data arrives. */
+    /** Called with the PFN range [from, to) whose bytes changed. */
     private readonly onData: (from: number, to: number) => void,
   ) {
-    this.cells = new Uint8Array(layout.cells).fill(CELL_OUTSIDE);
-    this.cells.fill(CELL_NOT_LOADED, o.startPfn - layout.originPfn, o.endPfn - layout.originPfn);
-    this.firstSectionNr = Math.floor(layout.originPfn / layout.pfnsPerSection);
-    const nSections = Math.ceil(layout.cells / layout.pfnsPerSection);
-    this.loaded = new Uint8Array(nSections);
-    for (const s of o.sections) {
-      if (s.uniformClass === undefined) continue;
-      const from = Math.max(s.startPfn, o.startPfn) - layout.originPfn;
-      const to = Math.min(s.startPfn + s.nrPfns, o.endPfn) - layout.originPfn;
-      this.cells.fill(s.uniformClass, from, to);
-      this.markLoaded(s.nr);
+    this.pps = Math.max(1, o.pfnsPerSection);
+    this.originPfn = Math.floor(o.startPfn / this.pps) * this.pps;
+    const nSections = Math.ceil((o.endPfn - this.originPfn) / this.pps);
+    this.cells = new Uint8Array(nSections * this.pps + PAD).fill(CELL_OUTSIDE);
+    this.cells.fill(CELL_NOT_LOADED, o.startPfn - this.originPfn, o.endPfn - this.originPfn);
+    this.state = new Uint8Array(nSections);
+    const noMemmap = Math.max(0, o.classNames.indexOf('no-memmap'));
+    for (const [a, b] of absent) {
+      this.cells.fill(noMemmap, a - this.originPfn, b - this.originPfn);
+      for (let i = this.sectionIndex(a); i < this.sectionIndex(b - 1) + 1; i++) this.markLoaded(i);
     }
-    // Ranges the overview does not list as sections are requested like any other.
+    for (const s of o.sections) {
+      const from = Math.max(s.startPfn, o.startPfn) - this.originPfn;
+      const to = Math.min(s.startPfn + s.nrPfns, o.endPfn) - this.originPfn;
+      if (s.uniformClass !== undefined) {
+        this.cells.fill(s.uniformClass, from, to);
+        this.markLoaded(this.sectionIndex(s.startPfn));
+        continue;
+      }
+      // Provisional picture: the section's classes as runs in proportion to their counts.
+      let at = from;
+      for (const [cls, n] of [...s.counts].sort((x, y) => y[1] - x[1])) {
+        const end = Math.min(to, at + n);
+        this.cells.fill(cls, at, end);
+        at = end;
+      }
+    }
   }
 
-  private markLoaded(sectionNr: number): void {
-    const i = sectionNr - this.firstSectionNr;
-    if (i >= 0 && i < this.loaded.length && this.loaded[i] !== 2) {
-      this.loaded[i] = 2;
+  private sectionIndex(pfn: number): number {
+    return Math.floor((pfn - this.originPfn) / this.pps);
+  }
+
+  private markLoaded(i: number): void {
+    if (i >= 0 && i < this.state.length && this.state[i] !== LOADED) {
+      this.state[i] = LOADED;
       this.loadedSections++;
     }
   }
 
   get totalSections(): number {
-    return this.loaded.length;
+    return this.state.length;
   }
 
-  /** Class id of a PFN, or undefined when not loaded or outside. */
+  /** Class id of a PFN, or undefined when its exact bytes are not here yet or it is outside. */
   classAt(pfn: number): number | undefined {
-    const c = this.cells[pfn - this.layout.originPfn];
+    if (pfn < this.o.startPfn || pfn >= this.o.endPfn) return undefined;
+    if (this.state[this.sectionIndex(pfn)] !== LOADED) return undefined;
+    const c = this.cells[pfn - this.originPfn];
     return c === undefined || c >= CELL_OUTSIDE ? undefined : c;
   }
 
-  /** Fetches every not-yet-loaded section that intersects rows [y0, y1). */
-  ensureRows(y0: number, y1: number): Promise<void> {
-    const l = this.layout;
-    const s0 = Math.floor((y0 * l.rowPfns) / l.pfnsPerSection);
-    const s1 = Math.min(this.loaded.length, Math.ceil((y1 * l.rowPfns) / l.pfnsPerSection));
-    const jobs: Promise<void>[] = [];
-    let i = s0;
-    while (i < s1) {
-      if (this.loaded[i] !== 0) {
-        i++;
-        continue;
-      }
-      let j = i;
-      while (j < s1 && j - i < SECTIONS_PER_REQUEST && this.loaded[j] === 0) this.loaded[j++] = 1;
-      jobs.push(this.load(i, j));
-      i = j;
+  /**
+   * Wants the exact bytes of PFN ranges, most urgent first (the visible ones, then the margin).
+   * Replaces the previous wish list: sections no longer wanted are not requested.
+   */
+  want(ranges: readonly PfnRange[]): void {
+    for (const i of this.queue) if (this.state[i] === QUEUED) this.state[i] = NOT;
+    this.queue = [];
+    for (const [a, b] of ranges) {
+      if (b <= a) continue;
+      const i0 = Math.max(0, this.sectionIndex(a));
+      const i1 = Math.min(this.state.length, this.sectionIndex(b - 1) + 1);
+      for (let i = i0; i < i1; i++)
+        if (this.state[i] === NOT) {
+          this.state[i] = QUEUED;
+          this.queue.push(i);
+        }
     }
-    return Promise.all(jobs).then(() => undefined);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length) {
+      // A batch of adjacent queued sections, in queue order.
+      const first = this.queue.shift()!;
+      const batch = [first];
+      while (batch.length < SECTIONS_PER_REQUEST && this.queue[0] === batch[batch.length - 1] + 1) batch.push(this.queue.shift()!);
+      for (const i of batch) this.state[i] = LOADING;
+      this.inFlight++;
+      void this.load(batch[0], batch[batch.length - 1] + 1).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
   }
 
   private async load(i0: number, i1: number): Promise<void> {
-    const l = this.layout;
-    const startPfn = Math.max(l.originPfn + i0 * l.pfnsPerSection, this.o.startPfn);
-    const endPfn = Math.min(l.originPfn + i1 * l.pfnsPerSection, this.o.endPfn);
+    const startPfn = Math.max(this.originPfn + i0 * this.pps, this.o.startPfn);
+    const endPfn = Math.min(this.originPfn + i1 * this.pps, this.o.endPfn);
     try {
       if (endPfn > startPfn) {
         const d = await this.fetch(startPfn, endPfn - startPfn);
-        const from = d.startPfn - l.originPfn;
-        this.cells.set(d.classes.subarray(0, Math.max(0, Math.min(d.classes.length, l.cells - from))), from);
-        this.onData(from, from + d.classes.length);
-      }
-      for (let i = i0; i < i1; i++) this.markLoaded(i + this.firstSectionNr);
+        const from = d.startPfn - this.originPfn;
+        const n = Math.max(0, Math.min(d.classes.length, this.cells.length - PAD - from));
+        this.cells.set(d.classes.subarray(0, n), from);
+        for (let i = i0; i < i1; i++) this.markLoaded(i);
+        this.onData(d.startPfn, d.startPfn + n);
+      } else for (let i = i0; i < i1; i++) this.markLoaded(i);
     } catch {
-      for (let i = i0; i < i1; i++) if (this.loaded[i] === 1) this.loaded[i] = 0; // retried on the next view change
+      for (let i = i0; i < i1; i++) if (this.state[i] === LOADING) this.state[i] = NOT; // asked again on the next view change
     }
   }
 }

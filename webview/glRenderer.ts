@@ -1,10 +1,15 @@
-// WebGL2 map renderer: the class bytes live in an R8UI texture array (rows × rowPfns cells, split
-// into layers of at most MAX_TEXTURE_SIZE rows), the palette in a 256×1 RGBA texture, and one
-// full-screen triangle computes each pixel's cell from the view. Panning changes two uniforms.
+// WebGL2 map renderer. The class bytes live in an R8UI texture array (display rows × rowPfns,
+// split into layers of at most MAX_TEXTURE_SIZE rows) whose mip levels hold the max-priority
+// pyramid; the row flags in a small R8UI texture; the palette in a 256×1 RGBA texture. One
+// full-screen triangle and a fragment shader compute every pixel from the view uniforms: panning
+// and zooming change uniforms only, nothing is uploaded or rebuilt per frame. During a gesture the
+// picture can be drawn at a fraction of the resolution into a framebuffer and blitted up.
 
-import type { MapLayout } from './mapLayout';
-import type { Decorations, MapRenderer } from './mapRenderer';
+import type { Decorations, MapRenderer, MapSources } from './mapRenderer';
+import { levelFor } from './priorityPyramid';
 import type { View } from './viewport';
+
+const FLAG_TEX_WIDTH = 4096;
 
 const VERTEX = `#version 300 es
 void main() {
@@ -16,25 +21,27 @@ const FRAGMENT = `#version 300 es
 precision highp float;
 precision highp int;
 precision highp usampler2DArray;
+precision highp usampler2D;
 uniform usampler2DArray uClasses;
+uniform usampler2D uFlags;
 uniform sampler2D uPalette;
 uniform vec2 uOrigin;      // cell at the top-left pixel
-uniform float uCellPx;     // device pixels per cell
-uniform float uHeight;     // canvas height in device pixels
+uniform float uCellPx;     // target pixels per cell
+uniform float uHeight;     // target height in pixels
 uniform ivec2 uGrid;       // rowPfns, rows
 uniform int uLayerRows;
-uniform float uRowsPerSection;
-uniform float uRowsPerBlock; // 0: no blocks
+uniform int uLevel;        // pyramid level to read
+uniform bool uShowSec;
+uniform bool uShowBlk;
 uniform vec3 uSectionLine;
 uniform vec3 uBlockLine;
 uniform vec3 uCursor;
 uniform ivec2 uSelected;   // -1: none
 out vec4 outColour;
 
-// Distance in pixels from the pixel to the nearest multiple of 'period' rows.
-float lineDist(float y, float period) {
-  float r = mod(y, period);
-  return min(r, period - r) * uCellPx;
+uint flagsOf(int row) {
+  if (row < 0 || row >= uGrid.y) return 0u;
+  return texelFetch(uFlags, ivec2(row % ${FLAG_TEX_WIDTH}, row / ${FLAG_TEX_WIDTH}), 0).r;
 }
 
 void main() {
@@ -43,16 +50,31 @@ void main() {
   vec4 bg = texelFetch(uPalette, ivec2(254, 0), 0);
   if (cell.x < 0.0 || cell.y < 0.0 || cell.x >= float(uGrid.x) || cell.y >= float(uGrid.y)) { outColour = bg; return; }
   ivec2 c = ivec2(floor(cell));
-  uint cls = texelFetch(uClasses, ivec3(c.x, c.y % uLayerRows, c.y / uLayerRows), 0).r;
+  ivec2 t = c >> uLevel;
+  int lr = uLayerRows >> uLevel;
+  uint cls = texelFetch(uClasses, ivec3(t.x, t.y % lr, t.y / lr), uLevel).r;
   vec3 col = texelFetch(uPalette, ivec2(int(cls), 0), 0).rgb;
-  // A hairline between cells once they are big enough to tell apart.
-  if (uCellPx >= 6.0) {
+  if ((flagsOf(c.y) & 4u) != 0u) {
+    // Collapsed absent memory: a hatched band.
+    if (mod(px.x + px.y, 9.0) < 2.0) col = mix(col, uSectionLine, 0.9);
+  } else if (uCellPx >= 6.0) {
+    // A hairline between cells once they are big enough to tell apart.
     vec2 f = fract(cell) * uCellPx;
     if (f.x < 1.0 || f.y < 1.0) col = mix(col, bg.rgb, 0.55);
   }
-  // Section and block outlines, only when there is room for them.
-  if (uRowsPerSection * uCellPx >= 6.0 && lineDist(cell.y, uRowsPerSection) < 0.75) col = uSectionLine;
-  if (uRowsPerBlock > 0.0 && uRowsPerBlock * uCellPx >= 4.0 && lineDist(cell.y, uRowsPerBlock) < 1.25) col = uBlockLine;
+  // Section and block outlines at the rows where one starts, only when there is room for them.
+  if (uShowSec || uShowBlk) {
+    float reach = 1.25 / uCellPx;
+    int b0 = int(ceil(cell.y - reach));
+    for (int k = 0; k < 64; k++) {
+      int b = b0 + k;
+      if (float(b) > cell.y + reach) break;
+      float d = abs(float(b) - cell.y) * uCellPx;
+      uint f = flagsOf(b);
+      if (uShowBlk && (f & 2u) != 0u && d < 1.25) { col = uBlockLine; break; }
+      if (uShowSec && (f & 1u) != 0u && d < 0.75) col = uSectionLine;
+    }
+  }
   if (uSelected.x >= 0) {
     // A ring around the selected cell, at least a few pixels wide whatever the zoom.
     vec2 d = (cell - vec2(uSelected) - 0.5) * uCellPx;
@@ -62,6 +84,8 @@ void main() {
   }
   outColour = vec4(col, 1.0);
 }`;
+
+const UNIFORMS = ['uClasses', 'uFlags', 'uPalette', 'uOrigin', 'uCellPx', 'uHeight', 'uGrid', 'uLayerRows', 'uLevel', 'uShowSec', 'uShowBlk', 'uSectionLine', 'uBlockLine', 'uCursor', 'uSelected'] as const;
 
 function compile(gl: WebGL2RenderingContext, type: number, src: string): WebGLShader {
   const s = gl.createShader(type)!;
@@ -75,21 +99,26 @@ export class GlRenderer implements MapRenderer {
   readonly kind = 'webgl2';
   private readonly prog: WebGLProgram;
   private readonly classesTex: WebGLTexture;
+  private readonly flagsTex: WebGLTexture;
   private readonly paletteTex: WebGLTexture;
   private readonly layerRows: number;
-  private readonly u: Record<string, WebGLUniformLocation | null> = {};
+  private readonly u = {} as Record<(typeof UNIFORMS)[number], WebGLUniformLocation | null>;
+  private fbo: { fb: WebGLFramebuffer; rb: WebGLRenderbuffer; w: number; h: number } | undefined;
 
   /** Throws when WebGL2 is unavailable or too small; the caller falls back to Canvas2D. */
   constructor(
     private readonly gl: WebGL2RenderingContext,
-    private readonly layout: MapLayout,
-    private readonly cells: Uint8Array,
+    private readonly src: MapSources,
   ) {
+    const l = src.rows.layout;
+    const pyr = src.pyramid;
     const maxSize = gl.getParameter(gl.MAX_TEXTURE_SIZE) as number;
     const maxLayers = gl.getParameter(gl.MAX_ARRAY_TEXTURE_LAYERS) as number;
-    if (layout.rowPfns > maxSize) throw new Error(`rows of ${layout.rowPfns} cells exceed MAX_TEXTURE_SIZE ${maxSize}`);
-    this.layerRows = Math.min(maxSize, layout.rows);
-    const layers = Math.ceil(layout.rows / this.layerRows);
+    if (l.rowPfns > maxSize) throw new Error(`rows of ${l.rowPfns} cells exceed MAX_TEXTURE_SIZE ${maxSize}`);
+    const padded = pyr.heights[0];
+    this.layerRows = Math.min(maxSize, padded);
+    if (padded % this.layerRows) throw new Error(`${padded} rows do not split into layers of ${this.layerRows}`);
+    const layers = padded / this.layerRows;
     if (layers > maxLayers) throw new Error(`${layers} texture layers exceed MAX_ARRAY_TEXTURE_LAYERS ${maxLayers}`);
 
     const p = gl.createProgram()!;
@@ -98,16 +127,27 @@ export class GlRenderer implements MapRenderer {
     gl.linkProgram(p);
     if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error('link: ' + gl.getProgramInfoLog(p));
     this.prog = p;
-    for (const n of ['uClasses', 'uPalette', 'uOrigin', 'uCellPx', 'uHeight', 'uGrid', 'uLayerRows', 'uRowsPerSection', 'uRowsPerBlock', 'uSectionLine', 'uBlockLine', 'uCursor', 'uSelected'])
-      this.u[n] = gl.getUniformLocation(p, n);
+    for (const n of UNIFORMS) this.u[n] = gl.getUniformLocation(p, n);
 
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
     this.classesTex = gl.createTexture()!;
     gl.activeTexture(gl.TEXTURE0);
     gl.bindTexture(gl.TEXTURE_2D_ARRAY, this.classesTex);
-    gl.texStorage3D(gl.TEXTURE_2D_ARRAY, 1, gl.R8UI, layout.rowPfns, this.layerRows, layers);
-    for (const k of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D_ARRAY, k, gl.NEAREST);
-    this.update(0, layout.cells);
+    gl.texStorage3D(gl.TEXTURE_2D_ARRAY, pyr.maxLevel + 1, gl.R8UI, l.rowPfns, this.layerRows, layers);
+    gl.texParameteri(gl.TEXTURE_2D_ARRAY, gl.TEXTURE_MIN_FILTER, gl.NEAREST_MIPMAP_NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D_ARRAY, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D_ARRAY, gl.TEXTURE_MAX_LEVEL, pyr.maxLevel);
+    this.update(pyr.heights.map((h, L) => [0, L === 0 ? l.rows : h] as [number, number]));
+
+    this.flagsTex = gl.createTexture()!;
+    gl.activeTexture(gl.TEXTURE2);
+    gl.bindTexture(gl.TEXTURE_2D, this.flagsTex);
+    const fh = Math.ceil(src.flags.length / FLAG_TEX_WIDTH);
+    const flags = new Uint8Array(fh * FLAG_TEX_WIDTH);
+    flags.set(src.flags);
+    gl.texStorage2D(gl.TEXTURE_2D, 1, gl.R8UI, FLAG_TEX_WIDTH, fh);
+    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, FLAG_TEX_WIDTH, fh, gl.RED_INTEGER, gl.UNSIGNED_BYTE, flags);
+    for (const k of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, k, gl.NEAREST);
 
     this.paletteTex = gl.createTexture()!;
     gl.activeTexture(gl.TEXTURE1);
@@ -123,46 +163,101 @@ export class GlRenderer implements MapRenderer {
     gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, 256, 1, gl.RGBA, gl.UNSIGNED_BYTE, rgba);
   }
 
-  update(from: number, to: number): void {
+  update(levels: [number, number][]): void {
     const gl = this.gl;
-    const w = this.layout.rowPfns;
-    const r0 = Math.floor(from / w);
-    const r1 = Math.min(this.layout.rows, Math.ceil(to / w));
+    const w0 = this.src.rows.layout.rowPfns;
     gl.activeTexture(gl.TEXTURE0);
     gl.bindTexture(gl.TEXTURE_2D_ARRAY, this.classesTex);
-    // Whole rows, split at layer boundaries.
-    for (let r = r0; r < r1; ) {
-      const layer = Math.floor(r / this.layerRows);
-      const end = Math.min(r1, (layer + 1) * this.layerRows);
-      gl.texSubImage3D(gl.TEXTURE_2D_ARRAY, 0, 0, r - layer * this.layerRows, layer, w, end - r, 1, gl.RED_INTEGER, gl.UNSIGNED_BYTE, this.cells.subarray(r * w, end * w));
-      r = end;
-    }
+    levels.forEach(([y0, y1], L) => {
+      const lr = this.layerRows >> L;
+      const w = Math.max(1, w0 >> L);
+      const put = (y: number, n: number, data: Uint8Array) => {
+        const layer = Math.floor(y / lr);
+        gl.texSubImage3D(gl.TEXTURE_2D_ARRAY, L, 0, y - layer * lr, layer, w, n, 1, gl.RED_INTEGER, gl.UNSIGNED_BYTE, data);
+      };
+      // Whole rows, split at layer boundaries; level 0 in contiguous runs of MapRows.
+      for (let y = y0; y < y1; ) {
+        const layerEnd = Math.min(y1, (Math.floor(y / lr) + 1) * lr);
+        if (L > 0) {
+          put(y, layerEnd - y, this.src.pyramid.levels[L].subarray(y * w, layerEnd * w));
+          y = layerEnd;
+          continue;
+        }
+        const e = this.src.rows.runEnd(y, layerEnd);
+        put(y, e - y, this.src.rows.run(y, e));
+        y = e;
+      }
+    });
   }
 
-  draw(v: View, d: Decorations): void {
+  private target(scale: number): { w: number; h: number } {
     const gl = this.gl;
-    const l = this.layout;
-    gl.viewport(0, 0, gl.drawingBufferWidth, gl.drawingBufferHeight);
+    const W = gl.drawingBufferWidth;
+    const H = gl.drawingBufferHeight;
+    if (scale >= 1) {
+      gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+      return { w: W, h: H };
+    }
+    const w = Math.max(1, Math.ceil(W * scale));
+    const h = Math.max(1, Math.ceil(H * scale));
+    if (!this.fbo || this.fbo.w !== w || this.fbo.h !== h) {
+      if (this.fbo) {
+        gl.deleteFramebuffer(this.fbo.fb);
+        gl.deleteRenderbuffer(this.fbo.rb);
+      }
+      const fb = gl.createFramebuffer()!;
+      const rb = gl.createRenderbuffer()!;
+      gl.bindRenderbuffer(gl.RENDERBUFFER, rb);
+      gl.renderbufferStorage(gl.RENDERBUFFER, gl.RGBA8, w, h);
+      gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+      gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, rb);
+      this.fbo = { fb, rb, w, h };
+    }
+    gl.bindFramebuffer(gl.FRAMEBUFFER, this.fbo.fb);
+    return { w, h };
+  }
+
+  draw(v: View, d: Decorations, scale = 1): void {
+    const gl = this.gl;
+    const l = this.src.rows.layout;
+    const t = this.target(scale);
+    const s = t.w / gl.drawingBufferWidth;
+    const cellPx = v.cellPx * s;
+    gl.viewport(0, 0, t.w, t.h);
     gl.useProgram(this.prog);
     gl.uniform1i(this.u.uClasses, 0);
     gl.uniform1i(this.u.uPalette, 1);
+    gl.uniform1i(this.u.uFlags, 2);
     gl.uniform2f(this.u.uOrigin, v.x, v.y);
-    gl.uniform1f(this.u.uCellPx, v.cellPx);
-    gl.uniform1f(this.u.uHeight, gl.drawingBufferHeight);
+    gl.uniform1f(this.u.uCellPx, cellPx);
+    gl.uniform1f(this.u.uHeight, t.h);
     gl.uniform2i(this.u.uGrid, l.rowPfns, l.rows);
     gl.uniform1i(this.u.uLayerRows, this.layerRows);
-    gl.uniform1f(this.u.uRowsPerSection, l.pfnsPerSection / l.rowPfns);
-    gl.uniform1f(this.u.uRowsPerBlock, l.pfnsPerBlock / l.rowPfns);
+    gl.uniform1i(this.u.uLevel, levelFor(cellPx, this.src.pyramid.maxLevel));
+    gl.uniform1i(this.u.uShowSec, (l.pfnsPerSection / l.rowPfns) * v.cellPx >= 6 ? 1 : 0);
+    gl.uniform1i(this.u.uShowBlk, l.pfnsPerBlock > 0 && (l.pfnsPerBlock / l.rowPfns) * v.cellPx >= 4 ? 1 : 0);
     gl.uniform3f(this.u.uSectionLine, d.sectionLine[0] / 255, d.sectionLine[1] / 255, d.sectionLine[2] / 255);
     gl.uniform3f(this.u.uBlockLine, d.blockLine[0] / 255, d.blockLine[1] / 255, d.blockLine[2] / 255);
     gl.uniform3f(this.u.uCursor, d.cursor[0] / 255, d.cursor[1] / 255, d.cursor[2] / 255);
     gl.uniform2i(this.u.uSelected, d.selected?.x ?? -1, d.selected?.y ?? -1);
     gl.drawArrays(gl.TRIANGLES, 0, 3);
+    if (scale < 1) {
+      gl.bindFramebuffer(gl.READ_FRAMEBUFFER, this.fbo!.fb);
+      gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, null);
+      gl.blitFramebuffer(0, 0, t.w, t.h, 0, 0, gl.drawingBufferWidth, gl.drawingBufferHeight, gl.COLOR_BUFFER_BIT, gl.NEAREST);
+      gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    }
   }
 
   dispose(): void {
-    this.gl.deleteTexture(this.classesTex);
-    this.gl.deleteTexture(this.paletteTex);
-    this.gl.deleteProgram(this.prog);
+    const gl = this.gl;
+    gl.deleteTexture(this.classesTex);
+    gl.deleteTexture(this.flagsTex);
+    gl.deleteTexture(this.paletteTex);
+    gl.deleteProgram(this.prog);
+    if (this.fbo) {
+      gl.deleteFramebuffer(this.fbo.fb);
+      gl.deleteRenderbuffer(this.fbo.rb);
+    }
   }
 }

@@ -19,6 +19,7 @@ import { renderHeader } from './header';
 import { connectHost } from './hostChannel';
 import { renderBlockDetail, renderPageDetail, type InspectorActions } from './inspector';
 import { Legend } from './legend';
+import { absentRuns } from './absentRuns';
 import { chooseLayout } from './mapLayout';
 import { MapView } from './mapView';
 import { paletteRgba, themeColours } from './palette';
@@ -69,13 +70,18 @@ function buildApp(o: Overview): void {
   const theme = themeColours();
   // The map takes about 60% of the width and the height below header and legend.
   const aspect = (window.innerWidth * 0.6) / Math.max(200, window.innerHeight - 230);
-  const layout = chooseLayout(o.startPfn, o.endPfn, o.pfnsPerSection, o.pfnsPerBlock, aspect);
+  const absent = absentRuns(o);
+  let fold = state.foldAbsent ?? true;
+  const layoutFor = (f: boolean) => chooseLayout(o.startPfn, o.endPfn, o.pfnsPerSection, o.pfnsPerBlock, aspect, f ? absent : []);
+  let layout = layoutFor(fold);
   let hidden = new Set(state.hiddenClasses ?? []);
   let settings = o.settings;
 
   let map!: MapView;
-  const store = new ClassStore(o, layout, (startPfn, count) => channel.request('sectionData', { startPfn, count }), (from, to) => map.dataArrived(from, to));
-  map = new MapView(o, layout, store, { select: (pfn) => inspectPage(pfn), viewChanged: (view) => saveState({ view }) }, state.view);
+  const store = new ClassStore(o, absent, (startPfn, count) => channel.request('sectionData', { startPfn, count }), (from, to) => map.dataArrived(from, to));
+  // A saved camera belongs to the layout it was saved with.
+  const initialView = (state.foldAbsent ?? true) === fold ? state.view : undefined;
+  map = new MapView(o, layout, store, { select: (pfn) => inspectPage(pfn), viewChanged: (view) => saveState({ view }) }, initialView, hidden);
 
   // Sidebar: tabs for the overview table and the inspector.
   const inspector = h('div', { class: 'inspector', 'aria-live': 'polite' }, h('p', { class: 'hint' }, 'Click a page on the map (or press Enter on it) to see its flags, type, counts and the rule that classified it. Click a block in the overview for its offlining verdict and blocking pages.'));
@@ -162,6 +168,17 @@ function buildApp(o: Overview): void {
     b.addEventListener('click', onClick);
     return b;
   };
+  // Absent memory (holes, unpopulated hotplug space) folded into thin labelled separators.
+  const foldButton = h('button', { class: 'fold-toggle', type: 'button', 'aria-pressed': String(fold), title: absent.length ? 'Fold runs of absent sections (no memmap) into one thin labelled row each' : 'This snapshot has no absent sections to fold' }, h('span', { class: 'codicon codicon-fold' }), ' Fold absent memory');
+  if (!absent.length) foldButton.setAttribute('disabled', '');
+  foldButton.addEventListener('click', () => {
+    fold = !fold;
+    foldButton.setAttribute('aria-pressed', String(fold));
+    saveState({ foldAbsent: fold, view: undefined });
+    layout = layoutFor(fold);
+    map.setLayout(layout);
+    hooks.layout = layout;
+  });
   const toolbar = h(
     'div',
     { class: 'toolbar' },
@@ -169,6 +186,7 @@ function buildApp(o: Overview): void {
     button('zoom-in', 'Zoom in (+)', () => map.setView(zoomCentre(1.6))),
     button('zoom-out', 'Zoom out (-)', () => map.setView(zoomCentre(1 / 1.6))),
     button('screen-full', 'Whole machine (0)', () => map.fit()),
+    foldButton,
     searchMsg,
   );
   const zoomCentre = (f: number) => {
@@ -182,6 +200,7 @@ function buildApp(o: Overview): void {
   const legend = new Legend(o, hidden, (hid) => {
     hidden = hid;
     saveState({ hiddenClasses: [...hid] });
+    map.setHidden(hidden);
     map.setPalette(paletteRgba(o.classNames, settings.palette, theme, hidden));
   });
 
@@ -218,14 +237,16 @@ function buildApp(o: Overview): void {
   }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
   // Hooks for the Chromium tests and the benchmark (read-only facts, no behaviour).
-  (window as unknown as { kmemmap: unknown }).kmemmap = {
+  const hooks = {
     overview: o,
     layout,
     map,
     store,
+    absent,
     firstPicture: map.firstPicture,
     findSection: (pfn: number) => findByPfn(o.sections, pfn),
   };
+  (window as unknown as { kmemmap: unknown }).kmemmap = hooks;
   document.body.dataset.ready = 'true';
 }
 
@@ -237,8 +258,8 @@ function mapHelp(o: Overview, rowPfns: number): HTMLElement {
   return h(
     'p',
     { class: 'map-help' },
-    `One cell per ${kib} KiB page frame, ${rowPfns} per row, lowest address top-left. Thin lines: ${sec} MiB sections` +
-      (o.pfnsPerBlock ? `; blue lines: ${blk} MiB memory blocks` : '') +
-      '. Drag to pan, wheel or +/- to zoom, click a page to inspect it; the legend filters classes.',
+    `One cell per ${kib} KiB page frame, ${rowPfns} per row, lowest address top-left; labels give the physical address, §section and memory block where a row starts. Thin lines: ${sec} MiB sections` +
+      (o.pfnsPerBlock && o.blocks.length ? `; blue lines: ${blk} MiB memory blocks` : '') +
+      '. Zoomed out, a pixel shows the most important class among its pages (PALETTE.md order), so a single unmovable page stays visible. Hatched rows: absent memory, folded. Drag to pan, wheel or +/- to zoom, click a page to inspect it; the legend filters classes.',
   );
 }

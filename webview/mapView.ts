@@ -3,13 +3,19 @@
 
 import type { Overview } from '../extension/protocol';
 import { findByPfn } from '../extension/protocol';
+import { describeAbsent, type PfnRange } from './absentRuns';
 import { CanvasRenderer } from './canvasRenderer';
+import { priorityRanks } from './classPriority';
 import { ClassStore } from './classStore';
 import { h, hex } from './dom';
 import { GlRenderer } from './glRenderer';
-import { cellToPfn, pfnToCell, type MapLayout } from './mapLayout';
-import type { Decorations, MapRenderer, Rgb } from './mapRenderer';
+import { MapLabels } from './mapLabels';
+import { cellToPfn, pfnToCell, rowsOfPfns, segmentOfRow, type MapLayout, type MapSegment } from './mapLayout';
+import { paddedRows, pyramidLevels, type Decorations, type MapRenderer, type MapSources, type Rgb } from './mapRenderer';
+import { MapRows } from './mapRows';
 import { parseCssColour } from './palette';
+import { PriorityPyramid } from './priorityPyramid';
+import { rowFlags } from './rowFlags';
 import { centreOn, fitView, minCellPx, panBy, showRows, visibleRows, zoomAt, type View } from './viewport';
 
 export interface MapViewEvents {
@@ -17,33 +23,50 @@ export interface MapViewEvents {
   viewChanged(v: View): void;
 }
 
+/** Fraction of the device resolution drawn while a pan/zoom gesture is in progress. */
+export const GESTURE_SCALE = 0.5;
+/** The gesture is over (and the picture sharpened) this long after the last move. */
+const SETTLE_MS = 150;
+/** CSS pixels kept free left of the map for address labels at the whole-machine view. */
+export const LABEL_GUTTER_CSS = 150;
+
 export class MapView {
   readonly element: HTMLElement;
   readonly canvas: HTMLCanvasElement;
   private readonly tooltip: HTMLElement;
   private readonly status: HTMLElement;
+  private readonly labels: MapLabels;
   private renderer!: MapRenderer;
+  private gl: WebGL2RenderingContext | null | undefined;
+  private src!: MapSources;
   private view: View = { x: 0, y: 0, cellPx: 1 };
   private selected: number | undefined;
   private frameRequested = false;
   private deco!: Decorations;
-  /** Time of the last draw, for the benchmark. */
+  private gestureUntil = 0;
+  private settleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Time of the last draw and its scale, for the benchmark. */
   lastDrawMs = 0;
+  lastDrawScale = 1;
+  /** Draw and upload counters, for the benchmark and tests (uploads must not happen while panning). */
+  readonly counters = { draws: 0, uploads: 0, rebuilds: 0 };
   firstPicture: Promise<void>;
   private resolveFirst!: () => void;
 
   constructor(
     private readonly o: Overview,
-    readonly layout: MapLayout,
+    public layout: MapLayout,
     readonly store: ClassStore,
     private readonly events: MapViewEvents,
     initial: View | undefined,
+    private hidden: ReadonlySet<number> = new Set(),
   ) {
     this.firstPicture = new Promise((r) => (this.resolveFirst = r));
     this.canvas = h('canvas', { class: 'map-canvas', tabindex: '0', role: 'img', 'aria-label': 'Memory map: one cell per page frame. Arrow keys move the page cursor, + and - zoom, 0 shows the whole machine, Enter inspects the page.' });
     this.tooltip = h('div', { class: 'map-tooltip', role: 'tooltip', hidden: '' });
     this.status = h('div', { class: 'map-status', 'aria-live': 'polite' });
-    this.element = h('div', { class: 'map' }, this.canvas, this.tooltip, this.status);
+    this.labels = new MapLabels(o);
+    this.element = h('div', { class: 'map' }, this.canvas, this.labels.element, this.tooltip, this.status);
     this.readTheme();
     this.pendingInitial = initial;
     this.bindInput();
@@ -53,27 +76,50 @@ export class MapView {
 
   /** Call once the element is in the document (it needs a size). */
   start(): void {
+    this.src = this.buildSources(this.layout);
     this.renderer = this.makeRenderer();
     this.canvas.dataset.renderer = this.renderer.kind;
     new ResizeObserver(() => this.resize()).observe(this.element);
     this.resize();
-    this.view = this.pendingInitial ?? fitView(this.layout, this.canvas.width, this.canvas.height);
+    this.view = this.pendingInitial ?? this.fitted();
     this.changed();
+  }
+
+  private buildSources(l: MapLayout): MapSources {
+    const rows = new MapRows(l, this.store.cells);
+    const maxLevel = pyramidLevels(l.rowPfns);
+    const pyramid = new PriorityPyramid(rows, paddedRows(l.rows, maxLevel), maxLevel, priorityRanks(this.o.classNames, this.hidden));
+    this.counters.rebuilds++;
+    return { rows, pyramid, flags: rowFlags(l, this.o.blocks) };
   }
 
   private makeRenderer(): MapRenderer {
     const forceCanvas = document.body.dataset.renderer === 'canvas2d';
     if (!forceCanvas) {
-      const gl = this.canvas.getContext('webgl2', { antialias: false, preserveDrawingBuffer: true });
-      if (gl) {
+      if (this.gl === undefined) this.gl = this.canvas.getContext('webgl2', { antialias: false, preserveDrawingBuffer: true });
+      if (this.gl) {
         try {
-          return new GlRenderer(gl, this.layout, this.store.cells);
+          return new GlRenderer(this.gl, this.src);
         } catch (e) {
           console.warn('WebGL2 renderer unavailable, using Canvas2D:', e);
         }
       }
     }
-    return new CanvasRenderer(this.canvas.getContext('2d')!, this.layout, this.store.cells);
+    return new CanvasRenderer(this.canvas.getContext('2d')!, this.src);
+  }
+
+  /** Swaps the layout (absent memory folded or not): same class bytes, new rows and pyramid. */
+  setLayout(l: MapLayout): void {
+    const centre = this.pfnAt(...this.centreClient());
+    this.layout = l;
+    this.src = this.buildSources(l);
+    this.renderer.dispose();
+    this.renderer = this.makeRenderer();
+    if (this.paletteRgba) this.renderer.setPalette(this.paletteRgba);
+    if (this.selected !== undefined) this.deco.selected = pfnToCell(l, this.selected);
+    this.view = this.fitted();
+    if (centre !== undefined && this.view.cellPx > this.fitted().cellPx * 1.01) this.view = this.fitted();
+    this.changed();
   }
 
   readTheme(): void {
@@ -94,8 +140,23 @@ export class MapView {
   }
   private paletteRgba: Uint8Array | undefined;
 
+  /** Legend filter: hidden classes also give way in the zoomed-out (max-priority) picture. */
+  setHidden(hidden: ReadonlySet<number>): void {
+    this.hidden = hidden;
+    if (!this.src) return;
+    this.src.pyramid.setRanks(priorityRanks(this.o.classNames, hidden));
+    this.renderer.update(this.src.pyramid.heights.map((hgt, L) => (L === 0 ? [0, 0] : [0, hgt])));
+    this.counters.uploads++;
+    this.requestDraw();
+  }
+
+  /** Exact bytes of PFNs [from, to) arrived in the store. */
   dataArrived(from: number, to: number): void {
-    this.renderer?.update(from, to);
+    if (!this.src) return;
+    const [y0, y1] = rowsOfPfns(this.layout, from, to);
+    if (y1 <= y0) return;
+    this.renderer.update(this.src.pyramid.update(y0, y1));
+    this.counters.uploads++;
     this.requestDraw();
   }
 
@@ -107,13 +168,36 @@ export class MapView {
     return this.renderer?.kind ?? 'none';
   }
 
+  private dpr(): number {
+    return this.canvas.width / Math.max(1, this.canvas.getBoundingClientRect().width);
+  }
+
+  private fitted(): View {
+    return fitView(this.layout, this.canvas.width, this.canvas.height, LABEL_GUTTER_CSS * (window.devicePixelRatio || 1));
+  }
+
   setView(v: View): void {
     this.view = v;
     this.changed();
   }
 
+  /** A view change that is part of a gesture (drag, wheel): drawn coarser until it settles. */
+  private gesture(v: View): void {
+    this.gestureUntil = performance.now() + SETTLE_MS;
+    clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => this.requestDraw(), SETTLE_MS + 10);
+    this.setView(v);
+  }
+
+  /** Marks the next draws as part of a gesture (the benchmark's synthetic drag uses this). */
+  beginGesture(): void {
+    this.gestureUntil = performance.now() + SETTLE_MS;
+    clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => this.requestDraw(), SETTLE_MS + 10);
+  }
+
   fit(): void {
-    this.setView(fitView(this.layout, this.canvas.width, this.canvas.height));
+    this.setView(this.fitted());
   }
 
   /** Shows PFNs [start, start + n) as large as they fit. */
@@ -130,6 +214,11 @@ export class MapView {
     this.setView(centreOn(this.view, c.x, c.y, this.canvas.width, this.canvas.height, zoom ? Math.max(this.view.cellPx, 12) : this.view.cellPx));
   }
 
+  /** Cell of a PFN in the current layout (tests, benchmark). */
+  cellOf(pfn: number): { x: number; y: number } {
+    return pfnToCell(this.layout, pfn);
+  }
+
   select(pfn: number | undefined): void {
     this.selected = pfn;
     this.deco.selected = pfn === undefined ? undefined : pfnToCell(this.layout, pfn);
@@ -142,19 +231,40 @@ export class MapView {
     const w = Math.max(1, Math.round(r.width * dpr));
     const hgt = Math.max(1, Math.round(r.height * dpr));
     if (w === this.canvas.width && hgt === this.canvas.height) return;
-    const wasFit = this.canvas.width <= 1;
+    const wasFit = this.canvas.width <= 1 || (!this.pendingInitial && this.isFitted());
     this.canvas.width = w;
     this.canvas.height = hgt;
-    if (wasFit && !this.pendingInitial) this.view = fitView(this.layout, w, hgt);
+    if (wasFit) this.view = this.fitted();
     this.changed();
+  }
+
+  private isFitted(): boolean {
+    const f = this.fitted();
+    return Math.abs(f.cellPx - this.view.cellPx) < 1e-9 && Math.abs(f.x - this.view.x) < 1e-6 && Math.abs(f.y - this.view.y) < 1e-6;
   }
 
   private changed(): void {
     this.requestDraw();
-    const [y0, y1] = visibleRows(this.layout, this.view, this.canvas.height);
-    // Fetch what is visible plus a screen above and below, so small pans find data ready.
+    const l = this.layout;
+    const [y0, y1] = visibleRows(l, this.view, this.canvas.height);
+    // Exact bytes for what is visible first (from the centre out), then a screen above and below.
+    const toPfns = (a: number, b: number): PfnRange => {
+      let p0 = Infinity;
+      let p1 = -Infinity;
+      for (let y = Math.max(0, a); y < Math.min(l.rows, b); ) {
+        const s = segmentOfRow(l, y)!;
+        const end = Math.min(b, s.row + s.rows);
+        if (!s.absent) {
+          p0 = Math.min(p0, s.pfn + (y - s.row) * l.rowPfns);
+          p1 = Math.max(p1, Math.min(s.pfnEnd, s.pfn + (end - s.row) * l.rowPfns));
+        }
+        y = end;
+      }
+      return p0 < p1 ? [p0, p1] : [0, 0];
+    };
+    const mid = (y0 + y1) >> 1;
     const margin = y1 - y0;
-    void this.store.ensureRows(Math.max(0, y0 - margin), Math.min(this.layout.rows, y1 + margin));
+    this.store.want([toPfns(mid, y1), toPfns(y0, mid), toPfns(y1, y1 + margin), toPfns(y0 - margin, y0)]);
     this.events.viewChanged(this.view);
   }
 
@@ -170,8 +280,12 @@ export class MapView {
   drawNow(): void {
     if (!this.renderer || !this.paletteRgba) return;
     const t0 = performance.now();
-    this.renderer.draw(this.view, this.deco);
+    const scale = performance.now() < this.gestureUntil ? GESTURE_SCALE : 1;
+    this.renderer.draw(this.view, this.deco, scale);
     this.lastDrawMs = performance.now() - t0;
+    this.lastDrawScale = scale;
+    this.counters.draws++;
+    this.labels.render(this.layout, this.src.flags, this.view, this.canvas.height, this.dpr());
     this.updateStatus();
     if (!performance.getEntriesByName('kmemmap-first-picture').length) performance.mark('kmemmap-first-picture');
     this.resolveFirst();
@@ -195,6 +309,17 @@ export class MapView {
     return pfn !== undefined && pfn >= this.o.startPfn && pfn < this.o.endPfn ? pfn : undefined;
   }
 
+  /** The collapsed absent run under a client-space point, if any. */
+  absentAt(clientX: number, clientY: number): MapSegment | undefined {
+    const r = this.canvas.getBoundingClientRect();
+    const dpr = this.canvas.width / r.width;
+    const cx = this.view.x + ((clientX - r.left) * dpr) / this.view.cellPx;
+    const cy = this.view.y + ((clientY - r.top) * dpr) / this.view.cellPx;
+    if (cx < 0 || cx >= this.layout.rowPfns) return undefined;
+    const s = segmentOfRow(this.layout, Math.floor(cy));
+    return s?.absent ? s : undefined;
+  }
+
   private bindInput(): void {
     let drag: { x: number; y: number; moved: boolean } | undefined;
     const c = this.canvas;
@@ -209,7 +334,7 @@ export class MapView {
         const dy = e.clientY - drag.y;
         if (drag.moved || Math.abs(dx) + Math.abs(dy) > 3) {
           drag.moved = true;
-          this.setView(panBy(this.view, dx * dpr, dy * dpr));
+          this.gesture(panBy(this.view, dx * dpr, dy * dpr));
           drag.x = e.clientX;
           drag.y = e.clientY;
           this.tooltip.hidden = true;
@@ -236,7 +361,7 @@ export class MapView {
         const r = c.getBoundingClientRect();
         const dpr = c.width / r.width;
         const factor = Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015));
-        this.setView(zoomAt(this.view, factor, (e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr, this.minCell()));
+        this.gesture(zoomAt(this.view, factor, (e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr, this.minCell()));
       },
       { passive: false },
     );
@@ -315,17 +440,29 @@ export class MapView {
     ].filter(Boolean);
   }
 
+  /** A collapsed absent run, in words: its size, physical range, PFN range and sections. */
+  describeAbsent(s: MapSegment): string[] {
+    const pps = this.o.pfnsPerSection;
+    return [
+      describeAbsent([s.pfn, s.pfnEnd], this.o.kernel.pageSize),
+      `PFN ${hex(s.pfn)}–${hex(s.pfnEnd - 1)}`,
+      `sections ${Math.floor(s.pfn / pps)}–${Math.ceil(s.pfnEnd / pps) - 1}: no memmap (hole or unpopulated hotplug space)`,
+      'folded: use the "Fold absent memory" button to show it cell by cell',
+    ];
+  }
+
   private announce(pfn: number): void {
     this.canvas.setAttribute('aria-description', this.describe(pfn).join(', '));
   }
 
   private showTooltip(clientX: number, clientY: number): void {
     const pfn = this.pfnAt(clientX, clientY);
-    if (pfn === undefined) {
+    const absent = pfn === undefined ? this.absentAt(clientX, clientY) : undefined;
+    if (pfn === undefined && !absent) {
       this.tooltip.hidden = true;
       return;
     }
-    const lines = this.describe(pfn);
+    const lines = absent ? this.describeAbsent(absent) : this.describe(pfn!);
     this.tooltip.replaceChildren(...lines.map((t, i) => h('div', { class: i === 0 ? 'tt-title' : 'tt-line' }, t)));
     const r = this.element.getBoundingClientRect();
     this.tooltip.hidden = false;

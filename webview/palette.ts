@@ -10,6 +10,8 @@ type Rgb = [number, number, number];
 /** Special cell values of the webview's class store, beyond the class vocabulary. */
 export const CELL_NOT_LOADED = 255;
 export const CELL_OUTSIDE = 254;
+/** Rows that stand for a collapsed run of absent sections. */
+export const CELL_SEPARATOR = 253;
 
 const FIXED: Record<PaletteName, Record<string, string>> = {
   'colorblind-safe': {
@@ -114,5 +116,6 @@ export function paletteRgba(classNames: string[], palette: PaletteName, theme: T
   });
   put(CELL_NOT_LOADED, mix(theme.background, theme.foreground, 0.18));
   put(CELL_OUTSIDE, theme.background);
+  put(CELL_SEPARATOR, mix(theme.background, theme.foreground, 0.07));
   return out;
 }

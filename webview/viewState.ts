@@ -10,6 +10,8 @@ export interface PanelState {
   selectedPfn?: number;
   hiddenClasses?: number[];
   tab?: string;
+  /** Absent memory folded into separators (default true). */
+  foldAbsent?: boolean;
 }
 
 export function loadState(): PanelState {

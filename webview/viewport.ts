@@ -13,10 +13,12 @@ export interface View {
 
 export const MAX_CELL_PX = 48;
 
-export function fitView(l: MapLayout, widthPx: number, heightPx: number): View {
-  const cellPx = Math.min(widthPx / l.rowPfns, heightPx / l.rows);
-  // Centre the map in the canvas.
-  return { x: -(widthPx / cellPx - l.rowPfns) / 2, y: -(heightPx / cellPx - l.rows) / 2, cellPx };
+/** The whole map, vertically centred, left-aligned right of a gutter (device pixels) kept for labels. */
+export function fitView(l: MapLayout, widthPx: number, heightPx: number, gutterPx = 0): View {
+  const gutter = widthPx - gutterPx >= widthPx / 2 ? gutterPx : 0;
+  const w = widthPx - gutter;
+  const cellPx = Math.min(MAX_CELL_PX, w / l.rowPfns, heightPx / Math.max(1, l.rows));
+  return { x: -gutter / cellPx, y: -(heightPx / cellPx - l.rows) / 2, cellPx };
 }
 
 export function minCellPx(l: MapLayout, widthPx: number, heightPx: number): number {

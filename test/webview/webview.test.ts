@@ -30,10 +30,9 @@ async function pixelOfPfn(h: FakeHost, pfn: number): Promise<[number, number, nu
     k.map.select(undefined);
     k.map.drawNow();
     const v = k.map.currentView;
-    const l = k.layout;
-    const i = pfn - l.originPfn;
-    const x = Math.floor(((i % l.rowPfns) + 0.5 - v.x) * v.cellPx);
-    const y = Math.floor((Math.floor(i / l.rowPfns) + 0.5 - v.y) * v.cellPx);
+    const cell = k.map.cellOf(pfn);
+    const x = Math.floor((cell.x + 0.5 - v.x) * v.cellPx);
+    const y = Math.floor((cell.y + 0.5 - v.y) * v.cellPx);
     const c = document.createElement('canvas');
     c.width = k.map.canvas.width;
     c.height = k.map.canvas.height;
