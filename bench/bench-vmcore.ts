@@ -1,43 +1,135 @@
-// Benchmark: node out/bench/bench-vmcore.js <dump> [more split files]
-// Prints pages/s of the full snapshot build, the time of merely reading + decompressing the memmap
-// bytes of every present section (the floor), their ratio, and memory used.
+// Benchmark: node out/bench/bench-vmcore.js <dump> [more split files] [--no-tools]
+// On the same dump, in one run, prints:
+//   - the floor: merely reading + decompressing the memmap bytes of every section with a memmap;
+//   - our full snapshot build (wall and CPU): PFNs/s, memmap pages/s, and the read+classify phase alone;
+//   - the ratio to the floor;
+//   - where installed, the ratio to crash `kmem -p` (6.1 kernels: crash 8.0.2 cannot open ≥ 6.4) and to a
+//     minimal drgn walk (for_each_page reading page->flags), both with the vmlinux the lab's tool step put
+//     under <lab>/tools/vmlinux-<release> (never downloaded here); their session-load time is measured
+//     separately and subtracted;
+//   - memory used.
+// The machine may be shared: CPU time (user+sys of this process) is printed next to wall time.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openVmcoreSnapshot } from '../memmap/vmcoreSnapshot';
 import { openDump } from '../parsers/dump/openDump';
 import { X86Paging } from '../parsers/x86_64/paging';
 import { readMemSections } from '../parsers/x86_64/memSection';
 import { VmcoreMemmap } from '../memmap/vmcoreMemmap';
+import { labRoot } from '../test/lab/sets';
+
+const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+const wallNow = () => Number(process.hrtime.bigint()) / 1e9;
+const fmtRate = (n: number, s: number) => `${(n / s / 1e6).toFixed(2)} M/s`;
+
+/** Reads the memmap of every online section once through the bulk path: the floor we compare against. */
+function readFloor(files: string[]): { wall: number; cpu: number; pfns: number } {
+  const w0 = wallNow(), c0 = cpuNow();
+  const d = openDump(files);
+  try {
+    const vm = new X86Paging(d.mem, d.vmcoreinfo);
+    const table = readMemSections(d.vmcoreinfo, vm, 4096);
+    const mm = new VmcoreMemmap(d.mem, vm, table, 64);
+    const buf = Buffer.alloc(table.pfnsPerSection * 64);
+    const st = new Uint8Array(table.pfnsPerSection);
+    let pfns = 0;
+    for (const s of table.sections) {
+      if (!(s.word & 2n) || !(s.word & 4n)) continue;
+      mm.readStructPages(s.nr * table.pfnsPerSection, table.pfnsPerSection, buf, st);
+      pfns += table.pfnsPerSection;
+    }
+    return { wall: wallNow() - w0, cpu: cpuNow() - c0, pfns };
+  } finally {
+    d.mem.close();
+  }
+}
+
+function timed(cmd: string, args: string[], input: string, env: NodeJS.ProcessEnv = process.env): { sec: number; ok: boolean; out: string } {
+  const t0 = wallNow();
+  const r = spawnSync(cmd, args, { input, encoding: 'utf8', env, timeout: 600_000, maxBuffer: 1 << 30 });
+  return { sec: wallNow() - t0, ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+const which = (c: string) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
+
+/** crash `kmem -p` walk time (session with the walk minus session without), or why not measured. */
+function crashWalk(dump: string, vmlinux: string, release: string): { sec: number; pages: number } | string {
+  if (!which('crash')) return 'crash not installed';
+  if (!/^6\.1\./.test(release)) return `crash 8.0.2 cannot open ${release} (only the 6.1 sets)`;
+  const load = timed('crash', ['-s', vmlinux, dump], 'q\n');
+  if (!load.ok) return `crash failed to load the dump: ${load.out.trim().split('\n').slice(-1)[0]}`;
+  const walk = timed('crash', ['-s', vmlinux, dump], 'kmem -p | wc -l\nq\n');
+  const pages = Number(walk.out.trim().split('\n').filter((l) => /^\d+$/.test(l.trim())).pop() ?? 0) - 1;
+  return { sec: Math.max(0.001, walk.sec - load.sec), pages };
+}
+
+/** A minimal drgn walk (every struct page's flags), minus drgn's load time, or why not measured. */
+function drgnWalk(dump: string, vmlinux: string): { sec: number; pages: number } | string {
+  if (!which('drgn')) return 'drgn not installed';
+  const dir = mkdtempSync(join(tmpdir(), 'kmemmap-bench-'));
+  try {
+    const walk = join(dir, 'walk.py'), load = join(dir, 'load.py');
+    writeFileSync(load, 'import time\nprint("loaded")\n');
+    writeFileSync(walk, [
+      'from drgn import FaultError',
+      'from drgn.helpers.linux.mm import for_each_page',
+      'n = 0',
+      'for page in for_each_page(prog):',
+      '    try:',
+      '        page.flags.value_()',
+      '        n += 1',
+      '    except FaultError:',
+      '        pass',
+      'print("pages", n)',
+    ].join('\n') + '\n');
+    const env = { ...process.env, DRGN_USE_LIBKDUMPFILE_FOR_ELF: '1' };
+    const l = timed('drgn', ['-q', '-c', dump, '-s', vmlinux, load], '', env);
+    if (!l.ok) return `drgn cannot open the dump: ${l.out.trim().split('\n').slice(-1)[0]}`;
+    const w = timed('drgn', ['-q', '-c', dump, '-s', vmlinux, walk], '', env);
+    const m = /pages (\d+)/.exec(w.out);
+    if (!w.ok || !m) return `drgn walk failed: ${w.out.trim().split('\n').slice(-1)[0]}`;
+    return { sec: Math.max(0.001, w.sec - l.sec), pages: Number(m[1]) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 async function main() {
-  const files = process.argv.slice(2);
-  if (!files.length) { console.error('usage: bench-vmcore <dump> [split files…]'); process.exit(2); }
-  // 1. floor: read + decompress the memmap of every section with a memmap
-  let t0 = process.hrtime.bigint();
-  const d = openDump(files);
-  const vm = new X86Paging(d.mem, d.vmcoreinfo);
-  const table = readMemSections(d.vmcoreinfo, vm, 4096);
-  const mm = new VmcoreMemmap(d.mem, vm, table, 64);
-  const buf = Buffer.alloc(table.pfnsPerSection * 64);
-  const st = new Uint8Array(table.pfnsPerSection);
-  let pfns = 0;
-  for (const s of table.sections) {
-    if (!(s.word & 2n) || !(s.word & 4n)) continue;
-    st.fill(0);
-    mm.readStructPages(s.nr * table.pfnsPerSection, table.pfnsPerSection, buf, st);
-    pfns += table.pfnsPerSection;
-  }
-  const readSec = Number(process.hrtime.bigint() - t0) / 1e9;
-  d.mem.close();
-  // 2. full snapshot
-  t0 = process.hrtime.bigint();
-  const snap = await openVmcoreSnapshot(files);
-  const fullSec = Number(process.hrtime.bigint() - t0) / 1e9;
+  const argv = process.argv.slice(2);
+  const noTools = argv.includes('--no-tools');
+  const files = argv.filter((a) => !a.startsWith('--'));
+  if (!files.length) { console.error('usage: bench-vmcore <dump> [split files…] [--no-tools]'); process.exit(2); }
+
+  const floor = readFloor(files);
+  let classifyMs = 0;
+  const w0 = wallNow(), c0 = cpuNow();
+  const snap = await openVmcoreSnapshot(files, { onPhase: (name, ms) => { if (name === 'memmap read+classify') classifyMs = ms; } });
+  const wall = wallNow() - w0, cpu = cpuNow() - c0;
   const mem = process.memoryUsage();
-  console.log(`dump: ${files.join(' ')} (${snap.provenance.format}, ${snap.kernel.release})`);
-  console.log(`PFNs in snapshot: ${snap.endPfn}; PFNs with a readable online memmap: ${pfns}`);
-  console.log(`read+decompress memmap only: ${readSec.toFixed(3)} s (${(pfns / readSec / 1e6).toFixed(2)} M struct pages/s)`);
-  console.log(`full snapshot: ${fullSec.toFixed(3)} s = ${(snap.endPfn / fullSec / 1e6).toFixed(2)} M PFNs/s, ${(pfns / fullSec / 1e6).toFixed(2)} M classified pages/s`);
-  console.log(`ratio full / read-only: ${(fullSec / readSec).toFixed(2)}`);
-  console.log(`memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, external ${(mem.external / 2 ** 20).toFixed(0)} MiB; class array ${(snap.classes.length / 2 ** 20).toFixed(1)} MiB`);
-  console.log(snap.provenance.notes.map((n) => `  note: ${n}`).join('\n'));
+  const release = snap.kernel.release ?? '?';
+
+  console.log(`dump: ${files.join(' ')} (${snap.provenance.format}, ${release})`);
+  console.log(`PFNs in snapshot: ${snap.endPfn}; PFNs with an online memmap: ${floor.pfns}`);
+  console.log(`floor, read+decompress memmap only: wall ${floor.wall.toFixed(3)} s, cpu ${floor.cpu.toFixed(3)} s (${fmtRate(floor.pfns, floor.wall)} struct pages)`);
+  console.log(`our snapshot: wall ${wall.toFixed(3)} s, cpu ${cpu.toFixed(3)} s = ${fmtRate(snap.endPfn, wall)} PFNs, ${fmtRate(floor.pfns, wall)} memmap pages (wall)`);
+  console.log(`  read+classify phase alone: ${(classifyMs / 1000).toFixed(3)} s = ${fmtRate(floor.pfns, classifyMs / 1000)} memmap pages`);
+  console.log(`ratio ours / floor: wall ${(wall / floor.wall).toFixed(2)}, cpu ${(cpu / floor.cpu).toFixed(2)}; read+classify phase / floor: ${(classifyMs / 1000 / floor.wall).toFixed(2)}`);
+  console.log(`memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, external ${(mem.external / 2 ** 20).toFixed(0)} MiB, array buffers ${(mem.arrayBuffers / 2 ** 20).toFixed(0)} MiB; class array ${(snap.classes.length / 2 ** 20).toFixed(2)} MiB (1 byte/PFN)`);
+
+  if (!noTools && files.length === 1) {
+    const vmlinux = join(labRoot(), 'tools', `vmlinux-${release}`);
+    if (!existsSync(vmlinux)) console.log(`crash/drgn: not measured (no ${vmlinux}; the lab's tools step provides it)`);
+    else {
+      const c = crashWalk(files[0], vmlinux, release);
+      console.log(typeof c === 'string' ? `crash kmem -p: not measured (${c})`
+        : `crash kmem -p: walk ${c.sec.toFixed(2)} s for ${c.pages} pages = ${fmtRate(c.pages, c.sec)}; ours is ${(c.sec / wall * (floor.pfns / Math.max(1, c.pages))).toFixed(1)}x faster per page (whole snapshot vs walk only)`);
+      const d = drgnWalk(files[0], vmlinux);
+      console.log(typeof d === 'string' ? `drgn walk: not measured (${d})`
+        : `drgn walk: ${d.sec.toFixed(2)} s for ${d.pages} pages = ${fmtRate(d.pages, d.sec)}; ours is ${(d.sec / wall * (floor.pfns / Math.max(1, d.pages))).toFixed(1)}x faster per page`);
+    }
+  }
+  console.log(snap.provenance.notes.filter((n) => /timings|decoded/.test(n)).map((n) => `  note: ${n}`).join('\n'));
 }
 main().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });

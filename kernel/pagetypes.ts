@@ -59,8 +59,9 @@ export class PageTypeDecoder {
 
   /** Like decode(), without allocating: the type name, 'unknown' for an unknown type value, undefined for a mapcount. */
   typeOf(u32: number): PageTypeName | 'unknown' | undefined {
+    const s = u32 | 0;
+    if (s >= -128) return undefined; // a mapcount in every encoding (the common case)
     const u = u32 >>> 0;
-    const s = u | 0;
     switch (this.encoding.id) {
       case '>=6.12':
         if (s >= -16777216) return undefined;

@@ -115,7 +115,7 @@ const hasBit = (lo: number, b: number | undefined) => b !== undefined && ((lo >>
 
 export function inRanges(ranges: [number, number][] | undefined, pfn: number): boolean {
   if (!ranges) return false;
-  for (const [s, e] of ranges) if (pfn >= s && pfn < e) return true;
+  for (let i = 0; i < ranges.length; i++) if (pfn >= ranges[i][0] && pfn < ranges[i][1]) return true;
   return false;
 }
 
@@ -209,7 +209,7 @@ function isOldHugetlb(pfn: number, ctx: ClassifyContext, nb: Neighbours): boolea
 }
 
 function offlineRule(pfn: number, buf: Buffer, off: number, lo: number, refcount: number, ctx: ClassifyContext): number {
-  const [maj, min] = ctx.version;
+  const maj = ctx.version[0], min = ctx.version[1];
   const v617 = maj > 6 || (maj === 6 && min >= 17);
   if (v617) {
     if (hasBit(lo, ctx.bit.uptodate)) return R['offline-movable-ops'];

@@ -27,6 +27,8 @@ export interface VmcoreOpenOptions {
    * views). For tests that check the fast path gives identical classes.
    */
   reference?: boolean;
+  /** Called after each phase of the build with its wall time (benchmarks). */
+  onPhase?(name: string, ms: number): void;
 }
 
 const MAX_ORDER = 10;
@@ -52,7 +54,7 @@ export async function openVmcoreSnapshot(paths: string[], opts: VmcoreOpenOption
 async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise<Snapshot> {
   const phases: string[] = [];
   let phaseT = performance.now();
-  const phase = (name: string) => { const t = performance.now(); phases.push(`${name} ${(t - phaseT).toFixed(0)} ms`); phaseT = t; };
+  const phase = (name: string) => { const t = performance.now(); phases.push(`${name} ${(t - phaseT).toFixed(0)} ms`); opts.onPhase?.(name, t - phaseT); phaseT = t; };
   const file = dump.files[0];
   const vi = dump.vmcoreinfo;
   const warnings = [...dump.warnings];

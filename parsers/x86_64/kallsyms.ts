@@ -66,6 +66,8 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
   const tokLen = Uint8Array.from(tokens, (t) => Math.min(255, t.length));
   const wantLens = new Uint8Array(256);
   for (const w of want) if (w.length + 1 < 256) wantLens[w.length + 1] = 1;
+  const wantBytes = [...want].map((w) => [w, Buffer.from(w, 'latin1')] as const);
+  const scratch = Buffer.alloc(256);
   for (let i = 0; i < num && found.size < want.size; i++) {
     if (pos + 2 >= chunkEnd && !refill(pos)) return { error: `kallsyms_names unreadable at symbol ${i}` };
     let len = chunk[pos - chunkStart];
@@ -78,10 +80,11 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
     for (let j = 0; j < len; j++) n += tokLen[chunk[at + j]];
     pos += len;
     if (n >= 256 || !wantLens[n]) continue;
-    let name = '';
-    for (let j = 0; j < len; j++) name += tokens[chunk[at + j]].toString('latin1');
-    const bare = name.slice(1);
-    if (want.has(bare) && !found.has(bare)) found.set(bare, addrOf(i));
+    let w = 0;
+    for (let j = 0; j < len; j++) { const t = tokens[chunk[at + j]]; t.copy(scratch, w); w += t.length; }
+    for (const [bare, bytes] of wantBytes) {
+      if (bytes.length + 1 === n && !found.has(bare) && scratch.compare(bytes, 0, bytes.length, 1, n) === 0) { found.set(bare, addrOf(i)); break; }
+    }
   }
   const notes: string[] = [];
   for (const [k, v] of checks) {

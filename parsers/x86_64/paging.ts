@@ -41,7 +41,9 @@ export class X86Paging {
     const sme = BigInt.asUintN(64, vi.numbers.get('sme_mask') ?? 0n);
     this.entryMask = PHYS_MASK & ~sme;
     this.imageSize = BigInt.asUintN(64, vi.numbers.get('KERNEL_IMAGE_SIZE') ?? 0x40000000n);
-    this.pgdPa = top - START_KERNEL_MAP + this.physBase;
+    // phys_base is negative (wraps) when KASLR put the kernel below its link-time physical address:
+    // all image arithmetic is modulo 2^64.
+    this.pgdPa = BigInt.asUintN(64, top - START_KERNEL_MAP + this.physBase);
   }
 
   private readEntry(pa: bigint): bigint | undefined {
@@ -55,7 +57,7 @@ export class X86Paging {
   translate(va: bigint): Mapping | undefined {
     va = BigInt.asUintN(64, va);
     if (va >= START_KERNEL_MAP && va < START_KERNEL_MAP + this.imageSize) {
-      const pa = va - START_KERNEL_MAP + this.physBase;
+      const pa = BigInt.asUintN(64, va - START_KERNEL_MAP + this.physBase);
       return { pa: Number(pa), span: 4096 - Number(va & 0xfffn) };
     }
     for (const size of [1n << 30n, 1n << 21n, 1n << 12n]) {
