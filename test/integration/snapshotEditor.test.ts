@@ -9,6 +9,15 @@ import { CLASS_ID } from '../../memmap/classes';
 import type { Snapshot } from '../../memmap/snapshot';
 import { labVmcore, sampleFile, LabFile } from './snapshotFiles';
 import { waitFor } from './waitFor';
+import { copyFileSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+
+function copyToTemp(file: string): string {
+  const to = join(mkdtempSync(join(tmpdir(), 'kmemmap-it-')), basename(file));
+  copyFileSync(file, to);
+  return to;
+}
 
 const EXTENSION_ID = 'kmemmap.kernel-memmap-explorer';
 const VIEW_TYPE = 'kmemmap.snapshot';
@@ -46,12 +55,15 @@ describe('Kernel Memmap Explorer in a real VS Code', () => {
   if ('missing' in vmcore) it(`lab vmcore: ${vmcore.missing}`);
   for (const file of files) {
     describe(file.label, function () {
-      const uri = vscode.Uri.file(file.path);
+      // Small files are opened from a fresh copy, so the session can only come from this editor
+      // (not from another test's panel on the same path).
+      const path = statSync(file.path).size < 16 << 20 ? copyToTemp(file.path) : file.path;
+      const uri = vscode.Uri.file(path);
       let core: Snapshot;
       let summary: ReturnType<KmemmapApi['sessions']>[number]['summary'];
 
       before(async function () {
-        core = await openSnapshot(file.path);
+        core = await openSnapshot(path);
       });
 
       it('opens in the kmemmap.snapshot custom editor and parses', async () => {
