@@ -1,5 +1,5 @@
 // Runs one boot plan on one kernel: boot, then execute steps until every wanted snapshot is written.
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildInitramfs } from './initramfs';
 import type { Kernel } from './kernels';
@@ -62,7 +62,7 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
       log(`${name}: capturing`);
       const b = new SetBuilder(name);
       liveBuilders.add(b);
-      await vm.shOk('capture', 600000);
+      const captureOut = await vm.shOk('capture', 600000);
       await vm.qmp.cmd('stop');
       if (ctx.expected.virtioMem) ctx.expected.virtioMem.pluggedBytes = await vm.qmp.qomGet<number>('/machine/peripheral/vm0', 'size');
       if (ctx.expected.balloon) {
@@ -76,6 +76,7 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
       await vm.qmp.cmd('cont');
       for (const f of ['vmcore.elf', 'vmcore.kdump']) chmodSync(join(b.tmp, f), 0o644);
       run('tar', ['-xf', capDisk, '-C', join(b.tmp, 'capture')]);
+      extractRawCaptures(captureOut, capDisk, join(b.tmp, 'capture'));
       if (!readdirSync(join(b.tmp, 'capture')).includes('kpageflags') || statSync(join(b.tmp, 'capture', 'kpageflags')).size === 0)
         throw new Error(`${name}: capture has no kpageflags`);
       copyFileSync(vm.consoleLog, join(b.tmp, 'console.log'));
@@ -110,5 +111,21 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
     for (const b of liveBuilders) b.abandon();
     liveBuilders.clear();
     rmSync(wd, { recursive: true, force: true });
+  }
+}
+
+/** Copies the per-PFN files the guest wrote at fixed disk offsets (its "@@RAW name offsetMiB bytes" lines). */
+function extractRawCaptures(guestOutput: string, disk: string, dir: string): void {
+  const fd = openSync(disk, 'r');
+  try {
+    for (const m of guestOutput.matchAll(/@@RAW (\w+) (\d+) (\d+)/g)) {
+      const [, name, offMiB, bytes] = m;
+      const buf = Buffer.alloc(Number(bytes));
+      const got = readSync(fd, buf, 0, buf.length, Number(offMiB) * 1024 * 1024);
+      if (got !== buf.length) throw new Error(`capture disk: ${name} short read (${got} of ${bytes} bytes)`);
+      writeFileSync(join(dir, name), buf);
+    }
+  } finally {
+    closeSync(fd);
   }
 }

@@ -12,15 +12,16 @@ disk_by_serial() {
   return 1
 }
 
-# capture: snapshot the /proc and sysfs state into /tmp/cap, stream it as a tar onto the capture
-# disk, then drop the copy again (and the block device cache) so the dump that follows sees the
-# system as it was before the capture, give or take the capture's own short-lived processes.
+# capture: snapshot the /proc and sysfs state onto the capture disk. The small side files go
+# first, as a tar at the start of the disk (then the RAM copy is dropped again). The per-PFN
+# files go straight from /proc to fixed offsets of the disk with O_DIRECT, so reading them
+# allocates no page cache and no RAM copy, and /proc/kpageflags is read LAST, right before the
+# host pauses the guest: the dump then differs from it only by the capture's own short-lived
+# processes. The host reads the raw files back from the offsets and sizes printed as @@RAW lines.
 capture() {
   d=/tmp/cap
+  disk=$(disk_by_serial labcap) || { echo "no capture disk"; return 1; }
   rm -rf $d; mkdir -p $d/memory
-  dd if=/proc/kpageflags of=$d/kpageflags bs=1M 2>/dev/null
-  dd if=/proc/kpagecount of=$d/kpagecount bs=1M 2>/dev/null
-  [ -e /proc/kpagecgroup ] && dd if=/proc/kpagecgroup of=$d/kpagecgroup bs=1M 2>/dev/null
   for f in $MEM/* $MEM/memory*/*; do
     [ -f "$f" ] || continue
     rel=${f#$MEM/}
@@ -29,18 +30,28 @@ capture() {
     cat "$f" > "$d/memory/$rel" 2>/dev/null || rm -f "$d/memory/$rel"
   done
   cat /proc/iomem > $d/iomem
+  uname -a > $d/uname
+  dmesg > $d/dmesg
   cat /proc/zoneinfo > $d/zoneinfo
   cat /proc/buddyinfo > $d/buddyinfo
   cat /proc/meminfo > $d/meminfo
-  uname -a > $d/uname
-  dmesg > $d/dmesg
-  disk=$(disk_by_serial labcap) || { echo "no capture disk"; return 1; }
   tar -cf "$disk" -C $d . || return 1
-  sync
-  echo "@@CAPTURED $(du -sk $d | cut -f1)KiB"
   rm -rf $d
-  blockdev --flushbufs "$disk"
   sync
+  blockdev --flushbufs "$disk"
+  raw_copy kpagecgroup 32 || return 1
+  raw_copy kpagecount 64 || return 1
+  raw_copy kpageflags 96 || return 1
+  echo "@@CAPTURED"
+}
+
+# raw_copy <proc file> <offset MiB>: /proc/<file> to the capture disk at the offset, O_DIRECT
+# (the last block zero-padded); prints "@@RAW <file> <offset MiB> <bytes>".
+raw_copy() {
+  [ -e /proc/$1 ] || { echo "@@RAW $1 $2 absent"; return 0; }
+  n=$(wc -c < /proc/$1)
+  dd if=/proc/$1 of="$disk" bs=1M seek=$2 oflag=direct conv=notrunc,sync 2>/dev/null || return 1
+  echo "@@RAW $1 $2 $n"
 }
 
 # offline_try <N> [seconds]: try to offline memoryN; reports rc, resulting state and the error text.
