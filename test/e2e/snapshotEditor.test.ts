@@ -3,6 +3,8 @@
 // click a page and read the inspector. Screenshots go to test-artifacts/e2e/.
 // Run: npm run test:e2e   (packages the .vsix first; KMEMMAP_TEST_SAMPLE overrides the sample)
 import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import { startE2eSession, samplePath, E2eSession } from '../vscode/e2eSession';
 import { snapshotFrame, tab } from '../vscode/workbenchUi';
@@ -111,5 +113,25 @@ describe('Kernel Memmap Explorer, as a user sees it (packaged .vsix, VS Code web
     await view.locator('.inspector-page').filter({ hasText: `(${expected})` }).waitFor({ timeout: 30_000 });
     await s.page.waitForTimeout(500);
     await s.shot('03-clicked-page.png');
+  });
+
+  it('hovering PageOffline in a C file shows what it means', async () => {
+    writeFileSync(join(s.folder, 'offline.c'), 'static bool f(struct page *page)\n{\n\treturn PageOffline(page);\n}\n');
+    await s.page.keyboard.press('Control+P');
+    await s.page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 10_000 });
+    await s.page.keyboard.type('offline.c');
+    await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'offline.c' }).first().waitFor({ timeout: 20_000 });
+    await s.page.keyboard.press('Enter');
+    const word = s.page.locator('.monaco-editor .view-line span', { hasText: /^PageOffline$/ }).first();
+    await word.waitFor({ timeout: 20_000 });
+    const hover = s.page.locator('.monaco-hover', { hasText: 'PageOffline' });
+    for (let i = 0; i < 5 && !(await hover.isVisible()); i++) {
+      await s.page.mouse.move(0, 0);
+      await word.hover();
+      await hover.waitFor({ state: 'visible', timeout: 8_000 }).catch(() => undefined);
+    }
+    assert.ok(await hover.isVisible(), 'no hover for PageOffline');
+    assert.match(await hover.innerText(), /offline/i);
+    await s.shot('04-hover-pageoffline.png');
   });
 });

@@ -13,6 +13,8 @@ import { artifactsDir, repoRoot } from './paths';
 
 export interface E2eSession {
   page: Page;
+  /** The workspace folder open in VS Code (on this machine: the server is local). */
+  folder: string;
   sampleFile: string;
   sampleName: string;
   artifacts: string;
@@ -58,6 +60,7 @@ export async function startE2eSession(): Promise<E2eSession> {
     const w = wb;
     return {
       page: wb.page,
+      folder: ws.folder,
       sampleFile: ws.sampleFile,
       sampleName: ws.sampleFile.split('/').pop()!,
       artifacts,
