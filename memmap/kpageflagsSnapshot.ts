@@ -89,37 +89,40 @@ export async function openKpageflagsSnapshot(path: string, opts: OpenOptions = {
   /** PFN ranges of compound kernel allocations (not THP): they stop offlining in kernel zones. */
   const unmovableCompound: PfnRange[] = [];
   const endRun = (pfn: number) => {
+    classes.fill(cls, runStart, pfn);
     sectionCounts[countBase + cls] += pfn - runStart;
     if (KPF_UNMOVABLE_COMPOUND_RULES.has(rule) && pfn > runStart) unmovableCompound.push({ start: runStart, end: pfn });
     runStart = pfn;
   };
-  forEachChunk(
+  await forEachChunk(
     bundle.kpageflags,
     'kpageflags',
     (first, w, n) => {
-      for (let i = 0; i < n; i++) {
-        const pfn = first + i;
-        if (pfn >= segEnd) {
-          endRun(pfn);
-          while (bi < boundaries.length && boundaries[bi] <= pfn) bi++;
+      let i = 0;
+      while (i < n) {
+        if (first + i >= segEnd) {
+          endRun(first + i);
+          while (bi < boundaries.length && boundaries[bi] <= first + i) bi++;
           segEnd = bi < boundaries.length ? boundaries[bi] : Infinity;
-          countBase = Math.floor(pfn / PFNS_PER_SECTION) * NR_CLASSES;
+          countBase = Math.floor((first + i) / PFNS_PER_SECTION) * NR_CLASSES;
           lastLo = -1;
         }
-        const lo = w[2 * i];
-        const hi = w[2 * i + 1];
-        if (lo !== lastLo || hi !== lastHi) {
-          const r = kpfRule(lo, hi, pfn, ctx);
+        // Within a segment only a changed word can change the rule: the loop is two loads and two compares.
+        const lim = Math.min(n, segEnd - first);
+        for (; i < lim; i++) {
+          const lo = w[2 * i];
+          const hi = w[2 * i + 1];
+          if (lo === lastLo && hi === lastHi) continue;
+          const r = kpfRule(lo, hi, first + i, ctx);
           lastLo = lo;
           lastHi = hi;
           if (r !== rule) {
-            endRun(pfn);
+            endRun(first + i);
             rulesSeen.add(r);
             rule = r;
             cls = KPF_RULE_CLASS[r];
           }
         }
-        classes[pfn] = cls;
       }
     },
     opts.signal,
