@@ -32,8 +32,17 @@ if [ -f "$STAMP" ] && [ -f "$SERVER_MAIN" ]; then
   exit 0
 fi
 
-start=$(date +%s)
 mkdir -p "$TOOLS"
+# One installer at a time (parallel CI jobs on one machine); the loser finds the stamp and returns.
+exec 9>"$CACHE/.install.lock"
+flock 9
+if [ -f "$STAMP" ] && [ -f "$SERVER_MAIN" ]; then
+  log "cached (installed meanwhile): $TOOLS"
+  echo "$SERVER_MAIN"
+  exit 0
+fi
+
+start=$(date +%s)
 cd "$TOOLS"
 [ -f package.json ] || echo '{ "name": "kmemmap-vscode-tools", "private": true }' > package.json
 

@@ -21,11 +21,23 @@ interface Results {
   results: Array<{ title: string; state: string; durationMs?: number; error?: string }>;
 }
 
+/** The server logs this when the test extension host ends (it ends once run() returns or throws). */
+function extensionHostExited(logFile: string): boolean {
+  try {
+    return /Extension Host Process exited/.test(readFileSync(logFile, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 async function waitForFile(path: string, timeoutMs: number, stillAlive: () => boolean): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (existsSync(path)) return true;
-    if (!stillAlive()) return existsSync(path);
+    if (!stillAlive()) {
+      await new Promise((r) => setTimeout(r, 2000)); // let a last write land
+      return existsSync(path);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   return false;
@@ -70,10 +82,10 @@ async function main(): Promise<number> {
     await waitForWorkbench(wb.page);
     console.log(`[tier3] workbench visible after ${Date.now() - tServer} ms; running the suite in the extension host`);
     const timeout = Number(process.env.KMEMMAP_TEST_TIMEOUT_MS ?? 600_000);
-    const done = await waitForFile(resultsFile, timeout, () => server.process.exitCode === null);
+    const done = await waitForFile(resultsFile, timeout, () => server.process.exitCode === null && !extensionHostExited(server.logFile));
     await wb.page.screenshot({ path: join(artifacts, 'workbench-after-suite.png') }).catch(() => undefined);
     if (!done) {
-      console.error(`[tier3] no results after ${timeout} ms (server log: ${server.logFile})`);
+      console.error(`[tier3] the suite wrote no results (extension host ended or ${timeout} ms passed); see ${server.logFile} and ${join(artifacts, 'browser-console.log')}`);
       return 2;
     }
     const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as Results;
