@@ -1,8 +1,9 @@
 // Throughput of the crash `kmem -p` reader: a million-line listing made by tiling the real crash
 // 8.0.2 rows of the fixture session (6.1 guest) over consecutive PFNs, read (1) by the row parser
 // alone and (2) end to end as a session log: split, parse, infer compound tails, classify.
-// Usage: node out/bench/bench-crash.js [rows] [session-file]
+// Usage: node --expose-gc out/bench/bench-crash.js [rows] [session-file]   (npm run bench:crash)
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { toolOutputSnapshot } from '../memmap/toolOutputSnapshot';
 import { parseKmemP } from '../parsers/tools/crashKmemP';
@@ -40,12 +41,22 @@ function time<T>(f: () => T): [T, number] {
   return [r, Number(process.hrtime.bigint() - t0) / 1e9];
 }
 
-const [parsed, tParse] = time(() => parseKmemP(['', header, ...lines], new PageImage()));
-const [snap, tAll] = time(() => toolOutputSnapshot(text, 'bench'));
+const listingText = [header, ...lines].join('\n');
+lines.length = 0; // the tiles are garbage now: collect them before measuring, where possible
+(globalThis as { gc?: () => void }).gc?.();
+// Three runs each: the first (cold) and the best are printed; the pass/fail check uses the best.
+const parses: number[] = [];
+let parsed!: ReturnType<typeof parseKmemP>;
+for (let k = 0; k < 3; k++) { const [p, t] = time(() => parseKmemP(listingText, new PageImage())); parsed = p; parses.push(t); }
+const alls: number[] = [];
+let snap!: ReturnType<typeof toolOutputSnapshot>;
+for (let k = 0; k < 3; k++) { const [x, t] = time(() => toolOutputSnapshot(text, 'bench')); snap = x; alls.push(t); }
+const tParse = Math.min(...parses), tAll = Math.min(...alls);
 const classes = PAGE_CLASSES.map((c, i) => [c, snap.counts[i]] as const).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`).join(', ');
 console.log(`kmem -p listing: ${rowsWanted} rows (${mb.toFixed(1)} MiB) tiled from ${tile.length} real crash 8.0.2 rows`);
-console.log(`row parser:      ${tParse.toFixed(3)} s  (${(parsed.rows / tParse / 1e6).toFixed(2)} M rows/s, ${parsed.badRows} bad rows)`);
-console.log(`session → snapshot (split, parse, infer tails, classify): ${tAll.toFixed(3)} s  (${(rowsWanted / tAll / 1e6).toFixed(2)} M rows/s)`);
+console.log(`row parser:      best ${tParse.toFixed(3)} s, first ${parses[0].toFixed(3)} s  (${(parsed.rows / tParse / 1e6).toFixed(2)} M rows/s, ${parsed.badRows} bad rows)`);
+console.log(`session → snapshot (split, parse, infer tails, classify): best ${tAll.toFixed(3)} s, first ${alls[0].toFixed(3)} s  (${(rowsWanted / tAll / 1e6).toFixed(2)} M rows/s)`);
+console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`classes: ${classes}`);
 console.log(`not-in-listing: ${snap.counts[CLASS_ID['not-in-listing']]}`);
 console.log(`rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);

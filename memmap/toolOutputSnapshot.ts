@@ -16,7 +16,7 @@ import { describePageType } from '../kernel/pagetypes';
 import { looksLikeDrgnExport, parseDrgnExport } from '../parsers/tools/drgnExport';
 import { ToolMemmap, toolMemmapFromDrgn } from '../parsers/tools/toolMemmap';
 import { looksLikeCrashOrDrgnText, toolMemmapFromText } from '../parsers/tools/crashSession';
-import { COVER_NONE, COVER_UNREADABLE, OFF, PageImage } from '../parsers/tools/pageImage';
+import { COVER_NONE, COVER_PAGE, COVER_UNREADABLE, OFF, PageImage } from '../parsers/tools/pageImage';
 import { buildToolContext } from '../parsers/tools/toolContext';
 
 /** true when the first KiB of a text file looks like crash output, a drgn REPL log or our drgn export. */
@@ -84,12 +84,13 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
   // Free buddy blocks: heads have page type buddy and their order in private.
   const buddyTail = new Uint8Array(Math.max(0, endPfn));
   if (ctx) for (const nr of image.sectionNrs()) {
-    for (let pfn = nr * pps; pfn < (nr + 1) * pps; pfn++) {
-      const p = image.page(pfn);
-      if (!p) continue;
-      const t = ctx.types.decode(p.buf.readUInt32LE(p.off + OFF.mapcount));
+    const sec = image.section(nr)!;
+    for (let i = 0, off = 0; i < pps; i++, off += 64) {
+      if (sec.cover[i] !== COVER_PAGE) continue;
+      const t = ctx.types.decode(sec.buf.readUInt32LE(off + OFF.mapcount));
       if (t.kind !== 'type' || t.name !== 'buddy') continue;
-      const order = p.buf.readUInt32LE(p.off + OFF.private);
+      const pfn = nr * pps + i;
+      const order = sec.buf.readUInt32LE(off + OFF.private);
       if (order > 0 && order <= 10) buddyTail.fill(1, pfn + 1, Math.min(endPfn, pfn + (1 << order)));
     }
   }
@@ -118,18 +119,19 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
     const f = factsOf(nr);
     const base = nr * pps;
     const counts = new Uint32Array(NR_CLASSES);
+    const sec = image.section(nr);
+    let lastRule = -1;
     for (let i = 0; i < pps; i++) {
       const pfn = base + i;
-      const cov = image.coverage(pfn);
+      const cov = sec ? sec.cover[i] : COVER_NONE;
       let cls: number;
       if (haveSections && (!f.present || !f.memmap)) cls = HOLE;
       else if (cov === COVER_NONE) cls = NOT;
       else if (cov === COVER_UNREADABLE) cls = HOLE;
       else if (!ctx) cls = CLASS_ID.unknown;
       else {
-        const p = image.slot(pfn);
-        const r = classifyStructPage(pfn, p.buf, p.off, f, ctx, nb);
-        rulesSeen.add(r);
+        const r = classifyStructPage(pfn, sec!.buf, i * 64, f, ctx, nb);
+        if (r !== lastRule) { rulesSeen.add(r); lastRule = r; }
         cls = VMCORE_RULE_CLASS[r];
       }
       classes[pfn] = cls;

@@ -7,7 +7,7 @@
 // Anything else that needs page_type (page tables, PageOffline of virtio-mem/XEN/Hyper-V) stays
 // unknown to these rules and is said so in a warning.
 import type { ClassifyContext } from '../../memmap/classifyPage';
-import { OFF, PageImage } from './pageImage';
+import { COVER_PAGE, OFF, PageImage } from './pageImage';
 
 export interface InferenceResult { tails: number; heads: number; balloon: number; badHeads: number }
 
@@ -33,10 +33,10 @@ export function inferFromKmemP(image: PageImage, onlyKmemP: (pfn: number) => boo
   const balloon = ctx.balloonMops !== undefined && (ctx.version[0] < 6 || (ctx.version[0] === 6 && ctx.version[1] < 17)) ? ctx.balloonMops | 2n : undefined;
   for (const nr of image.sectionNrs()) {
     const base = nr * image.pfnsPerSection;
+    const sec = image.section(nr)!;
     for (let pfn = base; pfn < base + image.pfnsPerSection; pfn++) {
-      if (!onlyKmemP(pfn)) continue;
-      const p = image.page(pfn);
-      if (!p) continue;
+      if (sec.cover[pfn - base] !== COVER_PAGE || !onlyKmemP(pfn)) continue;
+      const p = { buf: sec.buf, off: (pfn - base) * 64 };
       if (balloon !== undefined && offlineValue !== undefined && p.buf.readBigUInt64LE(p.off + OFF.mapping) === balloon && p.buf.readInt32LE(p.off + OFF.mapcount) === -1) {
         p.buf.writeUInt32LE(offlineValue, p.off + OFF.mapcount);
         r.balloon++;

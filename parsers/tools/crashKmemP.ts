@@ -29,14 +29,140 @@ export function isKmemPHeader(line: string): boolean {
   return HEADER.test(line);
 }
 
+const SP = 32, TAB = 9;
+const hexVal = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) hexVal[48 + i] = i;
+for (let i = 0; i < 6; i++) { hexVal[97 + i] = 10 + i; hexVal[65 + i] = 10 + i; }
+
+/**
+ * The fast path for an ordinary row: PAGE PHYSICAL MAPPING INDEX CNT FLAGS [names], all present,
+ * decimal CNT. Writes the struct page words straight into the section and returns the name list's
+ * start (or line.length), or -1 when the row is anything else (then the regex path decides).
+ */
+function fastRow(line: string, start: number, n: number, image: PageImage, st: FastState): number {
+  let i = start;
+  while (i < n && line.charCodeAt(i) === SP) i++;
+  // PAGE: exactly 16 hex digits
+  const p0 = i;
+  let pLo = 0, pHi = 0;
+  for (; i < n; i++) {
+    const c = line.charCodeAt(i);
+    if (c === SP) break;
+    const d = c < 128 ? hexVal[c] : -1;
+    if (d < 0) return -1;
+    pHi = ((pHi << 4) | (pLo >>> 28)) >>> 0;
+    pLo = ((pLo << 4) | d) >>> 0;
+  }
+  if (i - p0 !== 16) return -1;
+  // PHYSICAL
+  while (i < n && line.charCodeAt(i) === SP) i++;
+  let phys = 0, digits = 0;
+  for (; i < n; i++, digits++) {
+    const c = line.charCodeAt(i);
+    if (c === SP) break;
+    const d = c < 128 ? hexVal[c] : -1;
+    if (d < 0) return -1;
+    phys = phys * 16 + d;
+  }
+  if (!digits) return -1;
+  // MAPPING, INDEX
+  const words = st.words;
+  for (let k = 0; k < 2; k++) {
+    while (i < n && line.charCodeAt(i) === SP) i++;
+    let lo = 0, hi = 0, nd = 0;
+    for (; i < n; i++, nd++) {
+      const c = line.charCodeAt(i);
+      if (c === SP) break;
+      const d = c < 128 ? hexVal[c] : -1;
+      if (d < 0) return -1;
+      hi = ((hi << 4) | (lo >>> 28)) >>> 0;
+      lo = ((lo << 4) | d) >>> 0;
+    }
+    if (!nd || nd > 16) return -1;
+    words[2 * k] = lo; words[2 * k + 1] = hi;
+  }
+  // CNT (decimal, may be negative)
+  while (i < n && line.charCodeAt(i) === SP) i++;
+  let neg = false, cnt = 0, nc = 0;
+  if (line.charCodeAt(i) === 45) { neg = true; i++; }
+  for (; i < n; i++, nc++) {
+    const c = line.charCodeAt(i);
+    if (c === SP) break;
+    if (c < 48 || c > 57) return -1;
+    cnt = cnt * 10 + (c - 48);
+  }
+  if (!nc) return -1;
+  // FLAGS
+  while (i < n && line.charCodeAt(i) === SP) i++;
+  let fLo = 0, fHi = 0, nf = 0;
+  for (; i < n; i++, nf++) {
+    const c = line.charCodeAt(i);
+    if (c === SP || c === TAB) break;
+    const d = c < 128 ? hexVal[c] : -1;
+    if (d < 0) return -1;
+    fHi = ((fHi << 4) | (fLo >>> 28)) >>> 0;
+    fLo = ((fLo << 4) | d) >>> 0;
+  }
+  if (!nf || nf > 16) return -1;
+  while (i < n && line.charCodeAt(i) === SP) i++;
+  const pfn = Math.floor(phys / 4096);
+  if (pfn < st.base || pfn >= st.base + image.pfnsPerSection) {
+    const sw = image.sectionWords(pfn);
+    st.u32 = sw.u32; st.cover = sw.cover; st.base = sw.base;
+  }
+  const idx = pfn - st.base;
+  const w = idx * 16; // 64-byte struct page = 16 words
+  const u32 = st.u32!;
+  u32[w] = fLo; u32[w + 1] = fHi;                       // flags (0)
+  u32[w + 6] = words[0]; u32[w + 7] = words[1];         // mapping (24)
+  u32[w + 8] = words[2]; u32[w + 9] = words[3];         // index (32)
+  u32[w + 13] = (neg ? -cnt : cnt) >>> 0;               // _refcount (52)
+  if (st.cover![idx] !== COVER_PAGE) {
+    if (st.cover![idx] === COVER_UNREADABLE) image.unreadable--;
+    st.cover![idx] = COVER_PAGE;
+    st.added++;
+    if (pfn < st.lo) st.lo = pfn;
+    if (pfn > st.hi) st.hi = pfn;
+  }
+  st.lastPfn = pfn; st.pageLo = pLo; st.pageHi = pHi;
+  return i;
+}
+
+interface FastState { words: Uint32Array; u32?: Uint32Array; cover?: Uint8Array; base: number; added: number; lo: number; hi: number; lastPfn: number; pageLo: number; pageHi: number }
+
 /** Parses rows of a kmem -p listing into the image. `hexCount` forces CNT as hex (drgn crash mode). */
-export function parseKmemP(lines: string[], image: PageImage, opts: { hexCount?: boolean } = {}): KmemPResult {
+export function parseKmemP(input: string | string[], image: PageImage, opts: { hexCount?: boolean } = {}): KmemPResult {
   const r: KmemPResult = { rows: 0, badRows: 0, badSamples: [], vmemmapMismatch: 0, flagNames: new Set(), hexCount: !!opts.hexCount, headerSeen: false };
   let vm: bigint | undefined;
   let lastNames = '';
   let unknownLayout = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
+  const st: FastState = { words: new Uint32Array(4), base: -Infinity, added: 0, lo: Infinity, hi: -1, lastPfn: 0, pageLo: 0, pageHi: 0 };
+  // Lines are taken from one string by index (no array of a million strings), or from an array.
+  const text = typeof input === 'string' ? input : input.join('\n');
+  let pos = 0;
+  while (pos < text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    const start = pos;
+    pos = end + 1;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    if (!unknownLayout && !r.hexCount) {
+      const at = fastRow(text, start, end, image, st);
+      if (at >= 0) {
+        if (at < end && !(end - at >= lastNames.length && text.startsWith(lastNames, at) && text.slice(at + lastNames.length, end).trim() === '')) {
+          const names = text.slice(at, end).trimEnd();
+          if (names !== lastNames) { r.flagNames.add(names); lastNames = names; }
+        }
+        if ((r.rows & 4095) === 0) {
+          const v = ((BigInt(st.pageHi) << 32n) | BigInt(st.pageLo)) - BigInt(st.lastPfn) * 64n;
+          if (vm === undefined) vm = v;
+          else if (v !== vm) r.vmemmapMismatch++;
+        }
+        r.rows++;
+        continue;
+      }
+    }
+    const line = text.slice(start, end);
     const m = unknownLayout ? null : ROW.exec(line);
     if (!m) {
       if (HEADER.test(line)) { r.headerSeen = true; unknownLayout = false; continue; }
@@ -80,6 +206,7 @@ export function parseKmemP(lines: string[], image: PageImage, opts: { hexCount?:
     }
     r.rows++;
   }
+  if (st.added) image.noteCovered(st.added, st.lo, st.hi);
   r.vmemmap = r.vmemmapMismatch ? undefined : vm;
   return r;
 }

@@ -83,13 +83,13 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   for (const seg of segs) {
     if (seg.prompt === 'crash') crash = true;
     if (seg.prompt === 'drgn') drgn = true;
-    const kinds = seg.command === undefined ? sniffKinds(seg.lines) : [kindOf(seg)];
-    const errLine = seg.lines.find((l) => /^\w+: (invalid|cannot|no such|command not found)/i.test(l.trim()) || /^crash: /.test(l));
+    const kinds = seg.command === undefined ? sniffKinds(seg.text.slice(0, 200000).split('\n')) : [kindOf(seg)];
+    const errLine = seg.text.slice(0, 2000).split('\n').find((l) => /^\w+: (invalid|cannot|no such|command not found)/i.test(l.trim()) || /^crash: /.test(l));
     if (errLine && seg.command) warnings.push(`\`${seg.command}\`: ${errLine.trim()}`);
     for (const kind of kinds) {
       switch (kind) {
         case 'kmem-p': {
-          const r = parseKmemP(seg.lines, image);
+          const r = parseKmemP(seg.text, image);
           kmemPRows += r.rows;
           if (r.rows) { known.add('flags').add('mapping').add('_refcount'); crash = true; }
           if (r.vmemmap !== undefined) vmemmap ??= r.vmemmap;

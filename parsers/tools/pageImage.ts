@@ -33,6 +33,23 @@ export class PageImage {
     return { buf: b, off: (pfn - nr * this.pfnsPerSection) * STRUCT_PAGE_SIZE };
   }
 
+  /**
+   * The whole section of pfn for bulk writers: its struct pages as 32-bit words (little-endian host),
+   * its coverage bytes, and the section's first PFN. Writers that set coverage here call noteCovered().
+   */
+  sectionWords(pfn: number): { u32: Uint32Array; cover: Uint8Array; base: number } {
+    const { buf } = this.slot(pfn);
+    const nr = Math.floor(pfn / this.pfnsPerSection);
+    return { u32: new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2), cover: this.cover.get(nr)!, base: nr * this.pfnsPerSection };
+  }
+
+  /** Bookkeeping after a bulk writer turned `added` PFNs in [lo, hi] from uncovered to COVER_PAGE. */
+  noteCovered(added: number, lo: number, hi: number): void {
+    this.pages += added;
+    if (lo < this.minPfn) this.minPfn = lo;
+    if (hi > this.maxPfn) this.maxPfn = hi;
+  }
+
   /** Marks pfn as covered (its slot has been filled) or unreadable. */
   mark(pfn: number, what: number): void {
     const nr = Math.floor(pfn / this.pfnsPerSection);
@@ -59,6 +76,12 @@ export class PageImage {
   /** The struct page of a covered PFN, or undefined. */
   page(pfn: number): { buf: Buffer; off: number } | undefined {
     return this.coverage(pfn) === COVER_PAGE ? this.slot(pfn) : undefined;
+  }
+
+  /** Struct pages and coverage bytes of section nr, when it holds anything (for loops over a whole section). */
+  section(nr: number): { buf: Buffer; cover: Uint8Array } | undefined {
+    const buf = this.bufs.get(nr);
+    return buf ? { buf, cover: this.cover.get(nr)! } : undefined;
   }
 
   /** Section numbers that hold any covered PFN, ascending. */
