@@ -9,6 +9,7 @@ import type { View } from './viewport';
 
 export class CanvasRenderer implements MapRenderer {
   readonly kind = 'canvas2d';
+  readonly uploads = 0;
   private palette = new Uint32Array(256);
   private image: ImageData | undefined;
   private small: HTMLCanvasElement | undefined;
@@ -99,6 +100,12 @@ export class CanvasRenderer implements MapRenderer {
       this.ctx.strokeRect(cx - sz / 2 - 1, cy - sz / 2 - 1, sz + 2, sz + 2);
     }
   }
+
+  idle(): boolean {
+    return false;
+  }
+
+  finish(): void {}
 
   dispose(): void {}
 }

@@ -6,10 +6,13 @@
 // picture can be drawn at a fraction of the resolution into a framebuffer and blitted up.
 
 import type { Decorations, MapRenderer, MapSources } from './mapRenderer';
+import { CELL_OUTSIDE, CELL_SEPARATOR } from './palette';
 import { levelFor } from './priorityPyramid';
 import type { View } from './viewport';
 
 const FLAG_TEX_WIDTH = 4096;
+/** Rows per lazy upload unit, at every level. */
+const CHUNK = 256;
 
 const VERTEX = `#version 300 es
 void main() {
@@ -36,6 +39,7 @@ uniform bool uShowBlk;
 uniform vec3 uSectionLine;
 uniform vec3 uBlockLine;
 uniform vec3 uCursor;
+uniform vec3 uBackground;
 uniform ivec2 uSelected;   // -1: none
 out vec4 outColour;
 
@@ -47,20 +51,19 @@ uint flagsOf(int row) {
 void main() {
   vec2 px = vec2(gl_FragCoord.x, uHeight - gl_FragCoord.y);
   vec2 cell = uOrigin + px / uCellPx;
-  vec4 bg = texelFetch(uPalette, ivec2(254, 0), 0);
-  if (cell.x < 0.0 || cell.y < 0.0 || cell.x >= float(uGrid.x) || cell.y >= float(uGrid.y)) { outColour = bg; return; }
+  if (cell.x < 0.0 || cell.y < 0.0 || cell.x >= float(uGrid.x) || cell.y >= float(uGrid.y)) { outColour = vec4(uBackground, 1.0); return; }
   ivec2 c = ivec2(floor(cell));
   ivec2 t = c >> uLevel;
   int lr = uLayerRows >> uLevel;
   uint cls = texelFetch(uClasses, ivec3(t.x, t.y % lr, t.y / lr), uLevel).r;
   vec3 col = texelFetch(uPalette, ivec2(int(cls), 0), 0).rgb;
-  if ((flagsOf(c.y) & 4u) != 0u) {
+  if (cls == ${CELL_SEPARATOR}u) {
     // Collapsed absent memory: a hatched band.
     if (mod(px.x + px.y, 9.0) < 2.0) col = mix(col, uSectionLine, 0.9);
   } else if (uCellPx >= 6.0) {
     // A hairline between cells once they are big enough to tell apart.
     vec2 f = fract(cell) * uCellPx;
-    if (f.x < 1.0 || f.y < 1.0) col = mix(col, bg.rgb, 0.55);
+    if (f.x < 1.0 || f.y < 1.0) col = mix(col, uBackground, 0.55);
   }
   // Section and block outlines at the rows where one starts, only when there is room for them.
   if (uShowSec || uShowBlk) {
@@ -85,7 +88,17 @@ void main() {
   outColour = vec4(col, 1.0);
 }`;
 
-const UNIFORMS = ['uClasses', 'uFlags', 'uPalette', 'uOrigin', 'uCellPx', 'uHeight', 'uGrid', 'uLayerRows', 'uLevel', 'uShowSec', 'uShowBlk', 'uSectionLine', 'uBlockLine', 'uCursor', 'uSelected'] as const;
+/** Upscales the reduced-resolution picture of a gesture: one texture read per pixel. */
+const UPSCALE = `#version 300 es
+precision mediump float;
+uniform sampler2D uSmall;
+uniform vec2 uSize;        // target size in pixels
+out vec4 outColour;
+void main() {
+  outColour = texture(uSmall, gl_FragCoord.xy / uSize);
+}`;
+
+const UNIFORMS = ['uClasses', 'uFlags', 'uPalette', 'uOrigin', 'uCellPx', 'uHeight', 'uGrid', 'uLayerRows', 'uLevel', 'uShowSec', 'uShowBlk', 'uSectionLine', 'uBlockLine', 'uCursor', 'uBackground', 'uSelected'] as const;
 
 function compile(gl: WebGL2RenderingContext, type: number, src: string): WebGLShader {
   const s = gl.createShader(type)!;
@@ -97,13 +110,15 @@ function compile(gl: WebGL2RenderingContext, type: number, src: string): WebGLSh
 
 export class GlRenderer implements MapRenderer {
   readonly kind = 'webgl2';
+  uploads = 0;
   private readonly prog: WebGLProgram;
   private readonly classesTex: WebGLTexture;
   private readonly flagsTex: WebGLTexture;
   private readonly paletteTex: WebGLTexture;
   private readonly layerRows: number;
   private readonly u = {} as Record<(typeof UNIFORMS)[number], WebGLUniformLocation | null>;
-  private fbo: { fb: WebGLFramebuffer; rb: WebGLRenderbuffer; w: number; h: number } | undefined;
+  private fbo: { fb: WebGLFramebuffer; tex: WebGLTexture; w: number; h: number } | undefined;
+  private readonly upscale: WebGLProgram;
 
   /** Throws when WebGL2 is unavailable or too small; the caller falls back to Canvas2D. */
   constructor(
@@ -127,6 +142,12 @@ export class GlRenderer implements MapRenderer {
     gl.linkProgram(p);
     if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error('link: ' + gl.getProgramInfoLog(p));
     this.prog = p;
+    const q = gl.createProgram()!;
+    gl.attachShader(q, compile(gl, gl.VERTEX_SHADER, VERTEX));
+    gl.attachShader(q, compile(gl, gl.FRAGMENT_SHADER, UPSCALE));
+    gl.linkProgram(q);
+    if (!gl.getProgramParameter(q, gl.LINK_STATUS)) throw new Error('link: ' + gl.getProgramInfoLog(q));
+    this.upscale = q;
     for (const n of UNIFORMS) this.u[n] = gl.getUniformLocation(p, n);
 
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
@@ -137,7 +158,7 @@ export class GlRenderer implements MapRenderer {
     gl.texParameteri(gl.TEXTURE_2D_ARRAY, gl.TEXTURE_MIN_FILTER, gl.NEAREST_MIPMAP_NEAREST);
     gl.texParameteri(gl.TEXTURE_2D_ARRAY, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
     gl.texParameteri(gl.TEXTURE_2D_ARRAY, gl.TEXTURE_MAX_LEVEL, pyr.maxLevel);
-    this.update(pyr.heights.map((h, L) => [0, L === 0 ? l.rows : h] as [number, number]));
+    for (let L = 0; L <= pyr.maxLevel; L++) this.uploaded.push(new Uint8Array(Math.ceil(this.levelRows(L) / CHUNK)));
 
     this.flagsTex = gl.createTexture()!;
     gl.activeTexture(gl.TEXTURE2);
@@ -156,38 +177,81 @@ export class GlRenderer implements MapRenderer {
     for (const k of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, k, gl.NEAREST);
   }
 
+  private background: [number, number, number] = [0, 0, 0];
+
   setPalette(rgba: Uint8Array): void {
     const gl = this.gl;
+    const o = CELL_OUTSIDE * 4;
+    this.background = [rgba[o] / 255, rgba[o + 1] / 255, rgba[o + 2] / 255];
     gl.activeTexture(gl.TEXTURE1);
     gl.bindTexture(gl.TEXTURE_2D, this.paletteTex);
     gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, 256, 1, gl.RGBA, gl.UNSIGNED_BYTE, rgba);
   }
 
+  /** Rows of pyramid level L uploaded so far, per chunk of CHUNK rows (uploads are lazy, see ensure()). */
+  private uploaded: Uint8Array[] = [];
+
   update(levels: [number, number][]): void {
+    // Only rows of chunks already on the GPU; the others go up whole, with these bytes, when needed.
+    levels.forEach(([y0, y1], L) => {
+      for (let c = Math.floor(y0 / CHUNK); c * CHUNK < y1; c++) if (this.uploaded[L]?.[c]) this.put(L, Math.max(y0, c * CHUNK), Math.min(y1, (c + 1) * CHUNK));
+    });
+  }
+
+  /** Uploads the chunks of level L that hold rows [y0, y1) and are not on the GPU yet. */
+  ensure(L: number, y0: number, y1: number): void {
+    const h = this.levelRows(L);
+    const up = this.uploaded[L];
+    for (let c = Math.max(0, Math.floor(y0 / CHUNK)); c * CHUNK < Math.min(h, y1); c++)
+      if (!up[c]) {
+        this.put(L, c * CHUNK, Math.min(h, (c + 1) * CHUNK));
+        up[c] = 1;
+      }
+  }
+
+  /** Uploads chunks nobody asked for yet, for at most budgetMs; false when everything is up. */
+  idle(budgetMs: number): boolean {
+    const t0 = performance.now();
+    for (let L = this.uploaded.length - 1; L >= 0; L--) {
+      const up = this.uploaded[L];
+      for (let c = 0; c < up.length; c++)
+        if (!up[c]) {
+          this.put(L, c * CHUNK, Math.min(this.levelRows(L), (c + 1) * CHUNK));
+          up[c] = 1;
+          if (performance.now() - t0 > budgetMs) return true;
+        }
+    }
+    return false;
+  }
+
+  private levelRows(L: number): number {
+    return L === 0 ? this.src.rows.layout.rows : this.src.pyramid.heights[L];
+  }
+
+  /** texSubImage3D of level-L rows [y0, y1): whole rows, split at layer boundaries. */
+  private put(L: number, y0: number, y1: number): void {
     const gl = this.gl;
-    const w0 = this.src.rows.layout.rowPfns;
+    const lr = this.layerRows >> L;
+    const w = Math.max(1, this.src.rows.layout.rowPfns >> L);
     gl.activeTexture(gl.TEXTURE0);
     gl.bindTexture(gl.TEXTURE_2D_ARRAY, this.classesTex);
-    levels.forEach(([y0, y1], L) => {
-      const lr = this.layerRows >> L;
-      const w = Math.max(1, w0 >> L);
-      const put = (y: number, n: number, data: Uint8Array) => {
-        const layer = Math.floor(y / lr);
-        gl.texSubImage3D(gl.TEXTURE_2D_ARRAY, L, 0, y - layer * lr, layer, w, n, 1, gl.RED_INTEGER, gl.UNSIGNED_BYTE, data);
-      };
-      // Whole rows, split at layer boundaries; level 0 in contiguous runs of MapRows.
-      for (let y = y0; y < y1; ) {
-        const layerEnd = Math.min(y1, (Math.floor(y / lr) + 1) * lr);
-        if (L > 0) {
-          put(y, layerEnd - y, this.src.pyramid.levels[L].subarray(y * w, layerEnd * w));
-          y = layerEnd;
-          continue;
-        }
-        const e = this.src.rows.runEnd(y, layerEnd);
-        put(y, e - y, this.src.rows.run(y, e));
-        y = e;
+    const send = (y: number, n: number, data: Uint8Array) => {
+      this.uploads++;
+      const layer = Math.floor(y / lr);
+      gl.texSubImage3D(gl.TEXTURE_2D_ARRAY, L, 0, y - layer * lr, layer, w, n, 1, gl.RED_INTEGER, gl.UNSIGNED_BYTE, data);
+    };
+    for (let y = y0; y < y1; ) {
+      const layerEnd = Math.min(y1, (Math.floor(y / lr) + 1) * lr);
+      if (L > 0) {
+        send(y, layerEnd - y, this.src.pyramid.levels[L].subarray(y * w, layerEnd * w));
+        y = layerEnd;
+        continue;
       }
-    });
+      // Level 0 in contiguous runs of MapRows (one call per memory run).
+      const e = this.src.rows.runEnd(y, layerEnd);
+      send(y, e - y, this.src.rows.run(y, e));
+      y = e;
+    }
   }
 
   private target(scale: number): { w: number; h: number } {
@@ -203,15 +267,18 @@ export class GlRenderer implements MapRenderer {
     if (!this.fbo || this.fbo.w !== w || this.fbo.h !== h) {
       if (this.fbo) {
         gl.deleteFramebuffer(this.fbo.fb);
-        gl.deleteRenderbuffer(this.fbo.rb);
+        gl.deleteTexture(this.fbo.tex);
       }
       const fb = gl.createFramebuffer()!;
-      const rb = gl.createRenderbuffer()!;
-      gl.bindRenderbuffer(gl.RENDERBUFFER, rb);
-      gl.renderbufferStorage(gl.RENDERBUFFER, gl.RGBA8, w, h);
+      const tex = gl.createTexture()!;
+      gl.activeTexture(gl.TEXTURE3);
+      gl.bindTexture(gl.TEXTURE_2D, tex);
+      gl.texStorage2D(gl.TEXTURE_2D, 1, gl.RGBA8, w, h);
+      for (const k of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, k, gl.NEAREST);
+      for (const k of [gl.TEXTURE_WRAP_S, gl.TEXTURE_WRAP_T]) gl.texParameteri(gl.TEXTURE_2D, k, gl.CLAMP_TO_EDGE);
       gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
-      gl.framebufferRenderbuffer(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, rb);
-      this.fbo = { fb, rb, w, h };
+      gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, tex, 0);
+      this.fbo = { fb, tex, w, h };
     }
     gl.bindFramebuffer(gl.FRAMEBUFFER, this.fbo.fb);
     return { w, h };
@@ -233,20 +300,32 @@ export class GlRenderer implements MapRenderer {
     gl.uniform1f(this.u.uHeight, t.h);
     gl.uniform2i(this.u.uGrid, l.rowPfns, l.rows);
     gl.uniform1i(this.u.uLayerRows, this.layerRows);
-    gl.uniform1i(this.u.uLevel, levelFor(cellPx, this.src.pyramid.maxLevel));
+    const level = levelFor(cellPx, this.src.pyramid.maxLevel);
+    this.ensure(level, Math.floor(v.y) >> level, (Math.ceil(v.y + t.h / cellPx) >> level) + 1);
+    gl.uniform1i(this.u.uLevel, level);
     gl.uniform1i(this.u.uShowSec, (l.pfnsPerSection / l.rowPfns) * v.cellPx >= 6 ? 1 : 0);
     gl.uniform1i(this.u.uShowBlk, l.pfnsPerBlock > 0 && (l.pfnsPerBlock / l.rowPfns) * v.cellPx >= 4 ? 1 : 0);
     gl.uniform3f(this.u.uSectionLine, d.sectionLine[0] / 255, d.sectionLine[1] / 255, d.sectionLine[2] / 255);
     gl.uniform3f(this.u.uBlockLine, d.blockLine[0] / 255, d.blockLine[1] / 255, d.blockLine[2] / 255);
     gl.uniform3f(this.u.uCursor, d.cursor[0] / 255, d.cursor[1] / 255, d.cursor[2] / 255);
+    gl.uniform3f(this.u.uBackground, ...this.background);
     gl.uniform2i(this.u.uSelected, d.selected?.x ?? -1, d.selected?.y ?? -1);
     gl.drawArrays(gl.TRIANGLES, 0, 3);
     if (scale < 1) {
-      gl.bindFramebuffer(gl.READ_FRAMEBUFFER, this.fbo!.fb);
-      gl.bindFramebuffer(gl.DRAW_FRAMEBUFFER, null);
-      gl.blitFramebuffer(0, 0, t.w, t.h, 0, 0, gl.drawingBufferWidth, gl.drawingBufferHeight, gl.COLOR_BUFFER_BIT, gl.NEAREST);
       gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+      gl.viewport(0, 0, gl.drawingBufferWidth, gl.drawingBufferHeight);
+      gl.useProgram(this.upscale);
+      gl.activeTexture(gl.TEXTURE3);
+      gl.bindTexture(gl.TEXTURE_2D, this.fbo!.tex);
+      gl.uniform1i(gl.getUniformLocation(this.upscale, 'uSmall'), 3);
+      gl.uniform2f(gl.getUniformLocation(this.upscale, 'uSize'), gl.drawingBufferWidth, gl.drawingBufferHeight);
+      gl.drawArrays(gl.TRIANGLES, 0, 3);
     }
+  }
+
+  finish(): void {
+    const px = new Uint8Array(4);
+    this.gl.readPixels(0, 0, 1, 1, this.gl.RGBA, this.gl.UNSIGNED_BYTE, px);
   }
 
   dispose(): void {
@@ -255,9 +334,10 @@ export class GlRenderer implements MapRenderer {
     gl.deleteTexture(this.flagsTex);
     gl.deleteTexture(this.paletteTex);
     gl.deleteProgram(this.prog);
+    gl.deleteProgram(this.upscale);
     if (this.fbo) {
       gl.deleteFramebuffer(this.fbo.fb);
-      gl.deleteRenderbuffer(this.fbo.rb);
+      gl.deleteTexture(this.fbo.tex);
     }
   }
 }

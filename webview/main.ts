@@ -79,6 +79,7 @@ function buildApp(o: Overview): void {
 
   let map!: MapView;
   const store = new ClassStore(o, absent, (startPfn, count) => channel.request('sectionData', { startPfn, count }), (from, to) => map.dataArrived(from, to));
+  performance.mark('kmemmap-store-filled');
   // A saved camera belongs to the layout it was saved with.
   const initialView = (state.foldAbsent ?? true) === fold ? state.view : undefined;
   map = new MapView(o, layout, store, { select: (pfn) => inspectPage(pfn), viewChanged: (view) => saveState({ view }) }, initialView, hidden);
@@ -214,9 +215,17 @@ function buildApp(o: Overview): void {
   // The header names the renderer actually in use.
   headerEl.replaceWith(renderHeader(o, map.rendererKind));
   legend.render(theme);
-  renderOverview();
+  performance.mark('kmemmap-legend-built');
   map.setPalette(paletteRgba(o.classNames, settings.palette, theme, hidden));
   map.drawNow(); // the first picture now, not after the section answers that are already queued
+  // The block table (hundreds of rows on big machines) after the map has been painted.
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      renderOverview();
+      performance.mark('kmemmap-table-built');
+      document.body.dataset.ready = 'true';
+    }),
+  );
   if (state.selectedPfn !== undefined && state.selectedPfn >= o.startPfn && state.selectedPfn < o.endPfn) map.select(state.selectedPfn);
 
   onSettings = (s) => {
@@ -247,7 +256,6 @@ function buildApp(o: Overview): void {
     findSection: (pfn: number) => findByPfn(o.sections, pfn),
   };
   (window as unknown as { kmemmap: unknown }).kmemmap = hooks;
-  document.body.dataset.ready = 'true';
 }
 
 /** One line that tells a first-time user how to read the map. */

@@ -25,11 +25,17 @@ export interface MapSources {
 
 export interface MapRenderer {
   readonly kind: 'webgl2' | 'canvas2d';
+  /** Texture uploads so far (calls of texSubImage*), for the benchmark: none may happen while panning. */
+  readonly uploads: number;
   setPalette(rgba: Uint8Array): void;
   /** Display rows [y0, y1) changed at level 0; `levels[L]` are the dirty rows of pyramid level L. */
   update(levels: [number, number][]): void;
   /** scale < 1: draw at that fraction of the device resolution (while a gesture is in progress). */
   draw(view: View, deco: Decorations, scale?: number): void;
+  /** Background work (e.g. texture uploads nobody needed yet) for at most budgetMs; false when none is left. */
+  idle(budgetMs: number): boolean;
+  /** Waits until the last draw is really on the canvas (GL work is asynchronous). */
+  finish(): void;
   dispose(): void;
 }
 

@@ -23,8 +23,10 @@ export interface MapViewEvents {
   viewChanged(v: View): void;
 }
 
-/** Fraction of the device resolution drawn while a pan/zoom gesture is in progress. */
+/** Fraction of the device resolution drawn while a pan/zoom gesture is in progress: starts here and
+ * adapts to the frame rate actually reached (software GL on a busy machine needs less). */
 export const GESTURE_SCALE = 0.5;
+const MIN_GESTURE_SCALE = 0.25;
 /** The gesture is over (and the picture sharpened) this long after the last move. */
 const SETTLE_MS = 150;
 /** CSS pixels kept free left of the map for address labels at the whole-machine view. */
@@ -44,12 +46,14 @@ export class MapView {
   private frameRequested = false;
   private deco!: Decorations;
   private gestureUntil = 0;
+  private gestureScale = GESTURE_SCALE;
+  private lastGestureDraw = -Infinity;
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Time of the last draw and its scale, for the benchmark. */
   lastDrawMs = 0;
   lastDrawScale = 1;
   /** Draw and upload counters, for the benchmark and tests (uploads must not happen while panning). */
-  readonly counters = { draws: 0, uploads: 0, rebuilds: 0 };
+  readonly counters = { draws: 0, rebuilds: 0, uploads: 0 };
   firstPicture: Promise<void>;
   private resolveFirst!: () => void;
 
@@ -77,12 +81,26 @@ export class MapView {
   /** Call once the element is in the document (it needs a size). */
   start(): void {
     this.src = this.buildSources(this.layout);
+    performance.mark('kmemmap-pyramid-built');
     this.renderer = this.makeRenderer();
+    performance.mark('kmemmap-renderer-ready');
     this.canvas.dataset.renderer = this.renderer.kind;
     new ResizeObserver(() => this.resize()).observe(this.element);
     this.resize();
     this.view = this.pendingInitial ?? this.fitted();
     this.changed();
+  }
+
+  private idleScheduled = false;
+  /** After the first picture: upload what no view needed yet, a slice at a time, never during a gesture. */
+  private scheduleIdle(): void {
+    if (this.idleScheduled) return;
+    this.idleScheduled = true;
+    setTimeout(() => {
+      this.idleScheduled = false;
+      if (performance.now() < this.gestureUntil) this.scheduleIdle();
+      else if (this.renderer.idle(8)) this.scheduleIdle();
+    }, 30);
   }
 
   private buildSources(l: MapLayout): MapSources {
@@ -146,7 +164,6 @@ export class MapView {
     if (!this.src) return;
     this.src.pyramid.setRanks(priorityRanks(this.o.classNames, hidden));
     this.renderer.update(this.src.pyramid.heights.map((hgt, L) => (L === 0 ? [0, 0] : [0, hgt])));
-    this.counters.uploads++;
     this.requestDraw();
   }
 
@@ -156,7 +173,6 @@ export class MapView {
     const [y0, y1] = rowsOfPfns(this.layout, from, to);
     if (y1 <= y0) return;
     this.renderer.update(this.src.pyramid.update(y0, y1));
-    this.counters.uploads++;
     this.requestDraw();
   }
 
@@ -280,14 +296,26 @@ export class MapView {
   drawNow(): void {
     if (!this.renderer || !this.paletteRgba) return;
     const t0 = performance.now();
-    const scale = performance.now() < this.gestureUntil ? GESTURE_SCALE : 1;
+    const inGesture = t0 < this.gestureUntil;
+    if (inGesture && t0 - this.lastGestureDraw < 100) {
+      // Consecutive gesture frames: aim at one animation frame apart.
+      const interval = t0 - this.lastGestureDraw;
+      this.gestureScale = Math.min(1, Math.max(MIN_GESTURE_SCALE, this.gestureScale * (interval > 24 ? 0.85 : interval < 14 ? 1.1 : 1)));
+    }
+    if (inGesture) this.lastGestureDraw = t0;
+    const scale = inGesture ? this.gestureScale : 1;
     this.renderer.draw(this.view, this.deco, scale);
     this.lastDrawMs = performance.now() - t0;
     this.lastDrawScale = scale;
     this.counters.draws++;
+    this.counters.uploads = this.renderer.uploads;
     this.labels.render(this.layout, this.src.flags, this.view, this.canvas.height, this.dpr());
     this.updateStatus();
-    if (!performance.getEntriesByName('kmemmap-first-picture').length) performance.mark('kmemmap-first-picture');
+    if (!performance.getEntriesByName('kmemmap-first-picture').length) {
+      this.renderer.finish(); // the mark means "on the canvas", not "queued for the GPU"
+      performance.mark('kmemmap-first-picture');
+    }
+    if (!this.idleScheduled) this.scheduleIdle();
     this.resolveFirst();
   }
 

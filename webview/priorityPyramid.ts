@@ -44,21 +44,7 @@ export class PriorityPyramid {
       const b = Math.min(this.heights[L], Math.ceil(dirty[L - 1][1] / 2));
       const w = this.widths[L];
       const out = this.levels[L];
-      for (let y = a; y < b; y++) {
-        const top = this.rowOf(L - 1, 2 * y);
-        const bottom = this.rowOf(L - 1, 2 * y + 1);
-        const o = y * w;
-        for (let x = 0; x < w; x++) {
-          let best = top[2 * x];
-          let c = top[2 * x + 1];
-          if (rank[c] > rank[best]) best = c;
-          c = bottom[2 * x];
-          if (rank[c] > rank[best]) best = c;
-          c = bottom[2 * x + 1];
-          if (rank[c] > rank[best]) best = c;
-          out[o + x] = best;
-        }
-      }
+      for (let y = a; y < b; y++) reduceRow(this.rowOf(L - 1, 2 * y), this.rowOf(L - 1, 2 * y + 1), out, y * w, w, rank);
       dirty.push([a, b]);
     }
     return dirty;
@@ -76,4 +62,31 @@ export class PriorityPyramid {
 export function levelFor(cellPx: number, maxLevel: number): number {
   if (cellPx >= 1) return 0;
   return Math.min(maxLevel, Math.ceil(Math.log2(1 / cellPx) - 1e-6));
+}
+
+/** One output row from two input rows: each output byte is the top-ranked of a 2×2 block. */
+function reduceRow(top: Uint8Array, bottom: Uint8Array, out: Uint8Array, o: number, w: number, rank: Uint8Array): void {
+  // Fast path over runs: 4 input columns (2 outputs) at a time when both rows hold one class there.
+  const words = w % 2 === 0 && top.byteOffset % 4 === 0 && bottom.byteOffset % 4 === 0 && top.length % 4 === 0;
+  const t32 = words ? new Uint32Array(top.buffer, top.byteOffset, top.length >> 2) : undefined;
+  const b32 = words ? new Uint32Array(bottom.buffer, bottom.byteOffset, bottom.length >> 2) : undefined;
+  for (let x = 0; x < w; x++) {
+    if (t32 && (x & 1) === 0) {
+      const v = t32[x >> 1];
+      if (v === b32![x >> 1] && v === Math.imul(v & 0xff, 0x01010101) >>> 0) {
+        out[o + x] = v & 0xff;
+        out[o + x + 1] = v & 0xff;
+        x++;
+        continue;
+      }
+    }
+    let best = top[2 * x];
+    let c = top[2 * x + 1];
+    if (rank[c] > rank[best]) best = c;
+    c = bottom[2 * x];
+    if (rank[c] > rank[best]) best = c;
+    c = bottom[2 * x + 1];
+    if (rank[c] > rank[best]) best = c;
+    out[o + x] = best;
+  }
 }

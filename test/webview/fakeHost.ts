@@ -54,7 +54,7 @@ export interface FakeHostOptions {
 export async function openFakeHost(browser: Browser, parsed: ParsedSnapshot | undefined, opts: FakeHostOptions = {}): Promise<FakeHost> {
   const page = await browser.newPage({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
   const settings: ViewSettings = opts.settings ?? { palette: 'colorblind-safe', offlineRules: 'mainline' };
-  const out = join(process.cwd(), 'out', 'webview');
+  const out = process.env.WEBVIEW_OUT ?? join(process.cwd(), 'out', 'webview');
   await page.route(`${ORIGIN}/**`, (route) => {
     const name = new URL(route.request().url()).pathname.slice(1);
     if (name === '' || name === 'index.html') return route.fulfill({ contentType: 'text/html', body: html({ renderer: opts.renderer, title: opts.title ?? 'snapshot' }) });
