@@ -31,9 +31,15 @@ export function looksLikeCrashOrDrgnText(head: string): boolean {
 
 type Kind = 'kmem-p' | 'kmem-n' | 'kmem-i' | 'kmem-f' | 'kmem-g' | 'sys' | 'sym' | 'struct-page' | 'unknown';
 
+/** drgn 0.0.33+ runs crash commands in its REPL as `%crash kmem -p` (CNT printed in hex there). */
+function drgnCrashCommand(seg: LogSegment): string | undefined {
+  return seg.prompt === 'drgn' ? /^%crash\s+(.*)$/.exec(seg.command ?? '')?.[1] : undefined;
+}
+
 function kindOf(seg: LogSegment): Kind {
-  const { cmd, args } = commandWords(seg.command);
-  if (seg.prompt === 'drgn') return 'struct-page';
+  const dc = drgnCrashCommand(seg);
+  const { cmd, args } = commandWords(dc ?? seg.command);
+  if (seg.prompt === 'drgn' && dc === undefined) return 'struct-page';
   if (cmd === 'kmem') {
     const opts = args.filter((a) => a.startsWith('-')).join('');
     if (/p/.test(opts) || (!opts && args.length)) return 'kmem-p';
@@ -89,7 +95,8 @@ export function toolMemmapFromText(text: string): ToolMemmap {
     for (const kind of kinds) {
       switch (kind) {
         case 'kmem-p': {
-          const r = parseKmemP(seg.text, image);
+          const r = parseKmemP(seg.text, image, { hexCount: drgnCrashCommand(seg) !== undefined });
+          if (r.hexCount && r.rows) notes.push('kmem -p from drgn\'s crash mode: CNT read as hexadecimal');
           kmemPRows += r.rows;
           if (r.rows) { known.add('flags').add('mapping').add('_refcount'); crash = true; }
           if (r.vmemmap !== undefined) vmemmap ??= r.vmemmap;

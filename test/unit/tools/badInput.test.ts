@@ -109,4 +109,15 @@ describe('tool outputs: bad and unusual input', () => {
     assert.equal(s.provenance.format, 'crash-log');
     assert.equal(s.classes[0x104e], CLASS_ID.slab);
   });
+
+  it('crash 9.x prompt names and drgn crash-mode kmem -p (hex CNT) are understood', () => {
+    const text = ['crash-9.0.1> sys', '     RELEASE: 6.1.0-56-amd64', '>>> %crash kmem -p', HDR,
+      'fffffafdc0004040   101000                0        0  0 7ffffc0000000',
+      'fffffafdc0004080   102000                0        0  a 7ffffc0000000'].join('\n');
+    const s = toolOutputSnapshot(text, 'drgn-crash-mode');
+    assert.equal(s.kernel.release, '6.1.0-56-amd64');
+    assert.equal(s.classes[0x101], CLASS_ID.free);
+    assert.equal(s.classes[0x102], CLASS_ID['kernel-other']);
+    assert.equal(s.pageDetail!(0x102)!.refcount, 10);
+  });
 });
