@@ -7,23 +7,64 @@ import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
 import { CLASS_ID, className, PAGE_CLASSES } from '../../../memmap/classes';
 import type { Snapshot } from '../../../memmap/snapshot';
 
-const EXACT = ['free', 'reserved', 'hugetlb', 'offline-movable', 'offline-unmovable', 'offline-skippable', 'offline', 'compound-head', 'compound-tail'];
+/** Classes that must agree exactly in both directions (no capture-timing excuse applies to them). */
+const EXACT = ['reserved', 'hugetlb', 'offline-movable', 'offline-unmovable', 'offline-skippable', 'offline', 'compound-head', 'compound-tail'];
+
+/**
+ * Differences that are explained, not errors. kpageflags is read inside the guest a moment before QEMU
+ * pauses it (the lab captures kpageflags last, right before the pause), so:
+ *  - FREED AFTER THE CAPTURE: the capturing process's own anonymous pages and page tables (kpageflags
+ *    lru-anon / pagetable) are freed when it exits, before the pause; the dump shows them free with
+ *    refcount 0 — on a per-CPU list (free-pcp) or already merged into a buddy block (buddy, buddy-tail).
+ *  - PER-CPU FREE PAGES ARE INVISIBLE TO kpageflags: a page on a pcp list has no KPF bit, so kpageflags
+ *    shows it as kernel-other. Counted as agreement when the dump says free-pcp; when the pcp list was
+ *    drained into the buddy allocator before the pause the dump says buddy/buddy-tail (explained too).
+ *  - ALLOCATED AFTER THE CAPTURE: a kernel page kpageflags saw flag-less (kernel-other, possibly pcp
+ *    free) that became a slab page before the pause (slab, tail-slab).
+ * Anything else — above all a page free in kpageflags (KPF_BUDDY) that the dump does not show free,
+ * or any difference involving EXACT classes — is a classifier error.
+ */
+const EXPLAINED: { kp: string; vm: string; rules: string[]; why: string }[] = [
+  { kp: 'lru-anon', vm: 'free', rules: ['free-pcp', 'buddy', 'buddy-tail'], why: 'freed after the capture (the capturing process exited)' },
+  { kp: 'pagetable', vm: 'free', rules: ['free-pcp', 'buddy', 'buddy-tail'], why: 'freed after the capture (page tables of the capturing process)' },
+  { kp: 'lru-file', vm: 'free', rules: ['free-pcp', 'buddy', 'buddy-tail'], why: 'freed after the capture' },
+  { kp: 'kernel-other', vm: 'free', rules: ['buddy', 'buddy-tail'], why: 'per-CPU free page (invisible to kpageflags) drained into the buddy allocator before the pause' },
+  { kp: 'kernel-other', vm: 'slab', rules: ['slab', 'tail-slab'], why: 'slab page allocated after the capture' },
+];
+/** Explained differences may touch at most this share of the compared PFNs. */
+const EXPLAINED_MAX_PCT = 0.2;
 
 export function compare(v: Snapshot, k: Snapshot) {
   const n = Math.min(v.endPfn, k.endPfn);
-  let agree = 0, total = 0;
+  let agree = 0, total = 0, explained = 0;
   const confusion = new Map<string, number>();
+  const unexplained = new Map<string, number[]>();
   for (let pfn = 0; pfn < n; pfn++) {
     const a = v.classes[pfn], b = k.classes[pfn - k.startPfn];
     // PFNs kpageflags does not cover (beyond its max_pfn) are skipped
     if (pfn < k.startPfn || b === CLASS_ID['not-in-listing']) continue;
     total++;
+    if (a === b) { agree++; continue; }
+    const rule = a === CLASS_ID.free || a === CLASS_ID.slab ? v.pageDetail?.(pfn)?.rule ?? '' : '';
     // A free page on a per-CPU list (vmcore rule free-pcp) has no kpageflags bit: kpageflags shows it as kernel-other.
-    if (a === b || (a === CLASS_ID.free && b === CLASS_ID['kernel-other'] && v.pageDetail?.(pfn)?.rule === 'free-pcp')) agree++;
-    else { const key = `${className(b)} -> ${className(a)}`; confusion.set(key, (confusion.get(key) ?? 0) + 1); }
+    if (a === CLASS_ID.free && b === CLASS_ID['kernel-other'] && rule === 'free-pcp') { agree++; continue; }
+    const key = `${className(b)} -> ${className(a)}`;
+    confusion.set(key, (confusion.get(key) ?? 0) + 1);
+    const ex = EXPLAINED.find((e) => e.kp === className(b) && e.vm === className(a) && e.rules.includes(rule));
+    if (ex && !EXACT.includes(className(a)) && !EXACT.includes(className(b))) { explained++; continue; }
+    const list = unexplained.get(key) ?? [];
+    if (list.length < 5) list.push(pfn);
+    unexplained.set(key, list);
   }
   const exactMismatch = [...confusion].filter(([key]) => { const [kc, vc] = key.split(' -> '); return EXACT.includes(kc) || EXACT.includes(vc); });
-  return { agree, total, pct: (100 * agree) / total, confusion: [...confusion].sort((x, y) => y[1] - x[1]), exactMismatch };
+  return { agree, total, pct: (100 * agree) / total, explained, explainedPct: (100 * explained) / total,
+    confusion: [...confusion].sort((x, y) => y[1] - x[1]), exactMismatch, unexplained };
+}
+
+/** Both sides of a mismatching PFN, for the failure message. */
+function bothSides(v: Snapshot, k: Snapshot, pfn: number): string {
+  const d = v.pageDetail?.(pfn), kd = k.pageDetail?.(pfn);
+  return `pfn 0x${pfn.toString(16)}: vmcore ${d?.class}/${d?.rule} flags=${d?.flags?.join(',')} ref=${d?.refcount} type=${d?.pageType}; kpageflags ${kd?.class} ${kd?.flags?.join(',') ?? ''}`;
 }
 
 const only = process.env.KMEMMAP_SET;
@@ -44,9 +85,12 @@ describe('vmcore vs kpageflags on lab dumps', function () {
       let diff = 0;
       for (let i = 0; i < Math.min(elf.classes.length, kd.classes.length); i++) if (elf.classes[i] !== kd.classes[i]) diff++;
       assert.equal(diff, 0, `ELF and kdump differ on ${diff} PFNs`);
-      // Target 99.8%; the capture runs a moment before the dump, so pages freed in between differ (see report).
-      assert.ok(r.pct >= 99.5, `agreement ${r.pct}%`);
-      console.log(`      classes that should agree exactly but differ: ${r.exactMismatch.map(([k, x]) => `${k}: ${x}`).join('; ') || 'none'}`);
+      console.log(`      explained differences: ${r.explained} PFNs (${r.explainedPct.toFixed(3)}%)`);
+      const bad = [...r.unexplained].map(([key, pfns]) => `${key}: ${pfns.map((p) => bothSides(elf, kp, p)).join(' | ')}`);
+      assert.deepEqual(bad, [], 'unexplained differences (classifier error?)');
+      assert.deepEqual(r.exactMismatch, [], 'free (buddy), offline, reserved, hugetlb and THP/compound must agree exactly');
+      assert.ok(r.explainedPct <= EXPLAINED_MAX_PCT, `explained differences ${r.explainedPct}% exceed ${EXPLAINED_MAX_PCT}%: the capture was not taken right before the pause`);
+      assert.ok(r.pct >= 99.8, `agreement ${r.pct}% < 99.8%`);
       const scen = set.manifest.scenario;
       if (scen.includes('virtio-mem')) assert.ok(elf.counts[CLASS_ID['offline-skippable']] > 0, 'virtio-mem set shows offline-skippable');
       if (scen.includes('balloon')) assert.ok(elf.counts[CLASS_ID['offline-movable']] > 0, 'balloon set shows offline-movable');
