@@ -1,6 +1,6 @@
 // One real VS Code for the UI tier: the PACKAGED .vsix installed into a throwaway server, a demo
 // workspace holding a copy of the sample, the workbench open in headless Chromium.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ensureServerInstalled } from './install';
@@ -44,6 +44,7 @@ export async function startE2eSession(): Promise<E2eSession> {
   const home: TempHome = makeTempHome('kmemmap-e2e-');
   const artifacts = artifactsDir('e2e');
   mkdirSync(artifacts, { recursive: true });
+  for (const f of readdirSync(artifacts)) if (f.endsWith('.png')) rmSync(join(artifacts, f)); // only this run's pictures
   let server: RunningServer | undefined;
   let wb: OpenedWorkbench | undefined;
   try {
