@@ -9,7 +9,6 @@ import type { SnapshotSession } from './snapshotSession';
 import type { SnapshotStore } from './snapshotStore';
 import { affectsViewSettings, viewSettings } from './settings';
 import { webviewHtml, webviewRoots } from './webviewHtml';
-import { openKernelSource } from './openKernelSource';
 import { log } from './log';
 
 export function failureEvent(uri: vscode.Uri, e: unknown): HostEvent {
@@ -43,7 +42,8 @@ export function attachPanel(panel: vscode.WebviewPanel, uri: vscode.Uri, store: 
       blockingPages: async (p) => (await session).handlers(viewSettings).blockingPages!(p),
     },
     (ev) => {
-      if (ev.type === 'openSource') void session.then((s) => openKernelSource(ev.ref, s.summary.kernel.release));
+      // One way to kernel source for every entry point: the indexed tree, the C language server, else Elixir.
+      if (ev.type === 'openSource') void session.then((s) => vscode.commands.executeCommand('kmemmap.openKernelSource', ev.ref.symbol ?? ev.ref.label, s.summary.kernel.release));
       else if (ev.type === 'log') log().info(`webview: ${ev.message}`);
       else if (ev.type === 'retry') {
         store.release(uri);

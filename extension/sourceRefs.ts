@@ -1,4 +1,4 @@
-// Kernel source worth reading for each page class, and the Elixir URL of a path for a release.
+// Kernel source worth reading for each page class (opened through the kmemmap.openKernelSource command).
 
 import type { SourceRef } from './protocol';
 
@@ -34,15 +34,4 @@ const BY_CLASS: Record<string, SourceRef[]> = {
 
 export function sourceRefsFor(cls: string, fromKpageflags: boolean): SourceRef[] {
   return [...(BY_CLASS[cls] ?? []), PAGE_FLAGS, ...(fromKpageflags ? [KPF, STABLE_FLAGS] : [])];
-}
-
-/** "6.12.117+deb12-amd64" → "v6.12": Elixir indexes upstream tags; distro kernels differ from them. */
-export function elixirTag(release: string | undefined): string {
-  const m = /^(\d+)\.(\d+)/.exec(release ?? '');
-  return m ? `v${m[1]}.${m[2]}` : 'latest';
-}
-
-export function elixirUrl(release: string | undefined, ref: SourceRef): string {
-  const tag = elixirTag(release);
-  return `https://elixir.bootlin.com/linux/${tag}/source/${ref.path.split('/').map(encodeURIComponent).join('/')}`;
 }

@@ -7,8 +7,6 @@ import { resolve } from 'node:path';
 import { MessageChannel } from '../../../extension/messageChannel';
 import type { Envelope } from '../../../extension/protocol';
 import { blockingPages } from '../../../extension/blockingPages';
-import { elixirUrl } from '../../../extension/sourceRefs';
-import { findSymbolLine } from '../../../extension/symbolLine';
 import { parseInWorker, CancelledError } from '../../../extension/parseWorkerClient';
 import { SnapshotSession, MAX_SECTION_DATA_PFNS } from '../../../extension/snapshotSession';
 import { CLASS_ID } from '../../../memmap/classes';
@@ -53,10 +51,6 @@ describe('extension: blocking pages and source links', () => {
     const r = blockingPages(c, 1000, { startPfn: 1000, nrPfns: 100 }, 'mainline', 1);
     assert.equal(r.total, 2);
     assert.deepEqual(r.pages, [{ pfn: 1010, classId: CLASS_ID.reserved }]);
-  });
-  it('maps a distro release to an upstream Elixir tag', () => {
-    assert.equal(elixirUrl('6.12.117+deb12-amd64', { label: '', path: 'mm/page_alloc.c' }), 'https://elixir.bootlin.com/linux/v6.12/source/mm/page_alloc.c');
-    assert.equal(findSymbolLine('x\nint PageOffline;\n#define PageOffline(p) 1\n', 'PageOffline'), 2);
   });
 });
 
