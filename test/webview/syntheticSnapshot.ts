@@ -7,7 +7,11 @@ import { countClasses, newCounts, type MemoryBlock, type Section, type Snapshot 
 
 export const EVIL_RELEASE = '6.12.0-test <img src=x onerror="window.__pwned=1">';
 
-export function syntheticSnapshot(nrSections: number, opts: { pfnsPerSection?: number; sectionsPerBlock?: number } = {}): Snapshot {
+/**
+ * holeSections: [first, end) sections that do not exist at all (a PCI hole or unpopulated hotplug
+ * space): no-memmap, left out of the section and block listings like a real capture does.
+ */
+export function syntheticSnapshot(nrSections: number, opts: { pfnsPerSection?: number; sectionsPerBlock?: number; holeSections?: [number, number] } = {}): Snapshot {
   const pps = opts.pfnsPerSection ?? 32768;
   const spb = opts.sectionsPerBlock ?? 1;
   const n = nrSections * pps;
@@ -20,7 +24,11 @@ export function syntheticSnapshot(nrSections: number, opts: { pfnsPerSection?: n
   for (let s = 0; s < nrSections; s++) {
     const from = s * pps;
     let state: Section['state'] = 'online';
-    if (s === 0) {
+    const inHole = opts.holeSections && s >= opts.holeSections[0] && s < opts.holeSections[1];
+    if (inHole) {
+      classes.fill(id('no-memmap'), from, from + pps);
+      continue;
+    } else if (s === 0) {
       classes.fill(id('reserved'), from, from + pps / 8);
       for (let i = from + pps / 8; i < from + pps; i += 64) classes.fill(id(mixed[Math.floor(rnd() * mixed.length)]), i, i + 64);
     } else if (s === 2) {
@@ -45,8 +53,10 @@ export function syntheticSnapshot(nrSections: number, opts: { pfnsPerSection?: n
     sections.push({ nr: s, startPfn: from, nrPfns: pps, state, flags: state === 'online' ? 'PMOE' : state === 'offline' ? 'PM' : '', zone: s < 8 ? 'DMA32' : 'Normal', node: 0, counts });
   }
   const blocks: MemoryBlock[] = [];
+  const sectionAt = (pfn: number) => sections.find((x) => x.startPfn === pfn)!;
   for (let b = 0; b * spb < nrSections; b++) {
     const from = b * spb * pps;
+    if (!sections.some((x) => x.startPfn === from)) continue; // no block over a hole
     const to = Math.min(n, from + spb * pps);
     const counts = newCounts();
     countClasses(classes, from, to, counts);
@@ -57,7 +67,7 @@ export function syntheticSnapshot(nrSections: number, opts: { pfnsPerSection?: n
       : { ok: false, reason: 'unmovable page', errno: 'EBUSY' as const, blockingPfn, blockingClass: Object.keys(CLASS_ID)[bad] as PageClass, explanation: `page ${blockingPfn} cannot be migrated <b>not bold</b>` };
     blocks.push({
       id: b, startPfn: from, nrPfns: to - from,
-      state: sections[b * spb].state === 'offline' ? 'offline' : sections[b * spb].state === 'absent' ? 'absent' : 'online',
+      state: sectionAt(from).state === 'offline' ? 'offline' : sectionAt(from).state === 'absent' ? 'absent' : 'online',
       zones: [b * spb < 8 ? 'DMA32' : 'Normal'], node: 0, removable: true, counts,
       verdict: { mainline: verdict, skippable: verdict },
     });
