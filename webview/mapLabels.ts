@@ -56,8 +56,10 @@ export class MapLabels {
   private rowText(l: MapLayout, pfn: number, f: number): string {
     const phys = `0x${(BigInt(pfn) * BigInt(this.o.kernel.pageSize)).toString(16)}`;
     if (!(pfn % l.pfnsPerSection === 0 || f & ROW_SECTION)) return phys;
-    const parts = [phys, `§${Math.floor(pfn / l.pfnsPerSection)}`];
-    if (l.pfnsPerBlock && pfn % l.pfnsPerBlock === 0 && this.o.blocks.length) parts.push(`memory${Math.floor(pfn / l.pfnsPerBlock)}`);
-    return parts.join(' ');
+    const section = `§${Math.floor(pfn / l.pfnsPerSection)}`;
+    const block = l.pfnsPerBlock && pfn % l.pfnsPerBlock === 0 && this.o.blocks.length ? `memory${Math.floor(pfn / l.pfnsPerBlock)}` : '';
+    // One section per block (x86 up to 64 GiB): the block name says both.
+    if (block && l.pfnsPerBlock === l.pfnsPerSection) return `${phys} ${block}`;
+    return [phys, section, block].filter(Boolean).join(' ');
   }
 }

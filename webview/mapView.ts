@@ -30,7 +30,7 @@ const MIN_GESTURE_SCALE = 0.25;
 /** The gesture is over (and the picture sharpened) this long after the last move. */
 const SETTLE_MS = 150;
 /** CSS pixels kept free left of the map for address labels at the whole-machine view. */
-export const LABEL_GUTTER_CSS = 150;
+export const LABEL_GUTTER_CSS = 170;
 
 export class MapView {
   readonly element: HTMLElement;
