@@ -48,8 +48,9 @@ if (existsSync('webview/main.ts'))
 if (existsSync('cli/kmemmap.ts'))
   targets.push({ ...nodeCommon, entryPoints: ['cli/kmemmap.ts'], outfile: 'out/cli/kmemmap.js', banner: { js: '#!/usr/bin/env node' } });
 
-// Lab driver and benchmarks.
-if (existsSync('test/lab/lab.ts')) targets.push({ ...nodeCommon, entryPoints: ['test/lab/lab.ts'], outfile: 'out/lab/lab.js' });
+// Lab drivers and benchmarks.
+const labEntries = ['test/lab/lab.ts', 'test/lab/derive-dumps.ts'].filter((p) => existsSync(p));
+if (labEntries.length) targets.push({ ...nodeCommon, entryPoints: labEntries, outdir: 'out/lab', outbase: 'test/lab' });
 const benches = find('bench', /\.ts$/);
 if (benches.length) targets.push({ ...nodeCommon, entryPoints: benches, outdir: 'out/bench', outbase: 'bench' });
 
@@ -57,6 +58,11 @@ if (benches.length) targets.push({ ...nodeCommon, entryPoints: benches, outdir: 
 const tests = [...find('test', /\.test\.ts$/), ...find('test/integration', /^index\.ts$/), ...find('test/e2e', /\.ts$/), ...find('test/webview', /\.ts$/)];
 const uniqueTests = [...new Set(tests)].filter((p) => !p.startsWith('test/lab/'));
 if (uniqueTests.length) targets.push({ ...nodeCommon, entryPoints: uniqueTests, outdir: 'out/test', outbase: 'test' });
+
+// Drivers of the real-VS-Code tiers (they start a server and a browser, outside VS Code).
+const harness = ['test/vscode/runIntegration.ts', 'test/vscode/demo.ts', 'test/electron/runTest.ts'].filter((p) => existsSync(p));
+if (harness.length)
+  targets.push({ ...nodeCommon, external: [...nodeCommon.external, '@vscode/test-electron'], entryPoints: harness, outdir: 'out/test', outbase: 'test' });
 
 if (watch) {
   for (const t of targets) (await esbuild.context(t)).watch();

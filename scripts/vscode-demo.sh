@@ -9,5 +9,4 @@ cd "$(dirname "$0")/.."
 [ -d node_modules/@vscode/vsce ] || npm ci
 bash scripts/vscode-server-install.sh >/dev/null
 VSIX="$(bash scripts/vscode-package.sh | tail -n1)"
-node scripts/vscode-build.mjs
 exec node out/test/vscode/demo.js "$VSIX" "$@"
