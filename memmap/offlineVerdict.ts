@@ -57,6 +57,15 @@ function fail(reason: string, errno: OfflineVerdict['errno'], pfn: number, cls: 
   return { ok: false, reason, errno, blockingPfn: pfn, blockingClass: className(cls), explanation };
 }
 
+/** Class ids as plain constants: CLASS_ID is a dictionary object, too slow to index in per-PFN loops. */
+const NO_MEMMAP = C['no-memmap'];
+const RESERVED = C.reserved;
+const OFFLINE_UNMOVABLE = C['offline-unmovable'];
+const OFFLINE = C.offline;
+const KERNEL_OTHER = C['kernel-other'];
+const COMPOUND_HEAD = C['compound-head'];
+const COMPOUND_TAIL = C['compound-tail'];
+
 export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdict {
   const { block, classes, classesStartPfn } = input;
   if (block.state === 'offline') return { ok: undefined, explanation: 'the block is already offline' };
@@ -72,9 +81,9 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
   if (zones.includes('none')) return { ok: false, reason: 'multizone range', errno: 'EINVAL', explanation: 'the block spans more than one zone (valid_zones "none")' };
   // 2. walk_system_ram_range() must cover the whole block.
   for (let i = from; i < to; i++)
-    if (classes[i] === C['no-memmap'] || input.isSystemRam?.(classesStartPfn + i) === false)
+    if (classes[i] === NO_MEMMAP || input.isSystemRam?.(classesStartPfn + i) === false)
       return fail('memory holes', 'EINVAL', classesStartPfn + i, classes[i], 'part of the block is not System RAM (a hole); offline_pages() refuses holes');
-  if (to - from < block.nrPfns) return fail('memory holes', 'EINVAL', classesStartPfn + to, C['no-memmap'], 'the block extends past the end of the memmap');
+  if (to - from < block.nrPfns) return fail('memory holes', 'EINVAL', classesStartPfn + to, NO_MEMMAP, 'the block extends past the end of the memmap');
 
   const zone = zones.length === 1 ? zones[0] : undefined;
   // An unknown zone is treated as a kernel zone: a kernel page fails either way, only the reason differs.
@@ -90,18 +99,18 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
     for (let i = pbFrom; i < pbTo; i++) {
       const cls = classes[i];
       const pfn = classesStartPfn + i;
-      if (cls === C.reserved)
+      if (cls === RESERVED)
         return fail('failure to isolate range', 'EBUSY', pfn, cls, 'a PG_reserved page cannot be isolated in any zone; the kernel dumps it with "unmovable page"');
-      if (rules === 'skippable' && (cls === C['offline-unmovable'] || cls === C.offline))
+      if (rules === 'skippable' && (cls === OFFLINE_UNMOVABLE || cls === OFFLINE))
         return fail('failure to isolate range', 'EBUSY', pfn, cls, 'with PG_offline_skippable, a PageOffline page that is not skippable already fails isolation ("unmovable page" dump)');
       if (movableZone) continue;
-      if (ambiguousKernel && cls === C['kernel-other']) {
+      if (ambiguousKernel && cls === KERNEL_OTHER) {
         if (firstAmbiguous < 0) firstAmbiguous = i;
         continue;
       }
       if (UNMOVABLE_KERNEL.has(cls))
         return fail('failure to isolate range', 'EBUSY', pfn, cls, `a ${className(cls)} page in ZONE_${zone ?? '?'} is in use by the kernel and cannot be migrated; the kernel dumps it with "unmovable page"`);
-      if (cls === C['compound-head'] || cls === C['compound-tail']) {
+      if (cls === COMPOUND_HEAD || cls === COMPOUND_TAIL) {
         const movable = input.compoundIsMovable?.(pfn);
         if (movable === false)
           return fail('failure to isolate range', 'EBUSY', pfn, cls, 'a compound kernel allocation that is not on the LRU cannot be migrated ("unmovable page" dump)');
@@ -115,7 +124,7 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
       'failure to isolate range',
       'EBUSY',
       classesStartPfn + firstAmbiguous,
-      C['kernel-other'],
+      KERNEL_OTHER,
       `a page without state flags in ZONE_${zone ?? '?'}: an allocated kernel page cannot be migrated (the kernel dumps it with "unmovable page"); kpageflags shows a free page on a per-CPU list the same way, so this is the likely, not the certain, blocker`,
     );
   if (movableZone) {
@@ -126,9 +135,9 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
   // 6. scan_movable_pages(): a PageOffline page that still holds a reference.
   for (let i = from; i < to; i++) {
     const cls = classes[i];
-    if (rules === 'mainline' && cls === C['offline-unmovable'])
+    if (rules === 'mainline' && cls === OFFLINE_UNMOVABLE)
       return fail('unmovable page', 'EBUSY', classesStartPfn + i, cls, 'a PageOffline page that nobody can migrate or skip keeps its reference; scan_movable_pages() gives up (no dump_page)');
-    if (rules === 'mainline' && cls === C.offline && !uncertain)
+    if (rules === 'mainline' && cls === OFFLINE && !uncertain)
       uncertain = { pfn: classesStartPfn + i, cls, why: 'a PageOffline page of unknown kind: skippable or movable pages pass, unmovable ones fail with "unmovable page"' };
   }
 
@@ -136,7 +145,7 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
   // pages there are per-CPU free pages or pages in transit when kpageflags cannot tell.
   if (movableZone)
     for (let i = from; i < to; i++)
-      if (UNMOVABLE_KERNEL.has(classes[i]) && !(ambiguousKernel && classes[i] === C['kernel-other']))
+      if (UNMOVABLE_KERNEL.has(classes[i]) && !(ambiguousKernel && classes[i] === KERNEL_OTHER))
         return fail('signal backoff', 'EINTR', classesStartPfn + i, classes[i], 'an unmovable kernel page in ZONE_MOVABLE passes isolation but can never be migrated: the kernel retries until the writer is interrupted');
 
   if (uncertain) return { ok: undefined, blockingPfn: uncertain.pfn, blockingClass: className(uncertain.cls), explanation: `cannot tell: ${uncertain.why}` };
@@ -144,8 +153,10 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
 }
 
 function successExplanation(classes: Uint8Array, from: number, to: number, rules: Rules): string {
+  const present = new Uint8Array(256);
+  for (let i = from; i < to; i++) present[classes[i]] = 1;
   const seen = new Set<PageClass>();
-  for (let i = from; i < to; i++) seen.add(className(classes[i]));
+  for (let c = 0; c < 256; c++) if (present[c]) seen.add(className(c));
   const parts: string[] = [];
   if (seen.has('lru-anon') || seen.has('lru-file') || seen.has('compound-head') || seen.has('hugetlb')) parts.push('in-use user pages would be migrated (needs free memory elsewhere)');
   if (seen.has('offline-movable')) parts.push('balloon pages would be migrated by balloon compaction');

@@ -6,9 +6,10 @@ import { PAGE_CLASSES } from './classes';
 import { MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
 import { rangeCounts } from './aggregate';
 import { blockVerdicts } from './offlineVerdict';
-import { classifyStructPage, ClassifyContext, Neighbours, R, VMCORE_RULE_CLASS, VMCORE_RULES, zoneOf } from './classifyPage';
+import { classifyStructPage, ClassifyContext, Neighbours, R, VMCORE_RULE_CLASS, VMCORE_RULES } from './classifyPage';
 import { buildClassifyContext } from './vmcoreContext';
-import { SP_EXCLUDED, SP_OK, SP_UNMAPPED, VmcoreMemmap } from './vmcoreMemmap';
+import { classifySection, SectionOutput } from './classifySection';
+import { SP_OK, SP_UNMAPPED, VmcoreMemmap } from './vmcoreMemmap';
 import { openDump, OpenedDump } from '../parsers/dump/openDump';
 import { DumpError } from '../parsers/dump/errors';
 import { X86Paging, TranslationError } from '../parsers/x86_64/paging';
@@ -138,12 +139,20 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     section: (pfn) => memmap.facts(Math.floor(pfn / pps)),
   };
   const NO_MEMMAP = CLASS_ID['no-memmap'];
-  const SECTION_OFFLINE = CLASS_ID['section-offline'], UNKNOWN = CLASS_ID.unknown;
-  const COMPOUND_HEAD = CLASS_ID['compound-head'], COMPOUND_TAIL = CLASS_ID['compound-tail'];
   // Whether each compound page is on the LRU (THP, migratable), noted while its struct page is at hand:
   // two bits per PFN (known, on LRU) instead of re-reading struct pages for every block verdict.
   const compoundKnown = new Uint8Array((endPfn + 7) >>> 3);
   const compoundLru = new Uint8Array((endPfn + 7) >>> 3);
+  const sectionOut: SectionOutput = {
+    classes, zoneMask,
+    onCompound: (pfn, off) => {
+      const lru = compoundOnLruAt(secBuf, off, ctx!, memmap, nb);
+      if (lru !== undefined) {
+        compoundKnown[pfn >>> 3] |= 1 << (pfn & 7);
+        if (lru) compoundLru[pfn >>> 3] |= 1 << (pfn & 7);
+      }
+    },
+  };
   let lastTick = Date.now();
   for (let nr = 0; nr < nSections; nr++) {
     checkAbort(opts.signal, file);
@@ -160,26 +169,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     if (opts.reference) memmap.readStructPagesReference(start, pps, secBuf, status);
     else memmap.readStructPages(start, pps, secBuf, status);
     markBuddyBlocks(secBuf, status, buddyCover, ctx, pps);
-    for (let i = 0; i < end - start; i++) {
-      const pfn = start + i;
-      let rule: number;
-      if (status[i] === SP_UNMAPPED) rule = R['memmap-unmapped'];
-      else if (status[i] === SP_EXCLUDED) rule = R['memmap-excluded'];
-      else {
-        const off = i * memmap.structSize;
-        rule = classifyStructPage(pfn, secBuf, off, facts, ctx, nb);
-        const c = VMCORE_RULE_CLASS[rule];
-        if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN) zoneMask[nr] |= 1 << zoneOf(secBuf, off, ctx);
-        if (c === COMPOUND_HEAD || c === COMPOUND_TAIL) {
-          const lru = compoundOnLruAt(secBuf, off, ctx, memmap, nb);
-          if (lru !== undefined) {
-            compoundKnown[pfn >>> 3] |= 1 << (pfn & 7);
-            if (lru) compoundLru[pfn >>> 3] |= 1 << (pfn & 7);
-          }
-        }
-      }
-      classes[pfn] = VMCORE_RULE_CLASS[rule];
-    }
+    classifySection(nr, start, end - start, secBuf, status, buddyCover, facts, ctx, nb, sectionOut, !opts.reference);
   }
   opts.onProgress?.(nSections, nSections);
   phase('memmap read+classify');
@@ -246,7 +236,9 @@ function markBuddyBlocks(buf: Buffer, status: Uint8Array, cover: Uint8Array, ctx
   const ss = ctx.structSize;
   for (let i = 0; i < pps; i++) {
     if (status[i] !== SP_OK) continue;
-    if (ctx.types.typeOf(buf.readUInt32LE(i * ss + ctx.off.mapcount)) !== 'buddy') continue;
+    const m = buf.readInt32LE(i * ss + ctx.off.mapcount);
+    if (m >= -128) continue; // a mapcount, no page type (most pages)
+    if (ctx.types.typeOf(m) !== 'buddy') continue;
     if (buf.readUInt32LE(i * ss + ctx.off.private + 4) !== 0) continue;
     const order = buf.readUInt32LE(i * ss + ctx.off.private);
     if (order < 0 || order > MAX_ORDER || (i & ((1 << order) - 1)) !== 0) continue;
