@@ -80,8 +80,9 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
   const zones = block.zones ?? [];
   if (zones.includes('none')) return { ok: false, reason: 'multizone range', errno: 'EINVAL', explanation: 'the block spans more than one zone (valid_zones "none")' };
   // 2. walk_system_ram_range() must cover the whole block.
+  const isRam = input.isSystemRam;
   for (let i = from; i < to; i++)
-    if (classes[i] === NO_MEMMAP || input.isSystemRam?.(classesStartPfn + i) === false)
+    if (classes[i] === NO_MEMMAP || (isRam !== undefined && isRam(classesStartPfn + i) === false))
       return fail('memory holes', 'EINVAL', classesStartPfn + i, classes[i], 'part of the block is not System RAM (a hole); offline_pages() refuses holes');
   if (to - from < block.nrPfns) return fail('memory holes', 'EINVAL', classesStartPfn + to, NO_MEMMAP, 'the block extends past the end of the memmap');
 

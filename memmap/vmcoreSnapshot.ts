@@ -29,7 +29,7 @@ export interface VmcoreOpenOptions {
    */
   reference?: boolean;
   /** Called after each phase of the build with its wall time (benchmarks). */
-  onPhase?(name: string, ms: number): void;
+  onPhase?(name: string, wallMs: number, cpuMs: number): void;
 }
 
 const MAX_ORDER = 10;
@@ -54,8 +54,14 @@ export async function openVmcoreSnapshot(paths: string[], opts: VmcoreOpenOption
 
 async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise<Snapshot> {
   const phases: string[] = [];
-  let phaseT = performance.now();
-  const phase = (name: string) => { const t = performance.now(); phases.push(`${name} ${(t - phaseT).toFixed(0)} ms`); opts.onPhase?.(name, t - phaseT); phaseT = t; };
+  let phaseT = performance.now(), phaseCpu = process.cpuUsage();
+  const phase = (name: string) => {
+    const t = performance.now(), c = process.cpuUsage(phaseCpu);
+    const cpuMs = (c.user + c.system) / 1000;
+    phases.push(`${name} ${(t - phaseT).toFixed(0)} ms (cpu ${cpuMs.toFixed(0)} ms)`);
+    opts.onPhase?.(name, t - phaseT, cpuMs);
+    phaseT = t; phaseCpu = process.cpuUsage();
+  };
   const file = dump.files[0];
   const vi = dump.vmcoreinfo;
   const warnings = [...dump.warnings];
