@@ -58,7 +58,10 @@ export function parseKmemN(lines: string[]): KmemNResult {
         if (!/^\d+$/.test(f[0])) break;
         const nr = Number(f[0]);
         const si = cols.indexOf('STATE');
-        const s: ToolSection = { nr, memMap: /^[0-9a-f]+$/.test(f[3] ?? '') ? BigInt('0x' + f[3]) : undefined };
+        const s: ToolSection = {
+          nr, memMap: /^[0-9a-f]+$/.test(f[3] ?? '') ? BigInt('0x' + f[3]) : undefined,
+          codedMemMap: /^[0-9a-f]{16}$/.test(f[2] ?? '') ? BigInt('0x' + f[2]) : undefined,
+        };
         if (si >= 0 && f[si] !== undefined) {
           const { word, unknown } = sectionWordFromLetters(f[si]);
           for (const ch of unknown) unknownLetters.add(ch);

@@ -2,6 +2,7 @@
 import { parseKmemG } from './crashKmemG';
 import { parseKmemF, parseKmemI } from './crashKmemInfo';
 import { parseKmemN } from './crashKmemN';
+import { parseKmemM } from './crashKmemM';
 import { isKmemPHeader, parseKmemP } from './crashKmemP';
 import { parseCrashSym, parseCrashSys } from './crashSys';
 import { inferFromKmemP } from './crashInference';
@@ -29,7 +30,7 @@ export function looksLikeCrashOrDrgnText(head: string): boolean {
   return SNIFF.some((re) => re.test(head));
 }
 
-type Kind = 'kmem-p' | 'kmem-n' | 'kmem-i' | 'kmem-f' | 'kmem-g' | 'sys' | 'sym' | 'struct-page' | 'unknown';
+type Kind = 'kmem-m' | 'kmem-p' | 'kmem-n' | 'kmem-i' | 'kmem-f' | 'kmem-g' | 'sys' | 'sym' | 'struct-page' | 'unknown';
 
 /** drgn 0.0.33+ runs crash commands in its REPL as `%crash kmem -p` (CNT printed in hex there). */
 function drgnCrashCommand(seg: LogSegment): string | undefined {
@@ -42,6 +43,7 @@ function kindOf(seg: LogSegment): Kind {
   if (seg.prompt === 'drgn' && dc === undefined) return 'struct-page';
   if (cmd === 'kmem') {
     const opts = args.filter((a) => a.startsWith('-')).join('');
+    if (/m/.test(opts)) return 'kmem-m';
     if (/p/.test(opts) || (!opts && args.length)) return 'kmem-p';
     if (/n/.test(opts)) return 'kmem-n';
     if (/i/.test(opts)) return 'kmem-i';
@@ -86,6 +88,7 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   let kmemPRows = 0;
   let crash = false, drgn = false;
   const ignored = new Set<string>();
+  const memberListings: LogSegment[] = [];
   for (const seg of segs) {
     if (seg.prompt === 'crash') crash = true;
     if (seg.prompt === 'drgn') drgn = true;
@@ -105,6 +108,9 @@ export function toolMemmapFromText(text: string): ToolMemmap {
           if (r.unknownHeader) warnings.push(`\`${seg.command ?? 'kmem -p'}\`: unknown listing layout "${r.unknownHeader}" (crash for pre-2.6 kernels?): its rows are not read`);
           break;
         }
+        case 'kmem-m':
+          memberListings.push(seg); // after the pages they describe are known
+          break;
         case 'kmem-n': {
           const r = parseKmemN(seg.lines);
           if (r.sections.length) sections = r.sections;
@@ -158,6 +164,21 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   }
   if (ignored.size) notes.push(`commands not used for the memmap: ${[...ignored].slice(0, 8).map((c) => `\`${c.trim()}\``).join(', ')}`);
 
+  // kmem -n: an early section's CODED_MEM_MAP is the vmemmap base.
+  if (vmemmap === undefined) vmemmap = sections.find((s) => s.letters?.includes('E') && s.codedMemMap !== undefined)?.codedMemMap;
+  // kmem -m listings: members kmem -p does not print, for the PFNs it listed.
+  const fromMembers = new Set<string>();
+  for (const seg of memberListings) {
+    if (vmemmap === undefined) { warnings.push(`\`${seg.command}\`: no vmemmap base known (needs kmem -p or kmem -n), its rows are not placed`); continue; }
+    const r = parseKmemM(seg.text, image, vmemmap);
+    for (const m of r.members) fromMembers.add(m === 'page_type' ? '_mapcount' : m === '_count' ? '_refcount' : m);
+    notes.push(`\`${seg.command}\`: ${r.filled} of ${r.rows} rows filled in (${r.members.join(', ')})`);
+    if (r.badRows) warnings.push(`\`${seg.command}\`: ${r.badRows} row(s) with an unexpected number of fields (crash prints _refcount and mapping without a separator) were not read`);
+    if (r.notListed) notes.push(`\`${seg.command}\`: ${r.notListed} rows for PFNs without a kmem -p row were skipped`);
+    if (r.unknownMembers.length) warnings.push(`\`${seg.command}\`: members not used: ${r.unknownMembers.join(', ')}`);
+  }
+  for (const m of fromMembers) known.add(m);
+
   // struct page prints: complete words for their PFN (they override kmem -p rows).
   const fromDumps = new Set<number>();
   if (vmemmap === undefined) {
@@ -195,11 +216,16 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   if (kmemPRows) {
     const tc = buildToolContext(facts);
     if (tc.ctx) {
-      const inf = inferFromKmemP(image, (pfn) => !fromDumps.has(pfn), tc.ctx, vmemmap);
+      const inf = inferFromKmemP(image, (pfn) => !fromDumps.has(pfn), tc.ctx, known.has('compound_head') ? undefined : vmemmap);
       notes.push(`kmem -p: ${kmemPRows} rows; ${inf.heads} compound heads with ${inf.tails} tails recovered from their page[1] rows${inf.balloon ? `; ${inf.balloon} balloon pages from mapping = balloon_mops|2` : ''}`);
-      warnings.push('kmem -p does not print page_type/_mapcount, compound_head or private: page tables and PageOffline pages other than balloon pages show as kernel-other, free pages are recognised by refcount 0' +
-        (tc.ctx.hugetlbMark.kind === 'dtor' ? ', hugetlb pages show as compound pages (compound_dtor is not printed)' : '') +
-        (facts.balloonMops === undefined ? '; balloon_mops is unknown (add `sym balloon_mops` to the session)' : ''));
+      const missing = ['_mapcount', 'compound_head', 'private'].filter((f) => !known.has(f));
+      const dtorMissing = tc.ctx.hugetlbMark.kind === 'dtor' && !known.has('compound_dtor');
+      if (missing.length || dtorMissing)
+        warnings.push(`kmem -p does not print ${[...missing, ...(dtorMissing ? ['compound_dtor'] : [])].join(', ')}` +
+          (!known.has('_mapcount') ? ': page tables and PageOffline pages other than balloon pages show as kernel-other, free pages are recognised by refcount 0' : '') +
+          (dtorMissing ? (known.has('_mapcount') ? ': ' : ', ') + 'hugetlb pages show as compound pages' : '') +
+          (!known.has('_mapcount') && facts.balloonMops === undefined ? '; balloon_mops is unknown (add `sym balloon_mops` to the session)' : '') +
+          ` (add \`kmem -m _mapcount,compound_dtor,compound_head,private\` to the session)`);
     }
   }
   return {

@@ -3,7 +3,7 @@ import { COVER_PAGE, COVER_UNREADABLE, hexHalves, OFF, PageImage, writeU64 } fro
 
 export const DRGN_EXPORT_MAGIC = '# kmemmap-drgn-export ';
 
-export interface ToolSection { nr: number; word?: bigint; letters?: string; subsectionMap?: bigint; memMap?: bigint; }
+export interface ToolSection { nr: number; word?: bigint; letters?: string; subsectionMap?: bigint; memMap?: bigint; codedMemMap?: bigint }
 export interface ToolZone { node: number; index: number; name: string; startPfn: number; spanned: number; present?: number; }
 export interface ToolBlock { id: number; startSection?: number; startPfn?: number; endPfn?: number; state: string; node?: number; zone?: string; nrVmemmapPages?: number; }
 export interface IomemEntry { depth: number; start: bigint; end: bigint; name: string; }
