@@ -120,4 +120,16 @@ describe('tool outputs: bad and unusual input', () => {
     assert.equal(s.classes[0x102], CLASS_ID['kernel-other']);
     assert.equal(s.pageDetail!(0x102)!.refcount, 10);
   });
+
+  it('kmem -m rows whose fields run together (_refcount followed by mapping, crash 8.0.2) are reported, not misread', () => {
+    const text = [...SYS, 'crash> kmem -p', HDR, ...ROWS, 'crash> kmem -m flags,_mapcount,_refcount,mapping,private',
+      '      PAGE              FLAGS       _mapcount  _refcount  mapping  private',
+      'fffffafdc0004040  0017ffffc0000000  -257  00000001ffffffff8783f3c2  18446617452749342960',
+      'crash> kmem -m _mapcount,private', '      PAGE        _mapcount  private', 'fffffafdc0004040  -129  3'].join('\n');
+    const s = toolOutputSnapshot(text, 'quirk');
+    assert.ok(s.warnings.some((w) => /unexpected number of fields/.test(w)), s.warnings.join('\n'));
+    const d = s.pageDetail!(0x101)!;
+    assert.equal(d.pageType, 'buddy');
+    assert.equal(d.raw.private, '0x3');
+  });
 });
