@@ -9,10 +9,10 @@ import type { Overview, SectionData } from '../extension/protocol';
 import type { PfnRange } from './absentRuns';
 import { CELL_NOT_LOADED, CELL_OUTSIDE } from './palette';
 
-/** Sections per request: 16 × 32 KiB = 512 KiB, answered in a few ms. */
-const SECTIONS_PER_REQUEST = 16;
+/** Sections per request: 32 × 32 KiB = 1 MiB, answered in a few ms. */
+const SECTIONS_PER_REQUEST = 32;
 /** Requests in flight at once; the rest wait in a queue re-ordered at every view change. */
-const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT = 4;
 /** Padding past the last section: one row of the widest layout reads past it harmlessly. */
 const PAD = 8192;
 

@@ -6,11 +6,11 @@
 // picture can be drawn at a fraction of the resolution into a framebuffer and blitted up.
 
 import type { Decorations, MapRenderer, MapSources } from './mapRenderer';
+import { GlLines } from './glLines';
 import { CELL_OUTSIDE, CELL_SEPARATOR } from './palette';
 import { levelFor } from './priorityPyramid';
 import type { View } from './viewport';
 
-const FLAG_TEX_WIDTH = 4096;
 /** Rows per lazy upload unit, at every level. */
 const CHUNK = 256;
 
@@ -26,7 +26,6 @@ precision highp int;
 precision highp usampler2DArray;
 precision highp usampler2D;
 uniform usampler2DArray uClasses;
-uniform usampler2D uFlags;
 uniform sampler2D uPalette;
 uniform vec2 uOrigin;      // cell at the top-left pixel
 uniform float uCellPx;     // target pixels per cell
@@ -34,19 +33,11 @@ uniform float uHeight;     // target height in pixels
 uniform ivec2 uGrid;       // rowPfns, rows
 uniform int uLayerRows;
 uniform int uLevel;        // pyramid level to read
-uniform bool uShowSec;
-uniform bool uShowBlk;
 uniform vec3 uSectionLine;
-uniform vec3 uBlockLine;
 uniform vec3 uCursor;
 uniform vec3 uBackground;
 uniform ivec2 uSelected;   // -1: none
 out vec4 outColour;
-
-uint flagsOf(int row) {
-  if (row < 0 || row >= uGrid.y) return 0u;
-  return texelFetch(uFlags, ivec2(row % ${FLAG_TEX_WIDTH}, row / ${FLAG_TEX_WIDTH}), 0).r;
-}
 
 void main() {
   vec2 px = vec2(gl_FragCoord.x, uHeight - gl_FragCoord.y);
@@ -64,19 +55,6 @@ void main() {
     // A hairline between cells once they are big enough to tell apart.
     vec2 f = fract(cell) * uCellPx;
     if (f.x < 1.0 || f.y < 1.0) col = mix(col, uBackground, 0.55);
-  }
-  // Section and block outlines at the rows where one starts, only when there is room for them.
-  if (uShowSec || uShowBlk) {
-    float reach = 1.25 / uCellPx;
-    int b0 = int(ceil(cell.y - reach));
-    for (int k = 0; k < 64; k++) {
-      int b = b0 + k;
-      if (float(b) > cell.y + reach) break;
-      float d = abs(float(b) - cell.y) * uCellPx;
-      uint f = flagsOf(b);
-      if (uShowBlk && (f & 2u) != 0u && d < 1.25) { col = uBlockLine; break; }
-      if (uShowSec && (f & 1u) != 0u && d < 0.75) col = uSectionLine;
-    }
   }
   if (uSelected.x >= 0) {
     // A ring around the selected cell, at least a few pixels wide whatever the zoom.
@@ -98,7 +76,7 @@ void main() {
   outColour = texture(uSmall, gl_FragCoord.xy / uSize);
 }`;
 
-const UNIFORMS = ['uClasses', 'uFlags', 'uPalette', 'uOrigin', 'uCellPx', 'uHeight', 'uGrid', 'uLayerRows', 'uLevel', 'uShowSec', 'uShowBlk', 'uSectionLine', 'uBlockLine', 'uCursor', 'uBackground', 'uSelected'] as const;
+const UNIFORMS = ['uClasses', 'uPalette', 'uOrigin', 'uCellPx', 'uHeight', 'uGrid', 'uLayerRows', 'uLevel', 'uSectionLine', 'uCursor', 'uBackground', 'uSelected'] as const;
 
 function compile(gl: WebGL2RenderingContext, type: number, src: string): WebGLShader {
   const s = gl.createShader(type)!;
@@ -108,12 +86,21 @@ function compile(gl: WebGL2RenderingContext, type: number, src: string): WebGLSh
   return s;
 }
 
+function link(gl: WebGL2RenderingContext, vertex: string, fragment: string): WebGLProgram {
+  const p = gl.createProgram()!;
+  gl.attachShader(p, compile(gl, gl.VERTEX_SHADER, vertex));
+  gl.attachShader(p, compile(gl, gl.FRAGMENT_SHADER, fragment));
+  gl.linkProgram(p);
+  if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error('link: ' + gl.getProgramInfoLog(p));
+  return p;
+}
+
 export class GlRenderer implements MapRenderer {
   readonly kind = 'webgl2';
   uploads = 0;
   private readonly prog: WebGLProgram;
   private readonly classesTex: WebGLTexture;
-  private readonly flagsTex: WebGLTexture;
+  private readonly lines: GlLines;
   private readonly paletteTex: WebGLTexture;
   private readonly layerRows: number;
   private readonly u = {} as Record<(typeof UNIFORMS)[number], WebGLUniformLocation | null>;
@@ -160,15 +147,7 @@ export class GlRenderer implements MapRenderer {
     gl.texParameteri(gl.TEXTURE_2D_ARRAY, gl.TEXTURE_MAX_LEVEL, pyr.maxLevel);
     for (let L = 0; L <= pyr.maxLevel; L++) this.uploaded.push(new Uint8Array(Math.ceil(this.levelRows(L) / CHUNK)));
 
-    this.flagsTex = gl.createTexture()!;
-    gl.activeTexture(gl.TEXTURE2);
-    gl.bindTexture(gl.TEXTURE_2D, this.flagsTex);
-    const fh = Math.ceil(src.flags.length / FLAG_TEX_WIDTH);
-    const flags = new Uint8Array(fh * FLAG_TEX_WIDTH);
-    flags.set(src.flags);
-    gl.texStorage2D(gl.TEXTURE_2D, 1, gl.R8UI, FLAG_TEX_WIDTH, fh);
-    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, FLAG_TEX_WIDTH, fh, gl.RED_INTEGER, gl.UNSIGNED_BYTE, flags);
-    for (const k of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, k, gl.NEAREST);
+    this.lines = new GlLines(gl, l, src.flags, (v, f) => link(gl, v, f));
 
     this.paletteTex = gl.createTexture()!;
     gl.activeTexture(gl.TEXTURE1);
@@ -294,7 +273,6 @@ export class GlRenderer implements MapRenderer {
     gl.useProgram(this.prog);
     gl.uniform1i(this.u.uClasses, 0);
     gl.uniform1i(this.u.uPalette, 1);
-    gl.uniform1i(this.u.uFlags, 2);
     gl.uniform2f(this.u.uOrigin, v.x, v.y);
     gl.uniform1f(this.u.uCellPx, cellPx);
     gl.uniform1f(this.u.uHeight, t.h);
@@ -303,14 +281,12 @@ export class GlRenderer implements MapRenderer {
     const level = levelFor(cellPx, this.src.pyramid.maxLevel);
     this.ensure(level, Math.floor(v.y) >> level, (Math.ceil(v.y + t.h / cellPx) >> level) + 1);
     gl.uniform1i(this.u.uLevel, level);
-    gl.uniform1i(this.u.uShowSec, (l.pfnsPerSection / l.rowPfns) * v.cellPx >= 6 ? 1 : 0);
-    gl.uniform1i(this.u.uShowBlk, l.pfnsPerBlock > 0 && (l.pfnsPerBlock / l.rowPfns) * v.cellPx >= 4 ? 1 : 0);
     gl.uniform3f(this.u.uSectionLine, d.sectionLine[0] / 255, d.sectionLine[1] / 255, d.sectionLine[2] / 255);
-    gl.uniform3f(this.u.uBlockLine, d.blockLine[0] / 255, d.blockLine[1] / 255, d.blockLine[2] / 255);
     gl.uniform3f(this.u.uCursor, d.cursor[0] / 255, d.cursor[1] / 255, d.cursor[2] / 255);
     gl.uniform3f(this.u.uBackground, ...this.background);
     gl.uniform2i(this.u.uSelected, d.selected?.x ?? -1, d.selected?.y ?? -1);
     gl.drawArrays(gl.TRIANGLES, 0, 3);
+    this.lines.draw(v, t.w, t.h, s, { section: d.sectionLine, block: d.blockLine });
     if (scale < 1) {
       gl.bindFramebuffer(gl.FRAMEBUFFER, null);
       gl.viewport(0, 0, gl.drawingBufferWidth, gl.drawingBufferHeight);
@@ -331,7 +307,7 @@ export class GlRenderer implements MapRenderer {
   dispose(): void {
     const gl = this.gl;
     gl.deleteTexture(this.classesTex);
-    gl.deleteTexture(this.flagsTex);
+    this.lines.dispose();
     gl.deleteTexture(this.paletteTex);
     gl.deleteProgram(this.prog);
     gl.deleteProgram(this.upscale);
