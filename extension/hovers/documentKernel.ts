@@ -1,9 +1,11 @@
 // Which kernel a document is about: named in the text (crash sys, dmesg banner, VMCOREINFO, oops
-// header), else the workspace tree, else the kmemmap.kernelVersion setting. Cached per document version.
+// header), else the Linux tree the file belongs to, else the workspace tree, else the
+// kmemmap.kernelVersion setting. Cached per document version.
 
 import * as vscode from 'vscode';
 import { detectKernelInText } from '../../kernel/knowledge/detectKernel';
 import { resolveKernel, type KernelTarget } from '../../kernel/decode';
+import { enclosingLinuxTree, treeVersion } from '../../kernel/sourceIndex/detectTree';
 
 const cache = new WeakMap<vscode.TextDocument, { version: number; k: KernelTarget | undefined }>();
 
@@ -11,7 +13,7 @@ export function settingKernel(): string {
   return vscode.workspace.getConfiguration('kmemmap').get<string>('kernelVersion') ?? '';
 }
 
-export function kernelForDocument(doc: vscode.TextDocument, treeVersion: () => string | undefined): KernelTarget | undefined {
+export function kernelForDocument(doc: vscode.TextDocument, workspaceTreeVersion: () => string | undefined): KernelTarget | undefined {
   const c = cache.get(doc);
   if (c && c.version === doc.version) return c.k;
   const forced = settingKernel();
@@ -22,8 +24,13 @@ export function kernelForDocument(doc: vscode.TextDocument, treeVersion: () => s
     const found = detectKernelInText(doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 20000), 0)));
     if (found) k = resolveKernel(found.release, found.origin);
   }
+  if (!k && doc.uri.scheme === 'file') {
+    const root = enclosingLinuxTree(doc.uri.fsPath);
+    const v = root ? treeVersion(root) : undefined;
+    if (v) k = resolveKernel(v, `the kernel tree of this file (${root})`);
+  }
   if (!k) {
-    const tv = treeVersion();
+    const tv = workspaceTreeVersion();
     if (tv) k = resolveKernel(tv, 'workspace kernel tree');
   }
   cache.set(doc, { version: doc.version, k });

@@ -1,7 +1,7 @@
 // Recognises a Linux kernel source tree and reads its version from the top Makefile.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** True when dir looks like the root of a Linux tree (top Makefile + the mm headers we index). */
 export function isLinuxTree(dir: string): boolean {
@@ -22,4 +22,16 @@ export function treeVersion(dir: string): string | undefined {
   if (!v || !p) return undefined;
   const s = get('SUBLEVEL');
   return `${v}.${p}${s && s !== '0' ? `.${s}` : ''}${get('EXTRAVERSION')}`;
+}
+
+/** Root of the Linux tree that holds file (walking up at most 12 folders), or undefined. */
+export function enclosingLinuxTree(file: string): string | undefined {
+  let dir = dirname(file);
+  for (let i = 0; i < 12; i++) {
+    if (isLinuxTree(dir)) return dir;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+  return undefined;
 }

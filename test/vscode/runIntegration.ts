@@ -4,7 +4,7 @@
 // Usage: node out/test/vscode/runIntegration.js   (npm run test:vscode builds first)
 // Env: KMEMMAP_EXT_DEV_PATH (extension folder, default the repository), KMEMMAP_TESTS_PATH, KMEMMAP_TEST_GREP,
 //      KMEMMAP_TEST_SAMPLE (snapshot to use instead of the bundled sample),
-//      KMEMMAP_TEST_TIMEOUT_MS (default 600000), KMEMMAP_LAB_DIR (passed on to the suite).
+//      KMEMMAP_TEST_TIMEOUT_MS (default 600000), KMEMMAP_LAB_DIR and KMEMMAP_SRC_CACHE (passed on to the suite).
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,7 @@ async function main(): Promise<number> {
     KMEMMAP_TEST_RESULTS: resultsFile,
     // The suite runs with HOME = the temp folder, so hand it the real lab cache.
     KMEMMAP_LAB_DIR: process.env.KMEMMAP_LAB_DIR ?? join(homedir(), '.cache', 'kmemmap-lab'),
+    KMEMMAP_SRC_CACHE: process.env.KMEMMAP_SRC_CACHE ?? join(homedir(), '.cache', 'kmemmap-src'),
     ...(process.env.KMEMMAP_TEST_GREP ? { KMEMMAP_TEST_GREP: process.env.KMEMMAP_TEST_GREP } : {}),
   };
 
