@@ -6,7 +6,7 @@
 //   - where installed, the ratio to crash `kmem -p` (6.1 kernels: crash 8.0.2 cannot open ≥ 6.4) and to a
 //     minimal drgn walk (for_each_page reading page->flags), both with the vmlinux the lab's tool step put
 //     under <lab>/tools/vmlinux-<release> (never downloaded here); their session-load time is measured
-//     separately and subtracted;
+//     separately and subtracted; tools are timed by CPU time (user+sys), ours by wall and CPU;
 //   - memory used.
 // The machine may be shared: CPU time (user+sys of this process) is printed next to wall time.
 import { spawnSync } from 'node:child_process';
@@ -46,10 +46,13 @@ function readFloor(files: string[]): { wall: number; cpu: number; pfns: number }
   }
 }
 
+/** Runs a tool and returns its CPU time (user+sys of the child, from bash's `times`; wall time is noise on a shared machine). */
 function timed(cmd: string, args: string[], input: string, env: NodeJS.ProcessEnv = process.env): { sec: number; ok: boolean; out: string } {
-  const t0 = wallNow();
-  const r = spawnSync(cmd, args, { input, encoding: 'utf8', env, timeout: 600_000, maxBuffer: 1 << 30 });
-  return { sec: wallNow() - t0, ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+  const quoted = [cmd, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const r = spawnSync('bash', ['-c', `${quoted}; rc=$?; times >&2; exit $rc`], { input, encoding: 'utf8', env, timeout: 600_000, maxBuffer: 1 << 30 });
+  const t = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec((r.stderr ?? '').trim());
+  const sec = t ? Number(t[1]) * 60 + Number(t[2]) + Number(t[3]) * 60 + Number(t[4]) : NaN;
+  return { sec, ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
 const which = (c: string) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
@@ -126,10 +129,10 @@ async function main() {
     else {
       const c = crashWalk(files[0], vmlinux, release);
       console.log(typeof c === 'string' ? `crash kmem -p: not measured (${c})`
-        : `crash kmem -p: walk ${c.sec.toFixed(2)} s for ${c.pages} pages = ${fmtRate(c.pages, c.sec)}; ours is ${(c.sec / wall * (floor.pfns / Math.max(1, c.pages))).toFixed(1)}x faster per page (whole snapshot vs walk only)`);
+        : `crash kmem -p: walk ${c.sec.toFixed(2)} s for ${c.pages} pages = ${fmtRate(c.pages, c.sec)}; ours is ${(c.sec / cpu * (floor.pfns / Math.max(1, c.pages))).toFixed(1)}x faster per page (CPU: our whole snapshot vs their walk only)`);
       const d = drgnWalk(files[0], vmlinux);
       console.log(typeof d === 'string' ? `drgn walk: not measured (${d})`
-        : `drgn walk: ${d.sec.toFixed(2)} s for ${d.pages} pages = ${fmtRate(d.pages, d.sec)}; ours is ${(d.sec / wall * (floor.pfns / Math.max(1, d.pages))).toFixed(1)}x faster per page`);
+        : `drgn walk: ${d.sec.toFixed(2)} s for ${d.pages} pages = ${fmtRate(d.pages, d.sec)}; ours is ${(d.sec / cpu * (floor.pfns / Math.max(1, d.pages))).toFixed(1)}x faster per page (CPU)`);
     }
   }
   console.log(snap.provenance.notes.filter((n) => /timings|decoded/.test(n)).map((n) => `  note: ${n}`).join('\n'));
