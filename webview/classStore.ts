@@ -12,7 +12,7 @@ import { CELL_NOT_LOADED, CELL_OUTSIDE } from './palette';
 /** Sections per request: 32 × 32 KiB = 1 MiB, answered in a few ms. */
 const SECTIONS_PER_REQUEST = 32;
 /** Requests in flight at once; the rest wait in a queue re-ordered at every view change. */
-const MAX_IN_FLIGHT = 4;
+const MAX_IN_FLIGHT = 6;
 /** Padding past the last section: one row of the widest layout reads past it harmlessly. */
 const PAD = 8192;
 

@@ -105,6 +105,8 @@ export class GlRenderer implements MapRenderer {
   private readonly layerRows: number;
   private readonly u = {} as Record<(typeof UNIFORMS)[number], WebGLUniformLocation | null>;
   private fbo: { fb: WebGLFramebuffer; tex: WebGLTexture; w: number; h: number } | undefined;
+  /** Reduced-size framebuffers by size, reused across gestures (a few scales only). */
+  private readonly fbos = new Map<string, { fb: WebGLFramebuffer; tex: WebGLTexture; w: number; h: number }>();
   private readonly upscale: WebGLProgram;
 
   /** Throws when WebGL2 is unavailable or too small; the caller falls back to Canvas2D. */
@@ -243,11 +245,9 @@ export class GlRenderer implements MapRenderer {
     }
     const w = Math.max(1, Math.ceil(W * scale));
     const h = Math.max(1, Math.ceil(H * scale));
-    if (!this.fbo || this.fbo.w !== w || this.fbo.h !== h) {
-      if (this.fbo) {
-        gl.deleteFramebuffer(this.fbo.fb);
-        gl.deleteTexture(this.fbo.tex);
-      }
+    this.fbo = this.fbos.get(`${w}x${h}`);
+    if (!this.fbo) {
+      if (this.fbos.size >= 6) this.dropFramebuffers(); // the canvas was resized
       const fb = gl.createFramebuffer()!;
       const tex = gl.createTexture()!;
       gl.activeTexture(gl.TEXTURE3);
@@ -258,6 +258,7 @@ export class GlRenderer implements MapRenderer {
       gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
       gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, tex, 0);
       this.fbo = { fb, tex, w, h };
+      this.fbos.set(`${w}x${h}`, this.fbo);
     }
     gl.bindFramebuffer(gl.FRAMEBUFFER, this.fbo.fb);
     return { w, h };
@@ -311,9 +312,15 @@ export class GlRenderer implements MapRenderer {
     gl.deleteTexture(this.paletteTex);
     gl.deleteProgram(this.prog);
     gl.deleteProgram(this.upscale);
-    if (this.fbo) {
-      gl.deleteFramebuffer(this.fbo.fb);
-      gl.deleteTexture(this.fbo.tex);
+    this.dropFramebuffers();
+  }
+
+  private dropFramebuffers(): void {
+    for (const f of this.fbos.values()) {
+      this.gl.deleteFramebuffer(f.fb);
+      this.gl.deleteTexture(f.tex);
     }
+    this.fbos.clear();
+    this.fbo = undefined;
   }
 }

@@ -26,7 +26,8 @@ export interface MapViewEvents {
 /** Fraction of the device resolution drawn while a pan/zoom gesture is in progress: starts here and
  * adapts to the frame rate actually reached (software GL on a busy machine needs less). */
 export const GESTURE_SCALE = 0.5;
-const MIN_GESTURE_SCALE = 0.25;
+/** The steps it adapts through (few, so the renderer's reduced-size framebuffers are reused). */
+const GESTURE_SCALES = [0.25, 0.35, 0.5, 0.7, 1];
 /** The gesture is over (and the picture sharpened) this long after the last move. */
 const SETTLE_MS = 150;
 /** CSS pixels kept free left of the map for address labels at the whole-machine view. */
@@ -298,9 +299,11 @@ export class MapView {
     const t0 = performance.now();
     const inGesture = t0 < this.gestureUntil;
     if (inGesture && t0 - this.lastGestureDraw < 100) {
-      // Consecutive gesture frames: aim at one animation frame apart.
+      // Consecutive gesture frames: step the resolution so they come one animation frame apart.
       const interval = t0 - this.lastGestureDraw;
-      this.gestureScale = Math.min(1, Math.max(MIN_GESTURE_SCALE, this.gestureScale * (interval > 24 ? 0.85 : interval < 14 ? 1.1 : 1)));
+      const i = GESTURE_SCALES.indexOf(this.gestureScale);
+      if (interval > 24 && i > 0) this.gestureScale = GESTURE_SCALES[i - 1];
+      else if (interval < 12 && i < GESTURE_SCALES.length - 1) this.gestureScale = GESTURE_SCALES[i + 1];
     }
     if (inGesture) this.lastGestureDraw = t0;
     const scale = inGesture ? this.gestureScale : 1;
