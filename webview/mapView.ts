@@ -115,7 +115,7 @@ export class MapView {
   private makeRenderer(): MapRenderer {
     const forceCanvas = document.body.dataset.renderer === 'canvas2d';
     if (!forceCanvas) {
-      if (this.gl === undefined) this.gl = this.canvas.getContext('webgl2', { antialias: false, preserveDrawingBuffer: true });
+      if (this.gl === undefined) this.gl = this.canvas.getContext('webgl2', { antialias: false, preserveDrawingBuffer: false, desynchronized: true });
       if (this.gl) {
         try {
           return new GlRenderer(this.gl, this.src);
