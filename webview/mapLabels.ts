@@ -30,11 +30,13 @@ export class MapLabels {
     for (const s of l.segments)
       if (s.absent && s.row + s.rows > y0 && s.row < y1) out.push({ y: Math.max(0, topOf(s.row + s.rows / 2) - 8), text: describeAbsent([s.pfn, s.pfnEnd], this.o.kernel.pageSize), kind: 'absent' });
     // Then row starts: every row when rows are tall enough, else section/block starts, greedily spaced.
-    const everyRow = rowCss >= MIN_GAP;
+    // Rows tall enough to read: every k-th row start (k a power of two, labels ≥ MIN_GAP apart).
+    const k = rowCss >= MIN_GAP ? 1 : 2 ** Math.ceil(Math.log2(MIN_GAP / Math.max(rowCss, 1e-9)));
+    const rowLabels = k <= 64;
     let last = -Infinity;
     for (let y = y0; y < y1 && out.length < MAX_LABELS; y++) {
       const f = flags[y] ?? 0;
-      if (!everyRow && !(f & (ROW_SECTION | ROW_BLOCK))) continue;
+      if (!(f & (ROW_SECTION | ROW_BLOCK)) && !(rowLabels && y % k === 0)) continue;
       const pfn = rowStartPfn(l, y);
       if (pfn === undefined) continue;
       const top = topOf(y);

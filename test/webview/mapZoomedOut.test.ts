@@ -202,8 +202,7 @@ describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', f
         await h.page.evaluate(() => (window as any).kmemmap.map.drawNow());
         const zoomed = await h.page.locator('.map-label:visible').allTextContents();
         assert.ok(zoomed.length >= 2 && zoomed.length <= 80, `${zoomed.length} labels`);
-        const rowStart = after - (after % 512);
-        assert.ok(zoomed.some((t) => t.startsWith(`0x${(rowStart * 4096).toString(16)}`)) || zoomed.length > 0, zoomed.join(' | '));
+        assert.ok(zoomed.filter((t) => /^0x[0-9a-f]+$/.test(t)).length >= 3, `row-start addresses: ${zoomed.join(' | ')}`);
         assert.ok((await h.page.locator('.map-labels *').count()) <= 80, 'never one node per row or page');
         await h.page.screenshot({ path: `${ARTIFACTS}/webview-labels-zoomed.png` });
       } finally {
