@@ -2,6 +2,7 @@
 import { parseKmemG } from './crashKmemG';
 import { parseKmemF, parseKmemI } from './crashKmemInfo';
 import { parseKmemN } from './crashKmemN';
+import { parseDevI, virtioMemPfnRanges } from './crashDevI';
 import { parseKmemM } from './crashKmemM';
 import { isKmemPHeader, parseKmemP } from './crashKmemP';
 import { parseCrashSym, parseCrashSys } from './crashSys';
@@ -30,7 +31,7 @@ export function looksLikeCrashOrDrgnText(head: string): boolean {
   return SNIFF.some((re) => re.test(head));
 }
 
-type Kind = 'kmem-m' | 'kmem-p' | 'kmem-n' | 'kmem-i' | 'kmem-f' | 'kmem-g' | 'sys' | 'sym' | 'struct-page' | 'unknown';
+type Kind = 'dev-i' | 'kmem-m' | 'kmem-p' | 'kmem-n' | 'kmem-i' | 'kmem-f' | 'kmem-g' | 'sys' | 'sym' | 'struct-page' | 'unknown';
 
 /** drgn 0.0.33+ runs crash commands in its REPL as `%crash kmem -p` (CNT printed in hex there). */
 function drgnCrashCommand(seg: LogSegment): string | undefined {
@@ -52,6 +53,7 @@ function kindOf(seg: LogSegment): Kind {
     return 'unknown';
   }
   if (cmd === 'sys' && !args.length) return 'sys';
+  if (cmd === 'dev' && args.includes('-i')) return 'dev-i';
   if (cmd === 'sym') return 'sym';
   if (cmd === 'struct' && args[0] === 'page') return 'struct-page';
   if (cmd === 'p' || cmd === 'print') return 'struct-page';
@@ -89,6 +91,7 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   let crash = false, drgn = false;
   const ignored = new Set<string>();
   const memberListings: LogSegment[] = [];
+  let virtioMem: [number, number][] | undefined;
   for (const seg of segs) {
     if (seg.prompt === 'crash') crash = true;
     if (seg.prompt === 'drgn') drgn = true;
@@ -106,6 +109,14 @@ export function toolMemmapFromText(text: string): ToolMemmap {
           if (r.vmemmapMismatch) warnings.push('kmem -p PAGE addresses do not follow one vmemmap base: tails cannot be matched to heads');
           if (r.badRows) warnings.push(`\`${seg.command ?? 'kmem -p'}\` (line ${seg.startLine + 1}): ${r.badRows} row(s) could not be read, e.g. "${r.badSamples[0]}"`);
           if (r.unknownHeader) warnings.push(`\`${seg.command ?? 'kmem -p'}\`: unknown listing layout "${r.unknownHeader}" (crash for pre-2.6 kernels?): its rows are not read`);
+          break;
+        }
+        case 'dev-i': {
+          const ranges = virtioMemPfnRanges(parseDevI(seg.lines));
+          if (ranges.length) {
+            virtioMem = ranges;
+            notes.push(`virtio-mem device memory (dev -i): ${ranges.map(([a, b]) => `pfn 0x${a.toString(16)}-0x${b.toString(16)}`).join(', ')}`);
+          }
           break;
         }
         case 'kmem-m':
@@ -211,7 +222,7 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   // A section table without STATE: sections listed are present with a memmap; assume online+early.
   for (const s of sections) if (s.word === undefined) s.word = BigInt(SECTION_PRESENT | SECTION_HAS_MEM_MAP | SECTION_ONLINE | SECTION_EARLY);
 
-  const facts = { release, pageflags, balloonMops: symbols.get('balloon_mops') };
+  const facts = { release, pageflags, balloonMops: symbols.get('balloon_mops'), virtioMem };
   if (!release) warnings.push('the log has no `sys` output: kernel release unknown' + (pageflags ? ' (flag bits taken from `kmem -g`)' : ''));
   if (kmemPRows) {
     const tc = buildToolContext(facts);

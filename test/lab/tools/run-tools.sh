@@ -9,7 +9,7 @@
 # into $LAB/tools/vmlinux-<release>; the .deb is deleted afterwards; nothing is installed system-wide.
 #
 # Per set it writes <set>/tools/:
-#   crash-session.txt    one crash session with "crash> cmd" prompts (sys, kmem -n/-i/-f/-g, sym balloon_mops, kmem -m,
+#   crash-session.txt    one crash session with "crash> cmd" prompts (sys, kmem -n/-i/-f/-g, sym balloon_mops, dev -i, kmem -m,
 #                        kmem <page>, struct page <page>, kmem -p) (6.1 only: crash 8.0.2 cannot open >= 6.4 kernels)
 #   crash-kmem-p.txt     the kmem -p listing alone (header and rows, no prompt)
 #   drgn-export.tsv      our drgn export (tools/drgn/memmap_export.py), see docs/drgn-export.md
@@ -89,7 +89,7 @@ run_crash() {
   local cmds="$out/crash-commands.txt"
   # A few struct pages of distinct kinds, picked from the drgn export (run first).
   local pages; pages=$("$PY" "$HERE/pick_pages.py" "$out/drgn-export.tsv" 2>/dev/null | head -6 || echo "")
-  local list=("sys" "kmem -n" "kmem -i" "kmem -f" "kmem -g" "sym balloon_mops")
+  local list=("sys" "kmem -n" "kmem -i" "kmem -f" "kmem -g" "sym balloon_mops" "dev -i")
   # what kmem -p does not print (page_type, compound_head, private, compound_dtor), one listing
   list+=("kmem -m _mapcount,compound_dtor,compound_head,private")
   for p in $pages; do list+=("kmem $p" "struct page $p"); done

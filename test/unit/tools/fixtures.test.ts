@@ -8,6 +8,7 @@ import { CLASS_ID, className } from '../../../memmap/classes';
 import { toolOutputSnapshot } from '../../../memmap/toolOutputSnapshot';
 import { parseStructPageDumps } from '../../../parsers/tools/structPageDump';
 import { splitSessionLog } from '../../../parsers/tools/sessionLog';
+import { parseDevI, virtioMemPfnRanges } from '../../../parsers/tools/crashDevI';
 
 const FIX = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'tools');
 const read = (name: string) => readFileSync(join(FIX, name), 'utf8');
@@ -89,5 +90,12 @@ describe('crash and drgn fixtures (real excerpts)', () => {
     // Outside the excerpt's windows: not in this listing, never guessed.
     assert.equal(s.classes[exp.windows[0][1]], CLASS_ID['not-in-listing']);
     assert.equal(s.pageDetail!(exp.windows[0][1])!.class, 'not-in-listing');
+  });
+
+  it('crash 8.0.2 `dev -i` on the 6.1 virtio-mem dump: the iomem table gives the virtio-mem device range', () => {
+    const segs = splitSessionLog(read('crash-8.0.2-6.1-virtio-mem-dev-i.txt'));
+    const iomem = parseDevI(segs[0].lines);
+    assert.ok(iomem.some((r) => r.name === 'System RAM' && r.start === 0x100000));
+    assert.deepEqual(virtioMemPfnRanges(iomem), [[0x100000, 0x118000]]);
   });
 });
