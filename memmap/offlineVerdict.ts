@@ -78,7 +78,9 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
 
   // 1. A block that spans zones has no single zone: memory_block_offline() refuses it before offline_pages().
   const zones = block.zones ?? [];
-  if (zones.includes('none')) return { ok: false, reason: 'multizone range', errno: 'EINVAL', explanation: 'the block spans more than one zone (valid_zones "none")' };
+  // sysfs prints "none" for such an online block; readers that see the zones themselves list them all.
+  if (zones.includes('none') || zones.length > 1)
+    return { ok: false, reason: 'multizone range', errno: 'EINVAL', explanation: `the block spans more than one zone (${zones.includes('none') ? 'valid_zones "none"' : zones.join(' and ')})` };
   // 2. walk_system_ram_range() must cover the whole block.
   const isRam = input.isSystemRam;
   for (let i = from; i < to; i++)

@@ -124,3 +124,18 @@ describe('kpageflags: classification edge cases', () => {
     assert.equal(s.blocks[2].verdict?.mainline.ok, undefined, 'an offline block has no verdict');
   });
 });
+
+describe('offline verdict: zones', () => {
+  it('an online block whose pages lie in two zones cannot be offlined (multizone range), however the zones are given', async () => {
+    const { offlineVerdict } = await import('../../../memmap/offlineVerdict');
+    const classes = new Uint8Array(1024).fill(CLASS_ID.free);
+    for (const zones of [['none'], ['DMA', 'DMA32']]) {
+      const v = offlineVerdict({ block: { id: 0, startPfn: 0, nrPfns: 1024, state: 'online', zones }, classes, classesStartPfn: 0 }, 'mainline');
+      assert.equal(v.ok, false);
+      assert.equal(v.reason, 'multizone range');
+      assert.equal(v.errno, 'EINVAL');
+    }
+    const one = offlineVerdict({ block: { id: 0, startPfn: 0, nrPfns: 1024, state: 'online', zones: ['DMA32'] }, classes, classesStartPfn: 0 }, 'mainline');
+    assert.equal(one.ok, true);
+  });
+});
