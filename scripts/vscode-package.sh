@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VSIX="${KMEMMAP_VSIX:-$PWD/kernel-memmap-explorer.vsix}"
 npm run build --silent >&2
-npx --no-install vsce package --no-dependencies --allow-missing-repository --skip-license --out "$VSIX" >&2
+npx --no-install vsce package --no-dependencies --allow-missing-repository --skip-license --no-rewrite-relative-links --out "$VSIX" >&2
 if ! command -v unzip >/dev/null; then echo "[package] unzip missing: contents not checked" >&2; echo "$VSIX"; exit 0; fi
 listing="$(unzip -Z1 "$VSIX")"
 need=(extension/package.json extension/out/extension/extension.js extension/out/extension/parseWorker.js extension/out/webview/main.js extension/out/webview/main.css)
