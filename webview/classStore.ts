@@ -9,9 +9,10 @@ import type { Overview, SectionData } from '../extension/protocol';
 import type { PfnRange } from './absentRuns';
 import { CELL_NOT_LOADED, CELL_OUTSIDE } from './palette';
 
-/** Sections per request: 32 × 32 KiB = 1 MiB, answered in a few ms. */
-const SECTIONS_PER_REQUEST = 32;
-/** Requests in flight at once; the rest wait in a queue re-ordered at every view change. */
+/** PFNs per request: 2 MiB of class bytes (the host's MAX_SECTION_DATA_PFNS), 64 sections of 32768. */
+const PFNS_PER_REQUEST = 1 << 21;
+/** Requests in flight at once; the rest wait in a queue re-ordered at every view change. Each message
+ * has a fixed cost (host round trip, a redraw), so few large requests load faster than many small. */
 const MAX_IN_FLIGHT = 6;
 /** Padding past the last section: one row of the widest layout reads past it harmlessly. */
 const PAD = 8192;
@@ -26,6 +27,8 @@ export class ClassStore {
   readonly originPfn: number;
   private readonly pps: number;
   private readonly state: Uint8Array; // per section: NOT, QUEUED, LOADING, LOADED
+  /** Per section: 1 when it is uniform (filled exactly from the overview), so a batch may step over it. */
+  private readonly uniform: Uint8Array;
   private queue: number[] = [];
   private inFlight = 0;
   loadedSections = 0;
@@ -43,6 +46,7 @@ export class ClassStore {
     this.cells = new Uint8Array(nSections * this.pps + PAD).fill(CELL_OUTSIDE);
     this.cells.fill(CELL_NOT_LOADED, o.startPfn - this.originPfn, o.endPfn - this.originPfn);
     this.state = new Uint8Array(nSections);
+    this.uniform = new Uint8Array(nSections);
     const noMemmap = Math.max(0, o.classNames.indexOf('no-memmap'));
     for (const [a, b] of absent) {
       this.cells.fill(noMemmap, a - this.originPfn, b - this.originPfn);
@@ -54,6 +58,7 @@ export class ClassStore {
       if (s.uniformClass !== undefined) {
         this.cells.fill(s.uniformClass, from, to);
         this.markLoaded(this.sectionIndex(s.startPfn));
+        this.uniform[this.sectionIndex(s.startPfn)] = 1;
         continue;
       }
       // Provisional picture: the section's classes as runs in proportion to their counts.
@@ -111,17 +116,26 @@ export class ClassStore {
 
   private pump(): void {
     while (this.inFlight < MAX_IN_FLIGHT && this.queue.length) {
-      // A batch of adjacent queued sections, in queue order.
+      // A batch of queued sections in queue order, ascending; it may step over sections that are
+      // already here (uniform ones, filled exactly from the overview) so they do not split it into many
+      // small requests: their bytes come again, which costs less than a message each.
+      const perRequest = Math.max(1, Math.floor(PFNS_PER_REQUEST / this.pps));
       const first = this.queue.shift()!;
-      const batch = [first];
-      while (batch.length < SECTIONS_PER_REQUEST && this.queue[0] === batch[batch.length - 1] + 1) batch.push(this.queue.shift()!);
-      for (const i of batch) this.state[i] = LOADING;
+      let last = first;
+      while (this.queue.length && this.queue[0] > last && this.queue[0] - first < perRequest && this.onlyLoadedBetween(last, this.queue[0])) last = this.queue.shift()!;
+      for (let i = first; i <= last; i++) if (this.state[i] !== LOADED) this.state[i] = LOADING;
       this.inFlight++;
-      void this.load(batch[0], batch[batch.length - 1] + 1).finally(() => {
+      void this.load(first, last + 1).finally(() => {
         this.inFlight--;
         this.pump();
       });
     }
+  }
+
+  /** True when every section strictly between a and b is uniform (its bytes are known and the same in the answer). */
+  private onlyLoadedBetween(a: number, b: number): boolean {
+    for (let i = a + 1; i < b; i++) if (!this.uniform[i]) return false;
+    return true;
   }
 
   private async load(i0: number, i1: number): Promise<void> {
