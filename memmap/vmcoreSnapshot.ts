@@ -15,7 +15,7 @@ import { DumpError } from '../parsers/dump/errors';
 import { X86Paging, TranslationError } from '../parsers/x86_64/paging';
 import { MemSectionError, readMemSections } from '../parsers/x86_64/memSection';
 import { lookupKallsyms } from '../parsers/x86_64/kallsyms';
-import { readIomem, virtioMemPfnRanges } from '../parsers/x86_64/iomem';
+import { inPfnRanges, readIomem, systemRamPfnRanges, virtioMemPfnRanges } from '../parsers/x86_64/iomem';
 import { decodePageFlags, flagNamesForDisplay, LayoutFamily, ZONE_NAMES } from '../kernel/pageflags';
 import { describePageType } from '../kernel/pagetypes';
 import { sectionLetters } from '../kernel/sections';
@@ -86,22 +86,32 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   // kallsyms: balloon_mops, iomem_resource (virtio-mem ranges), memory block size.
   let blockBytes: number | undefined;
   let blockSource = '';
+  /** System RAM PFN ranges from iomem_resource (undefined: the resource tree could not be read). */
+  let systemRam: [number, number][] | undefined;
   phase('sections+context');
   const ks = lookupKallsyms(vi, vm, ['balloon_mops', 'iomem_resource', 'memory_block_size_probed', 'sections_per_block']);
   if ('error' in ks) {
     notes.push(`kallsyms not used: ${ks.error}`);
+    notes.push('System RAM ranges unknown (no iomem_resource): memory holes are judged from the memmap alone');
   } else {
     notes.push(...ks.notes);
     if (ctx) ctx.balloonMops = ks.found.get('balloon_mops');
     const io = ks.found.get('iomem_resource');
     if (io !== undefined) {
       const tree = readIomem(vm, io);
+      if (tree) {
+        const ram = systemRamPfnRanges(tree, pageSize);
+        if (ram.length) {
+          systemRam = ram;
+          notes.push(`System RAM (iomem_resource): ${ram.length} ranges, ${ram.reduce((a, [s, e]) => a + e - s, 0)} pages; PFNs outside them are memory holes for the offline verdicts`);
+        } else notes.push('iomem_resource lists no System RAM: memory holes are judged from the memmap alone');
+      } else notes.push('iomem_resource not readable: memory holes are judged from the memmap alone');
       if (tree && ctx) {
         const vr = virtioMemPfnRanges(tree, pageSize);
         ctx.virtioMem = vr;
         notes.push(vr.length ? `virtio-mem device ranges (iomem): ${vr.map(([s, e]) => `PFN 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}` : 'no virtio-mem device in iomem_resource');
       }
-    }
+    } else notes.push('iomem_resource not found in kallsyms: memory holes are judged from the memmap alone');
     const probed = ks.found.get('memory_block_size_probed');
     const spb = ks.found.get('sections_per_block');
     const pv = probed !== undefined ? vm.readU64(probed) : undefined;
@@ -216,6 +226,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
       const block: MemoryBlock = { id, startPfn: id * pfnsPerBlock, nrPfns: pfnsPerBlock, state: st, zones: zones.length ? zones : undefined, counts: rangeCounts(classes, 0, id * pfnsPerBlock, pfnsPerBlock) };
       block.verdict = blockVerdicts({
         block, classes, classesStartPfn: 0,
+        isSystemRam: systemRam ? (pfn) => inPfnRanges(systemRam!, pfn) : undefined,
         compoundIsMovable: ctx ? (pfn) => (compoundKnown[pfn >>> 3] >>> (pfn & 7)) & 1 ? ((compoundLru[pfn >>> 3] >>> (pfn & 7)) & 1) === 1 : undefined : undefined,
       });
       blocks.push(block);

@@ -41,3 +41,33 @@ export function virtioMemPfnRanges(ranges: IomemRange[], pageSize: number): [num
   res.sort((a, b) => a[0] - b[0]);
   return res.filter((r, i) => i === 0 || r[0] !== res[i - 1][0] || r[1] !== res[i - 1][1]);
 }
+
+/**
+ * PFN ranges [start, end) of "System RAM" resources at any depth (pages fully inside), sorted and merged:
+ * what walk_system_ram_range() lets offline_pages() see. Same rule as the /proc/iomem reader.
+ */
+export function systemRamPfnRanges(ranges: IomemRange[], pageSize: number): [number, number][] {
+  const res: [number, number][] = [];
+  for (const r of ranges) {
+    if (!r.name.startsWith('System RAM') || !(r.end >= r.start)) continue;
+    const s = Math.ceil(r.start / pageSize), e = Math.floor((r.end + 1) / pageSize);
+    if (e > s) res.push([s, e]);
+  }
+  res.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const r of res) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]); else merged.push([r[0], r[1]]);
+  }
+  return merged;
+}
+
+/** Binary search in sorted, non-overlapping [start, end) ranges. */
+export function inPfnRanges(ranges: [number, number][], pfn: number): boolean {
+  let lo = 0, hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (pfn < ranges[mid][0]) hi = mid - 1; else if (pfn >= ranges[mid][1]) lo = mid + 1; else return true;
+  }
+  return false;
+}
