@@ -8,6 +8,7 @@ import { SnapshotStore } from './snapshotStore';
 import { EDITOR_ANY_VIEW_TYPE, EDITOR_VIEW_TYPE, PANEL_VIEW_TYPE, SnapshotEditorProvider, SnapshotPanelSerializer, openInPanel } from './snapshotEditor';
 import { disposeLog, log } from './log';
 import { registerKnowledgeFeatures } from './hovers/index';
+import { registerAskDebugger } from './debugger/askDebugger';
 
 /** The API integration tests (and other extensions) use; keep the names stable. */
 export interface KmemmapApi {
@@ -53,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): KmemmapApi {
     vscode.commands.registerCommand('kmemmap.showLog', () => log().show()),
   );
   registerKnowledgeFeatures(context);
+  registerAskDebugger(context, store);
 
   return {
     async openSnapshot(uri) {

@@ -14,6 +14,12 @@ import { sourceRefsFor } from './sourceRefs';
 export const MAX_SECTION_DATA_PFNS = 1 << 21;
 
 export class SnapshotSession {
+  /** The PFN the inspector last asked about (prefills "Ask crash/drgn About a Page"). */
+  lastRequestedPfn?: number;
+  /** When a panel last asked this session anything (the most recent one is the "active" snapshot). */
+  lastUsedMs = Date.now();
+  private readonly disposers: Array<() => unknown> = [];
+
   constructor(
     readonly uri: string,
     readonly title: string,
@@ -30,6 +36,7 @@ export class SnapshotSession {
 
   /** Class bytes of [startPfn, startPfn + count), clipped to the snapshot, as a tight copy. */
   sectionData(startPfn: number, count: number): { startPfn: number; classes: Uint8Array } {
+    this.lastUsedMs = Date.now();
     const first = this.parsed.summary.pfns.start;
     const from = Math.max(startPfn, first);
     const to = Math.min(startPfn + Math.min(count, MAX_SECTION_DATA_PFNS), this.parsed.summary.pfns.end);
@@ -43,6 +50,8 @@ export class SnapshotSession {
   }
 
   async pageDetailInfo(pfn: number): Promise<PageDetailInfo | null> {
+    this.lastRequestedPfn = pfn;
+    this.lastUsedMs = Date.now();
     const d = await this.parsed.pageDetail(pfn);
     if (!d) return null;
     const fromKpageflags = this.parsed.summary.input.format.startsWith('kpageflags');
@@ -65,7 +74,19 @@ export class SnapshotSession {
     };
   }
 
+  /** Runs fn when the session is disposed (e.g. to stop a crash/drgn process started for it). */
+  onDispose(fn: () => unknown): void {
+    this.disposers.push(fn);
+  }
+
   dispose(): Promise<void> {
+    for (const fn of this.disposers.splice(0)) {
+      try {
+        void Promise.resolve(fn()).catch(() => undefined);
+      } catch {
+        // a failing hook must not keep the snapshot open
+      }
+    }
     return this.parsed.dispose();
   }
 }
