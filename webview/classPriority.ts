@@ -49,3 +49,13 @@ export function priorityRanks(classNames: readonly string[], hidden: ReadonlySet
   rank[CELL_OUTSIDE] = 0;
   return rank;
 }
+
+/** Classes ringed by a halo when zoomed out (a lone page of them is one pixel): the top of the order. */
+export const HALO_CLASSES: readonly string[] = ['hwpoison', 'offline-unmovable'];
+
+/** Ids of the halo classes present in this snapshot and not hidden by the legend filter (at most 4). */
+export function haloClasses(classNames: readonly string[], hidden: ReadonlySet<number> = new Set()): number[] {
+  return HALO_CLASSES.map((n) => classNames.indexOf(n))
+    .filter((id) => id >= 0 && !hidden.has(id))
+    .slice(0, 4);
+}

@@ -37,7 +37,30 @@ uniform vec3 uSectionLine;
 uniform vec3 uCursor;
 uniform vec3 uBackground;
 uniform ivec2 uSelected;   // -1: none
+uniform ivec4 uHalo;       // classes ringed when zoomed out (-1: none)
+uniform int uMaxLevel;
 out vec4 outColour;
+
+bool isHalo(uint c) {
+  int i = int(c);
+  return i == uHalo.x || i == uHalo.y || i == uHalo.z || i == uHalo.w;
+}
+
+// Zoomed out, a lone page of a halo class is one pixel: ring it. Reads 4 texels two levels up (each
+// covers 4 pixels), at the pixel's neighbours 2 pixels away: a ring of 2 to 5 pixels around it.
+uint haloNear(ivec2 c) {
+  int L2 = min(uLevel + 2, uMaxLevel);
+  if (L2 <= uLevel) return 255u;
+  int lr = uLayerRows >> L2;
+  ivec2 g = (uGrid - 1) >> L2;
+  for (int k = 0; k < 4; k++) {
+    ivec2 d = ivec2((k & 1) == 0 ? -2 : 2, (k & 2) == 0 ? -2 : 2) << uLevel;
+    ivec2 q = clamp((c + d) >> L2, ivec2(0), g);
+    uint n = texelFetch(uClasses, ivec3(q.x, q.y % lr, q.y / lr), L2).r;
+    if (isHalo(n)) return n;
+  }
+  return 255u;
+}
 
 void main() {
   vec2 px = vec2(gl_FragCoord.x, uHeight - gl_FragCoord.y);
@@ -48,6 +71,10 @@ void main() {
   int lr = uLayerRows >> uLevel;
   uint cls = texelFetch(uClasses, ivec3(t.x, t.y % lr, t.y / lr), uLevel).r;
   vec3 col = texelFetch(uPalette, ivec2(int(cls), 0), 0).rgb;
+  if (uLevel > 0 && uHalo.x >= 0 && !isHalo(cls)) {
+    uint n = haloNear(c);
+    if (n != 255u) col = mix(col, texelFetch(uPalette, ivec2(int(n), 0), 0).rgb, 0.7);
+  }
   if (cls == ${CELL_SEPARATOR}u) {
     // Collapsed absent memory: a hatched band.
     if (mod(px.x + px.y, 9.0) < 2.0) col = mix(col, uSectionLine, 0.9);
@@ -76,7 +103,7 @@ void main() {
   outColour = texture(uSmall, gl_FragCoord.xy / uSize);
 }`;
 
-const UNIFORMS = ['uClasses', 'uPalette', 'uOrigin', 'uCellPx', 'uHeight', 'uGrid', 'uLayerRows', 'uLevel', 'uSectionLine', 'uCursor', 'uBackground', 'uSelected'] as const;
+const UNIFORMS = ['uClasses', 'uPalette', 'uOrigin', 'uCellPx', 'uHeight', 'uGrid', 'uLayerRows', 'uLevel', 'uSectionLine', 'uCursor', 'uBackground', 'uSelected', 'uHalo', 'uMaxLevel'] as const;
 
 function compile(gl: WebGL2RenderingContext, type: number, src: string): WebGLShader {
   const s = gl.createShader(type)!;
@@ -281,11 +308,16 @@ export class GlRenderer implements MapRenderer {
     gl.uniform1i(this.u.uLayerRows, this.layerRows);
     const level = levelFor(cellPx, this.src.pyramid.maxLevel);
     this.ensure(level, Math.floor(v.y) >> level, (Math.ceil(v.y + t.h / cellPx) >> level) + 1);
+    const haloLevel = Math.min(level + 2, this.src.pyramid.maxLevel);
+    if (level > 0 && d.halo?.length && haloLevel > level) this.ensure(haloLevel, (Math.floor(v.y) >> haloLevel) - 1, (Math.ceil(v.y + t.h / cellPx) >> haloLevel) + 2);
     gl.uniform1i(this.u.uLevel, level);
     gl.uniform3f(this.u.uSectionLine, d.sectionLine[0] / 255, d.sectionLine[1] / 255, d.sectionLine[2] / 255);
     gl.uniform3f(this.u.uCursor, d.cursor[0] / 255, d.cursor[1] / 255, d.cursor[2] / 255);
     gl.uniform3f(this.u.uBackground, ...this.background);
     gl.uniform2i(this.u.uSelected, d.selected?.x ?? -1, d.selected?.y ?? -1);
+    const halo = d.halo ?? [];
+    gl.uniform4i(this.u.uHalo, halo[0] ?? -1, halo[1] ?? -1, halo[2] ?? -1, halo[3] ?? -1);
+    gl.uniform1i(this.u.uMaxLevel, this.src.pyramid.maxLevel);
     gl.drawArrays(gl.TRIANGLES, 0, 3);
     this.lines.draw(v, t.w, t.h, s, { section: d.sectionLine, block: d.blockLine });
     if (scale < 1) {

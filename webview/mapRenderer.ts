@@ -13,6 +13,8 @@ export interface Decorations {
   cursor: Rgb;
   /** Cell (x, y) of the selected page, outlined at any zoom. */
   selected?: { x: number; y: number };
+  /** Class ids (at most 4) ringed by a halo when zoomed out, so a lone page of them is seen. */
+  halo?: number[];
 }
 
 /** Everything a renderer draws from; rebuilt when the layout changes (e.g. absent memory folded). */

@@ -5,7 +5,7 @@ import type { Overview } from '../extension/protocol';
 import { findByPfn } from '../extension/protocol';
 import { describeAbsent, type PfnRange } from './absentRuns';
 import { CanvasRenderer } from './canvasRenderer';
-import { priorityRanks } from './classPriority';
+import { haloClasses, priorityRanks } from './classPriority';
 import { ClassStore } from './classStore';
 import { h, hex } from './dom';
 import { GlRenderer } from './glRenderer';
@@ -16,7 +16,7 @@ import { MapRows } from './mapRows';
 import { parseCssColour } from './palette';
 import { PriorityPyramid } from './priorityPyramid';
 import { rowFlags } from './rowFlags';
-import { centreOn, fitView, minCellPx, panBy, showRows, visibleRows, zoomAt, type View } from './viewport';
+import { centreOn, clampView, fitView, minCellPx, panBy, showRows, visibleRows, zoomAt, type View } from './viewport';
 
 export interface MapViewEvents {
   select(pfn: number): void;
@@ -88,7 +88,7 @@ export class MapView {
     this.canvas.dataset.renderer = this.renderer.kind;
     new ResizeObserver(() => this.resize()).observe(this.element);
     this.resize();
-    this.view = this.pendingInitial ?? this.fitted();
+    this.view = this.pendingInitial ? this.clamped(this.pendingInitial) : this.fitted();
     this.changed();
   }
 
@@ -149,6 +149,7 @@ export class MapView {
       blockLine: get('--vscode-focusBorder', [0, 127, 212]),
       cursor: get('--vscode-editorCursor-foreground', [255, 255, 255]),
       selected: this.deco?.selected,
+      halo: haloClasses(this.o.classNames, this.hidden),
     };
   }
 
@@ -162,6 +163,7 @@ export class MapView {
   /** Legend filter: hidden classes also give way in the zoomed-out (max-priority) picture. */
   setHidden(hidden: ReadonlySet<number>): void {
     this.hidden = hidden;
+    this.deco.halo = haloClasses(this.o.classNames, hidden);
     if (!this.src) return;
     this.src.pyramid.setRanks(priorityRanks(this.o.classNames, hidden));
     this.renderer.update(this.src.pyramid.heights.map((hgt, L) => (L === 0 ? [0, 0] : [0, hgt])));
@@ -189,12 +191,21 @@ export class MapView {
     return this.canvas.width / Math.max(1, this.canvas.getBoundingClientRect().width);
   }
 
+  private gutterPx(): number {
+    return LABEL_GUTTER_CSS * (window.devicePixelRatio || 1);
+  }
+
+  /** The view kept on the map (viewport.ts clampView), the label gutter allowed on the left. */
+  private clamped(v: View): View {
+    return clampView(this.layout, v, this.canvas.width, this.canvas.height, this.gutterPx());
+  }
+
   private fitted(): View {
-    return fitView(this.layout, this.canvas.width, this.canvas.height, LABEL_GUTTER_CSS * (window.devicePixelRatio || 1));
+    return fitView(this.layout, this.canvas.width, this.canvas.height, this.gutterPx());
   }
 
   setView(v: View): void {
-    this.view = v;
+    this.view = this.clamped(v);
     this.changed();
   }
 

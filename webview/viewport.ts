@@ -54,3 +54,23 @@ export function visibleRows(l: MapLayout, v: View, heightPx: number): [number, n
   const y1 = Math.min(l.rows, Math.ceil(v.y + heightPx / v.cellPx));
   return [y0, Math.max(y0, y1)];
 }
+
+/**
+ * Keeps the map on screen: no panning into emptiness past its edges. Along an axis where the map
+ * (plus the label gutter on the left, in device pixels) is wider than the canvas, the camera stays
+ * between the gutter and the far edge; where it is narrower, the whole map stays inside the canvas.
+ */
+export function clampView(l: MapLayout, v: View, widthPx: number, heightPx: number, gutterPx = 0): View {
+  const clampAxis = (x: number, content: number, span: number, gutter: number) => {
+    const lo = content + gutter > span ? -gutter : content - span;
+    const hi = content + gutter > span ? content - span : -gutter;
+    return Math.min(hi, Math.max(lo, x));
+  };
+  const g = gutterPx / v.cellPx;
+  const spanX = widthPx / v.cellPx;
+  return {
+    x: clampAxis(v.x, l.rowPfns, spanX, Math.min(g, spanX / 2)),
+    y: clampAxis(v.y, l.rows, heightPx / v.cellPx, 0),
+    cellPx: v.cellPx,
+  };
+}

@@ -48,6 +48,12 @@ async function clientOfPfn(h: FakeHost, pfn: number): Promise<{ x: number; y: nu
   }, pfn);
 }
 
+/** A 120×120 CSS-pixel box around a PFN's cell, for a close-up screenshot. */
+async function haloClip(h: FakeHost, pfn: number): Promise<{ x: number; y: number; width: number; height: number }> {
+  const c = await clientOfPfn(h, pfn);
+  return { x: Math.max(0, c.x - 60), y: Math.max(0, c.y - 60), width: 120, height: 120 };
+}
+
 describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', function () {
   this.timeout(240000);
   let browser: Browser;
@@ -93,6 +99,55 @@ describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', f
         }
       });
     }
+
+    it('webgl2: a halo rings the lone page at whole-machine zoom (pixels change around it, nowhere else)', async () => {
+      const h = await openFakeHost(browser, parsed, { viewport: { width: 1400, height: 900 } });
+      try {
+        await ready(h);
+        const r = await h.page.evaluate(async (pfn) => {
+          const k = (window as any).kmemmap;
+          const m = k.map;
+          m.fit();
+          k.store.want([[pfn, pfn + 1]]);
+          for (let i = 0; i < 400 && k.store.classAt(pfn) === undefined; i++) await new Promise((res) => setTimeout(res, 25));
+          const read = () => {
+            m.drawNow();
+            const c = document.createElement('canvas');
+            c.width = m.canvas.width;
+            c.height = m.canvas.height;
+            const ctx = c.getContext('2d')!;
+            ctx.drawImage(m.canvas, 0, 0);
+            return ctx.getImageData(0, 0, c.width, c.height).data;
+          };
+          const halo = m.deco.halo;
+          const withHalo = read();
+          m.deco.halo = [];
+          const without = read();
+          m.deco.halo = halo;
+          const v = m.currentView;
+          const cell = m.cellOf(pfn);
+          const px = (cell.x + 0.5 - v.x) * v.cellPx;
+          const py = (cell.y + 0.5 - v.y) * v.cellPx;
+          let near = 0;
+          let far = 0;
+          for (let i = 0; i < withHalo.length; i += 4) {
+            if (withHalo[i] === without[i] && withHalo[i + 1] === without[i + 1] && withHalo[i + 2] === without[i + 2]) continue;
+            const x = (i / 4) % m.canvas.width;
+            const y = Math.floor(i / 4 / m.canvas.width);
+            if (Math.abs(x - px) <= 8 && Math.abs(y - py) <= 8) near++;
+            else far++;
+          }
+          return { halo, near, far, cellPx: v.cellPx };
+        }, pfn);
+        assert.ok(r.halo.includes(unmovable), 'offline-unmovable is a halo class');
+        assert.ok(r.cellPx < 0.5, `whole-machine zoom (cellPx ${r.cellPx})`);
+        assert.ok(r.near >= 8, `a ring of pixels around the page changes colour (${r.near})`);
+        assert.equal(r.far, 0, 'nothing else changes');
+        await h.page.screenshot({ path: `${ARTIFACTS}/webview-64g-halo.png`, clip: await haloClip(h, pfn) });
+      } finally {
+        await h.page.close();
+      }
+    });
 
     it('webgl2: panning changes uniforms only (no texture upload, no rebuild)', async () => {
       const h = await openFakeHost(browser, parsed);
