@@ -7,7 +7,17 @@ export function rangeCounts(classes: Uint8Array, classesStartPfn: number, startP
   const counts = newCounts();
   const from = Math.max(0, startPfn - classesStartPfn);
   const to = Math.min(classes.length, startPfn + nrPfns - classesStartPfn);
-  for (let i = from; i < to; i++) counts[classes[i]]++;
+  if (to <= from) return counts;
+  // Runs of one class are common (free blocks, holes): four aligned bytes of the same class count at once.
+  let i = from;
+  for (; i < to && ((classes.byteOffset + i) & 3) !== 0; i++) counts[classes[i]]++;
+  const w = new Uint32Array(classes.buffer, classes.byteOffset + i, (to - i) >>> 2);
+  for (let k = 0; k < w.length; k++) {
+    const x = w[k], c = x & 0xff;
+    if (x === Math.imul(c, 0x01010101) >>> 0) counts[c] += 4;
+    else { counts[c]++; counts[(x >>> 8) & 0xff]++; counts[(x >>> 16) & 0xff]++; counts[x >>> 24]++; }
+  }
+  for (i += w.length * 4; i < to; i++) counts[classes[i]]++;
   return counts;
 }
 

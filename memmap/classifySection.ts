@@ -3,10 +3,13 @@
 // buddy blocks, balloon/virtio-mem offline ranges, reserved boot memory) repeat the words the rules
 // read; when a page repeats the previous page's inputs, it gets the previous page's rule without
 // running the table again. The memo key is everything the rules look at for a page that is neither
-// a compound head nor a tail: flags (both halves), page_type/_mapcount, _refcount, the mapping tag,
+// a compound head nor a tail: flags (both halves), page_type/_mapcount, _refcount, the mapping tag (the
+// whole mapping word when the tag is "movable": balloon pages are checked against balloon_mops),
 // and the PFN-dependent facts (inside a free buddy block, subsection populated, inside a virtio-mem
-// range). Pages whose rules read more (tails → head, heads → page[1], balloon mapping pointers,
-// PG_owner_priv_1 → vmemmap backing) always run the full table. test/unit/dump/fastPath.test.ts checks
+// range). Pages whose rules read more (tails → head, heads → page[1], PG_owner_priv_1 → vmemmap backing) always run the full table, except tails: a tail with the same
+// flags and compound_head word as the previous tail (same head, so the head's classification is the
+// same) repeats its rule. PFN-dependent facts are precomputed per section (whole section inside or
+// outside the virtio-mem ranges, fully populated subsection map) and only checked per page otherwise. test/unit/dump/fastPath.test.ts checks
 // the result equals the plain per-page path on every lab dump.
 import { classifyStructPage, ClassifyContext, inRanges, Neighbours, R, SectionFacts, VMCORE_RULE_CLASS, zoneOf } from './classifyPage';
 import { CLASS_ID } from './classes';
@@ -18,6 +21,8 @@ export interface SectionOutput {
   zoneMask: Uint8Array;
   /** Called for compound head/tail pages with their struct page offset in buf. */
   onCompound(pfn: number, off: number): void;
+  /** Called instead of onCompound for a tail whose compound_head equals the previous tail's (same head). */
+  repeatCompound?(pfn: number): void;
 }
 
 const NO_MEMMAP = CLASS_ID['no-memmap'], SECTION_OFFLINE = CLASS_ID['section-offline'], UNKNOWN = CLASS_ID.unknown;
@@ -44,8 +49,20 @@ export function classifySection(nr: number, start: number, count: number, buf: B
   const stride = ss >>> 2, fLo = o.flags >>> 2, fHi = fLo + 1, cH = o.compoundHead >>> 2, mp = o.mapping >>> 2, mc = o.mapcount >>> 2, rc = o.refcount >>> 2;
   const noMemoMask = (1 << ctx.bit.head) | (1 << ctx.bit.ownerPriv1);
   const classes = out.classes;
+  // Per-section facts: virtio-mem ranges (0 none overlap, 1 cover the section, -1 per page), subsection map.
+  const end = start + count;
+  let virtio = 0;
+  for (const [a, b] of ctx.virtioMem ?? []) {
+    if (a <= start && end <= b) { virtio = 1; break; }
+    if (a < end && b > start) virtio = -1;
+  }
+  const subAll = facts.subsectionMap === undefined || (facts.subsectionHalves !== undefined && facts.subsectionHalves[0] === -1 >>> 0 && facts.subsectionHalves[1] === -1 >>> 0) ? 1 : 0;
+  const maxTailDist = 1 << 18;
   // previous page's memo key and rule (valid = false until a page sets it)
-  let valid = false, pLo = 0, pHi = 0, pMc = 0, pRc = 0, pTag = 0, pPfnBits = 0, pRule = 0;
+  let valid = false, pLo = 0, pHi = 0, pMc = 0, pRc = 0, pTag = 0, pMapHi = 0, pPfnBits = 0, pRule = 0;
+  // previous tail's key: flags, compound_head word, subsection bit; its head pfn (from the word) and rule
+  let tValid = false, tLo = 0, tHi = 0, tC0 = 0, tC1 = 0, tSub = 0, tHead = 0, tClass = 0;
+  const repeat = out.repeatCompound;
   for (let i = 0; i < count; i++) {
     const pfn = start + i;
     const st = status[i];
@@ -54,20 +71,40 @@ export function classifySection(nr: number, start: number, count: number, buf: B
     const off = i * ss;
     if (w) {
       const b = i * stride;
-      const lo = w[b + fLo], tag = w[b + mp] & 3;
-      // memo only for pages whose rules read nothing beyond the key
-      if ((w[b + cH] & 1) === 0 && (lo & noMemoMask) === 0 && tag !== 2) {
+      const lo = w[b + fLo], tag = w[b + mp] & 3, c0 = w[b + cH];
+      if (c0 & 1) {
+        // tail: same flags and compound_head as the previous tail → same head → same rule
+        const hi = w[b + fHi], c1 = w[b + cH + 1], sub = subAll === 1 ? 1 : subsectionBit(pfn, facts);
+        if (tValid && c0 === tC0 && c1 === tC1 && lo === tLo && hi === tHi && sub === tSub && pfn - tHead <= maxTailDist && repeat) {
+          classes[pfn] = tClass;
+          if (tClass === COMPOUND_TAIL || tClass === COMPOUND_HEAD) repeat(pfn);
+          continue;
+        }
+        const rule = classifyStructPage(pfn, buf, off, facts, ctx, nb);
+        const c = VMCORE_RULE_CLASS[rule];
+        if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN) out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
+        if (c === COMPOUND_HEAD || c === COMPOUND_TAIL) out.onCompound(pfn, off);
+        classes[pfn] = c;
+        // memo only tails whose head was found below them (the rule then depends on the head alone)
+        const head = rule === R['tail-bad-head'] || rule === R['section-offline'] || rule === R['zone-device'] || rule === R['subsection-hole'] || rule === R.poisoned ? undefined : nb.headPfn(BigInt.asUintN(64, (BigInt(c1 >>> 0) << 32n) | BigInt(c0 >>> 0)) - 1n);
+        if (head !== undefined && head < pfn) { tValid = true; tLo = lo; tHi = hi; tC0 = c0; tC1 = c1; tSub = sub; tHead = head; tClass = c; } else tValid = false;
+        continue;
+      }
+      // memo only for pages whose rules read nothing beyond the key; a movable mapping tag (balloon
+      // pages: the rules compare the pointer with balloon_mops) puts the whole mapping word in the key
+      if ((lo & noMemoMask) === 0) {
         const hi = w[b + fHi], m = w[b + mc], r = w[b + rc];
-        const pfnBits = buddyCover[i] | (subsectionBit(pfn, facts) << 1) | ((inRanges(ctx.virtioMem, pfn) ? 1 : 0) << 2);
-        if (valid && lo === pLo && hi === pHi && m === pMc && r === pRc && tag === pTag && pfnBits === pPfnBits) {
+        const mapLo = tag === 2 ? w[b + mp] : tag, mapHi = tag === 2 ? w[b + mp + 1] : 0;
+        const pfnBits = buddyCover[i] | ((subAll === 1 ? 1 : subsectionBit(pfn, facts)) << 1) | ((virtio === 1 || (virtio === -1 && inRanges(ctx.virtioMem, pfn)) ? 1 : 0) << 2);
+        if (valid && lo === pLo && hi === pHi && m === pMc && r === pRc && mapLo === pTag && mapHi === pMapHi && pfnBits === pPfnBits) {
           classes[pfn] = VMCORE_RULE_CLASS[pRule];
           continue;
         }
         const rule = classifyStructPage(pfn, buf, off, facts, ctx, nb);
         const c = VMCORE_RULE_CLASS[rule];
         if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN) out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
-        if (c === COMPOUND_HEAD || c === COMPOUND_TAIL) { out.onCompound(pfn, off); valid = false; } else {
-          valid = true; pLo = lo; pHi = hi; pMc = m; pRc = r; pTag = tag; pPfnBits = pfnBits; pRule = rule;
+        if (c === COMPOUND_HEAD || c === COMPOUND_TAIL) { out.onCompound(pfn, off); valid = false; tValid = false; } else {
+          valid = true; pLo = lo; pHi = hi; pMc = m; pRc = r; pTag = mapLo; pMapHi = mapHi; pPfnBits = pfnBits; pRule = rule;
         }
         classes[pfn] = c;
         continue;
@@ -76,7 +113,7 @@ export function classifySection(nr: number, start: number, count: number, buf: B
     const rule = classifyStructPage(pfn, buf, off, facts, ctx, nb);
     const c = VMCORE_RULE_CLASS[rule];
     if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN) out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
-    if (c === COMPOUND_HEAD || c === COMPOUND_TAIL) out.onCompound(pfn, off);
+    if (c === COMPOUND_HEAD || c === COMPOUND_TAIL) { out.onCompound(pfn, off); tValid = false; }
     classes[pfn] = c;
   }
 }

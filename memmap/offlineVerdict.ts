@@ -48,7 +48,11 @@ type Rules = 'mainline' | 'skippable';
 
 const C = CLASS_ID;
 /** Class-id lookup tables (a byte per class: these loops run over every PFN of every block). */
-const classTable = (ids: number[]) => { const t = new Uint8Array(256); for (const i of ids) t[i] = 1; return { has: (c: number) => t[c] === 1 }; };
+const classTable = (ids: number[]) => {
+  const t = new Uint8Array(256);
+  for (const i of ids) t[i] = 1;
+  return { has: (c: number) => t[c] === 1, anyIn: (present: Uint8Array) => ids.some((i) => present[i] === 1) };
+};
 const UNKNOWABLE = classTable([C.unknown, C.excluded, C['not-in-listing'], C['section-offline']]);
 /** In non-movable zones, has_unmovable_pages() fails on these (refcount > 0, not LRU/movable/offline/hwpoison). */
 const UNMOVABLE_KERNEL = classTable([C.slab, C.pagetable, C['kernel-other']]);
@@ -76,6 +80,10 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
   const to = Math.min(from + block.nrPfns, classes.length);
   if (from < 0 || from >= classes.length) return { ok: undefined, explanation: 'the block lies outside the PFNs this snapshot covers' };
 
+  // Which classes occur in the block (one pass): loops that look for classes the block lacks are skipped.
+  const present = new Uint8Array(256);
+  for (let i = from; i < to; i++) present[classes[i]] = 1;
+
   // 1. A block that spans zones has no single zone: memory_block_offline() refuses it before offline_pages().
   const zones = block.zones ?? [];
   // sysfs prints "none" for such an online block; readers that see the zones themselves list them all.
@@ -83,7 +91,7 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
     return { ok: false, reason: 'multizone range', errno: 'EINVAL', explanation: `the block spans more than one zone (${zones.includes('none') ? 'valid_zones "none"' : zones.join(' and ')})` };
   // 2. walk_system_ram_range() must cover the whole block.
   const isRam = input.isSystemRam;
-  for (let i = from; i < to; i++)
+  if (isRam !== undefined || present[NO_MEMMAP]) for (let i = from; i < to; i++)
     if (classes[i] === NO_MEMMAP || (isRam !== undefined && isRam(classesStartPfn + i) === false))
       return fail('memory holes', 'EINVAL', classesStartPfn + i, classes[i], 'part of the block is not System RAM (a hole); offline_pages() refuses holes');
   if (to - from < block.nrPfns) return fail('memory holes', 'EINVAL', classesStartPfn + to, NO_MEMMAP, 'the block extends past the end of the memmap');
@@ -98,9 +106,17 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
   let uncertain: { pfn: number; cls: number; why: string } | undefined;
   const ambiguousKernel = input.kernelOtherMayBeFree === true;
   let firstAmbiguous = -1;
-  for (const [pbFrom, pbTo] of pageblocksInIsolationOrder(from, to, input.pageblockPfns ?? PAGEBLOCK_PFNS)) {
+  const isolationMatters = present[RESERVED] === 1 || (rules === 'skippable' && (present[OFFLINE_UNMOVABLE] === 1 || present[OFFLINE] === 1)) ||
+    (!movableZone && (UNMOVABLE_KERNEL.anyIn(present) || present[COMPOUND_HEAD] === 1 || present[COMPOUND_TAIL] === 1 || UNKNOWABLE.anyIn(present)));
+  // classes the isolation loop reacts to (all others pass: one table lookup per PFN)
+  const stops = new Uint8Array(256);
+  stops[RESERVED] = 1;
+  if (rules === 'skippable') stops[OFFLINE_UNMOVABLE] = stops[OFFLINE] = 1;
+  if (!movableZone) for (let c = 0; c < 256; c++) if (UNMOVABLE_KERNEL.has(c) || UNKNOWABLE.has(c) || c === COMPOUND_HEAD || c === COMPOUND_TAIL) stops[c] = 1;
+  if (isolationMatters) for (const [pbFrom, pbTo] of pageblocksInIsolationOrder(from, to, input.pageblockPfns ?? PAGEBLOCK_PFNS)) {
     for (let i = pbFrom; i < pbTo; i++) {
       const cls = classes[i];
+      if (stops[cls] === 0) continue;
       const pfn = classesStartPfn + i;
       if (cls === RESERVED)
         return fail('failure to isolate range', 'EBUSY', pfn, cls, 'a PG_reserved page cannot be isolated in any zone; the kernel dumps it with "unmovable page"');
@@ -130,13 +146,13 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
       KERNEL_OTHER,
       `a page without state flags in ZONE_${zone ?? '?'}: an allocated kernel page cannot be migrated (the kernel dumps it with "unmovable page"); kpageflags shows a free page on a per-CPU list the same way, so this is the likely, not the certain, blocker`,
     );
-  if (movableZone) {
+  if (movableZone && UNKNOWABLE.anyIn(present)) {
     for (let i = from; i < to; i++) if (UNKNOWABLE.has(classes[i]) && !uncertain) uncertain = { pfn: classesStartPfn + i, cls: classes[i], why: 'part of the block is in an unknown state' };
   }
 
   // 4./5. Notifiers (virtio-mem drops its references on fake-offline pages) cannot be predicted from the memmap.
   // 6. scan_movable_pages(): a PageOffline page that still holds a reference.
-  for (let i = from; i < to; i++) {
+  if (rules === 'mainline' && (present[OFFLINE_UNMOVABLE] === 1 || present[OFFLINE] === 1)) for (let i = from; i < to; i++) {
     const cls = classes[i];
     if (rules === 'mainline' && cls === OFFLINE_UNMOVABLE)
       return fail('unmovable page', 'EBUSY', classesStartPfn + i, cls, 'a PageOffline page that nobody can migrate or skip keeps its reference; scan_movable_pages() gives up (no dump_page)');
@@ -146,18 +162,16 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
 
   // 9. In ZONE_MOVABLE, kernel pages pass isolation but never migrate: endless retry. Flag-less
   // pages there are per-CPU free pages or pages in transit when kpageflags cannot tell.
-  if (movableZone)
+  if (movableZone && UNMOVABLE_KERNEL.anyIn(present))
     for (let i = from; i < to; i++)
       if (UNMOVABLE_KERNEL.has(classes[i]) && !(ambiguousKernel && classes[i] === KERNEL_OTHER))
         return fail('signal backoff', 'EINTR', classesStartPfn + i, classes[i], 'an unmovable kernel page in ZONE_MOVABLE passes isolation but can never be migrated: the kernel retries until the writer is interrupted');
 
   if (uncertain) return { ok: undefined, blockingPfn: uncertain.pfn, blockingClass: className(uncertain.cls), explanation: `cannot tell: ${uncertain.why}` };
-  return { ok: true, explanation: successExplanation(classes, from, to, rules) };
+  return { ok: true, explanation: successExplanation(present, rules) };
 }
 
-function successExplanation(classes: Uint8Array, from: number, to: number, rules: Rules): string {
-  const present = new Uint8Array(256);
-  for (let i = from; i < to; i++) present[classes[i]] = 1;
+function successExplanation(present: Uint8Array, rules: Rules): string {
   const seen = new Set<PageClass>();
   for (let c = 0; c < 256; c++) if (present[c]) seen.add(className(c));
   const parts: string[] = [];

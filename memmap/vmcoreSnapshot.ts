@@ -4,7 +4,7 @@
 import { CLASS_ID, className } from './classes';
 import { PAGE_CLASSES } from './classes';
 import { MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
-import { rangeCounts } from './aggregate';
+import { rangeCounts, sumCounts } from './aggregate';
 import { blockVerdicts } from './offlineVerdict';
 import { classifyStructPage, ClassifyContext, Neighbours, R, VMCORE_RULE_CLASS, VMCORE_RULES } from './classifyPage';
 import { buildClassifyContext } from './vmcoreContext';
@@ -159,14 +159,22 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   // two bits per PFN (known, on LRU) instead of re-reading struct pages for every block verdict.
   const compoundKnown = new Uint8Array((endPfn + 7) >>> 3);
   const compoundLru = new Uint8Array((endPfn + 7) >>> 3);
+  let lastCompoundLru: boolean | undefined;
   const sectionOut: SectionOutput = {
     classes, zoneMask,
     onCompound: (pfn, off) => {
       const lru = compoundOnLruAt(secBuf, off, ctx!, memmap, nb);
+      lastCompoundLru = lru;
       if (lru !== undefined) {
         compoundKnown[pfn >>> 3] |= 1 << (pfn & 7);
         if (lru) compoundLru[pfn >>> 3] |= 1 << (pfn & 7);
       }
+    },
+    // a tail with the same head as the tail of the last onCompound call
+    repeatCompound: (pfn) => {
+      if (lastCompoundLru === undefined) return;
+      compoundKnown[pfn >>> 3] |= 1 << (pfn & 7);
+      if (lastCompoundLru) compoundLru[pfn >>> 3] |= 1 << (pfn & 7);
     },
   };
   let lastTick = Date.now();
@@ -223,17 +231,21 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
       if (secs.every((s) => s.state === 'absent')) continue;
       const st = secs.every((s) => s.state === 'online') ? 'online' : secs.every((s) => s.state === 'offline') ? 'offline' : secs.every((s) => s.state === 'absent' || s.state === 'present') ? 'absent' : 'unknown';
       const zones = [...new Set(secs.flatMap((s) => (s.zone ? s.zone.split(',') : [])))];
-      const block: MemoryBlock = { id, startPfn: id * pfnsPerBlock, nrPfns: pfnsPerBlock, state: st, zones: zones.length ? zones : undefined, counts: rangeCounts(classes, 0, id * pfnsPerBlock, pfnsPerBlock) };
+      // block counts = sum of its sections' counts (sections tile the PFN range; both clamp at endPfn)
+      const block: MemoryBlock = { id, startPfn: id * pfnsPerBlock, nrPfns: pfnsPerBlock, state: st, zones: zones.length ? zones : undefined, counts: sumCounts(secs.map((s) => s.counts)) };
+      // A block inside one System RAM range needs no per-PFN check (undefined and "always RAM" judge alike).
+      const bStart = id * pfnsPerBlock, bEnd = bStart + pfnsPerBlock;
+      const allRam = systemRam?.some(([s, e]) => s <= bStart && bEnd <= e);
       block.verdict = blockVerdicts({
         block, classes, classesStartPfn: 0,
-        isSystemRam: systemRam ? (pfn) => inPfnRanges(systemRam!, pfn) : undefined,
+        isSystemRam: systemRam && !allRam ? (pfn) => inPfnRanges(systemRam!, pfn) : undefined,
         compoundIsMovable: ctx ? (pfn) => (compoundKnown[pfn >>> 3] >>> (pfn & 7)) & 1 ? ((compoundLru[pfn >>> 3] >>> (pfn & 7)) & 1) === 1 : undefined : undefined,
       });
       blocks.push(block);
     }
   }
   phase('sections+blocks+verdicts');
-  const counts = rangeCounts(classes, 0, 0, endPfn);
+  const counts = sumCounts(sections.map((s) => s.counts));
   const family = cr.family;
   const snap: Snapshot = {
     kernel: { release: vi.osrelease, machine: 'x86_64', layoutFamily: family?.id, pageSize },
@@ -251,15 +263,23 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
 function markBuddyBlocks(buf: Buffer, status: Uint8Array, cover: Uint8Array, ctx: ClassifyContext, pps: number): void {
   cover.fill(0);
   const ss = ctx.structSize;
+  // 32-bit view when the fields are aligned (always with the 64-byte struct page); else Buffer reads
+  const w = ss % 4 === 0 && buf.byteOffset % 4 === 0 && ctx.off.mapcount % 4 === 0 && ctx.off.private % 4 === 0 ? new Int32Array(buf.buffer, buf.byteOffset, buf.length >>> 2) : undefined;
+  const stride = ss >>> 2, mc = ctx.off.mapcount >>> 2, pv = ctx.off.private >>> 2;
+  // page_type → is buddy, for the last value seen (a section holds few distinct type values)
+  let lastM = 0, lastBuddy = false;
   for (let i = 0; i < pps; i++) {
     if (status[i] !== SP_OK) continue;
-    const m = buf.readInt32LE(i * ss + ctx.off.mapcount);
+    const m = w ? w[i * stride + mc] : buf.readInt32LE(i * ss + ctx.off.mapcount);
     if (m >= -128) continue; // a mapcount, no page type (most pages)
-    if (ctx.types.typeOf(m) !== 'buddy') continue;
-    if (buf.readUInt32LE(i * ss + ctx.off.private + 4) !== 0) continue;
-    const order = buf.readUInt32LE(i * ss + ctx.off.private);
+    if (m !== lastM) { lastM = m; lastBuddy = ctx.types.typeOf(m >>> 0) === 'buddy'; }
+    if (!lastBuddy) continue;
+    const privHi = w ? w[i * stride + pv + 1] : buf.readUInt32LE(i * ss + ctx.off.private + 4);
+    if (privHi !== 0) continue;
+    const order = w ? w[i * stride + pv] : buf.readUInt32LE(i * ss + ctx.off.private);
     if (order < 0 || order > MAX_ORDER || (i & ((1 << order) - 1)) !== 0) continue;
     cover.fill(1, i, Math.min(pps, i + (1 << order)));
+    i += (1 << order) - 1; // the rest of the block is covered; its pages cannot start another block here
   }
 }
 
