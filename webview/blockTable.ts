@@ -10,6 +10,19 @@ export function verdictOf(b: BlockInfo, rules: OfflineRules): VerdictInfo | unde
   return rules === 'skippable' ? b.skippable : b.mainline;
 }
 
+/** The table's verdict cell: the outcome on one line (icon, errno), the reason below it in small print. */
+export function verdictCell(v: VerdictInfo | undefined): HTMLElement {
+  if (!v) return h('span', { class: 'verdict verdict-unknown' }, icon('question'), ' no verdict');
+  const cls = v.ok === true ? 'verdict-ok' : v.ok === false ? 'verdict-fail' : 'verdict-unknown';
+  const head = v.ok === true ? ' can offline' : v.ok === false ? ` ${v.errno ?? 'fails'}` : ' cannot tell';
+  return h(
+    'span',
+    { class: `verdict verdict-cell ${cls}`, title: v.explanation },
+    h('span', { class: 'verdict-head' }, icon(v.ok === true ? 'pass' : v.ok === false ? 'error' : 'question'), head),
+    v.ok === false && v.reason ? h('span', { class: 'verdict-reason' }, v.reason) : null,
+  );
+}
+
 export function verdictBadge(v: VerdictInfo | undefined): HTMLElement {
   if (!v) return h('span', { class: 'verdict verdict-unknown' }, icon('question'), ' no verdict');
   if (v.ok === true) return h('span', { class: 'verdict verdict-ok', title: v.explanation }, icon('pass'), ' can offline');
@@ -43,7 +56,7 @@ export function renderBlockTable(o: Overview, theme: ThemeColours, rules: Offlin
   const head = h(
     'tr',
     {},
-    ...(useBlocks ? ['block', 'physical range', 'state', 'zone', `offline (${rules})`, 'contents'] : ['section', 'physical range', 'state', 'zone', 'flags', 'contents']).map((t) => h('th', { scope: 'col' }, t)),
+    ...(useBlocks ? ['block', `offline? (${rules})`, 'physical range', 'contents'] : ['section', 'flags', 'physical range', 'contents']).map((t) => h('th', { scope: 'col' }, t)),
   );
   const body = h('tbody');
   const items: (BlockInfo | SectionInfo)[] = useBlocks ? o.blocks : o.sections;
@@ -56,12 +69,16 @@ export function renderBlockTable(o: Overview, theme: ThemeColours, rules: Offlin
     const row = h(
       'tr',
       { tabindex: '0', 'data-kind': useBlocks ? 'block' : 'section', 'data-nr': String(nr), class: `state-${it.state}` },
-      h('td', { class: 'mono' }, useBlocks ? `memory${nr}` : String(nr)),
-      h('td', { class: 'mono', title: `PFN ${hex(it.startPfn)}–${hex(it.startPfn + it.nrPfns)}` }, `${hex(start)}–${hex(end)}`),
-      h('td', {}, it.state),
-      h('td', { title: it.node !== undefined ? `node ${it.node}` : undefined }, useBlocks ? (b.zones ?? []).join(', ') : (s.zone ?? '')),
-      h('td', {}, useBlocks ? verdictBadge(verdictOf(b, rules)) : (s.flags ?? '')),
-      h('td', { title: topClasses(it.counts, o) }, mixBar(it.counts, it.nrPfns || unit, o, theme), h('span', { class: 'mix-text' }, topClasses(it.counts, o))),
+      // Name, then state and zone on a second line: the verdict column stays in sight on a narrow panel.
+      h(
+        'td',
+        { class: 'name-cell', title: it.node !== undefined ? `node ${it.node}` : undefined },
+        h('span', { class: 'mono' }, useBlocks ? `memory${nr}` : String(nr)),
+        h('span', { class: 'sub' }, [it.state, useBlocks ? (b.zones ?? []).join(', ') : (s.zone ?? '')].filter(Boolean).join(' · ')),
+      ),
+      h('td', { class: 'verdict-col' }, useBlocks ? verdictCell(verdictOf(b, rules)) : (s.flags ?? '')),
+      h('td', { class: 'mono range', title: `${hex(start)}–${hex(end)}, PFN ${hex(it.startPfn)}–${hex(it.startPfn + it.nrPfns)}` }, hex(start)),
+      h('td', { class: 'contents', title: topClasses(it.counts, o) }, mixBar(it.counts, it.nrPfns || unit, o, theme), h('span', { class: 'mix-text' }, topClasses(it.counts, o))),
     );
     const pick = () => onPick(it, useBlocks ? 'block' : 'section');
     row.addEventListener('click', pick);

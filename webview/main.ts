@@ -258,16 +258,22 @@ function buildApp(o: Overview): void {
   (window as unknown as { kmemmap: unknown }).kmemmap = hooks;
 }
 
-/** One line that tells a first-time user how to read the map. */
+/** One short line that tells a first-time user how to read the map; the details behind a disclosure. */
 function mapHelp(o: Overview, rowPfns: number): HTMLElement {
   const kib = o.kernel.pageSize / 1024;
   const sec = (o.pfnsPerSection * o.kernel.pageSize) / 2 ** 20;
   const blk = (o.pfnsPerBlock * o.kernel.pageSize) / 2 ** 20;
+  const details = [
+    `One cell per ${kib} KiB page frame, ${rowPfns} per row, lowest physical address top-left; the labels give the physical address and memory block where a row starts.`,
+    `Thin lines: ${sec} MiB sections` + (o.pfnsPerBlock && o.blocks.length ? `; blue lines: ${blk} MiB memory blocks.` : '.'),
+    'Zoomed out, a pixel shows the most important class among its pages (PALETTE.md order) and a ring marks hwpoison and offline-unmovable pages, so a single blocking page stays visible.',
+    'Hatched rows: absent memory (no memmap), folded into one row; the "Fold absent memory" button unfolds it.',
+    'Drag to pan, wheel or +/- to zoom, 0 for the whole machine, click a page to inspect it; click a legend entry to hide or show a class.',
+  ];
   return h(
-    'p',
+    'details',
     { class: 'map-help' },
-    `One cell per ${kib} KiB page frame, ${rowPfns} per row, lowest address top-left; labels give the physical address, §section and memory block where a row starts. Thin lines: ${sec} MiB sections` +
-      (o.pfnsPerBlock && o.blocks.length ? `; blue lines: ${blk} MiB memory blocks` : '') +
-      '. Zoomed out, a pixel shows the most important class among its pages (PALETTE.md order), so a single unmovable page stays visible. Hatched rows: absent memory, folded. Drag to pan, wheel or +/- to zoom, click a page to inspect it; the legend filters classes.',
+    h('summary', { title: details.join(' ') }, `1 cell = 1 page (${kib} KiB), ${rowPfns} per row · drag to pan, wheel to zoom, click to inspect`),
+    h('ul', {}, ...details.map((d) => h('li', {}, d))),
   );
 }
