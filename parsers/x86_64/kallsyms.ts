@@ -63,11 +63,23 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
     chunk = b; chunkStart = p; chunkEnd = p + b.length;
     return true;
   };
+  // Tokens flattened into one byte array: names are matched byte by byte against the wanted names of
+  // the same expanded length, token by token, without expanding (most names differ in the first token).
   const tokLen = Uint8Array.from(tokens, (t) => Math.min(255, t.length));
-  const wantLens = new Uint8Array(256);
-  for (const w of want) if (w.length + 1 < 256) wantLens[w.length + 1] = 1;
-  const wantBytes = [...want].map((w) => [w, Buffer.from(w, 'latin1')] as const);
-  const scratch = Buffer.alloc(256);
+  const tokOff = new Uint32Array(256);
+  const tokBytes = new Uint8Array(tokens.reduce((a, t) => a + t.length, 0));
+  for (let i = 0, o = 0; i < 256; i++) { tokOff[i] = o; tokBytes.set(tokens[i], o); o += tokens[i].length; }
+  /** Wanted names by expanded length (type character + name). */
+  const byLen: { name: string; bytes: Uint8Array }[][] = Array.from({ length: 256 }, () => []);
+  for (const w of want) if (w.length + 1 < 256) byLen[w.length + 1].push({ name: w, bytes: Buffer.from(w, 'latin1') });
+  const matches = (at: number, len: number, bytes: Uint8Array): boolean => {
+    let k = -1; // position in bytes; -1 is the type character, not compared
+    for (let j = 0; j < len; j++) {
+      const t = chunk[at + j], o = tokOff[t], n = tokLen[t];
+      for (let x = 0; x < n; x++, k++) if (k >= 0 && tokBytes[o + x] !== bytes[k]) return false;
+    }
+    return true;
+  };
   for (let i = 0; i < num && found.size < want.size; i++) {
     if (pos + 2 >= chunkEnd && !refill(pos)) return { error: `kallsyms_names unreadable at symbol ${i}` };
     let len = chunk[pos - chunkStart];
@@ -79,11 +91,10 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
     let n = 0;
     for (let j = 0; j < len; j++) n += tokLen[chunk[at + j]];
     pos += len;
-    if (n >= 256 || !wantLens[n]) continue;
-    let w = 0;
-    for (let j = 0; j < len; j++) { const t = tokens[chunk[at + j]]; t.copy(scratch, w); w += t.length; }
-    for (const [bare, bytes] of wantBytes) {
-      if (bytes.length + 1 === n && !found.has(bare) && scratch.compare(bytes, 0, bytes.length, 1, n) === 0) { found.set(bare, addrOf(i)); break; }
+    if (n >= 256) continue;
+    const cands = byLen[n];
+    for (let c = 0; c < cands.length; c++) {
+      if (!found.has(cands[c].name) && matches(at, len, cands[c].bytes)) { found.set(cands[c].name, addrOf(i)); break; }
     }
   }
   const notes: string[] = [];
