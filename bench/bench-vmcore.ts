@@ -63,11 +63,13 @@ function crashWalk(dump: string, vmlinux: string, release: string): { sec: numbe
   if (!/^6\.1\./.test(release)) return `crash 8.0.2 cannot open ${release} (only the 6.1 sets)`;
   const load = timed('crash', ['-s', vmlinux, dump], 'q\n');
   if (!load.ok) return `crash failed to load the dump: ${load.out.trim().split('\n').slice(-1)[0]}`;
-  // one walk vs four walks in one session: the difference / 3 is one walk, without the session load
+  // one walk vs seven walks in one session: the difference / 6 is one walk, without the session load.
+  // The session load (~10 s CPU for a 6.1 vmlinux) varies by ±1 s between runs, so fewer walks make the
+  // difference mostly noise (a 1-vs-4 difference once came out as 0.02 s).
   const one = timed('crash', ['-s', vmlinux, dump], 'kmem -p | wc -l\nq\n');
-  const four = timed('crash', ['-s', vmlinux, dump], 'kmem -p | wc -l\n'.repeat(4) + 'q\n');
+  const many = timed('crash', ['-s', vmlinux, dump], 'kmem -p | wc -l\n'.repeat(7) + 'q\n');
   const pages = Number(one.out.trim().split('\n').filter((l) => /^\d+$/.test(l.trim())).pop() ?? 0) - 1;
-  return { sec: Math.max(0.001, (four.sec - one.sec) / 3), pages };
+  return { sec: Math.max(0.001, (many.sec - one.sec) / 6), pages };
 }
 
 /** A minimal drgn walk (every struct page's flags), minus drgn's load time, or why not measured. */

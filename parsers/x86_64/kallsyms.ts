@@ -15,6 +15,14 @@ export interface KallsymsResult {
   notes: string[];
 }
 
+/**
+ * Results of earlier lookups in this process (re-opening a dump, its ELF and kdump forms, the same
+ * kernel in several dumps), keyed by everything the lookup depends on: the table addresses, symbol
+ * count, relative base, the wanted names, and the bytes of the token tables and the first names.
+ */
+const cache = new Map<string, KallsymsResult>();
+const CACHE_MAX = 16;
+
 const KEYS = ['kallsyms_names', 'kallsyms_num_syms', 'kallsyms_token_table', 'kallsyms_token_index', 'kallsyms_offsets', 'kallsyms_relative_base'];
 
 /** Looks up `wanted` names; returns undefined (with a reason) when kallsyms is not usable. */
@@ -33,6 +41,11 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
   const maxTokOff = Math.max(...Array.from({ length: 256 }, (_, i) => tokIdxB.readUInt16LE(i * 2)));
   const tokTab = vm.read(tokTabAddr, maxTokOff + 64);
   if (!offsB || !tokTab) return { error: 'kallsyms tables are not readable in the dump' };
+  const namesHead = vm.read(sym('kallsyms_names')!, 256);
+  const cacheKey = namesHead && [...KEYS.map((k) => sym(k)!.toString(16)), num, baseB.toString(16), wanted.join(','), tokIdxB.toString('hex'),
+    tokTab.toString('latin1'), namesHead.toString('hex'), offsB.subarray(0, 64).toString('hex'), offsB.subarray(-64).toString('hex')].join('|');
+  const hit = cacheKey ? cache.get(cacheKey) : undefined;
+  if (hit) return { found: new Map(hit.found), notes: [...hit.notes, 'kallsyms: names resolved earlier in this process for the same tables (cached)'] };
   // Tokens as bytes: names are compared byte-wise and only decoded to strings when their length fits.
   const tokens: Buffer[] = [];
   for (let i = 0; i < 256; i++) {
@@ -104,5 +117,9 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
     found.delete(k);
   }
   notes.push(`kallsyms: ${num} symbols, ${absPercpu ? 'absolute-percpu' : 'base-relative'} offsets, self-check against VMCOREINFO passed`);
+  if (cacheKey) {
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+    cache.set(cacheKey, { found: new Map(found), notes: [...notes] });
+  }
   return { found, notes };
 }
