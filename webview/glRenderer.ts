@@ -53,13 +53,14 @@ uint haloNear(ivec2 c) {
   if (L2 <= uLevel) return 255u;
   int lr = uLayerRows >> L2;
   ivec2 g = (uGrid - 1) >> L2;
-  for (int k = 0; k < 4; k++) {
-    ivec2 d = ivec2((k & 1) == 0 ? -2 : 2, (k & 2) == 0 ? -2 : 2) << uLevel;
-    ivec2 q = clamp((c + d) >> L2, ivec2(0), g);
-    uint n = texelFetch(uClasses, ivec3(q.x, q.y % lr, q.y / lr), L2).r;
-    if (isHalo(n)) return n;
-  }
-  return 255u;
+  int r = 2 << uLevel;
+  ivec2 lo = clamp((c - r) >> L2, ivec2(0), g);
+  ivec2 hi = clamp((c + r) >> L2, ivec2(0), g);
+  uint a = texelFetch(uClasses, ivec3(lo.x, lo.y % lr, lo.y / lr), L2).r;
+  uint b = texelFetch(uClasses, ivec3(hi.x, lo.y % lr, lo.y / lr), L2).r;
+  uint d = texelFetch(uClasses, ivec3(lo.x, hi.y % lr, hi.y / lr), L2).r;
+  uint e = texelFetch(uClasses, ivec3(hi.x, hi.y % lr, hi.y / lr), L2).r;
+  return isHalo(a) ? a : isHalo(b) ? b : isHalo(d) ? d : isHalo(e) ? e : 255u;
 }
 
 void main() {
@@ -309,13 +310,14 @@ export class GlRenderer implements MapRenderer {
     const level = levelFor(cellPx, this.src.pyramid.maxLevel);
     this.ensure(level, Math.floor(v.y) >> level, (Math.ceil(v.y + t.h / cellPx) >> level) + 1);
     const haloLevel = Math.min(level + 2, this.src.pyramid.maxLevel);
-    if (level > 0 && d.halo?.length && haloLevel > level) this.ensure(haloLevel, (Math.floor(v.y) >> haloLevel) - 1, (Math.ceil(v.y + t.h / cellPx) >> haloLevel) + 2);
+    if (level > 0 && scale >= 1 && d.halo?.length && haloLevel > level) this.ensure(haloLevel, (Math.floor(v.y) >> haloLevel) - 1, (Math.ceil(v.y + t.h / cellPx) >> haloLevel) + 2);
     gl.uniform1i(this.u.uLevel, level);
     gl.uniform3f(this.u.uSectionLine, d.sectionLine[0] / 255, d.sectionLine[1] / 255, d.sectionLine[2] / 255);
     gl.uniform3f(this.u.uCursor, d.cursor[0] / 255, d.cursor[1] / 255, d.cursor[2] / 255);
     gl.uniform3f(this.u.uBackground, ...this.background);
     gl.uniform2i(this.u.uSelected, d.selected?.x ?? -1, d.selected?.y ?? -1);
-    const halo = d.halo ?? [];
+    // No halo in reduced-resolution gesture frames (4 texel reads a pixel cost software GL a frame rate).
+    const halo = scale >= 1 ? (d.halo ?? []) : [];
     gl.uniform4i(this.u.uHalo, halo[0] ?? -1, halo[1] ?? -1, halo[2] ?? -1, halo[3] ?? -1);
     gl.uniform1i(this.u.uMaxLevel, this.src.pyramid.maxLevel);
     gl.drawArrays(gl.TRIANGLES, 0, 3);

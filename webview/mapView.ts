@@ -149,8 +149,13 @@ export class MapView {
       blockLine: get('--vscode-focusBorder', [0, 127, 212]),
       cursor: get('--vscode-editorCursor-foreground', [255, 255, 255]),
       selected: this.deco?.selected,
-      halo: haloClasses(this.o.classNames, this.hidden),
+      halo: this.presentHalo(this.hidden),
     };
+  }
+
+  /** Halo classes this snapshot holds at least one page of (none: the shader skips the halo). */
+  private presentHalo(hidden: ReadonlySet<number>): number[] {
+    return haloClasses(this.o.classNames, hidden).filter((id) => this.o.sections.some((s) => s.counts.some(([c, n]) => c === id && n > 0)));
   }
 
   setPalette(rgba: Uint8Array): void {
@@ -163,7 +168,7 @@ export class MapView {
   /** Legend filter: hidden classes also give way in the zoomed-out (max-priority) picture. */
   setHidden(hidden: ReadonlySet<number>): void {
     this.hidden = hidden;
-    this.deco.halo = haloClasses(this.o.classNames, hidden);
+    this.deco.halo = this.presentHalo(hidden);
     if (!this.src) return;
     this.src.pyramid.setRanks(priorityRanks(this.o.classNames, hidden));
     this.renderer.update(this.src.pyramid.heights.map((hgt, L) => (L === 0 ? [0, 0] : [0, hgt])));
