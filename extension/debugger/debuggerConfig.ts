@@ -1,7 +1,8 @@
 // Which tool to run and how (from the kmemmap.debugger.* settings), the backend spec for a dump, and
 // the messages that say what to fix when it fails. Pure: no vscode import.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { BackendError, BackendSpec, crashBackendSpec, drgnBackendSpec } from '../../parsers/tools/backend';
 
 export type DebuggerTool = 'none' | 'drgn' | 'crash';
@@ -15,7 +16,7 @@ export interface DebuggerConfig {
   timeoutMs: number;
 }
 
-export const DEFAULT_CONFIG: DebuggerConfig = { tool: 'none', vmlinux: '', crashPath: 'crash', drgnPath: 'python3', timeoutMs: 120_000 };
+export const DEFAULT_CONFIG: DebuggerConfig = { tool: 'none', vmlinux: '', crashPath: 'crash', drgnPath: 'drgn', timeoutMs: 120_000 };
 
 /** Config from raw setting values, with defaults for anything missing or malformed. */
 export function debuggerConfig(raw: { tool?: unknown; vmlinux?: unknown; crashPath?: unknown; drgnPath?: unknown; timeoutSeconds?: unknown }): DebuggerConfig {
@@ -32,11 +33,19 @@ export function debuggerConfig(raw: { tool?: unknown; vmlinux?: unknown; crashPa
 }
 
 /** The interpreter to run our drgn loop with: drgnPath itself, or the `#!` interpreter of a drgn launcher script. */
-export function drgnPython(drgnPath: string, firstLine: (path: string) => string | undefined = readFirstLine): string {
+export function drgnPython(drgnPath: string, firstLine: (path: string) => string | undefined = readFirstLine, which: (name: string) => string | undefined = onPath): string {
   if (!/(^|\/)drgn$/.test(drgnPath)) return drgnPath;
-  const m = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(firstLine(drgnPath) ?? '');
+  const launcher = drgnPath.includes('/') ? drgnPath : which(drgnPath);
+  // No launcher on PATH: the Debian interpreter python3-drgn installs into (not a pyenv/venv shim).
+  if (!launcher) return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const m = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(firstLine(launcher) ?? '');
   if (!m) return 'python3';
   return /(^|\/)env$/.test(m[1]) && m[2] ? m[2] : m[1];
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir && existsSync(join(dir, name))) return join(dir, name);
+  return undefined;
 }
 
 function readFirstLine(path: string): string | undefined {

@@ -68,6 +68,8 @@ export class PageQuestioner {
 
   private checkRelease(release: string | undefined): void {
     this.log(`${this.config.tool} reads kernel release ${release ?? '?'} (VMCOREINFO: ${this.dump.release ?? '?'})`);
+    if (!release)
+      throw new Error(`${this.config.tool} cannot read the kernel release through ${this.config.vmlinux}: it is probably not the vmlinux of this dump${this.dump.release ? ` (${this.dump.release})` : ''}; set "kmemmap.debugger.vmlinux" to the dump's own vmlinux with debug info`);
     const m = releaseMismatch(release, this.dump.release, this.config.vmlinux);
     if (m) throw new Error(m);
   }
