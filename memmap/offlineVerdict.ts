@@ -30,6 +30,11 @@ export interface VerdictInput {
    * When set, such pages stop offlining only where nothing more definite does, with that caveat.
    */
   kernelOtherMayBeFree?: boolean;
+  /**
+   * Class counts of exactly the block's PFNs, when the reader has them (vmcore: summed per section);
+   * saves a pass over the block. Without it the verdict counts the classes itself.
+   */
+  counts?: Uint32Array;
   /** PFNs per pageblock (x86_64 with 4 KiB pages: 512). */
   pageblockPfns?: number;
 }
@@ -82,7 +87,8 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
 
   // Which classes occur in the block (one pass): loops that look for classes the block lacks are skipped.
   const present = new Uint8Array(256);
-  for (let i = from; i < to; i++) present[classes[i]] = 1;
+  if (input.counts && to - from === block.nrPfns) for (let c = 0; c < input.counts.length && c < 256; c++) present[c] = input.counts[c] > 0 ? 1 : 0;
+  else for (let i = from; i < to; i++) present[classes[i]] = 1;
 
   // 1. A block that spans zones has no single zone: memory_block_offline() refuses it before offline_pages().
   const zones = block.zones ?? [];

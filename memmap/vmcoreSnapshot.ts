@@ -3,7 +3,7 @@
 // the raw struct page. Pure core, no vscode.
 import { CLASS_ID, className } from './classes';
 import { PAGE_CLASSES } from './classes';
-import { MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
+import { MemoryBlock, newCounts, PageDetail, Section, SectionState, Snapshot } from './snapshot';
 import { rangeCounts, sumCounts } from './aggregate';
 import { blockVerdicts } from './offlineVerdict';
 import { classifyStructPage, ClassifyContext, Neighbours, R, VMCORE_RULE_CLASS, VMCORE_RULES } from './classifyPage';
@@ -132,6 +132,8 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const nSections = Math.ceil(endPfn / pps);
   const classes = new Uint8Array(endPfn);
   const zoneMask = new Uint8Array(nSections);
+  /** Class a whole section was filled with (no struct pages read), or -1 when it was classified page by page. */
+  const filledWith = new Int16Array(nSections).fill(-1);
 
   memmap.collectVmemmapBacking();
   phase('vmemmap backing');
@@ -184,10 +186,10 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     const start = nr * pps;
     const end = Math.min(endPfn, start + pps);
     const facts = memmap.facts(nr);
-    if (!facts || !memmap.hasMemmap(nr)) { classes.fill(NO_MEMMAP, start, end); continue; }
-    if (!memmap.trusted(nr)) { classes.fill(VMCORE_RULE_CLASS[R['memmap-untrusted']], start, end); continue; }
-    if (!facts.online && !facts.device) { classes.fill(CLASS_ID['section-offline'], start, end); continue; }
-    if (!ctx) { classes.fill(CLASS_ID.unknown, start, end); continue; }
+    if (!facts || !memmap.hasMemmap(nr)) { filledWith[nr] = NO_MEMMAP; classes.fill(NO_MEMMAP, start, end); continue; }
+    if (!memmap.trusted(nr)) { filledWith[nr] = VMCORE_RULE_CLASS[R['memmap-untrusted']]; classes.fill(VMCORE_RULE_CLASS[R['memmap-untrusted']], start, end); continue; }
+    if (!facts.online && !facts.device) { filledWith[nr] = CLASS_ID['section-offline']; classes.fill(CLASS_ID['section-offline'], start, end); continue; }
+    if (!ctx) { filledWith[nr] = CLASS_ID.unknown; classes.fill(CLASS_ID.unknown, start, end); continue; }
     curStart = start;
     status.fill(0);
     if (opts.reference) memmap.readStructPagesReference(start, pps, secBuf, status);
@@ -207,7 +209,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     const state: SectionState = !e || !(w & 1n) ? 'absent' : !(w & 2n) ? 'present' : w & 4n ? 'online' : w & 16n ? 'device' : 'offline';
     const zones = [...ZONE_NAMES].filter((_, z) => zoneMask[nr] & (1 << z));
     sections.push({ nr, startPfn: start, nrPfns: Math.min(pps, endPfn - start), state, flags: e ? sectionLetters(w, table.flagBits) : undefined,
-      zone: zones.length ? zones.join(',') : undefined, counts: rangeCounts(classes, 0, start, pps) });
+      zone: zones.length ? zones.join(',') : undefined, counts: filledWith[nr] >= 0 ? filledCounts(filledWith[nr], Math.min(pps, endPfn - start)) : rangeCounts(classes, 0, start, pps) });
   }
 
   // Memory blocks
@@ -237,7 +239,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
       const bStart = id * pfnsPerBlock, bEnd = bStart + pfnsPerBlock;
       const allRam = systemRam?.some(([s, e]) => s <= bStart && bEnd <= e);
       block.verdict = blockVerdicts({
-        block, classes, classesStartPfn: 0,
+        block, classes, classesStartPfn: 0, counts: block.counts,
         isSystemRam: systemRam && !allRam ? (pfn) => inPfnRanges(systemRam!, pfn) : undefined,
         compoundIsMovable: ctx ? (pfn) => (compoundKnown[pfn >>> 3] >>> (pfn & 7)) & 1 ? ((compoundLru[pfn >>> 3] >>> (pfn & 7)) & 1) === 1 : undefined : undefined,
       });
@@ -257,6 +259,12 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const st = dump.mem.stats();
   notes.push(`dump pages decoded: ${st.decoded} (cache hits ${st.hits}, misses ${st.misses})`);
   return snap;
+}
+
+function filledCounts(cls: number, n: number): Uint32Array {
+  const c = newCounts();
+  c[cls] = n;
+  return c;
 }
 
 /** Pre-pass over one section: mark PFNs covered by free buddy blocks (head type buddy, order = private). */
