@@ -33,8 +33,8 @@ export const KPF_RULES = [
   { id: 'zero-not-ram', cls: 'no-memmap', why: 'reads 0 outside System RAM in /proc/iomem (6.16+ writes 0 where older kernels wrote KPF_NOPAGE)' },
   { id: 'tail-hugetlb', cls: 'hugetlb', why: 'KPF_COMPOUND_TAIL + KPF_HUGE: tail page of a hugetlbfs page' },
   { id: 'tail-slab', cls: 'slab', why: 'KPF_COMPOUND_TAIL + KPF_SLAB: tail page of a multi-page slab' },
-  { id: 'tail-thp', cls: 'compound-tail', why: 'KPF_COMPOUND_TAIL + KPF_LRU: tail page of a transparent huge page' },
-  { id: 'tail-kernel', cls: 'compound-tail', why: 'KPF_COMPOUND_TAIL without KPF_LRU: tail page of a large kernel allocation (not migratable)' },
+  { id: 'tail-thp', cls: 'compound-tail', why: 'KPF_COMPOUND_TAIL + KPF_THP or KPF_LRU: tail page of a transparent huge page' },
+  { id: 'tail-kernel', cls: 'compound-tail', why: 'KPF_COMPOUND_TAIL without KPF_THP or KPF_LRU: tail page of a large kernel allocation (not migratable)' },
   { id: 'hwpoison', cls: 'hwpoison', why: 'KPF_HWPOISON: the page had a memory failure; its contents must not be touched' },
   { id: 'buddy', cls: 'free', why: 'KPF_BUDDY: free page in the buddy allocator (head or tail of a free block)' },
   {
@@ -57,8 +57,8 @@ export const KPF_RULES = [
   { id: 'slab', cls: 'slab', why: 'KPF_SLAB: slab allocator page' },
   { id: 'hugetlb', cls: 'hugetlb', why: 'KPF_HUGE: head page of a hugetlbfs page' },
   { id: 'reserved', cls: 'reserved', why: 'KPF_RESERVED (PG_reserved): kernel image, memblock allocation, firmware, zero page or a hole inside boot memory' },
-  { id: 'head-thp', cls: 'compound-head', why: 'KPF_COMPOUND_HEAD + KPF_LRU: head of a transparent huge page' },
-  { id: 'head-kernel', cls: 'compound-head', why: 'KPF_COMPOUND_HEAD without KPF_LRU: head of a large kernel allocation (not migratable)' },
+  { id: 'head-thp', cls: 'compound-head', why: 'KPF_COMPOUND_HEAD + KPF_THP or KPF_LRU: head of a transparent huge page' },
+  { id: 'head-kernel', cls: 'compound-head', why: 'KPF_COMPOUND_HEAD without KPF_THP or KPF_LRU: head of a large kernel allocation (not migratable)' },
   { id: 'lru-anon', cls: 'lru-anon', why: 'KPF_LRU + KPF_ANON: anonymous page on an LRU list' },
   { id: 'lru-file', cls: 'lru-file', why: 'KPF_LRU without KPF_ANON: page-cache page on an LRU list' },
   { id: 'other', cls: 'kernel-other', why: 'no state bit set: allocated kernel memory (or a free page on a per-CPU list, which kpageflags cannot tell apart)' },
@@ -85,6 +85,7 @@ const OFFLINE = bit(KPF.OFFLINE);
 const UPTODATE = bit(KPF.UPTODATE);
 const PGTABLE = bit(KPF.PGTABLE);
 const LRU = bit(KPF.LRU);
+const THP = bit(KPF.THP);
 const ANON = bit(KPF.ANON);
 const HI_RESERVED = bit(KPF.RESERVED);
 const HI_OWNER_2 = bit(KPF.MAPPEDTODISK);
@@ -101,7 +102,9 @@ export function kpfRule(lo: number, hi: number, pfn: number, ctx: KpfContext): n
     if (ctx.inOfflineBlock(pfn)) return RULE_INDEX['zero-offline-block'];
     if (ctx.inSystemRam(pfn) === false) return RULE_INDEX['zero-not-ram'];
   }
-  if (lo & TAIL) return lo & HUGE ? RULE_INDEX['tail-hugetlb'] : lo & SLAB ? RULE_INDEX['tail-slab'] : lo & LRU ? RULE_INDEX['tail-thp'] : RULE_INDEX['tail-kernel'];
+  // 6.1 kpageflags copies PG_lru from the tail's own flags (never set on tails), but KPF_THP
+  // is computed from the head: either bit marks a THP.
+  if (lo & TAIL) return lo & HUGE ? RULE_INDEX['tail-hugetlb'] : lo & SLAB ? RULE_INDEX['tail-slab'] : lo & (LRU | THP) ? RULE_INDEX['tail-thp'] : RULE_INDEX['tail-kernel'];
   if (lo & HWPOISON) return RULE_INDEX.hwpoison;
   if (lo & BUDDY) return RULE_INDEX.buddy;
   if (lo & OFFLINE) return offlineRule(lo, hi, pfn, ctx);
@@ -109,7 +112,7 @@ export function kpfRule(lo: number, hi: number, pfn: number, ctx: KpfContext): n
   if (lo & SLAB) return RULE_INDEX.slab;
   if (lo & HUGE) return RULE_INDEX.hugetlb;
   if (hi & HI_RESERVED) return RULE_INDEX.reserved;
-  if (lo & HEAD) return lo & LRU ? RULE_INDEX['head-thp'] : RULE_INDEX['head-kernel'];
+  if (lo & HEAD) return lo & (LRU | THP) ? RULE_INDEX['head-thp'] : RULE_INDEX['head-kernel'];
   if (lo & LRU) return lo & ANON ? RULE_INDEX['lru-anon'] : RULE_INDEX['lru-file'];
   return RULE_INDEX.other;
 }

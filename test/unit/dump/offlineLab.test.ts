@@ -42,7 +42,6 @@ const cached = (key: string, f: () => Promise<Snapshot>) => {
 const vmcore = (set: LabSet, fmt: 'ELF' | 'kdump') => cached(`${set.name} ${fmt}`, () => openVmcoreSnapshot([fmt === 'ELF' ? set.elf : set.kdump]));
 const kpf = (set: LabSet) => cached(`${set.name} kpf`, () => openKpageflagsSnapshot(set.capture));
 
-const KPF_THP = 22n;
 const cls = (s: Snapshot, pfn: number) => s.classes[pfn - s.startPfn];
 
 /**
@@ -65,13 +64,6 @@ function explainDifference(b: MemoryBlock, v: OfflineVerdict, k: OfflineVerdict,
   if (v.ok === false && v.reason === 'signal backoff' && k.ok === true && b.zones?.length === 1 && b.zones[0] === 'Movable' &&
     v.blockingClass === 'kernel-other' && cls(ks, v.blockingPfn!) === CLASS_ID['kernel-other'])
     return 'referenced type-less page in ZONE_MOVABLE that the kpageflags reader treats as possibly free';
-  // C. 6.1's kpageflags reports a THP tail's own flags (no KPF_LRU, but KPF_THP), so the kpageflags reader
-  //    takes the THP for a compound kernel allocation; the dump reads PG_lru from the head: migratable.
-  if (k.ok === false && k.blockingClass === 'compound-tail' && cls(vs, k.blockingPfn!) === CLASS_ID['compound-tail']) {
-    const raw = ks.pageDetail?.(k.blockingPfn!)?.raw.kpageflags;
-    if (typeof raw === 'string' && ((BigInt(raw) >> KPF_THP) & 1n) === 1n && (v.ok === true || v.blockingPfn !== k.blockingPfn))
-      return 'kpageflags THP tail without KPF_LRU (6.1 reports the tail\'s own flags); the dump sees the head on the LRU';
-  }
   return undefined;
 }
 
