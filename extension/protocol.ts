@@ -6,7 +6,7 @@
 // the class bytes of the sections it shows (`sectionData`, a typed array per request, never the
 // whole machine), page details by PFN, and the blocking pages of a block.
 
-import type { SectionState, BlockState } from '../memmap/snapshot';
+import type { SectionState, BlockState, PageDetail } from '../memmap/snapshot';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -84,26 +84,12 @@ export interface SectionData {
   classes: Uint8Array;
 }
 
-/** PageDetail made JSON-safe (physAddr as hex). */
-export interface PageDetailInfo {
-  pfn: number;
+/** PageDetail made JSON-safe (physAddr as hex), with the kernel source worth reading for it. */
+export type PageDetailInfo = Omit<PageDetail, 'physAddr'> & {
   physAddr: string;
-  class: string;
-  rule: string;
-  why: string;
-  section: number;
-  block?: number;
-  raw: Record<string, string | number>;
-  flags?: string[];
-  pageType?: string;
-  refcount?: number;
-  mapcount?: number;
-  zone?: string;
-  node?: number;
-  notes?: string[];
   /** Kernel source locations worth reading for this page's state. */
   sources: SourceRef[];
-}
+};
 
 export interface SourceRef {
   /** What to show, e.g. "PageOffline()". */

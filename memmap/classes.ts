@@ -75,3 +75,13 @@ export const CLASS_DESCRIPTION: { readonly [K in PageClass]: string } = {
   excluded: 'filtered out of the dump (makedumpfile dump level): the data needed to classify it is not in the file',
   'not-in-listing': 'not covered by the tool output this snapshot was read from',
 };
+
+/** One row of a reader's rule table: the first rule that matches a page decides its class. */
+export interface ClassRule {
+  id: string;
+  cls: PageClass;
+  /** Why a page that matches is in this class, in plain words for the UI. */
+  why: string;
+  /** An assumption the user should know about when this rule fired. */
+  assumption?: string;
+}

@@ -1,16 +1,10 @@
 // THE rule table for one PFN of a vmcore: kernel-page-state.md §7.1 (per-PFN) and §7.2 (offline kinds).
 // Rules are tried in table order; the first that matches wins. Each rule has an id and a plain-words
 // explanation for the UI. The hot path returns the rule's index; VMCORE_RULE_CLASS maps it to a class id.
-import { CLASS_ID, PageClass } from './classes';
+import { CLASS_ID, ClassRule } from './classes';
 import { PageTypeDecoder, PageTypeName } from '../kernel/pagetypes';
 
-export interface VmcoreRule {
-  id: string;
-  cls: PageClass;
-  why: string;
-  /** An assumption the user should know about when this rule fired. */
-  assumption?: string;
-}
+export type VmcoreRule = ClassRule;
 
 export const VMCORE_RULES = [
   { id: 'hole', cls: 'no-memmap', why: 'the memory section is absent or has no memmap: nothing describes this PFN' },

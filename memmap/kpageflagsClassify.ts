@@ -2,7 +2,7 @@
 // ../shared/reference/kernel-page-state.md §7.1/§7.2, restricted to what kpageflags can show.
 // The hot loop passes the word as two 32-bit halves (lo = bits 0-31, hi = bits 32-63).
 
-import { CLASS_ID, PageClass } from './classes';
+import { CLASS_ID, ClassRule } from './classes';
 import { KPF } from '../kernel/kpf';
 
 export interface KpfContext {
@@ -18,13 +18,7 @@ export interface KpfContext {
   unmovableBalloonHypervisor: boolean;
 }
 
-export interface KpfRule {
-  id: string;
-  cls: PageClass;
-  why: string;
-  /** An assumption the user should know about when this rule fired. */
-  assumption?: string;
-}
+export type KpfRule = ClassRule;
 
 export const KPF_RULES = [
   { id: 'nopage-offline-block', cls: 'section-offline', why: 'KPF_NOPAGE inside a memory block sysfs reports offline: the memmap of an offline section is stale' },

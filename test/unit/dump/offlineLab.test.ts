@@ -11,21 +11,11 @@ import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
 import { CLASS_ID } from '../../../memmap/classes';
 import type { MemoryBlock, OfflineVerdict, Snapshot } from '../../../memmap/snapshot';
+import { unmovablePfnsInDmesg } from '../../lab/guestLog';
 
 const only = process.env.KMEMMAP_SET;
 const sets = listSets().filter((s) => !only || s.name === only);
 
-/** PFNs of the `dump_page(page, "unmovable page")` blocks in a dmesg. */
-function unmovablePfnsInDmesg(dmesg: string): number[] {
-  const out: number[] = [];
-  let last: number | undefined;
-  for (const line of dmesg.split('\n')) {
-    const m = /\bpage:(?:\S+)? .*\bpfn:0x([0-9a-f]+)/.exec(line);
-    if (m) last = parseInt(m[1], 16);
-    if (/page dumped because: unmovable page/.test(line) && last !== undefined) out.push(last);
-  }
-  return out;
-}
 
 /** errno of the shell's write error ("sh: write error: Invalid argument"). */
 function errnoOf(error: string | undefined): OfflineVerdict['errno'] | undefined {

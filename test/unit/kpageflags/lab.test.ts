@@ -10,20 +10,10 @@ import { CLASS_ID } from '../../../memmap/classes';
 import type { Snapshot } from '../../../memmap/snapshot';
 import { parseIomem, pfnRangesNamed, isVirtioMemRam } from '../../../parsers/capture/iomem';
 import { parseMeminfo } from '../../../parsers/capture/meminfo';
+import { unmovablePfnsInDmesg } from '../../lab/guestLog';
 
 const PAGE = 4096;
 
-/** PFNs of the `dump_page(page, "unmovable page")` blocks in a dmesg. */
-function unmovablePfnsInDmesg(dmesg: string): number[] {
-  const out: number[] = [];
-  let last: number | undefined;
-  for (const line of dmesg.split('\n')) {
-    const m = /\bpage:(?:\S+)? .*\bpfn:0x([0-9a-f]+)/.exec(line);
-    if (m) last = parseInt(m[1], 16);
-    if (/page dumped because: unmovable page/.test(line) && last !== undefined) out.push(last);
-  }
-  return out;
-}
 const sets = listSets();
 const cache = new Map<string, Promise<Snapshot>>();
 const open = (set: LabSet) => {
