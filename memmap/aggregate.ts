@@ -21,12 +21,6 @@ export function rangeCounts(classes: Uint8Array, classesStartPfn: number, startP
   return counts;
 }
 
-export function totalCounts(classes: Uint8Array): Uint32Array {
-  const counts = newCounts();
-  for (let i = 0; i < classes.length; i++) counts[classes[i]]++;
-  return counts;
-}
-
 export function sumCounts(list: Uint32Array[]): Uint32Array {
   const out = newCounts();
   for (const c of list) for (let i = 0; i < c.length; i++) out[i] += c[i];

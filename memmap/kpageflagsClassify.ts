@@ -118,10 +118,3 @@ function offlineRule(lo: number, hi: number, pfn: number, ctx: KpfContext): numb
   if (ctx.unmovableBalloonHypervisor) return RULE_INDEX['offline-hypervisor-balloon'];
   return RULE_INDEX['offline-balloon-assumed'];
 }
-
-/** Classifies one word given as a BigInt (convenience for details and other readers). */
-export function classifyKpf(word: bigint, pfn: number, ctx: KpfContext): KpfRule {
-  const lo = Number(word & 0xffffffffn);
-  const hi = Number((word >> 32n) & 0xffffffffn);
-  return KPF_RULES[kpfRule(lo, hi, pfn, ctx)];
-}
