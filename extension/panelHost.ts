@@ -44,6 +44,7 @@ export function attachPanel(panel: vscode.WebviewPanel, uri: vscode.Uri, store: 
     (ev) => {
       // One way to kernel source for every entry point: the indexed tree, the C language server, else Elixir.
       if (ev.type === 'openSource') void session.then((s) => vscode.commands.executeCommand('kmemmap.openKernelSource', ev.ref.symbol ?? ev.ref.label, s.summary.kernel.release));
+      else if (ev.type === 'askDebugger' && Number.isSafeInteger(ev.pfn)) void vscode.commands.executeCommand('kmemmap.askDebugger', { uri: key, pfn: ev.pfn });
       else if (ev.type === 'log') log().info(`webview: ${ev.message}`);
       else if (ev.type === 'retry') {
         store.release(uri);

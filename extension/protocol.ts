@@ -117,6 +117,8 @@ export type RequestName = keyof Requests;
 /** Events the webview sends (no answer). */
 export type WebviewEvent =
   | { type: 'openSource'; ref: SourceRef }
+  /** Ask the configured crash/drgn about a page (kmemmap.askDebugger); the host says what to set up when nothing is configured. */
+  | { type: 'askDebugger'; pfn: number }
   | { type: 'log'; message: string }
   | { type: 'retry' };
 

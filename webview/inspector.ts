@@ -9,6 +9,8 @@ import { verdictBadge, verdictOf } from './blockTable';
 
 export interface InspectorActions {
   openSource(ref: SourceRef): void;
+  /** Ask crash/drgn about the page (dumps only: the tools need the dump file). */
+  askDebugger?(pfn: number): void;
   reveal(pfn: number): void;
 }
 
@@ -65,7 +67,17 @@ export function renderPageDetail(d: PageDetailInfo, o: Overview, theme: ThemeCol
     }
     parts.push(h('h3', {}, 'Kernel source'), list);
   }
+  if (act.askDebugger && isDumpFormat(o.format)) {
+    const ask = h('button', { class: 'link ask-debugger', title: 'Kernel Memmap: Ask crash/drgn About a Page (settings kmemmap.debugger.*)' }, icon('debug'), ' Ask crash/drgn about this page (slab cache, file)');
+    ask.addEventListener('click', () => act.askDebugger?.(d.pfn));
+    parts.push(h('h3', {}, 'With debuginfo'), ask);
+  }
   return h('div', { class: 'inspector-page' }, ...parts.filter((p): p is Node => p !== null));
+}
+
+/** vmcore formats (ELF, kdump, flattened) as the readers name them; captures and tool outputs are not dumps. */
+function isDumpFormat(format: string): boolean {
+  return /^(elf|kdump|diskdump)/.test(format);
 }
 
 export function renderBlockDetail(

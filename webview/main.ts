@@ -100,6 +100,7 @@ function buildApp(o: Overview): void {
 
   const act: InspectorActions = {
     openSource: (ref) => channel.event({ type: 'openSource', ref }),
+    askDebugger: (pfn) => channel.event({ type: 'askDebugger', pfn }),
     reveal: (pfn) => {
       map.reveal(pfn);
       inspectPage(pfn);

@@ -114,6 +114,7 @@ describe('webview in Chromium (fake host)', function () {
       await h.page.click('.inspector-page ul.sources button');
       await h.page.waitForTimeout(200);
       assert.ok(h.events.some((e) => e.type === 'openSource'));
+      assert.equal(await h.page.locator('.inspector-page .ask-debugger').count(), 0, 'a kpageflags capture is not a dump: no ask-crash/drgn button');
       await h.page.screenshot({ path: `${ARTIFACTS}/webview-real-inspector.png` });
     });
 
@@ -158,6 +159,20 @@ describe('webview in Chromium (fake host)', function () {
       assert.ok(header!.includes(EVIL_RELEASE));
       assert.equal(await h.page.locator('header img, header script, .inspector b').count(), 0);
       assert.equal(await h.page.evaluate(() => (window as any).__pwned), undefined);
+      await h.page.close();
+    });
+
+    it('a dump\'s inspector offers to ask crash/drgn about the page, and asks the host for that PFN', async () => {
+      const dump = syntheticSnapshot(64, { sectionsPerBlock: 1 });
+      dump.provenance = { ...dump.provenance, format: 'elf-vmcore' };
+      const h = await openFakeHost(browser, inProcess(dump));
+      await ready(h);
+      await h.page.evaluate((pfn) => (window as any).kmemmap.map.reveal(pfn), skippablePfn);
+      await h.page.locator('.map-canvas').focus();
+      await h.page.keyboard.press('Enter');
+      await h.page.locator('.inspector-page .ask-debugger').click({ timeout: 10000 });
+      await h.page.waitForTimeout(200);
+      assert.ok(h.events.some((e) => e.type === 'askDebugger' && e.pfn === skippablePfn), JSON.stringify(h.events));
       await h.page.close();
     });
 
