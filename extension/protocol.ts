@@ -6,7 +6,7 @@
 // the class bytes of the sections it shows (`sectionData`, a typed array per request, never the
 // whole machine), page details by PFN, and the blocking pages of a block.
 
-import type { SectionState, BlockState, PageDetail } from '../memmap/snapshot';
+import type { BlockState, PageDetail, Section } from '../memmap/snapshot';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -22,18 +22,12 @@ export interface VerdictInfo {
   explanation: string;
 }
 
-export interface SectionInfo {
-  nr: number;
-  startPfn: number;
-  nrPfns: number;
-  state: SectionState;
-  flags?: string;
-  zone?: string;
-  node?: number;
+/** A Section on the wire: class counts as sparse pairs. */
+export type SectionInfo = Omit<Section, 'counts'> & {
   counts: ClassCounts;
   /** Set when every PFN of the section has this class: the webview fills it without asking. */
   uniformClass?: number;
-}
+};
 
 export interface BlockInfo {
   id: number;

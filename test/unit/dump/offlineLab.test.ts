@@ -11,19 +11,13 @@ import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
 import { CLASS_ID } from '../../../memmap/classes';
 import type { MemoryBlock, OfflineVerdict, Snapshot } from '../../../memmap/snapshot';
-import { unmovablePfnsInDmesg } from '../../lab/guestLog';
+import { assertVerdictMatchesGuest } from '../../lab/guestLog';
 
 const only = process.env.KMEMMAP_SET;
 const sets = listSets().filter((s) => !only || s.name === only);
 
 
 /** errno of the shell's write error ("sh: write error: Invalid argument"). */
-function errnoOf(error: string | undefined): OfflineVerdict['errno'] | undefined {
-  if (/Invalid argument/.test(error ?? '')) return 'EINVAL';
-  if (/Device or resource busy/.test(error ?? '')) return 'EBUSY';
-  return undefined;
-}
-
 const cache = new Map<string, Promise<Snapshot>>();
 const cached = (key: string, f: () => Promise<Snapshot>) => {
   if (!cache.has(key)) cache.set(key, f());
@@ -67,20 +61,7 @@ describe('vmcore offline verdicts on lab dumps', function () {
       for (const fmt of ['ELF', 'kdump'] as const)
         for (const o of set.manifest.expected?.offline ?? [])
           it(`${fmt} memory${o.block}: the verdict matches what the guest kernel did (${o.ok ? 'offlined' : 'refused'})`, async () => {
-            const s = await vmcore(set, fmt);
-            const b = s.blocks.find((x) => x.id === o.block);
-            assert.ok(b, `memory${o.block} in the snapshot`);
-            if (o.ok) return assert.equal(b.state, 'offline');
-            assert.equal(b.state, 'online');
-            const v = b.verdict!.mainline;
-            assert.equal(v.ok, false, v.explanation);
-            const errno = errnoOf(o.error);
-            assert.ok(errno, `the lab recorded an error the test understands: ${o.error}`);
-            assert.equal(v.errno, errno, `${v.reason}: ${v.explanation}`);
-            if (v.reason === 'failure to isolate range') {
-              const dumped = unmovablePfnsInDmesg(readFileSync(join(set.capture, 'dmesg'), 'utf8'));
-              assert.ok(dumped.includes(v.blockingPfn!), `dmesg dumped pfn(s) ${dumped.map((p) => p.toString(16))}, we say 0x${v.blockingPfn!.toString(16)}`);
-            }
+            assertVerdictMatchesGuest(await vmcore(set, fmt), o, readFileSync(join(set.capture, 'dmesg'), 'utf8'));
           });
 
       it('ELF block verdicts equal the kpageflags reader\'s, or differ for an explained reason', async () => {

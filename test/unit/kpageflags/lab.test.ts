@@ -10,7 +10,7 @@ import { CLASS_ID } from '../../../memmap/classes';
 import type { Snapshot } from '../../../memmap/snapshot';
 import { parseIomem, pfnRangesNamed, isVirtioMemRam } from '../../../parsers/capture/iomem';
 import { parseMeminfo } from '../../../parsers/capture/meminfo';
-import { unmovablePfnsInDmesg } from '../../lab/guestLog';
+import { assertVerdictMatchesGuest } from '../../lab/guestLog';
 
 const PAGE = 4096;
 
@@ -83,21 +83,7 @@ describe('kpageflags captures from the lab', function () {
 
       for (const o of set.manifest.expected?.offline ?? [])
         it(`memory${o.block}: the verdict matches what the guest kernel did (${o.ok ? 'offlined' : 'refused'})`, async () => {
-          const s = await open(set);
-          const b = s.blocks.find((x) => x.id === o.block);
-          assert.ok(b, `memory${o.block} in the snapshot`);
-          if (o.ok) return assert.equal(b.state, 'offline');
-          assert.equal(b.state, 'online');
-          const v = b.verdict!.mainline;
-          assert.equal(v.ok, false, v.explanation);
-          // The shell's write error carries the errno offline_pages() returned.
-          const errno = /Invalid argument/.test(o.error ?? '') ? 'EINVAL' : /busy/i.test(o.error ?? '') ? 'EBUSY' : undefined;
-          if (errno) assert.equal(v.errno, errno, `${v.reason}: ${v.explanation}`);
-          // For an isolation failure the kernel dumps the first unmovable page: it must be ours.
-          if (v.reason === 'failure to isolate range') {
-            const dumped = unmovablePfnsInDmesg(text(set, 'dmesg'));
-            assert.ok(dumped.includes(v.blockingPfn!), `dmesg dumped pfn(s) ${dumped.map((p) => p.toString(16))}, we say 0x${v.blockingPfn!.toString(16)}`);
-          }
+          assertVerdictMatchesGuest(await open(set), o, text(set, 'dmesg'));
         });
     });
   }
