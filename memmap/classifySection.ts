@@ -13,7 +13,7 @@
 // the result equals the plain per-page path on every lab dump.
 import { classifyStructPage, ClassifyContext, inRanges, Neighbours, R, SectionFacts, VMCORE_RULE_CLASS, zoneOf } from './classifyPage';
 import { CLASS_ID } from './classes';
-import { SP_EXCLUDED, SP_UNMAPPED } from './vmcoreMemmap';
+import { SP_EXCLUDED, SP_OK, SP_UNMAPPED } from './vmcoreMemmap';
 
 export interface SectionOutput {
   classes: Uint8Array;
@@ -63,21 +63,50 @@ export function classifySection(nr: number, start: number, count: number, buf: B
   // previous tail's key: flags, compound_head word, subsection bit; its head pfn (from the word) and rule
   let tValid = false, tLo = 0, tHi = 0, tC0 = 0, tC1 = 0, tSub = 0, tHead = 0, tClass = 0;
   const repeat = out.repeatCompound;
-  for (let i = 0; i < count; i++) {
+  const virtioRanges = ctx.virtioMem ?? [];
+  // Segment: PFNs [i, segEnd) share the subsection and virtio-mem bits segBits (bits 1 and 2 of pfnBits).
+  let segEnd = 0, segBits = 0;
+  let i = 0;
+  while (i < count) {
+    if (w) {
+      if (i >= segEnd) {
+        const pfn = start + i;
+        segEnd = count;
+        if (subAll !== 1) segEnd = Math.min(segEnd, (((pfn >>> 9) + 1) << 9) - start);
+        if (virtio === -1) {
+          for (const [a, b] of virtioRanges) {
+            if (a > pfn) segEnd = Math.min(segEnd, a - start); else if (b > pfn) segEnd = Math.min(segEnd, b - start);
+          }
+        }
+        segBits = ((subAll === 1 ? 1 : subsectionBit(pfn, facts)) << 1) | ((virtio === 1 || (virtio === -1 && inRanges(virtioRanges, pfn)) ? 1 : 0) << 2);
+      }
+      // Long runs of repeats go through small loops that the JIT compiles in a few ms (the per-page
+      // body below inlines the whole rule table and takes ~70 ms to optimise).
+      if (valid && (pPfnBits & 6) === segBits) {
+        const j = repeatRun(w, stride, fLo, fHi, mc, rc, mp, cH, status, buddyCover, classes, start, i, segEnd, pLo, pHi, pMc, pRc, pTag, pMapHi, pPfnBits & 1, VMCORE_RULE_CLASS[pRule]);
+        if (j > i) { i = j; continue; }
+      }
+      if (tValid && tSub === ((segBits >>> 1) & 1) && repeat) {
+        const j = tailRun(w, stride, fLo, fHi, cH, status, classes, start, i, Math.min(segEnd, tHead + maxTailDist + 1 - start), tLo, tHi, tC0, tC1, tClass,
+          tClass === COMPOUND_TAIL || tClass === COMPOUND_HEAD ? repeat : undefined);
+        if (j > i) { i = j; continue; }
+      }
+    }
     const pfn = start + i;
     const st = status[i];
-    if (st === SP_UNMAPPED) { classes[pfn] = VMCORE_RULE_CLASS[R['memmap-unmapped']]; continue; }
-    if (st === SP_EXCLUDED) { classes[pfn] = VMCORE_RULE_CLASS[R['memmap-excluded']]; continue; }
+    if (st === SP_UNMAPPED) { classes[pfn] = VMCORE_RULE_CLASS[R['memmap-unmapped']]; i++; continue; }
+    if (st === SP_EXCLUDED) { classes[pfn] = VMCORE_RULE_CLASS[R['memmap-excluded']]; i++; continue; }
     const off = i * ss;
     if (w) {
       const b = i * stride;
       const lo = w[b + fLo], tag = w[b + mp] & 3, c0 = w[b + cH];
       if (c0 & 1) {
         // tail: same flags and compound_head as the previous tail → same head → same rule
-        const hi = w[b + fHi], c1 = w[b + cH + 1], sub = subAll === 1 ? 1 : subsectionBit(pfn, facts);
+        const hi = w[b + fHi], c1 = w[b + cH + 1], sub = (segBits >>> 1) & 1;
         if (tValid && c0 === tC0 && c1 === tC1 && lo === tLo && hi === tHi && sub === tSub && pfn - tHead <= maxTailDist && repeat) {
           classes[pfn] = tClass;
           if (tClass === COMPOUND_TAIL || tClass === COMPOUND_HEAD) repeat(pfn);
+          i++;
           continue;
         }
         const rule = classifyStructPage(pfn, buf, off, facts, ctx, nb);
@@ -88,6 +117,7 @@ export function classifySection(nr: number, start: number, count: number, buf: B
         // memo only tails whose head was found below them (the rule then depends on the head alone)
         const head = rule === R['tail-bad-head'] || rule === R['section-offline'] || rule === R['zone-device'] || rule === R['subsection-hole'] || rule === R.poisoned ? undefined : nb.headPfn(BigInt.asUintN(64, (BigInt(c1 >>> 0) << 32n) | BigInt(c0 >>> 0)) - 1n);
         if (head !== undefined && head < pfn) { tValid = true; tLo = lo; tHi = hi; tC0 = c0; tC1 = c1; tSub = sub; tHead = head; tClass = c; } else tValid = false;
+        i++;
         continue;
       }
       // memo only for pages whose rules read nothing beyond the key; a movable mapping tag (balloon
@@ -95,9 +125,10 @@ export function classifySection(nr: number, start: number, count: number, buf: B
       if ((lo & noMemoMask) === 0) {
         const hi = w[b + fHi], m = w[b + mc], r = w[b + rc];
         const mapLo = tag === 2 ? w[b + mp] : tag, mapHi = tag === 2 ? w[b + mp + 1] : 0;
-        const pfnBits = buddyCover[i] | ((subAll === 1 ? 1 : subsectionBit(pfn, facts)) << 1) | ((virtio === 1 || (virtio === -1 && inRanges(ctx.virtioMem, pfn)) ? 1 : 0) << 2);
+        const pfnBits = buddyCover[i] | segBits;
         if (valid && lo === pLo && hi === pHi && m === pMc && r === pRc && mapLo === pTag && mapHi === pMapHi && pfnBits === pPfnBits) {
           classes[pfn] = VMCORE_RULE_CLASS[pRule];
+          i++;
           continue;
         }
         const rule = classifyStructPage(pfn, buf, off, facts, ctx, nb);
@@ -107,6 +138,7 @@ export function classifySection(nr: number, start: number, count: number, buf: B
           valid = true; pLo = lo; pHi = hi; pMc = m; pRc = r; pTag = mapLo; pMapHi = mapHi; pPfnBits = pfnBits; pRule = rule;
         }
         classes[pfn] = c;
+        i++;
         continue;
       }
     }
@@ -115,5 +147,39 @@ export function classifySection(nr: number, start: number, count: number, buf: B
     if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN) out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
     if (c === COMPOUND_HEAD || c === COMPOUND_TAIL) { out.onCompound(pfn, off); tValid = false; }
     classes[pfn] = c;
+    i++;
   }
+}
+
+/**
+ * From index i, while struct pages repeat the memo key of a non-compound page (flags, mapcount,
+ * refcount, mapping tag — the whole mapping word when the tag is "movable" — and buddy cover) and are
+ * not tails, writes cls; returns the first index that does not repeat. The caller guarantees
+ * [i, end) share the key's subsection and virtio-mem bits.
+ */
+function repeatRun(w: Int32Array, stride: number, fLo: number, fHi: number, mc: number, rc: number, mp: number, cH: number,
+  status: Uint8Array, buddyCover: Uint8Array, classes: Uint8Array, start: number, i: number, end: number,
+  kLo: number, kHi: number, kMc: number, kRc: number, kMapLo: number, kMapHi: number, kBuddy: number, cls: number): number {
+  const movable = (kMapLo & 3) === 2;
+  for (; i < end; i++) {
+    if (status[i] !== SP_OK) return i;
+    const b = i * stride;
+    if (w[b + fLo] !== kLo || (w[b + cH] & 1) !== 0 || w[b + fHi] !== kHi || w[b + mc] !== kMc || w[b + rc] !== kRc || buddyCover[i] !== kBuddy) return i;
+    if (movable ? w[b + mp] !== kMapLo || w[b + mp + 1] !== kMapHi : (w[b + mp] & 3) !== kMapLo) return i;
+    classes[start + i] = cls;
+  }
+  return i;
+}
+
+/** From index i, while tails repeat the previous tail's flags and compound_head (same head), writes cls; returns the first other index. */
+function tailRun(w: Int32Array, stride: number, fLo: number, fHi: number, cH: number, status: Uint8Array, classes: Uint8Array,
+  start: number, i: number, end: number, kLo: number, kHi: number, kC0: number, kC1: number, cls: number, onRepeat: ((pfn: number) => void) | undefined): number {
+  for (; i < end; i++) {
+    if (status[i] !== SP_OK) return i;
+    const b = i * stride;
+    if (w[b + cH] !== kC0 || w[b + cH + 1] !== kC1 || w[b + fLo] !== kLo || w[b + fHi] !== kHi) return i;
+    classes[start + i] = cls;
+    if (onRepeat) onRepeat(start + i);
+  }
+  return i;
 }
