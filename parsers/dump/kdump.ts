@@ -242,8 +242,16 @@ export class KdumpDump extends CachedPhysicalMemory {
     }
   }
 
-  /** Decoded pages of recently seen shared data offsets (QEMU points every zero page at one block). */
-  private readonly sharedPages = new Map<number, Buffer>();
+  /**
+   * Decoded pages of recently seen shared data offsets (QEMU points every zero page at one block),
+   * per file: the files of a split set have their own offsets.
+   */
+  private readonly sharedPages = new Map<ByteSource, Map<number, Buffer>>();
+  private sharedOf(src: ByteSource): Map<number, Buffer> {
+    let m = this.sharedPages.get(src);
+    if (!m) { m = new Map(); this.sharedPages.set(src, m); }
+    return m;
+  }
   private descScratch = Buffer.alloc(0);
   private dataScratch = Buffer.alloc(0);
 
@@ -276,7 +284,7 @@ export class KdumpDump extends CachedPhysicalMemory {
         // extend a run of back-to-back data blocks that are not shared
         const okSize = (sz: number) => sz > 0 && sz <= ps * 2;
         let k = j + 1, end = offset + size;
-        if (offset > 0 && okSize(size) && !this.sharedPages.has(offset)) {
+        if (offset > 0 && okSize(size) && !this.sharedOf(part.src).has(offset)) {
           while (k < n && k - j < 512 && Number(d.readBigInt64LE(k * 24)) === end && okSize(d.readUInt32LE(k * 24 + 8))) { end += d.readUInt32LE(k * 24 + 8); k++; }
         }
         if (k - j === 1) {
@@ -311,13 +319,14 @@ export class KdumpDump extends CachedPhysicalMemory {
       throw new DumpError(src.name, 'corrupt', `page descriptor of PFN 0x${pfn.toString(16)} is corrupt (offset ${offset}, size ${size})`);
     }
     avail[ai] = PageAvail.Data;
-    const shared = this.sharedPages.get(offset);
+    const sharedPages = this.sharedOf(src);
+    const shared = sharedPages.get(offset);
     if (shared) { shared.copy(out, at); return; }
     const data = readExact(src, offset, size, `page data of PFN 0x${pfn.toString(16)}`);
     this.decodeInto(pfn, data, flags, src.name, out, at);
     // remember single pages: a second descriptor pointing at the same block is then a copy
-    if (this.sharedPages.size >= 16) this.sharedPages.delete(this.sharedPages.keys().next().value as number);
-    this.sharedPages.set(offset, Buffer.from(out.subarray(at, at + ps)));
+    if (sharedPages.size >= 16) sharedPages.delete(sharedPages.keys().next().value as number);
+    sharedPages.set(offset, Buffer.from(out.subarray(at, at + ps)));
   }
 
   private decodeInto(pfn: number, data: Buffer, flags: number, name: string, out: Buffer, at: number): void {
