@@ -65,8 +65,9 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
   const checks = new Map<string, bigint>();
   for (const k of ['_stext', 'init_uts_ns']) { const v = sym(k); if (v !== undefined) { checks.set(k, v); want.add(k); } }
   const found = new Map<string, bigint>();
-  // Stream the names in 1 MiB chunks (64 KiB or 4 KiB near an unmapped end). Lazy decoding: a name's
-  // expanded length is summed from token lengths first; only names as long as a wanted one (plus the
+  // Stream the names in 1 MiB chunks (64 KiB or 4 KiB near an unmapped end). Lazy decoding: names
+  // whose first token cannot start a wanted name are skipped; for the rest the expanded length is summed
+  // from token lengths first; only names as long as a wanted one (plus the
   // type character) are expanded to a string. Stops once every wanted name is found.
   const namesAddr = sym('kallsyms_names')!;
   let chunk: Buffer = Buffer.alloc(0), chunkStart = 0, chunkEnd = 0, pos = 0;
@@ -85,6 +86,13 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
   /** Wanted names by expanded length (type character + name). */
   const byLen: { name: string; bytes: Uint8Array }[][] = Array.from({ length: 256 }, () => []);
   for (const w of want) if (w.length + 1 < 256) byLen[w.length + 1].push({ name: w, bytes: Buffer.from(w, 'latin1') });
+  // First-token filter: the first token expands to the type character plus the start of the name, so a
+  // name can only be wanted if that start is a prefix of a wanted name (most names fail on this byte).
+  const firstOk = new Uint8Array(256);
+  for (let t = 0; t < 256; t++) {
+    const rest = tokens[t].subarray(1);
+    for (const w of want) if (rest.length <= w.length && Buffer.from(w, 'latin1').subarray(0, rest.length).equals(rest)) { firstOk[t] = 1; break; }
+  }
   const matches = (at: number, len: number, bytes: Uint8Array): boolean => {
     let k = -1; // position in bytes; -1 is the type character, not compared
     for (let j = 0; j < len; j++) {
@@ -101,6 +109,7 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
     if (pos + len > chunkEnd && !refill(pos)) return { error: `kallsyms_names unreadable at symbol ${i}` };
     if (pos + len > chunkEnd) return { error: `kallsyms_names unreadable at symbol ${i}` };
     const at = pos - chunkStart;
+    if (len === 0 || firstOk[chunk[at]] === 0) { pos += len; continue; }
     let n = 0;
     for (let j = 0; j < len; j++) n += tokLen[chunk[at + j]];
     pos += len;

@@ -3,13 +3,15 @@
 // (QEMU's kdump sub-header phys_base is wrong, so it is never used), everything else walks the page
 // tables from SYMBOL(init_top_pgt) with 4 or 5 levels (NUMBER(pgtable_l5_enabled)), 1 GiB and 2 MiB
 // pages, and the SME encryption bit masked out (NUMBER(sme_mask)).
-import { PhysicalMemory } from '../dump/physmem';
+import { PageAvail, PhysicalMemory } from '../dump/physmem';
 import { VmcoreInfo } from '../vmcoreinfo';
 
 export const START_KERNEL_MAP = 0xffffffff80000000n;
 const PTE_PRESENT = 1n;
 const PTE_PSE = 0x80n;
 const PHYS_MASK = 0x000ffffffffff000n;
+/** Reads at least this long take the bulk path. */
+const BULK_READ_MIN = 16384;
 
 export class TranslationError extends Error {}
 
@@ -90,6 +92,7 @@ export class X86Paging {
 
   /** Reads len bytes of kernel virtual memory; undefined when any part is unmapped or not in the dump. */
   read(va: bigint, len: number): Buffer | undefined {
+    if (len >= BULK_READ_MIN) return this.readBulk(va, len);
     const out = Buffer.allocUnsafe(len);
     let done = 0;
     while (done < len) {
@@ -101,6 +104,35 @@ export class X86Paging {
       if (!page) return undefined;
       const n = Math.min(len - done, 4096 - off);
       page.copy(out, done, off, off + n);
+      done += n;
+    }
+    return out;
+  }
+
+  /**
+   * Large reads (kallsyms tables, struct page arrays): physically contiguous runs go through the dump's
+   * bulk read in one file read each, bypassing the page cache instead of evicting it page by page.
+   */
+  private readBulk(va: bigint, len: number): Buffer | undefined {
+    const out = Buffer.allocUnsafe(len);
+    let done = 0;
+    while (done < len) {
+      const m = this.translate(va + BigInt(done));
+      if (!m) return undefined;
+      // extend the run while the next page maps right after this one
+      let n = Math.min(len - done, m.span);
+      while (done + n < len) {
+        const next = this.translate(va + BigInt(done + n));
+        if (!next || next.pa !== m.pa + n) break;
+        n = Math.min(len - done, n + next.span);
+      }
+      const pfn0 = Math.floor(m.pa / 4096), off = m.pa - pfn0 * 4096;
+      const pages = Math.ceil((off + n) / 4096);
+      const tmp = Buffer.allocUnsafe(pages * 4096);
+      const avail = new Uint8Array(pages);
+      this.mem.readPagesInto(pfn0, pages, tmp, 0, avail, 0);
+      for (let i = 0; i < pages; i++) if (avail[i] !== PageAvail.Data && avail[i] !== PageAvail.ZeroFill) return undefined;
+      tmp.copy(out, done, off, off + n);
       done += n;
     }
     return out;
