@@ -6,7 +6,7 @@ import type { Kernel } from './kernels';
 import { setName, type Manifest } from './manifest';
 import { observe } from './observe';
 import { workDir } from './paths';
-import { qemuVersion, Vm } from './qemu';
+import { GUEST_RAM, qemuVersion, Vm } from './qemu';
 import type { BootPlan, StepContext } from './scenarios';
 import { SetBuilder } from './setwriter';
 import { log, run } from './util';
@@ -26,13 +26,15 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
   mkdirSync(wd, { recursive: true });
   const initrd = buildInitramfs(k, wd);
   const capDisk = join(wd, 'capture.img');
-  run('truncate', ['-s', '128M', capDisk]);
+  const stride = plan.captureStrideMiB ?? 32;
+  run('truncate', ['-s', `${4 * stride}M`, capDisk]);
+  const ramBytes = plan.ramBytes ?? GUEST_RAM;
   let dataDisk: string | undefined;
   if (plan.dataDiskBytes) {
     dataDisk = join(wd, 'data.img');
     run('truncate', ['-s', String(plan.dataDiskBytes), dataDisk]);
   }
-  const vm = new Vm({ vmlinuz: k.vmlinuz, initrd: initrd.path, kaslr: plan.kaslr, extraCmdline: plan.extraCmdline, captureDisk: capDisk, workDir: wd, ...(dataDisk ? { dataDisk } : {}) });
+  const vm = new Vm({ vmlinuz: k.vmlinuz, initrd: initrd.path, kaslr: plan.kaslr, extraCmdline: plan.extraCmdline, captureDisk: capDisk, workDir: wd, ramBytes, ...(dataDisk ? { dataDisk } : {}) });
   liveVms.add(vm);
   const written: string[] = [];
   const perSet: Record<string, number> = {};
@@ -48,6 +50,7 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
       vm,
       actions: [`boot: ${k.package} ${k.version} (${k.release}), cmdline "${vm.cmdline}"; modules loaded: ${mods}${initrd.modules.builtin.length ? ` (built in: ${initrd.modules.builtin.join(', ')})` : ''}`],
       expected: {},
+      ramBytes,
     };
     for (let i = 0; i <= lastIdx; i++) {
       const step = plan.steps[i]!;
@@ -62,19 +65,22 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
       log(`${name}: capturing`);
       const b = new SetBuilder(name);
       liveBuilders.add(b);
-      const captureOut = await vm.shOk('capture', 600000);
+      const captureOut = await vm.shOk(stride === 32 ? 'capture' : `capture ${stride}`, 600000);
       await vm.qmp.cmd('stop');
       if (ctx.expected.virtioMem) ctx.expected.virtioMem.pluggedBytes = await vm.qmp.qomGet<number>('/machine/peripheral/vm0', 'size');
       if (ctx.expected.balloon) {
         const bal = await vm.qmp.cmd<{ actual: number }>('query-balloon');
         ctx.expected.balloon.actualBytes = bal.actual;
-        ctx.expected.balloon.inflatedBytes = 1024 * 1024 * 1024 - bal.actual;
+        ctx.expected.balloon.inflatedBytes = ramBytes - bal.actual;
       }
       log(`${name}: dumping (ELF, kdump-zlib)`);
       await vm.qmp.cmd('dump-guest-memory', { paging: false, protocol: `file:${join(b.tmp, 'vmcore.elf')}` });
       await vm.qmp.cmd('dump-guest-memory', { paging: false, protocol: `file:${join(b.tmp, 'vmcore.kdump')}`, format: 'kdump-zlib' });
       await vm.qmp.cmd('cont');
       for (const f of ['vmcore.elf', 'vmcore.kdump']) chmodSync(join(b.tmp, f), 0o644);
+      // QEMU writes every byte of guest RAM into the ELF; for a big guest, punch holes where it is zero
+      // (untouched RAM), so 16 GiB of mostly-zero RAM costs the disk only what the guest used.
+      if (plan.big) digHoles(join(b.tmp, 'vmcore.elf'));
       run('tar', ['-xf', capDisk, '-C', join(b.tmp, 'capture')]);
       extractRawCaptures(captureOut, capDisk, join(b.tmp, 'capture'));
       if (!readdirSync(join(b.tmp, 'capture')).includes('kpageflags') || statSync(join(b.tmp, 'capture', 'kpageflags')).size === 0)
@@ -95,6 +101,7 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
         observed: observe(b.tmp),
         timing: { bootSec: Math.round(bootSec), snapshotSec: Math.round(snapshotSec), sinceBootSec: Math.round((Date.now() - t0) / 1000) },
         files: { capture: 'capture', elf: 'vmcore.elf', kdump: 'vmcore.kdump' },
+        ...(plan.big ? { big: true } : {}),
       };
       b.commit(manifest);
       liveBuilders.delete(b);
@@ -112,6 +119,15 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
     liveBuilders.clear();
     rmSync(wd, { recursive: true, force: true });
   }
+}
+
+/** Makes a file sparse in place (`fallocate --dig-holes`: zero-filled blocks become holes). */
+function digHoles(path: string): void {
+  const before = statSync(path).blocks * 512;
+  const t = Date.now();
+  run('fallocate', ['--dig-holes', path]);
+  const after = statSync(path).blocks * 512;
+  log(`${path}: fallocate --dig-holes in ${((Date.now() - t) / 1000).toFixed(0)}s: ${(before / 2 ** 30).toFixed(2)} GiB -> ${(after / 2 ** 30).toFixed(2)} GiB on disk (size ${(statSync(path).size / 2 ** 30).toFixed(2)} GiB)`);
 }
 
 /** Copies the per-PFN files the guest wrote at fixed disk offsets (its "@@RAW name offsetMiB bytes" lines). */

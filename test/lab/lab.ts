@@ -1,22 +1,25 @@
 // Kernel Memmap Explorer QEMU lab: boots Debian 6.1 / 6.12 kernels under TCG and writes real
 // snapshot sets (capture bundle + ELF + kdump) into $KMEMMAP_LAB_DIR or ~/.cache/kmemmap-lab/sets.
 //   node out/lab/lab.js [--kernel 6.1|6.12|all] [--ensure-ci-sets] [--force] [--make-sample] [--list]
+//   node out/lab/lab.js --big [--kernel 6.1|6.12|all]   opt-in 16 GiB guests (6.1-big, 6.12-big) for benchmarks
 import { liveBuilders, liveVms, runBoot, type BootResult } from './boot';
 import { ensureHostTools } from './deps';
 import { KERNEL_SHORTS, resolveKernel, type KernelShort } from './kernels';
 import { setName } from './manifest';
 import { labRoot } from './paths';
 import { makeSample, SAMPLE_SET } from './sample';
-import { loadPlan, mainPlan, type BootPlan } from './scenarios';
+import { BIG_RAM, bigPlan, loadPlan, mainPlan, type BootPlan } from './scenarios';
 import { listSets } from './sets';
 import { deriveWithTools } from './tools';
 import { cleanStaleTemps, setExists } from './setwriter';
+import { setsDir } from './paths';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { log } from './util';
 
-interface Args { kernels: KernelShort[]; kernelGiven: boolean; ensureCi: boolean; force: boolean; makeSample: boolean; list: boolean; withTools: boolean }
+interface Args { kernels: KernelShort[]; kernelGiven: boolean; ensureCi: boolean; force: boolean; makeSample: boolean; list: boolean; withTools: boolean; big: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { kernels: [...KERNEL_SHORTS], kernelGiven: false, ensureCi: false, force: false, makeSample: false, list: false, withTools: false };
+  const a: Args = { kernels: [...KERNEL_SHORTS], kernelGiven: false, ensureCi: false, force: false, makeSample: false, list: false, withTools: false, big: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     if (x === '--kernel') {
@@ -30,8 +33,10 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--make-sample') a.makeSample = true;
     else if (x === '--list') a.list = true;
     else if (x === '--with-tools') a.withTools = true;
+    else if (x === '--big') a.big = true;
     else if (x === '-h' || x === '--help') {
-      process.stdout.write('usage: node out/lab/lab.js [--kernel 6.1|6.12|all] [--ensure-ci-sets] [--force] [--make-sample] [--with-tools] [--list]\n');
+      process.stdout.write('usage: node out/lab/lab.js [--kernel 6.1|6.12|all] [--ensure-ci-sets] [--force] [--make-sample] [--with-tools] [--list]\n' +
+        '       node out/lab/lab.js --big [--kernel 6.1|6.12|all] [--force]   only the opt-in 16 GiB sets <kernel>-big (benchmarks)\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${x}`);
   }
@@ -59,18 +64,30 @@ function fullJobs(kernels: KernelShort[]): Job[] {
   return jobs;
 }
 
+/** The big sets' ELF is written whole (RAM size) before its zero blocks are punched out: refuse to start
+ *  without room for it plus the rest of the set. */
+function checkBigDiskRoom(): void {
+  mkdirSync(setsDir(), { recursive: true });
+  const fs = statfsSync(setsDir());
+  const free = fs.bavail * fs.bsize, need = BIG_RAM + 6 * 2 ** 30;
+  if (free < need) throw new Error(`--big needs ${(need / 2 ** 30).toFixed(0)} GiB free under ${setsDir()} while it writes the ELF (${(BIG_RAM / 2 ** 30).toFixed(0)} GiB before holes are punched); ${(free / 2 ** 30).toFixed(1)} GiB free`);
+  log(`disk: ${(free / 2 ** 30).toFixed(1)} GiB free under ${setsDir()} (a big set needs ${(need / 2 ** 30).toFixed(0)} GiB while its ELF is written, ~2 GiB after)`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.list) {
-    for (const s of listSets()) process.stdout.write(`${s.name}\t${s.dir}\n`);
+    for (const s of listSets(true)) process.stdout.write(`${s.name}\t${s.dir}${s.manifest.big ? '\t(big)' : ''}\n`);
     return;
   }
   log(`lab root: ${labRoot()}`);
   cleanStaleTemps();
   let jobs: Job[] = [];
   if (args.ensureCi) jobs.push(...ciJobs());
-  // the full scenario list runs by default, or whenever --kernel is given explicitly
-  if ((!args.ensureCi && !args.makeSample) || args.kernelGiven) jobs.push(...fullJobs(args.kernels));
+  // the full scenario list runs by default, or whenever --kernel is given explicitly (but not with --big,
+  // where --kernel picks the big sets' kernels)
+  if (args.big) jobs.push(...args.kernels.map((kernel) => ({ kernel, plan: bigPlan(), scenarios: ['big'] })));
+  if ((!args.ensureCi && !args.makeSample && !args.big) || (args.kernelGiven && !args.big)) jobs.push(...fullJobs(args.kernels));
   if (args.makeSample && (args.force || !setExists(SAMPLE_SET)) && !jobs.some((j) => j.kernel === '6.12' && j.plan.id === 'main'))
     jobs.push({ kernel: '6.12', plan: mainPlan(), scenarios: ['virtio-mem'] });
   const t0 = Date.now();
@@ -78,6 +95,7 @@ async function main(): Promise<void> {
   // is eating both cores
   const needed = jobs.filter((job) => job.scenarios.some((s) => args.force || !setExists(setName(job.kernel, s, job.plan.kaslr))));
   if (needed.length) ensureHostTools();
+  if (needed.some((j) => j.plan.big)) checkBigDiskRoom();
   for (const ks of new Set(needed.map((j) => j.kernel))) resolveKernel(ks);
   const results: { job: string; r: BootResult }[] = [];
   for (const job of jobs) {

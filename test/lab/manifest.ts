@@ -77,6 +77,9 @@ export interface Manifest {
   observed?: Observed;
   timing?: { bootSec: number; snapshotSec: number; sinceBootSec: number };
   files: { capture: string; elf?: string; kdump?: string; derived?: string[] };
+  /** an opt-in big set (`lab --big`, e.g. 6.1-big: 16 GiB guest, sparse ELF): only for benchmarks; absent
+   *  on the other sets. listSets() leaves big sets out unless asked (see sets.ts). */
+  big?: boolean;
 }
 
 export const setName = (short: string, scenario: string, kaslr: boolean): string => `${short}-${scenario}${kaslr ? '' : '-nokaslr'}`;

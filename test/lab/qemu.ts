@@ -14,11 +14,21 @@ export interface VmOptions {
   captureDisk: string;
   dataDisk?: string;
   workDir: string;
+  /** guest RAM at boot (default GUEST_RAM, 1 GiB); maxmem is always this plus 3 GiB (room for virtio-mem) */
+  ramBytes?: number;
 }
 
 export const MIB = 1024 * 1024;
+/** Guest RAM of every boot plan that does not set its own (BootPlan.ramBytes). */
 export const GUEST_RAM = 1024 * MIB;
 export const VIRTIO_MEM_REGION = 1024 * MIB;
+/** maxmem beyond the boot RAM: the memory-device window the virtio-mem region lives in */
+const HOTPLUG_WINDOW = 3 * 1024 * MIB;
+
+/** A QEMU size: whole GiB as `<n>G`, else `<n>M`. */
+const qemuSize = (bytes: number): string => (bytes % (1024 * MIB) === 0 ? `${bytes / (1024 * MIB)}G` : `${bytes / MIB}M`);
+/** The -m argument: `1G,maxmem=4G,slots=2` for the default 1 GiB guest. */
+export const memArg = (ramBytes: number): string => `${qemuSize(ramBytes)},maxmem=${qemuSize(ramBytes + HOTPLUG_WINDOW)},slots=2`;
 
 export function qemuVersion(): string {
   return run('qemu-system-x86_64', ['--version']).stdout.split('\n')[0]!.trim();
@@ -49,7 +59,7 @@ export class Vm {
     this.qmpSock = join(tmpdir(), `kmemmap-lab-${process.pid}-${seq++}.qmp`);
     this.cmdline = ['console=ttyS0', 'loglevel=4', 'memhp_default_state=online_movable', 'panic=-1', ...(opts.kaslr ? [] : ['nokaslr']), ...(opts.extraCmdline ?? [])].join(' ');
     this.args = [
-      '-accel', 'tcg', '-machine', 'q35', '-cpu', 'max,la57=off', '-smp', '2', '-m', '1G,maxmem=4G,slots=2',
+      '-accel', 'tcg', '-machine', 'q35', '-cpu', 'max,la57=off', '-smp', '2', '-m', memArg(opts.ramBytes ?? GUEST_RAM),
       '-nographic', '-monitor', 'none', '-serial', 'stdio', '-no-reboot',
       '-kernel', opts.vmlinuz, '-initrd', opts.initrd, '-append', this.cmdline,
       '-object', `memory-backend-ram,id=vmem0,size=${VIRTIO_MEM_REGION}`,

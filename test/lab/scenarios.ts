@@ -1,7 +1,7 @@
 // The guest-side stories. A boot plan = one QEMU boot of one kernel with a list of steps; an
 // "action" changes the guest, a "snapshot" writes one set (capture + dumps) of the state so far.
 import type { Expected, OfflineAttempt } from './manifest';
-import { GUEST_RAM, MIB, type Vm } from './qemu';
+import { MIB, type Vm } from './qemu';
 import { log, sleep } from './util';
 
 export interface StepContext {
@@ -10,6 +10,8 @@ export interface StepContext {
   actions: string[];
   /** cumulative expectations (copied into each manifest, refreshed at snapshot time) */
   expected: Expected;
+  /** the guest's boot RAM (the plan's ramBytes or GUEST_RAM) */
+  ramBytes: number;
 }
 
 export type Step =
@@ -21,6 +23,14 @@ export interface BootPlan {
   kaslr: boolean;
   extraCmdline: string[];
   dataDiskBytes?: number;
+  /** guest RAM at boot; default GUEST_RAM (1 GiB) */
+  ramBytes?: number;
+  /** MiB between the per-PFN files on the capture disk (kpagecgroup, kpagecount, kpageflags at 1×, 2×, 3× this);
+   *  default 32, enough for 4 Mi PFNs (16 GiB of PFN span); the disk is 4× this */
+  captureStrideMiB?: number;
+  /** an opt-in big set: never made by --ensure-ci-sets, marked `big: true` in its manifest and left out of
+   *  listSets() unless asked for (see sets.ts) */
+  big?: boolean;
   steps: Step[];
 }
 
@@ -65,12 +75,12 @@ async function virtioMemPlugUnplug(ctx: StepContext): Promise<void> {
 
 async function balloonInflate(ctx: StepContext): Promise<void> {
   const q = ctx.vm.qmp;
-  const target = GUEST_RAM - BALLOON_MIB * MIB;
+  const target = ctx.ramBytes - BALLOON_MIB * MIB;
   await q.cmd('balloon', { value: target });
   const t = Date.now();
   const r = await waitFor('balloon to inflate', 180000, () => q.cmd<{ actual: number }>('query-balloon'), (b) => b.actual <= target);
   ctx.actions.push(`balloon: QMP balloon value=${target / MIB} MiB (inflate by ${BALLOON_MIB} MiB); query-balloon actual=${r.actual / MIB} MiB after ${((Date.now() - t) / 1000).toFixed(1)}s`);
-  ctx.expected.balloon = { targetBytes: target, actualBytes: r.actual, inflatedBytes: GUEST_RAM - r.actual };
+  ctx.expected.balloon = { targetBytes: target, actualBytes: r.actual, inflatedBytes: ctx.ramBytes - r.actual };
 }
 
 interface Block { n: number; state: string; zones: string }
@@ -121,26 +131,33 @@ async function offlineBlocks(ctx: StepContext): Promise<void> {
   ctx.expected.offline = attempts;
 }
 
-const THP_MIB = 128, ANON_MIB = 64, HUGETLB_PAGES = 32, FILES = 20000, PAGECACHE_MIB = 64;
+interface LoadSizes { thpMib: number; anonMib: number; hugetlbPages: number; files: number; pageCacheMib: number }
+/** The `load` scenario of the 1 GiB guest. */
+const LOAD: LoadSizes = { thpMib: 128, anonMib: 64, hugetlbPages: 32, files: 20000, pageCacheMib: 64 };
+/** The big guest's load: ~2.3 GiB of its 16 GiB in use besides the kernel (each touched guest page costs
+ *  host RAM, untouched ones cost nothing). */
+const BIG_LOAD: LoadSizes = { thpMib: 512, anonMib: 512, hugetlbPages: 64, files: 20000, pageCacheMib: 1024 };
 
-async function load(ctx: StepContext): Promise<void> {
-  const { vm } = ctx;
-  await vm.shOk('echo always > /sys/kernel/mm/transparent_hugepage/enabled');
-  ctx.actions.push(`load: THP enabled=always (also transparent_hugepage=always on the cmdline)`);
-  ctx.actions.push(`load: ${(await vm.shOk(`bg_start thp labload thp ${THP_MIB}`, 300000)).trim()}`);
-  ctx.actions.push(`load: ${(await vm.shOk(`bg_start anon labload anon ${ANON_MIB}`, 300000)).trim()}`);
-  await vm.shOk(`echo ${HUGETLB_PAGES} > /proc/sys/vm/nr_hugepages`);
-  const huge = Number((await vm.shOk('cat /proc/sys/vm/nr_hugepages')).trim());
-  ctx.actions.push(`load: echo ${HUGETLB_PAGES} > /proc/sys/vm/nr_hugepages -> ${huge} 2 MiB hugetlb pages (free, not mapped)`);
-  ctx.actions.push(`load: slab/tmpfs: ${(await vm.shOk(`labload files /tmp/files ${FILES}`, 600000)).trim()}`);
-  await vm.shOk(`dd if=$(disk_by_serial labdata) of=/dev/null bs=1M count=${PAGECACHE_MIB} 2>/dev/null`, 300000);
-  ctx.actions.push(`load: page cache: read ${PAGECACHE_MIB} MiB of the virtio-blk data disk (block-device page cache)`);
-  const meminfo = await vm.shOk('cat /proc/meminfo');
-  const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(meminfo)?.[1] ?? 0) * 1024;
-  Object.assign(ctx.expected, {
-    hugetlbPages: huge, thpBytes: kb('AnonHugePages'), anonBytes: kb('AnonPages'), tmpfsFiles: FILES,
-    pageCacheBytes: PAGECACHE_MIB * MIB, slabBytes: kb('Slab'), shmemBytes: kb('Shmem'),
-  });
+function loadAction(sz: LoadSizes): (ctx: StepContext) => Promise<void> {
+  return async (ctx) => {
+    const { vm } = ctx;
+    await vm.shOk('echo always > /sys/kernel/mm/transparent_hugepage/enabled');
+    ctx.actions.push(`load: THP enabled=always (also transparent_hugepage=always on the cmdline)`);
+    ctx.actions.push(`load: ${(await vm.shOk(`bg_start thp labload thp ${sz.thpMib}`, 300000)).trim()}`);
+    ctx.actions.push(`load: ${(await vm.shOk(`bg_start anon labload anon ${sz.anonMib}`, 300000)).trim()}`);
+    await vm.shOk(`echo ${sz.hugetlbPages} > /proc/sys/vm/nr_hugepages`);
+    const huge = Number((await vm.shOk('cat /proc/sys/vm/nr_hugepages')).trim());
+    ctx.actions.push(`load: echo ${sz.hugetlbPages} > /proc/sys/vm/nr_hugepages -> ${huge} 2 MiB hugetlb pages (free, not mapped)`);
+    ctx.actions.push(`load: slab/tmpfs: ${(await vm.shOk(`labload files /tmp/files ${sz.files}`, 600000)).trim()}`);
+    await vm.shOk(`dd if=$(disk_by_serial labdata) of=/dev/null bs=1M count=${sz.pageCacheMib} 2>/dev/null`, 600000);
+    ctx.actions.push(`load: page cache: read ${sz.pageCacheMib} MiB of the virtio-blk data disk (block-device page cache)`);
+    const meminfo = await vm.shOk('cat /proc/meminfo');
+    const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(meminfo)?.[1] ?? 0) * 1024;
+    Object.assign(ctx.expected, {
+      hugetlbPages: huge, thpBytes: kb('AnonHugePages'), anonBytes: kb('AnonPages'), tmpfsFiles: sz.files,
+      pageCacheBytes: sz.pageCacheMib * MIB, slabBytes: kb('Slab'), shmemBytes: kb('Shmem'),
+    });
+  };
 }
 
 /** Boot 1 (KASLR on): baseline → balloon → virtio-mem (balloon still inflated) → offline-block. */
@@ -162,11 +179,25 @@ export function mainPlan(): BootPlan {
 /** Boot 2 (nokaslr, THP always): baseline → load (THP, anon, hugetlb, slab/tmpfs, page cache). */
 export function loadPlan(): BootPlan {
   return {
-    id: 'load', kaslr: false, extraCmdline: ['transparent_hugepage=always'], dataDiskBytes: PAGECACHE_MIB * MIB,
+    id: 'load', kaslr: false, extraCmdline: ['transparent_hugepage=always'], dataDiskBytes: LOAD.pageCacheMib * MIB,
     steps: [
       { kind: 'snapshot', scenario: 'baseline' },
-      { kind: 'action', name: 'load', run: load },
+      { kind: 'action', name: 'load', run: loadAction(LOAD) },
       { kind: 'snapshot', scenario: 'load' },
+    ],
+  };
+}
+
+/** Opt-in big guest (`lab --big`, never CI): 16 GiB of boot RAM, KASLR on, the `load` scenario scaled up,
+ *  one snapshot `big` (→ `6.1-big`, `6.12-big`) for benchmarks. Same machine and devices as the others. */
+export const BIG_RAM = 16 * 1024 * MIB;
+export function bigPlan(): BootPlan {
+  return {
+    id: 'big', kaslr: true, extraCmdline: ['transparent_hugepage=always'], dataDiskBytes: BIG_LOAD.pageCacheMib * MIB,
+    ramBytes: BIG_RAM, captureStrideMiB: 64, big: true,
+    steps: [
+      { kind: 'action', name: 'load', run: loadAction(BIG_LOAD) },
+      { kind: 'snapshot', scenario: 'big' },
     ],
   };
 }

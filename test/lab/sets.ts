@@ -18,15 +18,26 @@ export interface LabSet {
   kdump: string;
 }
 
-export interface SetFilter { kernel?: '6.1' | '6.12'; scenario?: string; kaslr?: boolean }
+/** `big`: true = only big sets, false = none; unset = none unless KMEMMAP_LAB_BIG=1 (see listSets). */
+export interface SetFilter { kernel?: '6.1' | '6.12'; scenario?: string; kaslr?: boolean; big?: boolean }
+
+/** An opt-in big set (`npm run lab -- --big`, e.g. 6.1-big: a 16 GiB guest for benchmarks). */
+export const isBigSet = (s: { manifest: Manifest }): boolean => s.manifest.big === true;
+
+/** Whether listSets() includes big sets when not told: only with KMEMMAP_LAB_BIG=1. */
+const bigByDefault = (): boolean => process.env.KMEMMAP_LAB_BIG === '1';
 
 /** Root of the lab cache: $KMEMMAP_LAB_DIR or ~/.cache/kmemmap-lab. */
 export function labRoot(): string {
   return root();
 }
 
-/** All complete sets (folders under <root>/sets with a manifest.json), sorted by name. */
-export function listSets(): LabSet[] {
+/**
+ * All complete sets (folders under <root>/sets with a manifest.json), sorted by name. Big sets
+ * (manifest `big: true`) are left out unless `includeBig` (default: KMEMMAP_LAB_BIG=1): the tests iterate
+ * over listSets(), and a 16 GiB dump would cost them minutes and GBs of RAM per test for nothing new.
+ */
+export function listSets(includeBig = bigByDefault()): LabSet[] {
   const dir = join(labRoot(), 'sets');
   if (!existsSync(dir)) return [];
   const out: LabSet[] = [];
@@ -37,6 +48,7 @@ export function listSets(): LabSet[] {
     if (!existsSync(mf)) continue;
     let manifest: Manifest;
     try { manifest = JSON.parse(readFileSync(mf, 'utf8')) as Manifest; } catch { continue; }
+    if (manifest.big === true && !includeBig) continue;
     out.push({
       name, dir: d, manifest,
       capture: join(d, manifest.files.capture ?? 'capture'),
@@ -48,7 +60,8 @@ export function listSets(): LabSet[] {
 }
 
 export function findSets(filter: SetFilter = {}): LabSet[] {
-  return listSets().filter((s) =>
+  return listSets(filter.big ?? bigByDefault()).filter((s) =>
+    (filter.big === undefined || isBigSet(s) === filter.big) &&
     (filter.kernel === undefined || s.manifest.kernel.short === filter.kernel) &&
     (filter.scenario === undefined || s.manifest.scenario === filter.scenario) &&
     (filter.kaslr === undefined || s.manifest.kaslr === filter.kaslr));
@@ -59,7 +72,8 @@ export function requireSet(filter: SetFilter = {}): LabSet {
   const s = findSets(filter)[0];
   if (s) return s;
   const want = JSON.stringify(filter);
-  const have = listSets().map((x) => x.name).join(', ') || 'none';
+  const have = listSets(true).map((x) => x.name).join(', ') || 'none';
   throw new Error(`No lab set matches ${want} under ${join(labRoot(), 'sets')} (present: ${have}). ` +
-    `Create the sets with \`npm run lab\` (or \`npm run lab -- --ensure-ci-sets\`; KMEMMAP_LAB_DIR overrides the location).`);
+    (filter.big ? 'Create the big sets with `npm run lab -- --big` (16 GiB guests; KMEMMAP_LAB_DIR overrides the location).'
+      : `Create the sets with \`npm run lab\` (or \`npm run lab -- --ensure-ci-sets\`; KMEMMAP_LAB_DIR overrides the location).`));
 }

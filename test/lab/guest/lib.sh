@@ -18,7 +18,9 @@ disk_by_serial() {
 # allocates no page cache and no RAM copy, and /proc/kpageflags is read LAST, right before the
 # host pauses the guest: the dump then differs from it only by the capture's own short-lived
 # processes. The host reads the raw files back from the offsets and sizes printed as @@RAW lines.
+# capture [stride MiB]: the raw files go to 1x, 2x, 3x the stride (default 32: up to 4 Mi PFNs each).
 capture() {
+  s=${1:-32}
   d=/tmp/cap
   disk=$(disk_by_serial labcap) || { echo "no capture disk"; return 1; }
   rm -rf $d; mkdir -p $d/memory
@@ -39,9 +41,9 @@ capture() {
   rm -rf $d
   sync
   blockdev --flushbufs "$disk"
-  raw_copy kpagecgroup 32 || return 1
-  raw_copy kpagecount 64 || return 1
-  raw_copy kpageflags 96 || return 1
+  raw_copy kpagecgroup $s || return 1
+  raw_copy kpagecount $((2 * s)) || return 1
+  raw_copy kpageflags $((3 * s)) || return 1
   echo "@@CAPTURED"
 }
 

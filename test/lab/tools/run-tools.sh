@@ -15,6 +15,9 @@
 #   drgn-export.tsv      our drgn export (tools/drgn/memmap_export.py), see docs/drgn-export.md
 #   drgn-repl-page.txt   the drgn REPL's printing of a few struct pages
 #   tools.json           versions, commands, timings
+# Big sets (`npm run lab -- --big`, manifest "big": true, 16 GiB guests) get only their vmlinux: crash's
+# kmem -p of 4 M pages is ~400 MB of text and the drgn export as big; the tests skip big sets anyway and
+# bench/bench-vmcore.ts needs only the vmlinux.
 set -euo pipefail
 
 PY="${KMEMMAP_PYTHON:-/usr/bin/python3}"  # Debian python3 (python3-drgn lives in its dist-packages)
@@ -66,6 +69,7 @@ ensure_vmlinux() {
 }
 
 release_of_set() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["kernel"]["release"])' "$1/manifest.json"; }
+is_big_set() { "$PY" -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1])).get("big") is True else 1)' "$1/manifest.json"; }
 
 ensure_packages
 
@@ -123,6 +127,7 @@ for d in "$LAB"/sets/$SET_GLOB; do
   [ -f "$d/manifest.json" ] || continue
   rel=$(release_of_set "$d")
   vmlinux="$TOOLS/vmlinux-$rel"
+  if is_big_set "$d"; then log "$(basename "$d") is a big set: only its vmlinux ($vmlinux), no crash/drgn outputs"; continue; fi
   mkdir -p "$d/tools"
   [ "$SKIP_DRGN" = 1 ] || run_drgn "$d" "$vmlinux"
   case "$rel" in
