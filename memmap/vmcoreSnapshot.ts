@@ -238,9 +238,11 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
       // A block inside one System RAM range needs no per-PFN check (undefined and "always RAM" judge alike).
       const bStart = id * pfnsPerBlock, bEnd = bStart + pfnsPerBlock;
       const allRam = systemRam?.some(([s, e]) => s <= bStart && bEnd <= e);
+      // PFNs below the block's first hole are RAM without a range search (the verdict scans upwards)
+      const hole = systemRam && !allRam ? firstNonRam(systemRam, bStart, bEnd) : bEnd;
       block.verdict = blockVerdicts({
         block, classes, classesStartPfn: 0, counts: block.counts,
-        isSystemRam: systemRam && !allRam ? (pfn) => inPfnRanges(systemRam!, pfn) : undefined,
+        isSystemRam: systemRam && !allRam ? (pfn) => pfn < hole || inPfnRanges(systemRam!, pfn) : undefined,
         compoundIsMovable: ctx ? (pfn) => (compoundKnown[pfn >>> 3] >>> (pfn & 7)) & 1 ? ((compoundLru[pfn >>> 3] >>> (pfn & 7)) & 1) === 1 : undefined : undefined,
       });
       blocks.push(block);
@@ -259,6 +261,16 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const st = dump.mem.stats();
   notes.push(`dump pages decoded: ${st.decoded} (cache hits ${st.hits}, misses ${st.misses})`);
   return snap;
+}
+
+/** First PFN of [from, to) outside every range (to when the ranges cover it all). */
+function firstNonRam(ranges: [number, number][], from: number, to: number): number {
+  let cur = from;
+  for (let moved = true; moved && cur < to;) {
+    moved = false;
+    for (const [s, e] of ranges) if (s <= cur && cur < e) { cur = e; moved = true; }
+  }
+  return Math.min(cur, to);
 }
 
 function filledCounts(cls: number, n: number): Uint32Array {
