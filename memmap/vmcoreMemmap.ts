@@ -142,18 +142,47 @@ export class VmcoreMemmap {
    * reference path.
    */
   readStructPages(startPfn: number, count: number, out: Buffer, status: Uint8Array): void {
+    if (!this.bulkEligible(startPfn, count)) { this.readStructPagesReference(startPfn, count, out, status); return; }
+    const av = this.availFor(count);
+    for (const r of this.physRuns(startPfn, count, out, av)) this.mem.readPagesInto(r.ppfn, r.n, out, r.i * 4096, av, r.i);
+    this.setStatus(count, out, av, status);
+  }
+
+  /**
+   * readStructPages with the file reads on a background thread where the dump supports it (ELF), so the
+   * caller can classify one section while the next is read. Uses its own availability scratch: one
+   * read may be in flight while another section is read synchronously (heads, details).
+   */
+  async readStructPagesAsync(startPfn: number, count: number, out: Buffer, status: Uint8Array): Promise<void> {
+    const mem = this.mem;
+    if (!mem.readPagesIntoAsync || !this.bulkEligible(startPfn, count)) { this.readStructPages(startPfn, count, out, status); return; }
+    const av = new Uint8Array(count / this.perPage);
+    await Promise.all(this.physRuns(startPfn, count, out, av).map((r) => mem.readPagesIntoAsync!(r.ppfn, r.n, out, r.i * 4096, av, r.i)));
+    this.setStatus(count, out, av, status);
+  }
+
+  /** Whole 4 KiB pages of struct pages inside one section: the bulk paths apply. */
+  private bulkEligible(startPfn: number, count: number): boolean {
+    const pp = this.perPage;
+    const nr = Math.floor(startPfn / this.pfnsPerSection);
+    return pp !== 0 && startPfn % pp === 0 && count % pp === 0 && startPfn + count <= (nr + 1) * this.pfnsPerSection;
+  }
+
+  private availFor(count: number): Uint8Array {
+    const nPages = count / this.perPage;
+    if (this.availScratch.length < nPages) this.availScratch = new Uint8Array(nPages);
+    return this.availScratch;
+  }
+
+  /** Physically contiguous runs of the memmap pages of [startPfn, startPfn + count); unmapped pages are zeroed and marked Hole. */
+  private physRuns(startPfn: number, count: number, out: Buffer, av: Uint8Array): { ppfn: number; n: number; i: number }[] {
     const pp = this.perPage;
     const pps = this.pfnsPerSection;
     const nr = Math.floor(startPfn / pps);
-    if (!pp || startPfn % pp !== 0 || count % pp !== 0 || startPfn + count > (nr + 1) * pps) {
-      this.readStructPagesReference(startPfn, count, out, status);
-      return;
-    }
     const map = this.physMap(nr);
     const firstPage = (startPfn - nr * pps) / pp;
     const nPages = count / pp;
-    if (this.availScratch.length < nPages) this.availScratch = new Uint8Array(nPages);
-    const av = this.availScratch;
+    const runs: { ppfn: number; n: number; i: number }[] = [];
     let i = 0;
     while (i < nPages) {
       const ppfn = map[firstPage + i];
@@ -165,9 +194,15 @@ export class VmcoreMemmap {
       }
       let n = 1;
       while (i + n < nPages && map[firstPage + i + n] === ppfn + n) n++;
-      this.mem.readPagesInto(ppfn, n, out, i * 4096, av, i);
+      runs.push({ ppfn, n, i });
       i += n;
     }
+    return runs;
+  }
+
+  private setStatus(count: number, out: Buffer, av: Uint8Array, status: Uint8Array): void {
+    const pp = this.perPage;
+    const nPages = count / pp;
     for (let p = 0; p < nPages; p++) {
       const a = av[p];
       const st = a === PageAvail.Data ? SP_OK : a === PageAvail.Hole ? SP_UNMAPPED : SP_EXCLUDED;

@@ -138,8 +138,12 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   memmap.collectVmemmapBacking();
   phase('vmemmap backing');
 
-  const secBuf = Buffer.alloc(pps * memmap.structSize);
-  const status = new Uint8Array(pps);
+  // Two section buffers: while one section is classified, the next one's struct pages are read on a
+  // background thread (ELF dumps; other formats read synchronously).
+  let secBuf = Buffer.alloc(pps * memmap.structSize);
+  let status = new Uint8Array(pps);
+  let nextBuf = Buffer.alloc(pps * memmap.structSize);
+  let nextStatus = new Uint8Array(pps);
   const buddyCover = new Uint8Array(pps);
   let curStart = 0;
   const nb: Neighbours = {
@@ -179,23 +183,56 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
       if (lastCompoundLru) compoundLru[pfn >>> 3] |= 1 << (pfn & 7);
     },
   };
-  let lastTick = Date.now();
-  for (let nr = 0; nr < nSections; nr++) {
-    checkAbort(opts.signal, file);
-    if (Date.now() - lastTick > 100) { opts.onProgress?.(nr, nSections); await tick(); lastTick = Date.now(); }
-    const start = nr * pps;
-    const end = Math.min(endPfn, start + pps);
+  /** What a section needs: filled with one class (no struct pages read), or classified from its struct pages. */
+  const fillClassOf = (nr: number): number => {
     const facts = memmap.facts(nr);
-    if (!facts || !memmap.hasMemmap(nr)) { filledWith[nr] = NO_MEMMAP; classes.fill(NO_MEMMAP, start, end); continue; }
-    if (!memmap.trusted(nr)) { filledWith[nr] = VMCORE_RULE_CLASS[R['memmap-untrusted']]; classes.fill(VMCORE_RULE_CLASS[R['memmap-untrusted']], start, end); continue; }
-    if (!facts.online && !facts.device) { filledWith[nr] = CLASS_ID['section-offline']; classes.fill(CLASS_ID['section-offline'], start, end); continue; }
-    if (!ctx) { filledWith[nr] = CLASS_ID.unknown; classes.fill(CLASS_ID.unknown, start, end); continue; }
-    curStart = start;
-    status.fill(0);
-    if (opts.reference) memmap.readStructPagesReference(start, pps, secBuf, status);
-    else memmap.readStructPages(start, pps, secBuf, status);
-    markBuddyBlocks(secBuf, status, buddyCover, ctx, pps);
-    classifySection(nr, start, end - start, secBuf, status, buddyCover, facts, ctx, nb, sectionOut, !opts.reference);
+    if (!facts || !memmap.hasMemmap(nr)) return NO_MEMMAP;
+    if (!memmap.trusted(nr)) return VMCORE_RULE_CLASS[R['memmap-untrusted']];
+    if (!facts.online && !facts.device) return CLASS_ID['section-offline'];
+    if (!ctx) return CLASS_ID.unknown;
+    return -1;
+  };
+  const nextClassified = (after: number): number => {
+    for (let k = after + 1; k < nSections; k++) if (fillClassOf(k) < 0) return k;
+    return -1;
+  };
+  const readAhead = !opts.reference && memmap.mem.readPagesIntoAsync !== undefined;
+  /** Read in flight: section number and its promise (into nextBuf/nextStatus). */
+  let pending: { nr: number; done: Promise<void> } | undefined;
+  const startRead = (nr: number) => {
+    if (nr < 0) { pending = undefined; return; }
+    nextStatus.fill(0);
+    const done = memmap.readStructPagesAsync(nr * pps, pps, nextBuf, nextStatus);
+    done.catch(() => undefined); // awaited below; never an unhandled rejection if the pass stops early
+    pending = { nr, done };
+  };
+  let lastTick = Date.now();
+  try {
+    if (readAhead) startRead(nextClassified(-1));
+    for (let nr = 0; nr < nSections; nr++) {
+      checkAbort(opts.signal, file);
+      if (Date.now() - lastTick > 100) { opts.onProgress?.(nr, nSections); await tick(); lastTick = Date.now(); }
+      const start = nr * pps;
+      const end = Math.min(endPfn, start + pps);
+      const fill = fillClassOf(nr);
+      if (fill >= 0) { filledWith[nr] = fill; classes.fill(fill, start, end); continue; }
+      const facts = memmap.facts(nr)!;
+      curStart = start;
+      if (pending && pending.nr === nr) {
+        await pending.done;
+        [secBuf, nextBuf] = [nextBuf, secBuf];
+        [status, nextStatus] = [nextStatus, status];
+        startRead(nextClassified(nr));
+      } else {
+        status.fill(0);
+        if (opts.reference) memmap.readStructPagesReference(start, pps, secBuf, status);
+        else memmap.readStructPages(start, pps, secBuf, status);
+      }
+      markBuddyBlocks(secBuf, status, buddyCover, ctx!, pps);
+      classifySection(nr, start, end - start, secBuf, status, buddyCover, facts, ctx!, nb, sectionOut, !opts.reference);
+    }
+  } finally {
+    await pending?.done.catch(() => undefined);
   }
   opts.onProgress?.(nSections, nSections);
   phase('memmap read+classify');

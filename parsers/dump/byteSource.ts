@@ -10,6 +10,8 @@ export interface ByteSource {
   readonly size: number;
   /** Reads up to len bytes at pos into buf[off…]; returns bytes read (short only at the end). */
   readInto(buf: Buffer, off: number, len: number, pos: number): number;
+  /** The same read on a background thread (libuv pool), where the source supports it. */
+  readIntoAsync?(buf: Buffer, off: number, len: number, pos: number): Promise<number>;
   close(): void;
 }
 
@@ -44,6 +46,16 @@ export class FileSource implements ByteSource {
     let done = 0;
     while (done < len) {
       const n = fs.readSync(this.fd, buf, off + done, len - done, pos + done);
+      if (n <= 0) break;
+      done += n;
+    }
+    return done;
+  }
+  async readIntoAsync(buf: Buffer, off: number, len: number, pos: number): Promise<number> {
+    let done = 0;
+    while (done < len) {
+      const n = await new Promise<number>((resolve, reject) =>
+        fs.read(this.fd, buf, off + done, len - done, pos + done, (err, got) => (err ? reject(err) : resolve(got))));
       if (n <= 0) break;
       done += n;
     }

@@ -156,6 +156,23 @@ export class ElfDump extends CachedPhysicalMemory {
 
   /** Bulk read: one file read per run of pages inside one segment's file data. */
   override readPagesInto(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): void {
+    this.bulkRead(pfn, count, out, outOff, avail, availOff, (at, bytes, pos) => this.src.readInto(out, at, bytes, pos));
+  }
+
+  /** The bulk read with the file reads on the libuv pool (sources without async reads read synchronously). */
+  async readPagesIntoAsync(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): Promise<void> {
+    const src = this.src;
+    if (!src.readIntoAsync) { this.readPagesInto(pfn, count, out, outOff, avail, availOff); return; }
+    const reads: { at: number; bytes: number; pos: number }[] = [];
+    this.bulkRead(pfn, count, out, outOff, avail, availOff, (at, bytes, pos) => { reads.push({ at, bytes, pos }); return bytes; });
+    const got = await Promise.all(reads.map((r) => src.readIntoAsync!(out, r.at, r.bytes, r.pos)));
+    got.forEach((n, k) => {
+      if (n !== reads[k].bytes) throw new DumpError(src.name, 'truncated', `short read of ${reads[k].bytes} bytes of page data at offset ${reads[k].pos}`);
+    });
+  }
+
+  /** Plans a bulk read: fills holes/zero-fill and avail, and calls read(outAt, bytes, filePos) for each run of file data. */
+  private bulkRead(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number, read: (at: number, bytes: number, pos: number) => number): void {
     const ps = this.pageSize;
     let i = 0;
     while (i < count) {
@@ -168,7 +185,7 @@ export class ElfDump extends CachedPhysicalMemory {
       // whole pages of file data in this segment from here on
       const n = Math.max(1, Math.min(count - i, Math.floor((s.filesz - rel) / ps)));
       const bytes = Math.min(n * ps, s.filesz - rel);
-      const got = this.src.readInto(out, at, bytes, s.offset + rel);
+      const got = read(at, bytes, s.offset + rel);
       if (got !== bytes) throw new DumpError(this.src.name, 'truncated', `short read of physical pages 0x${(pfn + i).toString(16)}+${n}`);
       if (bytes < n * ps) out.fill(0, at + bytes, at + n * ps);
       avail.fill(PageAvail.Data, availOff + i, availOff + i + n);

@@ -25,6 +25,11 @@ export interface PhysicalMemory {
    * cache (streaming reads would only evict useful pages).
    */
   readPagesInto(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): void;
+  /**
+   * The same bulk read with the file reads on a background thread, for formats whose pages need no
+   * decoding (ELF): the memmap pass reads the next section while it classifies this one.
+   */
+  readPagesIntoAsync?(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): Promise<void>;
   /** Cache statistics, for benchmarks. */
   stats(): { hits: number; misses: number; decoded: number };
   close(): void;
