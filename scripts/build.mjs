@@ -1,7 +1,7 @@
 // One esbuild script for every target: extension host, webview, CLI, lab, benchmarks and test bundles.
 // Usage: node scripts/build.mjs [--watch]
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, existsSync, copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -64,9 +64,23 @@ const harness = ['test/vscode/runIntegration.ts', 'test/vscode/demo.ts', 'test/e
 if (harness.length)
   targets.push({ ...nodeCommon, external: [...nodeCommon.external, '@vscode/test-electron'], entryPoints: harness, outdir: 'out/test', outbase: 'test' });
 
+// The LZO page decoder of lzo-wasm (FFmpeg's LGPL-2.1+ av_lzo1x_decode compiled to WebAssembly) is a
+// separate, replaceable file next to each Node bundle that reads kdump files; parsers/dump/codecs.ts
+// looks for it beside the running bundle (test bundles find it in node_modules).
+function copyLzoWasm() {
+  const wasm = 'node_modules/lzo-wasm/lzo-wasm.wasm';
+  if (!existsSync(wasm)) { console.warn(`[build] ${wasm} missing (npm ci): LZO-compressed kdump files will not open`); return; }
+  for (const dir of ['out/extension', 'out/cli', 'out/bench', 'out/lab']) {
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(wasm, join(dir, 'lzo-wasm.wasm'));
+  }
+}
+
 if (watch) {
   for (const t of targets) (await esbuild.context(t)).watch();
+  copyLzoWasm();
   console.log(`watching ${targets.length} targets`);
 } else {
   await Promise.all(targets.map((t) => esbuild.build(t)));
+  copyLzoWasm();
 }

@@ -1,9 +1,15 @@
-// Page decompression for kdump-compressed dumps. zlib via Node; snappy via snappyjs; zstd via fzstd
-// (both pure JS). LZO: no maintained pure-JS lzo1x decoder exists on npm (`lzo`/`lzo-decompress` are
-// native addons), so LZO pages are reported with a clear error instead of a hand-written codec.
+// Page decompression for kdump-compressed dumps: zlib via Node, snappy via snappyjs and zstd via fzstd
+// (both pure JS), LZO via lzo-wasm — FFmpeg's av_lzo1x_decode compiled to WebAssembly (the npm
+// package's glue is BSD-2-Clause; its lzo-wasm.wasm is FFmpeg code under the LGPL-2.1+ and ships as a
+// separate, replaceable file next to our bundles, see scripts/build.mjs and README). The wasm is only
+// loaded when a dump has LZO pages (prepareLzo at open time, else on the first LZO page), synchronously,
+// so decodePage stays a synchronous per-page call.
 import * as zlib from 'node:zlib';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { decompress as zstdDecompress } from 'fzstd';
 import { uncompress as snappyUncompress } from 'snappyjs';
+import createLzoModule, { type LzoWasmModule, type LzoWasmModuleArg } from 'lzo-wasm/lzo-wasm.js';
 
 export const DUMP_DH_COMPRESSED_ZLIB = 0x1;
 export const DUMP_DH_COMPRESSED_LZO = 0x2;
@@ -12,19 +18,129 @@ export const DUMP_DH_COMPRESSED_INCOMPLETE = 0x8;
 export const DUMP_DH_EXCLUDED_VMEMMAP = 0x10;
 export const DUMP_DH_COMPRESSED_ZSTD = 0x20;
 
+/** The page's data is bad: it does not decompress to one page. */
 export class CodecError extends Error {}
+/** A decoder cannot be used at all (not the page's fault): the whole dump cannot be read. */
+export class CodecUnavailableError extends CodecError {}
 
-/** Decodes one page; the result must be exactly pageSize bytes. */
+const LZO_WASM = 'lzo-wasm.wasm';
+/** av_lzo1x_decode may read this many bytes past the input (AV_LZO_INPUT_PADDING). */
+const LZO_INPUT_PADDING = 8;
+/**
+ * lzo-wasm's decompress() throws from inside the wasm on bad data, leaking its output buffer (~4 KiB)
+ * and a few bytes of wasm stack in a fixed 32 MiB memory: after this many failures the decoder starts
+ * a fresh instance (~2 ms).
+ */
+const LZO_MAX_FAILURES = 256;
+
+/** The decoder's wasm: next to the running bundle (out/extension, out/cli, ...), else in node_modules. */
+function lzoWasmPath(): string | undefined {
+  const candidates = [join(__dirname, LZO_WASM)];
+  try { candidates.push(require.resolve(`lzo-wasm/${LZO_WASM}`)); } catch { /* package not installed */ }
+  return candidates.find((p) => existsSync(p));
+}
+
+class LzoDecoder {
+  private m!: LzoWasmModule;
+  private dec!: (input: number, inputLen: number, outputLen: number) => number;
+  private inPtr = 0;
+  private inCap = 0;
+  private failures = 0;
+  /** Instances started so far (1 + restarts after LZO_MAX_FAILURES failures). */
+  instances = 0;
+
+  constructor(private readonly wasm: WebAssembly.Module) { this.start(); }
+
+  /** A fresh Emscripten instance, synchronously: we instantiate the compiled module ourselves. */
+  private start(): void {
+    const arg: LzoWasmModuleArg = {
+      instantiateWasm: (imports, receive) => {
+        const inst = new WebAssembly.Instance(this.wasm, imports);
+        receive(inst, this.wasm);
+        return inst.exports;
+      },
+      print: () => undefined,
+      printErr: () => undefined,
+    };
+    createLzoModule(arg).catch(() => undefined);
+    const m = arg as unknown as LzoWasmModule;
+    if (typeof m._malloc !== 'function' || typeof m.cwrap !== 'function' || !m.HEAPU8) {
+      throw new CodecUnavailableError('the LZO decoder (lzo-wasm) did not start');
+    }
+    this.m = m;
+    this.dec = m.cwrap('decompress', 'number', ['number', 'number', 'number']);
+    this.inPtr = 0;
+    this.inCap = 0;
+    this.failures = 0;
+    this.instances++;
+  }
+
+  /**
+   * Decodes one LZO1X block into outLen bytes. lzo-wasm cannot report a short output: a stream that
+   * ends early but cleanly is not detected (makedumpfile always compresses whole pages, so only a
+   * corruption that still forms a valid stream could cause one).
+   */
+  decode(data: Uint8Array, outLen: number): Buffer {
+    const need = data.length + LZO_INPUT_PADDING;
+    if (need > this.inCap) {
+      if (this.inPtr) this.m._free(this.inPtr);
+      this.inCap = Math.max(need, 2 * 4096 + LZO_INPUT_PADDING);
+      this.inPtr = this.m._malloc(this.inCap);
+      if (!this.inPtr) { this.inCap = 0; throw new CodecUnavailableError('the LZO decoder is out of memory'); }
+    }
+    const heap = this.m.HEAPU8;
+    heap.set(data, this.inPtr);
+    heap.fill(0, this.inPtr + data.length, this.inPtr + need);
+    let outPtr: number;
+    try {
+      outPtr = this.dec(this.inPtr, data.length, outLen);
+    } catch (e) {
+      const bad = e instanceof Error && e.message === 'Failed to decompress';
+      if (!bad || ++this.failures >= LZO_MAX_FAILURES) this.start();
+      throw new CodecError(bad ? 'LZO data does not decompress' : `LZO decoder failed (${(e as Error)?.message ?? e}); restarted it`);
+    }
+    if (!outPtr) throw new CodecUnavailableError('the LZO decoder is out of memory');
+    const out = Buffer.from(heap.subarray(outPtr, outPtr + outLen));
+    this.m._free(outPtr);
+    return out;
+  }
+}
+
+let lzo: LzoDecoder | undefined;
+let lzoProblem: string | undefined;
+
+/**
+ * Loads the LZO decoder once per process (~5 ms); returns undefined when it is ready, else why it cannot
+ * be used. Call it when a dump says it holds LZO pages, so dumps without them never load the wasm.
+ */
+export function prepareLzo(): string | undefined {
+  if (lzo) return undefined;
+  if (lzoProblem) return lzoProblem;
+  try {
+    const p = lzoWasmPath();
+    if (!p) throw new Error(`${LZO_WASM} is neither next to ${__dirname} nor in node_modules/lzo-wasm`);
+    lzo = new LzoDecoder(new WebAssembly.Module(readFileSync(p)));
+  } catch (e) {
+    lzoProblem = `the LZO decoder could not be loaded: ${(e as Error)?.message ?? e}`;
+  }
+  return lzoProblem;
+}
+
+/** For tests and benchmarks: instances of the LZO decoder started in this process (0: never loaded). */
+export function lzoInstances(): number { return lzo?.instances ?? 0; }
+
+/** Decodes one page; the result is exactly pageSize bytes (the input itself when it is stored raw). */
 export function decodePage(data: Buffer, flags: number, pageSize: number): Buffer {
   let out: Buffer;
   try {
     if (flags & DUMP_DH_COMPRESSED_ZLIB) out = zlib.inflateSync(data, { maxOutputLength: pageSize });
-    else if (flags & DUMP_DH_COMPRESSED_ZSTD) out = Buffer.from(zstdDecompress(data, new Uint8Array(pageSize)));
-    else if (flags & DUMP_DH_COMPRESSED_SNAPPY) out = Buffer.from(snappyUncompress(data, pageSize) as Uint8Array);
     else if (flags & DUMP_DH_COMPRESSED_LZO) {
-      throw new CodecError('page is LZO-compressed; LZO is not supported (no maintained pure-JS lzo1x decoder). ' +
-        'Convert the dump: `makedumpfile -c` (zlib) or `makedumpfile -z` (zstd) from the original, or `-d 31 -E` for ELF');
-    } else if (flags === 0 && data.length === pageSize) out = data;
+      const problem = prepareLzo();
+      if (problem) throw new CodecUnavailableError(problem);
+      out = lzo!.decode(data, pageSize);
+    } else if (flags & DUMP_DH_COMPRESSED_ZSTD) out = Buffer.from(zstdDecompress(data, new Uint8Array(pageSize)));
+    else if (flags & DUMP_DH_COMPRESSED_SNAPPY) out = Buffer.from(snappyUncompress(data, pageSize) as Uint8Array);
+    else if (flags === 0 && data.length === pageSize) out = data;
     else throw new CodecError(`unknown page compression flags 0x${flags.toString(16)} with ${data.length} bytes`);
   } catch (e) {
     if (e instanceof CodecError) throw e;
