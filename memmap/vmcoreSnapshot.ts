@@ -47,7 +47,10 @@ export async function openVmcoreSnapshot(paths: string[], opts: VmcoreOpenOption
     return await buildSnapshot(dump, opts);
   } catch (e) {
     dump.mem.close();
-    if (e instanceof TranslationError || e instanceof MemSectionError) throw new DumpError(paths[0], 'corrupt', e.message);
+    if (e instanceof TranslationError || e instanceof MemSectionError) {
+      const loss = dump.kdump?.dataLoss(); // a page the reader needed may be one the dump lost
+      throw new DumpError(paths[0], loss?.truncated ? 'truncated' : 'corrupt', loss ? `${e.message}; the dump lost page data: ${loss.text}` : e.message);
+    }
     throw e;
   }
 }
@@ -295,6 +298,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     pageDetail: (pfn) => pageDetail(pfn, snap, memmap, ctx, family, vi.osrelease),
   };
   notes.push(`timings: ${phases.join(', ')}`);
+  warnings.push(...(dump.kdump?.dataWarnings() ?? [])); // pages found lost while reading (shown as excluded)
   const st = dump.mem.stats();
   notes.push(`dump pages decoded: ${st.decoded} (cache hits ${st.hits}, misses ${st.misses})`);
   return snap;

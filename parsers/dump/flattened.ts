@@ -2,7 +2,9 @@
 // a 4096-byte big-endian header "makedumpfile\0…" {type=1, version=1}, then records
 // {int64 offset; int64 size} (big-endian) each followed by size bytes, until offset == size == -1.
 // Reassembly writes each record at its offset. We index the records once and serve random reads
-// from the stream without writing anything (later records win where they overlap).
+// from the stream without writing anything (later records win where they overlap). A stream cut short
+// (no end marker) keeps the records it has and says where it stops; the kdump reader then reads the
+// pages whose descriptor or data never came as excluded, other readers get a DumpError on unwritten bytes.
 import { ByteSource, FileSource, readExact } from './byteSource';
 import { DumpError } from './errors';
 
@@ -23,6 +25,12 @@ export class FlattenedSource implements ByteSource {
   /** prefix maximum of record ends in sorted order, to find overlapping earlier records. */
   private maxEnd: Float64Array;
   readonly recordCount: number;
+  /**
+   * Set when the stream ends early (no end marker; the file ends inside a record): where it stops and
+   * why. The records before it are kept; reads of bytes no record wrote then fail (readInto) or read as
+   * zeros (readIntoSparse), and covers() tells which bytes were written.
+   */
+  readonly truncation?: { at: number; detail: string };
 
   constructor(private readonly file: FileSource, onProgress?: (done: number, total: number) => void) {
     const name = file.name;
@@ -46,13 +54,20 @@ export class FlattenedSource implements ByteSource {
       }
       const dataPos = pos + 16;
       if (dataPos + Number(sz) > file.size) {
-        throw new DumpError(name, 'truncated', `flattened stream is truncated: record ${recs.length / 3} at stream offset ${pos} needs ${sz} bytes, the file ends ${file.size - dataPos} bytes later`);
+        // the stream ends inside this record: keep the bytes it has
+        const have = file.size - dataPos;
+        this.truncation = { at: pos, detail: `record ${recs.length / 3} at stream offset ${pos} needs ${sz} bytes, the file ends ${have} bytes later` };
+        if (have > 0) recs.push(Number(off), have, dataPos);
+        pos = file.size;
+        break;
       }
       recs.push(Number(off), Number(sz), dataPos);
       pos = dataPos + Number(sz);
       if (onProgress && pos - lastReport > 64 << 20) { onProgress(pos, file.size); lastReport = pos; }
     }
-    if (!ended) throw new DumpError(name, 'truncated', `flattened stream is truncated: no end marker after ${recs.length / 3} records (stream offset ${pos} of ${file.size})`);
+    if (!ended && !this.truncation) {
+      this.truncation = { at: pos, detail: pos < file.size ? `a record header at stream offset ${pos} is cut short` : `no end marker after ${recs.length / 3} records` };
+    }
     const n = recs.length / 3;
     this.recordCount = n;
     const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => recs[3 * a] - recs[3 * b] || a - b);
@@ -68,8 +83,23 @@ export class FlattenedSource implements ByteSource {
   }
 
   get name(): string { return this.file.name; }
+  /** Bytes in the stream file itself. */
+  get streamSize(): number { return this.file.size; }
 
+  /**
+   * Reads like the reassembled file: bytes no record wrote read as zeros (a sparse file). In a truncated
+   * stream such bytes may be lost data, so this throws a DumpError there instead; readIntoSparse reads them as zeros.
+   */
   readInto(buf: Buffer, off: number, len: number, pos: number): number {
+    if (this.truncation && len > 0 && !this.covers(pos, Math.max(0, Math.min(len, this.size - pos)))) {
+      throw new DumpError(this.name, 'truncated',
+        `flattened stream is cut short at byte ${this.file.size} (${this.truncation.detail}): ` +
+        `bytes ${pos}-${pos + len} of the dump were never written`);
+    }
+    return this.readIntoSparse(buf, off, len, pos);
+  }
+
+  readIntoSparse(buf: Buffer, off: number, len: number, pos: number): number {
     len = Math.max(0, Math.min(len, this.size - pos));
     if (len === 0) return 0;
     const end = pos + len;
@@ -87,6 +117,20 @@ export class FlattenedSource implements ByteSource {
       if (got !== e - s) throw new DumpError(this.name, 'truncated', `short read in flattened record at stream offset ${this.filePos[i]}`);
     }
     return len;
+  }
+
+  /** Whether records wrote every byte of [pos, pos + len). */
+  covers(pos: number, len: number): boolean {
+    const end = pos + len;
+    let cur = pos;
+    while (cur < end) {
+      // records starting at or before cur: the one reaching furthest covers [cur, maxEnd) (it starts <= cur)
+      let lo = 0, hi = this.starts.length - 1, last = -1;
+      while (lo <= hi) { const mid = (lo + hi) >> 1; if (this.starts[mid] <= cur) { last = mid; lo = mid + 1; } else hi = mid - 1; }
+      if (last < 0 || this.maxEnd[last] <= cur) return false;
+      cur = this.maxEnd[last];
+    }
+    return true;
   }
 
   close(): void { this.file.close(); }

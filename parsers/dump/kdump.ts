@@ -2,10 +2,18 @@
 // IMPLEMENTATION; dump-formats-and-tools.md §1.3): block 0 disk_dump_header, block 1.. kdump_sub_header
 // + notes, then bitmap1|bitmap2, then page_desc[] (24 bytes) — one per bit set in bitmap2, in PFN order,
 // so a PFN's descriptor index is its rank in bitmap2 — then page data. x86_64 (LP64) layout only.
-import { ByteSource, readExact } from './byteSource';
-import { CodecError, decodePage, DUMP_DH_COMPRESSED_INCOMPLETE, DUMP_DH_COMPRESSED_LZO, DUMP_DH_COMPRESSED_SNAPPY, DUMP_DH_COMPRESSED_ZLIB, DUMP_DH_COMPRESSED_ZSTD, DUMP_DH_EXCLUDED_VMEMMAP } from './codecs';
+//
+// Damaged page data is an explicit partial result: with the headers, bitmaps and descriptor table
+// intact, pages whose data lies beyond the end of the file (a truncated dump), was never written (a
+// flattened stream cut short), has a corrupt descriptor or does not decompress read as Excluded, like
+// filtered pages, and warnings say how many and from where. A truncated file is found at open time from
+// the last descriptors (then every descriptor is checked once); other damage is found when the page is
+// read and reported by dataWarnings().
+import { ByteSource, readExact, readExactInto } from './byteSource';
+import { CodecError, CodecUnavailableError, decodePage, DUMP_DH_COMPRESSED_INCOMPLETE, DUMP_DH_COMPRESSED_LZO, DUMP_DH_COMPRESSED_SNAPPY, DUMP_DH_COMPRESSED_ZLIB, DUMP_DH_COMPRESSED_ZSTD, DUMP_DH_EXCLUDED_VMEMMAP, prepareLzo } from './codecs';
 import { DumpError } from './errors';
 import { ElfNote, parseNotes } from './elf';
+import { FlattenedSource } from './flattened';
 import { CachedPhysicalMemory, PageAvail } from './physmem';
 
 export function isKdumpHeader(h: Buffer): boolean {
@@ -32,6 +40,8 @@ export interface KdumpHeader {
   sizeVmcoreinfo?: number;
   offsetNote?: number;
   sizeNote?: number;
+  offsetEraseinfo?: number;
+  sizeEraseinfo?: number;
   startPfn?: number;
   endPfn?: number;
 }
@@ -74,6 +84,7 @@ export function parseKdumpHeader(src: ByteSource): KdumpHeader {
     if (hdr.version >= 2) hdr.split = sh.readInt32LE(12);
     if (hdr.version >= 3) { hdr.offsetVmcoreinfo = Number(sh.readBigUInt64LE(32)); hdr.sizeVmcoreinfo = Number(sh.readBigUInt64LE(40)); }
     if (hdr.version >= 4) { hdr.offsetNote = Number(sh.readBigUInt64LE(48)); hdr.sizeNote = Number(sh.readBigUInt64LE(56)); }
+    if (hdr.version >= 5) { hdr.offsetEraseinfo = Number(sh.readBigUInt64LE(64)); hdr.sizeEraseinfo = Number(sh.readBigUInt64LE(72)); }
     if (hdr.version >= 6) {
       hdr.startPfn = Number(sh.readBigUInt64LE(80));
       hdr.endPfn = Number(sh.readBigUInt64LE(88));
@@ -115,6 +126,13 @@ export class KdumpDump extends CachedPhysicalMemory {
   private readonly parts: KdumpPart[];
   readonly warnings: string[] = [];
   private readonly desc = Buffer.alloc(24);
+  /** PFNs whose page data is lost (see the file comment): they read as Excluded. Allocated on the first loss. */
+  private lost?: Uint8Array;
+  /** Losses found while reading pages (not by the open-time check), by reason. */
+  private readonly lateLosses = new Map<string, { n: number; firstPfn: number; detail?: string }>();
+  /** What the open-time check found lost (texts without the file name), and whether the file is truncated. */
+  private readonly openLosses: string[] = [];
+  private truncated = false;
 
   constructor(srcs: ByteSource[]) {
     super(1024);
@@ -175,7 +193,10 @@ export class KdumpDump extends CachedPhysicalMemory {
     this.parts = parts;
     if (first.status & DUMP_DH_COMPRESSED_INCOMPLETE) this.warnings.push(`${name}: the dump is marked incomplete (written until the disk was full); missing pages read as excluded`);
     if (first.status & DUMP_DH_EXCLUDED_VMEMMAP) this.warnings.push(`${name}: unused vmemmap was excluded (makedumpfile -e); struct pages of free ranges may be missing`);
-    if (first.status & DUMP_DH_COMPRESSED_LZO) this.warnings.push(`${name}: LZO-compressed; LZO pages cannot be decoded by this reader`);
+    if (first.status & DUMP_DH_COMPRESSED_LZO) {
+      const problem = prepareLzo();
+      if (problem) throw new DumpError(name, 'unsupported', `LZO-compressed dump: ${problem}`, 'the decoder is the file lzo-wasm.wasm (npm package lzo-wasm) shipped next to the extension\'s and kmemmap\'s scripts: restore it, or convert the dump with `makedumpfile -c` (zlib) from the original');
+    }
     // notes
     const src0 = srcs[0];
     if (first.offsetNote && first.sizeNote && first.sizeNote < 1 << 24) {
@@ -184,6 +205,142 @@ export class KdumpDump extends CachedPhysicalMemory {
     if (!this.notes.some((n) => n.name === 'VMCOREINFO') && first.offsetVmcoreinfo && first.sizeVmcoreinfo && first.sizeVmcoreinfo < 1 << 20) {
       this.vmcoreinfoText = readExact(src0, first.offsetVmcoreinfo, first.sizeVmcoreinfo, 'VMCOREINFO').toString('latin1');
     }
+    let descriptors = 0, lost = 0;
+    for (const part of parts) {
+      const r = this.checkPageData(part);
+      descriptors += r.descriptors;
+      lost += r.lost;
+      if (r.warning) {
+        this.openLosses.push(parts.length > 1 ? `${part.src.name}: ${r.warning}` : r.warning);
+        this.warnings.push(`${part.src.name}: ${r.warning}`);
+      }
+    }
+    if (descriptors > 0 && lost === descriptors) throw new DumpError(name, 'truncated', `no page data is left: ${this.openLosses.join('; ')}`);
+  }
+
+  /**
+   * The page data this dump lost so far (open-time check and reads), for error messages when the reader
+   * needed one of those pages; undefined when nothing was lost.
+   */
+  dataLoss(): { truncated: boolean; text: string } | undefined {
+    const late = [...this.lateLosses].map(([reason, r]) => `${r.n} page${r.n === 1 ? '' : 's'}' data ${reason}`);
+    const all = [...this.openLosses, ...late];
+    return all.length ? { truncated: this.truncated, text: all.join('; ') } : undefined;
+  }
+
+  /** Marks pfn's data lost; false when it already was. */
+  private markLost(pfn: number): boolean {
+    if (!this.lost) this.lost = new Uint8Array((this.maxPfn + 7) >>> 3);
+    const b = pfn >>> 3, m = 1 << (pfn & 7);
+    if (this.lost[b] & m) return false;
+    this.lost[b] |= m;
+    return true;
+  }
+
+  /** A loss found while reading a page: the page reads as Excluded from now on and dataWarnings() counts it. */
+  private lateLoss(pfn: number, reason: string, detail?: string): void {
+    if (!this.markLost(pfn)) return;
+    const r = this.lateLosses.get(reason);
+    if (r) r.n++;
+    else this.lateLosses.set(reason, { n: 1, firstPfn: pfn, detail });
+  }
+
+  /**
+   * Damage found while pages were read (after open): how many pages' data was lost and why. Call it
+   * after the pass over the memmap; the pages are already shown as excluded.
+   */
+  dataWarnings(): string[] {
+    const name = this.parts[0].src.name;
+    return [...this.lateLosses].map(([reason, r]) => `${name}: ${r.n} page${r.n === 1 ? '' : 's'}' data ${reason} ` +
+      `(first PFN 0x${r.firstPfn.toString(16)}${r.detail ? `: ${r.detail}` : ''}), shown as excluded`);
+  }
+
+  /** Largest data end among the last descriptors of a part: where its page data should end. */
+  private tailDataEnd(part: KdumpPart, nDesc: number, tableEnd: number): number {
+    const ps = this.pageSize, CH = 4096;
+    const buf = Buffer.alloc(CH * 24);
+    let maxEnd = 0;
+    for (let hi = nDesc; hi > 0;) {
+      const lo = Math.max(0, hi - CH), n = hi - lo;
+      readExactInto(part.src, buf, 0, n * 24, part.descOffset + lo * 24, 'page descriptors');
+      for (let i = 0; i < n; i++) {
+        const off = Number(buf.readBigInt64LE(i * 24)), size = buf.readUInt32LE(i * 24 + 8);
+        if (off > 0 && size > 0 && size <= 2 * ps && off + size > maxEnd) maxEnd = off + size;
+      }
+      // data is written in PFN order; the shared zero page sits at the start of the data
+      if (maxEnd > tableEnd + 2 * ps) break;
+      hi = lo;
+    }
+    return maxEnd;
+  }
+
+  /**
+   * Open-time check of a part's page data. A descriptor table that does not fit in the file is an error.
+   * When the file ends before the data of the last descriptors (or the stream was cut short), checks
+   * every descriptor once and marks the pages whose data is lost.
+   */
+  private checkPageData(part: KdumpPart): { descriptors: number; lost: number; warning?: string } {
+    const src = part.src, ps = this.pageSize, name = src.name;
+    const flat = src instanceof FlattenedSource && src.truncation ? src : undefined;
+    const nDesc = this.rank(part.endPfn) - part.rankBase;
+    if (nDesc <= 0) return { descriptors: 0, lost: 0 };
+    const tableEnd = part.descOffset + nDesc * 24;
+    if (!flat && tableEnd > src.size) {
+      throw new DumpError(name, 'truncated', `file is truncated inside the page descriptor table: the ${nDesc} descriptors end at byte ${tableEnd}, the file at byte ${src.size}`);
+    }
+    let expected = part.hdr.sizeEraseinfo && part.hdr.offsetEraseinfo ? part.hdr.offsetEraseinfo + part.hdr.sizeEraseinfo : 0;
+    if (!flat) {
+      expected = Math.max(expected, this.tailDataEnd(part, nDesc, tableEnd));
+      if (expected <= src.size) return { descriptors: nDesc, lost: 0 };
+    }
+    // check every descriptor, in PFN order (the rank order)
+    const CH = 16384;
+    const buf = Buffer.alloc(CH * 24);
+    let chunkStart = 0, chunkN = 0, chunkCovered = true;
+    let i = 0, lost = 0, firstLostPfn = -1, notWritten = 0, corrupt = 0, empty = 0, maxEnd = 0;
+    const endByte = (part.endPfn + 7) >>> 3;
+    for (let byte = part.startPfn >>> 3; byte < endByte && i < nDesc; byte++) {
+      const v = this.bitmap2[byte];
+      if (!v) continue;
+      for (let bit = 0; bit < 8; bit++) {
+        if (!(v & (1 << bit))) continue;
+        const pfn = byte * 8 + bit;
+        if (pfn < part.startPfn || pfn >= part.endPfn || i >= nDesc) continue;
+        if (i >= chunkStart + chunkN) {
+          chunkStart = i;
+          chunkN = Math.min(CH, nDesc - i);
+          const pos = part.descOffset + i * 24;
+          if (flat) { flat.readIntoSparse(buf, 0, chunkN * 24, pos); chunkCovered = flat.covers(pos, chunkN * 24); }
+          else readExactInto(src, buf, 0, chunkN * 24, pos, 'page descriptors');
+        }
+        const o = (i - chunkStart) * 24;
+        let why = '';
+        if (!chunkCovered && !flat!.covers(part.descOffset + i * 24, 24)) { why = 'descriptor'; notWritten++; }
+        else {
+          const off = Number(buf.readBigInt64LE(o)), size = buf.readUInt32LE(o + 8);
+          if (off === 0 && size === 0) { why = 'empty'; empty++; }
+          else if (off <= 0 || size === 0 || size > 2 * ps || !Number.isSafeInteger(off + size)) { why = 'corrupt'; corrupt++; }
+          else {
+            if (off + size > maxEnd) maxEnd = off + size;
+            if (off + size > src.size || (flat && !flat.covers(off, size))) why = 'data';
+          }
+        }
+        if (why) {
+          if (this.markLost(pfn)) lost++;
+          if (firstLostPfn < 0) firstLostPfn = pfn;
+        }
+        i++;
+      }
+    }
+    if (!lost) return { descriptors: nDesc, lost: 0 };
+    const extra = [empty ? `${empty} with empty descriptors${this.header.status & DUMP_DH_COMPRESSED_INCOMPLETE ? ' (the dump is marked incomplete)' : ''}` : '',
+      corrupt ? `${corrupt} with corrupt descriptors` : '', notWritten ? `${notWritten} whose descriptors were never written` : ''].filter(Boolean);
+    const what = `${lost} of ${nDesc} pages' data lost, from PFN 0x${firstLostPfn.toString(16)}${extra.length ? ` (${extra.join(', ')})` : ''}, shown as excluded`;
+    this.truncated = true;
+    const warning = flat
+      ? `flattened stream cut short at byte ${flat.streamSize} (${flat.truncation!.detail}): ${what}`
+      : `dump truncated at byte ${src.size} of ${Math.max(expected, maxEnd)} expected: ${what}`;
+    return { descriptors: nDesc, lost, warning };
   }
 
   get compression(): string {
@@ -206,7 +363,8 @@ export class KdumpDump extends CachedPhysicalMemory {
     if (pfn < 0 || pfn >= this.maxPfn) return PageAvail.Hole;
     const m = 1 << (pfn & 7), b = pfn >>> 3;
     if (!(this.bitmap1[b] & m)) return PageAvail.Hole;
-    return this.bitmap2[b] & m ? PageAvail.Data : PageAvail.Excluded;
+    if (!(this.bitmap2[b] & m) || (this.lost && this.lost[b] & m)) return PageAvail.Excluded;
+    return PageAvail.Data;
   }
 
   private partOf(pfn: number): KdumpPart | undefined {
@@ -221,23 +379,48 @@ export class KdumpDump extends CachedPhysicalMemory {
     const idx = this.rank(pfn) - part.rankBase;
     const dpos = part.descOffset + idx * 24;
     const d = this.desc;
-    const n = part.src.readInto(d, 0, 24, dpos);
-    const name = part.src.name;
-    if (n !== 24) throw new DumpError(name, 'truncated', `file is truncated: page descriptor of PFN 0x${pfn.toString(16)} at offset ${dpos} is missing`);
-    const offset = Number(d.readBigInt64LE(0));
-    const size = d.readUInt32LE(8);
-    const flags = d.readUInt32LE(12);
-    if (offset === 0 && size === 0) return undefined; // lost in an incomplete dump
-    if (offset <= 0 || size === 0 || size > this.pageSize * 2) {
-      throw new DumpError(name, 'corrupt', `page descriptor of PFN 0x${pfn.toString(16)} is corrupt (offset ${offset}, size ${size})`);
+    if (part.src.readInto(d, 0, 24, dpos) !== 24) { this.lateLoss(pfn, 'is lost: its page descriptor lies beyond the end of the file'); return undefined; }
+    return this.pageData(pfn, part.src, Number(d.readBigInt64LE(0)), d.readUInt32LE(8), d.readUInt32LE(12));
+  }
+
+  /**
+   * The decoded page a descriptor points at, or undefined (the page is then marked lost) when the
+   * descriptor is empty or corrupt, the data lies beyond the end of the file, or it does not decode.
+   */
+  private pageData(pfn: number, src: ByteSource, offset: number, size: number, flags: number): Buffer | undefined {
+    const ps = this.pageSize;
+    if (offset === 0 && size === 0) { // lost in an incomplete dump (or never written)
+      if (this.header.status & DUMP_DH_COMPRESSED_INCOMPLETE) this.markLost(pfn);
+      else this.lateLoss(pfn, 'is lost: its page descriptor is empty');
+      return undefined;
     }
-    const data = readExact(part.src, offset, size, `page data of PFN 0x${pfn.toString(16)}`);
+    if (offset <= 0 || size === 0 || size > ps * 2 || !Number.isSafeInteger(offset + size)) {
+      this.lateLoss(pfn, 'is lost: its page descriptor is corrupt', `offset ${offset}, size ${size}`);
+      return undefined;
+    }
+    if (!this.dataReadable(src, offset, size)) {
+      this.lateLoss(pfn, `lies beyond the end of the file (${src.size} bytes)`, `data at offset ${offset}`);
+      return undefined;
+    }
+    const data = readExact(src, offset, size, `page data of PFN 0x${pfn.toString(16)}`);
+    return this.decode(pfn, data, flags, src.name);
+  }
+
+  /** Whether [offset, offset + size) is in the file (and, in a flattened stream cut short, was written). */
+  private dataReadable(src: ByteSource, offset: number, size: number): boolean {
+    if (offset <= 0 || offset + size > src.size) return false;
+    return !(src instanceof FlattenedSource && src.truncation && !src.covers(offset, size));
+  }
+
+  /** Decodes one page; undefined (and the page marked lost) when its data does not decompress. */
+  private decode(pfn: number, data: Buffer, flags: number, name: string): Buffer | undefined {
     try {
       const page = decodePage(data, flags, this.pageSize);
       this.decoded++;
-      return page === data ? data : page;
+      return page;
     } catch (e) {
-      if (e instanceof CodecError) throw new DumpError(name, e.message.includes('LZO') ? 'unsupported' : 'corrupt', `PFN 0x${pfn.toString(16)}: ${e.message}`);
+      if (e instanceof CodecUnavailableError) throw new DumpError(name, 'unsupported', `PFN 0x${pfn.toString(16)}: ${e.message}`);
+      if (e instanceof CodecError) { this.lateLoss(pfn, 'does not decompress', e.message); return undefined; }
       throw e;
     }
   }
@@ -274,9 +457,12 @@ export class KdumpDump extends CachedPhysicalMemory {
       const dpos = part.descOffset + first * 24;
       if (this.descScratch.length < n * 24) this.descScratch = Buffer.alloc(Math.max(n * 24, 24 * 512));
       const d = this.descScratch;
-      const got = part.src.readInto(d, 0, n * 24, dpos);
-      const name = part.src.name;
-      if (got !== n * 24) throw new DumpError(name, 'truncated', `file is truncated: page descriptors of PFNs 0x${(pfn + i).toString(16)}+${n} at offset ${dpos} are missing`);
+      if (part.src.readInto(d, 0, n * 24, dpos) !== n * 24) {
+        // descriptors beyond the end of the file (the open-time check rules this out; a file that shrank since)
+        for (let m = 0; m < n; m++) this.readOne(pfn + i + m, out, at + m * ps, avail, availOff + i + m);
+        i += n;
+        continue;
+      }
       let j = 0;
       while (j < n) {
         const offset = Number(d.readBigInt64LE(j * 24));
@@ -287,23 +473,25 @@ export class KdumpDump extends CachedPhysicalMemory {
         if (offset > 0 && okSize(size) && !this.sharedOf(part.src).has(offset)) {
           while (k < n && k - j < 512 && Number(d.readBigInt64LE(k * 24)) === end && okSize(d.readUInt32LE(k * 24 + 8))) { end += d.readUInt32LE(k * 24 + 8); k++; }
         }
-        if (k - j === 1) {
-          this.decodeOne(pfn + i + j, offset, size, d.readUInt32LE(j * 24 + 12), part.src, out, at + j * ps, avail, availOff + i + j);
-          j++;
+        const len = end - offset;
+        if (k - j === 1 || !this.dataReadable(part.src, offset, len)) {
+          // one page, or a run whose data is (partly) missing: page by page, each lost page on its own
+          for (let m = j; m < k; m++) {
+            this.decodeOne(pfn + i + m, Number(d.readBigInt64LE(m * 24)), d.readUInt32LE(m * 24 + 8), d.readUInt32LE(m * 24 + 12), part.src, out, at + m * ps, avail, availOff + i + m);
+          }
+          j = k;
           continue;
         }
-        const len = end - offset;
         if (this.dataScratch.length < len) this.dataScratch = Buffer.alloc(Math.max(len, 1 << 20));
         const data = this.dataScratch;
-        if (offset <= 0 || !Number.isSafeInteger(end) || end > part.src.size) {
-          throw new DumpError(name, 'truncated', `file is truncated or corrupt: page data of PFNs 0x${(pfn + i + j).toString(16)}+${k - j} at offset ${offset} (+${len} bytes) lies beyond the end of the file (${part.src.size} bytes)`);
-        }
-        if (part.src.readInto(data, 0, len, offset) !== len) throw new DumpError(name, 'truncated', `short read of page data at offset ${offset}`);
+        readExactInto(part.src, data, 0, len, offset, `page data of PFNs 0x${(pfn + i + j).toString(16)}+${k - j}`);
         let p = 0;
         for (let m = j; m < k; m++) {
           const sz = d.readUInt32LE(m * 24 + 8), fl = d.readUInt32LE(m * 24 + 12);
-          this.decodeInto(pfn + i + m, data.subarray(p, p + sz), fl, name, out, at + m * ps);
-          avail[availOff + i + m] = PageAvail.Data;
+          const page = this.decode(pfn + i + m, data.subarray(p, p + sz), fl, part.src.name);
+          const o = at + m * ps;
+          if (page) { page.copy(out, o, 0, ps); avail[availOff + i + m] = PageAvail.Data; }
+          else { out.fill(0, o, o + ps); avail[availOff + i + m] = PageAvail.Excluded; }
           p += sz;
         }
         j = k;
@@ -312,32 +500,25 @@ export class KdumpDump extends CachedPhysicalMemory {
     }
   }
 
+  /** One page through loadPage (no shared-page memo). */
+  private readOne(pfn: number, out: Buffer, at: number, avail: Uint8Array, ai: number): void {
+    const page = this.loadPage(pfn);
+    if (page) { page.copy(out, at, 0, this.pageSize); avail[ai] = PageAvail.Data; }
+    else { out.fill(0, at, at + this.pageSize); avail[ai] = PageAvail.Excluded; }
+  }
+
   private decodeOne(pfn: number, offset: number, size: number, flags: number, src: ByteSource, out: Buffer, at: number, avail: Uint8Array, ai: number): void {
     const ps = this.pageSize;
-    if (offset === 0 && size === 0) { out.fill(0, at, at + ps); avail[ai] = PageAvail.Excluded; return; } // lost in an incomplete dump
-    if (offset <= 0 || size === 0 || size > ps * 2) {
-      throw new DumpError(src.name, 'corrupt', `page descriptor of PFN 0x${pfn.toString(16)} is corrupt (offset ${offset}, size ${size})`);
-    }
-    avail[ai] = PageAvail.Data;
     const sharedPages = this.sharedOf(src);
-    const shared = sharedPages.get(offset);
-    if (shared) { shared.copy(out, at); return; }
-    const data = readExact(src, offset, size, `page data of PFN 0x${pfn.toString(16)}`);
-    this.decodeInto(pfn, data, flags, src.name, out, at);
+    const shared = offset > 0 ? sharedPages.get(offset) : undefined;
+    if (shared) { shared.copy(out, at); avail[ai] = PageAvail.Data; return; }
+    const page = this.pageData(pfn, src, offset, size, flags);
+    if (!page) { out.fill(0, at, at + ps); avail[ai] = PageAvail.Excluded; return; }
+    page.copy(out, at, 0, ps);
+    avail[ai] = PageAvail.Data;
     // remember single pages: a second descriptor pointing at the same block is then a copy
     if (sharedPages.size >= 16) sharedPages.delete(sharedPages.keys().next().value as number);
     sharedPages.set(offset, Buffer.from(out.subarray(at, at + ps)));
-  }
-
-  private decodeInto(pfn: number, data: Buffer, flags: number, name: string, out: Buffer, at: number): void {
-    try {
-      const page = decodePage(data, flags, this.pageSize);
-      page.copy(out, at, 0, this.pageSize);
-      this.decoded++;
-    } catch (e) {
-      if (e instanceof CodecError) throw new DumpError(name, e.message.includes('LZO') ? 'unsupported' : 'corrupt', `PFN 0x${pfn.toString(16)}: ${e.message}`);
-      throw e;
-    }
   }
 
   close(): void { for (const p of this.parts) p.src.close(); }
