@@ -26,6 +26,8 @@ export class CodecUnavailableError extends CodecError {}
 const LZO_WASM = 'lzo-wasm.wasm';
 /** av_lzo1x_decode may read this many bytes past the input (AV_LZO_INPUT_PADDING). */
 const LZO_INPUT_PADDING = 8;
+/** lzo-wasm's decompress() mallocs outputLen + AV_LZO_OUTPUT_PADDING for its output. */
+const LZO_OUTPUT_PADDING = 12;
 /**
  * lzo-wasm's decompress() throws from inside the wasm on bad data, leaking its output buffer (~4 KiB)
  * and a few bytes of wasm stack in a fixed 32 MiB memory: after this many failures the decoder starts
@@ -48,6 +50,8 @@ class LzoDecoder {
   private failures = 0;
   /** Instances started so far (1 + restarts after LZO_MAX_FAILURES failures). */
   instances = 0;
+  /** Decodes whose output block was not the one pre-filled with the sentinel (short output not checked). */
+  unprobed = 0;
 
   constructor(private readonly wasm: WebAssembly.Module) { this.start(); }
 
@@ -76,11 +80,25 @@ class LzoDecoder {
   }
 
   /**
-   * Decodes one LZO1X block into outLen bytes. lzo-wasm cannot report a short output: a stream that
-   * ends early but cleanly is not detected (makedumpfile always compresses whole pages, so only a
-   * corruption that still forms a valid stream could cause one).
+   * Decodes one LZO1X block into outLen bytes. lzo-wasm's decompress() does not report how many bytes
+   * it wrote, so a stream that ends cleanly but early would leave the rest of its (reused, uncleared)
+   * output buffer as stale bytes. We catch that with a sentinel: decompress() mallocs its output right
+   * after we freed a block of the same size, which the allocator hands back; we fill that block first,
+   * and a page whose last byte is still the sentinel is decoded again over a second sentinel — if that
+   * last byte changes with it, the output was short. (When the allocator hands out another block, which
+   * it has not been seen to do, the check is skipped.)
    */
   decode(data: Uint8Array, outLen: number): Buffer {
+    const a = this.decodeOver(data, outLen, 0xa5);
+    if (a.probed && a.out[outLen - 1] === 0xa5) {
+      const b = this.decodeOver(data, outLen, 0x5a);
+      if (b.probed && b.out[outLen - 1] === 0x5a) throw new CodecError(`LZO data decompressed to fewer than ${outLen} bytes`);
+    }
+    return a.out;
+  }
+
+  /** One decode with the output block pre-filled with sentinel where the allocator will put it. */
+  private decodeOver(data: Uint8Array, outLen: number, sentinel: number): { out: Buffer; probed: boolean } {
     const need = data.length + LZO_INPUT_PADDING;
     if (need > this.inCap) {
       if (this.inPtr) this.m._free(this.inPtr);
@@ -91,6 +109,8 @@ class LzoDecoder {
     const heap = this.m.HEAPU8;
     heap.set(data, this.inPtr);
     heap.fill(0, this.inPtr + data.length, this.inPtr + need);
+    const probe = this.m._malloc(outLen + LZO_OUTPUT_PADDING);
+    if (probe) { heap.fill(sentinel, probe, probe + outLen); this.m._free(probe); }
     let outPtr: number;
     try {
       outPtr = this.dec(this.inPtr, data.length, outLen);
@@ -102,7 +122,9 @@ class LzoDecoder {
     if (!outPtr) throw new CodecUnavailableError('the LZO decoder is out of memory');
     const out = Buffer.from(heap.subarray(outPtr, outPtr + outLen));
     this.m._free(outPtr);
-    return out;
+    // not the block we filled: a short output cannot be told from data; the bytes are taken as they are
+    if (outPtr !== probe) this.unprobed++;
+    return { out, probed: outPtr === probe };
   }
 }
 
@@ -126,8 +148,11 @@ export function prepareLzo(): string | undefined {
   return lzoProblem;
 }
 
-/** For tests and benchmarks: instances of the LZO decoder started in this process (0: never loaded). */
-export function lzoInstances(): number { return lzo?.instances ?? 0; }
+/**
+ * For tests and benchmarks: LZO decoder instances started in this process (0: never loaded) and decodes
+ * whose short-output check could not run.
+ */
+export function lzoStats(): { instances: number; unprobed: number } { return { instances: lzo?.instances ?? 0, unprobed: lzo?.unprobed ?? 0 }; }
 
 /** Decodes one page; the result is exactly pageSize bytes (the input itself when it is stored raw). */
 export function decodePage(data: Buffer, flags: number, pageSize: number): Buffer {

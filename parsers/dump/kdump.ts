@@ -98,6 +98,16 @@ export function parseKdumpHeader(src: ByteSource): KdumpHeader {
   return hdr;
 }
 
+/** "1 page's data" / "3 pages' data". */
+const pagesData = (n: number) => `${n} ${n === 1 ? "page's" : "pages'"} data`;
+
+/** In a flattened stream cut short, a part every reader needs (bitmaps, notes) must have been written. */
+function requireWritten(src: ByteSource, pos: number, len: number, what: string): void {
+  if (src instanceof FlattenedSource && src.truncation && !src.covers(pos, len)) {
+    throw new DumpError(src.name, 'truncated', `flattened stream is cut short at byte ${src.streamSize} (${src.truncation.detail}): the kdump ${what} were never written`);
+  }
+}
+
 const POPCOUNT8 = new Uint8Array(256).map((_, i) => { let c = 0; for (let x = i; x; x >>= 1) c += x & 1; return c; });
 
 /** One file of a (possibly split) kdump set. */
@@ -148,6 +158,7 @@ export class KdumpDump extends CachedPhysicalMemory {
       throw new DumpError(name, 'unsupported', `kdump bitmap covers ${half * 8} PFNs but max_mapnr is ${this.maxPfn} (old single-bitmap "partial" dumps are not supported)`);
     }
     const bmOff = (1 + first.subHdrSize) * bs;
+    requireWritten(srcs[0], bmOff, 2 * half, 'bitmaps');
     this.bitmap1 = readExact(srcs[0], bmOff, half, 'bitmap1');
     this.bitmap2 = readExact(srcs[0], bmOff + half, half, 'bitmap2');
     // prefix popcounts of bitmap2
@@ -170,6 +181,7 @@ export class KdumpDump extends CachedPhysicalMemory {
       const startPfn = isSplit ? hdr.startPfn ?? 0 : 0;
       const endPfn = isSplit ? hdr.endPfn ?? this.maxPfn : this.maxPfn;
       if (src !== srcs[0]) {
+        requireWritten(src, bmOff + half, half, 'bitmaps');
         const b2 = readExact(src, bmOff + half, half, 'bitmap2');
         if (!b2.equals(this.bitmap2)) throw new DumpError(src.name, 'inconsistent-set', `its bitmap differs from ${name}: not part of the same split dump`);
       }
@@ -200,6 +212,7 @@ export class KdumpDump extends CachedPhysicalMemory {
     // notes
     const src0 = srcs[0];
     if (first.offsetNote && first.sizeNote && first.sizeNote < 1 << 24) {
+      requireWritten(src0, first.offsetNote, first.sizeNote, 'ELF notes (VMCOREINFO)');
       this.notes.push(...parseNotes(readExact(src0, first.offsetNote, first.sizeNote, 'ELF notes')));
     }
     if (!this.notes.some((n) => n.name === 'VMCOREINFO') && first.offsetVmcoreinfo && first.sizeVmcoreinfo && first.sizeVmcoreinfo < 1 << 20) {
@@ -223,7 +236,7 @@ export class KdumpDump extends CachedPhysicalMemory {
    * needed one of those pages; undefined when nothing was lost.
    */
   dataLoss(): { truncated: boolean; text: string } | undefined {
-    const late = [...this.lateLosses].map(([reason, r]) => `${r.n} page${r.n === 1 ? '' : 's'}' data ${reason}`);
+    const late = [...this.lateLosses].map(([reason, r]) => `${pagesData(r.n)} ${reason}`);
     const all = [...this.openLosses, ...late];
     return all.length ? { truncated: this.truncated, text: all.join('; ') } : undefined;
   }
@@ -251,11 +264,15 @@ export class KdumpDump extends CachedPhysicalMemory {
    */
   dataWarnings(): string[] {
     const name = this.parts[0].src.name;
-    return [...this.lateLosses].map(([reason, r]) => `${name}: ${r.n} page${r.n === 1 ? '' : 's'}' data ${reason} ` +
+    return [...this.lateLosses].map(([reason, r]) => `${name}: ${pagesData(r.n)} ${reason} ` +
       `(first PFN 0x${r.firstPfn.toString(16)}${r.detail ? `: ${r.detail}` : ''}), shown as excluded`);
   }
 
-  /** Largest data end among the last descriptors of a part: where its page data should end. */
+  /**
+   * Where a part's page data should end: the data end of its last descriptor in PFN order that is not
+   * the shared zero page (makedumpfile and QEMU write page data in PFN order, the zero page first).
+   * One corrupt descriptor elsewhere does not move it; such a page is found when it is read.
+   */
   private tailDataEnd(part: KdumpPart, nDesc: number, tableEnd: number): number {
     const ps = this.pageSize, CH = 4096;
     const buf = Buffer.alloc(CH * 24);
@@ -263,12 +280,12 @@ export class KdumpDump extends CachedPhysicalMemory {
     for (let hi = nDesc; hi > 0;) {
       const lo = Math.max(0, hi - CH), n = hi - lo;
       readExactInto(part.src, buf, 0, n * 24, part.descOffset + lo * 24, 'page descriptors');
-      for (let i = 0; i < n; i++) {
+      for (let i = n - 1; i >= 0; i--) {
         const off = Number(buf.readBigInt64LE(i * 24)), size = buf.readUInt32LE(i * 24 + 8);
-        if (off > 0 && size > 0 && size <= 2 * ps && off + size > maxEnd) maxEnd = off + size;
+        if (!(off > 0 && size > 0 && size <= 2 * ps)) continue;
+        if (off >= tableEnd + 2 * ps) return off + size;
+        maxEnd = Math.max(maxEnd, off + size);
       }
-      // data is written in PFN order; the shared zero page sits at the start of the data
-      if (maxEnd > tableEnd + 2 * ps) break;
       hi = lo;
     }
     return maxEnd;

@@ -1,6 +1,7 @@
-// Hand-made dumps of a tiny synthetic x86_64 machine (6.12 layout), written as ELF, kdump
-// (zlib/zstd-free: zlib or raw), flattened and split kdump, for the unit tests.
+// Hand-made dumps of a tiny synthetic x86_64 machine (6.12 layout), written as ELF, kdump (pages
+// compressed with zlib, LZO, snappy or zstd, or raw), flattened and split kdump, for the unit tests.
 import * as zlib from 'node:zlib';
+import { compress as snappyCompress } from 'snappyjs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -142,8 +143,45 @@ export function writeElf(pages: Map<number, Buffer>, vi: string | undefined, opt
   return Buffer.concat([eh, ph, ...chunks]);
 }
 
+/**
+ * A valid LZO1X stream holding b as one literal run — what an LZO compressor emits for incompressible
+ * data. (No MIT-licensed LZO compressor is on npm; the real makedumpfile -l dumps of the lab test the
+ * decoder on real compressed pages.) First instruction 0 = literal run of 18 + 255 * (zero bytes) +
+ * (last byte) bytes, then the end-of-stream match 0x11 0x00 0x00.
+ */
+export function lzoStored(b: Buffer): Buffer {
+  if (b.length < 19) throw new Error('lzoStored: at least 19 bytes');
+  const head = [0];
+  let t = b.length - 18;
+  while (t > 255) { head.push(0); t -= 255; }
+  head.push(t);
+  return Buffer.concat([Buffer.from(head), b, Buffer.from([0x11, 0, 0])]);
+}
+
+/** A zstd frame holding b in one raw block (single segment, 2-byte content size). */
+export function zstdRaw(b: Buffer): Buffer {
+  const h = Buffer.alloc(10);
+  h.writeUInt32LE(0xfd2fb528, 0);
+  h[4] = 0x60; // Frame_Content_Size_flag 1 (2 bytes, value - 256), Single_Segment_flag
+  h.writeUInt16LE(b.length - 256, 5);
+  const bh = (b.length << 3) | 1; // last block, raw
+  h[7] = bh & 0xff; h[8] = (bh >> 8) & 0xff; h[9] = (bh >> 16) & 0xff;
+  return Buffer.concat([h, b]);
+}
+
+export type KdumpCompression = 'zlib' | 'lzo' | 'snappy' | 'zstd' | 'none';
+/** Header status / page_desc flag and encoder per compression (DUMP_DH_COMPRESSED_*). */
+const ENCODERS: Record<KdumpCompression, [number, ((p: Buffer) => Buffer) | undefined]> = {
+  zlib: [0x1, (p) => zlib.deflateSync(p)],
+  lzo: [0x2, lzoStored],
+  snappy: [0x4, (p) => Buffer.from(snappyCompress(p))],
+  zstd: [0x20, zstdRaw],
+  none: [0, undefined],
+};
+
 /** kdump-compressed file(s): one, or `split` files covering consecutive PFN ranges. */
-export function writeKdump(pages: Map<number, Buffer>, vi: string, opts: { split?: number; compress?: 'zlib' | 'none'; machine?: string } = {}): Buffer[] {
+export function writeKdump(pages: Map<number, Buffer>, vi: string, opts: { split?: number; compress?: KdumpCompression; machine?: string } = {}): Buffer[] {
+  const [cflag, encode] = ENCODERS[opts.compress ?? 'zlib'];
   const maxPfn = Math.max(...pages.keys()) + 1;
   const bmBytes = Math.ceil(maxPfn / 8 / PG) * PG;
   const bitmap = Buffer.alloc(bmBytes);
@@ -160,7 +198,7 @@ export function writeKdump(pages: Map<number, Buffer>, vi: string, opts: { split
     const hdr = Buffer.alloc(PG);
     hdr.write('KDUMP   ', 0, 'latin1'); hdr.writeInt32LE(6, 8);
     hdr.write(opts.machine ?? 'x86_64', 12 + 65 * 4, 'latin1');
-    hdr.writeUInt32LE(opts.compress === 'none' ? 0 : 1, 424); hdr.writeInt32LE(PG, 428); hdr.writeInt32LE(subHdrBlocks, 432);
+    hdr.writeUInt32LE(cflag, 424); hdr.writeInt32LE(PG, 428); hdr.writeInt32LE(subHdrBlocks, 432);
     hdr.writeUInt32LE((2 * bmBytes) / PG, 436); hdr.writeUInt32LE(maxPfn, 440); hdr.writeInt32LE(1, 460);
     const sub = Buffer.alloc(subHdrBlocks * PG);
     sub.writeBigUInt64LE(0x476053504n, 0); // QEMU's wrong phys_base
@@ -182,7 +220,9 @@ export function writeKdump(pages: Map<number, Buffer>, vi: string, opts: { split
         desc.writeBigInt64LE(BigInt(zeroOff), i * 24); desc.writeUInt32LE(PG, i * 24 + 8); return;
       }
       let body = pg, flags = 0;
-      if (opts.compress !== 'none') { const z = zlib.deflateSync(pg); if (z.length < PG) { body = z; flags = 1; } }
+      // zlib: raw when it does not shrink (like makedumpfile); the test stand-ins for LZO and zstd never
+      // shrink, so they are kept anyway to exercise the decoders
+      if (encode) { const z = encode(pg); if (z.length < PG || cflag !== 0x1) { body = z; flags = cflag; } }
       if (pg.equals(zero)) zeroOff = dataOff;
       desc.writeBigInt64LE(BigInt(dataOff), i * 24); desc.writeUInt32LE(body.length, i * 24 + 8); desc.writeUInt32LE(flags, i * 24 + 12);
       data.push(body); dataOff += body.length;
@@ -192,16 +232,21 @@ export function writeKdump(pages: Map<number, Buffer>, vi: string, opts: { split
   return files;
 }
 
-/** makedumpfile flattened stream of a file image, records out of order and overlapping once. */
-export function flatten(img: Buffer, recSize = 65536): Buffer {
+/**
+ * makedumpfile flattened stream of a file image, records out of order and overlapping once; with
+ * headerFirst, the header block comes first and the records follow in file order (streamPos maps a
+ * file offset to where its byte sits in such a stream).
+ */
+export function flatten(img: Buffer, recSize = 65536, opts: { headerFirst?: boolean } = {}): Buffer {
   const hdr = Buffer.alloc(4096);
   hdr.write('makedumpfile', 0, 'latin1'); hdr.writeBigInt64BE(1n, 16); hdr.writeBigInt64BE(1n, 24);
   const recs: Buffer[] = [hdr];
   const rec = (off: number, data: Buffer) => { const h = Buffer.alloc(16); h.writeBigInt64BE(BigInt(off), 0); h.writeBigInt64BE(BigInt(data.length), 8); recs.push(h, data); };
-  // header block last (like makedumpfile writing the header after the data), garbage first then overwritten
-  rec(0, Buffer.alloc(4096, 0xee));
+  if (opts.headerFirst) rec(0, img.subarray(0, 4096));
+  // else header block last (like makedumpfile writing the header after the data), garbage first then overwritten
+  else rec(0, Buffer.alloc(4096, 0xee));
   for (let o = 4096; o < img.length; o += recSize) rec(o, img.subarray(o, Math.min(img.length, o + recSize)));
-  rec(0, img.subarray(0, 4096));
+  if (!opts.headerFirst) rec(0, img.subarray(0, 4096));
   const end = Buffer.alloc(16, 0xff);
   recs.push(end);
   return Buffer.concat(recs);
@@ -212,4 +257,21 @@ export function tmpFile(name: string, data: Buffer): string {
   const p = path.join(dir, name);
   fs.writeFileSync(p, data);
   return p;
+}
+
+/** Stream position of file offset off (>= 4096) in flatten(img, recSize, { headerFirst: true }). */
+export function streamPos(off: number, recSize = 65536): number {
+  const r = Math.floor((off - 4096) / recSize);
+  return 4096 + 16 + 4096 + r * (16 + recSize) + 16 + ((off - 4096) % recSize);
+}
+
+/** The page descriptor of pfn in a single kdump image from writeKdump: where it is and what it says. */
+export function kdumpDescriptor(img: Buffer, pfn: number): { descPos: number; offset: number; size: number; flags: number; tableEnd: number } {
+  const subHdrBlocks = img.readInt32LE(432), bmBlocks = img.readUInt32LE(436);
+  const bm2 = (1 + subHdrBlocks) * PG + (bmBlocks / 2) * PG;
+  if (!(img[bm2 + (pfn >> 3)] & (1 << (pfn & 7)))) throw new Error(`PFN 0x${pfn.toString(16)} is not in the dump`);
+  let rank = 0, total = 0;
+  for (let p = 0; p < (bmBlocks / 2) * PG * 8; p++) if (img[bm2 + (p >> 3)] & (1 << (p & 7))) { if (p < pfn) rank++; total++; }
+  const table = (1 + subHdrBlocks + bmBlocks) * PG, descPos = table + rank * 24;
+  return { descPos, offset: Number(img.readBigInt64LE(descPos)), size: img.readUInt32LE(descPos + 8), flags: img.readUInt32LE(descPos + 12), tableEnd: table + total * 24 };
 }

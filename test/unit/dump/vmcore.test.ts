@@ -4,7 +4,9 @@ import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { className } from '../../../memmap/classes';
 import { DumpError } from '../../../parsers/dump/errors';
 import { detectDumpFormat } from '../../../parsers/dump/detect';
-import { buildPhysPages, EXPECT, flatten, tmpFile, vmcoreinfoText, writeElf, writeKdump } from './fixture';
+import { CodecError, decodePage, DUMP_DH_COMPRESSED_LZO, lzoStats } from '../../../parsers/dump/codecs';
+import type { Snapshot } from '../../../memmap/snapshot';
+import { buildPhysPages, EXPECT, flatten, kdumpDescriptor, lzoStored, streamPos, tmpFile, vmcoreinfoText, writeElf, writeKdump } from './fixture';
 
 const pages = buildPhysPages();
 const vi = vmcoreinfoText();
@@ -128,5 +130,117 @@ describe('vmcore reader on a synthetic 6.12 machine', () => {
     const ac = new AbortController();
     ac.abort();
     await assert.rejects(openVmcoreSnapshot([elfPath], { signal: ac.signal }), (e: unknown) => e instanceof DumpError && e.kind === 'aborted');
+  });
+});
+
+/** PFNs whose class differs from ref; each must be excluded by the rule memmap-excluded. Returns them. */
+function lostStructPages(ref: Uint8Array, s: Snapshot): number[] {
+  const diff: number[] = [];
+  for (let pfn = 0; pfn < ref.length; pfn++) {
+    if (s.classes[pfn] === ref[pfn]) continue;
+    assert.equal(className(s.classes[pfn]), 'excluded', `PFN 0x${pfn.toString(16)}: ${className(s.classes[pfn])} instead of ${className(ref[pfn])}`);
+    diff.push(pfn);
+  }
+  for (const pfn of [diff[0], diff[diff.length - 1]].filter((p) => p !== undefined)) assert.equal(s.pageDetail!(pfn)!.rule, 'memmap-excluded');
+  return diff;
+}
+
+/** [start, end) runs of sorted PFNs, hex, for messages. */
+const runsOf = (pfns: number[]) => {
+  const out: string[] = [];
+  for (let i = 0; i < pfns.length;) { let j = i; while (j + 1 < pfns.length && pfns[j + 1] === pfns[j] + 1) j++; out.push(`0x${pfns[i].toString(16)}-0x${(pfns[j] + 1).toString(16)}`); i = j + 1; }
+  return out.join(' ');
+};
+
+describe('kdump page data: codecs, damage and truncation (synthetic machine)', () => {
+  let ref: Uint8Array;
+  before(async () => { ref = (await openVmcoreSnapshot([tmpFile('vmcore.elf', writeElf(pages, vi))])).classes; });
+  // struct pages live in PFNs 0x2000-0x21ff (64 per page): memmap page 0x2000 + k holds PFNs 64k..64k+63
+  const memmapPage = (pfn: number) => 0x2000 + Math.floor(pfn / 64);
+
+  for (const c of ['lzo', 'snappy', 'zstd', 'none'] as const) {
+    it(`hand-made ${c} pages give the ELF dump's classes`, async () => {
+      const s = await openVmcoreSnapshot([tmpFile(`vmcore-${c}.kdump`, writeKdump(pages, vi, { compress: c })[0])]);
+      assert.equal(s.provenance.format, `kdump (${c})`);
+      assert.deepEqual(s.classes, ref);
+      assert.deepEqual(s.warnings.filter((w) => /lost|decompress|beyond/.test(w)), []);
+    });
+  }
+
+  it('LZO: a bad page is a CodecError, never a crash; the decoder survives many of them', () => {
+    const page = Buffer.alloc(4096, 0x5a);
+    assert.ok(decodePage(lzoStored(page), DUMP_DH_COMPRESSED_LZO, 4096).equals(page));
+    const before = lzoStats();
+    const bads: [string, Buffer][] = [['garbage', Buffer.alloc(100, 0xff)], ['empty', Buffer.alloc(0)], ['cut', lzoStored(page).subarray(0, 2000)],
+      ['end marker only (a clean but short stream)', Buffer.from([0x11, 0, 0])], ['short page', lzoStored(Buffer.alloc(4000, 0xa5))]];
+    for (const [what, bad] of bads) assert.throws(() => decodePage(bad, DUMP_DH_COMPRESSED_LZO, 4096), CodecError, what);
+    // a page that really ends with the sentinel byte is not mistaken for a short one
+    const endsA5 = Buffer.alloc(4096, 0xa5);
+    assert.ok(decodePage(lzoStored(endsA5), DUMP_DH_COMPRESSED_LZO, 4096).equals(endsA5));
+    // each failure leaks its output buffer inside the wasm: after 256 the decoder starts a fresh instance
+    for (let i = 0; i < 600; i++) assert.throws(() => decodePage(Buffer.alloc(64, i & 0xff | 0x80), DUMP_DH_COMPRESSED_LZO, 4096), CodecError);
+    const after = lzoStats();
+    assert.ok(after.instances >= before.instances + 2, `restarted ${after.instances - before.instances} times`);
+    assert.ok(decodePage(lzoStored(page), DUMP_DH_COMPRESSED_LZO, 4096).equals(page));
+    assert.equal(lzoStats().unprobed, 0, 'the short-output check ran on every decode');
+  });
+
+  it('a corrupt LZO page, a descriptor past the end and a corrupt descriptor: the dump opens, those struct pages read as excluded, warnings count them', async () => {
+    const img = Buffer.from(writeKdump(pages, vi, { compress: 'lzo' })[0]);
+    const bad = kdumpDescriptor(img, memmapPage(0x100));
+    img.fill(0xff, bad.offset, bad.offset + 40); // garbage LZO
+    const past = kdumpDescriptor(img, memmapPage(0x200));
+    img.writeBigInt64LE(BigInt(img.length + 4096), past.descPos);
+    const corrupt = kdumpDescriptor(img, memmapPage(0x300));
+    img.writeUInt32LE(0, corrupt.descPos + 8); // size 0
+    const s = await openVmcoreSnapshot([tmpFile('damaged.kdump', img)]);
+    const lost = lostStructPages(ref, s);
+    assert.equal(runsOf(lost), '0x100-0x140 0x200-0x240 0x300-0x340');
+    const w = s.warnings.join('\n');
+    assert.match(w, /1 page's data does not decompress \(first PFN 0x2004: LZO data does not decompress\), shown as excluded/);
+    assert.match(w, /1 page's data lies beyond the end of the file \(\d+ bytes\) \(first PFN 0x2008: data at offset \d+\), shown as excluded/);
+    assert.match(w, /1 page's data is lost: its page descriptor is corrupt \(first PFN 0x200c: offset \d+, size 0\), shown as excluded/);
+  });
+
+  it('a kdump truncated inside its page data opens: pages whose data is lost read as excluded, a warning says how many and from where', async () => {
+    const img = writeKdump(pages, vi)[0];
+    const cut = kdumpDescriptor(img, 0x2100).offset; // data of memmap page 0x2100 (struct pages of PFNs 0x4000-0x403f) and after
+    const s = await openVmcoreSnapshot([tmpFile('cut.kdump', img.subarray(0, cut))]);
+    assert.equal(runsOf(lostStructPages(ref, s)), '0x4000-0x8000');
+    const w = s.warnings.find((x) => /truncated/.test(x)) ?? '';
+    const m = /dump truncated at byte (\d+) of (\d+) expected: (\d+) of (\d+) pages' data lost, from PFN 0x2100, shown as excluded/.exec(w);
+    assert.ok(m, s.warnings.join('\n'));
+    assert.equal(Number(m[1]), cut);
+    assert.equal(Number(m[2]), img.length);
+    assert.equal(Number(m[3]), 0x100, 'memmap pages 0x2100-0x21ff');
+    // inside the descriptor table: an error, not a guess
+    const descCut = kdumpDescriptor(img, 0x2000).descPos + 10;
+    await assert.rejects(openVmcoreSnapshot([tmpFile('cut2.kdump', img.subarray(0, descCut))]),
+      (e: unknown) => e instanceof DumpError && e.kind === 'truncated' && /inside the page descriptor table/.test(e.message));
+    // before any page data: an error
+    const dataStart = kdumpDescriptor(img, 0x1000).tableEnd;
+    await assert.rejects(openVmcoreSnapshot([tmpFile('cut3.kdump', img.subarray(0, dataStart))]),
+      (e: unknown) => e instanceof DumpError && e.kind === 'truncated');
+    // a page the reader needs (here the page tables) is lost: an error that says the dump is truncated
+    const ptCut = kdumpDescriptor(img, 0x1010).offset;
+    await assert.rejects(openVmcoreSnapshot([tmpFile('cut4.kdump', img.subarray(0, ptCut))]),
+      (e: unknown) => e instanceof DumpError && e.kind === 'truncated' && /dump truncated at byte/.test(e.message));
+  });
+
+  it('a flattened stream cut short inside the page data opens the same way', async () => {
+    const img = writeKdump(pages, vi)[0];
+    const flat = flatten(img, 16384, { headerFirst: true });
+    const cut = streamPos(kdumpDescriptor(img, 0x2100).offset, 16384);
+    const s = await openVmcoreSnapshot([tmpFile('cut.flat', flat.subarray(0, cut))]);
+    assert.equal(s.provenance.format, 'kdump-flattened (zlib)');
+    assert.equal(runsOf(lostStructPages(ref, s)), '0x4000-0x8000');
+    assert.match(s.warnings.join('\n'), new RegExp(`flattened stream cut short at byte ${cut} \\(record \\d+ at stream offset \\d+ needs 16384 bytes, the file ends \\d+ bytes later\\): 256 of \\d+ pages' data lost, from PFN 0x2100, shown as excluded`));
+    // the bitmaps were never written: an error
+    await assert.rejects(openVmcoreSnapshot([tmpFile('cut2.flat', flat.subarray(0, streamPos(3 * 4096 + 100, 16384)))]),
+      (e: unknown) => e instanceof DumpError && e.kind === 'truncated' && /cut short/.test(e.message));
+    // an ELF in a flattened stream cut short: an error (its pages cannot be told from sparse zeros)
+    const elf = flatten(writeElf(pages, vi), 16384, { headerFirst: true });
+    await assert.rejects(openVmcoreSnapshot([tmpFile('cut.elfflat', elf.subarray(0, Math.floor(elf.length * 0.6)))]),
+      (e: unknown) => e instanceof DumpError && e.kind === 'truncated');
   });
 });
