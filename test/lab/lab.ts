@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   }
   const total = Math.round((Date.now() - t0) / 1000);
   for (const { job, r } of results) log(`summary ${job}: ${r.totalSec}s, sets ${r.written.join(', ')}`);
-  log(`total ${total}s; sets present: ${listSets().map((s) => s.name).join(', ') || 'none'}`);
+  log(`total ${total}s; sets present: ${listSets(true).map((s) => s.name).join(', ') || 'none'}`);
 }
 
 function onSignal(sig: NodeJS.Signals): void {
