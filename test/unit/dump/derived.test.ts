@@ -5,7 +5,7 @@
 // same bytes on every page. Skipped, saying how to make them, when no set has derived dumps (they are
 // not made in every CI run).
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { listSets, LabSet } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
@@ -57,6 +57,27 @@ function compareToQemu(base: Snapshot, d: Snapshot, files: string[]): number {
   return excluded.length;
 }
 
+/** A plain kdump file's header status and the set of its page descriptors' flags (read from the file). */
+function compressionFlags(file: string): { status: number; flags: Set<number> } {
+  const fd = openSync(file, 'r');
+  try {
+    const rd = (pos: number, len: number) => { const b = Buffer.alloc(len); readSync(fd, b, 0, len, pos); return b; };
+    const h = rd(0, 464);
+    const bs = h.readInt32LE(428), sub = h.readInt32LE(432), bm = h.readUInt32LE(436);
+    const bm2 = rd((1 + sub) * bs + (bm / 2) * bs, (bm / 2) * bs);
+    let n = 0;
+    for (const v of bm2) for (let x = v; x; x &= x - 1) n++;
+    const d = rd((1 + sub + bm) * bs, n * 24);
+    const flags = new Set<number>();
+    for (let i = 0; i < n; i++) flags.add(d.readUInt32LE(i * 24 + 12));
+    return { status: h.readUInt32LE(424), flags };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const COMPRESSION_BITS: Record<string, number> = { zlib: 0x1, lzo: 0x2, snappy: 0x4, zstd: 0x20, none: 0 };
+
 function filteredPages(file: string): number {
   const dump = openDump([file]);
   try {
@@ -89,6 +110,16 @@ describe('makedumpfile-derived dumps of lab sets', function () {
         console.log(`      ${name}: ${d.provenance.format}, ${dropped} pages filtered by makedumpfile, ${excluded} PFNs excluded (struct page filtered)`);
         if (filtered) assert.ok(dropped > 0, 'makedumpfile -d 31 filtered pages');
         else assert.equal(excluded, 0, 'an unfiltered dump keeps every struct page');
+        // the compression we report is what the header and every page descriptor say. (Debian's
+        // makedumpfile 1.7.2 is built without snappy and zstd: -p and -z write raw pages, status 0 and
+        // every descriptor flag 0, so "none" is the truth for those two.)
+        const m = /^kdump \((\w+)\)$/.exec(d.provenance.format);
+        if (m) {
+          const { status, flags } = compressionFlags(f(name));
+          assert.equal(COMPRESSION_BITS[m[1]], status & 0x27, `reported ${m[1]}, header status 0x${status.toString(16)}`);
+          assert.deepEqual([...flags].filter((x) => x !== 0 && x !== (status & 0x27)), [], `descriptor flags ${[...flags].join(',')}`);
+          if (/^dump-[pz]-/.test(name)) assert.deepEqual([m[1], [...flags]], ['none', [0]]);
+        }
       });
     }
 
