@@ -225,7 +225,7 @@ export class KdumpDump extends CachedPhysicalMemory {
       lost += r.lost;
       if (r.warning) {
         this.openLosses.push(parts.length > 1 ? `${part.src.name}: ${r.warning}` : r.warning);
-        this.warnings.push(`${part.src.name}: ${r.warning}`);
+        this.warnings.push(`${part.src.name}: ${r.warning}, shown as excluded`);
       }
     }
     if (descriptors > 0 && lost === descriptors) throw new DumpError(name, 'truncated', `no page data is left: ${this.openLosses.join('; ')}`);
@@ -352,7 +352,7 @@ export class KdumpDump extends CachedPhysicalMemory {
     if (!lost) return { descriptors: nDesc, lost: 0 };
     const extra = [empty ? `${empty} with empty descriptors${this.header.status & DUMP_DH_COMPRESSED_INCOMPLETE ? ' (the dump is marked incomplete)' : ''}` : '',
       corrupt ? `${corrupt} with corrupt descriptors` : '', notWritten ? `${notWritten} whose descriptors were never written` : ''].filter(Boolean);
-    const what = `${lost} of ${nDesc} pages' data lost, from PFN 0x${firstLostPfn.toString(16)}${extra.length ? ` (${extra.join(', ')})` : ''}, shown as excluded`;
+    const what = `${lost} of ${nDesc} pages' data lost, from PFN 0x${firstLostPfn.toString(16)}${extra.length ? ` (${extra.join(', ')})` : ''}`;
     this.truncated = true;
     const warning = flat
       ? `flattened stream cut short at byte ${flat.streamSize} (${flat.truncation!.detail}): ${what}`
