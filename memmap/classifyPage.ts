@@ -78,6 +78,8 @@ export interface ClassifyContext {
   balloonMops?: bigint;
   /** PFN ranges [start, end) of virtio-mem devices, when found. */
   virtioMem?: [number, number][];
+  /** System RAM PFN ranges [start, end) from iomem, when read: only RAM pages tell a block's zones. */
+  systemRam?: [number, number][];
 }
 
 /** Per-section facts (kernel-page-state.md §3.2). */

@@ -56,6 +56,18 @@ export function classifySection(nr: number, start: number, count: number, buf: B
     if (a <= start && end <= b) { virtio = 1; break; }
     if (a < end && b > start) virtio = -1;
   }
+  // System RAM (iomem): 1 the section is all RAM (or RAM is unknown), 0 none of it, -1 per page. Holes keep
+  // struct pages whose zone need not be the block's (firmware-reserved pages at the end of DMA32 carry
+  // Normal), so only RAM pages say which zones a block spans.
+  let ram = 1;
+  if (ctx.systemRam) {
+    ram = 0;
+    for (const [a, b] of ctx.systemRam) {
+      if (a <= start && end <= b) { ram = 1; break; }
+      if (a < end && b > start) ram = -1;
+    }
+  }
+  const ramAt = (pfn: number) => ram === 1 || (ram === -1 && inRanges(ctx.systemRam, pfn));
   const subAll = facts.subsectionMap === undefined || (facts.subsectionHalves !== undefined && facts.subsectionHalves[0] === -1 >>> 0 && facts.subsectionHalves[1] === -1 >>> 0) ? 1 : 0;
   const maxTailDist = 1 << 18;
   // previous page's memo key and rule (valid = false until a page sets it)
@@ -64,7 +76,7 @@ export function classifySection(nr: number, start: number, count: number, buf: B
   let tValid = false, tLo = 0, tHi = 0, tC0 = 0, tC1 = 0, tSub = 0, tHead = 0, tClass = 0;
   const repeat = out.repeatCompound;
   const virtioRanges = ctx.virtioMem ?? [];
-  // Segment: PFNs [i, segEnd) share the subsection and virtio-mem bits segBits (bits 1 and 2 of pfnBits).
+  // Segment: PFNs [i, segEnd) share the subsection, virtio-mem and System RAM bits segBits (bits 1, 2, 3 of pfnBits).
   let segEnd = 0, segBits = 0;
   let i = 0;
   while (i < count) {
@@ -73,20 +85,18 @@ export function classifySection(nr: number, start: number, count: number, buf: B
         const pfn = start + i;
         segEnd = count;
         if (subAll !== 1) segEnd = Math.min(segEnd, (((pfn >>> 9) + 1) << 9) - start);
-        if (virtio === -1) {
-          for (const [a, b] of virtioRanges) {
-            if (a > pfn) segEnd = Math.min(segEnd, a - start); else if (b > pfn) segEnd = Math.min(segEnd, b - start);
-          }
-        }
-        segBits = ((subAll === 1 ? 1 : subsectionBit(pfn, facts)) << 1) | ((virtio === 1 || (virtio === -1 && inRanges(virtioRanges, pfn)) ? 1 : 0) << 2);
+        if (virtio === -1) segEnd = Math.min(segEnd, nextEdge(virtioRanges, pfn) - start);
+        if (ram === -1) segEnd = Math.min(segEnd, nextEdge(ctx.systemRam!, pfn) - start);
+        segBits = ((subAll === 1 ? 1 : subsectionBit(pfn, facts)) << 1) | ((virtio === 1 || (virtio === -1 && inRanges(virtioRanges, pfn)) ? 1 : 0) << 2) |
+          ((ramAt(pfn) ? 1 : 0) << 3);
       }
       // Long runs of repeats go through small loops that the JIT compiles in a few ms (the per-page
       // body below inlines the whole rule table and takes ~70 ms to optimise).
-      if (valid && (pPfnBits & 6) === segBits) {
+      if (valid && (pPfnBits & 14) === segBits) {
         const j = repeatRun(w, stride, fLo, fHi, mc, rc, mp, cH, status, buddyCover, classes, start, i, segEnd, pLo, pHi, pMc, pRc, pTag, pMapHi, pPfnBits & 1, VMCORE_RULE_CLASS[pRule]);
         if (j > i) { i = j; continue; }
       }
-      if (tValid && tSub === ((segBits >>> 1) & 1) && repeat) {
+      if (tValid && tSub === (segBits & 10) && repeat) {
         const j = tailRun(w, stride, fLo, fHi, cH, status, classes, start, i, Math.min(segEnd, tHead + maxTailDist + 1 - start), tLo, tHi, tC0, tC1, tClass,
           tClass === COMPOUND_TAIL || tClass === COMPOUND_HEAD ? repeat : undefined);
         if (j > i) { i = j; continue; }
@@ -102,7 +112,7 @@ export function classifySection(nr: number, start: number, count: number, buf: B
       const lo = w[b + fLo], tag = w[b + mp] & 3, c0 = w[b + cH];
       if (c0 & 1) {
         // tail: same flags and compound_head as the previous tail → same head → same rule
-        const hi = w[b + fHi], c1 = w[b + cH + 1], sub = (segBits >>> 1) & 1;
+        const hi = w[b + fHi], c1 = w[b + cH + 1], sub = segBits & 10;
         if (tValid && c0 === tC0 && c1 === tC1 && lo === tLo && hi === tHi && sub === tSub && pfn - tHead <= maxTailDist && repeat) {
           classes[pfn] = tClass;
           if (tClass === COMPOUND_TAIL || tClass === COMPOUND_HEAD) repeat(pfn);
@@ -111,7 +121,7 @@ export function classifySection(nr: number, start: number, count: number, buf: B
         }
         const rule = classifyStructPage(pfn, buf, off, facts, ctx, nb);
         const c = VMCORE_RULE_CLASS[rule];
-        if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN) out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
+        if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN && (segBits & 8) !== 0) out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
         if (c === COMPOUND_HEAD || c === COMPOUND_TAIL) out.onCompound(pfn, off);
         classes[pfn] = c;
         // memo only tails whose head was found below them (the rule then depends on the head alone)
@@ -133,7 +143,7 @@ export function classifySection(nr: number, start: number, count: number, buf: B
         }
         const rule = classifyStructPage(pfn, buf, off, facts, ctx, nb);
         const c = VMCORE_RULE_CLASS[rule];
-        if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN) out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
+        if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN && (segBits & 8) !== 0) out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
         if (c === COMPOUND_HEAD || c === COMPOUND_TAIL) { out.onCompound(pfn, off); valid = false; tValid = false; } else {
           valid = true; pLo = lo; pHi = hi; pMc = m; pRc = r; pTag = mapLo; pMapHi = mapHi; pPfnBits = pfnBits; pRule = rule;
         }
@@ -144,11 +154,20 @@ export function classifySection(nr: number, start: number, count: number, buf: B
     }
     const rule = classifyStructPage(pfn, buf, off, facts, ctx, nb);
     const c = VMCORE_RULE_CLASS[rule];
-    if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN) out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
+    if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN && ramAt(pfn)) out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
     if (c === COMPOUND_HEAD || c === COMPOUND_TAIL) { out.onCompound(pfn, off); tValid = false; }
     classes[pfn] = c;
     i++;
   }
+}
+
+/** The first range edge above pfn (a start above it, or the end of the range holding it), or Infinity. */
+function nextEdge(ranges: [number, number][], pfn: number): number {
+  let e = Infinity;
+  for (const [a, b] of ranges) {
+    if (a > pfn) e = Math.min(e, a); else if (b > pfn) e = Math.min(e, b);
+  }
+  return e;
 }
 
 /**

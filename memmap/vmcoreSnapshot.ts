@@ -106,6 +106,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
         const ram = systemRamPfnRanges(tree, pageSize);
         if (ram.length) {
           systemRam = ram;
+          if (ctx) ctx.systemRam = ram;
           notes.push(`System RAM (iomem_resource): ${ram.length} ranges, ${ram.reduce((a, [s, e]) => a + e - s, 0)} pages; PFNs outside them are memory holes for the offline verdicts`);
         } else notes.push('iomem_resource lists no System RAM: memory holes are judged from the memmap alone');
       } else notes.push('iomem_resource not readable: memory holes are judged from the memmap alone');

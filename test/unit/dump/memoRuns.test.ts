@@ -38,6 +38,8 @@ describe('classifySection repeat runs equal the per-page rules when facts change
           const halves: [number, number] = [~((1 << 3) | (1 << 4)) >>> 0, ~(1 << 8) >>> 0];
           const facts: SectionFacts = { ...facts0, early: false, subsectionHalves: halves, subsectionMap: BigInt(halves[0]) | (BigInt(halves[1]) << 32n) };
           ctx.virtioMem = [[start + 1001, start + 5000], [start + 9000, start + 20011]];
+          // a System RAM hole at odd PFNs: its pages' zones must not count for the section
+          ctx.systemRam = [[0, start + 3000], [start + 7001, Number.MAX_SAFE_INTEGER]];
           const buf = Buffer.alloc(pps * ctx.structSize);
           const status = new Uint8Array(pps);
           mm.readStructPages(start, pps, buf, status);
@@ -53,9 +55,10 @@ describe('classifySection repeat runs equal the per-page rules when facts change
             const classes = new Uint8Array(start + pps);
             const out: SectionOutput = { classes, zoneMask: new Uint8Array(s.nr + 1), onCompound: () => undefined, repeatCompound: () => undefined };
             classifySection(s.nr, start, pps, buf, status, cover, facts, ctx, nb, out, memo);
-            return classes;
+            return { classes, zones: out.zoneMask[s.nr] };
           };
-          const fast = run(true), ref = run(false);
+          const { classes: fast, zones: fastZones } = run(true), { classes: ref, zones: refZones } = run(false);
+          assert.equal(fastZones, refZones, `section ${s.nr}: zones seen`);
           const diffs: string[] = [];
           const seen = new Set<number>();
           for (let p = start; p < start + pps; p++) {
@@ -68,6 +71,7 @@ describe('classifySection repeat runs equal the per-page rules when facts change
           checked++;
         }
         assert.ok(checked > 0, 'some online section was checked');
+        delete ctx.systemRam;
       } finally {
         d.mem.close();
       }

@@ -41,7 +41,13 @@ function explainDifference(b: MemoryBlock, v: OfflineVerdict, k: OfflineVerdict,
   if (v.ok === false && k.ok === false && v.reason === k.reason && k.blockingClass === 'kernel-other' &&
     cls(vs, k.blockingPfn!) === CLASS_ID.free && cls(ks, v.blockingPfn!) === CLASS_ID['kernel-other'])
     return 'kpageflags blocker is a per-CPU free page in the dump; the dump blocks on a later flag-less page';
-  // B. In ZONE_MOVABLE the kpageflags reader lets flag-less pages pass (they may be per-CPU free
+  // B. The reverse of A: the kpageflags reader passes over flag-less pages in isolation order (each may
+  //    be a per-CPU free page) to a certain blocker further on; the dump sees the first flag-less page
+  //    referenced (refcount > 0: allocated kernel memory) and blocks there. Seen on the 16 GiB sets.
+  if (v.ok === false && k.ok === false && v.reason === k.reason && v.errno === k.errno && v.blockingClass === 'kernel-other' &&
+    k.blockingClass !== 'kernel-other' && cls(ks, v.blockingPfn!) === CLASS_ID['kernel-other'])
+    return 'dump blocker is a referenced flag-less page the kpageflags reader passes over as possibly free';
+  // C. In ZONE_MOVABLE the kpageflags reader lets flag-less pages pass (they may be per-CPU free
   //    pages); the dump sees a referenced page without a page type there (kernel-other) and predicts
   //    the endless migration retry. On the lab's dumps these are anonymous pages not (yet) on the LRU
   //    (mapping tag anon, PG_lru clear: a per-CPU LRU batch), flag-less but KPF_ANON in kpageflags.
