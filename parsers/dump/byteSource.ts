@@ -34,15 +34,18 @@ export function readExactInto(src: ByteSource, buf: Buffer, off: number, len: nu
 export class FileSource implements ByteSource {
   readonly size: number;
   private fd: number;
-  constructor(readonly name: string) {
+  /** opts.size: read the file as if it ended there (tests: a truncated dump without copying it). */
+  constructor(readonly name: string, opts: { size?: number } = {}) {
     try {
       this.fd = fs.openSync(name, 'r');
       this.size = fs.fstatSync(this.fd).size;
     } catch (e) {
       throw new DumpError(name, 'io', `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
+    if (opts.size !== undefined) this.size = Math.max(0, Math.min(this.size, opts.size));
   }
   readInto(buf: Buffer, off: number, len: number, pos: number): number {
+    len = Math.min(len, this.size - pos);
     let done = 0;
     while (done < len) {
       const n = fs.readSync(this.fd, buf, off + done, len - done, pos + done);
@@ -52,6 +55,7 @@ export class FileSource implements ByteSource {
     return done;
   }
   async readIntoAsync(buf: Buffer, off: number, len: number, pos: number): Promise<number> {
+    len = Math.min(len, this.size - pos);
     let done = 0;
     while (done < len) {
       const n = await new Promise<number>((resolve, reject) =>

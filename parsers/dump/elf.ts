@@ -2,8 +2,15 @@
 // Rules (dump-formats-and-tools.md §1.1): honour e_phoff/e_phentsize, never validate e_ehsize
 // (QEMU 7.2 writes 8), e_phnum == PN_XNUM means the count is in shdr[0].sh_info, p_filesz < p_memsz
 // is zero-fill, notes may be one merged PT_NOTE or one per CPU.
+//
+// A truncated dump is an explicit partial result, like a kdump file's: with the ELF header, the program
+// headers and the PT_NOTEs intact, each PT_LOAD's file data is capped at the end of the file (in a
+// flattened stream cut short: at the bytes no record wrote) and the pages whose data is (partly) lost
+// read as Excluded, never as zeros posing as data; a warning says how many and which PFNs. Headers or
+// notes cut off stay errors (readExact), and so does a dump that lost every page's data.
 import { ByteSource, readExact } from './byteSource';
 import { DumpError } from './errors';
+import { FlattenedSource } from './flattened';
 import { CachedPhysicalMemory, PageAvail } from './physmem';
 
 export const EM_X86_64 = 62;
@@ -18,6 +25,12 @@ export interface ElfSegment {
   offset: number;
   filesz: number;
   memsz: number;
+  /**
+   * Pages of the segment's file data that are lost (beyond the end of a truncated file, or never written
+   * in a flattened stream cut short): sorted, disjoint [first, end) page indices relative to paddr, or
+   * undefined when all of them are there.
+   */
+  lost?: [number, number][];
 }
 
 export interface ElfNote {
@@ -104,13 +117,20 @@ export class ElfDump extends CachedPhysicalMemory {
         this.notes.push(...parseNotes(blob));
       } else if (ptype === PT_LOAD) {
         if (filesz > memsz) throw new DumpError(name, 'corrupt', `PT_LOAD ${i} has p_filesz ${filesz} > p_memsz ${memsz}`);
-        if (offset + filesz > src.size) {
-          throw new DumpError(name, 'truncated',
-            `file is truncated: PT_LOAD ${i} (physical 0x${paddr.toString(16)}) needs bytes up to ${offset + filesz}, the file has ${src.size}`);
+        if (!Number.isSafeInteger(offset + filesz) || !Number.isSafeInteger(paddr + memsz)) {
+          throw new DumpError(name, 'corrupt', `PT_LOAD ${i} is corrupt: offset ${offset}, p_filesz ${filesz}, physical 0x${paddr.toString(16)}, p_memsz ${memsz}`);
         }
         if (memsz > filesz) zeroFill = true;
         segs.push({ paddr, vaddr, offset, filesz, memsz });
       }
+    }
+    if (!segs.length) {
+      // makedumpfile -E writes blank program headers first and the real ones after the page data
+      const flat = src instanceof FlattenedSource && src.truncation ? src : undefined;
+      const blank = ph.subarray(0, phnum * phentsize).every((b) => b === 0);
+      throw new DumpError(name, flat || blank ? 'truncated' : 'corrupt', (flat ? `flattened stream is cut short at byte ${flat.streamSize} (${flat.truncation!.detail}): ` : '') +
+        (blank ? `the ${phnum} program headers are blank (all zero): makedumpfile writes them after the page data, so the dump was cut short before it finished`
+          : `none of the ${phnum} program headers is a PT_LOAD: the dump holds no memory`));
     }
     // kexec's kernel-text PT_LOAD duplicates part of RAM under a virtual address; keep the direct ones
     // first so the physical lookup sees RAM segments, but keep all of them (they agree on content).
@@ -118,6 +138,104 @@ export class ElfDump extends CachedPhysicalMemory {
     this.segments = segs;
     this.hasZeroFill = zeroFill;
     this.maxPfn = segs.reduce((m, s) => Math.max(m, Math.ceil((s.paddr + s.memsz) / this.pageSize)), 0);
+    this.checkPageData(ph, phnum, phentsize);
+  }
+
+  readonly warnings: string[] = [];
+  /** What the dump lost (text without the file name), for the warning and for errors about needed pages. */
+  private loss?: string;
+
+  /**
+   * The page data this dump lost, for error messages when the reader needed one of those pages (page
+   * tables, mem_section, kallsyms); undefined when nothing was lost. Same shape as KdumpDump.dataLoss().
+   */
+  dataLoss(): { truncated: boolean; text: string } | undefined {
+    return this.loss ? { truncated: true, text: this.loss } : undefined;
+  }
+
+  /**
+   * Open-time check of the PT_LOADs' file data: marks the pages a truncated file (or a flattened stream
+   * cut short) lost, warns with how many and which PFNs; a dump that lost all of them is an error.
+   */
+  private checkPageData(ph: Buffer, phnum: number, phentsize: number): void {
+    const src = this.src, ps = this.pageSize;
+    const flat = src instanceof FlattenedSource && src.truncation ? src : undefined;
+    const present = (pos: number, len: number) => pos + len <= src.size && (!flat || flat.covers(pos, len));
+    // every byte the program headers say the file holds (notes included): the size a complete file has
+    let expected = 0;
+    for (let i = 0; i < phnum; i++) {
+      const t = ph.readUInt32LE(i * phentsize);
+      if (t === PT_LOAD || t === PT_NOTE) expected = Math.max(expected, Number(ph.readBigUInt64LE(i * phentsize + 8)) + Number(ph.readBigUInt64LE(i * phentsize + 32)));
+    }
+    if (!flat && expected <= src.size) return;
+    for (const s of this.segments) {
+      const pages = Math.ceil(s.filesz / ps);
+      if (!pages || present(s.offset, s.filesz)) continue;
+      const bytesOf = (k0: number, k1: number) => Math.min(s.filesz, k1 * ps) - k0 * ps;
+      const lost: [number, number][] = [];
+      const add = (k0: number, k1: number) => {
+        const last = lost[lost.length - 1];
+        if (last && last[1] === k0) last[1] = k1; else lost.push([k0, k1]);
+      };
+      // pages whose data reaches past the end of the (logical) file are lost; the rest are checked by
+      // halving, where a flattened stream may have left holes (few runs: O(runs · log pages) checks)
+      const inFile = Math.max(0, Math.min(pages, Math.floor((src.size - s.offset) / ps)));
+      const scan = (k0: number, k1: number): void => {
+        if (k0 >= k1 || present(s.offset + k0 * ps, bytesOf(k0, k1))) return;
+        if (k1 - k0 === 1) { add(k0, k1); return; }
+        const mid = (k0 + k1) >>> 1;
+        scan(k0, mid);
+        scan(mid, k1);
+      };
+      scan(0, inFile);
+      // the last page in the file may still be partial
+      if (inFile < pages) add(inFile, pages);
+      if (lost.length) s.lost = lost;
+    }
+    // Count by the segment each PFN is read from (kexec's kernel-text PT_LOAD overlaps RAM).
+    const runs: [number, number][] = [];
+    const addRun = (a: number, b: number) => {
+      const last = runs[runs.length - 1];
+      if (last && last[1] === a) last[1] = b; else runs.push([a, b]);
+    };
+    let nLost = 0, total = 0;
+    for (const s of this.segments) {
+      const p0 = Math.floor(s.paddr / ps), pages = Math.ceil(s.filesz / ps);
+      const overlaps = this.segments.some((o) => o !== s && o.paddr < s.paddr + s.filesz && s.paddr < o.paddr + o.memsz);
+      const mine = (k: number) => !overlaps || this.findSeg((p0 + k) * ps) === s;
+      if (!overlaps) total += pages;
+      else for (let k = 0; k < pages; k++) if (mine(k)) total++;
+      for (const [k0, k1] of s.lost ?? []) {
+        if (!overlaps) { nLost += k1 - k0; addRun(p0 + k0, p0 + k1); continue; }
+        for (let k = k0; k < k1; k++) if (mine(k)) { nLost++; addRun(p0 + k, p0 + k + 1); }
+      }
+    }
+    if (!nLost) return;
+    runs.sort((a, b) => a[0] - b[0]);
+    for (let i = runs.length - 1; i > 0; i--) if (runs[i - 1][1] >= runs[i][0]) { runs[i - 1][1] = Math.max(runs[i - 1][1], runs[i][1]); runs.splice(i, 1); }
+    const hex = (n: number) => `0x${n.toString(16)}`;
+    const list = runs.slice(0, 4).map(([a, b]) => (b - a === 1 ? hex(a) : `${hex(a)}-${hex(b - 1)}`)).join(', ') +
+      (runs.length > 4 ? ` and ${runs.length - 4} more ranges` : '');
+    const what = `${nLost} of ${total} pages' data lost (PFNs ${list})`;
+    this.loss = flat
+      ? `flattened stream cut short at byte ${flat.streamSize} (${flat.truncation!.detail}): ${what}`
+      : `dump truncated at byte ${src.size} of ${expected} expected: ${what}`;
+    if (nLost === total) throw new DumpError(src.name, 'truncated', `no page data is left: ${this.loss}`);
+    this.warnings.push(`${src.name}: ${this.loss}, shown as excluded`);
+  }
+
+  /** Whether page k of segment s lies in one of its lost runs; else the first lost page after k (or Infinity). */
+  private static lostAt(s: ElfSegment, k: number): { lost: boolean; next: number } {
+    const r = s.lost;
+    if (!r) return { lost: false, next: Infinity };
+    let lo = 0, hi = r.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[mid][1] <= k) lo = mid + 1;
+      else if (r[mid][0] > k) hi = mid - 1;
+      else return { lost: true, next: k };
+    }
+    return { lost: false, next: lo < r.length ? r[lo][0] : Infinity };
   }
 
   private findSeg(paddr: number): ElfSegment | undefined {
@@ -136,15 +254,18 @@ export class ElfDump extends CachedPhysicalMemory {
     const a = pfn * this.pageSize;
     const s = this.findSeg(a);
     if (!s) return PageAvail.Hole;
-    return a - s.paddr < s.filesz ? PageAvail.Data : PageAvail.ZeroFill;
+    const rel = a - s.paddr;
+    if (rel >= s.filesz) return PageAvail.ZeroFill;
+    return s.lost && ElfDump.lostAt(s, Math.floor(rel / this.pageSize)).lost ? PageAvail.Excluded : PageAvail.Data;
   }
 
   protected loadPage(pfn: number): Buffer | undefined {
     const a = pfn * this.pageSize;
     const s = this.findSeg(a);
     if (!s) return undefined;
-    const buf = Buffer.alloc(this.pageSize);
     const rel = a - s.paddr;
+    if (s.lost && rel < s.filesz && ElfDump.lostAt(s, Math.floor(rel / this.pageSize)).lost) return undefined;
+    const buf = Buffer.alloc(this.pageSize);
     const n = Math.max(0, Math.min(this.pageSize, s.filesz - rel));
     if (n > 0) {
       const got = this.src.readInto(buf, 0, n, s.offset + rel);
@@ -182,8 +303,11 @@ export class ElfDump extends CachedPhysicalMemory {
       if (!s) { out.fill(0, at, at + ps); avail[availOff + i] = PageAvail.Hole; i++; continue; }
       const rel = a - s.paddr;
       if (rel >= s.filesz) { out.fill(0, at, at + ps); avail[availOff + i] = PageAvail.ZeroFill; i++; continue; }
-      // whole pages of file data in this segment from here on
-      const n = Math.max(1, Math.min(count - i, Math.floor((s.filesz - rel) / ps)));
+      const k = Math.floor(rel / ps);
+      const l = s.lost ? ElfDump.lostAt(s, k) : undefined;
+      if (l?.lost) { out.fill(0, at, at + ps); avail[availOff + i] = PageAvail.Excluded; i++; continue; }
+      // whole pages of file data in this segment from here on, up to the next lost page
+      const n = Math.max(1, Math.min(count - i, Math.floor((s.filesz - rel) / ps), (l?.next ?? Infinity) - k));
       const bytes = Math.min(n * ps, s.filesz - rel);
       const got = read(at, bytes, s.offset + rel);
       if (got !== bytes) throw new DumpError(this.src.name, 'truncated', `short read of physical pages 0x${(pfn + i).toString(16)}+${n}`);

@@ -24,8 +24,14 @@ export interface OpenedDump {
   notesLines: string[];
 }
 
+/**
+ * How openDump opens each file. Tests replace `open` to read a real dump as if it were cut at some byte
+ * (`new FileSource(path, { size })`) instead of copying gigabytes, and restore it afterwards.
+ */
+export const dumpFiles = { open: (path: string): FileSource => new FileSource(path) };
+
 function openContainer(path: string, onProgress?: (d: number, t: number) => void): { src: ByteSource; inner: 'elf' | 'kdump'; flat: boolean } {
-  const file = new FileSource(path);
+  const file = dumpFiles.open(path);
   try {
     const head = Buffer.alloc(Math.min(4096, file.size));
     file.readInto(head, 0, head.length, 0);
@@ -39,6 +45,11 @@ function openContainer(path: string, onProgress?: (d: number, t: number) => void
     const inner = detectDumpFormat(ih);
     if (inner === 'elf') return { src: flat, inner: 'elf', flat: true };
     if (inner === 'kdump' || inner === 'diskdump') return { src: flat, inner: 'kdump', flat: true };
+    if (flat.truncation) {
+      // makedumpfile may write the header block last: a stream cut short need not have it yet
+      throw new DumpError(path, 'truncated', `flattened stream is cut short at byte ${flat.streamSize} (${flat.truncation.detail}) ` +
+        'and what it wrote at offset 0 is neither an ELF nor a kdump header (the header may be among the records it lost)');
+    }
     throw new DumpError(path, 'corrupt', 'flattened stream does not reassemble to an ELF core or a kdump-compressed file');
   } catch (e) {
     file.close();
@@ -66,6 +77,7 @@ export function openDump(paths: string[], onProgress?: (d: number, t: number) =>
       mem = elf;
       notes = elf.notes;
       format = flat ? 'elf-flattened' : 'elf-vmcore';
+      warnings.push(...elf.warnings);
       if (elf.incomplete) warnings.push(`${paths[0]}: makedumpfile marked this ELF dump incomplete (disk full while writing)`);
       if (elf.hasZeroFill) notesLines.push('some PT_LOADs have p_filesz < p_memsz: those pages are treated as excluded (makedumpfile -E) where struct pages are needed');
     } else {

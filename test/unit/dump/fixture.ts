@@ -1,10 +1,12 @@
 // Hand-made dumps of a tiny synthetic x86_64 machine (6.12 layout), written as ELF, kdump (pages
 // compressed with zlib, LZO, snappy or zstd, or raw), flattened and split kdump, for the unit tests.
+import * as assert from 'node:assert/strict';
 import * as zlib from 'node:zlib';
 import { compress as snappyCompress } from 'snappyjs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DumpError } from '../../../parsers/dump/errors';
 
 export const SKM = 0xffffffff80000000n;
 export const VMEMMAP = 0xffffea0000000000n;
@@ -235,9 +237,9 @@ export function writeKdump(pages: Map<number, Buffer>, vi: string, opts: { split
 /**
  * makedumpfile flattened stream of a file image, records out of order and overlapping once; with
  * headerFirst, the header block comes first and the records follow in file order (streamPos maps a
- * file offset to where its byte sits in such a stream).
+ * file offset to where its byte sits in such a stream); omit(offset) leaves out the record at offset.
  */
-export function flatten(img: Buffer, recSize = 65536, opts: { headerFirst?: boolean } = {}): Buffer {
+export function flatten(img: Buffer, recSize = 65536, opts: { headerFirst?: boolean; omit?: (offset: number) => boolean } = {}): Buffer {
   const hdr = Buffer.alloc(4096);
   hdr.write('makedumpfile', 0, 'latin1'); hdr.writeBigInt64BE(1n, 16); hdr.writeBigInt64BE(1n, 24);
   const recs: Buffer[] = [hdr];
@@ -245,7 +247,7 @@ export function flatten(img: Buffer, recSize = 65536, opts: { headerFirst?: bool
   if (opts.headerFirst) rec(0, img.subarray(0, 4096));
   // else header block last (like makedumpfile writing the header after the data), garbage first then overwritten
   else rec(0, Buffer.alloc(4096, 0xee));
-  for (let o = 4096; o < img.length; o += recSize) rec(o, img.subarray(o, Math.min(img.length, o + recSize)));
+  for (let o = 4096; o < img.length; o += recSize) if (!opts.omit?.(o)) rec(o, img.subarray(o, Math.min(img.length, o + recSize)));
   if (!opts.headerFirst) rec(0, img.subarray(0, 4096));
   const end = Buffer.alloc(16, 0xff);
   recs.push(end);
@@ -274,4 +276,36 @@ export function kdumpDescriptor(img: Buffer, pfn: number): { descPos: number; of
   for (let p = 0; p < (bmBlocks / 2) * PG * 8; p++) if (img[bm2 + (p >> 3)] & (1 << (p & 7))) { if (p < pfn) rank++; total++; }
   const table = (1 + subHdrBlocks + bmBlocks) * PG, descPos = table + rank * 24;
   return { descPos, offset: Number(img.readBigInt64LE(descPos)), size: img.readUInt32LE(descPos + 8), flags: img.readUInt32LE(descPos + 12), tableEnd: table + total * 24 };
+}
+
+/** Where pfn's data sits in an ELF image from writeElf (file offset), and where the page data starts and ends. */
+export function elfPageOffset(img: Buffer, pfn: number): { offset: number; dataStart: number; dataEnd: number; noteOffset: number; phEnd: number } {
+  const phoff = Number(img.readBigUInt64LE(32)), phentsize = img.readUInt16LE(54), phnum = img.readUInt16LE(56);
+  let offset = -1, dataStart = Infinity, dataEnd = 0, noteOffset = -1;
+  for (let i = 0; i < phnum; i++) {
+    const b = phoff + i * phentsize;
+    const type = img.readUInt32LE(b), off = Number(img.readBigUInt64LE(b + 8)), pa = Number(img.readBigUInt64LE(b + 24)), filesz = Number(img.readBigUInt64LE(b + 32));
+    if (type === 4) noteOffset = off;
+    if (type !== 1) continue;
+    dataStart = Math.min(dataStart, off);
+    dataEnd = Math.max(dataEnd, off + filesz);
+    if (pfn * PG >= pa && pfn * PG < pa + filesz) offset = off + (pfn * PG - pa);
+  }
+  if (offset < 0) throw new Error(`PFN 0x${pfn.toString(16)} has no data in the ELF image`);
+  return { offset, dataStart, dataEnd, noteOffset, phEnd: phoff + phnum * phentsize };
+}
+
+/**
+ * A lost page the reader needs (page tables, mem_section, kallsyms) gives a DumpError. vmcoreSnapshot adds
+ * what the dump lost from dump.kdump.dataLoss(); for an ELF dump it must also ask dump.elf.dataLoss()
+ * (memmap/vmcoreSnapshot.ts, not done yet): until it does, the ELF error is 'corrupt' and names only what
+ * could not be read. Returns which of the two it was.
+ */
+export function neededPageLostError(e: unknown, file: string, loss: RegExp): 'with loss' | 'without loss' {
+  assert.ok(e instanceof DumpError, `not a DumpError: ${(e as Error)?.stack ?? e}`);
+  assert.equal(e.file, file);
+  if (e.kind === 'truncated') { assert.match(e.message, loss, 'the error says what the dump lost'); return 'with loss'; }
+  assert.equal(e.kind, 'corrupt', e.message);
+  assert.match(e.message, /not mapped or not in the dump|cannot read|not readable|not in the dump/, e.message);
+  return 'without loss';
 }

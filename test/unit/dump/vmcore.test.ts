@@ -6,7 +6,9 @@ import { DumpError } from '../../../parsers/dump/errors';
 import { detectDumpFormat } from '../../../parsers/dump/detect';
 import { CodecError, decodePage, DUMP_DH_COMPRESSED_LZO, lzoStats } from '../../../parsers/dump/codecs';
 import type { Snapshot } from '../../../memmap/snapshot';
-import { buildPhysPages, EXPECT, flatten, kdumpDescriptor, lzoStored, streamPos, tmpFile, vmcoreinfoText, writeElf, writeKdump } from './fixture';
+import { openDump } from '../../../parsers/dump/openDump';
+import { PageAvail } from '../../../parsers/dump/physmem';
+import { buildPhysPages, elfPageOffset, neededPageLostError, EXPECT, flatten, kdumpDescriptor, lzoStored, streamPos, tmpFile, vmcoreinfoText, writeElf, writeKdump } from './fixture';
 
 const pages = buildPhysPages();
 const vi = vmcoreinfoText();
@@ -238,9 +240,98 @@ describe('kdump page data: codecs, damage and truncation (synthetic machine)', (
     // the bitmaps were never written: an error
     await assert.rejects(openVmcoreSnapshot([tmpFile('cut2.flat', flat.subarray(0, streamPos(3 * 4096 + 100, 16384)))]),
       (e: unknown) => e instanceof DumpError && e.kind === 'truncated' && /cut short/.test(e.message));
-    // an ELF in a flattened stream cut short: an error (its pages cannot be told from sparse zeros)
-    const elf = flatten(writeElf(pages, vi), 16384, { headerFirst: true });
-    await assert.rejects(openVmcoreSnapshot([tmpFile('cut.elfflat', elf.subarray(0, Math.floor(elf.length * 0.6)))]),
-      (e: unknown) => e instanceof DumpError && e.kind === 'truncated');
+  });
+});
+
+describe('ELF page data: truncation (synthetic machine)', () => {
+  const img = writeElf(pages, vi);
+  let ref: Uint8Array;
+  before(async () => { ref = (await openVmcoreSnapshot([tmpFile('vmcore.elf', img)])).classes; });
+  // PT_LOADs: the kernel image (PFNs 0x1000-0x103f, page tables at 0x1010-0x1012) and the memmap (0x2000-0x21ff)
+  const dataPages = 0x40 + 0x200;
+
+  it('an ELF truncated inside its page data opens: pages whose data is (partly) cut off read as excluded, a warning says how many and which PFNs', async () => {
+    const at = elfPageOffset(img, 0x2100).offset;
+    // [cut, first lost memmap page, PFNs whose struct pages it held]
+    const cases: [number, number, string][] = [[at, 0x2100, '0x4000-0x8000'], [at + 100, 0x2100, '0x4000-0x8000'], [at - 1, 0x20ff, '0x3fc0-0x8000'], [img.length - 1, 0x21ff, '0x7fc0-0x8000']];
+    for (const [cut, from, lostPfns] of cases) {
+      const p = tmpFile('cut.elf', img.subarray(0, cut));
+      const s = await openVmcoreSnapshot([p]);
+      assert.equal(s.provenance.format, 'elf-vmcore');
+      assert.equal(runsOf(lostStructPages(ref, s)), lostPfns, `cut at ${cut}`);
+      const range = from === 0x21ff ? '0x21ff' : `0x${from.toString(16)}-0x21ff`;
+      assert.ok(s.warnings.includes(`${p}: dump truncated at byte ${cut} of ${img.length} expected: ${0x2200 - from} of ${dataPages} pages' data lost (PFNs ${range}), shown as excluded`),
+        s.warnings.join('\n'));
+    }
+    // the lost pages are Excluded, never zeros posing as data; the page before the cut is whole
+    const d = openDump([tmpFile('cut.elf', img.subarray(0, at + 100))]);
+    try {
+      assert.equal(d.mem.avail(0x2100), PageAvail.Excluded);
+      assert.equal(d.mem.readPage(0x2100), undefined);
+      assert.equal(d.mem.avail(0x20ff), PageAvail.Data);
+      assert.ok(d.mem.readPage(0x20ff)!.equals(pages.get(0x20ff)!));
+      const out = Buffer.alloc(4 * 4096, 0x77), av = new Uint8Array(4);
+      d.mem.readPagesInto(0x20fe, 4, out, 0, av, 0);
+      assert.deepEqual([...av], [PageAvail.Data, PageAvail.Data, PageAvail.Excluded, PageAvail.Excluded]);
+      assert.ok(out.subarray(0, 8192).equals(Buffer.concat([pages.get(0x20fe)!, pages.get(0x20ff)!])));
+      assert.ok(out.subarray(8192).equals(Buffer.alloc(8192)));
+      assert.match(d.elf!.dataLoss()!.text, /^dump truncated at byte \d+ of \d+ expected: 256 of 576 pages' data lost \(PFNs 0x2100-0x21ff\)$/);
+    } finally { d.mem.close(); }
+  });
+
+  it('cuts in the ELF header, program headers or notes are errors; so are a cut before any page data and one that takes a page the reader needs', async () => {
+    const lay = elfPageOffset(img, 0x1010);
+    const cases: [number, RegExp][] = [[40, /ELF header is truncated/], [lay.phEnd - 1, /program headers/], [lay.noteOffset + 20, /PT_NOTE segment/],
+      [lay.dataStart + 10, /no page data is left: dump truncated at byte \d+ of \d+ expected: 576 of 576 pages' data lost/]];
+    for (const [cut, why] of cases) {
+      const p = tmpFile('cut.elf', img.subarray(0, cut));
+      await assert.rejects(openVmcoreSnapshot([p]), (e: unknown) => e instanceof DumpError && e.kind === 'truncated' && e.file === p && why.test(e.message), `cut at ${cut}`);
+    }
+    // the page tables (PFN 0x1010-0x1012) are lost
+    const p = tmpFile('cut.elf', img.subarray(0, lay.offset + 10));
+    const e = await openVmcoreSnapshot([p]).then(() => undefined, (x: unknown) => x);
+    neededPageLostError(e, p, /dump truncated at byte \d+ of \d+ expected: 560 of 576 pages' data lost \(PFNs 0x1010-0x103f, 0x2000-0x21ff\)/);
+  });
+
+  it('an ELF in a flattened stream cut short opens the same way: pages no record wrote read as excluded', async () => {
+    const at = elfPageOffset(img, 0x2100).offset;
+    const flat = flatten(img, 16384, { headerFirst: true });
+    const cut = streamPos(at, 16384);
+    const p = tmpFile('cut.elfflat', flat.subarray(0, cut));
+    const s = await openVmcoreSnapshot([p]);
+    assert.equal(s.provenance.format, 'elf-flattened');
+    assert.equal(runsOf(lostStructPages(ref, s)), '0x4000-0x8000');
+    assert.match(s.warnings.join('\n'), new RegExp(`${p}: flattened stream cut short at byte ${cut} \\(record \\d+ at stream offset \\d+ needs 16384 bytes, the file ends \\d+ bytes later\\): 256 of ${dataPages} pages' data lost \\(PFNs 0x2100-0x21ff\\), shown as excluded`));
+    // a record missing in the middle of a stream without its end marker: those pages, and only those, are lost
+    const holeAt = elfPageOffset(img, 0x2080).offset;
+    const rec = 4096 + Math.floor((holeAt - 4096) / 16384) * 16384;
+    const holey = flatten(img, 16384, { headerFirst: true, omit: (o) => o === rec });
+    const p2 = tmpFile('hole.elfflat', holey.subarray(0, holey.length - 16));
+    const s2 = await openVmcoreSnapshot([p2]);
+    const firstLost = Math.floor((rec - elfPageOffset(img, 0x2000).offset) / 4096) + 0x2000;
+    const lastLost = Math.floor((rec + 16384 - 1 - elfPageOffset(img, 0x2000).offset) / 4096) + 0x2000;
+    assert.match(s2.warnings.join('\n'), new RegExp(`flattened stream cut short at byte ${holey.length - 16} \\(no end marker after \\d+ records\\): ${lastLost - firstLost + 1} of ${dataPages} pages' data lost \\(PFNs 0x${firstLost.toString(16)}-0x${lastLost.toString(16)}\\), shown as excluded`));
+    assert.equal(runsOf(lostStructPages(ref, s2)), `0x${((firstLost - 0x2000) * 64).toString(16)}-0x${((lastLost + 1 - 0x2000) * 64).toString(16)}`);
+    // the header block comes last (makedumpfile may write it after the data) and the stream is cut short: an error
+    const late = flatten(img, 16384);
+    const p3 = tmpFile('late.elfflat', late.subarray(0, Math.floor(late.length * 0.6)));
+    await assert.rejects(openVmcoreSnapshot([p3]), (e: unknown) => e instanceof DumpError && e.kind === 'truncated' && /cut short .* neither an ELF nor a kdump header/.test(e.message));
+    // like makedumpfile -E -F: blank program headers first, the real ones in a record after the page data
+    const ph = elfPageOffset(img, 0x2000);
+    const phoff = Number(img.readBigUInt64LE(32));
+    const blank = Buffer.from(img).fill(0, phoff, ph.phEnd);
+    const body = flatten(blank, 16384, { headerFirst: true });
+    const phRec = Buffer.alloc(16);
+    phRec.writeBigInt64BE(BigInt(phoff), 0); phRec.writeBigInt64BE(BigInt(ph.phEnd - phoff), 8);
+    const mdf = Buffer.concat([body.subarray(0, body.length - 16), phRec, img.subarray(phoff, ph.phEnd), body.subarray(body.length - 16)]);
+    assert.deepEqual((await openVmcoreSnapshot([tmpFile('mdf.elfflat', mdf)])).classes, ref);
+    for (const cut of [Math.floor(mdf.length * 0.5), body.length - 16, body.length + 20]) {
+      await assert.rejects(openVmcoreSnapshot([tmpFile('mdf-cut.elfflat', mdf.subarray(0, cut))]),
+        (e: unknown) => e instanceof DumpError && e.kind === 'truncated' && /flattened stream is cut short at byte \d+ \(.*\): (the 3 program headers are blank \(all zero\): makedumpfile writes them after the page data|none of the 3 program headers is a PT_LOAD)/.test(e.message), `cut at ${cut}`);
+    }
+    // the ELF header never written: an error
+    const noHdr = flatten(img, 16384, { headerFirst: true, omit: () => false });
+    const p4 = tmpFile('nohdr.elfflat', Buffer.concat([noHdr.subarray(0, 4096), noHdr.subarray(4096 + 16 + 4096, Math.floor(noHdr.length * 0.5))]));
+    await assert.rejects(openVmcoreSnapshot([p4]), (e: unknown) => e instanceof DumpError && e.kind === 'truncated' && /never written/.test(e.message));
   });
 });
