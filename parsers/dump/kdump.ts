@@ -10,7 +10,7 @@
 // the last descriptors (then every descriptor is checked once); other damage is found when the page is
 // read and reported by dataWarnings().
 import { ByteSource, readExact, readExactInto } from './byteSource';
-import { CodecError, CodecUnavailableError, decodePage, DUMP_DH_COMPRESSED_INCOMPLETE, DUMP_DH_COMPRESSED_LZO, DUMP_DH_COMPRESSED_SNAPPY, DUMP_DH_COMPRESSED_ZLIB, DUMP_DH_COMPRESSED_ZSTD, DUMP_DH_EXCLUDED_VMEMMAP, prepareLzo } from './codecs';
+import { CodecError, CodecUnavailableError, decodePage, decodePageInto, DUMP_DH_COMPRESSED_INCOMPLETE, DUMP_DH_COMPRESSED_LZO, DUMP_DH_COMPRESSED_SNAPPY, DUMP_DH_COMPRESSED_ZLIB, DUMP_DH_COMPRESSED_ZSTD, DUMP_DH_EXCLUDED_VMEMMAP, prepareLzo } from './codecs';
 import { DumpError } from './errors';
 import { ElfNote, parseNotes } from './elf';
 import { FlattenedSource } from './flattened';
@@ -436,10 +436,27 @@ export class KdumpDump extends CachedPhysicalMemory {
       this.decoded++;
       return page;
     } catch (e) {
-      if (e instanceof CodecUnavailableError) throw new DumpError(name, 'unsupported', `PFN 0x${pfn.toString(16)}: ${e.message}`);
-      if (e instanceof CodecError) { this.lateLoss(pfn, 'does not decompress', e.message); return undefined; }
-      throw e;
+      this.decodeFailed(pfn, e, name);
+      return undefined;
     }
+  }
+
+  /** decode() straight into out[at…]: false (the page marked lost) when its data does not decompress. */
+  private decodeInto(pfn: number, data: Buffer, flags: number, name: string, out: Buffer, at: number): boolean {
+    try {
+      decodePageInto(data, flags, this.pageSize, out, at);
+      this.decoded++;
+      return true;
+    } catch (e) {
+      this.decodeFailed(pfn, e, name);
+      return false;
+    }
+  }
+
+  private decodeFailed(pfn: number, e: unknown, name: string): void {
+    if (e instanceof CodecUnavailableError) throw new DumpError(name, 'unsupported', `PFN 0x${pfn.toString(16)}: ${e.message}`);
+    if (e instanceof CodecError) { this.lateLoss(pfn, 'does not decompress', e.message); return; }
+    throw e;
   }
 
   /**
@@ -505,9 +522,8 @@ export class KdumpDump extends CachedPhysicalMemory {
         let p = 0;
         for (let m = j; m < k; m++) {
           const sz = d.readUInt32LE(m * 24 + 8), fl = d.readUInt32LE(m * 24 + 12);
-          const page = this.decode(pfn + i + m, data.subarray(p, p + sz), fl, part.src.name);
           const o = at + m * ps;
-          if (page) { page.copy(out, o, 0, ps); avail[availOff + i + m] = PageAvail.Data; }
+          if (this.decodeInto(pfn + i + m, data.subarray(p, p + sz), fl, part.src.name, out, o)) avail[availOff + i + m] = PageAvail.Data;
           else { out.fill(0, o, o + ps); avail[availOff + i + m] = PageAvail.Excluded; }
           p += sz;
         }
