@@ -254,8 +254,13 @@ export function flatten(img: Buffer, recSize = 65536, opts: { headerFirst?: bool
   return Buffer.concat(recs);
 }
 
+/** Temporary folders made by tmpFile, removed when the test process exits. */
+const madeDirs: string[] = [];
+process.on('exit', () => { for (const d of madeDirs) fs.rmSync(d, { recursive: true, force: true }); });
+
 export function tmpFile(name: string, data: Buffer): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmemmap-dump-'));
+  madeDirs.push(dir);
   const p = path.join(dir, name);
   fs.writeFileSync(p, data);
   return p;
