@@ -64,6 +64,13 @@ const harness = ['test/vscode/runIntegration.ts', 'test/vscode/demo.ts', 'test/e
 if (harness.length)
   targets.push({ ...nodeCommon, external: [...nodeCommon.external, '@vscode/test-electron'], entryPoints: harness, outdir: 'out/test', outbase: 'test' });
 
+// The kdump decode worker (parsers/dump/kdumpDecodeWorker.ts), a worker thread the kdump reader starts
+// from the directory of the running bundle: one copy next to each Node bundle that opens dumps (test
+// bundles, in subfolders of out/test, use the one in out/test).
+if (existsSync('parsers/dump/kdumpDecodeWorker.ts'))
+  for (const dir of ['out/extension', 'out/cli', 'out/bench', 'out/lab', 'out/test'])
+    targets.push({ ...nodeCommon, entryPoints: { kdumpDecodeWorker: 'parsers/dump/kdumpDecodeWorker.ts' }, outdir: dir });
+
 // The LZO page decoder of lzo-wasm (FFmpeg's LGPL-2.1+ av_lzo1x_decode compiled to WebAssembly) is a
 // separate, replaceable file next to each Node bundle that reads kdump files; parsers/dump/codecs.ts
 // looks for it beside the running bundle (test bundles find it in node_modules).

@@ -9,7 +9,7 @@ npm run build --silent >&2
 npx --no-install vsce package --no-dependencies --allow-missing-repository --skip-license --no-rewrite-relative-links --out "$VSIX" >&2
 if ! command -v unzip >/dev/null; then echo "[package] unzip missing: contents not checked" >&2; echo "$VSIX"; exit 0; fi
 listing="$(unzip -Z1 "$VSIX")"
-need=(extension/package.json extension/out/extension/extension.js extension/out/extension/parseWorker.js extension/out/extension/lzo-wasm.wasm extension/out/webview/main.js extension/out/webview/main.css)
+need=(extension/package.json extension/out/extension/extension.js extension/out/extension/parseWorker.js extension/out/extension/kdumpDecodeWorker.js extension/out/extension/lzo-wasm.wasm extension/out/webview/main.js extension/out/webview/main.css)
 [ -f samples/sample-6.12-virtio-mem.tar.gz ] && need+=(extension/samples/sample-6.12-virtio-mem.tar.gz)
 need+=(extension/THIRD_PARTY_NOTICES.md) # licenses of what the .vsix ships, LGPL notice of lzo-wasm.wasm
 for f in "${need[@]}"; do

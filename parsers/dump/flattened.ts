@@ -102,21 +102,36 @@ export class FlattenedSource implements ByteSource {
   readIntoSparse(buf: Buffer, off: number, len: number, pos: number): number {
     len = Math.max(0, Math.min(len, this.size - pos));
     if (len === 0) return 0;
-    const end = pos + len;
     // Unwritten gaps of a reassembled file read as zeros (sparse file).
     buf.fill(0, off, off + len);
+    const segs = this.fileSegments(pos, len);
+    for (let k = 0; k < segs.length; k += 3) {
+      const got = this.file.readInto(buf, off + segs[k], segs[k + 2], segs[k + 1]);
+      if (got !== segs[k + 2]) throw new DumpError(this.name, 'truncated', `short read in flattened record at stream offset ${segs[k + 1]}`);
+    }
+    return len;
+  }
+
+  /**
+   * Where the bytes [pos, pos + len) of the reassembled file lie in the stream file (this.name): triples
+   * (offset in the range, stream file position, length) in the order readIntoSparse copies them (records
+   * in write order, so later ones overwrite earlier ones); bytes no triple covers read as zeros. Lets
+   * another thread read the same bytes from its own descriptor of the stream file.
+   */
+  fileSegments(pos: number, len: number): number[] {
+    const end = pos + len;
     // last record starting before end
     let lo = 0, hi = this.starts.length - 1, last = -1;
     while (lo <= hi) { const mid = (lo + hi) >> 1; if (this.starts[mid] < end) { last = mid; lo = mid + 1; } else hi = mid - 1; }
     const hits: number[] = [];
     for (let i = last; i >= 0 && this.maxEnd[i] > pos; i--) if (this.starts[i] + this.lens[i] > pos) hits.push(i);
-    hits.sort((a, b) => this.order[a] - this.order[b]);
+    if (hits.length > 1) hits.sort((a, b) => this.order[a] - this.order[b]);
+    const segs: number[] = [];
     for (const i of hits) {
       const s = Math.max(pos, this.starts[i]), e = Math.min(end, this.starts[i] + this.lens[i]);
-      const got = this.file.readInto(buf, off + (s - pos), e - s, this.filePos[i] + (s - this.starts[i]));
-      if (got !== e - s) throw new DumpError(this.name, 'truncated', `short read in flattened record at stream offset ${this.filePos[i]}`);
+      segs.push(s - pos, this.filePos[i] + (s - this.starts[i]), e - s);
     }
-    return len;
+    return segs;
   }
 
   /** Whether records wrote every byte of [pos, pos + len). */

@@ -1,5 +1,8 @@
 // Physical memory of a dump, page by page, with a bounded LRU page cache.
 
+/** Whether a pass of bulk reads decodes pages on a worker thread too: when it pays, always, never. */
+export type DecodeWorkerMode = 'auto' | 'always' | 'never';
+
 /** What the dump holds for one PFN. */
 export const enum PageAvail {
   /** Not RAM / not in the dump at all. */
@@ -30,6 +33,14 @@ export interface PhysicalMemory {
    * decoding (ELF): the memmap pass reads the next section while it classifies this one.
    */
   readPagesIntoAsync?(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): Promise<void>;
+  /**
+   * A pass of bulk reads (readPagesIntoAsync) over about `pages` pages begins: formats whose pages need
+   * decoding (kdump) may start a decode worker thread when that pays; mode 'always'/'never' decides
+   * instead (tests, benchmarks), undefined reads KMEMMAP_DECODE_WORKER, else 'auto'.
+   */
+  beginBulkReads?(pages: number, mode?: DecodeWorkerMode): void;
+  /** The pass is over (or failed): stops helper threads; notes for the provenance (how pages were decoded). */
+  endBulkReads?(): Promise<string[]>;
   /** Cache statistics, for benchmarks. */
   stats(): { hits: number; misses: number; decoded: number };
   close(): void;
