@@ -12,6 +12,7 @@ import { classifySection, SectionOutput } from './classifySection';
 import { SP_OK, SP_UNMAPPED, VmcoreMemmap } from './vmcoreMemmap';
 import { openDump, OpenedDump } from '../parsers/dump/openDump';
 import { DumpError } from '../parsers/dump/errors';
+import type { DecodeWorkerMode } from '../parsers/dump/physmem';
 import { X86Paging, TranslationError } from '../parsers/x86_64/paging';
 import { MemSectionError, readMemSections } from '../parsers/x86_64/memSection';
 import { lookupKallsyms } from '../parsers/x86_64/kallsyms';
@@ -28,6 +29,11 @@ export interface VmcoreOpenOptions {
    * views). For tests that check the fast path gives identical classes.
    */
   reference?: boolean;
+  /**
+   * kdump dumps: decode the memmap's pages on a worker thread too — when it pays (default 'auto', or the
+   * KMEMMAP_DECODE_WORKER environment variable: never/always), 'always' or 'never'.
+   */
+  decodeWorker?: DecodeWorkerMode;
   /** Called after each phase of the build with its wall time (benchmarks). */
   onPhase?(name: string, wallMs: number, cpuMs: number): void;
 }
@@ -88,6 +94,12 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   if (cr.problem) warnings.push(cr.problem);
   const ctx = cr.ctx;
   const memmap = new VmcoreMemmap(dump.mem, vm, table, ctx?.structSize ?? vi.sizes.get('page') ?? 64);
+  // kdump: a decode worker for the memmap pass starts now (when it pays), so it is ready when the pass
+  // begins; stopped after the pass, or by dump.mem.close() when the build fails
+  if (!opts.reference && dump.mem.beginBulkReads) {
+    const online = table.sections.filter((s) => memmap.hasMemmap(s.nr) && (memmap.facts(s.nr)?.online || memmap.facts(s.nr)?.device)).length;
+    dump.mem.beginBulkReads(Math.ceil((online * table.pfnsPerSection * memmap.structSize) / pageSize), opts.decodeWorker);
+  }
 
   // kallsyms: balloon_mops, iomem_resource (virtio-mem ranges), memory block size.
   let blockBytes: number | undefined;
@@ -146,10 +158,12 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   phase('vmemmap backing');
 
   // Two section buffers: while one section is classified, the next one's struct pages are read on a
-  // background thread (ELF dumps; other formats read synchronously).
-  let secBuf = Buffer.alloc(pps * memmap.structSize);
+  // background thread (ELF dumps) or decoded partly on the kdump decode worker (kdump dumps, when it
+  // pays; shared memory so the worker writes into them); other formats read synchronously.
+  const sectionBuffer = () => Buffer.from(new SharedArrayBuffer(pps * memmap.structSize));
+  let secBuf = sectionBuffer();
   let status = new Uint8Array(pps);
-  let nextBuf = Buffer.alloc(pps * memmap.structSize);
+  let nextBuf = sectionBuffer();
   let nextStatus = new Uint8Array(pps);
   const buddyCover = new Uint8Array(pps);
   let curStart = 0;
@@ -246,6 +260,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     }
   } finally {
     await pending?.done.catch(() => undefined);
+    notes.push(...(await dump.mem.endBulkReads?.() ?? []));
   }
   opts.onProgress?.(nSections, nSections);
   phase('memmap read+classify');
