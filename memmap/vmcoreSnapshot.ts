@@ -157,14 +157,14 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   memmap.collectVmemmapBacking();
   phase('vmemmap backing');
 
-  // Two section buffers: while one section is classified, the next one's struct pages are read on a
-  // background thread (ELF dumps) or decoded partly on the kdump decode worker (kdump dumps, when it
-  // pays; shared memory so the worker writes into them); other formats read synchronously.
+  // Section buffers: while one section is classified, the next READ_AHEAD sections' struct pages are
+  // read on a background thread (ELF dumps) or decoded partly on the kdump decode worker (kdump dumps,
+  // when it pays; shared memory so the worker writes into them; two sections ahead keep it busy while
+  // this thread classifies and plans); other formats read synchronously.
+  const READ_AHEAD = 2;
   const sectionBuffer = () => Buffer.from(new SharedArrayBuffer(pps * memmap.structSize));
-  let secBuf = sectionBuffer();
-  let status = new Uint8Array(pps);
-  let nextBuf = sectionBuffer();
-  let nextStatus = new Uint8Array(pps);
+  let secBuf: Buffer = sectionBuffer();
+  let status: Uint8Array = new Uint8Array(pps);
   const buddyCover = new Uint8Array(pps);
   let curStart = 0;
   const nb: Neighbours = {
@@ -218,18 +218,25 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     return -1;
   };
   const readAhead = !opts.reference && memmap.mem.readPagesIntoAsync !== undefined;
-  /** Read in flight: section number and its promise (into nextBuf/nextStatus). */
-  let pending: { nr: number; done: Promise<void> } | undefined;
-  const startRead = (nr: number) => {
-    if (nr < 0) { pending = undefined; return; }
-    nextStatus.fill(0);
-    const done = memmap.readStructPagesAsync(nr * pps, pps, nextBuf, nextStatus);
-    done.catch(() => undefined); // awaited below; never an unhandled rejection if the pass stops early
-    pending = { nr, done };
+  /** Buffers free for reads ahead, and the reads in flight in section order (each awaited before the pass ends). */
+  const spare: { buf: Buffer; status: Uint8Array }[] = readAhead ? Array.from({ length: READ_AHEAD }, () => ({ buf: sectionBuffer(), status: new Uint8Array(pps) })) : [];
+  const reads: { nr: number; buf: Buffer; status: Uint8Array; done: Promise<void> }[] = [];
+  let lastQueued = -1;
+  const readAheadMore = () => {
+    while (spare.length && lastQueued < nSections) {
+      const nr = nextClassified(lastQueued);
+      if (nr < 0) { lastQueued = nSections; break; }
+      lastQueued = nr;
+      const b = spare.pop()!;
+      b.status.fill(0);
+      const done = memmap.readStructPagesAsync(nr * pps, pps, b.buf, b.status);
+      done.catch(() => undefined); // awaited below; never an unhandled rejection if the pass stops early
+      reads.push({ nr, ...b, done });
+    }
   };
   let lastTick = Date.now();
   try {
-    if (readAhead) startRead(nextClassified(-1));
+    readAheadMore();
     for (let nr = 0; nr < nSections; nr++) {
       checkAbort(opts.signal, file);
       if (Date.now() - lastTick > 100) { opts.onProgress?.(nr, nSections); await tick(); lastTick = Date.now(); }
@@ -239,11 +246,13 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
       if (fill >= 0) { filledWith[nr] = fill; classes.fill(fill, start, end); continue; }
       const facts = memmap.facts(nr)!;
       curStart = start;
-      if (pending && pending.nr === nr) {
-        await pending.done;
-        [secBuf, nextBuf] = [nextBuf, secBuf];
-        [status, nextStatus] = [nextStatus, status];
-        startRead(nextClassified(nr));
+      if (reads.length && reads[0].nr === nr) {
+        const r = reads.shift()!;
+        await r.done;
+        spare.push({ buf: secBuf, status }); // the section classified last is done with
+        secBuf = r.buf;
+        status = r.status;
+        readAheadMore();
       } else {
         status.fill(0);
         if (opts.reference) memmap.readStructPagesReference(start, pps, secBuf, status);
@@ -259,7 +268,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
       }
     }
   } finally {
-    await pending?.done.catch(() => undefined);
+    for (const r of reads) await r.done.catch(() => undefined);
     notes.push(...(await dump.mem.endBulkReads?.() ?? []));
   }
   opts.onProgress?.(nSections, nSections);
