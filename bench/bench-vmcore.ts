@@ -2,7 +2,8 @@
 //            node out/bench/bench-vmcore.js --lab [options]   (npm run bench:vmcore: the lab's 6.1-big ELF and
 //            kdump when `npm run lab -- --big` made them, else 6.1-balloon's; says which)
 // On the same dump, in one run, prints:
-//   - the floor: merely reading + decompressing the memmap bytes of every section with a memmap;
+//   - the floor: merely reading + decompressing the memmap bytes of every section with a memmap, on one
+//     thread (the snapshot of a big kdump decodes on two: its note says how the pages were shared);
 //   - our full snapshot build (wall and CPU): PFNs/s, memmap pages/s, and the read+classify phase alone;
 //   - the ratio to the floor;
 //   - where installed, crash `kmem -p` (6.1 kernels: crash 8.0.2 cannot open ≥ 6.4) and a minimal drgn
@@ -274,7 +275,7 @@ async function main() {
 
   console.log(`dump: ${files.join(' ')} (${snap.provenance.format}, ${release}; ${sizes.join('; ')})`);
   console.log(`PFNs in snapshot: ${snap.endPfn}; PFNs with an online memmap: ${floor.pfns}; medians of ${args.runs} runs (floor and ours interleaved)`);
-  console.log(`floor, read+decompress memmap only: wall ${floor.wall.toFixed(3)} s, cpu ${floor.cpu.toFixed(3)} s (${fmtRate(floor.pfns, floor.wall)} struct pages) [walls ${secs(floors.map((f) => f.wall))}]`);
+  console.log(`floor, read+decompress memmap only (one thread): wall ${floor.wall.toFixed(3)} s, cpu ${floor.cpu.toFixed(3)} s (${fmtRate(floor.pfns, floor.wall)} struct pages) [walls ${secs(floors.map((f) => f.wall))}]`);
   console.log(`our snapshot: wall ${total.wall.toFixed(3)} s, cpu ${total.cpu.toFixed(3)} s (cpu/wall ${(total.cpu / total.wall).toFixed(2)}) = ${fmtRate(snap.endPfn, total.wall)} PFNs, ${fmtRate(floor.pfns, total.wall)} memmap pages (wall), ${fmtRate(floor.pfns, total.cpu)} (cpu) [walls ${secs(ours.map((o) => o.total.wall))}]`);
   console.log(`  read+classify phase alone: wall ${classify.wall.toFixed(3)} s, cpu ${classify.cpu.toFixed(3)} s (cpu/wall ${(classify.cpu / classify.wall).toFixed(2)}) = ${fmtRate(floor.pfns, classify.wall)} (wall), ${fmtRate(floor.pfns, classify.cpu)} (cpu) memmap pages [walls ${secs(ours.map((o) => o.classify.wall))}]`);
   console.log(`ratio ours / floor: wall ${(total.wall / floor.wall).toFixed(2)}, cpu ${(total.cpu / floor.cpu).toFixed(2)}; read+classify phase / floor: wall ${(classify.wall / floor.wall).toFixed(2)}, cpu ${(classify.cpu / floor.cpu).toFixed(2)}`);

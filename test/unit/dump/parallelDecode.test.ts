@@ -208,6 +208,13 @@ describe('kdump pages decoded on two threads', function () {
     assert.match(r.notes.join('\n'), /; the decode worker exited \(code \d+\), this thread decoded the rest/);
   });
 
+  (first ? it : it.skip)('a pass cancelled (or failing) after the worker started stops it', async () => {
+    const ac = new AbortController();
+    await assert.rejects(openVmcoreSnapshot(first!.files, { decodeWorker: 'always', signal: ac.signal, onPhase: (name) => { if (name === 'vmemmap backing') ac.abort(); } }),
+      (e: Error) => /cancelled/.test(e.message));
+    await noWorkerLeft();
+  });
+
   (first ? it : it.skip)('no worker script: one thread, a note says why, the same snapshot', async () => {
     const saved = decodeWorkerLocation.find;
     decodeWorkerLocation.find = () => undefined;
