@@ -57,7 +57,7 @@ export async function openVmcoreSnapshot(paths: string[], opts: VmcoreOpenOption
   } catch (e) {
     dump.mem.close();
     if (e instanceof TranslationError || e instanceof MemSectionError) {
-      const loss = dump.kdump?.dataLoss(); // a page the reader needed may be one the dump lost
+      const loss = dump.kdump?.dataLoss() ?? dump.elf?.dataLoss(); // a page the reader needed may be one the dump lost
       throw new DumpError(paths[0], loss?.truncated ? 'truncated' : 'corrupt', loss ? `${e.message}; the dump lost page data: ${loss.text}` : e.message);
     }
     throw e;
