@@ -1,7 +1,7 @@
 // Dump format from the first bytes of a file (makes no claim about validity beyond the magic).
 import { isElfHeader } from './elf';
 import { isFlattenedHeader } from './flattened';
-import { isKdumpHeader } from './kdump';
+import { isKdumpHeader } from './kdumpHeader';
 
 export type DumpFormat = 'elf' | 'kdump' | 'diskdump' | 'flattened';
 
