@@ -21,6 +21,12 @@ export interface VerdictInput {
    */
   compoundIsMovable?(pfn: number): boolean | undefined;
   /**
+   * The same knowledge as a bit set by absolute PFN (bit set: part of a compound page known to be
+   * movable), when the reader has it: the isolation scan then skips such pages without a call each
+   * (a THP-filled block has 32 k of them). compoundIsMovable still answers for the others.
+   */
+  compoundMovableBits?: Uint8Array;
+  /**
    * Whether pfn is System RAM (/proc/iomem, the kernel's resource tree). Holes inside boot memory
    * have a memmap (PG_reserved) but are not System RAM: offline_pages() refuses them first.
    */
@@ -75,10 +81,21 @@ const KERNEL_OTHER = C['kernel-other'];
 const COMPOUND_HEAD = C['compound-head'];
 const COMPOUND_TAIL = C['compound-tail'];
 
-/** First index in [i, end) whose class is marked in stops, or end. A small leaf so the JIT optimises it early. */
-function nextStop(classes: Uint8Array, stops: Uint8Array, i: number, end: number): number {
-  while (i < end && stops[classes[i]] === 0) i++;
-  return i;
+/**
+ * First index in [i, end) whose class is marked in stops, or end; compound pages whose bit is set in
+ * movableBits (by absolute PFN: base + index) do not stop. A small leaf so the JIT optimises it early.
+ */
+function nextStop(classes: Uint8Array, stops: Uint8Array, i: number, end: number, movableBits: Uint8Array | undefined, base: number): number {
+  for (; i < end; i++) {
+    const c = classes[i];
+    if (stops[c] === 0) continue;
+    if (movableBits !== undefined && (c === COMPOUND_HEAD || c === COMPOUND_TAIL)) {
+      const pfn = base + i;
+      if ((movableBits[pfn >>> 3] >>> (pfn & 7)) & 1) continue;
+    }
+    return i;
+  }
+  return end;
 }
 
 export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdict {
@@ -122,11 +139,12 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
     (!movableZone && (UNMOVABLE_KERNEL.anyIn(present) || present[COMPOUND_HEAD] === 1 || present[COMPOUND_TAIL] === 1 || UNKNOWABLE.anyIn(present)));
   // classes the isolation loop reacts to (all others pass: one table lookup per PFN)
   const stops = new Uint8Array(256);
+  const movableBits = input.compoundMovableBits;
   stops[RESERVED] = 1;
   if (rules === 'skippable') stops[OFFLINE_UNMOVABLE] = stops[OFFLINE] = 1;
   if (!movableZone) for (let c = 0; c < 256; c++) if (UNMOVABLE_KERNEL.has(c) || UNKNOWABLE.has(c) || c === COMPOUND_HEAD || c === COMPOUND_TAIL) stops[c] = 1;
   if (isolationMatters) for (const [pbFrom, pbTo] of pageblocksInIsolationOrder(from, to, input.pageblockPfns ?? PAGEBLOCK_PFNS)) {
-    for (let i = nextStop(classes, stops, pbFrom, pbTo); i < pbTo; i = nextStop(classes, stops, i + 1, pbTo)) {
+    for (let i = nextStop(classes, stops, pbFrom, pbTo, movableBits, classesStartPfn); i < pbTo; i = nextStop(classes, stops, i + 1, pbTo, movableBits, classesStartPfn)) {
       const cls = classes[i];
       const pfn = classesStartPfn + i;
       if (cls === RESERVED)

@@ -299,6 +299,8 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   }
   const pfnsPerBlock = blockBytes ? blockBytes / pageSize : 0;
   const blocks: MemoryBlock[] = [];
+  // compound pages known to be on the LRU (THP): the verdicts' isolation scan skips them in one pass
+  const compoundMovable = compoundKnown.map((k, i) => k & compoundLru[i]);
   if (pfnsPerBlock) {
     notes.push(`memory block size ${blockBytes! / 2 ** 20} MiB (${blockSource})`);
     const spb = pfnsPerBlock / pps;
@@ -318,6 +320,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
         block, classes, classesStartPfn: 0, counts: block.counts,
         isSystemRam: systemRam && !allRam ? (pfn) => pfn < hole || inPfnRanges(systemRam!, pfn) : undefined,
         compoundIsMovable: ctx ? (pfn) => (compoundKnown[pfn >>> 3] >>> (pfn & 7)) & 1 ? ((compoundLru[pfn >>> 3] >>> (pfn & 7)) & 1) === 1 : undefined : undefined,
+        compoundMovableBits: ctx ? compoundMovable : undefined,
       });
       blocks.push(block);
     }
