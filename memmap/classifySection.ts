@@ -107,56 +107,32 @@ export function classifySection(nr: number, start: number, count: number, buf: B
     if (st === SP_UNMAPPED) { classes[pfn] = VMCORE_RULE_CLASS[R['memmap-unmapped']]; i++; continue; }
     if (st === SP_EXCLUDED) { classes[pfn] = VMCORE_RULE_CLASS[R['memmap-excluded']]; i++; continue; }
     const off = i * ss;
-    if (w) {
-      const b = i * stride;
-      const lo = w[b + fLo], tag = w[b + mp] & 3, c0 = w[b + cH];
-      if (c0 & 1) {
-        // tail: same flags and compound_head as the previous tail → same head → same rule
-        const hi = w[b + fHi], c1 = w[b + cH + 1], sub = segBits & 10;
-        if (tValid && c0 === tC0 && c1 === tC1 && lo === tLo && hi === tHi && sub === tSub && pfn - tHead <= maxTailDist && repeat) {
-          classes[pfn] = tClass;
-          if (tClass === COMPOUND_TAIL || tClass === COMPOUND_HEAD) repeat(pfn);
-          i++;
-          continue;
-        }
-        const rule = classifyStructPage(pfn, buf, off, facts, ctx, nb);
-        const c = VMCORE_RULE_CLASS[rule];
-        if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN && (segBits & 8) !== 0) out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
-        if (c === COMPOUND_HEAD || c === COMPOUND_TAIL) out.onCompound(pfn, off);
-        classes[pfn] = c;
-        // memo only tails whose head was found below them (the rule then depends on the head alone)
-        const head = rule === R['tail-bad-head'] || rule === R['section-offline'] || rule === R['zone-device'] || rule === R['subsection-hole'] || rule === R.poisoned ? undefined : nb.headPfn(BigInt.asUintN(64, (BigInt(c1 >>> 0) << 32n) | BigInt(c0 >>> 0)) - 1n);
-        if (head !== undefined && head < pfn) { tValid = true; tLo = lo; tHi = hi; tC0 = c0; tC1 = c1; tSub = sub; tHead = head; tClass = c; } else tValid = false;
-        i++;
-        continue;
-      }
-      // memo only for pages whose rules read nothing beyond the key; a movable mapping tag (balloon
-      // pages: the rules compare the pointer with balloon_mops) puts the whole mapping word in the key
-      if ((lo & noMemoMask) === 0) {
-        const hi = w[b + fHi], m = w[b + mc], r = w[b + rc];
-        const mapLo = tag === 2 ? w[b + mp] : tag, mapHi = tag === 2 ? w[b + mp + 1] : 0;
-        const pfnBits = buddyCover[i] | segBits;
-        if (valid && lo === pLo && hi === pHi && m === pMc && r === pRc && mapLo === pTag && mapHi === pMapHi && pfnBits === pPfnBits) {
-          classes[pfn] = VMCORE_RULE_CLASS[pRule];
-          i++;
-          continue;
-        }
-        const rule = classifyStructPage(pfn, buf, off, facts, ctx, nb);
-        const c = VMCORE_RULE_CLASS[rule];
-        if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN && (segBits & 8) !== 0) out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
-        if (c === COMPOUND_HEAD || c === COMPOUND_TAIL) { out.onCompound(pfn, off); valid = false; tValid = false; } else {
-          valid = true; pLo = lo; pHi = hi; pMc = m; pRc = r; pTag = mapLo; pMapHi = mapHi; pPfnBits = pfnBits; pRule = rule;
-        }
-        classes[pfn] = c;
-        i++;
-        continue;
-      }
-    }
+    // The rule table for this page (repeats of the previous page or tail were taken by the runs above).
     const rule = classifyStructPage(pfn, buf, off, facts, ctx, nb);
     const c = VMCORE_RULE_CLASS[rule];
-    if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN && ramAt(pfn)) out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
-    if (c === COMPOUND_HEAD || c === COMPOUND_TAIL) { out.onCompound(pfn, off); tValid = false; }
     classes[pfn] = c;
+    if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN && (w ? (segBits & 8) !== 0 : ramAt(pfn))) out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
+    const compound = c === COMPOUND_HEAD || c === COMPOUND_TAIL;
+    if (compound) out.onCompound(pfn, off);
+    if (w) {
+      // Remember this page's key for the runs that follow.
+      const b = i * stride;
+      const lo = w[b + fLo], c0 = w[b + cH];
+      if (c0 & 1) {
+        // memo only tails whose head was found below them (the rule then depends on the head alone)
+        const c1 = w[b + cH + 1];
+        const head = rule === R['tail-bad-head'] || rule === R['section-offline'] || rule === R['zone-device'] || rule === R['subsection-hole'] || rule === R.poisoned ? undefined : nb.headPfn(BigInt.asUintN(64, (BigInt(c1 >>> 0) << 32n) | BigInt(c0 >>> 0)) - 1n);
+        if (head !== undefined && head < pfn) { tValid = true; tLo = lo; tHi = w[b + fHi]; tC0 = c0; tC1 = c1; tSub = segBits & 10; tHead = head; tClass = c; } else tValid = false;
+      } else if ((lo & noMemoMask) === 0) {
+        // memo only pages whose rules read nothing beyond the key; a movable mapping tag (balloon pages:
+        // the rules compare the pointer with balloon_mops) puts the whole mapping word in the key
+        if (compound) { valid = false; tValid = false; } else {
+          const tag = w[b + mp] & 3;
+          valid = true; pLo = lo; pHi = w[b + fHi]; pMc = w[b + mc]; pRc = w[b + rc]; pTag = tag === 2 ? w[b + mp] : tag; pMapHi = tag === 2 ? w[b + mp + 1] : 0;
+          pPfnBits = buddyCover[i] | segBits; pRule = rule;
+        }
+      } else if (compound) tValid = false;
+    } else if (compound) tValid = false;
     i++;
   }
 }
