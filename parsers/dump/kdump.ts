@@ -306,8 +306,7 @@ export class KdumpDump extends CachedPhysicalMemory {
   }
 
   private partOf(pfn: number): KdumpPart | undefined {
-    for (const p of this.parts) if (pfn >= p.startPfn && pfn < p.endPfn) return p;
-    return undefined;
+    return this.parts[this.partIndexOf(pfn)];
   }
 
   protected loadPage(pfn: number): Buffer | undefined {
@@ -397,26 +396,39 @@ export class KdumpDump extends CachedPhysicalMemory {
    * Bulk read: one descriptor read per run of dumpable PFNs of one file, one data read per run of
    * descriptors whose data lie back to back, then per-page decompression straight into out.
    */
-  override readPagesInto(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): void {
+  /**
+   * Walks PFNs [pfn, pfn + count): pages without data in the dump are zeroed in out and marked in avail;
+   * each run of Data pages of one file goes to onRun with its descriptors (24 bytes each, valid until the
+   * next run), or undefined when the descriptor table cannot be read there (a file that shrank since open).
+   */
+  private descriptorRuns(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number,
+    onRun: (i: number, n: number, partIndex: number, d: Buffer | undefined) => void): void {
     const ps = this.pageSize;
     let i = 0;
     while (i < count) {
       const a = this.avail(pfn + i);
-      const at = outOff + i * ps;
-      const part = a === PageAvail.Data ? this.partOf(pfn + i) : undefined;
-      if (!part) { out.fill(0, at, at + ps); avail[availOff + i] = a === PageAvail.Data ? PageAvail.Excluded : a; i++; continue; }
-      // run of Data pages in the same part
+      const pi = a === PageAvail.Data ? this.partIndexOf(pfn + i) : -1;
+      if (pi < 0) { const at = outOff + i * ps; out.fill(0, at, at + ps); avail[availOff + i] = a === PageAvail.Data ? PageAvail.Excluded : a; i++; continue; }
+      const part = this.parts[pi];
       let n = 1;
       while (i + n < count && pfn + i + n < part.endPfn && this.avail(pfn + i + n) === PageAvail.Data) n++;
-      const first = this.rank(pfn + i) - part.rankBase;
-      const dpos = part.descOffset + first * 24;
+      const dpos = part.descOffset + (this.rank(pfn + i) - part.rankBase) * 24;
       if (this.descScratch.length < n * 24) this.descScratch = Buffer.alloc(Math.max(n * 24, 24 * 512));
       const d = this.descScratch;
-      if (part.src.readInto(d, 0, n * 24, dpos) !== n * 24) {
+      onRun(i, n, pi, part.src.readInto(d, 0, n * 24, dpos) === n * 24 ? d : undefined);
+      i += n;
+    }
+  }
+
+  override readPagesInto(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): void {
+    const ps = this.pageSize;
+    this.descriptorRuns(pfn, count, out, outOff, avail, availOff, (i, n, pi, d) => {
+      const at = outOff + i * ps;
+      const part = this.parts[pi];
+      if (!d) {
         // descriptors beyond the end of the file (the open-time check rules this out; a file that shrank since)
         for (let m = 0; m < n; m++) this.readOne(pfn + i + m, out, at + m * ps, avail, availOff + i + m);
-        i += n;
-        continue;
+        return;
       }
       let j = 0;
       while (j < n) {
@@ -450,8 +462,7 @@ export class KdumpDump extends CachedPhysicalMemory {
         }
         j = k;
       }
-      i += n;
-    }
+    });
   }
 
   /** One page through loadPage (no shared-page memo). */
@@ -603,21 +614,11 @@ export class KdumpDump extends CachedPhysicalMemory {
     };
     job.chunkOf.fill(-1);
     let planned = 0;
-    let i = 0;
-    while (i < count) {
-      const a = this.avail(pfn + i);
-      const at = outOff + i * ps;
-      const pi = a === PageAvail.Data ? this.partIndexOf(pfn + i) : -1;
-      if (pi < 0) { out.fill(0, at, at + ps); avail[availOff + i] = a === PageAvail.Data ? PageAvail.Excluded : a; i++; continue; }
+    this.descriptorRuns(pfn, count, out, outOff, avail, availOff, (i0, n, pi, d) => {
+      if (!d) { job.kind.fill(K_LOAD, i0, i0 + n); return; }
       const part = this.parts[pi];
-      let n = 1;
-      while (i + n < count && pfn + i + n < part.endPfn && this.avail(pfn + i + n) === PageAvail.Data) n++;
-      const dpos = part.descOffset + (this.rank(pfn + i) - part.rankBase) * 24;
-      if (this.descScratch.length < n * 24) this.descScratch = Buffer.alloc(Math.max(n * 24, 24 * 512));
-      const d = this.descScratch;
-      if (part.src.readInto(d, 0, n * 24, dpos) !== n * 24) { job.kind.fill(K_LOAD, i, i + n); i += n; continue; }
       const shared = this.sharedOf(part.src);
-      for (let j = 0; j < n; j++, i++) {
+      for (let j = 0, i = i0; j < n; j++, i++) {
         const offset = Number(d.readBigInt64LE(j * 24)), size = d.readUInt32LE(j * 24 + 8), flags = d.readUInt32LE(j * 24 + 12);
         job.part[i] = pi; job.off[i] = offset; job.size[i] = size; job.flags[i] = flags;
         if (offset <= 0 || size === 0 || size > ps * 2 || !Number.isSafeInteger(offset + size) || !this.dataReadable(part.src, offset, size)) {
@@ -633,7 +634,7 @@ export class KdumpDump extends CachedPhysicalMemory {
         else groups.push({ file: pi, pos: offset, len: size, first: i, n: 1 });
         if (++inChunk === KdumpDump.CHUNK_PAGES) closeChunk();
       }
-    }
+    });
     closeChunk();
     const nChunks = job.nChunks = starts.length, planLen = nChunks + 1 + body.length;
     const L = jobLayout(nChunks, count, planLen);
