@@ -6,7 +6,7 @@ import { PAGE_CLASSES } from './classes';
 import { MemoryBlock, newCounts, PageDetail, Section, SectionState, Snapshot } from './snapshot';
 import { rangeCounts, sumCounts } from './aggregate';
 import { blockVerdicts } from './offlineVerdict';
-import { classifyStructPage, ClassifyContext, Neighbours, R, VMCORE_RULE_CLASS, VMCORE_RULES } from './classifyPage';
+import { classifyStructPage, ClassifyContext, inRanges, Neighbours, R, VMCORE_RULE_CLASS, VMCORE_RULES } from './classifyPage';
 import { buildClassifyContext } from './vmcoreContext';
 import { classifySection, SectionOutput } from './classifySection';
 import { SP_OK, SP_UNMAPPED, VmcoreMemmap } from './vmcoreMemmap';
@@ -16,7 +16,7 @@ import type { DecodeWorkerMode } from '../parsers/dump/physmem';
 import { X86Paging, TranslationError } from '../parsers/x86_64/paging';
 import { MemSectionError, readMemSections } from '../parsers/x86_64/memSection';
 import { lookupKallsyms } from '../parsers/x86_64/kallsyms';
-import { inPfnRanges, readIomem, systemRamPfnRanges, virtioMemPfnRanges } from '../parsers/x86_64/iomem';
+import { readIomem, systemRamPfnRanges, virtioMemPfnRanges } from '../parsers/x86_64/iomem';
 import { decodePageFlags, flagNamesForDisplay, LayoutFamily, ZONE_NAMES } from '../kernel/pageflags';
 import { describePageType } from '../kernel/pagetypes';
 import { sectionLetters } from '../kernel/sections';
@@ -318,7 +318,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
       const hole = systemRam && !allRam ? firstNonRam(systemRam, bStart, bEnd) : bEnd;
       block.verdict = blockVerdicts({
         block, classes, classesStartPfn: 0, counts: block.counts,
-        isSystemRam: systemRam && !allRam ? (pfn) => pfn < hole || inPfnRanges(systemRam!, pfn) : undefined,
+        isSystemRam: systemRam && !allRam ? (pfn) => pfn < hole || inRanges(systemRam, pfn) : undefined,
         compoundIsMovable: ctx ? (pfn) => (compoundKnown[pfn >>> 3] >>> (pfn & 7)) & 1 ? ((compoundLru[pfn >>> 3] >>> (pfn & 7)) & 1) === 1 : undefined : undefined,
         compoundMovableBits: ctx ? compoundMovable : undefined,
       });

@@ -61,13 +61,3 @@ export function systemRamPfnRanges(ranges: IomemRange[], pageSize: number): [num
   }
   return merged;
 }
-
-/** Binary search in sorted, non-overlapping [start, end) ranges. */
-export function inPfnRanges(ranges: [number, number][], pfn: number): boolean {
-  let lo = 0, hi = ranges.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (pfn < ranges[mid][0]) hi = mid - 1; else if (pfn >= ranges[mid][1]) lo = mid + 1; else return true;
-  }
-  return false;
-}
