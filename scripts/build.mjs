@@ -59,6 +59,10 @@ const tests = [...find('test', /\.test\.ts$/), ...find('test/integration', /^ind
 const uniqueTests = [...new Set(tests)].filter((p) => !p.startsWith('test/lab/'));
 if (uniqueTests.length) targets.push({ ...nodeCommon, entryPoints: uniqueTests, outdir: 'out/test', outbase: 'test' });
 
+// The mocha reporter of every Node tier (.mocharc.json): it extends the running mocha's Spec reporter.
+if (existsSync('test/support/countingReporter.ts'))
+  targets.push({ ...nodeCommon, external: [...nodeCommon.external, 'mocha'], entryPoints: ['test/support/countingReporter.ts'], outdir: 'out/test/support' });
+
 // Drivers of the real-VS-Code tiers (they start a server and a browser, outside VS Code).
 const harness = ['test/vscode/runIntegration.ts', 'test/vscode/demo.ts', 'test/electron/runTest.ts'].filter((p) => existsSync(p));
 if (harness.length)

@@ -21,9 +21,13 @@ for v in 6.1 6.12; do
     rm -rf "$tree"
     mv "$tree.tmp/linux-source-$v" "$tree"
     rmdir "$tree.tmp"
-    cfg="/usr/src/linux-config-$v/config.amd64_none_amd64.xz"
-    if [ -f "$cfg" ]; then xz -dc "$cfg" > "$tree/.config"; fi
     touch "$tree/.kmemmap-unpacked"
+  fi
+  # Debian's amd64 config (linux-config-$v), also when the package came after the tree was unpacked.
+  cfg="/usr/src/linux-config-$v/config.amd64_none_amd64.xz"
+  if [ ! -s "$tree/.config" ]; then
+    if [ -f "$cfg" ]; then xz -dc "$cfg" > "$tree/.config.tmp" && mv "$tree/.config.tmp" "$tree/.config"
+    else echo "missing $cfg: apt-get install linux-config-$v" >&2; fi
   fi
   echo "$tree"
 done

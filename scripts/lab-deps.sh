@@ -2,8 +2,6 @@
 # Host tools for the QEMU lab (test/lab). Idempotent: installs only what is missing.
 # Usage: scripts/lab-deps.sh [--with-tools]   (as root, or with sudo available)
 set -eu
-SUDO=""
-[ "$(id -u)" = 0 ] || SUDO="sudo"
 need=""
 have() { command -v "$1" >/dev/null 2>&1; }
 have qemu-system-x86_64 || need="$need qemu-system-x86"
@@ -19,8 +17,8 @@ have tar || need="$need tar"
 case " ${1:-} " in *" --with-tools "*) have makedumpfile || need="$need makedumpfile" ;; esac
 if [ -n "$need" ]; then
   echo "lab-deps: installing:$need" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y --no-install-recommends $need >&2 || { $SUDO apt-get update >&2 && $SUDO apt-get install -y --no-install-recommends $need >&2; }
+  # shellcheck disable=SC2086
+  sh "$(dirname "$0")/apt-install.sh" $need
 else
   echo "lab-deps: all present" >&2
 fi

@@ -1,31 +1,41 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh Debian 12 + Node 20 machine (run after `npm ci`):
-# installs what the tests need (apt and npm only), makes the lab snapshots that are missing,
-# then runs every tier that exists. Used by `npm test` and by CI (.ci/run).
+# The whole test suite, from a fresh Debian 12 + Node 20 machine (run after `npm ci`): installs what
+# the tests need (apt and npm only), makes the lab snapshots and the outputs derived from them that
+# are missing (makedumpfile dumps, crash and drgn outputs), then runs every tier. Used by `npm test`
+# and by CI (.ci/run). Ends with one line "N passed, N failed" summed over the tiers; a tier that
+# fails does not stop the later tiers, a tier that ran no test fails.
 #
 #   KMEMMAP_SKIP_SETUP=1   skip the apt/npm setup steps (they are idempotent anyway)
 #   KMEMMAP_TIERS="unit webview vscode e2e"   run only these tiers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-stage() { printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
+t0=$SECONDS
+stage_name=""
+stage_start=$SECONDS
+stage_times=()
+end_stage() { [ -z "$stage_name" ] || stage_times+=("$(printf '%5d s  %s' $((SECONDS - stage_start)) "$stage_name")"); }
+stage() { end_stage; stage_name="$1"; stage_start=$SECONDS; printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
 has_script() { node -e "process.exit(require('./package.json').scripts['$1'] ? 0 : 1)"; }
 tiers=" ${KMEMMAP_TIERS:-unit webview vscode e2e} "
-t0=$SECONDS
+
+# Debian kernel lines whose sources (with Debian's config) the knowledge tables are checked against.
+SOURCE_LINES="6.1 6.12"
+# Lab sets that get crash/drgn outputs (drgn on both kernels; crash 8.0.2 reads only the 6.1 dumps)
+# and makedumpfile-derived dumps (LZO, split sets, -E ELF), as a glob per set.
+TOOL_SETS="6.1-balloon 6.1-baseline 6.12-baseline 6.12-virtio-mem"
+DERIVE_SETS="6.1-balloon,6.12-balloon"
 
 if [ -z "${KMEMMAP_SKIP_SETUP:-}" ]; then
-  stage "setup: lab tools"
-  sh scripts/lab-deps.sh
-  if [ -f scripts/kernel-sources.sh ]; then
-    stage "setup: Debian kernel sources"
-    if [ ! -f /usr/src/linux-source-6.1.tar.xz ] || [ ! -f /usr/src/linux-source-6.12.tar.xz ]; then
-      SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-      $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends linux-source-6.1 linux-source-6.12 xz-utils \
-        || { $SUDO apt-get update && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends linux-source-6.1 linux-source-6.12 xz-utils; }
-    fi
-    sh scripts/kernel-sources.sh
-  fi
-  if [[ "$tiers" == *" vscode "* || "$tiers" == *" e2e "* || "$tiers" == *" webview "* ]] && [ -f scripts/vscode-server-install.sh ]; then
+  stage "setup: lab tools, kernel sources, crash, drgn, makedumpfile, ripgrep (apt)"
+  sh scripts/lab-deps.sh --with-tools
+  pkgs="xz-utils ripgrep crash python3-drgn makedumpfile"
+  for v in $SOURCE_LINES; do pkgs="$pkgs linux-source-$v linux-config-$v"; done
+  # shellcheck disable=SC2086
+  sh scripts/apt-install.sh $pkgs
+  stage "setup: unpack Debian kernel sources"
+  sh scripts/kernel-sources.sh
+  if [[ "$tiers" == *" vscode "* || "$tiers" == *" e2e "* || "$tiers" == *" webview "* ]]; then
     stage "setup: VS Code server and Chromium"
     bash scripts/vscode-server-install.sh
   fi
@@ -38,11 +48,33 @@ npm run typecheck --silent
 stage "lab: real kernel snapshots (cached)"
 node out/lab/lab.js --ensure-ci-sets
 
+stage "lab: makedumpfile-derived dumps (cached)"
+node out/lab/derive-dumps.js --sets "$DERIVE_SETS"
+
+stage "lab: crash and drgn outputs, -dbg vmlinux (cached)"
+for s in $TOOL_SETS; do bash test/lab/tools/run-tools.sh --sets "$s"; done
+
+counts_file=$(mktemp)
+trap 'rm -f "$counts_file"' EXIT
+failed_tiers=()
 for tier in unit webview vscode e2e; do
   [[ "$tiers" == *" $tier "* ]] || continue
   has_script "test:$tier" || { echo "(no test:$tier tier yet)"; continue; }
   stage "tier: $tier"
-  npm run --silent "test:$tier"
+  before=$(wc -l < "$counts_file")
+  if ! KMEMMAP_COUNTS_FILE="$counts_file" KMEMMAP_TIER="$tier" npm run --silent "test:$tier"; then failed_tiers+=("$tier"); fi
+  if [ "$(wc -l < "$counts_file")" -eq "$before" ]; then
+    echo "tier $tier: no counts recorded (the runner did not finish)"
+    echo "{\"tier\":\"$tier\",\"passed\":0,\"failed\":1,\"skipped\":0}" >> "$counts_file"
+    [[ " ${failed_tiers[*]-} " == *" $tier "* ]] || failed_tiers+=("$tier")
+  fi
 done
+end_stage
+stage_name=""
 
-stage "done in $((SECONDS - t0)) s"
+printf '\n=== stage times\n'
+printf '%s\n' "${stage_times[@]}"
+printf '%5d s  total\n' $((SECONDS - t0))
+summary=$(node scripts/tier-summary.mjs "$counts_file") || failed_tiers+=("summary")
+printf '\n%s\n' "$summary"
+[ ${#failed_tiers[@]} -eq 0 ] || exit 1

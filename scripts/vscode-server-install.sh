@@ -21,9 +21,7 @@ command -v rg >/dev/null 2>&1 || need_apt+=(ripgrep)
 [ -f /usr/include/gssapi/gssapi.h ] || [ -f "$STAMP" ] || need_apt+=(libkrb5-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need_apt[@]}" >&2 \
-    || { $SUDO apt-get update >&2 && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need_apt[@]}" >&2; }
+  sh "$(dirname "$0")/apt-install.sh" "${need_apt[@]}"
 fi
 
 if [ -f "$STAMP" ] && [ -f "$SERVER_MAIN" ]; then

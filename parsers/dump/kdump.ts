@@ -505,6 +505,11 @@ export class KdumpDump extends CachedPhysicalMemory {
   /** Completion of the last request: requests complete in order. */
   private chain: Promise<void> = Promise.resolve();
   private stagingPool: SharedArrayBuffer[] = [];
+  /**
+   * Whether this thread takes chunks of a job too. Tests turn it off so the worker decodes every chunk
+   * whatever the scheduling; this thread then decodes only what a dead worker left.
+   */
+  readingThreadShares = true;
 
   /** Pages per chunk: small enough that neither thread waits long for the other at the end of a job. */
   static readonly CHUNK_PAGES = 8;
@@ -565,7 +570,7 @@ export class KdumpDump extends CachedPhysicalMemory {
     const done = (async () => {
       await undefined; // the caller goes on (classifies) before this thread decodes its share
       if (!job) { await prev; this.readPagesInto(pfn, count, out, outOff, avail, availOff); return; }
-      this.decodeShare(job);
+      if (this.readingThreadShares) this.decodeShare(job);
       if (job.worker && Atomics.load(job.ctrl, CTRL_DONE) < job.nChunks) {
         await job.worker.wait(job.id);
         if (Atomics.load(job.ctrl, CTRL_DONE) < job.nChunks) this.decodeShare(job, true); // the worker died on the job

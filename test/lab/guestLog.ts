@@ -1,19 +1,60 @@
 // What the guest kernel itself said during a lab scenario, read back for tests.
 
 import * as assert from 'node:assert/strict';
-import type { Snapshot } from '../../memmap/snapshot';
+import type { MemoryBlock, Snapshot } from '../../memmap/snapshot';
+import { CLASS_ID } from '../../memmap/classes';
+import { offlineVerdict } from '../../memmap/offlineVerdict';
 import type { OfflineAttempt } from './manifest';
 
-/** PFNs of the `dump_page(page, "unmovable page")` blocks in a dmesg (6.1 prints "page:<ptr> ...", 6.12 "page: ..."). */
-export function unmovablePfnsInDmesg(dmesg: string): number[] {
-  const out: number[] = [];
-  let last: number | undefined;
+/** A `dump_page(page, "unmovable page")` block of a dmesg: the page and its struct page words as the kernel printed them. */
+export interface DumpedPage { pfn: number; raw: bigint[] }
+
+/** The `dump_page(page, "unmovable page")` blocks in a dmesg (6.1 prints "page:<ptr> ...", 6.12 "page: ..."). */
+export function unmovablePagesInDmesg(dmesg: string): DumpedPage[] {
+  const out: DumpedPage[] = [];
+  let last: DumpedPage | undefined;
   for (const line of dmesg.split('\n')) {
     const m = /\bpage:(?:\S+)? .*\bpfn:0x([0-9a-f]+)/.exec(line);
-    if (m) last = parseInt(m[1], 16);
-    if (/page dumped because: unmovable page/.test(line) && last !== undefined) out.push(last);
+    if (m) last = { pfn: parseInt(m[1], 16), raw: [] };
+    const raw = /\braw: ((?:[0-9a-f]{16} ?)+)$/.exec(line);
+    if (raw && last) last.raw.push(...raw[1].trim().split(' ').map((w) => BigInt('0x' + w)));
+    if (/page dumped because: unmovable page/.test(line) && last) { out.push(last); last = undefined; }
   }
   return out;
+}
+
+export function unmovablePfnsInDmesg(dmesg: string): number[] {
+  return unmovablePagesInDmesg(dmesg).map((p) => p.pfn);
+}
+
+/** Kinds of page the kernel allocates at any moment (a reserved or poisoned page does not come and go). */
+const ALLOCATED_AT_RUN_TIME = [CLASS_ID.slab, CLASS_ID.pagetable, CLASS_ID['kernel-other']];
+
+/**
+ * Why the snapshot's blocker of a refused block may precede the page the kernel dumped, from the data,
+ * or undefined. The snapshot is taken after the attempt, and the kernel allocates pages meanwhile:
+ * has_unmovable_pages() scans a pageblock upwards and dumps the first page that blocks, so every page
+ * before the dumped one in its pageblock was passable at the attempt. Explained when (1) the dumped
+ * page is the same in the snapshot as in the kernel's dump (its struct page words, where the snapshot
+ * has them), (2) the pages the snapshot blocks on before it, in the same pageblock, are all of kinds
+ * allocated at run time, and (3) with those pages taken as free, the snapshot's verdict blocks exactly
+ * on the dumped page.
+ */
+export function allocatedSinceAttempt(snapshot: Snapshot, block: MemoryBlock, ours: number, dumped: DumpedPage): string | undefined {
+  const pb = 512;
+  if (!(ours < dumped.pfn && Math.floor(ours / pb) === Math.floor(dumped.pfn / pb))) return undefined;
+  const detail = snapshot.pageDetail?.(dumped.pfn);
+  const words = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => detail?.raw[`word${i}`]);
+  if (words.every((w) => typeof w === 'string') && dumped.raw.length >= 8 && words.some((w, i) => BigInt(w as string) !== dumped.raw[i])) return undefined;
+  const classes = snapshot.classes.slice();
+  for (let pfn = ours; pfn < dumped.pfn; pfn++) {
+    const i = pfn - snapshot.startPfn;
+    if (ALLOCATED_AT_RUN_TIME.includes(classes[i])) classes[i] = CLASS_ID.free;
+  }
+  const v = offlineVerdict({ block, classes, classesStartPfn: snapshot.startPfn, kernelOtherMayBeFree: snapshot.provenance.format.startsWith('kpageflags') }, 'mainline');
+  if (v.blockingPfn !== dumped.pfn) return undefined;
+  return `pages 0x${ours.toString(16)}-0x${(dumped.pfn - 1).toString(16)} were allocated between the attempt and the snapshot; ` +
+    `the kernel's dumped page 0x${dumped.pfn.toString(16)} is ${words[0] !== undefined ? 'unchanged and ' : ''}the next blocker`;
 }
 
 /** errno offline_pages() returned, from the shell's write error ("sh: write error: Invalid argument"). */
@@ -39,7 +80,10 @@ export function assertVerdictMatchesGuest(snapshot: Snapshot, attempt: OfflineAt
   assert.ok(errno, `the lab recorded an error the test understands: ${attempt.error}`);
   assert.equal(v.errno, errno, `${v.reason}: ${v.explanation}`);
   if (v.reason === 'failure to isolate range') {
-    const dumped = unmovablePfnsInDmesg(dmesg);
-    assert.ok(dumped.includes(v.blockingPfn!), `dmesg dumped pfn(s) ${dumped.map((p) => p.toString(16))}, we say 0x${v.blockingPfn!.toString(16)}`);
+    const dumped = unmovablePagesInDmesg(dmesg);
+    if (dumped.some((p) => p.pfn === v.blockingPfn)) return;
+    const why = dumped.map((p) => allocatedSinceAttempt(snapshot, b, v.blockingPfn!, p)).find((x) => x);
+    assert.ok(why, `dmesg dumped pfn(s) ${dumped.map((p) => p.pfn.toString(16))}, we say 0x${v.blockingPfn!.toString(16)}`);
+    console.log(`      memory${attempt.block}: ${why}`);
   }
 }

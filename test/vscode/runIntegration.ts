@@ -5,6 +5,7 @@
 // Env: KMEMMAP_EXT_DEV_PATH (extension folder, default the repository), KMEMMAP_TESTS_PATH, KMEMMAP_TEST_GREP,
 //      KMEMMAP_TEST_SAMPLE (snapshot to use instead of the bundled sample),
 //      KMEMMAP_TEST_TIMEOUT_MS (default 600000), KMEMMAP_LAB_DIR and KMEMMAP_SRC_CACHE (passed on to the suite).
+import { recordTierCounts } from '../support/tierCounts';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +97,9 @@ async function main(): Promise<number> {
       if (t.error) console.log('       ' + t.error.split('\n').slice(0, 8).join('\n       '));
     }
     const passed = r.results.filter((t) => t.state === 'passed').length;
-    console.log(`[tier3] ${passed} passed, ${r.failures} failed; suite ${r.durationMs} ms, total ${Date.now() - t0} ms`);
+    const skipped = r.results.filter((t) => t.state === 'pending').length;
+    recordTierCounts({ passed, failed: r.failures, skipped });
+    console.log(`[tier3] ${passed} passing, ${r.failures} failing; suite ${r.durationMs} ms, total ${Date.now() - t0} ms`);
     if (r.results.length === 0) {
       console.error('[tier3] the suite ran no tests');
       return 1;

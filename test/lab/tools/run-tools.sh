@@ -2,7 +2,10 @@
 # Opt-in lab step (npm run lab:tools): runs Debian's crash and drgn on the lab's dumps and stores
 # their outputs next to each set, for the tests in test/unit/tools/.
 #
-#   test/lab/tools/run-tools.sh [--fetch-only] [--sets 'glob'] [--skip-crash] [--skip-drgn]
+#   test/lab/tools/run-tools.sh [--fetch-only] [--sets 'glob'] [--skip-crash] [--skip-drgn] [--force]
+#
+# A set whose tools/tools.json exists is left as it is (--force remakes its outputs); exits 1 when a tool
+# wrote no output for a set.
 #
 # Needs: apt-get (crash 8.0.2, python3-drgn 0.0.22 are installed with apt) and ~1.9 GB of downloads:
 # the linux-image-<release>-dbg .deb of each lab kernel. Only the vmlinux is extracted from them
@@ -25,12 +28,13 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../../.." && pwd)"
 LAB="${KMEMMAP_LAB_DIR:-$HOME/.cache/kmemmap-lab}"
 TOOLS="$LAB/tools"
-FETCH_ONLY=0; SKIP_CRASH=0; SKIP_DRGN=0; SET_GLOB='*'
+FETCH_ONLY=0; SKIP_CRASH=0; SKIP_DRGN=0; FORCE=0; SET_GLOB='*'
 while [ $# -gt 0 ]; do
   case "$1" in
     --fetch-only) FETCH_ONLY=1 ;;
     --skip-crash) SKIP_CRASH=1 ;;
     --skip-drgn) SKIP_DRGN=1 ;;
+    --force) FORCE=1 ;;
     --sets) SET_GLOB="$2"; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -45,7 +49,7 @@ ensure_packages() {
   "$PY" -c 'import drgn' 2>/dev/null || need+=(python3-drgn)
   if [ ${#need[@]} -gt 0 ]; then
     log "installing ${need[*]} with apt-get"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}" >&2
+    sh "$REPO/scripts/apt-install.sh" "${need[@]}"
   fi
 }
 
@@ -123,21 +127,39 @@ run_drgn() {
     > "$out/drgn-repl-page.txt" 2>> "$out/drgn-stderr.txt" || log "drgn REPL capture exited $?"
 }
 
+# crash 8.0.2 opens kernels before 6.4 only.
+crash_reads() { case "$1" in 6.1.*|6.2.*|6.3.*|5.*) return 0 ;; *) return 1 ;; esac; }
+failed=()
 for d in "$LAB"/sets/$SET_GLOB; do
   [ -f "$d/manifest.json" ] || continue
   rel=$(release_of_set "$d")
   vmlinux="$TOOLS/vmlinux-$rel"
   if is_big_set "$d"; then log "$(basename "$d") is a big set: only its vmlinux ($vmlinux), no crash/drgn outputs"; continue; fi
+  # tools.json is written last, once every output is there: a set that has it is done.
+  if [ "$FORCE" = 0 ] && [ -s "$d/tools/tools.json" ]; then log "$(basename "$d"): outputs present (--force remakes them)"; continue; fi
   mkdir -p "$d/tools"
-  [ "$SKIP_DRGN" = 1 ] || run_drgn "$d" "$vmlinux"
-  case "$rel" in
-    6.1.*|6.2.*|6.3.*|5.*) [ "$SKIP_CRASH" = 1 ] || run_crash "$d" "$vmlinux" ;;
-    *) log "crash $CRASH_VERSION cannot open $rel (>= 6.4): no crash outputs for $(basename "$d")" ;;
-  esac
-  "$PY" - "$d/tools/tools.json" "$CRASH_VERSION" "$DRGN_VERSION" "$rel" <<'EOF'
+  rm -f "$d/tools/tools.json"
+  ok=1
+  if [ "$SKIP_DRGN" = 0 ]; then
+    run_drgn "$d" "$vmlinux"
+    [ -s "$d/tools/drgn-export.tsv" ] || { ok=0; log "drgn wrote no export for $(basename "$d"): see $d/tools/drgn-stderr.txt"; }
+  fi
+  if crash_reads "$rel"; then
+    if [ "$SKIP_CRASH" = 0 ]; then
+      run_crash "$d" "$vmlinux"
+      [ -s "$d/tools/crash-kmem-p.txt" ] || { ok=0; log "crash wrote no kmem -p listing for $(basename "$d"): see $d/tools/crash-stderr.txt"; }
+    fi
+  else
+    log "crash $CRASH_VERSION cannot open $rel (>= 6.4): no crash outputs for $(basename "$d")"
+  fi
+  if [ "$ok" = 1 ] && [ "$SKIP_DRGN$SKIP_CRASH" = 00 ]; then
+    "$PY" - "$d/tools/tools.json" "$CRASH_VERSION" "$DRGN_VERSION" "$rel" <<'EOF'
 import json, sys
 path, crash, drgn, rel = sys.argv[1:]
 json.dump({"crash": crash, "drgn": drgn, "release": rel}, open(path, "w"), indent=1)
 EOF
+  fi
+  [ "$ok" = 1 ] || failed+=("$(basename "$d")")
 done
+if [ ${#failed[@]} -gt 0 ]; then log "failed: ${failed[*]}"; exit 1; fi
 log "done"

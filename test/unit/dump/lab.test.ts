@@ -21,15 +21,25 @@ const EXACT = ['reserved', 'hugetlb', 'offline-movable', 'offline-unmovable', 'o
  *    drained into the buddy allocator before the pause the dump says buddy/buddy-tail (explained too).
  *  - ALLOCATED AFTER THE CAPTURE: a kernel page kpageflags saw flag-less (kernel-other, possibly pcp
  *    free) that became a slab page before the pause (slab, tail-slab).
+ *  - PUT ON THE LRU AFTER THE CAPTURE: a new folio reaches its LRU list through a per-CPU batch
+ *    (folio_add_lru -> the lru_add folio_batch), and gets PG_lru only when that batch is drained. Until
+ *    then kpageflags shows it mapped (KPF_MMAP), with KPF_ANON for an anonymous folio, but without
+ *    KPF_LRU (kernel-other); the dump shows it on the LRU of the same kind (KPF_ANON <-> lru-anon).
  * Anything else — above all a page free in kpageflags (KPF_BUDDY) that the dump does not show free,
  * or any difference involving EXACT classes — is a classifier error.
  */
-const EXPLAINED: { kp: string; vm: string; rules: string[]; why: string }[] = [
+/** kpageflags of a page mapped into a process but not (yet) on an LRU list, anonymous or not. */
+const mappedOffLru = (anon: boolean) => (kpf: string[]) =>
+  kpf.includes('KPF_MMAP') && !kpf.includes('KPF_LRU') && kpf.includes('KPF_ANON') === anon;
+
+const EXPLAINED: { kp: string; vm: string; rules: string[]; why: string; kpFlags?: (kpf: string[]) => boolean }[] = [
   { kp: 'lru-anon', vm: 'free', rules: ['free-pcp', 'buddy', 'buddy-tail'], why: 'freed after the capture (the capturing process exited)' },
   { kp: 'pagetable', vm: 'free', rules: ['free-pcp', 'buddy', 'buddy-tail'], why: 'freed after the capture (page tables of the capturing process)' },
   { kp: 'lru-file', vm: 'free', rules: ['free-pcp', 'buddy', 'buddy-tail'], why: 'freed after the capture' },
   { kp: 'kernel-other', vm: 'free', rules: ['buddy', 'buddy-tail'], why: 'per-CPU free page (invisible to kpageflags) drained into the buddy allocator before the pause' },
   { kp: 'kernel-other', vm: 'slab', rules: ['slab', 'tail-slab'], why: 'slab page allocated after the capture' },
+  { kp: 'kernel-other', vm: 'lru-anon', rules: ['lru-anon'], kpFlags: mappedOffLru(true), why: 'mapped anonymous folio in a per-CPU LRU-add batch at the capture, on the LRU at the pause' },
+  { kp: 'kernel-other', vm: 'lru-file', rules: ['lru-file'], kpFlags: mappedOffLru(false), why: 'mapped file folio in a per-CPU LRU-add batch at the capture, on the LRU at the pause' },
 ];
 /** Explained differences may touch at most this share of the compared PFNs. */
 const EXPLAINED_MAX_PCT = 0.2;
@@ -45,12 +55,14 @@ export function compare(v: Snapshot, k: Snapshot) {
     if (pfn < k.startPfn || b === CLASS_ID['not-in-listing']) continue;
     total++;
     if (a === b) { agree++; continue; }
-    const rule = a === CLASS_ID.free || a === CLASS_ID.slab ? v.pageDetail?.(pfn)?.rule ?? '' : '';
+    const needsRule = a === CLASS_ID.free || a === CLASS_ID.slab || a === CLASS_ID['lru-anon'] || a === CLASS_ID['lru-file'];
+    const rule = needsRule ? v.pageDetail?.(pfn)?.rule ?? '' : '';
     // A free page on a per-CPU list (vmcore rule free-pcp) has no kpageflags bit: kpageflags shows it as kernel-other.
     if (a === CLASS_ID.free && b === CLASS_ID['kernel-other'] && rule === 'free-pcp') { agree++; continue; }
     const key = `${className(b)} -> ${className(a)}`;
     confusion.set(key, (confusion.get(key) ?? 0) + 1);
-    const ex = EXPLAINED.find((e) => e.kp === className(b) && e.vm === className(a) && e.rules.includes(rule));
+    const ex = EXPLAINED.find((e) => e.kp === className(b) && e.vm === className(a) && e.rules.includes(rule) &&
+      (!e.kpFlags || e.kpFlags(k.pageDetail?.(pfn)?.flags ?? [])));
     if (ex && !EXACT.includes(className(a)) && !EXACT.includes(className(b))) { explained++; continue; }
     const list = unexplained.get(key) ?? [];
     if (list.length < 5) list.push(pfn);

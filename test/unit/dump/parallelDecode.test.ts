@@ -134,6 +134,8 @@ async function comparePageByPage(files: string[], opts: { killWorkerAfter?: numb
   try {
     const N = 512, BATCH = 8, maxPfn = ka.maxPfn;
     ka.beginBulkReads(maxPfn, 'always');
+    // the worker decodes every chunk, so it is tested whatever the machine's scheduling
+    ka.readingThreadShares = false;
     const bufs = Array.from({ length: BATCH }, (_, k) => (k % 2 ? Buffer.alloc(N * PS) : Buffer.from(new SharedArrayBuffer(N * PS))));
     const avs = Array.from({ length: BATCH }, () => new Uint8Array(N));
     const ref = Buffer.alloc(N * PS), refAv = new Uint8Array(N);
@@ -145,8 +147,10 @@ async function comparePageByPage(files: string[], opts: { killWorkerAfter?: numb
         bufs[k].fill(0xa5);
         reqs.push(ka.readPagesIntoAsync(pfn, n, bufs[k], 0, avs[k], 0));
       }
-      // a crash, as the reader sees it: the thread exits without being told to
-      if (opts.killWorkerAfter !== undefined && ++batches === opts.killWorkerAfter) void (ka as unknown as { worker: { worker: { terminate(): Promise<number> } } }).worker.worker.terminate();
+      // a crash, as the reader sees it: the thread exits without being told to, while requests are in
+      // flight. Awaited, so the reader has seen the exit before this pass ends however the two threads
+      // were scheduled (a busy machine may not have run the worker at all by then).
+      if (opts.killWorkerAfter !== undefined && ++batches === opts.killWorkerAfter) await (ka as unknown as { worker: { worker: { terminate(): Promise<number> } } }).worker.worker.terminate();
       await Promise.all(reqs);
       for (let k = 0; k < reqs.length; k++) {
         const pfn = start + k * N, n = Math.min(N, maxPfn - pfn);
