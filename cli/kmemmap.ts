@@ -6,6 +6,7 @@ import { SnapshotError } from '../memmap/errors';
 import { registerSnapshotCommands } from './commands/snapshotCommands';
 import { registerExplainCommand } from './commands/explain';
 import { registerDecodeCommand } from './commands/decode';
+import { registerDiffCommand } from './commands/diff';
 
 const program = new Command();
 program
@@ -17,6 +18,7 @@ program
 registerSnapshotCommands(program);
 registerExplainCommand(program);
 registerDecodeCommand(program);
+registerDiffCommand(program);
 // Further command groups register here, one line each.
 
 program.parseAsync(process.argv).catch((e: unknown) => {

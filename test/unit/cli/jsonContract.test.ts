@@ -1,4 +1,4 @@
-// Every documented `kmemmap ... --json` shape (README, "JSON output") checked against the written
+// Every documented `kmemmap ... --json` shape (diff included) (README, "JSON output") checked against the written
 // schema docs/schemas/cli-json.schema.json, on the bundled sample, a real lab vmcore and a real drgn
 // export: an accidental change of the contract fails here.
 import assert from 'node:assert/strict';
@@ -86,6 +86,14 @@ describe('CLI --json output matches its written schema', function () {
       assertShape('page', p);
       assert.equal(p.class, cls);
     }
+  });
+
+  it('diff: two lab snapshots of one guest, and the sample against a drgn export', () => {
+    const a = requireSet({ kernel: '6.12', scenario: 'balloon' }), b = requireSet({ kernel: '6.12', scenario: 'virtio-mem' });
+    const d = json('diff', a.elf, b.kdump);
+    assertShape('diff', d);
+    assert.ok(d.runs.length > 0 && d.blocks.length > 0);
+    assertShape('diff', json('diff', SAMPLE, DRGN_EXPORT));
   });
 
   it('explain and decode', () => {
