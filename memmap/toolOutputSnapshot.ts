@@ -195,7 +195,7 @@ function compoundIsMovable(image: PageImage, ctx: ReturnType<typeof buildToolCon
     p = h === undefined ? undefined : image.page(h);
     if (!p) return undefined;
   }
-  return ((p.buf.readUInt32LE(p.off + OFF.flags) >>> ctx.bit.lru) & 1) === 1;
+  return ctx.bit.lru < 32 && ((p.buf.readUInt32LE(p.off + OFF.flags) >>> ctx.bit.lru) & 1) === 1;
 }
 
 function detail(tm: ToolMemmap, s: Snapshot, pfn: number, factsOf: (nr: number) => SectionFacts, nb: Neighbours, ctx: ReturnType<typeof buildToolContext>['ctx']): PageDetail | undefined {

@@ -11,7 +11,8 @@ import type { ToolBlock, ToolSection, ToolZone } from './drgnExport';
 import { COVER_PAGE, OFF, PageImage } from './pageImage';
 import { commandWords, LogSegment, splitSessionLog } from './sessionLog';
 import { parseStructPageDumps, StructPageValues } from './structPageDump';
-import { buildToolContext } from './toolContext';
+import { FlagNameEvidence } from './kmemPFlagNames';
+import { buildToolContext, ToolFacts } from './toolContext';
 import type { ToolMemmap } from './toolMemmap';
 import { SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT } from '../../kernel/sections';
 
@@ -88,6 +89,7 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   const dumps: { v: StructPageValues; line: number; pfn?: number }[] = [];
   const known = new Set<string>();
   let kmemPRows = 0;
+  const nameEvidence = new FlagNameEvidence();
   let crash = false, drgn = false;
   const ignored = new Set<string>();
   const memberListings: LogSegment[] = [];
@@ -101,7 +103,8 @@ export function toolMemmapFromText(text: string): ToolMemmap {
     for (const kind of kinds) {
       switch (kind) {
         case 'kmem-p': {
-          const r = parseKmemP(seg.text, image, { hexCount: drgnCrashCommand(seg) !== undefined });
+          const r = parseKmemP(seg.text, image, { hexCount: drgnCrashCommand(seg) !== undefined, names: nameEvidence });
+          if (r.joinedLines) notes.push(`\`${seg.command ?? 'kmem -p'}\`: ${r.joinedLines} flag-name list(s) wrapped onto the next line were joined to their row`);
           if (r.hexCount && r.rows) notes.push('kmem -p from drgn\'s crash mode: CNT read as hexadecimal');
           kmemPRows += r.rows;
           if (r.rows) { known.add('flags').add('mapping').add('_refcount'); crash = true; }
@@ -222,12 +225,16 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   // A section table without STATE: sections listed are present with a memmap; assume online+early.
   for (const s of sections) if (s.word === undefined) s.word = BigInt(SECTION_PRESENT | SECTION_HAS_MEM_MAP | SECTION_ONLINE | SECTION_EARLY);
 
-  const facts = { release, pageflags, balloonMops: symbols.get('balloon_mops'), virtioMem };
+  const facts: ToolFacts = {
+    release, pageflags, balloonMops: symbols.get('balloon_mops'), virtioMem, mapcountKnown: known.has('_mapcount'),
+    listingNames: kmemPRows && !release && !pageflags ? nameEvidence.solve() : undefined,
+  };
   if (!release) warnings.push('the log has no `sys` output: kernel release unknown' + (pageflags ? ' (flag bits taken from `kmem -g`)' : ''));
   if (kmemPRows) {
     const tc = buildToolContext(facts);
     if (tc.ctx) {
-      const inf = inferFromKmemP(image, (pfn) => !fromDumps.has(pfn), tc.ctx, known.has('compound_head') ? undefined : vmemmap);
+      const inf = inferFromKmemP(image, (pfn) => !fromDumps.has(pfn), tc.ctx, known.has('compound_head') ? undefined : vmemmap, tc.versionRange);
+      if (inf.page1Note) notes.push(inf.page1Note);
       notes.push(`kmem -p: ${kmemPRows} rows; ${inf.heads} compound heads with ${inf.tails} tails recovered from their page[1] rows${inf.balloon ? `; ${inf.balloon} balloon pages from mapping = balloon_mops|2` : ''}`);
       const missing = ['_mapcount', 'compound_head', 'private'].filter((f) => !known.has(f));
       const dtorMissing = tc.ctx.hugetlbMark.kind === 'dtor' && !known.has('compound_dtor');

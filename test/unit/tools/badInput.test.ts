@@ -59,10 +59,19 @@ describe('tool outputs: bad and unusual input', () => {
     assert.throws(() => toolOutputSnapshot(text, 'old'), (e: unknown) => e instanceof SnapshotError && /no page listing/.test(e.message));
   });
 
-  it('unknown kernel release and no kmem -g: pages are unknown with a clear warning', () => {
+  it('unknown kernel release and no kmem -g: the flag names the rows print decode them, and say so', () => {
     const s = toolOutputSnapshot(['crash> kmem -p', HDR, ...ROWS].join('\n'), 'norel');
+    assert.equal(s.classes[0], CLASS_ID.reserved);
+    assert.equal(s.classes[0x104e], CLASS_ID.slab);
+    assert.equal(s.kernel.layoutFamily, '5.15-6.1');
+    assert.ok(s.warnings.some((x) => /release unknown/.test(x)), s.warnings.join('\n'));
+    assert.ok(s.provenance.notes.some((x) => /flag names taken from the kmem -p listing itself/.test(x)), s.provenance.notes.join('\n'));
+  });
+
+  it('unknown kernel release, no kmem -g and no flag names: pages are unknown with a clear warning', () => {
+    const s = toolOutputSnapshot(['crash> kmem -p', HDR, ...ROWS.map((r) => r.replace(/ [a-z,]+$/, ''))].join('\n'), 'norel');
     assert.equal(s.classes[0], CLASS_ID.unknown);
-    assert.ok(s.warnings.some((x) => /release unknown|cannot be decoded/.test(x)), s.warnings.join('\n'));
+    assert.ok(s.warnings.some((x) => /release unknown.*print no flag names: page states cannot be decoded/.test(x)), s.warnings.join('\n'));
   });
 
   it('kmem -g alone is enough to decode flags', () => {

@@ -1,0 +1,130 @@
+// A bare `kmem -p` listing (no `sys`, no `kmem -g`): classes from the flag names crash printed beside
+// each FLAGS value (issue 13). Real data: the crash 8.0.2 session of the lab's 6.1 balloon dump
+// (test/fixtures/tools/); hand-made rows only for edge cases.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { className } from '../../../memmap/classes';
+import type { Snapshot } from '../../../memmap/snapshot';
+import { toolOutputSnapshot } from '../../../memmap/toolOutputSnapshot';
+
+const FIX = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'tools');
+const session = readFileSync(join(FIX, 'crash-8.0.2-6.1-balloon-session.txt'), 'utf8');
+const segments = session.split(/(?=^crash> )/m);
+const only = (...cmds: string[]) => segments.filter((s) => cmds.some((c) => s.startsWith(`crash> ${c}\n`))).join('');
+
+/** Listed PFNs of `ref` whose class differs in `got`, grouped "ref → got". */
+export function agreement(got: Snapshot, ref: Snapshot): { listed: number; same: number; diff: Map<string, number> } {
+  let listed = 0, same = 0;
+  const diff = new Map<string, number>();
+  for (let pfn = ref.startPfn; pfn < ref.endPfn; pfn++) {
+    const r = className(ref.classes[pfn - ref.startPfn]);
+    if (r === 'not-in-listing' || r === 'no-memmap') continue;
+    listed++;
+    const g = pfn >= got.startPfn && pfn < got.endPfn ? className(got.classes[pfn - got.startPfn]) : 'not-in-listing';
+    if (g === r) same++;
+    else diff.set(`${r} → ${g}`, (diff.get(`${r} → ${g}`) ?? 0) + 1);
+  }
+  return { listed, same, diff };
+}
+
+const report = (what: string, a: ReturnType<typeof agreement>) =>
+  `${what}: ${a.same} of ${a.listed} listed PFNs agree (${((100 * a.same) / a.listed).toFixed(2)} %)${a.diff.size ? `; differ: ${[...a.diff].map(([k, v]) => `${k} ×${v}`).join(', ')}` : ''}`;
+
+describe('a bare kmem -p listing (release unknown): classes from the flag names it printed', () => {
+  it('crash 8.0.2 on 6.1: the listing alone gives the classes it gives with `sys` (every listed page)', () => {
+    const bare = toolOutputSnapshot(only('kmem -p'), 'bare');
+    const withSys = toolOutputSnapshot(only('sys', 'kmem -p'), 'with sys');
+    assert.equal(bare.kernel.release, undefined);
+    assert.equal(bare.kernel.layoutFamily, '5.15-6.1');
+    assert.equal(withSys.kernel.layoutFamily, '5.15-6.1');
+    const notes = bare.provenance.notes.join('\n');
+    assert.match(notes, /flag names taken from the kmem -p listing itself \(144 of 832 rows print names; head=bit 16, slab=bit 9\)/);
+    assert.match(notes, /layout 5\.15-6\.1 \(kernels 5\.15–6\.5\) inferred from the listing/);
+    assert.match(notes, /compound sizes read from page\[1\] as compound_nr in the upper half of mapping \(6\.0–6\.2\)/);
+    const a = agreement(bare, withSys);
+    console.log(`      ${report('bare kmem -p vs sys + kmem -p', a)}`);
+    assert.equal(a.listed, 832);
+    assert.equal(a.same, a.listed, report('bare vs with sys', a));
+    assert.ok(bare.counts[5] > 0 && withSys.counts[5] === bare.counts[5], 'slab pages (heads, tails) are found');
+  });
+
+  it('crash 8.0.2 on 6.1: the whole session without its `sys` block (kmem -g still there) classifies as with it', () => {
+    const noSys = toolOutputSnapshot(segments.filter((s) => !s.startsWith('crash> sys\n')).join(''), 'no sys');
+    const full = toolOutputSnapshot(session, 'session');
+    const a = agreement(noSys, full);
+    console.log(`      ${report('session without sys vs session', a)}`);
+    assert.ok(a.same / a.listed >= 0.99, report('without sys', a));
+    assert.equal(a.same, a.listed, report('without sys', a));
+  });
+
+  it('the bare listing without any flag names stays unknown, with the reason', () => {
+    const rows = only('kmem -p').split('\n').filter((l) => !/[a-z]{3}/.test(l.slice(60))).join('\n');
+    const s = toolOutputSnapshot(rows, 'no names');
+    assert.ok(s.counts[0] > 0, 'unknown');
+    assert.ok(s.warnings.some((w) => /kmem -p rows print no flag names: page states cannot be decoded/.test(w)), s.warnings.join('\n'));
+  });
+
+  // Hand-made rows in the 6.12 layout (reserved 13, lru 5, head 6, owner_2 11): edge cases only.
+  const HDR = '      PAGE       PHYSICAL      MAPPING       INDEX CNT FLAGS';
+  const ROWS_612 = [
+    'ffffea0004000000 100000000                0        0  1 17ffffc0002000 reserved',
+    'ffffea0004000040 100001000 ffff8cd6c26aace9      120  2 17ffffc002012c referenced,uptodate,lru,active,swapbacked',
+    'ffffea0004000080 100002000 ffff8cd6c26aaceb      121  2 17ffffc002012c referenced,uptodate,lru,active,swapbacked',
+    'ffffea00040000c0 100003000 ffff8cd6c3b0d2a0       17  1 17ffffc0000028 uptodate,lru',
+    'ffffea0004000100 100004000                0        0  1 17ffffc0000040 head',
+    'ffffea0004000140 100005000                0        0  1 17ffffc0000001 locked',
+    'ffffea0004000180 100006000                0        0  0 17ffffc0000000',
+    'ffffea00040001c0 100007000 ffff8cd6c26aace8        3  1 17ffffc0000808 uptodate,owner_2',
+  ];
+
+  it('6.12-era rows: names pin the bits, two layouts agree, so the layout is left open and pages are decoded by names', () => {
+    const s = toolOutputSnapshot([HDR, ...ROWS_612].join('\n'), '6.12 rows');
+    const cls = (pfn: number) => className(s.classes[pfn - s.startPfn]);
+    assert.equal(s.kernel.layoutFamily, undefined);
+    assert.deepEqual([0x100000, 0x100001, 0x100002, 0x100003, 0x100004, 0x100005, 0x100006].map(cls),
+      ['reserved', 'lru-anon', 'lru-anon', 'lru-file', 'compound-head', 'compound-tail', 'free']);
+    assert.equal(s.pageDetail!(0x100002)!.rule, 'lru-ksm');
+    assert.equal(s.pageDetail!(0x100001)!.rule, 'lru-anon');
+    const notes = s.provenance.notes.join('\n');
+    assert.match(notes, /layouts 6\.12-6\.13, 6\.14-6\.18 all agree with the names the listing printed: layout left open/);
+    assert.match(notes, /head=bit 6, reserved=bit 13, lru=bit 5/);
+    assert.match(notes, /rules that depend on the exact kernel version assume 6\.18/);
+  });
+
+  it('a `slab` name beside 6.12-era bits: no known layout agrees, so none is claimed; the names still decode the rows', () => {
+    const rows = [...ROWS_612, 'ffffea0004000200 100008000 ffff8cd6c1042a00        0  1 17ffffc0004000 slab'];
+    const s = toolOutputSnapshot([HDR, ...rows].join('\n'), 'no layout');
+    assert.equal(s.kernel.layoutFamily, undefined);
+    assert.ok(s.warnings.some((w) => /no known page-flag layout agrees/.test(w)), s.warnings.join('\n'));
+    assert.equal(className(s.classes[0x100008 - s.startPfn]), 'slab');
+    assert.equal(className(s.classes[0x100000 - s.startPfn]), 'reserved');
+  });
+
+  it('one bit printed as owner_2 in one row and as slab in another: the names contradict the values, so pages stay unknown', () => {
+    const rows = [...ROWS_612, 'ffffea0004000200 100008000 ffff8cd6c1042a00        0  1 17ffffc0000800 slab'];
+    const s = toolOutputSnapshot([HDR, ...rows].join('\n'), 'mixed');
+    assert.ok(s.warnings.some((w) => /flag names that no FLAGS bit explains in every row \(damaged or mixed rows\?\): owner_2, slab/.test(w)), s.warnings.join('\n'));
+    assert.ok(s.warnings.some((w) => /inconsistent with its FLAGS values for owner_2, slab: page states cannot be decoded/.test(w)));
+    assert.equal(className(s.classes[0x100008 - s.startPfn]), 'unknown');
+    assert.equal(className(s.classes[0x100000 - s.startPfn]), 'unknown');
+  });
+
+  it('drgn crash mode (`%crash kmem -p`: CNT in hex, PG_ names joined by |) is read the same way', () => {
+    const rows = ROWS_612.slice(0, 4).map((r) => r.replace(/ ([a-z,_]+)$/, (_, n: string) => ' ' + n.split(',').map((x) => 'PG_' + x).join('|')));
+    const s = toolOutputSnapshot(['>>> %crash kmem -p', HDR, ...rows, '>>> '].join('\n'), 'drgn');
+    assert.deepEqual([0x100000, 0x100001, 0x100003].map((p) => className(s.classes[p - s.startPfn])), ['reserved', 'lru-anon', 'lru-file']);
+    assert.ok(s.provenance.notes.some((n) => /CNT read as hexadecimal/.test(n)));
+  });
+
+  it('6.1 rows: a movable_ops mapping (mapping & 3 == 2) off the LRU says balloon or zsmalloc, not a guess', () => {
+    const rows = ['fffffafdc0000000        0                0        0  1 7ffffc0001000 reserved',
+      'fffffafdc0041380  104e000 ffff8cd6c1042a00        0  1 fffffc0010200 slab,head',
+      'fffffafdc42d5000 10b540000 ffffffff8783f3c2        1  1 17ffffc0000000'];
+    const s = toolOutputSnapshot([HDR, ...rows].join('\n'), 'balloon row');
+    const d = s.pageDetail!(0x10b540)!;
+    assert.equal(d.rule, 'movable-ops-mapping');
+    assert.equal(d.class, 'kernel-other');
+    assert.match(d.why, /balloon or zsmalloc/);
+  });
+});
