@@ -72,8 +72,8 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
   }
   const haveSections = secWord.size > 0;
   if (!haveSections && image.pages) warnings.push('no section table in this output (crash `kmem -n`): every listed PFN is taken to be in an online boot section');
-  const lastSection = Math.max(image.maxPfn >= 0 ? Math.floor(image.maxPfn / pps) : -1, ...[...secWord.keys()].filter((nr) => (secWord.get(nr)! & SECTION_PRESENT) !== 0));
-  const endPfn = (lastSection + 1) * pps;
+  const range = pfnRange(image, secWord, haveSections);
+  const { startPfn, endPfn } = range;
   const factsOf = (nr: number): SectionFacts & { present: boolean; memmap: boolean } => {
     const f = factsFromSection(haveSections ? secWord.get(nr) ?? 0 : undefined);
     const sm = subsec.get(nr);
@@ -82,7 +82,7 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
   };
 
   // Free buddy blocks: heads have page type buddy and their order in private.
-  const buddyTail = new Uint8Array(Math.max(0, endPfn));
+  const buddyTail = new Uint8Array(Math.max(0, endPfn - startPfn));
   if (ctx) for (const nr of image.sectionNrs()) {
     const sec = image.section(nr)!;
     for (let i = 0, off = 0; i < pps; i++, off += 64) {
@@ -91,7 +91,7 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
       if (t.kind !== 'type' || t.name !== 'buddy') continue;
       const pfn = nr * pps + i;
       const order = sec.buf.readUInt32LE(off + OFF.private);
-      if (order > 0 && order <= 10) buddyTail.fill(1, pfn + 1, Math.min(endPfn, pfn + (1 << order)));
+      if (order > 0 && order <= 10 && pfn >= startPfn) buddyTail.fill(1, pfn + 1 - startPfn, Math.min(endPfn, pfn + (1 << order)) - startPfn);
     }
   }
   const vmemmap = tm.vmemmap;
@@ -99,7 +99,7 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
   for (const b of tm.blocks) if (b.nrVmemmapPages && b.startPfn !== undefined) vmemmapRanges.push([b.startPfn, b.startPfn + b.nrVmemmapPages]);
   const nb: Neighbours = {
     structPage: (pfn) => image.page(pfn) ?? (image.coverage(pfn) === COVER_UNREADABLE ? 'unmapped' : 'excluded'),
-    buddyCovered: (pfn) => buddyTail[pfn] === 1,
+    buddyCovered: (pfn) => buddyTail[pfn - startPfn] === 1,
     backsVmemmap: (pfn) => vmemmapRanges.some(([s, e]) => pfn >= s && pfn < e),
     headPfn: (c) => {
       if (vmemmap === undefined || c < vmemmap) return undefined;
@@ -111,45 +111,18 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
   if (vmemmap === undefined && image.pages) notes.push('vmemmap base unknown: compound tails cannot be matched to their heads');
 
   const NOT = CLASS_ID['not-in-listing'];
-  const HOLE = CLASS_ID['no-memmap'];
-  const classes = new Uint8Array(Math.max(0, endPfn));
-  const rulesSeen = new Set<number>();
-  const sectionCounts: Uint32Array[] = [];
-  for (let nr = 0; nr * pps < endPfn; nr++) {
-    const f = factsOf(nr);
-    const base = nr * pps;
-    const counts = new Uint32Array(NR_CLASSES);
-    const sec = image.section(nr);
-    let lastRule = -1;
-    for (let i = 0; i < pps; i++) {
-      const pfn = base + i;
-      const cov = sec ? sec.cover[i] : COVER_NONE;
-      let cls: number;
-      if (haveSections && (!f.present || !f.memmap)) cls = HOLE;
-      else if (cov === COVER_NONE) cls = NOT;
-      else if (cov === COVER_UNREADABLE) cls = HOLE;
-      else if (!ctx) cls = CLASS_ID.unknown;
-      else {
-        const r = classifyStructPage(pfn, sec!.buf, i * 64, f, ctx, nb);
-        if (r !== lastRule) { rulesSeen.add(r); lastRule = r; }
-        cls = VMCORE_RULE_CLASS[r];
-      }
-      classes[pfn] = cls;
-      counts[cls]++;
-    }
-    sectionCounts.push(counts);
-  }
+  const { classes, sectionCounts, rulesSeen } = classifyListed(image, range, haveSections, factsOf, ctx, nb);
   for (const r of rulesSeen) {
     const a = (VMCORE_RULES[r] as { assumption?: string }).assumption;
     if (a) notes.push(`assumption (rule ${VMCORE_RULES[r].id}): ${a}`);
   }
   const listed = image.pages + image.unreadable;
-  const notListed = sectionCounts.reduce((a, c) => a + c[NOT], 0);
+  const notListed = [...sectionCounts.values()].reduce((a, c) => a + c[NOT], 0);
   if (notListed) notes.push(`${notListed} PFNs with a memmap are not in this listing (class not-in-listing)`);
   notes.push(`${listed} PFNs listed${image.unreadable ? ` (${image.unreadable} with unreadable struct pages)` : ''}`);
 
   const zoneOfPfn = (pfn: number) => tm.zones.find((z) => pfn >= z.startPfn && pfn < z.startPfn + z.spanned);
-  const sections: Section[] = sectionCounts.map((counts, nr) => {
+  const sections: Section[] = [...sectionCounts].map(([nr, counts]) => {
     const w = haveSections ? secWord.get(nr) : undefined;
     let state: SectionState = 'unknown';
     if (haveSections) {
@@ -157,8 +130,11 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
       state = !f.present ? 'absent' : !f.memmap ? 'present' : f.device && !f.online ? 'device' : f.online ? 'online' : 'offline';
     } else if (counts[NOT] < pps) state = 'online';
     const z = zoneOfPfn(nr * pps);
-    return { nr, startPfn: nr * pps, nrPfns: pps, state, flags: w !== undefined ? sectionLetters(BigInt(w)) : undefined, zone: z?.name, node: z?.node, counts };
+    const first = Math.max(nr * pps, startPfn);
+    const nrPfns = Math.min((nr + 1) * pps, endPfn) - first;
+    return { nr, startPfn: first, nrPfns, state, flags: w !== undefined ? sectionLetters(BigInt(w)) : undefined, zone: z?.name, node: z?.node, counts };
   });
+  if (!haveSections && image.pages) notes.push(`PFN range 0x${startPfn.toString(16)}-0x${endPfn.toString(16)}: what the listing covers (${sections.length} section(s) touched); nothing outside it is assumed`);
 
   // Memory blocks, from the tool's block table.
   let pfnsPerBlock = 0;
@@ -172,17 +148,70 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
       id: b.id, startPfn: b.startPfn!, nrPfns: b.endPfn! - b.startPfn!, state, node: b.node,
       zones: b.zone ? [b.zone] : undefined, counts: blockCounts(sections, b.startPfn!, b.endPfn! - b.startPfn!),
     };
-    block.verdict = blockVerdicts({ block, classes, classesStartPfn: 0, compoundIsMovable: (pfn) => compoundIsMovable(image, ctx, pfn, nb) });
+    block.verdict = blockVerdicts({ block, classes, classesStartPfn: startPfn, compoundIsMovable: (pfn) => compoundIsMovable(image, ctx, pfn, nb) });
     blocks.push(block);
   }
 
   const snapshot: Snapshot = {
     kernel: { release: tm.facts.release, machine: tm.machine, layoutFamily: tc.family?.id, pageSize: 4096 },
-    startPfn: 0, endPfn, classes, pfnsPerSection: pps, sections, pfnsPerBlock, blocks,
-    counts: sumCounts(sectionCounts), warnings, provenance: { format: tm.format, files: [name], notes },
+    startPfn, endPfn, classes, pfnsPerSection: pps, sections, pfnsPerBlock, blocks,
+    counts: sumCounts([...sectionCounts.values()]), warnings, provenance: { format: tm.format, files: [name], notes },
     pageDetail: (pfn) => detail(tm, snapshot, pfn, factsOf, nb, ctx),
   };
   return snapshot;
+}
+
+interface PfnRange { startPfn: number; endPfn: number; sectionNrs: number[] }
+
+/**
+ * With a section table (kmem -n) the machine is known: PFN 0 to the last present section. Without
+ * one, only what the listing covers: its first to its last listed PFN, and the sections it touches.
+ */
+function pfnRange(image: PageImage, secWord: Map<number, number>, haveSections: boolean): PfnRange {
+  const pps = image.pfnsPerSection;
+  if (haveSections) {
+    const last = Math.max(image.maxPfn >= 0 ? Math.floor(image.maxPfn / pps) : -1, ...[...secWord.keys()].filter((nr) => (secWord.get(nr)! & SECTION_PRESENT) !== 0));
+    return { startPfn: 0, endPfn: (last + 1) * pps, sectionNrs: Array.from({ length: last + 1 }, (_, i) => i) };
+  }
+  if (image.maxPfn < 0) return { startPfn: 0, endPfn: 0, sectionNrs: [] };
+  return { startPfn: image.minPfn, endPfn: image.maxPfn + 1, sectionNrs: image.sectionNrs() };
+}
+
+/** One class byte per PFN of the range (not-in-listing where nothing was listed) and per-section counts. */
+function classifyListed(image: PageImage, range: PfnRange, haveSections: boolean, factsOf: (nr: number) => SectionFacts & { present: boolean; memmap: boolean },
+  ctx: ReturnType<typeof buildToolContext>['ctx'], nb: Neighbours): { classes: Uint8Array; sectionCounts: Map<number, Uint32Array>; rulesSeen: Set<number> } {
+  const NOT = CLASS_ID['not-in-listing'];
+  const HOLE = CLASS_ID['no-memmap'];
+  const pps = image.pfnsPerSection;
+  const { startPfn, endPfn } = range;
+  const classes = new Uint8Array(Math.max(0, endPfn - startPfn)).fill(NOT);
+  const rulesSeen = new Set<number>();
+  const sectionCounts = new Map<number, Uint32Array>();
+  for (const nr of range.sectionNrs) {
+    const f = factsOf(nr);
+    const base = nr * pps;
+    const counts = new Uint32Array(NR_CLASSES);
+    const sec = image.section(nr);
+    let lastRule = -1;
+    for (let i = Math.max(0, startPfn - base), end = Math.min(pps, endPfn - base); i < end; i++) {
+      const pfn = base + i;
+      const cov = sec ? sec.cover[i] : COVER_NONE;
+      let cls: number;
+      if (haveSections && (!f.present || !f.memmap)) cls = HOLE;
+      else if (cov === COVER_NONE) cls = NOT;
+      else if (cov === COVER_UNREADABLE) cls = HOLE;
+      else if (!ctx) cls = CLASS_ID.unknown;
+      else {
+        const r = classifyStructPage(pfn, sec!.buf, i * 64, f, ctx, nb);
+        if (r !== lastRule) { rulesSeen.add(r); lastRule = r; }
+        cls = VMCORE_RULE_CLASS[r];
+      }
+      classes[pfn - startPfn] = cls;
+      counts[cls]++;
+    }
+    sectionCounts.set(nr, counts);
+  }
+  return { classes, sectionCounts, rulesSeen };
 }
 
 function compoundIsMovable(image: PageImage, ctx: ReturnType<typeof buildToolContext>['ctx'], pfn: number, nb: Neighbours): boolean | undefined {

@@ -7,9 +7,10 @@
 // Anything else that needs page_type (page tables, PageOffline of virtio-mem/XEN/Hyper-V) stays
 // unknown to these rules and is said so in a warning.
 import type { ClassifyContext } from '../../memmap/classifyPage';
-import { COVER_PAGE, OFF, PageImage } from './pageImage';
+import { NAMED_BITS_MASK } from './kmemPFlagNames';
+import { COVER_NONE, COVER_PAGE, OFF, PageImage } from './pageImage';
 
-export interface InferenceResult { tails: number; heads: number; balloon: number; badHeads: number; page1?: Page1Layout; page1Note?: string }
+export interface InferenceResult { tails: number; heads: number; balloon: number; badHeads: number; orphanTails: number; page1?: Page1Layout; page1Note?: string }
 
 /** Where page[1] of a compound page keeps its size, by kernel version. */
 export type Page1Layout = 'order-in-flags' | 'nr-in-index' | 'nr-in-mapping-hi' | 'nr-in-mapping';
@@ -54,7 +55,7 @@ export function choosePage1Layout(image: PageImage, listHeads: () => number[], r
 
 /** Fills compound_head of tails and page_type of balloon pages for PFNs whose struct page came from kmem -p rows only. */
 export function inferFromKmemP(image: PageImage, onlyKmemP: (pfn: number) => boolean, ctx: ClassifyContext, vmemmap: bigint | undefined, versionRange?: [number, number]): InferenceResult {
-  const r: InferenceResult = { tails: 0, heads: 0, balloon: 0, badHeads: 0 };
+  const r: InferenceResult = { tails: 0, heads: 0, balloon: 0, badHeads: 0, orphanTails: 0 };
   const v = ctx.version[0] * 100 + ctx.version[1];
   const page1 = choosePage1Layout(image, () => listedHeads(image, onlyKmemP, ctx.bit.head), versionRange ?? [v, v]);
   r.page1 = page1.layout;
@@ -86,7 +87,42 @@ export function inferFromKmemP(image: PageImage, onlyKmemP: (pfn: number) => boo
       pfn += n - 1;
     }
   }
+  if (vmemmap !== undefined) r.orphanTails = markOrphanTails(image, onlyKmemP, vmemmap, page1.layout);
   return r;
+}
+
+/** page->mapping of a compound tail page before the head's fields overwrite it (x86_64 POISON_POINTER_DELTA + 0x400). */
+export const TAIL_MAPPING = 0xdead000000000400n;
+
+/**
+ * Tail pages of a compound page whose head is not in the listing (a slice that starts inside one):
+ * refcount 0 like a free page, but a free page's mapping is always NULL, while a tail's is
+ * TAIL_MAPPING or, for page[1] on 6.0–6.2, the compound fields (compound_nr in the upper half).
+ * They get a compound_head pointing below the listing, so the rules call them compound tails
+ * whose head cannot be read instead of free pages.
+ */
+function markOrphanTails(image: PageImage, onlyKmemP: (pfn: number) => boolean, vmemmap: bigint, page1?: Page1Layout): number {
+  let n = 0;
+  for (const nr of image.sectionNrs()) {
+    const base = nr * image.pfnsPerSection;
+    const sec = image.section(nr)!;
+    for (let i = 0; i < image.pfnsPerSection; i++) {
+      const off = i * 64;
+      if (sec.cover[i] !== COVER_PAGE || sec.buf.readUInt32LE(off + OFF.compoundHead) & 1 || sec.buf.readInt32LE(off + OFF.refcount) !== 0) continue;
+      if ((sec.buf.readUInt32LE(off + OFF.flags) & NAMED_BITS_MASK) !== 0 || sec.buf.readInt32LE(off + OFF.mapcount) !== -1) continue;
+      const mapping = sec.buf.readBigUInt64LE(off + OFF.mapping);
+      const hi = Number(mapping >> 32n);
+      const page1Fields = page1 === 'nr-in-mapping-hi' && (mapping & 0xffffffffn) === 0n && hi >= 2 && hi <= 1 << 18 && (hi & (hi - 1)) === 0;
+      if (mapping !== TAIL_MAPPING && !page1Fields) continue;
+      if (!onlyKmemP(base + i)) continue;
+      let head = base + i - 1;
+      while (head >= 0 && base + i - head <= 1 << 18 && image.coverage(head) !== COVER_NONE) head--;
+      if (head < 0 || base + i - head > 1 << 18) continue;
+      sec.buf.writeBigUInt64LE(vmemmap + BigInt(head) * 64n + 1n, off + OFF.compoundHead);
+      n++;
+    }
+  }
+  return n;
 }
 
 /** PFNs of listed (kmem -p only) pages with PG_head. */

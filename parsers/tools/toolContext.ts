@@ -57,7 +57,8 @@ function flagSource(f: ToolFacts, family: LayoutFamily | undefined, warnings: st
   warnings.push(...names.warnings);
   notes.push(...names.notes);
   if (names.problem) return { problem: `${why}; ${names.problem}` };
-  return { family: names.family, pf: names.bits, names };
+  // One layout agrees: its bits (each among the listing's candidates) also name flags the listing never printed.
+  return { family: names.family, pf: names.family ? undefined : names.bits, names };
 }
 
 /** The one layout family whose bits equal the tool's enum pageflags (crash `kmem -g`), when the release is unknown. */

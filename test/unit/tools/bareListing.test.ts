@@ -127,4 +127,54 @@ describe('a bare kmem -p listing (release unknown): classes from the flag names 
     assert.equal(d.class, 'kernel-other');
     assert.match(d.why, /balloon or zsmalloc/);
   });
+
+  describe('a 50-line slice pasted from a mail (quoted, CRLF, prompt glued, a wrapped name list)', () => {
+    const listing = only('kmem -p').split('\n');
+    const start = listing.findIndex((l) => / 1050000 .* slab,head$/.test(l)) + 1; // starts inside a slab page
+    const rows = listing.slice(start, start + 50);
+    /** How a mail client sends it: quoted, CRLF, the next prompt glued to the last row, long rows wrapped at a space. */
+    const mail = (quote: string) => {
+      const wrapped = rows.flatMap((r) => (r.length > 72 && / \S+,\S+$/.test(r) ? [r.replace(/ (\S+)$/, ''), r.replace(/^.* /, '')] : [r]));
+      wrapped[wrapped.length - 1] += 'crash> ';
+      return ['On Tue, someone wrote:', `${quote}crash> kmem -p 1051000`, ...wrapped.map((l) => quote + l), '', 'Any idea?'].join('\r\n');
+    };
+    const full = toolOutputSnapshot(only('kmem -p'), 'full listing');
+    const fullClass = (pfn: number) => className(full.classes[pfn - full.startPfn]);
+
+    it('the same slice starting at the slab head: all 50 pages as in the full listing; nothing outside it exists', () => {
+      const from = listing.slice(start - 1, start + 49);
+      const s = toolOutputSnapshot(['> crash> kmem -p 1050000', ...from.map((l) => '> ' + l)].join('\r\n'), 'head slice');
+      const first = 0x1050;
+      for (let pfn = first; pfn < first + 50; pfn++) assert.equal(className(s.classes[pfn - s.startPfn]), fullClass(pfn), `pfn 0x${pfn.toString(16)}`);
+      assert.equal(s.pageDetail!(first - 1), undefined);
+      assert.equal(s.pageDetail!(first + 50), undefined);
+      assert.equal(s.counts.reduce((a, b) => a + b, 0), 50);
+    });
+
+    for (const quote of ['> ', '>> ']) {
+      it(`quoted with "${quote.trim()}": its pages have the full listing's classes, except slab tails whose head precedes the slice`, () => {
+        const s = toolOutputSnapshot(mail(quote), 'mail');
+        const first = parseInt(rows[0].split(/\s+/)[1], 16) / 4096, last = parseInt(rows[49].split(/\s+/)[1], 16) / 4096;
+        assert.equal(s.startPfn, first);
+        assert.equal(s.endPfn, last + 1);
+        assert.equal(s.sections.length, 1);
+        assert.equal(s.kernel.layoutFamily, '5.15-6.1');
+        const notes = s.provenance.notes.join('\n');
+        assert.match(notes, new RegExp(`mail quoting \\(depth ${quote.trim().length}\\) removed`));
+        assert.match(notes, /flag-name list\(s\) wrapped onto the next line were joined/);
+        assert.match(notes, /3 tail page\(s\) of compound pages whose head is not listed/);
+        const diff: string[] = [];
+        let same = 0;
+        for (let pfn = first; pfn <= last; pfn++) {
+          const got = className(s.classes[pfn - s.startPfn]), want = fullClass(pfn);
+          if (got === want) same++;
+          else diff.push(`0x${pfn.toString(16)} ${want} → ${got} (${s.pageDetail!(pfn)!.rule})`);
+        }
+        console.log(`      slice: ${same} of 50 pages as in the full listing${diff.length ? `; differ: ${diff.join(', ')}` : ''}`);
+        // The exceptions: the tails of the order-2 slab page at 0x1050, whose head is just before the
+        // slice: compound tails whose head cannot be read (not slab, but never a free page).
+        assert.deepEqual(diff, ['0x1051 slab → compound-tail (tail-head-unreadable)', '0x1052 slab → compound-tail (tail-head-unreadable)', '0x1053 slab → compound-tail (tail-head-unreadable)']);
+      });
+    }
+  });
 });
