@@ -16,7 +16,7 @@ import { describePageType } from '../kernel/pagetypes';
 import { looksLikeDrgnExport, parseDrgnExport } from '../parsers/tools/drgnExport';
 import { ToolMemmap, toolMemmapFromDrgn } from '../parsers/tools/toolMemmap';
 import { looksLikeCrashOrDrgnText, toolMemmapFromText } from '../parsers/tools/crashSession';
-import { COVER_NONE, COVER_PAGE, COVER_UNREADABLE, OFF, PageImage } from '../parsers/tools/pageImage';
+import { CHUNK_PFNS, COVER_NONE, COVER_PAGE, COVER_UNREADABLE, OFF, PageImage } from '../parsers/tools/pageImage';
 import { buildToolContext } from '../parsers/tools/toolContext';
 
 /** true when the first KiB of a text file looks like crash output, a drgn REPL log or our drgn export. */
@@ -74,6 +74,7 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
   if (!haveSections && image.pages) warnings.push('no section table in this output (crash `kmem -n`): every listed PFN is taken to be in an online boot section');
   const range = pfnRange(image, secWord, haveSections);
   const { startPfn, endPfn } = range;
+  checkSpan(name, image, range, secWord);
   const factsOf = (nr: number): SectionFacts & { present: boolean; memmap: boolean } => {
     const f = factsFromSection(haveSections ? secWord.get(nr) ?? 0 : undefined);
     const sm = subsec.get(nr);
@@ -82,16 +83,15 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
   };
 
   // Free buddy blocks: heads have page type buddy and their order in private.
-  const buddyTail = new Uint8Array(Math.max(0, endPfn - startPfn));
-  if (ctx) for (const nr of image.sectionNrs()) {
-    const sec = image.section(nr)!;
-    for (let i = 0, off = 0; i < pps; i++, off += 64) {
+  let buddyTail: Uint8Array | undefined; // allocated at the first free block of order > 0
+  if (ctx) for (const sec of image.chunks()) {
+    for (let i = 0, off = 0; i < CHUNK_PFNS; i++, off += 64) {
       if (sec.cover[i] !== COVER_PAGE) continue;
       const t = ctx.types.decode(sec.buf.readUInt32LE(off + OFF.mapcount));
       if (t.kind !== 'type' || t.name !== 'buddy') continue;
-      const pfn = nr * pps + i;
+      const pfn = sec.base + i;
       const order = sec.buf.readUInt32LE(off + OFF.private);
-      if (order > 0 && order <= 10 && pfn >= startPfn) buddyTail.fill(1, pfn + 1 - startPfn, Math.min(endPfn, pfn + (1 << order)) - startPfn);
+      if (order > 0 && order <= 10 && pfn >= startPfn) (buddyTail ??= new Uint8Array(endPfn - startPfn)).fill(1, pfn + 1 - startPfn, Math.min(endPfn, pfn + (1 << order)) - startPfn);
     }
   }
   const vmemmap = tm.vmemmap;
@@ -99,7 +99,7 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
   for (const b of tm.blocks) if (b.nrVmemmapPages && b.startPfn !== undefined) vmemmapRanges.push([b.startPfn, b.startPfn + b.nrVmemmapPages]);
   const nb: Neighbours = {
     structPage: (pfn) => image.page(pfn) ?? (image.coverage(pfn) === COVER_UNREADABLE ? 'unmapped' : 'excluded'),
-    buddyCovered: (pfn) => buddyTail[pfn - startPfn] === 1,
+    buddyCovered: (pfn) => buddyTail?.[pfn - startPfn] === 1,
     backsVmemmap: (pfn) => vmemmapRanges.some(([s, e]) => pfn >= s && pfn < e),
     headPfn: (c) => {
       if (vmemmap === undefined || c < vmemmap) return undefined;
@@ -161,6 +161,25 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
   return snapshot;
 }
 
+/** A picture costs one byte per PFN of its range: up to 256 GiB of span for any listing, beyond that only for dense ones. */
+export const MAX_SPARSE_SPAN_PFNS = 1 << 26;
+export const MAX_PFNS_PER_LISTED = 64;
+
+/**
+ * Refuses a listing whose addresses imply a machine far larger than what it lists (a damaged or
+ * made-up text), before one byte per PFN of that span is allocated.
+ */
+function checkSpan(name: string, image: PageImage, range: PfnRange, secWord: Map<number, number>): void {
+  const span = range.endPfn - range.startPfn;
+  const listed = image.pages + image.unreadable;
+  const presentSpan = [...secWord.values()].filter((w) => (w & SECTION_PRESENT) !== 0).length * image.pfnsPerSection;
+  if (span <= Math.max(MAX_SPARSE_SPAN_PFNS, MAX_PFNS_PER_LISTED * listed, 2 * presentSpan)) return;
+  const gib = (span * 4096) / 2 ** 30;
+  throw new SnapshotError(name,
+    `its ${listed} listed PFN(s) are spread over ${gib >= 1000 ? `${(gib / 1024).toFixed(1)} TiB` : `${gib.toFixed(1)} GiB`} of physical addresses (PFN 0x${range.startPfn.toString(16)}-0x${range.endPfn.toString(16)}, one listed PFN per ${Math.round(span / Math.max(1, listed))}): not the memmap of one machine (damaged or made-up addresses?)`,
+    'open a listing of one machine, or split it into the address ranges that matter');
+}
+
 interface PfnRange { startPfn: number; endPfn: number; sectionNrs: number[] }
 
 /**
@@ -189,27 +208,34 @@ function classifyListed(image: PageImage, range: PfnRange, haveSections: boolean
   const sectionCounts = new Map<number, Uint32Array>();
   for (const nr of range.sectionNrs) {
     const f = factsOf(nr);
-    const base = nr * pps;
     const counts = new Uint32Array(NR_CLASSES);
-    const sec = image.section(nr);
-    let lastRule = -1;
-    for (let i = Math.max(0, startPfn - base), end = Math.min(pps, endPfn - base); i < end; i++) {
-      const pfn = base + i;
-      const cov = sec ? sec.cover[i] : COVER_NONE;
-      let cls: number;
-      if (haveSections && (!f.present || !f.memmap)) cls = HOLE;
-      else if (cov === COVER_NONE) cls = NOT;
-      else if (cov === COVER_UNREADABLE) cls = HOLE;
-      else if (!ctx) cls = CLASS_ID.unknown;
-      else {
-        const r = classifyStructPage(pfn, sec!.buf, i * 64, f, ctx, nb);
-        if (r !== lastRule) { rulesSeen.add(r); lastRule = r; }
-        cls = VMCORE_RULE_CLASS[r];
-      }
-      classes[pfn - startPfn] = cls;
-      counts[cls]++;
-    }
+    const lo = Math.max(nr * pps, startPfn), hi = Math.min((nr + 1) * pps, endPfn);
     sectionCounts.set(nr, counts);
+    if (haveSections && (!f.present || !f.memmap)) {
+      classes.fill(HOLE, lo - startPfn, hi - startPfn);
+      counts[HOLE] = hi - lo;
+      continue;
+    }
+    counts[NOT] = hi - lo; // until a chunk below says otherwise
+    let lastRule = -1;
+    for (const c of image.chunksIn(lo, hi)) {
+      for (let pfn = Math.max(lo, c.base), end = Math.min(hi, c.base + CHUNK_PFNS); pfn < end; pfn++) {
+        const i = pfn - c.base;
+        const cov = c.cover[i];
+        if (cov === COVER_NONE) continue;
+        let cls: number;
+        if (cov === COVER_UNREADABLE) cls = HOLE;
+        else if (!ctx) cls = CLASS_ID.unknown;
+        else {
+          const r = classifyStructPage(pfn, c.buf, i * 64, f, ctx, nb);
+          if (r !== lastRule) { rulesSeen.add(r); lastRule = r; }
+          cls = VMCORE_RULE_CLASS[r];
+        }
+        classes[pfn - startPfn] = cls;
+        counts[NOT]--;
+        counts[cls]++;
+      }
+    }
   }
   return { classes, sectionCounts, rulesSeen };
 }

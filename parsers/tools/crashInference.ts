@@ -8,7 +8,7 @@
 // unknown to these rules and is said so in a warning.
 import type { ClassifyContext } from '../../memmap/classifyPage';
 import { NAMED_BITS_MASK } from './kmemPFlagNames';
-import { COVER_NONE, COVER_PAGE, OFF, PageImage } from './pageImage';
+import { CHUNK_PFNS, COVER_NONE, COVER_PAGE, OFF, PageImage } from './pageImage';
 
 export interface InferenceResult { tails: number; heads: number; balloon: number; badHeads: number; orphanTails: number; page1?: Page1Layout; page1Note?: string }
 
@@ -63,12 +63,12 @@ export function inferFromKmemP(image: PageImage, onlyKmemP: (pfn: number) => boo
   const headBit = ctx.bit.head;
   const offlineValue = ctx.types.encoding.values.offline;
   const balloon = ctx.balloonMops !== undefined && (ctx.version[0] < 6 || (ctx.version[0] === 6 && ctx.version[1] < 17)) ? ctx.balloonMops | 2n : undefined;
-  for (const nr of image.sectionNrs()) {
-    const base = nr * image.pfnsPerSection;
-    const sec = image.section(nr)!;
-    for (let pfn = base; pfn < base + image.pfnsPerSection; pfn++) {
-      if (sec.cover[pfn - base] !== COVER_PAGE || !onlyKmemP(pfn)) continue;
-      const p = { buf: sec.buf, off: (pfn - base) * 64 };
+  let skipBelow = -1; // tails of the last head are not heads themselves
+  for (const c of image.chunks()) {
+    for (let i = 0; i < CHUNK_PFNS; i++) {
+      const pfn = c.base + i;
+      if (pfn < skipBelow || c.cover[i] !== COVER_PAGE || !onlyKmemP(pfn)) continue;
+      const p = { buf: c.buf, off: i * 64 };
       if (balloon !== undefined && offlineValue !== undefined && p.buf.readBigUInt64LE(p.off + OFF.mapping) === balloon && p.buf.readInt32LE(p.off + OFF.mapcount) === -1) {
         p.buf.writeUInt32LE(offlineValue, p.off + OFF.mapcount);
         r.balloon++;
@@ -84,7 +84,7 @@ export function inferFromKmemP(image: PageImage, onlyKmemP: (pfn: number) => boo
         q.buf.writeBigUInt64LE(word, q.off + OFF.compoundHead);
         r.tails++;
       }
-      pfn += n - 1;
+      skipBelow = pfn + n;
     }
   }
   if (vmemmap !== undefined) r.orphanTails = markOrphanTails(image, onlyKmemP, vmemmap, page1.layout);
@@ -103,10 +103,9 @@ export const TAIL_MAPPING = 0xdead000000000400n;
  */
 function markOrphanTails(image: PageImage, onlyKmemP: (pfn: number) => boolean, vmemmap: bigint, page1?: Page1Layout): number {
   let n = 0;
-  for (const nr of image.sectionNrs()) {
-    const base = nr * image.pfnsPerSection;
-    const sec = image.section(nr)!;
-    for (let i = 0; i < image.pfnsPerSection; i++) {
+  for (const sec of image.chunks()) {
+    const base = sec.base;
+    for (let i = 0; i < CHUNK_PFNS; i++) {
       const off = i * 64;
       if (sec.cover[i] !== COVER_PAGE || sec.buf.readUInt32LE(off + OFF.compoundHead) & 1 || sec.buf.readInt32LE(off + OFF.refcount) !== 0) continue;
       if ((sec.buf.readUInt32LE(off + OFF.flags) & NAMED_BITS_MASK) !== 0 || sec.buf.readInt32LE(off + OFF.mapcount) !== -1) continue;
@@ -129,11 +128,8 @@ function markOrphanTails(image: PageImage, onlyKmemP: (pfn: number) => boolean, 
 function listedHeads(image: PageImage, onlyKmemP: (pfn: number) => boolean, headBit: number): number[] {
   const out: number[] = [];
   if (headBit >= 32) return out;
-  for (const nr of image.sectionNrs()) {
-    const base = nr * image.pfnsPerSection;
-    const sec = image.section(nr)!;
-    for (let i = 0; i < image.pfnsPerSection; i++)
-      if (sec.cover[i] === COVER_PAGE && ((sec.buf.readUInt32LE(i * 64 + OFF.flags) >>> headBit) & 1) && onlyKmemP(base + i)) out.push(base + i);
-  }
+  for (const c of image.chunks())
+    for (let i = 0; i < CHUNK_PFNS; i++)
+      if (c.cover[i] === COVER_PAGE && ((c.buf.readUInt32LE(i * 64 + OFF.flags) >>> headBit) & 1) && onlyKmemP(c.base + i)) out.push(c.base + i);
   return out;
 }

@@ -3,7 +3,7 @@
 //   fffffafdc0041380  104e000 ffff8cd6c1042a00        0  1 fffffc0010200 slab,head
 // CNT is decimal (hex in drgn's crash mode); MAPPING/INDEX may be dashes (style3) or blank (style2).
 import { FlagNameEvidence } from './kmemPFlagNames';
-import { COVER_PAGE, COVER_UNREADABLE, hexHalves, OFF, PageImage, writeU64 } from './pageImage';
+import { CHUNK_PFNS, COVER_PAGE, COVER_UNREADABLE, hexHalves, OFF, PageImage, writeU64 } from './pageImage';
 
 export interface KmemPResult {
   rows: number;
@@ -41,7 +41,7 @@ for (let i = 0; i < 6; i++) { hexVal[97 + i] = 10 + i; hexVal[65 + i] = 10 + i; 
 
 /**
  * The fast path for an ordinary row: PAGE PHYSICAL MAPPING INDEX CNT FLAGS [names], all present,
- * decimal CNT. Writes the struct page words straight into the section and returns the name list's
+ * decimal CNT. Writes the struct page words straight into the image chunk and returns the name list's
  * start (or line.length), or -1 when the row is anything else (then the regex path decides).
  */
 function fastRow(line: string, start: number, n: number, image: PageImage, st: FastState): number {
@@ -111,8 +111,8 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
   if (!nf || nf > 16) return -1;
   while (i < n && line.charCodeAt(i) === SP) i++;
   const pfn = Math.floor(phys / 4096);
-  if (pfn < st.base || pfn >= st.base + image.pfnsPerSection) {
-    const sw = image.sectionWords(pfn);
+  if (pfn < st.base || pfn >= st.base + CHUNK_PFNS) {
+    const sw = image.chunkWords(pfn);
     st.u32 = sw.u32; st.cover = sw.cover; st.base = sw.base;
   }
   const idx = pfn - st.base;
