@@ -10,7 +10,9 @@ import type { ClassifyContext } from '../../memmap/classifyPage';
 import { NAMED_BITS_MASK } from './kmemPFlagNames';
 import { CHUNK_PFNS, COVER_NONE, COVER_PAGE, OFF, PageImage } from './pageImage';
 
-export interface InferenceResult { tails: number; heads: number; balloon: number; badHeads: number; orphanTails: number; page1?: Page1Layout; page1Note?: string }
+export interface InferenceResult { tails: number; heads: number; balloon: number; badHeads: number; orphanTails: number; page1?: Page1Layout; page1Note?: string;
+  /** Kernel versions (major * 100 + minor) the chosen page[1] layout belongs to, when the heads chose it. */
+  page1Range?: [number, number] }
 
 /** Where page[1] of a compound page keeps its size, by kernel version. */
 export type Page1Layout = 'order-in-flags' | 'nr-in-index' | 'nr-in-mapping-hi' | 'nr-in-mapping';
@@ -41,7 +43,7 @@ function compoundNr(image: PageImage, head: number, layout: Page1Layout): number
  * one layout of that range under which the listed heads read plausible sizes (a power of two that
  * aligns the head); undefined when the heads do not single one out.
  */
-export function choosePage1Layout(image: PageImage, listHeads: () => number[], range: [number, number]): { layout?: Page1Layout; note?: string } {
+export function choosePage1Layout(image: PageImage, listHeads: () => number[], range: [number, number]): { layout?: Page1Layout; range?: [number, number]; note?: string } {
   const fits = PAGE1_LAYOUTS.filter((l) => l.from <= range[1] && l.to >= range[0]);
   if (fits.length === 1) return { layout: fits[0].id };
   const heads = listHeads();
@@ -50,7 +52,7 @@ export function choosePage1Layout(image: PageImage, listHeads: () => number[], r
   const winners = fits.filter((_, i) => score[i] === best);
   if (!best || winners.length !== 1) return { note: `compound sizes not read: the kernel version is not known exactly and the page[1] rows of ${heads.length} head(s) fit ${winners.length ? winners.map((w) => w.id).join(' and ') : 'no layout'}` };
   const w = winners[0];
-  return { layout: w.id, note: `compound sizes read from page[1] as ${w.words}: the one layout of the possible kernels under which ${best} of ${heads.length} listed heads read a plausible size` };
+  return { layout: w.id, range: [w.from, w.to], note: `compound sizes read from page[1] as ${w.words}: the one layout of the possible kernels under which ${best} of ${heads.length} listed heads read a plausible size` };
 }
 
 /** Fills compound_head of tails and page_type of balloon pages for PFNs whose struct page came from kmem -p rows only. */
@@ -60,6 +62,7 @@ export function inferFromKmemP(image: PageImage, onlyKmemP: (pfn: number) => boo
   const page1 = choosePage1Layout(image, () => listedHeads(image, onlyKmemP, ctx.bit.head), versionRange ?? [v, v]);
   r.page1 = page1.layout;
   r.page1Note = page1.note;
+  r.page1Range = page1.range;
   const headBit = ctx.bit.head;
   const offlineValue = ctx.types.encoding.values.offline;
   const balloon = ctx.balloonMops !== undefined && (ctx.version[0] < 6 || (ctx.version[0] === 6 && ctx.version[1] < 17)) ? ctx.balloonMops | 2n : undefined;

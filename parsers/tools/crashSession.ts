@@ -250,6 +250,7 @@ export function toolMemmapFromText(text: string): ToolMemmap {
     if (tc.ctx) {
       const inf = inferFromKmemP(image, (pfn) => !fromDumps.has(pfn), tc.ctx, known.has('compound_head') ? undefined : vmemmap, tc.versionRange);
       if (inf.page1Note) notes.push(inf.page1Note);
+      if (inf.page1Range) facts.versionHint = { range: inf.page1Range, why: 'the page[1] rows of its compound pages' };
       if (inf.orphanTails) notes.push(`kmem -p: ${inf.orphanTails} tail page(s) of compound pages whose head is not listed (refcount 0 with TAIL_MAPPING or page[1] fields in mapping, never a free page's NULL): compound-tail, head unreadable`);
       notes.push(`kmem -p: ${kmemPRows} rows; ${inf.heads} compound heads with ${inf.tails} tails recovered from their page[1] rows${inf.balloon ? `; ${inf.balloon} balloon pages from mapping = balloon_mops|2` : ''}`);
       const missing = ['_mapcount', 'compound_head', 'private'].filter((f) => !known.has(f));

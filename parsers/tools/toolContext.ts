@@ -24,6 +24,8 @@ export interface ToolFacts {
   listingNames?: ListingFlagNames;
   /** The output printed _mapcount/page_type (kmem -m, struct page prints, drgn export). */
   mapcountKnown?: boolean;
+  /** Kernel versions (major * 100 + minor) other evidence in the output allows, and what it was. */
+  versionHint?: { range: [number, number]; why: string };
 }
 
 export interface ToolContext {
@@ -59,6 +61,20 @@ function flagSource(f: ToolFacts, family: LayoutFamily | undefined, warnings: st
   if (names.problem) return { problem: `${why}; ${names.problem}` };
   // One layout agrees: its bits (each among the listing's candidates) also name flags the listing never printed.
   return { family: names.family, pf: names.family ? undefined : names.bits, names };
+}
+
+const v100 = (s: string) => { const [M, m] = s.split('.').map(Number); return M * 100 + m; };
+
+/**
+ * The version the version-dependent rules assume: the release's, else the newest kernel the
+ * possible layouts and the other evidence (hint) allow; and that range (major * 100 + minor).
+ */
+function assumedVersion(version: [number, number] | undefined, fams: LayoutFamily[], hint?: ToolFacts['versionHint']): { ver: [number, number]; versionRange: [number, number] } {
+  let range: [number, number] = fams.length ? [v100(fams[0].first), v100(fams[fams.length - 1].last)] : [0, 9999];
+  if (hint && hint.range[0] <= range[1] && hint.range[1] >= range[0]) range = [Math.max(range[0], hint.range[0]), Math.min(range[1], hint.range[1])];
+  if (version) return { ver: version, versionRange: [version[0] * 100 + version[1], version[0] * 100 + version[1]] };
+  const top = range[1] >= 9999 ? 618 : range[1];
+  return { ver: [Math.floor(top / 100), top % 100], versionRange: range };
 }
 
 /** The one layout family whose bits equal the tool's enum pageflags (crash `kmem -g`), when the release is unknown. */
@@ -103,9 +119,8 @@ export function buildToolContext(f: ToolFacts): ToolContext {
     const name = k.replace(/^PGTY_/, '') as PageTypeName;
     if (enc.values[name] !== undefined || name === 'unaccepted' || name === 'large_kmalloc') exported[name] = (v << 24) >>> 0;
   }
-  const newest = names && !family ? names.families[names.families.length - 1] : family;
-  const ver: [number, number] = version ?? (newest ? (newest.last.split('.').map(Number) as [number, number]) : [6, 18]);
-  if (!version && names) notes.push(`rules that depend on the exact kernel version assume ${ver.join('.')}`);
+  const { ver, versionRange } = assumedVersion(version, family ? [family] : names?.families ?? [], f.versionHint);
+  if (!version && (names || f.versionHint)) notes.push(`rules that depend on the exact kernel version assume ${ver.join('.')}${f.versionHint && versionRange[1] === f.versionHint.range[1] ? ` (the newest kernel that fits ${f.versionHint.why})` : ''}`);
   const ge = (M: number, m: number) => ver[0] > M || (ver[0] === M && ver[1] >= m);
   let hugetlbMark: ClassifyContext['hugetlbMark'] = { kind: 'none' };
   if (names && !family) hugetlbMark = { kind: 'none' };
@@ -129,8 +144,5 @@ export function buildToolContext(f: ToolFacts): ToolContext {
     },
   };
   notes.push(`page_type encoding ${enc.id}`);
-  const fams = family ? [family] : names?.families ?? [];
-  const v100 = (s: string) => { const [M, m] = s.split('.').map(Number); return M * 100 + m; };
-  const versionRange: [number, number] | undefined = version ? undefined : fams.length ? [v100(fams[0].first), v100(fams[fams.length - 1].last)] : [0, 9999];
-  return { ctx, family, warnings, notes, versionRange };
+  return { ctx, family, warnings, notes, versionRange: version ? undefined : versionRange };
 }

@@ -42,6 +42,7 @@ describe('a bare kmem -p listing (release unknown): classes from the flag names 
     assert.match(notes, /flag names taken from the kmem -p listing itself \(144 of 832 rows print names; head=bit 16, slab=bit 9\)/);
     assert.match(notes, /layout 5\.15-6\.1 \(kernels 5\.15–6\.5\) inferred from the listing/);
     assert.match(notes, /compound sizes read from page\[1\] as compound_nr in the upper half of mapping \(6\.0–6\.2\)/);
+    assert.match(notes, /rules that depend on the exact kernel version assume 6\.2 \(the newest kernel that fits the page\[1\] rows of its compound pages\)/);
     const a = agreement(bare, withSys);
     console.log(`      ${report('bare kmem -p vs sys + kmem -p', a)}`);
     assert.equal(a.listed, 832);
@@ -56,6 +57,16 @@ describe('a bare kmem -p listing (release unknown): classes from the flag names 
     console.log(`      ${report('session without sys vs session', a)}`);
     assert.ok(a.same / a.listed >= 0.99, report('without sys', a));
     assert.equal(a.same, a.listed, report('without sys', a));
+  });
+
+  it('crash 8.0.2 on 6.1: without `sys` and `kmem -g` but with kmem -m (page_type, compound_head), the names still decode every page as with them', () => {
+    const noRelease = toolOutputSnapshot(segments.filter((x) => !x.startsWith('crash> sys\n') && !x.startsWith('crash> kmem -g\n')).join(''), 'no sys, no kmem -g');
+    const full = toolOutputSnapshot(session, 'session');
+    assert.equal(noRelease.kernel.layoutFamily, '5.15-6.1');
+    const a = agreement(noRelease, full);
+    console.log(`      ${report('session without sys and kmem -g vs session', a)}`);
+    assert.equal(a.same, a.listed, report('without sys and kmem -g', a));
+    assert.ok(full.counts[6] > 0 && noRelease.counts[6] === full.counts[6], 'page tables (page_type from kmem -m) are found');
   });
 
   it('the bare listing without any flag names stays unknown, with the reason', () => {
