@@ -69,6 +69,40 @@ describe('a bare kmem -p listing (release unknown): classes from the flag names 
     assert.ok(full.counts[6] > 0 && noRelease.counts[6] === full.counts[6], 'page tables (page_type from kmem -m) are found');
   });
 
+  describe('windows of the full crash 8.0.2 listing of the lab 6.1 balloon dump (no sys), against drgn\'s walk of that dump', () => {
+    const windows = readFileSync(join(FIX, 'crash-8.0.2-6.1-balloon-kmem-p-windows.txt'), 'utf8');
+    const exp = JSON.parse(readFileSync(join(FIX, 'crash-8.0.2-6.1-balloon-kmem-p-windows-expected.json'), 'utf8')) as { runs: [number, number, string][] };
+    /** Pages whose class differs from drgn's, as "pfn drgn → ours (rule)". */
+    const check = (s: Snapshot, balloonAs: string): string[] => {
+      const seen = new Set<string>();
+      const diff: string[] = [];
+      for (const [first, count, cls] of exp.runs)
+        for (let pfn = first; pfn < first + count; pfn++) {
+          seen.add(cls);
+          const got = className(s.classes[pfn - s.startPfn]);
+          if (got !== (cls === 'offline-movable' ? balloonAs : cls)) diff.push(`0x${pfn.toString(16)} ${cls} → ${got} (${s.pageDetail!(pfn)!.rule})`);
+        }
+      for (const c of ['reserved', 'free', 'lru-anon', 'lru-file', 'slab', 'offline-movable', 'kernel-other']) assert.ok(seen.has(c), c);
+      return diff;
+    };
+    // The window at 0x3215e starts inside a slab page: its first two rows are that page's tails,
+    // whose head is not in the excerpt (compound tails with an unreadable head, never free).
+    const EXPECTED_DIFF = ['0x3215e slab → compound-tail (tail-head-unreadable)', '0x3215f slab → compound-tail (tail-head-unreadable)'];
+
+    it('every page has drgn\'s class, except balloon pages, which a bare listing can only call movable_ops pages (kernel-other)', () => {
+      const s = toolOutputSnapshot(windows, 'windows');
+      assert.equal(s.kernel.layoutFamily, '5.15-6.1');
+      assert.deepEqual(check(s, 'kernel-other'), EXPECTED_DIFF);
+      assert.equal(s.pageDetail!(11264)!.rule, 'movable-ops-mapping');
+      assert.deepEqual(s.sections.map((x) => x.nr), [0, 3, 6, 7]); // only the sections its rows touch
+    });
+
+    it('with the `sym balloon_mops` line pasted beside it, the balloon pages are offline-movable as in drgn\'s walk', () => {
+      const s = toolOutputSnapshot(`crash> sym balloon_mops\nffffffff8c83f3c0 (D) balloon_mops\ncrash> kmem -p\n${windows}`, 'windows + sym');
+      assert.deepEqual(check(s, 'offline-movable'), EXPECTED_DIFF);
+    });
+  });
+
   it('the bare listing without any flag names stays unknown, with the reason', () => {
     const rows = only('kmem -p').split('\n').filter((l) => !/[a-z]{3}/.test(l.slice(60))).join('\n');
     const s = toolOutputSnapshot(rows, 'no names');
