@@ -88,3 +88,10 @@ export function lowestBit(mask: number): number {
 export function singleBit(mask: number): boolean {
   return mask !== 0 && (mask & (mask - 1)) === 0;
 }
+
+/** The bit numbers set in a mask, ascending. */
+export function maskBits(mask: number): number[] {
+  const out: number[] = [];
+  for (let b = 0; b < 32; b++) if ((mask >>> b) & 1) out.push(b);
+  return out;
+}

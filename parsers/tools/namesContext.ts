@@ -6,7 +6,7 @@
 import { familiesFromNames } from '../../kernel/familyFromNames';
 import type { LayoutFamily } from '../../kernel/pageflags';
 import type { PageTypeEncodingId } from '../../kernel/pagetypes';
-import { ListingFlagNames, lowestBit, singleBit } from './kmemPFlagNames';
+import { ListingFlagNames, lowestBit, maskBits, singleBit } from './kmemPFlagNames';
 
 export interface NamesDecision {
   /** The one layout family that agrees with the names, when there is exactly one. */
@@ -53,7 +53,10 @@ export function decideFromNames(l: ListingFlagNames): NamesDecision {
     d.problem = `the listing's flag names are inconsistent with its FLAGS values for ${bad.join(', ')}: page states cannot be decoded from them`;
     return d;
   }
-  const shown = RULE_NAMES.filter((n) => bits.has(n)).map((n) => `${n}=bit ${bits.get(n)}${singleBit(l.candidates.get(n)!) ? '' : ' (shared by names that always occur together)'}`);
+  const shown = RULE_NAMES.filter((n) => bits.has(n)).map((n) => {
+    const m = l.candidates.get(n)!;
+    return singleBit(m) ? `${n}=bit ${bits.get(n)}` : `${n}=bit ${maskBits(m).join(' or ')} (printed only together with another name)`;
+  });
   notes.push(`kernel release unknown: flag names taken from the kmem -p listing itself (${l.namedRows} of ${l.rows} rows print names${shown.length ? `; ${shown.join(', ')}` : ''})`);
   if (unknownNames.length) notes.push(`flag names no known layout has (not used to identify the layout): ${unknownNames.slice(0, 8).join(', ')}`);
   if (families.length === 1) {
