@@ -82,18 +82,7 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
     return f;
   };
 
-  // Free buddy blocks: heads have page type buddy and their order in private.
-  let buddyTail: Uint8Array | undefined; // allocated at the first free block of order > 0
-  if (ctx) for (const sec of image.chunks()) {
-    for (let i = 0, off = 0; i < CHUNK_PFNS; i++, off += 64) {
-      if (sec.cover[i] !== COVER_PAGE) continue;
-      const t = ctx.types.decode(sec.buf.readUInt32LE(off + OFF.mapcount));
-      if (t.kind !== 'type' || t.name !== 'buddy') continue;
-      const pfn = sec.base + i;
-      const order = sec.buf.readUInt32LE(off + OFF.private);
-      if (order > 0 && order <= 10 && pfn >= startPfn) (buddyTail ??= new Uint8Array(endPfn - startPfn)).fill(1, pfn + 1 - startPfn, Math.min(endPfn, pfn + (1 << order)) - startPfn);
-    }
-  }
+  const buddyTail = ctx ? freeBlockTails(image, ctx, range) : undefined;
   const vmemmap = tm.vmemmap;
   const vmemmapRanges: [number, number][] = [];
   for (const b of tm.blocks) if (b.nrVmemmapPages && b.startPfn !== undefined) vmemmapRanges.push([b.startPfn, b.startPfn + b.nrVmemmapPages]);
@@ -136,7 +125,36 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
   });
   if (!haveSections && image.pages) notes.push(`PFN range 0x${startPfn.toString(16)}-0x${endPfn.toString(16)}: what the listing covers (${sections.length} section(s) touched); nothing outside it is assumed`);
 
-  // Memory blocks, from the tool's block table.
+  const { pfnsPerBlock, blocks } = blocksOf(tm, sections, classes, startPfn, warnings, (pfn) => compoundIsMovable(image, ctx, pfn, nb));
+
+  const snapshot: Snapshot = {
+    kernel: { release: tm.facts.release, machine: tm.machine, layoutFamily: tc.family?.id, pageSize: 4096 },
+    startPfn, endPfn, classes, pfnsPerSection: pps, sections, pfnsPerBlock, blocks,
+    counts: sumCounts([...sectionCounts.values()]), warnings, provenance: { format: tm.format, files: [name], notes },
+    pageDetail: (pfn) => detail(tm, snapshot, pfn, factsOf, nb, ctx),
+  };
+  return snapshot;
+}
+
+/** PFNs inside free buddy blocks (after their head: page type buddy, order in private), one byte per PFN of the range; undefined when there are none. */
+function freeBlockTails(image: PageImage, ctx: NonNullable<ReturnType<typeof buildToolContext>['ctx']>, range: PfnRange): Uint8Array | undefined {
+  const { startPfn, endPfn } = range;
+  let tails: Uint8Array | undefined; // allocated at the first free block of order > 0
+  for (const sec of image.chunks()) {
+    for (let i = 0, off = 0; i < CHUNK_PFNS; i++, off += 64) {
+      if (sec.cover[i] !== COVER_PAGE) continue;
+      const t = ctx.types.decode(sec.buf.readUInt32LE(off + OFF.mapcount));
+      if (t.kind !== 'type' || t.name !== 'buddy') continue;
+      const pfn = sec.base + i;
+      const order = sec.buf.readUInt32LE(off + OFF.private);
+      if (order > 0 && order <= 10 && pfn >= startPfn) (tails ??= new Uint8Array(endPfn - startPfn)).fill(1, pfn + 1 - startPfn, Math.min(endPfn, pfn + (1 << order)) - startPfn);
+    }
+  }
+  return tails;
+}
+
+/** Memory blocks from the tool's block table (crash `kmem -n`, drgn export), with counts and offlining verdicts. */
+function blocksOf(tm: ToolMemmap, sections: Section[], classes: Uint8Array, startPfn: number, warnings: string[], compoundMovable: (pfn: number) => boolean | undefined): { pfnsPerBlock: number; blocks: MemoryBlock[] } {
   let pfnsPerBlock = 0;
   const blocks: MemoryBlock[] = [];
   const withRange = tm.blocks.filter((b) => b.startPfn !== undefined && b.endPfn !== undefined);
@@ -148,17 +166,10 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
       id: b.id, startPfn: b.startPfn!, nrPfns: b.endPfn! - b.startPfn!, state, node: b.node,
       zones: b.zone ? [b.zone] : undefined, counts: blockCounts(sections, b.startPfn!, b.endPfn! - b.startPfn!),
     };
-    block.verdict = blockVerdicts({ block, classes, classesStartPfn: startPfn, compoundIsMovable: (pfn) => compoundIsMovable(image, ctx, pfn, nb) });
+    block.verdict = blockVerdicts({ block, classes, classesStartPfn: startPfn, compoundIsMovable: compoundMovable });
     blocks.push(block);
   }
-
-  const snapshot: Snapshot = {
-    kernel: { release: tm.facts.release, machine: tm.machine, layoutFamily: tc.family?.id, pageSize: 4096 },
-    startPfn, endPfn, classes, pfnsPerSection: pps, sections, pfnsPerBlock, blocks,
-    counts: sumCounts([...sectionCounts.values()]), warnings, provenance: { format: tm.format, files: [name], notes },
-    pageDetail: (pfn) => detail(tm, snapshot, pfn, factsOf, nb, ctx),
-  };
-  return snapshot;
+  return { pfnsPerBlock, blocks };
 }
 
 /** A picture costs one byte per PFN of its range: up to 256 GiB of span for any listing, beyond that only for dense ones. */
