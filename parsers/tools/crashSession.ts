@@ -15,6 +15,7 @@ import { parseStructPageDumps, StructPageValues } from './structPageDump';
 import { FlagNameEvidence } from './kmemPFlagNames';
 import { buildToolContext, ToolFacts } from './toolContext';
 import type { ToolMemmap } from './toolMemmap';
+import { familyFromRelease } from '../../kernel/pageflags';
 import { SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT } from '../../kernel/sections';
 
 const SNIFF = [
@@ -242,7 +243,8 @@ export function toolMemmapFromText(text: string): ToolMemmap {
 
   const facts: ToolFacts = {
     release, pageflags, balloonMops: symbols.get('balloon_mops'), virtioMem, mapcountKnown: known.has('_mapcount'),
-    listingNames: kmemPRows && !release && !pageflags ? nameEvidence.solve() : undefined,
+    // Used when the release is unknown or outside the known layouts (and no kmem -g printed the enum).
+    listingNames: kmemPRows && !pageflags && !familyFromRelease(release ?? '') ? nameEvidence.solve() : undefined,
   };
   if (!release) warnings.push('the log has no `sys` output: kernel release unknown' + (pageflags ? ' (flag bits taken from `kmem -g`)' : ''));
   if (kmemPRows) {

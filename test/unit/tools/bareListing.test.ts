@@ -137,6 +137,13 @@ describe('a bare kmem -p listing (release unknown): classes from the flag names 
     assert.match(notes, /rules that depend on the exact kernel version assume 6\.18/);
   });
 
+  it('a release newer than every known layout (`sys` says 7.1): the names still decode the rows, and the version is the release\'s', () => {
+    const s = toolOutputSnapshot(['crash> sys', '     RELEASE: 7.1.0-1-amd64', 'crash> kmem -p', HDR, ...ROWS_612].join('\n'), 'future');
+    assert.equal(s.kernel.release, '7.1.0-1-amd64');
+    assert.deepEqual([0x100000, 0x100001, 0x100003].map((p) => className(s.classes[p - s.startPfn])), ['reserved', 'lru-anon', 'lru-file']);
+    assert.ok(s.provenance.notes.some((n) => /flag names taken from the kmem -p listing itself/.test(n)), s.provenance.notes.join('\n'));
+  });
+
   it('a `slab` name beside 6.12-era bits: no known layout agrees, so none is claimed; the names still decode the rows', () => {
     const rows = [...ROWS_612, 'ffffea0004000200 100008000 ffff8cd6c1042a00        0  1 17ffffc0004000 slab'];
     const s = toolOutputSnapshot([HDR, ...rows].join('\n'), 'no layout');
