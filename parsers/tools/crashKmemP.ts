@@ -135,6 +135,9 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
 
 interface FastState { words: Uint32Array; u32?: Uint32Array; cover?: Uint8Array; base: number; added: number; lo: number; hi: number; lastPfn: number; pageLo: number; pageHi: number; flagsLo: number }
 
+/** The narrowest wrap width taken for a terminal's (a row this long followed by names-only text was wrapped). */
+const WRAP_WIDTH = 72;
+
 /** A line that holds only a continued name list (a row wrapped by a mail client or a terminal). */
 const NAMES_ONLY = /^\s*[a-z][a-z0-9_]*(?:[,|]\s*[a-zA-Z][a-z0-9_]*)*[,|]?\s*$/;
 
@@ -167,7 +170,7 @@ export function parseKmemP(input: string | string[], image: PageImage, opts: { h
     if (!unknownLayout && !r.hexCount) {
       const at = fastRow(text, start, end, image, st);
       if (at >= 0) {
-        pending.row(text, at, end, st.flagsLo);
+        pending.row(text, at, end, st.flagsLo, end - start);
         noteVmemmap((BigInt(st.pageHi) << 32n) | BigInt(st.pageLo), st.lastPfn);
         r.rows++;
         continue;
@@ -203,7 +206,7 @@ export function parseKmemP(input: string | string[], image: PageImage, opts: { h
     if (index) writeU64(buf, off + OFF.index, index[0], index[1]);
     buf.writeInt32LE(cnt, off + OFF.refcount);
     image.mark(pfn, COVER_PAGE);
-    pending.row(m[7] ?? '', 0, (m[7] ?? '').length, flags[0]);
+    pending.row(m[7] ?? '', 0, (m[7] ?? '').length, flags[0], line.length);
     noteVmemmap(BigInt('0x' + m[1]), pfn);
     r.rows++;
   }
@@ -226,8 +229,9 @@ class PendingNames {
   constructor(private readonly r: KmemPResult) {}
 
   /** A new row: names are text[at, end) (trailing blanks allowed); the previous row is recorded. */
-  row(text: string, at: number, end: number, flagsLo: number): void {
+  row(text: string, at: number, end: number, flagsLo: number, lineLength: number): void {
     this.flush();
+    this.lineLength = lineLength;
     // Rows of a listing mostly repeat the previous name list: reuse the string instead of slicing.
     const prev = this.lastNames;
     if (at >= end) this.names = '';
@@ -239,12 +243,15 @@ class PendingNames {
 
   private lastNames = '';
 
+  private lineLength = 0;
+
   /**
    * A mail client wraps at a space, so a wrapped list moved whole to the next line (the row shows
-   * no names) or was cut after a separator; anything else on the next line is not a continuation.
+   * no names) or was cut after a separator; a terminal wraps at its width (72 columns or more),
+   * possibly inside a name. Anything else on the next line is not a continuation.
    */
   get canJoin(): boolean {
-    return this.open && (this.names === '' || /[,|]$/.test(this.names));
+    return this.open && (this.names === '' || /[,|]$/.test(this.names) || this.lineLength >= WRAP_WIDTH);
   }
 
   join(more: string): void {

@@ -137,6 +137,16 @@ describe('a bare kmem -p listing (release unknown): classes from the flag names 
     assert.match(notes, /rules that depend on the exact kernel version assume 6\.18/);
   });
 
+  it('rows hard-wrapped at 80 columns by a terminal (inside a name) are joined back', () => {
+    const wrap = (l: string) => (l.length > 80 ? [l.slice(0, 80), l.slice(80)] : [l]);
+    const s = toolOutputSnapshot([HDR, ...ROWS_612.flatMap(wrap)].join('\n'), 'wrapped');
+    assert.ok(ROWS_612.some((r) => r.length > 80 && !/[ ,]/.test(r[79])), 'a row is cut inside a name');
+    const long = ROWS_612.filter((r) => r.length > 80).length;
+    assert.ok(s.provenance.notes.some((n) => n.includes(`${long} flag-name list(s) wrapped onto the next line were joined`)), s.provenance.notes.join('\n'));
+    assert.deepEqual([0x100001, 0x100002].map((p) => className(s.classes[p - s.startPfn])), ['lru-anon', 'lru-anon']);
+    assert.ok(!s.warnings.some((w) => /no FLAGS bit explains/.test(w)), s.warnings.join('\n'));
+  });
+
   it('a release newer than every known layout (`sys` says 7.1): the names still decode the rows, and the version is the release\'s', () => {
     const s = toolOutputSnapshot(['crash> sys', '     RELEASE: 7.1.0-1-amd64', 'crash> kmem -p', HDR, ...ROWS_612].join('\n'), 'future');
     assert.equal(s.kernel.release, '7.1.0-1-amd64');
