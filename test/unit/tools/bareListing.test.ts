@@ -2,8 +2,10 @@
 // each FLAGS value (issue 13). Real data: the crash 8.0.2 session of the lab's 6.1 balloon dump
 // (test/fixtures/tools/); hand-made rows only for edge cases.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSnapshot } from '../../../memmap/open';
 import { className } from '../../../memmap/classes';
 import type { Snapshot } from '../../../memmap/snapshot';
 import { toolOutputSnapshot } from '../../../memmap/toolOutputSnapshot';
@@ -211,6 +213,17 @@ describe('a bare kmem -p listing (release unknown): classes from the flag names 
       assert.equal(s.pageDetail!(first - 1), undefined);
       assert.equal(s.pageDetail!(first + 50), undefined);
       assert.equal(s.counts.reduce((a, b) => a + b, 0), 50);
+    });
+
+    it('a file holding only quoted CRLF rows (no header, no prompt) is opened as crash output by its content', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kmemmap-slice-'));
+      const file = join(dir, 'pasted.txt');
+      writeFileSync(file, rows.slice(0, 20).map((l) => '> ' + l).join('\r\n'));
+      const s = await openSnapshot(file);
+      assert.equal(s.provenance.format, 'crash-log');
+      assert.equal(s.kernel.layoutFamily, '5.15-6.1');
+      assert.equal(s.endPfn - s.startPfn, 20);
+      for (let pfn = s.startPfn; pfn < s.endPfn; pfn++) if (className(s.classes[pfn - s.startPfn]) !== fullClass(pfn)) assert.equal(s.pageDetail!(pfn)!.rule, 'tail-head-unreadable', `pfn 0x${pfn.toString(16)}`);
     });
 
     for (const quote of ['> ', '>> ']) {
