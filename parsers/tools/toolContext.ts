@@ -121,12 +121,13 @@ export function buildToolContext(f: ToolFacts): ToolContext {
   }
   const { ver, versionRange } = assumedVersion(version, family ? [family] : names?.families ?? [], f.versionHint);
   if (!version && (names || f.versionHint)) notes.push(`rules that depend on the exact kernel version assume ${ver.join('.')}${f.versionHint && versionRange[1] === f.versionHint.range[1] ? ` (the newest kernel that fits ${f.versionHint.why})` : ''}`);
-  const ge = (M: number, m: number) => ver[0] > M || (ver[0] === M && ver[1] >= m);
+  // How hugetlb folios are marked, only when every kernel the output may come from marks them alike.
+  const [lo, hi] = versionRange;
   let hugetlbMark: ClassifyContext['hugetlbMark'] = { kind: 'none' };
-  if (names && !family) hugetlbMark = { kind: 'none' };
-  else if (ge(6, 9)) hugetlbMark = { kind: 'type' };
-  else if (ge(6, 6)) hugetlbMark = { kind: 'page1-flag', bit: bit('active')! };
-  else if (!ge(6, 3)) hugetlbMark = { kind: 'dtor', offset: OFF.word16, value: f.hugetlbDtor ?? 2 };
+  if (lo >= 609) hugetlbMark = { kind: 'type' };
+  else if (lo >= 606 && hi <= 608) hugetlbMark = { kind: 'page1-flag', bit: bit('active')! };
+  else if (hi <= 602) hugetlbMark = { kind: 'dtor', offset: OFF.word16, value: f.hugetlbDtor ?? 2 };
+  if (hugetlbMark.kind === 'none' && hi >= 300 && !(lo >= 603 && hi <= 605)) notes.push('hugetlb pages are not told from other compound pages: the kernels this output may come from mark them differently');
   const nodesShift = Math.round(Math.log2(f.maxNumNodes ?? 1024));
   const zoneWidth = 3;
   const need = (n: string) => {
