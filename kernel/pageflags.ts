@@ -129,6 +129,9 @@ export const LAYOUT_FAMILIES: readonly LayoutFamily[] = [
   },
 ];
 
+/** Bit number for a flag a kernel (or a listing) does not have: set in no page (above the 64 flag bits). */
+export const NO_BIT = 64;
+
 export function layoutFamily(id: LayoutFamilyId): LayoutFamily {
   return LAYOUT_FAMILIES.find((f) => f.id === id)!;
 }

@@ -3,6 +3,9 @@
 // explanation for the UI. The hot path returns the rule's index; VMCORE_RULE_CLASS maps it to a class id.
 import { CLASS_ID, ClassRule } from './classes';
 import { PageTypeDecoder, PageTypeName } from '../kernel/pagetypes';
+import { NO_BIT } from '../kernel/pageflags';
+
+export { NO_BIT };
 
 export type VmcoreRule = ClassRule;
 
@@ -48,9 +51,14 @@ export const VMCORE_RULES = [
   { id: 'unknown-page-type', cls: 'unknown', why: 'page_type holds a type value this reader does not know (newer kernel?)' },
   { id: 'reserved', cls: 'reserved', why: 'PG_reserved: kernel image, memblock allocation, firmware, zero page or a hole inside boot memory' },
   { id: 'compound-head', cls: 'compound-head', why: 'PG_head, not hugetlb: head of a compound page (THP when on the LRU, else a multi-page kernel allocation)' },
+  { id: 'lru-ksm', cls: 'lru-anon', why: 'PG_lru with a KSM mapping (mapping & 3 == 3): anonymous page merged by KSM, on an LRU list' },
   { id: 'lru-anon', cls: 'lru-anon', why: 'PG_lru with an anonymous mapping (mapping & 1): anonymous page on an LRU list' },
   { id: 'lru-file', cls: 'lru-file', why: 'PG_lru with a file mapping: page-cache page on an LRU list' },
   { id: 'vmemmap', cls: 'vmemmap', why: 'this PFN holds struct pages of its own memory block (memmap_on_memory, PG_vmemmap_self_hosted)' },
+  {
+    id: 'movable-ops-mapping', cls: 'kernel-other',
+    why: 'not on an LRU, mapping tagged movable_ops (mapping & 3 == 2, before 6.17): a balloon or zsmalloc page that compaction can migrate; which one needs its page_type or the ops symbol (crash `sym balloon_mops`)',
+  },
   { id: 'free-pcp', cls: 'free', why: 'refcount 0, no type, not in a buddy block: free page on a per-CPU list or in transit' },
   { id: 'other', cls: 'kernel-other', why: 'allocated, in use by the kernel; no more specific state' },
 ] as const satisfies readonly VmcoreRule[];
@@ -66,7 +74,7 @@ export interface ClassifyContext {
   pageSize: number;
   structSize: number;
   types: PageTypeDecoder;
-  /** Bit numbers in page->flags (all < 32 on x86_64). */
+  /** Bit numbers in page->flags (all < 32 on x86_64; NO_BIT for a flag that is never set). */
   bit: { head: number; hwpoison: number; reserved: number; lru: number; dirty: number; uptodate: number; ownerPriv1: number; slab?: number; owner2?: number; active: number };
   /** Kernel version [major, minor], for rules that changed meaning. */
   version: [number, number];
@@ -107,7 +115,7 @@ export interface Neighbours {
   section(pfn: number): SectionFacts | undefined;
 }
 
-const hasBit = (lo: number, b: number | undefined) => b !== undefined && ((lo >>> b) & 1) === 1;
+const hasBit = (lo: number, b: number | undefined) => b !== undefined && b < 32 && ((lo >>> b) & 1) === 1;
 
 export function inRanges(ranges: [number, number][] | undefined, pfn: number): boolean {
   if (!ranges) return false;
@@ -179,10 +187,11 @@ export function classifyStructPage(pfn: number, buf: Buffer, off: number, sec: S
   if (hasBit(lo, ctx.bit.reserved)) return R.reserved;
   if (hasBit(lo, ctx.bit.head)) return R['compound-head'];
   if (hasBit(lo, ctx.bit.lru)) {
-    const mapping = buf.readUInt32LE(off + o.mapping);
-    return mapping & 1 ? R['lru-anon'] : R['lru-file'];
+    const mapping = buf.readUInt32LE(off + o.mapping) & 3;
+    return mapping === 3 ? R['lru-ksm'] : mapping & 1 ? R['lru-anon'] : R['lru-file'];
   }
   if (hasBit(lo, ctx.bit.ownerPriv1) && nb.backsVmemmap(pfn)) return R.vmemmap;
+  if (refcount > 0 && (buf.readUInt32LE(off + o.mapping) & 3) === 2 && !atLeast617(ctx)) return R['movable-ops-mapping'];
   if (refcount === 0 && type === undefined) return R['free-pcp'];
   return R.other;
 }
@@ -202,6 +211,10 @@ function isOldHugetlb(pfn: number, ctx: ClassifyContext, nb: Neighbours): boolea
   if (typeof p1 === 'string') return false;
   if (m.kind === 'page1-flag') return ((p1.buf.readUInt32LE(p1.off + ctx.off.flags) >>> m.bit) & 1) === 1;
   return p1.buf[p1.off + m.offset] === m.value;
+}
+
+function atLeast617(ctx: ClassifyContext): boolean {
+  return ctx.version[0] > 6 || (ctx.version[0] === 6 && ctx.version[1] >= 17);
 }
 
 function offlineRule(pfn: number, buf: Buffer, off: number, lo: number, refcount: number, ctx: ClassifyContext): number {

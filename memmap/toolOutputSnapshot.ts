@@ -16,7 +16,7 @@ import { describePageType } from '../kernel/pagetypes';
 import { looksLikeDrgnExport, parseDrgnExport } from '../parsers/tools/drgnExport';
 import { ToolMemmap, toolMemmapFromDrgn } from '../parsers/tools/toolMemmap';
 import { looksLikeCrashOrDrgnText, toolMemmapFromText } from '../parsers/tools/crashSession';
-import { COVER_NONE, COVER_PAGE, COVER_UNREADABLE, OFF, PageImage } from '../parsers/tools/pageImage';
+import { CHUNK_PFNS, COVER_NONE, COVER_PAGE, COVER_UNREADABLE, OFF, PageImage } from '../parsers/tools/pageImage';
 import { buildToolContext } from '../parsers/tools/toolContext';
 
 /** true when the first KiB of a text file looks like crash output, a drgn REPL log or our drgn export. */
@@ -72,8 +72,9 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
   }
   const haveSections = secWord.size > 0;
   if (!haveSections && image.pages) warnings.push('no section table in this output (crash `kmem -n`): every listed PFN is taken to be in an online boot section');
-  const lastSection = Math.max(image.maxPfn >= 0 ? Math.floor(image.maxPfn / pps) : -1, ...[...secWord.keys()].filter((nr) => (secWord.get(nr)! & SECTION_PRESENT) !== 0));
-  const endPfn = (lastSection + 1) * pps;
+  const range = pfnRange(image, secWord, haveSections);
+  const { startPfn, endPfn } = range;
+  checkSpan(name, image, range, secWord);
   const factsOf = (nr: number): SectionFacts & { present: boolean; memmap: boolean } => {
     const f = factsFromSection(haveSections ? secWord.get(nr) ?? 0 : undefined);
     const sm = subsec.get(nr);
@@ -81,25 +82,13 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
     return f;
   };
 
-  // Free buddy blocks: heads have page type buddy and their order in private.
-  const buddyTail = new Uint8Array(Math.max(0, endPfn));
-  if (ctx) for (const nr of image.sectionNrs()) {
-    const sec = image.section(nr)!;
-    for (let i = 0, off = 0; i < pps; i++, off += 64) {
-      if (sec.cover[i] !== COVER_PAGE) continue;
-      const t = ctx.types.decode(sec.buf.readUInt32LE(off + OFF.mapcount));
-      if (t.kind !== 'type' || t.name !== 'buddy') continue;
-      const pfn = nr * pps + i;
-      const order = sec.buf.readUInt32LE(off + OFF.private);
-      if (order > 0 && order <= 10) buddyTail.fill(1, pfn + 1, Math.min(endPfn, pfn + (1 << order)));
-    }
-  }
+  const buddyTail = ctx ? freeBlockTails(image, ctx, range) : undefined;
   const vmemmap = tm.vmemmap;
   const vmemmapRanges: [number, number][] = [];
   for (const b of tm.blocks) if (b.nrVmemmapPages && b.startPfn !== undefined) vmemmapRanges.push([b.startPfn, b.startPfn + b.nrVmemmapPages]);
   const nb: Neighbours = {
     structPage: (pfn) => image.page(pfn) ?? (image.coverage(pfn) === COVER_UNREADABLE ? 'unmapped' : 'excluded'),
-    buddyCovered: (pfn) => buddyTail[pfn] === 1,
+    buddyCovered: (pfn) => buddyTail?.[pfn - startPfn] === 1,
     backsVmemmap: (pfn) => vmemmapRanges.some(([s, e]) => pfn >= s && pfn < e),
     headPfn: (c) => {
       if (vmemmap === undefined || c < vmemmap) return undefined;
@@ -111,45 +100,18 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
   if (vmemmap === undefined && image.pages) notes.push('vmemmap base unknown: compound tails cannot be matched to their heads');
 
   const NOT = CLASS_ID['not-in-listing'];
-  const HOLE = CLASS_ID['no-memmap'];
-  const classes = new Uint8Array(Math.max(0, endPfn));
-  const rulesSeen = new Set<number>();
-  const sectionCounts: Uint32Array[] = [];
-  for (let nr = 0; nr * pps < endPfn; nr++) {
-    const f = factsOf(nr);
-    const base = nr * pps;
-    const counts = new Uint32Array(NR_CLASSES);
-    const sec = image.section(nr);
-    let lastRule = -1;
-    for (let i = 0; i < pps; i++) {
-      const pfn = base + i;
-      const cov = sec ? sec.cover[i] : COVER_NONE;
-      let cls: number;
-      if (haveSections && (!f.present || !f.memmap)) cls = HOLE;
-      else if (cov === COVER_NONE) cls = NOT;
-      else if (cov === COVER_UNREADABLE) cls = HOLE;
-      else if (!ctx) cls = CLASS_ID.unknown;
-      else {
-        const r = classifyStructPage(pfn, sec!.buf, i * 64, f, ctx, nb);
-        if (r !== lastRule) { rulesSeen.add(r); lastRule = r; }
-        cls = VMCORE_RULE_CLASS[r];
-      }
-      classes[pfn] = cls;
-      counts[cls]++;
-    }
-    sectionCounts.push(counts);
-  }
+  const { classes, sectionCounts, rulesSeen } = classifyListed(image, range, haveSections, factsOf, ctx, nb);
   for (const r of rulesSeen) {
     const a = (VMCORE_RULES[r] as { assumption?: string }).assumption;
     if (a) notes.push(`assumption (rule ${VMCORE_RULES[r].id}): ${a}`);
   }
   const listed = image.pages + image.unreadable;
-  const notListed = sectionCounts.reduce((a, c) => a + c[NOT], 0);
+  const notListed = [...sectionCounts.values()].reduce((a, c) => a + c[NOT], 0);
   if (notListed) notes.push(`${notListed} PFNs with a memmap are not in this listing (class not-in-listing)`);
   notes.push(`${listed} PFNs listed${image.unreadable ? ` (${image.unreadable} with unreadable struct pages)` : ''}`);
 
   const zoneOfPfn = (pfn: number) => tm.zones.find((z) => pfn >= z.startPfn && pfn < z.startPfn + z.spanned);
-  const sections: Section[] = sectionCounts.map((counts, nr) => {
+  const sections: Section[] = [...sectionCounts].map(([nr, counts]) => {
     const w = haveSections ? secWord.get(nr) : undefined;
     let state: SectionState = 'unknown';
     if (haveSections) {
@@ -157,10 +119,42 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
       state = !f.present ? 'absent' : !f.memmap ? 'present' : f.device && !f.online ? 'device' : f.online ? 'online' : 'offline';
     } else if (counts[NOT] < pps) state = 'online';
     const z = zoneOfPfn(nr * pps);
-    return { nr, startPfn: nr * pps, nrPfns: pps, state, flags: w !== undefined ? sectionLetters(BigInt(w)) : undefined, zone: z?.name, node: z?.node, counts };
+    const first = Math.max(nr * pps, startPfn);
+    const nrPfns = Math.min((nr + 1) * pps, endPfn) - first;
+    return { nr, startPfn: first, nrPfns, state, flags: w !== undefined ? sectionLetters(BigInt(w)) : undefined, zone: z?.name, node: z?.node, counts };
   });
+  if (!haveSections && image.pages) notes.push(`PFN range 0x${startPfn.toString(16)}-0x${endPfn.toString(16)}: what the listing covers (${sections.length} section(s) touched); nothing outside it is assumed`);
 
-  // Memory blocks, from the tool's block table.
+  const { pfnsPerBlock, blocks } = blocksOf(tm, sections, classes, startPfn, warnings, (pfn) => compoundIsMovable(image, ctx, pfn, nb));
+
+  const snapshot: Snapshot = {
+    kernel: { release: tm.facts.release, machine: tm.machine, layoutFamily: tc.family?.id, pageSize: 4096 },
+    startPfn, endPfn, classes, pfnsPerSection: pps, sections, pfnsPerBlock, blocks,
+    counts: sumCounts([...sectionCounts.values()]), warnings, provenance: { format: tm.format, files: [name], notes },
+    pageDetail: (pfn) => detail(tm, snapshot, pfn, factsOf, nb, ctx),
+  };
+  return snapshot;
+}
+
+/** PFNs inside free buddy blocks (after their head: page type buddy, order in private), one byte per PFN of the range; undefined when there are none. */
+function freeBlockTails(image: PageImage, ctx: NonNullable<ReturnType<typeof buildToolContext>['ctx']>, range: PfnRange): Uint8Array | undefined {
+  const { startPfn, endPfn } = range;
+  let tails: Uint8Array | undefined; // allocated at the first free block of order > 0
+  for (const sec of image.chunks()) {
+    for (let i = 0, off = 0; i < CHUNK_PFNS; i++, off += 64) {
+      if (sec.cover[i] !== COVER_PAGE) continue;
+      const t = ctx.types.decode(sec.buf.readUInt32LE(off + OFF.mapcount));
+      if (t.kind !== 'type' || t.name !== 'buddy') continue;
+      const pfn = sec.base + i;
+      const order = sec.buf.readUInt32LE(off + OFF.private);
+      if (order > 0 && order <= 10 && pfn >= startPfn) (tails ??= new Uint8Array(endPfn - startPfn)).fill(1, pfn + 1 - startPfn, Math.min(endPfn, pfn + (1 << order)) - startPfn);
+    }
+  }
+  return tails;
+}
+
+/** Memory blocks from the tool's block table (crash `kmem -n`, drgn export), with counts and offlining verdicts. */
+function blocksOf(tm: ToolMemmap, sections: Section[], classes: Uint8Array, startPfn: number, warnings: string[], compoundMovable: (pfn: number) => boolean | undefined): { pfnsPerBlock: number; blocks: MemoryBlock[] } {
   let pfnsPerBlock = 0;
   const blocks: MemoryBlock[] = [];
   const withRange = tm.blocks.filter((b) => b.startPfn !== undefined && b.endPfn !== undefined);
@@ -172,17 +166,89 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
       id: b.id, startPfn: b.startPfn!, nrPfns: b.endPfn! - b.startPfn!, state, node: b.node,
       zones: b.zone ? [b.zone] : undefined, counts: blockCounts(sections, b.startPfn!, b.endPfn! - b.startPfn!),
     };
-    block.verdict = blockVerdicts({ block, classes, classesStartPfn: 0, compoundIsMovable: (pfn) => compoundIsMovable(image, ctx, pfn, nb) });
+    block.verdict = blockVerdicts({ block, classes, classesStartPfn: startPfn, compoundIsMovable: compoundMovable });
     blocks.push(block);
   }
+  return { pfnsPerBlock, blocks };
+}
 
-  const snapshot: Snapshot = {
-    kernel: { release: tm.facts.release, machine: tm.machine, layoutFamily: tc.family?.id, pageSize: 4096 },
-    startPfn: 0, endPfn, classes, pfnsPerSection: pps, sections, pfnsPerBlock, blocks,
-    counts: sumCounts(sectionCounts), warnings, provenance: { format: tm.format, files: [name], notes },
-    pageDetail: (pfn) => detail(tm, snapshot, pfn, factsOf, nb, ctx),
-  };
-  return snapshot;
+/** A picture costs one byte per PFN of its range: up to 256 GiB of span for any listing, beyond that only for dense ones. */
+export const MAX_SPARSE_SPAN_PFNS = 1 << 26;
+export const MAX_PFNS_PER_LISTED = 64;
+
+/**
+ * Refuses a listing whose addresses imply a machine far larger than what it lists (a damaged or
+ * made-up text), before one byte per PFN of that span is allocated.
+ */
+function checkSpan(name: string, image: PageImage, range: PfnRange, secWord: Map<number, number>): void {
+  const span = range.endPfn - range.startPfn;
+  const listed = image.pages + image.unreadable;
+  const presentSpan = [...secWord.values()].filter((w) => (w & SECTION_PRESENT) !== 0).length * image.pfnsPerSection;
+  if (span <= Math.max(MAX_SPARSE_SPAN_PFNS, MAX_PFNS_PER_LISTED * listed, 2 * presentSpan)) return;
+  const gib = (span * 4096) / 2 ** 30;
+  throw new SnapshotError(name,
+    `its ${listed} listed PFN(s) are spread over ${gib >= 1000 ? `${(gib / 1024).toFixed(1)} TiB` : `${gib.toFixed(1)} GiB`} of physical addresses (PFN 0x${range.startPfn.toString(16)}-0x${range.endPfn.toString(16)}, one listed PFN per ${Math.round(span / Math.max(1, listed))}): not the memmap of one machine (damaged or made-up addresses?)`,
+    'open a listing of one machine, or split it into the address ranges that matter');
+}
+
+interface PfnRange { startPfn: number; endPfn: number; sectionNrs: number[] }
+
+/**
+ * With a section table (kmem -n) the machine is known: PFN 0 to the last present section. Without
+ * one, only what the listing covers: its first to its last listed PFN, and the sections it touches.
+ */
+function pfnRange(image: PageImage, secWord: Map<number, number>, haveSections: boolean): PfnRange {
+  const pps = image.pfnsPerSection;
+  if (haveSections) {
+    const last = Math.max(image.maxPfn >= 0 ? Math.floor(image.maxPfn / pps) : -1, ...[...secWord.keys()].filter((nr) => (secWord.get(nr)! & SECTION_PRESENT) !== 0));
+    return { startPfn: 0, endPfn: (last + 1) * pps, sectionNrs: Array.from({ length: last + 1 }, (_, i) => i) };
+  }
+  if (image.maxPfn < 0) return { startPfn: 0, endPfn: 0, sectionNrs: [] };
+  return { startPfn: image.minPfn, endPfn: image.maxPfn + 1, sectionNrs: image.sectionNrs() };
+}
+
+/** One class byte per PFN of the range (not-in-listing where nothing was listed) and per-section counts. */
+function classifyListed(image: PageImage, range: PfnRange, haveSections: boolean, factsOf: (nr: number) => SectionFacts & { present: boolean; memmap: boolean },
+  ctx: ReturnType<typeof buildToolContext>['ctx'], nb: Neighbours): { classes: Uint8Array; sectionCounts: Map<number, Uint32Array>; rulesSeen: Set<number> } {
+  const NOT = CLASS_ID['not-in-listing'];
+  const HOLE = CLASS_ID['no-memmap'];
+  const pps = image.pfnsPerSection;
+  const { startPfn, endPfn } = range;
+  const classes = new Uint8Array(Math.max(0, endPfn - startPfn)).fill(NOT);
+  const rulesSeen = new Set<number>();
+  const sectionCounts = new Map<number, Uint32Array>();
+  for (const nr of range.sectionNrs) {
+    const f = factsOf(nr);
+    const counts = new Uint32Array(NR_CLASSES);
+    const lo = Math.max(nr * pps, startPfn), hi = Math.min((nr + 1) * pps, endPfn);
+    sectionCounts.set(nr, counts);
+    if (haveSections && (!f.present || !f.memmap)) {
+      classes.fill(HOLE, lo - startPfn, hi - startPfn);
+      counts[HOLE] = hi - lo;
+      continue;
+    }
+    counts[NOT] = hi - lo; // until a chunk below says otherwise
+    let lastRule = -1;
+    for (const c of image.chunksIn(lo, hi)) {
+      for (let pfn = Math.max(lo, c.base), end = Math.min(hi, c.base + CHUNK_PFNS); pfn < end; pfn++) {
+        const i = pfn - c.base;
+        const cov = c.cover[i];
+        if (cov === COVER_NONE) continue;
+        let cls: number;
+        if (cov === COVER_UNREADABLE) cls = HOLE;
+        else if (!ctx) cls = CLASS_ID.unknown;
+        else {
+          const r = classifyStructPage(pfn, c.buf, i * 64, f, ctx, nb);
+          if (r !== lastRule) { rulesSeen.add(r); lastRule = r; }
+          cls = VMCORE_RULE_CLASS[r];
+        }
+        classes[pfn - startPfn] = cls;
+        counts[NOT]--;
+        counts[cls]++;
+      }
+    }
+  }
+  return { classes, sectionCounts, rulesSeen };
 }
 
 function compoundIsMovable(image: PageImage, ctx: ReturnType<typeof buildToolContext>['ctx'], pfn: number, nb: Neighbours): boolean | undefined {
@@ -195,7 +261,7 @@ function compoundIsMovable(image: PageImage, ctx: ReturnType<typeof buildToolCon
     p = h === undefined ? undefined : image.page(h);
     if (!p) return undefined;
   }
-  return ((p.buf.readUInt32LE(p.off + OFF.flags) >>> ctx.bit.lru) & 1) === 1;
+  return ctx.bit.lru < 32 && ((p.buf.readUInt32LE(p.off + OFF.flags) >>> ctx.bit.lru) & 1) === 1;
 }
 
 function detail(tm: ToolMemmap, s: Snapshot, pfn: number, factsOf: (nr: number) => SectionFacts, nb: Neighbours, ctx: ReturnType<typeof buildToolContext>['ctx']): PageDetail | undefined {

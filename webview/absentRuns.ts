@@ -1,6 +1,7 @@
 // Runs of absent memory in a snapshot: sections with no memmap (state absent, or every page
 // no-memmap) and section ranges the overview does not list at all (holes, unpopulated hotplug
-// space). Half-open PFN ranges, section-aligned, in address order.
+// space; but not between the sections a bare crash/drgn listing touches). Half-open PFN ranges,
+// section-aligned, in address order.
 
 import type { Overview } from '../extension/protocol';
 
@@ -8,6 +9,9 @@ export type PfnRange = [start: number, end: number];
 
 export function absentRuns(o: Overview): PfnRange[] {
   if (!o.sections.length) return []; // no section listing: nothing is known to be absent
+  // A crash/drgn listing without a section table (`kmem -n`) lists only the sections its rows touch:
+  // the others are not in the listing, not absent.
+  if (/^(crash-log|drgn-repl)$/.test(o.format) && o.sections.every((s) => s.flags === undefined)) return [];
   const pps = o.pfnsPerSection;
   const noMemmap = o.classNames.indexOf('no-memmap');
   const origin = Math.floor(o.startPfn / pps) * pps;

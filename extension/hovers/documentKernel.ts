@@ -1,9 +1,10 @@
 // Which kernel a document is about: named in the text (crash sys, dmesg banner, VMCOREINFO, oops
-// header), else the Linux tree the file belongs to, else the workspace tree, else the
+// header), else the layout the flag names of its kmem -p rows pin, else the Linux tree the file belongs to, else the workspace tree, else the
 // kmemmap.kernelVersion setting. Cached per document version.
 
 import * as vscode from 'vscode';
 import { detectKernelInText } from '../../kernel/knowledge/detectKernel';
+import { familyFromListingText } from '../../parsers/tools/listingFamily';
 import { resolveKernel, type KernelTarget } from '../../kernel/decode';
 import { enclosingLinuxTree, treeVersion } from '../../kernel/sourceIndex/detectTree';
 
@@ -21,8 +22,12 @@ export function kernelForDocument(doc: vscode.TextDocument, workspaceTreeVersion
   // An explicit choice in the status bar wins only when it is not "auto".
   if (forced && forced !== 'auto') k = resolveKernel(forced, 'setting kmemmap.kernelVersion');
   if (!k) {
-    const found = detectKernelInText(doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 20000), 0)));
+    const text = doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 20000), 0));
+    const found = detectKernelInText(text);
     if (found) k = resolveKernel(found.release, found.origin);
+    // No release named: a kmem -p listing's flag names may still pin the layout (as when it is opened as a snapshot).
+    const listed = found ? undefined : familyFromListingText(text);
+    if (listed) k = { family: listed.family, origin: listed.origin };
   }
   if (!k && doc.uri.scheme === 'file') {
     const root = enclosingLinuxTree(doc.uri.fsPath);

@@ -70,7 +70,7 @@ function flagsMarkdown(raw: string, word: bigint, printed: string | undefined, k
     lines.push(`- node ${escapeMarkdown(printedNode ?? '?')}, zone ${escapeMarkdown(printedZone)}${ZONE_NAMES[Number(printedZone)] ? ` (${ZONE_NAMES[Number(printedZone)]})` : ''} as printed${ours !== undefined && ours !== Number(printedZone) ? ' — this kernel\'s node/zone field widths differ from the Debian x86\_64 assumption' : ''}`);
   } else if (d.zone !== undefined) lines.push(`- node ${d.node}, zone ${escapeMarkdown(d.zone)} (${escapeMarkdown(d.fieldsAssumption ?? '')})`);
   if (printed !== undefined) {
-    const names = printed.split(/[|,]/).map((s) => s.trim()).filter((s) => s && !s.includes('='));
+    const names = printed.split(/[|,]/).map((s) => s.trim().replace(/^PG_/, '')).filter((s) => s && !s.includes('='));
     const ours = new Set(d.flags.map((f) => f.slice(3)));
     const disagree = names.filter((n) => !ours.has(n));
     lines.push(`- printed by the kernel/tool: ${codeSpan(printed)}${disagree.length ? ` — **differs** from this layout (${escapeMarkdown(disagree.join(', '))}): is the kernel version right?` : ' — matches this layout'}`);
@@ -106,7 +106,8 @@ const RULES: Rule[] = [
   { re: /\.(?:flags|f) = \(unsigned long\)(\d+)/d, group: 0, build: (m, k, l) => ({ md: flagsMarkdown(m[1], BigInt(m[1]), undefined, k, l), symbol: 'enum pageflags' }) },
   { re: /\.page_type = \(unsigned int\)(\d+)/d, group: 0, build: (m, k, l) => ({ md: pageTypeMarkdown(m[1], Number(m[1]), k, l), symbol: 'enum pagetype' }) },
   // crash kmem -p row: PAGE PHYSICAL MAPPING INDEX CNT FLAGS [names]
-  { re: /^\s*[0-9a-f]{12,16}\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+-?\d+\s+([0-9a-f]+)(?:\s+([a-z_0-9,]+))?\s*$/d, group: 1, build: (m, k, l) => ({ md: flagsMarkdown('0x' + m[1], BigInt('0x' + m[1]), m[2] ?? '', k, l), symbol: 'enum pageflags' }) },
+  // (also mail-quoted `> `, drgn crash mode: CNT in hex, names as PG_a|PG_b)
+  { re: /^(?:>[ \t]?)*\s*[0-9a-f]{12,16}\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+-?[0-9a-f]+\s+([0-9a-f]+)(?:\s+([A-Za-z_0-9,|]+))?\s*$/d, group: 1, build: (m, k, l) => ({ md: flagsMarkdown('0x' + m[1], BigInt('0x' + m[1]), m[2] ?? '', k, l), symbol: 'enum pageflags' }) },
   // crash kmem -n section row: NR SECTION CODED_MEM_MAP MEM_MAP STATE PFN
   { re: /^\s*\d+\s+[0-9a-f]{16}\s+[0-9a-f]{16}\s+[0-9a-f]{16}\s+([PMOEDV]+)\s+\d+/d, group: 1, build: (m, k, links) => {
     const lines = [...m[1]].map((c) => SECTION_FLAG_BITS.find((f) => f.letter === c)).filter(Boolean).map((f) => `- ${f!.letter} = ${escapeMarkdown(f!.name)} (bit ${f!.bit}): ${escapeMarkdown(f!.meaning)}`);

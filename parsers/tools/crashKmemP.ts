@@ -2,7 +2,8 @@
 //       PAGE       PHYSICAL      MAPPING       INDEX CNT FLAGS
 //   fffffafdc0041380  104e000 ffff8cd6c1042a00        0  1 fffffc0010200 slab,head
 // CNT is decimal (hex in drgn's crash mode); MAPPING/INDEX may be dashes (style3) or blank (style2).
-import { COVER_PAGE, COVER_UNREADABLE, hexHalves, OFF, PageImage, writeU64 } from './pageImage';
+import { FlagNameEvidence } from './kmemPFlagNames';
+import { CHUNK_PFNS, COVER_PAGE, COVER_UNREADABLE, hexHalves, OFF, PageImage, writeU64 } from './pageImage';
 
 export interface KmemPResult {
   rows: number;
@@ -14,6 +15,10 @@ export interface KmemPResult {
   vmemmapMismatch: number;
   /** Distinct decoded-name strings seen, e.g. "slab,head". */
   flagNames: Set<string>;
+  /** Which rows printed which names beside which FLAGS bits (kmemPFlagNames.ts). */
+  names: FlagNameEvidence;
+  /** Name lists wrapped onto the next line (pasted text) and joined back to their row. */
+  joinedLines: number;
   /** CNT column was hexadecimal (drgn crash mode). */
   hexCount: boolean;
   headerSeen: boolean;
@@ -36,7 +41,7 @@ for (let i = 0; i < 6; i++) { hexVal[97 + i] = 10 + i; hexVal[65 + i] = 10 + i; 
 
 /**
  * The fast path for an ordinary row: PAGE PHYSICAL MAPPING INDEX CNT FLAGS [names], all present,
- * decimal CNT. Writes the struct page words straight into the section and returns the name list's
+ * decimal CNT. Writes the struct page words straight into the image chunk and returns the name list's
  * start (or line.length), or -1 when the row is anything else (then the regex path decides).
  */
 function fastRow(line: string, start: number, n: number, image: PageImage, st: FastState): number {
@@ -106,8 +111,8 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
   if (!nf || nf > 16) return -1;
   while (i < n && line.charCodeAt(i) === SP) i++;
   const pfn = Math.floor(phys / 4096);
-  if (pfn < st.base || pfn >= st.base + image.pfnsPerSection) {
-    const sw = image.sectionWords(pfn);
+  if (pfn < st.base || pfn >= st.base + CHUNK_PFNS) {
+    const sw = image.chunkWords(pfn);
     st.u32 = sw.u32; st.cover = sw.cover; st.base = sw.base;
   }
   const idx = pfn - st.base;
@@ -124,19 +129,35 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
     if (pfn < st.lo) st.lo = pfn;
     if (pfn > st.hi) st.hi = pfn;
   }
-  st.lastPfn = pfn; st.pageLo = pLo; st.pageHi = pHi;
+  st.lastPfn = pfn; st.pageLo = pLo; st.pageHi = pHi; st.flagsLo = fLo;
   return i;
 }
 
-interface FastState { words: Uint32Array; u32?: Uint32Array; cover?: Uint8Array; base: number; added: number; lo: number; hi: number; lastPfn: number; pageLo: number; pageHi: number }
+interface FastState { words: Uint32Array; u32?: Uint32Array; cover?: Uint8Array; base: number; added: number; lo: number; hi: number; lastPfn: number; pageLo: number; pageHi: number; flagsLo: number }
 
-/** Parses rows of a kmem -p listing into the image. `hexCount` forces CNT as hex (drgn crash mode). */
-export function parseKmemP(input: string | string[], image: PageImage, opts: { hexCount?: boolean } = {}): KmemPResult {
-  const r: KmemPResult = { rows: 0, badRows: 0, badSamples: [], vmemmapMismatch: 0, flagNames: new Set(), hexCount: !!opts.hexCount, headerSeen: false };
+/** The narrowest wrap width taken for a terminal's (a row this long followed by names-only text was wrapped). */
+const WRAP_WIDTH = 72;
+
+/** A line that holds only a continued name list (a row wrapped by a mail client or a terminal). */
+const NAMES_ONLY = /^\s*[a-z][a-z0-9_]*(?:[,|]\s*[a-zA-Z][a-z0-9_]*)*[,|]?\s*$/;
+
+/**
+ * Parses rows of a kmem -p listing into the image. `hexCount` forces CNT as hex (drgn crash mode);
+ * `names` collects the flag-name evidence of several listings in one place.
+ */
+export function parseKmemP(input: string | string[], image: PageImage, opts: { hexCount?: boolean; names?: FlagNameEvidence } = {}): KmemPResult {
+  const r: KmemPResult = { rows: 0, badRows: 0, badSamples: [], vmemmapMismatch: 0, flagNames: new Set(), names: opts.names ?? new FlagNameEvidence(), joinedLines: 0, hexCount: !!opts.hexCount, headerSeen: false };
   let vm: bigint | undefined;
-  let lastNames = '';
   let unknownLayout = false;
-  const st: FastState = { words: new Uint32Array(4), base: -Infinity, added: 0, lo: Infinity, hi: -1, lastPfn: 0, pageLo: 0, pageHi: 0 };
+  const st: FastState = { words: new Uint32Array(4), base: -Infinity, added: 0, lo: Infinity, hi: -1, lastPfn: 0, pageLo: 0, pageHi: 0, flagsLo: 0 };
+  // The last row's names and flags wait one line: a wrapped name list on the next line joins them.
+  const pending = new PendingNames(r);
+  const noteVmemmap = (page: bigint, pfn: number) => {
+    if ((r.rows & 4095) !== 0) return;
+    const v = page - BigInt(pfn) * 64n;
+    if (vm === undefined) vm = v;
+    else if (v !== vm) r.vmemmapMismatch++;
+  };
   // Lines are taken from one string by index (no array of a million strings), or from an array.
   const text = typeof input === 'string' ? input : input.join('\n');
   let pos = 0;
@@ -149,15 +170,8 @@ export function parseKmemP(input: string | string[], image: PageImage, opts: { h
     if (!unknownLayout && !r.hexCount) {
       const at = fastRow(text, start, end, image, st);
       if (at >= 0) {
-        if (at < end && !(end - at >= lastNames.length && text.startsWith(lastNames, at) && text.slice(at + lastNames.length, end).trim() === '')) {
-          const names = text.slice(at, end).trimEnd();
-          if (names !== lastNames) { r.flagNames.add(names); lastNames = names; }
-        }
-        if ((r.rows & 4095) === 0) {
-          const v = ((BigInt(st.pageHi) << 32n) | BigInt(st.pageLo)) - BigInt(st.lastPfn) * 64n;
-          if (vm === undefined) vm = v;
-          else if (v !== vm) r.vmemmapMismatch++;
-        }
+        pending.row(text, at, end, st.flagsLo, end - start);
+        noteVmemmap((BigInt(st.pageHi) << 32n) | BigInt(st.pageLo), st.lastPfn);
         r.rows++;
         continue;
       }
@@ -165,6 +179,8 @@ export function parseKmemP(input: string | string[], image: PageImage, opts: { h
     const line = text.slice(start, end);
     const m = unknownLayout ? null : ROW.exec(line);
     if (!m) {
+      if (pending.canJoin && NAMES_ONLY.test(line)) { pending.join(line.trim()); continue; }
+      pending.flush();
       if (HEADER.test(line)) { r.headerSeen = true; unknownLayout = false; continue; }
       if (OTHER_HEADER.test(line)) { r.unknownHeader ??= line.trim(); unknownLayout = true; continue; }
       if (unknownLayout) continue;
@@ -175,21 +191,13 @@ export function parseKmemP(input: string | string[], image: PageImage, opts: { h
         r.rows++;
         continue;
       }
-      if (/^\s*[0-9a-f]{16}\s+[0-9a-f]+\s/.test(line)) {
-        r.badRows++;
-        if (r.badSamples.length < 3) r.badSamples.push(line.slice(0, 100));
-      }
+      if (/^\s*[0-9a-f]{16}\s+[0-9a-f]+\s/.test(line)) bad(r, line);
       continue;
     }
-    const phys = parseInt(m[2], 16);
-    const pfn = Math.floor(phys / 4096);
+    const pfn = Math.floor(parseInt(m[2], 16) / 4096);
     const flags = hexHalves(m[6]);
     const cnt = r.hexCount ? parseInt(m[5], 16) | 0 : Number(m[5]);
-    if (!flags || !Number.isFinite(pfn) || !Number.isInteger(cnt)) {
-      r.badRows++;
-      if (r.badSamples.length < 3) r.badSamples.push(line.slice(0, 100));
-      continue;
-    }
+    if (!flags || !Number.isFinite(pfn) || !Number.isInteger(cnt)) { pending.flush(); bad(r, line); continue; }
     const { buf, off } = image.slot(pfn);
     writeU64(buf, off + OFF.flags, flags[0], flags[1]);
     const mapping = m[3].charCodeAt(0) === 45 ? undefined : hexHalves(m[3]);
@@ -198,15 +206,69 @@ export function parseKmemP(input: string | string[], image: PageImage, opts: { h
     if (index) writeU64(buf, off + OFF.index, index[0], index[1]);
     buf.writeInt32LE(cnt, off + OFF.refcount);
     image.mark(pfn, COVER_PAGE);
-    if (m[7] !== undefined && m[7] !== lastNames) { r.flagNames.add(m[7]); lastNames = m[7]; }
-    if ((r.rows & 4095) === 0) {
-      const v = BigInt('0x' + m[1]) - BigInt(pfn) * 64n;
-      if (vm === undefined) vm = v;
-      else if (v !== vm) r.vmemmapMismatch++;
-    }
+    pending.row(m[7] ?? '', 0, (m[7] ?? '').length, flags[0], line.length);
+    noteVmemmap(BigInt('0x' + m[1]), pfn);
     r.rows++;
   }
+  pending.flush();
   if (st.added) image.noteCovered(st.added, st.lo, st.hi);
   r.vmemmap = r.vmemmapMismatch ? undefined : vm;
   return r;
+}
+
+function bad(r: KmemPResult, line: string): void {
+  r.badRows++;
+  if (r.badSamples.length < 3) r.badSamples.push(line.slice(0, 100));
+}
+
+/** The name list of the row just read, held until the next line shows whether it continues there. */
+class PendingNames {
+  private names = '';
+  private flagsLo = 0;
+  open = false;
+  constructor(private readonly r: KmemPResult) {}
+
+  /** A new row: names are text[at, end) (trailing blanks allowed); the previous row is recorded. */
+  row(text: string, at: number, end: number, flagsLo: number, lineLength: number): void {
+    this.flush();
+    this.lineLength = lineLength;
+    // Rows of a listing mostly repeat the previous name list: reuse the string instead of slicing.
+    const prev = this.lastNames;
+    if (at >= end) this.names = '';
+    else if (prev && text.startsWith(prev, at) && isBlank(text, at + prev.length, end)) this.names = prev;
+    else this.names = text.slice(at, end).trimEnd();
+    this.flagsLo = flagsLo;
+    this.open = true;
+  }
+
+  private lastNames = '';
+
+  private lineLength = 0;
+
+  /**
+   * A mail client wraps at a space, so a wrapped list moved whole to the next line (the row shows
+   * no names) or was cut after a separator; a terminal wraps at its width (72 columns or more),
+   * possibly inside a name. Anything else on the next line is not a continuation.
+   */
+  get canJoin(): boolean {
+    return this.open && (this.names === '' || /[,|]$/.test(this.names) || this.lineLength >= WRAP_WIDTH);
+  }
+
+  join(more: string): void {
+    this.names += more;
+    this.r.joinedLines++;
+  }
+
+  flush(): void {
+    if (!this.open) return;
+    this.open = false;
+    if (this.names && this.names !== this.lastNames) this.r.flagNames.add(this.names);
+    this.lastNames = this.names;
+    this.r.names.add(this.names, this.flagsLo);
+  }
+}
+
+function isBlank(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) !== SP && text.charCodeAt(i) !== TAB) return false;
+  return true;
 }

@@ -10,14 +10,20 @@ import { inferFromKmemP } from './crashInference';
 import type { ToolBlock, ToolSection, ToolZone } from './drgnExport';
 import { COVER_PAGE, OFF, PageImage } from './pageImage';
 import { commandWords, LogSegment, splitSessionLog } from './sessionLog';
+import { unquoteMail } from './pastedText';
 import { parseStructPageDumps, StructPageValues } from './structPageDump';
-import { buildToolContext } from './toolContext';
+import { FlagNameEvidence } from './kmemPFlagNames';
+import { buildToolContext, ToolFacts } from './toolContext';
 import type { ToolMemmap } from './toolMemmap';
+import { familyFromRelease } from '../../kernel/pageflags';
 import { SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT } from '../../kernel/sections';
 
 const SNIFF = [
   /^(crash(-[\w.]+)?|>>)> /m,
-  /^\s*PAGE\s+PHYSICAL\s+MAPPING\s+INDEX\s+CNT\s+FLAGS/m,
+  /^(?:>[ \t]?)*\s*PAGE\s+PHYSICAL\s+MAPPING\s+INDEX\s+CNT\s+FLAGS/m,
+  // quoted prompts, and rows of a kmem -p slice pasted without its header (quoted or not)
+  /^(?:>[ \t]?)+crash(-[\w.]+)?> /m,
+  /^(?:>[ \t]?)*\s*[0-9a-f]{16}\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+-?[0-9a-f]+\s+[0-9a-f]+(?:\s+[a-zA-Z_|,]+)?\s*$/m,
   /^\s*NR\s+SECTION\s+CODED_MEM_MAP/m,
   /^\s*PAGE-FLAG\s+BIT\s+VALUE/m,
   /^struct page \{$/m,
@@ -73,10 +79,21 @@ function sniffKinds(lines: string[]): Kind[] {
   return kinds;
 }
 
+/**
+ * A prompt glued to the start of pasted output (`crash>       PAGE  PHYSICAL …` or `crash> fffff… row`)
+ * is no command: the line is output, and the segment has no command.
+ */
+function outputAfterBarePrompt(seg: LogSegment): LogSegment {
+  if (seg.prompt !== 'crash' || !seg.command || !/^(?:PAGE\s+PHYSICAL\s|[0-9a-f]{16}\s+[0-9a-f]+\s)/.test(seg.command)) return seg;
+  return new LogSegment(undefined, undefined, `${seg.command}\n${seg.text}`, Math.max(0, seg.startLine - 1));
+}
+
 export function toolMemmapFromText(text: string): ToolMemmap {
   const warnings: string[] = [];
   const notes: string[] = [];
-  const segs = splitSessionLog(text, warnings);
+  const unq = unquoteMail(text);
+  if (unq.depth) notes.push(`mail quoting (depth ${unq.depth}) removed from ${unq.lines} line(s)`);
+  const segs = splitSessionLog(unq.text, warnings).map(outputAfterBarePrompt);
   const image = new PageImage();
   let release: string | undefined, machine: string | undefined;
   let pageflags: Map<string, number> | undefined;
@@ -88,6 +105,7 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   const dumps: { v: StructPageValues; line: number; pfn?: number }[] = [];
   const known = new Set<string>();
   let kmemPRows = 0;
+  const nameEvidence = new FlagNameEvidence();
   let crash = false, drgn = false;
   const ignored = new Set<string>();
   const memberListings: LogSegment[] = [];
@@ -101,7 +119,8 @@ export function toolMemmapFromText(text: string): ToolMemmap {
     for (const kind of kinds) {
       switch (kind) {
         case 'kmem-p': {
-          const r = parseKmemP(seg.text, image, { hexCount: drgnCrashCommand(seg) !== undefined });
+          const r = parseKmemP(seg.text, image, { hexCount: drgnCrashCommand(seg) !== undefined, names: nameEvidence });
+          if (r.joinedLines) notes.push(`\`${seg.command ?? 'kmem -p'}\`: ${r.joinedLines} flag-name list(s) wrapped onto the next line were joined to their row`);
           if (r.hexCount && r.rows) notes.push('kmem -p from drgn\'s crash mode: CNT read as hexadecimal');
           kmemPRows += r.rows;
           if (r.rows) { known.add('flags').add('mapping').add('_refcount'); crash = true; }
@@ -222,12 +241,19 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   // A section table without STATE: sections listed are present with a memmap; assume online+early.
   for (const s of sections) if (s.word === undefined) s.word = BigInt(SECTION_PRESENT | SECTION_HAS_MEM_MAP | SECTION_ONLINE | SECTION_EARLY);
 
-  const facts = { release, pageflags, balloonMops: symbols.get('balloon_mops'), virtioMem };
+  const facts: ToolFacts = {
+    release, pageflags, balloonMops: symbols.get('balloon_mops'), virtioMem, mapcountKnown: known.has('_mapcount'),
+    // Used when the release is unknown or outside the known layouts (and no kmem -g printed the enum).
+    listingNames: kmemPRows && !pageflags && !familyFromRelease(release ?? '') ? nameEvidence.solve() : undefined,
+  };
   if (!release) warnings.push('the log has no `sys` output: kernel release unknown' + (pageflags ? ' (flag bits taken from `kmem -g`)' : ''));
   if (kmemPRows) {
     const tc = buildToolContext(facts);
     if (tc.ctx) {
-      const inf = inferFromKmemP(image, (pfn) => !fromDumps.has(pfn), tc.ctx, known.has('compound_head') ? undefined : vmemmap);
+      const inf = inferFromKmemP(image, (pfn) => !fromDumps.has(pfn), tc.ctx, known.has('compound_head') ? undefined : vmemmap, tc.versionRange);
+      if (inf.page1Note) notes.push(inf.page1Note);
+      if (inf.page1Range) facts.versionHint = { range: inf.page1Range, why: 'the page[1] rows of its compound pages' };
+      if (inf.orphanTails) notes.push(`kmem -p: ${inf.orphanTails} tail page(s) of compound pages whose head is not listed (refcount 0 with TAIL_MAPPING or page[1] fields in mapping, never a free page's NULL): compound-tail, head unreadable`);
       notes.push(`kmem -p: ${kmemPRows} rows; ${inf.heads} compound heads with ${inf.tails} tails recovered from their page[1] rows${inf.balloon ? `; ${inf.balloon} balloon pages from mapping = balloon_mops|2` : ''}`);
       const missing = ['_mapcount', 'compound_head', 'private'].filter((f) => !known.has(f));
       const dtorMissing = tc.ctx.hugetlbMark.kind === 'dtor' && !known.has('compound_dtor');

@@ -1,5 +1,7 @@
 // A sparse picture of the memmap rebuilt from tool output: 64-byte struct pages laid out as in the
-// kernel (x86_64 offsets), one buffer per memory section, plus which PFNs the output covered.
+// kernel (x86_64 offsets), plus which PFNs the output covered. Storage is in chunks of CHUNK_PFNS
+// PFNs, allocated only where a row lands, so a listing costs memory for the rows it holds (about
+// 4 KiB per isolated row at worst), never for the span its addresses imply.
 // crash and drgn outputs fill it; memmap/classifyPage.ts then classifies it exactly like a vmcore.
 
 export const STRUCT_PAGE_SIZE = 64;
@@ -9,9 +11,15 @@ export const OFF = { flags: 0, compoundHead: 8, word16: 16, mapping: 24, index: 
 /** What a PFN's struct page holds in this image. */
 export const COVER_NONE = 0, COVER_PAGE = 1, COVER_UNREADABLE = 2;
 
+/** PFNs per storage chunk (a power of two dividing every section size). */
+export const CHUNK_PFNS = 64;
+
+/** One chunk: CHUNK_PFNS struct pages and their coverage bytes; `base` is its first PFN. */
+export interface ImageChunk { base: number; buf: Buffer; cover: Uint8Array }
+
 export class PageImage {
-  private readonly bufs = new Map<number, Buffer>();
-  private readonly cover = new Map<number, Uint8Array>();
+  private readonly chunkMap = new Map<number, ImageChunk>();
+  private sortedKeys?: number[];
   /** Number of PFNs with COVER_PAGE. */
   pages = 0;
   unreadable = 0;
@@ -20,27 +28,32 @@ export class PageImage {
 
   constructor(readonly pfnsPerSection = 1 << 15) {}
 
-  /** Buffer and byte offset of pfn's struct page, allocating its section (zero-filled, _mapcount -1). */
-  slot(pfn: number): { buf: Buffer; off: number } {
-    const nr = Math.floor(pfn / this.pfnsPerSection);
-    let b = this.bufs.get(nr);
-    if (!b) {
-      b = Buffer.alloc(this.pfnsPerSection * STRUCT_PAGE_SIZE);
-      for (let o = OFF.mapcount; o < b.length; o += STRUCT_PAGE_SIZE) b.writeInt32LE(-1, o);
-      this.bufs.set(nr, b);
-      this.cover.set(nr, new Uint8Array(this.pfnsPerSection));
+  private chunk(pfn: number): ImageChunk {
+    const key = Math.floor(pfn / CHUNK_PFNS);
+    let c = this.chunkMap.get(key);
+    if (!c) {
+      const buf = Buffer.alloc(CHUNK_PFNS * STRUCT_PAGE_SIZE);
+      for (let o = OFF.mapcount; o < buf.length; o += STRUCT_PAGE_SIZE) buf.writeInt32LE(-1, o);
+      c = { base: key * CHUNK_PFNS, buf, cover: new Uint8Array(CHUNK_PFNS) };
+      this.chunkMap.set(key, c);
+      this.sortedKeys = undefined;
     }
-    return { buf: b, off: (pfn - nr * this.pfnsPerSection) * STRUCT_PAGE_SIZE };
+    return c;
+  }
+
+  /** Buffer and byte offset of pfn's struct page, allocating its chunk (zero-filled, _mapcount -1). */
+  slot(pfn: number): { buf: Buffer; off: number } {
+    const c = this.chunk(pfn);
+    return { buf: c.buf, off: (pfn - c.base) * STRUCT_PAGE_SIZE };
   }
 
   /**
-   * The whole section of pfn for bulk writers: its struct pages as 32-bit words (little-endian host),
-   * its coverage bytes, and the section's first PFN. Writers that set coverage here call noteCovered().
+   * The chunk of pfn for bulk writers: its struct pages as 32-bit words (little-endian host), its
+   * coverage bytes, and its first PFN. Writers that set coverage here call noteCovered().
    */
-  sectionWords(pfn: number): { u32: Uint32Array; cover: Uint8Array; base: number } {
-    const { buf } = this.slot(pfn);
-    const nr = Math.floor(pfn / this.pfnsPerSection);
-    return { u32: new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2), cover: this.cover.get(nr)!, base: nr * this.pfnsPerSection };
+  chunkWords(pfn: number): { u32: Uint32Array; cover: Uint8Array; base: number } {
+    const c = this.chunk(pfn);
+    return { u32: new Uint32Array(c.buf.buffer, c.buf.byteOffset, c.buf.length >>> 2), cover: c.cover, base: c.base };
   }
 
   /** Bookkeeping after a bulk writer turned `added` PFNs in [lo, hi] from uncovered to COVER_PAGE. */
@@ -52,13 +65,11 @@ export class PageImage {
 
   /** Marks pfn as covered (its slot has been filled) or unreadable. */
   mark(pfn: number, what: number): void {
-    const nr = Math.floor(pfn / this.pfnsPerSection);
-    if (!this.cover.has(nr)) this.slot(pfn);
-    const c = this.cover.get(nr)!;
-    const i = pfn - nr * this.pfnsPerSection;
-    if (c[i] === COVER_PAGE) this.pages--;
-    else if (c[i] === COVER_UNREADABLE) this.unreadable--;
-    c[i] = what;
+    const c = this.chunk(pfn);
+    const i = pfn - c.base;
+    if (c.cover[i] === COVER_PAGE) this.pages--;
+    else if (c.cover[i] === COVER_UNREADABLE) this.unreadable--;
+    c.cover[i] = what;
     if (what === COVER_PAGE) this.pages++;
     else if (what === COVER_UNREADABLE) this.unreadable++;
     if (what !== COVER_NONE) {
@@ -68,25 +79,47 @@ export class PageImage {
   }
 
   coverage(pfn: number): number {
-    const nr = Math.floor(pfn / this.pfnsPerSection);
-    const c = this.cover.get(nr);
-    return c ? c[pfn - nr * this.pfnsPerSection] : COVER_NONE;
+    const c = this.chunkMap.get(Math.floor(pfn / CHUNK_PFNS));
+    return c ? c.cover[pfn - c.base] : COVER_NONE;
   }
 
   /** The struct page of a covered PFN, or undefined. */
   page(pfn: number): { buf: Buffer; off: number } | undefined {
-    return this.coverage(pfn) === COVER_PAGE ? this.slot(pfn) : undefined;
+    const c = this.chunkMap.get(Math.floor(pfn / CHUNK_PFNS));
+    return c && c.cover[pfn - c.base] === COVER_PAGE ? { buf: c.buf, off: (pfn - c.base) * STRUCT_PAGE_SIZE } : undefined;
   }
 
-  /** Struct pages and coverage bytes of section nr, when it holds anything (for loops over a whole section). */
-  section(nr: number): { buf: Buffer; cover: Uint8Array } | undefined {
-    const buf = this.bufs.get(nr);
-    return buf ? { buf, cover: this.cover.get(nr)! } : undefined;
+  /** All chunks, ascending by first PFN (for loops over everything listed). */
+  chunks(): ImageChunk[] {
+    this.sortedKeys ??= [...this.chunkMap.keys()].sort((a, b) => a - b);
+    return this.sortedKeys.map((k) => this.chunkMap.get(k)!);
   }
 
-  /** Section numbers that hold any covered PFN, ascending. */
+  /** Chunks that overlap [from, to), ascending. */
+  chunksIn(from: number, to: number): ImageChunk[] {
+    const out: ImageChunk[] = [];
+    const a = Math.floor(from / CHUNK_PFNS), b = Math.floor((to - 1) / CHUNK_PFNS);
+    if (b - a + 1 > this.chunkMap.size) return this.chunks().filter((c) => c.base + CHUNK_PFNS > from && c.base < to);
+    for (let k = a; k <= b; k++) {
+      const c = this.chunkMap.get(k);
+      if (c) out.push(c);
+    }
+    return out;
+  }
+
+  /** Section numbers (of pfnsPerSection PFNs) that hold any chunk, ascending. */
   sectionNrs(): number[] {
-    return [...this.cover.keys()].sort((a, b) => a - b);
+    const out: number[] = [];
+    for (const c of this.chunks()) {
+      const nr = Math.floor(c.base / this.pfnsPerSection);
+      if (out[out.length - 1] !== nr) out.push(nr);
+    }
+    return out;
+  }
+
+  /** Bytes held by struct page and coverage storage (grows with the rows, not the span). */
+  storageBytes(): number {
+    return this.chunkMap.size * CHUNK_PFNS * (STRUCT_PAGE_SIZE + 1);
   }
 
   /** Copies the struct page of `from` into `to` (run-length repeats). */

@@ -44,8 +44,8 @@ function findPrompts(text: string): { at: number; cmdAt: number; end: number; gl
     if (end < 0) end = text.length;
     const glued = at > lineStart;
     if (glued) {
-      // A glued prompt must follow output, and not be part of a kmem -p row or a drgn print.
-      if (kind === 'drgn' || /^\s*[0-9a-f]{16}\s/.test(text.slice(lineStart, at))) continue;
+      // A glued prompt must follow output (a row of a listing whose last line had no newline), not a drgn print.
+      if (kind === 'drgn') continue;
     }
     out.push({ at, cmdAt: next === 32 ? gt + 2 : gt + 1, end, glued, kind });
     pos = end;

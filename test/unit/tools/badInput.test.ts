@@ -49,8 +49,11 @@ describe('tool outputs: bad and unusual input', () => {
   it('a truncated listing gives a partial snapshot with a warning about the cut row', () => {
     const text = [...SYS, 'crash> kmem -p', HDR, ...ROWS.slice(0, 2), 'fffffafdc0041380  104e000 ffff8cd6c10'].join('\n');
     const s = toolOutputSnapshot(text, 'cut');
-    assert.equal(s.classes[0x101], CLASS_ID.free);
-    assert.equal(s.classes[0x104e], CLASS_ID['not-in-listing']);
+    assert.equal(s.classes[0x101 - s.startPfn], CLASS_ID.free);
+    // Without a section table the snapshot covers what the listing covers: the cut row is outside it.
+    assert.equal(s.startPfn, 0);
+    assert.equal(s.endPfn, 0x102);
+    assert.equal(s.pageDetail!(0x104e), undefined);
     assert.ok(s.warnings.some((x) => /could not be read/.test(x)), s.warnings.join('\n'));
   });
 
@@ -59,10 +62,19 @@ describe('tool outputs: bad and unusual input', () => {
     assert.throws(() => toolOutputSnapshot(text, 'old'), (e: unknown) => e instanceof SnapshotError && /no page listing/.test(e.message));
   });
 
-  it('unknown kernel release and no kmem -g: pages are unknown with a clear warning', () => {
+  it('unknown kernel release and no kmem -g: the flag names the rows print decode them, and say so', () => {
     const s = toolOutputSnapshot(['crash> kmem -p', HDR, ...ROWS].join('\n'), 'norel');
+    assert.equal(s.classes[0], CLASS_ID.reserved);
+    assert.equal(s.classes[0x104e], CLASS_ID.slab);
+    assert.equal(s.kernel.layoutFamily, '5.15-6.1');
+    assert.ok(s.warnings.some((x) => /release unknown/.test(x)), s.warnings.join('\n'));
+    assert.ok(s.provenance.notes.some((x) => /flag names taken from the kmem -p listing itself/.test(x)), s.provenance.notes.join('\n'));
+  });
+
+  it('unknown kernel release, no kmem -g and no flag names: pages are unknown with a clear warning', () => {
+    const s = toolOutputSnapshot(['crash> kmem -p', HDR, ...ROWS.map((r) => r.replace(/ [a-z,]+$/, ''))].join('\n'), 'norel');
     assert.equal(s.classes[0], CLASS_ID.unknown);
-    assert.ok(s.warnings.some((x) => /release unknown|cannot be decoded/.test(x)), s.warnings.join('\n'));
+    assert.ok(s.warnings.some((x) => /release unknown.*print no flag names: page states cannot be decoded/.test(x)), s.warnings.join('\n'));
   });
 
   it('kmem -g alone is enough to decode flags', () => {
@@ -116,8 +128,8 @@ describe('tool outputs: bad and unusual input', () => {
       'fffffafdc0004080   102000                0        0  a 7ffffc0000000'].join('\n');
     const s = toolOutputSnapshot(text, 'drgn-crash-mode');
     assert.equal(s.kernel.release, '6.1.0-56-amd64');
-    assert.equal(s.classes[0x101], CLASS_ID.free);
-    assert.equal(s.classes[0x102], CLASS_ID['kernel-other']);
+    assert.equal(s.classes[0x101 - s.startPfn], CLASS_ID.free);
+    assert.equal(s.classes[0x102 - s.startPfn], CLASS_ID['kernel-other']);
     assert.equal(s.pageDetail!(0x102)!.refcount, 10);
   });
 

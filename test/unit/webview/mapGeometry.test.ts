@@ -35,6 +35,12 @@ describe('webview map geometry', () => {
     assert.deepEqual(absentRuns({ ...o, sections: [] }), [], 'no listing: nothing is known to be absent');
   });
 
+  it('a bare crash listing (no kmem -n: sections without flags) has no absent runs between the sections it touches', () => {
+    assert.deepEqual(absentRuns({ ...o, format: 'crash-log' }), [], 'unlisted sections are not-in-listing, not absent');
+    const withTable = { ...o, format: 'crash-log', sections: o.sections.map((s) => ({ ...s, flags: 'PMOE' })) };
+    assert.deepEqual(absentRuns(withTable), [[8 * PPS, 32 * PPS], [36 * PPS, 37 * PPS]], 'with kmem -n the gaps are holes');
+  });
+
   it('a folded layout maps every present PFN to a cell and back, and hole PFNs to the separator', () => {
     const l = chooseLayout(0, o.endPfn, PPS, PPS, 1, absentRuns(o));
     const plain = chooseLayout(0, o.endPfn, PPS, PPS, 1, []);
