@@ -20,7 +20,9 @@ const EXACT = ['reserved', 'hugetlb', 'offline-movable', 'offline-unmovable', 'o
  *    shows it as kernel-other. Counted as agreement when the dump says free-pcp; when the pcp list was
  *    drained into the buddy allocator before the pause the dump says buddy/buddy-tail (explained too).
  *  - ALLOCATED AFTER THE CAPTURE: a kernel page kpageflags saw flag-less (kernel-other, possibly pcp
- *    free) that became a slab page before the pause (slab, tail-slab).
+ *    free) that became a slab page before the pause (slab, tail-slab); or a new slab carved out of
+ *    free memory as a whole: every page of the dump's slab folio (its head and all its tails) is free
+ *    (KPF_BUDDY) in kpageflags, so the allocator took a free block and made it one slab.
  *  - PUT ON THE LRU AFTER THE CAPTURE: a new folio reaches its LRU list through a per-CPU batch
  *    (folio_add_lru -> the lru_add folio_batch), and gets PG_lru only when that batch is drained. Until
  *    then kpageflags shows it mapped (KPF_MMAP), with KPF_ANON for an anonymous folio, but without
@@ -32,12 +34,25 @@ const EXACT = ['reserved', 'hugetlb', 'offline-movable', 'offline-unmovable', 'o
 const mappedOffLru = (anon: boolean) => (kpf: string[]) =>
   kpf.includes('KPF_MMAP') && !kpf.includes('KPF_LRU') && kpf.includes('KPF_ANON') === anon;
 
-const EXPLAINED: { kp: string; vm: string; rules: string[]; why: string; kpFlags?: (kpf: string[]) => boolean }[] = [
+/** The dump's slab folio around pfn (head and tails, by their rules) is free in kpageflags page for page. */
+function slabFolioWasFree(v: Snapshot, k: Snapshot, pfn: number): boolean {
+  const rule = (p: number) => v.pageDetail?.(p)?.rule;
+  let head = pfn;
+  while (rule(head) === 'tail-slab' && head > v.startPfn) head--;
+  if (rule(head) !== 'slab') return false;
+  let end = head + 1;
+  while (end < v.endPfn && rule(end) === 'tail-slab') end++;
+  for (let p = head; p < end; p++) if (k.classes[p - k.startPfn] !== CLASS_ID.free) return false;
+  return true;
+}
+
+const EXPLAINED: { kp: string; vm: string; rules: string[]; why: string; kpFlags?: (kpf: string[]) => boolean; holds?: (v: Snapshot, k: Snapshot, pfn: number) => boolean }[] = [
   { kp: 'lru-anon', vm: 'free', rules: ['free-pcp', 'buddy', 'buddy-tail'], why: 'freed after the capture (the capturing process exited)' },
   { kp: 'pagetable', vm: 'free', rules: ['free-pcp', 'buddy', 'buddy-tail'], why: 'freed after the capture (page tables of the capturing process)' },
   { kp: 'lru-file', vm: 'free', rules: ['free-pcp', 'buddy', 'buddy-tail'], why: 'freed after the capture' },
   { kp: 'kernel-other', vm: 'free', rules: ['buddy', 'buddy-tail'], why: 'per-CPU free page (invisible to kpageflags) drained into the buddy allocator before the pause' },
   { kp: 'kernel-other', vm: 'slab', rules: ['slab', 'tail-slab'], why: 'slab page allocated after the capture' },
+  { kp: 'free', vm: 'slab', rules: ['slab', 'tail-slab'], holds: slabFolioWasFree, why: 'a free block made one new slab after the capture' },
   { kp: 'kernel-other', vm: 'lru-anon', rules: ['lru-anon'], kpFlags: mappedOffLru(true), why: 'mapped anonymous folio in a per-CPU LRU-add batch at the capture, on the LRU at the pause' },
   { kp: 'kernel-other', vm: 'lru-file', rules: ['lru-file'], kpFlags: mappedOffLru(false), why: 'mapped file folio in a per-CPU LRU-add batch at the capture, on the LRU at the pause' },
 ];
@@ -62,7 +77,7 @@ export function compare(v: Snapshot, k: Snapshot) {
     const key = `${className(b)} -> ${className(a)}`;
     confusion.set(key, (confusion.get(key) ?? 0) + 1);
     const ex = EXPLAINED.find((e) => e.kp === className(b) && e.vm === className(a) && e.rules.includes(rule) &&
-      (!e.kpFlags || e.kpFlags(k.pageDetail?.(pfn)?.flags ?? [])));
+      (!e.kpFlags || e.kpFlags(k.pageDetail?.(pfn)?.flags ?? [])) && (!e.holds || e.holds(v, k, pfn)));
     if (ex && !EXACT.includes(className(a)) && !EXACT.includes(className(b))) { explained++; continue; }
     const list = unexplained.get(key) ?? [];
     if (list.length < 5) list.push(pfn);
