@@ -1,45 +1,49 @@
 // The explanation the offlining lab tests accept for a page allocated between the guest's offlining
 // attempt and the snapshot (test/lab/guestLog.ts, allocatedSinceAttempt) explains only what the data
-// shows: built on a real refused block of a lab dump, it holds for the page that really follows the
-// snapshot's blocker, and fails when the kernel's dumped page differs from the snapshot's, lies in
-// another pageblock, or is not the next blocker.
+// shows. On a real refused block of a lab dump (its blocker a kernel allocation), with the page after
+// the blocker standing for the one the kernel dumped: explained with that page's own struct page words;
+// not explained when the words differ, the page lies in another pageblock, comes first, or is not the
+// next blocker.
 import * as assert from 'node:assert/strict';
 import { findSets } from '../../lab/sets';
 import { allocatedSinceAttempt } from '../../lab/guestLog';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
-import { offlineVerdict } from '../../../memmap/offlineVerdict';
 import { CLASS_ID } from '../../../memmap/classes';
 
 const set = findSets({ kernel: '6.12', scenario: 'offline-block' })[0];
+
+const ALLOCATABLE = [CLASS_ID.slab, CLASS_ID.pagetable, CLASS_ID['kernel-other']];
 
 describe('lab races: a page allocated after the offlining attempt', function () {
   this.timeout(120_000);
   it(`${set?.name ?? 'the 6.12 offline-block lab set'}: explained only by the data`, async () => {
     assert.ok(set, 'the 6.12-offline-block lab set (npm test makes it)');
     const s = await openVmcoreSnapshot([set.elf]);
-    // a refused block whose blocker is followed, in its pageblock, by another blocker
-    let found: { b: (typeof s.blocks)[number]; ours: number; next: number } | undefined;
-    for (const b of s.blocks) {
-      const v = b.verdict?.mainline;
-      if (v?.reason !== 'failure to isolate range' || v.blockingPfn === undefined) continue;
-      const classes = s.classes.slice();
-      classes[v.blockingPfn - s.startPfn] = CLASS_ID.free;
-      const w = offlineVerdict({ block: b, classes, classesStartPfn: s.startPfn }, 'mainline');
-      if (w.blockingPfn !== undefined && w.blockingPfn >> 9 === v.blockingPfn >> 9 && [CLASS_ID.slab, CLASS_ID.pagetable, CLASS_ID['kernel-other']].includes(s.classes[v.blockingPfn - s.startPfn])) {
-        found = { b, ours: v.blockingPfn, next: w.blockingPfn };
-        break;
-      }
-    }
-    assert.ok(found, 'a refused block with two blockers in one pageblock');
-    const { b, ours, next } = found;
-    const d = s.pageDetail!(next)!;
+    // A refused block whose blocker is a kernel allocation with two more PFNs after it in its pageblock.
+    const b = s.blocks.find((x) => {
+      const v = x.verdict?.mainline;
+      return v?.reason === 'failure to isolate range' && v.blockingPfn !== undefined && (v.blockingPfn & 511) < 510 &&
+        ALLOCATABLE.includes(s.classes[v.blockingPfn - s.startPfn]);
+    });
+    assert.ok(b, 'a block refused at a kernel allocation (every lab offline-block set has one)');
+    const ours = b.verdict!.mainline.blockingPfn!, q = ours + 1;
+    // The kernel's view: q blocked and ours did not (ours was allocated after the attempt). The snapshot
+    // is the real one with q made a blocker; the dumped page's words are q's own words in the dump.
+    const classes = s.classes.slice();
+    classes[q - s.startPfn] = CLASS_ID['kernel-other'];
+    const snap = { ...s, classes };
+    const d = s.pageDetail!(q)!;
     const words = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => BigInt(d.raw[`word${i}`] as string));
-    assert.match(allocatedSinceAttempt(s, b, ours, { pfn: next, raw: words }) ?? '', /allocated between the attempt and the snapshot/);
+    assert.match(allocatedSinceAttempt(snap, b, ours, { pfn: q, raw: words }) ?? '', /allocated between the attempt and the snapshot/);
     const changed = words.slice();
     changed[2] ^= 1n;
-    assert.equal(allocatedSinceAttempt(s, b, ours, { pfn: next, raw: changed }), undefined, 'the dumped page changed since');
-    assert.equal(allocatedSinceAttempt(s, b, ours, { pfn: next + 512, raw: [] }), undefined, 'another pageblock');
-    assert.equal(allocatedSinceAttempt(s, b, next, { pfn: ours, raw: [] }), undefined, 'the dumped page comes first');
-    if (next - ours > 1) assert.equal(allocatedSinceAttempt(s, b, ours, { pfn: next - 1, raw: [] }), undefined, 'not the next blocker');
+    assert.equal(allocatedSinceAttempt(snap, b, ours, { pfn: q, raw: changed }), undefined, 'the dumped page changed since');
+    assert.equal(allocatedSinceAttempt(snap, b, ours, { pfn: q + 512, raw: [] }), undefined, 'another pageblock');
+    assert.equal(allocatedSinceAttempt(snap, b, q, { pfn: ours, raw: [] }), undefined, 'the dumped page comes first');
+    // a reserved page between them does not come and go: the kernel would have stopped there
+    const withReserved = s.classes.slice();
+    withReserved[q - s.startPfn] = CLASS_ID.reserved;
+    withReserved[q + 1 - s.startPfn] = CLASS_ID['kernel-other'];
+    assert.equal(allocatedSinceAttempt({ ...s, classes: withReserved }, b, ours, { pfn: q + 1, raw: [] }), undefined, 'not the next blocker');
   });
 });
