@@ -1,6 +1,6 @@
 // A copy of /sys/devices/system/memory: block size and the state of each memoryN block.
 
-import { promises as fsp } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { BlockState } from '../../memmap/snapshot';
 
@@ -22,9 +22,12 @@ export interface SysfsMemory {
   problems: string[];
 }
 
+/** Never through a symbolic link (a capture holds copies) nor blocking on a FIFO. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 async function readOpt(path: string): Promise<string | undefined> {
   try {
-    return (await fsp.readFile(path, 'utf8')).trim();
+    return (await fsp.readFile(path, { encoding: 'utf8', flag: READ_FLAGS })).trim();
   } catch {
     return undefined;
   }
