@@ -6,6 +6,7 @@
 
 import { mkdirSync, mkdtempSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { SnapshotError } from '../../memmap/errors';
@@ -120,6 +121,32 @@ async function runCapture(input: CaptureInput): Promise<void> {
   snap.pageDetail?.(snap.endPfn - 1);
 }
 
+/** A capture as an uncompressed tar (the input), built from the sample's files under `cap/`. */
+async function captureTar(): Promise<Buffer> {
+  const { Header } = await import('tar');
+  const s = await sampleCapture();
+  const files: [string, Buffer][] = [['cap/kpageflags', s.kpageflags.subarray(0, 32768 * 8)], ...Object.entries(s.texts).map(([k, v]) => [`cap/${k}`, Buffer.from(v)] as [string, Buffer])];
+  for (const [k, v] of s.memory) files.push([`cap/memory/${k}`, Buffer.from(v)]);
+  const blocks: Buffer[] = [];
+  for (const [path, body] of files) {
+    const h = Buffer.alloc(512);
+    new Header({ path, type: 'File', size: body.length, mode: 0o644, uid: 0, gid: 0, mtime: new Date(0) }).encode(h, 0);
+    blocks.push(h, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+let archivePath: string | undefined;
+/** Gzips the tar into the fuzzer's own temp file and opens it as a capture archive. */
+async function runArchive(tarBytes: Buffer): Promise<void> {
+  archivePath ??= join(mkdtempSync(join(tmpdir(), 'kmemmap-fuzz-archive-')), 'capture.tar.gz');
+  writeFileSync(archivePath, gzipSync(tarBytes, { level: 1 }));
+  const snap = await openKpageflagsSnapshot(archivePath);
+  snap.pageDetail?.(0);
+}
+process.once('exit', () => archivePath && rmSync(join(archivePath, '..'), { recursive: true, force: true }));
+
 const LOG_SEEDS = () => [fixtureText('tools/crash-8.0.2-6.1-balloon-session.txt').slice(0, 40_000), fixtureText('tools/drgn-0.0.22-6.1-balloon-repl.txt').slice(0, 40_000), fixtureText('tools/crash-8.0.2-6.1-virtio-mem-dev-i.txt')];
 const K612 = resolveKernel('6.12');
 
@@ -155,6 +182,14 @@ export const TARGETS: FuzzTarget<any>[] = [
   ),
   dumpTarget('flattened', 'makedumpfile flattened stream of a kdump and of an ELF', () => [flatten(writeKdump(pages(), vmcoreinfoText())[0]), flatten(writeElf(pages(), vmcoreinfoText()))]),
   { name: 'capture', what: 'kpageflags capture folder (kpageflags, iomem, meminfo, uname, dmesg, zoneinfo, buddyinfo, memory/)', input: captureInput, run: runCapture, bytes: (i: CaptureInput) => Buffer.concat([Buffer.from(`${i.file}\n`), i.data]), fromBytes: (b: Buffer) => ({ file: b.subarray(0, b.indexOf(10)).toString(), data: b.subarray(b.indexOf(10) + 1) }) },
+  {
+    name: 'archive',
+    what: 'capture .tar.gz (tar headers: types, paths, sizes; the files inside)',
+    input: async () => mutatedBytes([await captureTar()]),
+    run: runArchive,
+    bytes: (b: Buffer) => b,
+    fromBytes: (b: Buffer) => b,
+  },
   {
     name: 'capture-texts',
     what: '/proc/iomem, meminfo and uname parsers',

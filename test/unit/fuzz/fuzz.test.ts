@@ -12,7 +12,7 @@ import { toolOutputSnapshot } from '../../../memmap/toolOutputSnapshot';
 
 /** Inputs per reader: a few seconds each on a busy 2-core machine. */
 const INPUTS: Record<string, number> = {
-  vmcoreinfo: 3000, elf: 120, kdump: 60, flattened: 120, capture: 20, 'capture-texts': 3000,
+  vmcoreinfo: 3000, elf: 120, kdump: 60, flattened: 120, capture: 20, archive: 40, 'capture-texts': 3000,
   'crash-session': 120, 'drgn-export': 100, 'hover-log': 300, 'hover-patch': 300, 'hover-c': 300,
 };
 const SEED = 20261203;
@@ -55,6 +55,11 @@ describe('fuzz: inputs the long runs found', function () {
         }
       });
     }
+
+  it('an ELF PT_NOTE whose size is past 2^56 is a DumpError naming it, before any allocation (was: RangeError from Buffer.allocUnsafe)', async () => {
+    const t = TARGETS.find((x) => x.name === 'elf')!;
+    await assert.rejects(async () => t.run(t.fromBytes(readFileSync(join(FOUND, 'elf', 'pt-note-size-2e59.bin')))), /PT_NOTE segment 0 at offset 360 \(\+576460752303424900 bytes\) lies beyond the end of the file \(522 bytes\)/);
+  });
 
   it('a kmem -p row whose PHYSICAL is past 52 bits is a bad row with a warning, the rest is read (was: an endless loop)', () => {
     const text = readFileSync(join(FOUND, 'crash-session', 'kmem-p-physical-beyond-52-bits.txt'), 'utf8');
