@@ -23,6 +23,7 @@ import { computeHover, DocumentKind } from '../../extension/hovers/hoverContent'
 import { resolveKernel } from '../../kernel/decode';
 import { buildPhysPages, flatten, vmcoreinfoText, writeElf, writeKdump, KdumpCompression } from '../unit/dump/fixture';
 import { memoryDump } from './memorySource';
+import { openDump } from '../../parsers/dump/openDump';
 import { mutatedBytes, mutatedText } from './mutate';
 
 export interface FuzzTarget<T = unknown> {
@@ -55,6 +56,50 @@ function dumpTarget(name: string, what: string, seeds: () => Buffer[]): FuzzTarg
     what,
     input: async () => mutatedBytes(seeds()),
     run: (b) => openVmcoreSnapshot([memoryDump(`${name}-${n++ % 4}`, b)], { decodeWorker: 'never' }),
+    bytes: (b) => b,
+    fromBytes: (b) => b,
+  };
+}
+
+/** A split kdump set of two files, one of them mutated; saved as [u64 length of the first][first][second]. */
+function splitTarget(): FuzzTarget<Buffer[]> {
+  let n = 0;
+  return {
+    name: 'kdump-split',
+    what: 'split kdump sets (two files, one damaged)',
+    input: async () => {
+      const [a, b] = writeKdump(pages(), vmcoreinfoText(), { split: 2 });
+      return fc.oneof(mutatedBytes([a]).map((x) => [x, b]), mutatedBytes([b]).map((x) => [a, x]));
+    },
+    run: ([a, b]) => openVmcoreSnapshot([memoryDump(`split-a-${n % 4}`, a), memoryDump(`split-b-${n++ % 4}`, b)], { decodeWorker: 'never' }),
+    bytes: ([a, b]) => {
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(a.length));
+      return Buffer.concat([len, a, b]);
+    },
+    fromBytes: (x) => {
+      const n1 = Number(x.readBigUInt64LE(0));
+      return [x.subarray(8, 8 + n1), x.subarray(8 + n1)];
+    },
+  };
+}
+
+/** Only the container: headers, notes, bitmaps, descriptor table, VMCOREINFO (many more inputs per second). */
+function headersTarget(): FuzzTarget<Buffer> {
+  let n = 0;
+  return {
+    name: 'dump-headers',
+    what: 'ELF, kdump and flattened headers and VMCOREINFO note, without the memmap pass',
+    input: async () => mutatedBytes([writeElf(pages(), vmcoreinfoText()), writeKdump(pages(), vmcoreinfoText())[0], flatten(writeKdump(pages(), vmcoreinfoText())[0])]),
+    run: (b) => {
+      const d = openDump([memoryDump(`headers-${n++ % 4}`, b)]);
+      try {
+        // a few pages through the format's page reader and codecs (the kernel image, the memmap, the last)
+        for (const pfn of [0, 0x1000, 0x2000, d.mem.maxPfn - 1]) d.mem.readPage(pfn);
+      } finally {
+        d.mem.close();
+      }
+    },
     bytes: (b) => b,
     fromBytes: (b) => b,
   };
@@ -181,6 +226,8 @@ export const TARGETS: FuzzTarget<any>[] = [
     (['zlib', 'lzo', 'snappy', 'zstd', 'none'] as KdumpCompression[]).map((c) => writeKdump(pages(), vmcoreinfoText(), { compress: c })[0]),
   ),
   dumpTarget('flattened', 'makedumpfile flattened stream of a kdump and of an ELF', () => [flatten(writeKdump(pages(), vmcoreinfoText())[0]), flatten(writeElf(pages(), vmcoreinfoText()))]),
+  splitTarget(),
+  headersTarget(),
   { name: 'capture', what: 'kpageflags capture folder (kpageflags, iomem, meminfo, uname, dmesg, zoneinfo, buddyinfo, memory/)', input: captureInput, run: runCapture, bytes: (i: CaptureInput) => Buffer.concat([Buffer.from(`${i.file}\n`), i.data]), fromBytes: (b: Buffer) => ({ file: b.subarray(0, b.indexOf(10)).toString(), data: b.subarray(b.indexOf(10) + 1) }) },
   {
     name: 'archive',
