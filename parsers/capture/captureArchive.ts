@@ -67,7 +67,7 @@ export function checkEntry(path: string, type: string, size: number, linkpath?: 
   if (path.includes('\0')) return `entry ${shown} has a NUL in its name`;
   const isDir = type === 'Directory';
   if (!isDir && !REGULAR.has(type)) {
-    const kind = KIND[type] ?? `of type ${type}`;
+    const kind = Object.hasOwn(KIND, type) ? KIND[type] : `of type ${type}`;
     return `entry ${shown} is ${kind}${linkpath ? ` (to ${JSON.stringify(linkpath.slice(0, 200))})` : ''}: a capture holds only regular files and folders`;
   }
   if (!Number.isSafeInteger(size) || size < 0) return `entry ${shown} declares an impossible size`;
@@ -85,14 +85,14 @@ export function checkEntry(path: string, type: string, size: number, linkpath?: 
     if (size > MAX_CAPTURE_PFNS * 8) return `entry ${shown} is ${size} bytes: more than ${MAX_CAPTURE_PFNS * 8} (${MAX_CAPTURE_PFNS} PFNs, 16 TiB)`;
     return { path, role: 'u64', name, size };
   }
+  if (!Object.hasOwn(TEXT_CAPS, name)) return undefined;
   const cap = TEXT_CAPS[name];
-  if (cap === undefined) return undefined;
   if (size > cap) return `entry ${shown} is ${size} bytes: a capture's ${name} is at most ${cap}`;
   return { path, role: 'text', name, size };
 }
 
 function isKnown(first: string | undefined): boolean {
-  return first !== undefined && (first === 'memory' || (U64_FILES as readonly string[]).includes(first) || first in TEXT_CAPS);
+  return first !== undefined && (first === 'memory' || (U64_FILES as readonly string[]).includes(first) || Object.hasOwn(TEXT_CAPS, first));
 }
 
 /** Whole-archive limits, once every header is known: per-PFN files agree, memory/ fits the machine. */

@@ -207,8 +207,13 @@ function hoverTarget(name: string, kind: DocumentKind, what: string, seeds: () =
       for (const line of lines.slice(first, first + 20))
         for (let c = 0; c <= line.length; c += 7) computeHover({ lineText: line, character: c, kind, kernel: K612, documentText: () => text });
     },
-    bytes: ({ text }) => Buffer.from(text, 'utf8'),
-    fromBytes: (b) => ({ text: b.toString('utf8'), at: 0 }),
+    // saved as "<at>\n<text>", so a replay looks at the same lines
+    bytes: ({ text, at }) => Buffer.from(`${at}\n${text}`, 'utf8'),
+    fromBytes: (b) => {
+      const s = b.toString('utf8');
+      const nl = s.indexOf('\n');
+      return { at: Number(s.slice(0, nl)) || 0, text: s.slice(nl + 1) };
+    },
   };
 }
 

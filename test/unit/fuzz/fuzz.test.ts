@@ -4,11 +4,15 @@
 // are replayed from test/fixtures/fuzz/<reader>/.
 
 import * as assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TARGETS, isTypedInputError } from '../../fuzz/targets';
 import { fuzzTarget } from '../../fuzz/runner';
 import { toolOutputSnapshot } from '../../../memmap/toolOutputSnapshot';
+import { lookupSymbol } from '../../../kernel/knowledge/index';
+import { computeHover } from '../../../extension/hovers/hoverContent';
+import { readSysfsMemory } from '../../../parsers/capture/sysfsMemory';
 
 /** Inputs per reader: a few seconds each on a busy 2-core machine. */
 const INPUTS: Record<string, number> = {
@@ -59,6 +63,27 @@ describe('fuzz: inputs the long runs found', function () {
   it('an ELF PT_NOTE whose size is past 2^56 is a DumpError naming it, before any allocation (was: RangeError from Buffer.allocUnsafe)', async () => {
     const t = TARGETS.find((x) => x.name === 'elf')!;
     await assert.rejects(async () => t.run(t.fromBytes(readFileSync(join(FOUND, 'elf', 'pt-note-size-2e59.bin')))), /PT_NOTE segment 0 at offset 360 \(\+576460752303424900 bytes\) lies beyond the end of the file \(522 bytes\)/);
+  });
+
+  it('words that are Object.prototype keys (__proto__, valueOf, constructor) are not kernel symbols (was: a TypeError in every hover over them)', () => {
+    for (const w of ['__proto__', 'valueOf', 'constructor', 'toString', 'hasOwnProperty']) {
+      assert.deepEqual(lookupSymbol(w), [], w);
+      assert.equal(computeHover({ lineText: `x = ${w};`, character: 5, kind: 'c' }), undefined, w);
+    }
+    assert.ok(lookupSymbol('PageOffline').length > 0, 'real symbols still found');
+  });
+
+  it('a sysfs memory block whose state is "constructor" is unknown, with a problem (not a function shown as a state)', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'kmemmap-fuzz-sysfs-'));
+    try {
+      mkdirSync(join(d, 'memory0'));
+      writeFileSync(join(d, 'memory0', 'state'), 'constructor\n');
+      const m = await readSysfsMemory(d);
+      assert.equal(m.blocks[0].state, 'unknown');
+      assert.match(m.problems.join('\n'), /memory0\/state has an unknown value "constructor"/);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 
   it('a kmem -p row whose PHYSICAL is past 52 bits is a bad row with a warning, the rest is read (was: an endless loop)', () => {
