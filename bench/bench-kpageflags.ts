@@ -7,22 +7,21 @@
 // sequential read and for classification, their ratio (target: within 2x), and the memory used
 // per PFN (target: <= 1.5 bytes).
 
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openKpageflagsSnapshot } from '../memmap/kpageflagsSnapshot';
 import { openCaptureBundle } from '../parsers/capture/bundle';
+import type { U64File } from '../parsers/capture/u64File';
 
-async function sourceKpageflags(arg: string | undefined): Promise<string> {
+async function sourceKpageflags(arg: string | undefined): Promise<U64File> {
   if (arg) return (await openCaptureBundle(arg)).kpageflags;
   return (await openCaptureBundle(join(__dirname, '..', '..', 'samples', 'sample-6.12-virtio-mem.tar.gz'))).kpageflags;
 }
 
-function tile(src: string, dst: string, bytes: number): void {
-  const chunk = Buffer.alloc(Math.min(statSync(src).size, 64 << 20));
-  const ifd = openSync(src, 'r');
-  const n = readSync(ifd, chunk, 0, chunk.length, 0);
-  closeSync(ifd);
+function tile(src: U64File, dst: string, bytes: number): void {
+  const chunk = Buffer.alloc(Math.min(src.size, 64 << 20));
+  const n = readSync(src.fd, chunk, 0, chunk.length, 0);
   const ofd = openSync(dst, 'w');
   for (let off = 0; off < bytes; off += n) writeSync(ofd, chunk, 0, Math.min(n, bytes - off));
   closeSync(ofd);
@@ -52,7 +51,7 @@ async function main(): Promise<void> {
   try {
     const path = join(dir, 'kpageflags');
     tile(src, path, pfns * 8);
-    console.log(`synthetic capture: ${tib} TiB = ${pfns.toLocaleString()} PFNs (${((pfns * 8) / 2 ** 30).toFixed(1)} GiB kpageflags), tiled from ${src}`);
+    console.log(`synthetic capture: ${tib} TiB = ${pfns.toLocaleString()} PFNs (${((pfns * 8) / 2 ** 30).toFixed(1)} GiB kpageflags), tiled from ${src.name}`);
 
     plainRead(path); // warm the page cache so both runs read from memory
     let t = process.hrtime.bigint();

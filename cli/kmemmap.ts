@@ -7,6 +7,7 @@ import { registerSnapshotCommands } from './commands/snapshotCommands';
 import { registerExplainCommand } from './commands/explain';
 import { registerDecodeCommand } from './commands/decode';
 import { registerDiffCommand } from './commands/diff';
+import { printError } from './output';
 
 const program = new Command();
 program
@@ -23,15 +24,15 @@ registerDiffCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof SnapshotError) {
-    process.stderr.write(`kmemmap: ${e.message}\n`);
+    printError(e.message);
     process.exit(2);
   }
   const err = e as Error & { name?: string };
   // Errors raised by readers for bad input carry a name ending in "Error" and a clear message.
   if (err && typeof err.message === 'string' && err.name && err.name !== 'Error' && err.name.endsWith('Error') && !(e instanceof TypeError) && !(e instanceof RangeError)) {
-    process.stderr.write(`kmemmap: ${err.message}\n`);
+    printError(err.message);
     process.exit(2);
   }
-  process.stderr.write(`kmemmap: internal error: ${err?.stack ?? String(e)}\n`);
+  printError(`internal error: ${err?.stack ?? String(e)}`);
   process.exit(70);
 });

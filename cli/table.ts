@@ -1,7 +1,10 @@
-// Aligned plain-text tables for terminal output.
+// Aligned plain-text tables for terminal output. Cells are escaped (terminalText.ts): many come
+// from the input (zones, states, reasons).
+
+import { escapeControl } from './terminalText';
 
 export function table(headers: string[], rows: (string | number | undefined)[][], rightAlign: Set<number> = new Set()): string {
-  const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined ? '' : String(c))))];
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined ? '' : escapeControl(String(c)))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells
     .map((r) =>

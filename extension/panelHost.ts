@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { MessageChannel } from './messageChannel';
 import type { HostEvent, WebviewEvent } from './protocol';
-import { SnapshotError } from '../memmap/errors';
+import { failureReport } from './failureReport';
 import { CancelledError } from './parseWorkerClient';
 import type { SnapshotSession } from './snapshotSession';
 import type { SnapshotStore } from './snapshotStore';
@@ -12,15 +12,11 @@ import { webviewHtml, webviewRoots } from './webviewHtml';
 import { log } from './log';
 
 export function failureEvent(uri: vscode.Uri, e: unknown): HostEvent {
-  if (e instanceof SnapshotError) return { type: 'failed', file: e.file, problem: e.problem, hint: e.hint };
   if (e instanceof CancelledError)
     return { type: 'failed', file: uri.fsPath, problem: 'reading was cancelled', hint: 'press Retry to read it again' };
-  return {
-    type: 'failed',
-    file: uri.fsPath,
-    problem: e instanceof Error ? e.message : String(e),
-    hint: 'see the "Kernel Memmap" output channel for details; if the file is a snapshot this tool should read, please report it',
-  };
+  // The stack (failureReport's `stack`) is logged by the store, never sent to the panel.
+  const { file, problem, hint } = failureReport(uri.fsPath, e);
+  return { type: 'failed', file, problem, hint };
 }
 
 /** Shows the snapshot at uri in panel; resolves when the snapshot is read (or rejects with why not). */

@@ -3,7 +3,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { openSnapshot } from '../memmap/open';
-import { SnapshotError } from '../memmap/errors';
+import { failureReport } from './failureReport';
 import type { Snapshot } from '../memmap/snapshot';
 import { summaryJson } from '../memmap/summaryJson';
 import { basicPageDetail } from './basicPageDetail';
@@ -44,8 +44,7 @@ async function open(path: string, extraPaths: string[]): Promise<void> {
     send({ type: 'opened', summary, classes: ownBuffer(classes), elapsedMs: performance.now() - t0 }, [classes.buffer]);
   } catch (e) {
     const cancelled = abort.signal.aborted;
-    if (e instanceof SnapshotError) send({ type: 'failed', file: e.file, problem: e.problem, hint: e.hint, cancelled });
-    else send({ type: 'failed', file: path, problem: e instanceof Error ? (e.stack ?? e.message) : String(e), cancelled });
+    send({ type: 'failed', ...failureReport(path, e), cancelled });
   }
 }
 

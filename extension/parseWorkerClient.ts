@@ -20,6 +20,13 @@ export interface ParseOptions {
   signal?: AbortSignal;
 }
 
+/** The worker could not read the snapshot; detail is the stack of an unexpected error, for the log. */
+export class ReadFailure extends SnapshotError {
+  constructor(file: string, problem: string, hint?: string, readonly detail?: string) {
+    super(file, problem, hint);
+  }
+}
+
 export class CancelledError extends Error {
   constructor() {
     super('cancelled');
@@ -56,7 +63,7 @@ export function parseInWorker(workerFile: string, path: string, opts: ParseOptio
           break;
         case 'failed':
           opts.signal?.removeEventListener('abort', onAbort);
-          fail(msg.cancelled ? new CancelledError() : new SnapshotError(msg.file, msg.problem, msg.hint));
+          fail(msg.cancelled ? new CancelledError() : new ReadFailure(msg.file, msg.problem, msg.hint, msg.stack));
           break;
         case 'opened':
           opts.signal?.removeEventListener('abort', onAbort);

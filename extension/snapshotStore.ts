@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { CancelledError, parseInWorker } from './parseWorkerClient';
 import { SnapshotSession } from './snapshotSession';
 import { log } from './log';
+import { failureReport } from './failureReport';
 
 export class SnapshotStore implements vscode.Disposable {
   private readonly opening = new Map<string, Promise<SnapshotSession>>();
@@ -78,7 +79,11 @@ export class SnapshotStore implements vscode.Disposable {
           return new SnapshotSession(key, title, parsed);
         } catch (e) {
           if (e instanceof CancelledError) log().info(`cancelled reading ${path}`);
-          else log().error(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+          else {
+            const r = failureReport(path, e);
+            log().error(`cannot read ${path}: ${r.problem}${r.hint ? ` (${r.hint})` : ''}`);
+            if (r.stack) log().error(r.stack);
+          }
           throw e;
         } finally {
           sub.dispose();

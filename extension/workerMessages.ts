@@ -16,5 +16,6 @@ export type FromWorker =
   | { type: 'progress'; done: number; total: number }
   /** classes: one class byte per PFN from summary.pfns.start; its buffer is transferred. */
   | { type: 'opened'; summary: SnapshotSummary; classes: Uint8Array; elapsedMs: number }
-  | { type: 'failed'; file: string; problem: string; hint?: string; cancelled: boolean }
+  /** stack: of an unexpected error, for the log (never shown in the panel). */
+  | { type: 'failed'; file: string; problem: string; hint?: string; stack?: string; cancelled: boolean }
   | { type: 'detail'; id: number; detail: PageDetail | undefined; error?: string };

@@ -1,6 +1,5 @@
 // A /proc/kpageflags capture bundle (with its optional sysfs, iomem, dmesg... files) as a Snapshot.
 
-import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CLASS_ID, NR_CLASSES, PAGE_CLASSES } from './classes';
 import { blockCounts, sumCounts } from './aggregate';
@@ -11,7 +10,7 @@ import type { MemoryBlock, PageDetail, Section, SectionState, Snapshot } from '.
 import { openCaptureBundle, CaptureBundle } from '../parsers/capture/bundle';
 import { iomemIsCensored, inRanges, isSystemRam, isVirtioMemRam, parseIomem, pfnRangesNamed, PfnRange } from '../parsers/capture/iomem';
 import { parseMeminfo, releaseFromUname } from '../parsers/capture/meminfo';
-import { readSysfsMemory, SysfsMemory } from '../parsers/capture/sysfsMemory';
+import type { SysfsMemory } from '../parsers/capture/sysfsMemory';
 import { forEachChunk, readWord, wordCount } from '../parsers/capture/u64File';
 import { kpfNames } from '../kernel/kpf';
 import { familyFromRelease, parseRelease } from '../kernel/pageflags';
@@ -27,7 +26,16 @@ interface Manifest {
 
 export async function openKpageflagsSnapshot(path: string, opts: OpenOptions = {}): Promise<Snapshot> {
   const bundle = await openCaptureBundle(path);
-  const warnings: string[] = [];
+  try {
+    return await snapshotOfBundle(bundle, opts);
+  } catch (e) {
+    bundle.close();
+    throw e;
+  }
+}
+
+async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promise<Snapshot> {
+  const warnings: string[] = [...bundle.problems];
   const notes: string[] = [];
 
   const manifest = parseManifest(bundle.texts.manifest);
@@ -48,7 +56,7 @@ export async function openKpageflagsSnapshot(path: string, opts: OpenOptions = {
     virtioMem = pfnRangesNamed(iomem, isVirtioMemRam, PAGE_SIZE);
   } else warnings.push('no /proc/iomem capture: offline pages of virtio-mem cannot be told from balloon pages');
 
-  const sysfs: SysfsMemory | undefined = bundle.memoryDir ? await readSysfsMemory(bundle.memoryDir) : undefined;
+  const sysfs: SysfsMemory | undefined = bundle.sysfs;
   if (!sysfs) warnings.push('no /sys/devices/system/memory capture: memory blocks and offline sections are unknown');
   for (const p of sysfs?.problems ?? []) warnings.push(`sysfs: ${p}`);
   const pfnsPerBlock = sysfs?.blockSizeBytes ? Number(sysfs.blockSizeBytes / BigInt(PAGE_SIZE)) : 0;
@@ -69,7 +77,7 @@ export async function openKpageflagsSnapshot(path: string, opts: OpenOptions = {
   if (virtioMem.length) notes.push(`virtio-mem device memory (iomem): ${virtioMem.map((r) => `pfn 0x${r.start.toString(16)}-0x${r.end.toString(16)}`).join(', ')}`);
 
   // The streaming pass: one class byte per PFN; the rule is not kept (page details recompute it).
-  const words = wordCount(bundle.kpageflags, statSync(bundle.kpageflags).size, 'kpageflags');
+  const words = wordCount(bundle.kpageflags.name, bundle.kpageflags.size, 'kpageflags');
   const classes = new Uint8Array(words);
   const rulesSeen = new Set<number>();
   // Context (virtio-mem, offline blocks, RAM) is constant between range boundaries, and runs of
@@ -158,7 +166,7 @@ export async function openKpageflagsSnapshot(path: string, opts: OpenOptions = {
       format: 'kpageflags-bundle',
       files: [bundle.source],
       notes: [
-        `read ${basename(bundle.kpageflags)} (${words} PFNs)` +
+        `read ${basename(bundle.kpageflags.name === bundle.source ? bundle.source : 'kpageflags')} (${words} PFNs)` +
           (bundle.kpagecount ? ', kpagecount' : '') +
           (bundle.kpagecgroup ? ', kpagecgroup' : '') +
           (sysfs ? `, memory/ (${sysfs.blocks.length} blocks)` : '') +

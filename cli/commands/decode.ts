@@ -1,6 +1,7 @@
 // kmemmap decode --kernel <release|family> (--flags|--page-type|--kpf) <hex>: names of a raw word.
 
 import { Command } from 'commander';
+import { print, printJson } from '../output';
 import { decodeFlagsWord, decodeKpfWord, decodePageTypeWord, describeConfigBits, kernelLabel, parseWord } from '../../kernel/decode';
 import { kernelOption } from './explain';
 
@@ -48,6 +49,7 @@ export function registerDecodeCommand(program: Command): void {
         out = d;
         text = [`kernel  ${kernelLabel(k)}`, `kpf     ${d.raw}`, `set     ${d.bits.join(' ') || '(none)'}`, ...d.notes.map((n) => `note    ${n}`)].join('\n');
       }
-      process.stdout.write(opts.json ? JSON.stringify(out, null, 2) + '\n' : text + '\n');
+      if (opts.json) printJson(out);
+      else print(text);
     });
 }

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { openSnapshot } from '../../memmap/open';
 import { diffSnapshots, SnapshotDiff, VerdictBrief } from '../../memmap/snapshotDiff';
 import { hex, mib, table } from '../table';
+import { jsonText, print } from '../output';
 
 /** Runs listed in the text form; --json lists them all. */
 const TEXT_RUNS = 20;
@@ -47,6 +48,7 @@ export function registerDiffCommand(program: Command): void {
     .action(async (pa: string, pb: string, o: { json?: boolean }) => {
       const [a, b] = await Promise.all([openSnapshot(pa), openSnapshot(pb)]);
       const d = diffSnapshots(a, b, [pa, pb]);
-      process.stdout.write((o.json ? JSON.stringify(d) : diffText(d)) + '\n');
+      if (o.json) process.stdout.write(jsonText(d) + '\n');
+      else print(diffText(d));
     });
 }

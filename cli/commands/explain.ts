@@ -1,6 +1,7 @@
 // kmemmap explain <symbol>: the same explanation a hover shows, as text or JSON.
 
 import { Command } from 'commander';
+import { print, printError, printJson } from '../output';
 import { lookupSymbol } from '../../kernel/knowledge/index';
 import { renderText } from '../../kernel/knowledge/render';
 import { bitFacts } from '../../kernel/knowledge/bitFacts';
@@ -24,16 +25,16 @@ export function registerExplainCommand(program: Command): void {
       const k = kernelOption(opts.kernel);
       const entries = lookupSymbol(symbol);
       if (!entries.length) {
-        process.stderr.write(`kmemmap: nothing known about "${symbol}"\n`);
+        printError(`nothing known about "${symbol}"`);
         process.exitCode = 1;
         return;
       }
       if (opts.json) {
         const rel = k?.release ?? k?.family.last ?? '6.18';
         const out = entries.map((e) => ({ ...e, bits: bitFacts(e, k?.family), links: e.source.map((r) => elixirUrl(r, rel)) }));
-        process.stdout.write(JSON.stringify({ symbol, kernel: k ? { family: k.family.id, release: k.release } : null, entries: out }, null, 2) + '\n');
+        printJson({ symbol, kernel: k ? { family: k.family.id, release: k.release } : null, entries: out });
       } else {
-        process.stdout.write(renderText(entries, k));
+        print(renderText(entries, k));
       }
     });
 }

@@ -6,22 +6,16 @@ import { PAGE_CLASSES } from '../../memmap/classes';
 import { blockJson, classCounts, classRuns, sectionJson, summaryJson } from '../../memmap/summaryJson';
 import type { Snapshot } from '../../memmap/snapshot';
 import { hex, mib, table } from '../table';
+import { jsonText, print, printJson } from '../output';
+import { escapeControl as t } from '../terminalText';
 
 interface JsonOpt {
   json?: boolean;
 }
 
-function print(s: string): void {
-  process.stdout.write(s.endsWith('\n') ? s : s + '\n');
-}
-
-function printJson(v: unknown): void {
-  print(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? '0x' + x.toString(16) : x), 2));
-}
-
 async function load(path: string, extra: string[] = []): Promise<Snapshot> {
   const progress = process.stderr.isTTY
-    ? (done: number, total: number) => process.stderr.write(`\rreading ${path}: ${Math.floor((100 * done) / Math.max(1, total))}%`)
+    ? (done: number, total: number) => process.stderr.write(`\rreading ${t(path)}: ${Math.floor((100 * done) / Math.max(1, total))}%`)
     : undefined;
   const snap = await openSnapshot(path, { onProgress: progress }, extra);
   if (progress) process.stderr.write('\r\x1b[K');
@@ -40,8 +34,8 @@ function classSummary(counts: Uint32Array, top = 4): string {
 function humanSummary(s: Snapshot): string {
   const lines: string[] = [];
   const k = s.kernel;
-  lines.push(`kernel     ${k.release ?? 'unknown release'}${k.layoutFamily ? `  (flag layout ${k.layoutFamily})` : ''}`);
-  lines.push(`input      ${s.provenance.format}: ${s.provenance.files.join(', ')}`);
+  lines.push(`kernel     ${k.release !== undefined ? t(k.release) : 'unknown release'}${k.layoutFamily ? `  (flag layout ${k.layoutFamily})` : ''}`);
+  lines.push(`input      ${s.provenance.format}: ${s.provenance.files.map(t).join(', ')}`);
   lines.push(`PFNs       ${hex(s.startPfn)}-${hex(s.endPfn)}  (${s.endPfn - s.startPfn} page frames, ${mib(s.endPfn - s.startPfn, k.pageSize)} span)`);
   const online = s.sections.filter((x) => x.state === 'online').length;
   lines.push(`sections   ${s.sections.length} (${online} online), ${mib(s.pfnsPerSection, k.pageSize)} each`);
@@ -54,8 +48,8 @@ function humanSummary(s: Snapshot): string {
     .filter(([, n]) => n > 0)
     .map(([name, n]) => [name, n, mib(n, k.pageSize)]);
   lines.push(table(['class', 'pages', 'size'], rows, new Set([1, 2])));
-  for (const n of s.provenance.notes) lines.push(`note: ${n}`);
-  for (const w of s.warnings) lines.push(`warning: ${w}`);
+  for (const n of s.provenance.notes) lines.push(`note: ${t(n)}`);
+  for (const w of s.warnings) lines.push(`warning: ${t(w)}`);
   return lines.join('\n');
 }
 
@@ -128,7 +122,7 @@ export function registerSnapshotCommands(program: Command): void {
       const n = Number(BigInt(pfnText));
       const pfn = o.phys ? Math.floor(n / s.kernel.pageSize) : n;
       if (!Number.isSafeInteger(pfn) || pfn < s.startPfn || pfn >= s.endPfn)
-        throw new RangeErrorForUser(`pfn ${pfnText} is outside this snapshot (${hex(s.startPfn)}-${hex(s.endPfn)})`);
+        throw new RangeErrorForUser(`pfn ${t(pfnText)} is outside this snapshot (${hex(s.startPfn)}-${hex(s.endPfn)})`);
       const d = s.pageDetail?.(pfn);
       const cls = PAGE_CLASSES[s.classes[pfn - s.startPfn]];
       if (o.json) return printJson(d ?? { pfn, class: cls });
@@ -137,15 +131,15 @@ export function registerSnapshotCommands(program: Command): void {
         `pfn        ${hex(d.pfn)} (${d.pfn})   phys ${hex(d.physAddr)}`,
         `section    ${d.section}${d.block !== undefined ? `   block memory${d.block}` : ''}`,
         `class      ${d.class}`,
-        `why        ${d.why}  [rule ${d.rule}]`,
+        `why        ${t(d.why)}  [rule ${t(d.rule)}]`,
       ];
-      if (d.flags) lines.push(`flags      ${d.flags.join(' ') || '(none)'}`);
-      if (d.pageType) lines.push(`page type  ${d.pageType}`);
+      if (d.flags) lines.push(`flags      ${t(d.flags.join(' ')) || '(none)'}`);
+      if (d.pageType) lines.push(`page type  ${t(d.pageType)}`);
       if (d.refcount !== undefined) lines.push(`refcount   ${d.refcount}`);
       if (d.mapcount !== undefined) lines.push(`mapcount   ${d.mapcount}`);
-      if (d.zone !== undefined || d.node !== undefined) lines.push(`zone/node  ${d.zone ?? '?'} / ${d.node ?? '?'}`);
-      for (const [k, v] of Object.entries(d.raw)) lines.push(`raw        ${k} = ${v}`);
-      for (const n of d.notes ?? []) lines.push(`note       ${n}`);
+      if (d.zone !== undefined || d.node !== undefined) lines.push(`zone/node  ${t(String(d.zone ?? '?'))} / ${d.node ?? '?'}`);
+      for (const [k, v] of Object.entries(d.raw)) lines.push(`raw        ${t(k)} = ${t(String(v))}`);
+      for (const n of d.notes ?? []) lines.push(`note       ${t(n)}`);
       print(lines.join('\n'));
     });
 
@@ -160,7 +154,7 @@ export function registerSnapshotCommands(program: Command): void {
       const runs = classRuns(s);
       if (o.json) {
         // Streamed: a large machine has hundreds of thousands of runs.
-        process.stdout.write(`{"kernel":${JSON.stringify(s.kernel)},"classes":${JSON.stringify(classCounts(s.counts))},"runs":[`);
+        process.stdout.write(`{"kernel":${jsonText(s.kernel)},"classes":${jsonText(classCounts(s.counts))},"runs":[`);
         runs.forEach((r, i) => process.stdout.write((i ? ',' : '') + JSON.stringify(r)));
         process.stdout.write(']}\n');
         return;

@@ -9,7 +9,7 @@ import type { SnapshotStore } from '../snapshotStore';
 import { log } from '../log';
 import { formatAnswer, headline } from './answer';
 import { AnswerDocuments, ANSWER_SCHEME } from './answerDocuments';
-import { configProblem, dumpProblem, failureMessage } from './debuggerConfig';
+import { configProblem, dumpProblem, failureMessage, trustProblem } from './debuggerConfig';
 import { readDebuggerConfig } from './debuggerSettings';
 import { PageQuestioner } from './pageQuestion';
 import { parsePfnInput } from './pfnInput';
@@ -41,18 +41,21 @@ export function registerAskDebugger(context: vscode.ExtensionContext, store: Sna
   };
 
   const ask = async (args?: AskArgs): Promise<AskResult> => {
-    const fail = (error: string, settingsButton = false): AskResult => {
+    const fail = (error: string, button?: 'Open Settings' | 'Manage Workspace Trust'): AskResult => {
       log().warn(`debugger: ${error}`);
       if (args?.show !== false) {
-        void vscode.window.showErrorMessage(`Kernel Memmap: ${error}`, ...(settingsButton ? ['Open Settings'] : [])).then((b) => {
-          if (b) void vscode.commands.executeCommand('workbench.action.openSettings', 'kmemmap.debugger');
+        void vscode.window.showErrorMessage(`Kernel Memmap: ${error}`, ...(button ? [button] : [])).then((b) => {
+          if (b === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'kmemmap.debugger');
+          if (b === 'Manage Workspace Trust') void vscode.commands.executeCommand('workbench.trust.manage');
         });
       }
       return { error };
     };
+    const untrusted = trustProblem(vscode.workspace.isTrusted);
+    if (untrusted) return fail(untrusted, 'Manage Workspace Trust');
     const config = readDebuggerConfig();
     const problem = configProblem(config);
-    if (problem) return fail(problem, true);
+    if (problem) return fail(problem, 'Open Settings');
 
     const session = args?.uri ? store.get(args.uri) : activeSession(store);
     if (!session) return fail(args?.uri ? `no open snapshot ${args.uri}` : 'open a vmcore in the Kernel Memmap view first');

@@ -56,6 +56,16 @@ function readFirstLine(path: string): string | undefined {
   }
 }
 
+/**
+ * Why no external tool may run in this window (undefined: it may). In Restricted Mode a cloned
+ * repository must not be able to make us run a program, whatever the settings say.
+ */
+export function trustProblem(workspaceTrusted: boolean): string | undefined {
+  return workspaceTrusted
+    ? undefined
+    : 'this workspace is in Restricted Mode: crash and drgn are not run here (snapshots and hovers still work); trust the workspace (Manage Workspace Trust) to ask them';
+}
+
 /** Why the configuration cannot run, before starting anything (undefined: go ahead). */
 export function configProblem(c: DebuggerConfig): string | undefined {
   if (c.tool === 'none') return 'no debugger is configured: set "kmemmap.debugger.tool" to drgn or crash (it is never required)';

@@ -61,7 +61,8 @@ export function lookupSymbol(symbol: string): KnowledgeEntry[] {
   const s = symbol.trim().replace(/^struct\s+/, (m) => (byName.has(symbol.trim()) ? m : ''));
   if (byName.has(symbol.trim())) return [byName.get(symbol.trim())!];
   if (byName.has(s)) return [byName.get(s)!];
-  if (SPECIAL[s]) return [byName.get(SPECIAL[s])!];
+  // own keys only: a word like `constructor` or `valueOf` in a hovered line is not a special name
+  if (Object.hasOwn(SPECIAL, s)) return [byName.get(SPECIAL[s])!];
   let m: RegExpExecArray | null;
   if ((m = /^PG_(\w+)$/.exec(s))) {
     // ≤6.10 page types were #defines named PG_buddy, PG_offline … (values in page_type).

@@ -1,6 +1,6 @@
 // A copy of /sys/devices/system/memory: block size and the state of each memoryN block.
 
-import { promises as fsp } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { BlockState } from '../../memmap/snapshot';
 
@@ -22,9 +22,12 @@ export interface SysfsMemory {
   problems: string[];
 }
 
+/** Never through a symbolic link (a capture holds copies) nor blocking on a FIFO. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 async function readOpt(path: string): Promise<string | undefined> {
   try {
-    return (await fsp.readFile(path, 'utf8')).trim();
+    return (await fsp.readFile(path, { encoding: 'utf8', flag: READ_FLAGS })).trim();
   } catch {
     return undefined;
   }
@@ -63,8 +66,9 @@ export async function readSysfsMemory(dir: string): Promise<SysfsMemory> {
     } catch {
       /* a plain file in place of a folder: ignore */
     }
-    const state = stateText === undefined ? 'unknown' : (STATES[stateText] ?? 'unknown');
-    if (stateText !== undefined && !STATES[stateText]) problems.push(`${name}/state has an unknown value ${JSON.stringify(stateText.slice(0, 40))}`);
+    const known = stateText !== undefined && Object.hasOwn(STATES, stateText); // not `constructor` & co.
+    const state = known ? STATES[stateText] : 'unknown';
+    if (stateText !== undefined && !known) problems.push(`${name}/state has an unknown value ${JSON.stringify(stateText.slice(0, 40))}`);
     blocks.push({
       id: Number(m[1]),
       physIndex: phys && /^[0-9a-fA-F]+$/.test(phys) ? parseInt(phys, 16) : undefined,

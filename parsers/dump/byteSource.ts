@@ -17,16 +17,22 @@ export interface ByteSource {
 
 /** Reads exactly len bytes or throws a DumpError saying the file is truncated. */
 export function readExact(src: ByteSource, pos: number, len: number, what: string): Buffer {
+  // A length from a corrupted header is checked against the file before anything is allocated.
+  checkInFile(src, pos, len, what);
   const buf = Buffer.allocUnsafe(len);
   readExactInto(src, buf, 0, len, pos, what);
   return buf;
 }
 
-export function readExactInto(src: ByteSource, buf: Buffer, off: number, len: number, pos: number, what: string): void {
-  if (pos < 0 || !Number.isSafeInteger(pos) || pos + len > src.size) {
+function checkInFile(src: ByteSource, pos: number, len: number, what: string): void {
+  if (pos < 0 || !Number.isSafeInteger(pos) || len < 0 || !Number.isSafeInteger(len) || pos + len > src.size) {
     throw new DumpError(src.name, 'truncated',
       `file is truncated or corrupt: ${what} at offset ${pos} (+${len} bytes) lies beyond the end of the file (${src.size} bytes)`);
   }
+}
+
+export function readExactInto(src: ByteSource, buf: Buffer, off: number, len: number, pos: number, what: string): void {
+  checkInFile(src, pos, len, what);
   const n = src.readInto(buf, off, len, pos);
   if (n !== len) throw new DumpError(src.name, 'truncated', `short read of ${what} at offset ${pos}: got ${n} of ${len} bytes`);
 }

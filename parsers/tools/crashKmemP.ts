@@ -3,7 +3,7 @@
 //   fffffafdc0041380  104e000 ffff8cd6c1042a00        0  1 fffffc0010200 slab,head
 // CNT is decimal (hex in drgn's crash mode); MAPPING/INDEX may be dashes (style3) or blank (style2).
 import { FlagNameEvidence } from './kmemPFlagNames';
-import { CHUNK_PFNS, COVER_PAGE, COVER_UNREADABLE, hexHalves, OFF, PageImage, writeU64 } from './pageImage';
+import { CHUNK_PFNS, COVER_PAGE, COVER_UNREADABLE, hexHalves, MAX_PFN, OFF, PageImage, writeU64 } from './pageImage';
 
 export interface KmemPResult {
   rows: number;
@@ -69,7 +69,7 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
     if (d < 0) return -1;
     phys = phys * 16 + d;
   }
-  if (!digits) return -1;
+  if (!digits || digits > 13) return -1; // more than 52 bits: the regex path counts it as a bad row
   // MAPPING, INDEX
   const words = st.words;
   for (let k = 0; k < 2; k++) {
@@ -187,6 +187,7 @@ export function parseKmemP(input: string | string[], image: PageImage, opts: { h
       const b = ROW_BLANK.exec(line);
       if (b) { // style2: struct page not readable
         const pfn = Math.floor(parseInt(b[2], 16) / 4096);
+        if (!(pfn < MAX_PFN)) { bad(r, line); continue; }
         image.mark(pfn, COVER_UNREADABLE);
         r.rows++;
         continue;
@@ -197,7 +198,7 @@ export function parseKmemP(input: string | string[], image: PageImage, opts: { h
     const pfn = Math.floor(parseInt(m[2], 16) / 4096);
     const flags = hexHalves(m[6]);
     const cnt = r.hexCount ? parseInt(m[5], 16) | 0 : Number(m[5]);
-    if (!flags || !Number.isFinite(pfn) || !Number.isInteger(cnt)) { pending.flush(); bad(r, line); continue; }
+    if (!flags || !Number.isFinite(pfn) || pfn >= MAX_PFN || !Number.isInteger(cnt)) { pending.flush(); bad(r, line); continue; }
     const { buf, off } = image.slot(pfn);
     writeU64(buf, off + OFF.flags, flags[0], flags[1]);
     const mapping = m[3].charCodeAt(0) === 45 ? undefined : hexHalves(m[3]);

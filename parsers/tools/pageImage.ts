@@ -8,6 +8,15 @@ export const STRUCT_PAGE_SIZE = 64;
 /** x86_64 offsets (VMCOREINFO on every Debian build; kernel-page-state.md §1.1). */
 export const OFF = { flags: 0, compoundHead: 8, word16: 16, mapping: 24, index: 32, private: 40, mapcount: 48, refcount: 52 } as const;
 
+import { SnapshotError } from '../../memmap/errors';
+
+/**
+ * x86_64 physical addresses have at most 52 bits: no page frame of a real machine is at or past
+ * 2^40. A listing row beyond it is damaged; PFNs past 2^53 are not even exact numbers (a loop over
+ * them never advances), so the image refuses them.
+ */
+export const MAX_PFN = 2 ** 40;
+
 /** What a PFN's struct page holds in this image. */
 export const COVER_NONE = 0, COVER_PAGE = 1, COVER_UNREADABLE = 2;
 
@@ -29,6 +38,8 @@ export class PageImage {
   constructor(readonly pfnsPerSection = 1 << 15) {}
 
   private chunk(pfn: number): ImageChunk {
+    if (!(pfn >= 0 && pfn < MAX_PFN) || !Number.isInteger(pfn))
+      throw new SnapshotError('tool output', `page frame ${pfn} is not a page frame of an x86_64 machine (physical addresses have at most 52 bits): the listing is damaged`);
     const key = Math.floor(pfn / CHUNK_PFNS);
     let c = this.chunkMap.get(key);
     if (!c) {

@@ -34,12 +34,10 @@ export function readMemSections(vi: VmcoreInfo, vm: X86Paging, pageSize: number)
   const mapOff = vi.offsets.get('mem_section.section_mem_map') ?? 0;
   const sectionSizeBits = Number(vi.numbers.get('SECTION_SIZE_BITS') ?? 27n);
   if (root === undefined || !secSize) throw new MemSectionError('VMCOREINFO lacks SYMBOL(mem_section) or SIZE(mem_section): not a SPARSEMEM kernel this reader understands');
-  const maxPhysBits = Number(vi.numbers.get('MAX_PHYSMEM_BITS') ?? 46n);
-  const perRoot = Math.floor(pageSize / secSize);
-  const roots = nRoots ?? Math.ceil(2 ** (maxPhysBits - sectionSizeBits) / perRoot);
+  const warnings: string[] = [];
+  const { perRoot, roots } = rootGeometry(vi, pageSize, secSize, sectionSizeBits, nRoots, warnings);
   const rootBuf = vm.read(root, roots * 8);
   if (!rootBuf) throw new MemSectionError(`cannot read the mem_section root array at 0x${root.toString(16)} (not mapped or not in the dump)`);
-  const warnings: string[] = [];
   const notes: string[] = [];
   const sections: MemSectionEntry[] = [];
   for (let r = 0; r < roots; r++) {
@@ -75,6 +73,34 @@ export function readMemSections(vi: VmcoreInfo, vm: X86Paging, pageSize: number)
   }
   notes.push(`vmemmap base 0x${base.toString(16)} (${symVmemmap !== undefined ? 'SYMBOL(vmemmap)' : 'decoded from section_mem_map'}); ${sections.length} sections registered; section flag bits ${flagBits}`);
   return { sectionSizeBits, pfnsPerSection: 2 ** (sectionSizeBits - 12), sections, vmemmapBase: base, flagBits, warnings, notes };
+}
+
+/** x86_64 physical addresses have at most 52 bits (5-level paging); sections are 2^27 bytes. */
+const MAX_PHYS_BITS_LIMIT = 52;
+
+/**
+ * Sections per root and how many roots to read, cross-checked: SIZE(mem_section) must fit a page,
+ * SECTION_SIZE_BITS and MAX_PHYSMEM_BITS must be possible, and LENGTH(mem_section) cannot exceed
+ * what MAX_PHYSMEM_BITS allows (a corrupted LENGTH would otherwise size a read of any length).
+ */
+function rootGeometry(vi: VmcoreInfo, pageSize: number, secSize: number, sectionSizeBits: number, nRoots: number | undefined, warnings: string[]): { perRoot: number; roots: number } {
+  const perRoot = Math.floor(pageSize / secSize);
+  if (perRoot < 1 || secSize < 8) throw new MemSectionError(`SIZE(mem_section)=${secSize} is impossible with ${pageSize}-byte pages: VMCOREINFO is corrupted`);
+  if (!Number.isInteger(sectionSizeBits) || sectionSizeBits < 12 + 8 || sectionSizeBits > 34)
+    throw new MemSectionError(`NUMBER(SECTION_SIZE_BITS)=${sectionSizeBits} is impossible (x86_64 uses 27): VMCOREINFO is corrupted`);
+  // Kernels that do not export MAX_PHYSMEM_BITS may still have 5-level paging: check LENGTH against 52 bits.
+  const declared = vi.numbers.get('MAX_PHYSMEM_BITS');
+  let maxPhysBits = declared === undefined ? (nRoots === undefined ? 46 : MAX_PHYS_BITS_LIMIT) : Number(declared);
+  if (!Number.isInteger(maxPhysBits) || maxPhysBits < sectionSizeBits || maxPhysBits > MAX_PHYS_BITS_LIMIT) {
+    warnings.push(`NUMBER(MAX_PHYSMEM_BITS)=${vi.numbers.get('MAX_PHYSMEM_BITS')} is impossible on x86_64; using ${MAX_PHYS_BITS_LIMIT}`);
+    maxPhysBits = MAX_PHYS_BITS_LIMIT;
+  }
+  const rootsMax = Math.ceil(2 ** (maxPhysBits - sectionSizeBits) / perRoot);
+  if (nRoots !== undefined && (!Number.isSafeInteger(nRoots) || nRoots < 0 || nRoots > rootsMax)) {
+    warnings.push(`LENGTH(mem_section)=${nRoots} is more than MAX_PHYSMEM_BITS=${maxPhysBits} allows (${rootsMax} roots): only those are read`);
+    return { perRoot, roots: rootsMax };
+  }
+  return { perRoot, roots: nRoots ?? rootsMax };
 }
 
 /** True when the section's word decodes to the vmemmap base (its memmap can be located). */

@@ -60,6 +60,9 @@ export function buildPhysPages(): Map<number, Buffer> {
   w64(pud + idx(VMEMMAP, 30n) * 8, BigInt(pmd) | 0x63n);
   const memmapPa = 0x2000000;
   w64(pmd + idx(VMEMMAP, 21n) * 8, BigInt(memmapPa) | 0xe3n); // 2 MiB page, PSE
+  // section 1's memmap is mapped too (a real kernel maps the memmap of every present section); its
+  // pages are not in the dump, like those of memory beyond the dumped ranges
+  w64(pmd + (idx(VMEMMAP, 21n) + 1) * 8, BigInt(memmapPa + 0x200000) | 0xe3n);
   // mem_section root array → one root page in the kernel image
   const rootPage = SKM + 0x30000n;
   w64(kpa(SKM + 0x20000n), rootPage);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 
 export const registered: { hovers: unknown[]; definitions: unknown[]; commands: Map<string, (...a: unknown[]) => unknown> } = { hovers: [], definitions: [], commands: new Map() };
 export const config = new Map<string, unknown>();
-export const state: { workspaceFolders: { uri: Uri }[]; opened: string[]; external: string[] } = { workspaceFolders: [], opened: [], external: [] };
+export const state: { workspaceFolders: { uri: Uri }[]; opened: string[]; external: string[]; trusted: boolean; errors: string[] } = { workspaceFolders: [], opened: [], external: [], trusted: true, errors: [] };
 
 class Position { constructor(public line: number, public character: number) {} }
 class Range {
@@ -53,10 +53,17 @@ const vscode = {
     showQuickPick: async () => undefined,
     showInputBox: async () => undefined,
     showTextDocument: async (doc: { uri: Uri }) => { state.opened.push(doc.uri.fsPath); },
+    showErrorMessage: async (m: string) => { state.errors.push(m); return undefined; },
+    withProgress: async <T>(_o: unknown, fn: (p: unknown, t: unknown) => Promise<T>) => fn({ report() {} }, { onCancellationRequested: () => disposable }),
+    tabGroups: { activeTabGroup: { activeTab: undefined } },
   },
+  ProgressLocation: { Notification: 15 },
+  TabInputCustom: class {},
   workspace: {
     getConfiguration: () => ({ get: (k: string) => config.get(k), update: async (k: string, v: unknown) => { config.set(k, v); } }),
     get workspaceFolders() { return state.workspaceFolders; },
+    get isTrusted() { return state.trusted; },
+    registerTextDocumentContentProvider: () => disposable,
     onDidChangeWorkspaceFolders: () => disposable,
     onDidChangeConfiguration: () => disposable,
     openTextDocument: async (u: Uri) => fakeDocument(readFileSync(u.fsPath, 'utf8'), 'c', u.fsPath),

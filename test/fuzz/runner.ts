@@ -1,0 +1,76 @@
+// Runs one fuzz target: inputs from fast-check (deterministic for a seed), each read by the target;
+// counts inputs, crashes (exceptions other than the typed input error) and hangs (inputs that took
+// longer than hangMs). Batches of inputs are drawn with seed, seed+1, ... so a run can stop at a
+// time limit or an input count.
+
+import fc from 'fast-check';
+import { FuzzTarget, isTypedInputError } from './targets';
+
+export interface Finding {
+  input: Buffer;
+  /** First line of the error and its top stack frame (crashes), or the time taken (hangs). */
+  what: string;
+  index: number;
+}
+
+export interface FuzzResult {
+  target: string;
+  inputs: number;
+  typedErrors: number;
+  crashes: Finding[];
+  hangs: Finding[];
+  elapsedMs: number;
+}
+
+export interface FuzzOptions {
+  seed: number;
+  /** Stop after this many inputs... */
+  maxInputs?: number;
+  /** ...or after this long (whichever comes first). */
+  timeLimitMs?: number;
+  hangMs?: number;
+  batch?: number;
+  /** Keep at most this many findings of each kind (a crash is usually found many times). */
+  keep?: number;
+  /** Called with each input before it is read (the fuzz script saves it, so an input that never returns is kept). */
+  beforeEach?: (input: Buffer, index: number) => void;
+}
+
+function crashSignature(e: unknown): string {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const frame = (err.stack ?? '').split('\n').find((l) => /^\s+at /.test(l))?.trim() ?? '';
+  return `${err.name}: ${err.message.split('\n')[0].slice(0, 200)} ${frame}`;
+}
+
+export async function fuzzTarget(t: FuzzTarget<unknown>, o: FuzzOptions): Promise<FuzzResult> {
+  const hangMs = o.hangMs ?? 2000;
+  const keep = o.keep ?? 20;
+  const arb = await t.input();
+  const res: FuzzResult = { target: t.name, inputs: 0, typedErrors: 0, crashes: [], hangs: [], elapsedMs: 0 };
+  const seen = new Set<string>();
+  const t0 = performance.now();
+  const done = () => (o.maxInputs !== undefined && res.inputs >= o.maxInputs) || (o.timeLimitMs !== undefined && performance.now() - t0 >= o.timeLimitMs);
+  for (let b = 0; !done(); b++) {
+    const batch = fc.sample(arb, { seed: o.seed + b, numRuns: Math.min(o.batch ?? 200, (o.maxInputs ?? Infinity) - res.inputs) });
+    for (const input of batch) {
+      if (done()) break;
+      o.beforeEach?.(t.bytes(input), res.inputs);
+      const start = performance.now();
+      try {
+        await t.run(input);
+      } catch (e) {
+        if (isTypedInputError(e)) res.typedErrors++;
+        else {
+          const sig = crashSignature(e);
+          if (!seen.has(sig) && res.crashes.length < keep) res.crashes.push({ input: t.bytes(input), what: sig, index: res.inputs });
+          seen.add(sig);
+        }
+      }
+      const ms = performance.now() - start;
+      if (ms > hangMs && res.hangs.length < keep) res.hangs.push({ input: t.bytes(input), what: `${ms.toFixed(0)} ms`, index: res.inputs });
+      res.inputs++;
+    }
+  }
+  res.elapsedMs = performance.now() - t0;
+  return res;
+}

@@ -1,0 +1,282 @@
+// The fuzz targets: every reader of untrusted input, with real seeds and what counts as a crash.
+// A crash is any exception other than the project's typed input error (SnapshotError and its
+// subclasses, which the CLI reports with exit code 2 and the panel as "problem + what to try").
+// Seeds: the hand-made synthetic machine of test/unit/dump/fixture.ts (ELF, kdump with every codec,
+// flattened), the bundled sample capture, and the real crash/drgn/patch files of test/fixtures.
+
+import { mkdirSync, mkdtempSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { SnapshotError } from '../../memmap/errors';
+import { openVmcoreSnapshot } from '../../memmap/vmcoreSnapshot';
+import { openKpageflagsSnapshot } from '../../memmap/kpageflagsSnapshot';
+import { looksLikeVmcoreInfo, parseVmcoreInfo } from '../../parsers/vmcoreinfo';
+import { inRanges, isSystemRam, parseIomem, pfnRangesNamed } from '../../parsers/capture/iomem';
+import { parseMeminfo, releaseFromUname } from '../../parsers/capture/meminfo';
+import { toolMemmapFromText } from '../../parsers/tools/crashSession';
+import { looksLikeDrgnExport, parseDrgnExport } from '../../parsers/tools/drgnExport';
+import { toolMemmapFromDrgn } from '../../parsers/tools/toolMemmap';
+import { openCaptureBundle } from '../../parsers/capture/bundle';
+import { computeHover, DocumentKind } from '../../extension/hovers/hoverContent';
+import { resolveKernel } from '../../kernel/decode';
+import { buildPhysPages, flatten, vmcoreinfoText, writeElf, writeKdump, KdumpCompression } from '../unit/dump/fixture';
+import { memoryDump } from './memorySource';
+import { openDump } from '../../parsers/dump/openDump';
+import { mutatedBytes, mutatedText } from './mutate';
+
+export interface FuzzTarget<T = unknown> {
+  name: string;
+  /** What the reader reads, for the README. */
+  what: string;
+  input: () => Promise<fc.Arbitrary<T>>;
+  run: (input: T) => unknown;
+  /** The input as bytes, to save a crashing one... */
+  bytes: (input: T) => Buffer;
+  /** ...and back, to replay a saved one (test/fixtures/fuzz/<name>/). */
+  fromBytes: (b: Buffer) => T;
+}
+
+export function isTypedInputError(e: unknown): boolean {
+  return e instanceof SnapshotError;
+}
+
+/** The repository root (tests and the bench bundle run from it, as npm does). */
+const ROOT = process.cwd();
+const fixtureText = (rel: string) => readFileSync(join(ROOT, 'test/fixtures', rel), 'utf8');
+
+let physPages: ReturnType<typeof buildPhysPages> | undefined;
+const pages = () => (physPages ??= buildPhysPages());
+
+function dumpTarget(name: string, what: string, seeds: () => Buffer[]): FuzzTarget<Buffer> {
+  let n = 0;
+  return {
+    name,
+    what,
+    input: async () => mutatedBytes(seeds()),
+    run: (b) => openVmcoreSnapshot([memoryDump(`${name}-${n++ % 4}`, b)], { decodeWorker: 'never' }),
+    bytes: (b) => b,
+    fromBytes: (b) => b,
+  };
+}
+
+/** A split kdump set of two files, one of them mutated; saved as [u64 length of the first][first][second]. */
+function splitTarget(): FuzzTarget<Buffer[]> {
+  let n = 0;
+  return {
+    name: 'kdump-split',
+    what: 'split kdump sets (two files, one damaged)',
+    input: async () => {
+      const [a, b] = writeKdump(pages(), vmcoreinfoText(), { split: 2 });
+      return fc.oneof(mutatedBytes([a]).map((x) => [x, b]), mutatedBytes([b]).map((x) => [a, x]));
+    },
+    run: ([a, b]) => openVmcoreSnapshot([memoryDump(`split-a-${n % 4}`, a), memoryDump(`split-b-${n++ % 4}`, b)], { decodeWorker: 'never' }),
+    bytes: ([a, b]) => {
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(a.length));
+      return Buffer.concat([len, a, b]);
+    },
+    fromBytes: (x) => {
+      const n1 = Number(x.readBigUInt64LE(0));
+      return [x.subarray(8, 8 + n1), x.subarray(8 + n1)];
+    },
+  };
+}
+
+/** Only the container: headers, notes, bitmaps, descriptor table, VMCOREINFO (many more inputs per second). */
+function headersTarget(): FuzzTarget<Buffer> {
+  let n = 0;
+  return {
+    name: 'dump-headers',
+    what: 'ELF, kdump and flattened headers and VMCOREINFO note, without the memmap pass',
+    input: async () => mutatedBytes([writeElf(pages(), vmcoreinfoText()), writeKdump(pages(), vmcoreinfoText())[0], flatten(writeKdump(pages(), vmcoreinfoText())[0])]),
+    run: (b) => {
+      const d = openDump([memoryDump(`headers-${n++ % 4}`, b)]);
+      try {
+        // a few pages through the format's page reader and codecs (the kernel image, the memmap, the last)
+        for (const pfn of [0, 0x1000, 0x2000, d.mem.maxPfn - 1]) d.mem.readPage(pfn);
+      } finally {
+        d.mem.close();
+      }
+    },
+    bytes: (b) => b,
+    fromBytes: (b) => b,
+  };
+}
+
+const textInput = (seeds: () => string[]) => async () => mutatedText(seeds());
+const textBytes = (s: string) => Buffer.from(s, 'utf8');
+const fromText = (b: Buffer) => b.toString('utf8');
+
+/** The bundled sample capture's files, read once. */
+let sample: Promise<{ kpageflags: Buffer; texts: Record<string, string>; memory: Map<string, string> }> | undefined;
+function sampleCapture() {
+  sample ??= (async () => {
+    const b = await openCaptureBundle(join(ROOT, 'samples/sample-6.12-virtio-mem.tar.gz'));
+    // The first 4 sections' words (1 MiB): DMA32 with reserved, free, slab and LRU pages.
+    const kpageflags = Buffer.alloc(Math.min(b.kpageflags.size, 4 * 32768 * 8));
+    readSync(b.kpageflags.fd, kpageflags, 0, kpageflags.length, 0);
+    b.close();
+    const texts: Record<string, string> = {};
+    for (const [k, v] of Object.entries(b.texts)) if (v !== undefined && k !== 'manifest') texts[k] = v.slice(0, 64 << 10);
+    const memory = new Map<string, string>();
+    for (const blk of b.sysfs?.blocks ?? []) memory.set(`memory${blk.id}/state`, blk.state);
+    if (b.sysfs?.blockSizeBytes) memory.set('block_size_bytes', b.sysfs.blockSizeBytes.toString(16));
+    return { kpageflags, texts, memory };
+  })();
+  return sample;
+}
+
+/** A capture folder written from an input (under one temp folder of the fuzzer's own). */
+let captureDir: string | undefined;
+function writeCapture(files: Map<string, Buffer>): string {
+  captureDir ??= mkdtempSync(join(tmpdir(), 'kmemmap-fuzz-capture-'));
+  rmSync(captureDir, { recursive: true, force: true });
+  mkdirSync(join(captureDir, 'memory'), { recursive: true });
+  for (const [name, data] of files) {
+    const p = join(captureDir, name);
+    mkdirSync(join(p, '..'), { recursive: true });
+    writeFileSync(p, data);
+  }
+  return captureDir;
+}
+process.once('exit', () => captureDir && rmSync(captureDir, { recursive: true, force: true }));
+
+/** Which file of the capture an input changes, and how. */
+type CaptureInput = { file: string; data: Buffer };
+
+async function captureInput(): Promise<fc.Arbitrary<CaptureInput>> {
+  const s = await sampleCapture();
+  const textNames = Object.keys(s.texts);
+  return fc.oneof(
+    mutatedBytes([s.kpageflags]).map((data) => ({ file: 'kpageflags', data })),
+    ...textNames.map((name) => mutatedText([s.texts[name]]).map((t) => ({ file: name, data: Buffer.from(t) }))),
+    fc.tuple(fc.constantFrom(...s.memory.keys()), mutatedText([...s.memory.values()])).map(([file, t]) => ({ file: `memory/${file}`, data: Buffer.from(t) })),
+  );
+}
+
+async function runCapture(input: CaptureInput): Promise<void> {
+  const s = await sampleCapture();
+  const files = new Map<string, Buffer>([['kpageflags', s.kpageflags]]);
+  for (const [k, v] of Object.entries(s.texts)) files.set(k, Buffer.from(v));
+  for (const [k, v] of s.memory) files.set(`memory/${k}`, Buffer.from(v));
+  files.set(input.file, input.data);
+  const snap = await openKpageflagsSnapshot(writeCapture(files));
+  snap.pageDetail?.(snap.endPfn - 1);
+}
+
+/** A capture as an uncompressed tar (the input), built from the sample's files under `cap/`. */
+async function captureTar(): Promise<Buffer> {
+  const { Header } = await import('tar');
+  const s = await sampleCapture();
+  const files: [string, Buffer][] = [['cap/kpageflags', s.kpageflags.subarray(0, 32768 * 8)], ...Object.entries(s.texts).map(([k, v]) => [`cap/${k}`, Buffer.from(v)] as [string, Buffer])];
+  for (const [k, v] of s.memory) files.push([`cap/memory/${k}`, Buffer.from(v)]);
+  const blocks: Buffer[] = [];
+  for (const [path, body] of files) {
+    const h = Buffer.alloc(512);
+    new Header({ path, type: 'File', size: body.length, mode: 0o644, uid: 0, gid: 0, mtime: new Date(0) }).encode(h, 0);
+    blocks.push(h, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+let archivePath: string | undefined;
+/** Gzips the tar into the fuzzer's own temp file and opens it as a capture archive. */
+async function runArchive(tarBytes: Buffer): Promise<void> {
+  archivePath ??= join(mkdtempSync(join(tmpdir(), 'kmemmap-fuzz-archive-')), 'capture.tar.gz');
+  writeFileSync(archivePath, gzipSync(tarBytes, { level: 1 }));
+  const snap = await openKpageflagsSnapshot(archivePath);
+  snap.pageDetail?.(0);
+}
+process.once('exit', () => archivePath && rmSync(join(archivePath, '..'), { recursive: true, force: true }));
+
+const LOG_SEEDS = () => [fixtureText('tools/crash-8.0.2-6.1-balloon-session.txt').slice(0, 40_000), fixtureText('tools/drgn-0.0.22-6.1-balloon-repl.txt').slice(0, 40_000), fixtureText('tools/crash-8.0.2-6.1-virtio-mem-dev-i.txt')];
+const K612 = resolveKernel('6.12');
+
+function hoverTarget(name: string, kind: DocumentKind, what: string, seeds: () => string[]): FuzzTarget<{ text: string; at: number }> {
+  return {
+    name,
+    what,
+    input: async () => fc.tuple(mutatedText(seeds()), fc.nat()).map(([text, at]) => ({ text, at })),
+    run: ({ text, at }) => {
+      // Every line near the chosen one, at every 7th column: the tokenisers see many positions.
+      const lines = text.split('\n');
+      const first = lines.length ? at % lines.length : 0;
+      for (const line of lines.slice(first, first + 20))
+        for (let c = 0; c <= line.length; c += 7) computeHover({ lineText: line, character: c, kind, kernel: K612, documentText: () => text });
+    },
+    // saved as "<at>\n<text>", so a replay looks at the same lines
+    bytes: ({ text, at }) => Buffer.from(`${at}\n${text}`, 'utf8'),
+    fromBytes: (b) => {
+      const s = b.toString('utf8');
+      const nl = s.indexOf('\n');
+      return { at: Number(s.slice(0, nl)) || 0, text: s.slice(nl + 1) };
+    },
+  };
+}
+
+export const TARGETS: FuzzTarget<any>[] = [
+  {
+    name: 'vmcoreinfo',
+    what: 'VMCOREINFO text',
+    input: textInput(() => [vmcoreinfoText()]),
+    run: (t: string) => looksLikeVmcoreInfo(parseVmcoreInfo(t)),
+    bytes: textBytes,
+    fromBytes: fromText,
+  },
+  dumpTarget('elf', 'ELF vmcore (headers, notes, PT_LOADs, page data)', () => [writeElf(pages(), vmcoreinfoText())]),
+  dumpTarget('kdump', 'kdump-compressed (header, sub-header, bitmaps, descriptors, pages: zlib, LZO, snappy, zstd, raw)', () =>
+    (['zlib', 'lzo', 'snappy', 'zstd', 'none'] as KdumpCompression[]).map((c) => writeKdump(pages(), vmcoreinfoText(), { compress: c })[0]),
+  ),
+  dumpTarget('flattened', 'makedumpfile flattened stream of a kdump and of an ELF', () => [flatten(writeKdump(pages(), vmcoreinfoText())[0]), flatten(writeElf(pages(), vmcoreinfoText()))]),
+  splitTarget(),
+  headersTarget(),
+  { name: 'capture', what: 'kpageflags capture folder (kpageflags, iomem, meminfo, uname, dmesg, zoneinfo, buddyinfo, memory/)', input: captureInput, run: runCapture, bytes: (i: CaptureInput) => Buffer.concat([Buffer.from(`${i.file}\n`), i.data]), fromBytes: (b: Buffer) => ({ file: b.subarray(0, b.indexOf(10)).toString(), data: b.subarray(b.indexOf(10) + 1) }) },
+  {
+    name: 'archive',
+    what: 'capture .tar.gz (tar headers: types, paths, sizes; the files inside)',
+    input: async () => mutatedBytes([await captureTar()]),
+    run: runArchive,
+    bytes: (b: Buffer) => b,
+    fromBytes: (b: Buffer) => b,
+  },
+  {
+    name: 'capture-texts',
+    what: '/proc/iomem, meminfo and uname parsers',
+    input: async () => {
+      const s = await sampleCapture();
+      return mutatedText([s.texts.iomem ?? '', s.texts.meminfo ?? '', s.texts.uname ?? '']);
+    },
+    run: (t: string) => {
+      const r = pfnRangesNamed(parseIomem(t), isSystemRam, 4096);
+      inRanges(r, 0x1000);
+      parseMeminfo(t);
+      releaseFromUname(t);
+    },
+    bytes: textBytes,
+    fromBytes: fromText,
+  },
+  {
+    name: 'crash-session',
+    what: 'crash session logs and their listings (sys, kmem -p/-n/-m/-g/-i/-f, dev -i, struct page)',
+    input: textInput(() => [fixtureText('tools/crash-8.0.2-6.1-balloon-session.txt'), fixtureText('tools/crash-8.0.2-6.1-virtio-mem-dev-i.txt'), fixtureText('tools/drgn-0.0.22-6.1-balloon-repl.txt')]),
+    run: (t: string) => toolMemmapFromText(t),
+    bytes: textBytes,
+    fromBytes: fromText,
+  },
+  {
+    name: 'drgn-export',
+    what: 'drgn export (tools/drgn/memmap_export.py)',
+    input: textInput(() => [fixtureText('tools/drgn-0.0.22-6.12-load-export-cut.tsv').slice(0, 60_000)]),
+    run: (t: string) => (looksLikeDrgnExport(t.slice(0, 64)) ? toolMemmapFromDrgn(parseDrgnExport(t)) : undefined),
+    bytes: textBytes,
+    fromBytes: fromText,
+  },
+  hoverTarget('hover-log', 'log', 'hover tokenisers of crash/drgn/dmesg text', LOG_SEEDS),
+  hoverTarget('hover-patch', 'patch', 'hover tokenisers of patches and mails', () => readdirSync(join(ROOT, 'test/fixtures/patches')).filter((f) => f.endsWith('.patch')).map((f) => fixtureText(`patches/${f}`))),
+  hoverTarget('hover-c', 'c', 'hover tokenisers of C sources', () => [
+    fixtureText('patches/v2-1-1-mm-memory_hotplug-PG_offline_skippable.patch').split('\n').filter((l) => /^[+ -]/.test(l)).map((l) => l.slice(1)).join('\n'),
+  ]),
+];

@@ -1,0 +1,95 @@
+// Every reader of untrusted input, fed mutations of its real seeds (test/fuzz/targets.ts) with a
+// fixed fast-check seed: the same inputs on every run, a few seconds per reader. No input may end in
+// anything but a result or the typed input error. The inputs the long runs (`npm run fuzz`) found
+// are replayed from test/fixtures/fuzz/<reader>/.
+
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TARGETS, isTypedInputError } from '../../fuzz/targets';
+import { fuzzTarget } from '../../fuzz/runner';
+import { toolOutputSnapshot } from '../../../memmap/toolOutputSnapshot';
+import { lookupSymbol } from '../../../kernel/knowledge/index';
+import { computeHover } from '../../../extension/hovers/hoverContent';
+import { readSysfsMemory } from '../../../parsers/capture/sysfsMemory';
+
+/** Inputs per reader: a few seconds each on a busy 2-core machine. */
+const INPUTS: Record<string, number> = {
+  vmcoreinfo: 3000, elf: 120, kdump: 60, flattened: 120, 'kdump-split': 60, 'dump-headers': 500, capture: 20, archive: 40, 'capture-texts': 3000,
+  'crash-session': 120, 'drgn-export': 100, 'hover-log': 300, 'hover-patch': 300, 'hover-c': 300,
+};
+const SEED = 20261203;
+const FOUND = 'test/fixtures/fuzz';
+
+describe('fuzz: every reader, fixed seed', function () {
+  this.timeout(120_000);
+
+  it('every reader has an input budget here', () => {
+    assert.deepEqual(TARGETS.map((t) => t.name).sort(), Object.keys(INPUTS).sort());
+  });
+
+  for (const t of TARGETS) {
+    it(`${t.name}: ${INPUTS[t.name]} mutated inputs give a result or a typed input error, never a crash`, async () => {
+      // hangMs is out of reach here: hangs are the long run's business, not a timing assertion
+      const r = await fuzzTarget(t, { seed: SEED, maxInputs: INPUTS[t.name], hangMs: Infinity });
+      assert.equal(r.inputs, INPUTS[t.name]);
+      assert.deepEqual(r.crashes.map((c) => c.what), []);
+    });
+  }
+});
+
+describe('fuzz: inputs the long runs found', function () {
+  this.timeout(60_000);
+  const readers = existsSync(FOUND) ? readdirSync(FOUND) : [];
+
+  it('each saved input belongs to a reader and has a test below', () => {
+    assert.ok(readers.length > 0, `${FOUND} holds the inputs found so far`);
+    for (const r of readers) assert.ok(TARGETS.some((t) => t.name === r), `${r} is a reader`);
+  });
+
+  for (const reader of readers)
+    for (const file of readdirSync(join(FOUND, reader))) {
+      it(`${reader}/${file} ends in a result or a typed input error`, async () => {
+        const t = TARGETS.find((x) => x.name === reader)!;
+        try {
+          await t.run(t.fromBytes(readFileSync(join(FOUND, reader, file))));
+        } catch (e) {
+          assert.ok(isTypedInputError(e), `not a crash: ${(e as Error).stack}`);
+        }
+      });
+    }
+
+  it('an ELF PT_NOTE whose size is past 2^56 is a DumpError naming it, before any allocation (was: RangeError from Buffer.allocUnsafe)', async () => {
+    const t = TARGETS.find((x) => x.name === 'elf')!;
+    await assert.rejects(async () => t.run(t.fromBytes(readFileSync(join(FOUND, 'elf', 'pt-note-size-2e59.bin')))), /PT_NOTE segment 0 at offset 360 \(\+576460752303424900 bytes\) lies beyond the end of the file \(522 bytes\)/);
+  });
+
+  it('words that are Object.prototype keys (__proto__, valueOf, constructor) are not kernel symbols (was: a TypeError in every hover over them)', () => {
+    for (const w of ['__proto__', 'valueOf', 'constructor', 'toString', 'hasOwnProperty']) {
+      assert.deepEqual(lookupSymbol(w), [], w);
+      assert.equal(computeHover({ lineText: `x = ${w};`, character: 5, kind: 'c' }), undefined, w);
+    }
+    assert.ok(lookupSymbol('PageOffline').length > 0, 'real symbols still found');
+  });
+
+  it('a sysfs memory block whose state is "constructor" is unknown, with a problem (not a function shown as a state)', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'kmemmap-fuzz-sysfs-'));
+    try {
+      mkdirSync(join(d, 'memory0'));
+      writeFileSync(join(d, 'memory0', 'state'), 'constructor\n');
+      const m = await readSysfsMemory(d);
+      assert.equal(m.blocks[0].state, 'unknown');
+      assert.match(m.problems.join('\n'), /memory0\/state has an unknown value "constructor"/);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('a kmem -p row whose PHYSICAL is past 52 bits is a bad row with a warning, the rest is read (was: an endless loop)', () => {
+    const text = readFileSync(join(FOUND, 'crash-session', 'kmem-p-physical-beyond-52-bits.txt'), 'utf8');
+    const s = toolOutputSnapshot(text, 'session.txt');
+    assert.ok(s.warnings.some((w) => /kmem -p.*2 row\(s\) could not be read.*18446744073709551616/.test(w)), s.warnings.join('\n'));
+    assert.equal(s.endPfn, 0x8000, 'the machine the good rows describe');
+  });
+});
