@@ -108,7 +108,10 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   let systemRam: [number, number][] | undefined;
   phase('sections+context');
   const ks = lookupKallsyms(vi, vm, ['balloon_mops', 'iomem_resource', 'memory_block_size_probed', 'sections_per_block']);
+  /** Why the virtio-mem ranges are unknown (ctx.virtioMem undefined), for the warning after classification. */
+  let virtioWhy = 'kallsyms not usable';
   if ('error' in ks) {
+    virtioWhy = `kallsyms not usable: ${ks.error}`;
     notes.push(`kallsyms not used: ${ks.error}`);
     notes.push('System RAM ranges unknown (no iomem_resource): memory holes are judged from the memmap alone');
   } else {
@@ -124,13 +127,19 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
           if (ctx) ctx.systemRam = ram;
           notes.push(`System RAM (iomem_resource): ${ram.length} ranges, ${ram.reduce((a, [s, e]) => a + e - s, 0)} pages; PFNs outside them are memory holes for the offline verdicts`);
         } else notes.push('iomem_resource lists no System RAM: memory holes are judged from the memmap alone');
-      } else notes.push('iomem_resource not readable: memory holes are judged from the memmap alone');
+      } else {
+        notes.push('iomem_resource not readable: memory holes are judged from the memmap alone');
+        virtioWhy = 'the iomem_resource tree is not readable in the dump (filtered or lost pages)';
+      }
       if (tree && ctx) {
         const vr = virtioMemPfnRanges(tree, pageSize);
         ctx.virtioMem = vr;
         notes.push(vr.length ? `virtio-mem device ranges (iomem): ${vr.map(([s, e]) => `PFN 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}` : 'no virtio-mem device in iomem_resource');
       }
-    } else notes.push('iomem_resource not found in kallsyms: memory holes are judged from the memmap alone');
+    } else {
+      notes.push('iomem_resource not found in kallsyms: memory holes are judged from the memmap alone');
+      virtioWhy = 'iomem_resource not found in kallsyms';
+    }
     const probed = ks.found.get('memory_block_size_probed');
     const spb = ks.found.get('sections_per_block');
     const pv = probed !== undefined ? vm.readU64(probed) : undefined;
@@ -178,7 +187,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     },
     buddyCovered: (pfn) => { const i = pfn - curStart; return i >= 0 && i < pps && buddyCover[i] === 1; },
     backsVmemmap: (pfn) => memmap.backsVmemmap(pfn),
-    headPfn: (c) => memmap.pfnOfStructVa(c),
+    headPfn: (c, tail) => memmap.headPfnOfTail(c, tail, ctx?.tailForms ?? 'pointer'),
     section: (pfn) => memmap.facts(Math.floor(pfn / pps)),
   };
   const NO_MEMMAP = CLASS_ID['no-memmap'];
@@ -190,7 +199,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const sectionOut: SectionOutput = {
     classes, zoneMask,
     onCompound: (pfn, off) => {
-      const lru = compoundOnLruAt(secBuf, off, ctx!, memmap, nb);
+      const lru = compoundOnLruAt(pfn, secBuf, off, ctx!, nb);
       lastCompoundLru = lru;
       if (lru !== undefined) {
         compoundKnown[pfn >>> 3] |= 1 << (pfn & 7);
@@ -319,6 +328,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
       block.verdict = blockVerdicts({
         block, classes, classesStartPfn: 0, counts: block.counts,
         isSystemRam: systemRam && !allRam ? (pfn) => pfn < hole || inRanges(systemRam, pfn) : undefined,
+        systemRamUnknown: systemRam === undefined,
         compoundIsMovable: ctx ? (pfn) => (compoundKnown[pfn >>> 3] >>> (pfn & 7)) & 1 ? ((compoundLru[pfn >>> 3] >>> (pfn & 7)) & 1) === 1 : undefined : undefined,
         compoundMovableBits: ctx ? compoundMovable : undefined,
       });
@@ -327,6 +337,10 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   }
   phase('sections+blocks+verdicts');
   const counts = sumCounts(sections.map((s) => s.counts));
+  const unknownKind = counts[CLASS_ID.offline];
+  if (ctx && ctx.is.offlineKindsVerified && ctx.virtioMem === undefined && unknownKind > 0) {
+    warnings.push(`${unknownKind} PageOffline pages (${(unknownKind * pageSize / 2 ** 20).toFixed(1)} MiB) show as offline (kind unknown): the virtio-mem device ranges could not be read (${virtioWhy}), so virtio-mem fake-offline pages (skipped by offlining) cannot be told from unmovable balloon pages (which block it); the offline verdicts of blocks holding them are uncertain`);
+  }
   const family = cr.family;
   const snap: Snapshot = {
     kernel: { release: vi.osrelease, machine: 'x86_64', layoutFamily: family?.id, pageSize },
@@ -382,10 +396,10 @@ function markBuddyBlocks(buf: Buffer, status: Uint8Array, cover: Uint8Array, ctx
 }
 
 /** Whether the compound page whose struct page is at buf[off…] (head or tail) has its head on the LRU (THP). */
-function compoundOnLruAt(buf: Buffer, off: number, ctx: ClassifyContext, memmap: VmcoreMemmap, nb: Neighbours): boolean | undefined {
+function compoundOnLruAt(pfn: number, buf: Buffer, off: number, ctx: ClassifyContext, nb: Neighbours): boolean | undefined {
   let sp: { buf: Buffer; off: number } | string = { buf, off };
   if (buf.readUInt32LE(off + ctx.off.compoundHead) & 1) {
-    const h = memmap.pfnOfStructVa(buf.readBigUInt64LE(off + ctx.off.compoundHead) - 1n);
+    const h = nb.headPfn(buf.readBigUInt64LE(off + ctx.off.compoundHead), pfn);
     if (h === undefined) return undefined;
     sp = nb.structPage(h);
     if (typeof sp === 'string') return undefined;
@@ -431,7 +445,7 @@ function pageDetail(pfn: number, snap: Snapshot, memmap: VmcoreMemmap, ctx: Clas
         return false;
       },
       backsVmemmap: (p) => memmap.backsVmemmap(p),
-      headPfn: (c) => memmap.pfnOfStructVa(c),
+      headPfn: (c, tail) => memmap.headPfnOfTail(c, tail, ctx.tailForms),
       section: (p) => memmap.facts(Math.floor(p / pps)),
     };
     setRule(classifyStructPage(pfn, buf, 0, facts, ctx, nb));

@@ -4,6 +4,7 @@
 import { familyFromRelease, flagBit, LayoutFamily, parseRelease } from '../../kernel/pageflags';
 import { PAGE_TYPE_ENCODINGS, PageTypeDecoder, PageTypeEncoding, PageTypeName } from '../../kernel/pagetypes';
 import type { ClassifyContext } from '../../memmap/classifyPage';
+import { kernelPredicates } from '../../kernel/predicates';
 import { OFF, STRUCT_PAGE_SIZE } from './pageImage';
 
 export interface ToolFacts {
@@ -26,6 +27,7 @@ function encodingFor(version: [number, number] | undefined, pagetype?: Map<strin
   if (pagetype?.get('PGTY_buddy') === 0xf0) return byId('>=6.12');
   if (!version) return undefined;
   const [M, m] = version;
+  if (M === 5 && m === 10) return byId('5.10');
   if (M > 6 || (M === 6 && m >= 12)) return byId('>=6.12');
   if (M === 6 && m === 11) return byId('6.11');
   return byId('<=6.10');
@@ -70,9 +72,13 @@ export function buildToolContext(f: ToolFacts): ToolContext {
     if (b === undefined) warnings.push(`no bit number for PG_${n}`);
     return b ?? 63;
   };
+  // a tool output names no compound_info offset: tails of both forms are decoded (they cannot be confused)
+  const is = family ? kernelPredicates(release, family, ge(7, 0)) : { balloonByMovableOps: ge(6, 17), tailForms: 'pointer-or-mask' as const, offlineKindsVerified: false,
+    unverifiedWhy: `release ${release || '(none)'} is outside the kernels the tables were checked against` };
+  if (!is.offlineKindsVerified) warnings.push(`${is.unverifiedWhy}: PageOffline pages that are not movable balloon pages show as offline (kind unknown)`);
   const ctx: ClassifyContext = {
     off: { flags: OFF.flags, compoundHead: OFF.compoundHead, mapping: OFF.mapping, private: OFF.private, mapcount: OFF.mapcount, refcount: OFF.refcount },
-    pageSize: 4096, structSize: STRUCT_PAGE_SIZE, types: new PageTypeDecoder(enc, exported), version: ver, hugetlbMark,
+    pageSize: 4096, structSize: STRUCT_PAGE_SIZE, types: new PageTypeDecoder(enc, exported), version: ver, hugetlbMark, is, tailForms: is.tailForms,
     zoneShift: 64 - nodesShift - zoneWidth, zoneWidth, balloonMops: f.balloonMops, virtioMem: f.virtioMem,
     bit: {
       head: need('head'), hwpoison: need('hwpoison'), reserved: need('reserved'), lru: need('lru'), dirty: need('dirty'),
