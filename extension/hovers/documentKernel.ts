@@ -1,13 +1,20 @@
 // Which kernel a document is about: named in the text (crash sys, dmesg banner, VMCOREINFO, oops
 // header), else the Linux tree the file belongs to, else the workspace tree, else the
-// kmemmap.kernelVersion setting. Cached per document version.
+// kmemmap.kernelVersion setting. A release the text names but the tables do not cover is reported
+// (kernelOutsideTables), never replaced by a tree's release. Cached per document version.
 
 import * as vscode from 'vscode';
 import { detectKernelInText } from '../../kernel/knowledge/detectKernel';
-import { resolveKernel, type KernelTarget } from '../../kernel/decode';
+import { resolveKernel, unknownKernelMessage, type KernelTarget } from '../../kernel/decode';
 import { enclosingLinuxTree, treeVersion } from '../../kernel/sourceIndex/detectTree';
 
-const cache = new WeakMap<vscode.TextDocument, { version: number; k: KernelTarget | undefined }>();
+const cache = new WeakMap<vscode.TextDocument, { version: number; k: KernelTarget | undefined; outside?: string }>();
+
+/** Why the kernel the document names has no tables (a release outside them), for the hover to say so. */
+export function kernelOutsideTables(doc: vscode.TextDocument): string | undefined {
+  const c = cache.get(doc);
+  return c && c.version === doc.version ? c.outside : undefined;
+}
 
 export function settingKernel(): string {
   return vscode.workspace.getConfiguration('kmemmap').get<string>('kernelVersion') ?? '';
@@ -18,22 +25,25 @@ export function kernelForDocument(doc: vscode.TextDocument, workspaceTreeVersion
   if (c && c.version === doc.version) return c.k;
   const forced = settingKernel();
   let k: KernelTarget | undefined;
+  let outside: string | undefined;
   // An explicit choice in the status bar wins only when it is not "auto".
   if (forced && forced !== 'auto') k = resolveKernel(forced, 'setting kmemmap.kernelVersion');
   if (!k) {
     const found = detectKernelInText(doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 20000), 0)));
     if (found) k = resolveKernel(found.release, found.origin);
+    if (found && !k) outside = `${unknownKernelMessage(found.release)} (named by ${found.origin})`;
   }
-  if (!k && doc.uri.scheme === 'file') {
+  // a document that names a release outside the tables is not read with a tree's tables: it says so instead
+  if (!k && !outside && doc.uri.scheme === 'file') {
     const root = enclosingLinuxTree(doc.uri.fsPath);
     const v = root ? treeVersion(root) : undefined;
     if (v) k = resolveKernel(v, `the kernel tree of this file (${root})`);
   }
-  if (!k) {
+  if (!k && !outside) {
     const tv = workspaceTreeVersion();
     if (tv) k = resolveKernel(tv, 'workspace kernel tree');
   }
-  cache.set(doc, { version: doc.version, k });
+  cache.set(doc, { version: doc.version, k, outside: k ? undefined : outside });
   return k;
 }
 
