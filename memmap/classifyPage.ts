@@ -88,6 +88,8 @@ export interface ClassifyContext {
   balloonMops?: bigint;
   /** PFN ranges [start, end) of virtio-mem devices, when found ([] = read, none); undefined = could not be read. */
   virtioMem?: [number, number][];
+  /** The ranges come from a resource tree with unreadable nodes: a PageOffline page outside them may still be virtio-mem. */
+  virtioMemIncomplete?: boolean;
   /** System RAM PFN ranges [start, end) from iomem, when read: only RAM pages tell a block's zones. */
   systemRam?: [number, number][];
 }
@@ -232,6 +234,6 @@ function offlineRule(pfn: number, buf: Buffer, off: number, lo: number, refcount
   if (inRanges(ctx.virtioMem, pfn)) return R['offline-virtio-mem-range'];
   if (hasBit(lo, ctx.bit.dirty)) return R['offline-dirty'];
   // without the virtio-mem ranges a referenced PageOffline page may be a fake-offline one: never call it unmovable
-  if (ctx.virtioMem === undefined) return R['offline-kind-unknown'];
+  if (ctx.virtioMem === undefined || ctx.virtioMemIncomplete) return R['offline-kind-unknown'];
   return R['offline-unmovable'];
 }

@@ -15,8 +15,7 @@ import { DumpError } from '../parsers/dump/errors';
 import type { DecodeWorkerMode } from '../parsers/dump/physmem';
 import { X86Paging, TranslationError } from '../parsers/x86_64/paging';
 import { MemSectionError, readMemSections } from '../parsers/x86_64/memSection';
-import { lookupKallsyms } from '../parsers/x86_64/kallsyms';
-import { readIomem, systemRamPfnRanges, virtioMemPfnRanges } from '../parsers/x86_64/iomem';
+import { readVmcoreResources } from './vmcoreResources';
 import { decodePageFlags, flagNamesForDisplay, LayoutFamily, ZONE_NAMES } from '../kernel/pageflags';
 import { describePageType } from '../kernel/pagetypes';
 import { sectionLetters } from '../kernel/sections';
@@ -101,56 +100,12 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     dump.mem.beginBulkReads(Math.ceil((online * table.pfnsPerSection * memmap.structSize) / pageSize), opts.decodeWorker);
   }
 
-  // kallsyms: balloon_mops, iomem_resource (virtio-mem ranges), memory block size.
-  let blockBytes: number | undefined;
-  let blockSource = '';
-  /** System RAM PFN ranges from iomem_resource (undefined: the resource tree could not be read). */
-  let systemRam: [number, number][] | undefined;
+  // kallsyms: balloon_mops, iomem_resource (System RAM and virtio-mem ranges), memory block size.
   phase('sections+context');
-  const ks = lookupKallsyms(vi, vm, ['balloon_mops', 'iomem_resource', 'memory_block_size_probed', 'sections_per_block']);
-  /** Why the virtio-mem ranges are unknown (ctx.virtioMem undefined), for the warning after classification. */
-  let virtioWhy = 'kallsyms not usable';
-  if ('error' in ks) {
-    virtioWhy = `kallsyms not usable: ${ks.error}`;
-    notes.push(`kallsyms not used: ${ks.error}`);
-    notes.push('System RAM ranges unknown (no iomem_resource): memory holes are judged from the memmap alone');
-  } else {
-    notes.push(...ks.notes);
-    if (ctx) ctx.balloonMops = ks.found.get('balloon_mops');
-    const io = ks.found.get('iomem_resource');
-    if (io !== undefined) {
-      const tree = readIomem(vm, io);
-      if (tree) {
-        const ram = systemRamPfnRanges(tree, pageSize);
-        if (ram.length) {
-          systemRam = ram;
-          if (ctx) ctx.systemRam = ram;
-          notes.push(`System RAM (iomem_resource): ${ram.length} ranges, ${ram.reduce((a, [s, e]) => a + e - s, 0)} pages; PFNs outside them are memory holes for the offline verdicts`);
-        } else notes.push('iomem_resource lists no System RAM: memory holes are judged from the memmap alone');
-      } else {
-        notes.push('iomem_resource not readable: memory holes are judged from the memmap alone');
-        virtioWhy = 'the iomem_resource tree is not readable in the dump (filtered or lost pages)';
-      }
-      if (tree && ctx) {
-        const vr = virtioMemPfnRanges(tree, pageSize);
-        ctx.virtioMem = vr;
-        notes.push(vr.length ? `virtio-mem device ranges (iomem): ${vr.map(([s, e]) => `PFN 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}` : 'no virtio-mem device in iomem_resource');
-      }
-    } else {
-      notes.push('iomem_resource not found in kallsyms: memory holes are judged from the memmap alone');
-      virtioWhy = 'iomem_resource not found in kallsyms';
-    }
-    const probed = ks.found.get('memory_block_size_probed');
-    const spb = ks.found.get('sections_per_block');
-    const pv = probed !== undefined ? vm.readU64(probed) : undefined;
-    if (pv && pv > 0n && (pv & (pv - 1n)) === 0n) { blockBytes = Number(pv); blockSource = 'memory_block_size_probed (kallsyms)'; }
-    else if (spb !== undefined) {
-      const b = vm.read(spb, 4);
-      const n = b?.readUInt32LE(0);
-      if (n && n > 0 && n <= 1 << 16) { blockBytes = n * table.pfnsPerSection * pageSize; blockSource = 'sections_per_block (kallsyms)'; }
-    }
-    if (ctx && ctx.balloonMops === undefined && ctx.version[0] === 6 && ctx.version[1] < 17) notes.push('balloon_mops not found in kallsyms: movable balloon pages are recognised by the mapping tag alone');
-  }
+  const res = readVmcoreResources(vi, vm, table, ctx, pageSize);
+  notes.push(...res.notes);
+  let { blockBytes, blockSource } = res;
+  const { systemRam, virtioWhy } = res;
 
   phase('kallsyms+iomem');
   // PFN range: everything the dump or a registered section describes.
@@ -338,8 +293,8 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   phase('sections+blocks+verdicts');
   const counts = sumCounts(sections.map((s) => s.counts));
   const unknownKind = counts[CLASS_ID.offline];
-  if (ctx && ctx.is.offlineKindsVerified && ctx.virtioMem === undefined && unknownKind > 0) {
-    warnings.push(`${unknownKind} PageOffline pages (${(unknownKind * pageSize / 2 ** 20).toFixed(1)} MiB) show as offline (kind unknown): the virtio-mem device ranges could not be read (${virtioWhy}), so virtio-mem fake-offline pages (skipped by offlining) cannot be told from unmovable balloon pages (which block it); the offline verdicts of blocks holding them are uncertain`);
+  if (ctx && ctx.is.offlineKindsVerified && (ctx.virtioMem === undefined || ctx.virtioMemIncomplete) && unknownKind > 0) {
+    warnings.push(`${unknownKind} PageOffline pages (${(unknownKind * pageSize / 2 ** 20).toFixed(1)} MiB) show as offline (kind unknown): the virtio-mem device ranges could not be read${ctx.virtioMemIncomplete ? ' whole' : ''} (${virtioWhy}), so virtio-mem fake-offline pages (skipped by offlining) cannot be told from unmovable balloon pages (which block it); the offline verdicts of blocks holding them are uncertain`);
   }
   const family = cr.family;
   const snap: Snapshot = {
