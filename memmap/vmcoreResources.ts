@@ -6,6 +6,7 @@
 import type { ClassifyContext } from './classifyPage';
 import { lookupKallsyms } from '../parsers/x86_64/kallsyms';
 import { IomemStats, readIomem, systemRamPfnRanges, virtioMemPfnRanges } from '../parsers/x86_64/iomem';
+import { scanForIomemResource } from '../parsers/x86_64/iomemScan';
 import type { MemSectionTable } from '../parsers/x86_64/memSection';
 import type { X86Paging } from '../parsers/x86_64/paging';
 import type { VmcoreInfo } from '../parsers/vmcoreinfo';
@@ -28,7 +29,14 @@ export function readVmcoreResources(vi: VmcoreInfo, vm: X86Paging, table: MemSec
   const ks = lookupKallsyms(vi, vm, ['balloon_mops', 'iomem_resource', 'memory_block_size_probed', 'sections_per_block']);
   if ('error' in ks) {
     r.virtioWhy = `kallsyms not usable: ${ks.error}`;
-    r.notes.push(`kallsyms not used: ${ks.error}`, `System RAM ranges unknown (no iomem_resource): ${HOLES_FROM_MEMMAP}`);
+    r.notes.push(`kallsyms not used: ${ks.error}`);
+    // the resource tree is still in the dump: find its root by its shape, keep it only if it passes the check
+    const stext = vi.symbols.get('_stext');
+    const io = stext !== undefined ? scanForIomemResource(vm, stext) : undefined;
+    if (io !== undefined && treeHasKernelCode(vm, io, stext!, vi)) {
+      r.notes.push(`iomem_resource found without kallsyms at 0x${io.toString(16)}: the only "PCI mem" root resource in the kernel image; its tree holds "Kernel code" at _stext`);
+      readResourceTree(vm, io, ctx, pageSize, r);
+    } else r.notes.push(`System RAM ranges unknown (no iomem_resource${io !== undefined ? ': the scanned candidate failed its check' : ''}): ${HOLES_FROM_MEMMAP}`);
     return r;
   }
   r.notes.push(...ks.notes);
@@ -74,6 +82,14 @@ function readResourceTree(vm: X86Paging, io: bigint, ctx: ClassifyContext | unde
     ctx.virtioMem = vr;
     r.notes.push(vr.length ? `virtio-mem device ranges (iomem): ${list}` : 'no virtio-mem device in iomem_resource');
   }
+}
+
+/** Self-check of a scanned root: a "Kernel code" resource starts at _stext's physical address. */
+function treeHasKernelCode(vm: X86Paging, io: bigint, stext: bigint, vi: VmcoreInfo): boolean {
+  const tree = readIomem(vm, io);
+  const pa = vm.translate(stext)?.pa;
+  const code = tree?.filter((t) => t.name === 'Kernel code') ?? [];
+  return vi.symbols.has('_stext') && pa !== undefined && code.length === 1 && code[0].start === pa;
 }
 
 function readBlockSize(vm: X86Paging, found: Map<string, bigint>, table: MemSectionTable, pageSize: number, r: VmcoreResources): void {
