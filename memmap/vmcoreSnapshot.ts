@@ -19,6 +19,7 @@ import { readVmcoreResources } from './vmcoreResources';
 import { decodePageFlags, flagNamesForDisplay, LayoutFamily, ZONE_NAMES } from '../kernel/pageflags';
 import { describePageType } from '../kernel/pagetypes';
 import { sectionLetters } from '../kernel/sections';
+import { decodeTailWord } from '../kernel/compound';
 
 export interface VmcoreOpenOptions {
   onProgress?(done: number, total: number): void;
@@ -364,6 +365,16 @@ function compoundOnLruAt(pfn: number, buf: Buffer, off: number, ctx: ClassifyCon
 
 function hex(v: bigint | number): string { return '0x' + v.toString(16); }
 
+/** What the inspector says about a tail word: its form (7.x mask or head | 1) and the head it names. */
+function tailWordNote(word: bigint, pfn: number, ctx: ClassifyContext, memmap: VmcoreMemmap): string {
+  const t = decodeTailWord(word, ctx.tailForms);
+  const head = memmap.headPfnOfTail(word, pfn, ctx.tailForms);
+  const h = head === undefined ? 'no plausible head' : `head pfn ${hex(head)}`;
+  return t.form === 'mask'
+    ? `tail word compound_info = GENMASK(63, ${t.order + 6}) | 1 (7.x mask form, HVO built in): order ${t.order}, ${h} (tail struct page address & mask)`
+    : `tail word = head struct page address | 1: ${h}`;
+}
+
 function pageDetail(pfn: number, snap: Snapshot, memmap: VmcoreMemmap, ctx: ClassifyContext | undefined, family: LayoutFamily | undefined, release: string | undefined): PageDetail | undefined {
   if (pfn < snap.startPfn || pfn >= snap.endPfn) return undefined;
   const pps = snap.pfnsPerSection;
@@ -419,7 +430,9 @@ function pageDetail(pfn: number, snap: Snapshot, memmap: VmcoreMemmap, ctx: Clas
   d.raw.mapping = hex(mapping);
   d.raw.mapping_tag = Number(mapping & 3n);
   d.raw.private = hex(buf.readBigUInt64LE(ctx.off.private));
-  d.raw.compound_head = hex(buf.readBigUInt64LE(ctx.off.compoundHead));
+  const tailWord = buf.readBigUInt64LE(ctx.off.compoundHead);
+  d.raw[ctx.tailForms === 'pointer-or-mask' ? 'compound_info' : 'compound_head'] = hex(tailWord);
+  if (tailWord & 1n) d.notes!.push(tailWordNote(tailWord, pfn, ctx, memmap));
   if (d.class === 'section-offline') d.notes!.push('the section is offline: these words are stale leftovers, not the page state');
   if (!PAGE_CLASSES.includes(d.class)) d.notes!.push('unknown class');
   return d;

@@ -117,6 +117,14 @@ describe('vmcore vs kpageflags on lab dumps', function () {
       assert.ok(r.pct >= 99.8, `agreement ${r.pct}% < 99.8%`);
       // 5.10 exports no kallsyms keys: the resource tree is found by scanning the kernel image
       if (elf.kernel.layoutFamily === '5.10') assert.ok(elf.provenance.notes.some((n) => /iomem_resource found without kallsyms/.test(n)), elf.provenance.notes.join('\n'));
+      // 7.3 (HVO built in): hugetlb tails hold the compound_info mask, decoded to their head
+      const hugeTail = elf.counts[CLASS_ID.hugetlb] > 0 ? elf.classes.findIndex((c, i) => c === CLASS_ID.hugetlb && elf.classes[i - 1] === CLASS_ID.hugetlb) : -1;
+      if (elf.kernel.layoutFamily === '7.2-7.3' && hugeTail > 0) {
+        const d = elf.pageDetail!(hugeTail)!;
+        assert.equal(d.rule, 'tail-hugetlb');
+        assert.match(String(d.raw.compound_info), /^0xffffffffffff[0-9a-f]{3}1$/);
+        assert.ok(d.notes!.some((n) => /7\.x mask form.*head pfn 0x/.test(n)), d.notes!.join('\n'));
+      }
       const scen = set.manifest.scenario;
       // never confidently wrong: a virtio-mem page is skippable, or offline of unknown kind when the dump cannot tell
       if (scen.includes('virtio-mem')) assert.ok(elf.counts[CLASS_ID['offline-skippable']] + r.honestUnknown > 0, 'virtio-mem set shows offline-skippable (or offline, kind unknown, with the reason)');
