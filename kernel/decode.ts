@@ -1,7 +1,7 @@
 // Version-aware decoding of raw words (page->flags, page->page_type, a /proc/kpageflags word) for a
 // given release or layout family. Numbers come only from pageflags.ts, pagetypes.ts and kpf.ts.
 
-import { LAYOUT_FAMILIES, decodePageFlags, familyFromRelease, parseRelease, type FlagFields, type LayoutFamily } from './pageflags';
+import { COVERED_RELEASES, LAYOUT_FAMILIES, decodePageFlags, familyFromRelease, parseRelease, releaseCoverage, type FlagFields, type LayoutFamily } from './pageflags';
 import { PAGE_TYPE_ENCODINGS, PageTypeDecoder, describePageType, type PageTypeEncoding } from './pagetypes';
 import { KPF, kpfNames } from './kpf';
 
@@ -23,9 +23,20 @@ export function resolveKernel(spec: string, origin?: string): KernelTarget | und
   return byRelease ? { family: byRelease, release: t, origin } : undefined;
 }
 
+/** Why a --kernel spec names no table: outside the covered releases (older, newer, between two families) or not a release. */
+export function unknownKernelMessage(spec: string): string {
+  const cov = releaseCoverage(spec.trim().replace(/^v/, ''));
+  const families = LAYOUT_FAMILIES.map((f) => f.id).join(', ');
+  const where = cov.kind === 'newer' ? `is newer than every kernel the tables cover (the last is ${cov.nearest!.last}); its bits are not known`
+    : cov.kind === 'older' ? `is older than every kernel the tables cover (the first is ${cov.nearest!.first})`
+      : cov.kind === 'gap' ? `lies between the families the tables cover (after ${cov.nearest?.id ?? '?'}); its bits were not checked`
+        : 'is neither a release nor a layout family';
+  return `kernel "${spec}" ${where}: the tables cover ${COVERED_RELEASES}; give a release in them or a layout family (${families})`;
+}
+
 /** Human label: "6.12.117 (flag layout 6.12-6.13)". */
 export function kernelLabel(k: KernelTarget): string {
-  return `${k.release ?? `layout ${k.family.first}–${k.family.last}`}${k.release ? ` (flag layout ${k.family.id})` : ''}`;
+  return `${k.release ?? `layout ${k.family.first === k.family.last ? k.family.first : `${k.family.first}–${k.family.last}`}`}${k.release ? ` (flag layout ${k.family.id})` : ''}`;
 }
 
 function cmp(r: [number, number], M: number, m: number): number {
@@ -36,10 +47,11 @@ function cmp(r: [number, number], M: number, m: number): number {
 export function pageTypeEncodings(k: KernelTarget): PageTypeEncoding[] {
   const byId = (id: string) => PAGE_TYPE_ENCODINGS.find((e) => e.id === id)!;
   const r = k.release ? parseRelease(k.release) : undefined;
-  if (r) return [cmp(r, 6, 12) >= 0 ? byId('>=6.12') : cmp(r, 6, 11) === 0 ? byId('6.11') : byId('<=6.10')];
+  if (r) return [cmp(r, 6, 12) >= 0 ? byId('>=6.12') : cmp(r, 6, 11) === 0 ? byId('6.11') : cmp(r, 5, 10) === 0 ? byId('5.10') : byId('<=6.10')];
   switch (k.family.id) {
+    case '5.10': return [byId('5.10')];
     case '6.10-6.11': return [byId('<=6.10'), byId('6.11')];
-    case '6.12-6.13': case '6.14-6.18': return [byId('>=6.12')];
+    case '6.12-6.13': case '6.14-6.18': case '7.2-7.3': return [byId('>=6.12')];
     default: return [byId('<=6.10')];
   }
 }

@@ -1,9 +1,10 @@
 // x86_64 `enum pageflags` bit numbers per layout family, with aliases and second-page-only flags.
-// Source: include/linux/page-flags.h (6.1:100, 6.12:93, 6.18:93), compiled per tree with the x86_64
-// config switches; summarised in shared/reference/kernel-page-state.md §1.2-§1.4.
+// Source: include/linux/page-flags.h (5.10.262:100, 6.1:100, 6.12:93, 6.18:93, 7.3.4:93), compiled per tree
+// with the x86_64 config switches; summarised in shared/reference/kernel-page-state.md §1.2-§1.4 and
+// kernel-coverage.md §1 (7.x), §2 (5.10).
 // This is plain data reused by hovers (issue 5): keep it declarative.
 
-export type LayoutFamilyId = '5.15-6.1' | '6.6-6.9' | '6.10-6.11' | '6.12-6.13' | '6.14-6.18';
+export type LayoutFamilyId = '5.10' | '5.15-6.1' | '6.6-6.9' | '6.10-6.11' | '6.12-6.13' | '6.14-6.18' | '7.2-7.3';
 
 export interface FlagAlias {
   /** Alias name without the PG_ prefix, e.g. "swapcache". */
@@ -30,8 +31,14 @@ export interface LayoutFamily {
   /** Config-dependent flags above PG_hwpoison, in order (young/idle need CONFIG_PAGE_IDLE_FLAG). */
   above: readonly string[];
   aliases: readonly FlagAlias[];
-  /** VMCOREINFO fingerprint (§1.4). slab undefined means NUMBER(PG_slab) is absent. */
-  fingerprint: { lru: number; private: number; swapcache: number; swapbacked: number; slab?: number; hwpoison: number; headMask: number };
+  /**
+   * VMCOREINFO fingerprint (§1.4). slab undefined means NUMBER(PG_slab) is absent. compoundInfo: the
+   * tail word is exported as OFFSET(page.compound_info) (7.x) instead of OFFSET(page.compound_head).
+   * Families with equal numbers (5.10 and 5.15-6.1) are told apart by OSRELEASE (releaseOnly).
+   */
+  fingerprint: { lru: number; private: number; swapcache: number; swapbacked: number; slab?: number; hwpoison: number; headMask: number; compoundInfo?: boolean };
+  /** Chosen from the numbers only when OSRELEASE names one of its releases (its numbers equal another family's). */
+  releaseOnly?: boolean;
   source: string;
 }
 
@@ -51,6 +58,19 @@ const COMMON_ALIASES: FlagAlias[] = [
 const ISOLATED_OLD: FlagAlias = { name: 'isolated', of: 'reclaim', until: '6.16', note: 'movable (non-LRU) page isolated for migration' };
 
 export const LAYOUT_FAMILIES: readonly LayoutFamily[] = [
+  {
+    id: '5.10', first: '5.10', last: '5.10',
+    bits: ['locked', 'referenced', 'uptodate', 'dirty', 'lru', 'active', 'workingset', 'waiters', 'error', 'slab',
+      'owner_priv_1', 'arch_1', 'reserved', 'private', 'private_2', 'writeback', 'head', 'mappedtodisk', 'reclaim',
+      'swapbacked', 'unevictable', 'mlocked', 'uncached', 'hwpoison'],
+    above: ['young', 'idle', 'arch_2'],
+    aliases: [...COMMON_ALIASES.filter((a) => a.name !== 'vmemmap_self_hosted'), ISOLATED_OLD,
+      { name: 'slob_free', of: 'private', note: 'SLOB allocator free list' },
+      { name: 'double_map', of: 'workingset', secondPageOnly: true }],
+    fingerprint: { lru: 4, private: 13, swapcache: 10, swapbacked: 19, slab: 9, hwpoison: 23, headMask: 0x10000 },
+    releaseOnly: true,
+    source: 'include/linux/page-flags.h enum pageflags: 5.10.262:100 (kernel-coverage.md §2)',
+  },
   {
     id: '5.15-6.1', first: '5.15', last: '6.5',
     bits: ['locked', 'referenced', 'uptodate', 'dirty', 'lru', 'active', 'workingset', 'waiters', 'error', 'slab',
@@ -127,6 +147,23 @@ export const LAYOUT_FAMILIES: readonly LayoutFamily[] = [
     fingerprint: { lru: 5, private: 14, swapcache: 10, swapbacked: 17, hwpoison: 21, headMask: 0x40 },
     source: 'include/linux/page-flags.h enum pageflags: 6.17.0, 6.18.2:93',
   },
+  {
+    id: '7.2-7.3', first: '7.2', last: '7.3',
+    bits: ['locked', 'writeback', 'referenced', 'uptodate', 'dirty', 'lru', 'head', 'waiters', 'active', 'workingset',
+      'owner_priv_1', 'owner_2', 'arch_1', 'reserved', 'private', 'private_2', 'reclaim', 'swapbacked', 'unevictable',
+      'dropbehind', 'mlocked', 'hwpoison'],
+    above: ['young', 'idle', 'arch_2'],
+    aliases: [...COMMON_ALIASES,
+      { name: 'movable_ops_isolated', of: 'reclaim' },
+      { name: 'movable_ops', of: 'uptodate', note: 'balloon (with private = balloon_dev_info) and zsmalloc pages with movable_ops' },
+      { name: 'mappedtodisk', of: 'owner_2' },
+      { name: 'anon_exclusive', of: 'owner_2' },
+      { name: 'has_hwpoisoned', of: 'active', secondPageOnly: true },
+      { name: 'large_rmappable', of: 'workingset', secondPageOnly: true },
+      { name: 'partially_mapped', of: 'reclaim', secondPageOnly: true }],
+    fingerprint: { lru: 5, private: 14, swapcache: 10, swapbacked: 17, hwpoison: 21, headMask: 0x40, compoundInfo: true },
+    source: 'include/linux/page-flags.h enum pageflags: 7.2.13, 7.3.4:93 (kernel-coverage.md §1)',
+  },
 ];
 
 /** Bit number for a flag a kernel (or a listing) does not have: set in no page (above the 64 flag bits). */
@@ -142,23 +179,46 @@ export function flagBit(family: LayoutFamily, name: string): number | undefined 
   return i >= 0 ? i : undefined;
 }
 
-/** The numbers VMCOREINFO exports about page flags (NUMBER(PG_*)). */
+/** The numbers VMCOREINFO exports about page flags (NUMBER(PG_*)), and whether it names page.compound_info. */
 export interface PageFlagNumbers {
   lru?: number; private?: number; swapcache?: number; swapbacked?: number; slab?: number; hwpoison?: number; headMask?: number;
+  compoundInfo?: boolean;
 }
 
 /**
  * Family whose fingerprint equals the exported numbers exactly, or undefined (explicit unknown, never a guess).
- * All of lru, private, swapcache, swapbacked, hwpoison and headMask are required.
+ * All of lru, private, swapcache, swapbacked, hwpoison and headMask are required. A releaseOnly family
+ * (5.10) is chosen only when `release` is one of its releases; otherwise the family it shares numbers with.
  */
-export function familyFromNumbers(n: PageFlagNumbers): LayoutFamily | undefined {
+export function familyFromNumbers(n: PageFlagNumbers, release?: string): LayoutFamily | undefined {
   if ([n.lru, n.private, n.swapcache, n.swapbacked, n.hwpoison, n.headMask].some((v) => v === undefined)) return undefined;
-  return LAYOUT_FAMILIES.find((f) => {
+  const v = release ? parseRelease(release) : undefined;
+  const matches = LAYOUT_FAMILIES.filter((f) => {
     const p = f.fingerprint;
     return p.lru === n.lru && p.private === n.private && p.swapcache === n.swapcache && p.swapbacked === n.swapbacked &&
-      p.hwpoison === n.hwpoison && p.headMask === n.headMask && p.slab === n.slab;
+      p.hwpoison === n.hwpoison && p.headMask === n.headMask && p.slab === n.slab && (p.compoundInfo ?? false) === (n.compoundInfo ?? false);
   });
+  return matches.find((f) => f.releaseOnly && v !== undefined && inFamilyRange(v, f)) ?? matches.find((f) => !f.releaseOnly);
 }
+
+const inFamilyRange = (v: [number, number], f: LayoutFamily): boolean => cmpVer(v, f.first) >= 0 && cmpVer(v, f.last) <= 0;
+
+/** Where a release stands against the families: inside one, between two, older or newer than all. */
+export type ReleaseCoverage = { kind: 'family'; family: LayoutFamily } | { kind: 'older' | 'newer' | 'gap' | 'unparsable'; nearest?: LayoutFamily };
+
+export function releaseCoverage(release: string): ReleaseCoverage {
+  const v = parseRelease(release);
+  if (!v) return { kind: 'unparsable' };
+  const f = LAYOUT_FAMILIES.find((x) => inFamilyRange(v, x));
+  if (f) return { kind: 'family', family: f };
+  const first = LAYOUT_FAMILIES[0], last = LAYOUT_FAMILIES[LAYOUT_FAMILIES.length - 1];
+  if (cmpVer(v, first.first) < 0) return { kind: 'older', nearest: first };
+  if (cmpVer(v, last.last) > 0) return { kind: 'newer', nearest: last };
+  return { kind: 'gap', nearest: [...LAYOUT_FAMILIES].reverse().find((x) => cmpVer(v, x.last) > 0) };
+}
+
+/** Releases the tables cover, for messages ("5.10, 5.15-6.18, 7.2-7.3"). */
+export const COVERED_RELEASES = '5.10, 5.15-6.18 and 7.2-7.3';
 
 /** "6.12.117+deb12-amd64" → [6, 12]; undefined when not a recognisable release string. */
 export function parseRelease(release: string): [number, number] | undefined {
@@ -172,13 +232,13 @@ function cmpVer(a: [number, number], b: string): number {
 }
 
 /**
- * Family from an OSRELEASE string by version range, or undefined outside 5.15…6.18.
+ * Family from an OSRELEASE string by version range, or undefined outside COVERED_RELEASES.
  * Note: 6.6.y/6.8.y stable backports do not change flag bits, so the range is enough for flags.
  */
 export function familyFromRelease(release: string): LayoutFamily | undefined {
   const v = parseRelease(release);
   if (!v) return undefined;
-  return LAYOUT_FAMILIES.find((f) => cmpVer(v, f.first) >= 0 && cmpVer(v, f.last) <= 0);
+  return LAYOUT_FAMILIES.find((f) => inFamilyRange(v, f));
 }
 
 function aliasApplies(a: FlagAlias, release: [number, number] | undefined): boolean {

@@ -1,11 +1,14 @@
 // page->page_type / _mapcount (u32 at offset 48) encodings on x86_64.
 // Source: include/linux/page-flags.h — ≤6.10 PAGE_TYPE_BASE 0xf0000000 with cleared low bits (6.1:943),
 // 6.11 PAGE_TYPE_BASE 0x80000000 with cleared top-byte bits, 6.12+ `enum pagetype` PGTY_* in the top
-// byte (6.12:939, 6.18:925). Summary: shared/reference/kernel-page-state.md §2.
+// byte (6.12:939, 6.18:925, 7.3.4 unchanged). 5.10 has its own bits, which combine (5.10.262:718):
+// PG_buddy 0x80, PG_offline 0x100, PG_kmemcg 0x200, PG_table 0x400, PG_guard 0x800.
+// Summary: shared/reference/kernel-page-state.md §2, kernel-coverage.md §2.
 
-export type PageTypeEncodingId = '<=6.10' | '6.11' | '>=6.12';
+export type PageTypeEncodingId = '5.10' | '<=6.10' | '6.11' | '>=6.12';
 
-export type PageTypeName = 'buddy' | 'offline' | 'table' | 'guard' | 'hugetlb' | 'slab' | 'zsmalloc' | 'unaccepted' | 'large_kmalloc';
+/** kmemcg (5.10 only) is not a page kind but a memcg-charge mark that combines with table or stands alone. */
+export type PageTypeName = 'buddy' | 'offline' | 'table' | 'guard' | 'hugetlb' | 'slab' | 'zsmalloc' | 'unaccepted' | 'large_kmalloc' | 'kmemcg';
 
 export interface PageTypeEncoding {
   id: PageTypeEncodingId;
@@ -16,6 +19,8 @@ export interface PageTypeEncoding {
   /** Versions in which each type exists, when narrower than the encoding. */
   notes: Partial<Record<PageTypeName, string>>;
   source: string;
+  /** Types are bits cleared in PAGE_TYPE_BASE and may combine (5.10): decoded bit by bit. */
+  bitwise?: boolean;
 }
 
 export const PAGE_TYPE_ENCODINGS: readonly PageTypeEncoding[] = [
@@ -24,6 +29,14 @@ export const PAGE_TYPE_ENCODINGS: readonly PageTypeEncoding[] = [
     values: { buddy: 0xffffff7f, offline: 0xfffffeff, table: 0xfffffdff, guard: 0xfffffbff, hugetlb: 0xfffff7ff, slab: 0xffffefff },
     notes: { hugetlb: '6.9-6.10 and 6.6.y/6.8.y backports', slab: '6.10 only' },
     source: 'include/linux/page-flags.h PAGE_TYPE_BASE/PG_buddy…: 5.15:721, 6.1:943, 6.6.87:902',
+  },
+  {
+    // after '<=6.10' (same buddy value): chosen for 5.10 by the layout family, never by the buddy value
+    id: '5.10', buddyValue: -129, bitwise: true,
+    values: { buddy: 0xffffff7f, offline: 0xfffffeff, kmemcg: 0xfffffdff, table: 0xfffffbff, guard: 0xfffff7ff },
+    notes: { kmemcg: 'combines with table (0xfffff9ff: a page table charged to a memcg); alone on other memcg-charged kernel pages',
+      table: '0xfffffbff is guard on 5.15-6.10', guard: '0xfffff7ff is hugetlb on 6.9-6.10' },
+    source: 'include/linux/page-flags.h PAGE_TYPE_BASE 0xf0000000, PG_buddy 0x80 … PG_guard 0x800: 5.10.262:718',
   },
   {
     id: '6.11', buddyValue: -1073741825,
@@ -40,12 +53,30 @@ export const PAGE_TYPE_ENCODINGS: readonly PageTypeEncoding[] = [
   },
 ];
 
+/** The encoding of a buddy value (5.10's, which shares -129 with 5.15-6.10, only by its id). */
 export function encodingFromBuddyValue(v: number | undefined): PageTypeEncoding | undefined {
   return v === undefined ? undefined : PAGE_TYPE_ENCODINGS.find((e) => e.buddyValue === v);
 }
 
+export const pageTypeEncoding = (id: PageTypeEncodingId): PageTypeEncoding => PAGE_TYPE_ENCODINGS.find((e) => e.id === id)!;
+
+/** 5.10: the page kinds and the kmemcg mark, bit by bit. */
+const BITWISE_KINDS: [PageTypeName, number][] = [['buddy', 0x80], ['offline', 0x100], ['table', 0x400], ['guard', 0x800]];
+const KMEMCG_BIT = 0x200;
+const BITWISE_ALL = 0xf80;
+
+/** A 5.10 page_type word (< -128): its kind and whether kmemcg is set; 'unknown' for bits outside the known ones or two kinds at once. */
+function decodeBitwise(u: number): { name: PageTypeName | 'unknown' | undefined; kmemcg: boolean } {
+  const cleared = ~u & 0xfffffff; // PAGE_TYPE_BASE 0xf0000000 must stay set: checked by the caller (s < -128)
+  const kmemcg = (cleared & KMEMCG_BIT) !== 0;
+  if ((u & 0xf0000000) >>> 0 !== 0xf0000000 || (cleared & ~BITWISE_ALL & 0xfffffff) !== 0) return { name: 'unknown', kmemcg };
+  const kinds = BITWISE_KINDS.filter(([, bit]) => (cleared & bit) !== 0);
+  if (kinds.length > 1) return { name: 'unknown', kmemcg };
+  return { name: kinds.length ? kinds[0][0] : undefined, kmemcg };
+}
+
 export type DecodedPageType =
-  | { kind: 'type'; name: PageTypeName; raw: number }
+  | { kind: 'type'; name: PageTypeName; raw: number; kmemcg?: boolean }
   | { kind: 'unknown-type'; raw: number }
   | { kind: 'mapcount'; mapcount: number; raw: number };
 
@@ -63,6 +94,8 @@ export class PageTypeDecoder {
     if (s >= -128) return undefined; // a mapcount in every encoding (the common case)
     const u = u32 >>> 0;
     switch (this.encoding.id) {
+      case '5.10': // kmemcg alone is a memcg-charged kernel page, not a kind: no type for the rules
+        return decodeBitwise(u).name;
       case '>=6.12':
         if (s >= -16777216) return undefined;
         return this.exact.get((u >>> 24) << 24 >>> 0) ?? 'unknown';
@@ -85,6 +118,12 @@ export class PageTypeDecoder {
         const name = this.exact.get(top);
         return name ? { kind: 'type', name, raw: u } : { kind: 'unknown-type', raw: u };
       }
+      case '5.10': {
+        if (s >= -128) return { kind: 'mapcount', mapcount: s + 1, raw: u };
+        const { name, kmemcg } = decodeBitwise(u);
+        if (name === 'unknown') return { kind: 'unknown-type', raw: u };
+        return { kind: 'type', name: name ?? 'kmemcg', raw: u, kmemcg: name !== undefined && kmemcg ? true : undefined };
+      }
       case '6.11': {
         if (s >= -65536) return { kind: 'mapcount', mapcount: s + 1, raw: u };
         const name = this.exact.get((u | 0xffff) >>> 0);
@@ -101,7 +140,7 @@ export class PageTypeDecoder {
 
 /** Human-readable form of a decoded page_type word. */
 export function describePageType(d: DecodedPageType): string {
-  if (d.kind === 'type') return d.name;
+  if (d.kind === 'type') return d.kmemcg ? `${d.name}+kmemcg` : d.name;
   if (d.kind === 'mapcount') return `mapcount ${d.mapcount}`;
   return `unknown page type 0x${d.raw.toString(16)}`;
 }

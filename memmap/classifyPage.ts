@@ -6,6 +6,7 @@ import { PageTypeDecoder, PageTypeName } from '../kernel/pagetypes';
 import { NO_BIT } from '../kernel/pageflags';
 
 export { NO_BIT };
+import type { KernelPredicates } from '../kernel/predicates';
 
 export type VmcoreRule = ClassRule;
 
@@ -40,6 +41,10 @@ export const VMCORE_RULES = [
   { id: 'offline-refcount-zero', cls: 'offline-skippable', why: 'PageOffline with refcount 0: virtio-mem dropped its reference in MEM_GOING_OFFLINE, offlining of this block is in progress' },
   { id: 'offline-virtio-mem-range', cls: 'offline-skippable', why: 'PageOffline inside a virtio-mem device range (iomem "System RAM (virtio_mem)"): fake-offline (unplugged) subblock, skipped by offlining while the virtio-mem driver is bound' },
   { id: 'offline-dirty', cls: 'offline-skippable', why: 'PageOffline with PG_dirty: virtio-mem marks never-onlined fake-offline pages dirty; skippable while the driver is bound' },
+  {
+    id: 'offline-kind-unknown', cls: 'offline', why: 'PageOffline with a reference, not a movable balloon page: virtio-mem fake-offline (skippable) or an unmovable balloon/hotplug page, which this dump cannot tell apart',
+    assumption: 'the virtio-mem device ranges (iomem_resource) could not be read, or the kernel is outside the releases whose PageOffline kinds are verified: see the warnings',
+  },
   { id: 'offline-unmovable', cls: 'offline-unmovable', why: 'PageOffline that is neither a movable balloon page nor virtio-mem: XEN/Hyper-V/VMware 2 MiB balloon, not-onlined hotplug remainder; blocks offlining ("unmovable page")' },
   { id: 'unaccepted', cls: 'unaccepted', why: 'page type unaccepted: free memory a TDX/SNP guest has not accepted yet' },
   { id: 'guard', cls: 'free', why: 'page type guard: debug_pagealloc guard page (free)' },
@@ -47,6 +52,7 @@ export const VMCORE_RULES = [
   { id: 'slab', cls: 'slab', why: 'slab page (page type slab on 6.10+, PG_slab before)' },
   { id: 'zsmalloc', cls: 'kernel-other', why: 'page type zsmalloc: zram/zswap storage (movable through movable_ops)' },
   { id: 'large-kmalloc', cls: 'kernel-other', why: 'page type large_kmalloc (6.15+): kmalloc allocation larger than a slab' },
+  { id: 'large-kmalloc-head', cls: 'compound-head', why: 'page type large_kmalloc (6.15+) with PG_head: head of a multi-page kmalloc allocation (a compound kernel allocation, not movable)' },
   { id: 'hugetlb', cls: 'hugetlb', why: 'head page of a hugetlbfs page' },
   { id: 'unknown-page-type', cls: 'unknown', why: 'page_type holds a type value this reader does not know (newer kernel?)' },
   { id: 'reserved', cls: 'reserved', why: 'PG_reserved: kernel image, memblock allocation, firmware, zero page or a hole inside boot memory' },
@@ -78,14 +84,20 @@ export interface ClassifyContext {
   bit: { head: number; hwpoison: number; reserved: number; lru: number; dirty: number; uptodate: number; ownerPriv1: number; slab?: number; owner2?: number; active: number };
   /** Kernel version [major, minor], for rules that changed meaning. */
   version: [number, number];
+  /** Version differences as named predicates (kernel/predicates.ts), computed once per snapshot. */
+  is: KernelPredicates;
+  /** The tail word's forms (is.tailForms, kept here for the hot path). */
+  tailForms: KernelPredicates['tailForms'];
   /** How the hugetlb folio is marked before 6.9 (page type afterwards). */
   hugetlbMark: { kind: 'type' } | { kind: 'page1-flag'; bit: number } | { kind: 'dtor'; offset: number; value: number } | { kind: 'none' };
   /** Bit position of the zone field in flags (counted from bit 0), and its width. */
   zoneShift: number;
   zoneWidth: number;
   balloonMops?: bigint;
-  /** PFN ranges [start, end) of virtio-mem devices, when found. */
+  /** PFN ranges [start, end) of virtio-mem devices, when found ([] = read, none); undefined = could not be read. */
   virtioMem?: [number, number][];
+  /** The ranges come from a resource tree with unreadable nodes: a PageOffline page outside them may still be virtio-mem. */
+  virtioMemIncomplete?: boolean;
   /** System RAM PFN ranges [start, end) from iomem, when read: only RAM pages tell a block's zones. */
   systemRam?: [number, number][];
 }
@@ -109,8 +121,8 @@ export interface Neighbours {
   buddyCovered(pfn: number): boolean;
   /** pfn holds vmemmap struct pages (memmap_on_memory). */
   backsVmemmap(pfn: number): boolean;
-  /** Head pfn of a tail page from the compound_head word, or undefined when implausible. */
-  headPfn(compoundHead: bigint): number | undefined;
+  /** Head pfn of the tail page tailPfn from its tail word (compound_head/compound_info, bit 0 set), or undefined when implausible. */
+  headPfn(tailWord: bigint, tailPfn: number): number | undefined;
   /** Section facts for a PFN outside the current section. */
   section(pfn: number): SectionFacts | undefined;
 }
@@ -153,7 +165,7 @@ export function classifyStructPage(pfn: number, buf: Buffer, off: number, sec: S
   if (buf.readUInt32LE(off + o.compoundHead) & 1) {
     const c = buf.readBigUInt64LE(off + o.compoundHead);
     if (depth > 0) return R['tail-bad-head'];
-    const head = nb.headPfn(c - 1n);
+    const head = nb.headPfn(c, pfn);
     if (head === undefined || head >= pfn || pfn - head > 1 << 18) return R['tail-bad-head'];
     const hp = nb.structPage(head);
     if (typeof hp === 'string') return R['tail-head-unreadable'];
@@ -180,7 +192,7 @@ export function classifyStructPage(pfn: number, buf: Buffer, off: number, sec: S
   if (type === 'table') return R.table;
   if (type === 'slab' || (ctx.bit.slab !== undefined && hasBit(lo, ctx.bit.slab))) return R.slab;
   if (type === 'zsmalloc') return R.zsmalloc;
-  if (type === 'large_kmalloc') return R['large-kmalloc'];
+  if (type === 'large_kmalloc') return hasBit(lo, ctx.bit.head) ? R['large-kmalloc-head'] : R['large-kmalloc'];
   if (type === 'hugetlb') return R.hugetlb;
   if (type === 'unknown') return R['unknown-page-type'];
   if (hasBit(lo, ctx.bit.head) && isOldHugetlb(pfn, ctx, nb)) return R.hugetlb;
@@ -218,9 +230,7 @@ function atLeast617(ctx: ClassifyContext): boolean {
 }
 
 function offlineRule(pfn: number, buf: Buffer, off: number, lo: number, refcount: number, ctx: ClassifyContext): number {
-  const maj = ctx.version[0], min = ctx.version[1];
-  const v617 = maj > 6 || (maj === 6 && min >= 17);
-  if (v617) {
+  if (ctx.is.balloonByMovableOps) {
     if (hasBit(lo, ctx.bit.uptodate)) return R['offline-movable-ops'];
   } else {
     // test the tag on the low word first: most offline pages are not balloon pages (no BigInt for them)
@@ -232,7 +242,11 @@ function offlineRule(pfn: number, buf: Buffer, off: number, lo: number, refcount
   }
   if (ctx.bit.owner2 !== undefined && hasBit(lo, ctx.bit.owner2)) return R['offline-skippable-flag'];
   if (refcount === 0) return R['offline-refcount-zero'];
+  // newer than the tables: the virtio-mem and balloon protocols are not verified, so no kind is claimed
+  if (!ctx.is.offlineKindsVerified) return R['offline-kind-unknown'];
   if (inRanges(ctx.virtioMem, pfn)) return R['offline-virtio-mem-range'];
   if (hasBit(lo, ctx.bit.dirty)) return R['offline-dirty'];
+  // without the virtio-mem ranges a referenced PageOffline page may be a fake-offline one: never call it unmovable
+  if (ctx.virtioMem === undefined || ctx.virtioMemIncomplete) return R['offline-kind-unknown'];
   return R['offline-unmovable'];
 }

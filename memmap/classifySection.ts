@@ -121,7 +121,7 @@ export function classifySection(nr: number, start: number, count: number, buf: B
       if (c0 & 1) {
         // memo only tails whose head was found below them (the rule then depends on the head alone)
         const c1 = w[b + cH + 1];
-        const head = rule === R['tail-bad-head'] || rule === R['section-offline'] || rule === R['zone-device'] || rule === R['subsection-hole'] || rule === R.poisoned ? undefined : nb.headPfn(BigInt.asUintN(64, (BigInt(c1 >>> 0) << 32n) | BigInt(c0 >>> 0)) - 1n);
+        const head = rule === R['tail-bad-head'] || rule === R['section-offline'] || rule === R['zone-device'] || rule === R['subsection-hole'] || rule === R.poisoned ? undefined : nb.headPfn(BigInt.asUintN(64, (BigInt(c1 >>> 0) << 32n) | BigInt(c0 >>> 0)), pfn);
         if (head !== undefined && head < pfn) { tValid = true; tLo = lo; tHi = w[b + fHi]; tC0 = c0; tC1 = c1; tSub = segBits & 10; tHead = head; tClass = c; } else tValid = false;
       } else if ((lo & noMemoMask) === 0) {
         // memo only pages whose rules read nothing beyond the key; a movable mapping tag (balloon pages:

@@ -32,6 +32,12 @@ export interface VerdictInput {
    */
   isSystemRam?(pfn: number): boolean | undefined;
   /**
+   * The reader could not learn the System RAM ranges (e.g. a 5.10 dump: no kallsyms, so no
+   * iomem_resource): a PG_reserved page may then be a memory hole (EINVAL "memory holes", checked
+   * first) or a reserved page (EBUSY): the block fails either way, with a reason that cannot be told.
+   */
+  systemRamUnknown?: boolean;
+  /**
    * kpageflags shows a free page on a per-CPU list exactly like an allocated kernel page (no flags).
    * When set, such pages stop offlining only where nothing more definite does, with that caveat.
    */
@@ -147,6 +153,8 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
     for (let i = nextStop(classes, stops, pbFrom, pbTo, movableBits, classesStartPfn); i < pbTo; i = nextStop(classes, stops, i + 1, pbTo, movableBits, classesStartPfn)) {
       const cls = classes[i];
       const pfn = classesStartPfn + i;
+      if (cls === RESERVED && input.systemRamUnknown)
+        return { ok: undefined, blockingPfn: pfn, blockingClass: 'reserved', explanation: `cannot tell the reason: the block would fail either way, at the PG_reserved pfn 0x${pfn.toString(16)} — with EINVAL ("memory holes") if that page is a hole in System RAM, else with EBUSY ("failure to isolate range"); the System RAM ranges are unknown in this snapshot` };
       if (cls === RESERVED)
         return fail('failure to isolate range', 'EBUSY', pfn, cls, 'a PG_reserved page cannot be isolated in any zone; the kernel dumps it with "unmovable page"');
       if (rules === 'skippable' && (cls === OFFLINE_UNMOVABLE || cls === OFFLINE))

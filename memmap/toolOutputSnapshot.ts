@@ -3,6 +3,7 @@
 // (classifyPage.ts), so their classes agree with the vmcore engine by construction wherever the
 // tool printed the words the rules need. PFNs no output covers are `not-in-listing`.
 import { readFileSync } from 'node:fs';
+import { headVaOfTail } from '../kernel/compound';
 import { basename } from 'node:path';
 import { CLASS_ID, NR_CLASSES } from './classes';
 import { blockCounts, sumCounts } from './aggregate';
@@ -90,10 +91,11 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
     structPage: (pfn) => image.page(pfn) ?? (image.coverage(pfn) === COVER_UNREADABLE ? 'unmapped' : 'excluded'),
     buddyCovered: (pfn) => buddyTail?.[pfn - startPfn] === 1,
     backsVmemmap: (pfn) => vmemmapRanges.some(([s, e]) => pfn >= s && pfn < e),
-    headPfn: (c) => {
-      if (vmemmap === undefined || c < vmemmap) return undefined;
-      const d = c - vmemmap;
-      return d % 64n === 0n ? Number(d / 64n) : undefined;
+    headPfn: (c, tailPfn) => {
+      if (vmemmap === undefined) return undefined;
+      // the mask form (7.x compound_info) cannot be confused with a pointer: decode both
+      const d = headVaOfTail(c, vmemmap + BigInt(tailPfn) * 64n, 'pointer-or-mask') - vmemmap;
+      return d >= 0n && d % 64n === 0n ? Number(d / 64n) : undefined;
     },
     section: (pfn) => factsOf(Math.floor(pfn / pps)),
   };
@@ -257,7 +259,7 @@ function compoundIsMovable(image: PageImage, ctx: ReturnType<typeof buildToolCon
   if (!p) return undefined;
   const c = p.buf.readBigUInt64LE(p.off + OFF.compoundHead);
   if (c & 1n) {
-    const h = nb.headPfn(c - 1n);
+    const h = nb.headPfn(c, pfn);
     p = h === undefined ? undefined : image.page(h);
     if (!p) return undefined;
   }

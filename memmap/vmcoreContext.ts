@@ -1,7 +1,8 @@
 // Builds the per-dump classification context from VMCOREINFO: layout family, page-type encoding,
 // struct page offsets, hugetlb marking, zone field position.
-import { familyFromNumbers, familyFromRelease, flagBit, LayoutFamily, parseRelease } from '../kernel/pageflags';
-import { encodingFromBuddyValue, PageTypeDecoder, PageTypeName } from '../kernel/pagetypes';
+import { COVERED_RELEASES, familyFromNumbers, familyFromRelease, flagBit, LayoutFamily, parseRelease } from '../kernel/pageflags';
+import { encodingFromBuddyValue, PageTypeDecoder, pageTypeEncoding, PageTypeName } from '../kernel/pagetypes';
+import { kernelPredicates } from '../kernel/predicates';
 import { VmcoreInfo, vmNumber } from '../parsers/vmcoreinfo';
 import { ClassifyContext } from './classifyPage';
 
@@ -20,10 +21,10 @@ export function buildClassifyContext(vi: VmcoreInfo, pageSize: number): ContextR
   const numbers = {
     lru: vmNumber(vi, 'PG_lru'), private: vmNumber(vi, 'PG_private'), swapcache: vmNumber(vi, 'PG_swapcache'),
     swapbacked: vmNumber(vi, 'PG_swapbacked'), slab: vmNumber(vi, 'PG_slab'), hwpoison: vmNumber(vi, 'PG_hwpoison'),
-    headMask: vmNumber(vi, 'PG_head_mask'),
+    headMask: vmNumber(vi, 'PG_head_mask'), compoundInfo: vi.offsets.has('page.compound_info'),
   };
-  let family = familyFromNumbers(numbers);
   const release = vi.osrelease ?? '';
+  let family = familyFromNumbers(numbers, release);
   const relFamily = familyFromRelease(release);
   if (family) {
     notes.push(`page-flag layout ${family.id} identified from the VMCOREINFO PG_* numbers`);
@@ -35,7 +36,9 @@ export function buildClassifyContext(vi: VmcoreInfo, pageSize: number): ContextR
     return { problem: `unrecognised page-flag layout (PG_lru=${numbers.lru}, PG_private=${numbers.private}, PG_swapcache=${numbers.swapcache}, PG_swapbacked=${numbers.swapbacked}, PG_slab=${numbers.slab}, PG_hwpoison=${numbers.hwpoison}, PG_head_mask=${numbers.headMask}) for ${release || 'an unknown release'}: page states are shown as unknown`, warnings, notes };
   }
   const buddy = vmNumber(vi, 'PAGE_BUDDY_MAPCOUNT_VALUE');
-  const enc = encodingFromBuddyValue(buddy);
+  // 5.10's combinable page-type bits share the buddy value with 5.15-6.10: chosen by the family
+  const byBuddy = encodingFromBuddyValue(buddy);
+  const enc = family.id === '5.10' && byBuddy?.id === '<=6.10' ? pageTypeEncoding('5.10') : byBuddy;
   if (!enc) return { family, problem: `unrecognised page_type encoding (PAGE_BUDDY_MAPCOUNT_VALUE=${buddy}): page states are shown as unknown`, warnings, notes };
   const exported: Partial<Record<PageTypeName, number>> = {};
   const map: [PageTypeName, string][] = [['buddy', 'PAGE_BUDDY_MAPCOUNT_VALUE'], ['offline', 'PAGE_OFFLINE_MAPCOUNT_VALUE'],
@@ -43,15 +46,20 @@ export function buildClassifyContext(vi: VmcoreInfo, pageSize: number): ContextR
   for (const [n, k] of map) { const v = vmNumber(vi, k); if (v !== undefined) exported[n] = v >>> 0; }
   const types = new PageTypeDecoder(enc, exported);
   const version = parseRelease(release) ?? (family.last.split('.').map(Number) as [number, number]);
-  const ob = (name: string, dflt: number) => {
-    const v = vi.offsets.get(`page.${name}`);
-    if (v === undefined) warnings.push(`VMCOREINFO lacks OFFSET(page.${name}); assuming ${dflt}`);
+  const is = kernelPredicates(release, family, numbers.compoundInfo);
+  if (!is.offlineKindsVerified) {
+    warnings.push(`${is.unverifiedWhy} (${COVERED_RELEASES}): read with layout ${family.id}, identified from the VMCOREINFO numbers; assumed from that layout: the flag bits VMCOREINFO does not export (reserved, head, dirty, uptodate/movable_ops, owner_2), the page-type values it does not export, and struct page offsets it does not name. PageOffline pages that are not movable balloon pages show as offline (kind unknown), and blocks holding them get no certain verdict`);
+  }
+  if (numbers.compoundInfo) notes.push('compound tails: OFFSET(page.compound_info) (7.x): a tail holds GENMASK(63, order+6)|1 (head = tail address & mask) or head|1; both decoded');
+  const ob = (name: string, dflt: number, alt?: string) => {
+    const v = vi.offsets.get(`page.${name}`) ?? (alt ? vi.offsets.get(`page.${alt}`) : undefined);
+    if (v === undefined) warnings.push(`VMCOREINFO lacks OFFSET(page.${name})${alt ? ` and OFFSET(page.${alt})` : ''}; assuming ${dflt}`);
     return v ?? dflt;
   };
   const structSize = vi.sizes.get('page') ?? 64;
   if (structSize !== 64) warnings.push(`SIZE(page) is ${structSize}, not 64: unusual build`);
   const off = {
-    flags: ob('flags', 0), compoundHead: ob('compound_head', 8), mapping: ob('mapping', 24),
+    flags: ob('flags', 0), compoundHead: ob('compound_head', 8, 'compound_info'), mapping: ob('mapping', 24),
     private: ob('private', 40), mapcount: ob('_mapcount', 48), refcount: ob('_refcount', 52),
   };
   let hugetlbMark: ClassifyContext['hugetlbMark'] = { kind: 'none' };
@@ -67,7 +75,7 @@ export function buildClassifyContext(vi: VmcoreInfo, pageSize: number): ContextR
   notes.push(`zone field assumed ${zoneWidth} bits below a ${nodesShift}-bit node field (x86_64 with ZONE_DEVICE)`);
   const b = (n: string) => flagBit(family!, n);
   const ctx: ClassifyContext = {
-    off, pageSize, structSize, types, version, hugetlbMark,
+    off, pageSize, structSize, types, version, hugetlbMark, is, tailForms: is.tailForms,
     zoneShift: 64 - nodesShift - zoneWidth, zoneWidth,
     bit: {
       head: Math.log2(numbers.headMask ?? 2 ** b('head')!), hwpoison: numbers.hwpoison ?? b('hwpoison')!, reserved: b('reserved')!,

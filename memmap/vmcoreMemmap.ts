@@ -1,6 +1,7 @@
 // Access to the memmap (struct page array) of a dump: per-section bulk reads for the streaming pass
 // and single struct-page reads (bounded caches underneath) for heads, page[1] and details.
 import { PageAvail, PhysicalMemory } from '../parsers/dump/physmem';
+import { headVaOfTail, type TailWordForms } from '../kernel/compound';
 import { SECTION_DEVICE, SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT } from '../kernel/sections';
 import { MemSectionEntry, MemSectionTable, sectionDecodesToBase } from '../parsers/x86_64/memSection';
 import { X86Paging } from '../parsers/x86_64/paging';
@@ -63,6 +64,11 @@ export class VmcoreMemmap {
 
   /** Virtual address of the struct page of pfn. */
   structVa(pfn: number): bigint { return this.table.vmemmapBase + BigInt(pfn) * BigInt(this.structSize); }
+
+  /** Head PFN of the tail page tailPfn from its tail word (either form: kernel/compound.ts), or undefined when implausible. */
+  headPfnOfTail(tailWord: bigint, tailPfn: number, forms: TailWordForms): number | undefined {
+    return this.pfnOfStructVa(headVaOfTail(tailWord, this.structVa(tailPfn), forms));
+  }
 
   /** PFN of the struct page at a vmemmap address (for compound_head), or undefined when not aligned/in range. */
   pfnOfStructVa(va: bigint): number | undefined {

@@ -16,11 +16,11 @@ import type { DecodeWorkerMode } from '../parsers/dump/physmem';
 import { X86Paging, TranslationError } from '../parsers/x86_64/paging';
 import { MemSectionError, readMemSections } from '../parsers/x86_64/memSection';
 import { trustedSections } from '../parsers/x86_64/sectionBounds';
-import { lookupKallsyms } from '../parsers/x86_64/kallsyms';
-import { readIomem, systemRamPfnRanges, virtioMemPfnRanges } from '../parsers/x86_64/iomem';
+import { readVmcoreResources } from './vmcoreResources';
 import { decodePageFlags, flagNamesForDisplay, LayoutFamily, ZONE_NAMES } from '../kernel/pageflags';
 import { describePageType } from '../kernel/pagetypes';
 import { sectionLetters } from '../kernel/sections';
+import { decodeTailWord } from '../kernel/compound';
 
 export interface VmcoreOpenOptions {
   onProgress?(done: number, total: number): void;
@@ -107,47 +107,12 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     dump.mem.beginBulkReads(Math.ceil((online * table.pfnsPerSection * memmap.structSize) / pageSize), opts.decodeWorker);
   }
 
-  // kallsyms: balloon_mops, iomem_resource (virtio-mem ranges), memory block size.
-  let blockBytes: number | undefined;
-  let blockSource = '';
-  /** System RAM PFN ranges from iomem_resource (undefined: the resource tree could not be read). */
-  let systemRam: [number, number][] | undefined;
+  // kallsyms: balloon_mops, iomem_resource (System RAM and virtio-mem ranges), memory block size.
   phase('sections+context');
-  const ks = lookupKallsyms(vi, vm, ['balloon_mops', 'iomem_resource', 'memory_block_size_probed', 'sections_per_block']);
-  if ('error' in ks) {
-    notes.push(`kallsyms not used: ${ks.error}`);
-    notes.push('System RAM ranges unknown (no iomem_resource): memory holes are judged from the memmap alone');
-  } else {
-    notes.push(...ks.notes);
-    if (ctx) ctx.balloonMops = ks.found.get('balloon_mops');
-    const io = ks.found.get('iomem_resource');
-    if (io !== undefined) {
-      const tree = readIomem(vm, io);
-      if (tree) {
-        const ram = systemRamPfnRanges(tree, pageSize);
-        if (ram.length) {
-          systemRam = ram;
-          if (ctx) ctx.systemRam = ram;
-          notes.push(`System RAM (iomem_resource): ${ram.length} ranges, ${ram.reduce((a, [s, e]) => a + e - s, 0)} pages; PFNs outside them are memory holes for the offline verdicts`);
-        } else notes.push('iomem_resource lists no System RAM: memory holes are judged from the memmap alone');
-      } else notes.push('iomem_resource not readable: memory holes are judged from the memmap alone');
-      if (tree && ctx) {
-        const vr = virtioMemPfnRanges(tree, pageSize);
-        ctx.virtioMem = vr;
-        notes.push(vr.length ? `virtio-mem device ranges (iomem): ${vr.map(([s, e]) => `PFN 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}` : 'no virtio-mem device in iomem_resource');
-      }
-    } else notes.push('iomem_resource not found in kallsyms: memory holes are judged from the memmap alone');
-    const probed = ks.found.get('memory_block_size_probed');
-    const spb = ks.found.get('sections_per_block');
-    const pv = probed !== undefined ? vm.readU64(probed) : undefined;
-    if (pv && pv > 0n && (pv & (pv - 1n)) === 0n) { blockBytes = Number(pv); blockSource = 'memory_block_size_probed (kallsyms)'; }
-    else if (spb !== undefined) {
-      const b = vm.read(spb, 4);
-      const n = b?.readUInt32LE(0);
-      if (n && n > 0 && n <= 1 << 16) { blockBytes = n * table.pfnsPerSection * pageSize; blockSource = 'sections_per_block (kallsyms)'; }
-    }
-    if (ctx && ctx.balloonMops === undefined && ctx.version[0] === 6 && ctx.version[1] < 17) notes.push('balloon_mops not found in kallsyms: movable balloon pages are recognised by the mapping tag alone');
-  }
+  const res = readVmcoreResources(vi, vm, table, ctx, pageSize);
+  notes.push(...res.notes);
+  let { blockBytes, blockSource } = res;
+  const { systemRam, virtioWhy } = res;
 
   phase('kallsyms+iomem');
   // PFN range: everything the dump or a registered section describes.
@@ -184,7 +149,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     },
     buddyCovered: (pfn) => { const i = pfn - curStart; return i >= 0 && i < pps && buddyCover[i] === 1; },
     backsVmemmap: (pfn) => memmap.backsVmemmap(pfn),
-    headPfn: (c) => memmap.pfnOfStructVa(c),
+    headPfn: (c, tail) => memmap.headPfnOfTail(c, tail, ctx?.tailForms ?? 'pointer'),
     section: (pfn) => memmap.facts(Math.floor(pfn / pps)),
   };
   const NO_MEMMAP = CLASS_ID['no-memmap'];
@@ -196,7 +161,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const sectionOut: SectionOutput = {
     classes, zoneMask,
     onCompound: (pfn, off) => {
-      const lru = compoundOnLruAt(secBuf, off, ctx!, memmap, nb);
+      const lru = compoundOnLruAt(pfn, secBuf, off, ctx!, nb);
       lastCompoundLru = lru;
       if (lru !== undefined) {
         compoundKnown[pfn >>> 3] |= 1 << (pfn & 7);
@@ -325,6 +290,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
       block.verdict = blockVerdicts({
         block, classes, classesStartPfn: 0, counts: block.counts,
         isSystemRam: systemRam && !allRam ? (pfn) => pfn < hole || inRanges(systemRam, pfn) : undefined,
+        systemRamUnknown: systemRam === undefined,
         compoundIsMovable: ctx ? (pfn) => (compoundKnown[pfn >>> 3] >>> (pfn & 7)) & 1 ? ((compoundLru[pfn >>> 3] >>> (pfn & 7)) & 1) === 1 : undefined : undefined,
         compoundMovableBits: ctx ? compoundMovable : undefined,
       });
@@ -333,6 +299,10 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   }
   phase('sections+blocks+verdicts');
   const counts = sumCounts(sections.map((s) => s.counts));
+  const unknownKind = counts[CLASS_ID.offline];
+  if (ctx && ctx.is.offlineKindsVerified && (ctx.virtioMem === undefined || ctx.virtioMemIncomplete) && unknownKind > 0) {
+    warnings.push(`${unknownKind} PageOffline pages (${(unknownKind * pageSize / 2 ** 20).toFixed(1)} MiB) show as offline (kind unknown): the virtio-mem device ranges could not be read${ctx.virtioMemIncomplete ? ' whole' : ''} (${virtioWhy}), so virtio-mem fake-offline pages (skipped by offlining) cannot be told from unmovable balloon pages (which block it); the offline verdicts of blocks holding them are uncertain`);
+  }
   const family = cr.family;
   const snap: Snapshot = {
     kernel: { release: vi.osrelease, machine: 'x86_64', layoutFamily: family?.id, pageSize },
@@ -388,10 +358,10 @@ function markBuddyBlocks(buf: Buffer, status: Uint8Array, cover: Uint8Array, ctx
 }
 
 /** Whether the compound page whose struct page is at buf[off…] (head or tail) has its head on the LRU (THP). */
-function compoundOnLruAt(buf: Buffer, off: number, ctx: ClassifyContext, memmap: VmcoreMemmap, nb: Neighbours): boolean | undefined {
+function compoundOnLruAt(pfn: number, buf: Buffer, off: number, ctx: ClassifyContext, nb: Neighbours): boolean | undefined {
   let sp: { buf: Buffer; off: number } | string = { buf, off };
   if (buf.readUInt32LE(off + ctx.off.compoundHead) & 1) {
-    const h = memmap.pfnOfStructVa(buf.readBigUInt64LE(off + ctx.off.compoundHead) - 1n);
+    const h = nb.headPfn(buf.readBigUInt64LE(off + ctx.off.compoundHead), pfn);
     if (h === undefined) return undefined;
     sp = nb.structPage(h);
     if (typeof sp === 'string') return undefined;
@@ -400,6 +370,16 @@ function compoundOnLruAt(buf: Buffer, off: number, ctx: ClassifyContext, memmap:
 }
 
 function hex(v: bigint | number): string { return '0x' + v.toString(16); }
+
+/** What the inspector says about a tail word: its form (7.x mask or head | 1) and the head it names. */
+function tailWordNote(word: bigint, pfn: number, ctx: ClassifyContext, memmap: VmcoreMemmap): string {
+  const t = decodeTailWord(word, ctx.tailForms);
+  const head = memmap.headPfnOfTail(word, pfn, ctx.tailForms);
+  const h = head === undefined ? 'no plausible head' : `head pfn ${hex(head)}`;
+  return t.form === 'mask'
+    ? `tail word compound_info = GENMASK(63, ${t.order + 6}) | 1 (7.x mask form, HVO built in): order ${t.order}, ${h} (tail struct page address & mask)`
+    : `tail word = head struct page address | 1: ${h}`;
+}
 
 function pageDetail(pfn: number, snap: Snapshot, memmap: VmcoreMemmap, ctx: ClassifyContext | undefined, family: LayoutFamily | undefined, release: string | undefined): PageDetail | undefined {
   if (pfn < snap.startPfn || pfn >= snap.endPfn) return undefined;
@@ -437,7 +417,7 @@ function pageDetail(pfn: number, snap: Snapshot, memmap: VmcoreMemmap, ctx: Clas
         return false;
       },
       backsVmemmap: (p) => memmap.backsVmemmap(p),
-      headPfn: (c) => memmap.pfnOfStructVa(c),
+      headPfn: (c, tail) => memmap.headPfnOfTail(c, tail, ctx.tailForms),
       section: (p) => memmap.facts(Math.floor(p / pps)),
     };
     setRule(classifyStructPage(pfn, buf, 0, facts, ctx, nb));
@@ -456,7 +436,9 @@ function pageDetail(pfn: number, snap: Snapshot, memmap: VmcoreMemmap, ctx: Clas
   d.raw.mapping = hex(mapping);
   d.raw.mapping_tag = Number(mapping & 3n);
   d.raw.private = hex(buf.readBigUInt64LE(ctx.off.private));
-  d.raw.compound_head = hex(buf.readBigUInt64LE(ctx.off.compoundHead));
+  const tailWord = buf.readBigUInt64LE(ctx.off.compoundHead);
+  d.raw[ctx.tailForms === 'pointer-or-mask' ? 'compound_info' : 'compound_head'] = hex(tailWord);
+  if (tailWord & 1n) d.notes!.push(tailWordNote(tailWord, pfn, ctx, memmap));
   if (d.class === 'section-offline') d.notes!.push('the section is offline: these words are stale leftovers, not the page state');
   if (!PAGE_CLASSES.includes(d.class)) d.notes!.push('unknown class');
   return d;

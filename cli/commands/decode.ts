@@ -43,7 +43,7 @@ export function registerDecodeCommand(program: Command): void {
         if (word > 0xffffffffn) throw Object.assign(new Error('page_type is a 32-bit value'), { name: 'UsageError' });
         const d = decodePageTypeWord(Number(word), k);
         out = d;
-        text = [`kernel     ${d.kernel}`, `page_type  ${d.raw}`, ...d.results.map((r) => `${r.encoding.padEnd(10)} ${r.typeName ? `PGTY_${r.typeName} (Page${r.typeName === 'hugetlb' ? 'Huge' : r.typeName[0].toUpperCase() + r.typeName.slice(1)})` : r.meaning}`)].join('\n');
+        text = [`kernel     ${d.kernel}`, `page_type  ${d.raw}`, ...d.results.map((r) => `${r.encoding.padEnd(10)} ${r.typeName ? `${r.encoding === '5.10' ? 'PG_' : 'PGTY_'}${r.typeName} (Page${r.typeName === 'hugetlb' ? 'Huge' : r.typeName[0].toUpperCase() + r.typeName.slice(1)})${r.meaning.endsWith('+kmemcg') && r.typeName !== 'kmemcg' ? ' + PG_kmemcg (PageKmemcg: charged to a memcg)' : ''}` : r.meaning}`)].join('\n');
       } else {
         const d = decodeKpfWord(word, k);
         out = d;

@@ -6,12 +6,12 @@ import { lookupSymbol } from '../../kernel/knowledge/index';
 import { renderText } from '../../kernel/knowledge/render';
 import { bitFacts } from '../../kernel/knowledge/bitFacts';
 import { elixirUrl } from '../../kernel/knowledge/elixir';
-import { resolveKernel, type KernelTarget } from '../../kernel/decode';
+import { resolveKernel, unknownKernelMessage, type KernelTarget } from '../../kernel/decode';
 
 export function kernelOption(spec: string | undefined): KernelTarget | undefined {
   if (!spec) return undefined;
   const k = resolveKernel(spec, '--kernel');
-  if (!k) throw Object.assign(new Error(`unknown kernel "${spec}": give a release (6.1, 6.12.117) or a layout family (5.15-6.1, 6.6-6.9, 6.10-6.11, 6.12-6.13, 6.14-6.18)`), { name: 'UsageError' });
+  if (!k) throw Object.assign(new Error(unknownKernelMessage(spec)), { name: 'UsageError' });
   return k;
 }
 

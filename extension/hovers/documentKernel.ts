@@ -5,10 +5,16 @@
 import * as vscode from 'vscode';
 import { detectKernelInText } from '../../kernel/knowledge/detectKernel';
 import { familyFromListingText } from '../../parsers/tools/listingFamily';
-import { resolveKernel, type KernelTarget } from '../../kernel/decode';
+import { resolveKernel, unknownKernelMessage, type KernelTarget } from '../../kernel/decode';
 import { enclosingLinuxTree, treeVersion } from '../../kernel/sourceIndex/detectTree';
 
-const cache = new WeakMap<vscode.TextDocument, { version: number; k: KernelTarget | undefined }>();
+const cache = new WeakMap<vscode.TextDocument, { version: number; k: KernelTarget | undefined; outside?: string }>();
+
+/** Why the kernel the document names has no tables (a release outside them), for the hover to say so. */
+export function kernelOutsideTables(doc: vscode.TextDocument): string | undefined {
+  const c = cache.get(doc);
+  return c && c.version === doc.version ? c.outside : undefined;
+}
 
 export function settingKernel(): string {
   return vscode.workspace.getConfiguration('kmemmap').get<string>('kernelVersion') ?? '';
@@ -19,26 +25,29 @@ export function kernelForDocument(doc: vscode.TextDocument, workspaceTreeVersion
   if (c && c.version === doc.version) return c.k;
   const forced = settingKernel();
   let k: KernelTarget | undefined;
+  let outside: string | undefined;
   // An explicit choice in the status bar wins only when it is not "auto".
   if (forced && forced !== 'auto') k = resolveKernel(forced, 'setting kmemmap.kernelVersion');
   if (!k) {
     const text = doc.getText(new vscode.Range(0, 0, Math.min(doc.lineCount, 20000), 0));
     const found = detectKernelInText(text);
     if (found) k = resolveKernel(found.release, found.origin);
+    if (found && !k) outside = `${unknownKernelMessage(found.release)} (named by ${found.origin})`;
     // No release named: a kmem -p listing's flag names may still pin the layout (as when it is opened as a snapshot).
     const listed = found ? undefined : familyFromListingText(text);
     if (listed) k = { family: listed.family, origin: listed.origin };
   }
-  if (!k && doc.uri.scheme === 'file') {
+  // a document that names a release outside the tables is not read with a tree's tables: it says so instead
+  if (!k && !outside && doc.uri.scheme === 'file') {
     const root = enclosingLinuxTree(doc.uri.fsPath);
     const v = root ? treeVersion(root) : undefined;
     if (v) k = resolveKernel(v, `the kernel tree of this file (${root})`);
   }
-  if (!k) {
+  if (!k && !outside) {
     const tv = workspaceTreeVersion();
     if (tv) k = resolveKernel(tv, 'workspace kernel tree');
   }
-  cache.set(doc, { version: doc.version, k });
+  cache.set(doc, { version: doc.version, k, outside: k ? undefined : outside });
   return k;
 }
 

@@ -3,9 +3,9 @@
 import * as vscode from 'vscode';
 import { computeHover, type DocumentKind } from './hoverContent';
 import { looksLikePatch, patchChangesFor, type PatchMention } from './patchContext';
-import { kernelForDocument } from './documentKernel';
+import { kernelForDocument, kernelOutsideTables } from './documentKernel';
 import type { LinkResolver } from '../../kernel/knowledge/render';
-import { elixirLinks } from '../../kernel/knowledge/render';
+import { elixirLinks, escapeMarkdown } from '../../kernel/knowledge/render';
 import type { KernelTreeService } from '../source/treeService';
 
 export const OPEN_SOURCE_COMMAND = 'kmemmap.openKernelSource';
@@ -58,7 +58,8 @@ export class KnowledgeHoverProvider implements vscode.HoverProvider {
       patchMentions: kind === 'patch' ? patchMentions(doc) : undefined,
     });
     if (!res) return undefined;
-    const md = new vscode.MarkdownString(res.markdown);
+    const outside = kernelOutsideTables(doc);
+    const md = new vscode.MarkdownString((outside ? `${escapeMarkdown(outside)}\n\n` : '') + res.markdown);
     // Everything from the document is escaped by computeHover; only our own command may run.
     md.isTrusted = { enabledCommands: [OPEN_SOURCE_COMMAND] };
     md.supportHtml = false;

@@ -15,7 +15,7 @@ export interface BitFact {
 }
 
 function famRange(f: LayoutFamily): string {
-  return `${f.first}–${f.last}`;
+  return f.first === f.last ? f.first : `${f.first}–${f.last}`;
 }
 
 /** Bit of a PG_ name (base or alias) in one family, with the base it aliases. */

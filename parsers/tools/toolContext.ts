@@ -7,6 +7,7 @@ import type { ClassifyContext } from '../../memmap/classifyPage';
 import type { ListingFlagNames } from './kmemPFlagNames';
 import { decideFromNames, NamesDecision } from './namesContext';
 import { familiesFromNames } from '../../kernel/familyFromNames';
+import { kernelPredicates } from '../../kernel/predicates';
 import { OFF, STRUCT_PAGE_SIZE } from './pageImage';
 
 export interface ToolFacts {
@@ -38,6 +39,7 @@ function encodingFor(version: [number, number] | undefined, pagetype?: Map<strin
   if (pagetype?.get('PGTY_buddy') === 0xf0) return encodingById('>=6.12');
   if (!version) return undefined;
   const [M, m] = version;
+  if (M === 5 && m === 10) return encodingById('5.10');
   if (M > 6 || (M === 6 && m >= 12)) return encodingById('>=6.12');
   if (M === 6 && m === 11) return encodingById('6.11');
   return encodingById('<=6.10');
@@ -135,9 +137,15 @@ export function buildToolContext(f: ToolFacts): ToolContext {
     if (b === undefined) warnings.push(`no bit number for PG_${n}`);
     return b ?? NO_BIT;
   };
+  // a tool output names no compound_info offset: tails of both forms are decoded (they cannot be confused).
+  // Without a release the version the rules assume (noted above) stands for it.
+  const ge = (M: number, m: number) => ver[0] > M || (ver[0] === M && ver[1] >= m);
+  const is = family ? kernelPredicates(release || `${ver[0]}.${ver[1]}`, family, ge(7, 0)) : { balloonByMovableOps: ge(6, 17), tailForms: 'pointer-or-mask' as const, offlineKindsVerified: false,
+    unverifiedWhy: release ? `release ${release} is outside the kernels the tables were checked against` : 'the kernel release is unknown and the output fits several page-flag layouts' };
+  if (!is.offlineKindsVerified) warnings.push(`${is.unverifiedWhy}: PageOffline pages that are not movable balloon pages show as offline (kind unknown)`);
   const ctx: ClassifyContext = {
     off: { flags: OFF.flags, compoundHead: OFF.compoundHead, mapping: OFF.mapping, private: OFF.private, mapcount: OFF.mapcount, refcount: OFF.refcount },
-    pageSize: 4096, structSize: STRUCT_PAGE_SIZE, types: new PageTypeDecoder(enc, exported), version: ver, hugetlbMark,
+    pageSize: 4096, structSize: STRUCT_PAGE_SIZE, types: new PageTypeDecoder(enc, exported), version: ver, hugetlbMark, is, tailForms: is.tailForms,
     zoneShift: 64 - nodesShift - zoneWidth, zoneWidth, balloonMops: f.balloonMops, virtioMem: f.virtioMem,
     bit: {
       head: need('head'), hwpoison: need('hwpoison'), reserved: need('reserved'), lru: need('lru'), dirty: need('dirty'),

@@ -4,7 +4,10 @@ import { X86Paging } from './paging';
 
 export interface IomemRange { start: number; end: number; name: string; depth: number }
 
-export function readIomem(vm: X86Paging, iomemResource: bigint, limit = 20000): IomemRange[] | undefined {
+/** What a walk could not read: resource nodes (child/sibling pointers into missing pages) and names. */
+export interface IomemStats { unreadable: number; unnamed: number }
+
+export function readIomem(vm: X86Paging, iomemResource: bigint, limit = 20000, stats?: IomemStats): IomemRange[] | undefined {
   const out: IomemRange[] = [];
   const root = vm.read(iomemResource, 64);
   if (!root) return undefined;
@@ -17,9 +20,11 @@ export function readIomem(vm: X86Paging, iomemResource: bigint, limit = 20000): 
     if (seen.has(p)) continue;
     seen.add(p);
     const r = vm.read(p, 64);
-    if (!r) continue;
+    if (!r) { if (stats) stats.unreadable++; continue; }
     const namePtr = r.readBigUInt64LE(16);
-    const name = namePtr ? vm.readCString(namePtr, 64) ?? '?' : '';
+    const nameRead = namePtr ? vm.readCString(namePtr, 64) : '';
+    if (nameRead === undefined && stats) stats.unnamed++;
+    const name = nameRead ?? '?';
     out.push({ start: Number(r.readBigUInt64LE(0)), end: Number(r.readBigUInt64LE(8)), name, depth });
     const sib = r.readBigUInt64LE(48), ch = r.readBigUInt64LE(56);
     if (sib) stack.push({ p: sib, depth });

@@ -5,7 +5,8 @@
 // through token_index (u16[256]) into NUL-terminated strings in token_table; the first expanded
 // character is the symbol type. Addresses: relative_base + (u32)offset, or with
 // KALLSYMS_ABSOLUTE_PERCPU (x86_64 SMP up to ~6.14) non-negative offsets are absolute and negative
-// ones mean relative_base - 1 - offset.
+// ones mean relative_base - 1 - offset. 7.x drops kallsyms_relative_base: each offset is relative to its
+// own address, &kallsyms_offsets[i] + (s32)offset (kernel-coverage.md §1 "kallsyms").
 import { VmcoreInfo } from '../vmcoreinfo';
 import { X86Paging } from './paging';
 
@@ -23,15 +24,18 @@ export interface KallsymsResult {
 const cache = new Map<string, KallsymsResult>();
 const CACHE_MAX = 16;
 
-const KEYS = ['kallsyms_names', 'kallsyms_num_syms', 'kallsyms_token_table', 'kallsyms_token_index', 'kallsyms_offsets', 'kallsyms_relative_base'];
+const KEYS = ['kallsyms_names', 'kallsyms_num_syms', 'kallsyms_token_table', 'kallsyms_token_index', 'kallsyms_offsets'];
+const BASE_KEY = 'kallsyms_relative_base';
 
 /** Looks up `wanted` names; returns undefined (with a reason) when kallsyms is not usable. */
 export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]): KallsymsResult | { error: string } {
   const sym = (k: string) => vi.symbols.get(k);
   const missing = KEYS.filter((k) => sym(k) === undefined);
-  if (missing.length) return { error: `VMCOREINFO lacks ${missing.join(', ')} (kernel older than 6.0?)` };
+  if (missing.length) return { error: `VMCOREINFO lacks ${missing.join(', ')} (kernels before 6.0 export no kallsyms keys)` };
+  // 7.x: no relative base, offsets relative to their own address
+  const selfRelative = sym(BASE_KEY) === undefined;
   const numB = vm.read(sym('kallsyms_num_syms')!, 4);
-  const baseB = vm.readU64(sym('kallsyms_relative_base')!);
+  const baseB = selfRelative ? 0n : vm.readU64(sym(BASE_KEY)!);
   const tokIdxB = vm.read(sym('kallsyms_token_index')!, 512);
   if (!numB || baseB === undefined || !tokIdxB) return { error: 'kallsyms tables are not readable in the dump' };
   const num = numB.readUInt32LE(0);
@@ -42,7 +46,7 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
   const tokTab = vm.read(tokTabAddr, maxTokOff + 64);
   if (!offsB || !tokTab) return { error: 'kallsyms tables are not readable in the dump' };
   const namesHead = vm.read(sym('kallsyms_names')!, 256);
-  const cacheKey = namesHead && [...KEYS.map((k) => sym(k)!.toString(16)), num, baseB.toString(16), wanted.join(','), tokIdxB.toString('hex'),
+  const cacheKey = namesHead && [...KEYS.map((k) => sym(k)!.toString(16)), selfRelative, num, baseB.toString(16), wanted.join(','), tokIdxB.toString('hex'),
     tokTab.toString('latin1'), namesHead.toString('hex'), offsB.subarray(0, 64).toString('hex'), offsB.subarray(-64).toString('hex')].join('|');
   const hit = cacheKey ? cache.get(cacheKey) : undefined;
   if (hit) return { found: new Map(hit.found), notes: [...hit.notes, 'kallsyms: names resolved earlier in this process for the same tables (cached)'] };
@@ -54,9 +58,11 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
     tokens.push(tokTab.subarray(o, z < 0 ? tokTab.length : z));
   }
   let absPercpu = false;
-  for (let i = 0; i < num; i++) if (offsB.readInt32LE(i * 4) < 0) { absPercpu = true; break; }
+  if (!selfRelative) for (let i = 0; i < num; i++) if (offsB.readInt32LE(i * 4) < 0) { absPercpu = true; break; }
+  const offsAddr = sym('kallsyms_offsets')!;
   const addrOf = (i: number): bigint => {
     const o = offsB.readInt32LE(i * 4);
+    if (selfRelative) return BigInt.asUintN(64, offsAddr + BigInt(i * 4) + BigInt(o));
     if (!absPercpu) return baseB + BigInt(o >>> 0);
     return o >= 0 ? BigInt(o) : baseB - 1n - BigInt(o);
   };
@@ -125,7 +131,7 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]):
     if (got !== v) return { error: `kallsyms self-check failed: ${k} resolves to ${got === undefined ? 'nothing' : '0x' + got.toString(16)}, VMCOREINFO says 0x${v.toString(16)}` };
     found.delete(k);
   }
-  notes.push(`kallsyms: ${num} symbols, ${absPercpu ? 'absolute-percpu' : 'base-relative'} offsets, self-check against VMCOREINFO passed`);
+  notes.push(`kallsyms: ${num} symbols, ${selfRelative ? 'self-relative (no kallsyms_relative_base, 7.x)' : absPercpu ? 'absolute-percpu' : 'base-relative'} offsets, self-check against VMCOREINFO passed`);
   if (cacheKey) {
     if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
     cache.set(cacheKey, { found: new Map(found), notes: [...notes] });

@@ -75,6 +75,12 @@ export function assertVerdictMatchesGuest(snapshot: Snapshot, attempt: OfflineAt
   if (attempt.ok) return assert.equal(b.state, 'offline');
   assert.equal(b.state, 'online');
   const v = b.verdict!.mainline;
+  // without the System RAM ranges (5.10 dumps: no kallsyms) a reserved page may be a hole: the reader
+  // says the block fails either way and leaves the reason open; the guest must have refused with one of the two
+  if (v.ok === undefined && /would fail either way/.test(v.explanation ?? '')) {
+    assert.ok(['EINVAL', 'EBUSY'].includes(errnoOfShellError(attempt.error) ?? ''), `${attempt.error} is one of the reasons the reader left open`);
+    return;
+  }
   assert.equal(v.ok, false, v.explanation);
   const errno = errnoOfShellError(attempt.error);
   assert.ok(errno, `the lab recorded an error the test understands: ${attempt.error}`);

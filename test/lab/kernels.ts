@@ -1,12 +1,18 @@
 // Debian guest kernels: pick the newest package apt knows, download the .deb into the lab cache and
 // unpack it there (never into /boot), then run depmod on the unpacked tree so modules.dep exists.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+// 6.1 and 6.12 come from the host's bookworm lists; the opt-in 5.10 (bullseye) and 7.3
+// (trixie-backports) come from a private sources list under <lab>/kernels/apt-<short>/ (never /etc/apt).
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelsDir } from './paths';
 import { log, run } from './util';
 
-export type KernelShort = '6.1' | '6.12';
+export type KernelShort = '5.10' | '6.1' | '6.12' | '7.3';
+/** The kernels `--kernel all` and the default run boot (CI's kernels). */
 export const KERNEL_SHORTS: KernelShort[] = ['6.1', '6.12'];
+/** Kernels booted only when asked for by name (`--kernel 5.10`, `--kernel 7.3`). */
+export const OPT_IN_KERNELS: KernelShort[] = ['5.10', '7.3'];
+export const isKernelShort = (v: string | undefined): v is KernelShort => v !== undefined && [...KERNEL_SHORTS, ...OPT_IN_KERNELS].includes(v as KernelShort);
 
 export interface Kernel {
   short: KernelShort;
@@ -19,16 +25,59 @@ export interface Kernel {
   modulesDir: string;
 }
 
-const PATTERNS: Record<KernelShort, RegExp> = {
-  '6.1': /^linux-image-6\.1\.0-(\d+)-amd64-unsigned$/,
-  '6.12': /^linux-image-6\.12\.(\d+)\+deb12-amd64-unsigned$/,
+interface KernelSource {
+  /** The package holding vmlinuz (first group: the number to sort by). */
+  pattern: RegExp;
+  /** `apt-cache pkgnames` prefix. */
+  prefix: string;
+  /** Further packages of the same kernel, from the main package's name (7.3: modules and base). */
+  companions?: (pkg: string) => string[];
+  /** Private apt sources (one-line format), for kernels bookworm's lists do not have. */
+  sources?: string[];
+}
+
+const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+const SOURCES: Record<KernelShort, KernelSource> = {
+  '5.10': {
+    pattern: /^linux-image-5\.10\.0-(\d+)-amd64-unsigned$/, prefix: 'linux-image-5.10.',
+    sources: ['debian bullseye', 'debian bullseye-updates', 'debian-security bullseye-security'].map((x) => `deb [signed-by=${KEYRING}] http://deb.debian.org/${x.split(' ')[0]} ${x.split(' ')[1]} main`),
+  },
+  '6.1': { pattern: /^linux-image-6\.1\.0-(\d+)-amd64-unsigned$/, prefix: 'linux-image-6.1.' },
+  '6.12': { pattern: /^linux-image-6\.12\.(\d+)\+deb12-amd64-unsigned$/, prefix: 'linux-image-6.12.' },
+  // the image package is a meta package: vmlinuz is in linux-binary-*, modules in linux-modules-*,
+  // modules.builtin in linux-base-*
+  '7.3': {
+    pattern: /^linux-binary-7\.3\.(\d+)\+deb13-amd64$/, prefix: 'linux-binary-7.3.',
+    companions: (pkg) => [pkg.replace('linux-binary-', 'linux-modules-'), pkg.replace('linux-binary-', 'linux-base-')],
+    sources: [`deb [signed-by=${KEYRING}] http://deb.debian.org/debian trixie-backports main`],
+  },
 };
+
+/** apt options for a kernel's private sources list (none for bookworm's own kernels); `apt-get update`
+ *  of that list once per run. */
+const aptUpdated = new Set<KernelShort>();
+function aptOptions(short: KernelShort): string[] {
+  const src = SOURCES[short].sources;
+  if (!src) return [];
+  const dir = join(kernelsDir(), `apt-${short}`);
+  const opts = ['-o', `Dir::Etc::SourceList=${join(dir, 'sources.list')}`, '-o', 'Dir::Etc::SourceParts=/dev/null',
+    '-o', `Dir::State::Lists=${join(dir, 'lists')}`, '-o', `Dir::Cache=${join(dir, 'cache')}`];
+  if (!aptUpdated.has(short)) {
+    mkdirSync(join(dir, 'lists', 'partial'), { recursive: true });
+    mkdirSync(join(dir, 'cache', 'archives', 'partial'), { recursive: true });
+    writeFileSync(join(dir, 'sources.list'), src.join('\n') + '\n');
+    log(`apt-get update of the private ${short} sources (${dir})`);
+    run('apt-get', [...opts, 'update'], { allowFail: true, stdio: ['ignore', 'ignore', 'inherit'] });
+    aptUpdated.add(short);
+  }
+  return opts;
+}
 
 /** Newest package name for a kernel line: highest ABI / sublevel number among what apt-cache lists. */
 function newestPackage(short: KernelShort): string {
-  const re = PATTERNS[short];
+  const re = SOURCES[short].pattern;
   // `apt-cache pkgnames <prefix>` is much faster than `apt-cache search <regex>`
-  const r = run('apt-cache', ['pkgnames', `linux-image-${short}.`], { allowFail: true });
+  const r = run('apt-cache', [...aptOptions(short), 'pkgnames', SOURCES[short].prefix], { allowFail: true });
   let names = r.stdout.split('\n').map((l) => l.trim()).filter((n) => re.test(n));
   if (!names.length) {
     // offline fallback: whatever .deb is already in the cache
@@ -40,8 +89,8 @@ function newestPackage(short: KernelShort): string {
   return names[0]!;
 }
 
-function candidateVersion(pkg: string): string | undefined {
-  const r = run('apt-cache', ['policy', pkg], { allowFail: true });
+function candidateVersion(short: KernelShort, pkg: string): string | undefined {
+  const r = run('apt-cache', [...aptOptions(short), 'policy', pkg], { allowFail: true });
   const m = /Candidate:\s*(\S+)/.exec(r.stdout);
   return m && m[1] !== '(none)' ? m[1] : undefined;
 }
@@ -62,23 +111,19 @@ function resolveKernelUncached(short: KernelShort): Kernel {
   const dir = kernelsDir();
   mkdirSync(dir, { recursive: true });
   const pkg = newestPackage(short);
-  let version = candidateVersion(pkg);
-  let deb = readdirSync(dir).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb') && (!version || f.includes(`_${version.replace(/:/g, '%3a')}_`)));
-  if (!deb) {
-    log(`downloading ${pkg} ${version ?? ''}`);
-    run('chmod', ['a+rwx', dir], { allowFail: true }); // lets apt's _apt user write (avoids the "unsandboxed" warning)
-    run('apt-get', ['download', pkg], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-    deb = readdirSync(dir).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
-    if (!deb) throw new Error(`apt-get download ${pkg} produced no .deb in ${dir}`);
-  }
+  let version = candidateVersion(short, pkg);
+  const debs = [pkg, ...(SOURCES[short].companions?.(pkg) ?? [])].map((p) => downloadDeb(short, p, version));
+  const deb = debs[0]!;
   version ??= decodeURIComponent(deb.split('_')[1]!);
   const root = join(dir, deb.replace(/\.deb$/, ''));
   if (!existsSync(join(root, '.unpacked'))) {
-    log(`unpacking ${deb}`);
+    log(`unpacking ${debs.join(', ')}`);
     const tmp = `${root}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
-    run('dpkg-deb', ['-x', join(dir, deb), tmp]);
+    for (const d of debs) run('dpkg-deb', ['-x', join(dir, d), tmp]);
+    // merged-/usr packages (7.x) put modules and vmlinuz under usr/lib/modules: depmod -b reads lib/modules
+    if (!existsSync(join(tmp, 'lib')) && existsSync(join(tmp, 'usr', 'lib', 'modules'))) symlinkSync('usr/lib', join(tmp, 'lib'));
     const rel = readdirSync(join(tmp, 'lib', 'modules'))[0]!;
     const depmod = existsSync('/sbin/depmod') ? '/sbin/depmod' : 'depmod';
     run(depmod, ['-b', tmp, rel]);
@@ -87,7 +132,24 @@ function resolveKernelUncached(short: KernelShort): Kernel {
     renameSync(tmp, root);
   }
   const release = readdirSync(join(root, 'lib', 'modules'))[0]!;
-  const vmlinuz = join(root, 'boot', `vmlinuz-${release}`);
+  const inBoot = join(root, 'boot', `vmlinuz-${release}`);
+  const vmlinuz = existsSync(inBoot) ? inBoot : join(root, 'lib', 'modules', release, 'vmlinuz');
   if (!existsSync(vmlinuz)) throw new Error(`no ${vmlinuz}`);
   return { short, package: pkg, version, release, root, vmlinuz, modulesDir: join(root, 'lib', 'modules', release) };
+}
+
+/** The .deb of pkg in the kernels dir (the candidate version when known), downloaded when missing. */
+function downloadDeb(short: KernelShort, pkg: string, version: string | undefined): string {
+  const dir = kernelsDir();
+  const find = (anyVersion: boolean) => readdirSync(dir).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb') &&
+    (anyVersion || !version || f.includes(`_${version.replace(/:/g, '%3a')}_`)));
+  let deb = find(false);
+  if (!deb) {
+    log(`downloading ${pkg} ${version ?? ''}`);
+    run('chmod', ['a+rwx', dir], { allowFail: true }); // lets apt's _apt user write (avoids the "unsandboxed" warning)
+    run('apt-get', [...aptOptions(short), 'download', pkg], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    deb = find(true);
+    if (!deb) throw new Error(`apt-get download ${pkg} produced no .deb in ${dir}`);
+  }
+  return deb;
 }

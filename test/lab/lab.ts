@@ -1,10 +1,10 @@
-// Kernel Memmap Explorer QEMU lab: boots Debian 6.1 / 6.12 kernels under TCG and writes real
-// snapshot sets (capture bundle + ELF + kdump) into $KMEMMAP_LAB_DIR or ~/.cache/kmemmap-lab/sets.
-//   node out/lab/lab.js [--kernel 6.1|6.12|all] [--ensure-ci-sets] [--force] [--make-sample] [--list]
+// Kernel Memmap Explorer QEMU lab: boots Debian 6.1 / 6.12 kernels (and, opt-in, 5.10 / 7.3) under TCG
+// and writes real snapshot sets (capture bundle + ELF + kdump) into $KMEMMAP_LAB_DIR or ~/.cache/kmemmap-lab/sets.
+//   node out/lab/lab.js [--kernel 6.1|6.12|all|5.10|7.3] [--ensure-ci-sets] [--force] [--make-sample] [--list]
 //   node out/lab/lab.js --big [--kernel 6.1|6.12|all]   opt-in 16 GiB guests (6.1-big, 6.12-big) for benchmarks
 import { liveBuilders, liveVms, runBoot, type BootResult } from './boot';
 import { ensureHostTools } from './deps';
-import { KERNEL_SHORTS, resolveKernel, type KernelShort } from './kernels';
+import { isKernelShort, KERNEL_SHORTS, resolveKernel, type KernelShort } from './kernels';
 import { setName } from './manifest';
 import { labRoot } from './paths';
 import { makeSample, SAMPLE_SET } from './sample';
@@ -26,8 +26,8 @@ function parseArgs(argv: string[]): Args {
       const v = argv[++i];
       a.kernelGiven = true;
       if (v === 'all') a.kernels = [...KERNEL_SHORTS];
-      else if (v === '6.1' || v === '6.12') a.kernels = [v];
-      else throw new Error(`--kernel wants 6.1, 6.12 or all (got ${v})`);
+      else if (isKernelShort(v)) a.kernels = [v];
+      else throw new Error(`--kernel wants 6.1, 6.12, all, or the opt-in 5.10 or 7.3 (got ${v})`);
     } else if (x === '--ensure-ci-sets') a.ensureCi = true;
     else if (x === '--force') a.force = true;
     else if (x === '--make-sample') a.makeSample = true;
@@ -35,7 +35,7 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--with-tools') a.withTools = true;
     else if (x === '--big') a.big = true;
     else if (x === '-h' || x === '--help') {
-      process.stdout.write('usage: node out/lab/lab.js [--kernel 6.1|6.12|all] [--ensure-ci-sets] [--force] [--make-sample] [--with-tools] [--list]\n' +
+      process.stdout.write('usage: node out/lab/lab.js [--kernel 6.1|6.12|all|5.10|7.3] [--ensure-ci-sets] [--force] [--make-sample] [--with-tools] [--list]\n' +
         '       node out/lab/lab.js --big [--kernel 6.1|6.12|all] [--force]   only the opt-in 16 GiB sets <kernel>-big (benchmarks)\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${x}`);

@@ -1,4 +1,5 @@
 // The manifest.json of one lab set: what kernel, what was done to the guest, what to expect.
+import type { KernelShort } from './kernels';
 export interface VirtioMemExpect {
   /** requested-size at snapshot time */
   requestedBytes: number;
@@ -66,7 +67,7 @@ export interface Observed {
 
 export interface Manifest {
   name: string;
-  kernel: { release: string; package: string; version: string; short: '6.1' | '6.12' };
+  kernel: { release: string; package: string; version: string; short: KernelShort };
   scenario: string;
   kaslr: boolean;
   createdAt: string;

@@ -1,6 +1,7 @@
 // Read-only access to the lab's sets for tests (no vscode imports here).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { KernelShort } from './kernels';
 import type { Manifest } from './manifest';
 import { labRoot as root } from './paths';
 
@@ -19,7 +20,7 @@ export interface LabSet {
 }
 
 /** `big`: true = only big sets, false = none; unset = none unless KMEMMAP_LAB_BIG=1 (see listSets). */
-export interface SetFilter { kernel?: '6.1' | '6.12'; scenario?: string; kaslr?: boolean; big?: boolean }
+export interface SetFilter { kernel?: KernelShort; scenario?: string; kaslr?: boolean; big?: boolean }
 
 /** An opt-in big set (`npm run lab -- --big`, e.g. 6.1-big: a 16 GiB guest for benchmarks). */
 export const isBigSet = (s: { manifest: Manifest }): boolean => s.manifest.big === true;

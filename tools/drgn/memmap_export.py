@@ -19,6 +19,12 @@ from drgn import FaultError, Object, cast, offsetof, sizeof
 FORMAT = "kmemmap-drgn-export 1"
 
 
+
+def off_tail(off):
+    """Offset of the compound tail word: compound_head, or compound_info from 7.x (a mask or head|1)."""
+    o = off("compound_head")
+    return o if o is not None else off("compound_info")
+
 def parse_args():
     ap = argparse.ArgumentParser(description="Export the memmap for Kernel Memmap Explorer")
     ap.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
@@ -139,7 +145,7 @@ def main():
     if vmemmap is not None:
         out.write("@vmemmap %x\n" % vmemmap)
     out.write("@offsets flags=%s compound_head=%s mapping=%s private=%s _mapcount=%s _refcount=%s compound_dtor=%s\n" % tuple(
-        "-" if v is None else v for v in (off("flags"), off("compound_head"), off("mapping"), off("private"),
+        "-" if v is None else v for v in (off("flags"), off_tail(off), off("mapping"), off("private"),
                                           off("_mapcount"), off("_refcount"), off("compound_dtor"))))
     for ename, key in (("enum pageflags", "pageflags"), ("enum pagetype", "pagetype")):
         pairs = enum_pairs(prog, ename)
@@ -185,7 +191,7 @@ def main():
 
     # Pages: per section with a memmap, read the struct pages in bulk and write one row per PFN,
     # collapsing runs of identical rows into "+N".
-    o_flags, o_ch, o_map, o_priv, o_mc = off("flags"), off("compound_head"), off("mapping"), off("private"), off("_mapcount")
+    o_flags, o_ch, o_map, o_priv, o_mc = off("flags"), off_tail(off), off("mapping"), off("private"), off("_mapcount")
     words_per_page = size // 8
     pages = 0
     unreadable = 0

@@ -16,7 +16,7 @@ const PG = 4096;
 /** The expected class of a few interesting PFNs of section 0. */
 export const EXPECT: Record<number, string> = {
   0x10: 'reserved', 0x100: 'free', 0x101: 'free', 0x103: 'free', 0x104: 'kernel-other',
-  0x200: 'offline-movable', 0x201: 'offline-skippable', 0x202: 'offline-unmovable', 0x203: 'offline-skippable',
+  0x200: 'offline-movable', 0x201: 'offline-skippable', 0x202: 'offline', 0x203: 'offline-skippable',
   0x300: 'slab', 0x400: 'lru-anon', 0x401: 'lru-file', 0x600: 'compound-head', 0x601: 'compound-tail', 0x7ff: 'compound-tail',
   0x800: 'hugetlb', 0x9ff: 'hugetlb', 0x1000: 'hwpoison', 0x1001: 'pagetable', 0x1002: 'free', 0x1003: 'unknown',
   0x8000: 'section-offline', 0xffff: 'section-offline',
@@ -88,7 +88,7 @@ export function buildPhysPages(): Map<number, Buffer> {
   for (let pfn = 0x101; pfn < 0x104; pfn++) sp(pfn, { ref: 0 });
   sp(0x200, { mapcount: 0xf1000000, mapping: 0xffffffff81234560n | 2n }); // balloon (mapping tag)
   sp(0x201, { mapcount: 0xf1000000, flags: bit(4) }); // offline + dirty → virtio-mem
-  sp(0x202, { mapcount: 0xf1000000 }); // offline, refcount 1
+  sp(0x202, { mapcount: 0xf1000000 }); // offline, refcount 1: unmovable, or virtio-mem (the machine has no kallsyms, so no ranges)
   sp(0x203, { mapcount: 0xf1000000, ref: 0 }); // offline, refcount 0
   sp(0x300, { mapcount: 0xf5000000 });
   sp(0x400, { flags: bit(5), mapping: 0xffff888012345601n });

@@ -48,7 +48,7 @@ describe('classifySection repeat runs equal the per-page rules when facts change
             structPage: (pfn) => (pfn >= start && pfn < start + pps && status[pfn - start] === SP_OK ? { buf, off: (pfn - start) * ctx.structSize } : mm.structPage(pfn)),
             buddyCovered: (pfn) => pfn >= start && pfn < start + pps && cover[pfn - start] === 1,
             backsVmemmap: (pfn) => mm.backsVmemmap(pfn),
-            headPfn: (c) => mm.pfnOfStructVa(c),
+            headPfn: (c, tail) => mm.headPfnOfTail(c, tail, ctx.tailForms),
             section: (pfn) => (Math.floor(pfn / pps) === s.nr ? facts : mm.facts(Math.floor(pfn / pps))),
           };
           const run = (memo: boolean) => {

@@ -54,6 +54,16 @@ function explainDifference(b: MemoryBlock, v: OfflineVerdict, k: OfflineVerdict,
   if (v.ok === false && v.reason === 'signal backoff' && k.ok === true && b.zones?.length === 1 && b.zones[0] === 'Movable' &&
     v.blockingClass === 'kernel-other' && cls(ks, v.blockingPfn!) === CLASS_ID['kernel-other'])
     return 'referenced type-less page in ZONE_MOVABLE that the kpageflags reader treats as possibly free';
+  // D. The kpageflags reader's "likely" blocker (a flag-less page, maybe a per-CPU free page) is free in
+  //    the dump (freed or drained between the capture and the pause), and nothing else blocks.
+  if (v.ok === true && k.ok === false && k.blockingClass === 'kernel-other' && cls(vs, k.blockingPfn!) === CLASS_ID.free)
+    return 'the kpageflags reader\'s likely blocker (flag-less) is free in the dump';
+  // E. The dump cannot know what kpageflags (with /proc/iomem) knows, and says so: a PageOffline page of
+  //    unknown kind (no virtio-mem ranges), or a PG_reserved page that may be a hole (no System RAM
+  //    ranges). Its verdict is uncertain, never a different certain answer.
+  if (v.ok === undefined && (v.blockingClass === 'offline' && vs.warnings.some((w) => w.includes('offline (kind unknown)')) ||
+    /would fail either way/.test(v.explanation ?? '') && k.ok === false && (k.errno === 'EINVAL' || k.errno === 'EBUSY')))
+    return 'the dump lacks what kpageflags has (/proc/iomem): uncertain verdict, with the reason';
   return undefined;
 }
 

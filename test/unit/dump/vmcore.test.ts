@@ -49,6 +49,9 @@ describe('vmcore reader on a synthetic 6.12 machine', () => {
     assert.equal(d.node, 0);
     assert.equal(s.pageDetail!(0x101)!.rule, 'buddy-tail');
     assert.equal(s.pageDetail!(0x201)!.rule, 'offline-dirty');
+    // no kallsyms, so no virtio-mem ranges: a referenced PageOffline page is never called unmovable
+    assert.equal(s.pageDetail!(0x202)!.rule, 'offline-kind-unknown');
+    assert.ok(s.warnings.some((w) => /1 PageOffline pages .* offline \(kind unknown\): the virtio-mem device ranges could not be read \(kallsyms not usable/.test(w)), s.warnings.join('\n'));
     assert.ok(s.pageDetail!(0x400)!.flags!.includes('lru'));
   });
 

@@ -30,12 +30,19 @@ describe('CLI: kmemmap explain / decode', function () {
     assert.deepEqual(JSON.parse(run('decode', '--kernel', '6.12-6.13', '--flags', '0x40', '--json')).flags, ['PG_head']);
     assert.match(run('decode', '--kernel', '6.12.117+deb12-amd64', '--page-type', 'f1'), /PGTY_offline/);
     assert.deepEqual(JSON.parse(run('decode', '--kernel', '6.1', '--kpf', '0x800400', '--json')).bits, ['KPF_BUDDY', 'KPF_OFFLINE']);
+    // 5.10's page-type bits combine; 7.3 names PG_movable_ops
+    assert.match(run('decode', '--kernel', '5.10', '--page-type', '0xfffff9ff'), /5\.10 +PG_table \(PageTable\) \+ PG_kmemcg/);
+    assert.match(run('decode', '--kernel', '7.3', '--flags', '0x8'), /PG_movable_ops\(=PG_uptodate\)/);
+    assert.match(run('explain', 'PG_head', '--kernel', '5.10'), /▶ 5\.10: bit 16/);
   });
 
   it('fails clearly on bad input', () => {
     const r = spawnSync(process.execPath, [CLI, 'decode', '--kernel', '4.19', '--flags', '1'], { encoding: 'utf8' });
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /unknown kernel "4\.19"/);
+    assert.match(r.stderr, /kernel "4\.19" is older than every kernel the tables cover \(the first is 5\.10\)/);
+    const r7 = spawnSync(process.execPath, [CLI, 'decode', '--kernel', '7.4', '--flags', '1'], { encoding: 'utf8' });
+    assert.equal(r7.status, 2);
+    assert.match(r7.stderr, /kernel "7\.4" is newer than every kernel the tables cover \(the last is 7\.3\)/);
     const r2 = spawnSync(process.execPath, [CLI, 'explain', 'no_such_symbol'], { encoding: 'utf8' });
     assert.equal(r2.status, 1);
   });

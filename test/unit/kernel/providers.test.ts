@@ -42,6 +42,18 @@ describe('providers (fake vscode)', function () {
     assert.deepEqual(h.contents.isTrusted, { enabledCommands: ['kmemmap.openKernelSource'] });
   });
 
+  it('names the 7.3 bits from a 7.3 banner, and says so when the banner names a release outside the tables', () => {
+    const hp = registered.hovers[0] as { provideHover: Provide };
+    const provide: Provide = (doc, pos) => hp.provideHover(doc, pos);
+    const flags = '[  9.9] flags: 0x17ffffc0000048(uptodate|head|node=0|zone=2)\n';
+    const h7 = provide(fakeDocument('[    0.000000] Linux version 7.3.4+deb13-amd64 (debian-kernel@lists.debian.org)\n' + flags, 'kmemmap-kernel-log'), { line: 1, character: 20 })!;
+    assert.match(h7.contents.value, /flag layout 7\\\.2\\-7\\\.3/);
+    assert.match(h7.contents.value, /PG\\_movable\\_ops/);
+    const h8 = provide(fakeDocument('[    0.000000] Linux version 8.1.0-1-amd64 (debian-kernel@lists.debian.org)\n' + flags, 'kmemmap-kernel-log'), { line: 1, character: 20 })!;
+    assert.match(h8.contents.value.replace(/\\/g, ''), /kernel "8\.1\.0-1-amd64" is newer than every kernel the tables cover \(the last is 7\.3\).*\(named by dmesg banner\)/);
+    assert.match(h8.contents.value, /no kernel known/);
+  });
+
   it('uses the kmemmap.kernelVersion setting when chosen', () => {
     config.set('kernelVersion', '6.12');
     const doc = fakeDocument('[    0.000000] Linux version 6.1.0-26-amd64\n[  9.9] flags: 0x40(head)\n', 'log');
