@@ -3,7 +3,8 @@
 // a listing can know (those drgn or the listing puts in reserved, LRU anon/file, and slab where the
 // kernel has PG_slab, i.e. before 6.10) and on all listed pages. Read-only.
 // Usage: node out/bench/bare-listing.js [lab dir] [--crash-out DIR]
-//   lab dir: default $KMEMMAP_LAB_DIR or ~/.cache/kmemmap-lab; drgn's walk is <lab>/sets/<set>/tools/drgn-export.tsv
+//   lab dir: default $KMEMMAP_LAB_DIR or ~/.cache/kmemmap-lab; drgn's walk is <lab>/sets/<set>/tools/drgn-export.tsv,
+//   else drgn-export.tsv beside the crash outputs
 //   --crash-out DIR: the crash outputs are DIR/<set>/crash-kmem-p.txt and crash-session.txt (as written by
 //   test/lab/tools/crash-listings.sh, e.g. with crash 8.0.6), instead of the lab's own <set>/tools/.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -72,5 +73,6 @@ if (!existsSync(setsDir)) throw new Error(`no lab sets under ${setsDir}`);
 for (const set of readdirSync(setsDir).sort()) {
   const dir = crashOut ? join(crashOut, set) : join(setsDir, set, 'tools');
   if (!existsSync(join(dir, 'crash-kmem-p.txt'))) continue;
-  benchSet(set, dir, join(setsDir, set, 'tools', 'drgn-export.tsv'));
+  const labDrgn = join(setsDir, set, 'tools', 'drgn-export.tsv');
+  benchSet(set, dir, existsSync(labDrgn) ? labDrgn : join(dir, 'drgn-export.tsv'));
 }

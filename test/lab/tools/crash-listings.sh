@@ -10,8 +10,10 @@
 #                       dev -i, kmem -m <members this kernel has>, kmem -p
 #   crash-kmem-p.txt    the kmem -p listing alone (header and rows, no prompt), as a user saves it
 #   crash-stderr.txt, crash-seconds.txt, crash-version.txt
+#   drgn-export.tsv     drgn's walk (tools/drgn/memmap_export.py), only for a set whose lab folder has none
 # A set whose crash-kmem-p.txt exists is skipped (--force remakes it). Big sets are skipped.
 set -euo pipefail
+REPO="$(cd "$(dirname "$0")/../../.." && pwd)"
 
 PY="${KMEMMAP_PYTHON:-/usr/bin/python3}"
 LAB="${KMEMMAP_LAB_DIR:-$HOME/.cache/kmemmap-lab}"
@@ -61,6 +63,11 @@ run_set() {
   echo $(( $(date +%s) - t0 )) > "$out/crash-seconds.txt"
   echo "$VERSION" > "$out/crash-version.txt"
   log "$set: $(grep -c . "$out/crash-kmem-p.txt") kmem -p lines in $(cat "$out/crash-seconds.txt") s"
+  if [ ! -s "$d/tools/drgn-export.tsv" ] && [ ! -s "$out/drgn-export.tsv" ] && command -v drgn >/dev/null; then
+    log "$set: the lab has no drgn export; drgn's walk into $out"
+    DRGN_USE_LIBKDUMPFILE_FOR_ELF=1 timeout 1800 nice -n 10 drgn -q -c "$d/vmcore.elf" -s "$vmlinux" \
+      "$REPO/tools/drgn/memmap_export.py" -o "$out/drgn-export.tsv" 2> "$out/drgn-stderr.txt" || log "$set: drgn exited $?"
+  fi
 }
 
 for d in "$LAB"/sets/$SET_GLOB; do
