@@ -3,12 +3,15 @@
 small real fixtures (test/fixtures/tools/). Read-only on its inputs.
 
   cut_windows.py --kmem-p LISTING --drgn EXPORT --windows 0xf0:0x100,0x2c00:0x2c40 \
-                 --out-listing OUT.txt --out-drgn OUT.tsv
+                 --out-listing OUT.txt --out-drgn OUT.tsv [--session SESSION --out-session OUT.txt]
 
 Windows are [first, end) PFN ranges (hex with 0x, or decimal). The listing excerpt keeps the header and
 the rows of the windows, in order. The export excerpt keeps every record that is not a page row
 (header, iomem, nodes, zones, memory blocks, sections), and the page rows of the windows (a `+n` run
 is cut at the window's edges); its `@end` line is dropped, so readers report it as cut off.
+With --session, the session's sys, kmem -g, sym balloon_mops and dev -i outputs are kept whole and its
+kmem -m listing is cut to the windows' rows (PAGE located through the listing's vmemmap); its kmem -p
+(and any other command) is left out: the listing excerpt goes with it.
 """
 import argparse
 
@@ -37,6 +40,38 @@ def cut_listing(path, windows, out):
                 except ValueError:
                     continue
                 if inside(windows, pfn):
+                    o.write(line)
+
+
+KEEP = ('sys', 'kmem -g', 'sym balloon_mops', 'dev -i')
+
+
+def vmemmap_of(listing):
+    with open(listing) as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) >= 5 and fields[0] != 'PAGE':
+                return int(fields[0], 16) - int(fields[1], 16) // 4096 * 64
+    raise SystemExit('no kmem -p row in ' + listing)
+
+
+def cut_session(path, windows, vmemmap, out):
+    with open(path) as f, open(out, 'w') as o:
+        mode = None
+        for line in f:
+            if line.startswith('crash> '):
+                cmd = line[7:].strip()
+                mode = 'keep' if cmd in KEEP else 'kmem-m' if cmd.startswith('kmem -m ') else None
+                if mode:
+                    o.write(line)
+                continue
+            if mode == 'keep':
+                o.write(line)
+            elif mode == 'kmem-m':
+                first = line.split()[:1]
+                if first == ['PAGE']:
+                    o.write(line)
+                elif first and inside(windows, (int(first[0], 16) - vmemmap) // 64):
                     o.write(line)
 
 
@@ -96,10 +131,14 @@ def main():
     ap.add_argument('--windows', required=True)
     ap.add_argument('--out-listing', required=True)
     ap.add_argument('--out-drgn', required=True)
+    ap.add_argument('--session')
+    ap.add_argument('--out-session')
     a = ap.parse_args()
     w = parse_windows(a.windows)
     cut_listing(a.kmem_p, w, a.out_listing)
     cut_export(a.drgn, w, a.out_drgn)
+    if a.session and a.out_session:
+        cut_session(a.session, w, vmemmap_of(a.kmem_p), a.out_session)
 
 
 if __name__ == '__main__':
