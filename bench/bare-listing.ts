@@ -52,6 +52,7 @@ function benchSet(set: string, dir: string, drgnFile: string): void {
   const version = existsSync(join(dir, 'crash-version.txt')) ? readFileSync(join(dir, 'crash-version.txt'), 'utf8').trim() : '?';
   const bare = toolOutputSnapshot(listing, 'bare');
   const withSys = toolOutputSnapshot(`${segments(session, ['sys'])}crash> kmem -p\n${listing}`, 'with sys');
+  const withSym = toolOutputSnapshot(`${segments(session, ['sym balloon_mops'])}crash> kmem -p\n${listing}`, 'with sym');
   const full = toolOutputSnapshot(session, 'session');
   console.log(`${set} (crash ${version}): bare listing, layout ${bare.kernel.layoutFamily ?? 'open'}, ${bare.endPfn - bare.startPfn} PFNs; session release ${full.kernel.release ?? '?'}`);
   console.log(`  bare vs the listing with sys, all listed PFNs:   ${compare(bare, withSys)}`);
@@ -65,6 +66,7 @@ function benchSet(set: string, dir: string, drgnFile: string): void {
   console.log('  all listed PFNs, vs drgn\'s walk:');
   console.log(`    bare listing:                                  ${compare(bare, drgn)}`);
   console.log(`    sys + kmem -p:                                 ${compare(withSys, drgn)}`);
+  console.log(`    sym balloon_mops + kmem -p (no sys):           ${compare(withSym, drgn)}`);
   console.log(`    whole session:                                 ${compare(full, drgn)}`);
 }
 
