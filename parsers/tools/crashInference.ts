@@ -55,6 +55,24 @@ export function choosePage1Layout(image: PageImage, listHeads: () => number[], r
   return { layout: w.id, range: [w.from, w.to], note: `compound sizes read from page[1] as ${w.words}: the one layout of the possible kernels under which ${best} of ${heads.length} listed heads read a plausible size` };
 }
 
+/**
+ * Rows whose MAPPING is a movable_ops pointer tagged PAGE_MAPPING_MOVABLE (mapping & 3 == 2, pointing
+ * into the kernel image or a module, refcount > 0): balloon or zsmalloc pages of a kernel before 6.17,
+ * which dropped the tag (movable_ops pages are a page flag since). Counted over kmem -p rows only.
+ */
+export function movableTagRows(image: PageImage, onlyKmemP: (pfn: number) => boolean): number {
+  let n = 0;
+  for (const c of image.chunks())
+    for (let i = 0; i < CHUNK_PFNS; i++) {
+      if (c.cover[i] !== COVER_PAGE) continue;
+      const off = i * 64;
+      const lo = c.buf.readUInt32LE(off + OFF.mapping);
+      if ((lo & 3) !== 2 || lo < 0x80000000 || c.buf.readUInt32LE(off + OFF.mapping + 4) !== 0xffffffff) continue;
+      if (c.buf.readInt32LE(off + OFF.refcount) > 0 && onlyKmemP(c.base + i)) n++;
+    }
+  return n;
+}
+
 /** Fills compound_head of tails and page_type of balloon pages for PFNs whose struct page came from kmem -p rows only. */
 export function inferFromKmemP(image: PageImage, onlyKmemP: (pfn: number) => boolean, ctx: ClassifyContext, vmemmap: bigint | undefined, versionRange?: [number, number]): InferenceResult {
   const r: InferenceResult = { tails: 0, heads: 0, balloon: 0, badHeads: 0, orphanTails: 0 };

@@ -6,7 +6,7 @@ import { parseDevI, virtioMemPfnRanges } from './crashDevI';
 import { parseKmemM } from './crashKmemM';
 import { isKmemPHeader, parseKmemP } from './crashKmemP';
 import { parseCrashSym, parseCrashSys } from './crashSys';
-import { inferFromKmemP } from './crashInference';
+import { inferFromKmemP, movableTagRows } from './crashInference';
 import type { ToolBlock, ToolSection, ToolZone } from './drgnExport';
 import { COVER_PAGE, OFF, PageImage } from './pageImage';
 import { commandWords, LogSegment, splitSessionLog } from './sessionLog';
@@ -248,11 +248,15 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   };
   if (!release) warnings.push('the log has no `sys` output: kernel release unknown' + (pageflags ? ' (flag bits taken from `kmem -g`)' : ''));
   if (kmemPRows) {
+    // Without a release, movable_ops mappings tagged in MAPPING date the kernel before 6.17, for the
+    // rules that differ there (balloon pages, movable-ops-mapping).
+    const tagged = !release ? movableTagRows(image, (pfn) => !fromDumps.has(pfn)) : 0;
+    if (tagged) facts.versionHint = { range: [0, 616], why: `${tagged} row(s) whose MAPPING is a movable_ops pointer tagged PAGE_MAPPING_MOVABLE (gone in 6.17)` };
     const tc = buildToolContext(facts);
     if (tc.ctx) {
       const inf = inferFromKmemP(image, (pfn) => !fromDumps.has(pfn), tc.ctx, known.has('compound_head') ? undefined : vmemmap, tc.versionRange);
       if (inf.page1Note) notes.push(inf.page1Note);
-      if (inf.page1Range) facts.versionHint = { range: inf.page1Range, why: 'the page[1] rows of its compound pages' };
+      if (inf.page1Range) facts.versionHint = narrowHint(facts.versionHint, inf.page1Range, 'the page[1] rows of its compound pages');
       if (inf.orphanTails) notes.push(`kmem -p: ${inf.orphanTails} tail page(s) of compound pages whose head is not listed (refcount 0 with TAIL_MAPPING or page[1] fields in mapping, never a free page's NULL): compound-tail, head unreadable`);
       notes.push(`kmem -p: ${kmemPRows} rows; ${inf.heads} compound heads with ${inf.tails} tails recovered from their page[1] rows${inf.balloon ? `; ${inf.balloon} balloon pages from mapping = balloon_mops|2` : ''}`);
       const missing = ['_mapcount', 'compound_head', 'private'].filter((f) => !known.has(f));
@@ -268,4 +272,11 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   return {
     format: drgn && !crash ? 'drgn-repl' : 'crash-log', machine, facts, image, knownFields: known, sections, zones, blocks, vmemmap, warnings, notes,
   };
+}
+
+/** Two pieces of version evidence together: the kernels both allow, and both reasons (the newest bound's first). */
+function narrowHint(hint: ToolFacts['versionHint'], range: [number, number], why: string): ToolFacts['versionHint'] {
+  if (!hint || hint.range[1] < range[0] || hint.range[0] > range[1]) return { range, why };
+  const both: [number, number] = [Math.max(hint.range[0], range[0]), Math.min(hint.range[1], range[1])];
+  return { range: both, why: hint.range[1] < range[1] ? `${hint.why} and ${why}` : `${why} and ${hint.why}` };
 }
