@@ -39,12 +39,31 @@ export function encodingsForRange(first: string, last: string): PageTypeEncoding
 /** The names the rule table reads (kernel names without PG_). */
 const RULE_NAMES = ['head', 'hwpoison', 'reserved', 'lru', 'dirty', 'uptodate', 'owner_priv_1', 'slab', 'owner_2', 'active'];
 
-export function decideFromNames(l: ListingFlagNames): NamesDecision {
+/** Kernels a family covers overlap a version range (major * 100 + minor). */
+const overlaps = (f: LayoutFamily, range: [number, number]) => {
+  const [a, b] = [ver(f.first), ver(f.last)];
+  return a[0] * 100 + a[1] <= range[1] && b[0] * 100 + b[1] >= range[0];
+};
+
+/**
+ * hint: other evidence of the listing's kernel versions (page[1] fields of its compound pages, tagged
+ * movable_ops mappings); families outside it are ruled out when that leaves at least one.
+ */
+export function decideFromNames(l: ListingFlagNames, hint?: { range: [number, number]; why: string }): NamesDecision {
   const notes: string[] = [];
   const warnings: string[] = [];
   const bits = new Map<string, number>();
   for (const [n, mask] of l.candidates) bits.set(n, lowestBit(mask));
-  const { families, unknownNames } = familiesFromNames(l.candidates);
+  const found = familiesFromNames(l.candidates);
+  const unknownNames = found.unknownNames;
+  let families = found.families;
+  if (hint && families.length > 1) {
+    const fit = families.filter((f) => overlaps(f, hint.range));
+    if (fit.length && fit.length < families.length) {
+      notes.push(`layouts ${families.filter((f) => !fit.includes(f)).map((f) => f.id).join(', ')} ruled out by ${hint.why}`);
+      families = fit;
+    }
+  }
   const encodings = [...new Set(families.flatMap((f) => encodingsForRange(f.first, f.last)))];
   const d: NamesDecision = { families, bits, encodings, notes, warnings };
   const bad = l.inconsistent.filter((n) => RULE_NAMES.includes(n));

@@ -57,7 +57,7 @@ function flagSource(f: ToolFacts, family: LayoutFamily | undefined, warnings: st
   const release = f.release ?? '';
   const why = `kernel release ${release ? `"${release}" is outside the known page-flag layouts` : 'unknown'}`;
   if (!f.listingNames || !f.listingNames.namedRows) return { problem: `${why} and the output has no enum pageflags (crash \`kmem -g\` or our drgn export)${f.listingNames ? ' and its kmem -p rows print no flag names' : ''}: page states cannot be decoded` };
-  const names = decideFromNames(f.listingNames);
+  const names = decideFromNames(f.listingNames, f.versionHint);
   warnings.push(...names.warnings);
   notes.push(...names.notes);
   if (names.problem) return { problem: `${why}; ${names.problem}` };

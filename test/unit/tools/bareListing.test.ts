@@ -125,7 +125,7 @@ describe('a bare kmem -p listing (release unknown): classes from the flag names 
     'ffffea00040001c0 100007000 ffff8cd6c26aace8        3  1 17ffffc0000808 uptodate,owner_2',
   ];
 
-  it('6.12-era rows: names pin the bits, two layouts agree, so the layout is left open and pages are decoded by names', () => {
+  it('6.12-era rows: names pin the bits, several layouts agree, so the layout is left open and pages are decoded by names', () => {
     const s = toolOutputSnapshot([HDR, ...ROWS_612].join('\n'), '6.12 rows');
     const cls = (pfn: number) => className(s.classes[pfn - s.startPfn]);
     assert.equal(s.kernel.layoutFamily, undefined);
@@ -134,9 +134,9 @@ describe('a bare kmem -p listing (release unknown): classes from the flag names 
     assert.equal(s.pageDetail!(0x100002)!.rule, 'lru-ksm');
     assert.equal(s.pageDetail!(0x100001)!.rule, 'lru-anon');
     const notes = s.provenance.notes.join('\n');
-    assert.match(notes, /layouts 6\.12-6\.13, 6\.14-6\.18 all agree with the names the listing printed: layout left open/);
+    assert.match(notes, /layouts 6\.12-6\.13, 6\.14-6\.18, 7\.2-7\.3 all agree with the names the listing printed: layout left open/);
     assert.match(notes, /head=bit 6, reserved=bit 13, lru=bit 5/);
-    assert.match(notes, /rules that depend on the exact kernel version assume 6\.18/);
+    assert.match(notes, /rules that depend on the exact kernel version assume 7\.3/);
   });
 
   it('rows hard-wrapped at 80 columns by a terminal (inside a name) are joined back', () => {

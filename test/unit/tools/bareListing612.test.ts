@@ -49,7 +49,7 @@ describe('crash 8.0.6 on 6.12 (lab virtio-mem guest): a bare kmem -p excerpt aga
     assert.equal(drgn.kernel.release, '6.12.118+deb12-amd64');
   });
 
-  it('the names pin the 6.12+ bits, and the layout is left open (6.12-6.13 and 6.14-6.18 agree)', () => {
+  it('the names pin the 6.12+ bits, and the layout is left open (6.12-6.13, 6.14-6.18 and 7.2-7.3 agree)', () => {
     assert.equal(bare.kernel.release, undefined);
     assert.equal(bare.kernel.layoutFamily, undefined);
     const notes = bare.provenance.notes.join('\n');
@@ -66,13 +66,14 @@ describe('crash 8.0.6 on 6.12 (lab virtio-mem guest): a bare kmem -p excerpt aga
     // Both layouts 6.12-6.13 and 6.14-6.18 fit the names; assuming the newest (6.18) dropped the
     // ≤ 6.16 movable tag and left these rows rule `other`. The tag itself says ≤ 6.16.
     const notes = bare.provenance.notes.join('\n');
+    assert.match(notes, /layouts 7\.2-7\.3 ruled out by 23 row\(s\) whose MAPPING is a movable_ops pointer tagged/);
     assert.match(notes, /rules that depend on the exact kernel version assume 6\.16 \(the newest kernel that fits 23 row\(s\) whose MAPPING is a movable_ops pointer tagged PAGE_MAPPING_MOVABLE \(gone in 6\.17\)\)/);
     const d = bare.pageDetail!(0x2803)!;
     assert.equal(d.rule, 'movable-ops-mapping');
     assert.match(d.why, /balloon or zsmalloc/);
-    // A listing without such rows keeps assuming the newest kernel the names allow.
+    // A listing without such rows keeps assuming the newest kernel the names allow (7.2-7.3 has these bits too).
     const noBalloon = toolOutputSnapshot(listing.split('\n').filter((l) => !/ ffffffffaa445572 /.test(l)).join('\n'), 'no balloon rows');
-    assert.match(noBalloon.provenance.notes.join('\n'), /assume 6\.18\n/);
+    assert.match(noBalloon.provenance.notes.join('\n'), /assume 7\.3\n/);
   });
 
   it('every knowable page (reserved, LRU anon/file in drgn\'s walk or ours) has drgn\'s class', () => {
