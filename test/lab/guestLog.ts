@@ -36,9 +36,9 @@ const ALLOCATED_AT_RUN_TIME = [CLASS_ID.slab, CLASS_ID.pagetable, CLASS_ID['kern
  * has_unmovable_pages() scans a pageblock upwards and dumps the first page that blocks, so every page
  * before the dumped one in its pageblock was passable at the attempt. Explained when (1) the dumped
  * page is the same in the snapshot as in the kernel's dump (its struct page words, where the snapshot
- * has them), (2) the pages the snapshot blocks on before it, in the same pageblock, are all of kinds
- * allocated at run time, and (3) with those pages taken as free, the snapshot's verdict blocks exactly
- * on the dumped page.
+ * has them), (2) the snapshot's blocker lies before it in its pageblock, and the pages there that the
+ * snapshot could block on are all of kinds allocated at run time, and (3) with those pages taken as
+ * free, the dumped page is the next page in the kernel's scan order that may block.
  */
 export function allocatedSinceAttempt(snapshot: Snapshot, block: MemoryBlock, ours: number, dumped: DumpedPage): string | undefined {
   const pb = 512;
@@ -46,14 +46,18 @@ export function allocatedSinceAttempt(snapshot: Snapshot, block: MemoryBlock, ou
   const detail = snapshot.pageDetail?.(dumped.pfn);
   const words = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => detail?.raw[`word${i}`]);
   if (words.every((w) => typeof w === 'string') && dumped.raw.length >= 8 && words.some((w, i) => BigInt(w as string) !== dumped.raw[i])) return undefined;
+  // the kernel passed every page of the dumped page's pageblock before it: those the snapshot blocks on
+  // were allocated since, if they are of a kind that is
   const classes = snapshot.classes.slice();
-  for (let pfn = ours; pfn < dumped.pfn; pfn++) {
+  for (let pfn = Math.max(snapshot.startPfn, dumped.pfn - (dumped.pfn % pb)); pfn < dumped.pfn; pfn++) {
     const i = pfn - snapshot.startPfn;
     if (ALLOCATED_AT_RUN_TIME.includes(classes[i])) classes[i] = CLASS_ID.free;
   }
-  const v = offlineVerdict({ block, classes, classesStartPfn: snapshot.startPfn, kernelOtherMayBeFree: snapshot.provenance.format.startsWith('kpageflags') }, 'mainline');
+  // every page that may block counts, as in the kernel's scan: a flag-less page kpageflags cannot tell
+  // from a per-CPU free page stops it too (the reader itself defers such pages to certain blockers)
+  const v = offlineVerdict({ block, classes, classesStartPfn: snapshot.startPfn }, 'mainline');
   if (v.blockingPfn !== dumped.pfn) return undefined;
-  return `pages 0x${ours.toString(16)}-0x${(dumped.pfn - 1).toString(16)} were allocated between the attempt and the snapshot; ` +
+  return `pages up to 0x${(dumped.pfn - 1).toString(16)} (ours: 0x${ours.toString(16)}) were allocated between the attempt and the snapshot; ` +
     `the kernel's dumped page 0x${dumped.pfn.toString(16)} is ${words[0] !== undefined ? 'unchanged and ' : ''}the next blocker`;
 }
 
