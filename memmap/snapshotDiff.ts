@@ -129,10 +129,12 @@ function blockSide(b: MemoryBlock | undefined): BlockSide | undefined {
 }
 
 function changedBlocks(a: Snapshot, b: Snapshot): SnapshotDiff['blocks'] {
-  const ids = [...new Set([...a.blocks.map((x) => x.id), ...b.blocks.map((x) => x.id)])].sort((p, q) => p - q);
+  // by id, so a 16 TiB host's 131 072 blocks cost one pass each, not one search per block
+  const ma = new Map(a.blocks.map((x) => [x.id, x])), mb = new Map(b.blocks.map((x) => [x.id, x]));
+  const ids = [...new Set([...ma.keys(), ...mb.keys()])].sort((p, q) => p - q);
   const out: SnapshotDiff['blocks'] = [];
   for (const id of ids) {
-    const sa = blockSide(a.blocks.find((x) => x.id === id)), sb = blockSide(b.blocks.find((x) => x.id === id));
+    const sa = blockSide(ma.get(id)), sb = blockSide(mb.get(id));
     if (JSON.stringify(sa) !== JSON.stringify(sb)) out.push({ block: `memory${id}`, ...(sa ? { a: sa } : {}), ...(sb ? { b: sb } : {}) });
   }
   return out;

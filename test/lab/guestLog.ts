@@ -23,10 +23,6 @@ export function unmovablePagesInDmesg(dmesg: string): DumpedPage[] {
   return out;
 }
 
-export function unmovablePfnsInDmesg(dmesg: string): number[] {
-  return unmovablePagesInDmesg(dmesg).map((p) => p.pfn);
-}
-
 /** Kinds of page the kernel allocates at any moment (a reserved or poisoned page does not come and go). */
 const ALLOCATED_AT_RUN_TIME = [CLASS_ID.slab, CLASS_ID.pagetable, CLASS_ID['kernel-other']];
 
