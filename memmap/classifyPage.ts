@@ -1,7 +1,7 @@
 // THE rule table for one PFN of a vmcore: kernel-page-state.md §7.1 (per-PFN) and §7.2 (offline kinds).
 // Rules are tried in table order; the first that matches wins. Each rule has an id and a plain-words
 // explanation for the UI. The hot path returns the rule's index; VMCORE_RULE_CLASS maps it to a class id.
-import { CLASS_ID, ClassRule } from './classes';
+import { CLASS_ID, ClassRule } from '../kernel/pageClasses';
 import { PageTypeDecoder, PageTypeName } from '../kernel/pagetypes';
 import { NO_BIT } from '../kernel/pageflags';
 

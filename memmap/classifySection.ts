@@ -12,7 +12,7 @@
 // outside the virtio-mem ranges, fully populated subsection map) and only checked per page otherwise. test/unit/dump/fastPath.test.ts checks
 // the result equals the plain per-page path on every lab dump.
 import { classifyStructPage, ClassifyContext, inRanges, Neighbours, R, SectionFacts, VMCORE_RULE_CLASS, zoneOf } from './classifyPage';
-import { CLASS_ID } from './classes';
+import { CLASS_ID } from '../kernel/pageClasses';
 import { SP_EXCLUDED, SP_OK, SP_UNMAPPED } from './vmcoreMemmap';
 
 export interface SectionOutput {

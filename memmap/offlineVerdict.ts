@@ -6,7 +6,7 @@
 // every pageblock (has_unmovable_pages: first "unmovable" page in address order), then the
 // migration loop (scan_movable_pages: unmovable PageOffline), then pages that never free up.
 
-import { CLASS_ID, PageClass, className } from './classes';
+import { CLASS_ID, PageClass, className } from '../kernel/pageClasses';
 import type { MemoryBlock, OfflineVerdict } from './snapshot';
 
 export interface VerdictInput {

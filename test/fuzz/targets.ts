@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { SnapshotError } from '../../memmap/errors';
+import { SnapshotError } from '../../parsers/errors';
 import { openVmcoreSnapshot } from '../../memmap/vmcoreSnapshot';
 import { openKpageflagsSnapshot } from '../../memmap/kpageflagsSnapshot';
 import { looksLikeVmcoreInfo, parseVmcoreInfo } from '../../parsers/vmcoreinfo';
 import { inRanges, isSystemRam, parseIomem, pfnRangesNamed } from '../../parsers/capture/iomem';
 import { parseMeminfo, releaseFromUname } from '../../parsers/capture/meminfo';
 import { toolMemmapFromText } from '../../parsers/tools/crashSession';
+import { completeKmemPListing } from '../../memmap/tools/kmemPListing';
 import { looksLikeDrgnExport, parseDrgnExport } from '../../parsers/tools/drgnExport';
 import { toolMemmapFromDrgn } from '../../parsers/tools/toolMemmap';
 import { openCaptureBundle } from '../../parsers/capture/bundle';
@@ -262,7 +263,7 @@ export const TARGETS: FuzzTarget<any>[] = [
     name: 'crash-session',
     what: 'crash session logs and their listings (sys, kmem -p/-n/-m/-g/-i/-f, dev -i, struct page)',
     input: textInput(() => [fixtureText('tools/crash-8.0.2-6.1-balloon-session.txt'), fixtureText('tools/crash-8.0.2-6.1-virtio-mem-dev-i.txt'), fixtureText('tools/drgn-0.0.22-6.1-balloon-repl.txt')]),
-    run: (t: string) => toolMemmapFromText(t),
+    run: (t: string) => completeKmemPListing(toolMemmapFromText(t)),
     bytes: textBytes,
     fromBytes: fromText,
   },

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { findSets, LabSet } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { diffSnapshots, SnapshotDiff } from '../../../memmap/snapshotDiff';
-import { CLASS_ID, PAGE_CLASSES, PageClass } from '../../../memmap/classes';
+import { CLASS_ID, PAGE_CLASSES, PageClass } from '../../../kernel/pageClasses';
 import type { Snapshot } from '../../../memmap/snapshot';
 import { isVirtioMemRam, parseIomem, pfnRangesNamed } from '../../../parsers/capture/iomem';
 

@@ -4,7 +4,7 @@
 // unknown kind still stops the scan, wherever it sits among movable ones.
 import * as assert from 'node:assert/strict';
 import { blockVerdicts } from '../../../memmap/offlineVerdict';
-import { CLASS_ID } from '../../../memmap/classes';
+import { CLASS_ID } from '../../../kernel/pageClasses';
 
 const N = 32768;
 const START = 0x100000;

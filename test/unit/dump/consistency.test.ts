@@ -9,7 +9,7 @@ import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import type { Snapshot } from '../../../memmap/snapshot';
 import { DumpError } from '../../../parsers/dump/errors';
 import { buildPhysPages, EXPECT, flatten, PHYS_BASE, SKM, tmpFile, vmcoreinfoText, writeElf, writeKdump } from './fixture';
-import { className } from '../../../memmap/classes';
+import { className } from '../../../kernel/pageClasses';
 
 const PG = 4096;
 /** Physical address of a kernel-image virtual address in the fixture. */

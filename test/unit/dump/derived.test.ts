@@ -9,13 +9,13 @@ import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { listSets, LabSet } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
-import { CLASS_ID, className } from '../../../memmap/classes';
+import { CLASS_ID, className } from '../../../kernel/pageClasses';
 import { DumpError } from '../../../parsers/dump/errors';
 import { lzoStats } from '../../../parsers/dump/codecs';
 import { openDump } from '../../../parsers/dump/openDump';
 import { PageAvail } from '../../../parsers/dump/physmem';
-import { X86Paging } from '../../../parsers/x86_64/paging';
-import { readMemSections } from '../../../parsers/x86_64/memSection';
+import { X86Paging } from '../../../arch/x86_64/paging';
+import { readMemSections } from '../../../parsers/kernelMemory/memSection';
 import { VmcoreMemmap } from '../../../memmap/vmcoreMemmap';
 import type { Snapshot } from '../../../memmap/snapshot';
 

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { listSets } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
-import { className } from '../../../memmap/classes';
+import { className } from '../../../kernel/pageClasses';
 
 const only = process.env.KMEMMAP_SET;
 const sets = listSets().filter((s) => !only || s.name === only);

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { listSets } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
-import { CLASS_ID, className, PAGE_CLASSES } from '../../../memmap/classes';
+import { CLASS_ID, className, PAGE_CLASSES } from '../../../kernel/pageClasses';
 import type { Snapshot } from '../../../memmap/snapshot';
 
 /** Classes that must agree exactly in both directions (no capture-timing excuse applies to them). */

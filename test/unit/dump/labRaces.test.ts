@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { findSets } from '../../lab/sets';
 import { allocatedSinceAttempt } from '../../lab/guestLog';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
-import { CLASS_ID } from '../../../memmap/classes';
+import { CLASS_ID } from '../../../kernel/pageClasses';
 
 const set = findSets({ kernel: '6.12', scenario: 'offline-block' })[0];
 

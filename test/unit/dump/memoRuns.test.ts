@@ -6,13 +6,13 @@
 import * as assert from 'node:assert/strict';
 import { findSets } from '../../lab/sets';
 import { openDump } from '../../../parsers/dump/openDump';
-import { X86Paging } from '../../../parsers/x86_64/paging';
-import { readMemSections } from '../../../parsers/x86_64/memSection';
+import { X86Paging } from '../../../arch/x86_64/paging';
+import { readMemSections } from '../../../parsers/kernelMemory/memSection';
 import { buildClassifyContext } from '../../../memmap/vmcoreContext';
 import { VmcoreMemmap, SP_OK } from '../../../memmap/vmcoreMemmap';
 import { classifySection, SectionOutput } from '../../../memmap/classifySection';
 import { Neighbours, SectionFacts } from '../../../memmap/classifyPage';
-import { CLASS_ID, className } from '../../../memmap/classes';
+import { CLASS_ID, className } from '../../../kernel/pageClasses';
 
 const sets = findSets({ kaslr: false }).concat(findSets({ scenario: 'balloon' }), findSets({ scenario: 'virtio-mem' }));
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { listSets, LabSet } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
-import { CLASS_ID } from '../../../memmap/classes';
+import { CLASS_ID } from '../../../kernel/pageClasses';
 import type { MemoryBlock, OfflineVerdict, Snapshot } from '../../../memmap/snapshot';
 import { assertVerdictMatchesGuest } from '../../lab/guestLog';
 

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { CodecError, decodePage, decodePageInto, DUMP_DH_COMPRESSED_ZLIB, zlibFastPath } from '../../../parsers/dump/codecs';
 import { decodeWorkerLocation, liveDecodeWorkers } from '../../../parsers/dump/kdumpParallel';
 import { openDump } from '../../../parsers/dump/openDump';
-import { X86Paging } from '../../../parsers/x86_64/paging';
-import { readMemSections } from '../../../parsers/x86_64/memSection';
+import { X86Paging } from '../../../arch/x86_64/paging';
+import { readMemSections } from '../../../parsers/kernelMemory/memSection';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
-import { className } from '../../../memmap/classes';
+import { className } from '../../../kernel/pageClasses';
 import type { Snapshot } from '../../../memmap/snapshot';
 import { isBigSet, listSets } from '../../lab/sets';
 

@@ -18,13 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findSets, LabSet } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
-import { CLASS_ID, className } from '../../../memmap/classes';
+import { CLASS_ID, className } from '../../../kernel/pageClasses';
 import { DumpError } from '../../../parsers/dump/errors';
 import { dumpFiles, openDump } from '../../../parsers/dump/openDump';
 import { FileSource } from '../../../parsers/dump/byteSource';
 import { neededPageLostError } from './fixture';
-import { X86Paging } from '../../../parsers/x86_64/paging';
-import { readMemSections } from '../../../parsers/x86_64/memSection';
+import { X86Paging } from '../../../arch/x86_64/paging';
+import { readMemSections } from '../../../parsers/kernelMemory/memSection';
 import type { Snapshot } from '../../../memmap/snapshot';
 
 const MISSING_OK = new Set<number>([CLASS_ID.unknown, CLASS_ID.excluded]);

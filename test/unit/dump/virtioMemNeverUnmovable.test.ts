@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { listSets } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
-import { CLASS_ID, className } from '../../../memmap/classes';
+import { CLASS_ID, className } from '../../../kernel/pageClasses';
 import type { Snapshot } from '../../../memmap/snapshot';
 
 const DERIVED = ['vmcore.kdump.raw', 'dump-c-d0.kdump', 'dump-c-d31.kdump', 'dump-l-d31.kdump', 'dump-E-d31.elf'];

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
-import { className } from '../../../memmap/classes';
+import { className } from '../../../kernel/pageClasses';
 import { DumpError } from '../../../parsers/dump/errors';
 import { detectDumpFormat } from '../../../parsers/dump/detect';
 import { CodecError, decodePage, DUMP_DH_COMPRESSED_LZO, lzoStats } from '../../../parsers/dump/codecs';

@@ -4,13 +4,13 @@
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { MessageChannel } from '../../../extension/messageChannel';
-import type { Envelope } from '../../../extension/protocol';
+import { MessageChannel } from '../../../shared/messageChannel';
+import type { Envelope } from '../../../shared/protocol';
 import { blockingPages } from '../../../extension/blockingPages';
 import { parseInWorker, CancelledError } from '../../../extension/parseWorkerClient';
 import { SnapshotSession, MAX_SECTION_DATA_PFNS } from '../../../extension/snapshotSession';
-import { CLASS_ID } from '../../../memmap/classes';
-import { SnapshotError } from '../../../memmap/errors';
+import { CLASS_ID } from '../../../kernel/pageClasses';
+import { SnapshotError } from '../../../parsers/errors';
 
 const SAMPLE = 'samples/sample-6.12-virtio-mem.tar.gz';
 const WORKER = resolve('out/extension/parseWorker.js');

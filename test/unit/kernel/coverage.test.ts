@@ -8,7 +8,7 @@ import { PageTypeDecoder, pageTypeEncoding, describePageType } from '../../../ke
 import { kernelPredicates } from '../../../kernel/predicates';
 import { decodePageTypeWord, resolveKernel, unknownKernelMessage } from '../../../kernel/decode';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
-import { className } from '../../../memmap/classes';
+import { className } from '../../../kernel/pageClasses';
 import { buildPhysPages, tmpFile, vmcoreinfoText, writeElf } from '../dump/fixture';
 
 const N612 = { lru: 5, private: 14, swapcache: 10, swapbacked: 17, hwpoison: 20, headMask: 0x40 };

@@ -11,7 +11,7 @@ import { Header } from 'tar';
 import { openCaptureBundle } from '../../../parsers/capture/bundle';
 import { checkEntry, checkTotals, ArchiveEntry } from '../../../parsers/capture/captureArchive';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
-import { SnapshotError } from '../../../memmap/errors';
+import { SnapshotError } from '../../../parsers/errors';
 import { parseInWorker } from '../../../extension/parseWorkerClient';
 
 const SAMPLE = resolve('samples/sample-6.12-virtio-mem.tar.gz');

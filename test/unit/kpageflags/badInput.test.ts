@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSnapshot } from '../../../memmap/open';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
-import { SnapshotError } from '../../../memmap/errors';
-import { CLASS_ID } from '../../../memmap/classes';
+import { SnapshotError } from '../../../parsers/errors';
+import { CLASS_ID } from '../../../kernel/pageClasses';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'kmemmap-test-'));

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listSets, LabSet } from '../../lab/sets';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
-import { CLASS_ID } from '../../../memmap/classes';
+import { CLASS_ID } from '../../../kernel/pageClasses';
 import type { Snapshot } from '../../../memmap/snapshot';
 import { parseIomem, pfnRangesNamed, isVirtioMemRam } from '../../../parsers/capture/iomem';
 import { parseMeminfo } from '../../../parsers/capture/meminfo';

@@ -11,7 +11,7 @@ import { escapeControl, escapeJson, escapeLines } from '../../../cli/terminalTex
 import { table } from '../../../cli/table';
 import { failureReport, INTERNAL_HINT } from '../../../extension/failureReport';
 import { ReadFailure } from '../../../extension/parseWorkerClient';
-import { SnapshotError } from '../../../memmap/errors';
+import { SnapshotError } from '../../../parsers/errors';
 
 const CLI = resolve('out/cli/kmemmap.js');
 const EVIL = '6.12.1\x1b[31mRED\x1b]0;title\x07\x9b2J\x7f\u202e';

@@ -1,6 +1,6 @@
 // The crash/drgn process driver, exercised with a shell standing in for the tool.
 import * as assert from 'node:assert/strict';
-import { BackendError, BackendSpec, ToolBackend } from '../../../parsers/tools/backend';
+import { BackendError, BackendSpec, ToolBackend } from '../../../backends/toolBackend';
 
 const shell = (): BackendSpec => ({
   name: 'sh', command: 'bash', args: ['--norc', '--noprofile'],

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { labRoot, listSets } from '../../lab/sets';
-import { drgnBackendSpec, ToolBackend } from '../../../parsers/tools/backend';
+import { drgnBackendSpec, ToolBackend } from '../../../backends/toolBackend';
 
 const PY = '/usr/bin/python3';
 const set = listSets().find((s) => s.manifest.kernel.short === '6.12');

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSnapshot } from '../../../memmap/open';
-import { className } from '../../../memmap/classes';
+import { className } from '../../../kernel/pageClasses';
 import type { Snapshot } from '../../../memmap/snapshot';
 import { toolOutputSnapshot } from '../../../memmap/toolOutputSnapshot';
 

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { className, PageClass } from '../../../memmap/classes';
+import { className, PageClass } from '../../../kernel/pageClasses';
 import type { Snapshot } from '../../../memmap/snapshot';
 import { toolOutputSnapshot } from '../../../memmap/toolOutputSnapshot';
 

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLASS_ID, className } from '../../../memmap/classes';
+import { CLASS_ID, className } from '../../../kernel/pageClasses';
 import { toolOutputSnapshot } from '../../../memmap/toolOutputSnapshot';
 import { parseStructPageDumps } from '../../../parsers/tools/structPageDump';
 import { splitSessionLog } from '../../../parsers/tools/sessionLog';

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { listSets } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { openSnapshot } from '../../../memmap/open';
-import { CLASS_ID, className } from '../../../memmap/classes';
+import { CLASS_ID, className } from '../../../kernel/pageClasses';
 import type { Snapshot } from '../../../memmap/snapshot';
 
 export interface Agreement { both: number; agree: number; confusion: [string, number][] }

@@ -1,7 +1,7 @@
 // Issue 13 (limits): a kmem -p listing whose addresses imply a huge machine costs memory for the
 // rows it holds, not for the span its addresses imply. Crafted rows (no real listing has them).
 import * as assert from 'node:assert/strict';
-import { SnapshotError } from '../../../memmap/errors';
+import { SnapshotError } from '../../../parsers/errors';
 import { toolOutputSnapshot } from '../../../memmap/toolOutputSnapshot';
 import { toolMemmapFromText } from '../../../parsers/tools/crashSession';
 import { CHUNK_PFNS, STRUCT_PAGE_SIZE } from '../../../parsers/tools/pageImage';

@@ -62,7 +62,7 @@ export interface Overview {
   endPfn: number;
   pfnsPerSection: number;
   pfnsPerBlock: number;
-  /** The class vocabulary in id order (memmap/classes.ts), with one-line descriptions. */
+  /** The class vocabulary in id order (kernel/pageClasses.ts), with one-line descriptions. */
   classNames: string[];
   classDescriptions: string[];
   counts: ClassCounts;

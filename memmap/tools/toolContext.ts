@@ -3,31 +3,12 @@
 // else from the layout family of the release (kernel/pageflags.ts); page types likewise.
 import { familyFromRelease, flagBit, LayoutFamily, NO_BIT, parseRelease } from '../../kernel/pageflags';
 import { PAGE_TYPE_ENCODINGS, PageTypeDecoder, PageTypeEncoding, PageTypeName } from '../../kernel/pagetypes';
-import type { ClassifyContext } from '../../memmap/classifyPage';
-import type { ListingFlagNames } from './kmemPFlagNames';
-import { decideFromNames, NamesDecision } from './namesContext';
+import type { ClassifyContext } from '../classifyPage';
+import { decideFromNames, NamesDecision } from '../../parsers/tools/namesContext';
 import { familiesFromNames } from '../../kernel/familyFromNames';
 import { kernelPredicates } from '../../kernel/predicates';
-import { OFF, STRUCT_PAGE_SIZE } from './pageImage';
-
-export interface ToolFacts {
-  release?: string;
-  /** enum pageflags as printed by the tool, names without PG_ (e.g. lru → 4). */
-  pageflags?: Map<string, number>;
-  /** enum pagetype (6.12+): PGTY_buddy → 0xf0 ... */
-  pagetype?: Map<string, number>;
-  balloonMops?: bigint;
-  hugetlbDtor?: number;
-  /** MAX_NUMNODES (1 << NODES_SHIFT). */
-  maxNumNodes?: number;
-  virtioMem?: [number, number][];
-  /** What the flag names beside a kmem -p listing's FLAGS values say (used when the release is unknown). */
-  listingNames?: ListingFlagNames;
-  /** The output printed _mapcount/page_type (kmem -m, struct page prints, drgn export). */
-  mapcountKnown?: boolean;
-  /** Kernel versions (major * 100 + minor) other evidence in the output allows, and what it was. */
-  versionHint?: { range: [number, number]; why: string };
-}
+import { OFF, STRUCT_PAGE_SIZE } from '../../parsers/tools/pageImage';
+import type { ToolFacts } from '../../parsers/tools/toolMemmap';
 
 export interface ToolContext {
   ctx?: ClassifyContext; family?: LayoutFamily; problem?: string; warnings: string[]; notes: string[];

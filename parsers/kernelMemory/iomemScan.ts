@@ -4,7 +4,7 @@
 // child. The kernel image is scanned from SYMBOL(_stext) for a struct of that shape whose name reads
 // "PCI mem"; only a unique match is used, and the caller checks the tree it leads to ("Kernel code"
 // at _stext's physical address) before trusting it.
-import { X86Paging } from './paging';
+import type { KernelTranslator } from './translator';
 
 const NAME = Buffer.from('PCI mem\0', 'latin1');
 const IORESOURCE_MEM = 0x200n;
@@ -13,7 +13,7 @@ const SCAN_BYTES = 64 << 20;
 const CHUNK = 1 << 20;
 
 /** Chunks [va, buffer) of the image from _stext (unmapped or filtered chunks skipped). */
-function* imageChunks(vm: X86Paging, stext: bigint): Generator<[bigint, Buffer]> {
+function* imageChunks(vm: KernelTranslator, stext: bigint): Generator<[bigint, Buffer]> {
   for (let o = 0; o < SCAN_BYTES; o += CHUNK) {
     const va = stext + BigInt(o);
     const b = vm.read(va, CHUNK);
@@ -25,7 +25,7 @@ function* imageChunks(vm: X86Paging, stext: bigint): Generator<[bigint, Buffer]>
  * Address of iomem_resource, or undefined (none or several candidates). One pass over the image in
  * 32-bit words: the rare `end` word pattern first, then start, flags, child, and the name.
  */
-export function scanForIomemResource(vm: X86Paging, stext: bigint): bigint | undefined {
+export function scanForIomemResource(vm: KernelTranslator, stext: bigint): bigint | undefined {
   const found: bigint[] = [];
   for (const [va, b] of imageChunks(vm, stext)) {
     const w = new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);

@@ -1,4 +1,5 @@
-// The one vocabulary of page classes every input is mapped to. A Snapshot stores one byte per PFN:
+// The one vocabulary of page classes every input is mapped to: the model's words for page states,
+// kept beside the kernel knowledge so its explanations (knowledge/offlineFamily.ts) can name them. A Snapshot stores one byte per PFN:
 // the index of its class in PAGE_CLASSES. The order is part of the on-wire protocol with the
 // webview and of exported files, so append new classes at the end; never reorder.
 //

@@ -6,9 +6,9 @@
 //   session resolved balloon_mops (`sym balloon_mops`, or a `struct page` print of a balloon page).
 // Anything else that needs page_type (page tables, PageOffline of virtio-mem/XEN/Hyper-V) stays
 // unknown to these rules and is said so in a warning.
-import type { ClassifyContext } from '../../memmap/classifyPage';
-import { NAMED_BITS_MASK } from './kmemPFlagNames';
-import { CHUNK_PFNS, COVER_NONE, COVER_PAGE, OFF, PageImage } from './pageImage';
+import type { ClassifyContext } from '../classifyPage';
+import { NAMED_BITS_MASK } from '../../parsers/tools/kmemPFlagNames';
+import { CHUNK_PFNS, COVER_NONE, COVER_PAGE, OFF, PageImage } from '../../parsers/tools/pageImage';
 
 export interface InferenceResult { tails: number; heads: number; balloon: number; badHeads: number; orphanTails: number; page1?: Page1Layout; page1Note?: string;
   /** Kernel versions (major * 100 + minor) the chosen page[1] layout belongs to, when the heads chose it. */
@@ -53,24 +53,6 @@ export function choosePage1Layout(image: PageImage, listHeads: () => number[], r
   if (!best || winners.length !== 1) return { note: `compound sizes not read: the kernel version is not known exactly and the page[1] rows of ${heads.length} head(s) fit ${winners.length ? winners.map((w) => w.id).join(' and ') : 'no layout'}` };
   const w = winners[0];
   return { layout: w.id, range: [w.from, w.to], note: `compound sizes read from page[1] as ${w.words}: the one layout of the possible kernels under which ${best} of ${heads.length} listed heads read a plausible size` };
-}
-
-/**
- * Rows whose MAPPING is a movable_ops pointer tagged PAGE_MAPPING_MOVABLE (mapping & 3 == 2, pointing
- * into the kernel image or a module, refcount > 0): balloon or zsmalloc pages of a kernel before 6.17,
- * which dropped the tag (movable_ops pages are a page flag since). Counted over kmem -p rows only.
- */
-export function movableTagRows(image: PageImage, onlyKmemP: (pfn: number) => boolean): number {
-  let n = 0;
-  for (const c of image.chunks())
-    for (let i = 0; i < CHUNK_PFNS; i++) {
-      if (c.cover[i] !== COVER_PAGE) continue;
-      const off = i * 64;
-      const lo = c.buf.readUInt32LE(off + OFF.mapping);
-      if ((lo & 3) !== 2 || lo < 0x80000000 || c.buf.readUInt32LE(off + OFF.mapping + 4) !== 0xffffffff) continue;
-      if (c.buf.readInt32LE(off + OFF.refcount) > 0 && onlyKmemP(c.base + i)) n++;
-    }
-  return n;
 }
 
 /** Fills compound_head of tails and page_type of balloon pages for PFNs whose struct page came from kmem -p rows only. */

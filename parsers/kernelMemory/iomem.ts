@@ -1,13 +1,13 @@
 // Walk the iomem_resource tree (struct resource: start 0, end 8, name 16, flags 24, desc 32,
 // parent 40, sibling 48, child 56 on x86_64 — include/linux/ioport.h) to find virtio-mem ranges.
-import { X86Paging } from './paging';
+import type { KernelTranslator } from './translator';
 
 export interface IomemRange { start: number; end: number; name: string; depth: number }
 
 /** What a walk could not read: resource nodes (child/sibling pointers into missing pages) and names. */
 export interface IomemStats { unreadable: number; unnamed: number }
 
-export function readIomem(vm: X86Paging, iomemResource: bigint, limit = 20000, stats?: IomemStats): IomemRange[] | undefined {
+export function readIomem(vm: KernelTranslator, iomemResource: bigint, limit = 20000, stats?: IomemStats): IomemRange[] | undefined {
   const out: IomemRange[] = [];
   const root = vm.read(iomemResource, 64);
   if (!root) return undefined;

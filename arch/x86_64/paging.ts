@@ -3,8 +3,11 @@
 // (QEMU's kdump sub-header phys_base is wrong, so it is never used), everything else walks the page
 // tables from SYMBOL(init_top_pgt) with 4 or 5 levels (NUMBER(pgtable_l5_enabled)), 1 GiB and 2 MiB
 // pages, and the SME encryption bit masked out (NUMBER(sme_mask)).
-import { PageAvail, PhysicalMemory } from '../dump/physmem';
-import { VmcoreInfo } from '../vmcoreinfo';
+import { PageAvail, PhysicalMemory } from '../../parsers/dump/physmem';
+import { VmcoreInfo } from '../../parsers/vmcoreinfo';
+import { KernelTranslator, Mapping, TranslationError } from '../../parsers/kernelMemory/translator';
+
+export { TranslationError };
 
 export const START_KERNEL_MAP = 0xffffffff80000000n;
 const PTE_PRESENT = 1n;
@@ -13,16 +16,8 @@ const PHYS_MASK = 0x000ffffffffff000n;
 /** Reads at least this long take the bulk path. */
 const BULK_READ_MIN = 16384;
 
-export class TranslationError extends Error {}
 
-export interface Mapping {
-  /** Physical address of va. */
-  pa: number;
-  /** Bytes from va to the end of the page that maps it. */
-  span: number;
-}
-
-export class X86Paging {
+export class X86Paging implements KernelTranslator {
   readonly physBase: bigint;
   readonly kernelOffset: bigint;
   readonly l5: boolean;
@@ -53,6 +48,10 @@ export class X86Paging {
     const page = this.mem.readPage(pfn);
     if (!page) return undefined;
     return page.readBigUInt64LE(Number(pa & 0xfffn));
+  }
+
+  describe(): string {
+    return `phys_base 0x${this.physBase.toString(16)}, KERNELOFFSET 0x${this.kernelOffset.toString(16)}, ${this.l5 ? '5' : '4'}-level paging`;
   }
 
   /** Physical address of va and how far the same mapping goes, or undefined when not mapped / not in the dump. */

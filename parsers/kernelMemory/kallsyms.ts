@@ -8,7 +8,7 @@
 // ones mean relative_base - 1 - offset. 7.x drops kallsyms_relative_base: each offset is relative to its
 // own address, &kallsyms_offsets[i] + (s32)offset (kernel-coverage.md §1 "kallsyms").
 import { VmcoreInfo } from '../vmcoreinfo';
-import { X86Paging } from './paging';
+import type { KernelTranslator } from './translator';
 
 export interface KallsymsResult {
   /** Requested names that were found, name → address. */
@@ -28,7 +28,7 @@ const KEYS = ['kallsyms_names', 'kallsyms_num_syms', 'kallsyms_token_table', 'ka
 const BASE_KEY = 'kallsyms_relative_base';
 
 /** Looks up `wanted` names; returns undefined (with a reason) when kallsyms is not usable. */
-export function lookupKallsyms(vi: VmcoreInfo, vm: X86Paging, wanted: string[]): KallsymsResult | { error: string } {
+export function lookupKallsyms(vi: VmcoreInfo, vm: KernelTranslator, wanted: string[]): KallsymsResult | { error: string } {
   const sym = (k: string) => vi.symbols.get(k);
   const missing = KEYS.filter((k) => sym(k) === undefined);
   if (missing.length) return { error: `VMCOREINFO lacks ${missing.join(', ')} (kernels before 6.0 export no kallsyms keys)` };

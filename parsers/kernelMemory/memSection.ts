@@ -4,7 +4,7 @@
 import { sectionFlagBits } from '../../kernel/sections';
 import { parseRelease } from '../../kernel/pageflags';
 import { VmcoreInfo } from '../vmcoreinfo';
-import { X86Paging } from './paging';
+import type { KernelTranslator } from './translator';
 
 export interface MemSectionEntry {
   nr: number;
@@ -27,7 +27,7 @@ export interface MemSectionTable {
 
 export class MemSectionError extends Error {}
 
-export function readMemSections(vi: VmcoreInfo, vm: X86Paging, pageSize: number): MemSectionTable {
+export function readMemSections(vi: VmcoreInfo, vm: KernelTranslator, pageSize: number): MemSectionTable {
   const root = vi.symbols.get('mem_section');
   const nRoots = vi.lengths.get('mem_section');
   const secSize = vi.sizes.get('mem_section');
