@@ -1,5 +1,5 @@
 // Which pages of a memory block stop offline_pages(), judged from class bytes alone
-// (kernel-page-state.md §7.3). The core's per-block verdict names the first one; this lists them all
+// (docs/kernel/memory-offlining.md). The core's per-block verdict names the first one; this lists them all
 // so the user can see how many there are and where.
 
 import { CLASS_ID } from '../kernel/pageClasses';

@@ -1,5 +1,5 @@
 // Kernel-version differences the readers act on, as named predicates computed once per snapshot.
-// Each cites the change; summaries in shared/reference/kernel-page-state.md and kernel-coverage.md.
+// Each cites the change; summaries in docs/kernel/ (offline-pages.md, compound-pages.md).
 import type { TailWordForms } from './compound';
 import { LayoutFamily, parseRelease, releaseCoverage } from './pageflags';
 

@@ -1,4 +1,4 @@
-// x86_64 kernel virtual → physical translation without vmlinux (dump-formats-and-tools.md §2.2,
+// x86_64 kernel virtual → physical translation without vmlinux (docs/dump-formats.md,
 // the scheme of makedumpfile arch/x86_64.c): kernel image addresses use phys_base from VMCOREINFO
 // (QEMU's kdump sub-header phys_base is wrong, so it is never used), everything else walks the page
 // tables from SYMBOL(init_top_pgt) with 4 or 5 levels (NUMBER(pgtable_l5_enabled)), 1 GiB and 2 MiB

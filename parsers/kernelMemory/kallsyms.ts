@@ -6,7 +6,7 @@
 // character is the symbol type. Addresses: relative_base + (u32)offset, or with
 // KALLSYMS_ABSOLUTE_PERCPU (x86_64 SMP up to ~6.14) non-negative offsets are absolute and negative
 // ones mean relative_base - 1 - offset. 7.x drops kallsyms_relative_base: each offset is relative to its
-// own address, &kallsyms_offsets[i] + (s32)offset (kernel-coverage.md §1 "kallsyms").
+// own address, &kallsyms_offsets[i] + (s32)offset (docs/kernel/vmcoreinfo.md, "kallsyms").
 import { VmcoreInfo } from '../vmcoreinfo';
 import type { KernelTranslator } from './translator';
 

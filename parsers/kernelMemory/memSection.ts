@@ -1,4 +1,4 @@
-// SPARSEMEM_EXTREME mem_section roots and the vmemmap base (kernel-page-state.md §3, dump-formats §2.3).
+// SPARSEMEM_EXTREME mem_section roots and the vmemmap base (docs/kernel/sections-and-blocks.md).
 // SYMBOL(mem_section) is the root array (printed with VMCOREINFO_SYMBOL_ARRAY); LENGTH(mem_section)
 // roots, each NULL or pointing at PAGE_SIZE/SIZE(mem_section) sections.
 import { sectionFlagBits } from '../../kernel/sections';

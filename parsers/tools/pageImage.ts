@@ -5,7 +5,7 @@
 // crash and drgn outputs fill it; memmap/classifyPage.ts then classifies it exactly like a vmcore.
 
 export const STRUCT_PAGE_SIZE = 64;
-/** x86_64 offsets (VMCOREINFO on every Debian build; kernel-page-state.md §1.1). */
+/** x86_64 offsets (VMCOREINFO on every Debian build; docs/kernel/struct-page-and-flags.md). */
 export const OFF = { flags: 0, compoundHead: 8, word16: 16, mapping: 24, index: 32, private: 40, mapcount: 48, refcount: 52 } as const;
 
 import { SnapshotError } from '../errors';

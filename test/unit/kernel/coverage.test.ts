@@ -1,4 +1,4 @@
-// Kernels beyond 5.15-6.18 (shared/reference/kernel-coverage.md): the 7.x and 5.10 families, the 7.x
+// Kernels beyond 5.15-6.18 (docs/kernel/README.md, "Releases and layout families"): the 7.x and 5.10 families, the 7.x
 // compound_info tail word in both forms, 5.10's combinable page-type bits, and what the reader says
 // about a release outside the tables.
 import * as assert from 'node:assert/strict';

@@ -12,7 +12,7 @@ import { parseDrgnExport } from '../../../parsers/tools/drgnExport';
 import { splitSessionLog } from '../../../parsers/tools/sessionLog';
 
 const HDR = '      PAGE       PHYSICAL      MAPPING       INDEX CNT FLAGS';
-// Real 8.0.2 rows on 6.1 (dump-formats-and-tools.md §3.1), PFNs 0x0, 0x104e, 0x101.
+// Real 8.0.2 rows on 6.1 (docs/dump-formats.md, "crash kmem -p rows"), PFNs 0x0, 0x104e, 0x101.
 const ROWS = [
   'fffffafdc0000000        0                0        0  1 7ffffc0001000 reserved',
   'fffffafdc0004040   101000                0        0  0 7ffffc0000000',
