@@ -69,7 +69,7 @@ export const LAYOUT_FAMILIES: readonly LayoutFamily[] = [
       { name: 'double_map', of: 'workingset', secondPageOnly: true }],
     fingerprint: { lru: 4, private: 13, swapcache: 10, swapbacked: 19, slab: 9, hwpoison: 23, headMask: 0x10000 },
     releaseOnly: true,
-    source: 'include/linux/page-flags.h enum pageflags: 5.10.262:100 (kernel-coverage.md §2)',
+    source: 'include/linux/page-flags.h enum pageflags: 5.10.262:100 (docs/kernel/struct-page-and-flags.md)',
   },
   {
     id: '5.15-6.1', first: '5.15', last: '6.5',
@@ -162,7 +162,7 @@ export const LAYOUT_FAMILIES: readonly LayoutFamily[] = [
       { name: 'large_rmappable', of: 'workingset', secondPageOnly: true },
       { name: 'partially_mapped', of: 'reclaim', secondPageOnly: true }],
     fingerprint: { lru: 5, private: 14, swapcache: 10, swapbacked: 17, hwpoison: 21, headMask: 0x40, compoundInfo: true },
-    source: 'include/linux/page-flags.h enum pageflags: 7.2.13, 7.3.4:93 (kernel-coverage.md §1)',
+    source: 'include/linux/page-flags.h enum pageflags: 7.2.13, 7.3.4:93 (docs/kernel/struct-page-and-flags.md)',
   },
 ];
 
