@@ -1,7 +1,7 @@
 // The fuzz targets: every reader of untrusted input, with real seeds and what counts as a crash.
 // A crash is any exception other than the project's typed input error (SnapshotError and its
 // subclasses, which the CLI reports with exit code 2 and the panel as "problem + what to try").
-// Seeds: the hand-made synthetic machine of test/unit/dump/fixture.ts (ELF, kdump with every codec,
+// Seeds: the hand-made synthetic machine of test/unit/parsers/syntheticDump.ts (ELF, kdump with every codec,
 // flattened), the bundled sample capture, and the real crash/drgn/patch files of test/fixtures.
 
 import { mkdirSync, mkdtempSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ import { toolMemmapFromDrgn } from '../../parsers/tools/toolMemmap';
 import { openCaptureBundle } from '../../parsers/capture/bundle';
 import { computeHover, DocumentKind } from '../../extension/hovers/hoverContent';
 import { resolveKernel } from '../../kernel/decode';
-import { buildPhysPages, flatten, vmcoreinfoText, writeElf, writeKdump, KdumpCompression } from '../unit/dump/fixture';
+import { buildPhysPages, flatten, vmcoreinfoText, writeElf, writeKdump, KdumpCompression } from '../unit/parsers/syntheticDump';
 import { memoryDump } from './memorySource';
 import { openDump } from '../../parsers/dump/openDump';
 import { mutatedBytes, mutatedText } from './mutate';

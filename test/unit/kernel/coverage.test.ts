@@ -9,7 +9,7 @@ import { kernelPredicates } from '../../../kernel/predicates';
 import { decodePageTypeWord, resolveKernel, unknownKernelMessage } from '../../../kernel/decode';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { className } from '../../../kernel/pageClasses';
-import { buildPhysPages, tmpFile, vmcoreinfoText, writeElf } from '../dump/fixture';
+import { buildPhysPages, tmpFile, vmcoreinfoText, writeElf } from '../parsers/syntheticDump';
 
 const N612 = { lru: 5, private: 14, swapcache: 10, swapbacked: 17, hwpoison: 20, headMask: 0x40 };
 const N7 = { lru: 5, private: 14, swapcache: 10, swapbacked: 17, hwpoison: 21, headMask: 0x40 };

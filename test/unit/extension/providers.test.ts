@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { registerKnowledgeFeatures } from '../../../extension/hovers/index';
-import { realTree } from './realTrees';
+import { realTree } from '../kernel/realTrees';
 import { rgPath } from '../../../kernel/sourceIndex/indexer';
 
 const PATCH = readFileSync(resolve(__dirname, '../../../../test/fixtures/patches/v2-1-1-mm-memory_hotplug-PG_offline_skippable.patch'), 'utf8');

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import type { Snapshot } from '../../../memmap/snapshot';
 import { DumpError } from '../../../parsers/dump/errors';
-import { buildPhysPages, EXPECT, flatten, PHYS_BASE, SKM, tmpFile, vmcoreinfoText, writeElf, writeKdump } from './fixture';
+import { buildPhysPages, EXPECT, flatten, PHYS_BASE, SKM, tmpFile, vmcoreinfoText, writeElf, writeKdump } from '../parsers/syntheticDump';
 import { className } from '../../../kernel/pageClasses';
 
 const PG = 4096;

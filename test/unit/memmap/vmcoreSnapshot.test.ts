@@ -8,7 +8,7 @@ import { CodecError, decodePage, DUMP_DH_COMPRESSED_LZO, lzoStats } from '../../
 import type { Snapshot } from '../../../memmap/snapshot';
 import { openDump } from '../../../parsers/dump/openDump';
 import { PageAvail } from '../../../parsers/dump/physmem';
-import { buildPhysPages, elfPageOffset, neededPageLostError, EXPECT, flatten, kdumpDescriptor, lzoStored, streamPos, tmpFile, vmcoreinfoText, writeElf, writeKdump } from './fixture';
+import { buildPhysPages, elfPageOffset, neededPageLostError, EXPECT, flatten, kdumpDescriptor, lzoStored, streamPos, tmpFile, vmcoreinfoText, writeElf, writeKdump } from '../parsers/syntheticDump';
 
 const pages = buildPhysPages();
 const vi = vmcoreinfoText();

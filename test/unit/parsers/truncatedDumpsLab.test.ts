@@ -22,7 +22,7 @@ import { CLASS_ID, className } from '../../../kernel/pageClasses';
 import { DumpError } from '../../../parsers/dump/errors';
 import { dumpFiles, openDump } from '../../../parsers/dump/openDump';
 import { FileSource } from '../../../parsers/dump/byteSource';
-import { neededPageLostError } from './fixture';
+import { neededPageLostError } from './syntheticDump';
 import { X86Paging } from '../../../arch/x86_64/paging';
 import { readMemSections } from '../../../parsers/kernelMemory/memSection';
 import type { Snapshot } from '../../../memmap/snapshot';
