@@ -5,11 +5,14 @@ import { promises as fsp } from 'node:fs';
 import { basename } from 'node:path';
 import type { Snapshot } from './snapshot';
 import { SnapshotError } from './errors';
+import type { OfflineRuleSet } from './offlineRules';
 
 export interface OpenOptions {
   /** Progress in arbitrary units (done of total). */
   onProgress?(done: number, total: number): void;
   signal?: AbortSignal;
+  /** Further offlining rule sets (patch review): every block's verdict under each, in verdict.byRuleSet. */
+  ruleSets?: readonly OfflineRuleSet[];
 }
 
 /** What a path looks like, decided from its first bytes or its folder contents. */
