@@ -25,6 +25,12 @@ export interface OfflineRuleSet {
   scanUncertain: Partial<Record<RuleClass, string>>;
   /** Sentence for a successful verdict of a block holding offline-skippable pages. */
   skippedNote: string;
+  /**
+   * The page flag that marks a PageOffline page skippable under these rules (PG_offline_skippable),
+   * when skipping depends on a bit the owner sets: patch review then also judges a snapshot of an
+   * unpatched kernel with the bits as they are (review/review.ts).
+   */
+  skippableFlag?: string;
 }
 
 export const MAINLINE_RULES: OfflineRuleSet = {
@@ -46,6 +52,7 @@ export const SKIPPABLE_RULES: OfflineRuleSet = {
   scanFails: {},
   scanUncertain: {},
   skippedNote: 'skippable PageOffline pages are skipped',
+  skippableFlag: 'PG_offline_skippable',
 };
 
 export const BUILTIN_RULE_SETS: readonly OfflineRuleSet[] = [MAINLINE_RULES, SKIPPABLE_RULES];
@@ -72,7 +79,7 @@ export function parseRuleSet(text: string, where = 'rule set'): OfflineRuleSet {
   }
   if (!o || typeof o !== 'object' || Array.isArray(o)) throw new RuleSetError(`${where}: expected a JSON object`);
   const r = o as Record<string, unknown>;
-  const known = ['id', 'title', 'base', 'isolationFails', 'scanFails', 'scanUncertain', 'skippedNote'];
+  const known = ['id', 'title', 'base', 'isolationFails', 'scanFails', 'scanUncertain', 'skippedNote', 'skippableFlag'];
   for (const k of Object.keys(r)) if (!known.includes(k)) throw new RuleSetError(`${where}: unknown field "${k.slice(0, 40)}" (fields: ${known.join(', ')})`);
   if (typeof r.id !== 'string' || !/^[A-Za-z0-9][\w.-]{0,63}$/.test(r.id)) throw new RuleSetError(`${where}: "id" must be a short name (letters, digits, . _ -)`);
   const base = r.base === undefined ? MAINLINE_RULES : BUILTIN_RULE_SETS.find((b) => b.id === r.base);
@@ -96,6 +103,7 @@ export function parseRuleSet(text: string, where = 'rule set'): OfflineRuleSet {
     scanFails: classMap('scanFails') ?? base.scanFails,
     scanUncertain: classMap('scanUncertain') ?? base.scanUncertain,
     skippedNote: typeof r.skippedNote === 'string' ? r.skippedNote.slice(0, 300) : base.skippedNote,
+    skippableFlag: typeof r.skippableFlag === 'string' && /^PG_\w{1,60}$/.test(r.skippableFlag) ? r.skippableFlag : r.skippableFlag === undefined ? base.skippableFlag : (() => { throw new RuleSetError(`${where}: "skippableFlag" must be a PG_ flag name`); })(),
   };
 }
 

@@ -66,7 +66,9 @@ export function layoutTriggers(series: PatchSeries, originalPageFlags: string | 
         if (path === PAGE_FLAGS_LAYOUT_H) { out.push({ patch: pi, file: path, hunk: h.index, what: 'page-flags-layout.h' }); continue; }
         if (path !== PAGE_FLAGS_H) continue;
         const changed = h.lines.filter((l) => l.kind !== ' ');
-        const enumHit = ranges.find(([, r]) => r && h.oldStart - 1 <= r[1] && h.oldStart - 1 + h.oldLines >= r[0]);
+        // With the tree: the hunk's old lines overlap the enum; without it: git's @@ context names the enum.
+        const enumHit = ranges.find(([, r]) => r && h.oldStart - 1 <= r[1] && h.oldStart - 1 + h.oldLines >= r[0])
+          ?? (lines ? undefined : ([['enum pageflags', undefined], ['enum pagetype', undefined]] as [LayoutTrigger, undefined][]).find(([w]) => h.section.startsWith(w)));
         const textHit = changed.some((l) => /^\s*enum (?:pageflags|pagetype) \{/.test(l.text)) ? (changed.some((l) => /pagetype/.test(l.text)) ? 'enum pagetype' : 'enum pageflags') : undefined;
         if (enumHit || textHit) out.push({ patch: pi, file: path, hunk: h.index, what: enumHit?.[0] ?? (textHit as LayoutTrigger) });
         else if (changed.some((l) => TYPE_MACRO.test(l.text))) out.push({ patch: pi, file: path, hunk: h.index, what: 'page-type macros' });
