@@ -135,7 +135,7 @@ export function reviewMarkdown(r: ReviewResult): string {
       const flag = r.rules.rules.skippableFlag;
       if (flag && sn.bitsBlocks) {
         const f = sn.words?.flag;
-        out.push(`  - with ${safeCode(flag)} read from this snapshot's bits (${f ? `bit ${f.bit}, clear on all ${f.read} offline-skippable pages: the running kernel does not set it` : 'as captured'}): ${sn.bitsBlocks.length} blocks change — what the patched offlining code does with this memmap if nothing sets the flag (e.g. the mm hunks without the driver hunks)`);
+        out.push(`  - with ${safeCode(flag)} read from this snapshot's bits (${f ? `bit ${f.bit}, clear on all ${f.read} offline-skippable pages: the running kernel does not set it` : 'as captured'}): ${sn.bitsBlocks.length === 1 ? '1 block changes' : `${sn.bitsBlocks.length} blocks change`} — what the patched offlining code does with this memmap if nothing sets the flag (e.g. the mm hunks without the driver hunks)`);
         blockLines(sn.bitsBlocks);
       } else if (flag && sn.bitsNote) out.push(`  - with ${safeCode(flag)} read from this snapshot's bits: not computed: ${safeText(sn.bitsNote, 300)}`);
     }
