@@ -45,10 +45,12 @@ function locate(lines: string[], old: string[], want: number, min: number): numb
     for (let k = 0; k < old.length; k++) if (lines[at + k] !== old[k]) return false;
     return true;
   };
-  const span = Math.max(want - min, lines.length - want) + 1;
+  // A hunk may name any line (hostile patches name 2^50): search outward from the nearest real one.
+  const from = Math.min(Math.max(want, min), lines.length);
+  const span = Math.max(from - min, lines.length - from) + 1;
   for (let d = 0; d <= span; d++) {
-    if (fits(want + d)) return want + d;
-    if (d && fits(want - d)) return want - d;
+    if (fits(from + d)) return from + d;
+    if (d && fits(from - d)) return from - d;
   }
   return -1;
 }
@@ -65,7 +67,7 @@ function firstDifference(lines: string[], old: string[], at: number): string {
 }
 
 function applyHunks(text: string, hunks: Hunk[], report: (h: Hunk, r: Omit<HunkResult, 'patch' | 'file' | 'hunk'>) => void): string | undefined {
-  const lines = text.split('\n');
+  let lines = text.split('\n');
   let delta = 0;
   let min = 0;
   let ok = true;
@@ -82,7 +84,8 @@ function applyHunks(text: string, hunks: Hunk[], report: (h: Hunk, r: Omit<HunkR
       continue;
     }
     report(h, at === want ? { status: 'applied' } : { status: 'offset', offset: at - want });
-    lines.splice(at, old.length, ...neu);
+    // not splice(...neu): a hunk of 10^5 lines would overflow the call's argument list
+    lines = lines.slice(0, at).concat(neu, lines.slice(at + old.length));
     delta += at - want + neu.length - old.length;
     min = at + neu.length;
   }
