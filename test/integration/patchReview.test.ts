@@ -54,6 +54,19 @@ describe('Patch Review view in a real VS Code', () => {
     assert.ok(all.some((n) => n.label === 'memory34 (snapshot bits)' && /offlines → fails: failure to isolate range \(EBUSY\) at pfn 0x117e00/.test(n.description ?? '')), JSON.stringify(verdict.children));
   });
 
+  it('a symbol links to its explanation and to the source in the workspace tree', async () => {
+    const hunk = api.patchReview.nodes()[0].children!.find((h) => h.label === 'mm/page_isolation.c hunk 1')!;
+    const fn = hunk.children!.find((s) => s.label === 'has_unmovable_pages')!;
+    await vscode.commands.executeCommand('kmemmap.patchReview.explain', fn);
+    await waitFor('the explanation document', () => vscode.workspace.textDocuments.find((d) => d.languageId === 'markdown' && d.getText().includes('has_unmovable_pages') && /unmovable/.test(d.getText())), 30_000);
+    await vscode.commands.executeCommand('kmemmap.patchReview.openSource', fn);
+    const ed = await waitFor('mm/page_isolation.c of the tree open at has_unmovable_pages', () => {
+      const e = vscode.window.activeTextEditor;
+      return e && e.document.uri.fsPath === join(tree, 'mm/page_isolation.c') && e.document.lineAt(e.selection.active.line).text.includes('has_unmovable_pages') ? e : undefined;
+    }, 120_000);
+    assert.ok(ed.selection.active.line > 0);
+  });
+
   it('"Write Patch Review Report…" writes the Markdown summary', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'kmemmap-review-')), 'review.md');
     await vscode.commands.executeCommand('kmemmap.writeReviewReport', vscode.Uri.file(out));
