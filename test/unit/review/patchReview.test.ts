@@ -191,3 +191,28 @@ describe('patch review: the report escapes hostile patch text', () => {
     assert.match(md, /no Linux tree given/);
   });
 });
+
+describe('patch review: a new flag and a new page type (example patch made against the real 6.12 tree)', function () {
+  this.timeout(120_000);
+  const EXAMPLE = resolve(__dirname, '../../../../test/fixtures/patches/example-new-flag-and-page-type-6.12.patch');
+
+  it('names every bit that moves, the new bit, the new PGTY value and accessor; words with those bits decode differently', async () => {
+    const s = parsePatchText(readFileSync(EXAMPLE, 'utf8'), 'example.patch');
+    const r = await reviewSeries(s, { trees: [tree612()], logs: [{ name: 'dmesg.txt', text: 'flags: 0x100000(hwpoison)\nflags: 0x80000(mlocked)\n' }] });
+    const d = r.layout;
+    assert.deepEqual(d.triggers.map((t) => [t.hunk, t.what]), [[1, 'enum pageflags'], [2, 'enum pagetype'], [3, 'page-type macros']]);
+    assert.equal(d.pageflags!.bits[0].bit, 20);
+    assert.equal(d.pageflags!.bits[0].what, 'now PG_scanned (was PG_hwpoison)');
+    assert.deepEqual(d.pageflags!.moved.find((m) => m.name === 'PG_hwpoison'), { name: 'PG_hwpoison', from: 20, to: 21 });
+    const last = d.pageflags!.bits[d.pageflags!.bits.length - 1];
+    assert.match(last.what, /^new bit PG_/);
+    assert.deepEqual(d.pagetype, [{ name: 'PGTY_example', before: undefined, after: 0xf8 }]);
+    assert.deepEqual(d.typeOps, { added: ['example'], removed: [] });
+    assert.deepEqual(r.logs[0].listed.map((w) => [w.where, w.before, w.after]), [[1, ['PG_hwpoison'], ['PG_scanned']]]);
+    assert.equal(r.rules.how, 'none');
+    const md = reviewMarkdown(r);
+    assert.match(md, /- ` PG_hwpoison ` moves from bit 20 to bit 21/);
+    assert.match(md, /- ` PGTY_example `: new → 0xf8/);
+    assert.match(md, /the series does not change the offlining functions: no verdict delta/);
+  });
+});
