@@ -7,6 +7,7 @@ import { registerSnapshotCommands } from './commands/snapshotCommands';
 import { registerExplainCommand } from './commands/explain';
 import { registerDecodeCommand } from './commands/decode';
 import { registerDiffCommand } from './commands/diff';
+import { registerReviewCommand } from './commands/review';
 import { printError } from './output';
 
 const program = new Command();
@@ -20,6 +21,7 @@ registerSnapshotCommands(program);
 registerExplainCommand(program);
 registerDecodeCommand(program);
 registerDiffCommand(program);
+registerReviewCommand(program);
 // Further command groups register here, one line each.
 
 program.parseAsync(process.argv).catch((e: unknown) => {

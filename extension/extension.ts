@@ -9,12 +9,15 @@ import { EDITOR_ANY_VIEW_TYPE, EDITOR_VIEW_TYPE, PANEL_VIEW_TYPE, SnapshotEditor
 import { disposeLog, log } from './log';
 import { registerKnowledgeFeatures } from './hovers/index';
 import { registerAskDebugger } from './debugger/askDebugger';
+import { registerPatchReview, type PatchReviewApi } from './patchReview';
 
 /** The API integration tests (and other extensions) use; keep the names stable. */
 export interface KmemmapApi {
   openSnapshot(uri: vscode.Uri): Promise<void>;
   sessions(): Array<{ uri: string; summary: SnapshotSummary }>;
   pageDetail(uri: string, pfn: number): Promise<PageDetail | undefined>;
+  /** The Patch Review view: review a patch, read the view's nodes, write the report. */
+  patchReview: PatchReviewApi;
 }
 
 export const SAMPLE_PATH = ['samples', 'sample-6.12-virtio-mem.tar.gz'];
@@ -53,13 +56,15 @@ export function activate(context: vscode.ExtensionContext): KmemmapApi {
     }),
     vscode.commands.registerCommand('kmemmap.showLog', () => log().show()),
   );
-  registerKnowledgeFeatures(context);
+  const { trees } = registerKnowledgeFeatures(context);
   registerAskDebugger(context, store);
+  const patchReview = registerPatchReview(context, trees, store);
 
   return {
     async openSnapshot(uri) {
       await open(uri);
     },
+    patchReview,
     sessions: () => store.sessions().map((s) => ({ uri: s.uri, summary: s.summary })),
     async pageDetail(uri, pfn) {
       const s = store.get(uri) ?? store.get(vscode.Uri.parse(uri).toString());

@@ -5,9 +5,11 @@
 // The kernel checks in this order, and so do we: memory holes (whole range), zones, isolation of
 // every pageblock (has_unmovable_pages: first "unmovable" page in address order), then the
 // migration loop (scan_movable_pages: unmovable PageOffline), then pages that never free up.
+// What happens to PageOffline pages is a rule set given as data (offlineRules.ts).
 
 import { CLASS_ID, PageClass, className } from '../kernel/pageClasses';
 import type { MemoryBlock, OfflineVerdict } from './snapshot';
+import { MAINLINE_RULES, SKIPPABLE_RULES, type OfflineRuleSet } from './offlineRules';
 
 export interface VerdictInput {
   block: Pick<MemoryBlock, 'id' | 'startPfn' | 'nrPfns' | 'state' | 'zones'>;
@@ -61,7 +63,21 @@ export function pageblocksInIsolationOrder(from: number, to: number, pageblock: 
   return [blocks[0], blocks[blocks.length - 1], ...blocks.slice(1, -1)];
 }
 
-type Rules = 'mainline' | 'skippable';
+type Rules = 'mainline' | 'skippable' | OfflineRuleSet;
+
+/** A rule set as per-class-id tables (the loops index them per PFN). */
+interface CompiledRules { set: OfflineRuleSet; isolation: (string | undefined)[]; scanFail: (string | undefined)[]; scanUncertain: (string | undefined)[]; isolationIds: number[]; scanIds: number[] }
+const compiled = new WeakMap<OfflineRuleSet, CompiledRules>();
+function compileRules(rules: Rules): CompiledRules {
+  const set = rules === 'mainline' ? MAINLINE_RULES : rules === 'skippable' ? SKIPPABLE_RULES : rules;
+  let c = compiled.get(set);
+  if (c) return c;
+  const table = (m: Partial<Record<string, string>>) => { const t: (string | undefined)[] = new Array(256).fill(undefined); for (const [k, v] of Object.entries(m)) t[CLASS_ID[k as PageClass]] = v; return t; };
+  const ids = (...ms: Partial<Record<string, string>>[]) => [...new Set(ms.flatMap((m) => Object.keys(m).map((k) => CLASS_ID[k as PageClass])))];
+  c = { set, isolation: table(set.isolationFails), scanFail: table(set.scanFails), scanUncertain: table(set.scanUncertain), isolationIds: ids(set.isolationFails), scanIds: ids(set.scanFails, set.scanUncertain) };
+  compiled.set(set, c);
+  return c;
+}
 
 const C = CLASS_ID;
 /** Class-id lookup tables (a byte per class: these loops run over every PFN of every block). */
@@ -81,8 +97,6 @@ function fail(reason: string, errno: OfflineVerdict['errno'], pfn: number, cls: 
 /** Class ids as plain constants: CLASS_ID is a dictionary object, too slow to index in per-PFN loops. */
 const NO_MEMMAP = C['no-memmap'];
 const RESERVED = C.reserved;
-const OFFLINE_UNMOVABLE = C['offline-unmovable'];
-const OFFLINE = C.offline;
 const KERNEL_OTHER = C['kernel-other'];
 const COMPOUND_HEAD = C['compound-head'];
 const COMPOUND_TAIL = C['compound-tail'];
@@ -106,6 +120,7 @@ function nextStop(classes: Uint8Array, stops: Uint8Array, i: number, end: number
 
 export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdict {
   const { block, classes, classesStartPfn } = input;
+  const R = compileRules(rules);
   if (block.state === 'offline') return { ok: undefined, explanation: 'the block is already offline' };
   if (block.state === 'going-offline') return { ok: undefined, explanation: 'the block is being offlined right now (going-offline)' };
   if (block.state !== 'online') return { ok: undefined, explanation: 'the block state is unknown' };
@@ -141,13 +156,13 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
   let uncertain: { pfn: number; cls: number; why: string } | undefined;
   const ambiguousKernel = input.kernelOtherMayBeFree === true;
   let firstAmbiguous = -1;
-  const isolationMatters = present[RESERVED] === 1 || (rules === 'skippable' && (present[OFFLINE_UNMOVABLE] === 1 || present[OFFLINE] === 1)) ||
+  const isolationMatters = present[RESERVED] === 1 || R.isolationIds.some((c) => present[c] === 1) ||
     (!movableZone && (UNMOVABLE_KERNEL.anyIn(present) || present[COMPOUND_HEAD] === 1 || present[COMPOUND_TAIL] === 1 || UNKNOWABLE.anyIn(present)));
   // classes the isolation loop reacts to (all others pass: one table lookup per PFN)
   const stops = new Uint8Array(256);
   const movableBits = input.compoundMovableBits;
   stops[RESERVED] = 1;
-  if (rules === 'skippable') stops[OFFLINE_UNMOVABLE] = stops[OFFLINE] = 1;
+  for (const c of R.isolationIds) stops[c] = 1;
   if (!movableZone) for (let c = 0; c < 256; c++) if (UNMOVABLE_KERNEL.has(c) || UNKNOWABLE.has(c) || c === COMPOUND_HEAD || c === COMPOUND_TAIL) stops[c] = 1;
   if (isolationMatters) for (const [pbFrom, pbTo] of pageblocksInIsolationOrder(from, to, input.pageblockPfns ?? PAGEBLOCK_PFNS)) {
     for (let i = nextStop(classes, stops, pbFrom, pbTo, movableBits, classesStartPfn); i < pbTo; i = nextStop(classes, stops, i + 1, pbTo, movableBits, classesStartPfn)) {
@@ -157,8 +172,8 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
         return { ok: undefined, blockingPfn: pfn, blockingClass: 'reserved', explanation: `cannot tell the reason: the block would fail either way, at the PG_reserved pfn 0x${pfn.toString(16)} — with EINVAL ("memory holes") if that page is a hole in System RAM, else with EBUSY ("failure to isolate range"); the System RAM ranges are unknown in this snapshot` };
       if (cls === RESERVED)
         return fail('failure to isolate range', 'EBUSY', pfn, cls, 'a PG_reserved page cannot be isolated in any zone; the kernel dumps it with "unmovable page"');
-      if (rules === 'skippable' && (cls === OFFLINE_UNMOVABLE || cls === OFFLINE))
-        return fail('failure to isolate range', 'EBUSY', pfn, cls, 'with PG_offline_skippable, a PageOffline page that is not skippable already fails isolation ("unmovable page" dump)');
+      const isolationWhy = R.isolation[cls];
+      if (isolationWhy !== undefined) return fail('failure to isolate range', 'EBUSY', pfn, cls, isolationWhy);
       if (movableZone) continue;
       if (ambiguousKernel && cls === KERNEL_OTHER) {
         if (firstAmbiguous < 0) firstAmbiguous = i;
@@ -189,12 +204,12 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
 
   // 4./5. Notifiers (virtio-mem drops its references on fake-offline pages) cannot be predicted from the memmap.
   // 6. scan_movable_pages(): a PageOffline page that still holds a reference.
-  if (rules === 'mainline' && (present[OFFLINE_UNMOVABLE] === 1 || present[OFFLINE] === 1)) for (let i = from; i < to; i++) {
+  if (R.scanIds.some((c) => present[c] === 1)) for (let i = from; i < to; i++) {
     const cls = classes[i];
-    if (rules === 'mainline' && cls === OFFLINE_UNMOVABLE)
-      return fail('unmovable page', 'EBUSY', classesStartPfn + i, cls, 'a PageOffline page that nobody can migrate or skip keeps its reference; scan_movable_pages() gives up (no dump_page)');
-    if (rules === 'mainline' && cls === OFFLINE && !uncertain)
-      uncertain = { pfn: classesStartPfn + i, cls, why: 'a PageOffline page of unknown kind: skippable or movable pages pass, unmovable ones fail with "unmovable page"' };
+    const scanWhy = R.scanFail[cls];
+    if (scanWhy !== undefined) return fail('unmovable page', 'EBUSY', classesStartPfn + i, cls, scanWhy);
+    const unsure = R.scanUncertain[cls];
+    if (unsure !== undefined && !uncertain) uncertain = { pfn: classesStartPfn + i, cls, why: unsure };
   }
 
   // 9. In ZONE_MOVABLE, kernel pages pass isolation but never migrate: endless retry. Flag-less
@@ -205,22 +220,24 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
         return fail('signal backoff', 'EINTR', classesStartPfn + i, classes[i], 'an unmovable kernel page in ZONE_MOVABLE passes isolation but can never be migrated: the kernel retries until the writer is interrupted');
 
   if (uncertain) return { ok: undefined, blockingPfn: uncertain.pfn, blockingClass: className(uncertain.cls), explanation: `cannot tell: ${uncertain.why}` };
-  return { ok: true, explanation: successExplanation(present, rules) };
+  return { ok: true, explanation: successExplanation(present, R.set) };
 }
 
-function successExplanation(present: Uint8Array, rules: Rules): string {
+function successExplanation(present: Uint8Array, rules: OfflineRuleSet): string {
   const seen = new Set<PageClass>();
   for (let c = 0; c < 256; c++) if (present[c]) seen.add(className(c));
   const parts: string[] = [];
   if (seen.has('lru-anon') || seen.has('lru-file') || seen.has('compound-head') || seen.has('hugetlb')) parts.push('in-use user pages would be migrated (needs free memory elsewhere)');
   if (seen.has('offline-movable')) parts.push('balloon pages would be migrated by balloon compaction');
   if (seen.has('offline-skippable'))
-    parts.push(rules === 'mainline' ? 'virtio-mem fake-offline pages are skipped (the driver drops their reference in MEM_GOING_OFFLINE)' : 'skippable PageOffline pages are skipped');
+    parts.push(rules.skippedNote);
   if (seen.has('hwpoison')) parts.push('hwpoisoned pages are skipped');
   return ['every page is free, migratable or skippable', ...parts].join('; ');
 }
 
-/** Both verdicts for a block. */
-export function blockVerdicts(input: VerdictInput): { mainline: OfflineVerdict; skippable: OfflineVerdict } {
-  return { mainline: offlineVerdict(input, 'mainline'), skippable: offlineVerdict(input, 'skippable') };
+/** Both verdicts for a block; with `more`, also the verdict under each further rule set, by id. */
+export function blockVerdicts(input: VerdictInput, more?: readonly OfflineRuleSet[]): { mainline: OfflineVerdict; skippable: OfflineVerdict; byRuleSet?: Record<string, OfflineVerdict> } {
+  const v: { mainline: OfflineVerdict; skippable: OfflineVerdict; byRuleSet?: Record<string, OfflineVerdict> } = { mainline: offlineVerdict(input, 'mainline'), skippable: offlineVerdict(input, 'skippable') };
+  if (more?.length) v.byRuleSet = Object.fromEntries(more.map((r) => [r.id, offlineVerdict(input, r)]));
+  return v;
 }

@@ -67,7 +67,7 @@ export interface MemoryBlock {
   removable?: boolean;
   counts: Uint32Array;
   /** Offlining verdict under the mainline rules (≤ 6.18) and under the unmerged PG_offline_skippable v2 rules. */
-  verdict?: { mainline: OfflineVerdict; skippable: OfflineVerdict };
+  verdict?: { mainline: OfflineVerdict; skippable: OfflineVerdict; byRuleSet?: Record<string, OfflineVerdict> };
 }
 
 export interface Provenance {

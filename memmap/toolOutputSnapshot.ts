@@ -34,11 +34,11 @@ export async function openToolOutputSnapshot(path: string, opts: OpenOptions = {
     throw new SnapshotError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   opts.signal?.throwIfAborted();
-  return toolOutputSnapshot(text, basename(path));
+  return toolOutputSnapshot(text, basename(path), opts.ruleSets);
 }
 
 /** Snapshot from the text of a crash log / drgn REPL log / drgn export. Throws SnapshotError when nothing usable is in it. */
-export function toolOutputSnapshot(text: string, name = 'tool output'): Snapshot {
+export function toolOutputSnapshot(text: string, name = 'tool output', ruleSets?: OpenOptions['ruleSets']): Snapshot {
   let tm: ToolMemmap;
   try {
     tm = looksLikeDrgnExport(text.slice(0, 64)) ? toolMemmapFromDrgn(parseDrgnExport(text)) : toolMemmapFromText(text);
@@ -48,7 +48,7 @@ export function toolOutputSnapshot(text: string, name = 'tool output'): Snapshot
   }
   if (!tm.image.pages && !tm.image.unreadable && !tm.sections.length)
     throw new SnapshotError(name, 'no page listing and no section table in this output', 'it needs `kmem -p`, `kmem -n`, `struct page` dumps or a drgn export');
-  return snapshotFromToolMemmap(tm, name);
+  return snapshotFromToolMemmap(tm, name, ruleSets);
 }
 
 function factsFromSection(word: number | undefined): SectionFacts & { present: boolean; memmap: boolean } {
@@ -56,7 +56,7 @@ function factsFromSection(word: number | undefined): SectionFacts & { present: b
   return { present: (w & SECTION_PRESENT) !== 0, memmap: (w & SECTION_HAS_MEM_MAP) !== 0, online: (w & SECTION_ONLINE) !== 0, early: (w & SECTION_EARLY) !== 0, device: (w & SECTION_DEVICE) !== 0 };
 }
 
-export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
+export function snapshotFromToolMemmap(tm: ToolMemmap, name: string, ruleSets?: OpenOptions['ruleSets']): Snapshot {
   const warnings = [...tm.warnings];
   const notes = [...tm.notes];
   const { image } = tm;
@@ -129,7 +129,7 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string): Snapshot {
   });
   if (!haveSections && image.pages) notes.push(`PFN range 0x${startPfn.toString(16)}-0x${endPfn.toString(16)}: what the listing covers (${sections.length} section(s) touched); nothing outside it is assumed`);
 
-  const { pfnsPerBlock, blocks } = blocksOf(tm, sections, classes, startPfn, warnings, (pfn) => compoundIsMovable(image, ctx, pfn, nb));
+  const { pfnsPerBlock, blocks } = blocksOf(tm, sections, classes, startPfn, warnings, (pfn) => compoundIsMovable(image, ctx, pfn, nb), ruleSets);
 
   const snapshot: Snapshot = {
     kernel: { release: tm.facts.release, machine: tm.machine, layoutFamily: tc.family?.id, pageSize: 4096 },
@@ -158,7 +158,7 @@ function freeBlockTails(image: PageImage, ctx: NonNullable<ReturnType<typeof bui
 }
 
 /** Memory blocks from the tool's block table (crash `kmem -n`, drgn export), with counts and offlining verdicts. */
-function blocksOf(tm: ToolMemmap, sections: Section[], classes: Uint8Array, startPfn: number, warnings: string[], compoundMovable: (pfn: number) => boolean | undefined): { pfnsPerBlock: number; blocks: MemoryBlock[] } {
+function blocksOf(tm: ToolMemmap, sections: Section[], classes: Uint8Array, startPfn: number, warnings: string[], compoundMovable: (pfn: number) => boolean | undefined, ruleSets?: OpenOptions['ruleSets']): { pfnsPerBlock: number; blocks: MemoryBlock[] } {
   let pfnsPerBlock = 0;
   const blocks: MemoryBlock[] = [];
   const withRange = tm.blocks.filter((b) => b.startPfn !== undefined && b.endPfn !== undefined);
@@ -170,7 +170,7 @@ function blocksOf(tm: ToolMemmap, sections: Section[], classes: Uint8Array, star
       id: b.id, startPfn: b.startPfn!, nrPfns: b.endPfn! - b.startPfn!, state, node: b.node,
       zones: b.zone ? [b.zone] : undefined, counts: blockCounts(sections, b.startPfn!, b.endPfn! - b.startPfn!),
     };
-    block.verdict = blockVerdicts({ block, classes, classesStartPfn: startPfn, compoundIsMovable: compoundMovable });
+    block.verdict = blockVerdicts({ block, classes, classesStartPfn: startPfn, compoundIsMovable: compoundMovable }, ruleSets);
     blocks.push(block);
   }
   return { pfnsPerBlock, blocks };

@@ -6,6 +6,7 @@ import { PAGE_CLASSES } from '../kernel/pageClasses';
 import { MemoryBlock, newCounts, PageDetail, Section, SectionState, Snapshot } from './snapshot';
 import { rangeCounts, sumCounts } from './aggregate';
 import { blockVerdicts } from './offlineVerdict';
+import type { OfflineRuleSet } from './offlineRules';
 import { classifyStructPage, ClassifyContext, inRanges, Neighbours, R, VMCORE_RULE_CLASS, VMCORE_RULES } from './classifyPage';
 import { buildClassifyContext } from './vmcoreContext';
 import { classifySection, SectionOutput } from './classifySection';
@@ -36,6 +37,8 @@ export interface VmcoreOpenOptions {
    * KMEMMAP_DECODE_WORKER environment variable: never/always), 'always' or 'never'.
    */
   decodeWorker?: DecodeWorkerMode;
+  /** Further offlining rule sets: verdicts under each in block.verdict.byRuleSet. */
+  ruleSets?: readonly OfflineRuleSet[];
   /** Called after each phase of the build with its wall time (benchmarks). */
   onPhase?(name: string, wallMs: number, cpuMs: number): void;
 }
@@ -298,7 +301,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
         systemRamUnknown: systemRam === undefined,
         compoundIsMovable: ctx ? (pfn) => (compoundKnown[pfn >>> 3] >>> (pfn & 7)) & 1 ? ((compoundLru[pfn >>> 3] >>> (pfn & 7)) & 1) === 1 : undefined : undefined,
         compoundMovableBits: ctx ? compoundMovable : undefined,
-      });
+      }, opts.ruleSets);
       blocks.push(block);
     }
   }

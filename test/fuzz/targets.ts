@@ -4,6 +4,13 @@
 // Seeds: the hand-made synthetic machine of test/unit/parsers/syntheticDump.ts (ELF, kdump with every codec,
 // flattened), the bundled sample capture, and the real crash/drgn/patch files of test/fixtures.
 
+import { PatchError, parsePatchText } from '../../review/patchSeries';
+import { seriesSymbols } from '../../review/patchSymbols';
+import { patchRules } from '../../review/declaredRules';
+import { applySeries } from '../../review/applyPatch';
+import { layoutTriggers } from '../../review/layoutDelta';
+import { reviewMarkdown } from '../../review/reportMarkdown';
+import { RuleSetError } from '../../memmap/offlineRules';
 import { mkdirSync, mkdtempSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
@@ -40,7 +47,28 @@ export interface FuzzTarget<T = unknown> {
 }
 
 export function isTypedInputError(e: unknown): boolean {
-  return e instanceof SnapshotError;
+  return e instanceof SnapshotError || e instanceof PatchError || e instanceof RuleSetError;
+}
+
+/** Patch review's readers: the series parser, symbols, declared rules, the in-memory apply (against the fixture's own page-flags.h hunk context) and the report. */
+function reviewPatchTarget(): FuzzTarget<string> {
+  const seeds = () => readdirSync(join(ROOT, 'test/fixtures/patches')).filter((f) => f.endsWith('.patch')).map((f) => fixtureText(`patches/${f}`));
+  const context = Buffer.from(seeds()[0].split('\n').filter((l) => l.startsWith(' ') || l.startsWith('-')).map((l) => l.slice(1)).join('\n'));
+  return {
+    name: 'review-patch',
+    what: 'patch review: series parser, symbols per hunk, Offline-Rules trailers, in-memory apply, layout triggers, Markdown report',
+    input: textInput(seeds),
+    run: (t: string) => {
+      const s = parsePatchText(t, 'fuzz.patch');
+      const symbols = seriesSymbols(s);
+      const rules = patchRules(s);
+      const applied = applySeries(s, () => context);
+      const layout = { triggers: layoutTriggers(s, context.toString()), changedMask: 0n, apply: [] };
+      return reviewMarkdown({ series: s, symbols, rules, applied, layout, snapshots: [], logs: [], treeNote: 'fuzz' });
+    },
+    bytes: textBytes,
+    fromBytes: fromText,
+  };
 }
 
 /** The repository root (tests and the bench bundle run from it, as npm does). */
@@ -275,6 +303,7 @@ export const TARGETS: FuzzTarget<any>[] = [
     bytes: textBytes,
     fromBytes: fromText,
   },
+  reviewPatchTarget(),
   hoverTarget('hover-log', 'log', 'hover tokenisers of crash/drgn/dmesg text', LOG_SEEDS),
   hoverTarget('hover-patch', 'patch', 'hover tokenisers of patches and mails', () => readdirSync(join(ROOT, 'test/fixtures/patches')).filter((f) => f.endsWith('.patch')).map((f) => fixtureText(`patches/${f}`))),
   hoverTarget('hover-c', 'c', 'hover tokenisers of C sources', () => [

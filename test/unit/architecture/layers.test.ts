@@ -15,9 +15,10 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   arch: ['kernel', 'parsers'],
   memmap: ['kernel', 'parsers', 'arch'],
   backends: ['kernel', 'parsers', 'arch', 'memmap'],
+  review: ['kernel', 'parsers', 'arch', 'memmap'],
   shared: ['kernel', 'memmap'],
-  cli: ['kernel', 'parsers', 'arch', 'memmap', 'backends'],
-  extension: ['kernel', 'parsers', 'arch', 'memmap', 'backends', 'shared'],
+  cli: ['kernel', 'parsers', 'arch', 'memmap', 'backends', 'review'],
+  extension: ['kernel', 'parsers', 'arch', 'memmap', 'backends', 'review', 'shared'],
   webview: ['shared'],
 };
 

@@ -17,7 +17,7 @@ import { readSysfsMemory } from '../../../parsers/capture/sysfsMemory';
 /** Inputs per reader: a few seconds each on a busy 2-core machine. */
 const INPUTS: Record<string, number> = {
   vmcoreinfo: 3000, elf: 120, kdump: 60, flattened: 120, 'kdump-split': 60, 'dump-headers': 500, capture: 20, archive: 40, 'capture-texts': 3000,
-  'crash-session': 120, 'drgn-export': 100, 'hover-log': 300, 'hover-patch': 300, 'hover-c': 300,
+  'crash-session': 120, 'drgn-export': 100, 'hover-log': 300, 'hover-patch': 300, 'hover-c': 300, 'review-patch': 300,
 };
 const SEED = 20261203;
 const FOUND = 'test/fixtures/fuzz';
