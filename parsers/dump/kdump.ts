@@ -43,6 +43,42 @@ export interface KdumpPart {
 
 const RANK_CHUNK_BYTES = 64; // 512 PFNs per prefix entry
 
+/** Prefix popcounts of bitmap2 (its first half bytes): entry c counts the bits below byte c * RANK_CHUNK_BYTES. */
+function rankPrefixOf(bitmap2: Buffer, half: number): Uint32Array {
+  const nChunks = Math.ceil(half / RANK_CHUNK_BYTES);
+  const prefix = new Uint32Array(nChunks + 1);
+  let acc = 0;
+  for (let c = 0; c < nChunks; c++) {
+    prefix[c] = acc;
+    const end = Math.min(half, (c + 1) * RANK_CHUNK_BYTES);
+    for (let i = c * RANK_CHUNK_BYTES; i < end; i++) acc += POPCOUNT8[bitmap2[i]];
+  }
+  prefix[nChunks] = acc;
+  return prefix;
+}
+
+/**
+ * The files of a split set (sorted by start PFN) must cover every PFN: an error naming the gap. One
+ * file of a split set alone opens, with the warning returned.
+ */
+function checkSplitSet(parts: KdumpPart[], first: KdumpHeader, maxPfn: number, name: string): string | undefined {
+  if (parts.length > 1) {
+    for (let i = 0; i < parts.length; i++) {
+      const expectStart = i === 0 ? 0 : parts[i - 1].endPfn;
+      if (parts[i].startPfn !== expectStart) {
+        throw new DumpError(parts[i].src.name, 'inconsistent-set',
+          `split dump set is incomplete: PFNs 0x${expectStart.toString(16)}-0x${parts[i].startPfn.toString(16)} are in none of the given files`);
+      }
+    }
+    if (parts[parts.length - 1].endPfn < maxPfn) {
+      throw new DumpError(name, 'inconsistent-set', `split dump set is incomplete: PFNs from 0x${parts[parts.length - 1].endPfn.toString(16)} are in none of the given files`);
+    }
+  } else if ((first.split ?? 0) !== 0 && (parts[0].startPfn !== 0 || parts[0].endPfn < maxPfn)) {
+    return `${name} is one file of a split dump (PFNs 0x${parts[0].startPfn.toString(16)}-0x${parts[0].endPfn.toString(16)}); pass all files of the set to see the rest`;
+  }
+  return undefined;
+}
+
 export class KdumpDump extends CachedPhysicalMemory {
   readonly pageSize: number;
   readonly maxPfn: number;
@@ -86,16 +122,7 @@ export class KdumpDump extends CachedPhysicalMemory {
     requireWritten(srcs[0], bmOff, 2 * half, 'bitmaps');
     this.bitmap1 = readExact(srcs[0], bmOff, half, 'bitmap1');
     this.bitmap2 = readExact(srcs[0], bmOff + half, half, 'bitmap2');
-    // prefix popcounts of bitmap2
-    const nChunks = Math.ceil(half / RANK_CHUNK_BYTES);
-    this.rankPrefix = new Uint32Array(nChunks + 1);
-    let acc = 0;
-    for (let c = 0; c < nChunks; c++) {
-      this.rankPrefix[c] = acc;
-      const end = Math.min(half, (c + 1) * RANK_CHUNK_BYTES);
-      for (let i = c * RANK_CHUNK_BYTES; i < end; i++) acc += POPCOUNT8[this.bitmap2[i]];
-    }
-    this.rankPrefix[nChunks] = acc;
+    this.rankPrefix = rankPrefixOf(this.bitmap2, half);
     const descOffset = bmOff + first.bitmapBlocks * bs;
     for (const src of srcs) {
       const hdr = src === srcs[0] ? first : parseKdumpHeader(src);
@@ -113,20 +140,8 @@ export class KdumpDump extends CachedPhysicalMemory {
       parts.push({ src, hdr, startPfn, endPfn, descOffset, rankBase: this.rank(startPfn) });
     }
     parts.sort((a, b) => a.startPfn - b.startPfn);
-    if (srcs.length > 1) {
-      for (let i = 0; i < parts.length; i++) {
-        const expectStart = i === 0 ? 0 : parts[i - 1].endPfn;
-        if (parts[i].startPfn !== expectStart) {
-          throw new DumpError(parts[i].src.name, 'inconsistent-set',
-            `split dump set is incomplete: PFNs 0x${expectStart.toString(16)}-0x${parts[i].startPfn.toString(16)} are in none of the given files`);
-        }
-      }
-      if (parts[parts.length - 1].endPfn < this.maxPfn) {
-        throw new DumpError(name, 'inconsistent-set', `split dump set is incomplete: PFNs from 0x${parts[parts.length - 1].endPfn.toString(16)} are in none of the given files`);
-      }
-    } else if ((first.split ?? 0) !== 0 && (parts[0].startPfn !== 0 || parts[0].endPfn < this.maxPfn)) {
-      this.warnings.push(`${name} is one file of a split dump (PFNs 0x${parts[0].startPfn.toString(16)}-0x${parts[0].endPfn.toString(16)}); pass all files of the set to see the rest`);
-    }
+    const partial = checkSplitSet(parts, first, this.maxPfn, name);
+    if (partial) this.warnings.push(partial);
     this.parts = parts;
     if (first.status & DUMP_DH_COMPRESSED_INCOMPLETE) this.warnings.push(`${name}: the dump is marked incomplete (written until the disk was full); missing pages read as excluded`);
     if (first.status & DUMP_DH_EXCLUDED_VMEMMAP) this.warnings.push(`${name}: unused vmemmap was excluded (makedumpfile -e); struct pages of free ranges may be missing`);
@@ -143,8 +158,14 @@ export class KdumpDump extends CachedPhysicalMemory {
     if (!this.notes.some((n) => n.name === 'VMCOREINFO') && first.offsetVmcoreinfo && first.sizeVmcoreinfo && first.sizeVmcoreinfo < 1 << 20) {
       this.vmcoreinfoText = readExact(src0, first.offsetVmcoreinfo, first.sizeVmcoreinfo, 'VMCOREINFO').toString('latin1');
     }
+    this.checkOpenDamage(name);
+  }
+
+  /** The open-time check of every file's page data (kdumpDamage.ts); an error when no page data is left. */
+  private checkOpenDamage(name: string): void {
+    const parts = this.parts;
     let descriptors = 0, lost = 0;
-    const view = { pageSize: bs, bitmap2: this.bitmap2, rank: (pfn: number) => this.rank(pfn), incomplete: (first.status & DUMP_DH_COMPRESSED_INCOMPLETE) !== 0 };
+    const view = { pageSize: this.pageSize, bitmap2: this.bitmap2, rank: (pfn: number) => this.rank(pfn), incomplete: (this.header.status & DUMP_DH_COMPRESSED_INCOMPLETE) !== 0 };
     for (const part of parts) {
       const r = checkPageData(part, view, this.damage);
       descriptors += r.descriptors;
