@@ -121,7 +121,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   warnOfflineKindUnknown(counts, ctx, pageSize, res.virtioWhy, warnings);
   const family = cr.family;
   const snap: Snapshot = {
-    kernel: { release: vi.osrelease, machine: 'x86_64', layoutFamily: family?.id, pageSize },
+    kernel: { release: vi.osrelease, machine: arch.name, layoutFamily: family?.id, pageSize },
     startPfn: 0, endPfn, classes: pass.classes, pfnsPerSection: pps, sections, pfnsPerBlock, blocks, counts, warnings,
     provenance: { format: dump.format, files: dump.files, notes },
     pageDetail: (pfn) => pageDetail(pfn, snap, memmap, ctx, family, vi.osrelease),
