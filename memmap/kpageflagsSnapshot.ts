@@ -14,10 +14,16 @@ import type { SysfsMemory } from '../parsers/capture/sysfsMemory';
 import { forEachChunk, readWord, wordCount } from '../parsers/capture/u64File';
 import { kpfNames } from '../kernel/kpf';
 import { familyFromRelease, parseRelease } from '../kernel/pageflags';
+import { architectureNamed } from '../arch';
+import type { Geometry } from '../arch';
 
-/** x86_64: 4 KiB pages, 128 MiB sections. kpageflags does not say which architecture it came from. */
-const PAGE_SIZE = 4096;
-const PFNS_PER_SECTION = 1 << 15;
+/**
+ * kpageflags does not say which architecture it came from, nor its page size: x86_64's geometry
+ * (4 KiB pages, 128 MiB sections, 512-page pageblocks) until captures record theirs.
+ */
+const GEOMETRY: Geometry = architectureNamed('x86_64')!.geometry(undefined);
+const PAGE_SIZE = GEOMETRY.pageSize;
+const PFNS_PER_SECTION = 2 ** (GEOMETRY.sectionSizeBits - GEOMETRY.pageShift);
 
 interface Manifest {
   kernel?: { release?: string };
@@ -37,16 +43,69 @@ export async function openKpageflagsSnapshot(path: string, opts: OpenOptions = {
 async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promise<Snapshot> {
   const warnings: string[] = [...bundle.problems];
   const notes: string[] = [];
+  const { release, version } = kernelOfBundle(bundle, warnings);
+  const side = readSideFiles(bundle, warnings);
+  const { ctx, hypervisor } = classifyContext(side, version);
+  if (hypervisor) notes.push(`dmesg: ${hypervisor} guest; PageOffline pages outside virtio-mem are its balloon's (unmovable)`);
+  if (side.virtioMem.length) notes.push(`virtio-mem device memory (iomem): ${side.virtioMem.map((r) => `pfn 0x${r.start.toString(16)}-0x${r.end.toString(16)}`).join(', ')}`);
 
+  const pass = await classifyWords(bundle, ctx, side, opts);
+  for (const r of pass.rulesSeen) {
+    const a = (KPF_RULES[r] as { assumption?: string }).assumption;
+    if (a) notes.push(`assumption (rule ${KPF_RULES[r].id}): ${a}`);
+  }
+
+  const { sysfs, pfnsPerBlock } = side;
+  const endPfn = pass.words;
+  const sections = buildSections(pass.sectionCounts, endPfn, sysfs, pfnsPerBlock);
+  const blocks = buildBlocks(pass.classes, sections, sysfs, pfnsPerBlock, pass.unmovableCompound, side.ram, opts.ruleSets);
+  if (sysfs && !sysfs.blocks.length) warnings.push('the memory/ capture holds no memoryN blocks');
+
+  const meminfo = bundle.texts.meminfo ? parseMeminfo(bundle.texts.meminfo) : undefined;
+  if (meminfo?.has('MemTotal')) notes.push(`meminfo: MemTotal ${meminfo.get('MemTotal')} kB, MemFree ${meminfo.get('MemFree')} kB`);
+
+  const snapshot: Snapshot = {
+    kernel: { release, layoutFamily: release ? familyFromRelease(release)?.id : undefined, version: bundle.texts.uname?.trim(), machine: /x86_64/.test(bundle.texts.uname ?? '') ? 'x86_64' : undefined, pageSize: PAGE_SIZE },
+    startPfn: 0,
+    endPfn,
+    classes: pass.classes,
+    pfnsPerSection: PFNS_PER_SECTION,
+    sections,
+    pfnsPerBlock,
+    blocks,
+    counts: sumCounts(sections.map((x) => x.counts)),
+    warnings,
+    provenance: { format: 'kpageflags-bundle', files: [bundle.source], notes: [filesReadNote(bundle, pass.words, side), ...notes] },
+    pageDetail: (pfn) => pageDetail(bundle, ctx, snapshot, pfn),
+  };
+  return snapshot;
+}
+
+/** The kernel release (uname, else the manifest) and its version; warnings when unknown or not x86_64. */
+function kernelOfBundle(bundle: CaptureBundle, warnings: string[]): { release?: string; version?: { major: number; minor: number } } {
   const manifest = parseManifest(bundle.texts.manifest);
   const release = (bundle.texts.uname && releaseFromUname(bundle.texts.uname)) ?? manifest?.kernel?.release;
   const mm = release ? parseRelease(release) : undefined;
   const version = mm ? { major: mm[0], minor: mm[1] } : undefined;
   if (!release) warnings.push('kernel release unknown (no `uname` file): bits whose meaning changed between versions are read as on current kernels');
   if (bundle.texts.uname && !/x86_64/.test(bundle.texts.uname))
-    warnings.push('the capture does not say it is from x86_64; sections are assumed to be 128 MiB with 4 KiB pages');
+    warnings.push(`the capture does not say it is from x86_64; sections are assumed to be ${2 ** GEOMETRY.sectionSizeBits / 2 ** 20} MiB with ${PAGE_SIZE / 1024} KiB pages`);
+  return { release, version };
+}
 
-  // Context from the side files.
+/** What the side files say: System RAM and virtio-mem ranges (iomem), memory blocks (sysfs), dmesg. */
+interface SideFiles {
+  iomem: ReturnType<typeof parseIomem>;
+  /** System RAM PFN ranges; undefined when unknown. */
+  ram?: PfnRange[];
+  virtioMem: PfnRange[];
+  sysfs?: SysfsMemory;
+  pfnsPerBlock: number;
+  offlineBlocks: PfnRange[];
+  dmesg: string;
+}
+
+function readSideFiles(bundle: CaptureBundle, warnings: string[]): SideFiles {
   const iomem = bundle.texts.iomem ? parseIomem(bundle.texts.iomem) : [];
   let ram: PfnRange[] | undefined;
   let virtioMem: PfnRange[] = [];
@@ -63,9 +122,13 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   const offlineBlocks: PfnRange[] = (sysfs?.blocks ?? [])
     .filter((b) => b.state === 'offline' && pfnsPerBlock)
     .map((b) => ({ start: b.id * pfnsPerBlock, end: (b.id + 1) * pfnsPerBlock }));
+  return { iomem, ram, virtioMem, sysfs, pfnsPerBlock, offlineBlocks, dmesg: bundle.texts.dmesg ?? '' };
+}
 
-  const dmesg = bundle.texts.dmesg ?? '';
-  const hypervisor = /Hypervisor detected: (Xen|Microsoft Hyper-V)/.exec(dmesg)?.[1];
+/** The rules' context: PFN ranges from the side files, the kernel version, a hypervisor whose balloon pages are unmovable. */
+function classifyContext(side: SideFiles, version: KpfContext['version']): { ctx: KpfContext; hypervisor?: string } {
+  const { virtioMem, offlineBlocks, ram } = side;
+  const hypervisor = /Hypervisor detected: (Xen|Microsoft Hyper-V)/.exec(side.dmesg)?.[1];
   const ctx: KpfContext = {
     version,
     inVirtioMem: (pfn) => inRanges(virtioMem, pfn),
@@ -73,10 +136,21 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
     inSystemRam: (pfn) => (ram ? inRanges(ram, pfn) : undefined),
     unmovableBalloonHypervisor: hypervisor !== undefined,
   };
-  if (hypervisor) notes.push(`dmesg: ${hypervisor} guest; PageOffline pages outside virtio-mem are its balloon's (unmovable)`);
-  if (virtioMem.length) notes.push(`virtio-mem device memory (iomem): ${virtioMem.map((r) => `pfn 0x${r.start.toString(16)}-0x${r.end.toString(16)}`).join(', ')}`);
+  return { ctx, hypervisor };
+}
 
-  // The streaming pass: one class byte per PFN; the rule is not kept (page details recompute it).
+/** What the streaming pass found: a class byte and class counts per section, the rules that fired, kernel compound pages. */
+interface WordsPass {
+  words: number;
+  classes: Uint8Array;
+  sectionCounts: Uint32Array;
+  rulesSeen: Set<number>;
+  /** PFN ranges of compound kernel allocations (not THP): they stop offlining in kernel zones. */
+  unmovableCompound: PfnRange[];
+}
+
+/** The streaming pass: one class byte per PFN; the rule is not kept (page details recompute it). */
+async function classifyWords(bundle: CaptureBundle, ctx: KpfContext, side: SideFiles, opts: OpenOptions): Promise<WordsPass> {
   const words = wordCount(bundle.kpageflags.name, bundle.kpageflags.size, 'kpageflags');
   const classes = new Uint8Array(words);
   const rulesSeen = new Set<number>();
@@ -85,7 +159,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   // while both the word and the segment stay the same, and count classes per run, not per PFN.
   const nrSections = Math.ceil(words / PFNS_PER_SECTION);
   const sectionCounts = new Uint32Array(nrSections * NR_CLASSES);
-  const boundaries = contextBoundaries([virtioMem, offlineBlocks, ram ?? []], nrSections);
+  const boundaries = contextBoundaries([side.virtioMem, side.offlineBlocks, side.ram ?? []], nrSections);
   let segEnd = -1;
   let bi = 0;
   let countBase = 0;
@@ -94,7 +168,6 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   let rule = 0;
   let cls = 0;
   let runStart = 0;
-  /** PFN ranges of compound kernel allocations (not THP): they stop offlining in kernel zones. */
   const unmovableCompound: PfnRange[] = [];
   const endRun = (pfn: number) => {
     classes.fill(cls, runStart, pfn);
@@ -138,46 +211,17 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   );
   endRun(words);
   rulesSeen.add(rule);
-  for (const r of rulesSeen) {
-    const a = (KPF_RULES[r] as { assumption?: string }).assumption;
-    if (a) notes.push(`assumption (rule ${KPF_RULES[r].id}): ${a}`);
-  }
+  return { words, classes, sectionCounts, rulesSeen, unmovableCompound };
+}
 
-  const endPfn = words;
-  const sections = buildSections(sectionCounts, endPfn, sysfs, pfnsPerBlock);
-  const blocks = buildBlocks(classes, sections, sysfs, pfnsPerBlock, unmovableCompound, ram, opts.ruleSets);
-  if (sysfs && !sysfs.blocks.length) warnings.push('the memory/ capture holds no memoryN blocks');
-
-  const meminfo = bundle.texts.meminfo ? parseMeminfo(bundle.texts.meminfo) : undefined;
-  if (meminfo?.has('MemTotal')) notes.push(`meminfo: MemTotal ${meminfo.get('MemTotal')} kB, MemFree ${meminfo.get('MemFree')} kB`);
-
-  const snapshot: Snapshot = {
-    kernel: { release, layoutFamily: release ? familyFromRelease(release)?.id : undefined, version: bundle.texts.uname?.trim(), machine: /x86_64/.test(bundle.texts.uname ?? '') ? 'x86_64' : undefined, pageSize: PAGE_SIZE },
-    startPfn: 0,
-    endPfn,
-    classes,
-    pfnsPerSection: PFNS_PER_SECTION,
-    sections,
-    pfnsPerBlock,
-    blocks,
-    counts: sumCounts(sections.map((x) => x.counts)),
-    warnings,
-    provenance: {
-      format: 'kpageflags-bundle',
-      files: [bundle.source],
-      notes: [
-        `read ${basename(bundle.kpageflags.name === bundle.source ? bundle.source : 'kpageflags')} (${words} PFNs)` +
-          (bundle.kpagecount ? ', kpagecount' : '') +
-          (bundle.kpagecgroup ? ', kpagecgroup' : '') +
-          (sysfs ? `, memory/ (${sysfs.blocks.length} blocks)` : '') +
-          (iomem.length ? ', iomem' : '') +
-          (dmesg ? ', dmesg' : ''),
-        ...notes,
-      ],
-    },
-    pageDetail: (pfn) => pageDetail(bundle, ctx, snapshot, pfn),
-  };
-  return snapshot;
+/** The provenance note naming the files read. */
+function filesReadNote(bundle: CaptureBundle, words: number, side: SideFiles): string {
+  return `read ${basename(bundle.kpageflags.name === bundle.source ? bundle.source : 'kpageflags')} (${words} PFNs)` +
+    (bundle.kpagecount ? ', kpagecount' : '') +
+    (bundle.kpagecgroup ? ', kpagecgroup' : '') +
+    (side.sysfs ? `, memory/ (${side.sysfs.blocks.length} blocks)` : '') +
+    (side.iomem.length ? ', iomem' : '') +
+    (side.dmesg ? ', dmesg' : '');
 }
 
 /** Sorted PFNs where any context range starts or ends. */
@@ -246,6 +290,7 @@ function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemor
       compoundIsMovable,
       isSystemRam: ram ? (pfn) => inRanges(ram, pfn) : undefined,
       kernelOtherMayBeFree: true,
+      pageblockPfns: GEOMETRY.pageblockPfns,
     }, ruleSets);
     return block;
   });

@@ -17,10 +17,18 @@ export class VmcoreMemmap {
   /** PFN ranges backing vmemmap inside hot-added (non-early) sections, sorted. */
   private vmemmapBacking: [number, number][] = [];
   readonly subsectionOffsetNote: string[] = [];
+  /** Struct pages per page of memmap when they tile pages exactly (64-byte struct page), else 0 (generic path only). */
+  private readonly perPage: number;
+  /** pageSize - 1, for the offset of a kernel virtual address in its page. */
+  private readonly pageMask: bigint;
 
-  constructor(readonly mem: PhysicalMemory, readonly vm: KernelTranslator, readonly table: MemSectionTable, readonly structSize: number) {
+  /** pageSize: the dump's (its Geometry's); by default what the dump's reader says. */
+  constructor(readonly mem: PhysicalMemory, readonly vm: KernelTranslator, readonly table: MemSectionTable, readonly structSize: number,
+    readonly pageSize = mem.pageSize) {
     this.pfnsPerSection = table.pfnsPerSection;
     for (const s of table.sections) this.byNr.set(s.nr, s);
+    this.perPage = pageSize % structSize === 0 ? pageSize / structSize : 0;
+    this.pageMask = BigInt(pageSize - 1);
   }
 
   entry(nr: number): MemSectionEntry | undefined { return this.byNr.get(nr); }
@@ -88,8 +96,8 @@ export class VmcoreMemmap {
       const end = va + BigInt(bytes);
       while (va < end) {
         const m = this.vm.translate(va);
-        const step = m ? Math.min(m.span, Number(end - va)) : 4096;
-        if (m) ranges.push([Math.floor(m.pa / 4096), Math.ceil((m.pa + step) / 4096)]);
+        const step = m ? Math.min(m.span, Number(end - va)) : this.pageSize;
+        if (m) ranges.push([Math.floor(m.pa / this.pageSize), Math.ceil((m.pa + step) / this.pageSize)]);
         va += BigInt(step);
       }
     }
@@ -112,27 +120,25 @@ export class VmcoreMemmap {
     return false;
   }
 
-  /** Physical page backing each 4 KiB of a section's memmap (-1: unmapped), for the last few sections used. */
+  /** Physical page backing each page of a section's memmap (-1: unmapped), for the last few sections used. */
   private readonly physMaps = new Map<number, Float64Array>();
   private static readonly PHYS_MAP_CACHE = 64;
   /** Scratch for readPagesInto's per-page availability. */
   private availScratch = new Uint8Array(0);
 
-  /** Struct pages per 4 KiB page when they tile pages exactly (64-byte struct page), else 0 (generic path only). */
-  private get perPage(): number { return 4096 % this.structSize === 0 ? 4096 / this.structSize : 0; }
-
-  /** Which physical page holds each 4 KiB of the memmap of section nr: one translation per mapping (2 MiB). */
+  /** Which physical page holds each page of the memmap of section nr: one translation per mapping (2 MiB). */
   private physMap(nr: number): Float64Array {
     let m = this.physMaps.get(nr);
     if (m) { this.physMaps.delete(nr); this.physMaps.set(nr, m); return m; }
-    const nPages = Math.ceil((this.pfnsPerSection * this.structSize) / 4096);
+    const ps = this.pageSize;
+    const nPages = Math.ceil((this.pfnsPerSection * this.structSize) / ps);
     m = new Float64Array(nPages).fill(-1);
-    const base = this.structVa(nr * this.pfnsPerSection); // page aligned: 32768 * structSize is a multiple of 4 KiB
+    const base = this.structVa(nr * this.pfnsPerSection); // page aligned: a section's struct pages fill whole pages
     for (let p = 0; p < nPages;) {
-      const t = this.vm.translate(base + BigInt(p * 4096));
+      const t = this.vm.translate(base + BigInt(p * ps));
       if (!t) { p++; continue; }
-      const k = Math.max(1, Math.floor(t.span / 4096));
-      const pfn0 = Math.floor(t.pa / 4096);
+      const k = Math.max(1, Math.floor(t.span / ps));
+      const pfn0 = Math.floor(t.pa / ps);
       for (let j = 0; j < k && p + j < nPages; j++) m[p + j] = pfn0 + j;
       p += k;
     }
@@ -143,14 +149,14 @@ export class VmcoreMemmap {
 
   /**
    * Reads the struct pages of PFNs [startPfn, startPfn + count) into out (count * structSize bytes);
-   * status[i] says whether slot i is valid, unmapped, or excluded from the dump. Whole 4 KiB pages of
+   * status[i] says whether slot i is valid, unmapped, or excluded from the dump. Whole pages of
    * struct pages go through one bulk read per physically contiguous run; anything else takes the
    * reference path.
    */
   readStructPages(startPfn: number, count: number, out: Buffer, status: Uint8Array): void {
     if (!this.bulkEligible(startPfn, count)) { this.readStructPagesReference(startPfn, count, out, status); return; }
     const av = this.availFor(count);
-    for (const r of this.physRuns(startPfn, count, out, av)) this.mem.readPagesInto(r.ppfn, r.n, out, r.i * 4096, av, r.i);
+    for (const r of this.physRuns(startPfn, count, out, av)) this.mem.readPagesInto(r.ppfn, r.n, out, r.i * this.pageSize, av, r.i);
     this.setStatus(count, out, av, status);
   }
 
@@ -163,11 +169,12 @@ export class VmcoreMemmap {
     const mem = this.mem;
     if (!mem.readPagesIntoAsync || !this.bulkEligible(startPfn, count)) { this.readStructPages(startPfn, count, out, status); return; }
     const av = new Uint8Array(count / this.perPage);
-    await Promise.all(this.physRuns(startPfn, count, out, av).map((r) => mem.readPagesIntoAsync!(r.ppfn, r.n, out, r.i * 4096, av, r.i)));
+    const ps = this.pageSize;
+    await Promise.all(this.physRuns(startPfn, count, out, av).map((r) => mem.readPagesIntoAsync!(r.ppfn, r.n, out, r.i * ps, av, r.i)));
     this.setStatus(count, out, av, status);
   }
 
-  /** Whole 4 KiB pages of struct pages inside one section: the bulk paths apply. */
+  /** Whole pages of struct pages inside one section: the bulk paths apply. */
   private bulkEligible(startPfn: number, count: number): boolean {
     const pp = this.perPage;
     const nr = Math.floor(startPfn / this.pfnsPerSection);
@@ -193,7 +200,7 @@ export class VmcoreMemmap {
     while (i < nPages) {
       const ppfn = map[firstPage + i];
       if (ppfn < 0) {
-        out.fill(0, i * 4096, (i + 1) * 4096);
+        out.fill(0, i * this.pageSize, (i + 1) * this.pageSize);
         av[i] = PageAvail.Hole;
         i++;
         continue;
@@ -213,7 +220,7 @@ export class VmcoreMemmap {
       const a = av[p];
       const st = a === PageAvail.Data ? SP_OK : a === PageAvail.Hole ? SP_UNMAPPED : SP_EXCLUDED;
       status.fill(st, p * pp, (p + 1) * pp);
-      if (st !== SP_OK) out.fill(0, p * 4096, (p + 1) * 4096);
+      if (st !== SP_OK) out.fill(0, p * this.pageSize, (p + 1) * this.pageSize);
     }
   }
 
@@ -236,23 +243,23 @@ export class VmcoreMemmap {
 
   /** Reference path: translates and copies page by page (any struct page size, any alignment). */
   readStructPagesReference(startPfn: number, count: number, out: Buffer, status: Uint8Array): void {
-    const ss = this.structSize;
+    const ss = this.structSize, ps = this.pageSize;
     const total = count * ss;
     let done = 0;
     const base = this.structVa(startPfn);
     while (done < total) {
       const va = base + BigInt(done);
       const m = this.vm.translate(va);
-      const inPage = 4096 - Number(va & 0xfffn);
+      const inPage = ps - Number(va & this.pageMask);
       const n = Math.min(total - done, inPage);
       let st = SP_OK;
       if (!m) st = SP_UNMAPPED;
       else {
-        const pfn = Math.floor(m.pa / 4096);
+        const pfn = Math.floor(m.pa / ps);
         const a = this.mem.avail(pfn);
         const page = a === PageAvail.Data ? this.mem.readPage(pfn) : undefined;
         if (!page) st = a === PageAvail.Hole ? SP_UNMAPPED : SP_EXCLUDED;
-        else page.copy(out, done, m.pa - pfn * 4096, m.pa - pfn * 4096 + n);
+        else page.copy(out, done, m.pa - pfn * ps, m.pa - pfn * ps + n);
       }
       if (st !== SP_OK) out.fill(0, done, done + n);
       const first = Math.floor(done / ss), last = Math.ceil((done + n) / ss);
