@@ -9,12 +9,16 @@ import { EDITOR_ANY_VIEW_TYPE, EDITOR_VIEW_TYPE, PANEL_VIEW_TYPE, SnapshotEditor
 import { disposeLog, log } from './log';
 import { registerKnowledgeFeatures } from './hovers/index';
 import { registerAskDebugger } from './debugger/askDebugger';
+import { diffSessions, registerCompare } from './diffPanel';
+import type { DiffPageDetail } from './diffProtocol';
 
 /** The API integration tests (and other extensions) use; keep the names stable. */
 export interface KmemmapApi {
   openSnapshot(uri: vscode.Uri): Promise<void>;
   sessions(): Array<{ uri: string; summary: SnapshotSummary }>;
   pageDetail(uri: string, pfn: number): Promise<PageDetail | undefined>;
+  /** Open diff panels: the two URIs (a, b), pages changed, and a page on both sides as the diff inspector reads it. */
+  diffs(): Array<{ uris: [string, string]; changedPages: number; transitions: [string, string, number][]; pageDetail(pfn: number): Promise<DiffPageDetail> }>;
 }
 
 export const SAMPLE_PATH = ['samples', 'sample-6.12-virtio-mem.tar.gz'];
@@ -55,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): KmemmapApi {
   );
   registerKnowledgeFeatures(context);
   registerAskDebugger(context, store);
+  registerCompare(context, store);
 
   return {
     async openSnapshot(uri) {
@@ -66,6 +71,13 @@ export function activate(context: vscode.ExtensionContext): KmemmapApi {
       if (!s) throw new Error(`no open snapshot ${uri}`);
       return s.pageDetail(pfn);
     },
+    diffs: () =>
+      diffSessions().map((d) => ({
+        uris: d.uris,
+        changedPages: d.result.diff.transitions.reduce((n, t) => n + t[2], 0),
+        transitions: d.result.diff.transitions,
+        pageDetail: (pfn: number) => d.pageDetail(pfn),
+      })),
   };
 }
 
