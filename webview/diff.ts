@@ -133,9 +133,10 @@ function buildDiffApp(d: DiffOverview): void {
   };
 
   let request = 0;
-  function inspectPage(pfn: number): void {
+  /** Shows a page on both sides; the matrix keeps its tab in front (showTab false) so its cells stay at hand. */
+  function inspectPage(pfn: number, show = true): void {
     selected = pfn;
-    showTab(1);
+    if (show) showTab(1);
     const my = ++request;
     inspector.replaceChildren(h('p', {}, map.describe(pfn).join(' · ')), h('p', { class: 'hint' }, 'reading the page in both snapshots…'));
     channel.request('diffPageDetail', { pfn }).then(
@@ -168,19 +169,20 @@ function buildDiffApp(d: DiffOverview): void {
       h('h3', {}, 'Transitions (from a to b)'),
       renderMatrix(d, theme, cells.mode.filter, (t) => {
         setMode({ filter: t });
-        if (t) void jump(1, (o.startPfn - 1));
+        if (t) void jump(1, o.startPfn - 1, false);
       }),
       h('h3', {}, 'Memory blocks that changed'),
       renderDiffBlocks(d, inspectBlock, act.reveal),
     );
 
   /** Moves to the next (1) or previous (-1) changed page of the filtered transition, or of any. */
-  async function jump(direction: 1 | -1, from = selected ?? o.startPfn - 1): Promise<void> {
+  async function jump(direction: 1 | -1, from = selected ?? o.startPfn - 1, show = true): Promise<void> {
     const pfn = await channel.request('nextChange', { fromPfn: from, direction, transition: cells.mode.filter });
     if (pfn === null) searchMsg.textContent = direction === 1 ? 'no further changed page' : 'no earlier changed page';
     else {
       searchMsg.textContent = '';
-      act.reveal(pfn);
+      map.reveal(pfn);
+      inspectPage(pfn, show);
     }
   }
 
