@@ -168,10 +168,11 @@ export function registerCompare(context: vscode.ExtensionContext, store: Snapsho
   context.subscriptions.push(
     vscode.commands.registerCommand('kmemmap.compareSnapshots', compareSnapshots),
     vscode.commands.registerCommand('kmemmap.compareMemmaps', compareSnapshots),
-    vscode.commands.registerCommand('kmemmap.compareWith', async (uri?: unknown) => {
+    // From the editor title (the snapshot's URI), the palette (the active snapshot); `other` skips the file dialog (keybindings, tests).
+    vscode.commands.registerCommand('kmemmap.compareWith', async (uri?: unknown, other?: unknown) => {
       const a = uri instanceof vscode.Uri ? uri : activeSnapshot(store);
       if (!a) return void vscode.window.showErrorMessage('Kernel Memmap: open a snapshot first, or use "Compare Snapshots…".');
-      const b = await pickSnapshot(`Compare ${basename(a.fsPath)} with: the second snapshot (after)`);
+      const b = other instanceof vscode.Uri ? other : await pickSnapshot(`Compare ${basename(a.fsPath)} with: the second snapshot (after)`);
       if (b) return run(a, b);
     }),
     vscode.window.registerWebviewPanelSerializer(DIFF_VIEW_TYPE, {

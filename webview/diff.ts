@@ -44,7 +44,9 @@ let failed = false;
 const channel = connectHost((e: HostEvent) => {
   if (e.type === 'progress') loading.setProgress(e.message, e.fraction);
   else if (e.type === 'failed') showFailure(e);
+  else if (e.type === 'settings') onSettings?.(e.settings);
 });
+let onSettings: ((s: DiffOverview['map']['settings']) => void) | undefined;
 
 function showFailure(f: { file: string; problem: string; hint?: string }): void {
   failed = true;
@@ -265,6 +267,11 @@ function buildDiffApp(d: DiffOverview): void {
   map.drawNow();
   renderChanges();
   document.body.dataset.ready = 'true';
+  onSettings = (s) => {
+    o.settings = s;
+    palette();
+    renderChanges();
+  };
   new MutationObserver(() => {
     Object.assign(theme, themeColours());
     map.readTheme();

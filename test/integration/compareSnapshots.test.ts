@@ -75,6 +75,23 @@ describe('Compare Memmaps in a real VS Code', function () {
         assert.equal(q.a?.class, q.b?.class);
       });
 
+      it('Compare With… from an open snapshot compares it (a) with the chosen one (b)', async () => {
+        const c = findSets({ kernel: '6.12', scenario: 'virtio-mem' })[0];
+        assert.ok(c, 'the 6.12 virtio-mem lab set is missing: make it with `node out/lab/lab.js --ensure-ci-sets`');
+        const uc = vscode.Uri.file(c.kdump);
+        await vscode.commands.executeCommand('vscode.openWith', ub, 'kmemmap.snapshot');
+        await waitFor('the balloon snapshot open in its editor', () => api.sessions().find((x) => x.uri === ub.toString()), 120_000);
+        // the palette's form: no URI, the active snapshot editor is a; the second URI stands for the file dialog's answer
+        await vscode.commands.executeCommand('kmemmap.compareWith', undefined, uc);
+        const d = await waitFor('the comparison', () => api.diffs().find((x) => x.uris[0] === ub.toString() && x.uris[1] === uc.toString()), 180_000);
+        const core = diffSnapshots(await openSnapshot(b.kdump), await openSnapshot(c.kdump));
+        assert.deepEqual(d.transitions, core.transitions);
+        const [pfn, , from, to] = core.runs.find((r) => r[3] === 'offline-skippable')!;
+        const p = await d.pageDetail(pfn);
+        assert.deepEqual([p.a?.class ?? 'outside a', p.b?.class], [pfn < core.a.pfns.end ? from : 'outside a', 'offline-skippable']);
+        assert.equal(to, 'offline-skippable');
+      });
+
       it('refuses to compare more than two selected files, saying so', async () => {
         const before = api.diffs().length;
         await vscode.commands.executeCommand('kmemmap.compareMemmaps', ua, [ua, ub, ua]);
