@@ -21,6 +21,9 @@ export function sideBytes(s: SideBytes, from: number, to: number): Uint8Array {
   return out;
 }
 
+/** The side's bytes of [from, to): a view when it covers them all (no copy), else a filled copy. */
+const view = (s: SideBytes, from: number, to: number) => (from >= s.start && to <= s.end ? s.classes.subarray(from - s.start, to - s.start) : sideBytes(s, from, to));
+
 function uniformClass(s: SideBytes, from: number, to: number): number {
   const a = Math.max(from, s.start), b = Math.min(to, s.end);
   if (b <= a) return s.outside;
@@ -51,7 +54,7 @@ export function diffSections(a: SideBytes, b: SideBytes, start: number, end: num
       d.changed[i] = ua === ub ? 0 : to - from;
       continue;
     }
-    const xa = sideBytes(a, from, to), xb = sideBytes(b, from, to);
+    const xa = view(a, from, to), xb = view(b, from, to);
     cNew.fill(0);
     cOld.fill(0);
     let changed = 0;
