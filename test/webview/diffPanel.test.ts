@@ -108,6 +108,34 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
     await h.page.screenshot({ path: `${ARTIFACTS}/webview-diff-zoomed.png` });
   });
 
+  it('zoomed out to the whole machine, a lone changed page still shows in full colour', async () => {
+    // a free → slab page: a single page among unchanged ones (the churn of this pair)
+    const lone = diff.runs.find((r) => r[1] === 1 && r[3] !== 'offline-movable' && COLOUR[r[3]])!;
+    // a small panel, so the whole 4 GiB guest is several pages per pixel
+    const small = await openFakeHost(browser, undefined, { entry: 'diff', title: d.title, handlers: session.handlers(() => SETTINGS), viewport: { width: 560, height: 420 } });
+    await small.page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+    const got = await small.page.evaluate(async (pfn) => {
+      const k = (window as any).kmemmapDiff;
+      k.map.fit();
+      for (let i = 0; i < 400 && k.store.loadedSections < k.store.totalSections; i++) await new Promise((r) => setTimeout(r, 25));
+      k.map.select(undefined);
+      k.map.drawNow();
+      const v = k.map.currentView;
+      const cell = k.map.cellOf(pfn);
+      const c = document.createElement('canvas');
+      c.width = k.map.canvas.width;
+      c.height = k.map.canvas.height;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(k.map.canvas, 0, 0);
+      return { cellPx: v.cellPx, rgb: Array.from(ctx.getImageData(Math.floor((cell.x - v.x) * v.cellPx), Math.floor((cell.y - v.y) * v.cellPx), 1, 1).data.slice(0, 3)) };
+    }, lone[0]);
+    await small.page.screenshot({ path: `${ARTIFACTS}/webview-diff-whole-machine.png` });
+    await small.page.close();
+    assert.ok(got.cellPx < 1, `the whole machine shows more than one page per pixel (${got.cellPx} px per page)`);
+    const full = Object.values(COLOUR).map((c) => c.join());
+    assert.ok(full.includes(got.rgb.join()), `the pixel of PFN ${lone[0]} (${lone[2]} → ${lone[3]}) is ${got.rgb}, a full class colour, not dimmed`);
+  });
+
   it('a matrix cell filters the map to its transition and shows its first page on both sides', async () => {
     const [from, to] = diff.transitions.find(([f, t]) => f === 'free' && t !== 'offline-movable' && COLOUR[t])!;
     const first = diff.runs.find((r) => r[2] === from && r[3] === to)![0];
