@@ -50,7 +50,7 @@ let onSettings: ((s: DiffOverview['map']['settings']) => void) | undefined;
 
 function showFailure(f: { file: string; problem: string; hint?: string }): void {
   failed = true;
-  app.replaceChildren(renderFailure(f, () => channel.event({ type: 'retry' })));
+  app.replaceChildren(renderFailure(f, () => channel.event({ type: 'retry' }), 'Cannot compare these snapshots'));
 }
 
 channel

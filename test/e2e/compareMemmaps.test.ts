@@ -14,10 +14,10 @@ import { openSnapshot } from '../../memmap/open';
 import { diffSnapshots, type SnapshotDiff } from '../../memmap/snapshotDiff';
 
 /** The frame of the diff panel's webview (its body's title names both files). */
-async function diffFrame(s: E2eSession, timeoutMs: number): Promise<Frame> {
+async function diffFrame(s: E2eSession, timeoutMs: number, names = '↔'): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    for (const f of s.page.frames()) if (await f.$('body[data-snapshot-title*="↔"]').catch(() => null)) return f;
+    for (const f of s.page.frames()) if (await f.$(`body[data-snapshot-title*="${names}"]`).catch(() => null)) return f;
     if (Date.now() > deadline) throw new Error('no diff panel webview');
     await s.page.waitForTimeout(250);
   }
@@ -90,5 +90,28 @@ describe('Compare Memmaps, as a user does it (packaged .vsix, VS Code web, Chrom
     assert.match(colB, new RegExp(`after \\(b\\)[\\s\\S]*${to}`));
     await s.page.waitForTimeout(1000);
     await s.shot('12-diff-inspector-both-sides.png');
+  });
+
+  it('Compare With… in the title bar of an open snapshot asks for the second one and compares', async () => {
+    await s.page.locator('.explorer-item', { hasText: s.sampleName }).dblclick();
+    await s.page.locator('.tabs-container .tab', { hasText: s.sampleName }).waitFor({ timeout: 30_000 });
+    const action = s.page.locator('.editor-actions .action-label[aria-label*="Compare With"]');
+    await action.waitFor({ timeout: 30_000 });
+    await s.shot('13-compare-with-title-action.png');
+    await action.click();
+    // VS Code web asks with its own file dialog (a quick input holding a path)
+    const input = s.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.press('Control+A');
+    await input.pressSequentially(join(s.folder, 'after-balloon.kdump'), { delay: 20 });
+    await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'after-balloon.kdump' }).first().waitFor({ timeout: 15_000 });
+    await s.page.waitForTimeout(500);
+    await input.press('Enter');
+    const f = await diffFrame(s, 60_000, `${s.sampleName} ↔ after-balloon.kdump`);
+    await f.waitForSelector('body[data-ready="true"], .failure', { timeout: 180_000 });
+    assert.equal(await f.$('.failure'), null, 'the comparison did not fail');
+    const header = await f.innerText('header');
+    assert.ok(header.includes(s.sampleName) && header.includes('after-balloon.kdump'), header);
+    await s.shot('14-compare-with-diff.png');
   });
 });
