@@ -1,5 +1,5 @@
-// The diff panel's cells: both sides' class bytes of the PFNs the panel has seen (uniform sections from
-// the digest, others as the map asks for them) and the display byte the map draws for each PFN: a
+// The diff panel's cells: both sides' class bytes of the sections the panel has loaded (uniform sections
+// need none: the digest names their classes) and the display byte the map draws for each PFN: a
 // changed page in its new class's colour (or its old one, toggled), an unchanged page dimmed, and with a
 // transition filter only that transition's pages bright. Also the palette and the zoomed-out ranks of
 // display bytes. Typed arrays only: never an object per PFN.
@@ -24,30 +24,24 @@ export function displayByte(x: number, y: number, mode: DiffMode): number {
   return c;
 }
 
+/** Both sides' bytes of one section's PFNs in the compared range, from `at` (index from the store's origin). */
+interface Chunk {
+  at: number;
+  a: Uint8Array;
+  b: Uint8Array;
+}
+
 export class DiffCells {
-  readonly a: Uint8Array;
-  readonly b: Uint8Array;
-  /** Per section: 1 when both sides' bytes are here. */
-  private readonly known: Uint8Array;
+  /** Sections uniform on both sides need no bytes (the digest says their classes); the others keep what arrived. */
+  private readonly chunks = new Map<number, Chunk>();
   mode: DiffMode = { old: false };
   private readonly pps: number;
+  private readonly origin: number;
   private store!: ClassStore;
 
   constructor(private readonly d: DiffOverview) {
-    const o = d.map;
-    this.pps = o.pfnsPerSection;
-    const origin = Math.floor(o.startPfn / this.pps) * this.pps;
-    const n = Math.ceil((o.endPfn - origin) / this.pps);
-    this.a = new Uint8Array(n * this.pps);
-    this.b = new Uint8Array(n * this.pps);
-    this.known = new Uint8Array(n);
-    const { uniformA, uniformB } = d.digest;
-    for (let i = 0; i < n; i++) {
-      if (uniformA[i] === NOT_UNIFORM || uniformB[i] === NOT_UNIFORM) continue;
-      this.a.fill(uniformA[i], i * this.pps, (i + 1) * this.pps);
-      this.b.fill(uniformB[i], i * this.pps, (i + 1) * this.pps);
-      this.known[i] = 1;
-    }
+    this.pps = d.map.pfnsPerSection;
+    this.origin = Math.floor(d.map.startPfn / this.pps) * this.pps;
   }
 
   /** Connects the map's store (its cells hold the display bytes) and draws what the digest already tells. */
@@ -56,58 +50,73 @@ export class DiffCells {
     this.redraw();
   }
 
-  private get origin(): number {
-    return this.store ? this.store.originPfn : Math.floor(this.d.map.startPfn / this.pps) * this.pps;
+  private uniform(i: number): [number, number] | undefined {
+    const ua = this.d.digest.uniformA[i], ub = this.d.digest.uniformB[i];
+    return ua === undefined || ua === NOT_UNIFORM || ub === NOT_UNIFORM ? undefined : [ua, ub];
   }
 
   /** Both sides of a PFN, when known here. */
   classesAt(pfn: number): [number, number] | undefined {
-    const i = pfn - this.origin;
-    if (i < 0 || i >= this.a.length || !this.known[Math.floor(i / this.pps)]) return undefined;
-    return [this.a[i], this.b[i]];
+    const k = pfn - this.origin;
+    if (pfn < this.d.map.startPfn || pfn >= this.d.map.endPfn) return undefined;
+    const i = Math.floor(k / this.pps);
+    const u = this.uniform(i);
+    if (u) return u;
+    const c = this.chunks.get(i);
+    return c && k >= c.at && k < c.at + c.a.length ? [c.a[k - c.at], c.b[k - c.at]] : undefined;
   }
 
-  /** Keeps both sides' bytes of an answer and returns its display bytes for the store. */
+  /** Keeps both sides' bytes of an answer (views, no copy) and returns its display bytes for the store. */
   arrived(startPfn: number, a: Uint8Array, b: Uint8Array): Uint8Array {
     const at = startPfn - this.origin;
-    const n = Math.min(a.length, b.length, this.a.length - at);
-    this.a.set(a.subarray(0, n), at);
-    this.b.set(b.subarray(0, n), at);
-    // sections wholly covered are known now (answers are section-aligned except at the range's ends)
-    const o = this.d.map;
+    const n = Math.min(a.length, b.length);
+    const lo = this.d.map.startPfn - this.origin, hi = this.d.map.endPfn - this.origin;
+    // keep the sections wholly covered (answers are section-aligned except at the compared range's ends)
     for (let i = Math.floor(at / this.pps); i * this.pps < at + n; i++) {
-      const s0 = Math.max(i * this.pps, o.startPfn - this.origin), s1 = Math.min((i + 1) * this.pps, o.endPfn - this.origin);
-      if (s0 >= at && s1 <= at + n) this.known[i] = 1;
+      const s0 = Math.max(i * this.pps, lo), s1 = Math.min((i + 1) * this.pps, hi);
+      if (s0 >= at && s1 <= at + n && !this.uniform(i)) this.chunks.set(i, { at: s0, a: a.subarray(s0 - at, s1 - at), b: b.subarray(s0 - at, s1 - at) });
     }
     const out = new Uint8Array(n);
     for (let k = 0; k < n; k++) out[k] = displayByte(a[k], b[k], this.mode);
     return out;
   }
 
-  /** Rewrites every cell of the store for the current mode: exact where both sides are here, else the digest's proportions. */
+  /** Rewrites every cell of the store for the current mode: exact where both sides are known, else the digest's proportions. */
   redraw(): void {
-    const o = this.d.map;
     const cells = this.store.cells;
-    const lo = o.startPfn - this.origin, hi = o.endPfn - this.origin;
-    for (let i = 0; i < this.known.length; i++) {
+    const lo = this.d.map.startPfn - this.origin, hi = this.d.map.endPfn - this.origin;
+    const n = this.d.digest.uniformA.length;
+    for (let i = 0; i < n; i++) {
       const s0 = Math.max(lo, i * this.pps), s1 = Math.min(hi, (i + 1) * this.pps);
       if (s1 <= s0) continue;
-      if (this.known[i]) {
-        for (let k = s0; k < s1; k++) cells[k] = displayByte(this.a[k], this.b[k], this.mode);
+      const u = this.uniform(i);
+      if (u) {
+        cells.fill(displayByte(u[0], u[1], this.mode), s0, s1);
+        continue;
+      }
+      const c = this.chunks.get(i);
+      if (c) {
+        for (let k = 0; k < c.a.length; k++) cells[c.at + k] = displayByte(c.a[k], c.b[k], this.mode);
         continue;
       }
       // not here yet: the section's mix in proportion (ClassStore's provisional picture), for this mode
-      if (cells[s0] === CELL_SEPARATOR || cells[s0] === CELL_OUTSIDE) continue;
       const counts = (this.mode.old ? this.d.digest.countsOld[i] : this.d.digest.countsNew[i]) ?? [];
       let at = s0;
-      for (const [v, n] of [...counts].sort((x, y) => y[1] - x[1])) {
-        const c = this.mode.filter && v < DIM_UNCHANGED ? DIM_FILTERED + v : v; // the digest cannot tell transitions apart
-        const end = Math.min(s1, at + n);
-        cells.fill(c, at, end);
+      for (const [v, cnt] of [...counts].sort((x, y) => y[1] - x[1])) {
+        const shown = this.mode.filter && v < DIM_UNCHANGED ? DIM_FILTERED + v : v; // the digest cannot tell transitions apart
+        const end = Math.min(s1, at + cnt);
+        cells.fill(shown, at, end);
         at = end;
       }
       if (at < s1) cells.fill(CELL_NOT_LOADED, at, s1);
     }
+  }
+
+  /** Bytes of both sides kept here (for the tests: grows with the sections loaded, not with the machine). */
+  get keptBytes(): number {
+    let n = 0;
+    for (const c of this.chunks.values()) n += c.a.length + c.b.length;
+    return n;
   }
 }
 

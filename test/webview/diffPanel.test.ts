@@ -127,10 +127,13 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
       c.height = k.map.canvas.height;
       const ctx = c.getContext('2d')!;
       ctx.drawImage(k.map.canvas, 0, 0);
-      return { cellPx: v.cellPx, rgb: Array.from(ctx.getImageData(Math.floor((cell.x - v.x) * v.cellPx), Math.floor((cell.y - v.y) * v.cellPx), 1, 1).data.slice(0, 3)) };
+      return { kept: k.cells.keptBytes, cellPx: v.cellPx, rgb: Array.from(ctx.getImageData(Math.floor((cell.x - v.x) * v.cellPx), Math.floor((cell.y - v.y) * v.cellPx), 1, 1).data.slice(0, 3)) };
     }, lone[0]);
     await small.page.screenshot({ path: `${ARTIFACTS}/webview-diff-whole-machine.png` });
     await small.page.close();
+    // both sides' bytes are kept only for the sections that are not uniform on both sides
+    const mixed = d.digest.countsNew.filter(Boolean).length;
+    assert.ok(got.kept > 0 && got.kept <= 2 * mixed * d.map.pfnsPerSection, `${got.kept} bytes kept for ${mixed} mixed sections`);
     assert.ok(got.cellPx < 1, `the whole machine shows more than one page per pixel (${got.cellPx} px per page)`);
     const full = Object.values(COLOUR).map((c) => c.join());
     assert.ok(full.includes(got.rgb.join()), `the pixel of PFN ${lone[0]} (${lone[2]} → ${lone[3]}) is ${got.rgb}, a full class colour, not dimmed`);
