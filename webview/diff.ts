@@ -28,12 +28,13 @@ import { chooseLayout } from './mapLayout';
 import { MapView } from './mapView';
 import { themeColours } from './palette';
 import { parseSearch } from './searchQuery';
+import { loadState, saveState } from './viewState';
 
 const app = document.getElementById('app')!;
 const key = document.body.dataset.snapshotUri ?? '[]';
 const title = document.body.dataset.snapshotTitle ?? 'comparison';
 try {
-  vscodeApi.setState({ diff: JSON.parse(key) }); // for the panel serializer
+  vscodeApi.setState({ ...loadState(), diff: JSON.parse(key) }); // for the panel serializer
 } catch {
   // not a pair: nothing to restore
 }
@@ -111,7 +112,9 @@ function buildDiffApp(d: DiffOverview): void {
   );
   cells.attach(store);
   let selected: number | undefined;
-  map = new DiffMapView(d, cells, o, layout, store, { select: (pfn) => inspectPage(pfn), viewChanged: () => undefined }, undefined, new Set());
+  // hidden and shown again, the panel comes back where it was (webview state, like the single panel's)
+  const saved = loadState();
+  map = new DiffMapView(d, cells, o, layout, store, { select: (pfn) => inspectPage(pfn), viewChanged: (view) => saveState({ view }) }, saved.view, new Set());
   map.ranksFor = () => diffRanks(o.classNames);
 
   const inspector = h('div', { class: 'inspector', 'aria-live': 'polite' }, h('p', { class: 'hint' }, 'Click a page on the map (or press Enter on it) to see it in both snapshots. n / N: next / previous changed page.'));
@@ -138,6 +141,7 @@ function buildDiffApp(d: DiffOverview): void {
   /** Shows a page on both sides; the matrix keeps its tab in front (showTab false) so its cells stay at hand. */
   function inspectPage(pfn: number, show = true): void {
     selected = pfn;
+    saveState({ selectedPfn: pfn });
     if (show) showTab(1);
     const my = ++request;
     inspector.replaceChildren(h('p', {}, map.describe(pfn).join(' · ')), h('p', { class: 'hint' }, 'reading the page in both snapshots…'));
@@ -266,6 +270,10 @@ function buildDiffApp(d: DiffOverview): void {
   palette();
   map.drawNow();
   renderChanges();
+  if (saved.selectedPfn !== undefined && saved.selectedPfn >= o.startPfn && saved.selectedPfn < o.endPfn) {
+    map.select(saved.selectedPfn);
+    inspectPage(saved.selectedPfn);
+  }
   document.body.dataset.ready = 'true';
   onSettings = (s) => {
     o.settings = s;
