@@ -10,7 +10,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { className, PageClass } from '../memmap/classes';
+import { className, PageClass } from '../kernel/pageClasses';
 import type { Snapshot } from '../memmap/snapshot';
 import { toolOutputSnapshot } from '../memmap/toolOutputSnapshot';
 

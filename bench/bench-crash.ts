@@ -9,7 +9,7 @@ import { toolOutputSnapshot } from '../memmap/toolOutputSnapshot';
 import { parseKmemP } from '../parsers/tools/crashKmemP';
 import { PageImage } from '../parsers/tools/pageImage';
 import { splitSessionLog } from '../parsers/tools/sessionLog';
-import { CLASS_ID, PAGE_CLASSES } from '../memmap/classes';
+import { CLASS_ID, PAGE_CLASSES } from '../kernel/pageClasses';
 
 const rowsWanted = Number(process.argv[2] ?? 1 << 20);
 const file = process.argv[3] ?? join(__dirname, '..', '..', 'test', 'fixtures', 'tools', 'crash-8.0.2-6.1-balloon-session.txt');

@@ -3,7 +3,7 @@
 //   npm run bench:diff [-- --gib 64 --changed-pct 1 --runs 5]
 import { syntheticSnapshot } from '../test/webview/syntheticSnapshot';
 import { diffSnapshots } from '../memmap/snapshotDiff';
-import { CLASS_ID } from '../memmap/classes';
+import { CLASS_ID } from '../kernel/pageClasses';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);

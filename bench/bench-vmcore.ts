@@ -27,8 +27,8 @@ import { join } from 'node:path';
 import { openVmcoreSnapshot } from '../memmap/vmcoreSnapshot';
 import type { Snapshot } from '../memmap/snapshot';
 import { openDump } from '../parsers/dump/openDump';
-import { X86Paging } from '../parsers/x86_64/paging';
-import { readMemSections } from '../parsers/x86_64/memSection';
+import { X86Paging } from '../arch/x86_64/paging';
+import { readMemSections } from '../parsers/kernelMemory/memSection';
 import { VmcoreMemmap } from '../memmap/vmcoreMemmap';
 import { findSets, labRoot } from '../test/lab/sets';
 

@@ -2,7 +2,7 @@
 // Each subcommand lives in cli/commands/<name>.ts and registers itself on the program.
 
 import { Command } from 'commander';
-import { SnapshotError } from '../memmap/errors';
+import { SnapshotError } from '../parsers/errors';
 import { registerSnapshotCommands } from './commands/snapshotCommands';
 import { registerExplainCommand } from './commands/explain';
 import { registerDecodeCommand } from './commands/decode';

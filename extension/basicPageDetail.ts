@@ -1,6 +1,6 @@
 // The page detail any snapshot can give from its class bytes alone, for readers without pageDetail().
 
-import { CLASS_DESCRIPTION, className } from '../memmap/classes';
+import { CLASS_DESCRIPTION, className } from '../kernel/pageClasses';
 import { blockOfPfn, sectionOfPfn, type PageDetail, type Snapshot } from '../memmap/snapshot';
 
 export function basicPageDetail(s: Snapshot, pfn: number): PageDetail | undefined {

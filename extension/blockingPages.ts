@@ -1,9 +1,9 @@
 // Which pages of a memory block stop offline_pages(), judged from class bytes alone
-// (kernel-page-state.md §7.3). The core's per-block verdict names the first one; this lists them all
+// (docs/kernel/memory-offlining.md). The core's per-block verdict names the first one; this lists them all
 // so the user can see how many there are and where.
 
-import { CLASS_ID } from '../memmap/classes';
-import type { BlockingPage, OfflineRules } from './protocol';
+import { CLASS_ID } from '../kernel/pageClasses';
+import type { BlockingPage, OfflineRules } from '../shared/protocol';
 
 /** Classes that make offlining fail under both rule sets: unmovable kernel memory, holes, unknowns. */
 const ALWAYS_BLOCKING = ['reserved', 'slab', 'pagetable', 'kernel-other', 'offline-unmovable', 'offline', 'no-memmap', 'unknown'] as const;

@@ -3,7 +3,7 @@
 
 import type { PageDetail } from '../memmap/snapshot';
 import type { SnapshotDiff } from '../memmap/snapshotDiff';
-import type { DiffSectionDigest } from './diffProtocol';
+import type { DiffSectionDigest } from '../shared/diffProtocol';
 import type { SnapshotSummary } from './workerMessages';
 
 export interface CompareInput {

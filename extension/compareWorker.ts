@@ -8,7 +8,7 @@ import { openSnapshot } from '../memmap/open';
 import type { Snapshot } from '../memmap/snapshot';
 import { diffSnapshots, outsideClass, type SnapshotDiff } from '../memmap/snapshotDiff';
 import { summaryJson } from '../memmap/summaryJson';
-import { CLASS_ID } from '../memmap/classes';
+import { CLASS_ID } from '../kernel/pageClasses';
 import { basicPageDetail } from './basicPageDetail';
 import type { CompareInput, FromCompareWorker, ToCompareWorker } from './compareMessages';
 import { diffSections, sideBytes, type SideBytes } from './diffSections';

@@ -3,7 +3,7 @@
 // counts of the others (a provisional picture until their bytes arrive). One pass over both sides'
 // class bytes, in the compare worker. No vscode import.
 
-import { DIM_UNCHANGED, NOT_UNIFORM, type DiffSectionDigest } from './diffProtocol';
+import { DIM_UNCHANGED, NOT_UNIFORM, type DiffSectionDigest } from '../shared/diffProtocol';
 
 /** One side's class bytes and what it says outside them. */
 export interface SideBytes {

@@ -1,14 +1,14 @@
 // One comparison on the host: the two snapshots compared in the compare worker, and the answers to the
 // diff panel's requests. No vscode import; the panel glue (diffPanel.ts) connects it to a webview.
 
-import { CLASS_ID, isPageClass } from '../memmap/classes';
+import { CLASS_ID, isPageClass } from '../kernel/pageClasses';
 import type { PageDetail } from '../memmap/snapshot';
 import type { ComparedSnapshots } from './compareWorkerClient';
-import type { RequestHandlers } from './messageChannel';
-import { DIM_UNCHANGED, NOT_UNIFORM, type DiffBlockRow, type DiffOverview, type DiffSideInfo } from './diffProtocol';
+import type { RequestHandlers } from '../shared/messageChannel';
+import { DIM_UNCHANGED, NOT_UNIFORM, type DiffBlockRow, type DiffOverview, type DiffSideInfo } from '../shared/diffProtocol';
 import { buildOverview } from './overview';
-import type { BlockInfo, PageDetailInfo, SectionInfo, ViewSettings } from './protocol';
-import { PROTOCOL_VERSION } from './protocol';
+import type { BlockInfo, PageDetailInfo, SectionInfo, ViewSettings } from '../shared/protocol';
+import { PROTOCOL_VERSION } from '../shared/protocol';
 import { MAX_SECTION_DATA_PFNS } from './snapshotSession';
 import { sourceRefsFor } from './sourceRefs';
 import type { SnapshotSummary } from './workerMessages';

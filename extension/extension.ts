@@ -10,7 +10,7 @@ import { disposeLog, log } from './log';
 import { registerKnowledgeFeatures } from './hovers/index';
 import { registerAskDebugger } from './debugger/askDebugger';
 import { diffSessions, registerCompare } from './diffPanel';
-import type { DiffPageDetail } from './diffProtocol';
+import type { DiffPageDetail } from '../shared/diffProtocol';
 
 /** The API integration tests (and other extensions) use; keep the names stable. */
 export interface KmemmapApi {

@@ -1,7 +1,7 @@
 // What a user sees when a snapshot cannot be read: the message, the file and what to try — never a
 // stack trace, which goes to the "Kernel Memmap" output channel instead. No vscode import.
 
-import { SnapshotError } from '../memmap/errors';
+import { SnapshotError } from '../parsers/errors';
 
 export interface FailureReport {
   file: string;

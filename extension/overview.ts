@@ -1,8 +1,8 @@
 // Turns the worker's summary into the webview's Overview: the first message of a session.
 
-import { CLASS_DESCRIPTION, PAGE_CLASSES, CLASS_ID, isPageClass } from '../memmap/classes';
-import type { BlockInfo, ClassCounts, Overview, SectionInfo, VerdictInfo, ViewSettings } from './protocol';
-import { PROTOCOL_VERSION } from './protocol';
+import { CLASS_DESCRIPTION, PAGE_CLASSES, CLASS_ID, isPageClass } from '../kernel/pageClasses';
+import type { BlockInfo, ClassCounts, Overview, SectionInfo, VerdictInfo, ViewSettings } from '../shared/protocol';
+import { PROTOCOL_VERSION } from '../shared/protocol';
 import type { SnapshotSummary } from './workerMessages';
 
 type CountsObject = Partial<Record<string, number>>;

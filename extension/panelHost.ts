@@ -1,8 +1,8 @@
 // Connects one webview (custom editor or restored panel) to a snapshot session through the protocol.
 
 import * as vscode from 'vscode';
-import { MessageChannel } from './messageChannel';
-import type { HostEvent, WebviewEvent } from './protocol';
+import { MessageChannel } from '../shared/messageChannel';
+import type { HostEvent, WebviewEvent } from '../shared/protocol';
 import { failureReport } from './failureReport';
 import { CancelledError } from './parseWorkerClient';
 import type { SnapshotSession } from './snapshotSession';

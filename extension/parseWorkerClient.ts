@@ -3,7 +3,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { PageDetail } from '../memmap/snapshot';
-import { SnapshotError } from '../memmap/errors';
+import { SnapshotError } from '../parsers/errors';
 import type { FromWorker, SnapshotSummary, ToWorker } from './workerMessages';
 
 export interface ParsedSnapshot {

@@ -1,7 +1,7 @@
 // The extension's settings (contributes.configuration in package.json), read in one place.
 
 import * as vscode from 'vscode';
-import type { OfflineRules, PaletteName, ViewSettings } from './protocol';
+import type { OfflineRules, PaletteName, ViewSettings } from '../shared/protocol';
 
 export function viewSettings(): ViewSettings {
   const c = vscode.workspace.getConfiguration('kmemmap');

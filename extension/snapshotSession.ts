@@ -5,9 +5,9 @@ import type { PageDetail } from '../memmap/snapshot';
 import { blockingPages } from './blockingPages';
 import { buildOverview } from './overview';
 import type { ParsedSnapshot } from './parseWorkerClient';
-import type { Overview, PageDetailInfo, ViewSettings } from './protocol';
-import type { RequestHandlers } from './messageChannel';
-import { PROTOCOL_VERSION } from './protocol';
+import type { Overview, PageDetailInfo, ViewSettings } from '../shared/protocol';
+import type { RequestHandlers } from '../shared/messageChannel';
+import { PROTOCOL_VERSION } from '../shared/protocol';
 import { sourceRefsFor } from './sourceRefs';
 
 /** Largest sectionData answer: 64 sections of 32768 PFNs (2 MiB), so no message freezes the panel. */

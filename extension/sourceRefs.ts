@@ -1,6 +1,6 @@
 // Kernel source worth reading for each page class (opened through the kmemmap.openKernelSource command).
 
-import type { SourceRef } from './protocol';
+import type { SourceRef } from '../shared/protocol';
 
 const PAGE_FLAGS: SourceRef = { label: 'enum pageflags', path: 'include/linux/page-flags.h', symbol: 'pageflags' };
 const KPF: SourceRef = { label: 'KPF_* bits (/proc/kpageflags ABI)', path: 'include/uapi/linux/kernel-page-flags.h', symbol: 'KPF_NOPAGE' };

@@ -3,7 +3,7 @@
 // 7.x with CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP and a power-of-two struct page (Debian amd64 7.2+):
 // `compound_info` = GENMASK(63, order + 6) | 1, the same for every tail of an order, and the head is
 // tail struct page address & compound_info (include/linux/page-flags.h compound_info_has_mask(),
-// _compound_head(); 7.3.4). Summary: shared/reference/kernel-coverage.md §1 "Compound tails".
+// _compound_head(); 7.3.4). Summary: docs/kernel/compound-pages.md.
 
 /** Kernels whose VMCOREINFO names OFFSET(page.compound_info) may store tails in either form. */
 export type TailWordForms = 'pointer' | 'pointer-or-mask';

@@ -1,5 +1,5 @@
 // Which page-flag layout families agree with flag names seen next to flag values (a crash or drgn
-// `kmem -p` listing: kernel-page-state.md §1.2). A family agrees when every name the listing
+// `kmem -p` listing: docs/kernel/struct-page-and-flags.md). A family agrees when every name the listing
 // printed exists in it (as a flag or an alias) and its bit for the name is one of the name's
 // candidate bits. A name that exists in no family proves nothing (a config flag, a newer kernel)
 // and is reported; a name a family lacks rules that family out (e.g. `slab` after 6.10,

@@ -1,6 +1,6 @@
 // /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h 0-26 and
 // include/linux/kernel-page-flags.h 32-42). One little-endian u64 per PFN.
-// Version notes are in ../shared/reference/kernel-page-state.md §4.
+// Version notes are in docs/kernel/kpageflags.md.
 
 export interface KpfBit {
   bit: number;

@@ -1,7 +1,6 @@
 // x86_64 `enum pageflags` bit numbers per layout family, with aliases and second-page-only flags.
 // Source: include/linux/page-flags.h (5.10.262:100, 6.1:100, 6.12:93, 6.18:93, 7.3.4:93), compiled per tree
-// with the x86_64 config switches; summarised in shared/reference/kernel-page-state.md §1.2-§1.4 and
-// kernel-coverage.md §1 (7.x), §2 (5.10).
+// with the x86_64 config switches; summarised in docs/kernel/struct-page-and-flags.md (5.10 … 7.3).
 // This is plain data reused by hovers (issue 5): keep it declarative.
 
 export type LayoutFamilyId = '5.10' | '5.15-6.1' | '6.6-6.9' | '6.10-6.11' | '6.12-6.13' | '6.14-6.18' | '7.2-7.3';
@@ -32,8 +31,9 @@ export interface LayoutFamily {
   above: readonly string[];
   aliases: readonly FlagAlias[];
   /**
-   * VMCOREINFO fingerprint (§1.4). slab undefined means NUMBER(PG_slab) is absent. compoundInfo: the
-   * tail word is exported as OFFSET(page.compound_info) (7.x) instead of OFFSET(page.compound_head).
+   * VMCOREINFO fingerprint (docs/kernel/struct-page-and-flags.md, "Recognising the family").
+   * slab undefined means NUMBER(PG_slab) is absent. compoundInfo: the tail word is exported as
+   * OFFSET(page.compound_info) (7.x) instead of OFFSET(page.compound_head).
    * Families with equal numbers (5.10 and 5.15-6.1) are told apart by OSRELEASE (releaseOnly).
    */
   fingerprint: { lru: number; private: number; swapcache: number; swapbacked: number; slab?: number; hwpoison: number; headMask: number; compoundInfo?: boolean };
@@ -69,7 +69,7 @@ export const LAYOUT_FAMILIES: readonly LayoutFamily[] = [
       { name: 'double_map', of: 'workingset', secondPageOnly: true }],
     fingerprint: { lru: 4, private: 13, swapcache: 10, swapbacked: 19, slab: 9, hwpoison: 23, headMask: 0x10000 },
     releaseOnly: true,
-    source: 'include/linux/page-flags.h enum pageflags: 5.10.262:100 (kernel-coverage.md §2)',
+    source: 'include/linux/page-flags.h enum pageflags: 5.10.262:100 (docs/kernel/struct-page-and-flags.md)',
   },
   {
     id: '5.15-6.1', first: '5.15', last: '6.5',
@@ -162,7 +162,7 @@ export const LAYOUT_FAMILIES: readonly LayoutFamily[] = [
       { name: 'large_rmappable', of: 'workingset', secondPageOnly: true },
       { name: 'partially_mapped', of: 'reclaim', secondPageOnly: true }],
     fingerprint: { lru: 5, private: 14, swapcache: 10, swapbacked: 17, hwpoison: 21, headMask: 0x40, compoundInfo: true },
-    source: 'include/linux/page-flags.h enum pageflags: 7.2.13, 7.3.4:93 (kernel-coverage.md §1)',
+    source: 'include/linux/page-flags.h enum pageflags: 7.2.13, 7.3.4:93 (docs/kernel/struct-page-and-flags.md)',
   },
 ];
 

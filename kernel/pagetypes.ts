@@ -3,7 +3,7 @@
 // 6.11 PAGE_TYPE_BASE 0x80000000 with cleared top-byte bits, 6.12+ `enum pagetype` PGTY_* in the top
 // byte (6.12:939, 6.18:925, 7.3.4 unchanged). 5.10 has its own bits, which combine (5.10.262:718):
 // PG_buddy 0x80, PG_offline 0x100, PG_kmemcg 0x200, PG_table 0x400, PG_guard 0x800.
-// Summary: shared/reference/kernel-page-state.md §2, kernel-coverage.md §2.
+// Summary: docs/kernel/page-types.md.
 
 export type PageTypeEncodingId = '5.10' | '<=6.10' | '6.11' | '>=6.12';
 

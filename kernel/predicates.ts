@@ -1,12 +1,12 @@
 // Kernel-version differences the readers act on, as named predicates computed once per snapshot.
-// Each cites the change; summaries in shared/reference/kernel-page-state.md and kernel-coverage.md.
+// Each cites the change; summaries in docs/kernel/ (offline-pages.md, compound-pages.md).
 import type { TailWordForms } from './compound';
 import { LayoutFamily, parseRelease, releaseCoverage } from './pageflags';
 
 export interface KernelPredicates {
   /**
    * A movable balloon page is PageOffline + PG_movable_ops (bit 3, aliasing PG_uptodate) from 6.17
-   * ("mm: introduce PG_movable_ops", 6.17; 7.x adds private = balloon_dev_info); before, page->mapping
+   * ("mm: convert "movable" flag in page->mapping to a page flag", 6.17; 7.x adds private = balloon_dev_info); before, page->mapping
    * is &balloon_mops | PAGE_MAPPING_MOVABLE (5.10: the balloon inode's i_mapping | 2).
    */
   balloonByMovableOps: boolean;

@@ -1,6 +1,6 @@
 // mem_section.section_mem_map flag bits (x86_64, SPARSEMEM_VMEMMAP).
 // Source: include/linux/mmzone.h enum of SECTION_*_BIT (6.1:1720, 6.12:1906, 6.18:1991); 5.15 uses
-// #defines with the same numbers. Summary: shared/reference/kernel-page-state.md §3.2.
+// #defines with the same numbers. Summary: docs/kernel/sections-and-blocks.md.
 
 export interface SectionFlagBit {
   bit: number;

@@ -1,7 +1,7 @@
-// THE rule table for one PFN of a vmcore: kernel-page-state.md §7.1 (per-PFN) and §7.2 (offline kinds).
+// THE rule table for one PFN of a vmcore: docs/kernel/classification.md (order) and offline-pages.md.
 // Rules are tried in table order; the first that matches wins. Each rule has an id and a plain-words
 // explanation for the UI. The hot path returns the rule's index; VMCORE_RULE_CLASS maps it to a class id.
-import { CLASS_ID, ClassRule } from './classes';
+import { CLASS_ID, ClassRule } from '../kernel/pageClasses';
 import { PageTypeDecoder, PageTypeName } from '../kernel/pagetypes';
 import { NO_BIT } from '../kernel/pageflags';
 
@@ -102,7 +102,7 @@ export interface ClassifyContext {
   systemRam?: [number, number][];
 }
 
-/** Per-section facts (kernel-page-state.md §3.2). */
+/** Per-section facts (docs/kernel/sections-and-blocks.md). */
 export interface SectionFacts {
   online: boolean;
   early: boolean;
@@ -185,7 +185,7 @@ export function classifyStructPage(pfn: number, buf: Buffer, off: number, sec: S
   // Rule 8, 9
   if (type === 'buddy') return R.buddy;
   if (type === undefined && refcount === 0 && nb.buddyCovered(pfn)) return R['buddy-tail'];
-  // Rule 10: the offline family (§7.2)
+  // Rule 10: the offline family (docs/kernel/offline-pages.md)
   if (type === 'offline') return offlineRule(pfn, buf, off, lo, refcount, ctx);
   if (type === 'unaccepted') return R.unaccepted;
   if (type === 'guard') return R.guard;

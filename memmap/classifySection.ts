@@ -9,10 +9,10 @@
 // range). Pages whose rules read more (tails → head, heads → page[1], PG_owner_priv_1 → vmemmap backing) always run the full table, except tails: a tail with the same
 // flags and compound_head word as the previous tail (same head, so the head's classification is the
 // same) repeats its rule. PFN-dependent facts are precomputed per section (whole section inside or
-// outside the virtio-mem ranges, fully populated subsection map) and only checked per page otherwise. test/unit/dump/fastPath.test.ts checks
+// outside the virtio-mem ranges, fully populated subsection map) and only checked per page otherwise. test/unit/memmap/classifySectionFastPath.test.ts checks
 // the result equals the plain per-page path on every lab dump.
 import { classifyStructPage, ClassifyContext, inRanges, Neighbours, R, SectionFacts, VMCORE_RULE_CLASS, zoneOf } from './classifyPage';
-import { CLASS_ID } from './classes';
+import { CLASS_ID } from '../kernel/pageClasses';
 import { SP_EXCLUDED, SP_OK, SP_UNMAPPED } from './vmcoreMemmap';
 
 export interface SectionOutput {

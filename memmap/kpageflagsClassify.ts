@@ -1,8 +1,8 @@
 // The rule table that turns one /proc/kpageflags word into a page class, in the order of
-// ../shared/reference/kernel-page-state.md §7.1/§7.2, restricted to what kpageflags can show.
+// docs/kernel/classification.md and docs/kernel/offline-pages.md, restricted to what kpageflags can show.
 // The hot loop passes the word as two 32-bit halves (lo = bits 0-31, hi = bits 32-63).
 
-import { CLASS_ID, ClassRule } from './classes';
+import { CLASS_ID, ClassRule } from '../kernel/pageClasses';
 import { KPF } from '../kernel/kpf';
 
 export interface KpfContext {

@@ -1,11 +1,11 @@
 // A /proc/kpageflags capture bundle (with its optional sysfs, iomem, dmesg... files) as a Snapshot.
 
 import { basename } from 'node:path';
-import { CLASS_ID, NR_CLASSES, PAGE_CLASSES } from './classes';
+import { CLASS_ID, NR_CLASSES, PAGE_CLASSES } from '../kernel/pageClasses';
 import { blockCounts, sumCounts } from './aggregate';
 import { KPF_RULES, KPF_RULE_CLASS, KPF_UNMOVABLE_COMPOUND_RULES, KpfContext, kpfRule } from './kpageflagsClassify';
 import { blockVerdicts } from './offlineVerdict';
-import type { OpenOptions } from './open';
+import type { OpenOptions } from './openOptions';
 import type { MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
 import { openCaptureBundle, CaptureBundle } from '../parsers/capture/bundle';
 import { iomemIsCensored, inRanges, isSystemRam, isVirtioMemRam, parseIomem, pfnRangesNamed, PfnRange } from '../parsers/capture/iomem';

@@ -1,12 +1,12 @@
 // Predicts what offline_pages() would do with one online memory block, from the page classes,
-// following ../shared/reference/kernel-page-state.md §5.3 and §7.3, under the mainline rules
+// following docs/kernel/memory-offlining.md (the kernel's order, the prediction), under the mainline rules
 // (5.8 - 6.18) and under the unmerged PG_offline_skippable v2 rules.
 //
 // The kernel checks in this order, and so do we: memory holes (whole range), zones, isolation of
 // every pageblock (has_unmovable_pages: first "unmovable" page in address order), then the
 // migration loop (scan_movable_pages: unmovable PageOffline), then pages that never free up.
 
-import { CLASS_ID, PageClass, className } from './classes';
+import { CLASS_ID, PageClass, className } from '../kernel/pageClasses';
 import type { MemoryBlock, OfflineVerdict } from './snapshot';
 
 export interface VerdictInput {

@@ -4,13 +4,11 @@
 import { promises as fsp } from 'node:fs';
 import { basename } from 'node:path';
 import type { Snapshot } from './snapshot';
-import { SnapshotError } from './errors';
+import { SnapshotError } from '../parsers/errors';
 
-export interface OpenOptions {
-  /** Progress in arbitrary units (done of total). */
-  onProgress?(done: number, total: number): void;
-  signal?: AbortSignal;
-}
+import type { OpenOptions } from './openOptions';
+
+export type { OpenOptions };
 
 /** What a path looks like, decided from its first bytes or its folder contents. */
 export type InputKind = 'kpageflags-bundle' | 'kpageflags-archive' | 'kpageflags-raw' | 'vmcore' | 'tool-output' | 'unknown';

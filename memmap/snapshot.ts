@@ -1,7 +1,8 @@
 // The snapshot model: what every input (vmcore, kdump file, kpageflags capture, crash or drgn
-// output) becomes. Per-PFN state is one class byte (see classes.ts); everything else is small.
+// output) becomes. Per-PFN state is one class byte (see kernel/pageClasses.ts); everything else is small.
 
-import { NR_CLASSES, PageClass } from './classes';
+import { NR_CLASSES, PageClass } from '../kernel/pageClasses';
+import type { BlockState } from '../kernel/memoryBlocks';
 
 export interface KernelIdentity {
   /** `uname -r` / VMCOREINFO OSRELEASE, e.g. "6.12.117+deb12-amd64". */
@@ -37,7 +38,7 @@ export interface Section {
   counts: Uint32Array;
 }
 
-export type BlockState = 'online' | 'offline' | 'going-offline' | 'absent' | 'unknown';
+export type { BlockState };
 
 /** What offline_pages() would do with a memory block, predicted from the memmap. */
 export interface OfflineVerdict {

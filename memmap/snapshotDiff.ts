@@ -2,8 +2,8 @@
 // class transitions per page, the runs of PFNs whose class differs, and the sections and memory blocks
 // whose state or offlining verdict differs. Pure core: used by `kmemmap diff` and the extension.
 
-import { CLASS_ID, PAGE_CLASSES, PageClass } from './classes';
-import { SnapshotError } from './errors';
+import { CLASS_ID, PAGE_CLASSES, PageClass } from '../kernel/pageClasses';
+import { SnapshotError } from '../parsers/errors';
 import type { MemoryBlock, OfflineVerdict, Snapshot } from './snapshot';
 
 /** Who a side of the comparison is. */

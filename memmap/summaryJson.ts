@@ -1,7 +1,7 @@
 // The documented JSON shapes of `kmemmap summary|sections|blocks|export --json`.
 // Keep in step with the README's "JSON output" section.
 
-import { PAGE_CLASSES, PageClass } from './classes';
+import { PAGE_CLASSES, PageClass } from '../kernel/pageClasses';
 import type { MemoryBlock, OfflineVerdict, Section, Snapshot } from './snapshot';
 
 /** Non-zero class counts as {class: count}, in vocabulary order. */

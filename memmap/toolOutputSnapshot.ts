@@ -5,12 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { headVaOfTail } from '../kernel/compound';
 import { basename } from 'node:path';
-import { CLASS_ID, NR_CLASSES } from './classes';
+import { CLASS_ID, NR_CLASSES } from '../kernel/pageClasses';
 import { blockCounts, sumCounts } from './aggregate';
 import { classifyStructPage, Neighbours, SectionFacts, VMCORE_RULES, VMCORE_RULE_CLASS } from './classifyPage';
-import { SnapshotError } from './errors';
+import { SnapshotError } from '../parsers/errors';
 import { blockVerdicts } from './offlineVerdict';
-import type { OpenOptions } from './open';
+import type { OpenOptions } from './openOptions';
 import type { BlockState, MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
 import { SECTION_DEVICE, SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT, sectionLetters } from '../kernel/sections';
 import { describePageType } from '../kernel/pagetypes';
@@ -18,7 +18,8 @@ import { looksLikeDrgnExport, parseDrgnExport } from '../parsers/tools/drgnExpor
 import { ToolMemmap, toolMemmapFromDrgn } from '../parsers/tools/toolMemmap';
 import { looksLikeCrashOrDrgnText, toolMemmapFromText } from '../parsers/tools/crashSession';
 import { CHUNK_PFNS, COVER_NONE, COVER_PAGE, COVER_UNREADABLE, OFF, PageImage } from '../parsers/tools/pageImage';
-import { buildToolContext } from '../parsers/tools/toolContext';
+import { buildToolContext } from './tools/toolContext';
+import { completeKmemPListing } from './tools/kmemPListing';
 
 /** true when the first KiB of a text file looks like crash output, a drgn REPL log or our drgn export. */
 export function looksLikeToolOutput(head: string): boolean {
@@ -41,6 +42,7 @@ export function toolOutputSnapshot(text: string, name = 'tool output'): Snapshot
   let tm: ToolMemmap;
   try {
     tm = looksLikeDrgnExport(text.slice(0, 64)) ? toolMemmapFromDrgn(parseDrgnExport(text)) : toolMemmapFromText(text);
+    completeKmemPListing(tm);
   } catch (e) {
     throw new SnapshotError(name, (e as Error).message);
   }

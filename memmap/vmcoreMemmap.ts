@@ -3,8 +3,8 @@
 import { PageAvail, PhysicalMemory } from '../parsers/dump/physmem';
 import { headVaOfTail, type TailWordForms } from '../kernel/compound';
 import { SECTION_DEVICE, SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT } from '../kernel/sections';
-import { MemSectionEntry, MemSectionTable, sectionDecodesToBase } from '../parsers/x86_64/memSection';
-import { X86Paging } from '../parsers/x86_64/paging';
+import { MemSectionEntry, MemSectionTable, sectionDecodesToBase } from '../parsers/kernelMemory/memSection';
+import type { KernelTranslator } from '../parsers/kernelMemory/translator';
 import { SectionFacts } from './classifyPage';
 
 /** Status of each struct page slot after a section read. */
@@ -18,7 +18,7 @@ export class VmcoreMemmap {
   private vmemmapBacking: [number, number][] = [];
   readonly subsectionOffsetNote: string[] = [];
 
-  constructor(readonly mem: PhysicalMemory, readonly vm: X86Paging, readonly table: MemSectionTable, readonly structSize: number) {
+  constructor(readonly mem: PhysicalMemory, readonly vm: KernelTranslator, readonly table: MemSectionTable, readonly structSize: number) {
     this.pfnsPerSection = table.pfnsPerSection;
     for (const s of table.sections) this.byNr.set(s.nr, s);
   }

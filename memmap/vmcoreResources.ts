@@ -4,11 +4,11 @@
 // guessed: a tree with unreadable nodes (e.g. slab pages a makedumpfile -d 31 dump filtered out) may
 // miss exactly the virtio-mem device and its hot-added System RAM.
 import type { ClassifyContext } from './classifyPage';
-import { lookupKallsyms } from '../parsers/x86_64/kallsyms';
-import { IomemStats, readIomem, systemRamPfnRanges, virtioMemPfnRanges } from '../parsers/x86_64/iomem';
-import { scanForIomemResource } from '../parsers/x86_64/iomemScan';
-import type { MemSectionTable } from '../parsers/x86_64/memSection';
-import type { X86Paging } from '../parsers/x86_64/paging';
+import { lookupKallsyms } from '../parsers/kernelMemory/kallsyms';
+import { IomemStats, readIomem, systemRamPfnRanges, virtioMemPfnRanges } from '../parsers/kernelMemory/iomem';
+import { scanForIomemResource } from '../parsers/kernelMemory/iomemScan';
+import type { MemSectionTable } from '../parsers/kernelMemory/memSection';
+import type { KernelTranslator } from '../parsers/kernelMemory/translator';
 import type { VmcoreInfo } from '../parsers/vmcoreinfo';
 
 export interface VmcoreResources {
@@ -24,7 +24,7 @@ export interface VmcoreResources {
 const HOLES_FROM_MEMMAP = 'memory holes are judged from the memmap alone';
 
 /** Reads the resources and sets ctx.balloonMops, ctx.systemRam and ctx.virtioMem where known. */
-export function readVmcoreResources(vi: VmcoreInfo, vm: X86Paging, table: MemSectionTable, ctx: ClassifyContext | undefined, pageSize: number): VmcoreResources {
+export function readVmcoreResources(vi: VmcoreInfo, vm: KernelTranslator, table: MemSectionTable, ctx: ClassifyContext | undefined, pageSize: number): VmcoreResources {
   const r: VmcoreResources = { blockSource: '', virtioWhy: 'kallsyms not usable', notes: [] };
   const ks = lookupKallsyms(vi, vm, ['balloon_mops', 'iomem_resource', 'memory_block_size_probed', 'sections_per_block']);
   if ('error' in ks) {
@@ -52,7 +52,7 @@ export function readVmcoreResources(vi: VmcoreInfo, vm: X86Paging, table: MemSec
   return r;
 }
 
-function readResourceTree(vm: X86Paging, io: bigint, ctx: ClassifyContext | undefined, pageSize: number, r: VmcoreResources): void {
+function readResourceTree(vm: KernelTranslator, io: bigint, ctx: ClassifyContext | undefined, pageSize: number, r: VmcoreResources): void {
   const stats: IomemStats = { unreadable: 0, unnamed: 0 };
   const tree = readIomem(vm, io, undefined, stats);
   if (!tree) {
@@ -85,14 +85,14 @@ function readResourceTree(vm: X86Paging, io: bigint, ctx: ClassifyContext | unde
 }
 
 /** Self-check of a scanned root: a "Kernel code" resource starts at _stext's physical address. */
-function treeHasKernelCode(vm: X86Paging, io: bigint, stext: bigint, vi: VmcoreInfo): boolean {
+function treeHasKernelCode(vm: KernelTranslator, io: bigint, stext: bigint, vi: VmcoreInfo): boolean {
   const tree = readIomem(vm, io);
   const pa = vm.translate(stext)?.pa;
   const code = tree?.filter((t) => t.name === 'Kernel code') ?? [];
   return vi.symbols.has('_stext') && pa !== undefined && code.length === 1 && code[0].start === pa;
 }
 
-function readBlockSize(vm: X86Paging, found: Map<string, bigint>, table: MemSectionTable, pageSize: number, r: VmcoreResources): void {
+function readBlockSize(vm: KernelTranslator, found: Map<string, bigint>, table: MemSectionTable, pageSize: number, r: VmcoreResources): void {
   const probed = found.get('memory_block_size_probed');
   const spb = found.get('sections_per_block');
   const pv = probed !== undefined ? vm.readU64(probed) : undefined;

@@ -1,8 +1,8 @@
 // vmcore (ELF, kdump-compressed, flattened, split) → Snapshot: one class byte per PFN, sections,
 // memory blocks with offline verdicts, kernel identity, provenance, and pageDetail() that re-reads
 // the raw struct page. Pure core, no vscode.
-import { CLASS_ID, className } from './classes';
-import { PAGE_CLASSES } from './classes';
+import { CLASS_ID, className } from '../kernel/pageClasses';
+import { PAGE_CLASSES } from '../kernel/pageClasses';
 import { MemoryBlock, newCounts, PageDetail, Section, SectionState, Snapshot } from './snapshot';
 import { rangeCounts, sumCounts } from './aggregate';
 import { blockVerdicts } from './offlineVerdict';
@@ -13,9 +13,10 @@ import { SP_OK, SP_UNMAPPED, VmcoreMemmap } from './vmcoreMemmap';
 import { openDump, OpenedDump } from '../parsers/dump/openDump';
 import { DumpError } from '../parsers/dump/errors';
 import type { DecodeWorkerMode } from '../parsers/dump/physmem';
-import { X86Paging, TranslationError } from '../parsers/x86_64/paging';
-import { MemSectionError, readMemSections } from '../parsers/x86_64/memSection';
-import { trustedSections } from '../parsers/x86_64/sectionBounds';
+import { TranslationError } from '../parsers/kernelMemory/translator';
+import { architectureOfDump } from '../arch';
+import { MemSectionError, readMemSections } from '../parsers/kernelMemory/memSection';
+import { trustedSections } from '../parsers/kernelMemory/sectionBounds';
 import { readVmcoreResources } from './vmcoreResources';
 import { decodePageFlags, flagNamesForDisplay, LayoutFamily, ZONE_NAMES } from '../kernel/pageflags';
 import { describePageType } from '../kernel/pagetypes';
@@ -79,13 +80,17 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const vi = dump.vmcoreinfo;
   const warnings = [...dump.warnings];
   const notes = [...dump.notesLines];
-  const pageSize = vi.pageSize ?? dump.mem.pageSize;
+  const found = architectureOfDump(dump.machine, vi);
+  if ('error' in found) throw new DumpError(file, 'wrong-arch', found.error);
+  const arch = found.arch;
+  const geometry = arch.geometry(vi, dump.mem.pageSize);
+  const pageSize = geometry.pageSize;
   if (pageSize !== 4096) throw new DumpError(file, 'unsupported', `page size ${pageSize}: only 4 KiB pages (x86_64) are supported`);
   if (dump.kdump?.header.physBase !== undefined && vi.numbers.has('phys_base') && BigInt.asUintN(64, vi.numbers.get('phys_base')!) !== dump.kdump.header.physBase) {
     notes.push(`kdump sub-header phys_base 0x${dump.kdump.header.physBase.toString(16)} differs from VMCOREINFO NUMBER(phys_base); using VMCOREINFO (QEMU writes the sub-header value with the wrong base)`);
   }
-  const vm = new X86Paging(dump.mem, vi);
-  notes.push(`phys_base 0x${vm.physBase.toString(16)}, KERNELOFFSET 0x${vm.kernelOffset.toString(16)}, ${vm.l5 ? '5' : '4'}-level paging`);
+  const vm = arch.translator(dump.mem, vi);
+  notes.push(vm.describe());
   const table = readMemSections(vi, vm, pageSize);
   warnings.push(...table.warnings);
   notes.push(...table.notes);
@@ -261,7 +266,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const ramBytes = dump.mem.maxPfn * pageSize;
   if (!blockBytes) {
     if (ramBytes < 64 * 2 ** 30) {
-      blockBytes = 128 * 2 ** 20;
+      blockBytes = geometry.defaultBlockBytes;
       blockSource = 'assumed';
       warnings.push('memory block size not found in the dump (no kallsyms memory_block_size_probed/sections_per_block); assuming 128 MiB, the x86_64 size for machines with less than 64 GiB');
     } else {
@@ -288,7 +293,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
       // PFNs below the block's first hole are RAM without a range search (the verdict scans upwards)
       const hole = systemRam && !allRam ? firstNonRam(systemRam, bStart, bEnd) : bEnd;
       block.verdict = blockVerdicts({
-        block, classes, classesStartPfn: 0, counts: block.counts,
+        block, classes, classesStartPfn: 0, counts: block.counts, pageblockPfns: geometry.pageblockPfns,
         isSystemRam: systemRam && !allRam ? (pfn) => pfn < hole || inRanges(systemRam, pfn) : undefined,
         systemRamUnknown: systemRam === undefined,
         compoundIsMovable: ctx ? (pfn) => (compoundKnown[pfn >>> 3] >>> (pfn & 7)) & 1 ? ((compoundLru[pfn >>> 3] >>> (pfn & 7)) & 1) === 1 : undefined : undefined,

@@ -3,7 +3,7 @@
 # no GitHub downloads, only the Debian and npm registries. Idempotent; the result is cached in
 #   ${KMEMMAP_VSCODE_CACHE:-$HOME/.cache/kmemmap-vscode}/tools
 # and reused when the stamp file matches. Prints the server-main.js path on the last line.
-# Recipe: shared/reference/vscode-offline-testing.md.
+# Recipe: docs/testing.md, "Which VS Code: offline, no download".
 set -euo pipefail
 
 CODE_SERVER_VERSION=4.100.3

@@ -3,7 +3,7 @@
 // space; but not between the sections a bare crash/drgn listing touches). Half-open PFN ranges,
 // section-aligned, in address order.
 
-import type { Overview } from '../extension/protocol';
+import type { Overview } from '../shared/protocol';
 
 export type PfnRange = [start: number, end: number];
 

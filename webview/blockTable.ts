@@ -2,7 +2,7 @@
 // what the block holds, and the offlining verdict with its reason. Rows are buttons-in-a-table:
 // click or Enter zooms the map to the block and lists its blocking pages.
 
-import type { BlockInfo, ClassCounts, OfflineRules, Overview, SectionInfo, VerdictInfo } from '../extension/protocol';
+import type { BlockInfo, ClassCounts, OfflineRules, Overview, SectionInfo, VerdictInfo } from '../shared/protocol';
 import { formatBytes, formatCount, h, hex, icon } from './dom';
 import { classColour, cssColour, type ThemeColours } from './palette';
 

@@ -5,7 +5,7 @@
 // pyramid already sees every class a section holds). Exact bytes are fetched for the sections in
 // view, nearest first, with few requests in flight so a new view never waits behind old requests.
 
-import type { Overview, SectionData } from '../extension/protocol';
+import type { Overview, SectionData } from '../shared/protocol';
 import type { PfnRange } from './absentRuns';
 import { CELL_NOT_LOADED, CELL_OUTSIDE } from './palette';
 

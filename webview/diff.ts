@@ -13,9 +13,9 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 
-import type { DiffBlockRow, DiffOverview } from '../extension/diffProtocol';
-import type { HostEvent } from '../extension/protocol';
-import { findByPfn, PROTOCOL_VERSION } from '../extension/protocol';
+import type { DiffBlockRow, DiffOverview } from '../shared/diffProtocol';
+import type { HostEvent } from '../shared/protocol';
+import { findByPfn, PROTOCOL_VERSION } from '../shared/protocol';
 import { absentRuns } from './absentRuns';
 import { ClassStore } from './classStore';
 import { DiffCells, diffPaletteRgba, diffRanks } from './diffCells';

@@ -4,8 +4,8 @@
 // transition filter only that transition's pages bright. Also the palette and the zoomed-out ranks of
 // display bytes. Typed arrays only: never an object per PFN.
 
-import { DIM_FILTERED, DIM_UNCHANGED, NOT_UNIFORM, type DiffOverview } from '../extension/diffProtocol';
-import type { PaletteName } from '../extension/protocol';
+import { DIM_FILTERED, DIM_UNCHANGED, NOT_UNIFORM, type DiffOverview } from '../shared/diffProtocol';
+import type { PaletteName } from '../shared/protocol';
 import { priorityRanks } from './classPriority';
 import type { ClassStore } from './classStore';
 import { CELL_NOT_LOADED, CELL_OUTSIDE, CELL_SEPARATOR, classColour, type ThemeColours } from './palette';

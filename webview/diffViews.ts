@@ -2,8 +2,8 @@
 // filters the map), the changed memory blocks with both sides' verdicts and deciding pages, and the
 // inspector of one page on both sides (the single panel's page detail, side by side).
 
-import type { DiffBlockRow, DiffBlockSide, DiffOverview, DiffPageDetail, DiffSideInfo } from '../extension/diffProtocol';
-import type { Overview, VerdictInfo } from '../extension/protocol';
+import type { DiffBlockRow, DiffBlockSide, DiffOverview, DiffPageDetail, DiffSideInfo } from '../shared/diffProtocol';
+import type { Overview, VerdictInfo } from '../shared/protocol';
 import { formatCount, h, hex, icon } from './dom';
 import { renderPageDetail, type InspectorActions } from './inspector';
 import { verdictCell } from './blockTable';

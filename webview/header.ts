@@ -1,6 +1,6 @@
 // The header: what was opened, which kernel, what format, how big, and the warnings.
 
-import type { Overview } from '../extension/protocol';
+import type { Overview } from '../shared/protocol';
 import { formatBytes, h, hex, icon } from './dom';
 
 export function renderHeader(o: Overview, renderer: string): HTMLElement {

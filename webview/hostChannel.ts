@@ -1,7 +1,7 @@
 // The webview end of the protocol: acquireVsCodeApi() plus the shared request/response helper.
 
-import { MessageChannel } from '../extension/messageChannel';
-import type { HostEvent, WebviewEvent } from '../extension/protocol';
+import { MessageChannel } from '../shared/messageChannel';
+import type { HostEvent, WebviewEvent } from '../shared/protocol';
 
 export interface VsCodeApi {
   postMessage(msg: unknown): void;

@@ -1,8 +1,8 @@
 // The page inspector (one PFN in detail) and the block inspector (a block's verdict and the pages
 // that stop offlining). Source links ask the host to open the kernel source.
 
-import type { BlockInfo, BlockingPage, OfflineRules, Overview, PageDetailInfo, SourceRef } from '../extension/protocol';
-import { findByPfn } from '../extension/protocol';
+import type { BlockInfo, BlockingPage, OfflineRules, Overview, PageDetailInfo, SourceRef } from '../shared/protocol';
+import { findByPfn } from '../shared/protocol';
 import { formatCount, h, hex, icon } from './dom';
 import { classColour, cssColour, type ThemeColours } from './palette';
 import { verdictBadge, verdictOf } from './blockTable';

@@ -1,7 +1,7 @@
 // Legend with a count per class; each entry is a toggle button that hides or shows its class on
 // the map, so it doubles as a filter. Presets: all, offline family only, what blocks offlining.
 
-import type { Overview } from '../extension/protocol';
+import type { Overview } from '../shared/protocol';
 import { formatCount, h } from './dom';
 import { classColour, cssColour, type ThemeColours } from './palette';
 

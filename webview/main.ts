@@ -9,8 +9,8 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 
-import type { BlockInfo, HostEvent, Overview, SectionInfo } from '../extension/protocol';
-import { findByPfn, PROTOCOL_VERSION } from '../extension/protocol';
+import type { BlockInfo, HostEvent, Overview, SectionInfo } from '../shared/protocol';
+import { findByPfn, PROTOCOL_VERSION } from '../shared/protocol';
 import { renderBlockTable } from './blockTable';
 import { ClassStore } from './classStore';
 import { h, hx } from './dom';

@@ -3,7 +3,7 @@
 // screen (at least MIN_GAP CSS pixels apart) get a DOM node, from a small reused pool; never one
 // node per page or per row of the machine.
 
-import type { Overview } from '../extension/protocol';
+import type { Overview } from '../shared/protocol';
 import { describeAbsent } from './absentRuns';
 import { h } from './dom';
 import { rowStartPfn, type MapLayout } from './mapLayout';

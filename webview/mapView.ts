@@ -1,8 +1,8 @@
 // The memmap canvas: draws through WebGL2 (Canvas2D fallback), pans with drag and arrow keys,
 // zooms with the wheel and +/-, shows a tooltip for the page under the pointer and reports clicks.
 
-import type { Overview } from '../extension/protocol';
-import { findByPfn } from '../extension/protocol';
+import type { Overview } from '../shared/protocol';
+import { findByPfn } from '../shared/protocol';
 import { describeAbsent, type PfnRange } from './absentRuns';
 import { CanvasRenderer } from './canvasRenderer';
 import { haloClasses, priorityRanks } from './classPriority';

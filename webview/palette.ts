@@ -3,7 +3,7 @@
 // members differ in lightness; "nothing here" classes are mixes of the theme's background and
 // foreground so they recede; hwpoison uses the theme foreground, the strongest contrast available.
 
-import type { PaletteName } from '../extension/protocol';
+import type { PaletteName } from '../shared/protocol';
 
 type Rgb = [number, number, number];
 

@@ -2,7 +2,7 @@
 
 import { Command } from 'commander';
 import { openSnapshot } from '../../memmap/open';
-import { PAGE_CLASSES } from '../../memmap/classes';
+import { PAGE_CLASSES } from '../../kernel/pageClasses';
 import { blockJson, classCounts, classRuns, sectionJson, summaryJson } from '../../memmap/summaryJson';
 import type { Snapshot } from '../../memmap/snapshot';
 import { hex, mib, table } from '../table';

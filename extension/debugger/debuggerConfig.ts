@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { BackendError, BackendSpec, crashBackendSpec, drgnBackendSpec } from '../../parsers/tools/backend';
+import { BackendError, BackendSpec, crashBackendSpec, drgnBackendSpec } from '../../backends/toolBackend';
 
 export type DebuggerTool = 'none' | 'drgn' | 'crash';
 

@@ -2,7 +2,7 @@
 // restarted after a timeout or cancellation (which stop it); answers "what is behind this page".
 // No vscode import: the command (askDebugger.ts) passes the settings, the dump and an AbortSignal.
 
-import { ToolBackend } from '../../parsers/tools/backend';
+import { ToolBackend } from '../../backends/toolBackend';
 import { DebuggerAnswer, crashError, parseDrgnAnswer } from './answer';
 import { crashPageCommand, parseCrashKmem } from './crashQuery';
 import { DebuggerConfig, backendSpec, releaseMismatch } from './debuggerConfig';

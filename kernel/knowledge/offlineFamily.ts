@@ -1,6 +1,6 @@
-// The "offline" family in depth, and the page classes of our model (memmap/classes.ts).
+// The "offline" family in depth, and the page classes of our model (kernel/pageClasses.ts).
 
-import { CLASS_DESCRIPTION, PAGE_CLASSES, type PageClass } from '../../memmap/classes';
+import { CLASS_DESCRIPTION, PAGE_CLASSES, type PageClass } from '../pageClasses';
 import type { KnowledgeEntry } from './types';
 
 const HP = 'mm/memory_hotplug.c';

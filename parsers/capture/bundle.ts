@@ -11,7 +11,7 @@
 import { closeSync, constants, fstatSync, lstatSync, mkdtempSync, openSync, promises as fsp, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { SnapshotError } from '../../memmap/errors';
+import { SnapshotError } from '../errors';
 import { checkRoom, extractPlanned, planArchive, TEXT_CAPS } from './captureArchive';
 import { readSysfsMemory, SysfsMemory } from './sysfsMemory';
 import { openU64File, U64File } from './u64File';

@@ -4,7 +4,7 @@
 // second pass extracts only the entries the first pass accepted.
 
 import { createReadStream, promises as fsp } from 'node:fs';
-import { SnapshotError } from '../../memmap/errors';
+import { SnapshotError } from '../errors';
 
 /** Most PFNs a capture may cover: a class byte per PFN must fit one typed array (16 TiB of 4 KiB pages). */
 export const MAX_CAPTURE_PFNS = 2 ** 32;

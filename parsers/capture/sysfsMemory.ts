@@ -2,7 +2,7 @@
 
 import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import type { BlockState } from '../../memmap/snapshot';
+import type { BlockState } from '../../kernel/memoryBlocks';
 
 export interface SysfsBlock {
   id: number;

@@ -3,7 +3,7 @@
 
 import { closeSync, constants, fstatSync, openSync, read, readSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { SnapshotError } from '../../memmap/errors';
+import { SnapshotError } from '../errors';
 
 const readAsync = promisify(read);
 

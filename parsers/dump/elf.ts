@@ -1,5 +1,5 @@
 // ELF64 core files: /proc/vmcore (kdump), makedumpfile -E, QEMU dump-guest-memory.
-// Rules (dump-formats-and-tools.md §1.1): honour e_phoff/e_phentsize, never validate e_ehsize
+// Rules (docs/dump-formats.md, "ELF vmcores"): honour e_phoff/e_phentsize, never validate e_ehsize
 // (QEMU 7.2 writes 8), e_phnum == PN_XNUM means the count is in shdr[0].sh_info, p_filesz < p_memsz
 // is zero-fill, notes may be one merged PT_NOTE or one per CPU.
 //

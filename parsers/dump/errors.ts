@@ -1,5 +1,5 @@
 // Typed error for every dump problem: names the file and says what is wrong (and how to fix it, if we know).
-import { SnapshotError } from '../../memmap/errors';
+import { SnapshotError } from '../errors';
 
 export type DumpProblem =
   | 'not-a-dump' | 'truncated' | 'corrupt' | 'unsupported' | 'no-vmcoreinfo' | 'wrong-arch' | 'io' | 'aborted' | 'inconsistent-set';

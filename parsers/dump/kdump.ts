@@ -1,5 +1,5 @@
 // kdump-compressed ("KDUMP   " / "DISKDUMP") dumps and split sets. Layout (makedumpfile diskdump_mod.h,
-// IMPLEMENTATION; dump-formats-and-tools.md §1.3): block 0 disk_dump_header, block 1.. kdump_sub_header
+// IMPLEMENTATION; docs/dump-formats.md): block 0 disk_dump_header, block 1.. kdump_sub_header
 // + notes, then bitmap1|bitmap2, then page_desc[] (24 bytes) — one per bit set in bitmap2, in PFN order,
 // so a PFN's descriptor index is its rank in bitmap2 — then page data. x86_64 (LP64) layout only.
 //

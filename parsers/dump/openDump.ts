@@ -14,6 +14,8 @@ export interface OpenedDump {
   /** e.g. "elf-vmcore", "kdump-flattened (zlib)". */
   format: string;
   files: string[];
+  /** `uname -m` from the dump's header (kdump utsname), when it has one; arch/ decides what it means. */
+  machine?: string;
   vmcoreinfo: VmcoreInfo;
   vmcoreinfoText: string;
   notes: ElfNote[];
@@ -70,6 +72,7 @@ export function openDump(paths: string[], onProgress?: (d: number, t: number) =>
     let elf: ElfDump | undefined;
     let kdump: KdumpDump | undefined;
     let viText: string | undefined;
+    let machine: string | undefined;
     const flat = opened[0].flat;
     if (opened[0].inner === 'elf') {
       if (opened.length > 1) throw new DumpError(paths[1], 'inconsistent-set', 'several files were given but the first is an ELF core; only kdump-compressed dumps can be split');
@@ -88,8 +91,7 @@ export function openDump(paths: string[], onProgress?: (d: number, t: number) =>
       warnings.push(...kdump.warnings);
       format = `${flat ? 'kdump-flattened' : 'kdump'}${opened.length > 1 ? '-split' : ''} (${kdump.compression})`;
       viText = kdump.vmcoreinfoText;
-      const m = kdump.header.utsname.machine;
-      if (m && m !== 'x86_64') throw new DumpError(paths[0], 'wrong-arch', `this is a ${m} dump; only x86_64 dumps are supported`);
+      machine = kdump.header.utsname.machine || undefined;
       notesLines.push(`kdump header v${kdump.header.version}, dump level ${kdump.header.dumpLevel ?? '?'}, max_mapnr 0x${kdump.maxPfn.toString(16)}`);
     }
     const viNote = notes.find((n) => n.name === 'VMCOREINFO');
@@ -97,10 +99,7 @@ export function openDump(paths: string[], onProgress?: (d: number, t: number) =>
     if (!viText) throw new DumpError(paths[0], 'no-vmcoreinfo', 'no VMCOREINFO in the dump', NO_VMCOREINFO_HINT);
     const vmcoreinfo = parseVmcoreInfo(viText);
     if (!looksLikeVmcoreInfo(vmcoreinfo)) throw new DumpError(paths[0], 'corrupt', 'the VMCOREINFO note is unreadable (no OSRELEASE, no SYMBOL lines)', NO_VMCOREINFO_HINT);
-    if (!vmcoreinfo.symbols.has('init_top_pgt')) {
-      throw new DumpError(paths[0], 'wrong-arch', `VMCOREINFO has no SYMBOL(init_top_pgt): not an x86_64 kernel (release ${vmcoreinfo.osrelease ?? 'unknown'}); only x86_64 is supported`);
-    }
-    return { mem, format, files: paths, vmcoreinfo, vmcoreinfoText: viText, notes, elf, kdump, warnings, notesLines };
+    return { mem, format, files: paths, machine, vmcoreinfo, vmcoreinfoText: viText, notes, elf, kdump, warnings, notesLines };
   } catch (e) {
     for (const o of opened) o.src.close();
     throw e;

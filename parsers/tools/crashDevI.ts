@@ -1,6 +1,6 @@
 // crash `dev -i`: the ioport and iomem resource trees ("RESOURCE  RANGE  NAME"); the second table
 // is iomem. Used for virtio-mem device memory ("System RAM (virtio_mem)"), which tells
-// virtio-mem's fake-offline pages from other PageOffline pages (kernel-page-state.md §7.2).
+// virtio-mem's fake-offline pages from other PageOffline pages (docs/kernel/offline-pages.md).
 
 export interface IomemRange { start: number; end: number; name: string }
 

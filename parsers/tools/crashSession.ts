@@ -6,15 +6,14 @@ import { parseDevI, virtioMemPfnRanges } from './crashDevI';
 import { parseKmemM } from './crashKmemM';
 import { isKmemPHeader, parseKmemP } from './crashKmemP';
 import { parseCrashSym, parseCrashSys } from './crashSys';
-import { inferFromKmemP, movableTagRows } from './crashInference';
+import { movableTagRows } from './movableTags';
 import type { ToolBlock, ToolSection, ToolZone } from './drgnExport';
 import { COVER_PAGE, OFF, PageImage } from './pageImage';
 import { commandWords, LogSegment, splitSessionLog } from './sessionLog';
 import { unquoteMail } from './pastedText';
 import { parseStructPageDumps, StructPageValues } from './structPageDump';
 import { FlagNameEvidence } from './kmemPFlagNames';
-import { buildToolContext, ToolFacts } from './toolContext';
-import type { ToolMemmap } from './toolMemmap';
+import type { ToolFacts, ToolMemmap } from './toolMemmap';
 import { familyFromRelease } from '../../kernel/pageflags';
 import { SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT } from '../../kernel/sections';
 
@@ -252,31 +251,9 @@ export function toolMemmapFromText(text: string): ToolMemmap {
     // rules that differ there (balloon pages, movable-ops-mapping).
     const tagged = !release ? movableTagRows(image, (pfn) => !fromDumps.has(pfn)) : 0;
     if (tagged) facts.versionHint = { range: [0, 616], why: `${tagged} row(s) whose MAPPING is a movable_ops pointer tagged PAGE_MAPPING_MOVABLE (gone in 6.17)` };
-    const tc = buildToolContext(facts);
-    if (tc.ctx) {
-      const inf = inferFromKmemP(image, (pfn) => !fromDumps.has(pfn), tc.ctx, known.has('compound_head') ? undefined : vmemmap, tc.versionRange);
-      if (inf.page1Note) notes.push(inf.page1Note);
-      if (inf.page1Range) facts.versionHint = narrowHint(facts.versionHint, inf.page1Range, 'the page[1] rows of its compound pages');
-      if (inf.orphanTails) notes.push(`kmem -p: ${inf.orphanTails} tail page(s) of compound pages whose head is not listed (refcount 0 with TAIL_MAPPING or page[1] fields in mapping, never a free page's NULL): compound-tail, head unreadable`);
-      notes.push(`kmem -p: ${kmemPRows} rows; ${inf.heads} compound heads with ${inf.tails} tails recovered from their page[1] rows${inf.balloon ? `; ${inf.balloon} balloon pages from mapping = balloon_mops|2` : ''}`);
-      const missing = ['_mapcount', 'compound_head', 'private'].filter((f) => !known.has(f));
-      const dtorMissing = tc.ctx.hugetlbMark.kind === 'dtor' && !known.has('compound_dtor');
-      if (missing.length || dtorMissing)
-        warnings.push(`kmem -p does not print ${[...missing, ...(dtorMissing ? ['compound_dtor'] : [])].join(', ')}` +
-          (!known.has('_mapcount') ? ': page tables and PageOffline pages other than balloon pages show as kernel-other, free pages are recognised by refcount 0' : '') +
-          (dtorMissing ? (known.has('_mapcount') ? ': ' : ', ') + 'hugetlb pages show as compound pages' : '') +
-          (!known.has('_mapcount') && facts.balloonMops === undefined ? '; balloon_mops is unknown (add `sym balloon_mops` to the session)' : '') +
-          ` (add \`kmem -m _mapcount,compound_dtor,compound_head,private\` to the session)`);
-    }
   }
   return {
     format: drgn && !crash ? 'drgn-repl' : 'crash-log', machine, facts, image, knownFields: known, sections, zones, blocks, vmemmap, warnings, notes,
+    kmemP: kmemPRows ? { rows: kmemPRows, structPagePfns: fromDumps } : undefined,
   };
-}
-
-/** Two pieces of version evidence together: the kernels both allow, and both reasons (the newest bound's first). */
-function narrowHint(hint: ToolFacts['versionHint'], range: [number, number], why: string): ToolFacts['versionHint'] {
-  if (!hint || hint.range[1] < range[0] || hint.range[0] > range[1]) return { range, why };
-  const both: [number, number] = [Math.max(hint.range[0], range[0]), Math.min(hint.range[1], range[1])];
-  return { range: both, why: hint.range[1] < range[1] ? `${hint.why} and ${why}` : `${why} and ${hint.why}` };
 }

@@ -7,7 +7,7 @@
 // tells, for every listed row, whether the row has the flag — which is all the rule table needs —
 // even when two names always occur together and the kernel's exact bit stays open.
 
-/** Page-flag bits sit below bit 27 in every layout this reader knows (kernel-page-state.md §1.2). */
+/** Page-flag bits sit below bit 27 in every layout this reader knows (docs/kernel/struct-page-and-flags.md). */
 export const NAMED_BITS_MASK = (1 << 27) - 1;
 
 interface NamesRecord { and: number; or: number; rows: number }

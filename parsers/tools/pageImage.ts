@@ -5,10 +5,10 @@
 // crash and drgn outputs fill it; memmap/classifyPage.ts then classifies it exactly like a vmcore.
 
 export const STRUCT_PAGE_SIZE = 64;
-/** x86_64 offsets (VMCOREINFO on every Debian build; kernel-page-state.md §1.1). */
+/** x86_64 offsets (VMCOREINFO on every Debian build; docs/kernel/struct-page-and-flags.md). */
 export const OFF = { flags: 0, compoundHead: 8, word16: 16, mapping: 24, index: 32, private: 40, mapcount: 48, refcount: 52 } as const;
 
-import { SnapshotError } from '../../memmap/errors';
+import { SnapshotError } from '../errors';
 
 /**
  * x86_64 physical addresses have at most 52 bits: no page frame of a real machine is at or past

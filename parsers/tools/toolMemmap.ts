@@ -2,7 +2,26 @@
 // (release, flag numbers, sections, zones, blocks) the tool printed.
 import type { DrgnExport, ToolBlock, ToolSection, ToolZone } from './drgnExport';
 import type { PageImage } from './pageImage';
-import type { ToolFacts } from './toolContext';
+import type { ListingFlagNames } from './kmemPFlagNames';
+
+export interface ToolFacts {
+  release?: string;
+  /** enum pageflags as printed by the tool, names without PG_ (e.g. lru → 4). */
+  pageflags?: Map<string, number>;
+  /** enum pagetype (6.12+): PGTY_buddy → 0xf0 ... */
+  pagetype?: Map<string, number>;
+  balloonMops?: bigint;
+  hugetlbDtor?: number;
+  /** MAX_NUMNODES (1 << NODES_SHIFT). */
+  maxNumNodes?: number;
+  virtioMem?: [number, number][];
+  /** What the flag names beside a kmem -p listing's FLAGS values say (used when the release is unknown). */
+  listingNames?: ListingFlagNames;
+  /** The output printed _mapcount/page_type (kmem -m, struct page prints, drgn export). */
+  mapcountKnown?: boolean;
+  /** Kernel versions (major * 100 + minor) other evidence in the output allows, and what it was. */
+  versionHint?: { range: [number, number]; why: string };
+}
 
 export interface ToolMemmap {
   /** Provenance format, e.g. "drgn-export", "crash-log". */
@@ -19,6 +38,8 @@ export interface ToolMemmap {
   vmemmap?: bigint;
   warnings: string[];
   notes: string[];
+  /** A kmem -p listing was read: its row count, and the PFNs whose words came from struct page prints instead. */
+  kmemP?: { rows: number; structPagePfns: Set<number> };
 }
 
 export const ALL_FIELDS = ['flags', 'compound_head', 'mapping', 'private', '_mapcount', '_refcount'];

@@ -10,7 +10,7 @@ import { startE2eSession, samplePath, E2eSession } from '../vscode/e2eSession';
 import { snapshotFrame, tab } from '../vscode/workbenchUi';
 import { distinctColours } from '../vscode/pixels';
 import { openSnapshot } from '../../memmap/open';
-import { CLASS_ID } from '../../memmap/classes';
+import { CLASS_ID } from '../../kernel/pageClasses';
 
 describe('Kernel Memmap Explorer, as a user sees it (packaged .vsix, VS Code web, Chromium)', function () {
   this.timeout(300_000);

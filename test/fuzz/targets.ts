@@ -1,7 +1,7 @@
 // The fuzz targets: every reader of untrusted input, with real seeds and what counts as a crash.
 // A crash is any exception other than the project's typed input error (SnapshotError and its
 // subclasses, which the CLI reports with exit code 2 and the panel as "problem + what to try").
-// Seeds: the hand-made synthetic machine of test/unit/dump/fixture.ts (ELF, kdump with every codec,
+// Seeds: the hand-made synthetic machine of test/unit/parsers/syntheticDump.ts (ELF, kdump with every codec,
 // flattened), the bundled sample capture, and the real crash/drgn/patch files of test/fixtures.
 
 import { mkdirSync, mkdtempSync, readFileSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,19 +9,20 @@ import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { SnapshotError } from '../../memmap/errors';
+import { SnapshotError } from '../../parsers/errors';
 import { openVmcoreSnapshot } from '../../memmap/vmcoreSnapshot';
 import { openKpageflagsSnapshot } from '../../memmap/kpageflagsSnapshot';
 import { looksLikeVmcoreInfo, parseVmcoreInfo } from '../../parsers/vmcoreinfo';
 import { inRanges, isSystemRam, parseIomem, pfnRangesNamed } from '../../parsers/capture/iomem';
 import { parseMeminfo, releaseFromUname } from '../../parsers/capture/meminfo';
 import { toolMemmapFromText } from '../../parsers/tools/crashSession';
+import { completeKmemPListing } from '../../memmap/tools/kmemPListing';
 import { looksLikeDrgnExport, parseDrgnExport } from '../../parsers/tools/drgnExport';
 import { toolMemmapFromDrgn } from '../../parsers/tools/toolMemmap';
 import { openCaptureBundle } from '../../parsers/capture/bundle';
 import { computeHover, DocumentKind } from '../../extension/hovers/hoverContent';
 import { resolveKernel } from '../../kernel/decode';
-import { buildPhysPages, flatten, vmcoreinfoText, writeElf, writeKdump, KdumpCompression } from '../unit/dump/fixture';
+import { buildPhysPages, flatten, vmcoreinfoText, writeElf, writeKdump, KdumpCompression } from '../unit/parsers/syntheticDump';
 import { memoryDump } from './memorySource';
 import { openDump } from '../../parsers/dump/openDump';
 import { mutatedBytes, mutatedText } from './mutate';
@@ -262,7 +263,7 @@ export const TARGETS: FuzzTarget<any>[] = [
     name: 'crash-session',
     what: 'crash session logs and their listings (sys, kmem -p/-n/-m/-g/-i/-f, dev -i, struct page)',
     input: textInput(() => [fixtureText('tools/crash-8.0.2-6.1-balloon-session.txt'), fixtureText('tools/crash-8.0.2-6.1-virtio-mem-dev-i.txt'), fixtureText('tools/drgn-0.0.22-6.1-balloon-repl.txt')]),
-    run: (t: string) => toolMemmapFromText(t),
+    run: (t: string) => completeKmemPListing(toolMemmapFromText(t)),
     bytes: textBytes,
     fromBytes: fromText,
   },

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { KmemmapApi } from '../../extension/extension';
 import type { AskResult } from '../../extension/debugger/askDebugger';
 import { openSnapshot } from '../../memmap/open';
-import { CLASS_ID } from '../../memmap/classes';
+import { CLASS_ID } from '../../kernel/pageClasses';
 import { findSets, labRoot } from '../lab/sets';
 import { waitFor } from './waitFor';
 

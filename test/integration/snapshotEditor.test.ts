@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { KmemmapApi } from '../../extension/extension';
 import { openSnapshot } from '../../memmap/open';
 import { summaryJson } from '../../memmap/summaryJson';
-import { CLASS_ID } from '../../memmap/classes';
+import { CLASS_ID } from '../../kernel/pageClasses';
 import type { Snapshot } from '../../memmap/snapshot';
 import { labVmcore, sampleFile, LabFile } from './snapshotFiles';
 import { waitFor } from './waitFor';

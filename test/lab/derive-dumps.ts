@@ -1,5 +1,5 @@
 // npm run lab:derive [-- --sets 6.1-balloon,6.12-balloon] — opt-in: derives makedumpfile dumps from a
-// lab set's QEMU dumps into <set>/derived/, for test/unit/dump/derived.test.ts.
+// lab set's QEMU dumps into <set>/derived/, for test/unit/memmap/vmcoreDerivedDumps.test.ts.
 //
 // Debian 12's makedumpfile 1.7.2 (zlib and lzo; snappy and zstd are compiled out, see VARIANTS):
 //   vmcore.kdump.raw        makedumpfile -R (the QEMU flattened kdump reassembled)

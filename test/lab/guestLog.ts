@@ -2,7 +2,7 @@
 
 import * as assert from 'node:assert/strict';
 import type { MemoryBlock, Snapshot } from '../../memmap/snapshot';
-import { CLASS_ID } from '../../memmap/classes';
+import { CLASS_ID } from '../../kernel/pageClasses';
 import { offlineVerdict } from '../../memmap/offlineVerdict';
 import type { OfflineAttempt } from './manifest';
 

@@ -12,7 +12,7 @@ import type { Browser } from 'playwright-core';
 import { findSets } from '../lab/sets';
 import { compareInWorker } from '../../extension/compareWorkerClient';
 import { DiffSession } from '../../extension/diffSession';
-import type { DiffOverview } from '../../extension/diffProtocol';
+import type { DiffOverview } from '../../shared/diffProtocol';
 import type { SnapshotDiff } from '../../memmap/snapshotDiff';
 import { openSnapshot } from '../../memmap/open';
 import { diffSnapshots } from '../../memmap/snapshotDiff';

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { MessageChannel, type RequestHandlers } from '../../extension/messageChannel';
-import type { Envelope, HostEvent, ViewSettings, WebviewEvent } from '../../extension/protocol';
+import { MessageChannel, type RequestHandlers } from '../../shared/messageChannel';
+import type { Envelope, HostEvent, ViewSettings, WebviewEvent } from '../../shared/protocol';
 import { SnapshotSession } from '../../extension/snapshotSession';
 import type { ParsedSnapshot } from '../../extension/parseWorkerClient';
 

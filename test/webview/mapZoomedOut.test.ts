@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { CLASS_ID } from '../../memmap/classes';
+import { CLASS_ID } from '../../kernel/pageClasses';
 import { launchChromium, openFakeHost, type FakeHost } from './fakeHost';
 import { inProcess } from './inProcessSnapshot';
 import { syntheticSnapshot } from './syntheticSnapshot';

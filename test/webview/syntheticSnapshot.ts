@@ -2,7 +2,7 @@
 // of classes, a hole, an offline block, and a virtio-mem block with fake-offline subblocks.
 // Kernel strings carry HTML on purpose: the panel must show them as text.
 
-import { CLASS_ID, type PageClass } from '../../memmap/classes';
+import { CLASS_ID, type PageClass } from '../../kernel/pageClasses';
 import { countClasses, newCounts, type MemoryBlock, type Section, type Snapshot } from '../../memmap/snapshot';
 
 export const EVIL_RELEASE = '6.12.0-test <img src=x onerror="window.__pwned=1">';

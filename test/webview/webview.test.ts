@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { CLASS_ID } from '../../memmap/classes';
+import { CLASS_ID } from '../../kernel/pageClasses';
 import { openSnapshot } from '../../memmap/open';
 import type { ParsedSnapshot } from '../../extension/parseWorkerClient';
 import { MAX_SECTION_DATA_PFNS } from '../../extension/snapshotSession';

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Opt-in lab step (npm run lab:tools): runs Debian's crash and drgn on the lab's dumps and stores
-# their outputs next to each set, for the tests in test/unit/tools/.
+# Lab step (npm run lab:tools; CI runs it): runs Debian's crash and drgn on the lab's dumps and stores
+# their outputs next to each set, for the tests in test/unit/memmap/toolOutput*.test.ts.
 #
 #   test/lab/tools/run-tools.sh [--fetch-only] [--sets 'glob'] [--skip-crash] [--skip-drgn] [--force]
 #

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { requireSet } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
-import { CLASS_ID, PAGE_CLASSES, PageClass } from '../../../memmap/classes';
+import { CLASS_ID, PAGE_CLASSES, PageClass } from '../../../kernel/pageClasses';
 
 const ROOT = resolve(__dirname, '../../../..');
 const CLI = resolve(ROOT, 'out/cli/kmemmap.js');
@@ -30,7 +30,7 @@ function assertShape(def: string, value: unknown): void {
 describe('CLI --json output matches its written schema', function () {
   this.timeout(300_000);
 
-  it('the schema names exactly the page classes of memmap/classes.ts', () => {
+  it('the schema names exactly the page classes of kernel/pageClasses.ts', () => {
     assert.deepEqual(schema.$defs.pageClass.enum, [...PAGE_CLASSES]);
   });
 

@@ -11,7 +11,7 @@ import { field } from '../../../extension/debugger/answer';
 import { debuggerConfig } from '../../../extension/debugger/debuggerConfig';
 import { PageQuestioner } from '../../../extension/debugger/pageQuestion';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
-import { CLASS_ID } from '../../../memmap/classes';
+import { CLASS_ID } from '../../../kernel/pageClasses';
 
 /** The first PFN of a class in a dump whose rule is the given one (e.g. a slab head, not a tail). */
 async function firstPage(elf: string, cls: number, rule: string): Promise<number> {

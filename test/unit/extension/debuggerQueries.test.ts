@@ -1,6 +1,6 @@
 // The pure parts of "Ask crash/drgn About a Page": query building, answer parsing, settings, messages.
 import * as assert from 'node:assert/strict';
-import { BackendError } from '../../../parsers/tools/backend';
+import { BackendError } from '../../../backends/toolBackend';
 import { formatAnswer, headline, parseDrgnAnswer, crashError } from '../../../extension/debugger/answer';
 import { crashPageCommand, parseCrashKmem } from '../../../extension/debugger/crashQuery';
 import { backendSpec, configProblem, debuggerConfig, drgnPython, dumpProblem, failureMessage, releaseMismatch } from '../../../extension/debugger/debuggerConfig';

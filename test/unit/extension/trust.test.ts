@@ -1,7 +1,7 @@
 // Settings and workspace trust: a workspace cannot name the programs we run, and in Restricted Mode
 // "Ask crash/drgn" runs nothing (checked with a stand-in drgn that leaves a mark when it runs).
 
-import { config, registered, state } from '../kernel/fakeVscode';
+import { config, registered, state } from './fakeVscode';
 import * as assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// Kernels beyond 5.15-6.18 (shared/reference/kernel-coverage.md): the 7.x and 5.10 families, the 7.x
+// Kernels beyond 5.15-6.18 (docs/kernel/README.md, "Releases and layout families"): the 7.x and 5.10 families, the 7.x
 // compound_info tail word in both forms, 5.10's combinable page-type bits, and what the reader says
 // about a release outside the tables.
 import * as assert from 'node:assert/strict';
@@ -8,8 +8,8 @@ import { PageTypeDecoder, pageTypeEncoding, describePageType } from '../../../ke
 import { kernelPredicates } from '../../../kernel/predicates';
 import { decodePageTypeWord, resolveKernel, unknownKernelMessage } from '../../../kernel/decode';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
-import { className } from '../../../memmap/classes';
-import { buildPhysPages, tmpFile, vmcoreinfoText, writeElf } from '../dump/fixture';
+import { className } from '../../../kernel/pageClasses';
+import { buildPhysPages, tmpFile, vmcoreinfoText, writeElf } from '../parsers/syntheticDump';
 
 const N612 = { lru: 5, private: 14, swapcache: 10, swapbacked: 17, hwpoison: 20, headMask: 0x40 };
 const N7 = { lru: 5, private: 14, swapcache: 10, swapbacked: 17, hwpoison: 21, headMask: 0x40 };

@@ -7,7 +7,7 @@ import { bitFacts } from '../../../kernel/knowledge/bitFacts';
 import { elixirUrl } from '../../../kernel/knowledge/elixir';
 import { LAYOUT_FAMILIES } from '../../../kernel/pageflags';
 import { KPF } from '../../../kernel/kpf';
-import { PAGE_CLASSES } from '../../../memmap/classes';
+import { PAGE_CLASSES } from '../../../kernel/pageClasses';
 import { decodeFlagsWord, decodeKpfWord, decodePageTypeWord, resolveKernel } from '../../../kernel/decode';
 import { detectKernelInText } from '../../../kernel/knowledge/detectKernel';
 

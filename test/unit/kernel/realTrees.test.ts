@@ -144,7 +144,7 @@ for (const t of TREES) {
         assert.equal(d!.file, file, sym);
         assert.match(lineOf(file, d!.line), re, `${sym} at ${file}:${d!.line}`);
       }
-      // Reference line numbers for these Debian trees (kernel-page-state.md §6).
+      // Reference line numbers for these Debian trees (docs/kernel/README.md, "Source line numbers").
       const expect = t.v === '6.1' ? { pageflags: 100, offline: 1798 } : { pageflags: 93, offline: 1961 };
       assert.equal(findDefinition(index, 'enum pageflags')!.line, expect.pageflags);
       assert.equal(findDefinition(index, 'offline_pages')!.line, expect.offline);

@@ -2,8 +2,8 @@
 // row flags, and the max-priority pyramid keeping one rare page at every level.
 
 import * as assert from 'node:assert/strict';
-import type { Overview, SectionInfo } from '../../../extension/protocol';
-import { CLASS_ID, PAGE_CLASSES } from '../../../memmap/classes';
+import type { Overview, SectionInfo } from '../../../shared/protocol';
+import { CLASS_ID, PAGE_CLASSES } from '../../../kernel/pageClasses';
 import { absentRuns, describeAbsent } from '../../../webview/absentRuns';
 import { priorityRanks } from '../../../webview/classPriority';
 import { cellToPfn, chooseLayout, pfnToCell, rowsOfPfns } from '../../../webview/mapLayout';

@@ -1,0 +1,138 @@
+// The classification context (memmap/classifyPage.ts) for a memmap rebuilt from crash or drgn output:
+// bit numbers from the tool's own enum pageflags when it printed one (drgn export, crash `kmem -g`),
+// else from the layout family of the release (kernel/pageflags.ts); page types likewise.
+import { familyFromRelease, flagBit, LayoutFamily, NO_BIT, parseRelease } from '../../kernel/pageflags';
+import { PAGE_TYPE_ENCODINGS, PageTypeDecoder, PageTypeEncoding, PageTypeName } from '../../kernel/pagetypes';
+import type { ClassifyContext } from '../classifyPage';
+import { decideFromNames, NamesDecision } from '../../parsers/tools/namesContext';
+import { familiesFromNames } from '../../kernel/familyFromNames';
+import { kernelPredicates } from '../../kernel/predicates';
+import { OFF, STRUCT_PAGE_SIZE } from '../../parsers/tools/pageImage';
+import type { ToolFacts } from '../../parsers/tools/toolMemmap';
+
+export interface ToolContext {
+  ctx?: ClassifyContext; family?: LayoutFamily; problem?: string; warnings: string[]; notes: string[];
+  /** Kernel versions (major * 100 + minor) the output may come from, when the release is unknown. */
+  versionRange?: [number, number];
+}
+
+function encodingFor(version: [number, number] | undefined, pagetype?: Map<string, number>): PageTypeEncoding | undefined {
+  if (pagetype?.get('PGTY_buddy') === 0xf0) return encodingById('>=6.12');
+  if (!version) return undefined;
+  const [M, m] = version;
+  if (M === 5 && m === 10) return encodingById('5.10');
+  if (M > 6 || (M === 6 && m >= 12)) return encodingById('>=6.12');
+  if (M === 6 && m === 11) return encodingById('6.11');
+  return encodingById('<=6.10');
+}
+
+const encodingById = (id: string) => PAGE_TYPE_ENCODINGS.find((e) => e.id === id);
+
+/** Where the flag bits come from: the release's family, the tool's enum pageflags, or the listing's names. */
+interface FlagSource { family?: LayoutFamily; pf?: Map<string, number>; names?: NamesDecision; problem?: string }
+
+function flagSource(f: ToolFacts, family: LayoutFamily | undefined, warnings: string[], notes: string[]): FlagSource {
+  const pf = f.pageflags && f.pageflags.size ? f.pageflags : undefined;
+  if (family) return { family, pf };
+  if (pf) return { family: familyFromEnum(pf, notes), pf };
+  const release = f.release ?? '';
+  const why = `kernel release ${release ? `"${release}" is outside the known page-flag layouts` : 'unknown'}`;
+  if (!f.listingNames || !f.listingNames.namedRows) return { problem: `${why} and the output has no enum pageflags (crash \`kmem -g\` or our drgn export)${f.listingNames ? ' and its kmem -p rows print no flag names' : ''}: page states cannot be decoded` };
+  const names = decideFromNames(f.listingNames, f.versionHint);
+  warnings.push(...names.warnings);
+  notes.push(...names.notes);
+  if (names.problem) return { problem: `${why}; ${names.problem}` };
+  // One layout agrees: its bits (each among the listing's candidates) also name flags the listing never printed.
+  return { family: names.family, pf: names.family ? undefined : names.bits, names };
+}
+
+const v100 = (s: string) => { const [M, m] = s.split('.').map(Number); return M * 100 + m; };
+
+/**
+ * The version the version-dependent rules assume: the release's, else the newest kernel the
+ * possible layouts and the other evidence (hint) allow; and that range (major * 100 + minor).
+ */
+function assumedVersion(version: [number, number] | undefined, fams: LayoutFamily[], hint?: ToolFacts['versionHint']): { ver: [number, number]; versionRange: [number, number] } {
+  let range: [number, number] = fams.length ? [v100(fams[0].first), v100(fams[fams.length - 1].last)] : [0, 9999];
+  if (hint && hint.range[0] <= range[1] && hint.range[1] >= range[0]) range = [Math.max(range[0], hint.range[0]), Math.min(range[1], hint.range[1])];
+  if (version) return { ver: version, versionRange: [version[0] * 100 + version[1], version[0] * 100 + version[1]] };
+  const top = range[1] >= 9999 ? 618 : range[1];
+  return { ver: [Math.floor(top / 100), top % 100], versionRange: range };
+}
+
+/** The one layout family whose bits equal the tool's enum pageflags (crash `kmem -g`), when the release is unknown. */
+function familyFromEnum(pf: Map<string, number>, notes: string[]): LayoutFamily | undefined {
+  const masks = new Map<string, number>();
+  for (const [n, b] of pf) if (b < 31) masks.set(n.replace(/^PG_/, ''), 1 << b);
+  const { families } = familiesFromNames(masks);
+  if (families.length !== 1) return undefined;
+  notes.push(`page-flag layout ${families[0].id} (kernels ${families[0].first}–${families[0].last}) inferred from the enum pageflags the tool printed`);
+  return families[0];
+}
+
+export function buildToolContext(f: ToolFacts): ToolContext {
+  const warnings: string[] = [];
+  const notes: string[] = [];
+  const release = f.release ?? '';
+  const version = parseRelease(release);
+  const src = flagSource(f, familyFromRelease(release), warnings, notes);
+  if (src.problem) return { problem: src.problem, warnings, notes };
+  const { family, pf, names } = src;
+  // Names-only decoding: a rule flag the listing never printed is set in none of its rows.
+  const bit = (name: string): number | undefined => pf?.get(name) ?? pf?.get(`PG_${name}`) ?? (family ? flagBit(family, name) : names ? NO_BIT : undefined);
+  if (pf && family && !names) {
+    const differ = ['lru', 'head', 'reserved', 'slab', 'hwpoison', 'owner_priv_1'].filter((n) => pf.has(n) && pf.get(n) !== flagBit(family, n));
+    if (differ.length) warnings.push(`the tool's enum pageflags differs from layout ${family.id} for ${differ.join(', ')}: using the tool's bit numbers`);
+    else notes.push(`enum pageflags printed by the tool matches layout ${family.id}`);
+  } else if (family && !names) notes.push(`page-flag layout ${family.id} taken from release ${release}`);
+  let enc = encodingFor(version, f.pagetype);
+  if (!enc && names) {
+    if (names.encodings.length === 1) enc = encodingById(names.encodings[0]);
+    else if (!f.mapcountKnown) enc = encodingById('<=6.10'); // no page_type printed: every encoding reads "no type"
+    else return { family, problem: `kernel release unknown and the layouts that agree with the listing use different page_type encodings (${names.encodings.join(', ')}): page types cannot be decoded`, warnings, notes };
+  }
+  if (!enc && pf) {
+    // No release: the enum itself tells the era (PG_slab left in 6.10, PG_owner_2 arrived in 6.12).
+    enc = PAGE_TYPE_ENCODINGS.find((e) => e.id === (pf.has('slab') ? '<=6.10' : pf.has('owner_2') ? '>=6.12' : ''));
+    if (enc) warnings.push(`kernel release unknown: page_type encoding ${enc.id} assumed from the enum pageflags`);
+  }
+  if (!enc) return { family, problem: 'kernel version unknown: page types cannot be decoded', warnings, notes };
+  const exported: Partial<Record<PageTypeName, number>> = {};
+  if (f.pagetype) for (const [k, v] of f.pagetype) {
+    const name = k.replace(/^PGTY_/, '') as PageTypeName;
+    if (enc.values[name] !== undefined || name === 'unaccepted' || name === 'large_kmalloc') exported[name] = (v << 24) >>> 0;
+  }
+  const { ver, versionRange } = assumedVersion(version, family ? [family] : names?.families ?? [], f.versionHint);
+  if (!version && (names || f.versionHint)) notes.push(`rules that depend on the exact kernel version assume ${ver.join('.')}${f.versionHint && versionRange[1] === f.versionHint.range[1] ? ` (the newest kernel that fits ${f.versionHint.why})` : ''}`);
+  // How hugetlb folios are marked, only when every kernel the output may come from marks them alike.
+  const [lo, hi] = versionRange;
+  let hugetlbMark: ClassifyContext['hugetlbMark'] = { kind: 'none' };
+  if (lo >= 609) hugetlbMark = { kind: 'type' };
+  else if (lo >= 606 && hi <= 608) hugetlbMark = { kind: 'page1-flag', bit: bit('active')! };
+  else if (hi <= 602) hugetlbMark = { kind: 'dtor', offset: OFF.word16, value: f.hugetlbDtor ?? 2 };
+  if (hugetlbMark.kind === 'none' && hi >= 300 && !(lo >= 603 && hi <= 605)) notes.push('hugetlb pages are not told from other compound pages: the kernels this output may come from mark them differently');
+  const nodesShift = Math.round(Math.log2(f.maxNumNodes ?? 1024));
+  const zoneWidth = 3;
+  const need = (n: string) => {
+    const b = bit(n);
+    if (b === undefined) warnings.push(`no bit number for PG_${n}`);
+    return b ?? NO_BIT;
+  };
+  // a tool output names no compound_info offset: tails of both forms are decoded (they cannot be confused).
+  // Without a release the version the rules assume (noted above) stands for it.
+  const ge = (M: number, m: number) => ver[0] > M || (ver[0] === M && ver[1] >= m);
+  const is = family ? kernelPredicates(release || `${ver[0]}.${ver[1]}`, family, ge(7, 0)) : { balloonByMovableOps: ge(6, 17), tailForms: 'pointer-or-mask' as const, offlineKindsVerified: false,
+    unverifiedWhy: release ? `release ${release} is outside the kernels the tables were checked against` : 'the kernel release is unknown and the output fits several page-flag layouts' };
+  if (!is.offlineKindsVerified) warnings.push(`${is.unverifiedWhy}: PageOffline pages that are not movable balloon pages show as offline (kind unknown)`);
+  const ctx: ClassifyContext = {
+    off: { flags: OFF.flags, compoundHead: OFF.compoundHead, mapping: OFF.mapping, private: OFF.private, mapcount: OFF.mapcount, refcount: OFF.refcount },
+    pageSize: 4096, structSize: STRUCT_PAGE_SIZE, types: new PageTypeDecoder(enc, exported), version: ver, hugetlbMark, is, tailForms: is.tailForms,
+    zoneShift: 64 - nodesShift - zoneWidth, zoneWidth, balloonMops: f.balloonMops, virtioMem: f.virtioMem,
+    bit: {
+      head: need('head'), hwpoison: need('hwpoison'), reserved: need('reserved'), lru: need('lru'), dirty: need('dirty'),
+      uptodate: need('uptodate'), ownerPriv1: need('owner_priv_1'), slab: bit('slab'), owner2: bit('owner_2'), active: need('active'),
+    },
+  };
+  notes.push(`page_type encoding ${enc.id}`);
+  return { ctx, family, warnings, notes, versionRange: version ? undefined : versionRange };
+}

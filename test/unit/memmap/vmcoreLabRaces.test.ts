@@ -1,0 +1,49 @@
+// The explanation the offlining lab tests accept for a page allocated between the guest's offlining
+// attempt and the snapshot (test/lab/guestLog.ts, allocatedSinceAttempt) explains only what the data
+// shows. On a real refused block of a lab dump (its blocker a kernel allocation), with the page after
+// the blocker standing for the one the kernel dumped: explained with that page's own struct page words;
+// not explained when the words differ, the page lies in another pageblock, comes first, or is not the
+// next blocker.
+import * as assert from 'node:assert/strict';
+import { findSets } from '../../lab/sets';
+import { allocatedSinceAttempt } from '../../lab/guestLog';
+import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
+import { CLASS_ID } from '../../../kernel/pageClasses';
+
+const set = findSets({ kernel: '6.12', scenario: 'offline-block' })[0];
+
+const ALLOCATABLE = [CLASS_ID.slab, CLASS_ID.pagetable, CLASS_ID['kernel-other']];
+
+describe('lab races: a page allocated after the offlining attempt', function () {
+  this.timeout(120_000);
+  it(`${set?.name ?? 'the 6.12 offline-block lab set'}: explained only by the data`, async () => {
+    assert.ok(set, 'the 6.12-offline-block lab set (npm test makes it)');
+    const s = await openVmcoreSnapshot([set.elf]);
+    // A refused block whose blocker is a kernel allocation with two more PFNs after it in its pageblock.
+    const b = s.blocks.find((x) => {
+      const v = x.verdict?.mainline;
+      return v?.reason === 'failure to isolate range' && v.blockingPfn !== undefined && (v.blockingPfn & 511) < 510 &&
+        ALLOCATABLE.includes(s.classes[v.blockingPfn - s.startPfn]);
+    });
+    assert.ok(b, 'a block refused at a kernel allocation (every lab offline-block set has one)');
+    const ours = b.verdict!.mainline.blockingPfn!, q = ours + 1;
+    // The kernel's view: q blocked and ours did not (ours was allocated after the attempt). The snapshot
+    // is the real one with q made a blocker; the dumped page's words are q's own words in the dump.
+    const classes = s.classes.slice();
+    classes[q - s.startPfn] = CLASS_ID['kernel-other'];
+    const snap = { ...s, classes };
+    const d = s.pageDetail!(q)!;
+    const words = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => BigInt(d.raw[`word${i}`] as string));
+    assert.match(allocatedSinceAttempt(snap, b, ours, { pfn: q, raw: words }) ?? '', /allocated between the attempt and the snapshot/);
+    const changed = words.slice();
+    changed[2] ^= 1n;
+    assert.equal(allocatedSinceAttempt(snap, b, ours, { pfn: q, raw: changed }), undefined, 'the dumped page changed since');
+    assert.equal(allocatedSinceAttempt(snap, b, ours, { pfn: q + 512, raw: [] }), undefined, 'another pageblock');
+    assert.equal(allocatedSinceAttempt(snap, b, q, { pfn: ours, raw: [] }), undefined, 'the dumped page comes first');
+    // a reserved page between them does not come and go: the kernel would have stopped there
+    const withReserved = s.classes.slice();
+    withReserved[q - s.startPfn] = CLASS_ID.reserved;
+    withReserved[q + 1 - s.startPfn] = CLASS_ID['kernel-other'];
+    assert.equal(allocatedSinceAttempt({ ...s, classes: withReserved }, b, ours, { pfn: q + 1, raw: [] }), undefined, 'not the next blocker');
+  });
+});
