@@ -102,10 +102,9 @@ describe('Compare Memmaps, as a user does it (packaged .vsix, VS Code web, Chrom
     // VS Code web asks with its own file dialog (a quick input holding a path)
     const input = s.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
-    await input.press('Control+A');
-    await input.pressSequentially(join(s.folder, 'after-balloon.kdump'), { delay: 20 });
-    await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'after-balloon.kdump' }).first().waitFor({ timeout: 15_000 });
-    await s.page.waitForTimeout(500);
+    // it opens in the workspace folder: pick the file from its list, then accept
+    await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'after-balloon.kdump' }).first().click();
+    await s.page.waitForFunction(() => (document.querySelector('.quick-input-widget .quick-input-box input') as HTMLInputElement | null)?.value.endsWith('after-balloon.kdump'), undefined, { timeout: 15_000 });
     await input.press('Enter');
     const f = await diffFrame(s, 60_000, `${s.sampleName} ↔ after-balloon.kdump`);
     await f.waitForSelector('body[data-ready="true"], .failure', { timeout: 180_000 });
