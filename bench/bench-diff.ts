@@ -40,3 +40,25 @@ for (let r = 0; r < runs; r++) {
 cpu.sort((x, y) => x - y);
 console.log(`diff CPU: median ${cpu[Math.floor(cpu.length / 2)].toFixed(0)} ms, min ${cpu[0].toFixed(0)} ms over ${runs} runs (${nRuns} changed runs)`);
 console.log(`memory added by the diff: ${(extra / 2 ** 20).toFixed(1)} MiB = ${(extra / pfns).toFixed(3)} bytes per PFN (runs and transitions included)`);
+
+// The diff panel's extra pass in the compare worker: the per-section digest its first picture is drawn
+// from (memory: the digest only; the panel then asks for both sides' bytes of the sections in view).
+import { diffSections } from '../extension/diffSections';
+import { outsideClass } from '../memmap/snapshotDiff';
+{
+  const cpuD: number[] = [];
+  let extraD = 0, nonUniform = 0;
+  for (let r = 0; r < runs; r++) {
+    global.gc?.();
+    const heap0 = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    const t0 = process.cpuUsage();
+    const side = (s: typeof a) => ({ classes: s.classes, start: s.startPfn, end: s.endPfn, outside: outsideClass(s) });
+    const dg = diffSections(side(a), side(b), a.startPfn, a.endPfn, a.pfnsPerSection);
+    const t = process.cpuUsage(t0);
+    cpuD.push((t.user + t.system) / 1000);
+    extraD = Math.max(extraD, process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - heap0);
+    nonUniform = dg.countsNew.filter(Boolean).length;
+  }
+  cpuD.sort((x, y) => x - y);
+  console.log(`diff panel digest CPU: median ${cpuD[Math.floor(cpuD.length / 2)].toFixed(0)} ms, min ${cpuD[0].toFixed(0)} ms (${nonUniform} of ${sections} sections not uniform); memory ${(extraD / 2 ** 20).toFixed(1)} MiB = ${(extraD / pfns).toFixed(3)} B/PFN`);
+}

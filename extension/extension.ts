@@ -10,6 +10,8 @@ import { disposeLog, log } from './log';
 import { registerKnowledgeFeatures } from './hovers/index';
 import { registerAskDebugger } from './debugger/askDebugger';
 import { registerPatchReview, type PatchReviewApi } from './patchReview';
+import { diffSessions, registerCompare } from './diffPanel';
+import type { DiffPageDetail } from '../shared/diffProtocol';
 
 /** The API integration tests (and other extensions) use; keep the names stable. */
 export interface KmemmapApi {
@@ -18,6 +20,8 @@ export interface KmemmapApi {
   pageDetail(uri: string, pfn: number): Promise<PageDetail | undefined>;
   /** The Patch Review view: review a patch, read the view's nodes, write the report. */
   patchReview: PatchReviewApi;
+  /** Open diff panels: the two URIs (a, b), pages changed, and a page on both sides as the diff inspector reads it. */
+  diffs(): Array<{ uris: [string, string]; changedPages: number; transitions: [string, string, number][]; pageDetail(pfn: number): Promise<DiffPageDetail> }>;
 }
 
 export const SAMPLE_PATH = ['samples', 'sample-6.12-virtio-mem.tar.gz'];
@@ -59,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): KmemmapApi {
   const { trees } = registerKnowledgeFeatures(context);
   registerAskDebugger(context, store);
   const patchReview = registerPatchReview(context, trees, store);
+  registerCompare(context, store);
 
   return {
     async openSnapshot(uri) {
@@ -71,6 +76,13 @@ export function activate(context: vscode.ExtensionContext): KmemmapApi {
       if (!s) throw new Error(`no open snapshot ${uri}`);
       return s.pageDetail(pfn);
     },
+    diffs: () =>
+      diffSessions().map((d) => ({
+        uris: d.uris,
+        changedPages: d.result.diff.transitions.reduce((n, t) => n + t[2], 0),
+        transitions: d.result.diff.transitions,
+        pageDetail: (pfn: number) => d.pageDetail(pfn),
+      })),
   };
 }
 

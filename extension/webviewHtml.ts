@@ -12,11 +12,12 @@ function attr(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, snapshotUri: string, title: string): string {
+/** entry: the webview bundle, `main` (one snapshot) or `diff` (two compared). */
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, snapshotUri: string, title: string, entry: 'main' | 'diff' = 'main'): string {
   const nonce = randomBytes(16).toString('base64');
   const base = vscode.Uri.joinPath(extensionUri, 'out', 'webview');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(base, 'main.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(base, 'main.css'));
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(base, `${entry}.js`));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(base, `${entry}.css`));
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,

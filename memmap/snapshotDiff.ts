@@ -70,7 +70,7 @@ const side = (s: Snapshot): DiffSide => ({
  * What a snapshot says about a PFN outside its range: a vmcore or capture describes the whole machine
  * (no section there: no memmap); a crash/drgn listing only what it lists.
  */
-function outsideClass(s: Snapshot): number {
+export function outsideClass(s: Snapshot): number {
   const listing = s.counts[CLASS_ID['not-in-listing']] > 0 || /^(crash|drgn)/.test(s.provenance.format);
   return CLASS_ID[listing ? 'not-in-listing' : 'no-memmap'];
 }

@@ -34,14 +34,14 @@ const targets = [];
 const ifExists = (entry) => (existsSync(entry) ? [entry] : []);
 
 // Extension host (and its worker), CommonJS because VS Code loads extensions with require().
-const extEntries = [...ifExists('extension/extension.ts'), ...ifExists('extension/parseWorker.ts')];
+const extEntries = [...ifExists('extension/extension.ts'), ...ifExists('extension/parseWorker.ts'), ...ifExists('extension/compareWorker.ts')];
 if (extEntries.length) targets.push({ ...nodeCommon, entryPoints: extEntries, outdir: 'out/extension' });
 
 // Webview bundle: runs in the browser sandbox of the panel.
 if (existsSync('webview/main.ts'))
   targets.push({
     bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning',
-    entryPoints: ['webview/main.ts'], outdir: 'out/webview', loader: { '.ttf': 'file', '.css': 'css' },
+    entryPoints: ['webview/main.ts', ...ifExists('webview/diff.ts')], outdir: 'out/webview', loader: { '.ttf': 'file', '.css': 'css' },
   });
 
 // CLI: a single file with a shebang.

@@ -11,6 +11,7 @@ if ! command -v unzip >/dev/null; then echo "[package] unzip missing: contents n
 listing="$(unzip -Z1 "$VSIX")"
 need=(extension/package.json extension/out/extension/extension.js extension/out/extension/parseWorker.js extension/out/extension/kdumpDecodeWorker.js extension/out/extension/lzo-wasm.wasm extension/out/webview/main.js extension/out/webview/main.css)
 [ -f samples/sample-6.12-virtio-mem.tar.gz ] && need+=(extension/samples/sample-6.12-virtio-mem.tar.gz)
+need+=(extension/out/extension/compareWorker.js extension/out/webview/diff.js extension/out/webview/diff.css) # the diff panel
 need+=(extension/THIRD_PARTY_NOTICES.md) # licenses of what the .vsix ships, LGPL notice of lzo-wasm.wasm
 for f in "${need[@]}"; do
   grep -qx "$f" <<<"$listing" || { echo "[package] $VSIX lacks $f" >&2; exit 1; }

@@ -7,6 +7,7 @@
 // whole machine), page details by PFN, and the blocking pages of a block.
 
 import type { BlockState, PageDetail, Section } from '../memmap/snapshot';
+import type { DiffRequests } from './diffProtocol';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -99,8 +100,8 @@ export interface BlockingPage {
   classId: number;
 }
 
-/** Requests the webview sends, each with the body type of its answer. */
-export interface Requests {
+/** Requests the webview sends, each with the body type of its answer (the diff panel's: diffProtocol.ts). */
+export interface Requests extends DiffRequests {
   ready: { params: { protocolVersion: number }; result: Overview };
   sectionData: { params: { startPfn: number; count: number }; result: SectionData };
   pageDetail: { params: { pfn: number }; result: PageDetailInfo | null };

@@ -16,13 +16,13 @@ export function renderLoading(title: string): { element: HTMLElement; setProgres
   };
 }
 
-export function renderFailure(f: { file: string; problem: string; hint?: string }, onRetry: () => void): HTMLElement {
+export function renderFailure(f: { file: string; problem: string; hint?: string }, onRetry: () => void, heading = 'Cannot show this snapshot'): HTMLElement {
   const retry = h('button', { class: 'primary' }, icon('refresh'), ' Retry');
   retry.addEventListener('click', onRetry);
   return h(
     'div',
     { class: 'centre-message failure', role: 'alert' },
-    h('h2', {}, icon('error'), ' Cannot show this snapshot'),
+    h('h2', {}, icon('error'), ` ${heading}`),
     h('p', {}, h('span', { class: 'label' }, 'File: '), h('code', { class: 'file' }, f.file)),
     h('p', {}, h('span', { class: 'label' }, 'Problem: '), f.problem),
     h('p', {}, h('span', { class: 'label' }, 'What to try: '), f.hint ?? 'check that this is a vmcore, a kdump file or a kpageflags capture (folder or .tar.gz); the "Kernel Memmap" output channel has details.'),

@@ -79,6 +79,9 @@ export class MapView {
 
   private pendingInitial: View | undefined;
 
+  /** Rank of every cell value in the zoomed-out picture; the diff panel replaces it (its cells are display bytes). */
+  ranksFor = (hidden: ReadonlySet<number>): Uint8Array => priorityRanks(this.o.classNames, hidden);
+
   /** Call once the element is in the document (it needs a size). */
   start(): void {
     this.src = this.buildSources(this.layout);
@@ -107,7 +110,7 @@ export class MapView {
   private buildSources(l: MapLayout): MapSources {
     const rows = new MapRows(l, this.store.cells);
     const maxLevel = pyramidLevels(l.rowPfns);
-    const pyramid = new PriorityPyramid(rows, paddedRows(l.rows, maxLevel), maxLevel, priorityRanks(this.o.classNames, this.hidden));
+    const pyramid = new PriorityPyramid(rows, paddedRows(l.rows, maxLevel), maxLevel, this.ranksFor(this.hidden));
     this.counters.rebuilds++;
     return { rows, pyramid, flags: rowFlags(l, this.o.blocks) };
   }
@@ -170,7 +173,7 @@ export class MapView {
     this.hidden = hidden;
     this.deco.halo = this.presentHalo(hidden);
     if (!this.src) return;
-    this.src.pyramid.setRanks(priorityRanks(this.o.classNames, hidden));
+    this.src.pyramid.setRanks(this.ranksFor(hidden));
     this.renderer.update(this.src.pyramid.heights.map((hgt, L) => (L === 0 ? [0, 0] : [0, hgt])));
     this.requestDraw();
   }

@@ -20,15 +20,15 @@ export async function launchChromium(): Promise<Browser> {
 
 const THEME_DARK = `--vscode-editor-background:#1e1e1e;--vscode-editor-foreground:#d4d4d4;--vscode-foreground:#cccccc;--vscode-focusBorder:#007fd4;--vscode-editorGroup-border:#444444;--vscode-editorCursor-foreground:#aeafad;--vscode-panel-border:#80808059;--vscode-descriptionForeground:#ccccccb3;--vscode-font-family:system-ui,sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:monospace`;
 
-function html(opts: { renderer?: string; title: string }): string {
+function html(opts: { renderer?: string; title: string; entry?: string }): string {
   const nonce = 'testnonce123';
   const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${ORIGIN}; font-src ${ORIGIN}; img-src ${ORIGIN} data:`;
   // Theme variables come from a stylesheet here (VS Code sets them on <html> itself).
   return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
-<link rel="stylesheet" href="${ORIGIN}/theme.css"><link rel="stylesheet" href="${ORIGIN}/main.css" id="vscode-codicon-stylesheet">
+<link rel="stylesheet" href="${ORIGIN}/theme.css"><link rel="stylesheet" href="${ORIGIN}/${opts.entry ?? 'main'}.css" id="vscode-codicon-stylesheet">
 </head><body class="vscode-dark" data-snapshot-uri="file:///test" data-snapshot-title="${opts.title}" ${opts.renderer ? `data-renderer="${opts.renderer}"` : ''}>
-<div id="app"></div><script nonce="${nonce}" src="${ORIGIN}/main.js"></script></body></html>`;
+<div id="app"></div><script nonce="${nonce}" src="${ORIGIN}/${opts.entry ?? 'main'}.js"></script></body></html>`;
 }
 
 export interface FakeHost {
@@ -49,6 +49,8 @@ export interface FakeHostOptions {
   /** Replace request handlers (e.g. to fail `ready`). */
   handlers?: Partial<RequestHandlers>;
   title?: string;
+  /** The webview bundle: `main` (one snapshot, the default) or `diff` (the diff panel). */
+  entry?: 'main' | 'diff';
 }
 
 export async function openFakeHost(browser: Browser, parsed: ParsedSnapshot | undefined, opts: FakeHostOptions = {}): Promise<FakeHost> {
@@ -57,7 +59,7 @@ export async function openFakeHost(browser: Browser, parsed: ParsedSnapshot | un
   const out = process.env.WEBVIEW_OUT ?? join(process.cwd(), 'out', 'webview');
   await page.route(`${ORIGIN}/**`, (route) => {
     const name = new URL(route.request().url()).pathname.slice(1);
-    if (name === '' || name === 'index.html') return route.fulfill({ contentType: 'text/html', body: html({ renderer: opts.renderer, title: opts.title ?? 'snapshot' }) });
+    if (name === '' || name === 'index.html') return route.fulfill({ contentType: 'text/html', body: html({ renderer: opts.renderer, title: opts.title ?? 'snapshot', entry: opts.entry }) });
     if (name === 'theme.css') return route.fulfill({ contentType: 'text/css', body: `html{${THEME_DARK}}` });
     const type = name.endsWith('.js') ? 'text/javascript' : name.endsWith('.css') ? 'text/css' : 'font/ttf';
     try {
