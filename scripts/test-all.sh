@@ -35,6 +35,8 @@ if [ -z "${KMEMMAP_SKIP_SETUP:-}" ]; then
   sh scripts/apt-install.sh $pkgs
   stage "setup: unpack Debian kernel sources"
   sh scripts/kernel-sources.sh
+  # 5.10 and 7.3: the few files realTreesBeyond.test.ts reads, through private apt lists
+  sh scripts/kernel-sources-beyond.sh
   if [[ "$tiers" == *" vscode "* || "$tiers" == *" e2e "* || "$tiers" == *" webview "* ]]; then
     stage "setup: VS Code server and Chromium"
     bash scripts/vscode-server-install.sh
