@@ -263,7 +263,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     if (ramBytes < 64 * 2 ** 30) {
       blockBytes = 128 * 2 ** 20;
       blockSource = 'assumed';
-      warnings.push('memory block size not found in the dump (no kallsyms memory_block_size_probed/sections_per_block); assuming 128 MiB, the x86_64 size for machines with less than 64 GiB');
+      warnings.push('memory block size not found in the dump (no kallsyms memory_block_size_probed/sections_per_block, no hot-added RAM in iomem_resource to bound it); assuming 128 MiB, the x86_64 size for machines with less than 64 GiB: the memory blocks and their offline verdicts rest on this assumption');
     } else {
       warnings.push('memory block size unknown (no kallsyms, 64 GiB or more of memory): memory blocks are not shown');
     }

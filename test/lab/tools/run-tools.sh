@@ -53,6 +53,19 @@ ensure_packages() {
   fi
 }
 
+# apt options for a release's -dbg package: the kernels bookworm's lists lack (5.10 from bullseye, 7.x
+# from trixie-backports) come through the private sources list the lab fetched the kernel with
+# (<lab>/kernels/apt-<short>/, test/lab/kernels.ts), never /etc/apt.
+apt_opts_for() {
+  case "$1" in 5.10.*|7.*) ;; *) return 0 ;; esac
+  local short; short=$(echo "$1" | cut -d. -f1,2)
+  local a="$LAB/kernels/apt-$short"
+  [ -s "$a/sources.list" ] || { log "no $a/sources.list (made when the lab fetches the $short kernel)"; return 1; }
+  local o="-o Dir::Etc::SourceList=$a/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$a/lists -o Dir::Cache=$a/cache"
+  [ -n "$(ls "$a/lists" 2>/dev/null | grep -v partial || true)" ] || apt-get -q $o update >&2
+  echo "$o"
+}
+
 # vmlinux for a release, extracted from linux-image-<release>-dbg without installing it.
 ensure_vmlinux() {
   local rel="$1" out="$TOOLS/vmlinux-$1"
@@ -62,7 +75,9 @@ ensure_vmlinux() {
   local deb; deb=$(ls "$dl"/"$pkg"_*.deb 2>/dev/null | head -1 || true)
   if [ -z "$deb" ]; then
     log "downloading $pkg (about 1 GB)"
-    (cd "$dl" && apt-get download "$pkg" >&2)
+    local opts; opts=$(apt_opts_for "$rel")
+    # shellcheck disable=SC2086
+    (cd "$dl" && apt-get $opts download "$pkg" >&2)
     deb=$(ls "$dl"/"$pkg"_*.deb | head -1)
   fi
   log "extracting vmlinux-$rel from $(basename "$deb")"

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listSets, LabSet } from '../../lab/sets';
+import { listSets, LabSet, missingCiSets } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
 import { CLASS_ID } from '../../../memmap/classes';
@@ -72,6 +72,7 @@ const brief = (v: OfflineVerdict | undefined) => v ? `${v.ok} ${v.reason ?? ''} 
 describe('vmcore offline verdicts on lab dumps', function () {
   this.timeout(600000);
   if (sets.length === 0) it.skip('no lab sets under ~/.cache/kmemmap-lab/sets (npm run lab)', () => undefined);
+  for (const m of missingCiSets()) it(`${m.name}: present`, () => assert.fail(m.reason));
   for (const set of sets) {
     describe(set.name, () => {
       for (const fmt of ['ELF', 'kdump'] as const)
