@@ -145,7 +145,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
 
   const endPfn = words;
   const sections = buildSections(sectionCounts, endPfn, sysfs, pfnsPerBlock);
-  const blocks = buildBlocks(classes, sections, sysfs, pfnsPerBlock, unmovableCompound, ram);
+  const blocks = buildBlocks(classes, sections, sysfs, pfnsPerBlock, unmovableCompound, ram, mm);
   if (sysfs && !sysfs.blocks.length) warnings.push('the memory/ capture holds no memoryN blocks');
 
   const meminfo = bundle.texts.meminfo ? parseMeminfo(bundle.texts.meminfo) : undefined;
@@ -224,7 +224,7 @@ function buildSections(sectionCounts: Uint32Array, endPfn: number, sysfs: SysfsM
   return sections;
 }
 
-function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemory | undefined, pfnsPerBlock: number, unmovableCompound: PfnRange[], ram: PfnRange[] | undefined): MemoryBlock[] {
+function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemory | undefined, pfnsPerBlock: number, unmovableCompound: PfnRange[], ram: PfnRange[] | undefined, mm?: [number, number]): MemoryBlock[] {
   if (!sysfs || !pfnsPerBlock) return [];
   // THP heads and tails carry KPF_LRU (PF_HEAD flags read through the head); kernel compound pages do not.
   const compoundIsMovable = (pfn: number) => !inRanges(unmovableCompound, pfn);
@@ -246,6 +246,7 @@ function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemor
       compoundIsMovable,
       isSystemRam: ram ? (pfn) => inRanges(ram, pfn) : undefined,
       kernelOtherMayBeFree: true,
+      kernelVersion: mm,
     });
     return block;
   });

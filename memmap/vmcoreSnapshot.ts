@@ -17,7 +17,7 @@ import { X86Paging, TranslationError } from '../parsers/x86_64/paging';
 import { MemSectionError, readMemSections } from '../parsers/x86_64/memSection';
 import { trustedSections } from '../parsers/x86_64/sectionBounds';
 import { readVmcoreResources } from './vmcoreResources';
-import { decodePageFlags, flagNamesForDisplay, LayoutFamily, ZONE_NAMES } from '../kernel/pageflags';
+import { decodePageFlags, flagNamesForDisplay, LayoutFamily, parseRelease, ZONE_NAMES } from '../kernel/pageflags';
 import { describePageType } from '../kernel/pagetypes';
 import { sectionLetters } from '../kernel/sections';
 import { decodeTailWord } from '../kernel/compound';
@@ -293,6 +293,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
         systemRamUnknown: systemRam === undefined,
         compoundIsMovable: ctx ? (pfn) => (compoundKnown[pfn >>> 3] >>> (pfn & 7)) & 1 ? ((compoundLru[pfn >>> 3] >>> (pfn & 7)) & 1) === 1 : undefined : undefined,
         compoundMovableBits: ctx ? compoundMovable : undefined,
+        kernelVersion: vi.osrelease ? parseRelease(vi.osrelease) : undefined,
       });
       blocks.push(block);
     }
