@@ -1,7 +1,7 @@
 // Real QEMU dumps from the lab (test/lab): vmcore classes vs the guest's own /proc/kpageflags capture
 // taken at the same instant, and ELF vs kdump of the same snapshot. Skipped when no sets exist.
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listSets, missingCiSets } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
@@ -149,6 +149,13 @@ describe('vmcore vs kpageflags on lab dumps', function () {
         assert.ok(d.notes!.some((n) => /7\.x mask form.*head pfn 0x/.test(n)), d.notes!.join('\n'));
       }
       const scen = set.manifest.scenario;
+      // the memory block size: as the guest's sysfs says; learnt from the dump, or assumed with a warning
+      const sysfsBlock = parseInt(readFileSync(join(set.capture, 'memory', 'block_size_bytes'), 'utf8').trim(), 16);
+      assert.equal(elf.pfnsPerBlock * 4096, sysfsBlock, 'memory block size');
+      const blockNote = elf.provenance.notes.find((n) => n.startsWith('memory block size ')) ?? '';
+      if (/\(assumed\)/.test(blockNote)) assert.ok(elf.warnings.some((w) => /assuming 128 MiB.*rest on this assumption/.test(w)), elf.warnings.join('\n'));
+      // 5.10 (no kallsyms): learnt from the hot-added virtio-mem RAM in iomem_resource when there is some
+      if (elf.kernel.layoutFamily === '5.10' && /virtio-mem|offline-block/.test(scen)) assert.match(blockNote, /hot-added System RAM resource/);
       // never confidently wrong: a virtio-mem page is skippable, or offline of unknown kind when the dump cannot tell
       if (scen.includes('virtio-mem')) assert.ok(elf.counts[CLASS_ID['offline-skippable']] + r.honestUnknown > 0, 'virtio-mem set shows offline-skippable (or offline, kind unknown, with the reason)');
       if (scen.includes('balloon')) assert.ok(elf.counts[CLASS_ID['offline-movable']] > 0, 'balloon set shows offline-movable');
