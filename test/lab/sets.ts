@@ -99,7 +99,7 @@ export const CI_SETS: { kernel: KernelShort; plan: 'main' | 'load'; scenarios: s
 /** Sets that get makedumpfile-derived dumps in CI (LZO, zlib, -d 31, split, -E ELF). */
 export const CI_DERIVE_SETS = ['6.1-balloon', '6.12-balloon', '5.10-offline-block', '7.3-offline-block'];
 /** Sets that get drgn exports (and crash sessions where crash 8.0.2 reads the kernel) in CI. */
-export const CI_TOOL_SETS = ['6.1-balloon', '6.1-baseline', '6.12-baseline', '6.12-virtio-mem', '5.10-offline-block'];
+export const CI_TOOL_SETS = ['6.1-balloon', '6.1-baseline', '6.12-baseline', '6.12-virtio-mem', '5.10-offline-block', '7.3-offline-block', '7.3-load-nokaslr'];
 
 /** Names of the CI sets (main boot: KASLR on; load boot: -nokaslr). */
 export const ciSetNames = (): string[] => CI_SETS.flatMap((j) => j.scenarios.map((sc) => setName(j.kernel, sc, j.plan === 'main')));

@@ -81,8 +81,13 @@ ensure_vmlinux() {
     deb=$(ls "$dl"/"$pkg"_*.deb | head -1)
   fi
   log "extracting vmlinux-$rel from $(basename "$deb")"
-  dpkg-deb --fsys-tarfile "$deb" | tar -x -O "./usr/lib/debug/boot/vmlinux-$rel" > "$out.part"
-  mv "$out.part" "$out"
+  # 7.x packages make boot/vmlinux-<rel> a symlink to lib/modules/<rel>/vmlinux: extract both, keep the file
+  local x="$dl/x"
+  rm -rf "$x"; mkdir -p "$x"
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$x" --wildcards './usr/lib/debug/*vmlinux*'
+  local f; f=$(readlink -f "$x/usr/lib/debug/boot/vmlinux-$rel")
+  [ -s "$f" ] || { log "no vmlinux-$rel in $(basename "$deb")"; return 1; }
+  mv "$f" "$out"
   rm -rf "$dl"
   echo "$out"
 }
