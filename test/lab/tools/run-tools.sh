@@ -8,12 +8,13 @@
 # wrote no output for a set.
 #
 # Needs: apt-get (crash 8.0.2, python3-drgn 0.0.22 are installed with apt) and ~1.9 GB of downloads:
-# the linux-image-<release>-dbg .deb of each lab kernel. Only the vmlinux is extracted from them
+# the linux-image-<release>-dbg .deb of each lab kernel (5.10's and 7.x's through the lab's private apt
+# lists, see apt_opts_for). Only the vmlinux is extracted from them
 # into $LAB/tools/vmlinux-<release>; the .deb is deleted afterwards; nothing is installed system-wide.
 #
 # Per set it writes <set>/tools/:
 #   crash-session.txt    one crash session with "crash> cmd" prompts (sys, kmem -n/-i/-f/-g, sym balloon_mops, dev -i, kmem -m,
-#                        kmem <page>, struct page <page>, kmem -p) (6.1 only: crash 8.0.2 cannot open >= 6.4 kernels)
+#                        kmem <page>, struct page <page>, kmem -p) (6.1 and 5.10 only: crash 8.0.2 cannot open >= 6.4 kernels)
 #   crash-kmem-p.txt     the kmem -p listing alone (header and rows, no prompt)
 #   drgn-export.tsv      our drgn export (tools/drgn/memmap_export.py), see docs/drgn-export.md
 #   drgn-repl-page.txt   the drgn REPL's printing of a few struct pages
