@@ -58,7 +58,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   const { sysfs, pfnsPerBlock } = side;
   const endPfn = pass.words;
   const sections = buildSections(pass.sectionCounts, endPfn, sysfs, pfnsPerBlock);
-  const blocks = buildBlocks(pass.classes, sections, sysfs, pfnsPerBlock, pass.unmovableCompound, side.ram, opts.ruleSets);
+  const blocks = buildBlocks(pass.classes, sections, sysfs, pfnsPerBlock, pass.unmovableCompound, side.ram, opts.ruleSets, release ? parseRelease(release) : undefined);
   if (sysfs && !sysfs.blocks.length) warnings.push('the memory/ capture holds no memoryN blocks');
 
   const meminfo = bundle.texts.meminfo ? parseMeminfo(bundle.texts.meminfo) : undefined;
@@ -268,7 +268,7 @@ function buildSections(sectionCounts: Uint32Array, endPfn: number, sysfs: SysfsM
   return sections;
 }
 
-function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemory | undefined, pfnsPerBlock: number, unmovableCompound: PfnRange[], ram: PfnRange[] | undefined, ruleSets?: OpenOptions['ruleSets']): MemoryBlock[] {
+function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemory | undefined, pfnsPerBlock: number, unmovableCompound: PfnRange[], ram: PfnRange[] | undefined, ruleSets?: OpenOptions['ruleSets'], mm?: [number, number]): MemoryBlock[] {
   if (!sysfs || !pfnsPerBlock) return [];
   // THP heads and tails carry KPF_LRU (PF_HEAD flags read through the head); kernel compound pages do not.
   const compoundIsMovable = (pfn: number) => !inRanges(unmovableCompound, pfn);
@@ -291,6 +291,7 @@ function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemor
       isSystemRam: ram ? (pfn) => inRanges(ram, pfn) : undefined,
       kernelOtherMayBeFree: true,
       pageblockPfns: GEOMETRY.pageblockPfns,
+      kernelVersion: mm,
     }, ruleSets);
     return block;
   });

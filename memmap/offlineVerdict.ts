@@ -51,15 +51,21 @@ export interface VerdictInput {
   counts?: Uint32Array;
   /** PFNs per pageblock (x86_64 with 4 KiB pages: 512). */
   pageblockPfns?: number;
+  /**
+   * The kernel's release (major, minor) when known: before 5.19 start_isolate_page_range() isolates
+   * the pageblocks in address order, from 5.19 the first, the last, then the rest.
+   */
+  kernelVersion?: [number, number];
 }
 
 const PAGEBLOCK_PFNS = 512;
 
-/** Index ranges of the pageblocks of [from, to) in the order the kernel isolates them: first, last, then the rest. */
-export function pageblocksInIsolationOrder(from: number, to: number, pageblock: number): [number, number][] {
+/** Index ranges of the pageblocks of [from, to) in the order the kernel isolates them: first, last, then the
+ *  rest (5.19+, isolate_single_pageblock() for both ends first); in address order before 5.19. */
+export function pageblocksInIsolationOrder(from: number, to: number, pageblock: number, addressOrder = false): [number, number][] {
   const blocks: [number, number][] = [];
   for (let b = from; b < to; b += pageblock) blocks.push([b, Math.min(b + pageblock, to)]);
-  if (blocks.length <= 2) return blocks;
+  if (blocks.length <= 2 || addressOrder) return blocks;
   return [blocks[0], blocks[blocks.length - 1], ...blocks.slice(1, -1)];
 }
 
@@ -78,6 +84,8 @@ function compileRules(rules: Rules): CompiledRules {
   compiled.set(set, c);
   return c;
 }
+
+const isolatesInAddressOrder = (v: [number, number] | undefined): boolean => v !== undefined && (v[0] < 5 || (v[0] === 5 && v[1] < 19));
 
 const C = CLASS_ID;
 /** Class-id lookup tables (a byte per class: these loops run over every PFN of every block). */
@@ -164,7 +172,7 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
   stops[RESERVED] = 1;
   for (const c of R.isolationIds) stops[c] = 1;
   if (!movableZone) for (let c = 0; c < 256; c++) if (UNMOVABLE_KERNEL.has(c) || UNKNOWABLE.has(c) || c === COMPOUND_HEAD || c === COMPOUND_TAIL) stops[c] = 1;
-  if (isolationMatters) for (const [pbFrom, pbTo] of pageblocksInIsolationOrder(from, to, input.pageblockPfns ?? PAGEBLOCK_PFNS)) {
+  if (isolationMatters) for (const [pbFrom, pbTo] of pageblocksInIsolationOrder(from, to, input.pageblockPfns ?? PAGEBLOCK_PFNS, isolatesInAddressOrder(input.kernelVersion))) {
     for (let i = nextStop(classes, stops, pbFrom, pbTo, movableBits, classesStartPfn); i < pbTo; i = nextStop(classes, stops, i + 1, pbTo, movableBits, classesStartPfn)) {
       const cls = classes[i];
       const pfn = classesStartPfn + i;

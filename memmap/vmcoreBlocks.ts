@@ -53,7 +53,7 @@ export function memoryBlockSize(res: VmcoreResources, arch: Architecture, geomet
   if (res.blockBytes) return { blockBytes: res.blockBytes, blockSource: res.blockSource };
   // x86_64 probe_memory_block_size keeps the smallest size below 64 GiB of memory
   if (ramBytes < 64 * 2 ** 30) {
-    warnings.push(`memory block size not found in the dump (no kallsyms memory_block_size_probed/sections_per_block); assuming ${geometry.defaultBlockBytes / 2 ** 20} MiB, the ${arch.name} size for machines with less than 64 GiB`);
+    warnings.push(`memory block size not found in the dump (no kallsyms memory_block_size_probed/sections_per_block, no hot-added RAM in iomem_resource to bound it); assuming ${geometry.defaultBlockBytes / 2 ** 20} MiB, the ${arch.name} size for machines with less than 64 GiB: the memory blocks and their offline verdicts rest on this assumption`);
     return { blockBytes: geometry.defaultBlockBytes, blockSource: 'assumed' };
   }
   warnings.push('memory block size unknown (no kallsyms, 64 GiB or more of memory): memory blocks are not shown');
@@ -89,6 +89,8 @@ export interface BlockInput {
   ctx?: ClassifyContext;
   /** Further offlining rule sets (patch review). */
   ruleSets?: readonly OfflineRuleSet[];
+  /** The kernel's [major, minor], for checks whose order changed between releases. */
+  kernelVersion?: [number, number];
 }
 
 /** The memory blocks holding any present section, with their counts and offline verdicts. */
@@ -116,6 +118,7 @@ export function buildBlocks(input: BlockInput): MemoryBlock[] {
       systemRamUnknown: systemRam === undefined,
       compoundIsMovable: ctx ? (pfn) => pass.compound.isMovable(pfn) : undefined,
       compoundMovableBits: ctx ? compoundMovable : undefined,
+      kernelVersion: input.kernelVersion,
     }, input.ruleSets);
     blocks.push(block);
   }

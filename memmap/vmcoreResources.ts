@@ -16,6 +16,8 @@ export interface VmcoreResources {
   blockSource: string;
   /** System RAM PFN ranges (undefined: unknown, the tree could not be read whole). */
   systemRam?: [number, number][];
+  /** Byte ranges [start, end) of driver-managed hot-added RAM ("System RAM (virtio_mem)", "System RAM (kmem)"). */
+  hotplugRam?: [number, number][];
   /** Why ctx.virtioMem is unknown, for the warning after classification. */
   virtioWhy: string;
   notes: string[];
@@ -37,6 +39,7 @@ export function readVmcoreResources(vi: VmcoreInfo, vm: KernelTranslator, table:
       r.notes.push(`iomem_resource found without kallsyms at 0x${io.toString(16)}: the only "PCI mem" root resource in the kernel image; its tree holds "Kernel code" at _stext`);
       readResourceTree(vm, io, ctx, pageSize, r);
     } else r.notes.push(`System RAM ranges unknown (no iomem_resource${io !== undefined ? ': the scanned candidate failed its check' : ''}): ${HOLES_FROM_MEMMAP}`);
+    blockSizeFromHotplug(table, pageSize, r);
     return r;
   }
   r.notes.push(...ks.notes);
@@ -48,6 +51,7 @@ export function readVmcoreResources(vi: VmcoreInfo, vm: KernelTranslator, table:
     r.virtioWhy = 'iomem_resource not found in kallsyms';
   }
   readBlockSize(vm, ks.found, table, pageSize, r);
+  blockSizeFromHotplug(table, pageSize, r);
   if (ctx && ctx.balloonMops === undefined && !ctx.is.balloonByMovableOps) r.notes.push('balloon_mops not found in kallsyms: movable balloon pages are recognised by the mapping tag alone');
   return r;
 }
@@ -60,6 +64,7 @@ function readResourceTree(vm: KernelTranslator, io: bigint, ctx: ClassifyContext
     r.virtioWhy = 'the iomem_resource tree is not readable (its pages were filtered out of the dump)';
     return;
   }
+  r.hotplugRam = tree.filter((t) => /^System RAM \(.+\)$/.test(t.name)).map((t) => [t.start, t.end + 1]);
   const missing = stats.unreadable + stats.unnamed;
   const incomplete = missing > 0 ? `${stats.unreadable} resource nodes and ${stats.unnamed} names of the iomem_resource tree were filtered out of the dump` : undefined;
   const ram = systemRamPfnRanges(tree, pageSize);
@@ -100,4 +105,23 @@ function readBlockSize(vm: KernelTranslator, found: Map<string, bigint>, table: 
   if (spb === undefined) return;
   const n = vm.read(spb, 4)?.readUInt32LE(0);
   if (n && n > 0 && n <= 1 << 16) { r.blockBytes = n * table.pfnsPerSection * pageSize; r.blockSource = 'sections_per_block (kallsyms)'; }
+}
+
+/**
+ * Without a block size from kallsyms (5.10 exports no kallsyms keys), the hot-added RAM in the resource
+ * tree bounds it: add_memory_driver_managed() refuses a range whose start or size is not a multiple of
+ * memory_block_size_bytes(), and a memory block is whole sections. So the block size divides the gcd of
+ * those starts and sizes and is a multiple of the section size: when the gcd is one section, that is
+ * the block size. (A subset of the resources, e.g. from a filtered tree, only makes the gcd larger.)
+ */
+function blockSizeFromHotplug(table: MemSectionTable, pageSize: number, r: VmcoreResources): void {
+  if (r.blockBytes || !r.hotplugRam?.length) return;
+  const gcd = (a: number, b: number): number => { while (b) [a, b] = [b, a % b]; return a; };
+  const g = r.hotplugRam.reduce((acc, [s, e]) => gcd(gcd(acc, s), e - s), 0);
+  const section = table.pfnsPerSection * pageSize;
+  const what = `${r.hotplugRam.length} hot-added System RAM resource${r.hotplugRam.length > 1 ? 's' : ''} of iomem_resource`;
+  if (g === section) {
+    r.blockBytes = section;
+    r.blockSource = `${what}: added in whole memory blocks, aligned to one ${section / 2 ** 20} MiB section only`;
+  } else if (g > section && g % section === 0) r.notes.push(`memory block size: ${what} bound it to at most ${g / 2 ** 20} MiB (their alignment), at least one ${section / 2 ** 20} MiB section`);
 }

@@ -21,7 +21,7 @@ import type { Architecture, Geometry } from '../arch';
 import { MemSectionError, MemSectionTable, readMemSections } from '../parsers/kernelMemory/memSection';
 import { trustedSections } from '../parsers/kernelMemory/sectionBounds';
 import { readVmcoreResources } from './vmcoreResources';
-import { decodePageFlags, flagNamesForDisplay, LayoutFamily } from '../kernel/pageflags';
+import { decodePageFlags, flagNamesForDisplay, LayoutFamily, parseRelease } from '../kernel/pageflags';
 import { describePageType } from '../kernel/pagetypes';
 import { decodeTailWord } from '../kernel/compound';
 
@@ -117,7 +117,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const { blockBytes, blockSource } = memoryBlockSize(res, arch, geometry, dump.mem.maxPfn * pageSize, warnings);
   const pfnsPerBlock = blockBytes ? blockBytes / pageSize : 0;
   if (pfnsPerBlock) notes.push(`memory block size ${blockBytes! / 2 ** 20} MiB (${blockSource})`);
-  const blocks = buildBlocks({ sections, pass, endPfn, pfnsPerSection: pps, pfnsPerBlock, pageblockPfns: geometry.pageblockPfns, systemRam: res.systemRam, ctx, ruleSets: opts.ruleSets });
+  const blocks = buildBlocks({ sections, pass, endPfn, pfnsPerSection: pps, pfnsPerBlock, pageblockPfns: geometry.pageblockPfns, systemRam: res.systemRam, ctx, ruleSets: opts.ruleSets, kernelVersion: vi.osrelease ? parseRelease(vi.osrelease) : undefined });
   timer.end('sections+blocks+verdicts');
 
   const counts = sumCounts(sections.map((s) => s.counts));

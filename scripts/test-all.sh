@@ -21,10 +21,11 @@ tiers=" ${KMEMMAP_TIERS:-unit webview vscode e2e} "
 
 # Debian kernel lines whose sources (with Debian's config) the knowledge tables are checked against.
 SOURCE_LINES="6.1 6.12"
-# Lab sets that get crash/drgn outputs (drgn on both kernels; crash 8.0.2 reads only the 6.1 dumps)
-# and makedumpfile-derived dumps (LZO, split sets, -E ELF), as a glob per set.
-TOOL_SETS="6.1-balloon 6.1-baseline 6.12-baseline 6.12-virtio-mem"
-DERIVE_SETS="6.1-balloon,6.12-balloon"
+# Lab sets that get crash/drgn outputs (drgn 0.0.22 reads 5.10, 6.1, 6.12 and 7.3; crash 8.0.2
+# reads only the 6.1 and 5.10 dumps) and makedumpfile-derived dumps (LZO, zlib, -d 31, split sets, -E
+# ELF), as a glob per set. test/unit/dump/ciSets.test.ts checks these against test/lab/sets.ts.
+TOOL_SETS="6.1-balloon 6.1-baseline 6.12-baseline 6.12-virtio-mem 5.10-offline-block 7.3-offline-block 7.3-load-nokaslr"
+DERIVE_SETS="6.1-balloon,6.12-balloon,5.10-offline-block,7.3-offline-block"
 
 if [ -z "${KMEMMAP_SKIP_SETUP:-}" ]; then
   stage "setup: lab tools, kernel sources, crash, drgn, makedumpfile, ripgrep (apt)"
@@ -35,6 +36,8 @@ if [ -z "${KMEMMAP_SKIP_SETUP:-}" ]; then
   sh scripts/apt-install.sh $pkgs
   stage "setup: unpack Debian kernel sources"
   sh scripts/kernel-sources.sh
+  # 5.10 and 7.3: the few files realTreesBeyond.test.ts reads, through private apt lists
+  sh scripts/kernel-sources-beyond.sh
   if [[ "$tiers" == *" vscode "* || "$tiers" == *" e2e "* || "$tiers" == *" webview "* ]]; then
     stage "setup: VS Code server and Chromium"
     bash scripts/vscode-server-install.sh

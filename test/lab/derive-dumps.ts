@@ -14,13 +14,13 @@
 // pages with -d 31, keeps hugetlb/THP); the tests account for what survives.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listSets, LabSet } from './sets';
+import { CI_DERIVE_SETS, listSets, LabSet } from './sets';
 import { movePhdrsAfterEhdr } from './tools';
 import type { Manifest } from './manifest';
 import { haveTool, log, q, run, sh } from './util';
 
 const MDF = 'makedumpfile';
-const DEFAULT_SETS = ['6.1-balloon', '6.12-balloon'];
+const DEFAULT_SETS = CI_DERIVE_SETS;
 
 interface Variant { files: string[]; args: (input: string) => string[] }
 

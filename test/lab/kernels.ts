@@ -10,7 +10,8 @@ import { log, run } from './util';
 export type KernelShort = '5.10' | '6.1' | '6.12' | '7.3';
 /** The kernels `--kernel all` and the default run boot (CI's kernels). */
 export const KERNEL_SHORTS: KernelShort[] = ['6.1', '6.12'];
-/** Kernels booted only when asked for by name (`--kernel 5.10`, `--kernel 7.3`). */
+/** Kernels `--kernel all` leaves out, booted when asked for by name (`--kernel 5.10`, `--kernel 7.3`);
+ *  --ensure-ci-sets makes their CI sets too (CI_SETS in sets.ts). */
 export const OPT_IN_KERNELS: KernelShort[] = ['5.10', '7.3'];
 export const isKernelShort = (v: string | undefined): v is KernelShort => v !== undefined && [...KERNEL_SHORTS, ...OPT_IN_KERNELS].includes(v as KernelShort);
 

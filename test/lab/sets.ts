@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KernelShort } from './kernels';
-import type { Manifest } from './manifest';
+import { setName, type Manifest } from './manifest';
 import { labRoot as root } from './paths';
 
 export type { Manifest } from './manifest';
@@ -77,4 +77,42 @@ export function requireSet(filter: SetFilter = {}): LabSet {
   throw new Error(`No lab set matches ${want} under ${join(labRoot(), 'sets')} (present: ${have}). ` +
     (filter.big ? 'Create the big sets with `npm run lab -- --big` (16 GiB guests; KMEMMAP_LAB_DIR overrides the location).'
       : `Create the sets with \`npm run lab\` (or \`npm run lab -- --ensure-ci-sets\`; KMEMMAP_LAB_DIR overrides the location).`));
+}
+
+/**
+ * The sets CI makes (`lab.js --ensure-ci-sets`, per boot plan the scenarios snapshotted; earlier
+ * snapshots of a boot are skipped) and what it derives from them (scripts/test-all.sh DERIVE_SETS and
+ * TOOL_SETS, checked against these lists by test/unit/dump/ciSets.test.ts). The lab tests iterate over
+ * the sets present and, through missingCiSets(), fail for each CI set that is absent instead of skipping.
+ */
+export const CI_SETS: { kernel: KernelShort; plan: 'main' | 'load'; scenarios: string[] }[] = [
+  { kernel: '6.1', plan: 'main', scenarios: ['baseline', 'balloon', 'virtio-mem', 'offline-block'] },
+  { kernel: '6.12', plan: 'main', scenarios: ['baseline', 'balloon', 'virtio-mem', 'offline-block'] },
+  { kernel: '6.12', plan: 'load', scenarios: ['baseline'] },
+  // 5.10 (bullseye) and 7.3 (trixie-backports): every scenario of the main boot, and the load boot's
+  // THP + hugetlb + slab snapshot
+  { kernel: '5.10', plan: 'main', scenarios: ['baseline', 'balloon', 'virtio-mem', 'offline-block'] },
+  { kernel: '5.10', plan: 'load', scenarios: ['load'] },
+  { kernel: '7.3', plan: 'main', scenarios: ['baseline', 'balloon', 'virtio-mem', 'offline-block'] },
+  { kernel: '7.3', plan: 'load', scenarios: ['load'] },
+];
+/** Sets that get makedumpfile-derived dumps in CI (LZO, zlib, -d 31, split, -E ELF). */
+export const CI_DERIVE_SETS = ['6.1-balloon', '6.12-balloon', '5.10-offline-block', '7.3-offline-block'];
+/** Sets that get drgn exports (and crash sessions where crash 8.0.2 reads the kernel) in CI. */
+export const CI_TOOL_SETS = ['6.1-balloon', '6.1-baseline', '6.12-baseline', '6.12-virtio-mem', '5.10-offline-block', '7.3-offline-block', '7.3-load-nokaslr'];
+
+/** Names of the CI sets (main boot: KASLR on; load boot: -nokaslr). */
+export const ciSetNames = (): string[] => CI_SETS.flatMap((j) => j.scenarios.map((sc) => setName(j.kernel, sc, j.plan === 'main')));
+
+/**
+ * CI sets (of `names`, default all) absent from the lab, with the reason to fail with; none when
+ * KMEMMAP_SET picks one set (the caller then tests only that one).
+ */
+export function missingCiSets(names: string[] = ciSetNames(), what = 'set'): { name: string; reason: string }[] {
+  if (process.env.KMEMMAP_SET) return [];
+  const have = new Set(listSets().map((x) => x.name));
+  return names.filter((n) => !have.has(n)).map((name) => ({
+    name, reason: `CI ${what} ${name} is missing under ${join(labRoot(), 'sets')}: make it with \`node out/lab/lab.js --ensure-ci-sets\`` +
+      (what === 'set' ? '' : ' and the step of scripts/test-all.sh that makes it'),
+  }));
 }

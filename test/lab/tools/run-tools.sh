@@ -8,12 +8,13 @@
 # wrote no output for a set.
 #
 # Needs: apt-get (crash 8.0.2, python3-drgn 0.0.22 are installed with apt) and ~1.9 GB of downloads:
-# the linux-image-<release>-dbg .deb of each lab kernel. Only the vmlinux is extracted from them
+# the linux-image-<release>-dbg .deb of each lab kernel (5.10's and 7.x's through the lab's private apt
+# lists, see apt_opts_for). Only the vmlinux is extracted from them
 # into $LAB/tools/vmlinux-<release>; the .deb is deleted afterwards; nothing is installed system-wide.
 #
 # Per set it writes <set>/tools/:
 #   crash-session.txt    one crash session with "crash> cmd" prompts (sys, kmem -n/-i/-f/-g, sym balloon_mops, dev -i, kmem -m,
-#                        kmem <page>, struct page <page>, kmem -p) (6.1 only: crash 8.0.2 cannot open >= 6.4 kernels)
+#                        kmem <page>, struct page <page>, kmem -p) (6.1 and 5.10 only: crash 8.0.2 cannot open >= 6.4 kernels)
 #   crash-kmem-p.txt     the kmem -p listing alone (header and rows, no prompt)
 #   drgn-export.tsv      our drgn export (tools/drgn/memmap_export.py), see docs/drgn-export.md
 #   drgn-repl-page.txt   the drgn REPL's printing of a few struct pages
@@ -53,6 +54,19 @@ ensure_packages() {
   fi
 }
 
+# apt options for a release's -dbg package: the kernels bookworm's lists lack (5.10 from bullseye, 7.x
+# from trixie-backports) come through the private sources list the lab fetched the kernel with
+# (<lab>/kernels/apt-<short>/, test/lab/kernels.ts), never /etc/apt.
+apt_opts_for() {
+  case "$1" in 5.10.*|7.*) ;; *) return 0 ;; esac
+  local short; short=$(echo "$1" | cut -d. -f1,2)
+  local a="$LAB/kernels/apt-$short"
+  [ -s "$a/sources.list" ] || { log "no $a/sources.list (made when the lab fetches the $short kernel)"; return 1; }
+  local o="-o Dir::Etc::SourceList=$a/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$a/lists -o Dir::Cache=$a/cache"
+  [ -n "$(ls "$a/lists" 2>/dev/null | grep -v partial || true)" ] || apt-get -q $o update >&2
+  echo "$o"
+}
+
 # vmlinux for a release, extracted from linux-image-<release>-dbg without installing it.
 ensure_vmlinux() {
   local rel="$1" out="$TOOLS/vmlinux-$1"
@@ -62,12 +76,19 @@ ensure_vmlinux() {
   local deb; deb=$(ls "$dl"/"$pkg"_*.deb 2>/dev/null | head -1 || true)
   if [ -z "$deb" ]; then
     log "downloading $pkg (about 1 GB)"
-    (cd "$dl" && apt-get download "$pkg" >&2)
+    local opts; opts=$(apt_opts_for "$rel")
+    # shellcheck disable=SC2086
+    (cd "$dl" && apt-get $opts download "$pkg" >&2)
     deb=$(ls "$dl"/"$pkg"_*.deb | head -1)
   fi
   log "extracting vmlinux-$rel from $(basename "$deb")"
-  dpkg-deb --fsys-tarfile "$deb" | tar -x -O "./usr/lib/debug/boot/vmlinux-$rel" > "$out.part"
-  mv "$out.part" "$out"
+  # 7.x packages make boot/vmlinux-<rel> a symlink to lib/modules/<rel>/vmlinux: extract both, keep the file
+  local x="$dl/x"
+  rm -rf "$x"; mkdir -p "$x"
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$x" --wildcards './usr/lib/debug/*vmlinux*'
+  local f; f=$(readlink -f "$x/usr/lib/debug/boot/vmlinux-$rel")
+  [ -s "$f" ] || { log "no vmlinux-$rel in $(basename "$deb")"; return 1; }
+  mv "$f" "$out"
   rm -rf "$dl"
   echo "$out"
 }

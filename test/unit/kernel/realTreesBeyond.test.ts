@@ -1,8 +1,9 @@
 // Our 5.10 and 7.2-7.3 tables against the real Debian trees, the way realTrees.test.ts checks 6.1 and
 // 6.12: enum pageflags with the Debian config, 5.10's page-type bits, 7.x's enum pagetype and the
-// VMCOREINFO keys the readers recognise 7.x by. The trees are unpacked by hand (not by npm test):
-// $KMEMMAP_SRC_CACHE/linux-source-5.10 and …/linux-source-7.3, each with the Debian config as .config
-// (the kernel packages' boot/config-* or lib/modules/*/config). Tests are registered for the trees present.
+// VMCOREINFO keys the readers recognise 7.x by. scripts/kernel-sources-beyond.sh (run by npm test) fetches
+// linux-source-5.10 (bullseye) and linux-source-7.3 (trixie-backports) with their linux-config-* through
+// private apt lists and keeps the few files read here in $KMEMMAP_SRC_CACHE/linux-source-{5.10,7.3}, with
+// the Debian amd64 config as .config. A tree that is missing fails its test, saying how to get it.
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +15,13 @@ const TREES: { v: string; family: LayoutFamilyId }[] = [{ v: '5.10', family: '5.
 
 for (const t of TREES) {
   const tree = join(SRC_CACHE, `linux-source-${t.v}`);
-  if (!existsSync(join(tree, 'include/linux/page-flags.h')) || !existsSync(join(tree, '.config'))) continue;
-  describe(`real Debian linux-source-${t.v} (hand-unpacked)`, () => {
+  const missing = ['include/linux/page-flags.h', '.config', ...(t.v === '7.3' ? ['kernel/vmcore_info.c'] : [])].filter((f) => !existsSync(join(tree, f)));
+  if (missing.length) {
+    describe(`real Debian linux-source-${t.v}`, () => it('the tree is there', () => assert.fail(
+      `${missing.join(', ')} missing under ${tree}: run scripts/kernel-sources-beyond.sh (fetches linux-source-${t.v} and linux-config-${t.v} through a private apt list)`)));
+    continue;
+  }
+  describe(`real Debian linux-source-${t.v}`, () => {
     const header = join(tree, 'include/linux/page-flags.h');
     const fam = layoutFamily(t.family);
 

@@ -6,12 +6,13 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listSets, LabSet } from '../../lab/sets';
+import { listSets, LabSet, missingCiSets } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
 import { CLASS_ID } from '../../../kernel/pageClasses';
 import type { MemoryBlock, OfflineVerdict, Snapshot } from '../../../memmap/snapshot';
 import { assertVerdictMatchesGuest } from '../../lab/guestLog';
+import { anonFaultedInAfterCapture } from '../../lab/races';
 
 const only = process.env.KMEMMAP_SET;
 const sets = listSets().filter((s) => !only || s.name === only);
@@ -58,6 +59,20 @@ function explainDifference(b: MemoryBlock, v: OfflineVerdict, k: OfflineVerdict,
   //    the dump (freed or drained between the capture and the pause), and nothing else blocks.
   if (v.ok === true && k.ok === false && k.blockingClass === 'kernel-other' && cls(vs, k.blockingPfn!) === CLASS_ID.free)
     return 'the kpageflags reader\'s likely blocker (flag-less) is free in the dump';
+  // F. The kpageflags blocker was a page of a run-time kind (a page table, an anonymous or file page)
+  //    that is free in the dump: freed between the capture and the pause (the capturing process
+  //    exited). The dump blocks, with the same reason, at a later page that kpageflags shows in the
+  //    same class at the capture, so it blocked then too, behind the freed one.
+  if (v.ok === false && k.ok === false && v.reason === k.reason && v.errno === k.errno &&
+    ['pagetable', 'lru-anon', 'lru-file'].includes(k.blockingClass ?? '') && cls(vs, k.blockingPfn!) === CLASS_ID.free &&
+    v.blockingPfn !== undefined && v.blockingPfn !== k.blockingPfn && cls(ks, v.blockingPfn) === cls(vs, v.blockingPfn))
+    return 'the kpageflags blocker (a run-time page) was freed before the pause; the dump blocks at the next blocker, there at the capture too';
+  // G. The reverse of F: the dump's blocker is a page kpageflags saw free that was faulted in as
+  //    anonymous memory after the capture (mapped, anon, not yet on the LRU at the pause: see
+  //    test/lab/races.ts); the kpageflags reader blocks, with the same reason, further on.
+  if (v.ok === false && k.ok === false && v.reason === k.reason && v.errno === k.errno && v.blockingPfn !== undefined &&
+    cls(ks, v.blockingPfn) === CLASS_ID.free && anonFaultedInAfterCapture(vs, ks, v.blockingPfn))
+    return 'the dump blocker was faulted in as anonymous memory after the capture, free in kpageflags';
   // E. The dump cannot know what kpageflags (with /proc/iomem) knows, and says so: a PageOffline page of
   //    unknown kind (no virtio-mem ranges), or a PG_reserved page that may be a hole (no System RAM
   //    ranges). Its verdict is uncertain, never a different certain answer.
@@ -72,6 +87,7 @@ const brief = (v: OfflineVerdict | undefined) => v ? `${v.ok} ${v.reason ?? ''} 
 describe('vmcore offline verdicts on lab dumps', function () {
   this.timeout(600000);
   if (sets.length === 0) it.skip('no lab sets under ~/.cache/kmemmap-lab/sets (npm run lab)', () => undefined);
+  for (const m of missingCiSets()) it(`${m.name}: present`, () => assert.fail(m.reason));
   for (const set of sets) {
     describe(set.name, () => {
       for (const fmt of ['ELF', 'kdump'] as const)

@@ -70,7 +70,8 @@ function assertSelfConsistent(d: SnapshotDiff, a: Snapshot, b: Snapshot): void {
 
 describe('kmemmap diff on the lab sequence pairs', function () {
   this.timeout(600_000);
-  for (const kernel of ['6.1', '6.12'] as const) {
+  // every kernel CI makes the whole main boot of (one guest, four moments: test/lab/sets.ts CI_SETS)
+  for (const kernel of ['5.10', '6.1', '6.12', '7.3'] as const) {
     const order = ['baseline', 'balloon', 'virtio-mem', 'offline-block'];
     const sets = order.map((scenario) => findSets({ kernel, scenario, kaslr: true })[0] ?? findSets({ kernel, scenario })[0]);
     for (let i = 1; i < order.length; i++) {

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { listSets } from '../../lab/sets';
+import { CI_TOOL_SETS, listSets, missingCiSets } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { openSnapshot } from '../../../memmap/open';
 import { CLASS_ID, className } from '../../../kernel/pageClasses';
@@ -38,6 +38,10 @@ const withTools = sets.filter((s) => existsSync(join(toolsDir(s), 'drgn-export.t
 
 describe('crash and drgn outputs vs the vmcore engine (lab)', function () {
   this.timeout(900000);
+  // the sets CI runs the tools on (scripts/test-all.sh TOOL_SETS) must have a drgn export
+  for (const m of missingCiSets(CI_TOOL_SETS)) it(`${m.name}: present`, () => assert.fail(m.reason));
+  if (!process.env.KMEMMAP_SET) for (const s of sets.filter((x) => CI_TOOL_SETS.includes(x.name) && !existsSync(join(toolsDir(x), 'drgn-export.tsv'))))
+    it(`${s.name}: drgn export present`, () => assert.fail(`no ${join(toolsDir(s), 'drgn-export.tsv')}: bash test/lab/tools/run-tools.sh --sets ${s.name}`));
   if (!withTools.length) {
     it.skip(`no crash/drgn outputs in the lab sets: run \`npm run lab\` then \`npm run lab:tools\` (downloads the -dbg vmlinux, ~1.9 GB)`, () => undefined);
     return;

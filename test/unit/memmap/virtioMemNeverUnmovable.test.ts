@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { listSets } from '../../lab/sets';
+import { CI_DERIVE_SETS, ciSetNames, listSets, missingCiSets } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
 import { CLASS_ID, className } from '../../../kernel/pageClasses';
@@ -37,10 +37,19 @@ function checkDump(d: Snapshot, truth: Snapshot, label: string): string {
   return `${skippable} skippable, ${unknown} offline (kind unknown)`;
 }
 
-if (sets.length) describe('virtio-mem pages are never offline-unmovable, on any dump', function () {
+/** CI sets with virtio-mem fake-offline pages: each must be there, and those CI derives dumps of must have them all. */
+const ciVirtioMem = ciSetNames().filter((n) => /-(virtio-mem|offline-block)(-nokaslr)?$/.test(n));
+
+describe('virtio-mem pages are never offline-unmovable, on any dump', function () {
   this.timeout(600000);
+  for (const m of missingCiSets(ciVirtioMem)) it(`${m.name}: present`, () => assert.fail(m.reason));
   for (const set of sets) {
     it(`${set.name}: ELF, kdump and the derived dumps`, async () => {
+      const dir0 = join(set.dir, 'derived');
+      if (CI_DERIVE_SETS.includes(set.name)) {
+        const absent = [...DERIVED, ...SPLIT].filter((n) => !existsSync(join(dir0, n)));
+        assert.deepEqual(absent, [], `${set.name}: CI derives makedumpfile dumps of this set; missing in ${dir0} (node out/lab/derive-dumps.js --sets ${set.name})`);
+      }
       const truth = await openKpageflagsSnapshot(set.capture);
       assert.ok(truth.counts[CLASS_ID['offline-skippable']] > 0, 'the capture shows virtio-mem fake-offline pages');
       const dumps: [string, string[]][] = [['ELF', [set.elf]], ['kdump', [set.kdump]]];

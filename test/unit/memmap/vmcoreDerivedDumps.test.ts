@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { listSets, LabSet } from '../../lab/sets';
+import { CI_DERIVE_SETS, listSets, LabSet, missingCiSets } from '../../lab/sets';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { CLASS_ID, className } from '../../../kernel/pageClasses';
 import { DumpError } from '../../../parsers/dump/errors';
@@ -100,6 +100,10 @@ function filteredPages(file: string): number {
 
 describe('makedumpfile-derived dumps of lab sets', function () {
   this.timeout(600000);
+  // the sets CI derives dumps of (scripts/test-all.sh DERIVE_SETS) must have them
+  for (const m of missingCiSets(CI_DERIVE_SETS)) it(`${m.name}: present`, () => assert.fail(m.reason));
+  if (!process.env.KMEMMAP_SET) for (const name of CI_DERIVE_SETS.filter((n) => listSets().some((s) => s.name === n) && !sets.some((s) => s.name === n)))
+    it(`${name}: derived dumps present`, () => assert.fail(`no derived/ in the CI set ${name}: node out/lab/derive-dumps.js --sets ${name}`));
   if (sets.length === 0) {
     it.skip('no derived dumps: run `npm run lab:derive` (needs makedumpfile and lab sets) to make <set>/derived/', () => undefined);
     return;

@@ -9,6 +9,7 @@ import { findSets } from '../../lab/sets';
 import { allocatedSinceAttempt } from '../../lab/guestLog';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { CLASS_ID } from '../../../kernel/pageClasses';
+import { anonFaultedInAfterCapture } from '../../lab/races';
 
 const set = findSets({ kernel: '6.12', scenario: 'offline-block' })[0];
 
@@ -45,5 +46,25 @@ describe('lab races: a page allocated after the offlining attempt', function () 
     withReserved[q - s.startPfn] = CLASS_ID.reserved;
     withReserved[q + 1 - s.startPfn] = CLASS_ID['kernel-other'];
     assert.equal(allocatedSinceAttempt({ ...s, classes: withReserved }, b, ours, { pfn: q + 1, raw: [] }), undefined, 'not the next blocker');
+  });
+});
+
+describe('lab races: a free page faulted in as anonymous memory after the kpageflags capture', function () {
+  this.timeout(120_000);
+  const any = findSets({ scenario: 'load' })[0] ?? findSets({ kernel: '6.12', scenario: 'offline-block' })[0];
+  it(`${any?.name ?? 'a lab set'}: explained only for a mapped anonymous page off the LRU`, async () => {
+    assert.ok(any, 'a lab set (npm test makes them)');
+    const s = await openVmcoreSnapshot([any.elf]);
+    const pfn = s.classes.findIndex((c) => c === CLASS_ID['lru-anon']) + s.startPfn;
+    assert.ok(pfn >= s.startPfn, 'an anonymous LRU page');
+    const real = s.pageDetail!(pfn)!;
+    const as = (patch: (d: typeof real) => typeof real) => ({ ...s, pageDetail: (p: number) => (p === pfn ? patch({ ...real, raw: { ...real.raw }, flags: [...(real.flags ?? [])] }) : s.pageDetail!(p)) });
+    // the same page as the dump shows it before its LRU-add batch is drained: no PG_lru, rule other
+    const offLru = (d: typeof real) => ({ ...d, rule: 'other', flags: d.flags!.filter((f) => f !== 'lru') });
+    assert.equal(anonFaultedInAfterCapture(s, s, pfn), false, 'on the LRU: not this race');
+    assert.equal(anonFaultedInAfterCapture(as(offLru), s, pfn), true);
+    assert.equal(anonFaultedInAfterCapture(as((d) => ({ ...offLru(d), raw: { ...d.raw, mapping_tag: 0 } })), s, pfn), false, 'not anonymous');
+    assert.equal(anonFaultedInAfterCapture(as((d) => ({ ...offLru(d), mapcount: -1 })), s, pfn), false, 'not mapped');
+    assert.equal(anonFaultedInAfterCapture(as((d) => ({ ...offLru(d), refcount: 0 })), s, pfn), false, 'not referenced');
   });
 });

@@ -1,0 +1,14 @@
+// Races between the guest's kpageflags capture and QEMU's pause that the lab tests accept, each only
+// when the dump's own data shows it (test/unit/dump/lab.test.ts; each condition fails in labRaces.test.ts).
+import type { Snapshot } from '../../memmap/snapshot';
+
+/**
+ * The dump's page at pfn is an anonymous page mapped into a process but not on an LRU list yet (anon
+ * mapping tag, mapped at least once, referenced, PG_lru clear): faulted in after the capture, from a page
+ * kpageflags saw free, and waiting in a per-CPU LRU-add batch at the pause (seen on 5.10-balloon).
+ */
+export function anonFaultedInAfterCapture(v: Snapshot, _k: Snapshot, pfn: number): boolean {
+  const d = v.pageDetail?.(pfn);
+  return !!d && d.rule === 'other' && Number(d.raw.mapping_tag) === 1 && (d.mapcount ?? -1) >= 0 && (d.refcount ?? 0) >= 1 && !(d.flags ?? []).includes('lru');
+}
+
