@@ -8,12 +8,15 @@ import { blockVerdicts } from './offlineVerdict';
 import type { OpenOptions } from './openOptions';
 import type { MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
 import { openCaptureBundle, CaptureBundle } from '../parsers/capture/bundle';
-import { iomemIsCensored, inRanges, isSystemRam, isVirtioMemRam, parseIomem, pfnRangesNamed, PfnRange } from '../parsers/capture/iomem';
+import { iomemIsCensored, isSystemRam, isVirtioMemRam, parseIomem, pfnRangesNamed } from '../parsers/capture/iomem';
+import { inRanges, type PfnRange } from '../kernel/pfnRange';
 import { parseMeminfo, releaseFromUname } from '../parsers/capture/meminfo';
 import type { SysfsMemory } from '../parsers/capture/sysfsMemory';
 import { forEachChunk, readWord, wordCount } from '../parsers/capture/u64File';
 import { kpfNames } from '../kernel/kpf';
-import { familyFromRelease, parseRelease } from '../kernel/pageflags';
+import { familyFromRelease } from '../kernel/pageflags';
+import { kpfPredicates } from '../kernel/predicates';
+import { parseRelease } from '../kernel/version';
 
 /** x86_64: 4 KiB pages, 128 MiB sections. kpageflags does not say which architecture it came from. */
 const PAGE_SIZE = 4096;
@@ -40,8 +43,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
 
   const manifest = parseManifest(bundle.texts.manifest);
   const release = (bundle.texts.uname && releaseFromUname(bundle.texts.uname)) ?? manifest?.kernel?.release;
-  const mm = release ? parseRelease(release) : undefined;
-  const version = mm ? { major: mm[0], minor: mm[1] } : undefined;
+  const version = release ? parseRelease(release) : undefined;
   if (!release) warnings.push('kernel release unknown (no `uname` file): bits whose meaning changed between versions are read as on current kernels');
   if (bundle.texts.uname && !/x86_64/.test(bundle.texts.uname))
     warnings.push('the capture does not say it is from x86_64; sections are assumed to be 128 MiB with 4 KiB pages');
@@ -62,19 +64,19 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   const pfnsPerBlock = sysfs?.blockSizeBytes ? Number(sysfs.blockSizeBytes / BigInt(PAGE_SIZE)) : 0;
   const offlineBlocks: PfnRange[] = (sysfs?.blocks ?? [])
     .filter((b) => b.state === 'offline' && pfnsPerBlock)
-    .map((b) => ({ start: b.id * pfnsPerBlock, end: (b.id + 1) * pfnsPerBlock }));
+    .map((b): PfnRange => [b.id * pfnsPerBlock, (b.id + 1) * pfnsPerBlock]);
 
   const dmesg = bundle.texts.dmesg ?? '';
   const hypervisor = /Hypervisor detected: (Xen|Microsoft Hyper-V)/.exec(dmesg)?.[1];
   const ctx: KpfContext = {
-    version,
+    is: kpfPredicates(version),
     inVirtioMem: (pfn) => inRanges(virtioMem, pfn),
     inOfflineBlock: (pfn) => inRanges(offlineBlocks, pfn),
     inSystemRam: (pfn) => (ram ? inRanges(ram, pfn) : undefined),
     unmovableBalloonHypervisor: hypervisor !== undefined,
   };
   if (hypervisor) notes.push(`dmesg: ${hypervisor} guest; PageOffline pages outside virtio-mem are its balloon's (unmovable)`);
-  if (virtioMem.length) notes.push(`virtio-mem device memory (iomem): ${virtioMem.map((r) => `pfn 0x${r.start.toString(16)}-0x${r.end.toString(16)}`).join(', ')}`);
+  if (virtioMem.length) notes.push(`virtio-mem device memory (iomem): ${virtioMem.map(([s, e]) => `pfn 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}`);
 
   // The streaming pass: one class byte per PFN; the rule is not kept (page details recompute it).
   const words = wordCount(bundle.kpageflags.name, bundle.kpageflags.size, 'kpageflags');
@@ -99,7 +101,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   const endRun = (pfn: number) => {
     classes.fill(cls, runStart, pfn);
     sectionCounts[countBase + cls] += pfn - runStart;
-    if (KPF_UNMOVABLE_COMPOUND_RULES.has(rule) && pfn > runStart) unmovableCompound.push({ start: runStart, end: pfn });
+    if (KPF_UNMOVABLE_COMPOUND_RULES.has(rule) && pfn > runStart) unmovableCompound.push([runStart, pfn]);
     runStart = pfn;
   };
   await forEachChunk(
@@ -184,7 +186,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
 function contextBoundaries(rangeLists: PfnRange[][], nrSections: number): number[] {
   const set = new Set<number>();
   for (let i = 0; i <= nrSections; i++) set.add(i * PFNS_PER_SECTION);
-  for (const list of rangeLists) for (const r of list) set.add(r.start).add(r.end);
+  for (const list of rangeLists) for (const [s, e] of list) set.add(s).add(e);
   return [...set].sort((a, b) => a - b);
 }
 

@@ -7,6 +7,7 @@
 // migration loop (scan_movable_pages: unmovable PageOffline), then pages that never free up.
 
 import { CLASS_ID, PageClass, className } from '../kernel/pageClasses';
+import type { PfnRange } from '../kernel/pfnRange';
 import type { MemoryBlock, OfflineVerdict } from './snapshot';
 
 export interface VerdictInput {
@@ -54,8 +55,8 @@ export interface VerdictInput {
 const PAGEBLOCK_PFNS = 512;
 
 /** Index ranges of the pageblocks of [from, to) in the order the kernel isolates them: first, last, then the rest. */
-export function pageblocksInIsolationOrder(from: number, to: number, pageblock: number): [number, number][] {
-  const blocks: [number, number][] = [];
+export function pageblocksInIsolationOrder(from: number, to: number, pageblock: number): PfnRange[] {
+  const blocks: PfnRange[] = [];
   for (let b = from; b < to; b += pageblock) blocks.push([b, Math.min(b + pageblock, to)]);
   if (blocks.length <= 2) return blocks;
   return [blocks[0], blocks[blocks.length - 1], ...blocks.slice(1, -1)];

@@ -6,7 +6,8 @@ import { PAGE_CLASSES } from '../kernel/pageClasses';
 import { MemoryBlock, newCounts, PageDetail, Section, SectionState, Snapshot } from './snapshot';
 import { rangeCounts, sumCounts } from './aggregate';
 import { blockVerdicts } from './offlineVerdict';
-import { classifyStructPage, ClassifyContext, inRanges, Neighbours, R, VMCORE_RULE_CLASS, VMCORE_RULES } from './classifyPage';
+import { classifyStructPage, ClassifyContext, Neighbours, R, VMCORE_RULE_CLASS, VMCORE_RULES } from './classifyPage';
+import { inRanges, type PfnRange } from '../kernel/pfnRange';
 import { buildClassifyContext } from './vmcoreContext';
 import { classifySection, SectionOutput } from './classifySection';
 import { SP_OK, SP_UNMAPPED, VmcoreMemmap } from './vmcoreMemmap';
@@ -323,7 +324,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
 }
 
 /** First PFN of [from, to) outside every range (to when the ranges cover it all). */
-function firstNonRam(ranges: [number, number][], from: number, to: number): number {
+function firstNonRam(ranges: PfnRange[], from: number, to: number): number {
   let cur = from;
   for (let moved = true; moved && cur < to;) {
     moved = false;

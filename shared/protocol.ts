@@ -8,6 +8,9 @@
 
 import type { BlockState, PageDetail, Section } from '../memmap/snapshot';
 
+/** PFN ranges [start, end) in messages and on both sides (kernel/pfnRange.ts). */
+export type { PfnRange } from '../kernel/pfnRange';
+
 export const PROTOCOL_VERSION = 1;
 
 /** Sparse class counts: [classId, count] pairs, only non-zero ones. */
