@@ -26,6 +26,9 @@ export const hasSectionPreinitFlag = (v: KernelVersion): boolean => v >= kv(6, 1
 /** 6.12 "mm: rename PG_mappedtodisk to PG_owner_2": kpageflags bit 34 (KPF_MAPPEDTODISK) is PG_owner_2. */
 export const hasOwner2Flag = (v: KernelVersion): boolean => v >= kv(6, 12);
 
+/** 6.10 46df8e73a4a3 "mm: free up PG_slab": slab pages carry the slab page type instead of PG_slab. */
+export const hasSlabFlag = (v: KernelVersion): boolean => v < kv(6, 10);
+
 /** 6.12 "mm: remove PG_error": KPF_ERROR can no longer be set. */
 export const hasErrorFlag = (v: KernelVersion): boolean => v < kv(6, 12);
 
