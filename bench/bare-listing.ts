@@ -11,6 +11,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { className, PageClass } from '../kernel/pageClasses';
+import { hasSlabFlag } from '../kernel/predicates';
+import { parseRelease } from '../kernel/version';
 import type { Snapshot } from '../memmap/snapshot';
 import { toolOutputSnapshot } from '../memmap/toolOutputSnapshot';
 
@@ -21,8 +23,8 @@ const lab = args[0] ?? process.env.KMEMMAP_LAB_DIR ?? join(homedir(), '.cache', 
 
 /** Classes a kmem -p listing can know: PG_slab left the flags in 6.10 (slab became a page type). */
 function knowable(release: string | undefined): Set<PageClass> {
-  const m = /^(\d+)\.(\d+)/.exec(release ?? '');
-  const hasPgSlab = !m || Number(m[1]) * 1000 + Number(m[2]) < 6010;
+  const v = parseRelease(release ?? '');
+  const hasPgSlab = v === undefined || hasSlabFlag(v);
   return new Set<PageClass>(hasPgSlab ? ['reserved', 'lru-anon', 'lru-file', 'slab'] : ['reserved', 'lru-anon', 'lru-file']);
 }
 

@@ -10,7 +10,7 @@
 // Run: npm run bench:webview   (SECTIONS=n for another size, WEBVIEW_OUT=dir to measure another build)
 
 import { cpus, loadavg } from 'node:os';
-import { launchChromium, openFakeHost } from '../test/webview/fakeHost';
+import { launchChromium, openFakeHost, type HookWindow } from '../test/webview/fakeHost';
 import { inProcess } from '../test/webview/inProcessSnapshot';
 import { syntheticSnapshot } from '../test/webview/syntheticSnapshot';
 
@@ -29,10 +29,10 @@ async function main(): Promise<void> {
   try {
     const h = await openFakeHost(browser, parsed, { viewport: { width: 1600, height: 1000 } });
     await h.page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
-    await h.page.evaluate(() => (window as any).kmemmap.firstPicture);
+    await h.page.evaluate(() => (window as HookWindow).kmemmap.firstPicture);
     // Exact picture of the whole-machine view: all sections in view loaded and drawn.
     await h.page.waitForFunction(() => {
-      const s = (window as any).kmemmap.store;
+      const s = (window as HookWindow).kmemmap.store;
       return s.loadedSections >= s.totalSections;
     }, undefined, { timeout: 120000, polling: 20 });
     const marks = await h.page.evaluate(async () => {
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     const renderer = await h.page.getAttribute('.map-canvas', 'data-renderer');
 
     const pan = await h.page.evaluate(async (FRAME_MS) => {
-      const k = (window as any).kmemmap;
+      const k = (window as HookWindow).kmemmap;
       const m = k.map;
       const gl = m.canvas.getContext('webgl2') as WebGL2RenderingContext | null;
       const px = new Uint8Array(4);

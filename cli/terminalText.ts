@@ -4,8 +4,10 @@
 // Unicode line separators and the bidirectional overrides that can make text read differently.
 
 /** Characters escaped everywhere (\n too, unless the caller keeps its own line breaks). */
+/* eslint-disable no-control-regex -- matching control characters is what these are for */
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const UNSAFE_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/* eslint-enable no-control-regex */
 const NAMED: Record<string, string> = { '\t': '\\t', '\r': '\\r', '\n': '\\n', '\x1b': '\\x1b' };
 
 function escapeOne(c: string): string {

@@ -1,7 +1,9 @@
 // Version-aware decoding of raw words (page->flags, page->page_type, a /proc/kpageflags word) for a
 // given release or layout family. Numbers come only from pageflags.ts, pagetypes.ts and kpf.ts.
 
-import { COVERED_RELEASES, LAYOUT_FAMILIES, decodePageFlags, familyFromRelease, parseRelease, releaseCoverage, type FlagFields, type LayoutFamily } from './pageflags';
+import { COVERED_RELEASES, LAYOUT_FAMILIES, decodePageFlags, familyFromRelease, familyVersions, releaseCoverage, type FlagFields, type LayoutFamily } from './pageflags';
+import { hasErrorFlag, hasMovableOpsFlag, hasOwner2Flag, hasUncachedFlag, kpfZeroForNoPage, pageTypeScheme } from './predicates';
+import { parseRelease } from './version';
 import { PAGE_TYPE_ENCODINGS, PageTypeDecoder, describePageType, type PageTypeEncoding } from './pagetypes';
 import { KPF, kpfNames } from './kpf';
 
@@ -39,15 +41,11 @@ export function kernelLabel(k: KernelTarget): string {
   return `${k.release ?? `layout ${k.family.first === k.family.last ? k.family.first : `${k.family.first}–${k.family.last}`}`}${k.release ? ` (flag layout ${k.family.id})` : ''}`;
 }
 
-function cmp(r: [number, number], M: number, m: number): number {
-  return r[0] !== M ? r[0] - M : r[1] - m;
-}
-
 /** Page-type encodings that may apply (one when the release is known, possibly two for a family). */
 export function pageTypeEncodings(k: KernelTarget): PageTypeEncoding[] {
   const byId = (id: string) => PAGE_TYPE_ENCODINGS.find((e) => e.id === id)!;
   const r = k.release ? parseRelease(k.release) : undefined;
-  if (r) return [cmp(r, 6, 12) >= 0 ? byId('>=6.12') : cmp(r, 6, 11) === 0 ? byId('6.11') : cmp(r, 5, 10) === 0 ? byId('5.10') : byId('<=6.10')];
+  if (r !== undefined) return [byId(pageTypeScheme(r))];
   switch (k.family.id) {
     case '5.10': return [byId('5.10')];
     case '6.10-6.11': return [byId('<=6.10'), byId('6.11')];
@@ -121,15 +119,14 @@ export interface KpfDecode {
 
 export function decodeKpfWord(word: bigint, k: KernelTarget): KpfDecode {
   const names = kpfNames(word).map((n) => (n.startsWith('unknown') ? n : `KPF_${n}`));
-  const r: [number, number] = (k.release ? parseRelease(k.release) : undefined) ?? (k.family.first.split(".").map(Number) as [number, number]);
+  const r = (k.release ? parseRelease(k.release) : undefined) ?? familyVersions(k.family)[0];
   const has = (b: number) => ((word >> BigInt(b)) & 1n) === 1n;
   const notes: string[] = [];
-  const ge = (M: number, m: number) => cmp(r, M, m) >= 0;
-  if (has(KPF.MAPPEDTODISK) && ge(6, 12)) notes.push('bit 34 is PG_owner_2 on 6.12+ (mappedtodisk/anon_exclusive; PG_offline_skippable on an offline page only with the unmerged May 2025 series)');
-  if (has(KPF.ERROR) && ge(6, 12)) notes.push('KPF_ERROR cannot be set on 6.12+ (PG_error was removed): is the kernel version right?');
-  if (has(KPF.NOPAGE) && ge(6, 16)) notes.push('KPF_NOPAGE is no longer emitted from 6.16 (such PFNs read 0)');
-  if (has(KPF.UNCACHED) && ge(6, 12)) notes.push('KPF_UNCACHED cannot be set on 6.12+ (PG_uncached removed)');
-  if (has(KPF.UPTODATE) && has(KPF.OFFLINE) && ge(6, 17)) notes.push('on 6.17+ UPTODATE on an offline page is PG_movable_ops: a migratable balloon page');
+  if (has(KPF.MAPPEDTODISK) && hasOwner2Flag(r)) notes.push('bit 34 is PG_owner_2 on 6.12+ (mappedtodisk/anon_exclusive; PG_offline_skippable on an offline page only with the unmerged May 2025 series)');
+  if (has(KPF.ERROR) && !hasErrorFlag(r)) notes.push('KPF_ERROR cannot be set on 6.12+ (PG_error was removed): is the kernel version right?');
+  if (has(KPF.NOPAGE) && kpfZeroForNoPage(r)) notes.push('KPF_NOPAGE is no longer emitted from 6.16 (such PFNs read 0)');
+  if (has(KPF.UNCACHED) && !hasUncachedFlag(r)) notes.push('KPF_UNCACHED cannot be set on 6.12+ (PG_uncached removed)');
+  if (has(KPF.UPTODATE) && has(KPF.OFFLINE) && hasMovableOpsFlag(r)) notes.push('on 6.17+ UPTODATE on an offline page is PG_movable_ops: a migratable balloon page');
   if (has(KPF.OFFLINE) && has(KPF.MAPPEDTODISK)) notes.push('OFFLINE + owner_2: virtio-mem skippable page if the kernel carries the PG_offline_skippable series');
   return { kernel: kernelLabel(k), raw: '0x' + word.toString(16), bits: names, notes };
 }

@@ -2,6 +2,7 @@
 // Source: include/linux/page-flags.h (5.10.262:100, 6.1:100, 6.12:93, 6.18:93, 7.3.4:93), compiled per tree
 // with the x86_64 config switches; summarised in docs/kernel/struct-page-and-flags.md (5.10 … 7.3).
 // This is plain data reused by hovers (issue 5): keep it declarative.
+import { inVersionRange, parseRelease, type KernelVersion, type VersionRange } from './version';
 
 export type LayoutFamilyId = '5.10' | '5.15-6.1' | '6.6-6.9' | '6.10-6.11' | '6.12-6.13' | '6.14-6.18' | '7.2-7.3';
 
@@ -201,35 +202,30 @@ export function familyFromNumbers(n: PageFlagNumbers, release?: string): LayoutF
   return matches.find((f) => f.releaseOnly && v !== undefined && inFamilyRange(v, f)) ?? matches.find((f) => !f.releaseOnly);
 }
 
-const inFamilyRange = (v: [number, number], f: LayoutFamily): boolean => cmpVer(v, f.first) >= 0 && cmpVer(v, f.last) <= 0;
+const inFamilyRange = (v: KernelVersion, f: LayoutFamily): boolean => inVersionRange(v, familyVersions(f));
 
 /** Where a release stands against the families: inside one, between two, older or newer than all. */
 export type ReleaseCoverage = { kind: 'family'; family: LayoutFamily } | { kind: 'older' | 'newer' | 'gap' | 'unparsable'; nearest?: LayoutFamily };
 
 export function releaseCoverage(release: string): ReleaseCoverage {
   const v = parseRelease(release);
-  if (!v) return { kind: 'unparsable' };
+  if (v === undefined) return { kind: 'unparsable' };
   const f = LAYOUT_FAMILIES.find((x) => inFamilyRange(v, x));
   if (f) return { kind: 'family', family: f };
   const first = LAYOUT_FAMILIES[0], last = LAYOUT_FAMILIES[LAYOUT_FAMILIES.length - 1];
-  if (cmpVer(v, first.first) < 0) return { kind: 'older', nearest: first };
-  if (cmpVer(v, last.last) > 0) return { kind: 'newer', nearest: last };
-  return { kind: 'gap', nearest: [...LAYOUT_FAMILIES].reverse().find((x) => cmpVer(v, x.last) > 0) };
+  if (v < ver(first.first)) return { kind: 'older', nearest: first };
+  if (v > ver(last.last)) return { kind: 'newer', nearest: last };
+  return { kind: 'gap', nearest: [...LAYOUT_FAMILIES].reverse().find((x) => v > ver(x.last)) };
 }
 
 /** Releases the tables cover, for messages ("5.10, 5.15-6.18, 7.2-7.3"). */
 export const COVERED_RELEASES = '5.10, 5.15-6.18 and 7.2-7.3';
 
-/** "6.12.117+deb12-amd64" → [6, 12]; undefined when not a recognisable release string. */
-export function parseRelease(release: string): [number, number] | undefined {
-  const m = /^(\d+)\.(\d+)/.exec(release.trim());
-  return m ? [Number(m[1]), Number(m[2])] : undefined;
-}
+/** A "major.minor" of the tables ("6.12") as a version. */
+const ver = (s: string): KernelVersion => parseRelease(s)!;
 
-function cmpVer(a: [number, number], b: string): number {
-  const [bM, bm] = b.split('.').map(Number);
-  return a[0] !== bM ? a[0] - bM : a[1] - bm;
-}
+/** The kernels a family covers, as a version range. */
+export const familyVersions = (f: LayoutFamily): VersionRange => [ver(f.first), ver(f.last)];
 
 /**
  * Family from an OSRELEASE string by version range, or undefined outside COVERED_RELEASES.
@@ -237,14 +233,14 @@ function cmpVer(a: [number, number], b: string): number {
  */
 export function familyFromRelease(release: string): LayoutFamily | undefined {
   const v = parseRelease(release);
-  if (!v) return undefined;
+  if (v === undefined) return undefined;
   return LAYOUT_FAMILIES.find((f) => inFamilyRange(v, f));
 }
 
-function aliasApplies(a: FlagAlias, release: [number, number] | undefined): boolean {
-  if (!release) return !a.since && !a.until;
-  if (a.since && cmpVer(release, a.since) < 0) return false;
-  if (a.until && cmpVer(release, a.until) > 0) return false;
+function aliasApplies(a: FlagAlias, release: KernelVersion | undefined): boolean {
+  if (release === undefined) return !a.since && !a.until;
+  if (a.since && release < ver(a.since)) return false;
+  if (a.until && release > ver(a.until)) return false;
   return true;
 }
 

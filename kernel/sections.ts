@@ -1,6 +1,8 @@
 // mem_section.section_mem_map flag bits (x86_64, SPARSEMEM_VMEMMAP).
 // Source: include/linux/mmzone.h enum of SECTION_*_BIT (6.1:1720, 6.12:1906, 6.18:1991); 5.15 uses
 // #defines with the same numbers. Summary: docs/kernel/sections-and-blocks.md.
+import { hasSectionPreinitFlag } from './predicates';
+import type { KernelVersion } from './version';
 
 export interface SectionFlagBit {
   bit: number;
@@ -32,9 +34,8 @@ export const SECTION_PREINIT = 1 << 5;
  * 5 up to 6.14 (with ZONE_DEVICE, as on every x86_64 distro kernel), 6 from 6.15 with
  * CONFIG_SPARSEMEM_VMEMMAP_PREINIT. Callers must self-check (all present sections decode to the same vmemmap base).
  */
-export function sectionFlagBits(release: [number, number] | undefined): number {
-  if (release && (release[0] > 6 || (release[0] === 6 && release[1] >= 15))) return 6;
-  return 5;
+export function sectionFlagBits(release: KernelVersion | undefined): number {
+  return release !== undefined && hasSectionPreinitFlag(release) ? 6 : 5;
 }
 
 /** crash-style letters for the low flag bits, e.g. "PMOE"; unknown set bits below `nbits` as "?N". */

@@ -7,6 +7,8 @@ import { NO_BIT } from '../kernel/pageflags';
 
 export { NO_BIT };
 import type { KernelPredicates } from '../kernel/predicates';
+import { inRanges, type PfnRange } from '../kernel/pfnRange';
+import type { KernelVersion } from '../kernel/version';
 
 export type VmcoreRule = ClassRule;
 
@@ -82,8 +84,8 @@ export interface ClassifyContext {
   types: PageTypeDecoder;
   /** Bit numbers in page->flags (all < 32 on x86_64; NO_BIT for a flag that is never set). */
   bit: { head: number; hwpoison: number; reserved: number; lru: number; dirty: number; uptodate: number; ownerPriv1: number; slab?: number; owner2?: number; active: number };
-  /** Kernel version [major, minor], for rules that changed meaning. */
-  version: [number, number];
+  /** Kernel version the rules assume (the release's, else an assumption noted by the reader); rules read `is`. */
+  version: KernelVersion;
   /** Version differences as named predicates (kernel/predicates.ts), computed once per snapshot. */
   is: KernelPredicates;
   /** The tail word's forms (is.tailForms, kept here for the hot path). */
@@ -95,11 +97,11 @@ export interface ClassifyContext {
   zoneWidth: number;
   balloonMops?: bigint;
   /** PFN ranges [start, end) of virtio-mem devices, when found ([] = read, none); undefined = could not be read. */
-  virtioMem?: [number, number][];
+  virtioMem?: PfnRange[];
   /** The ranges come from a resource tree with unreadable nodes: a PageOffline page outside them may still be virtio-mem. */
   virtioMemIncomplete?: boolean;
   /** System RAM PFN ranges [start, end) from iomem, when read: only RAM pages tell a block's zones. */
-  systemRam?: [number, number][];
+  systemRam?: PfnRange[];
 }
 
 /** Per-section facts (docs/kernel/sections-and-blocks.md). */
@@ -128,12 +130,6 @@ export interface Neighbours {
 }
 
 const hasBit = (lo: number, b: number | undefined) => b !== undefined && b < 32 && ((lo >>> b) & 1) === 1;
-
-export function inRanges(ranges: [number, number][] | undefined, pfn: number): boolean {
-  if (!ranges) return false;
-  for (let i = 0; i < ranges.length; i++) if (pfn >= ranges[i][0] && pfn < ranges[i][1]) return true;
-  return false;
-}
 
 /** Zone index from the flags' upper fields. */
 export function zoneOf(buf: Buffer, off: number, ctx: ClassifyContext): number {
@@ -203,7 +199,7 @@ export function classifyStructPage(pfn: number, buf: Buffer, off: number, sec: S
     return mapping === 3 ? R['lru-ksm'] : mapping & 1 ? R['lru-anon'] : R['lru-file'];
   }
   if (hasBit(lo, ctx.bit.ownerPriv1) && nb.backsVmemmap(pfn)) return R.vmemmap;
-  if (refcount > 0 && (buf.readUInt32LE(off + o.mapping) & 3) === 2 && !atLeast617(ctx)) return R['movable-ops-mapping'];
+  if (refcount > 0 && (buf.readUInt32LE(off + o.mapping) & 3) === 2 && !ctx.is.balloonByMovableOps) return R['movable-ops-mapping'];
   if (refcount === 0 && type === undefined) return R['free-pcp'];
   return R.other;
 }
@@ -223,10 +219,6 @@ function isOldHugetlb(pfn: number, ctx: ClassifyContext, nb: Neighbours): boolea
   if (typeof p1 === 'string') return false;
   if (m.kind === 'page1-flag') return ((p1.buf.readUInt32LE(p1.off + ctx.off.flags) >>> m.bit) & 1) === 1;
   return p1.buf[p1.off + m.offset] === m.value;
-}
-
-function atLeast617(ctx: ClassifyContext): boolean {
-  return ctx.version[0] > 6 || (ctx.version[0] === 6 && ctx.version[1] >= 17);
 }
 
 function offlineRule(pfn: number, buf: Buffer, off: number, lo: number, refcount: number, ctx: ClassifyContext): number {

@@ -11,7 +11,8 @@
 // same) repeats its rule. PFN-dependent facts are precomputed per section (whole section inside or
 // outside the virtio-mem ranges, fully populated subsection map) and only checked per page otherwise. test/unit/memmap/classifySectionFastPath.test.ts checks
 // the result equals the plain per-page path on every lab dump.
-import { classifyStructPage, ClassifyContext, inRanges, Neighbours, R, SectionFacts, VMCORE_RULE_CLASS, zoneOf } from './classifyPage';
+import { classifyStructPage, ClassifyContext, Neighbours, R, SectionFacts, VMCORE_RULE_CLASS, zoneOf } from './classifyPage';
+import { inRanges, type PfnRange } from '../kernel/pfnRange';
 import { CLASS_ID } from '../kernel/pageClasses';
 import { SP_EXCLUDED, SP_OK, SP_UNMAPPED } from './vmcoreMemmap';
 
@@ -138,7 +139,7 @@ export function classifySection(nr: number, start: number, count: number, buf: B
 }
 
 /** The first range edge above pfn (a start above it, or the end of the range holding it), or Infinity. */
-function nextEdge(ranges: [number, number][], pfn: number): number {
+function nextEdge(ranges: readonly PfnRange[], pfn: number): number {
   let e = Infinity;
   for (const [a, b] of ranges) {
     if (a > pfn) e = Math.min(e, a); else if (b > pfn) e = Math.min(e, b);

@@ -4,10 +4,11 @@
 
 import { CLASS_ID, ClassRule } from '../kernel/pageClasses';
 import { KPF } from '../kernel/kpf';
+import type { KpfPredicates } from '../kernel/predicates';
 
 export interface KpfContext {
-  /** Kernel major/minor, when known: the meaning of some bits changed (NOPAGE 6.16, movable_ops 6.17, owner_2 6.12). */
-  version?: { major: number; minor: number };
+  /** What the bits whose meaning changed mean on this kernel (NOPAGE 6.16, movable_ops 6.17, owner_2 6.12). */
+  is: KpfPredicates;
   /** PFN inside a virtio-mem device range (/proc/iomem "System RAM (virtio_mem)"). */
   inVirtioMem(pfn: number): boolean;
   /** PFN inside a memory block that sysfs reports offline. */
@@ -84,15 +85,10 @@ const ANON = bit(KPF.ANON);
 const HI_RESERVED = bit(KPF.RESERVED);
 const HI_OWNER_2 = bit(KPF.MAPPEDTODISK);
 
-export function atLeast(v: KpfContext['version'], major: number, minor: number): boolean | undefined {
-  if (!v) return undefined;
-  return v.major > major || (v.major === major && v.minor >= minor);
-}
-
 /** Index into KPF_RULES of the rule that classifies this word. */
 export function kpfRule(lo: number, hi: number, pfn: number, ctx: KpfContext): number {
   if (lo & NOPAGE) return ctx.inOfflineBlock(pfn) ? RULE_INDEX['nopage-offline-block'] : RULE_INDEX.nopage;
-  if (lo === 0 && hi === 0 && atLeast(ctx.version, 6, 16) !== false) {
+  if (lo === 0 && hi === 0 && ctx.is.zeroMayBeNoPage) {
     if (ctx.inOfflineBlock(pfn)) return RULE_INDEX['zero-offline-block'];
     if (ctx.inSystemRam(pfn) === false) return RULE_INDEX['zero-not-ram'];
   }
@@ -112,9 +108,9 @@ export function kpfRule(lo: number, hi: number, pfn: number, ctx: KpfContext): n
 }
 
 function offlineRule(lo: number, hi: number, pfn: number, ctx: KpfContext): number {
-  if (hi & HI_OWNER_2 && atLeast(ctx.version, 6, 12)) return RULE_INDEX['offline-skippable-flag'];
+  if (hi & HI_OWNER_2 && ctx.is.owner2OnOffline) return RULE_INDEX['offline-skippable-flag'];
   if (ctx.inVirtioMem(pfn)) return RULE_INDEX['offline-virtio-mem'];
-  if (atLeast(ctx.version, 6, 17)) return lo & UPTODATE ? RULE_INDEX['offline-movable-ops'] : RULE_INDEX['offline-not-movable-617'];
+  if (ctx.is.movableOpsFlag) return lo & UPTODATE ? RULE_INDEX['offline-movable-ops'] : RULE_INDEX['offline-not-movable-617'];
   if (ctx.unmovableBalloonHypervisor) return RULE_INDEX['offline-hypervisor-balloon'];
   return RULE_INDEX['offline-balloon-assumed'];
 }

@@ -8,12 +8,15 @@ import { blockVerdicts } from './offlineVerdict';
 import type { OpenOptions } from './openOptions';
 import type { MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
 import { openCaptureBundle, CaptureBundle } from '../parsers/capture/bundle';
-import { iomemIsCensored, inRanges, isSystemRam, isVirtioMemRam, parseIomem, pfnRangesNamed, PfnRange } from '../parsers/capture/iomem';
+import { iomemIsCensored, isSystemRam, isVirtioMemRam, parseIomem, pfnRangesNamed } from '../parsers/capture/iomem';
+import { inRanges, type PfnRange } from '../kernel/pfnRange';
 import { parseMeminfo, releaseFromUname } from '../parsers/capture/meminfo';
 import type { SysfsMemory } from '../parsers/capture/sysfsMemory';
 import { forEachChunk, readWord, wordCount } from '../parsers/capture/u64File';
 import { kpfNames } from '../kernel/kpf';
-import { familyFromRelease, parseRelease } from '../kernel/pageflags';
+import { familyFromRelease } from '../kernel/pageflags';
+import { kpfPredicates } from '../kernel/predicates';
+import { parseRelease, type KernelVersion } from '../kernel/version';
 import { architectureNamed } from '../arch';
 import type { Geometry } from '../arch';
 
@@ -47,7 +50,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   const side = readSideFiles(bundle, warnings);
   const { ctx, hypervisor } = classifyContext(side, version);
   if (hypervisor) notes.push(`dmesg: ${hypervisor} guest; PageOffline pages outside virtio-mem are its balloon's (unmovable)`);
-  if (side.virtioMem.length) notes.push(`virtio-mem device memory (iomem): ${side.virtioMem.map((r) => `pfn 0x${r.start.toString(16)}-0x${r.end.toString(16)}`).join(', ')}`);
+  if (side.virtioMem.length) notes.push(`virtio-mem device memory (iomem): ${side.virtioMem.map(([s, e]) => `pfn 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}`);
 
   const pass = await classifyWords(bundle, ctx, side, opts);
   for (const r of pass.rulesSeen) {
@@ -58,7 +61,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   const { sysfs, pfnsPerBlock } = side;
   const endPfn = pass.words;
   const sections = buildSections(pass.sectionCounts, endPfn, sysfs, pfnsPerBlock);
-  const blocks = buildBlocks(pass.classes, sections, sysfs, pfnsPerBlock, pass.unmovableCompound, side.ram, opts.ruleSets, release ? parseRelease(release) : undefined);
+  const blocks = buildBlocks(pass.classes, sections, sysfs, pfnsPerBlock, pass.unmovableCompound, side.ram, opts.ruleSets, version);
   if (sysfs && !sysfs.blocks.length) warnings.push('the memory/ capture holds no memoryN blocks');
 
   const meminfo = bundle.texts.meminfo ? parseMeminfo(bundle.texts.meminfo) : undefined;
@@ -82,11 +85,10 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
 }
 
 /** The kernel release (uname, else the manifest) and its version; warnings when unknown or not x86_64. */
-function kernelOfBundle(bundle: CaptureBundle, warnings: string[]): { release?: string; version?: { major: number; minor: number } } {
+function kernelOfBundle(bundle: CaptureBundle, warnings: string[]): { release?: string; version?: KernelVersion } {
   const manifest = parseManifest(bundle.texts.manifest);
   const release = (bundle.texts.uname && releaseFromUname(bundle.texts.uname)) ?? manifest?.kernel?.release;
-  const mm = release ? parseRelease(release) : undefined;
-  const version = mm ? { major: mm[0], minor: mm[1] } : undefined;
+  const version = release ? parseRelease(release) : undefined;
   if (!release) warnings.push('kernel release unknown (no `uname` file): bits whose meaning changed between versions are read as on current kernels');
   if (bundle.texts.uname && !/x86_64/.test(bundle.texts.uname))
     warnings.push(`the capture does not say it is from x86_64; sections are assumed to be ${2 ** GEOMETRY.sectionSizeBits / 2 ** 20} MiB with ${PAGE_SIZE / 1024} KiB pages`);
@@ -121,16 +123,16 @@ function readSideFiles(bundle: CaptureBundle, warnings: string[]): SideFiles {
   const pfnsPerBlock = sysfs?.blockSizeBytes ? Number(sysfs.blockSizeBytes / BigInt(PAGE_SIZE)) : 0;
   const offlineBlocks: PfnRange[] = (sysfs?.blocks ?? [])
     .filter((b) => b.state === 'offline' && pfnsPerBlock)
-    .map((b) => ({ start: b.id * pfnsPerBlock, end: (b.id + 1) * pfnsPerBlock }));
+    .map((b): PfnRange => [b.id * pfnsPerBlock, (b.id + 1) * pfnsPerBlock]);
   return { iomem, ram, virtioMem, sysfs, pfnsPerBlock, offlineBlocks, dmesg: bundle.texts.dmesg ?? '' };
 }
 
 /** The rules' context: PFN ranges from the side files, the kernel version, a hypervisor whose balloon pages are unmovable. */
-function classifyContext(side: SideFiles, version: KpfContext['version']): { ctx: KpfContext; hypervisor?: string } {
+function classifyContext(side: SideFiles, version: KernelVersion | undefined): { ctx: KpfContext; hypervisor?: string } {
   const { virtioMem, offlineBlocks, ram } = side;
   const hypervisor = /Hypervisor detected: (Xen|Microsoft Hyper-V)/.exec(side.dmesg)?.[1];
   const ctx: KpfContext = {
-    version,
+    is: kpfPredicates(version),
     inVirtioMem: (pfn) => inRanges(virtioMem, pfn),
     inOfflineBlock: (pfn) => inRanges(offlineBlocks, pfn),
     inSystemRam: (pfn) => (ram ? inRanges(ram, pfn) : undefined),
@@ -172,7 +174,7 @@ async function classifyWords(bundle: CaptureBundle, ctx: KpfContext, side: SideF
   const endRun = (pfn: number) => {
     classes.fill(cls, runStart, pfn);
     sectionCounts[countBase + cls] += pfn - runStart;
-    if (KPF_UNMOVABLE_COMPOUND_RULES.has(rule) && pfn > runStart) unmovableCompound.push({ start: runStart, end: pfn });
+    if (KPF_UNMOVABLE_COMPOUND_RULES.has(rule) && pfn > runStart) unmovableCompound.push([runStart, pfn]);
     runStart = pfn;
   };
   await forEachChunk(
@@ -228,7 +230,7 @@ function filesReadNote(bundle: CaptureBundle, words: number, side: SideFiles): s
 function contextBoundaries(rangeLists: PfnRange[][], nrSections: number): number[] {
   const set = new Set<number>();
   for (let i = 0; i <= nrSections; i++) set.add(i * PFNS_PER_SECTION);
-  for (const list of rangeLists) for (const r of list) set.add(r.start).add(r.end);
+  for (const list of rangeLists) for (const [s, e] of list) set.add(s).add(e);
   return [...set].sort((a, b) => a - b);
 }
 
@@ -268,7 +270,7 @@ function buildSections(sectionCounts: Uint32Array, endPfn: number, sysfs: SysfsM
   return sections;
 }
 
-function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemory | undefined, pfnsPerBlock: number, unmovableCompound: PfnRange[], ram: PfnRange[] | undefined, ruleSets?: OpenOptions['ruleSets'], mm?: [number, number]): MemoryBlock[] {
+function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemory | undefined, pfnsPerBlock: number, unmovableCompound: PfnRange[], ram: PfnRange[] | undefined, ruleSets?: OpenOptions['ruleSets'], version?: KernelVersion): MemoryBlock[] {
   if (!sysfs || !pfnsPerBlock) return [];
   // THP heads and tails carry KPF_LRU (PF_HEAD flags read through the head); kernel compound pages do not.
   const compoundIsMovable = (pfn: number) => !inRanges(unmovableCompound, pfn);
@@ -291,7 +293,7 @@ function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemor
       isSystemRam: ram ? (pfn) => inRanges(ram, pfn) : undefined,
       kernelOtherMayBeFree: true,
       pageblockPfns: GEOMETRY.pageblockPfns,
-      kernelVersion: mm,
+      kernelVersion: version,
     }, ruleSets);
     return block;
   });

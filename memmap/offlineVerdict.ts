@@ -8,6 +8,9 @@
 // What happens to PageOffline pages is a rule set given as data (offlineRules.ts).
 
 import { CLASS_ID, PageClass, className } from '../kernel/pageClasses';
+import type { PfnRange } from '../kernel/pfnRange';
+import { isolatesPageblocksInAddressOrder } from '../kernel/predicates';
+import type { KernelVersion } from '../kernel/version';
 import type { MemoryBlock, OfflineVerdict } from './snapshot';
 import { MAINLINE_RULES, SKIPPABLE_RULES, type OfflineRuleSet } from './offlineRules';
 
@@ -55,15 +58,15 @@ export interface VerdictInput {
    * The kernel's release (major, minor) when known: before 5.19 start_isolate_page_range() isolates
    * the pageblocks in address order, from 5.19 the first, the last, then the rest.
    */
-  kernelVersion?: [number, number];
+  kernelVersion?: KernelVersion;
 }
 
 const PAGEBLOCK_PFNS = 512;
 
 /** Index ranges of the pageblocks of [from, to) in the order the kernel isolates them: first, last, then the
  *  rest (5.19+, isolate_single_pageblock() for both ends first); in address order before 5.19. */
-export function pageblocksInIsolationOrder(from: number, to: number, pageblock: number, addressOrder = false): [number, number][] {
-  const blocks: [number, number][] = [];
+export function pageblocksInIsolationOrder(from: number, to: number, pageblock: number, addressOrder = false): PfnRange[] {
+  const blocks: PfnRange[] = [];
   for (let b = from; b < to; b += pageblock) blocks.push([b, Math.min(b + pageblock, to)]);
   if (blocks.length <= 2 || addressOrder) return blocks;
   return [blocks[0], blocks[blocks.length - 1], ...blocks.slice(1, -1)];
@@ -85,7 +88,6 @@ function compileRules(rules: Rules): CompiledRules {
   return c;
 }
 
-const isolatesInAddressOrder = (v: [number, number] | undefined): boolean => v !== undefined && (v[0] < 5 || (v[0] === 5 && v[1] < 19));
 
 const C = CLASS_ID;
 /** Class-id lookup tables (a byte per class: these loops run over every PFN of every block). */
@@ -172,7 +174,7 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
   stops[RESERVED] = 1;
   for (const c of R.isolationIds) stops[c] = 1;
   if (!movableZone) for (let c = 0; c < 256; c++) if (UNMOVABLE_KERNEL.has(c) || UNKNOWABLE.has(c) || c === COMPOUND_HEAD || c === COMPOUND_TAIL) stops[c] = 1;
-  if (isolationMatters) for (const [pbFrom, pbTo] of pageblocksInIsolationOrder(from, to, input.pageblockPfns ?? PAGEBLOCK_PFNS, isolatesInAddressOrder(input.kernelVersion))) {
+  if (isolationMatters) for (const [pbFrom, pbTo] of pageblocksInIsolationOrder(from, to, input.pageblockPfns ?? PAGEBLOCK_PFNS, input.kernelVersion !== undefined && isolatesPageblocksInAddressOrder(input.kernelVersion))) {
     for (let i = nextStop(classes, stops, pbFrom, pbTo, movableBits, classesStartPfn); i < pbTo; i = nextStop(classes, stops, i + 1, pbTo, movableBits, classesStartPfn)) {
       const cls = classes[i];
       const pfn = classesStartPfn + i;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { headVaOfTail } from '../kernel/compound';
 import { basename } from 'node:path';
 import { CLASS_ID, NR_CLASSES } from '../kernel/pageClasses';
+import { inRanges, sortedRanges, type PfnRange } from '../kernel/pfnRange';
 import { blockCounts, sumCounts } from './aggregate';
 import { classifyStructPage, Neighbours, SectionFacts, VMCORE_RULES, VMCORE_RULE_CLASS } from './classifyPage';
 import { SnapshotError } from '../parsers/errors';
@@ -87,12 +88,11 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string, ruleSets?: 
 
   const buddyTail = ctx ? freeBlockTails(image, ctx, range) : undefined;
   const vmemmap = tm.vmemmap;
-  const vmemmapRanges: [number, number][] = [];
-  for (const b of tm.blocks) if (b.nrVmemmapPages && b.startPfn !== undefined) vmemmapRanges.push([b.startPfn, b.startPfn + b.nrVmemmapPages]);
+  const vmemmapRanges = sortedRanges(tm.blocks.filter((b) => b.nrVmemmapPages && b.startPfn !== undefined).map((b): PfnRange => [b.startPfn!, b.startPfn! + b.nrVmemmapPages!]));
   const nb: Neighbours = {
     structPage: (pfn) => image.page(pfn) ?? (image.coverage(pfn) === COVER_UNREADABLE ? 'unmapped' : 'excluded'),
     buddyCovered: (pfn) => buddyTail?.[pfn - startPfn] === 1,
-    backsVmemmap: (pfn) => vmemmapRanges.some(([s, e]) => pfn >= s && pfn < e),
+    backsVmemmap: (pfn) => inRanges(vmemmapRanges, pfn),
     headPfn: (c, tailPfn) => {
       if (vmemmap === undefined) return undefined;
       // the mask form (7.x compound_info) cannot be confused with a pointer: decode both
@@ -141,7 +141,7 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string, ruleSets?: 
 }
 
 /** PFNs inside free buddy blocks (after their head: page type buddy, order in private), one byte per PFN of the range; undefined when there are none. */
-function freeBlockTails(image: PageImage, ctx: NonNullable<ReturnType<typeof buildToolContext>['ctx']>, range: PfnRange): Uint8Array | undefined {
+function freeBlockTails(image: PageImage, ctx: NonNullable<ReturnType<typeof buildToolContext>['ctx']>, range: ListingSpan): Uint8Array | undefined {
   const { startPfn, endPfn } = range;
   let tails: Uint8Array | undefined; // allocated at the first free block of order > 0
   for (const sec of image.chunks()) {
@@ -184,7 +184,7 @@ export const MAX_PFNS_PER_LISTED = 64;
  * Refuses a listing whose addresses imply a machine far larger than what it lists (a damaged or
  * made-up text), before one byte per PFN of that span is allocated.
  */
-function checkSpan(name: string, image: PageImage, range: PfnRange, secWord: Map<number, number>): void {
+function checkSpan(name: string, image: PageImage, range: ListingSpan, secWord: Map<number, number>): void {
   const span = range.endPfn - range.startPfn;
   const listed = image.pages + image.unreadable;
   const presentSpan = [...secWord.values()].filter((w) => (w & SECTION_PRESENT) !== 0).length * image.pfnsPerSection;
@@ -195,13 +195,13 @@ function checkSpan(name: string, image: PageImage, range: PfnRange, secWord: Map
     'open a listing of one machine, or split it into the address ranges that matter');
 }
 
-interface PfnRange { startPfn: number; endPfn: number; sectionNrs: number[] }
+interface ListingSpan { startPfn: number; endPfn: number; sectionNrs: number[] }
 
 /**
  * With a section table (kmem -n) the machine is known: PFN 0 to the last present section. Without
  * one, only what the listing covers: its first to its last listed PFN, and the sections it touches.
  */
-function pfnRange(image: PageImage, secWord: Map<number, number>, haveSections: boolean): PfnRange {
+function pfnRange(image: PageImage, secWord: Map<number, number>, haveSections: boolean): ListingSpan {
   const pps = image.pfnsPerSection;
   if (haveSections) {
     const last = Math.max(image.maxPfn >= 0 ? Math.floor(image.maxPfn / pps) : -1, ...[...secWord.keys()].filter((nr) => (secWord.get(nr)! & SECTION_PRESENT) !== 0));
@@ -212,7 +212,7 @@ function pfnRange(image: PageImage, secWord: Map<number, number>, haveSections: 
 }
 
 /** One class byte per PFN of the range (not-in-listing where nothing was listed) and per-section counts. */
-function classifyListed(image: PageImage, range: PfnRange, haveSections: boolean, factsOf: (nr: number) => SectionFacts & { present: boolean; memmap: boolean },
+function classifyListed(image: PageImage, range: ListingSpan, haveSections: boolean, factsOf: (nr: number) => SectionFacts & { present: boolean; memmap: boolean },
   ctx: ReturnType<typeof buildToolContext>['ctx'], nb: Neighbours): { classes: Uint8Array; sectionCounts: Map<number, Uint32Array>; rulesSeen: Set<number> } {
   const NOT = CLASS_ID['not-in-listing'];
   const HOLE = CLASS_ID['no-memmap'];

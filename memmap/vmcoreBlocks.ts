@@ -4,8 +4,10 @@
 import { newCounts, MemoryBlock, Section, SectionState } from './snapshot';
 import { rangeCounts, sumCounts } from './aggregate';
 import type { OfflineRuleSet } from './offlineRules';
+import type { KernelVersion } from '../kernel/version';
 import { blockVerdicts } from './offlineVerdict';
-import { ClassifyContext, inRanges } from './classifyPage';
+import type { ClassifyContext } from './classifyPage';
+import { inRanges, type PfnRange } from '../kernel/pfnRange';
 import type { VmcoreMemmap } from './vmcoreMemmap';
 import type { MemmapPass } from './vmcorePass';
 import type { VmcoreResources } from './vmcoreResources';
@@ -61,7 +63,7 @@ export function memoryBlockSize(res: VmcoreResources, arch: Architecture, geomet
 }
 
 /** First PFN of [from, to) outside every range (to when the ranges cover it all). */
-function firstNonRam(ranges: [number, number][], from: number, to: number): number {
+function firstNonRam(ranges: PfnRange[], from: number, to: number): number {
   let cur = from;
   for (let moved = true; moved && cur < to;) {
     moved = false;
@@ -85,12 +87,12 @@ export interface BlockInput {
   pfnsPerBlock: number;
   pageblockPfns: number;
   /** System RAM PFN ranges (undefined: unknown). */
-  systemRam?: [number, number][];
+  systemRam?: PfnRange[];
   ctx?: ClassifyContext;
   /** Further offlining rule sets (patch review). */
   ruleSets?: readonly OfflineRuleSet[];
   /** The kernel's [major, minor], for checks whose order changed between releases. */
-  kernelVersion?: [number, number];
+  kernelVersion?: KernelVersion;
 }
 
 /** The memory blocks holding any present section, with their counts and offline verdicts. */

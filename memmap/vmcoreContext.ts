@@ -1,6 +1,7 @@
 // Builds the per-dump classification context from VMCOREINFO: layout family, page-type encoding,
 // struct page offsets, hugetlb marking, zone field position.
-import { COVERED_RELEASES, familyFromNumbers, familyFromRelease, flagBit, LayoutFamily, parseRelease } from '../kernel/pageflags';
+import { COVERED_RELEASES, familyFromNumbers, familyFromRelease, familyVersions, flagBit, LayoutFamily } from '../kernel/pageflags';
+import { parseRelease } from '../kernel/version';
 import { encodingFromBuddyValue, PageTypeDecoder, pageTypeEncoding, PageTypeName } from '../kernel/pagetypes';
 import { kernelPredicates } from '../kernel/predicates';
 import { VmcoreInfo, vmNumber } from '../parsers/vmcoreinfo';
@@ -45,7 +46,7 @@ export function buildClassifyContext(vi: VmcoreInfo, pageSize: number): ContextR
     ['hugetlb', 'PAGE_HUGETLB_MAPCOUNT_VALUE'], ['slab', 'PAGE_SLAB_MAPCOUNT_VALUE'], ['unaccepted', 'PAGE_UNACCEPTED_MAPCOUNT_VALUE']];
   for (const [n, k] of map) { const v = vmNumber(vi, k); if (v !== undefined) exported[n] = v >>> 0; }
   const types = new PageTypeDecoder(enc, exported);
-  const version = parseRelease(release) ?? (family.last.split('.').map(Number) as [number, number]);
+  const version = parseRelease(release) ?? familyVersions(family)[1];
   const is = kernelPredicates(release, family, numbers.compoundInfo);
   if (!is.offlineKindsVerified) {
     warnings.push(`${is.unverifiedWhy} (${COVERED_RELEASES}): read with layout ${family.id}, identified from the VMCOREINFO numbers; assumed from that layout: the flag bits VMCOREINFO does not export (reserved, head, dirty, uptodate/movable_ops, owner_2), the page-type values it does not export, and struct page offsets it does not name. PageOffline pages that are not movable balloon pages show as offline (kind unknown), and blocks holding them get no certain verdict`);

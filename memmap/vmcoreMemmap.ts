@@ -6,6 +6,7 @@ import { SECTION_DEVICE, SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SEC
 import { MemSectionEntry, MemSectionTable, sectionDecodesToBase } from '../parsers/kernelMemory/memSection';
 import type { KernelTranslator } from '../parsers/kernelMemory/translator';
 import { SectionFacts } from './classifyPage';
+import { inRanges, type PfnRange } from '../kernel/pfnRange';
 
 /** Status of each struct page slot after a section read. */
 export const SP_OK = 0, SP_UNMAPPED = 1, SP_EXCLUDED = 2;
@@ -15,7 +16,7 @@ export class VmcoreMemmap {
   private readonly byNr = new Map<number, MemSectionEntry>();
   private readonly factsCache = new Map<number, SectionFacts>();
   /** PFN ranges backing vmemmap inside hot-added (non-early) sections, sorted. */
-  private vmemmapBacking: [number, number][] = [];
+  private vmemmapBacking: PfnRange[] = [];
   readonly subsectionOffsetNote: string[] = [];
   /** Struct pages per page of memmap when they tile pages exactly (64-byte struct page), else 0 (generic path only). */
   private readonly perPage: number;
@@ -88,7 +89,7 @@ export class VmcoreMemmap {
 
   /** Maps the vmemmap of every present section once: records which PFNs back vmemmap of hot-added sections. */
   collectVmemmapBacking(): void {
-    const ranges: [number, number][] = [];
+    const ranges: PfnRange[] = [];
     const bytes = this.pfnsPerSection * this.structSize;
     for (const s of this.table.sections) {
       if (!this.hasMemmap(s.nr) || (s.word & BigInt(SECTION_EARLY))) continue;
@@ -102,7 +103,7 @@ export class VmcoreMemmap {
       }
     }
     ranges.sort((a, b) => a[0] - b[0]);
-    const merged: [number, number][] = [];
+    const merged: PfnRange[] = [];
     for (const r of ranges) {
       const last = merged[merged.length - 1];
       if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]); else merged.push([r[0], r[1]]);
@@ -111,13 +112,7 @@ export class VmcoreMemmap {
   }
 
   backsVmemmap(pfn: number): boolean {
-    const r = this.vmemmapBacking;
-    let lo = 0, hi = r.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (pfn < r[mid][0]) hi = mid - 1; else if (pfn >= r[mid][1]) lo = mid + 1; else return true;
-    }
-    return false;
+    return inRanges(this.vmemmapBacking, pfn);
   }
 
   /** Physical page backing each page of a section's memmap (-1: unmapped), for the last few sections used. */

@@ -5,7 +5,9 @@
 // miss exactly the virtio-mem device and its hot-added System RAM.
 import type { ClassifyContext } from './classifyPage';
 import { lookupKallsyms } from '../parsers/kernelMemory/kallsyms';
-import { IomemStats, readIomem, systemRamPfnRanges, virtioMemPfnRanges } from '../parsers/kernelMemory/iomem';
+import { IomemStats, readIomem } from '../parsers/kernelMemory/iomem';
+import { systemRamPfnRanges, virtioMemPfnRanges } from '../parsers/iomemRanges';
+import type { PfnRange } from '../kernel/pfnRange';
 import { scanForIomemResource } from '../parsers/kernelMemory/iomemScan';
 import type { MemSectionTable } from '../parsers/kernelMemory/memSection';
 import type { KernelTranslator } from '../parsers/kernelMemory/translator';
@@ -15,7 +17,7 @@ export interface VmcoreResources {
   blockBytes?: number;
   blockSource: string;
   /** System RAM PFN ranges (undefined: unknown, the tree could not be read whole). */
-  systemRam?: [number, number][];
+  systemRam?: PfnRange[];
   /** Byte ranges [start, end) of driver-managed hot-added RAM ("System RAM (virtio_mem)", "System RAM (kmem)"). */
   hotplugRam?: [number, number][];
   /** Why ctx.virtioMem is unknown, for the warning after classification. */

@@ -21,7 +21,8 @@ import type { Architecture, Geometry } from '../arch';
 import { MemSectionError, MemSectionTable, readMemSections } from '../parsers/kernelMemory/memSection';
 import { trustedSections } from '../parsers/kernelMemory/sectionBounds';
 import { readVmcoreResources } from './vmcoreResources';
-import { decodePageFlags, flagNamesForDisplay, LayoutFamily, parseRelease } from '../kernel/pageflags';
+import { decodePageFlags, flagNamesForDisplay, LayoutFamily } from '../kernel/pageflags';
+import { parseRelease } from '../kernel/version';
 import { describePageType } from '../kernel/pagetypes';
 import { decodeTailWord } from '../kernel/compound';
 

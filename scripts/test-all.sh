@@ -3,10 +3,11 @@
 # the tests need (apt and npm only), makes the lab snapshots and the outputs derived from them that
 # are missing (makedumpfile dumps, crash and drgn outputs), then runs every tier. Used by `npm test`
 # and by CI (.ci/run). Ends with one line "N passed, N failed" summed over the tiers; a tier that
-# fails does not stop the later tiers, a tier that ran no test fails.
+# fails does not stop the later tiers, a tier that ran no test fails. The lint tier (ESLint and the
+# prettier check, two checks) runs right after the build, before the lab, and counts like the others.
 #
 #   KMEMMAP_SKIP_SETUP=1   skip the apt/npm setup steps (they are idempotent anyway)
-#   KMEMMAP_TIERS="unit webview vscode e2e"   run only these tiers
+#   KMEMMAP_TIERS="lint unit webview vscode e2e"   run only these tiers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,13 +18,13 @@ stage_times=()
 end_stage() { [ -z "$stage_name" ] || stage_times+=("$(printf '%5d s  %s' $((SECONDS - stage_start)) "$stage_name")"); }
 stage() { end_stage; stage_name="$1"; stage_start=$SECONDS; printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
 has_script() { node -e "process.exit(require('./package.json').scripts['$1'] ? 0 : 1)"; }
-tiers=" ${KMEMMAP_TIERS:-unit webview vscode e2e} "
+tiers=" ${KMEMMAP_TIERS:-lint unit webview vscode e2e} "
 
 # Debian kernel lines whose sources (with Debian's config) the knowledge tables are checked against.
 SOURCE_LINES="6.1 6.12"
 # Lab sets that get crash/drgn outputs (drgn 0.0.22 reads 5.10, 6.1, 6.12 and 7.3; crash 8.0.2
 # reads only the 6.1 and 5.10 dumps) and makedumpfile-derived dumps (LZO, zlib, -d 31, split sets, -E
-# ELF), as a glob per set. test/unit/dump/ciSets.test.ts checks these against test/lab/sets.ts.
+# ELF), as a glob per set. test/unit/memmap/ciSets.test.ts checks these against test/lab/sets.ts.
 TOOL_SETS="6.1-balloon 6.1-baseline 6.12-baseline 6.12-virtio-mem 5.10-offline-block 7.3-offline-block 7.3-load-nokaslr"
 DERIVE_SETS="6.1-balloon,6.12-balloon,5.10-offline-block,7.3-offline-block"
 
@@ -48,6 +49,21 @@ stage "build and typecheck"
 npm run build --silent
 npm run typecheck --silent
 
+counts_file=$(mktemp)
+trap 'rm -f "$counts_file"' EXIT
+failed_tiers=()
+
+# Lint: ESLint (errors fail, warnings are listed) and the prettier check, each one counted check.
+if [[ "$tiers" == *" lint "* ]]; then
+  stage "tier: lint (eslint, prettier --check)"
+  lint_passed=0 lint_failed=0
+  for check in lint format:check; do
+    if npm run --silent "$check"; then lint_passed=$((lint_passed + 1)); else lint_failed=$((lint_failed + 1)); echo "lint: npm run $check failed"; fi
+  done
+  echo "{\"tier\":\"lint\",\"passed\":$lint_passed,\"failed\":$lint_failed,\"skipped\":0}" >> "$counts_file"
+  [ "$lint_failed" -eq 0 ] || failed_tiers+=("lint")
+fi
+
 stage "lab: real kernel snapshots (cached)"
 node out/lab/lab.js --ensure-ci-sets
 
@@ -57,9 +73,6 @@ node out/lab/derive-dumps.js --sets "$DERIVE_SETS"
 stage "lab: crash and drgn outputs, -dbg vmlinux (cached)"
 for s in $TOOL_SETS; do bash test/lab/tools/run-tools.sh --sets "$s"; done
 
-counts_file=$(mktemp)
-trap 'rm -f "$counts_file"' EXIT
-failed_tiers=()
 for tier in unit webview vscode e2e; do
   [[ "$tiers" == *" $tier "* ]] || continue
   has_script "test:$tier" || { echo "(no test:$tier tier yet)"; continue; }

@@ -9,6 +9,9 @@
 import type { BlockState, PageDetail, Section } from '../memmap/snapshot';
 import type { DiffRequests } from './diffProtocol';
 
+/** PFN ranges [start, end) in messages and on both sides (kernel/pfnRange.ts). */
+export type { PfnRange } from '../kernel/pfnRange';
+
 export const PROTOCOL_VERSION = 1;
 
 /** Sparse class counts: [classId, count] pairs, only non-zero ones. */

@@ -3,9 +3,9 @@
 // space; but not between the sections a bare crash/drgn listing touches). Half-open PFN ranges,
 // section-aligned, in address order.
 
-import type { Overview } from '../shared/protocol';
+import type { Overview, PfnRange } from '../shared/protocol';
 
-export type PfnRange = [start: number, end: number];
+export type { PfnRange };
 
 export function absentRuns(o: Overview): PfnRange[] {
   if (!o.sections.length) return []; // no section listing: nothing is known to be absent

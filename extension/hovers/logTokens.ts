@@ -67,7 +67,7 @@ function flagsMarkdown(raw: string, word: bigint, printed: string | undefined, k
   if (printedZone !== undefined) {
     // The kernel knows its own field layout: prefer what it printed over our Debian assumption.
     const ours = d.zone !== undefined ? (Object.hasOwn(ZONE_INDEX, d.zone) ? ZONE_INDEX[d.zone] : Number(d.zone)) : undefined;
-    lines.push(`- node ${escapeMarkdown(printedNode ?? '?')}, zone ${escapeMarkdown(printedZone)}${ZONE_NAMES[Number(printedZone)] ? ` (${ZONE_NAMES[Number(printedZone)]})` : ''} as printed${ours !== undefined && ours !== Number(printedZone) ? ' — this kernel\'s node/zone field widths differ from the Debian x86\_64 assumption' : ''}`);
+    lines.push(`- node ${escapeMarkdown(printedNode ?? '?')}, zone ${escapeMarkdown(printedZone)}${ZONE_NAMES[Number(printedZone)] ? ` (${ZONE_NAMES[Number(printedZone)]})` : ''} as printed${ours !== undefined && ours !== Number(printedZone) ? ' — this kernel\'s node/zone field widths differ from the Debian x86_64 assumption' : ''}`);
   } else if (d.zone !== undefined) lines.push(`- node ${d.node}, zone ${escapeMarkdown(d.zone)} (${escapeMarkdown(d.fieldsAssumption ?? '')})`);
   if (printed !== undefined) {
     const names = printed.split(/[|,]/).map((s) => s.trim().replace(/^PG_/, '')).filter((s) => s && !s.includes('='));

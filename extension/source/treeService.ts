@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { isLinuxTree, treeVersion } from '../../kernel/sourceIndex/detectTree';
 import { getSourceIndex } from '../../kernel/sourceIndex/cache';
 import type { Definition, SourceIndexData } from '../../kernel/sourceIndex/indexer';
-import { parseRelease } from '../../kernel/pageflags';
+import { parseRelease } from '../../kernel/version';
 
 export interface FoundDefinition {
   root: string;
@@ -69,10 +69,10 @@ export class KernelTreeService implements vscode.Disposable {
   private ordered(release?: string): SourceIndexData[] {
     const want = release ? parseRelease(release) : undefined;
     const all = this.roots.map((r) => this.indexes.get(r)).filter((x): x is SourceIndexData => !!x);
-    if (!want) return all;
+    if (want === undefined) return all;
     const match = (i: SourceIndexData) => {
       const v = i.version ? parseRelease(i.version) : undefined;
-      return v && v[0] === want[0] && v[1] === want[1] ? 0 : 1;
+      return v === want ? 0 : 1;
     };
     return [...all].sort((a, b) => match(a) - match(b));
   }

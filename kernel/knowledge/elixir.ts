@@ -1,7 +1,7 @@
 // Links to https://elixir.bootlin.com when no kernel tree is open.
 
 import type { SourceRef } from './types';
-import { parseRelease } from '../pageflags';
+import { formatVersion, parseRelease } from '../version';
 
 /** Exact stable versions the reference line numbers were read from (docs/kernel/README.md, "Source line numbers"). */
 const LINE_VERSIONS: Record<'6.1' | '6.12' | '6.18', string> = { '6.1': '6.1.192', '6.12': '6.12.117', '6.18': '6.18.2' };
@@ -20,7 +20,7 @@ export function elixirTag(release: string): string | undefined {
 export function elixirUrl(ref: SourceRef, release = '6.18'): string {
   const tag = elixirTag(release) ?? 'v6.18';
   const mm = parseRelease(release);
-  const key = mm ? (`${mm[0]}.${mm[1]}` as keyof typeof LINE_VERSIONS) : undefined;
+  const key = mm !== undefined ? (formatVersion(mm) as keyof typeof LINE_VERSIONS) : undefined;
   if (key && ref.lines?.[key] !== undefined && `v${LINE_VERSIONS[key]}` === tag) {
     return `https://elixir.bootlin.com/linux/${tag}/source/${ref.file}#L${ref.lines[key]}`;
   }

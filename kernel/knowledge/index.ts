@@ -2,8 +2,8 @@
 // PG_x, PageX/SetPageX/ClearPageX/__SetPageX, folio_test_x/folio_set_x, KPF_X, PGTY_x,
 // PAGE_X_MAPCOUNT_VALUE, SECTION_X(_BIT), PAGE_MAPPING_*/FOLIO_MAPPING_*, function and struct names.
 
-import { FLAG_ENTRIES } from './pageFlags';
-import { PAGE_TYPE_CONCEPTS, PAGE_TYPE_ENTRIES } from './pageTypes';
+import { FLAG_ENTRIES } from './flagEntries';
+import { PAGE_TYPE_CONCEPTS, PAGE_TYPE_ENTRIES } from './pageTypeEntries';
 import { KPF_ENTRIES } from './kpfBits';
 import { BLOCK_STATE_ENTRIES, MAPPING_ENTRIES, SECTION_ENTRIES } from './sectionsBlocksMapping';
 import { FUNCTION_ENTRIES, STRUCT_ENTRIES } from './functions';

@@ -7,20 +7,21 @@
 // Anything else that needs page_type (page tables, PageOffline of virtio-mem/XEN/Hyper-V) stays
 // unknown to these rules and is said so in a warning.
 import type { ClassifyContext } from '../classifyPage';
+import { kernelVersion as kv, NEWEST_POSSIBLE, rangesOverlap, type VersionRange } from '../../kernel/version';
 import { NAMED_BITS_MASK } from '../../parsers/tools/kmemPFlagNames';
 import { CHUNK_PFNS, COVER_NONE, COVER_PAGE, OFF, PageImage } from '../../parsers/tools/pageImage';
 
 export interface InferenceResult { tails: number; heads: number; balloon: number; badHeads: number; orphanTails: number; page1?: Page1Layout; page1Note?: string;
-  /** Kernel versions (major * 100 + minor) the chosen page[1] layout belongs to, when the heads chose it. */
-  page1Range?: [number, number] }
+  /** Kernel versions the chosen page[1] layout belongs to, when the heads chose it. */
+  page1Range?: VersionRange }
 
 /** Where page[1] of a compound page keeps its size, by kernel version. */
 export type Page1Layout = 'order-in-flags' | 'nr-in-index' | 'nr-in-mapping-hi' | 'nr-in-mapping';
-const PAGE1_LAYOUTS: { id: Page1Layout; from: number; to: number; words: string }[] = [
-  { id: 'order-in-flags', from: 606, to: 9999, words: 'the order in the low byte of flags (6.6+)' },
-  { id: 'nr-in-index', from: 603, to: 605, words: '_folio_nr_pages in index (6.3–6.5)' },
-  { id: 'nr-in-mapping-hi', from: 600, to: 602, words: 'compound_nr in the upper half of mapping (6.0–6.2)' },
-  { id: 'nr-in-mapping', from: 0, to: 599, words: 'compound_nr in mapping (before 6.0)' },
+const PAGE1_LAYOUTS: { id: Page1Layout; versions: VersionRange; words: string }[] = [
+  { id: 'order-in-flags', versions: [kv(6, 6), NEWEST_POSSIBLE], words: 'the order in the low byte of flags (6.6+)' },
+  { id: 'nr-in-index', versions: [kv(6, 3), kv(6, 5)], words: '_folio_nr_pages in index (6.3–6.5)' },
+  { id: 'nr-in-mapping-hi', versions: [kv(6, 0), kv(6, 2)], words: 'compound_nr in the upper half of mapping (6.0–6.2)' },
+  { id: 'nr-in-mapping', versions: [0, kv(5, 99)], words: 'compound_nr in mapping (before 6.0)' },
 ];
 
 function page1Nr(p1: { buf: Buffer; off: number }, layout: Page1Layout): number {
@@ -43,8 +44,8 @@ function compoundNr(image: PageImage, head: number, layout: Page1Layout): number
  * one layout of that range under which the listed heads read plausible sizes (a power of two that
  * aligns the head); undefined when the heads do not single one out.
  */
-export function choosePage1Layout(image: PageImage, listHeads: () => number[], range: [number, number]): { layout?: Page1Layout; range?: [number, number]; note?: string } {
-  const fits = PAGE1_LAYOUTS.filter((l) => l.from <= range[1] && l.to >= range[0]);
+export function choosePage1Layout(image: PageImage, listHeads: () => number[], range: VersionRange): { layout?: Page1Layout; range?: VersionRange; note?: string } {
+  const fits = PAGE1_LAYOUTS.filter((l) => rangesOverlap(l.versions, range));
   if (fits.length === 1) return { layout: fits[0].id };
   const heads = listHeads();
   const score = fits.map((l) => heads.filter((h) => compoundNr(image, h, l.id) !== undefined).length);
@@ -52,20 +53,19 @@ export function choosePage1Layout(image: PageImage, listHeads: () => number[], r
   const winners = fits.filter((_, i) => score[i] === best);
   if (!best || winners.length !== 1) return { note: `compound sizes not read: the kernel version is not known exactly and the page[1] rows of ${heads.length} head(s) fit ${winners.length ? winners.map((w) => w.id).join(' and ') : 'no layout'}` };
   const w = winners[0];
-  return { layout: w.id, range: [w.from, w.to], note: `compound sizes read from page[1] as ${w.words}: the one layout of the possible kernels under which ${best} of ${heads.length} listed heads read a plausible size` };
+  return { layout: w.id, range: [...w.versions], note: `compound sizes read from page[1] as ${w.words}: the one layout of the possible kernels under which ${best} of ${heads.length} listed heads read a plausible size` };
 }
 
 /** Fills compound_head of tails and page_type of balloon pages for PFNs whose struct page came from kmem -p rows only. */
-export function inferFromKmemP(image: PageImage, onlyKmemP: (pfn: number) => boolean, ctx: ClassifyContext, vmemmap: bigint | undefined, versionRange?: [number, number]): InferenceResult {
+export function inferFromKmemP(image: PageImage, onlyKmemP: (pfn: number) => boolean, ctx: ClassifyContext, vmemmap: bigint | undefined, versionRange?: VersionRange): InferenceResult {
   const r: InferenceResult = { tails: 0, heads: 0, balloon: 0, badHeads: 0, orphanTails: 0 };
-  const v = ctx.version[0] * 100 + ctx.version[1];
-  const page1 = choosePage1Layout(image, () => listedHeads(image, onlyKmemP, ctx.bit.head), versionRange ?? [v, v]);
+  const page1 = choosePage1Layout(image, () => listedHeads(image, onlyKmemP, ctx.bit.head), versionRange ?? [ctx.version, ctx.version]);
   r.page1 = page1.layout;
   r.page1Note = page1.note;
   r.page1Range = page1.range;
   const headBit = ctx.bit.head;
   const offlineValue = ctx.types.encoding.values.offline;
-  const balloon = ctx.balloonMops !== undefined && (ctx.version[0] < 6 || (ctx.version[0] === 6 && ctx.version[1] < 17)) ? ctx.balloonMops | 2n : undefined;
+  const balloon = ctx.balloonMops !== undefined && !ctx.is.balloonByMovableOps ? ctx.balloonMops | 2n : undefined;
   let skipBelow = -1; // tails of the last head are not heads themselves
   for (const c of image.chunks()) {
     for (let i = 0; i < CHUNK_PFNS; i++) {

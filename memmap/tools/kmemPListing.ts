@@ -4,6 +4,7 @@
 import type { ToolFacts, ToolMemmap } from '../../parsers/tools/toolMemmap';
 import { inferFromKmemP } from './kmemPInference';
 import { buildToolContext } from './toolContext';
+import { intersectRanges, rangesOverlap, type VersionRange } from '../../kernel/version';
 
 /** Fills the tails, heads and balloon pages a kmem -p listing implies, with notes and warnings saying what it could not. */
 export function completeKmemPListing(tm: ToolMemmap): void {
@@ -28,8 +29,8 @@ export function completeKmemPListing(tm: ToolMemmap): void {
 }
 
 /** Two pieces of version evidence together: the kernels both allow, and both reasons (the newest bound's first). */
-function narrowHint(hint: ToolFacts['versionHint'], range: [number, number], why: string): ToolFacts['versionHint'] {
-  if (!hint || hint.range[1] < range[0] || hint.range[0] > range[1]) return { range, why };
-  const both: [number, number] = [Math.max(hint.range[0], range[0]), Math.min(hint.range[1], range[1])];
+function narrowHint(hint: ToolFacts['versionHint'], range: VersionRange, why: string): ToolFacts['versionHint'] {
+  if (!hint || !rangesOverlap(hint.range, range)) return { range, why };
+  const both = intersectRanges(hint.range, range);
   return { range: both, why: hint.range[1] < range[1] ? `${hint.why} and ${why}` : `${why} and ${hint.why}` };
 }

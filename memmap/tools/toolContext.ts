@@ -1,29 +1,26 @@
 // The classification context (memmap/classifyPage.ts) for a memmap rebuilt from crash or drgn output:
 // bit numbers from the tool's own enum pageflags when it printed one (drgn export, crash `kmem -g`),
 // else from the layout family of the release (kernel/pageflags.ts); page types likewise.
-import { familyFromRelease, flagBit, LayoutFamily, NO_BIT, parseRelease } from '../../kernel/pageflags';
+import { familyFromRelease, familyVersions, flagBit, LayoutFamily, NO_BIT } from '../../kernel/pageflags';
 import { PAGE_TYPE_ENCODINGS, PageTypeDecoder, PageTypeEncoding, PageTypeName } from '../../kernel/pagetypes';
 import type { ClassifyContext } from '../classifyPage';
 import { decideFromNames, NamesDecision } from '../../parsers/tools/namesContext';
 import { familiesFromNames } from '../../kernel/familyFromNames';
-import { kernelPredicates } from '../../kernel/predicates';
+import { hasCompoundInfo, hasMovableOpsFlag, hugetlbSchemeIn, kernelPredicates, pageTypeScheme } from '../../kernel/predicates';
+import { ANY_VERSION, formatVersion, intersectRanges, kernelVersion, NEWEST_POSSIBLE, parseRelease, rangesOverlap, type KernelVersion, type VersionRange } from '../../kernel/version';
 import { OFF, STRUCT_PAGE_SIZE } from '../../parsers/tools/pageImage';
 import type { ToolFacts } from '../../parsers/tools/toolMemmap';
 
 export interface ToolContext {
   ctx?: ClassifyContext; family?: LayoutFamily; problem?: string; warnings: string[]; notes: string[];
-  /** Kernel versions (major * 100 + minor) the output may come from, when the release is unknown. */
-  versionRange?: [number, number];
+  /** Kernel versions the output may come from, when the release is unknown. */
+  versionRange?: VersionRange;
 }
 
-function encodingFor(version: [number, number] | undefined, pagetype?: Map<string, number>): PageTypeEncoding | undefined {
+function encodingFor(version: KernelVersion | undefined, pagetype?: Map<string, number>): PageTypeEncoding | undefined {
   if (pagetype?.get('PGTY_buddy') === 0xf0) return encodingById('>=6.12');
-  if (!version) return undefined;
-  const [M, m] = version;
-  if (M === 5 && m === 10) return encodingById('5.10');
-  if (M > 6 || (M === 6 && m >= 12)) return encodingById('>=6.12');
-  if (M === 6 && m === 11) return encodingById('6.11');
-  return encodingById('<=6.10');
+  if (version === undefined) return undefined;
+  return encodingById(pageTypeScheme(version));
 }
 
 const encodingById = (id: string) => PAGE_TYPE_ENCODINGS.find((e) => e.id === id);
@@ -46,18 +43,16 @@ function flagSource(f: ToolFacts, family: LayoutFamily | undefined, warnings: st
   return { family: names.family, pf: names.family ? undefined : names.bits, names };
 }
 
-const v100 = (s: string) => { const [M, m] = s.split('.').map(Number); return M * 100 + m; };
-
 /**
  * The version the version-dependent rules assume: the release's, else the newest kernel the
- * possible layouts and the other evidence (hint) allow; and that range (major * 100 + minor).
+ * possible layouts and the other evidence (hint) allow; and that range.
  */
-function assumedVersion(version: [number, number] | undefined, fams: LayoutFamily[], hint?: ToolFacts['versionHint']): { ver: [number, number]; versionRange: [number, number] } {
-  let range: [number, number] = fams.length ? [v100(fams[0].first), v100(fams[fams.length - 1].last)] : [0, 9999];
-  if (hint && hint.range[0] <= range[1] && hint.range[1] >= range[0]) range = [Math.max(range[0], hint.range[0]), Math.min(range[1], hint.range[1])];
-  if (version) return { ver: version, versionRange: [version[0] * 100 + version[1], version[0] * 100 + version[1]] };
-  const top = range[1] >= 9999 ? 618 : range[1];
-  return { ver: [Math.floor(top / 100), top % 100], versionRange: range };
+function assumedVersion(version: KernelVersion | undefined, fams: LayoutFamily[], hint?: ToolFacts['versionHint']): { ver: KernelVersion; versionRange: VersionRange } {
+  let range: VersionRange = fams.length ? [familyVersions(fams[0])[0], familyVersions(fams[fams.length - 1])[1]] : [...ANY_VERSION];
+  if (hint && rangesOverlap(hint.range, range)) range = intersectRanges(range, hint.range);
+  if (version !== undefined) return { ver: version, versionRange: [version, version] };
+  const top = range[1] >= NEWEST_POSSIBLE ? kernelVersion(6, 18) : range[1];
+  return { ver: top, versionRange: range };
 }
 
 /** The one layout family whose bits equal the tool's enum pageflags (crash `kmem -g`), when the release is unknown. */
@@ -103,14 +98,15 @@ export function buildToolContext(f: ToolFacts): ToolContext {
     if (enc.values[name] !== undefined || name === 'unaccepted' || name === 'large_kmalloc') exported[name] = (v << 24) >>> 0;
   }
   const { ver, versionRange } = assumedVersion(version, family ? [family] : names?.families ?? [], f.versionHint);
-  if (!version && (names || f.versionHint)) notes.push(`rules that depend on the exact kernel version assume ${ver.join('.')}${f.versionHint && versionRange[1] === f.versionHint.range[1] ? ` (the newest kernel that fits ${f.versionHint.why})` : ''}`);
+  if (version === undefined && (names || f.versionHint)) notes.push(`rules that depend on the exact kernel version assume ${formatVersion(ver)}${f.versionHint && versionRange[1] === f.versionHint.range[1] ? ` (the newest kernel that fits ${f.versionHint.why})` : ''}`);
   // How hugetlb folios are marked, only when every kernel the output may come from marks them alike.
-  const [lo, hi] = versionRange;
+  // (6.3-6.5 keep the dtor in folio._folio_dtor, which a tool output does not print: no mark)
+  const scheme = hugetlbSchemeIn(versionRange);
   let hugetlbMark: ClassifyContext['hugetlbMark'] = { kind: 'none' };
-  if (lo >= 609) hugetlbMark = { kind: 'type' };
-  else if (lo >= 606 && hi <= 608) hugetlbMark = { kind: 'page1-flag', bit: bit('active')! };
-  else if (hi <= 602) hugetlbMark = { kind: 'dtor', offset: OFF.word16, value: f.hugetlbDtor ?? 2 };
-  if (hugetlbMark.kind === 'none' && hi >= 300 && !(lo >= 603 && hi <= 605)) notes.push('hugetlb pages are not told from other compound pages: the kernels this output may come from mark them differently');
+  if (scheme === 'type') hugetlbMark = { kind: 'type' };
+  else if (scheme === 'page1-flag') hugetlbMark = { kind: 'page1-flag', bit: bit('active')! };
+  else if (scheme === 'page1-dtor') hugetlbMark = { kind: 'dtor', offset: OFF.word16, value: f.hugetlbDtor ?? 2 };
+  if (scheme === undefined) notes.push('hugetlb pages are not told from other compound pages: the kernels this output may come from mark them differently');
   const nodesShift = Math.round(Math.log2(f.maxNumNodes ?? 1024));
   const zoneWidth = 3;
   const need = (n: string) => {
@@ -120,8 +116,7 @@ export function buildToolContext(f: ToolFacts): ToolContext {
   };
   // a tool output names no compound_info offset: tails of both forms are decoded (they cannot be confused).
   // Without a release the version the rules assume (noted above) stands for it.
-  const ge = (M: number, m: number) => ver[0] > M || (ver[0] === M && ver[1] >= m);
-  const is = family ? kernelPredicates(release || `${ver[0]}.${ver[1]}`, family, ge(7, 0)) : { balloonByMovableOps: ge(6, 17), tailForms: 'pointer-or-mask' as const, offlineKindsVerified: false,
+  const is = family ? kernelPredicates(release || formatVersion(ver), family, hasCompoundInfo(ver), ver) : { balloonByMovableOps: hasMovableOpsFlag(ver), tailForms: 'pointer-or-mask' as const, offlineKindsVerified: false,
     unverifiedWhy: release ? `release ${release} is outside the kernels the tables were checked against` : 'the kernel release is unknown and the output fits several page-flag layouts' };
   if (!is.offlineKindsVerified) warnings.push(`${is.unverifiedWhy}: PageOffline pages that are not movable balloon pages show as offline (kind unknown)`);
   const ctx: ClassifyContext = {
@@ -134,5 +129,5 @@ export function buildToolContext(f: ToolFacts): ToolContext {
     },
   };
   notes.push(`page_type encoding ${enc.id}`);
-  return { ctx, family, warnings, notes, versionRange: version ? undefined : versionRange };
+  return { ctx, family, warnings, notes, versionRange: version !== undefined ? undefined : versionRange };
 }

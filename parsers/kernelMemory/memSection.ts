@@ -2,7 +2,7 @@
 // SYMBOL(mem_section) is the root array (printed with VMCOREINFO_SYMBOL_ARRAY); LENGTH(mem_section)
 // roots, each NULL or pointing at PAGE_SIZE/SIZE(mem_section) sections.
 import { sectionFlagBits } from '../../kernel/sections';
-import { parseRelease } from '../../kernel/pageflags';
+import { parseRelease } from '../../kernel/version';
 import { VmcoreInfo } from '../vmcoreinfo';
 import type { KernelTranslator } from './translator';
 

@@ -2,7 +2,10 @@
 // is iomem. Used for virtio-mem device memory ("System RAM (virtio_mem)"), which tells
 // virtio-mem's fake-offline pages from other PageOffline pages (docs/kernel/offline-pages.md).
 
-export interface IomemRange { start: number; end: number; name: string }
+import type { IomemRange } from '../iomemRanges';
+
+/** The virtio-mem ranges of a `dev -i` table (parsers/iomemRanges.ts). */
+export { virtioMemPfnRanges } from '../iomemRanges';
 
 export function parseDevI(lines: string[]): IomemRange[] {
   const out: IomemRange[] = [];
@@ -14,9 +17,4 @@ export function parseDevI(lines: string[]): IomemRange[] {
     if (m) out.push({ start: parseInt(m[1], 16), end: parseInt(m[2], 16), name: m[3] });
   }
   return out;
-}
-
-/** PFN ranges [start, end) of "System RAM (virtio_mem)" resources. */
-export function virtioMemPfnRanges(iomem: IomemRange[]): [number, number][] {
-  return iomem.filter((r) => /virtio_mem/.test(r.name) && /System RAM/.test(r.name)).map((r) => [Math.floor(r.start / 4096), Math.floor((r.end + 1) / 4096)]);
 }

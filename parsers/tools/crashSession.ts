@@ -15,6 +15,7 @@ import { parseStructPageDumps, StructPageValues } from './structPageDump';
 import { FlagNameEvidence } from './kmemPFlagNames';
 import type { ToolFacts, ToolMemmap } from './toolMemmap';
 import { familyFromRelease } from '../../kernel/pageflags';
+import type { PfnRange } from '../../kernel/pfnRange';
 import { SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT } from '../../kernel/sections';
 
 const SNIFF = [
@@ -108,7 +109,7 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   let crash = false, drgn = false;
   const ignored = new Set<string>();
   const memberListings: LogSegment[] = [];
-  let virtioMem: [number, number][] | undefined;
+  let virtioMem: PfnRange[] | undefined;
   for (const seg of segs) {
     if (seg.prompt === 'crash') crash = true;
     if (seg.prompt === 'drgn') drgn = true;

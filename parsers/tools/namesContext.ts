@@ -4,7 +4,9 @@
 // FLAGS values with these bits; a flag whose name the listing never printed is set in none of its
 // rows, so its rules cannot fire on them.
 import { familiesFromNames } from '../../kernel/familyFromNames';
-import type { LayoutFamily } from '../../kernel/pageflags';
+import { familyVersions, type LayoutFamily } from '../../kernel/pageflags';
+import { pageTypeSchemesIn } from '../../kernel/predicates';
+import { rangesOverlap, type VersionRange } from '../../kernel/version';
 import type { PageTypeEncodingId } from '../../kernel/pagetypes';
 import { ListingFlagNames, lowestBit, maskBits, singleBit } from './kmemPFlagNames';
 
@@ -23,33 +25,17 @@ export interface NamesDecision {
   warnings: string[];
 }
 
-const ver = (s: string) => s.split('.').map(Number) as [number, number];
-const le = (a: [number, number], b: [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] <= b[1]);
-
-/** page_type encodings used by kernels first…last (kernel/pagetypes.ts: ≤6.10, 6.11, 6.12+). */
-export function encodingsForRange(first: string, last: string): PageTypeEncodingId[] {
-  const a = ver(first), b = ver(last);
-  const out: PageTypeEncodingId[] = [];
-  if (le(a, [6, 10])) out.push('<=6.10');
-  if (le(a, [6, 11]) && le([6, 11], b)) out.push('6.11');
-  if (le([6, 12], b)) out.push('>=6.12');
-  return out;
-}
-
 /** The names the rule table reads (kernel names without PG_). */
 const RULE_NAMES = ['head', 'hwpoison', 'reserved', 'lru', 'dirty', 'uptodate', 'owner_priv_1', 'slab', 'owner_2', 'active'];
 
-/** Kernels a family covers overlap a version range (major * 100 + minor). */
-const overlaps = (f: LayoutFamily, range: [number, number]) => {
-  const [a, b] = [ver(f.first), ver(f.last)];
-  return a[0] * 100 + a[1] <= range[1] && b[0] * 100 + b[1] >= range[0];
-};
+/** Kernels a family covers overlap a version range. */
+const overlaps = (f: LayoutFamily, range: VersionRange) => rangesOverlap(familyVersions(f), range);
 
 /**
  * hint: other evidence of the listing's kernel versions (page[1] fields of its compound pages, tagged
  * movable_ops mappings); families outside it are ruled out when that leaves at least one.
  */
-export function decideFromNames(l: ListingFlagNames, hint?: { range: [number, number]; why: string }): NamesDecision {
+export function decideFromNames(l: ListingFlagNames, hint?: { range: VersionRange; why: string }): NamesDecision {
   const notes: string[] = [];
   const warnings: string[] = [];
   const bits = new Map<string, number>();
@@ -64,7 +50,7 @@ export function decideFromNames(l: ListingFlagNames, hint?: { range: [number, nu
       families = fit;
     }
   }
-  const encodings = [...new Set(families.flatMap((f) => encodingsForRange(f.first, f.last)))];
+  const encodings = [...new Set(families.flatMap((f) => pageTypeSchemesIn(familyVersions(f))))];
   const d: NamesDecision = { families, bits, encodings, notes, warnings };
   const bad = l.inconsistent.filter((n) => RULE_NAMES.includes(n));
   if (l.inconsistent.length) warnings.push(`flag names that no FLAGS bit explains in every row (damaged or mixed rows?): ${l.inconsistent.join(', ')}`);

@@ -3,6 +3,9 @@
 import type { DrgnExport, ToolBlock, ToolSection, ToolZone } from './drgnExport';
 import type { PageImage } from './pageImage';
 import type { ListingFlagNames } from './kmemPFlagNames';
+import { virtioMemPfnRanges } from '../iomemRanges';
+import type { PfnRange } from '../../kernel/pfnRange';
+import type { VersionRange } from '../../kernel/version';
 
 export interface ToolFacts {
   release?: string;
@@ -14,13 +17,13 @@ export interface ToolFacts {
   hugetlbDtor?: number;
   /** MAX_NUMNODES (1 << NODES_SHIFT). */
   maxNumNodes?: number;
-  virtioMem?: [number, number][];
+  virtioMem?: PfnRange[];
   /** What the flag names beside a kmem -p listing's FLAGS values say (used when the release is unknown). */
   listingNames?: ListingFlagNames;
   /** The output printed _mapcount/page_type (kmem -m, struct page prints, drgn export). */
   mapcountKnown?: boolean;
-  /** Kernel versions (major * 100 + minor) other evidence in the output allows, and what it was. */
-  versionHint?: { range: [number, number]; why: string };
+  /** Kernel versions other evidence in the output allows, and what it was. */
+  versionHint?: { range: VersionRange; why: string };
 }
 
 export interface ToolMemmap {
@@ -46,9 +49,7 @@ export const ALL_FIELDS = ['flags', 'compound_head', 'mapping', 'private', '_map
 
 export function toolMemmapFromDrgn(x: DrgnExport): ToolMemmap {
   const pps = x.pfnsPerSection;
-  const virtioMem: [number, number][] = x.iomem
-    .filter((r) => /virtio_mem/.test(r.name) && /System RAM/.test(r.name))
-    .map((r) => [Number(r.start / 4096n), Number((r.end + 1n) / 4096n)]);
+  const virtioMem = virtioMemPfnRanges(x.iomem.map((r) => ({ start: Number(r.start), end: Number(r.end), name: r.name })));
   // memoryN starts at section N * sections_per_block.
   const per = x.blocks.find((b) => b.id > 0 && b.startSection !== undefined);
   const sectionsPerBlock = per ? per.startSection! / per.id : 1;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
  * worker files and warns on every build); out/test/integration → repository root. */
 function loadMocha(): typeof MochaType {
   const name = 'mocha';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved at run time on purpose (see above)
   return require(require.resolve(name, { paths: [join(__dirname, '..', '..', '..')] })) as typeof MochaType;
 }
 

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   }
   log(`lab root: ${labRoot()}`);
   cleanStaleTemps();
-  let jobs: Job[] = [];
+  const jobs: Job[] = [];
   if (args.ensureCi) jobs.push(...ciJobs());
   // the full scenario list runs by default, or whenever --kernel is given explicitly (but not with --big,
   // where --kernel picks the big sets' kernels)

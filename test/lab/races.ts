@@ -1,5 +1,5 @@
 // Races between the guest's kpageflags capture and QEMU's pause that the lab tests accept, each only
-// when the dump's own data shows it (test/unit/dump/lab.test.ts; each condition fails in labRaces.test.ts).
+// when the dump's own data shows it (test/unit/memmap/vmcoreLab.test.ts; each condition fails in vmcoreLabRaces.test.ts).
 import type { Snapshot } from '../../memmap/snapshot';
 
 /**

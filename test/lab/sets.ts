@@ -82,7 +82,7 @@ export function requireSet(filter: SetFilter = {}): LabSet {
 /**
  * The sets CI makes (`lab.js --ensure-ci-sets`, per boot plan the scenarios snapshotted; earlier
  * snapshots of a boot are skipped) and what it derives from them (scripts/test-all.sh DERIVE_SETS and
- * TOOL_SETS, checked against these lists by test/unit/dump/ciSets.test.ts). The lab tests iterate over
+ * TOOL_SETS, checked against these lists by test/unit/memmap/ciSets.test.ts). The lab tests iterate over
  * the sets present and, through missingCiSets(), fail for each CI set that is absent instead of skipping.
  */
 export const CI_SETS: { kernel: KernelShort; plan: 'main' | 'load'; scenarios: string[] }[] = [

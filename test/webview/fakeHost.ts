@@ -10,6 +10,15 @@ import type { Envelope, HostEvent, ViewSettings, WebviewEvent } from '../../shar
 import { SnapshotSession } from '../../extension/snapshotSession';
 import type { ParsedSnapshot } from '../../extension/parseWorkerClient';
 
+/**
+ * The page's window as the tests and the benchmark read it inside page.evaluate(): `kmemmap` holds the
+ * webview's read-only hooks (webview/main.ts), through which they reach into the map's internals on
+ * purpose (canvas, camera, renderer counters), so it is left untyped; `__pwned` is what an injected
+ * script would set.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type HookWindow = Window & { kmemmap?: any; __pwned?: unknown };
+
 export const ORIGIN = 'http://kmemmap.test';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 

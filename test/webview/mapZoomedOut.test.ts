@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { CLASS_ID } from '../../kernel/pageClasses';
-import { launchChromium, openFakeHost, type FakeHost } from './fakeHost';
+import { launchChromium, openFakeHost, type FakeHost, type HookWindow } from './fakeHost';
 import { inProcess } from './inProcessSnapshot';
 import { syntheticSnapshot } from './syntheticSnapshot';
 
@@ -16,13 +16,13 @@ const UNMOVABLE_RGB: [number, number, number] = [0xd5, 0x5e, 0x00]; // palette.t
 
 async function ready(h: FakeHost): Promise<void> {
   await h.page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
-  await h.page.evaluate(() => (window as any).kmemmap.firstPicture);
+  await h.page.evaluate(() => (window as HookWindow).kmemmap.firstPicture);
 }
 
 /** How many canvas pixels have exactly this colour (the canvas read back through a 2D canvas). */
 async function pixelsOfColour(h: FakeHost, rgb: [number, number, number]): Promise<number> {
   return h.page.evaluate((rgb) => {
-    const m = (window as any).kmemmap.map;
+    const m = (window as HookWindow).kmemmap.map;
     m.drawNow();
     const c = document.createElement('canvas');
     c.width = m.canvas.width;
@@ -39,7 +39,7 @@ async function pixelsOfColour(h: FakeHost, rgb: [number, number, number]): Promi
 /** Client coordinates of the centre of a PFN's cell in the current view. */
 async function clientOfPfn(h: FakeHost, pfn: number): Promise<{ x: number; y: number }> {
   return h.page.evaluate((pfn) => {
-    const m = (window as any).kmemmap.map;
+    const m = (window as HookWindow).kmemmap.map;
     const v = m.currentView;
     const c = m.cellOf(pfn);
     const r = m.canvas.getBoundingClientRect();
@@ -77,13 +77,13 @@ describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', f
         try {
           await ready(h);
           await h.page.evaluate(async (pfn) => {
-            const k = (window as any).kmemmap;
+            const k = (window as HookWindow).kmemmap;
             k.map.fit();
             k.store.want([[pfn, pfn + 1]]); // its section's exact bytes first
             for (let i = 0; i < 400 && k.store.classAt(pfn) === undefined; i++) await new Promise((r) => setTimeout(r, 25));
           }, pfn);
           const facts = await h.page.evaluate((pfn) => {
-            const k = (window as any).kmemmap;
+            const k = (window as HookWindow).kmemmap;
             return { cls: k.store.classAt(pfn), cellPx: k.map.currentView.cellPx, renderer: k.map.rendererKind };
           }, pfn);
           assert.equal(facts.renderer, renderer ?? 'webgl2');
@@ -105,7 +105,7 @@ describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', f
       try {
         await ready(h);
         const r = await h.page.evaluate(async (pfn) => {
-          const k = (window as any).kmemmap;
+          const k = (window as HookWindow).kmemmap;
           const m = k.map;
           m.fit();
           k.store.want([[pfn, pfn + 1]]);
@@ -154,7 +154,7 @@ describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', f
       try {
         await ready(h);
         const r = await h.page.evaluate(async () => {
-          const m = (window as any).kmemmap.map;
+          const m = (window as HookWindow).kmemmap.map;
           m.fit();
           // Let the idle uploads of the levels this view does not need finish first.
           await new Promise((res) => setTimeout(res, 1500));
@@ -195,25 +195,25 @@ describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', f
         const label = await h.page.locator('.map-label-absent').allTextContents();
         // Section 2 of the synthetic machine is absent too (listed, state absent).
         assert.deepEqual(label, ['128 MiB absent: 0x10000000–0x17ffffff', '3.0 GiB absent: 0x40000000–0xffffffff']);
-        const folded = await h.page.evaluate(() => (window as any).kmemmap.map.layout.rows);
+        const folded = await h.page.evaluate(() => (window as HookWindow).kmemmap.map.layout.rows);
         await h.page.screenshot({ path: `${ARTIFACTS}/webview-folded-absent.png` });
 
         // Tooltip over a page above the hole names that page.
-        await h.page.evaluate((pfn) => (window as any).kmemmap.map.reveal(pfn), after);
+        await h.page.evaluate((pfn) => (window as HookWindow).kmemmap.map.reveal(pfn), after);
         await h.page.waitForTimeout(100);
         const at = await clientOfPfn(h, after);
         await h.page.mouse.move(at.x, at.y);
         const tip = await h.page.textContent('.map-tooltip');
         assert.ok(tip!.includes(`PFN 0x${after.toString(16)} (${after})`), tip!);
         assert.ok(tip!.includes(`phys 0x${(after * 4096).toString(16)}`), tip!);
-        assert.equal(await h.page.evaluate((p) => (window as any).kmemmap.map.pfnAt(p.x, p.y), at), after);
+        assert.equal(await h.page.evaluate((p) => (window as HookWindow).kmemmap.map.pfnAt(p.x, p.y), at), after);
 
         // Tooltip over the separator names the hole.
-        await h.page.evaluate(() => (window as any).kmemmap.map.fit());
+        await h.page.evaluate(() => (window as HookWindow).kmemmap.map.fit());
         await h.page.waitForTimeout(100);
         const sep = await h.page.evaluate(() => {
-          const m = (window as any).kmemmap.map;
-          const s = m.layout.segments.filter((x: any) => x.absent)[1];
+          const m = (window as HookWindow).kmemmap.map;
+          const s = m.layout.segments.filter((x: { absent?: boolean }) => x.absent)[1];
           const v = m.currentView;
           const r = m.canvas.getBoundingClientRect();
           const dpr = m.canvas.width / r.width;
@@ -233,11 +233,11 @@ describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', f
         assert.equal(await h.page.getAttribute('.fold-toggle', 'aria-pressed'), 'false');
         await h.page.waitForTimeout(200);
         assert.equal(await h.page.locator('.map-label-absent:visible').count(), 0);
-        const unfolded = await h.page.evaluate(() => (window as any).kmemmap.map.layout.rows);
+        const unfolded = await h.page.evaluate(() => (window as HookWindow).kmemmap.map.layout.rows);
         assert.ok(unfolded > folded * 2, `unfolded ${unfolded} rows, folded ${folded}`);
-        await h.page.evaluate((pfn) => (window as any).kmemmap.map.reveal(pfn), after);
+        await h.page.evaluate((pfn) => (window as HookWindow).kmemmap.map.reveal(pfn), after);
         const at2 = await clientOfPfn(h, after);
-        assert.equal(await h.page.evaluate((p) => (window as any).kmemmap.map.pfnAt(p.x, p.y), at2), after);
+        assert.equal(await h.page.evaluate((p) => (window as HookWindow).kmemmap.map.pfnAt(p.x, p.y), at2), after);
         assert.deepEqual(h.consoleErrors, []);
       } finally {
         await h.page.close();
@@ -253,8 +253,8 @@ describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', f
         assert.ok(whole.includes('0x0 memory0'), whole.join(' | '));
         assert.ok(whole.some((t) => t.startsWith('0x100000000 memory32')), whole.join(' | '));
         // Zoomed in to single pages: row-start addresses, still a handful of nodes.
-        await h.page.evaluate((pfn) => (window as any).kmemmap.map.reveal(pfn), after);
-        await h.page.evaluate(() => (window as any).kmemmap.map.drawNow());
+        await h.page.evaluate((pfn) => (window as HookWindow).kmemmap.map.reveal(pfn), after);
+        await h.page.evaluate(() => (window as HookWindow).kmemmap.map.drawNow());
         const zoomed = await h.page.locator('.map-label:visible').allTextContents();
         assert.ok(zoomed.length >= 2 && zoomed.length <= 80, `${zoomed.length} labels`);
         assert.ok(zoomed.filter((t) => /^0x[0-9a-f]+$/.test(t)).length >= 3, `row-start addresses: ${zoomed.join(' | ')}`);

@@ -9,7 +9,7 @@ import { CLASS_ID } from '../../kernel/pageClasses';
 import { openSnapshot } from '../../memmap/open';
 import type { ParsedSnapshot } from '../../extension/parseWorkerClient';
 import { MAX_SECTION_DATA_PFNS } from '../../extension/snapshotSession';
-import { launchChromium, openFakeHost, type FakeHost } from './fakeHost';
+import { launchChromium, openFakeHost, type FakeHost, type HookWindow } from './fakeHost';
 import { inProcess, realSnapshotPath } from './inProcessSnapshot';
 import { EVIL_RELEASE, syntheticSnapshot } from './syntheticSnapshot';
 
@@ -18,13 +18,13 @@ mkdirSync(ARTIFACTS, { recursive: true });
 
 async function ready(h: FakeHost): Promise<void> {
   await h.page.waitForSelector('body[data-ready="true"]', { timeout: 20000 });
-  await h.page.evaluate(() => (window as any).kmemmap.firstPicture);
+  await h.page.evaluate(() => (window as HookWindow).kmemmap.firstPicture);
 }
 
 /** RGB of the map pixel at the centre of a PFN's cell, after zooming to it and loading its section. */
 async function pixelOfPfn(h: FakeHost, pfn: number): Promise<[number, number, number]> {
   return h.page.evaluate(async (pfn) => {
-    const k = (window as any).kmemmap;
+    const k = (window as HookWindow).kmemmap;
     k.map.reveal(pfn);
     for (let i = 0; i < 200 && k.store.classAt(pfn) === undefined; i++) await new Promise((r) => setTimeout(r, 25));
     k.map.select(undefined);
@@ -103,7 +103,7 @@ describe('webview in Chromium (fake host)', function () {
       const idx = Math.max(0, c.indexOf(CLASS_ID['offline-skippable']));
       const pfn = real!.parsed.summary.pfns.start + idx;
       await h.page.evaluate((pfn) => {
-        const k = (window as any).kmemmap;
+        const k = (window as HookWindow).kmemmap;
         k.map.reveal(pfn);
       }, pfn);
       await h.page.locator('.map-canvas').focus();
@@ -145,7 +145,7 @@ describe('webview in Chromium (fake host)', function () {
         await ready(h);
         assert.equal(await h.page.getAttribute('.map-canvas', 'data-renderer'), renderer ?? 'webgl2');
         assert.deepEqual(await pixelOfPfn(h, skippablePfn), SKIPPABLE_RGB);
-        await h.page.evaluate(() => (window as any).kmemmap.map.fit());
+        await h.page.evaluate(() => (window as HookWindow).kmemmap.map.fit());
         await h.page.waitForTimeout(300);
         await h.page.screenshot({ path: `${ARTIFACTS}/webview-synthetic-${renderer ?? 'webgl2'}.png` });
         await h.page.close();
@@ -158,7 +158,7 @@ describe('webview in Chromium (fake host)', function () {
       const header = await h.page.textContent('header');
       assert.ok(header!.includes(EVIL_RELEASE));
       assert.equal(await h.page.locator('header img, header script, .inspector b').count(), 0);
-      assert.equal(await h.page.evaluate(() => (window as any).__pwned), undefined);
+      assert.equal(await h.page.evaluate(() => (window as HookWindow).__pwned), undefined);
       await h.page.close();
     });
 
@@ -167,7 +167,7 @@ describe('webview in Chromium (fake host)', function () {
       dump.provenance = { ...dump.provenance, format: 'elf-vmcore' };
       const h = await openFakeHost(browser, inProcess(dump));
       await ready(h);
-      await h.page.evaluate((pfn) => (window as any).kmemmap.map.reveal(pfn), skippablePfn);
+      await h.page.evaluate((pfn) => (window as HookWindow).kmemmap.map.reveal(pfn), skippablePfn);
       await h.page.locator('.map-canvas').focus();
       await h.page.keyboard.press('Enter');
       await h.page.locator('.inspector-page .ask-debugger').click({ timeout: 10000 });
@@ -180,7 +180,7 @@ describe('webview in Chromium (fake host)', function () {
       const h = await openFakeHost(browser, parsed);
       await ready(h);
       await h.page.waitForTimeout(500);
-      const requested = h.fromWebview.filter((m) => m.kind === 'request' && m.name === 'sectionData').map((m) => (m as any).params);
+      const requested = h.fromWebview.filter((m) => m.kind === 'request' && m.name === 'sectionData').map((m) => (m as { params: { startPfn: number; count: number } }).params);
       const uniform = snap.sections.filter((s) => s.counts.some((n) => n === s.nrPfns));
       for (const u of uniform)
         for (const r of requested) assert.ok(!(r.startPfn <= u.startPfn && r.startPfn + r.count >= u.startPfn + u.nrPfns && r.count === u.nrPfns), `section ${u.nr} requested alone`);

@@ -105,7 +105,7 @@ describe('hovers: crash, drgn and dmesg dump_page output', () => {
   it('decodes crash kmem -p rows, struct page, kmem -n states and drgn integers', () => {
     const row = 'fffffafdc0041380  104e000 ffff8cd6c1042a00        0  1 fffffc0010200 slab,head';
     assert.match(hoverOn(row, 'fffffc0010200', { kernel: k61 })!.markdown, /PG\\_slab PG\\_head[\s\S]*matches this layout/);
-    assert.match(hoverOn('  flags = 6755398367313920,', 'flags', { kernel: k61 })!.markdown, /page\->flags/);
+    assert.match(hoverOn('  flags = 6755398367313920,', 'flags', { kernel: k61 })!.markdown, /page->flags/);
     assert.match(hoverOn('  _mapcount = { counter = -257 }, page_type = 4294967039', 'page_type', { kernel: k61 })!.markdown, /PGTY\\_offline/);
     assert.match(hoverOn('\t.page_type = (unsigned int)4043309056,', 'page_type', { kernel: k612 })!.markdown, /PGTY\\_offline/);
     const sect = '32  ffff8cd73fe83400  fffffafdc0000000  fffffafdc4000000   PMO  1048576';

@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { blockVerdicts, pageblocksInIsolationOrder } from '../../../memmap/offlineVerdict';
 import { CLASS_ID } from '../../../kernel/pageClasses';
+import { kernelVersion } from '../../../kernel/version';
 
 describe('offline verdict: pageblock isolation order by kernel version', () => {
   const n = 32768;
@@ -15,7 +16,7 @@ describe('offline verdict: pageblock isolation order by kernel version', () => {
   const input = { block: { id: 0, startPfn: 0, nrPfns: n, state: 'online' as const, zones: ['DMA32'] }, classes, classesStartPfn: 0 };
   for (const [v, pfn] of [[[5, 10], middle], [[5, 18], middle], [[5, 19], last], [[6, 1], last], [[7, 3], last], [undefined, last]] as const)
     it(`${v ? v.join('.') : 'release unknown'}: blocks at the ${pfn === middle ? 'middle' : 'last'} pageblock's PG_reserved page`, () => {
-      const r = blockVerdicts({ ...input, kernelVersion: v ? [v[0], v[1]] : undefined }).mainline;
+      const r = blockVerdicts({ ...input, kernelVersion: v ? kernelVersion(v[0], v[1]) : undefined }).mainline;
       assert.equal(r.ok, false);
       assert.equal(r.blockingPfn, pfn);
     });

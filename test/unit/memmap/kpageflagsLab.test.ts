@@ -91,7 +91,7 @@ describe('kpageflags captures from the lab', function () {
         it('offline pages inside the virtio-mem range equal the unplugged-but-present size', async () => {
           const s = await open(set);
           const ranges = pfnRangesNamed(parseIomem(text(set, 'iomem')), isVirtioMemRam, PAGE);
-          const presentBytes = ranges.reduce((a, r) => a + (r.end - r.start) * PAGE, 0);
+          const presentBytes = ranges.reduce((a, [start, end]) => a + (end - start) * PAGE, 0);
           assert.ok(presentBytes > 0, 'iomem shows virtio-mem memory');
           assert.equal(s.counts[CLASS_ID['offline-skippable']] * PAGE, presentBytes - vm.pluggedBytes);
         });

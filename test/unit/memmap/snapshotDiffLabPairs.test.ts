@@ -29,7 +29,7 @@ const STEPS: Record<string, Step> = {
   'virtio-mem': {
     into: 'offline-skippable',
     pages: (b) => {
-      const present = pfnRangesNamed(parseIomem(readFileSync(join(b.capture, 'iomem'), 'utf8')), isVirtioMemRam, PAGE).reduce((n, r) => n + r.end - r.start, 0);
+      const present = pfnRangesNamed(parseIomem(readFileSync(join(b.capture, 'iomem'), 'utf8')), isVirtioMemRam, PAGE).reduce((n, [start, end]) => n + end - start, 0);
       return present - b.manifest.expected!.virtioMem!.pluggedBytes / PAGE;
     },
     // plugged memory: sections hot-added (no memmap before) and handed to the kernel
