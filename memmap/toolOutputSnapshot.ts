@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { headVaOfTail } from '../kernel/compound';
 import { basename } from 'node:path';
 import { CLASS_ID, NR_CLASSES } from '../kernel/pageClasses';
-import { inRanges, sortedRanges, type PfnRange } from '../kernel/pfnRange';
 import { blockCounts, sumCounts } from './aggregate';
 import { classifyStructPage, Neighbours, SectionFacts, VMCORE_RULES, VMCORE_RULE_CLASS } from './classifyPage';
 import { SnapshotError } from '../parsers/errors';
@@ -21,6 +20,7 @@ import { looksLikeCrashOrDrgnText, toolMemmapFromText } from '../parsers/tools/c
 import { CHUNK_PFNS, COVER_NONE, COVER_PAGE, COVER_UNREADABLE, OFF, PageImage } from '../parsers/tools/pageImage';
 import { buildToolContext } from './tools/toolContext';
 import { completeKmemPListing } from './tools/kmemPListing';
+import { inRanges, sortedRanges, type PfnRange } from '../kernel/pfnRange';
 
 /** true when the first KiB of a text file looks like crash output, a drgn REPL log or our drgn export. */
 export function looksLikeToolOutput(head: string): boolean {
@@ -57,6 +57,16 @@ function factsFromSection(word: number | undefined): SectionFacts & { present: b
   return { present: (w & SECTION_PRESENT) !== 0, memmap: (w & SECTION_HAS_MEM_MAP) !== 0, online: (w & SECTION_ONLINE) !== 0, early: (w & SECTION_EARLY) !== 0, device: (w & SECTION_DEVICE) !== 0 };
 }
 
+type ToolCtx = ReturnType<typeof buildToolContext>['ctx'];
+type FactsOf = (nr: number) => SectionFacts & { present: boolean; memmap: boolean };
+
+/** What the tool's section table (crash `kmem -n`, drgn export) says: the low state bits and subsection map per section. */
+interface SectionTable {
+  secWord: Map<number, number>;
+  haveSections: boolean;
+  factsOf: FactsOf;
+}
+
 export function snapshotFromToolMemmap(tm: ToolMemmap, name: string, ruleSets?: OpenOptions['ruleSets']): Snapshot {
   const warnings = [...tm.warnings];
   const notes = [...tm.notes];
@@ -68,65 +78,18 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string, ruleSets?: 
   if (tc.problem) warnings.push(tc.problem);
   const ctx = tc.ctx;
 
-  const secWord = new Map<number, number>();
-  const subsec = new Map<number, bigint>();
-  for (const s of tm.sections) {
-    if (s.word !== undefined) secWord.set(s.nr, Number(s.word & 0x3fn));
-    if (s.subsectionMap !== undefined) subsec.set(s.nr, s.subsectionMap);
-  }
-  const haveSections = secWord.size > 0;
+  const table = sectionTable(tm);
+  const { haveSections, factsOf } = table;
   if (!haveSections && image.pages) warnings.push('no section table in this output (crash `kmem -n`): every listed PFN is taken to be in an online boot section');
-  const range = pfnRange(image, secWord, haveSections);
+  const range = pfnRange(image, table.secWord, haveSections);
   const { startPfn, endPfn } = range;
-  checkSpan(name, image, range, secWord);
-  const factsOf = (nr: number): SectionFacts & { present: boolean; memmap: boolean } => {
-    const f = factsFromSection(haveSections ? secWord.get(nr) ?? 0 : undefined);
-    const sm = subsec.get(nr);
-    if (sm !== undefined && !f.early) f.subsectionMap = sm;
-    return f;
-  };
+  checkSpan(name, image, range, table.secWord);
+  const nb = neighbours(tm, ctx, range, factsOf);
+  if (tm.vmemmap === undefined && image.pages) notes.push('vmemmap base unknown: compound tails cannot be matched to their heads');
 
-  const buddyTail = ctx ? freeBlockTails(image, ctx, range) : undefined;
-  const vmemmap = tm.vmemmap;
-  const vmemmapRanges = sortedRanges(tm.blocks.filter((b) => b.nrVmemmapPages && b.startPfn !== undefined).map((b): PfnRange => [b.startPfn!, b.startPfn! + b.nrVmemmapPages!]));
-  const nb: Neighbours = {
-    structPage: (pfn) => image.page(pfn) ?? (image.coverage(pfn) === COVER_UNREADABLE ? 'unmapped' : 'excluded'),
-    buddyCovered: (pfn) => buddyTail?.[pfn - startPfn] === 1,
-    backsVmemmap: (pfn) => inRanges(vmemmapRanges, pfn),
-    headPfn: (c, tailPfn) => {
-      if (vmemmap === undefined) return undefined;
-      // the mask form (7.x compound_info) cannot be confused with a pointer: decode both
-      const d = headVaOfTail(c, vmemmap + BigInt(tailPfn) * 64n, 'pointer-or-mask') - vmemmap;
-      return d >= 0n && d % 64n === 0n ? Number(d / 64n) : undefined;
-    },
-    section: (pfn) => factsOf(Math.floor(pfn / pps)),
-  };
-  if (vmemmap === undefined && image.pages) notes.push('vmemmap base unknown: compound tails cannot be matched to their heads');
-
-  const NOT = CLASS_ID['not-in-listing'];
   const { classes, sectionCounts, rulesSeen } = classifyListed(image, range, haveSections, factsOf, ctx, nb);
-  for (const r of rulesSeen) {
-    const a = (VMCORE_RULES[r] as { assumption?: string }).assumption;
-    if (a) notes.push(`assumption (rule ${VMCORE_RULES[r].id}): ${a}`);
-  }
-  const listed = image.pages + image.unreadable;
-  const notListed = [...sectionCounts.values()].reduce((a, c) => a + c[NOT], 0);
-  if (notListed) notes.push(`${notListed} PFNs with a memmap are not in this listing (class not-in-listing)`);
-  notes.push(`${listed} PFNs listed${image.unreadable ? ` (${image.unreadable} with unreadable struct pages)` : ''}`);
-
-  const zoneOfPfn = (pfn: number) => tm.zones.find((z) => pfn >= z.startPfn && pfn < z.startPfn + z.spanned);
-  const sections: Section[] = [...sectionCounts].map(([nr, counts]) => {
-    const w = haveSections ? secWord.get(nr) : undefined;
-    let state: SectionState = 'unknown';
-    if (haveSections) {
-      const f = factsOf(nr);
-      state = !f.present ? 'absent' : !f.memmap ? 'present' : f.device && !f.online ? 'device' : f.online ? 'online' : 'offline';
-    } else if (counts[NOT] < pps) state = 'online';
-    const z = zoneOfPfn(nr * pps);
-    const first = Math.max(nr * pps, startPfn);
-    const nrPfns = Math.min((nr + 1) * pps, endPfn) - first;
-    return { nr, startPfn: first, nrPfns, state, flags: w !== undefined ? sectionLetters(BigInt(w)) : undefined, zone: z?.name, node: z?.node, counts };
-  });
+  notes.push(...listingNotes(image, sectionCounts, rulesSeen));
+  const sections = sectionsOf(tm, table, sectionCounts, range);
   if (!haveSections && image.pages) notes.push(`PFN range 0x${startPfn.toString(16)}-0x${endPfn.toString(16)}: what the listing covers (${sections.length} section(s) touched); nothing outside it is assumed`);
 
   const { pfnsPerBlock, blocks } = blocksOf(tm, sections, classes, startPfn, warnings, (pfn) => compoundIsMovable(image, ctx, pfn, nb), ruleSets);
@@ -140,8 +103,83 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string, ruleSets?: 
   return snapshot;
 }
 
+/** The section table's words (state bits only) and subsection maps, and the facts the rules see per section. */
+function sectionTable(tm: ToolMemmap): SectionTable {
+  const secWord = new Map<number, number>();
+  const subsec = new Map<number, bigint>();
+  for (const s of tm.sections) {
+    if (s.word !== undefined) secWord.set(s.nr, Number(s.word & 0x3fn));
+    if (s.subsectionMap !== undefined) subsec.set(s.nr, s.subsectionMap);
+  }
+  const haveSections = secWord.size > 0;
+  const factsOf: FactsOf = (nr) => {
+    const f = factsFromSection(haveSections ? secWord.get(nr) ?? 0 : undefined);
+    const sm = subsec.get(nr);
+    if (sm !== undefined && !f.early) f.subsectionMap = sm;
+    return f;
+  };
+  return { secWord, haveSections, factsOf };
+}
+
+/** What the rules read beyond a page's own words: neighbours, free buddy blocks, vmemmap-backing ranges, compound heads, sections. */
+function neighbours(tm: ToolMemmap, ctx: ToolCtx, range: ListingSpan, factsOf: FactsOf): Neighbours {
+  const { image, vmemmap } = tm;
+  const { startPfn } = range;
+  const pps = image.pfnsPerSection;
+  const buddyTail = ctx ? freeBlockTails(image, ctx, range) : undefined;
+  const vmemmapRanges = sortedRanges(tm.blocks.filter((b) => b.nrVmemmapPages && b.startPfn !== undefined).map((b): PfnRange => [b.startPfn!, b.startPfn! + b.nrVmemmapPages!]));
+  return {
+    structPage: (pfn) => image.page(pfn) ?? (image.coverage(pfn) === COVER_UNREADABLE ? 'unmapped' : 'excluded'),
+    buddyCovered: (pfn) => buddyTail?.[pfn - startPfn] === 1,
+    backsVmemmap: (pfn) => inRanges(vmemmapRanges, pfn),
+    headPfn: (c, tailPfn) => {
+      if (vmemmap === undefined) return undefined;
+      // the mask form (7.x compound_info) cannot be confused with a pointer: decode both
+      const d = headVaOfTail(c, vmemmap + BigInt(tailPfn) * 64n, 'pointer-or-mask') - vmemmap;
+      return d >= 0n && d % 64n === 0n ? Number(d / 64n) : undefined;
+    },
+    section: (pfn) => factsOf(Math.floor(pfn / pps)),
+  };
+}
+
+/** Notes on the classification: the assumptions of the rules that fired, PFNs not listed, PFNs listed. */
+function listingNotes(image: PageImage, sectionCounts: Map<number, Uint32Array>, rulesSeen: Set<number>): string[] {
+  const NOT = CLASS_ID['not-in-listing'];
+  const notes: string[] = [];
+  for (const r of rulesSeen) {
+    const a = (VMCORE_RULES[r] as { assumption?: string }).assumption;
+    if (a) notes.push(`assumption (rule ${VMCORE_RULES[r].id}): ${a}`);
+  }
+  const listed = image.pages + image.unreadable;
+  const notListed = [...sectionCounts.values()].reduce((a, c) => a + c[NOT], 0);
+  if (notListed) notes.push(`${notListed} PFNs with a memmap are not in this listing (class not-in-listing)`);
+  notes.push(`${listed} PFNs listed${image.unreadable ? ` (${image.unreadable} with unreadable struct pages)` : ''}`);
+  return notes;
+}
+
+/** Sections of the range with their state (from the section table, or online when anything in them was listed), zone and counts. */
+function sectionsOf(tm: ToolMemmap, table: SectionTable, sectionCounts: Map<number, Uint32Array>, range: ListingSpan): Section[] {
+  const NOT = CLASS_ID['not-in-listing'];
+  const pps = tm.image.pfnsPerSection;
+  const { haveSections, secWord, factsOf } = table;
+  const { startPfn, endPfn } = range;
+  const zoneOfPfn = (pfn: number) => tm.zones.find((z) => pfn >= z.startPfn && pfn < z.startPfn + z.spanned);
+  return [...sectionCounts].map(([nr, counts]) => {
+    const w = haveSections ? secWord.get(nr) : undefined;
+    let state: SectionState = 'unknown';
+    if (haveSections) {
+      const f = factsOf(nr);
+      state = !f.present ? 'absent' : !f.memmap ? 'present' : f.device && !f.online ? 'device' : f.online ? 'online' : 'offline';
+    } else if (counts[NOT] < pps) state = 'online';
+    const z = zoneOfPfn(nr * pps);
+    const first = Math.max(nr * pps, startPfn);
+    const nrPfns = Math.min((nr + 1) * pps, endPfn) - first;
+    return { nr, startPfn: first, nrPfns, state, flags: w !== undefined ? sectionLetters(BigInt(w)) : undefined, zone: z?.name, node: z?.node, counts };
+  });
+}
+
 /** PFNs inside free buddy blocks (after their head: page type buddy, order in private), one byte per PFN of the range; undefined when there are none. */
-function freeBlockTails(image: PageImage, ctx: NonNullable<ReturnType<typeof buildToolContext>['ctx']>, range: ListingSpan): Uint8Array | undefined {
+function freeBlockTails(image: PageImage, ctx: NonNullable<ToolCtx>, range: ListingSpan): Uint8Array | undefined {
   const { startPfn, endPfn } = range;
   let tails: Uint8Array | undefined; // allocated at the first free block of order > 0
   for (const sec of image.chunks()) {
@@ -212,8 +250,8 @@ function pfnRange(image: PageImage, secWord: Map<number, number>, haveSections: 
 }
 
 /** One class byte per PFN of the range (not-in-listing where nothing was listed) and per-section counts. */
-function classifyListed(image: PageImage, range: ListingSpan, haveSections: boolean, factsOf: (nr: number) => SectionFacts & { present: boolean; memmap: boolean },
-  ctx: ReturnType<typeof buildToolContext>['ctx'], nb: Neighbours): { classes: Uint8Array; sectionCounts: Map<number, Uint32Array>; rulesSeen: Set<number> } {
+function classifyListed(image: PageImage, range: ListingSpan, haveSections: boolean, factsOf: FactsOf,
+  ctx: ToolCtx, nb: Neighbours): { classes: Uint8Array; sectionCounts: Map<number, Uint32Array>; rulesSeen: Set<number> } {
   const NOT = CLASS_ID['not-in-listing'];
   const HOLE = CLASS_ID['no-memmap'];
   const pps = image.pfnsPerSection;
@@ -255,7 +293,7 @@ function classifyListed(image: PageImage, range: ListingSpan, haveSections: bool
   return { classes, sectionCounts, rulesSeen };
 }
 
-function compoundIsMovable(image: PageImage, ctx: ReturnType<typeof buildToolContext>['ctx'], pfn: number, nb: Neighbours): boolean | undefined {
+function compoundIsMovable(image: PageImage, ctx: ToolCtx, pfn: number, nb: Neighbours): boolean | undefined {
   if (!ctx) return undefined;
   let p = image.page(pfn);
   if (!p) return undefined;
@@ -268,7 +306,7 @@ function compoundIsMovable(image: PageImage, ctx: ReturnType<typeof buildToolCon
   return ctx.bit.lru < 32 && ((p.buf.readUInt32LE(p.off + OFF.flags) >>> ctx.bit.lru) & 1) === 1;
 }
 
-function detail(tm: ToolMemmap, s: Snapshot, pfn: number, factsOf: (nr: number) => SectionFacts, nb: Neighbours, ctx: ReturnType<typeof buildToolContext>['ctx']): PageDetail | undefined {
+function detail(tm: ToolMemmap, s: Snapshot, pfn: number, factsOf: (nr: number) => SectionFacts, nb: Neighbours, ctx: ToolCtx): PageDetail | undefined {
   if (!Number.isInteger(pfn) || pfn < s.startPfn || pfn >= s.endPfn) return undefined;
   const cls = s.classes[pfn - s.startPfn];
   const section = Math.floor(pfn / s.pfnsPerSection);
@@ -280,15 +318,8 @@ function detail(tm: ToolMemmap, s: Snapshot, pfn: number, factsOf: (nr: number) 
   if (cls === CLASS_ID['not-in-listing']) return { ...base, class: 'not-in-listing', rule: 'not-in-listing', why: `the ${tm.format} output does not cover this PFN` };
   if (!p || !ctx) return { ...base, class: cls === CLASS_ID['no-memmap'] ? 'no-memmap' : 'unknown', rule: cls === CLASS_ID['no-memmap'] ? 'hole' : 'unknown', why: cls === CLASS_ID['no-memmap'] ? 'no struct page describes this PFN' : 'page states cannot be decoded for this kernel' };
   const r = VMCORE_RULES[classifyStructPage(pfn, p.buf, p.off, factsOf(section), ctx, nb)];
-  const hex = (o: number) => '0x' + p.buf.readBigUInt64LE(p.off + o).toString(16);
   const known = tm.knownFields;
-  const raw: Record<string, string | number> = {};
-  if (known.has('flags')) raw.flags = hex(OFF.flags);
-  if (known.has('compound_head')) raw.compound_head = hex(OFF.compoundHead);
-  if (known.has('mapping')) raw.mapping = hex(OFF.mapping);
-  if (known.has('private')) raw.private = hex(OFF.private);
-  if (known.has('_mapcount')) raw._mapcount = '0x' + p.buf.readUInt32LE(p.off + OFF.mapcount).toString(16);
-  if (known.has('_refcount')) raw._refcount = p.buf.readInt32LE(p.off + OFF.refcount);
+  const raw = rawWords(p, known);
   const notes: string[] = [];
   const a = (r as { assumption?: string }).assumption;
   if (a) notes.push(`assumption: ${a}`);
@@ -301,3 +332,16 @@ function detail(tm: ToolMemmap, s: Snapshot, pfn: number, factsOf: (nr: number) 
   };
 }
 
+
+/** The struct page words the tool printed, as the inspector shows them. */
+function rawWords(p: { buf: Buffer; off: number }, known: Set<string>): Record<string, string | number> {
+  const hex = (o: number) => '0x' + p.buf.readBigUInt64LE(p.off + o).toString(16);
+  const raw: Record<string, string | number> = {};
+  if (known.has('flags')) raw.flags = hex(OFF.flags);
+  if (known.has('compound_head')) raw.compound_head = hex(OFF.compoundHead);
+  if (known.has('mapping')) raw.mapping = hex(OFF.mapping);
+  if (known.has('private')) raw.private = hex(OFF.private);
+  if (known.has('_mapcount')) raw._mapcount = '0x' + p.buf.readUInt32LE(p.off + OFF.mapcount).toString(16);
+  if (known.has('_refcount')) raw._refcount = p.buf.readInt32LE(p.off + OFF.refcount);
+  return raw;
+}

@@ -9,21 +9,21 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 
-import type { BlockInfo, HostEvent, Overview, SectionInfo } from '../shared/protocol';
+import type { HostEvent, Overview } from '../shared/protocol';
 import { findByPfn, PROTOCOL_VERSION } from '../shared/protocol';
-import { renderBlockTable } from './blockTable';
 import { ClassStore } from './classStore';
-import { h, hx } from './dom';
+import { h } from './dom';
 import { renderFailure, renderLoading } from './errorView';
 import { renderHeader } from './header';
 import { connectHost } from './hostChannel';
-import { renderBlockDetail, renderPageDetail, type InspectorActions } from './inspector';
 import { Legend } from './legend';
-import { absentRuns } from './absentRuns';
-import { chooseLayout } from './mapLayout';
+import { absentRuns, type PfnRange } from './absentRuns';
+import { chooseLayout, type MapLayout } from './mapLayout';
 import { MapView } from './mapView';
-import { paletteRgba, themeColours } from './palette';
-import { parseSearch } from './searchQuery';
+import { paletteRgba, themeColours, type ThemeColours } from './palette';
+import { createSidePanel } from './sidePanel';
+import { createToolbar } from './toolbar';
+import type { View } from './viewport';
 import { loadState, saveState } from './viewState';
 
 const app = document.getElementById('app')!;
@@ -77,174 +77,41 @@ function buildApp(o: Overview): void {
   let hidden = new Set(state.hiddenClasses ?? []);
   let settings = o.settings;
 
-  let map!: MapView;
-  const store = new ClassStore(o, absent, (startPfn, count) => channel.request('sectionData', { startPfn, count }), (from, to) => map.dataArrived(from, to));
-  performance.mark('kmemmap-store-filled');
   // A saved camera belongs to the layout it was saved with.
   const initialView = (state.foldAbsent ?? true) === fold ? state.view : undefined;
-  map = new MapView(o, layout, store, { select: (pfn) => inspectPage(pfn), viewChanged: (view) => saveState({ view }) }, initialView, hidden);
-
+  const { map, store } = createMap(o, layout, absent, hidden, initialView, (pfn) => side.inspectPage(pfn));
   // Sidebar: tabs for the overview table and the inspector.
-  const inspector = h('div', { class: 'inspector', 'aria-live': 'polite' }, h('p', { class: 'hint' }, 'Click a page on the map (or press Enter on it) to see its flags, type, counts and the rule that classified it. Click a block in the overview for its offlining verdict and blocking pages.'));
-  const overviewPanel = h('div', { class: 'overview' });
-  const tabs = hx(
-    'vscode-tabs',
-    { 'selected-index': state.tab === 'inspector' ? '1' : '0', class: 'side-tabs' },
-    hx('vscode-tab-header', { slot: 'header' }, o.blocks.length ? 'Memory blocks' : 'Sections'),
-    hx('vscode-tab-panel', {}, overviewPanel),
-    hx('vscode-tab-header', { slot: 'header' }, 'Inspector'),
-    hx('vscode-tab-panel', {}, inspector),
-  );
-  tabs.addEventListener('vsc-tabs-select', (e) => saveState({ tab: (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex === 1 ? 'inspector' : 'overview' }));
-  const showTab = (i: number) => ((tabs as unknown as { selectedIndex: number }).selectedIndex = i);
-
-  const act: InspectorActions = {
-    openSource: (ref) => channel.event({ type: 'openSource', ref }),
-    askDebugger: (pfn) => channel.event({ type: 'askDebugger', pfn }),
-    reveal: (pfn) => {
-      map.reveal(pfn);
-      inspectPage(pfn);
+  const side = createSidePanel({ o, theme, channel, map, settings: () => settings, tab: state.tab });
+  revealHook = side.actions.reveal;
+  const toolbar = createToolbar({
+    o, map, canFold: absent.length > 0, fold, reveal: side.actions.reveal, inspectBlock: side.inspectBlock,
+    onFold: (f) => {
+      fold = f;
+      saveState({ foldAbsent: fold, view: undefined });
+      layout = layoutFor(fold);
+      map.setLayout(layout);
+      hooks.layout = layout;
     },
-  };
-  revealHook = act.reveal;
-
-  let pageRequest = 0;
-  function inspectPage(pfn: number): void {
-    saveState({ selectedPfn: pfn });
-    showTab(1);
-    const my = ++pageRequest;
-    inspector.replaceChildren(h('p', {}, map.describe(pfn).join(' · ')), h('p', { class: 'hint' }, 'reading page details…'));
-    channel.request('pageDetail', { pfn }).then(
-      (d) => {
-        if (my !== pageRequest) return;
-        inspector.replaceChildren(d ? renderPageDetail(d, o, theme, act) : h('p', {}, `PFN ${pfn} is outside this snapshot.`));
-      },
-      (e) => my === pageRequest && inspector.replaceChildren(h('p', { class: 'error' }, `Cannot read page ${pfn}: ${e instanceof Error ? e.message : e}`)),
-    );
-  }
-
-  function inspectBlock(b: BlockInfo): void {
-    showTab(1);
-    map.showRange(b.startPfn, b.nrPfns);
-    const my = ++pageRequest;
-    inspector.replaceChildren(renderBlockDetail(b, o, theme, settings.offlineRules, undefined, act));
-    channel.request('blockingPages', { block: b.id, rules: settings.offlineRules, limit: 200 }).then(
-      (r) => my === pageRequest && inspector.replaceChildren(renderBlockDetail(b, o, theme, settings.offlineRules, r, act)),
-      () => undefined,
-    );
-  }
-
-  const pick = (it: BlockInfo | SectionInfo, kind: 'block' | 'section') => {
-    if (kind === 'block') inspectBlock(it as BlockInfo);
-    else map.showRange(it.startPfn, it.nrPfns);
-  };
-  const renderOverview = () => overviewPanel.replaceChildren(renderBlockTable(o, theme, settings.offlineRules, pick));
-
-  // Toolbar: search and zoom.
-  const searchBox = hx('vscode-textfield', { placeholder: 'PFN, pa 0x…, section N, block N', 'aria-label': 'Search by PFN, physical address, section or block', class: 'search' });
-  const searchMsg = h('span', { class: 'search-msg', 'aria-live': 'polite' });
-  searchBox.addEventListener('keydown', (e) => {
-    if ((e as KeyboardEvent).key !== 'Enter') return;
-    const q = (searchBox as unknown as { value: string }).value;
-    const t = parseSearch(q, o.kernel.pageSize, o.endPfn);
-    searchMsg.textContent = '';
-    if (t.kind === 'error') searchMsg.textContent = t.message;
-    else if (t.kind === 'pfn') {
-      if (t.pfn < o.startPfn || t.pfn >= o.endPfn) searchMsg.textContent = `PFN ${t.pfn} is outside this snapshot (${o.startPfn}–${o.endPfn - 1})`;
-      else {
-        searchMsg.textContent = t.note ?? '';
-        act.reveal(t.pfn);
-      }
-    } else if (t.kind === 'section') {
-      const s = o.sections.find((x) => x.nr === t.nr);
-      if (s) map.showRange(s.startPfn, s.nrPfns);
-      else searchMsg.textContent = `no section ${t.nr} in this snapshot`;
-    } else {
-      const b = o.blocks.find((x) => x.id === t.id);
-      if (b) inspectBlock(b);
-      else searchMsg.textContent = `no memory block ${t.id} in this snapshot`;
-    }
   });
-  const button = (icon: string, label: string, onClick: () => void) => {
-    const b = hx('vscode-button', { icon, secondary: '', title: label, 'aria-label': label });
-    b.addEventListener('click', onClick);
-    return b;
-  };
-  // Absent memory (holes, unpopulated hotplug space) folded into thin labelled separators.
-  const foldButton = h('button', { class: 'fold-toggle', type: 'button', 'aria-pressed': String(fold), title: absent.length ? 'Fold runs of absent sections (no memmap) into one thin labelled row each' : 'This snapshot has no absent sections to fold' }, h('span', { class: 'codicon codicon-fold' }), ' Fold absent memory');
-  if (!absent.length) foldButton.setAttribute('disabled', '');
-  foldButton.addEventListener('click', () => {
-    fold = !fold;
-    foldButton.setAttribute('aria-pressed', String(fold));
-    saveState({ foldAbsent: fold, view: undefined });
-    layout = layoutFor(fold);
-    map.setLayout(layout);
-    hooks.layout = layout;
-  });
-  const toolbar = h(
-    'div',
-    { class: 'toolbar' },
-    searchBox,
-    button('zoom-in', 'Zoom in (+)', () => map.setView(zoomCentre(1.6))),
-    button('zoom-out', 'Zoom out (-)', () => map.setView(zoomCentre(1 / 1.6))),
-    button('screen-full', 'Whole machine (0)', () => map.fit()),
-    foldButton,
-    searchMsg,
-  );
-  const zoomCentre = (f: number) => {
-    const v = map.currentView;
-    const cx = v.x + map.canvas.width / 2 / v.cellPx;
-    const cy = v.y + map.canvas.height / 2 / v.cellPx;
-    const cellPx = Math.min(48, v.cellPx * f);
-    return { x: cx - map.canvas.width / 2 / cellPx, y: cy - map.canvas.height / 2 / cellPx, cellPx };
-  };
-
+  const repaint = () => map.setPalette(paletteRgba(o.classNames, settings.palette, theme, hidden));
   const legend = new Legend(o, hidden, (hid) => {
     hidden = hid;
     saveState({ hiddenClasses: [...hid] });
     map.setHidden(hidden);
-    map.setPalette(paletteRgba(o.classNames, settings.palette, theme, hidden));
+    repaint();
   });
 
-  const headerEl = renderHeader(o, 'webgl2');
-  app.replaceChildren(
-    headerEl,
-    legend.element,
-    h('main', { class: 'body' }, h('section', { class: 'map-col', 'aria-label': 'Memory map' }, toolbar, mapHelp(o, layout.rowPfns), map.element), h('aside', { class: 'side' }, tabs)),
-  );
-  map.start();
-  // The header names the renderer actually in use.
-  headerEl.replaceWith(renderHeader(o, map.rendererKind));
-  legend.render(theme);
-  performance.mark('kmemmap-legend-built');
-  map.setPalette(paletteRgba(o.classNames, settings.palette, theme, hidden));
-  map.drawNow(); // the first picture now, not after the section answers that are already queued
-  // The block table (hundreds of rows on big machines) after the map has been painted.
-  requestAnimationFrame(() =>
-    setTimeout(() => {
-      renderOverview();
-      performance.mark('kmemmap-table-built');
-      document.body.dataset.ready = 'true';
-    }),
-  );
+  showApp(o, { map, legend, toolbar, side: side.element, rowPfns: layout.rowPfns, theme, repaint, renderOverview: side.renderOverview });
   if (state.selectedPfn !== undefined && state.selectedPfn >= o.startPfn && state.selectedPfn < o.endPfn) map.select(state.selectedPfn);
 
   onSettings = (s) => {
     settings = s;
     o.settings = s;
     legend.render(theme);
-    renderOverview();
-    map.setPalette(paletteRgba(o.classNames, settings.palette, theme, hidden));
+    side.renderOverview();
+    repaint();
   };
-  // Theme changes: VS Code swaps the body class; re-read colours.
-  new MutationObserver(() => {
-    const t = themeColours();
-    Object.assign(theme, t);
-    map.readTheme();
-    legend.render(theme);
-    renderOverview();
-    map.setPalette(paletteRgba(o.classNames, settings.palette, theme, hidden));
-  }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  followTheme(theme, map, legend, side.renderOverview, repaint);
 
   // Hooks for the Chromium tests and the benchmark (read-only facts, no behaviour).
   const hooks = {
@@ -257,6 +124,56 @@ function buildApp(o: Overview): void {
     findSection: (pfn: number) => findByPfn(o.sections, pfn),
   };
   (window as unknown as { kmemmap: unknown }).kmemmap = hooks;
+}
+
+/** The class store (coarse picture first, exact sections on demand) and the map drawing it. */
+function createMap(o: Overview, layout: MapLayout, absent: PfnRange[], hidden: ReadonlySet<number>, initialView: View | undefined, select: (pfn: number) => void): { map: MapView; store: ClassStore } {
+  let map!: MapView;
+  const store = new ClassStore(o, absent, (startPfn, count) => channel.request('sectionData', { startPfn, count }), (from, to) => map.dataArrived(from, to));
+  performance.mark('kmemmap-store-filled');
+  map = new MapView(o, layout, store, { select, viewChanged: (view) => saveState({ view }) }, initialView, hidden);
+  return { map, store };
+}
+
+/** Puts header, legend, toolbar, map and side panel in the page and paints the first picture; the overview table follows. */
+function showApp(
+  o: Overview,
+  p: { map: MapView; legend: Legend; toolbar: HTMLElement; side: HTMLElement; rowPfns: number; theme: ThemeColours; repaint: () => void; renderOverview: () => void },
+): void {
+  const { map, legend } = p;
+  const headerEl = renderHeader(o, 'webgl2');
+  app.replaceChildren(
+    headerEl,
+    legend.element,
+    h('main', { class: 'body' }, h('section', { class: 'map-col', 'aria-label': 'Memory map' }, p.toolbar, mapHelp(o, p.rowPfns), map.element), h('aside', { class: 'side' }, p.side)),
+  );
+  map.start();
+  // The header names the renderer actually in use.
+  headerEl.replaceWith(renderHeader(o, map.rendererKind));
+  legend.render(p.theme);
+  performance.mark('kmemmap-legend-built');
+  p.repaint();
+  map.drawNow(); // the first picture now, not after the section answers that are already queued
+  // The block table (hundreds of rows on big machines) after the map has been painted.
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      p.renderOverview();
+      performance.mark('kmemmap-table-built');
+      document.body.dataset.ready = 'true';
+    }),
+  );
+}
+
+/** Theme changes: VS Code swaps the body class; re-read colours. */
+function followTheme(theme: ThemeColours, map: MapView, legend: Legend, renderOverview: () => void, repaint: () => void): void {
+  new MutationObserver(() => {
+    const t = themeColours();
+    Object.assign(theme, t);
+    map.readTheme();
+    legend.render(theme);
+    renderOverview();
+    repaint();
+  }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 }
 
 /** One short line that tells a first-time user how to read the map; the details behind a disclosure. */

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { openSnapshot } from '../../memmap/open';
 import { PAGE_CLASSES } from '../../kernel/pageClasses';
 import { blockJson, classCounts, classRuns, sectionJson, summaryJson } from '../../memmap/summaryJson';
-import type { Snapshot } from '../../memmap/snapshot';
+import type { PageDetail, Snapshot } from '../../memmap/snapshot';
 import { hex, mib, table } from '../table';
 import { jsonText, print, printJson } from '../output';
 import { escapeControl as t } from '../terminalText';
@@ -73,18 +73,7 @@ export function registerSnapshotCommands(program: Command): void {
     .argument('[more...]')
     .option('--json', 'machine-readable output')
     .option('--all', 'include absent sections')
-    .action(async (path: string, more: string[], o: JsonOpt & { all?: boolean }) => {
-      const s = await load(path, more);
-      const secs = o.all ? s.sections : s.sections.filter((x) => x.state !== 'absent');
-      if (o.json) return printJson({ pfnsPerSection: s.pfnsPerSection, sections: secs.map(sectionJson) });
-      print(
-        table(
-          ['nr', 'start pfn', 'state', 'flags', 'zone', 'node', 'classes (largest first)'],
-          secs.map((x) => [x.nr, hex(x.startPfn), x.state, x.flags, x.zone, x.node, classSummary(x.counts)]),
-          new Set([0]),
-        ),
-      );
-    });
+    .action(async (path: string, more: string[], o: JsonOpt & { all?: boolean }) => printSections(await load(path, more), o));
 
   program
     .command('blocks')
@@ -92,23 +81,7 @@ export function registerSnapshotCommands(program: Command): void {
     .argument('<snapshot>')
     .argument('[more...]')
     .option('--json', 'machine-readable output')
-    .action(async (path: string, more: string[], o: JsonOpt) => {
-      const s = await load(path, more);
-      if (o.json) return printJson({ pfnsPerBlock: s.pfnsPerBlock, blocks: s.blocks.map(blockJson) });
-      if (!s.blocks.length) return print('no memory block information in this snapshot');
-      const verdict = (b: Snapshot['blocks'][number], which: 'mainline' | 'skippable') => {
-        const v = b.verdict?.[which];
-        if (!v || v.ok === undefined) return '?';
-        if (v.ok) return 'yes';
-        return `no: ${v.reason ?? 'fails'}${v.blockingPfn !== undefined ? ` at pfn ${hex(v.blockingPfn)} (${v.blockingClass})` : ''}`;
-      };
-      print(
-        table(
-          ['block', 'start pfn', 'state', 'zone', 'offline? (mainline)', 'with PG_offline_skippable', 'classes (largest first)'],
-          s.blocks.map((b) => [`memory${b.id}`, hex(b.startPfn), b.state, b.zones?.join(' '), verdict(b, 'mainline'), verdict(b, 'skippable'), classSummary(b.counts, 3)]),
-        ),
-      );
-    });
+    .action(async (path: string, more: string[], o: JsonOpt) => printBlocks(await load(path, more), o));
 
   program
     .command('page')
@@ -117,31 +90,7 @@ export function registerSnapshotCommands(program: Command): void {
     .argument('<pfn>', 'page frame number (decimal or 0x hex); a physical address with --phys')
     .option('--phys', 'the number is a physical address')
     .option('--json', 'machine-readable output')
-    .action(async (path: string, pfnText: string, o: JsonOpt & { phys?: boolean }) => {
-      const s = await load(path);
-      const n = Number(BigInt(pfnText));
-      const pfn = o.phys ? Math.floor(n / s.kernel.pageSize) : n;
-      if (!Number.isSafeInteger(pfn) || pfn < s.startPfn || pfn >= s.endPfn)
-        throw new RangeErrorForUser(`pfn ${t(pfnText)} is outside this snapshot (${hex(s.startPfn)}-${hex(s.endPfn)})`);
-      const d = s.pageDetail?.(pfn);
-      const cls = PAGE_CLASSES[s.classes[pfn - s.startPfn]];
-      if (o.json) return printJson(d ?? { pfn, class: cls });
-      if (!d) return print(`pfn ${hex(pfn)}: ${cls}`);
-      const lines = [
-        `pfn        ${hex(d.pfn)} (${d.pfn})   phys ${hex(d.physAddr)}`,
-        `section    ${d.section}${d.block !== undefined ? `   block memory${d.block}` : ''}`,
-        `class      ${d.class}`,
-        `why        ${t(d.why)}  [rule ${t(d.rule)}]`,
-      ];
-      if (d.flags) lines.push(`flags      ${t(d.flags.join(' ')) || '(none)'}`);
-      if (d.pageType) lines.push(`page type  ${t(d.pageType)}`);
-      if (d.refcount !== undefined) lines.push(`refcount   ${d.refcount}`);
-      if (d.mapcount !== undefined) lines.push(`mapcount   ${d.mapcount}`);
-      if (d.zone !== undefined || d.node !== undefined) lines.push(`zone/node  ${t(String(d.zone ?? '?'))} / ${d.node ?? '?'}`);
-      for (const [k, v] of Object.entries(d.raw)) lines.push(`raw        ${t(k)} = ${t(String(v))}`);
-      for (const n of d.notes ?? []) lines.push(`note       ${t(n)}`);
-      print(lines.join('\n'));
-    });
+    .action(async (path: string, pfnText: string, o: JsonOpt & { phys?: boolean }) => printPage(await load(path), pfnText, o));
 
   program
     .command('export')
@@ -149,18 +98,83 @@ export function registerSnapshotCommands(program: Command): void {
     .argument('<snapshot>')
     .argument('[more...]')
     .option('--json', 'JSON {"runs":[[firstPfn,count,"class"],...]} (the default output is one run per line)')
-    .action(async (path: string, more: string[], o: JsonOpt) => {
-      const s = await load(path, more);
-      const runs = classRuns(s);
-      if (o.json) {
-        // Streamed: a large machine has hundreds of thousands of runs.
-        process.stdout.write(`{"kernel":${jsonText(s.kernel)},"classes":${jsonText(classCounts(s.counts))},"runs":[`);
-        runs.forEach((r, i) => process.stdout.write((i ? ',' : '') + JSON.stringify(r)));
-        process.stdout.write(']}\n');
-        return;
-      }
-      for (const [start, count, cls] of runs) process.stdout.write(`${hex(start)} ${count} ${cls}\n`);
-    });
+    .action(async (path: string, more: string[], o: JsonOpt) => printRuns(await load(path, more), o));
+}
+
+/** `kmemmap sections`: one line per section (absent ones with --all). */
+function printSections(s: Snapshot, o: JsonOpt & { all?: boolean }): void {
+  const secs = o.all ? s.sections : s.sections.filter((x) => x.state !== 'absent');
+  if (o.json) return printJson({ pfnsPerSection: s.pfnsPerSection, sections: secs.map(sectionJson) });
+  print(
+    table(
+      ['nr', 'start pfn', 'state', 'flags', 'zone', 'node', 'classes (largest first)'],
+      secs.map((x) => [x.nr, hex(x.startPfn), x.state, x.flags, x.zone, x.node, classSummary(x.counts)]),
+      new Set([0]),
+    ),
+  );
+}
+
+/** `kmemmap blocks`: one line per memory block with both offlining verdicts. */
+function printBlocks(s: Snapshot, o: JsonOpt): void {
+  if (o.json) return printJson({ pfnsPerBlock: s.pfnsPerBlock, blocks: s.blocks.map(blockJson) });
+  if (!s.blocks.length) return print('no memory block information in this snapshot');
+  print(
+    table(
+      ['block', 'start pfn', 'state', 'zone', 'offline? (mainline)', 'with PG_offline_skippable', 'classes (largest first)'],
+      s.blocks.map((b) => [`memory${b.id}`, hex(b.startPfn), b.state, b.zones?.join(' '), verdictText(b, 'mainline'), verdictText(b, 'skippable'), classSummary(b.counts, 3)]),
+    ),
+  );
+}
+
+/** yes, no with the reason and the blocking page, or ? when the verdict is unknown. */
+function verdictText(b: Snapshot['blocks'][number], which: 'mainline' | 'skippable'): string {
+  const v = b.verdict?.[which];
+  if (!v || v.ok === undefined) return '?';
+  if (v.ok) return 'yes';
+  return `no: ${v.reason ?? 'fails'}${v.blockingPfn !== undefined ? ` at pfn ${hex(v.blockingPfn)} (${v.blockingClass})` : ''}`;
+}
+
+/** `kmemmap page`: the page's details, or its class when the reader gives none. */
+function printPage(s: Snapshot, pfnText: string, o: JsonOpt & { phys?: boolean }): void {
+  const n = Number(BigInt(pfnText));
+  const pfn = o.phys ? Math.floor(n / s.kernel.pageSize) : n;
+  if (!Number.isSafeInteger(pfn) || pfn < s.startPfn || pfn >= s.endPfn)
+    throw new RangeErrorForUser(`pfn ${t(pfnText)} is outside this snapshot (${hex(s.startPfn)}-${hex(s.endPfn)})`);
+  const d = s.pageDetail?.(pfn);
+  const cls = PAGE_CLASSES[s.classes[pfn - s.startPfn]];
+  if (o.json) return printJson(d ?? { pfn, class: cls });
+  if (!d) return print(`pfn ${hex(pfn)}: ${cls}`);
+  print(humanPage(d));
+}
+
+function humanPage(d: PageDetail): string {
+  const lines = [
+    `pfn        ${hex(d.pfn)} (${d.pfn})   phys ${hex(d.physAddr)}`,
+    `section    ${d.section}${d.block !== undefined ? `   block memory${d.block}` : ''}`,
+    `class      ${d.class}`,
+    `why        ${t(d.why)}  [rule ${t(d.rule)}]`,
+  ];
+  if (d.flags) lines.push(`flags      ${t(d.flags.join(' ')) || '(none)'}`);
+  if (d.pageType) lines.push(`page type  ${t(d.pageType)}`);
+  if (d.refcount !== undefined) lines.push(`refcount   ${d.refcount}`);
+  if (d.mapcount !== undefined) lines.push(`mapcount   ${d.mapcount}`);
+  if (d.zone !== undefined || d.node !== undefined) lines.push(`zone/node  ${t(String(d.zone ?? '?'))} / ${d.node ?? '?'}`);
+  for (const [k, v] of Object.entries(d.raw)) lines.push(`raw        ${t(k)} = ${t(String(v))}`);
+  for (const n of d.notes ?? []) lines.push(`note       ${t(n)}`);
+  return lines.join('\n');
+}
+
+/** `kmemmap export`: every PFN's class as runs, one per line or streamed JSON. */
+function printRuns(s: Snapshot, o: JsonOpt): void {
+  const runs = classRuns(s);
+  if (o.json) {
+    // Streamed: a large machine has hundreds of thousands of runs.
+    process.stdout.write(`{"kernel":${jsonText(s.kernel)},"classes":${jsonText(classCounts(s.counts))},"runs":[`);
+    runs.forEach((r, i) => process.stdout.write((i ? ',' : '') + JSON.stringify(r)));
+    process.stdout.write(']}\n');
+    return;
+  }
+  for (const [start, count, cls] of runs) process.stdout.write(`${hex(start)} ${count} ${cls}\n`);
 }
 
 /** A user mistake in the arguments (not a bug). */

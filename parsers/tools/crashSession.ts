@@ -1,21 +1,14 @@
 // A crash session log (several commands), a single pasted crash output, or a drgn REPL log → ToolMemmap.
-import { parseKmemG } from './crashKmemG';
-import { parseKmemF, parseKmemI } from './crashKmemInfo';
-import { parseKmemN } from './crashKmemN';
-import { parseDevI, virtioMemPfnRanges } from './crashDevI';
+import { COMMAND_READERS, CommandKind, drgnCrashCommand, newSessionFacts, SessionFacts } from './crashCommands';
 import { parseKmemM } from './crashKmemM';
-import { isKmemPHeader, parseKmemP } from './crashKmemP';
-import { parseCrashSym, parseCrashSys } from './crashSys';
+import { isKmemPHeader } from './crashKmemP';
 import { movableTagRows } from './movableTags';
-import type { ToolBlock, ToolSection, ToolZone } from './drgnExport';
-import { COVER_PAGE, OFF, PageImage } from './pageImage';
+import type { ToolSection } from './drgnExport';
+import { COVER_PAGE, OFF } from './pageImage';
 import { commandWords, LogSegment, splitSessionLog } from './sessionLog';
 import { unquoteMail } from './pastedText';
-import { parseStructPageDumps, StructPageValues } from './structPageDump';
-import { FlagNameEvidence } from './kmemPFlagNames';
 import type { ToolFacts, ToolMemmap } from './toolMemmap';
 import { familyFromRelease } from '../../kernel/pageflags';
-import type { PfnRange } from '../../kernel/pfnRange';
 import { SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT } from '../../kernel/sections';
 
 const SNIFF = [
@@ -37,12 +30,7 @@ export function looksLikeCrashOrDrgnText(head: string): boolean {
   return SNIFF.some((re) => re.test(head));
 }
 
-type Kind = 'dev-i' | 'kmem-m' | 'kmem-p' | 'kmem-n' | 'kmem-i' | 'kmem-f' | 'kmem-g' | 'sys' | 'sym' | 'struct-page' | 'unknown';
-
-/** drgn 0.0.33+ runs crash commands in its REPL as `%crash kmem -p` (CNT printed in hex there). */
-function drgnCrashCommand(seg: LogSegment): string | undefined {
-  return seg.prompt === 'drgn' ? /^%crash\s+(.*)$/.exec(seg.command ?? '')?.[1] : undefined;
-}
+type Kind = CommandKind | 'unknown';
 
 function kindOf(seg: LogSegment): Kind {
   const dc = drgnCrashCommand(seg);
@@ -88,133 +76,72 @@ function outputAfterBarePrompt(seg: LogSegment): LogSegment {
   return new LogSegment(undefined, undefined, `${seg.command}\n${seg.text}`, Math.max(0, seg.startLine - 1));
 }
 
+/** A crash session log, a pasted crash output or a drgn REPL log as a sparse struct-page image and the facts it printed. */
 export function toolMemmapFromText(text: string): ToolMemmap {
   const warnings: string[] = [];
   const notes: string[] = [];
   const unq = unquoteMail(text);
   if (unq.depth) notes.push(`mail quoting (depth ${unq.depth}) removed from ${unq.lines} line(s)`);
   const segs = splitSessionLog(unq.text, warnings).map(outputAfterBarePrompt);
-  const image = new PageImage();
-  let release: string | undefined, machine: string | undefined;
-  let pageflags: Map<string, number> | undefined;
-  const symbols = new Map<string, bigint>();
-  let sections: ToolSection[] = [];
-  let zones: ToolZone[] = [];
-  let blocks: ToolBlock[] = [];
-  let vmemmap: bigint | undefined;
-  const dumps: { v: StructPageValues; line: number; pfn?: number }[] = [];
-  const known = new Set<string>();
-  let kmemPRows = 0;
-  const nameEvidence = new FlagNameEvidence();
-  let crash = false, drgn = false;
-  const ignored = new Set<string>();
-  const memberListings: LogSegment[] = [];
-  let virtioMem: PfnRange[] | undefined;
-  for (const seg of segs) {
-    if (seg.prompt === 'crash') crash = true;
-    if (seg.prompt === 'drgn') drgn = true;
-    const kinds = seg.command === undefined ? sniffKinds(seg.text.slice(0, 200000).split('\n')) : [kindOf(seg)];
-    const errLine = seg.text.slice(0, 2000).split('\n').find((l) => /^\w+: (invalid|cannot|no such|command not found)/i.test(l.trim()) || /^crash: /.test(l));
-    if (errLine && seg.command) warnings.push(`\`${seg.command}\`: ${errLine.trim()}`);
-    for (const kind of kinds) {
-      switch (kind) {
-        case 'kmem-p': {
-          const r = parseKmemP(seg.text, image, { hexCount: drgnCrashCommand(seg) !== undefined, names: nameEvidence });
-          if (r.joinedLines) notes.push(`\`${seg.command ?? 'kmem -p'}\`: ${r.joinedLines} flag-name list(s) wrapped onto the next line were joined to their row`);
-          if (r.hexCount && r.rows) notes.push('kmem -p from drgn\'s crash mode: CNT read as hexadecimal');
-          kmemPRows += r.rows;
-          if (r.rows) { known.add('flags').add('mapping').add('_refcount'); crash = true; }
-          if (r.vmemmap !== undefined) vmemmap ??= r.vmemmap;
-          if (r.vmemmapMismatch) warnings.push('kmem -p PAGE addresses do not follow one vmemmap base: tails cannot be matched to heads');
-          if (r.badRows) warnings.push(`\`${seg.command ?? 'kmem -p'}\` (line ${seg.startLine + 1}): ${r.badRows} row(s) could not be read, e.g. "${r.badSamples[0]}"`);
-          if (r.unknownHeader) warnings.push(`\`${seg.command ?? 'kmem -p'}\`: unknown listing layout "${r.unknownHeader}" (crash for pre-2.6 kernels?): its rows are not read`);
-          break;
-        }
-        case 'dev-i': {
-          const ranges = virtioMemPfnRanges(parseDevI(seg.lines));
-          if (ranges.length) {
-            virtioMem = ranges;
-            notes.push(`virtio-mem device memory (dev -i): ${ranges.map(([a, b]) => `pfn 0x${a.toString(16)}-0x${b.toString(16)}`).join(', ')}`);
-          }
-          break;
-        }
-        case 'kmem-m':
-          memberListings.push(seg); // after the pages they describe are known
-          break;
-        case 'kmem-n': {
-          const r = parseKmemN(seg.lines);
-          if (r.sections.length) sections = r.sections;
-          if (r.zones.length) zones = r.zones;
-          if (r.blocks.length) blocks = r.blocks;
-          warnings.push(...r.warnings);
-          break;
-        }
-        case 'kmem-i': {
-          const rows = parseKmemI(seg.lines);
-          const tot = rows.find((r) => r.label === 'TOTAL MEM'), free = rows.find((r) => r.label === 'FREE');
-          if (tot) notes.push(`kmem -i: TOTAL MEM ${tot.pages} pages (${tot.total})${free ? `, FREE ${free.pages} pages (${free.total})` : ''}`);
-          break;
-        }
-        case 'kmem-f': {
-          const r = parseKmemF(seg.lines);
-          if (r.nrFreePages !== undefined) notes.push(`kmem -f: nr_free_pages ${r.nrFreePages}${r.verified ? ' (verified)' : ''}`);
-          break;
-        }
-        case 'kmem-g': {
-          const g = parseKmemG(seg.lines);
-          if (g.size) pageflags = g;
-          break;
-        }
-        case 'sys': {
-          const s = parseCrashSys(seg.lines);
-          release ??= s.release;
-          machine ??= s.machine;
-          break;
-        }
-        case 'sym':
-          parseCrashSym(seg.lines, symbols);
-          break;
-        case 'struct-page': {
-          // drgn: `prog["init_uts_ns"].name.release` prints (char [65])"6.1.0-56-amd64"
-          const rel = seg.prompt === 'drgn' ? seg.lines.map((l) => /^\(char \[\d+\]\)"(\d+\.\d+[^"]*)"$/.exec(l.trim())?.[1]).find(Boolean) : undefined;
-          if (rel) release ??= rel;
-          const { args } = commandWords(seg.command);
-          const a = args.find((x) => /^(0x)?[0-9a-f]{8,16}$/i.test(x));
-          // drgn: `pfn_to_page(prog, N)` names the PFN of the page it prints.
-          const pm = /pfn_to_page\(\s*prog\s*,\s*(0x[0-9a-f]+|\d+)\s*\)\s*$/i.exec(seg.command ?? '');
-          const pfn = pm ? Number(pm[1]) : undefined;
-          const vals = parseStructPageDumps(seg.lines, a ? BigInt(a.startsWith('0x') ? a : '0x' + a) : undefined);
-          for (const v of vals) dumps.push({ v, line: seg.startLine, pfn });
-          break;
-        }
-        default:
-          if (seg.command) ignored.add(commandWords(seg.command).cmd + ' ' + commandWords(seg.command).args.join(' '));
-      }
-    }
-  }
-  if (ignored.size) notes.push(`commands not used for the memmap: ${[...ignored].slice(0, 8).map((c) => `\`${c.trim()}\``).join(', ')}`);
+  const acc = newSessionFacts(warnings, notes);
+  for (const seg of segs) readSegment(seg, acc);
+  if (acc.ignored.size) notes.push(`commands not used for the memmap: ${[...acc.ignored].slice(0, 8).map((c) => `\`${c.trim()}\``).join(', ')}`);
 
   // kmem -n: an early section's CODED_MEM_MAP is the vmemmap base.
-  if (vmemmap === undefined) vmemmap = sections.find((s) => s.letters?.includes('E') && s.codedMemMap !== undefined)?.codedMemMap;
-  // kmem -m listings: members kmem -p does not print, for the PFNs it listed.
+  if (acc.vmemmap === undefined) acc.vmemmap = acc.sections.find((s) => s.letters?.includes('E') && s.codedMemMap !== undefined)?.codedMemMap;
+  placeMemberListings(acc);
+  const fromDumps = placeStructPagePrints(acc);
+  if (!acc.kmemPRows) for (const f of ['flags', 'compound_head', 'mapping', 'private', '_mapcount', '_refcount']) acc.known.add(f);
+  defaultSectionWords(acc.sections);
+  const facts = sessionToolFacts(acc, fromDumps);
+  return {
+    format: acc.drgn && !acc.crash ? 'drgn-repl' : 'crash-log', machine: acc.machine, facts, image: acc.image, knownFields: acc.known,
+    sections: acc.sections, zones: acc.zones, blocks: acc.blocks, vmemmap: acc.vmemmap, warnings, notes,
+    kmemP: acc.kmemPRows ? { rows: acc.kmemPRows, structPagePfns: fromDumps } : undefined,
+  };
+}
+
+/** One segment: its command's error line as a warning, then the reader of each kind it holds. */
+function readSegment(seg: LogSegment, acc: SessionFacts): void {
+  if (seg.prompt === 'crash') acc.crash = true;
+  if (seg.prompt === 'drgn') acc.drgn = true;
+  const kinds = seg.command === undefined ? sniffKinds(seg.text.slice(0, 200000).split('\n')) : [kindOf(seg)];
+  const errLine = seg.text.slice(0, 2000).split('\n').find((l) => /^\w+: (invalid|cannot|no such|command not found)/i.test(l.trim()) || /^crash: /.test(l));
+  if (errLine && seg.command) acc.warnings.push(`\`${seg.command}\`: ${errLine.trim()}`);
+  for (const kind of kinds) {
+    if (kind !== 'unknown') COMMAND_READERS[kind](seg, acc);
+    else if (seg.command) acc.ignored.add(commandWords(seg.command).cmd + ' ' + commandWords(seg.command).args.join(' '));
+  }
+}
+
+/** kmem -m listings: members kmem -p does not print, for the PFNs it listed. */
+function placeMemberListings(acc: SessionFacts): void {
+  const { warnings, notes, vmemmap } = acc;
   const fromMembers = new Set<string>();
-  for (const seg of memberListings) {
+  for (const seg of acc.memberListings) {
     if (vmemmap === undefined) { warnings.push(`\`${seg.command}\`: no vmemmap base known (needs kmem -p or kmem -n), its rows are not placed`); continue; }
-    const r = parseKmemM(seg.text, image, vmemmap);
+    const r = parseKmemM(seg.text, acc.image, vmemmap);
     for (const m of r.members) fromMembers.add(m === 'page_type' ? '_mapcount' : m === '_count' ? '_refcount' : m);
     notes.push(`\`${seg.command}\`: ${r.filled} of ${r.rows} rows filled in (${r.members.join(', ')})`);
     if (r.badRows) warnings.push(`\`${seg.command}\`: ${r.badRows} row(s) with an unexpected number of fields (crash prints _refcount and mapping without a separator) were not read`);
     if (r.notListed) notes.push(`\`${seg.command}\`: ${r.notListed} rows for PFNs without a kmem -p row were skipped`);
     if (r.unknownMembers.length) warnings.push(`\`${seg.command}\`: members not used: ${r.unknownMembers.join(', ')}`);
   }
-  for (const m of fromMembers) known.add(m);
+  for (const m of fromMembers) acc.known.add(m);
+}
 
-  // struct page prints: complete words for their PFN (they override kmem -p rows).
+/**
+ * struct page prints: complete words for their PFN (they override kmem -p rows). Without another
+ * vmemmap base, a print whose command named its PFN gives it. Returns the PFNs written.
+ */
+function placeStructPagePrints(acc: SessionFacts): Set<number> {
+  const { dumps, image, symbols } = acc;
   const fromDumps = new Set<number>();
-  if (vmemmap === undefined) {
+  if (acc.vmemmap === undefined) {
     const anchor = dumps.find((d) => d.pfn !== undefined && d.v.address !== undefined);
-    if (anchor) vmemmap = anchor.v.address! - BigInt(anchor.pfn!) * 64n;
+    if (anchor) acc.vmemmap = anchor.v.address! - BigInt(anchor.pfn!) * 64n;
   }
+  const vmemmap = acc.vmemmap;
   for (const { v } of dumps) {
     for (const [k, a] of v.symbols) if (!symbols.has(k)) symbols.set(k, a);
     if (v.address === undefined || vmemmap === undefined) continue;
@@ -233,28 +160,31 @@ export function toolMemmapFromText(text: string): ToolMemmap {
     fromDumps.add(pfn);
   }
   if (dumps.length) {
-    if (vmemmap === undefined) warnings.push(`${dumps.length} struct page print(s) could not be placed: no kmem -p row in the log gives the vmemmap base`);
-    else notes.push(`${fromDumps.size} PFN(s) read from struct page prints (all fields)`);
+    if (vmemmap === undefined) acc.warnings.push(`${dumps.length} struct page print(s) could not be placed: no kmem -p row in the log gives the vmemmap base`);
+    else acc.notes.push(`${fromDumps.size} PFN(s) read from struct page prints (all fields)`);
   }
-  if (!kmemPRows) for (const f of ['flags', 'compound_head', 'mapping', 'private', '_mapcount', '_refcount']) known.add(f);
+  return fromDumps;
+}
 
-  // A section table without STATE: sections listed are present with a memmap; assume online+early.
+/** A section table without STATE: sections listed are present with a memmap; assume online+early. */
+function defaultSectionWords(sections: ToolSection[]): void {
   for (const s of sections) if (s.word === undefined) s.word = BigInt(SECTION_PRESENT | SECTION_HAS_MEM_MAP | SECTION_ONLINE | SECTION_EARLY);
+}
 
+/** The facts the classifier needs, with what the listing's flag names and MAPPING tags say when the release is unknown. */
+function sessionToolFacts(acc: SessionFacts, fromDumps: Set<number>): ToolFacts {
+  const { release, pageflags, kmemPRows } = acc;
   const facts: ToolFacts = {
-    release, pageflags, balloonMops: symbols.get('balloon_mops'), virtioMem, mapcountKnown: known.has('_mapcount'),
+    release, pageflags, balloonMops: acc.symbols.get('balloon_mops'), virtioMem: acc.virtioMem, mapcountKnown: acc.known.has('_mapcount'),
     // Used when the release is unknown or outside the known layouts (and no kmem -g printed the enum).
-    listingNames: kmemPRows && !pageflags && !familyFromRelease(release ?? '') ? nameEvidence.solve() : undefined,
+    listingNames: kmemPRows && !pageflags && !familyFromRelease(release ?? '') ? acc.nameEvidence.solve() : undefined,
   };
-  if (!release) warnings.push('the log has no `sys` output: kernel release unknown' + (pageflags ? ' (flag bits taken from `kmem -g`)' : ''));
+  if (!release) acc.warnings.push('the log has no `sys` output: kernel release unknown' + (pageflags ? ' (flag bits taken from `kmem -g`)' : ''));
   if (kmemPRows) {
     // Without a release, movable_ops mappings tagged in MAPPING date the kernel before 6.17, for the
     // rules that differ there (balloon pages, movable-ops-mapping).
-    const tagged = !release ? movableTagRows(image, (pfn) => !fromDumps.has(pfn)) : 0;
+    const tagged = !release ? movableTagRows(acc.image, (pfn) => !fromDumps.has(pfn)) : 0;
     if (tagged) facts.versionHint = { range: [0, 616], why: `${tagged} row(s) whose MAPPING is a movable_ops pointer tagged PAGE_MAPPING_MOVABLE (gone in 6.17)` };
   }
-  return {
-    format: drgn && !crash ? 'drgn-repl' : 'crash-log', machine, facts, image, knownFields: known, sections, zones, blocks, vmemmap, warnings, notes,
-    kmemP: kmemPRows ? { rows: kmemPRows, structPagePfns: fromDumps } : undefined,
-  };
+  return facts;
 }

@@ -41,6 +41,17 @@ function pairs(s: string): Map<string, number> {
   return m;
 }
 
+/** The export being read: what it says so far, the last page row (for `+N` repeats) and the bad lines. */
+interface ExportReader {
+  out: DrgnExport;
+  last: number;
+  bad: number;
+}
+
+function badLine(r: ExportReader, n: number, line: string, why: string): void {
+  if (++r.bad <= 5) r.out.warnings.push(`line ${n + 1}: ${why}: ${line.slice(0, 80)}`);
+}
+
 /** Parses the whole export text. Bad lines become warnings (at most a few are listed), never exceptions. */
 export function parseDrgnExport(text: string): DrgnExport {
   const warnings: string[] = [];
@@ -48,16 +59,11 @@ export function parseDrgnExport(text: string): DrgnExport {
   if (!looksLikeDrgnExport(first)) throw new Error('not a kmemmap drgn export (first line must be "# kmemmap-drgn-export N")');
   const version = Number(/^# kmemmap-drgn-export (\d+)/.exec(first)?.[1] ?? NaN);
   if (version !== 1) warnings.push(`export format version ${version} is newer than this reader (1): reading what is understood`);
-  const meta = new Map<string, string>();
   const out: DrgnExport = {
-    version, meta, symbols: new Map(), constants: new Map(), pfnsPerSection: 1 << 15, sections: [], zones: [], blocks: [], iomem: [],
+    version, meta: new Map(), symbols: new Map(), constants: new Map(), pfnsPerSection: 1 << 15, sections: [], zones: [], blocks: [], iomem: [],
     image: new PageImage(1 << 15), complete: false, warnings,
   };
-  let bad = 0;
-  const badLine = (n: number, line: string, why: string) => {
-    if (++bad <= 5) warnings.push(`line ${n + 1}: ${why}: ${line.slice(0, 80)}`);
-  };
-  let last = -1;
+  const r: ExportReader = { out, last: -1, bad: 0 };
   let lineNo = 0;
   let pos = 0;
   const len = text.length;
@@ -70,81 +76,100 @@ export function parseDrgnExport(text: string): DrgnExport {
     if (!line) continue;
     const c = line.charCodeAt(0);
     const isHex = (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
-    if (isHex) {
-      const f = line.split(' ');
-      if (f.length < 8) { badLine(n, line, 'page row with fewer than 8 fields'); continue; }
-      const pfn = parseInt(f[0], 16);
-      const flags = hexHalves(f[1]), ch = hexHalves(f[2]), w16 = hexHalves(f[3]), mapping = hexHalves(f[4]), priv = hexHalves(f[5]);
-      const mc = parseInt(f[6], 16), rc = Number(f[7]);
-      if (!Number.isFinite(pfn) || !flags || !ch || !w16 || !mapping || !priv || !Number.isFinite(mc) || !Number.isInteger(rc)) { badLine(n, line, 'unparsable page row'); continue; }
-      const { buf, off } = out.image.slot(pfn);
-      writeU64(buf, off + OFF.flags, flags[0], flags[1]);
-      writeU64(buf, off + OFF.compoundHead, ch[0], ch[1]);
-      writeU64(buf, off + OFF.word16, w16[0], w16[1]);
-      writeU64(buf, off + OFF.mapping, mapping[0], mapping[1]);
-      writeU64(buf, off + OFF.private, priv[0], priv[1]);
-      buf.writeUInt32LE(mc >>> 0, off + OFF.mapcount);
-      buf.writeInt32LE(rc | 0, off + OFF.refcount);
-      out.image.mark(pfn, COVER_PAGE);
-      last = pfn;
-      continue;
-    }
-    switch (c) {
-      case 43: { // '+N' repeats the previous row
-        const k = Number(line.slice(1));
-        if (last < 0 || !Number.isInteger(k) || k < 0) { badLine(n, line, 'repeat without a previous row'); break; }
-        for (let i = 1; i <= k; i++) { out.image.copy(last, last + i); out.image.mark(last + i, COVER_PAGE); }
-        last += k;
-        break;
-      }
-      case 35: break; // '#'
-      case 64: { // '@key value'
-        const sp = line.indexOf(' ');
-        const key = sp < 0 ? line.slice(1) : line.slice(1, sp);
-        const val = sp < 0 ? '' : line.slice(sp + 1);
-        if (key === 'pageflags') out.pageflags = pairs(val);
-        else if (key === 'pagetype') out.pagetype = pairs(val);
-        else if (key === 'symbol') { const [s, a] = val.split(' '); if (s && a && /^[0-9a-f]+$/i.test(a)) out.symbols.set(s, BigInt('0x' + a)); }
-        else if (key === 'constant') { const [s, v] = val.split(' '); if (s && v && Number.isFinite(Number(v))) out.constants.set(s, Number(v)); }
-        else if (key === 'end') out.complete = true;
-        else meta.set(key, val);
-        break;
-      }
-      case 83: { // S nr word [subsection_map]
-        const f = line.split(' ');
-        const nr = Number(f[1]);
-        if (!Number.isInteger(nr) || !f[2] || !/^[0-9a-f]+$/i.test(f[2])) { badLine(n, line, 'bad section line'); break; }
-        out.sections.push({ nr, word: BigInt('0x' + f[2]), subsectionMap: f[3] && /^[0-9a-f]+$/i.test(f[3]) ? BigInt('0x' + f[3]) : undefined });
-        break;
-      }
-      case 85: { // U pfn count
-        const f = line.split(' ');
-        const pfn = parseInt(f[1], 16), k = Number(f[2]);
-        if (!Number.isFinite(pfn) || !Number.isInteger(k)) { badLine(n, line, 'bad unreadable line'); break; }
-        for (let i = 0; i < k; i++) out.image.mark(pfn + i, COVER_UNREADABLE);
-        last = -1;
-        break;
-      }
-      case 90: { // Z nid idx name start spanned present
-        const f = line.split(' ');
-        out.zones.push({ node: Number(f[1]), index: Number(f[2]), name: f[3] ?? '?', startPfn: parseInt(f[4], 16), spanned: Number(f[5]), present: Number(f[6]) });
-        break;
-      }
-      case 77: { // M id start_section state nid zone nr_vmemmap
-        const f = line.split(' ');
-        out.blocks.push({ id: Number(f[1]), startSection: Number(f[2]), state: f[3] ?? 'unknown', node: Number(f[4]), zone: f[5] === '-' ? undefined : f[5], nrVmemmapPages: Number(f[6] ?? 0) });
-        break;
-      }
-      case 73: { // I depth start end name
-        const m = /^I (\d+) ([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
-        if (m) out.iomem.push({ depth: Number(m[1]), start: BigInt('0x' + m[2]), end: BigInt('0x' + m[3]), name: m[4] });
-        break;
-      }
-      case 78: break; // N node lines: informational
-      default: badLine(n, line, 'unknown line');
-    }
+    if (isHex) readPageRow(r, n, line);
+    else if (RECORDS[c]) RECORDS[c](r, n, line);
+    else badLine(r, n, line, 'unknown line');
   }
-  if (bad > 5) warnings.push(`${bad} unreadable lines in all`);
+  if (r.bad > 5) warnings.push(`${r.bad} unreadable lines in all`);
+  readMetaFacts(out);
+  return out;
+}
+
+/** `pfn flags compound_head word16 mapping private mapcount refcount`, hexadecimal but the refcount. */
+function readPageRow(r: ExportReader, n: number, line: string): void {
+  const f = line.split(' ');
+  if (f.length < 8) { badLine(r, n, line, 'page row with fewer than 8 fields'); return; }
+  const pfn = parseInt(f[0], 16);
+  const flags = hexHalves(f[1]), ch = hexHalves(f[2]), w16 = hexHalves(f[3]), mapping = hexHalves(f[4]), priv = hexHalves(f[5]);
+  const mc = parseInt(f[6], 16), rc = Number(f[7]);
+  if (!Number.isFinite(pfn) || !flags || !ch || !w16 || !mapping || !priv || !Number.isFinite(mc) || !Number.isInteger(rc)) { badLine(r, n, line, 'unparsable page row'); return; }
+  const { buf, off } = r.out.image.slot(pfn);
+  writeU64(buf, off + OFF.flags, flags[0], flags[1]);
+  writeU64(buf, off + OFF.compoundHead, ch[0], ch[1]);
+  writeU64(buf, off + OFF.word16, w16[0], w16[1]);
+  writeU64(buf, off + OFF.mapping, mapping[0], mapping[1]);
+  writeU64(buf, off + OFF.private, priv[0], priv[1]);
+  buf.writeUInt32LE(mc >>> 0, off + OFF.mapcount);
+  buf.writeInt32LE(rc | 0, off + OFF.refcount);
+  r.out.image.mark(pfn, COVER_PAGE);
+  r.last = pfn;
+}
+
+/** '+N' repeats the previous row. */
+function readRepeat(r: ExportReader, n: number, line: string): void {
+  const k = Number(line.slice(1));
+  if (r.last < 0 || !Number.isInteger(k) || k < 0) { badLine(r, n, line, 'repeat without a previous row'); return; }
+  const { image } = r.out;
+  for (let i = 1; i <= k; i++) { image.copy(r.last, r.last + i); image.mark(r.last + i, COVER_PAGE); }
+  r.last += k;
+}
+
+/** '@key value' */
+function readKeyValue(r: ExportReader, _n: number, line: string): void {
+  const { out } = r;
+  const sp = line.indexOf(' ');
+  const key = sp < 0 ? line.slice(1) : line.slice(1, sp);
+  const val = sp < 0 ? '' : line.slice(sp + 1);
+  if (key === 'pageflags') out.pageflags = pairs(val);
+  else if (key === 'pagetype') out.pagetype = pairs(val);
+  else if (key === 'symbol') { const [s, a] = val.split(' '); if (s && a && /^[0-9a-f]+$/i.test(a)) out.symbols.set(s, BigInt('0x' + a)); }
+  else if (key === 'constant') { const [s, v] = val.split(' '); if (s && v && Number.isFinite(Number(v))) out.constants.set(s, Number(v)); }
+  else if (key === 'end') out.complete = true;
+  else out.meta.set(key, val);
+}
+
+/** S nr word [subsection_map] */
+function readSection(r: ExportReader, n: number, line: string): void {
+  const f = line.split(' ');
+  const nr = Number(f[1]);
+  if (!Number.isInteger(nr) || !f[2] || !/^[0-9a-f]+$/i.test(f[2])) { badLine(r, n, line, 'bad section line'); return; }
+  r.out.sections.push({ nr, word: BigInt('0x' + f[2]), subsectionMap: f[3] && /^[0-9a-f]+$/i.test(f[3]) ? BigInt('0x' + f[3]) : undefined });
+}
+
+/** U pfn count */
+function readUnreadable(r: ExportReader, n: number, line: string): void {
+  const f = line.split(' ');
+  const pfn = parseInt(f[1], 16), k = Number(f[2]);
+  if (!Number.isFinite(pfn) || !Number.isInteger(k)) { badLine(r, n, line, 'bad unreadable line'); return; }
+  for (let i = 0; i < k; i++) r.out.image.mark(pfn + i, COVER_UNREADABLE);
+  r.last = -1;
+}
+
+/** The readers of the lines that are not page rows, by their first character. */
+const RECORDS: Record<number, (r: ExportReader, n: number, line: string) => void> = {
+  43: readRepeat, // '+'
+  35: () => undefined, // '#'
+  64: readKeyValue, // '@'
+  83: readSection, // 'S'
+  85: readUnreadable, // 'U'
+  90: (r, _n, line) => { // Z nid idx name start spanned present
+    const f = line.split(' ');
+    r.out.zones.push({ node: Number(f[1]), index: Number(f[2]), name: f[3] ?? '?', startPfn: parseInt(f[4], 16), spanned: Number(f[5]), present: Number(f[6]) });
+  },
+  77: (r, _n, line) => { // M id start_section state nid zone nr_vmemmap
+    const f = line.split(' ');
+    r.out.blocks.push({ id: Number(f[1]), startSection: Number(f[2]), state: f[3] ?? 'unknown', node: Number(f[4]), zone: f[5] === '-' ? undefined : f[5], nrVmemmapPages: Number(f[6] ?? 0) });
+  },
+  73: (r, _n, line) => { // I depth start end name
+    const m = /^I (\d+) ([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+    if (m) r.out.iomem.push({ depth: Number(m[1]), start: BigInt('0x' + m[2]), end: BigInt('0x' + m[3]), name: m[4] });
+  },
+  78: () => undefined, // N node lines: informational
+};
+
+/** Release, vmemmap base and the size checks from the @ lines, and whether the export was cut off. */
+function readMetaFacts(out: DrgnExport): void {
+  const { meta, warnings } = out;
   out.release = meta.get('release') || undefined;
   const pps = Number(meta.get('pfns_per_section'));
   if (Number.isInteger(pps) && pps > 0 && pps !== out.pfnsPerSection) warnings.push(`pfns_per_section ${pps} is not x86_64's 32768: sections are drawn as 32768 PFNs`);
@@ -153,5 +178,4 @@ export function parseDrgnExport(text: string): DrgnExport {
   const vm = meta.get('vmemmap');
   if (vm && /^[0-9a-f]+$/i.test(vm)) out.vmemmap = BigInt('0x' + vm);
   if (!out.complete) warnings.push('the export ends early (no @end line): it was cut off; PFNs after the last row are "not in listing"');
-  return out;
 }
