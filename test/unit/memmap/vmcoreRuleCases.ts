@@ -23,7 +23,7 @@ export interface StructPageCase {
 /** The PFN every case classifies: 16-aligned head 5 pages below, in subsection 8 of its section. */
 export const PFN = 0x1005;
 const HEAD = PFN - 5;
-const BALLOON_MOPS = 0xffffffff82a1b2c0n;
+export const BALLOON_MOPS = 0xffffffff82a1b2c0n;
 const ANON_VMA = 0xffff888012345600n;
 
 /** A compound page: head at HEAD (spec plus PG_head), page[1] (spec1), the tail under test with word. */
