@@ -1,12 +1,16 @@
-// Hand-made struct pages for the rule tests, built from the kernel tables (kernel/pageflags.ts,
-// kernel/pagetypes.ts) and read with the classification context the vmcore reader builds from
-// VMCOREINFO (memmap/vmcoreContext.ts): a wrong bit or page-type value in a table changes what
-// these pages say, and the rule tests fail.
+// Hand-made struct pages for the rule tests. A page is written by the kernel's names (PG_* bits of its
+// layout family in kernel/pageflags.ts, page-type values of its encoding in kernel/pagetypes.ts, the
+// tail word as the kernel encodes it) and read with the context the vmcore reader builds
+// (memmap/vmcoreContext.ts) from the VMCOREINFO such a kernel writes, itself made from the tables'
+// fingerprints and buddy values. So a rule that reads the wrong bit or value fails, and so does a table
+// whose bit list disagrees with its exported numbers (lru, head, slab, hwpoison) or with the decoder
+// (5.10's combinable types); the bits VMCOREINFO does not export are checked against real kernel trees
+// in test/unit/kernel/realTrees.test.ts.
 import * as assert from 'node:assert/strict';
 import { ClassifyContext, Neighbours, SectionFacts } from '../../../memmap/classifyPage';
 import { buildClassifyContext } from '../../../memmap/vmcoreContext';
 import { headVaOfTail } from '../../../kernel/compound';
-import { flagBit, layoutFamily, LayoutFamily, LayoutFamilyId } from '../../../kernel/pageflags';
+import { flagBit, layoutFamily, LayoutFamily, LayoutFamilyId, ZONE_NAMES } from '../../../kernel/pageflags';
 import { pageTypeEncoding, PageTypeEncodingId, PageTypeName } from '../../../kernel/pagetypes';
 import { parseVmcoreInfo } from '../../../parsers/vmcoreinfo';
 
@@ -20,7 +24,7 @@ export interface KernelKit {
   hugetlb: 'dtor' | 'page1-flag' | 'type';
 }
 
-/** The kernels the cases name (a Debian release where Debian ships one). */
+/** The kernels the cases name, by a release of each family. */
 export const KERNELS = {
   '5.10': { family: '5.10', release: '5.10.0-35-amd64', encoding: '5.10', hugetlb: 'dtor' },
   '6.1': { family: '5.15-6.1', release: '6.1.0-40-amd64', encoding: '<=6.10', hugetlb: 'dtor' },
@@ -31,14 +35,17 @@ export const KERNELS = {
 } as const satisfies Record<string, KernelKit>;
 export type KernelName = keyof typeof KERNELS;
 
-export const VMEMMAP = 0xffffea0000000000n;
+const VMEMMAP = 0xffffea0000000000n;
 const NODES_SHIFT = 10; // LENGTH(node_data) = 1024: node in bits 63-54, zone in 53-51 (Debian x86_64)
-export const ZONE_SHIFT = 64 - NODES_SHIFT - 3;
-/** page[1].compound_dtor (≤ 6.2) and HUGETLB_PAGE_DTOR. */
-const DTOR_OFFSET = 16, HUGETLB_DTOR = 2;
+const ZONE_SHIFT = 64 - NODES_SHIFT - 3;
+/** page[1].compound_dtor (≤ 6.2) and the HUGETLB_PAGE_DTOR VMCOREINFO names. */
+const DTOR_OFFSET = 16;
+export const HUGETLB_DTOR = 2;
+/** Zone numbers in the flags' zone field (x86_64 with ZONE_DEVICE). */
+export const ZONE = { Normal: ZONE_NAMES.indexOf('Normal'), Device: ZONE_NAMES.indexOf('Device') };
 
 /** VMCOREINFO lines a kernel of this kit writes about struct pages, from the tables. */
-export function vmcoreinfoOf(k: KernelKit, release = k.release): string {
+function vmcoreinfoOf(k: KernelKit, release = k.release): string {
   const f = layoutFamily(k.family), p = f.fingerprint, enc = pageTypeEncoding(k.encoding);
   const signed = (t: PageTypeName) => (enc.values[t]! | 0).toString();
   const lines = [`OSRELEASE=${release}`, 'PAGESIZE=4096', 'SIZE(page)=64', 'OFFSET(page.flags)=0',
@@ -82,7 +89,7 @@ export interface PageSpec {
   fill?: number;
 }
 
-export const flagMask = (f: LayoutFamily, names: string[]): bigint =>
+const flagMask = (f: LayoutFamily, names: string[]): bigint =>
   names.reduce((m, n) => {
     const b = flagBit(f, n);
     assert.ok(b !== undefined, `layout ${f.id} has no PG_${n}`);
@@ -93,7 +100,7 @@ export function writeStructPage(k: KernelKit, s: PageSpec): Buffer {
   const b = Buffer.alloc(64, s.fill ?? 0);
   if (s.fill !== undefined) return b;
   const f = layoutFamily(k.family), enc = pageTypeEncoding(k.encoding);
-  b.writeBigUInt64LE(flagMask(f, s.flags ?? []) | (BigInt(s.zone ?? 2) << BigInt(ZONE_SHIFT)), 0);
+  b.writeBigUInt64LE(flagMask(f, s.flags ?? []) | (BigInt(s.zone ?? ZONE.Normal) << BigInt(ZONE_SHIFT)), 0);
   b.writeBigUInt64LE(s.tailWord ?? 0n, 8);
   if (s.dtor !== undefined) b[DTOR_OFFSET] = s.dtor;
   b.writeBigUInt64LE(s.mapping ?? 0n, 24);

@@ -4,7 +4,7 @@
 import type { ClassifyContext, SectionFacts, VmcoreRuleId } from '../../../memmap/classifyPage';
 import type { PageClass } from '../../../memmap/classes';
 import { pageTypeEncoding } from '../../../kernel/pagetypes';
-import { KernelName, maskTail, pointerTail, SmallMemmap } from './structPageKit';
+import { HUGETLB_DTOR, KernelName, maskTail, pointerTail, SmallMemmap, ZONE } from './structPageKit';
 
 export interface StructPageCase {
   rule: VmcoreRuleId;
@@ -41,16 +41,16 @@ const twoKinds510 = () => pageTypeEncoding('5.10').values.buddy! & pageTypeEncod
 const tableKmemcg510 = () => pageTypeEncoding('5.10').values.table! & pageTypeEncoding('5.10').values.kmemcg!;
 
 export const STRUCT_PAGE_CASES: StructPageCase[] = [
-  { rule: 'zone-device', cls: 'zone-device', kernel: '6.1', what: 'PG_reserved, zone Device, section tainted for devices and not online', sec: { device: true, online: false }, setup: (m, p) => m.put(p, { flags: ['reserved'], zone: 4 }) },
-  { rule: 'zone-device', cls: 'zone-device', kernel: '6.12', what: 'PG_reserved, zone Device, section tainted for devices and not online', sec: { device: true, online: false }, setup: (m, p) => m.put(p, { flags: ['reserved'], zone: 4 }) },
+  { rule: 'zone-device', cls: 'zone-device', kernel: '6.1', what: 'PG_reserved, zone Device, section tainted for devices and not online', sec: { device: true, online: false }, setup: (m, p) => m.put(p, { flags: ['reserved'], zone: ZONE.Device }) },
+  { rule: 'zone-device', cls: 'zone-device', kernel: '6.12', what: 'PG_reserved, zone Device, section tainted for devices and not online', sec: { device: true, online: false }, setup: (m, p) => m.put(p, { flags: ['reserved'], zone: ZONE.Device }) },
   { rule: 'section-offline', cls: 'section-offline', kernel: '6.12', what: 'an LRU page in a section that is not online', sec: { online: false }, setup: (m, p) => m.put(p, { flags: ['lru'] }) },
-  { rule: 'section-offline', cls: 'section-offline', kernel: '6.12', what: 'PG_reserved, zone Device, but the section is not tainted for devices', sec: { online: false }, setup: (m, p) => m.put(p, { flags: ['reserved'], zone: 4 }) },
+  { rule: 'section-offline', cls: 'section-offline', kernel: '6.12', what: 'PG_reserved, zone Device, but the section is not tainted for devices', sec: { online: false }, setup: (m, p) => m.put(p, { flags: ['reserved'], zone: ZONE.Device }) },
   { rule: 'subsection-hole', cls: 'no-memmap', kernel: '6.12', what: 'hot-added section whose subsection map lacks the PFN\'s 2 MiB', sec: { early: false, subsectionMap: 1n }, setup: (m, p) => m.put(p, {}) },
   { rule: 'poisoned', cls: 'unknown', kernel: '6.12', what: 'every byte 0xff (page_init_poison)', setup: (m, p) => m.put(p, { fill: 0xff }) },
   { rule: 'tail-bad-head', cls: 'unknown', kernel: '6.12', what: 'tail word pointing above the tail', setup: (m, p) => m.put(p, { tailWord: pointerTail(p + 1) }) },
   { rule: 'tail-bad-head', cls: 'unknown', kernel: '6.12', what: 'tail whose head is itself a tail', setup: (m, p) => { m.put(HEAD, { tailWord: pointerTail(HEAD - 1) }); m.put(p, { tailWord: pointerTail(HEAD) }); } },
-  { rule: 'tail-hugetlb', cls: 'hugetlb', kernel: '5.10', what: 'head with page[1].compound_dtor = HUGETLB_PAGE_DTOR', setup: (m, p) => compound(m, p, {}, undefined, { dtor: 2 }) },
-  { rule: 'tail-hugetlb', cls: 'hugetlb', kernel: '6.1', what: 'head with page[1].compound_dtor = HUGETLB_PAGE_DTOR', setup: (m, p) => compound(m, p, {}, undefined, { dtor: 2 }) },
+  { rule: 'tail-hugetlb', cls: 'hugetlb', kernel: '5.10', what: 'head with page[1].compound_dtor = HUGETLB_PAGE_DTOR', setup: (m, p) => compound(m, p, {}, undefined, { dtor: HUGETLB_DTOR }) },
+  { rule: 'tail-hugetlb', cls: 'hugetlb', kernel: '6.1', what: 'head with page[1].compound_dtor = HUGETLB_PAGE_DTOR', setup: (m, p) => compound(m, p, {}, undefined, { dtor: HUGETLB_DTOR }) },
   { rule: 'tail-hugetlb', cls: 'hugetlb', kernel: '6.6', what: 'head with PG_hugetlb on page[1]', setup: (m, p) => compound(m, p, {}, undefined, { flags: ['active'] }) },
   { rule: 'tail-hugetlb', cls: 'hugetlb', kernel: '6.12', what: 'head of page type hugetlb', setup: (m, p) => compound(m, p, { type: 'hugetlb' }) },
   { rule: 'tail-hugetlb', cls: 'hugetlb', kernel: '7.3', what: 'compound_info mask of order 4, head of page type hugetlb', setup: (m, p) => compound(m, p, { type: 'hugetlb' }, maskTail(4)) },
@@ -104,8 +104,8 @@ export const STRUCT_PAGE_CASES: StructPageCase[] = [
   { rule: 'zsmalloc', cls: 'kernel-other', kernel: '6.12', what: 'page type zsmalloc, first object at offset 0x123', setup: (m, p) => m.put(p, { typeWord: pageTypeEncoding('>=6.12').values.zsmalloc! | 0x123 }) },
   { rule: 'large-kmalloc', cls: 'kernel-other', kernel: '6.18', what: 'page type large_kmalloc', setup: (m, p) => m.put(p, { type: 'large_kmalloc' }) },
   { rule: 'large-kmalloc-head', cls: 'compound-head', kernel: '6.18', what: 'page type large_kmalloc with PG_head', setup: (m, p) => m.put(p, { type: 'large_kmalloc', flags: ['head'] }) },
-  { rule: 'hugetlb', cls: 'hugetlb', kernel: '5.10', what: 'PG_head, page[1].compound_dtor = HUGETLB_PAGE_DTOR', setup: (m, p) => { m.put(p, { flags: ['head'] }); m.put(p + 1, { tailWord: pointerTail(p), dtor: 2 }); } },
-  { rule: 'hugetlb', cls: 'hugetlb', kernel: '6.1', what: 'PG_head, page[1].compound_dtor = HUGETLB_PAGE_DTOR', setup: (m, p) => { m.put(p, { flags: ['head'] }); m.put(p + 1, { tailWord: pointerTail(p), dtor: 2 }); } },
+  { rule: 'hugetlb', cls: 'hugetlb', kernel: '5.10', what: 'PG_head, page[1].compound_dtor = HUGETLB_PAGE_DTOR', setup: (m, p) => { m.put(p, { flags: ['head'] }); m.put(p + 1, { tailWord: pointerTail(p), dtor: HUGETLB_DTOR }); } },
+  { rule: 'hugetlb', cls: 'hugetlb', kernel: '6.1', what: 'PG_head, page[1].compound_dtor = HUGETLB_PAGE_DTOR', setup: (m, p) => { m.put(p, { flags: ['head'] }); m.put(p + 1, { tailWord: pointerTail(p), dtor: HUGETLB_DTOR }); } },
   { rule: 'hugetlb', cls: 'hugetlb', kernel: '6.6', what: 'PG_head, PG_hugetlb on page[1]', setup: (m, p) => { m.put(p, { flags: ['head'] }); m.put(p + 1, { tailWord: pointerTail(p), flags: ['active'] }); } },
   { rule: 'hugetlb', cls: 'hugetlb', kernel: '6.12', what: 'page type hugetlb', setup: (m, p) => m.put(p, { type: 'hugetlb', flags: ['head'] }) },
   { rule: 'unknown-page-type', cls: 'unknown', kernel: '5.10', what: 'page types buddy and table at once', setup: (m, p) => m.put(p, { typeWord: twoKinds510() }) },
@@ -114,7 +114,7 @@ export const STRUCT_PAGE_CASES: StructPageCase[] = [
   { rule: 'reserved', cls: 'reserved', kernel: '6.1', what: 'PG_reserved', setup: (m, p) => m.put(p, { flags: ['reserved'] }) },
   { rule: 'reserved', cls: 'reserved', kernel: '6.6', what: 'PG_reserved', setup: (m, p) => m.put(p, { flags: ['reserved'] }) },
   { rule: 'reserved', cls: 'reserved', kernel: '6.12', what: 'PG_reserved', setup: (m, p) => m.put(p, { flags: ['reserved'] }) },
-  { rule: 'reserved', cls: 'reserved', kernel: '6.1', what: 'PG_reserved in a device-tainted section outside zone Device', sec: { device: true }, setup: (m, p) => m.put(p, { flags: ['reserved'], zone: 2 }) },
+  { rule: 'reserved', cls: 'reserved', kernel: '6.1', what: 'PG_reserved in a device-tainted section outside zone Device', sec: { device: true }, setup: (m, p) => m.put(p, { flags: ['reserved'], zone: ZONE.Normal }) },
   { rule: 'compound-head', cls: 'compound-head', kernel: '6.1', what: 'PG_head of a kernel allocation (page[1] no hugetlb mark)', setup: (m, p) => { m.put(p, { flags: ['head'] }); m.put(p + 1, { tailWord: pointerTail(p) }); } },
   { rule: 'compound-head', cls: 'compound-head', kernel: '6.12', what: 'PG_head with PG_lru (THP)', setup: (m, p) => m.put(p, { flags: ['head', 'lru'], mapping: ANON_VMA | 1n }) },
   { rule: 'compound-head', cls: 'compound-head', kernel: '7.3', what: 'PG_head with PG_lru (THP)', setup: (m, p) => m.put(p, { flags: ['head', 'lru'], mapping: ANON_VMA | 1n }) },
