@@ -29,6 +29,8 @@ export const KERNELS = {
   '5.10': { family: '5.10', release: '5.10.0-35-amd64', encoding: '5.10', hugetlb: 'dtor' },
   '6.1': { family: '5.15-6.1', release: '6.1.0-40-amd64', encoding: '<=6.10', hugetlb: 'dtor' },
   '6.6': { family: '6.6-6.9', release: '6.6.87', encoding: '<=6.10', hugetlb: 'page1-flag' },
+  '6.10': { family: '6.10-6.11', release: '6.10.14', encoding: '<=6.10', hugetlb: 'type' },
+  '6.11': { family: '6.10-6.11', release: '6.11.11', encoding: '6.11', hugetlb: 'type' },
   '6.12': { family: '6.12-6.13', release: '6.12.117+deb12-amd64', encoding: '>=6.12', hugetlb: 'type' },
   '6.18': { family: '6.14-6.18', release: '6.18.2', encoding: '>=6.12', hugetlb: 'type' },
   '7.3': { family: '7.2-7.3', release: '7.3.4', encoding: '>=6.12', hugetlb: 'type' },

@@ -33,8 +33,16 @@ function compound(m: SmallMemmap, pfn: number, head: Parameters<SmallMemmap['put
   m.put(pfn, { tailWord: word });
 }
 
-/** A type value the encoding does not hold: the next top byte after its largest (6.12+). */
-const nextTopByte = (enc: '>=6.12') => Math.max(...Object.values(pageTypeEncoding(enc).values)) + 0x01000000;
+/**
+ * A page_type word of no type the encoding knows: ≤ 6.10 clears the bit above its highest type bit,
+ * 6.11 the bit below its lowest (types count down from bit 30), 6.12+ holds the next top byte.
+ */
+function unknownType(id: '<=6.10' | '6.11' | '>=6.12'): number {
+  const values = Object.values(pageTypeEncoding(id).values);
+  if (id === '>=6.12') return Math.max(...values) + 0x01000000;
+  const cleared = values.map((v) => ~v >>> 0);
+  return ~(id === '6.11' ? Math.min(...cleared) >>> 1 : Math.max(...cleared) << 1) >>> 0;
+}
 /** Two 5.10 kinds at once (their cleared bits combined): no kind. */
 const twoKinds510 = () => pageTypeEncoding('5.10').values.buddy! & pageTypeEncoding('5.10').values.table!;
 /** A 5.10 page table charged to a memcg: table and kmemcg bits cleared together. */
@@ -64,10 +72,12 @@ export const STRUCT_PAGE_CASES: StructPageCase[] = [
   { rule: 'tail', cls: 'compound-tail', kernel: '7.3', what: 'compound_info = head address | 1 (7.x without HVO), head of a THP', setup: (m, p) => compound(m, p, { flags: ['lru'], mapping: ANON_VMA | 1n }) },
   { rule: 'tail-head-unreadable', cls: 'compound-tail', kernel: '6.12', what: 'head filtered out of the dump', setup: (m, p) => { m.put(p, { tailWord: pointerTail(HEAD) }); m.excluded.add(HEAD); } },
   { rule: 'hwpoison', cls: 'hwpoison', kernel: '6.1', what: 'PG_hwpoison', setup: (m, p) => m.put(p, { flags: ['hwpoison'] }) },
+  { rule: 'hwpoison', cls: 'hwpoison', kernel: '6.11', what: 'PG_hwpoison', setup: (m, p) => m.put(p, { flags: ['hwpoison'] }) },
   { rule: 'hwpoison', cls: 'hwpoison', kernel: '6.12', what: 'PG_hwpoison', setup: (m, p) => m.put(p, { flags: ['hwpoison'] }) },
   { rule: 'hwpoison', cls: 'hwpoison', kernel: '6.18', what: 'PG_hwpoison', setup: (m, p) => m.put(p, { flags: ['hwpoison'] }) },
   { rule: 'buddy', cls: 'free', kernel: '5.10', what: 'page type buddy', setup: (m, p) => m.put(p, { type: 'buddy', refcount: 0, private: 3n }) },
   { rule: 'buddy', cls: 'free', kernel: '6.1', what: 'page type buddy', setup: (m, p) => m.put(p, { type: 'buddy', refcount: 0, private: 3n }) },
+  { rule: 'buddy', cls: 'free', kernel: '6.11', what: 'page type buddy', setup: (m, p) => m.put(p, { type: 'buddy', refcount: 0, private: 3n }) },
   { rule: 'buddy', cls: 'free', kernel: '6.12', what: 'page type buddy', setup: (m, p) => m.put(p, { type: 'buddy', refcount: 0, private: 3n }) },
   { rule: 'buddy-tail', cls: 'free', kernel: '6.12', what: 'refcount 0, no type, inside a free buddy block', setup: (m, p) => { m.put(p, { refcount: 0 }); m.buddy.add(p); } },
   { rule: 'offline-movable-ops', cls: 'offline-movable', kernel: '6.18', release: '6.17.0', what: 'PageOffline with PG_movable_ops (6.17)', setup: (m, p) => m.put(p, { type: 'offline', flags: ['uptodate'] }) },
@@ -79,6 +89,7 @@ export const STRUCT_PAGE_CASES: StructPageCase[] = [
   { rule: 'offline-skippable-flag', cls: 'offline-skippable', kernel: '6.12', what: 'PageOffline with PG_owner_2', setup: (m, p) => m.put(p, { type: 'offline', flags: ['owner_2'] }) },
   { rule: 'offline-skippable-flag', cls: 'offline-skippable', kernel: '6.18', what: 'PageOffline with PG_owner_2', setup: (m, p) => m.put(p, { type: 'offline', flags: ['owner_2'] }) },
   { rule: 'offline-refcount-zero', cls: 'offline-skippable', kernel: '6.1', what: 'PageOffline with refcount 0', setup: (m, p) => m.put(p, { type: 'offline', refcount: 0 }) },
+  { rule: 'offline-refcount-zero', cls: 'offline-skippable', kernel: '6.11', what: 'PageOffline with refcount 0', setup: (m, p) => m.put(p, { type: 'offline', refcount: 0 }) },
   { rule: 'offline-refcount-zero', cls: 'offline-skippable', kernel: '6.12', what: 'PageOffline with refcount 0', setup: (m, p) => m.put(p, { type: 'offline', refcount: 0 }) },
   { rule: 'offline-virtio-mem-range', cls: 'offline-skippable', kernel: '6.12', what: 'referenced PageOffline inside a virtio-mem range', ctx: { virtioMem: [[PFN - 5, PFN + 11]] }, setup: (m, p) => m.put(p, { type: 'offline' }) },
   { rule: 'offline-dirty', cls: 'offline-skippable', kernel: '6.1', what: 'referenced PageOffline with PG_dirty, outside virtio-mem ranges', ctx: { virtioMem: [] }, setup: (m, p) => m.put(p, { type: 'offline', flags: ['dirty'] }) },
@@ -92,33 +103,45 @@ export const STRUCT_PAGE_CASES: StructPageCase[] = [
   { rule: 'unaccepted', cls: 'unaccepted', kernel: '6.12', what: 'page type unaccepted', setup: (m, p) => m.put(p, { type: 'unaccepted', refcount: 0 }) },
   { rule: 'guard', cls: 'free', kernel: '5.10', what: 'page type guard', setup: (m, p) => m.put(p, { type: 'guard', refcount: 0 }) },
   { rule: 'guard', cls: 'free', kernel: '6.1', what: 'page type guard', setup: (m, p) => m.put(p, { type: 'guard', refcount: 0 }) },
+  { rule: 'guard', cls: 'free', kernel: '6.11', what: 'page type guard', setup: (m, p) => m.put(p, { type: 'guard', refcount: 0 }) },
   { rule: 'guard', cls: 'free', kernel: '6.12', what: 'page type guard', setup: (m, p) => m.put(p, { type: 'guard', refcount: 0 }) },
   { rule: 'table', cls: 'pagetable', kernel: '5.10', what: 'page type table', setup: (m, p) => m.put(p, { type: 'table' }) },
   { rule: 'table', cls: 'pagetable', kernel: '5.10', what: 'page type table charged to a memcg (table and kmemcg bits)', setup: (m, p) => m.put(p, { typeWord: tableKmemcg510() }) },
   { rule: 'table', cls: 'pagetable', kernel: '6.1', what: 'page type table', setup: (m, p) => m.put(p, { type: 'table' }) },
+  { rule: 'table', cls: 'pagetable', kernel: '6.11', what: 'page type table', setup: (m, p) => m.put(p, { type: 'table' }) },
   { rule: 'table', cls: 'pagetable', kernel: '6.12', what: 'page type table', setup: (m, p) => m.put(p, { type: 'table' }) },
   { rule: 'slab', cls: 'slab', kernel: '5.10', what: 'PG_slab', setup: (m, p) => m.put(p, { flags: ['slab'] }) },
   { rule: 'slab', cls: 'slab', kernel: '6.1', what: 'PG_slab', setup: (m, p) => m.put(p, { flags: ['slab'] }) },
   { rule: 'slab', cls: 'slab', kernel: '6.6', what: 'PG_slab', setup: (m, p) => m.put(p, { flags: ['slab'] }) },
+  { rule: 'slab', cls: 'slab', kernel: '6.10', what: 'page type slab (PG_slab gone)', setup: (m, p) => m.put(p, { type: 'slab' }) },
+  { rule: 'slab', cls: 'slab', kernel: '6.11', what: 'page type slab', setup: (m, p) => m.put(p, { type: 'slab' }) },
   { rule: 'slab', cls: 'slab', kernel: '6.12', what: 'page type slab', setup: (m, p) => m.put(p, { type: 'slab' }) },
   { rule: 'zsmalloc', cls: 'kernel-other', kernel: '6.12', what: 'page type zsmalloc, first object at offset 0x123', setup: (m, p) => m.put(p, { typeWord: pageTypeEncoding('>=6.12').values.zsmalloc! | 0x123 }) },
+  { rule: 'zsmalloc', cls: 'kernel-other', kernel: '6.11', what: 'page type zsmalloc', setup: (m, p) => m.put(p, { type: 'zsmalloc' }) },
   { rule: 'large-kmalloc', cls: 'kernel-other', kernel: '6.18', what: 'page type large_kmalloc', setup: (m, p) => m.put(p, { type: 'large_kmalloc' }) },
   { rule: 'large-kmalloc-head', cls: 'compound-head', kernel: '6.18', what: 'page type large_kmalloc with PG_head', setup: (m, p) => m.put(p, { type: 'large_kmalloc', flags: ['head'] }) },
   { rule: 'hugetlb', cls: 'hugetlb', kernel: '5.10', what: 'PG_head, page[1].compound_dtor = HUGETLB_PAGE_DTOR', setup: (m, p) => { m.put(p, { flags: ['head'] }); m.put(p + 1, { tailWord: pointerTail(p), dtor: HUGETLB_DTOR }); } },
   { rule: 'hugetlb', cls: 'hugetlb', kernel: '6.1', what: 'PG_head, page[1].compound_dtor = HUGETLB_PAGE_DTOR', setup: (m, p) => { m.put(p, { flags: ['head'] }); m.put(p + 1, { tailWord: pointerTail(p), dtor: HUGETLB_DTOR }); } },
   { rule: 'hugetlb', cls: 'hugetlb', kernel: '6.6', what: 'PG_head, PG_hugetlb on page[1]', setup: (m, p) => { m.put(p, { flags: ['head'] }); m.put(p + 1, { tailWord: pointerTail(p), flags: ['active'] }); } },
+  { rule: 'hugetlb', cls: 'hugetlb', kernel: '6.10', what: 'page type hugetlb', setup: (m, p) => m.put(p, { type: 'hugetlb', flags: ['head'] }) },
+  { rule: 'hugetlb', cls: 'hugetlb', kernel: '6.11', what: 'page type hugetlb', setup: (m, p) => m.put(p, { type: 'hugetlb', flags: ['head'] }) },
   { rule: 'hugetlb', cls: 'hugetlb', kernel: '6.12', what: 'page type hugetlb', setup: (m, p) => m.put(p, { type: 'hugetlb', flags: ['head'] }) },
   { rule: 'unknown-page-type', cls: 'unknown', kernel: '5.10', what: 'page types buddy and table at once', setup: (m, p) => m.put(p, { typeWord: twoKinds510() }) },
-  { rule: 'unknown-page-type', cls: 'unknown', kernel: '6.12', what: 'a page-type top byte beyond the enum', setup: (m, p) => m.put(p, { typeWord: nextTopByte('>=6.12') }) },
+  { rule: 'unknown-page-type', cls: 'unknown', kernel: '6.1', what: 'a page-type bit above the known ones cleared', setup: (m, p) => m.put(p, { typeWord: unknownType('<=6.10') }) },
+  { rule: 'unknown-page-type', cls: 'unknown', kernel: '6.11', what: 'a page-type bit below the known ones cleared', setup: (m, p) => m.put(p, { typeWord: unknownType('6.11') }) },
+  { rule: 'unknown-page-type', cls: 'unknown', kernel: '6.12', what: 'a page-type top byte beyond the enum', setup: (m, p) => m.put(p, { typeWord: unknownType('>=6.12') }) },
   { rule: 'reserved', cls: 'reserved', kernel: '5.10', what: 'PG_reserved', setup: (m, p) => m.put(p, { flags: ['reserved'] }) },
   { rule: 'reserved', cls: 'reserved', kernel: '6.1', what: 'PG_reserved', setup: (m, p) => m.put(p, { flags: ['reserved'] }) },
   { rule: 'reserved', cls: 'reserved', kernel: '6.6', what: 'PG_reserved', setup: (m, p) => m.put(p, { flags: ['reserved'] }) },
+  { rule: 'reserved', cls: 'reserved', kernel: '6.10', what: 'PG_reserved', setup: (m, p) => m.put(p, { flags: ['reserved'] }) },
   { rule: 'reserved', cls: 'reserved', kernel: '6.12', what: 'PG_reserved', setup: (m, p) => m.put(p, { flags: ['reserved'] }) },
   { rule: 'reserved', cls: 'reserved', kernel: '6.1', what: 'PG_reserved in a device-tainted section outside zone Device', sec: { device: true }, setup: (m, p) => m.put(p, { flags: ['reserved'], zone: ZONE.Normal }) },
   { rule: 'compound-head', cls: 'compound-head', kernel: '6.1', what: 'PG_head of a kernel allocation (page[1] no hugetlb mark)', setup: (m, p) => { m.put(p, { flags: ['head'] }); m.put(p + 1, { tailWord: pointerTail(p) }); } },
+  { rule: 'compound-head', cls: 'compound-head', kernel: '6.11', what: 'PG_head of a kernel allocation', setup: (m, p) => m.put(p, { flags: ['head'] }) },
   { rule: 'compound-head', cls: 'compound-head', kernel: '6.12', what: 'PG_head with PG_lru (THP)', setup: (m, p) => m.put(p, { flags: ['head', 'lru'], mapping: ANON_VMA | 1n }) },
   { rule: 'compound-head', cls: 'compound-head', kernel: '7.3', what: 'PG_head with PG_lru (THP)', setup: (m, p) => m.put(p, { flags: ['head', 'lru'], mapping: ANON_VMA | 1n }) },
   { rule: 'lru-ksm', cls: 'lru-anon', kernel: '6.12', what: 'PG_lru, mapping & 3 == 3', setup: (m, p) => m.put(p, { flags: ['lru'], mapping: ANON_VMA | 3n }) },
+  { rule: 'lru-ksm', cls: 'lru-anon', kernel: '6.1', what: 'PG_lru, mapping & 3 == 3', setup: (m, p) => m.put(p, { flags: ['lru'], mapping: ANON_VMA | 3n }) },
   { rule: 'lru-anon', cls: 'lru-anon', kernel: '5.10', what: 'PG_lru, anon mapping', setup: (m, p) => m.put(p, { flags: ['lru'], mapping: ANON_VMA | 1n }) },
   { rule: 'lru-anon', cls: 'lru-anon', kernel: '6.1', what: 'PG_lru, anon mapping', setup: (m, p) => m.put(p, { flags: ['lru'], mapping: ANON_VMA | 1n }) },
   { rule: 'lru-anon', cls: 'lru-anon', kernel: '6.12', what: 'PG_lru, anon mapping', setup: (m, p) => m.put(p, { flags: ['lru', 'swapbacked'], mapping: ANON_VMA | 1n }) },
@@ -126,6 +149,7 @@ export const STRUCT_PAGE_CASES: StructPageCase[] = [
   { rule: 'lru-file', cls: 'lru-file', kernel: '6.12', what: 'PG_lru, file mapping', setup: (m, p) => m.put(p, { flags: ['lru'], mapping: 0xffff888023456000n }) },
   { rule: 'vmemmap', cls: 'vmemmap', kernel: '6.1', what: 'PG_owner_priv_1 (vmemmap_self_hosted) on a PFN backing the block\'s vmemmap', setup: (m, p) => { m.put(p, { flags: ['owner_priv_1'] }); m.vmemmapBacking.add(p); } },
   { rule: 'vmemmap', cls: 'vmemmap', kernel: '6.6', what: 'PG_owner_priv_1 (vmemmap_self_hosted) on a PFN backing the block\'s vmemmap', setup: (m, p) => { m.put(p, { flags: ['owner_priv_1'] }); m.vmemmapBacking.add(p); } },
+  { rule: 'vmemmap', cls: 'vmemmap', kernel: '6.10', what: 'PG_owner_priv_1 (vmemmap_self_hosted) on a PFN backing the block\'s vmemmap', setup: (m, p) => { m.put(p, { flags: ['owner_priv_1'] }); m.vmemmapBacking.add(p); } },
   { rule: 'vmemmap', cls: 'vmemmap', kernel: '6.12', what: 'PG_owner_priv_1 (vmemmap_self_hosted) on a PFN backing the block\'s vmemmap', setup: (m, p) => { m.put(p, { flags: ['owner_priv_1'] }); m.vmemmapBacking.add(p); } },
   { rule: 'movable-ops-mapping', cls: 'kernel-other', kernel: '6.1', what: 'referenced, not on an LRU, mapping tagged movable', setup: (m, p) => m.put(p, { mapping: BALLOON_MOPS | 2n }) },
   { rule: 'movable-ops-mapping', cls: 'kernel-other', kernel: '6.12', what: 'referenced, not on an LRU, mapping tagged movable', setup: (m, p) => m.put(p, { mapping: BALLOON_MOPS | 2n }) },
