@@ -21,13 +21,10 @@ function classifyCase(c: StructPageCase): { rule: string; cls: PageClass } {
   return { rule: VMCORE_RULES[r].id, cls: className(VMCORE_RULE_CLASS[r]) };
 }
 
-/** Rules the reader applies before it has a struct page: a slot of the section read, or the section word. */
-const BEFORE_STRUCT_PAGE: { rule: VmcoreRuleId; cls: PageClass; what: string }[] = [
-  { rule: 'memmap-unmapped', cls: 'no-memmap', what: 'the struct page slot is not mapped in the vmemmap' },
-  { rule: 'memmap-excluded', cls: 'excluded', what: 'the struct page slot was filtered out of the dump' },
-  { rule: 'hole', cls: 'no-memmap', what: 'a present section without a memmap' },
-  { rule: 'memmap-untrusted', cls: 'unknown', what: 'an online section whose word does not decode to the vmemmap base' },
-];
+/** Rules the reader applies before it has a struct page (a slot of the section read, the section word), and their classes. */
+const BEFORE_STRUCT_PAGE = {
+  'memmap-unmapped': 'no-memmap', 'memmap-excluded': 'excluded', hole: 'no-memmap', 'memmap-untrusted': 'unknown',
+} as const satisfies Partial<Record<VmcoreRuleId, PageClass>>;
 
 describe('vmcore rules by name (memmap/classifyPage.ts)', () => {
   for (const c of STRUCT_PAGE_CASES) {
@@ -46,7 +43,8 @@ describe('vmcore rules by name (memmap/classifyPage.ts)', () => {
       const classes = new Uint8Array(start + 4);
       classifySection(1, start, 4, buf, Uint8Array.from([SP_OK, SP_UNMAPPED, SP_EXCLUDED, SP_OK]), new Uint8Array(4), EARLY_ONLINE, ctx, m,
         { classes, zoneMask: new Uint8Array(2), onCompound: () => {} }, memo);
-      assert.deepEqual([...classes.subarray(start)].map(className), ['lru-file', 'no-memmap', 'excluded', 'lru-file'], `memo ${memo}`);
+      assert.deepEqual([...classes.subarray(start)].map(className),
+        ['lru-file', BEFORE_STRUCT_PAGE['memmap-unmapped'], BEFORE_STRUCT_PAGE['memmap-excluded'], 'lru-file'], `memo ${memo}`);
     }
   });
 
@@ -61,17 +59,17 @@ describe('vmcore rules by name (memmap/classifyPage.ts)', () => {
     pages.set(0x10000, Buffer.alloc(4096));
     const s = await openVmcoreSnapshot([tmpFile('rules-sections.elf', writeElf(pages, vmcoreinfoText()))]);
     const cls = (pfn: number) => className(s.classes[pfn - s.startPfn]);
-    assert.equal(cls(0x10000), 'no-memmap');
+    assert.equal(cls(0x10000), BEFORE_STRUCT_PAGE.hole);
     assert.equal(s.pageDetail!(0x10000)?.rule, 'hole');
     // memmap-untrusted fills a whole section without reading it: its class and the warning say it fired
     // (the page detail reads the struct page at the vmemmap base and names that page's rule instead)
-    assert.equal(cls(0x8000), 'unknown');
-    assert.equal(cls(0xffff), 'unknown');
+    assert.equal(cls(0x8000), BEFORE_STRUCT_PAGE['memmap-untrusted']);
+    assert.equal(cls(0xffff), BEFORE_STRUCT_PAGE['memmap-untrusted']);
     assert.ok(s.warnings.some((w) => /decode to a vmemmap base other than .*section 1.*not trusted/.test(w)), s.warnings.join('\n'));
   });
 
   it('every rule id of VMCORE_RULES has a named case, with the class the table gives it', () => {
-    const cased = new Map<string, PageClass>([...STRUCT_PAGE_CASES, ...BEFORE_STRUCT_PAGE].map((c) => [c.rule, c.cls]));
+    const cased = new Map<string, PageClass>([...STRUCT_PAGE_CASES.map((c) => [c.rule, c.cls] as const), ...Object.entries(BEFORE_STRUCT_PAGE)]);
     const missing = VMCORE_RULES.filter((r) => !cased.has(r.id)).map((r) => r.id);
     assert.deepEqual(missing, [], `rules without a case: ${missing.join(', ')}`);
     for (const r of VMCORE_RULES) assert.equal(VMCORE_RULE_CLASS[VMCORE_RULES.indexOf(r)], CLASS_ID[cased.get(r.id)!], r.id);
