@@ -4,7 +4,7 @@
 import type { ClassifyContext, SectionFacts, VmcoreRuleId } from '../../../memmap/classifyPage';
 import type { PageClass } from '../../../memmap/classes';
 import { pageTypeEncoding } from '../../../kernel/pagetypes';
-import { HUGETLB_DTOR, KernelName, maskTail, pointerTail, SmallMemmap, ZONE } from './structPageKit';
+import { HUGETLB_DTOR, KernelName, maskTail, PageSpec, pointerTail, SmallMemmap, ZONE } from './structPageKit';
 
 export interface StructPageCase {
   rule: VmcoreRuleId;
@@ -26,8 +26,8 @@ const HEAD = PFN - 5;
 export const BALLOON_MOPS = 0xffffffff82a1b2c0n;
 const ANON_VMA = 0xffff888012345600n;
 
-/** A compound page: head at HEAD (spec plus PG_head), page[1] (spec1), the tail under test with word. */
-function compound(m: SmallMemmap, pfn: number, head: Parameters<SmallMemmap['put']>[1], word = pointerTail(HEAD), page1: Parameters<SmallMemmap['put']>[1] = {}): void {
+/** A compound page: its head at HEAD (head plus PG_head), page[1] (page1) and the tail under test at pfn, both tails holding word. */
+function compound(m: SmallMemmap, pfn: number, head: PageSpec, word = pointerTail(HEAD), page1: PageSpec = {}): void {
   m.put(HEAD, { ...head, flags: [...(head.flags ?? []), 'head'] });
   m.put(HEAD + 1, { ...page1, tailWord: word });
   m.put(pfn, { tailWord: word });
