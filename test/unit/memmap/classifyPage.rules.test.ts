@@ -3,11 +3,11 @@
 import * as assert from 'node:assert/strict';
 import { classifyStructPage, VMCORE_RULE_CLASS, VMCORE_RULES, VmcoreRuleId } from '../../../memmap/classifyPage';
 import { classifySection } from '../../../memmap/classifySection';
-import { CLASS_ID, className, PageClass } from '../../../memmap/classes';
+import { CLASS_ID, className, PageClass } from '../../../kernel/pageClasses';
 import { SP_EXCLUDED, SP_OK, SP_UNMAPPED } from '../../../memmap/vmcoreMemmap';
 import { SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT } from '../../../kernel/sections';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
-import { buildPhysPages, PHYS_BASE, tmpFile, vmcoreinfoText, writeElf } from '../dump/fixture';
+import { buildPhysPages, PHYS_BASE, tmpFile, vmcoreinfoText, writeElf } from '../parsers/syntheticDump';
 import { contextOf, EARLY_ONLINE, KERNELS, SmallMemmap } from './structPageKit';
 import { PFN, STRUCT_PAGE_CASES, StructPageCase } from './vmcoreRuleCases';
 

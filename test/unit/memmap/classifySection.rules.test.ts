@@ -5,7 +5,7 @@
 // case's PFN facts (in a buddy block, backing the vmemmap, in a virtio-mem range) and copies that do not.
 import * as assert from 'node:assert/strict';
 import { classifySection } from '../../../memmap/classifySection';
-import { className } from '../../../memmap/classes';
+import { className } from '../../../kernel/pageClasses';
 import { SP_OK, SP_UNMAPPED } from '../../../memmap/vmcoreMemmap';
 import { contextOf, EARLY_ONLINE, KERNELS, SmallMemmap } from './structPageKit';
 import { BALLOON_MOPS, PFN, STRUCT_PAGE_CASES, StructPageCase } from './vmcoreRuleCases';

@@ -3,7 +3,7 @@
 // the PFN) that fires it and says which class it gives, per kernel version where a bit changed meaning.
 import * as assert from 'node:assert/strict';
 import { KPF_RULE_CLASS, KPF_RULES, KpfContext, KpfRuleId, kpfRule } from '../../../memmap/kpageflagsClassify';
-import { CLASS_ID, className, PageClass } from '../../../memmap/classes';
+import { CLASS_ID, className, PageClass } from '../../../kernel/pageClasses';
 import { KPF, KpfName } from '../../../kernel/kpf';
 
 /** What the capture says around the PFN (defaults: online RAM, no virtio-mem, no XEN/Hyper-V). */

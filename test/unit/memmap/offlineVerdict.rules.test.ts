@@ -3,7 +3,7 @@
 // classes that ends so, under the mainline rules and under the PG_offline_skippable rules.
 import * as assert from 'node:assert/strict';
 import { offlineVerdict, VerdictInput } from '../../../memmap/offlineVerdict';
-import { CLASS_ID, PageClass } from '../../../memmap/classes';
+import { CLASS_ID, PageClass } from '../../../kernel/pageClasses';
 import type { MemoryBlock, OfflineVerdict } from '../../../memmap/snapshot';
 
 const PB = 512, START = 0x40000, NR = 4 * PB;

@@ -1,20 +1,20 @@
 // crash and drgn outputs are classified with the vmcore rule table (memmap/toolOutputSnapshot.ts), with
-// a context built from what the tool printed (parsers/tools/toolContext.ts) instead of VMCOREINFO. Every
+// a context built from what the tool printed (memmap/tools/toolContext.ts) instead of VMCOREINFO. Every
 // struct-page case of the vmcore rules, read with the context of a tool output that names the case's
 // release, must fire the same rule.
 import * as assert from 'node:assert/strict';
 import { classifyStructPage, VMCORE_RULE_CLASS, VMCORE_RULES } from '../../../memmap/classifyPage';
-import { className } from '../../../memmap/classes';
+import { className } from '../../../kernel/pageClasses';
 import { familyFromRelease } from '../../../kernel/pageflags';
-import { buildToolContext } from '../../../parsers/tools/toolContext';
-import { EARLY_ONLINE, KERNELS, SmallMemmap } from '../memmap/structPageKit';
-import { PFN, STRUCT_PAGE_CASES, StructPageCase } from '../memmap/vmcoreRuleCases';
+import { buildToolContext } from '../../../memmap/tools/toolContext';
+import { EARLY_ONLINE, KERNELS, SmallMemmap } from './structPageKit';
+import { PFN, STRUCT_PAGE_CASES, StructPageCase } from './vmcoreRuleCases';
 
 const releaseOf = (c: StructPageCase) => c.release ?? KERNELS[c.kernel].release;
 /** A tool output is read only with a release inside the tables (else from its enum pageflags or flag names). */
 const toolCases = STRUCT_PAGE_CASES.filter((c) => familyFromRelease(releaseOf(c)) !== undefined);
 
-describe('vmcore rules by name, read from a tool output (parsers/tools/toolContext.ts)', () => {
+describe('vmcore rules by name, read from a tool output (memmap/tools/toolContext.ts)', () => {
   for (const c of toolCases) {
     it(`${c.rule} → ${c.cls} (release ${releaseOf(c)}): ${c.what}`, () => {
       const t = buildToolContext({ release: releaseOf(c), mapcountKnown: true });

@@ -2,7 +2,7 @@
 // (the section-level rules are cased in classifyPage.rules.test.ts), with the class and rule each
 // must get; a case per layout family where the rule reads a bit or an encoding that differs.
 import type { ClassifyContext, SectionFacts, VmcoreRuleId } from '../../../memmap/classifyPage';
-import type { PageClass } from '../../../memmap/classes';
+import type { PageClass } from '../../../kernel/pageClasses';
 import { pageTypeEncoding } from '../../../kernel/pagetypes';
 import { HUGETLB_DTOR, KernelName, maskTail, PageSpec, pointerTail, SmallMemmap, ZONE } from './structPageKit';
 
