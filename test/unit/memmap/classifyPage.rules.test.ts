@@ -21,7 +21,7 @@ function classifyCase(c: StructPageCase): { rule: string; cls: PageClass } {
   return { rule: VMCORE_RULES[r].id, cls: className(VMCORE_RULE_CLASS[r]) };
 }
 
-/** Rules the reader applies before it has a struct page (a slot of the section read, the section word), and their classes. */
+/** Rules the reader applies before it has a struct page (a slot of a section read, the section word): their classes. */
 const BEFORE_STRUCT_PAGE = {
   'memmap-unmapped': 'no-memmap', 'memmap-excluded': 'excluded', hole: 'no-memmap', 'memmap-untrusted': 'unknown',
 } as const satisfies Partial<Record<VmcoreRuleId, PageClass>>;
@@ -33,7 +33,7 @@ describe('vmcore rules by name (memmap/classifyPage.ts)', () => {
     });
   }
 
-  it(`memmap-unmapped → no-memmap and memmap-excluded → excluded (6.12): slots a section read could not fill`, () => {
+  it('memmap-unmapped → no-memmap, memmap-excluded → excluded (6.12): slots a section read left empty', () => {
     const kit = KERNELS['6.12'], ctx = contextOf(kit);
     const m = new SmallMemmap(kit, ctx);
     const start = 0x8000;
@@ -41,10 +41,11 @@ describe('vmcore rules by name (memmap/classifyPage.ts)', () => {
     const buf = Buffer.concat([0, 1, 2, 3].map((i) => (m.structPage(start + i) as { buf: Buffer }).buf));
     for (const memo of [false, true]) {
       const classes = new Uint8Array(start + 4);
-      classifySection(1, start, 4, buf, Uint8Array.from([SP_OK, SP_UNMAPPED, SP_EXCLUDED, SP_OK]), new Uint8Array(4), EARLY_ONLINE, ctx, m,
+      const status = Uint8Array.from([SP_OK, SP_UNMAPPED, SP_EXCLUDED, SP_OK]);
+      classifySection(1, start, 4, buf, status, new Uint8Array(4), EARLY_ONLINE, ctx, m,
         { classes, zoneMask: new Uint8Array(2), onCompound: () => {} }, memo);
-      assert.deepEqual([...classes.subarray(start)].map(className),
-        ['lru-file', BEFORE_STRUCT_PAGE['memmap-unmapped'], BEFORE_STRUCT_PAGE['memmap-excluded'], 'lru-file'], `memo ${memo}`);
+      const b = BEFORE_STRUCT_PAGE, want = ['lru-file', b['memmap-unmapped'], b['memmap-excluded'], 'lru-file'];
+      assert.deepEqual([...classes.subarray(start)].map(className), want, `memo ${memo}`);
     }
   });
 
@@ -65,13 +66,15 @@ describe('vmcore rules by name (memmap/classifyPage.ts)', () => {
     // (the page detail reads the struct page at the vmemmap base and names that page's rule instead)
     assert.equal(cls(0x8000), BEFORE_STRUCT_PAGE['memmap-untrusted']);
     assert.equal(cls(0xffff), BEFORE_STRUCT_PAGE['memmap-untrusted']);
-    assert.ok(s.warnings.some((w) => /decode to a vmemmap base other than .*section 1.*not trusted/.test(w)), s.warnings.join('\n'));
+    const untrusted = /decode to a vmemmap base other than .*section 1.*not trusted/;
+    assert.ok(s.warnings.some((w) => untrusted.test(w)), s.warnings.join('\n'));
   });
 
   it('every rule id of VMCORE_RULES has a named case, with the class the table gives it', () => {
-    const cased = new Map<string, PageClass>([...STRUCT_PAGE_CASES.map((c) => [c.rule, c.cls] as const), ...Object.entries(BEFORE_STRUCT_PAGE)]);
+    const cased = new Map<string, PageClass>(Object.entries(BEFORE_STRUCT_PAGE));
+    for (const c of STRUCT_PAGE_CASES) cased.set(c.rule, c.cls);
     const missing = VMCORE_RULES.filter((r) => !cased.has(r.id)).map((r) => r.id);
     assert.deepEqual(missing, [], `rules without a case: ${missing.join(', ')}`);
-    for (const r of VMCORE_RULES) assert.equal(VMCORE_RULE_CLASS[VMCORE_RULES.indexOf(r)], CLASS_ID[cased.get(r.id)!], r.id);
+    VMCORE_RULES.forEach((r, i) => assert.equal(VMCORE_RULE_CLASS[i], CLASS_ID[cased.get(r.id)!], r.id));
   });
 });

@@ -19,7 +19,8 @@ const RUN = 8;
 function classifyRun(c: StructPageCase, memo: boolean, shared: boolean): string[] {
   const kit = KERNELS[c.kernel];
   const ctx = Object.assign(contextOf(kit, c.release), c.ctx);
-  if (!shared && ctx.virtioMem) ctx.virtioMem = ctx.virtioMem.filter(([a, b]) => a <= PFN && PFN < b).map((): [number, number] => [PFN, PFN + 1]);
+  const inRange = ctx.virtioMem?.some(([a, b]) => a <= PFN && PFN < b);
+  if (!shared && ctx.virtioMem) ctx.virtioMem = inRange ? [[PFN, PFN + 1]] : [];
   const m = new SmallMemmap(kit, ctx);
   c.setup(m, PFN);
   const page = m.pages.get(PFN)!;
@@ -33,7 +34,8 @@ function classifyRun(c: StructPageCase, memo: boolean, shared: boolean): string[
   const status = new Uint8Array(RUN), buddyCover = new Uint8Array(RUN);
   for (let i = 0; i < RUN; i++) {
     const sp = m.structPage(PFN + i);
-    if (typeof sp === 'string') status[i] = SP_UNMAPPED; else { sp.buf.copy(buf, i * 64, sp.off, sp.off + 64); status[i] = SP_OK; }
+    status[i] = typeof sp === 'string' ? SP_UNMAPPED : SP_OK;
+    if (typeof sp !== 'string') sp.buf.copy(buf, i * 64, sp.off, sp.off + 64);
     buddyCover[i] = m.buddy.has(PFN + i) ? 1 : 0;
   }
   const classes = new Uint8Array(PFN + RUN);

@@ -51,20 +51,23 @@ function vmcoreinfoOf(k: KernelKit, release = k.release): string {
   const f = layoutFamily(k.family), p = f.fingerprint, enc = pageTypeEncoding(k.encoding);
   const signed = (t: PageTypeName) => (enc.values[t]! | 0).toString();
   const lines = [`OSRELEASE=${release}`, 'PAGESIZE=4096', 'SIZE(page)=64', 'OFFSET(page.flags)=0',
-    `OFFSET(page.${p.compoundInfo ? 'compound_info' : 'compound_head'})=8`, 'OFFSET(page.mapping)=24', 'OFFSET(page.private)=40',
+    `OFFSET(page.${p.compoundInfo ? 'compound_info' : 'compound_head'})=8`,
+    'OFFSET(page.mapping)=24', 'OFFSET(page.private)=40',
     'OFFSET(page._mapcount)=48', 'OFFSET(page._refcount)=52', `LENGTH(node_data)=${1 << NODES_SHIFT}`,
     `NUMBER(PG_lru)=${p.lru}`, `NUMBER(PG_private)=${p.private}`, `NUMBER(PG_swapcache)=${p.swapcache}`,
     `NUMBER(PG_swapbacked)=${p.swapbacked}`, `NUMBER(PG_hwpoison)=${p.hwpoison}`, `NUMBER(PG_head_mask)=${p.headMask}`,
     `NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=${enc.buddyValue}`, `NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=${signed('offline')}`];
   if (p.slab !== undefined) lines.push(`NUMBER(PG_slab)=${p.slab}`);
   else lines.push(`NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=${signed('slab')}`);
-  if (k.hugetlb === 'dtor') lines.push(`NUMBER(HUGETLB_PAGE_DTOR)=${HUGETLB_DTOR}`, `OFFSET(page.compound_dtor)=${DTOR_OFFSET}`);
+  if (k.hugetlb === 'dtor') {
+    lines.push(`NUMBER(HUGETLB_PAGE_DTOR)=${HUGETLB_DTOR}`, `OFFSET(page.compound_dtor)=${DTOR_OFFSET}`);
+  }
   if (k.hugetlb === 'page1-flag') lines.push(`NUMBER(PG_hugetlb)=${flagBit(f, 'active')}`);
   if (k.hugetlb === 'type') lines.push(`NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=${signed('hugetlb')}`);
   return lines.join('\n') + '\n';
 }
 
-/** The context the vmcore reader builds for this kernel (release overrides the kit's, e.g. 6.17 in the 6.14-6.18 family). */
+/** The context the vmcore reader builds for this kernel (release: another of its family, e.g. 6.17 in 6.14-6.18). */
 export function contextOf(k: KernelKit, release?: string): ClassifyContext {
   const r = buildClassifyContext(parseVmcoreInfo(vmcoreinfoOf(k, release)), 4096);
   assert.ok(r.ctx, `no context for ${k.family}: ${r.problem}`);

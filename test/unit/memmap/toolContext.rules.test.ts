@@ -24,7 +24,8 @@ describe('vmcore rules by name, read from a tool output (memmap/tools/toolContex
       c.setup(m, PFN);
       const sp = m.structPage(PFN) as { buf: Buffer; off: number };
       const r = classifyStructPage(PFN, sp.buf, sp.off, { ...EARLY_ONLINE, ...c.sec }, ctx, m);
-      assert.deepEqual({ rule: VMCORE_RULES[r].id, cls: className(VMCORE_RULE_CLASS[r]) }, { rule: c.rule, cls: c.cls });
+      const got = { rule: VMCORE_RULES[r].id, cls: className(VMCORE_RULE_CLASS[r]) };
+      assert.deepEqual(got, { rule: c.rule, cls: c.cls });
     });
   }
 
