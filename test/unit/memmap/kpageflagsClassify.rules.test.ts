@@ -1,6 +1,8 @@
 // The kpageflags rule table (memmap/kpageflagsClassify.ts) tested by name: every rule id has a case
 // (a kpageflags word built from the KPF_* bits of kernel/kpf.ts, and what the capture says around
 // the PFN) that fires it and says which class it gives, per kernel version where a bit changed meaning.
+import { kpfPredicates } from '../../../kernel/predicates';
+import { kernelVersion } from '../../../kernel/version';
 import * as assert from 'node:assert/strict';
 import { KPF_RULE_CLASS, KPF_RULES, KpfContext, KpfRuleId, kpfRule } from '../../../memmap/kpageflagsClassify';
 import { CLASS_ID, className, PageClass } from '../../../kernel/pageClasses';
@@ -28,7 +30,7 @@ const PFN = 0x12345;
 
 function contextOf(a: Around = {}): KpfContext {
   return {
-    version: a.version && { major: a.version[0], minor: a.version[1] },
+    is: kpfPredicates(a.version && kernelVersion(a.version[0], a.version[1])),
     inVirtioMem: (pfn) => pfn === PFN && a.virtioMem === true,
     inOfflineBlock: (pfn) => pfn === PFN && a.offlineBlock === true,
     inSystemRam: (pfn) => (pfn === PFN ? a.systemRam ?? true : undefined),
