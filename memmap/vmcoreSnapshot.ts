@@ -85,7 +85,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const arch = found.arch;
   const geometry = arch.geometry(vi, dump.mem.pageSize);
   const pageSize = geometry.pageSize;
-  if (pageSize !== 4096) throw new DumpError(file, 'unsupported', `page size ${pageSize}: only 4 KiB pages (x86_64) are supported`);
+  if (pageSize !== 4096) throw new DumpError(file, 'unsupported', `${arch.name} dump with ${pageSize / 1024} KiB pages: the memmap pass reads struct pages in 4 KiB pages only (x86_64 and arm64 with 4 KiB pages); ${pageSize / 1024} KiB pages are not supported yet`);
   if (dump.kdump?.header.physBase !== undefined && vi.numbers.has('phys_base') && BigInt.asUintN(64, vi.numbers.get('phys_base')!) !== dump.kdump.header.physBase) {
     notes.push(`kdump sub-header phys_base 0x${dump.kdump.header.physBase.toString(16)} differs from VMCOREINFO NUMBER(phys_base); using VMCOREINFO (QEMU writes the sub-header value with the wrong base)`);
   }
@@ -99,7 +99,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   table.sections = trusted.sections;
   warnings.push(...trusted.warnings);
   notes.push(...trusted.notes);
-  const cr = buildClassifyContext(vi, pageSize);
+  const cr = buildClassifyContext(vi, pageSize, arch.flagFields, arch.name);
   warnings.push(...cr.warnings);
   notes.push(...cr.notes);
   if (cr.problem) warnings.push(cr.problem);
@@ -310,7 +310,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   }
   const family = cr.family;
   const snap: Snapshot = {
-    kernel: { release: vi.osrelease, machine: 'x86_64', layoutFamily: family?.id, pageSize },
+    kernel: { release: vi.osrelease, machine: arch.name, layoutFamily: family?.id, pageSize },
     startPfn: 0, endPfn, classes, pfnsPerSection: pps, sections, pfnsPerBlock, blocks, counts, warnings,
     provenance: { format: dump.format, files: dump.files, notes },
     pageDetail: (pfn) => pageDetail(pfn, snap, memmap, ctx, family, vi.osrelease),
