@@ -44,8 +44,8 @@ export function labRoot(): string {
  * (manifest `big: true`) are left out unless `includeBig` (default: KMEMMAP_LAB_BIG=1): the tests iterate
  * over listSets(), and a 16 GiB dump would cost them minutes and GBs of RAM per test for nothing new.
  */
-export function listSets(includeBig = bigByDefault(), arch: SetArch | 'all' = 'x86_64'): LabSet[] {
-  const dir = join(labRoot(), 'sets');
+export function listSets(includeBig = bigByDefault(), arch: SetArch | 'all' = 'x86_64', root = labRoot()): LabSet[] {
+  const dir = join(root, 'sets');
   if (!existsSync(dir)) return [];
   const out: LabSet[] = [];
   for (const name of readdirSync(dir).sort()) {
