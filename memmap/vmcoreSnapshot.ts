@@ -294,6 +294,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
       const hole = systemRam && !allRam ? firstNonRam(systemRam, bStart, bEnd) : bEnd;
       block.verdict = blockVerdicts({
         block, classes, classesStartPfn: 0, counts: block.counts, pageblockPfns: geometry.pageblockPfns,
+        bootMemoryRefused: arch.bootMemoryOfflineRefusal && secs.some((s) => memmap.facts(s.nr)?.early) ? arch.bootMemoryOfflineRefusal : undefined,
         isSystemRam: systemRam && !allRam ? (pfn) => pfn < hole || inRanges(systemRam, pfn) : undefined,
         systemRamUnknown: systemRam === undefined,
         compoundIsMovable: ctx ? (pfn) => (compoundKnown[pfn >>> 3] >>> (pfn & 7)) & 1 ? ((compoundLru[pfn >>> 3] >>> (pfn & 7)) & 1) === 1 : undefined : undefined,

@@ -47,5 +47,7 @@ export const ARM64: Architecture = {
     };
   },
   translator: (mem, vi) => new Arm64Paging(mem, vi),
+  // arch/arm64/mm/mmu.c prevent_bootmem_remove_notifier (5.11+): NOTIFY_BAD on MEM_GOING_OFFLINE of an early section
+  bootMemoryOfflineRefusal: 'the block is boot memory, which arm64 never offlines: its memory notifier (prevent_bootmem_remove_notifier) refuses MEM_GOING_OFFLINE with NOTIFY_BAD, "notifier failure", after the pages were isolated',
   flagFields: DEBIAN_ARM64_FIELDS,
 };

@@ -92,7 +92,7 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
       const snapshotSec = (Date.now() - ts) / 1000;
       const manifest: Manifest = {
         name,
-        ...(k.arch === 'arm64' ? { arch: 'arm64' as const } : {}),
+        ...(k.arch !== 'x86_64' ? { arch: k.arch } : {}),
         kernel: { release: k.release, package: k.package, version: k.version, short: k.short },
         scenario: step.scenario,
         kaslr: plan.kaslr,

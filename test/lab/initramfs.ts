@@ -45,7 +45,7 @@ function buildLabload(outDir: string, arch: Kernel['arch']): string {
   const src = join(repoRoot(), 'test', 'lab', 'guest', 'labload.c');
   const out = join(outDir, 'labload');
   // arm64: Debian's cross compiler (gcc-aarch64-linux-gnu + libc6-dev-arm64-cross)
-  run(arch === 'arm64' ? 'aarch64-linux-gnu-gcc' : 'gcc', ['-static', '-O2', '-o', out, src]);
+  run(arch !== 'x86_64' ? 'aarch64-linux-gnu-gcc' : 'gcc', ['-static', '-O2', '-o', out, src]);
   return out;
 }
 

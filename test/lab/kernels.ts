@@ -17,8 +17,8 @@ export const OPT_IN_KERNELS: KernelShort[] = ['5.10', '7.3'];
 export const isKernelShort = (v: string | undefined): v is KernelShort => v !== undefined && [...KERNEL_SHORTS, ...OPT_IN_KERNELS].includes(v as KernelShort);
 
 /** The guest's architecture: x86_64 (q35) or the opt-in arm64 (`--arch arm64`, virt, TCG). */
-export type LabArch = 'x86_64' | 'arm64';
-/** Kernels the arm64 lab can boot (Debian `arm64` flavour, 4 KiB pages). */
+export type LabArch = 'x86_64' | 'arm64' | 'arm64-16k';
+/** Kernels the arm64 lab can boot (Debian `arm64` flavour, 4 KiB pages; `arm64-16k`, 16 KiB pages). */
 export const ARM64_KERNELS: KernelShort[] = ['6.12'];
 
 export interface Kernel {
@@ -71,10 +71,13 @@ const bookworm = (arch: string): string[] => ['debian bookworm', 'debian bookwor
 const ARM64_SOURCES: Partial<Record<KernelShort, KernelSource>> = {
   '6.12': { pattern: /^linux-image-6\.12\.(\d+)\+deb12-arm64-unsigned$/, prefix: 'linux-image-6.12.', sources: bookworm('arm64'), aptArch: 'arm64' },
 };
+const ARM64_16K_SOURCES: Partial<Record<KernelShort, KernelSource>> = {
+  '6.12': { pattern: /^linux-image-6\.12\.(\d+)\+deb12-arm64-16k-unsigned$/, prefix: 'linux-image-6.12.', sources: bookworm('arm64'), aptArch: 'arm64' },
+};
 
 /** The package source of a kernel line on an architecture. */
 function sourceOf(short: KernelShort, arch: LabArch): KernelSource {
-  const s = arch === 'arm64' ? ARM64_SOURCES[short] : SOURCES[short];
+  const s = arch === 'arm64' ? ARM64_SOURCES[short] : arch === 'arm64-16k' ? ARM64_16K_SOURCES[short] : SOURCES[short];
   if (!s) throw new Error(`the ${arch} lab has no kernel ${short} (arm64: ${ARM64_KERNELS.join(', ')})`);
   return s;
 }

@@ -31,7 +31,7 @@ function parseArgs(argv: string[]): Args {
       else throw new Error(`--kernel wants 6.1, 6.12, all, or the opt-in 5.10 or 7.3 (got ${v})`);
     } else if (x === '--arch') {
       const v = argv[++i];
-      if (v !== 'x86_64' && v !== 'arm64') throw new Error(`--arch wants x86_64 or arm64 (got ${v})`);
+      if (v !== 'x86_64' && v !== 'arm64' && v !== 'arm64-16k') throw new Error(`--arch wants x86_64, arm64 or arm64-16k (got ${v})`);
       a.arch = v;
     } else if (x === '--sets') {
       // scenarios (baseline, balloon, ...) or set names (arm64-6.12-load-nokaslr): only those are made
@@ -44,12 +44,12 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--big') a.big = true;
     else if (x === '-h' || x === '--help') {
       process.stdout.write('usage: node out/lab/lab.js [--kernel 6.1|6.12|all|5.10|7.3] [--ensure-ci-sets] [--force] [--make-sample] [--with-tools] [--list]\n' +
-        '       node out/lab/lab.js --arch arm64 [--kernel 6.12] [--sets SCENARIO|SET,...] [--force]   opt-in arm64 guests (sets arm64-<kernel>-<scenario>)\n' +
+        '       node out/lab/lab.js --arch arm64|arm64-16k [--kernel 6.12] [--sets SCENARIO|SET,...] [--force]   opt-in arm64 guests (sets arm64-<kernel>-<scenario>)\n' +
         '       node out/lab/lab.js --big [--kernel 6.1|6.12|all] [--force]   only the opt-in 16 GiB sets <kernel>-big (benchmarks)\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${x}`);
   }
-  if (a.arch === 'arm64') {
+  if (a.arch !== 'x86_64') {
     if (a.ensureCi || a.big || a.makeSample || a.withTools) throw new Error('--arch arm64 takes only --kernel, --sets, --force and --list');
     if (!a.kernelGiven) a.kernels = [...ARM64_KERNELS];
     const bad = a.kernels.filter((k) => !ARM64_KERNELS.includes(k));
@@ -103,8 +103,9 @@ async function main(): Promise<void> {
   // where --kernel picks the big sets' kernels)
   if (args.big) jobs.push(...args.kernels.map((kernel) => ({ kernel, plan: bigPlan(), scenarios: ['big'] })));
   if ((!args.ensureCi && !args.makeSample && !args.big) || (args.kernelGiven && !args.big)) jobs.push(...fullJobs(args.kernels));
-  if (args.arch === 'arm64') {
-    jobs = fullJobs(args.kernels).map((j) => ({ ...j, arch: 'arm64' as const }));
+  if (args.arch !== 'x86_64') {
+    const arch = args.arch;
+    jobs = fullJobs(args.kernels).map((j) => ({ ...j, arch }));
   }
   if (args.sets) {
     const want = new Set(args.sets);
@@ -119,13 +120,13 @@ async function main(): Promise<void> {
   // is eating both cores
   const needed = jobs.filter((job) => job.scenarios.some((s) => args.force || !setExists(setName(job.kernel, s, job.plan.kaslr, job.arch))));
   if (needed.length) ensureHostTools();
-  if (needed.some((j) => j.arch === 'arm64')) ensureArm64Tools();
+  if (needed.some((j) => j.arch && j.arch !== 'x86_64')) ensureArm64Tools();
   if (needed.some((j) => j.plan.big)) checkBigDiskRoom();
   for (const j of needed) resolveKernel(j.kernel, j.arch);
   const results: { job: string; r: BootResult }[] = [];
   for (const job of jobs) {
     const wanted = new Set(job.scenarios.map((s) => setName(job.kernel, s, job.plan.kaslr, job.arch)).filter((n) => args.force || !setExists(n)));
-    const label = `${job.arch === 'arm64' ? 'arm64-' : ''}${job.kernel}-${job.plan.id}${job.plan.kaslr ? '' : '-nokaslr'}`;
+    const label = `${job.arch && job.arch !== 'x86_64' ? `${job.arch}-` : ''}${job.kernel}-${job.plan.id}${job.plan.kaslr ? '' : '-nokaslr'}`;
     if (!wanted.size) { log(`${label}: all sets present (use --force to re-make)`); continue; }
     const k = resolveKernel(job.kernel, job.arch);
     log(`${label}: booting ${k.package} ${k.version} for ${[...wanted].join(', ')}`);

@@ -68,7 +68,7 @@ export interface Observed {
 export interface Manifest {
   name: string;
   /** guest architecture: absent on x86_64 sets (all sets before the arm64 lab), `arm64` on `arm64-*` sets */
-  arch?: 'arm64';
+  arch?: 'arm64' | 'arm64-16k';
   kernel: { release: string; package: string; version: string; short: KernelShort };
   scenario: string;
   kaslr: boolean;
@@ -86,6 +86,6 @@ export interface Manifest {
   big?: boolean;
 }
 
-/** `6.12-virtio-mem`, `6.1-load-nokaslr`; arm64 sets carry the architecture first: `arm64-6.12-baseline`. */
-export const setName = (short: string, scenario: string, kaslr: boolean, arch: 'x86_64' | 'arm64' = 'x86_64'): string =>
+/** `6.12-virtio-mem`, `6.1-load-nokaslr`; arm64 sets carry the architecture first: `arm64-6.12-baseline`, `arm64-16k-6.12-baseline`. */
+export const setName = (short: string, scenario: string, kaslr: boolean, arch: 'x86_64' | 'arm64' | 'arm64-16k' = 'x86_64'): string =>
   `${arch === 'x86_64' ? '' : `${arch}-`}${short}-${scenario}${kaslr ? '' : '-nokaslr'}`;

@@ -8,7 +8,7 @@ import { log, q, run } from './util';
 
 export interface VmOptions {
   /** guest architecture (default x86_64: q35; arm64: virt, -cpu max, console ttyAMA0) */
-  arch?: 'x86_64' | 'arm64';
+  arch?: GuestArch;
   vmlinuz: string;
   initrd: string;
   kaslr: boolean;
@@ -33,17 +33,19 @@ const qemuSize = (bytes: number): string => (bytes % (1024 * MIB) === 0 ? `${byt
 export const memArg = (ramBytes: number): string => `${qemuSize(ramBytes)},maxmem=${qemuSize(ramBytes + HOTPLUG_WINDOW)},slots=2`;
 
 /** The QEMU system emulator of a guest architecture. */
-export const qemuBinary = (arch: 'x86_64' | 'arm64' = 'x86_64'): string => (arch === 'arm64' ? 'qemu-system-aarch64' : 'qemu-system-x86_64');
+/** x86_64, arm64 with 4 KiB pages, arm64 with 16 KiB pages (the same machine; the kernel chooses the granule). */
+export type GuestArch = 'x86_64' | 'arm64' | 'arm64-16k';
+export const qemuBinary = (arch: GuestArch = 'x86_64'): string => (arch !== 'x86_64' ? 'qemu-system-aarch64' : 'qemu-system-x86_64');
 
-export function qemuVersion(arch: 'x86_64' | 'arm64' = 'x86_64'): string {
+export function qemuVersion(arch: GuestArch = 'x86_64'): string {
   return run(qemuBinary(arch), ['--version']).stdout.split('\n')[0]!.trim();
 }
 
 /** Machine, CPU and console of each architecture. arm64: the `virt` board (device tree boot, PCI
  *  virtio devices, fw_cfg for the vmcoreinfo device); `-cpu max` with the IMPDEF pointer-auth
  *  algorithm, because TCG's architected QARMA is several times slower to emulate. */
-function machineArgs(arch: 'x86_64' | 'arm64'): { args: string[]; console: string } {
-  if (arch === 'arm64') return { args: ['-machine', 'virt', '-cpu', 'max,pauth-impdef=on'], console: 'ttyAMA0' };
+function machineArgs(arch: GuestArch): { args: string[]; console: string } {
+  if (arch !== 'x86_64') return { args: ['-machine', 'virt', '-cpu', 'max,pauth-impdef=on'], console: 'ttyAMA0' };
   return { args: ['-machine', 'q35', '-cpu', 'max,la57=off'], console: 'ttyS0' };
 }
 

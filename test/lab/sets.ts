@@ -25,7 +25,7 @@ export interface SetFilter { kernel?: KernelShort; scenario?: string; kaslr?: bo
   arch?: SetArch }
 
 /** The architecture of a set's guest (manifest `arch`, absent on x86_64 sets). */
-export type SetArch = 'x86_64' | 'arm64';
+export type SetArch = 'x86_64' | 'arm64' | 'arm64-16k';
 export const setArch = (s: { manifest: Manifest }): SetArch => s.manifest.arch ?? 'x86_64';
 
 /** An opt-in big set (`npm run lab -- --big`, e.g. 6.1-big: a 16 GiB guest for benchmarks). */
@@ -83,7 +83,7 @@ export function requireSet(filter: SetFilter = {}): LabSet {
   const want = JSON.stringify(filter);
   const have = listSets(true, 'all').map((x) => x.name).join(', ') || 'none';
   throw new Error(`No lab set matches ${want} under ${join(labRoot(), 'sets')} (present: ${have}). ` +
-    (filter.arch === 'arm64' ? `Create them with \`npm run build && KMEMMAP_LAB_DIR=${labRoot()} node out/lab/lab.js --arch arm64 --kernel ${filter.kernel ?? '6.12'}${filter.scenario ? ` --sets ${filter.scenario}` : ''}\`.`
+    (filter.arch && filter.arch !== 'x86_64' ? `Create them with \`npm run build && KMEMMAP_LAB_DIR=${labRoot()} node out/lab/lab.js --arch ${filter.arch} --kernel ${filter.kernel ?? '6.12'}${filter.scenario ? ` --sets ${filter.scenario}` : ''}\`.`
       : filter.big ? 'Create the big sets with `npm run lab -- --big` (16 GiB guests; KMEMMAP_LAB_DIR overrides the location).'
       : `Create the sets with \`npm run lab\` (or \`npm run lab -- --ensure-ci-sets\`; KMEMMAP_LAB_DIR overrides the location).`));
 }

@@ -69,6 +69,17 @@ describe('arch/arm64: detection and geometry from a real arm64 VMCOREINFO', () =
     assert.ok(g.sources.some((s) => /page size 4096 \(VMCOREINFO PAGESIZE\)/.test(s)), g.sources.join('; '));
   });
 
+  it('16 KiB pages (real arm64-16k VMCOREINFO): 128 MiB sections, 32 MiB pageblocks, 4-level LPA2 walk', () => {
+    const vi16 = parseVmcoreInfo(readFileSync(FIXTURE.replace('-arm64.txt', '-arm64-16k.txt'), 'latin1'));
+    const r = architectureOfDump('Unknown', vi16);
+    assert.ok('arch' in r && r.arch === ARM64);
+    const g = ARM64.geometry(vi16, 65536);
+    assert.deepEqual([g.pageSize, g.sectionSizeBits, g.pageblockPfns, g.defaultBlockBytes], [16384, 27, 2048, 128 * 2 ** 20]);
+    const l = arm64Layout(vi16);
+    assert.deepEqual([l.vaBitsActual, l.lpa2, l.shifts], [52, true, [47, 36, 25, 14]]);
+    assert.equal(l.pageEnd, 0xffffc00000000000n, 'VA_BITS_MIN 47 with 16 KiB pages');
+  });
+
   it('16 and 64 KiB pages: pageblocks min(PMD order, MAX_PAGE_ORDER), sections from VMCOREINFO or the page size', () => {
     const g16 = ARM64.geometry(withLines({ PAGESIZE: '16384', 'LENGTH(zone.free_area)': '12' }));
     assert.equal(g16.pageShift, 14);

@@ -12,6 +12,9 @@ import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
 import { CLASS_ID, PAGE_CLASSES } from '../../../kernel/pageClasses';
 import { bothSides, compare } from './labCompare';
+import { openDump } from '../../../parsers/dump/openDump';
+import { Arm64Paging } from '../../../arch/arm64/paging';
+import { DumpError } from '../../../parsers/dump/errors';
 
 const env = process.env.KMEMMAP_ARM64_LAB;
 const root = env && env !== '1' && existsSync(env) && statSync(env).isDirectory() ? env : labRoot();
@@ -19,11 +22,11 @@ const root = env && env !== '1' && existsSync(env) && statSync(env).isDirectory(
 const ARM64_SETS = ['baseline', 'balloon', 'virtio-mem', 'offline-block', 'baseline-nokaslr', 'load-nokaslr'].map((s) => `arm64-6.12-${s}`);
 const AGREEMENT_MIN = 99.5;
 
-function requireArm64Set(name: string): LabSet {
-  const s = listSets(false, 'arm64', root).find((x) => x.name === name);
+function requireArm64Set(name: string, arch: 'arm64' | 'arm64-16k' = 'arm64'): LabSet {
+  const s = listSets(false, arch, root).find((x) => x.name === name);
   if (s) return s;
-  const scenario = name.replace(/^arm64-6\.12-/, '').replace(/-nokaslr$/, '');
-  throw new Error(`arm64 lab set ${name} is missing under ${root}/sets; make it with: npm run build && KMEMMAP_LAB_DIR=${root} node out/lab/lab.js --arch arm64 --kernel 6.12 --sets ${scenario}`);
+  const scenario = name.replace(/^arm64-(16k-)?6\.12-/, '').replace(/-nokaslr$/, '');
+  throw new Error(`arm64 lab set ${name} is missing under ${root}/sets; make it with: npm run build && KMEMMAP_LAB_DIR=${root} node out/lab/lab.js --arch ${arch} --kernel 6.12 --sets ${scenario}`);
 }
 
 if (env) {
@@ -62,7 +65,40 @@ if (env) {
         const m = set.manifest.expected;
         if (m.balloon) assert.equal(elf.counts[CLASS_ID['offline-movable']] * 4096, m.balloon.inflatedBytes, 'balloon pages');
         if (m.virtioMem) assert.equal(elf.counts[CLASS_ID['offline-skippable']], (m.virtioMem.regionBytes > 0 ? 21504 : 0), 'virtio-mem fake-offline sub-blocks (84 MiB)');
+        // the guest's own offlining: blocks it offlined are offline in the dump; for the others the
+        // mainline verdict fails with the errno the shell saw (EPERM: arm64 refuses boot memory)
+        const ERRNO: Record<string, string> = { 'Device or resource busy': 'EBUSY', 'Operation not permitted': 'EPERM', 'Invalid argument': 'EINVAL' };
+        for (const a of m.offline ?? []) {
+          const b = elf.blocks.find((x) => x.id === a.block);
+          assert.ok(b, `memory${a.block} is not in the dump's blocks`);
+          if (a.ok) { assert.equal(b.state, 'offline', `memory${a.block} went offline in the guest`); continue; }
+          const v = b.verdict!.mainline;
+          const errno = Object.entries(ERRNO).find(([text]) => a.error?.includes(text))?.[1];
+          assert.equal(v.ok, false, `memory${a.block}: the guest failed (${a.error}); we say ${JSON.stringify(v)}`);
+          assert.equal(v.errno, errno, `memory${a.block}: the guest failed with ${a.error}; we say ${v.errno} ${v.reason}`);
+        }
       });
     }
+
+    it('arm64-16k-6.12-baseline: a 16 KiB-page dump is refused with what is missing; its tables walk with 16 KiB granules', async () => {
+      const set = requireArm64Set('arm64-16k-6.12-baseline', 'arm64-16k');
+      for (const f of [set.elf, set.kdump]) {
+        await assert.rejects(openVmcoreSnapshot([f]), (e: unknown) => e instanceof DumpError && e.kind === 'unsupported' && /aarch64 dump with 16 KiB pages/.test(e.message));
+      }
+      // the translation itself works on the real 16K dump: mem_section's root and the vmemmap of the first RAM PFN
+      const d = openDump([set.elf]);
+      try {
+        const p = new Arm64Paging(d.mem, d.vmcoreinfo);
+        assert.match(p.describe(), /16 KiB pages, VA_BITS 52 \(running 52-bit, 4-level tables, LPA2\)/);
+        const ms = d.vmcoreinfo.symbols.get('mem_section')!;
+        assert.ok(p.translate(ms), 'mem_section (linear map)');
+        const vmemmap = d.vmcoreinfo.symbols.get('vmemmap')!;
+        const firstRamPfn = 0x40000000n / 16384n;
+        const m = p.translate(vmemmap + firstRamPfn * 64n);
+        assert.ok(m, 'the struct page of the first RAM PFN (vmemmap, walked)');
+        const flags = p.readU64(vmemmap + firstRamPfn * 64n)!;
+        assert.notEqual(flags, 0n, 'page->flags of PFN 0x10000 carries at least its zone/node fields');
+      } finally { d.mem.close(); }
+    });
   });
 }
