@@ -1,5 +1,6 @@
 // A /proc/kpageflags capture bundle (with its optional sysfs, iomem, dmesg... files) as a Snapshot.
 
+import { SnapshotError } from '../parsers/errors';
 import { basename } from 'node:path';
 import { CLASS_ID, NR_CLASSES, PAGE_CLASSES } from '../kernel/pageClasses';
 import { blockCounts, sumCounts } from './aggregate';
@@ -43,8 +44,12 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   const mm = release ? parseRelease(release) : undefined;
   const version = mm ? { major: mm[0], minor: mm[1] } : undefined;
   if (!release) warnings.push('kernel release unknown (no `uname` file): bits whose meaning changed between versions are read as on current kernels');
-  if (bundle.texts.uname && !/x86_64/.test(bundle.texts.uname))
-    warnings.push('the capture does not say it is from x86_64; sections are assumed to be 128 MiB with 4 KiB pages');
+  // arm64 kernels built for 16 or 64 KiB pages (Debian's arm64-16k flavour, distributions' -64k): kpageflags
+  // has one word per such page, which this reader would count as 4 KiB pages (docs/kernel/arm64.md)
+  const bigPages = bundle.texts.uname && /aarch64/.test(bundle.texts.uname) ? /-(16|64)k\b/.exec(release ?? '') : null;
+  if (bigPages) throw new SnapshotError(bundle.source, `arm64 capture of a ${bigPages[1]} KiB-page kernel (${release}): the kpageflags reader counts 4 KiB pages; ${bigPages[1]} KiB pages are not supported yet`);
+  if (bundle.texts.uname && !/x86_64|aarch64/.test(bundle.texts.uname))
+    warnings.push('the capture does not say it is from x86_64 or aarch64; sections are assumed to be 128 MiB with 4 KiB pages');
 
   // Context from the side files.
   const iomem = bundle.texts.iomem ? parseIomem(bundle.texts.iomem) : [];
@@ -152,7 +157,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   if (meminfo?.has('MemTotal')) notes.push(`meminfo: MemTotal ${meminfo.get('MemTotal')} kB, MemFree ${meminfo.get('MemFree')} kB`);
 
   const snapshot: Snapshot = {
-    kernel: { release, layoutFamily: release ? familyFromRelease(release)?.id : undefined, version: bundle.texts.uname?.trim(), machine: /x86_64/.test(bundle.texts.uname ?? '') ? 'x86_64' : undefined, pageSize: PAGE_SIZE },
+    kernel: { release, layoutFamily: release ? familyFromRelease(release)?.id : undefined, version: bundle.texts.uname?.trim(), machine: /x86_64/.test(bundle.texts.uname ?? '') ? 'x86_64' : /aarch64/.test(bundle.texts.uname ?? '') ? 'aarch64' : undefined, pageSize: PAGE_SIZE },
     startPfn: 0,
     endPfn,
     classes,

@@ -15,6 +15,7 @@ import { bothSides, compare } from './labCompare';
 import { openDump } from '../../../parsers/dump/openDump';
 import { Arm64Paging } from '../../../arch/arm64/paging';
 import { DumpError } from '../../../parsers/dump/errors';
+import { SnapshotError } from '../../../parsers/errors';
 
 const env = process.env.KMEMMAP_ARM64_LAB;
 const root = env && env !== '1' && existsSync(env) && statSync(env).isDirectory() ? env : labRoot();
@@ -40,6 +41,7 @@ if (env) {
         const kp = await openKpageflagsSnapshot(set.capture);
         assert.equal(elf.kernel.machine, 'aarch64');
         assert.equal(kd.kernel.machine, 'aarch64');
+        assert.equal(kp.kernel.machine, 'aarch64');
         assert.equal(elf.kernel.pageSize, 4096);
         assert.equal(elf.pfnsPerSection, 32768, '128 MiB sections (SECTION_SIZE_BITS 27)');
         assert.equal(elf.pfnsPerBlock, 32768, 'arm64 memory blocks are one section');
@@ -85,6 +87,7 @@ if (env) {
       for (const f of [set.elf, set.kdump]) {
         await assert.rejects(openVmcoreSnapshot([f]), (e: unknown) => e instanceof DumpError && e.kind === 'unsupported' && /aarch64 dump with 16 KiB pages/.test(e.message));
       }
+      await assert.rejects(openKpageflagsSnapshot(set.capture), (e: unknown) => e instanceof SnapshotError && /arm64 capture of a 16 KiB-page kernel/.test(e.message));
       // the translation itself works on the real 16K dump: mem_section's root and the vmemmap of the first RAM PFN
       const d = openDump([set.elf]);
       try {
