@@ -19,7 +19,7 @@ export const isKernelShort = (v: string | undefined): v is KernelShort => v !== 
 /** The guest's architecture: x86_64 (q35) or the opt-in arm64 (`--arch arm64`, virt, TCG). */
 export type LabArch = 'x86_64' | 'arm64' | 'arm64-16k';
 /** Kernels the arm64 lab can boot (Debian `arm64` flavour, 4 KiB pages; `arm64-16k`, 16 KiB pages). */
-export const ARM64_KERNELS: KernelShort[] = ['6.12'];
+export const ARM64_KERNELS: KernelShort[] = ['6.12', '7.3'];
 
 export interface Kernel {
   short: KernelShort;
@@ -70,6 +70,12 @@ const bookworm = (arch: string): string[] => ['debian bookworm', 'debian bookwor
   .map((x) => `deb [arch=${arch} signed-by=${KEYRING}] http://deb.debian.org/${x.split(' ')[0]} ${x.split(' ')[1]} main`);
 const ARM64_SOURCES: Partial<Record<KernelShort, KernelSource>> = {
   '6.12': { pattern: /^linux-image-6\.12\.(\d+)\+deb12-arm64-unsigned$/, prefix: 'linux-image-6.12.', sources: bookworm('arm64'), aptArch: 'arm64' },
+  // as on x86_64: the image package is a meta package (vmlinuz in linux-binary-*, modules, modules.builtin in linux-base-*)
+  '7.3': {
+    pattern: /^linux-binary-7\.3\.(\d+)\+deb13-arm64$/, prefix: 'linux-binary-7.3.', aptArch: 'arm64',
+    companions: (pkg) => [pkg.replace('linux-binary-', 'linux-modules-'), pkg.replace('linux-binary-', 'linux-base-')],
+    sources: [`deb [arch=arm64 signed-by=${KEYRING}] http://deb.debian.org/debian trixie-backports main`],
+  },
 };
 const ARM64_16K_SOURCES: Partial<Record<KernelShort, KernelSource>> = {
   '6.12': { pattern: /^linux-image-6\.12\.(\d+)\+deb12-arm64-16k-unsigned$/, prefix: 'linux-image-6.12.', sources: bookworm('arm64'), aptArch: 'arm64' },

@@ -1,4 +1,4 @@
-// The opt-in arm64 lab (node out/lab/lab.js --arch arm64): real Debian 6.12 arm64 guests under
+// The opt-in arm64 lab (node out/lab/lab.js --arch arm64): real Debian 6.12 and 7.3 arm64 guests under
 // qemu-system-aarch64 (virt, TCG). For every set the lab makes, the ELF and the kdump (QEMU's 64 KiB
 // blocks) read alike, the dump's geometry is arm64's, and the classes agree with the guest's own
 // kpageflags capture on >= 99.5 % of the PFNs (free, offline, reserved, hugetlb and compound exactly).
@@ -19,15 +19,15 @@ import { SnapshotError } from '../../../parsers/errors';
 
 const env = process.env.KMEMMAP_ARM64_LAB;
 const root = env && env !== '1' && existsSync(env) && statSync(env).isDirectory() ? env : labRoot();
-/** The sets `lab.js --arch arm64 --kernel 6.12` makes (both boots). */
-const ARM64_SETS = ['baseline', 'balloon', 'virtio-mem', 'offline-block', 'baseline-nokaslr', 'load-nokaslr'].map((s) => `arm64-6.12-${s}`);
+/** The sets `lab.js --arch arm64 --kernel 6.12` and `--kernel 7.3` make (both boots each). */
+const ARM64_SETS = ['6.12', '7.3'].flatMap((k) => ['baseline', 'balloon', 'virtio-mem', 'offline-block', 'baseline-nokaslr', 'load-nokaslr'].map((s) => `arm64-${k}-${s}`));
 const AGREEMENT_MIN = 99.5;
 
 function requireArm64Set(name: string, arch: 'arm64' | 'arm64-16k' = 'arm64'): LabSet {
   const s = listSets(false, arch, root).find((x) => x.name === name);
   if (s) return s;
-  const scenario = name.replace(/^arm64-(16k-)?6\.12-/, '').replace(/-nokaslr$/, '');
-  throw new Error(`arm64 lab set ${name} is missing under ${root}/sets; make it with: npm run build && KMEMMAP_LAB_DIR=${root} node out/lab/lab.js --arch ${arch} --kernel 6.12 --sets ${scenario}`);
+  const m = /^arm64-(?:16k-)?(\d+\.\d+)-(.*?)(?:-nokaslr)?$/.exec(name)!;
+  throw new Error(`arm64 lab set ${name} is missing under ${root}/sets; make it with: npm run build && KMEMMAP_LAB_DIR=${root} node out/lab/lab.js --arch ${arch} --kernel ${m[1]} --sets ${m[2]}`);
 }
 
 if (env) {
@@ -47,6 +47,7 @@ if (env) {
         assert.equal(elf.pfnsPerBlock, 32768, 'arm64 memory blocks are one section');
         assert.ok(elf.provenance.notes.some((n) => /^arm64: 4 KiB pages, VA_BITS 52/.test(n)), elf.provenance.notes.join('\n'));
         assert.ok(kd.provenance.notes.some((n) => /dump blocks of 64 KiB hold 16 kernel pages/.test(n)), kd.provenance.notes.join('\n'));
+        if (name.startsWith('arm64-7.3-')) assert.equal(elf.kernel.layoutFamily, '7.2-7.3');
         // RAM starts at 1 GiB on virt: the first 262144 PFNs have no memmap
         assert.equal(elf.classes.subarray(0, 0x40000).every((c) => c === CLASS_ID['no-memmap']), true);
         let diff = 0;
