@@ -34,6 +34,8 @@ export interface Architecture {
   geometry(vi: VmcoreInfo | undefined, dumpPageSize?: number): Geometry;
   /** Kernel virtual → physical translation of a dump. Throws TranslationError when VMCOREINFO lacks what it needs. */
   translator(mem: PhysicalMemory, vi: VmcoreInfo): KernelTranslator;
+  /** Why the architecture refuses to offline boot memory, when it does (arm64): blocks of early sections fail with EPERM. */
+  readonly bootMemoryOfflineRefusal?: string;
   /** page->flags node and zone fields in distribution builds, used when nothing else says. */
   readonly flagFields: FlagFields;
 }

@@ -6,6 +6,7 @@ import { blockCounts, sumCounts } from './aggregate';
 import { KPF_RULES, KPF_RULE_CLASS, KPF_UNMOVABLE_COMPOUND_RULES, KpfContext, kpfRule } from './kpageflagsClassify';
 import { blockVerdicts } from './offlineVerdict';
 import type { OpenOptions } from './openOptions';
+import { SnapshotError } from '../parsers/errors';
 import type { MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
 import { openCaptureBundle, CaptureBundle } from '../parsers/capture/bundle';
 import { iomemIsCensored, isSystemRam, isVirtioMemRam, parseIomem, pfnRangesNamed } from '../parsers/capture/iomem';
@@ -68,7 +69,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   if (meminfo?.has('MemTotal')) notes.push(`meminfo: MemTotal ${meminfo.get('MemTotal')} kB, MemFree ${meminfo.get('MemFree')} kB`);
 
   const snapshot: Snapshot = {
-    kernel: { release, layoutFamily: release ? familyFromRelease(release)?.id : undefined, version: bundle.texts.uname?.trim(), machine: /x86_64/.test(bundle.texts.uname ?? '') ? 'x86_64' : undefined, pageSize: PAGE_SIZE },
+    kernel: { release, layoutFamily: release ? familyFromRelease(release)?.id : undefined, version: bundle.texts.uname?.trim(), machine: /x86_64/.test(bundle.texts.uname ?? '') ? 'x86_64' : /aarch64/.test(bundle.texts.uname ?? '') ? 'aarch64' : undefined, pageSize: PAGE_SIZE },
     startPfn: 0,
     endPfn,
     classes: pass.classes,
@@ -90,8 +91,12 @@ function kernelOfBundle(bundle: CaptureBundle, warnings: string[]): { release?: 
   const release = (bundle.texts.uname && releaseFromUname(bundle.texts.uname)) ?? manifest?.kernel?.release;
   const version = release ? parseRelease(release) : undefined;
   if (!release) warnings.push('kernel release unknown (no `uname` file): bits whose meaning changed between versions are read as on current kernels');
-  if (bundle.texts.uname && !/x86_64/.test(bundle.texts.uname))
-    warnings.push(`the capture does not say it is from x86_64; sections are assumed to be ${2 ** GEOMETRY.sectionSizeBits / 2 ** 20} MiB with ${PAGE_SIZE / 1024} KiB pages`);
+  // arm64 kernels built for 16 or 64 KiB pages (Debian's arm64-16k flavour, distributions' -64k): kpageflags
+  // has one word per such page, which this reader would count as 4 KiB pages (docs/kernel/arm64.md)
+  const bigPages = bundle.texts.uname && /aarch64/.test(bundle.texts.uname) ? /-(16|64)k\b/.exec(release ?? '') : null;
+  if (bigPages) throw new SnapshotError(bundle.source, `arm64 capture of a ${bigPages[1]} KiB-page kernel (${release}): the kpageflags reader counts 4 KiB pages; ${bigPages[1]} KiB pages are not supported yet`);
+  if (bundle.texts.uname && !/x86_64|aarch64/.test(bundle.texts.uname))
+    warnings.push(`the capture does not say it is from x86_64 or aarch64; sections are assumed to be ${2 ** GEOMETRY.sectionSizeBits / 2 ** 20} MiB with ${PAGE_SIZE / 1024} KiB pages`);
   return { release, version };
 }
 

@@ -16,6 +16,12 @@ import { MAINLINE_RULES, SKIPPABLE_RULES, type OfflineRuleSet } from './offlineR
 
 export interface VerdictInput {
   block: Pick<MemoryBlock, 'id' | 'startPfn' | 'nrPfns' | 'state' | 'zones'>;
+  /**
+   * The block holds boot memory (early sections) and the architecture refuses to offline boot memory
+   * from its MEM_GOING_OFFLINE notifier (arm64: prevent_bootmem_remove_notifier, NOTIFY_BAD → EPERM
+   * "notifier failure", after isolation succeeded): the words that say so.
+   */
+  bootMemoryRefused?: string;
   classes: Uint8Array;
   /** PFN of classes[0]. */
   classesStartPfn: number;
@@ -212,7 +218,12 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
     for (let i = from; i < to; i++) if (UNKNOWABLE.has(classes[i]) && !uncertain) uncertain = { pfn: classesStartPfn + i, cls: classes[i], why: 'part of the block is in an unknown state' };
   }
 
-  // 4./5. Notifiers (virtio-mem drops its references on fake-offline pages) cannot be predicted from the memmap.
+  // 4./5. MEM_GOING_OFFLINE notifiers: an architecture that refuses boot memory (arm64) fails here, after isolation.
+  if (input.bootMemoryRefused) {
+    if (uncertain) return { ok: undefined, blockingPfn: uncertain.pfn, blockingClass: className(uncertain.cls), explanation: `fails either way: ${uncertain.why} may fail isolation (EBUSY); if not, ${input.bootMemoryRefused} (EPERM)` };
+    return fail('notifier failure', 'EPERM', block.startPfn, classes[from], input.bootMemoryRefused);
+  }
+  // Other notifiers (virtio-mem drops its references on fake-offline pages) cannot be predicted from the memmap.
   // 6. scan_movable_pages(): a PageOffline page that still holds a reference.
   if (R.scanIds.some((c) => present[c] === 1)) for (let i = from; i < to; i++) {
     const cls = classes[i];

@@ -46,7 +46,7 @@ export interface OfflineVerdict {
   ok: boolean | undefined;
   /** The kernel's own reason string when it fails ("unmovable page", "memory holes", ...). */
   reason?: string;
-  errno?: 'EBUSY' | 'EINVAL' | 'EINTR';
+  errno?: 'EBUSY' | 'EINVAL' | 'EINTR' | 'EPERM';
   /** First PFN that stops it. */
   blockingPfn?: number;
   blockingClass?: PageClass;

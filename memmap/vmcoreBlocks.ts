@@ -91,8 +91,11 @@ export interface BlockInput {
   ctx?: ClassifyContext;
   /** Further offlining rule sets (patch review). */
   ruleSets?: readonly OfflineRuleSet[];
-  /** The kernel's [major, minor], for checks whose order changed between releases. */
+  /** The kernel's version, for checks whose order changed between releases. */
   kernelVersion?: KernelVersion;
+  /** The architecture's words when it refuses to offline boot memory (arm64), and which sections are boot memory. */
+  bootMemoryRefused?: string;
+  isEarlySection?: (nr: number) => boolean;
 }
 
 /** The memory blocks holding any present section, with their counts and offline verdicts. */
@@ -121,6 +124,7 @@ export function buildBlocks(input: BlockInput): MemoryBlock[] {
       compoundIsMovable: ctx ? (pfn) => pass.compound.isMovable(pfn) : undefined,
       compoundMovableBits: ctx ? compoundMovable : undefined,
       kernelVersion: input.kernelVersion,
+      bootMemoryRefused: input.bootMemoryRefused && secs.some((sec) => input.isEarlySection?.(sec.nr)) ? input.bootMemoryRefused : undefined,
     }, input.ruleSets);
     blocks.push(block);
   }

@@ -1,5 +1,6 @@
 // Builds the per-dump classification context from VMCOREINFO: layout family, page-type encoding,
 // struct page offsets, hugetlb marking, zone field position.
+import type { FlagFields } from '../kernel/pageflags';
 import { COVERED_RELEASES, familyFromNumbers, familyFromRelease, familyVersions, flagBit, LayoutFamily } from '../kernel/pageflags';
 import { parseRelease } from '../kernel/version';
 import { encodingFromBuddyValue, PageTypeDecoder, pageTypeEncoding, PageTypeName } from '../kernel/pagetypes';
@@ -16,7 +17,7 @@ export interface ContextResult {
   notes: string[];
 }
 
-export function buildClassifyContext(vi: VmcoreInfo, pageSize: number): ContextResult {
+export function buildClassifyContext(vi: VmcoreInfo, pageSize: number, archFields?: FlagFields, archName = 'x86_64'): ContextResult {
   const warnings: string[] = [];
   const notes: string[] = [];
   const numbers = {
@@ -70,10 +71,11 @@ export function buildClassifyContext(vi: VmcoreInfo, pageSize: number): ContextR
     const dtorOff = vi.offsets.get('page.compound_dtor') ?? (vi.offsets.has('folio._folio_dtor') ? vi.offsets.get('folio._folio_dtor')! - structSize : undefined);
     if (dtorOff !== undefined) hugetlbMark = { kind: 'dtor', offset: dtorOff, value: vmNumber(vi, 'HUGETLB_PAGE_DTOR')! };
   }
-  const nodes = vi.lengths.get('node_data') ?? 1024;
-  const nodesShift = Math.round(Math.log2(nodes));
-  const zoneWidth = 3;
-  notes.push(`zone field assumed ${zoneWidth} bits below a ${nodesShift}-bit node field (x86_64 with ZONE_DEVICE)`);
+  // LENGTH(node_data) (= MAX_NUMNODES) is in x86_64's VMCOREINFO only; elsewhere the architecture's distribution NODES_SHIFT
+  const nodes = vi.lengths.get('node_data');
+  const nodesShift = nodes !== undefined ? Math.round(Math.log2(nodes)) : archFields?.nodesShift ?? 10;
+  const zoneWidth = archFields?.zonesWidth ?? 3;
+  notes.push(`zone field assumed ${zoneWidth} bits below a ${nodesShift}-bit node field (${archName} with ZONE_DEVICE${nodes === undefined ? `; NODES_SHIFT ${nodesShift} of the distribution's ${archName} build, VMCOREINFO has no LENGTH(node_data)` : ''})`);
   const b = (n: string) => flagBit(family!, n);
   const ctx: ClassifyContext = {
     off, pageSize, structSize, types, version, hugetlbMark, is, tailForms: is.tailForms,

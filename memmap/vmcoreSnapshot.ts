@@ -118,7 +118,8 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const { blockBytes, blockSource } = memoryBlockSize(res, arch, geometry, dump.mem.maxPfn * pageSize, warnings);
   const pfnsPerBlock = blockBytes ? blockBytes / pageSize : 0;
   if (pfnsPerBlock) notes.push(`memory block size ${blockBytes! / 2 ** 20} MiB (${blockSource})`);
-  const blocks = buildBlocks({ sections, pass, endPfn, pfnsPerSection: pps, pfnsPerBlock, pageblockPfns: geometry.pageblockPfns, systemRam: res.systemRam, ctx, ruleSets: opts.ruleSets, kernelVersion: vi.osrelease ? parseRelease(vi.osrelease) : undefined });
+  const blocks = buildBlocks({ sections, pass, endPfn, pfnsPerSection: pps, pfnsPerBlock, pageblockPfns: geometry.pageblockPfns, systemRam: res.systemRam, ctx, ruleSets: opts.ruleSets, kernelVersion: vi.osrelease ? parseRelease(vi.osrelease) : undefined,
+    bootMemoryRefused: arch.bootMemoryOfflineRefusal, isEarlySection: (nr) => memmap.facts(nr)?.early === true });
   timer.end('sections+blocks+verdicts');
 
   const counts = sumCounts(sections.map((s) => s.counts));
@@ -151,7 +152,7 @@ function readKernelView(dump: OpenedDump, log: BuildLog): KernelView {
   const geometry = arch.geometry(vi, dump.mem.pageSize);
   const pageSize = geometry.pageSize;
   // the one place that assumes 4 KiB pages: everything after asks geometry (arm64's 16/64 KiB pages come later)
-  if (pageSize !== 4096) throw new DumpError(file, 'unsupported', `page size ${pageSize}: only 4 KiB pages (x86_64) are supported`);
+  if (pageSize !== 4096) throw new DumpError(file, 'unsupported', `${arch.name} dump with ${pageSize / 1024} KiB pages: the memmap pass reads struct pages in 4 KiB pages only (x86_64 and arm64 with 4 KiB pages); ${pageSize / 1024} KiB pages are not supported yet`);
   if (dump.kdump?.header.physBase !== undefined && vi.numbers.has('phys_base') && BigInt.asUintN(64, vi.numbers.get('phys_base')!) !== dump.kdump.header.physBase) {
     notes.push(`kdump sub-header phys_base 0x${dump.kdump.header.physBase.toString(16)} differs from VMCOREINFO NUMBER(phys_base); using VMCOREINFO (QEMU writes the sub-header value with the wrong base)`);
   }
@@ -165,7 +166,7 @@ function readKernelView(dump: OpenedDump, log: BuildLog): KernelView {
   table.sections = trusted.sections;
   warnings.push(...trusted.warnings);
   notes.push(...trusted.notes);
-  const cr = buildClassifyContext(vi, pageSize);
+  const cr = buildClassifyContext(vi, pageSize, arch.flagFields, arch.name);
   warnings.push(...cr.warnings);
   notes.push(...cr.notes);
   if (cr.problem) warnings.push(cr.problem);

@@ -19,7 +19,7 @@ export const X86_64: Architecture = {
   vmcoreinfoMismatch(vi: VmcoreInfo) {
     return vi.symbols.has('init_top_pgt')
       ? undefined
-      : `VMCOREINFO has no SYMBOL(init_top_pgt): not an x86_64 kernel (release ${vi.osrelease ?? 'unknown'}); only x86_64 is supported`;
+      : `VMCOREINFO has no SYMBOL(init_top_pgt): not an x86_64 kernel (release ${vi.osrelease ?? 'unknown'})`;
   },
   geometry(vi: VmcoreInfo | undefined, dumpPageSize?: number): Geometry {
     const pageSize = vi?.pageSize ?? dumpPageSize ?? 2 ** PAGE_SHIFT;

@@ -14,6 +14,7 @@ import { FlattenedSource } from './flattened';
 import { CachedPhysicalMemory, PageAvail } from './physmem';
 
 export const EM_X86_64 = 62;
+export const EM_AARCH64 = 183;
 const PT_LOAD = 1;
 const PT_NOTE = 4;
 const PN_XNUM = 0xffff;
@@ -80,13 +81,13 @@ export class ElfDump extends CachedPhysicalMemory {
     if (src.size < 64) throw new DumpError(name, 'truncated', `ELF header is truncated (${src.size} bytes)`);
     const eh = readExact(src, 0, 64, 'ELF header');
     if (!isElfHeader(eh)) throw new DumpError(name, 'not-a-dump', 'not an ELF file');
-    if (eh[4] !== 2) throw new DumpError(name, 'unsupported', 'ELF32 core: only 64-bit (x86_64) dumps are supported');
-    if (eh[5] !== 1) throw new DumpError(name, 'unsupported', 'big-endian ELF core: only x86_64 dumps are supported');
+    if (eh[4] !== 2) throw new DumpError(name, 'unsupported', 'ELF32 core: only 64-bit (x86_64, aarch64) dumps are supported');
+    if (eh[5] !== 1) throw new DumpError(name, 'unsupported', 'big-endian ELF core: only little-endian x86_64 and aarch64 dumps are supported');
     const type = eh.readUInt16LE(16);
     this.machine = eh.readUInt16LE(18);
     if (type !== ET_CORE) throw new DumpError(name, 'not-a-dump', `ELF file of type ${type}, not a core dump (ET_CORE)`);
-    if (this.machine !== EM_X86_64) {
-      throw new DumpError(name, 'wrong-arch', `this is a ${ELF_MACHINES[this.machine] ?? `machine ${this.machine}`} dump; only x86_64 dumps are supported`);
+    if (this.machine !== EM_X86_64 && this.machine !== EM_AARCH64) {
+      throw new DumpError(name, 'wrong-arch', `this is a ${ELF_MACHINES[this.machine] ?? `machine ${this.machine}`} dump; only x86_64 and aarch64 dumps are supported`);
     }
     this.incomplete = (eh.readUInt32LE(48) & 1) !== 0;
     const phoff = Number(eh.readBigUInt64LE(32));

@@ -3,10 +3,11 @@
 import { ByteSource, FileSource, readExact } from './byteSource';
 import { detectDumpFormat } from './detect';
 import { DumpError, NO_VMCOREINFO_HINT } from './errors';
-import { ElfDump, ElfNote } from './elf';
+import { ElfDump, ElfNote, ELF_MACHINES } from './elf';
 import { FlattenedSource } from './flattened';
 import { KdumpDump } from './kdump';
 import { PhysicalMemory } from './physmem';
+import { SubPagedMemory } from './subPaged';
 import { looksLikeVmcoreInfo, parseVmcoreInfo, VmcoreInfo } from '../vmcoreinfo';
 
 export interface OpenedDump {
@@ -78,6 +79,7 @@ export function openDump(paths: string[], onProgress?: (d: number, t: number) =>
       if (opened.length > 1) throw new DumpError(paths[1], 'inconsistent-set', 'several files were given but the first is an ELF core; only kdump-compressed dumps can be split');
       elf = new ElfDump(opened[0].src);
       mem = elf;
+      machine = ELF_MACHINES[elf.machine];
       notes = elf.notes;
       format = flat ? 'elf-flattened' : 'elf-vmcore';
       warnings.push(...elf.warnings);
@@ -99,6 +101,12 @@ export function openDump(paths: string[], onProgress?: (d: number, t: number) =>
     if (!viText) throw new DumpError(paths[0], 'no-vmcoreinfo', 'no VMCOREINFO in the dump', NO_VMCOREINFO_HINT);
     const vmcoreinfo = parseVmcoreInfo(viText);
     if (!looksLikeVmcoreInfo(vmcoreinfo)) throw new DumpError(paths[0], 'corrupt', 'the VMCOREINFO note is unreadable (no OSRELEASE, no SYMBOL lines)', NO_VMCOREINFO_HINT);
+    // QEMU's aarch64 kdump uses 64 KiB blocks whatever the guest's page size: read it in the kernel's pages
+    const kps = vmcoreinfo.pageSize;
+    if (kps !== undefined && kps > 0 && mem.pageSize > kps && mem.pageSize % kps === 0) {
+      notesLines.push(`dump blocks of ${mem.pageSize / 1024} KiB hold ${mem.pageSize / kps} kernel pages of ${kps / 1024} KiB each (VMCOREINFO PAGESIZE): read as ${kps / 1024} KiB pages`);
+      mem = new SubPagedMemory(mem, kps);
+    }
     return { mem, format, files: paths, machine, vmcoreinfo, vmcoreinfoText: viText, notes, elf, kdump, warnings, notesLines };
   } catch (e) {
     for (const o of opened) o.src.close();

@@ -19,9 +19,9 @@ export const liveBuilders = new Set<SetBuilder>();
 
 export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): Promise<BootResult> {
   const t0 = Date.now();
-  const lastIdx = plan.steps.reduce((acc, s, i) => (s.kind === 'snapshot' && wanted.has(setName(k.short, s.scenario, plan.kaslr)) ? i : acc), -1);
+  const lastIdx = plan.steps.reduce((acc, s, i) => (s.kind === 'snapshot' && wanted.has(setName(k.short, s.scenario, plan.kaslr, k.arch)) ? i : acc), -1);
   if (lastIdx < 0) return { written: [], bootSec: 0, totalSec: 0, perSet: {} };
-  const wd = join(workDir(), `${k.short}-${plan.id}${plan.kaslr ? '' : '-nokaslr'}-${process.pid}`);
+  const wd = join(workDir(), `${k.arch === 'x86_64' ? '' : `${k.arch}-`}${k.short}-${plan.id}${plan.kaslr ? '' : '-nokaslr'}-${process.pid}`);
   rmSync(wd, { recursive: true, force: true });
   mkdirSync(wd, { recursive: true });
   const initrd = buildInitramfs(k, wd);
@@ -34,11 +34,11 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
     dataDisk = join(wd, 'data.img');
     run('truncate', ['-s', String(plan.dataDiskBytes), dataDisk]);
   }
-  const vm = new Vm({ vmlinuz: k.vmlinuz, initrd: initrd.path, kaslr: plan.kaslr, extraCmdline: plan.extraCmdline, captureDisk: capDisk, workDir: wd, ramBytes, ...(dataDisk ? { dataDisk } : {}) });
+  const vm = new Vm({ arch: k.arch, vmlinuz: k.vmlinuz, initrd: initrd.path, kaslr: plan.kaslr, extraCmdline: plan.extraCmdline, captureDisk: capDisk, workDir: wd, ramBytes, ...(dataDisk ? { dataDisk } : {}) });
   liveVms.add(vm);
   const written: string[] = [];
   const perSet: Record<string, number> = {};
-  const qv = qemuVersion();
+  const qv = qemuVersion(k.arch);
   try {
     await vm.start();
     const ready = await vm.waitConsole(/@@READY (\S+)/, 600000, 'guest /init ready');
@@ -59,7 +59,7 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
         await step.run(ctx);
         continue;
       }
-      const name = setName(k.short, step.scenario, plan.kaslr);
+      const name = setName(k.short, step.scenario, plan.kaslr, k.arch);
       if (!wanted.has(name)) { log(`${name}: present, not re-made`); continue; }
       const ts = Date.now();
       log(`${name}: capturing`);
@@ -74,8 +74,10 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
         ctx.expected.balloon.inflatedBytes = ramBytes - bal.actual;
       }
       log(`${name}: dumping (ELF, kdump-zlib)`);
+      const td = Date.now();
       await vm.qmp.cmd('dump-guest-memory', { paging: false, protocol: `file:${join(b.tmp, 'vmcore.elf')}` });
       await vm.qmp.cmd('dump-guest-memory', { paging: false, protocol: `file:${join(b.tmp, 'vmcore.kdump')}`, format: 'kdump-zlib' });
+      const dumpSec = (Date.now() - td) / 1000;
       await vm.qmp.cmd('cont');
       for (const f of ['vmcore.elf', 'vmcore.kdump']) chmodSync(join(b.tmp, f), 0o644);
       // QEMU writes every byte of guest RAM into the ELF; for a big guest, punch holes where it is zero
@@ -90,6 +92,7 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
       const snapshotSec = (Date.now() - ts) / 1000;
       const manifest: Manifest = {
         name,
+        ...(k.arch !== 'x86_64' ? { arch: k.arch } : {}),
         kernel: { release: k.release, package: k.package, version: k.version, short: k.short },
         scenario: step.scenario,
         kaslr: plan.kaslr,
@@ -99,7 +102,8 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
         actions: [...ctx.actions, `snapshot: guest captured /proc + sysfs to the capture disk, then QMP stop, dump-guest-memory ELF (paging:false) and kdump-zlib, cont`],
         expected: JSON.parse(JSON.stringify(ctx.expected)) as Manifest['expected'],
         observed: observe(b.tmp),
-        timing: { bootSec: Math.round(bootSec), snapshotSec: Math.round(snapshotSec), sinceBootSec: Math.round((Date.now() - t0) / 1000) },
+        timing: { bootSec: Math.round(bootSec), snapshotSec: Math.round(snapshotSec), sinceBootSec: Math.round((Date.now() - t0) / 1000),
+          dumpSec: Math.round(dumpSec * 10) / 10 },
         files: { capture: 'capture', elf: 'vmcore.elf', kdump: 'vmcore.kdump' },
         ...(plan.big ? { big: true } : {}),
       };

@@ -15,3 +15,18 @@ export function ensureHostTools(withTools = false): void {
   const still = REQUIRED.filter((t) => !haveTool(t));
   if (still.length || !busyboxOk) throw new Error(`host tools still missing after lab-deps.sh: ${still.join(', ')}${busyboxOk ? '' : ' busybox-static'}`);
 }
+
+/** The arm64 lab's host tools: qemu-system-aarch64 and the cross compiler for labload (apt, only when missing). */
+export function ensureArm64Tools(): void {
+  const pkgs: Record<string, string[]> = {
+    'qemu-system-aarch64': ['qemu-system-arm'],
+    'aarch64-linux-gnu-gcc': ['gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross'],
+  };
+  const missing = Object.keys(pkgs).filter((t) => !haveTool(t));
+  if (!missing.length) return;
+  const need = missing.flatMap((t) => pkgs[t]!);
+  log(`arm64 lab tools missing (${missing.join(', ')}); installing ${need.join(' ')}`);
+  run('/bin/sh', [join(repoRoot(), 'scripts', 'apt-install.sh'), ...need], { stdio: 'inherit' });
+  const still = Object.keys(pkgs).filter((t) => !haveTool(t));
+  if (still.length) throw new Error(`arm64 lab tools still missing: ${still.join(', ')}`);
+}

@@ -41,10 +41,11 @@ export function resolveModules(k: Kernel, wanted = WANTED_MODULES): ModulePlan {
 }
 
 /** Compiles the static labload helper (cached next to the initramfs work dir). */
-function buildLabload(outDir: string): string {
+function buildLabload(outDir: string, arch: Kernel['arch']): string {
   const src = join(repoRoot(), 'test', 'lab', 'guest', 'labload.c');
   const out = join(outDir, 'labload');
-  run('gcc', ['-static', '-O2', '-o', out, src]);
+  // arm64: Debian's cross compiler (gcc-aarch64-linux-gnu + libc6-dev-arm64-cross)
+  run(arch !== 'x86_64' ? 'aarch64-linux-gnu-gcc' : 'gcc', ['-static', '-O2', '-o', out, src]);
   return out;
 }
 
@@ -53,14 +54,14 @@ export function buildInitramfs(k: Kernel, workDir: string): { path: string; modu
   const stage = join(workDir, 'initramfs');
   rmSync(stage, { recursive: true, force: true });
   for (const d of ['bin', 'sbin', 'proc', 'sys', 'dev', 'tmp', 'lab', 'lib/modules', 'etc']) mkdirSync(join(stage, d), { recursive: true });
-  copyFileSync('/bin/busybox', join(stage, 'bin', 'busybox'));
+  copyFileSync(k.busybox, join(stage, 'bin', 'busybox'));
   chmodSync(join(stage, 'bin', 'busybox'), 0o755);
   run('ln', ['-s', 'busybox', join(stage, 'bin', 'sh')]);
   const guest = join(repoRoot(), 'test', 'lab', 'guest');
   copyFileSync(join(guest, 'init.sh'), join(stage, 'init'));
   chmodSync(join(stage, 'init'), 0o755);
   copyFileSync(join(guest, 'lib.sh'), join(stage, 'lab', 'lib.sh'));
-  copyFileSync(buildLabload(workDir), join(stage, 'bin', 'labload'));
+  copyFileSync(buildLabload(workDir, k.arch), join(stage, 'bin', 'labload'));
   chmodSync(join(stage, 'bin', 'labload'), 0o755);
   const modules = resolveModules(k);
   const list: string[] = [];

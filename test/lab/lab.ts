@@ -2,9 +2,10 @@
 // and writes real snapshot sets (capture bundle + ELF + kdump) into $KMEMMAP_LAB_DIR or ~/.cache/kmemmap-lab/sets.
 //   node out/lab/lab.js [--kernel 6.1|6.12|all|5.10|7.3] [--ensure-ci-sets] [--force] [--make-sample] [--list]
 //   node out/lab/lab.js --big [--kernel 6.1|6.12|all]   opt-in 16 GiB guests (6.1-big, 6.12-big) for benchmarks
+//   node out/lab/lab.js --arch arm64 [--kernel 6.12] [--sets baseline,balloon,...]   opt-in arm64 guests (arm64-6.12-*)
 import { liveBuilders, liveVms, runBoot, type BootResult } from './boot';
-import { ensureHostTools } from './deps';
-import { isKernelShort, KERNEL_SHORTS, resolveKernel, type KernelShort } from './kernels';
+import { ensureArm64Tools, ensureHostTools } from './deps';
+import { ARM64_KERNELS, isKernelShort, KERNEL_SHORTS, resolveKernel, type KernelShort, type LabArch } from './kernels';
 import { setName } from './manifest';
 import { labRoot } from './paths';
 import { makeSample, SAMPLE_SET } from './sample';
@@ -16,10 +17,10 @@ import { setsDir } from './paths';
 import { mkdirSync, statfsSync } from 'node:fs';
 import { log } from './util';
 
-interface Args { kernels: KernelShort[]; kernelGiven: boolean; ensureCi: boolean; force: boolean; makeSample: boolean; list: boolean; withTools: boolean; big: boolean }
+interface Args { arch: LabArch; sets?: string[]; kernels: KernelShort[]; kernelGiven: boolean; ensureCi: boolean; force: boolean; makeSample: boolean; list: boolean; withTools: boolean; big: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { kernels: [...KERNEL_SHORTS], kernelGiven: false, ensureCi: false, force: false, makeSample: false, list: false, withTools: false, big: false };
+  const a: Args = { arch: 'x86_64', kernels: [...KERNEL_SHORTS], kernelGiven: false, ensureCi: false, force: false, makeSample: false, list: false, withTools: false, big: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     if (x === '--kernel') {
@@ -28,6 +29,13 @@ function parseArgs(argv: string[]): Args {
       if (v === 'all') a.kernels = [...KERNEL_SHORTS];
       else if (isKernelShort(v)) a.kernels = [v];
       else throw new Error(`--kernel wants 6.1, 6.12, all, or the opt-in 5.10 or 7.3 (got ${v})`);
+    } else if (x === '--arch') {
+      const v = argv[++i];
+      if (v !== 'x86_64' && v !== 'arm64' && v !== 'arm64-16k') throw new Error(`--arch wants x86_64, arm64 or arm64-16k (got ${v})`);
+      a.arch = v;
+    } else if (x === '--sets') {
+      // scenarios (baseline, balloon, ...) or set names (arm64-6.12-load-nokaslr): only those are made
+      a.sets = (argv[++i] ?? '').split(',').map((t) => t.trim()).filter(Boolean);
     } else if (x === '--ensure-ci-sets') a.ensureCi = true;
     else if (x === '--force') a.force = true;
     else if (x === '--make-sample') a.makeSample = true;
@@ -36,15 +44,22 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--big') a.big = true;
     else if (x === '-h' || x === '--help') {
       process.stdout.write('usage: node out/lab/lab.js [--kernel 6.1|6.12|all|5.10|7.3] [--ensure-ci-sets] [--force] [--make-sample] [--with-tools] [--list]\n' +
+        '       node out/lab/lab.js --arch arm64|arm64-16k [--kernel 6.12] [--sets SCENARIO|SET,...] [--force]   opt-in arm64 guests (sets arm64-<kernel>-<scenario>)\n' +
         '       node out/lab/lab.js --big [--kernel 6.1|6.12|all] [--force]   only the opt-in 16 GiB sets <kernel>-big (benchmarks)\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${x}`);
+  }
+  if (a.arch !== 'x86_64') {
+    if (a.ensureCi || a.big || a.makeSample || a.withTools) throw new Error('--arch arm64 takes only --kernel, --sets, --force and --list');
+    if (!a.kernelGiven) a.kernels = [...ARM64_KERNELS];
+    const bad = a.kernels.filter((k) => !ARM64_KERNELS.includes(k));
+    if (bad.length) throw new Error(`the arm64 lab has kernels ${ARM64_KERNELS.join(', ')} (got ${bad.join(', ')})`);
   }
   return a;
 }
 
 /** Jobs: (kernel, plan, scenarios wanted from that plan). */
-interface Job { kernel: KernelShort; plan: BootPlan; scenarios: string[] }
+interface Job { kernel: KernelShort; plan: BootPlan; scenarios: string[]; arch?: LabArch }
 
 function ciJobs(): Job[] {
   // the table is in sets.ts, where the tests find which sets must be there
@@ -74,32 +89,43 @@ function checkBigDiskRoom(): void {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.list) {
-    for (const s of listSets(true)) process.stdout.write(`${s.name}\t${s.dir}${s.manifest.big ? '\t(big)' : ''}\n`);
+    for (const s of listSets(true, 'all')) process.stdout.write(`${s.name}\t${s.dir}${s.manifest.big ? '\t(big)' : ''}\n`);
     return;
   }
   log(`lab root: ${labRoot()}`);
   cleanStaleTemps();
-  const jobs: Job[] = [];
+  let jobs: Job[] = [];
   if (args.ensureCi) jobs.push(...ciJobs());
   // the full scenario list runs by default, or whenever --kernel is given explicitly (but not with --big,
   // where --kernel picks the big sets' kernels)
   if (args.big) jobs.push(...args.kernels.map((kernel) => ({ kernel, plan: bigPlan(), scenarios: ['big'] })));
   if ((!args.ensureCi && !args.makeSample && !args.big) || (args.kernelGiven && !args.big)) jobs.push(...fullJobs(args.kernels));
+  if (args.arch !== 'x86_64') {
+    const arch = args.arch;
+    jobs = fullJobs(args.kernels).map((j) => ({ ...j, arch }));
+  }
+  if (args.sets) {
+    const want = new Set(args.sets);
+    jobs = jobs.map((j) => ({ ...j, scenarios: j.scenarios.filter((s) => want.has(s) || want.has(setName(j.kernel, s, j.plan.kaslr, j.arch))) }))
+      .filter((j) => j.scenarios.length);
+    if (!jobs.length) throw new Error(`--sets ${args.sets.join(',')} names no scenario or set of the boots asked for`);
+  }
   if (args.makeSample && (args.force || !setExists(SAMPLE_SET)) && !jobs.some((j) => j.kernel === '6.12' && j.plan.id === 'main'))
     jobs.push({ kernel: '6.12', plan: mainPlan(), scenarios: ['virtio-mem'] });
   const t0 = Date.now();
   // resolve (download/unpack) every kernel needed before booting anything: apt-cache is slow when QEMU
   // is eating both cores
-  const needed = jobs.filter((job) => job.scenarios.some((s) => args.force || !setExists(setName(job.kernel, s, job.plan.kaslr))));
+  const needed = jobs.filter((job) => job.scenarios.some((s) => args.force || !setExists(setName(job.kernel, s, job.plan.kaslr, job.arch))));
   if (needed.length) ensureHostTools();
+  if (needed.some((j) => j.arch && j.arch !== 'x86_64')) ensureArm64Tools();
   if (needed.some((j) => j.plan.big)) checkBigDiskRoom();
-  for (const ks of new Set(needed.map((j) => j.kernel))) resolveKernel(ks);
+  for (const j of needed) resolveKernel(j.kernel, j.arch);
   const results: { job: string; r: BootResult }[] = [];
   for (const job of jobs) {
-    const wanted = new Set(job.scenarios.map((s) => setName(job.kernel, s, job.plan.kaslr)).filter((n) => args.force || !setExists(n)));
-    const label = `${job.kernel}-${job.plan.id}${job.plan.kaslr ? '' : '-nokaslr'}`;
+    const wanted = new Set(job.scenarios.map((s) => setName(job.kernel, s, job.plan.kaslr, job.arch)).filter((n) => args.force || !setExists(n)));
+    const label = `${job.arch && job.arch !== 'x86_64' ? `${job.arch}-` : ''}${job.kernel}-${job.plan.id}${job.plan.kaslr ? '' : '-nokaslr'}`;
     if (!wanted.size) { log(`${label}: all sets present (use --force to re-make)`); continue; }
-    const k = resolveKernel(job.kernel);
+    const k = resolveKernel(job.kernel, job.arch);
     log(`${label}: booting ${k.package} ${k.version} for ${[...wanted].join(', ')}`);
     const r = await runBoot(k, job.plan, wanted);
     results.push({ job: label, r });
@@ -112,7 +138,7 @@ async function main(): Promise<void> {
   }
   const total = Math.round((Date.now() - t0) / 1000);
   for (const { job, r } of results) log(`summary ${job}: ${r.totalSec}s, sets ${r.written.join(', ')}`);
-  log(`total ${total}s; sets present: ${listSets(true).map((s) => s.name).join(', ') || 'none'}`);
+  log(`total ${total}s; sets present: ${listSets(true, 'all').map((s) => s.name).join(', ') || 'none'}`);
 }
 
 function onSignal(sig: NodeJS.Signals): void {

@@ -67,6 +67,8 @@ export interface Observed {
 
 export interface Manifest {
   name: string;
+  /** guest architecture: absent on x86_64 sets (all sets before the arm64 lab), `arm64` on `arm64-*` sets */
+  arch?: 'arm64' | 'arm64-16k';
   kernel: { release: string; package: string; version: string; short: KernelShort };
   scenario: string;
   kaslr: boolean;
@@ -76,11 +78,14 @@ export interface Manifest {
   actions: string[];
   expected: Expected;
   observed?: Observed;
-  timing?: { bootSec: number; snapshotSec: number; sinceBootSec: number };
+  /** dumpSec: the two dump-guest-memory calls (ELF + kdump-zlib), recorded since the arm64 lab */
+  timing?: { bootSec: number; snapshotSec: number; sinceBootSec: number; dumpSec?: number };
   files: { capture: string; elf?: string; kdump?: string; derived?: string[] };
   /** an opt-in big set (`lab --big`, e.g. 6.1-big: 16 GiB guest, sparse ELF): only for benchmarks; absent
    *  on the other sets. listSets() leaves big sets out unless asked (see sets.ts). */
   big?: boolean;
 }
 
-export const setName = (short: string, scenario: string, kaslr: boolean): string => `${short}-${scenario}${kaslr ? '' : '-nokaslr'}`;
+/** `6.12-virtio-mem`, `6.1-load-nokaslr`; arm64 sets carry the architecture first: `arm64-6.12-baseline`, `arm64-16k-6.12-baseline`. */
+export const setName = (short: string, scenario: string, kaslr: boolean, arch: 'x86_64' | 'arm64' | 'arm64-16k' = 'x86_64'): string =>
+  `${arch === 'x86_64' ? '' : `${arch}-`}${short}-${scenario}${kaslr ? '' : '-nokaslr'}`;

@@ -7,6 +7,8 @@ import { Qmp } from './qmp';
 import { log, q, run } from './util';
 
 export interface VmOptions {
+  /** guest architecture (default x86_64: q35; arm64: virt, -cpu max, console ttyAMA0) */
+  arch?: GuestArch;
   vmlinuz: string;
   initrd: string;
   kaslr: boolean;
@@ -30,8 +32,21 @@ const qemuSize = (bytes: number): string => (bytes % (1024 * MIB) === 0 ? `${byt
 /** The -m argument: `1G,maxmem=4G,slots=2` for the default 1 GiB guest. */
 export const memArg = (ramBytes: number): string => `${qemuSize(ramBytes)},maxmem=${qemuSize(ramBytes + HOTPLUG_WINDOW)},slots=2`;
 
-export function qemuVersion(): string {
-  return run('qemu-system-x86_64', ['--version']).stdout.split('\n')[0]!.trim();
+/** The QEMU system emulator of a guest architecture. */
+/** x86_64, arm64 with 4 KiB pages, arm64 with 16 KiB pages (the same machine; the kernel chooses the granule). */
+export type GuestArch = 'x86_64' | 'arm64' | 'arm64-16k';
+export const qemuBinary = (arch: GuestArch = 'x86_64'): string => (arch !== 'x86_64' ? 'qemu-system-aarch64' : 'qemu-system-x86_64');
+
+export function qemuVersion(arch: GuestArch = 'x86_64'): string {
+  return run(qemuBinary(arch), ['--version']).stdout.split('\n')[0]!.trim();
+}
+
+/** Machine, CPU and console of each architecture. arm64: the `virt` board (device tree boot, PCI
+ *  virtio devices, fw_cfg for the vmcoreinfo device); `-cpu max` with the IMPDEF pointer-auth
+ *  algorithm, because TCG's architected QARMA is several times slower to emulate. */
+function machineArgs(arch: GuestArch): { args: string[]; console: string } {
+  if (arch !== 'x86_64') return { args: ['-machine', 'virt', '-cpu', 'max,pauth-impdef=on'], console: 'ttyAMA0' };
+  return { args: ['-machine', 'q35', '-cpu', 'max,la57=off'], console: 'ttyS0' };
 }
 
 let seq = 0;
@@ -57,9 +72,10 @@ export class Vm {
     this.qmp = new Qmp(this.qmpLog);
     // unix socket paths are limited to ~107 bytes, so keep the socket in the system tmpdir
     this.qmpSock = join(tmpdir(), `kmemmap-lab-${process.pid}-${seq++}.qmp`);
-    this.cmdline = ['console=ttyS0', 'loglevel=4', 'memhp_default_state=online_movable', 'panic=-1', ...(opts.kaslr ? [] : ['nokaslr']), ...(opts.extraCmdline ?? [])].join(' ');
+    const machine = machineArgs(opts.arch ?? 'x86_64');
+    this.cmdline = [`console=${machine.console}`, 'loglevel=4', 'memhp_default_state=online_movable', 'panic=-1', ...(opts.kaslr ? [] : ['nokaslr']), ...(opts.extraCmdline ?? [])].join(' ');
     this.args = [
-      '-accel', 'tcg', '-machine', 'q35', '-cpu', 'max,la57=off', '-smp', '2', '-m', memArg(opts.ramBytes ?? GUEST_RAM),
+      '-accel', 'tcg', ...machine.args, '-smp', '2', '-m', memArg(opts.ramBytes ?? GUEST_RAM),
       '-nographic', '-monitor', 'none', '-serial', 'stdio', '-no-reboot',
       '-kernel', opts.vmlinuz, '-initrd', opts.initrd, '-append', this.cmdline,
       '-object', `memory-backend-ram,id=vmem0,size=${VIRTIO_MEM_REGION}`,
@@ -73,8 +89,9 @@ export class Vm {
   }
 
   async start(): Promise<void> {
-    log(`qemu-system-x86_64 ${this.args.join(' ')}`);
-    const p = spawn('qemu-system-x86_64', this.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const bin = qemuBinary(this.opts.arch);
+    log(`${bin} ${this.args.join(' ')}`);
+    const p = spawn(bin, this.args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = p;
     p.stdout!.setEncoding('utf8');
     p.stderr!.setEncoding('utf8');

@@ -20,7 +20,13 @@ export interface LabSet {
 }
 
 /** `big`: true = only big sets, false = none; unset = none unless KMEMMAP_LAB_BIG=1 (see listSets). */
-export interface SetFilter { kernel?: KernelShort; scenario?: string; kaslr?: boolean; big?: boolean }
+export interface SetFilter { kernel?: KernelShort; scenario?: string; kaslr?: boolean; big?: boolean;
+  /** the guest architecture; default x86_64 (arm64 sets, `arm64-*`, are found only when asked for) */
+  arch?: SetArch }
+
+/** The architecture of a set's guest (manifest `arch`, absent on x86_64 sets). */
+export type SetArch = 'x86_64' | 'arm64' | 'arm64-16k';
+export const setArch = (s: { manifest: Manifest }): SetArch => s.manifest.arch ?? 'x86_64';
 
 /** An opt-in big set (`npm run lab -- --big`, e.g. 6.1-big: a 16 GiB guest for benchmarks). */
 export const isBigSet = (s: { manifest: Manifest }): boolean => s.manifest.big === true;
@@ -38,8 +44,8 @@ export function labRoot(): string {
  * (manifest `big: true`) are left out unless `includeBig` (default: KMEMMAP_LAB_BIG=1): the tests iterate
  * over listSets(), and a 16 GiB dump would cost them minutes and GBs of RAM per test for nothing new.
  */
-export function listSets(includeBig = bigByDefault()): LabSet[] {
-  const dir = join(labRoot(), 'sets');
+export function listSets(includeBig = bigByDefault(), arch: SetArch | 'all' = 'x86_64', root = labRoot()): LabSet[] {
+  const dir = join(root, 'sets');
   if (!existsSync(dir)) return [];
   const out: LabSet[] = [];
   for (const name of readdirSync(dir).sort()) {
@@ -50,6 +56,8 @@ export function listSets(includeBig = bigByDefault()): LabSet[] {
     let manifest: Manifest;
     try { manifest = JSON.parse(readFileSync(mf, 'utf8')) as Manifest; } catch { continue; }
     if (manifest.big === true && !includeBig) continue;
+    // the x86_64 tests iterate over listSets(): arm64 sets only when asked for
+    if (arch !== 'all' && (manifest.arch ?? 'x86_64') !== arch) continue;
     out.push({
       name, dir: d, manifest,
       capture: join(d, manifest.files.capture ?? 'capture'),
@@ -61,7 +69,7 @@ export function listSets(includeBig = bigByDefault()): LabSet[] {
 }
 
 export function findSets(filter: SetFilter = {}): LabSet[] {
-  return listSets(filter.big ?? bigByDefault()).filter((s) =>
+  return listSets(filter.big ?? bigByDefault(), filter.arch ?? 'x86_64').filter((s) =>
     (filter.big === undefined || isBigSet(s) === filter.big) &&
     (filter.kernel === undefined || s.manifest.kernel.short === filter.kernel) &&
     (filter.scenario === undefined || s.manifest.scenario === filter.scenario) &&
@@ -73,9 +81,10 @@ export function requireSet(filter: SetFilter = {}): LabSet {
   const s = findSets(filter)[0];
   if (s) return s;
   const want = JSON.stringify(filter);
-  const have = listSets(true).map((x) => x.name).join(', ') || 'none';
+  const have = listSets(true, 'all').map((x) => x.name).join(', ') || 'none';
   throw new Error(`No lab set matches ${want} under ${join(labRoot(), 'sets')} (present: ${have}). ` +
-    (filter.big ? 'Create the big sets with `npm run lab -- --big` (16 GiB guests; KMEMMAP_LAB_DIR overrides the location).'
+    (filter.arch && filter.arch !== 'x86_64' ? `Create them with \`npm run build && KMEMMAP_LAB_DIR=${labRoot()} node out/lab/lab.js --arch ${filter.arch} --kernel ${filter.kernel ?? '6.12'}${filter.scenario ? ` --sets ${filter.scenario}` : ''}\`.`
+      : filter.big ? 'Create the big sets with `npm run lab -- --big` (16 GiB guests; KMEMMAP_LAB_DIR overrides the location).'
       : `Create the sets with \`npm run lab\` (or \`npm run lab -- --ensure-ci-sets\`; KMEMMAP_LAB_DIR overrides the location).`));
 }
 

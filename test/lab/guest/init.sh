@@ -14,12 +14,15 @@ while read -r m; do
   [ -n "$m" ] && { insmod "/lib/modules/$m" || echo "@@INSMOD-FAILED $m"; }
 done < /lab/modules.list
 dmesg -n 1
-stty -echo -icrnl -onlcr < /dev/ttyS0 2>/dev/null
+# the serial console: ttyS0 on x86_64, ttyAMA0 (PL011) on arm64 virt
+TTY=/dev/ttyS0
+grep -q 'console=ttyAMA0' /proc/cmdline && TTY=/dev/ttyAMA0
+stty -echo -icrnl -onlcr < $TTY 2>/dev/null
 . /lab/lib.sh
 echo "@@MODULES $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
 echo "@@READY $(uname -r)"
 # serve: one shell line per console line, evaluated in this shell (so lib.sh functions exist)
 while :; do
-  while IFS= read -r line; do eval "$line"; done < /dev/ttyS0 > /dev/ttyS0 2>&1
+  while IFS= read -r line; do eval "$line"; done < $TTY > $TTY 2>&1
   sleep 1
 done
