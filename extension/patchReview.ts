@@ -31,6 +31,7 @@ export interface ReviewNode {
 
 const hex = (n: number) => '0x' + n.toString(16);
 /** Labels from patch text: one line, bounded (TreeItems render text, never Markdown or HTML). */
+// eslint-disable-next-line no-control-regex -- control and bidi characters are what a tree label must not carry
 const oneLine = (s: string, max = 120) => { const t = s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' '); return t.length > max ? t.slice(0, max) + '…' : t; };
 
 /** The review as tree nodes (pure apart from Uri building; tested through the extension API). */

@@ -11,6 +11,11 @@ import type { ReviewResult, WordDelta } from './review';
 const MAX_SYMBOLS = 60;
 const MAX_BLOCKS = 30;
 
+/** C0/C1 control and bidi/direction characters as `\uXXXX`: nothing in a report can move the cursor or reorder text. */
+// eslint-disable-next-line no-control-regex -- control characters are what this escapes
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const escapeInvisible = (s: string): string => s.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 /**
  * Untrusted text for prose: control/bidi characters as escapes, bounded, and every character that
  * could start Markdown or HTML escaped (`\`, backticks, `*`, `[`, `]`, `<`, `>`, `&`, `|`, `~`, and `_`
@@ -18,14 +23,14 @@ const MAX_BLOCKS = 30;
  * readable in a plain-text mail). Lines never start with it, so `#`, `-`, `+` need nothing.
  */
 export function safeText(s: string, max = 200): string {
-  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const clean = escapeInvisible(s);
   const cut = clean.length > max ? clean.slice(0, max) + '…' : clean;
   return cut.replace(/[\\`*[\]<>&|~!]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) => '\\' + c);
 }
 
 /** Untrusted text in a code span (bounded, control characters escaped). */
 export function safeCode(s: string, max = 160): string {
-  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const clean = escapeInvisible(s);
   return codeSpan(clean.length > max ? clean.slice(0, max) + '…' : clean);
 }
 

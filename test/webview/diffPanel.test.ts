@@ -18,6 +18,10 @@ import { openSnapshot } from '../../memmap/open';
 import { diffSnapshots } from '../../memmap/snapshotDiff';
 import { launchChromium, openFakeHost, type FakeHost } from './fakeHost';
 
+/** The diff panel's debug hook on window (untyped on purpose, like fakeHost.ts's HookWindow). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the hook's shape is the panel's, read loosely by tests
+type DiffHookWindow = Window & { kmemmapDiff?: any };
+
 const ARTIFACTS = 'test-artifacts';
 mkdirSync(ARTIFACTS, { recursive: true });
 const SETTINGS = { palette: 'colorblind-safe', offlineRules: 'mainline' } as const;
@@ -30,7 +34,7 @@ const dimmed = (c: Rgb, t: number): Rgb => c.map((v, i) => Math.round(BG[i] * (1
 /** RGB of the map pixel at the centre of a PFN's cell, after zooming to it and loading its section. */
 async function pixelOfPfn(h: FakeHost, pfn: number): Promise<Rgb> {
   return h.page.evaluate(async (pfn) => {
-    const k = (window as any).kmemmapDiff;
+    const k = (window as DiffHookWindow).kmemmapDiff;
     k.map.reveal(pfn);
     for (let i = 0; i < 200 && k.cells.classesAt(pfn) === undefined; i++) await new Promise((r) => setTimeout(r, 25));
     k.map.select(undefined);
@@ -95,7 +99,7 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
     await h.page.click('.diff-old-toggle');
     // an unchanged free page (both sides free) right before the first changed run of the map
     const unchanged = await h.page.evaluate(() => {
-      const k = (window as any).kmemmapDiff;
+      const k = (window as DiffHookWindow).kmemmapDiff;
       const o = k.overview.map;
       for (let p = o.startPfn; p < o.endPfn; p++) {
         const c = k.cells.classesAt(p);
@@ -115,7 +119,7 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
     const small = await openFakeHost(browser, undefined, { entry: 'diff', title: d.title, handlers: session.handlers(() => SETTINGS), viewport: { width: 560, height: 420 } });
     await small.page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
     const got = await small.page.evaluate(async (pfn) => {
-      const k = (window as any).kmemmapDiff;
+      const k = (window as DiffHookWindow).kmemmapDiff;
       k.map.fit();
       for (let i = 0; i < 400 && k.store.loadedSections < k.store.totalSections; i++) await new Promise((r) => setTimeout(r, 25));
       k.map.select(undefined);
@@ -165,7 +169,7 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
   it('the n key jumps to the next changed page; the search takes a physical address', async () => {
     const [r0, r1] = diff.runs;
     await h.page.fill('.search input', '').catch(() => undefined);
-    await h.page.evaluate((pfn) => (window as any).kmemmapDiff.map.reveal(pfn), r0[0] + r0[1] - 1);
+    await h.page.evaluate((pfn) => (window as DiffHookWindow).kmemmapDiff.map.reveal(pfn), r0[0] + r0[1] - 1);
     await h.page.locator('.map-canvas').focus();
     await h.page.keyboard.press('Enter');
     await h.page.keyboard.press('n');

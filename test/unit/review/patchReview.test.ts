@@ -185,7 +185,7 @@ describe('patch review: the report escapes hostile patch text', () => {
     const r = await reviewSeries(parsePatchText(hostile, 'hostile.patch'), {});
     const md = reviewMarkdown(r);
     assert.doesNotMatch(md, /(?<!\\)<img/);
-    assert.doesNotMatch(md, /\x1b/);
+    assert.ok(!md.includes("\x1b"), "an escape character reached the report");
     assert.doesNotMatch(md, /(?<!\\)\]\(javascript/);
     assert.match(md, /\\<img src=x onerror=alert\(1\)\\>/);
     assert.match(md, /no Linux tree given/);
