@@ -5,10 +5,27 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const NODE_GLOBALS = { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' };
+const NODE_GLOBALS = {
+  process: 'readonly',
+  console: 'readonly',
+  Buffer: 'readonly',
+  URL: 'readonly',
+  setTimeout: 'readonly',
+  clearTimeout: 'readonly',
+};
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'samples/**', 'test/fixtures/**', '.vscode-test/**', 'test-artifacts/**', '.lab-cache/**'] },
+  {
+    ignores: [
+      'out/**',
+      'node_modules/**',
+      'samples/**',
+      'test/fixtures/**',
+      '.vscode-test/**',
+      'test-artifacts/**',
+      '.lab-cache/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,10 +34,23 @@ export default tseslint.config(
     rules: {
       'max-lines-per-function': ['warn', { max: 80, skipBlankLines: true, skipComments: true }],
       // as tsc's noUnusedParameters: a leading underscore marks a parameter kept for its signature
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
       // `let x!: T` assigned once after a closure that reads it is the definite-assignment idiom, not a missed const
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'only extension/ and test/ import vscode: the core runs in plain Node (README, Architecture)' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'vscode',
+              message: 'only extension/ and test/ import vscode: the core runs in plain Node (README, Architecture)',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -34,7 +64,11 @@ export default tseslint.config(
   {
     // plain CommonJS (the demo's helper extension)
     files: ['**/*.js'],
-    languageOptions: { ecmaVersion: 2022, sourceType: 'commonjs', globals: { ...NODE_GLOBALS, require: 'readonly', module: 'writable', exports: 'writable' } },
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: 'commonjs',
+      globals: { ...NODE_GLOBALS, require: 'readonly', module: 'writable', exports: 'writable' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -21,10 +21,16 @@ const PLACEHOLDER_MACHINES = new Set(['Unknown', 'unknown']);
  * The architecture of a dump from what its header says (`machine`, e.g. a kdump utsname) and its
  * VMCOREINFO; a reason when it is none we read.
  */
-export function architectureOfDump(machine: string | undefined, vi: VmcoreInfo): { arch: Architecture } | { error: string } {
+export function architectureOfDump(
+  machine: string | undefined,
+  vi: VmcoreInfo,
+): { arch: Architecture } | { error: string } {
   if (machine && !PLACEHOLDER_MACHINES.has(machine)) {
     const arch = architectureNamed(machine);
-    if (!arch) return { error: `this is a ${machine} dump; only ${ARCHITECTURES.map((a) => a.name).join(', ')} dumps are supported` };
+    if (!arch)
+      return {
+        error: `this is a ${machine} dump; only ${ARCHITECTURES.map((a) => a.name).join(', ')} dumps are supported`,
+      };
     const why = arch.vmcoreinfoMismatch(vi);
     return why ? { error: why } : { arch };
   }

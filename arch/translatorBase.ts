@@ -56,12 +56,14 @@ export abstract class TranslatorBase implements KernelTranslator {
         if (!next || next.pa !== m.pa + n) break;
         n = Math.min(len - done, n + next.span);
       }
-      const pfn0 = Math.floor(m.pa / ps), off = m.pa - pfn0 * ps;
+      const pfn0 = Math.floor(m.pa / ps),
+        off = m.pa - pfn0 * ps;
       const pages = Math.ceil((off + n) / ps);
       const tmp = Buffer.allocUnsafe(pages * ps);
       const avail = new Uint8Array(pages);
       this.mem.readPagesInto(pfn0, pages, tmp, 0, avail, 0);
-      for (let i = 0; i < pages; i++) if (avail[i] !== PageAvail.Data && avail[i] !== PageAvail.ZeroFill) return undefined;
+      for (let i = 0; i < pages; i++)
+        if (avail[i] !== PageAvail.Data && avail[i] !== PageAvail.ZeroFill) return undefined;
       tmp.copy(out, done, off, off + n);
       done += n;
     }

@@ -6,7 +6,11 @@
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 
 export class BackendError extends Error {
-  constructor(readonly kind: 'timeout' | 'cancelled' | 'exited' | 'spawn', message: string, readonly output = '') {
+  constructor(
+    readonly kind: 'timeout' | 'cancelled' | 'exited' | 'spawn',
+    message: string,
+    readonly output = '',
+  ) {
     super(message);
     this.name = 'BackendError';
   }
@@ -30,9 +34,17 @@ export interface BackendSpec {
   interruptWithSigint?: boolean;
 }
 
-export interface RunOptions { timeoutMs?: number; signal?: AbortSignal }
+export interface RunOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
 
-interface Pending { cmd: string; opts: RunOptions; resolve(out: string): void; reject(e: Error): void }
+interface Pending {
+  cmd: string;
+  opts: RunOptions;
+  resolve(out: string): void;
+  reject(e: Error): void;
+}
 
 export class ToolBackend {
   private proc?: ChildProcessWithoutNullStreams;
@@ -46,26 +58,36 @@ export class ToolBackend {
   private stderrTail = '';
   readonly defaultTimeoutMs: number;
 
-  constructor(readonly spec: BackendSpec, opts: { defaultTimeoutMs?: number } = {}) {
+  constructor(
+    readonly spec: BackendSpec,
+    opts: { defaultTimeoutMs?: number } = {},
+  ) {
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? 120_000;
   }
 
   /** Starts the process (and waits for the startup command, if any). */
   async start(opts: RunOptions = {}): Promise<void> {
     if (this.proc) return;
-    const p = spawn(this.spec.command, this.spec.args, { env: { ...process.env, ...this.spec.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(this.spec.command, this.spec.args, {
+      env: { ...process.env, ...this.spec.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.proc = p;
     p.stdout.setEncoding('utf8');
     p.stderr.setEncoding('utf8');
     p.stdout.on('data', (d: string) => this.onData(d));
-    p.stderr.on('data', (d: string) => { this.stderrTail = (this.stderrTail + d).slice(-2000); });
+    p.stderr.on('data', (d: string) => {
+      this.stderrTail = (this.stderrTail + d).slice(-2000);
+    });
     p.stdin.on('error', () => undefined);
-    const spawnError = new Promise<never>((_, reject) => p.once('error', (e) => {
-      this.exited = `cannot start ${this.spec.command}: ${e.message}`;
-      const err = new BackendError('spawn', this.exited);
-      this.waiter?.fail(err);
-      reject(err);
-    }));
+    const spawnError = new Promise<never>((_, reject) =>
+      p.once('error', (e) => {
+        this.exited = `cannot start ${this.spec.command}: ${e.message}`;
+        const err = new BackendError('spawn', this.exited);
+        this.waiter?.fail(err);
+        reject(err);
+      }),
+    );
     spawnError.catch(() => undefined);
     p.once('exit', (code, sig) => {
       this.exited ??= `${this.spec.name} exited (${sig ?? code})${this.stderrTail ? `: ${this.stderrTail.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
@@ -74,10 +96,13 @@ export class ToolBackend {
       for (const q of this.queue.splice(0)) q.reject(new BackendError('exited', this.exited));
     });
     await Promise.race([new Promise<void>((r) => p.once('spawn', () => r())), spawnError]);
-    if (this.spec.startupCommand !== undefined) await Promise.race([this.run(this.spec.startupCommand, opts), spawnError]);
+    if (this.spec.startupCommand !== undefined)
+      await Promise.race([this.run(this.spec.startupCommand, opts), spawnError]);
   }
 
-  get running(): boolean { return !!this.proc; }
+  get running(): boolean {
+    return !!this.proc;
+  }
 
   /** Runs one command and resolves with its output (without the sentinel and dropped lines). */
   run(cmd: string, opts: RunOptions = {}): Promise<string> {
@@ -124,17 +149,44 @@ export class ToolBackend {
     this.lines = [];
     return new Promise<string>((resolve, reject) => {
       const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
-      const cleanup = () => { clearTimeout(timer); opts.signal?.removeEventListener('abort', onAbort); this.waiter = undefined; };
+      const cleanup = () => {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        this.waiter = undefined;
+      };
       const abandon = (err: BackendError) => {
         cleanup();
         // The tool may still be busy with the command: kill it so that later answers cannot mix.
         this.proc?.kill('SIGKILL');
         reject(err);
       };
-      const timer = setTimeout(() => abandon(new BackendError('timeout', `\`${cmd}\` took longer than ${timeoutMs} ms; ${this.spec.name} was stopped`, this.lines.join('\n'))), timeoutMs);
-      const onAbort = () => abandon(new BackendError('cancelled', `\`${cmd}\` cancelled; ${this.spec.name} was stopped`, this.lines.join('\n')));
+      const timer = setTimeout(
+        () =>
+          abandon(
+            new BackendError(
+              'timeout',
+              `\`${cmd}\` took longer than ${timeoutMs} ms; ${this.spec.name} was stopped`,
+              this.lines.join('\n'),
+            ),
+          ),
+        timeoutMs,
+      );
+      const onAbort = () =>
+        abandon(
+          new BackendError('cancelled', `\`${cmd}\` cancelled; ${this.spec.name} was stopped`, this.lines.join('\n')),
+        );
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiter = { id, done: (out) => { cleanup(); resolve(out); }, fail: (e) => { cleanup(); reject(e); } };
+      this.waiter = {
+        id,
+        done: (out) => {
+          cleanup();
+          resolve(out);
+        },
+        fail: (e) => {
+          cleanup();
+          reject(e);
+        },
+      };
       p.stdin.write(`${cmd}\n${this.spec.sentinelCommand(id)}\n`);
     });
   }
@@ -147,7 +199,10 @@ export class ToolBackend {
       this.buf = this.buf.slice(nl + 1);
       const w = this.waiter;
       if (!w) continue; // output outside a command (banner) is dropped
-      if (this.spec.isSentinel(line, w.id)) { w.done(this.lines.join('\n')); continue; }
+      if (this.spec.isSentinel(line, w.id)) {
+        w.done(this.lines.join('\n'));
+        continue;
+      }
       if (line.includes(w.id)) continue; // echo of the sentinel command
       if (this.spec.dropLine?.(line)) continue;
       this.lines.push(line);
@@ -158,7 +213,9 @@ export class ToolBackend {
 /** crash: `crash -s vmlinux vmcore`; the sentinel is printed by crash's shell escape. */
 export function crashBackendSpec(crashPath: string, vmlinux: string, vmcore: string): BackendSpec {
   return {
-    name: 'crash', command: crashPath, args: ['-s', '--no_scroll', vmlinux, vmcore],
+    name: 'crash',
+    command: crashPath,
+    args: ['-s', '--no_scroll', vmlinux, vmcore],
     sentinelCommand: (id) => `!echo ${id}`,
     isSentinel: (line, id) => line.trim() === id,
     dropLine: (line) => /^crash(-[\w.]+)?> ?$/.test(line.trim()),
@@ -188,7 +245,9 @@ export function drgnBackendSpec(python: string, vmlinux: string | undefined, vmc
     '    sys.stdout.flush()',
   ].join('\n');
   return {
-    name: 'drgn', command: python, args: ['-c', loop, vmcore, vmlinux ?? ''],
+    name: 'drgn',
+    command: python,
+    args: ['-c', loop, vmcore, vmlinux ?? ''],
     env: { DRGN_USE_LIBKDUMPFILE_FOR_ELF: '1' },
     sentinelCommand: (id) => `#KMX ${id}`,
     isSentinel: (line, id) => line === id,

@@ -25,11 +25,14 @@ const lab = args[0] ?? process.env.KMEMMAP_LAB_DIR ?? join(homedir(), '.cache', 
 function knowable(release: string | undefined): Set<PageClass> {
   const v = parseRelease(release ?? '');
   const hasPgSlab = v === undefined || hasSlabFlag(v);
-  return new Set<PageClass>(hasPgSlab ? ['reserved', 'lru-anon', 'lru-file', 'slab'] : ['reserved', 'lru-anon', 'lru-file']);
+  return new Set<PageClass>(
+    hasPgSlab ? ['reserved', 'lru-anon', 'lru-file', 'slab'] : ['reserved', 'lru-anon', 'lru-file'],
+  );
 }
 
 function compare(got: Snapshot, ref: Snapshot, only?: Set<PageClass>): string {
-  let n = 0, same = 0;
+  let n = 0,
+    same = 0;
   const diff = new Map<string, number>();
   for (let pfn = Math.max(got.startPfn, ref.startPfn); pfn < Math.min(got.endPfn, ref.endPfn); pfn++) {
     const r = className(ref.classes[pfn - ref.startPfn]);
@@ -39,24 +42,38 @@ function compare(got: Snapshot, ref: Snapshot, only?: Set<PageClass>): string {
     if (g === r) same++;
     else diff.set(`${r}→${g}`, (diff.get(`${r}→${g}`) ?? 0) + 1);
   }
-  const top = [...diff].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${v}`).join(', ');
+  const top = [...diff]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   return `${same}/${n} (${((100 * same) / Math.max(1, n)).toFixed(2)} %)${top ? `; differ: ${top}` : ''}`;
 }
 
 /** The session's segments for the given commands, prompts kept ("crash> sys\n…"). */
 function segments(session: string, cmds: string[]): string {
-  return session.split(/(?=^crash> )/m).filter((s) => cmds.some((c) => s.startsWith(`crash> ${c}\n`))).join('');
+  return session
+    .split(/(?=^crash> )/m)
+    .filter((s) => cmds.some((c) => s.startsWith(`crash> ${c}\n`)))
+    .join('');
 }
 
 function benchSet(set: string, dir: string, drgnFile: string): void {
   const listing = readFileSync(join(dir, 'crash-kmem-p.txt'), 'utf8');
   const session = readFileSync(join(dir, 'crash-session.txt'), 'utf8');
-  const version = existsSync(join(dir, 'crash-version.txt')) ? readFileSync(join(dir, 'crash-version.txt'), 'utf8').trim() : '?';
+  const version = existsSync(join(dir, 'crash-version.txt'))
+    ? readFileSync(join(dir, 'crash-version.txt'), 'utf8').trim()
+    : '?';
   const bare = toolOutputSnapshot(listing, 'bare');
   const withSys = toolOutputSnapshot(`${segments(session, ['sys'])}crash> kmem -p\n${listing}`, 'with sys');
-  const withSym = toolOutputSnapshot(`${segments(session, ['sym balloon_mops'])}crash> kmem -p\n${listing}`, 'with sym');
+  const withSym = toolOutputSnapshot(
+    `${segments(session, ['sym balloon_mops'])}crash> kmem -p\n${listing}`,
+    'with sym',
+  );
   const full = toolOutputSnapshot(session, 'session');
-  console.log(`${set} (crash ${version}): bare listing, layout ${bare.kernel.layoutFamily ?? 'open'}, ${bare.endPfn - bare.startPfn} PFNs; session release ${full.kernel.release ?? '?'}`);
+  console.log(
+    `${set} (crash ${version}): bare listing, layout ${bare.kernel.layoutFamily ?? 'open'}, ${bare.endPfn - bare.startPfn} PFNs; session release ${full.kernel.release ?? '?'}`,
+  );
   console.log(`  bare vs the listing with sys, all listed PFNs:   ${compare(bare, withSys)}`);
   if (!existsSync(drgnFile)) return;
   const drgn = toolOutputSnapshot(readFileSync(drgnFile, 'utf8'), 'drgn');
@@ -65,7 +82,7 @@ function benchSet(set: string, dir: string, drgnFile: string): void {
   console.log(`    bare listing:                                  ${compare(bare, drgn, only)}`);
   console.log(`    sys + kmem -p:                                 ${compare(withSys, drgn, only)}`);
   console.log(`    whole session (sys, kmem -n/-g/-m, sym, dev -i): ${compare(full, drgn, only)}`);
-  console.log('  all listed PFNs, vs drgn\'s walk:');
+  console.log("  all listed PFNs, vs drgn's walk:");
   console.log(`    bare listing:                                  ${compare(bare, drgn)}`);
   console.log(`    sys + kmem -p:                                 ${compare(withSys, drgn)}`);
   console.log(`    sym balloon_mops + kmem -p (no sys):           ${compare(withSym, drgn)}`);

@@ -12,7 +12,8 @@ import { splitSessionLog } from '../parsers/tools/sessionLog';
 import { CLASS_ID, PAGE_CLASSES } from '../kernel/pageClasses';
 
 const rowsWanted = Number(process.argv[2] ?? 1 << 20);
-const file = process.argv[3] ?? join(__dirname, '..', '..', 'test', 'fixtures', 'tools', 'crash-8.0.2-6.1-balloon-session.txt');
+const file =
+  process.argv[3] ?? join(__dirname, '..', '..', 'test', 'fixtures', 'tools', 'crash-8.0.2-6.1-balloon-session.txt');
 const segs = splitSessionLog(readFileSync(file, 'utf8'));
 const listing = segs.find((s) => s.command === 'kmem -p');
 if (!listing) throw new Error(`${file}: no "crash> kmem -p" listing`);
@@ -29,7 +30,9 @@ for (let i = 0; i < rowsWanted; i++) {
   const pfn = firstPfn + i;
   const page = (vmemmap + BigInt(pfn) * 64n).toString(16);
   const phys = (pfn * 4096).toString(16);
-  lines.push(`${page} ${phys.padStart(8)} ${r[2].padStart(16)} ${r[3].padStart(8)} ${r[4].padStart(2)} ${r.slice(5).join(' ')}`);
+  lines.push(
+    `${page} ${phys.padStart(8)} ${r[2].padStart(16)} ${r[3].padStart(8)} ${r[4].padStart(2)} ${r.slice(5).join(' ')}`,
+  );
 }
 const sys = segs.find((s) => s.command === 'sys')!;
 const text = ['crash> sys', ...sys.lines, 'crash> kmem -p', header, ...lines].join('\n');
@@ -47,17 +50,42 @@ lines.length = 0; // the tiles are garbage now: collect them before measuring, w
 // Three runs each: the first (cold) and the best are printed; the pass/fail check uses the best.
 const parses: number[] = [];
 let parsed!: ReturnType<typeof parseKmemP>;
-for (let k = 0; k < 3; k++) { const [p, t] = time(() => parseKmemP(listingText, new PageImage())); parsed = p; parses.push(t); }
+for (let k = 0; k < 3; k++) {
+  const [p, t] = time(() => parseKmemP(listingText, new PageImage()));
+  parsed = p;
+  parses.push(t);
+}
 const alls: number[] = [];
 let snap!: ReturnType<typeof toolOutputSnapshot>;
-for (let k = 0; k < 3; k++) { const [x, t] = time(() => toolOutputSnapshot(text, 'bench')); snap = x; alls.push(t); }
-const tParse = Math.min(...parses), tAll = Math.min(...alls);
-const classes = PAGE_CLASSES.map((c, i) => [c, snap.counts[i]] as const).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`).join(', ');
-console.log(`kmem -p listing: ${rowsWanted} rows (${mb.toFixed(1)} MiB) tiled from ${tile.length} real crash 8.0.2 rows`);
-console.log(`row parser:      best ${tParse.toFixed(3)} s, first ${parses[0].toFixed(3)} s  (${(parsed.rows / tParse / 1e6).toFixed(2)} M rows/s, ${parsed.badRows} bad rows)`);
-console.log(`session → snapshot (split, parse, infer tails, classify): best ${tAll.toFixed(3)} s, first ${alls[0].toFixed(3)} s  (${(rowsWanted / tAll / 1e6).toFixed(2)} M rows/s)`);
-console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+for (let k = 0; k < 3; k++) {
+  const [x, t] = time(() => toolOutputSnapshot(text, 'bench'));
+  snap = x;
+  alls.push(t);
+}
+const tParse = Math.min(...parses),
+  tAll = Math.min(...alls);
+const classes = PAGE_CLASSES.map((c, i) => [c, snap.counts[i]] as const)
+  .filter(([, n]) => n > 0)
+  .map(([c, n]) => `${c} ${n}`)
+  .join(', ');
+console.log(
+  `kmem -p listing: ${rowsWanted} rows (${mb.toFixed(1)} MiB) tiled from ${tile.length} real crash 8.0.2 rows`,
+);
+console.log(
+  `row parser:      best ${tParse.toFixed(3)} s, first ${parses[0].toFixed(3)} s  (${(parsed.rows / tParse / 1e6).toFixed(2)} M rows/s, ${parsed.badRows} bad rows)`,
+);
+console.log(
+  `session → snapshot (split, parse, infer tails, classify): best ${tAll.toFixed(3)} s, first ${alls[0].toFixed(3)} s  (${(rowsWanted / tAll / 1e6).toFixed(2)} M rows/s)`,
+);
+console.log(
+  `machine: ${cpus().length} CPUs, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 console.log(`classes: ${classes}`);
 console.log(`not-in-listing: ${snap.counts[CLASS_ID['not-in-listing']]}`);
 console.log(`rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
-if (tAll >= 2 && rowsWanted >= 1e6) { console.log('FAIL: a million-line listing must take < 2 s'); process.exitCode = 1; }
+if (tAll >= 2 && rowsWanted >= 1e6) {
+  console.log('FAIL: a million-line listing must take < 2 s');
+  process.exitCode = 1;
+}

@@ -10,23 +10,27 @@ function arg(name: string, dflt: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 }
 
-const gib = arg('gib', 64), pct = arg('changed-pct', 1), runs = arg('runs', 5);
+const gib = arg('gib', 64),
+  pct = arg('changed-pct', 1),
+  runs = arg('runs', 5);
 const sections = (gib * 2 ** 30) / (32768 * 4096);
 const a = syntheticSnapshot(sections);
 const b = { ...a, classes: a.classes.slice() };
 // change pct % of the PFNs in runs of 1..64 pages, as balloon inflation and allocator churn do
 let seed = 99;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 const target = Math.floor((a.classes.length * pct) / 100);
-for (let done = 0; done < target; ) {
-  const at = Math.floor(rnd() * a.classes.length), len = 1 + Math.floor(rnd() * 64);
+for (let done = 0; done < target;) {
+  const at = Math.floor(rnd() * a.classes.length),
+    len = 1 + Math.floor(rnd() * 64);
   b.classes.fill(CLASS_ID['offline-movable'], at, Math.min(a.classes.length, at + len));
   done += len;
 }
 const pfns = a.classes.length;
 console.log(`synthetic ${gib} GiB: ${pfns} PFNs per side, ~${pct}% changed`);
 const cpu: number[] = [];
-let extra = 0, nRuns = 0;
+let extra = 0,
+  nRuns = 0;
 for (let r = 0; r < runs; r++) {
   global.gc?.();
   const heap0 = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
@@ -38,8 +42,12 @@ for (let r = 0; r < runs; r++) {
   nRuns = d.runs.length;
 }
 cpu.sort((x, y) => x - y);
-console.log(`diff CPU: median ${cpu[Math.floor(cpu.length / 2)].toFixed(0)} ms, min ${cpu[0].toFixed(0)} ms over ${runs} runs (${nRuns} changed runs)`);
-console.log(`memory added by the diff: ${(extra / 2 ** 20).toFixed(1)} MiB = ${(extra / pfns).toFixed(3)} bytes per PFN (runs and transitions included)`);
+console.log(
+  `diff CPU: median ${cpu[Math.floor(cpu.length / 2)].toFixed(0)} ms, min ${cpu[0].toFixed(0)} ms over ${runs} runs (${nRuns} changed runs)`,
+);
+console.log(
+  `memory added by the diff: ${(extra / 2 ** 20).toFixed(1)} MiB = ${(extra / pfns).toFixed(3)} bytes per PFN (runs and transitions included)`,
+);
 
 // The diff panel's extra pass in the compare worker: the per-section digest its first picture is drawn
 // from (memory: the digest only; the panel then asks for both sides' bytes of the sections in view).
@@ -47,7 +55,8 @@ import { diffSections } from '../extension/diffSections';
 import { outsideClass } from '../memmap/snapshotDiff';
 {
   const cpuD: number[] = [];
-  let extraD = 0, nonUniform = 0;
+  let extraD = 0,
+    nonUniform = 0;
   for (let r = 0; r < runs; r++) {
     global.gc?.();
     const heap0 = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
@@ -60,5 +69,7 @@ import { outsideClass } from '../memmap/snapshotDiff';
     nonUniform = dg.countsNew.filter(Boolean).length;
   }
   cpuD.sort((x, y) => x - y);
-  console.log(`diff panel digest CPU: median ${cpuD[Math.floor(cpuD.length / 2)].toFixed(0)} ms, min ${cpuD[0].toFixed(0)} ms (${nonUniform} of ${sections} sections not uniform); memory ${(extraD / 2 ** 20).toFixed(1)} MiB = ${(extraD / pfns).toFixed(3)} B/PFN`);
+  console.log(
+    `diff panel digest CPU: median ${cpuD[Math.floor(cpuD.length / 2)].toFixed(0)} ms, min ${cpuD[0].toFixed(0)} ms (${nonUniform} of ${sections} sections not uniform); memory ${(extraD / 2 ** 20).toFixed(1)} MiB = ${(extraD / pfns).toFixed(3)} B/PFN`,
+  );
 }

@@ -12,7 +12,11 @@ import { computeHover, type HoverRequest } from '../extension/hovers/hoverConten
 import { resolveKernel } from '../kernel/decode';
 
 const cacheRoot = process.env.KMEMMAP_SRC_CACHE ?? join(homedir(), '.cache/kmemmap-src');
-const trees = (process.argv.slice(2).length ? process.argv.slice(2) : ['6.1', '6.12'].map((v) => join(cacheRoot, `linux-source-${v}`))).filter(existsSync);
+const trees = (
+  process.argv.slice(2).length
+    ? process.argv.slice(2)
+    : ['6.1', '6.12'].map((v) => join(cacheRoot, `linux-source-${v}`))
+).filter(existsSync);
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -25,7 +29,9 @@ async function benchIndex(): Promise<void> {
     for (const scope of ['definitions', 'full'] as const) {
       const t0 = performance.now();
       const idx = await buildSourceIndex(t, { scope });
-      console.log(`  ${t} [${scope}]: ${(performance.now() - t0).toFixed(0)} ms, ${Object.keys(idx.defs).length} symbols`);
+      console.log(
+        `  ${t} [${scope}]: ${(performance.now() - t0).toFixed(0)} ms, ${Object.keys(idx.defs).length} symbols`,
+      );
     }
     const cache = mkdtempSync(join(tmpdir(), 'kmemmap-bench-'));
     await getSourceIndex(cache, t);
@@ -36,17 +42,41 @@ async function benchIndex(): Promise<void> {
 }
 
 function benchHover(): void {
-  const patchPath = resolve(__dirname, '../../test/fixtures/patches/v2-1-1-mm-memory_hotplug-PG_offline_skippable.patch');
+  const patchPath = resolve(
+    __dirname,
+    '../../test/fixtures/patches/v2-1-1-mm-memory_hotplug-PG_offline_skippable.patch',
+  );
   const patch = existsSync(patchPath) ? readFileSync(patchPath, 'utf8') : '';
   const k = resolveKernel('6.12.117+deb12-amd64', 'bench')!;
   const reqs: HoverRequest[] = [
     { kind: 'c', lineText: '\tif (PageOffline(page) && page_count(page))', character: 6, kernel: k },
     { kind: 'c', lineText: '\tPG_head,\t\t/* Must be in bit 6 */', character: 3, kernel: k },
-    { kind: 'c', lineText: 'int offline_pages(unsigned long start_pfn, unsigned long nr_pages,', character: 6, kernel: k },
-    { kind: 'patch', lineText: '+\tPG_offline_skippable = PG_owner_2,', character: 4, kernel: k, documentText: () => patch },
-    { kind: 'log', lineText: '[  1.2] flags: 0x17ffffc0010200(slab|head|node=0|zone=2|lastcpupid=0x1fffff)', character: 18, kernel: k },
+    {
+      kind: 'c',
+      lineText: 'int offline_pages(unsigned long start_pfn, unsigned long nr_pages,',
+      character: 6,
+      kernel: k,
+    },
+    {
+      kind: 'patch',
+      lineText: '+\tPG_offline_skippable = PG_owner_2,',
+      character: 4,
+      kernel: k,
+      documentText: () => patch,
+    },
+    {
+      kind: 'log',
+      lineText: '[  1.2] flags: 0x17ffffc0010200(slab|head|node=0|zone=2|lastcpupid=0x1fffff)',
+      character: 18,
+      kernel: k,
+    },
     { kind: 'log', lineText: '[  1.2] page_type: f1(offline)', character: 20, kernel: k },
-    { kind: 'log', lineText: 'fffffafdc0041380  104e000 ffff8cd6c1042a00        0  1 fffffc0010200 slab,head', character: 60, kernel: k },
+    {
+      kind: 'log',
+      lineText: 'fffffafdc0041380  104e000 ffff8cd6c1042a00        0  1 fffffc0010200 slab,head',
+      character: 60,
+      kernel: k,
+    },
     { kind: 'c', lineText: '\tfoo = bar(baz);', character: 3, kernel: k },
   ];
   const t0 = performance.now();
@@ -66,15 +96,22 @@ function benchHover(): void {
       computeHover(r);
       ts.push(performance.now() - s);
     }
-    console.log(`  ${r.kind.padEnd(5)} ${r.lineText.trim().slice(0, 50).padEnd(50)} p50 ${pct(ts, 50).toFixed(3)} ms  p99 ${pct(ts, 99).toFixed(3)} ms`);
+    console.log(
+      `  ${r.kind.padEnd(5)} ${r.lineText.trim().slice(0, 50).padEnd(50)} p50 ${pct(ts, 50).toFixed(3)} ms  p99 ${pct(ts, 99).toFixed(3)} ms`,
+    );
   }
-  console.log(`hover (pure computeHover, ${times.length} requests over ${reqs.length} kinds of line): first ${cold.toFixed(2)} ms, p50 ${pct(times, 50).toFixed(3)} ms, p99 ${pct(times, 99).toFixed(3)} ms, max ${Math.max(...times).toFixed(2)} ms (budget 50 ms)`);
+  console.log(
+    `hover (pure computeHover, ${times.length} requests over ${reqs.length} kinds of line): first ${cold.toFixed(2)} ms, p50 ${pct(times, 50).toFixed(3)} ms, p99 ${pct(times, 99).toFixed(3)} ms, max ${Math.max(...times).toFixed(2)} ms (budget 50 ms)`,
+  );
 }
 
 (async () => {
   benchHover();
   if (trees.length) await benchIndex();
-  else console.log('no kernel trees: run scripts/kernel-sources.sh (after apt-get install linux-source-6.1 linux-source-6.12)');
+  else
+    console.log(
+      'no kernel trees: run scripts/kernel-sources.sh (after apt-get install linux-source-6.1 linux-source-6.12)',
+    );
 })().catch((e) => {
   console.error(e);
   process.exit(1);

@@ -51,7 +51,9 @@ async function main(): Promise<void> {
   try {
     const path = join(dir, 'kpageflags');
     tile(src, path, pfns * 8);
-    console.log(`synthetic capture: ${tib} TiB = ${pfns.toLocaleString()} PFNs (${((pfns * 8) / 2 ** 30).toFixed(1)} GiB kpageflags), tiled from ${src.name}`);
+    console.log(
+      `synthetic capture: ${tib} TiB = ${pfns.toLocaleString()} PFNs (${((pfns * 8) / 2 ** 30).toFixed(1)} GiB kpageflags), tiled from ${src.name}`,
+    );
 
     plainRead(path); // warm the page cache so both runs read from memory
     let t = process.hrtime.bigint();
@@ -68,7 +70,9 @@ async function main(): Promise<void> {
     console.log(`plain read:      ${readS.toFixed(2)} s  ${(pfns / readS / 1e6).toFixed(1)} M PFN/s`);
     console.log(`classification:  ${classifyS.toFixed(2)} s  ${(pfns / classifyS / 1e6).toFixed(1)} M PFN/s`);
     console.log(`ratio:           ${(classifyS / readS).toFixed(2)}x a plain read (target <= 2x)`);
-    console.log(`memory:          ${((rssAfter - rssBefore) / pfns).toFixed(2)} bytes/PFN of RSS growth (target <= 1.5), class array ${snap.classes.length} bytes`);
+    console.log(
+      `memory:          ${((rssAfter - rssBefore) / pfns).toFixed(2)} bytes/PFN of RSS growth (target <= 1.5), class array ${snap.classes.length} bytes`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

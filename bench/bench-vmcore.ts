@@ -32,21 +32,35 @@ import { readMemSections } from '../parsers/kernelMemory/memSection';
 import { VmcoreMemmap } from '../memmap/vmcoreMemmap';
 import { findSets, labRoot } from '../test/lab/sets';
 
-const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 const wallNow = () => Number(process.hrtime.bigint()) / 1e9;
 /** Wall-clock (epoch) seconds, comparable with `date +%s.%N` and Python's time.time(). */
 const epochNow = () => (performance.timeOrigin + performance.now()) / 1000;
 const fmtRate = (n: number, s: number) => `${(n / s / 1e6).toFixed(2)} M/s`;
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const secs = (xs: number[]) => xs.map((x) => x.toFixed(3)).join(', ');
 /** "x times faster" with one decimal, or "x times slower" when below 1. */
-const faster = (theirs: number, ours: number) => { const r = theirs / ours; if (!Number.isFinite(r) || r <= 0) return 'n/a'; return r >= 1 ? `ours ${r.toFixed(1)}x faster` : `ours ${(1 / r).toFixed(1)}x slower`; };
+const faster = (theirs: number, ours: number) => {
+  const r = theirs / ours;
+  if (!Number.isFinite(r) || r <= 0) return 'n/a';
+  return r >= 1 ? `ours ${r.toFixed(1)}x faster` : `ours ${(1 / r).toFixed(1)}x slower`;
+};
 
-interface Time { wall: number; cpu: number }
+interface Time {
+  wall: number;
+  cpu: number;
+}
 
 /** Reads the memmap of every online section once through the bulk path: the floor we compare against. */
 function readFloor(files: string[]): Time & { pfns: number } {
-  const w0 = wallNow(), c0 = cpuNow();
+  const w0 = wallNow(),
+    c0 = cpuNow();
   const d = openDump(files);
   try {
     const vm = new X86Paging(d.mem, d.vmcoreinfo);
@@ -66,16 +80,37 @@ function readFloor(files: string[]): Time & { pfns: number } {
   }
 }
 
-interface Ours { total: Time; classify: Time; snap: Snapshot }
+interface Ours {
+  total: Time;
+  classify: Time;
+  snap: Snapshot;
+}
 
 async function runOurs(files: string[]): Promise<Ours> {
   const classify: Time = { wall: NaN, cpu: NaN };
-  const w0 = wallNow(), c0 = cpuNow();
-  const snap = await openVmcoreSnapshot(files, { onPhase: (name, ms, cpuMs) => { if (name === 'memmap read+classify') { classify.wall = ms / 1000; classify.cpu = cpuMs / 1000; } } });
+  const w0 = wallNow(),
+    c0 = cpuNow();
+  const snap = await openVmcoreSnapshot(files, {
+    onPhase: (name, ms, cpuMs) => {
+      if (name === 'memmap read+classify') {
+        classify.wall = ms / 1000;
+        classify.cpu = cpuMs / 1000;
+      }
+    },
+  });
   return { total: { wall: wallNow() - w0, cpu: cpuNow() - c0 }, classify, snap };
 }
 
-const isElf = (f: string) => { const b = Buffer.alloc(4); const fd = openSync(f, 'r'); try { readSync(fd, b, 0, 4, 0); } finally { closeSync(fd); } return b.readUInt32BE(0) === 0x7f454c46; };
+const isElf = (f: string) => {
+  const b = Buffer.alloc(4);
+  const fd = openSync(f, 'r');
+  try {
+    readSync(fd, b, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return b.readUInt32BE(0) === 0x7f454c46;
+};
 /** `kmemmap summary <dump>` in a fresh node process, as a user runs it: wall (measured here) and the child's
  *  CPU (user+sys from bash's `times`). */
 function runCli(files: string[]): Time | string {
@@ -83,7 +118,10 @@ function runCli(files: string[]): Time | string {
   if (!existsSync(cli)) return `no ${cli} (npm run build)`;
   const quoted = [process.execPath, cli, 'summary', ...files].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const w0 = wallNow();
-  const r = spawnSync('bash', ['-c', `${quoted} > /dev/null; rc=$?; times >&2; exit $rc`], { encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync('bash', ['-c', `${quoted} > /dev/null; rc=$?; times >&2; exit $rc`], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   const wall = wallNow() - w0;
   const t = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec((r.stderr ?? '').trim());
   if (r.status !== 0 || !t) return `kmemmap summary failed (${r.status}): ${lastLine(r.stderr ?? '')}`;
@@ -110,16 +148,27 @@ interface Session {
 // ---- crash: one session, `!` stamps between commands ----
 // The stamp is sourced into the shell crash runs for `!` (so $PPID is crash itself): wall time, crash's
 // utime+stime (clock ticks, all threads) and the sum of its threads' schedstat run time (ns).
-const CRASH_STAMP = [
-  'p=$PPID',
-  'c=$(awk \'{print $14+$15}\' /proc/$p/stat)',
-  's=$(cat /proc/$p/task/*/schedstat 2>/dev/null | awk \'{s+=$1} END {printf "%.0f", s}\')',
-  'echo "@@STAMP $N $(date +%s.%N) $c ${s:-0}"',
-].join('\n') + '\n';
+const CRASH_STAMP =
+  [
+    'p=$PPID',
+    "c=$(awk '{print $14+$15}' /proc/$p/stat)",
+    's=$(cat /proc/$p/task/*/schedstat 2>/dev/null | awk \'{s+=$1} END {printf "%.0f", s}\')',
+    'echo "@@STAMP $N $(date +%s.%N) $c ${s:-0}"',
+  ].join('\n') + '\n';
 
-interface Stamp { name: string; wall: number; cpuTicks: number; runNs: number }
-const parseStamps = (out: string): Stamp[] => [...out.matchAll(/^@@STAMP (\S+) ([\d.]+) (\d+) (\d+)$/gm)]
-  .map((m) => ({ name: m[1], wall: Number(m[2]), cpuTicks: Number(m[3]), runNs: Number(m[4]) }));
+interface Stamp {
+  name: string;
+  wall: number;
+  cpuTicks: number;
+  runNs: number;
+}
+const parseStamps = (out: string): Stamp[] =>
+  [...out.matchAll(/^@@STAMP (\S+) ([\d.]+) (\d+) (\d+)$/gm)].map((m) => ({
+    name: m[1],
+    wall: Number(m[2]),
+    cpuTicks: Number(m[3]),
+    runNs: Number(m[4]),
+  }));
 
 function crashSession(dump: string, vmlinux: string, release: string, walks: number): Session | string {
   if (!which('crash')) return 'crash not installed';
@@ -131,23 +180,38 @@ function crashSession(dump: string, vmlinux: string, release: string, walks: num
     const st = (name: string) => `!N=${name}; . ${stamp}\n`;
     // load; two stamps back to back (the cost of one stamp: crash forks a shell, ~ms for its big
     // address space); then each walk followed by a stamp; then the page count.
-    const input = st('load') + st('idle') + Array.from({ length: walks }, (_, i) => `kmem -p > /dev/null\n${st(`walk${i}`)}`).join('') + '!echo @@COUNT\nkmem -p | wc -l\nq\n';
+    const input =
+      st('load') +
+      st('idle') +
+      Array.from({ length: walks }, (_, i) => `kmem -p > /dev/null\n${st(`walk${i}`)}`).join('') +
+      '!echo @@COUNT\nkmem -p | wc -l\nq\n';
     const hz = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
     const t0 = epochNow();
-    const r = spawnSync('crash', ['-s', vmlinux, dump], { input, encoding: 'utf8', timeout: 3_600_000, maxBuffer: 64 << 20 });
+    const r = spawnSync('crash', ['-s', vmlinux, dump], {
+      input,
+      encoding: 'utf8',
+      timeout: 3_600_000,
+      maxBuffer: 64 << 20,
+    });
     const out = `${r.stdout ?? ''}`;
     const s = parseStamps(out);
-    if (s.length !== walks + 2) return `crash failed (${r.status ?? r.signal}): ${lastLine(`${r.stdout ?? ''}${r.stderr ?? ''}`)}`;
+    if (s.length !== walks + 2)
+      return `crash failed (${r.status ?? r.signal}): ${lastLine(`${r.stdout ?? ''}${r.stderr ?? ''}`)}`;
     const pages = Number(/@@COUNT\s+(\d+)/.exec(out)?.[1] ?? 0) - 1; // minus the header line
     const useRun = s.every((x) => x.runNs > 0);
     const cpuOf = (a: Stamp, b: Stamp) => (useRun ? (b.runNs - a.runNs) / 1e9 : (b.cpuTicks - a.cpuTicks) / hz);
     const idle: Time = { wall: s[1].wall - s[0].wall, cpu: cpuOf(s[0], s[1]) };
     const walkTimes: Time[] = [];
-    for (let i = 2; i < s.length; i++) walkTimes.push({ wall: s[i].wall - s[i - 1].wall - idle.wall, cpu: cpuOf(s[i - 1], s[i]) - idle.cpu });
+    for (let i = 2; i < s.length; i++)
+      walkTimes.push({ wall: s[i].wall - s[i - 1].wall - idle.wall, cpu: cpuOf(s[i - 1], s[i]) - idle.cpu });
     return {
       load: { wall: s[0].wall - t0, cpu: s[0].cpuTicks / hz },
-      walks: walkTimes, pages, what: '`kmem -p > /dev/null` (every struct page formatted as text)',
-      notes: [`one crash session; walk = time between stamps minus one stamp's own cost (wall ${(idle.wall * 1000).toFixed(1)} ms, cpu ${(idle.cpu * 1000).toFixed(1)} ms); cpu from ${useRun ? 'schedstat (ns)' : `/proc/<pid>/stat (1/${hz} s ticks)`}; load cpu from /proc/<pid>/stat`],
+      walks: walkTimes,
+      pages,
+      what: '`kmem -p > /dev/null` (every struct page formatted as text)',
+      notes: [
+        `one crash session; walk = time between stamps minus one stamp's own cost (wall ${(idle.wall * 1000).toFixed(1)} ms, cpu ${(idle.cpu * 1000).toFixed(1)} ms); cpu from ${useRun ? 'schedstat (ns)' : `/proc/<pid>/stat (1/${hz} s ticks)`}; load cpu from /proc/<pid>/stat`,
+      ],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -160,25 +224,33 @@ function drgnSession(dump: string, vmlinux: string, walks: number): Session | st
   const dir = mkdtempSync(join(tmpdir(), 'kmemmap-bench-'));
   try {
     const script = join(dir, 'walk.py');
-    writeFileSync(script, [
-      'import time',
-      'print("@@LOAD %.6f %.6f" % (time.time(), time.process_time()), flush=True)',
-      'from drgn import FaultError',
-      'from drgn.helpers.linux.mm import for_each_page',
-      `for w in range(${walks}):`,
-      '    w0, c0 = time.time(), time.process_time()',
-      '    n = bad = 0',
-      '    for page in for_each_page(prog):',
-      '        try:',
-      '            page.flags.value_()',
-      '            n += 1',
-      '        except FaultError:',
-      '            bad += 1',
-      '    print("@@WALK %.6f %.6f %d %d" % (time.time() - w0, time.process_time() - c0, n, bad), flush=True)',
-    ].join('\n') + '\n');
+    writeFileSync(
+      script,
+      [
+        'import time',
+        'print("@@LOAD %.6f %.6f" % (time.time(), time.process_time()), flush=True)',
+        'from drgn import FaultError',
+        'from drgn.helpers.linux.mm import for_each_page',
+        `for w in range(${walks}):`,
+        '    w0, c0 = time.time(), time.process_time()',
+        '    n = bad = 0',
+        '    for page in for_each_page(prog):',
+        '        try:',
+        '            page.flags.value_()',
+        '            n += 1',
+        '        except FaultError:',
+        '            bad += 1',
+        '    print("@@WALK %.6f %.6f %d %d" % (time.time() - w0, time.process_time() - c0, n, bad), flush=True)',
+      ].join('\n') + '\n',
+    );
     const env = { ...process.env, DRGN_USE_LIBKDUMPFILE_FOR_ELF: '1' };
     const t0 = epochNow();
-    const r = spawnSync('drgn', ['-q', '-c', dump, '-s', vmlinux, script], { env, encoding: 'utf8', timeout: 3_600_000, maxBuffer: 64 << 20 });
+    const r = spawnSync('drgn', ['-q', '-c', dump, '-s', vmlinux, script], {
+      env,
+      encoding: 'utf8',
+      timeout: 3_600_000,
+      maxBuffer: 64 << 20,
+    });
     const out = `${r.stdout ?? ''}`;
     const l = /@@LOAD ([\d.]+) ([\d.]+)/.exec(out);
     const ws = [...out.matchAll(/@@WALK ([\d.]+) ([\d.]+) (\d+) (\d+)/g)];
@@ -186,36 +258,56 @@ function drgnSession(dump: string, vmlinux: string, walks: number): Session | st
       const why = lastLine(`${r.stdout ?? ''}${r.stderr ?? ''}`);
       // drgn 0.0.22 opens ELF cores itself and other formats through libkdumpfile, which rejects QEMU's
       // flattened kdump ("not an ELF core file") and even its `makedumpfile -R` reassembly (no arch name)
-      return isElf(dump) ? `drgn failed (${r.status ?? r.signal}): ${why}` : `drgn cannot open this dump (${why}); its walk on the same set's ELF stands for it`;
+      return isElf(dump)
+        ? `drgn failed (${r.status ?? r.signal}): ${why}`
+        : `drgn cannot open this dump (${why}); its walk on the same set's ELF stands for it`;
     }
     return {
       load: { wall: Number(l[1]) - t0, cpu: Number(l[2]) },
       walks: ws.map((m) => ({ wall: Number(m[1]), cpu: Number(m[2]) })),
       pages: Number(ws[0][3]),
       what: 'for_each_page() reading page->flags only (a lower bound for any classifier in drgn)',
-      notes: [`one drgn process; load = spawn to the script's first line (python + drgn + debug info), cpu = time.process_time() there (all threads); ${ws[0][4]} PFNs of the walk raised FaultError (no memmap) and are not counted as pages`],
+      notes: [
+        `one drgn process; load = spawn to the script's first line (python + drgn + debug info), cpu = time.process_time() there (all threads); ${ws[0][4]} PFNs of the walk raised FaultError (no memmap) and are not counted as pages`,
+      ],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function printTool(name: string, s: Session | string, ours: { classify: Time; total: Time; pages: number }, cliLabel: string): void {
-  if (typeof s === 'string') { console.log(`${name}: not measured (${s})`); return; }
+function printTool(
+  name: string,
+  s: Session | string,
+  ours: { classify: Time; total: Time; pages: number },
+  cliLabel: string,
+): void {
+  if (typeof s === 'string') {
+    console.log(`${name}: not measured (${s})`);
+    return;
+  }
   const w = { wall: median(s.walks.map((x) => x.wall)), cpu: median(s.walks.map((x) => x.cpu)) };
   const first = s.walks[0];
   const e2e = { wall: s.load.wall + first.wall, cpu: s.load.cpu + first.cpu };
   // per-page comparison: page counts differ a little (crash lists every present memmap page, drgn the
   // readable ones from min_low_pfn, ours every PFN of a section with a memmap)
   const perPage = (t: Time, pages: number) => ({ wall: t.wall / pages, cpu: t.cpu / pages });
-  const tw = perPage(w, s.pages), te = perPage(e2e, s.pages);
-  const ow = perPage(ours.classify, ours.pages), oe = perPage(ours.total, ours.pages);
+  const tw = perPage(w, s.pages),
+    te = perPage(e2e, s.pages);
+  const ow = perPage(ours.classify, ours.pages),
+    oe = perPage(ours.total, ours.pages);
   console.log(`${name}: ${s.what}; ${s.pages} pages`);
   for (const n of s.notes) console.log(`  ${n}`);
   console.log(`  session load: wall ${s.load.wall.toFixed(2)} s, cpu ${s.load.cpu.toFixed(2)} s`);
-  console.log(`  (a) walk only, median of ${s.walks.length}: wall ${w.wall.toFixed(3)} s, cpu ${w.cpu.toFixed(3)} s = ${fmtRate(s.pages, w.wall)} (wall), ${fmtRate(s.pages, w.cpu)} (cpu) pages [walls ${secs(s.walks.map((x) => x.wall))}; cpus ${secs(s.walks.map((x) => x.cpu))}]`);
-  console.log(`      vs our read+classify phase: ${faster(tw.wall, ow.wall)} per page (wall), ${faster(tw.cpu, ow.cpu)} (cpu)`);
-  console.log(`  (b) end to end, load + first walk: wall ${e2e.wall.toFixed(2)} s, cpu ${e2e.cpu.toFixed(2)} s = ${fmtRate(s.pages, e2e.wall)} (wall) pages`);
+  console.log(
+    `  (a) walk only, median of ${s.walks.length}: wall ${w.wall.toFixed(3)} s, cpu ${w.cpu.toFixed(3)} s = ${fmtRate(s.pages, w.wall)} (wall), ${fmtRate(s.pages, w.cpu)} (cpu) pages [walls ${secs(s.walks.map((x) => x.wall))}; cpus ${secs(s.walks.map((x) => x.cpu))}]`,
+  );
+  console.log(
+    `      vs our read+classify phase: ${faster(tw.wall, ow.wall)} per page (wall), ${faster(tw.cpu, ow.cpu)} (cpu)`,
+  );
+  console.log(
+    `  (b) end to end, load + first walk: wall ${e2e.wall.toFixed(2)} s, cpu ${e2e.cpu.toFixed(2)} s = ${fmtRate(s.pages, e2e.wall)} (wall) pages`,
+  );
   console.log(`      vs ${cliLabel}: ${faster(te.wall, oe.wall)} per page (wall), ${faster(te.cpu, oe.cpu)} (cpu)`);
 }
 
@@ -228,7 +320,8 @@ function parseArgs(argv: string[]) {
     else if (a === '--runs' || a === '--walks') {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) throw new Error(`${a} wants a positive integer`);
-      if (a === '--runs') o.runs = n; else o.walks = n;
+      if (a === '--runs') o.runs = n;
+      else o.walks = n;
     } else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else o.files.push(a);
   }
@@ -239,9 +332,16 @@ function parseArgs(argv: string[]) {
 function runLab(argv: string[]): void {
   const big = findSets({ kernel: '6.1', big: true })[0];
   const set = big ?? findSets({ kernel: '6.1', scenario: 'balloon', big: false })[0];
-  if (!set) { console.error('no 6.1-big or 6.1-balloon lab set: run `npm run lab -- --big --kernel 6.1` (or `npm run lab`)'); process.exit(2); }
+  if (!set) {
+    console.error('no 6.1-big or 6.1-balloon lab set: run `npm run lab -- --big --kernel 6.1` (or `npm run lab`)');
+    process.exit(2);
+  }
   const rest = argv.filter((a) => a !== '--lab');
-  console.log(big ? `lab set ${set.name} (big: \`npm run lab -- --big\`)` : `lab set ${set.name} (no 6.1-big set: make it with \`npm run lab -- --big --kernel 6.1\`)`);
+  console.log(
+    big
+      ? `lab set ${set.name} (big: \`npm run lab -- --big\`)`
+      : `lab set ${set.name} (no 6.1-big set: make it with \`npm run lab -- --big --kernel 6.1\`)`,
+  );
   let rc = 0;
   for (const f of [set.elf, set.kdump]) {
     console.log(`\n=== ${f}`);
@@ -256,41 +356,77 @@ async function main() {
   const args = parseArgs(argv);
   if (args.lab) return runLab(argv);
   const files = args.files;
-  if (!files.length) { console.error('usage: bench-vmcore <dump> [split files…] [--no-tools] [--runs N] [--walks N]\n       bench-vmcore --lab [--no-tools] [--runs N] [--walks N]'); process.exit(2); }
+  if (!files.length) {
+    console.error(
+      'usage: bench-vmcore <dump> [split files…] [--no-tools] [--runs N] [--walks N]\n       bench-vmcore --lab [--no-tools] [--runs N] [--walks N]',
+    );
+    process.exit(2);
+  }
 
   const floors: ReturnType<typeof readFloor>[] = [];
   const ours: Ours[] = [];
   for (let i = 0; i < args.runs; i++) {
     floors.push(readFloor(files));
     ours.push(await runOurs(files));
-    if (i < args.runs - 1) { ours[i].snap = undefined as unknown as Snapshot; (globalThis as { gc?: () => void }).gc?.(); }
+    if (i < args.runs - 1) {
+      ours[i].snap = undefined as unknown as Snapshot;
+      (globalThis as { gc?: () => void }).gc?.();
+    }
   }
-  const floor = { wall: median(floors.map((f) => f.wall)), cpu: median(floors.map((f) => f.cpu)), pfns: floors[0].pfns };
+  const floor = {
+    wall: median(floors.map((f) => f.wall)),
+    cpu: median(floors.map((f) => f.cpu)),
+    pfns: floors[0].pfns,
+  };
   const total: Time = { wall: median(ours.map((o) => o.total.wall)), cpu: median(ours.map((o) => o.total.cpu)) };
-  const classify: Time = { wall: median(ours.map((o) => o.classify.wall)), cpu: median(ours.map((o) => o.classify.cpu)) };
+  const classify: Time = {
+    wall: median(ours.map((o) => o.classify.wall)),
+    cpu: median(ours.map((o) => o.classify.cpu)),
+  };
   const snap = ours[ours.length - 1].snap;
   const mem = process.memoryUsage();
   const release = snap.kernel.release ?? '?';
-  const sizes = files.map((f) => { const st = statSync(f); return `${(st.size / 2 ** 30).toFixed(2)} GiB, ${(st.blocks * 512 / 2 ** 30).toFixed(2)} GiB on disk`; });
+  const sizes = files.map((f) => {
+    const st = statSync(f);
+    return `${(st.size / 2 ** 30).toFixed(2)} GiB, ${((st.blocks * 512) / 2 ** 30).toFixed(2)} GiB on disk`;
+  });
 
   console.log(`dump: ${files.join(' ')} (${snap.provenance.format}, ${release}; ${sizes.join('; ')})`);
-  console.log(`PFNs in snapshot: ${snap.endPfn}; PFNs with an online memmap: ${floor.pfns}; medians of ${args.runs} runs (floor and ours interleaved)`);
-  console.log(`floor, read+decompress memmap only (one thread): wall ${floor.wall.toFixed(3)} s, cpu ${floor.cpu.toFixed(3)} s (${fmtRate(floor.pfns, floor.wall)} struct pages) [walls ${secs(floors.map((f) => f.wall))}]`);
-  console.log(`our snapshot: wall ${total.wall.toFixed(3)} s, cpu ${total.cpu.toFixed(3)} s (cpu/wall ${(total.cpu / total.wall).toFixed(2)}) = ${fmtRate(snap.endPfn, total.wall)} PFNs, ${fmtRate(floor.pfns, total.wall)} memmap pages (wall), ${fmtRate(floor.pfns, total.cpu)} (cpu) [walls ${secs(ours.map((o) => o.total.wall))}]`);
-  console.log(`  read+classify phase alone: wall ${classify.wall.toFixed(3)} s, cpu ${classify.cpu.toFixed(3)} s (cpu/wall ${(classify.cpu / classify.wall).toFixed(2)}) = ${fmtRate(floor.pfns, classify.wall)} (wall), ${fmtRate(floor.pfns, classify.cpu)} (cpu) memmap pages [walls ${secs(ours.map((o) => o.classify.wall))}]`);
-  console.log(`ratio ours / floor: wall ${(total.wall / floor.wall).toFixed(2)}, cpu ${(total.cpu / floor.cpu).toFixed(2)}; read+classify phase / floor: wall ${(classify.wall / floor.wall).toFixed(2)}, cpu ${(classify.cpu / floor.cpu).toFixed(2)}`);
-  console.log(`memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, external ${(mem.external / 2 ** 20).toFixed(0)} MiB, array buffers ${(mem.arrayBuffers / 2 ** 20).toFixed(0)} MiB; class array ${(snap.classes.length / 2 ** 20).toFixed(2)} MiB (1 byte/PFN)`);
+  console.log(
+    `PFNs in snapshot: ${snap.endPfn}; PFNs with an online memmap: ${floor.pfns}; medians of ${args.runs} runs (floor and ours interleaved)`,
+  );
+  console.log(
+    `floor, read+decompress memmap only (one thread): wall ${floor.wall.toFixed(3)} s, cpu ${floor.cpu.toFixed(3)} s (${fmtRate(floor.pfns, floor.wall)} struct pages) [walls ${secs(floors.map((f) => f.wall))}]`,
+  );
+  console.log(
+    `our snapshot: wall ${total.wall.toFixed(3)} s, cpu ${total.cpu.toFixed(3)} s (cpu/wall ${(total.cpu / total.wall).toFixed(2)}) = ${fmtRate(snap.endPfn, total.wall)} PFNs, ${fmtRate(floor.pfns, total.wall)} memmap pages (wall), ${fmtRate(floor.pfns, total.cpu)} (cpu) [walls ${secs(ours.map((o) => o.total.wall))}]`,
+  );
+  console.log(
+    `  read+classify phase alone: wall ${classify.wall.toFixed(3)} s, cpu ${classify.cpu.toFixed(3)} s (cpu/wall ${(classify.cpu / classify.wall).toFixed(2)}) = ${fmtRate(floor.pfns, classify.wall)} (wall), ${fmtRate(floor.pfns, classify.cpu)} (cpu) memmap pages [walls ${secs(ours.map((o) => o.classify.wall))}]`,
+  );
+  console.log(
+    `ratio ours / floor: wall ${(total.wall / floor.wall).toFixed(2)}, cpu ${(total.cpu / floor.cpu).toFixed(2)}; read+classify phase / floor: wall ${(classify.wall / floor.wall).toFixed(2)}, cpu ${(classify.cpu / floor.cpu).toFixed(2)}`,
+  );
+  console.log(
+    `memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, external ${(mem.external / 2 ** 20).toFixed(0)} MiB, array buffers ${(mem.arrayBuffers / 2 ** 20).toFixed(0)} MiB; class array ${(snap.classes.length / 2 ** 20).toFixed(2)} MiB (1 byte/PFN)`,
+  );
 
   // End to end as a user waits: the CLI in a fresh process (node start, module load, cold JIT, summary).
   const clis = Array.from({ length: args.runs }, () => runCli(files));
   const cliOk = clis.filter((c): c is Time => typeof c !== 'string');
-  const cli: Time | undefined = cliOk.length ? { wall: median(cliOk.map((c) => c.wall)), cpu: median(cliOk.map((c) => c.cpu)) } : undefined;
-  if (cli) console.log(`our end to end, \`kmemmap summary <dump>\` in a fresh process: wall ${cli.wall.toFixed(3)} s, cpu ${cli.cpu.toFixed(3)} s (cpu/wall ${(cli.cpu / cli.wall).toFixed(2)}) = ${fmtRate(floor.pfns, cli.wall)} memmap pages (wall) [walls ${secs(cliOk.map((c) => c.wall))}]`);
+  const cli: Time | undefined = cliOk.length
+    ? { wall: median(cliOk.map((c) => c.wall)), cpu: median(cliOk.map((c) => c.cpu)) }
+    : undefined;
+  if (cli)
+    console.log(
+      `our end to end, \`kmemmap summary <dump>\` in a fresh process: wall ${cli.wall.toFixed(3)} s, cpu ${cli.cpu.toFixed(3)} s (cpu/wall ${(cli.cpu / cli.wall).toFixed(2)}) = ${fmtRate(floor.pfns, cli.wall)} memmap pages (wall) [walls ${secs(cliOk.map((c) => c.wall))}]`,
+    );
   else console.log(`our end to end: not measured (${clis[0]})`);
 
   if (!args.noTools && files.length === 1) {
     const vmlinux = join(labRoot(), 'tools', `vmlinux-${release}`);
-    if (!existsSync(vmlinux)) console.log(`crash/drgn: not measured (no ${vmlinux}; \`npm run lab:tools\` provides it)`);
+    if (!existsSync(vmlinux))
+      console.log(`crash/drgn: not measured (no ${vmlinux}; \`npm run lab:tools\` provides it)`);
     else {
       const o = { classify, total: cli ?? total, pages: floor.pfns };
       const label = cli ? '`kmemmap summary` in a fresh process' : 'our whole snapshot build (in process)';
@@ -298,6 +434,14 @@ async function main() {
       printTool('drgn', drgnSession(files[0], vmlinux, args.walks), o, label);
     }
   }
-  console.log(snap.provenance.notes.filter((n) => /timings|decoded/.test(n)).map((n) => `  note: ${n}`).join('\n'));
+  console.log(
+    snap.provenance.notes
+      .filter((n) => /timings|decoded/.test(n))
+      .map((n) => `  note: ${n}`)
+      .join('\n'),
+  );
 }
-main().catch((e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -22,8 +22,14 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const snap = syntheticSnapshot(sections);
   const parsed = inProcess(snap);
-  console.log(`synthetic snapshot: ${sections} sections, ${(snap.endPfn * 4096) / 2 ** 30} GiB, built in ${(performance.now() - t0).toFixed(0)} ms`);
-  console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (shared; figures vary with contention)`);
+  console.log(
+    `synthetic snapshot: ${sections} sections, ${(snap.endPfn * 4096) / 2 ** 30} GiB, built in ${(performance.now() - t0).toFixed(0)} ms`,
+  );
+  console.log(
+    `machine: ${cpus().length} cores, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} (shared; figures vary with contention)`,
+  );
 
   const browser = await launchChromium();
   try {
@@ -31,17 +37,35 @@ async function main(): Promise<void> {
     await h.page.waitForSelector('body[data-ready="true"]', { timeout: 60000 });
     await h.page.evaluate(() => (window as HookWindow).kmemmap.firstPicture);
     // Exact picture of the whole-machine view: all sections in view loaded and drawn.
-    await h.page.waitForFunction(() => {
-      const s = (window as HookWindow).kmemmap.store;
-      return s.loadedSections >= s.totalSections;
-    }, undefined, { timeout: 120000, polling: 20 });
+    await h.page.waitForFunction(
+      () => {
+        const s = (window as HookWindow).kmemmap.store;
+        return s.loadedSections >= s.totalSections;
+      },
+      undefined,
+      { timeout: 120000, polling: 20 },
+    );
     const marks = await h.page.evaluate(async () => {
       await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
       const at = (n: string) => performance.getEntriesByName(n)[0]?.startTime;
       const overview = at('kmemmap-overview');
-      const steps = ['kmemmap-store-filled', 'kmemmap-pyramid-built', 'kmemmap-renderer-ready', 'kmemmap-legend-built', 'kmemmap-first-picture', 'kmemmap-table-built'].filter((n) => at(n) !== undefined);
-      const breakdown = steps.map((n, i) => `${n.replace('kmemmap-', '')} +${(at(n) - (i ? at(steps[i - 1]) : overview)).toFixed(0)}`).join(', ');
-      return { first: at('kmemmap-first-picture') - overview, exact: performance.now() - overview, sinceNavigation: overview, breakdown };
+      const steps = [
+        'kmemmap-store-filled',
+        'kmemmap-pyramid-built',
+        'kmemmap-renderer-ready',
+        'kmemmap-legend-built',
+        'kmemmap-first-picture',
+        'kmemmap-table-built',
+      ].filter((n) => at(n) !== undefined);
+      const breakdown = steps
+        .map((n, i) => `${n.replace('kmemmap-', '')} +${(at(n) - (i ? at(steps[i - 1]) : overview)).toFixed(0)}`)
+        .join(', ');
+      return {
+        first: at('kmemmap-first-picture') - overview,
+        exact: performance.now() - overview,
+        sinceNavigation: overview,
+        breakdown,
+      };
     });
     const renderer = await h.page.getAttribute('.map-canvas', 'data-renderer');
 
@@ -104,18 +128,41 @@ async function main(): Promise<void> {
 
     const cdp = await h.page.context().newCDPSession(h.page);
     await cdp.send('HeapProfiler.collectGarbage');
-    const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number; totalSize: number; backingStorageSize?: number; embedderHeapUsedSize?: number };
+    const heap = (await cdp.send('Runtime.getHeapUsage')) as {
+      usedSize: number;
+      totalSize: number;
+      backingStorageSize?: number;
+      embedderHeapUsedSize?: number;
+    };
     const sent = h.sectionBytes.reduce((a, b) => a + b, 0);
     const mib = (n: number) => (n / 2 ** 20).toFixed(1);
 
-    console.log(`renderer: ${renderer}, canvas ${pan.canvas.join('×')} device px; page load to overview ${marks.sinceNavigation.toFixed(0)} ms (not counted)`);
-    console.log(`first picture after the overview (page marks): ${marks.first.toFixed(0)} ms (goal < ${GOAL_FIRST_MS} ms) ${marks.first < GOAL_FIRST_MS ? 'MET' : 'MISSED'}`);
+    console.log(
+      `renderer: ${renderer}, canvas ${pan.canvas.join('×')} device px; page load to overview ${marks.sinceNavigation.toFixed(0)} ms (not counted)`,
+    );
+    console.log(
+      `first picture after the overview (page marks): ${marks.first.toFixed(0)} ms (goal < ${GOAL_FIRST_MS} ms) ${marks.first < GOAL_FIRST_MS ? 'MET' : 'MISSED'}`,
+    );
     if (marks.breakdown) console.log(`  steps (ms): ${marks.breakdown}`);
-    console.log(`exact picture of the whole machine (all ${sections} sections' bytes in view): ${marks.exact.toFixed(0)} ms; ${h.sectionBytes.length} sectionData answers, ${mib(sent)} MiB, largest ${mib(Math.max(0, ...h.sectionBytes))} MiB`);
-    console.log(`pan step, draw + GPU finish: full resolution median ${pan.full.median.toFixed(1)} ms (p90 ${pan.full.p90.toFixed(1)}); gesture resolution median ${pan.gesture.median.toFixed(1)} ms (p90 ${pan.gesture.p90.toFixed(1)})`);
-    console.log(`rAF-driven drag (2 s): ${pan.fps.toFixed(1)} frames/s, frame interval median ${pan.dragMedian.toFixed(1)} ms, p90 ${pan.dragP90.toFixed(1)} ms, ${(pan.within * 100).toFixed(0)} % within one frame (goal: one animation frame, ${FRAME_MS.toFixed(1)} ms)`);
-    if (pan.uploads !== undefined) console.log(`while panning: ${pan.uploads} texture uploads, ${pan.rebuilds} rebuilds (goal 0: only uniforms change)`);
-    console.log(`webview JS heap after GC: ${mib(heap.usedSize)} MiB used of ${mib(heap.totalSize)} MiB` + (heap.backingStorageSize !== undefined ? `; ArrayBuffer backing stores ${mib(heap.backingStorageSize)} MiB` : ''));
+    console.log(
+      `exact picture of the whole machine (all ${sections} sections' bytes in view): ${marks.exact.toFixed(0)} ms; ${h.sectionBytes.length} sectionData answers, ${mib(sent)} MiB, largest ${mib(Math.max(0, ...h.sectionBytes))} MiB`,
+    );
+    console.log(
+      `pan step, draw + GPU finish: full resolution median ${pan.full.median.toFixed(1)} ms (p90 ${pan.full.p90.toFixed(1)}); gesture resolution median ${pan.gesture.median.toFixed(1)} ms (p90 ${pan.gesture.p90.toFixed(1)})`,
+    );
+    console.log(
+      `rAF-driven drag (2 s): ${pan.fps.toFixed(1)} frames/s, frame interval median ${pan.dragMedian.toFixed(1)} ms, p90 ${pan.dragP90.toFixed(1)} ms, ${(pan.within * 100).toFixed(0)} % within one frame (goal: one animation frame, ${FRAME_MS.toFixed(1)} ms)`,
+    );
+    if (pan.uploads !== undefined)
+      console.log(
+        `while panning: ${pan.uploads} texture uploads, ${pan.rebuilds} rebuilds (goal 0: only uniforms change)`,
+      );
+    console.log(
+      `webview JS heap after GC: ${mib(heap.usedSize)} MiB used of ${mib(heap.totalSize)} MiB` +
+        (heap.backingStorageSize !== undefined
+          ? `; ArrayBuffer backing stores ${mib(heap.backingStorageSize)} MiB`
+          : ''),
+    );
     if (h.consoleErrors.length) console.log('console errors:', h.consoleErrors);
   } finally {
     await browser.close();

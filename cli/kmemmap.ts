@@ -31,7 +31,15 @@ program.parseAsync(process.argv).catch((e: unknown) => {
   }
   const err = e as Error & { name?: string };
   // Errors raised by readers for bad input carry a name ending in "Error" and a clear message.
-  if (err && typeof err.message === 'string' && err.name && err.name !== 'Error' && err.name.endsWith('Error') && !(e instanceof TypeError) && !(e instanceof RangeError)) {
+  if (
+    err &&
+    typeof err.message === 'string' &&
+    err.name &&
+    err.name !== 'Error' &&
+    err.name.endsWith('Error') &&
+    !(e instanceof TypeError) &&
+    !(e instanceof RangeError)
+  ) {
     printError(err.message);
     process.exit(2);
   }

@@ -3,7 +3,11 @@
 
 import { escapeControl } from './terminalText';
 
-export function table(headers: string[], rows: (string | number | undefined)[][], rightAlign: Set<number> = new Set()): string {
+export function table(
+  headers: string[],
+  rows: (string | number | undefined)[][],
+  rightAlign: Set<number> = new Set(),
+): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined ? '' : escapeControl(String(c)))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells

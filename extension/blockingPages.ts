@@ -6,7 +6,16 @@ import { CLASS_ID } from '../kernel/pageClasses';
 import type { BlockingPage, OfflineRules } from '../shared/protocol';
 
 /** Classes that make offlining fail under both rule sets: unmovable kernel memory, holes, unknowns. */
-const ALWAYS_BLOCKING = ['reserved', 'slab', 'pagetable', 'kernel-other', 'offline-unmovable', 'offline', 'no-memmap', 'unknown'] as const;
+const ALWAYS_BLOCKING = [
+  'reserved',
+  'slab',
+  'pagetable',
+  'kernel-other',
+  'offline-unmovable',
+  'offline',
+  'no-memmap',
+  'unknown',
+] as const;
 
 export function blockingClassIds(_rules: OfflineRules): Set<number> {
   // virtio-mem fake-offline pages are skipped under mainline (by the driver's notifier, while it is

@@ -36,4 +36,9 @@ export type FromCompareWorker =
   | { type: 'compared'; result: CompareResult }
   /** stack: of an unexpected error, for the log (never shown in the panel). */
   | { type: 'failed'; file: string; problem: string; hint?: string; stack?: string; cancelled: boolean }
-  | { type: 'reply'; id: number; value?: PageDetail | { a: Uint8Array; b: Uint8Array; startPfn: number } | number | null; error?: string };
+  | {
+      type: 'reply';
+      id: number;
+      value?: PageDetail | { a: Uint8Array; b: Uint8Array; startPfn: number } | number | null;
+      error?: string;
+    };

@@ -57,7 +57,15 @@ async function open(a: CompareInput, b: CompareInput): Promise<void> {
     const { runs: _runs, ...rest } = diff;
     send({
       type: 'compared',
-      result: { summaryA: summaryJson(sa), summaryB: summaryJson(sb), diff: { ...rest, runCount: runs.length }, outsideA: va.outside, outsideB: vb.outside, digest, elapsedMs: performance.now() - t0 },
+      result: {
+        summaryA: summaryJson(sa),
+        summaryB: summaryJson(sb),
+        diff: { ...rest, runCount: runs.length },
+        outsideA: va.outside,
+        outsideB: vb.outside,
+        digest,
+        elapsedMs: performance.now() - t0,
+      },
     });
   } catch (e) {
     send({ type: 'failed', ...failureReport(current, e), cancelled: abort.signal.aborted });
@@ -66,7 +74,8 @@ async function open(a: CompareInput, b: CompareInput): Promise<void> {
 
 /** Index of the first run that ends after pfn. */
 function runAfter(pfn: number): number {
-  let lo = 0, hi = runs.length;
+  let lo = 0,
+    hi = runs.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (runs[mid][0] + runs[mid][1] <= pfn) lo = mid + 1;
@@ -80,7 +89,8 @@ function nextChange(fromPfn: number, direction: 1 | -1, transition?: [number, nu
   const names = transition?.map((id) => Object.keys(CLASS_ID).find((k) => CLASS_ID[k as keyof typeof CLASS_ID] === id));
   const matches = (r: SnapshotDiff['runs'][number]) => !names || (r[2] === names[0] && r[3] === names[1]);
   if (direction === 1) {
-    for (let i = runAfter(fromPfn + 1); i < runs.length; i++) if (matches(runs[i])) return Math.max(runs[i][0], fromPfn + 1);
+    for (let i = runAfter(fromPfn + 1); i < runs.length; i++)
+      if (matches(runs[i])) return Math.max(runs[i][0], fromPfn + 1);
   } else {
     for (let i = Math.min(runs.length - 1, runAfter(fromPfn - 1)); i >= 0; i--) {
       const r = runs[i];
@@ -96,12 +106,16 @@ function answer(msg: Exclude<ToCompareWorker, { type: 'open' | 'cancel' }>): voi
     if (!sides) throw new Error('the snapshots are not compared yet');
     if (msg.type === 'detail') {
       const s = msg.side === 'a' ? sides.a : sides.b;
-      const detail = msg.pfn >= s.startPfn && msg.pfn < s.endPfn ? (s.pageDetail?.(msg.pfn) ?? basicPageDetail(s, msg.pfn)) : null;
+      const detail =
+        msg.pfn >= s.startPfn && msg.pfn < s.endPfn ? (s.pageDetail?.(msg.pfn) ?? basicPageDetail(s, msg.pfn)) : null;
       send({ type: 'reply', id: msg.id, value: detail ?? null });
     } else if (msg.type === 'sectionData') {
       const a = sideBytes(sides.va, msg.startPfn, msg.startPfn + msg.count);
       const b = sideBytes(sides.vb, msg.startPfn, msg.startPfn + msg.count);
-      send({ type: 'reply', id: msg.id, value: { startPfn: msg.startPfn, a, b } }, [a.buffer as ArrayBuffer, b.buffer as ArrayBuffer]);
+      send({ type: 'reply', id: msg.id, value: { startPfn: msg.startPfn, a, b } }, [
+        a.buffer as ArrayBuffer,
+        b.buffer as ArrayBuffer,
+      ]);
     } else send({ type: 'reply', id: msg.id, value: nextChange(msg.fromPfn, msg.direction, msg.transition) });
   } catch (e) {
     send({ type: 'reply', id: msg.id, error: e instanceof Error ? e.message : String(e) });

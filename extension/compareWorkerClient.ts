@@ -25,7 +25,12 @@ type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 type Question = Distribute<Exclude<ToCompareWorker, { type: 'open' | 'cancel' }>>;
 
 /** Compares b against a in a new worker running `workerFile` (out/extension/compareWorker.js). */
-export function compareInWorker(workerFile: string, a: CompareInput, b: CompareInput, opts: CompareOptions = {}): Promise<ComparedSnapshots> {
+export function compareInWorker(
+  workerFile: string,
+  a: CompareInput,
+  b: CompareInput,
+  opts: CompareOptions = {},
+): Promise<ComparedSnapshots> {
   const worker = new Worker(workerFile);
   const post = (m: ToCompareWorker) => worker.postMessage(m);
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
@@ -59,7 +64,11 @@ export function compareInWorker(workerFile: string, a: CompareInput, b: CompareI
         case 'progress': {
           const f = msg.total > 0 ? msg.done / msg.total : 0;
           if (msg.side === 'compare') opts.onProgress?.('comparing…', 1);
-          else opts.onProgress?.(`reading ${name(msg.side === 'a' ? a.path : b.path)}… ${Math.floor(100 * f)}%`, (msg.side === 'a' ? 0 : 0.5) + f / 2);
+          else
+            opts.onProgress?.(
+              `reading ${name(msg.side === 'a' ? a.path : b.path)}… ${Math.floor(100 * f)}%`,
+              (msg.side === 'a' ? 0 : 0.5) + f / 2,
+            );
           break;
         }
         case 'failed':

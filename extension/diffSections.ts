@@ -16,16 +16,19 @@ export interface SideBytes {
 /** Class bytes of PFNs [from, to) of a side, outside its range its outside class (a fresh array). */
 export function sideBytes(s: SideBytes, from: number, to: number): Uint8Array {
   const out = new Uint8Array(Math.max(0, to - from)).fill(s.outside);
-  const a = Math.max(from, s.start), b = Math.min(to, s.end);
+  const a = Math.max(from, s.start),
+    b = Math.min(to, s.end);
   if (b > a) out.set(s.classes.subarray(a - s.start, b - s.start), a - from);
   return out;
 }
 
 /** The side's bytes of [from, to): a view when it covers them all (no copy), else a filled copy. */
-const view = (s: SideBytes, from: number, to: number) => (from >= s.start && to <= s.end ? s.classes.subarray(from - s.start, to - s.start) : sideBytes(s, from, to));
+const view = (s: SideBytes, from: number, to: number) =>
+  from >= s.start && to <= s.end ? s.classes.subarray(from - s.start, to - s.start) : sideBytes(s, from, to);
 
 function uniformClass(s: SideBytes, from: number, to: number): number {
-  const a = Math.max(from, s.start), b = Math.min(to, s.end);
+  const a = Math.max(from, s.start),
+    b = Math.min(to, s.end);
   if (b <= a) return s.outside;
   const first = s.classes[a - s.start];
   if ((a > from || b < to) && first !== s.outside) return NOT_UNIFORM;
@@ -43,23 +46,34 @@ const sparse = (counts: Float64Array): [number, number][] => {
 export function diffSections(a: SideBytes, b: SideBytes, start: number, end: number, pps: number): DiffSectionDigest {
   const origin = Math.floor(start / pps) * pps;
   const n = Math.ceil((end - origin) / pps);
-  const d: DiffSectionDigest = { uniformA: new Uint8Array(n), uniformB: new Uint8Array(n), changed: new Array(n).fill(0), countsNew: new Array(n).fill(null), countsOld: new Array(n).fill(null) };
-  const cNew = new Float64Array(256), cOld = new Float64Array(256);
+  const d: DiffSectionDigest = {
+    uniformA: new Uint8Array(n),
+    uniformB: new Uint8Array(n),
+    changed: new Array(n).fill(0),
+    countsNew: new Array(n).fill(null),
+    countsOld: new Array(n).fill(null),
+  };
+  const cNew = new Float64Array(256),
+    cOld = new Float64Array(256);
   for (let i = 0; i < n; i++) {
-    const from = Math.max(start, origin + i * pps), to = Math.min(end, origin + (i + 1) * pps);
-    const ua = uniformClass(a, from, to), ub = uniformClass(b, from, to);
+    const from = Math.max(start, origin + i * pps),
+      to = Math.min(end, origin + (i + 1) * pps);
+    const ua = uniformClass(a, from, to),
+      ub = uniformClass(b, from, to);
     d.uniformA[i] = ua;
     d.uniformB[i] = ub;
     if (ua !== NOT_UNIFORM && ub !== NOT_UNIFORM) {
       d.changed[i] = ua === ub ? 0 : to - from;
       continue;
     }
-    const xa = view(a, from, to), xb = view(b, from, to);
+    const xa = view(a, from, to),
+      xb = view(b, from, to);
     cNew.fill(0);
     cOld.fill(0);
     let changed = 0;
     for (let k = 0; k < xa.length; k++) {
-      const x = xa[k], y = xb[k];
+      const x = xa[k],
+        y = xb[k];
       if (x === y) {
         cNew[DIM_UNCHANGED + x]++;
         cOld[DIM_UNCHANGED + x]++;

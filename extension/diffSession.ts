@@ -5,7 +5,13 @@ import { CLASS_ID, isPageClass } from '../kernel/pageClasses';
 import type { PageDetail } from '../memmap/snapshot';
 import type { ComparedSnapshots } from './compareWorkerClient';
 import type { RequestHandlers } from '../shared/messageChannel';
-import { DIM_UNCHANGED, NOT_UNIFORM, type DiffBlockRow, type DiffOverview, type DiffSideInfo } from '../shared/diffProtocol';
+import {
+  DIM_UNCHANGED,
+  NOT_UNIFORM,
+  type DiffBlockRow,
+  type DiffOverview,
+  type DiffSideInfo,
+} from '../shared/diffProtocol';
 import { buildOverview } from './overview';
 import type { BlockInfo, PageDetailInfo, SectionInfo, ViewSettings } from '../shared/protocol';
 import { PROTOCOL_VERSION } from '../shared/protocol';
@@ -30,12 +36,17 @@ function sideInfo(s: SnapshotSummary, title: string, outsideClass: number): Diff
 const classId = (name: string) => (isPageClass(name) ? CLASS_ID[name] : CLASS_ID.unknown);
 
 /** The diff panel's first message, from the worker's result. */
-export function buildDiffOverview(c: ComparedSnapshots['result'], titles: [string, string], settings: ViewSettings): DiffOverview {
+export function buildDiffOverview(
+  c: ComparedSnapshots['result'],
+  titles: [string, string],
+  settings: ViewSettings,
+): DiffOverview {
   const { diff, digest } = c;
   const oa = buildOverview(c.summaryA, titles[0], settings);
   const ob = buildOverview(c.summaryB, titles[1], settings);
   const pps = ob.pfnsPerSection;
-  const start = diff.compared.start, end = diff.compared.end;
+  const start = diff.compared.start,
+    end = diff.compared.end;
   const origin = Math.floor(start / pps) * pps;
 
   // Sections of the compared range: b's where it has one, else a's; counts and uniform class in display bytes.
@@ -46,8 +57,10 @@ export function buildDiffOverview(c: ComparedSnapshots['result'], titles: [strin
   for (let i = 0; i < digest.uniformA.length; i++) {
     const nr = origin / pps + i;
     const known = byNr.get(nr);
-    const from = Math.max(start, origin + i * pps), to = Math.min(end, origin + (i + 1) * pps);
-    const ua = digest.uniformA[i], ub = digest.uniformB[i];
+    const from = Math.max(start, origin + i * pps),
+      to = Math.min(end, origin + (i + 1) * pps);
+    const ua = digest.uniformA[i],
+      ub = digest.uniformB[i];
     const uniform = ua !== NOT_UNIFORM && ub !== NOT_UNIFORM ? (ua === ub ? DIM_UNCHANGED + ua : ub) : undefined;
     const bothAbsent = ua === ub && ua === CLASS_ID['no-memmap'];
     if (!known && bothAbsent) continue; // a hole on both sides: folded like the single panel's
@@ -67,16 +80,31 @@ export function buildDiffOverview(c: ComparedSnapshots['result'], titles: [strin
 
   const changedIn = (startPfn: number, nrPfns: number) => {
     let n = 0;
-    for (let i = Math.max(0, Math.floor((startPfn - origin) / pps)); i < digest.changed.length && origin + i * pps < startPfn + nrPfns; i++) n += digest.changed[i];
+    for (
+      let i = Math.max(0, Math.floor((startPfn - origin) / pps));
+      i < digest.changed.length && origin + i * pps < startPfn + nrPfns;
+      i++
+    )
+      n += digest.changed[i];
     return n;
   };
-  const blockA = new Map(oa.blocks.map((x) => [x.id, x])), blockB = new Map(ob.blocks.map((x) => [x.id, x]));
-  const side = (x: BlockInfo | undefined) => (x ? { state: x.state, zones: x.zones, mainline: x.mainline, skippable: x.skippable } : undefined);
+  const blockA = new Map(oa.blocks.map((x) => [x.id, x])),
+    blockB = new Map(ob.blocks.map((x) => [x.id, x]));
+  const side = (x: BlockInfo | undefined) =>
+    x ? { state: x.state, zones: x.zones, mainline: x.mainline, skippable: x.skippable } : undefined;
   const blocks: DiffBlockRow[] = diff.blocks.map((row) => {
     const id = Number(row.block.replace(/^memory/, ''));
-    const x = blockA.get(id), y = blockB.get(id);
+    const x = blockA.get(id),
+      y = blockB.get(id);
     const any = (y ?? x)!;
-    return { id, startPfn: any.startPfn, nrPfns: any.nrPfns, changedPages: changedIn(any.startPfn, any.nrPfns), a: side(x), b: side(y) };
+    return {
+      id,
+      startPfn: any.startPfn,
+      nrPfns: any.nrPfns,
+      changedPages: changedIn(any.startPfn, any.nrPfns),
+      a: side(x),
+      b: side(y),
+    };
   });
   const transitions = diff.transitions.map(([f, t, n]) => [classId(f), classId(t), n] as [number, number, number]);
   return {
@@ -84,7 +112,15 @@ export function buildDiffOverview(c: ComparedSnapshots['result'], titles: [strin
     title: `${titles[0]} ↔ ${titles[1]}`,
     a: sideInfo(c.summaryA, titles[0], c.outsideA),
     b: sideInfo(c.summaryB, titles[1], c.outsideB),
-    map: { ...ob, title: `${titles[0]} ↔ ${titles[1]}`, startPfn: start, endPfn: end, sections, blocks: mapBlocks, warnings: [] },
+    map: {
+      ...ob,
+      title: `${titles[0]} ↔ ${titles[1]}`,
+      startPfn: start,
+      endPfn: end,
+      sections,
+      blocks: mapBlocks,
+      warnings: [],
+    },
     transitions,
     changedPages: transitions.reduce((n, t) => n + t[2], 0),
     blocks,
@@ -111,7 +147,11 @@ export class DiffSession {
     const d: PageDetail | null = await this.compared.pageDetail(side, pfn);
     if (!d) return null;
     const fmt = (side === 'a' ? this.result.summaryA : this.result.summaryB).input.format;
-    return { ...d, physAddr: '0x' + d.physAddr.toString(16), sources: sourceRefsFor(d.class, fmt.startsWith('kpageflags')) };
+    return {
+      ...d,
+      physAddr: '0x' + d.physAddr.toString(16),
+      sources: sourceRefsFor(d.class, fmt.startsWith('kpageflags')),
+    };
   }
 
   /** Both sides of a page, as the single panel's inspector reads one. */
@@ -124,7 +164,8 @@ export class DiffSession {
     const { start, end } = this.result.diff.compared;
     return {
       diffReady: (p) => {
-        if (p.protocolVersion !== PROTOCOL_VERSION) throw new Error(`webview protocol ${p.protocolVersion}, host ${PROTOCOL_VERSION}: reload the window`);
+        if (p.protocolVersion !== PROTOCOL_VERSION)
+          throw new Error(`webview protocol ${p.protocolVersion}, host ${PROTOCOL_VERSION}: reload the window`);
         return this.overview(settings());
       },
       diffSectionData: (p) => {

@@ -5,7 +5,14 @@ import * as vscode from 'vscode';
 import type { PageDetail } from '../memmap/snapshot';
 import type { SnapshotSummary } from './workerMessages';
 import { SnapshotStore } from './snapshotStore';
-import { EDITOR_ANY_VIEW_TYPE, EDITOR_VIEW_TYPE, PANEL_VIEW_TYPE, SnapshotEditorProvider, SnapshotPanelSerializer, openInPanel } from './snapshotEditor';
+import {
+  EDITOR_ANY_VIEW_TYPE,
+  EDITOR_VIEW_TYPE,
+  PANEL_VIEW_TYPE,
+  SnapshotEditorProvider,
+  SnapshotPanelSerializer,
+  openInPanel,
+} from './snapshotEditor';
 import { disposeLog, log } from './log';
 import { registerKnowledgeFeatures } from './hovers/index';
 import { registerAskDebugger } from './debugger/askDebugger';
@@ -21,7 +28,12 @@ export interface KmemmapApi {
   /** The Patch Review view: review a patch, read the view's nodes, write the report. */
   patchReview: PatchReviewApi;
   /** Open diff panels: the two URIs (a, b), pages changed, and a page on both sides as the diff inspector reads it. */
-  diffs(): Array<{ uris: [string, string]; changedPages: number; transitions: [string, string, number][]; pageDetail(pfn: number): Promise<DiffPageDetail> }>;
+  diffs(): Array<{
+    uris: [string, string];
+    changedPages: number;
+    transitions: [string, string, number][];
+    pageDetail(pfn: number): Promise<DiffPageDetail>;
+  }>;
 }
 
 export const SAMPLE_PATH = ['samples', 'sample-6.12-virtio-mem.tar.gz'];

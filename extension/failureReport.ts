@@ -11,7 +11,8 @@ export interface FailureReport {
   stack?: string;
 }
 
-export const INTERNAL_HINT = 'this is a bug in Kernel Memmap Explorer, not in your file: the "Kernel Memmap" output channel has the details; please report them with the kind of file you opened';
+export const INTERNAL_HINT =
+  'this is a bug in Kernel Memmap Explorer, not in your file: the "Kernel Memmap" output channel has the details; please report them with the kind of file you opened';
 const MAX_PROBLEM = 500;
 
 /** The first line of an error's message, without a stack, bounded. */
@@ -23,6 +24,17 @@ export function plainMessage(e: unknown): string {
 
 /** The report for any error of reading `file`: a SnapshotError as it says, anything else as an internal error. */
 export function failureReport(file: string, e: unknown): FailureReport {
-  if (e instanceof SnapshotError) return { file: e.file, problem: e.problem, hint: e.hint, stack: 'detail' in e && typeof e.detail === 'string' ? e.detail : undefined };
-  return { file, problem: `internal error: ${plainMessage(e)}`, hint: INTERNAL_HINT, stack: e instanceof Error ? e.stack : undefined };
+  if (e instanceof SnapshotError)
+    return {
+      file: e.file,
+      problem: e.problem,
+      hint: e.hint,
+      stack: 'detail' in e && typeof e.detail === 'string' ? e.detail : undefined,
+    };
+  return {
+    file,
+    problem: `internal error: ${plainMessage(e)}`,
+    hint: INTERNAL_HINT,
+    stack: e instanceof Error ? e.stack : undefined,
+  };
 }

@@ -29,7 +29,16 @@ function verdictInfo(v: VerdictJson): VerdictInfo {
 export function buildOverview(summary: SnapshotSummary, title: string, settings: ViewSettings): Overview {
   const sections: SectionInfo[] = summary.sections.map((s) => {
     const counts = sparseCounts(s.classes);
-    const info: SectionInfo = { nr: s.nr, startPfn: s.startPfn, nrPfns: s.nrPfns, state: s.state, flags: s.flags, zone: s.zone, node: s.node, counts };
+    const info: SectionInfo = {
+      nr: s.nr,
+      startPfn: s.startPfn,
+      nrPfns: s.nrPfns,
+      state: s.state,
+      flags: s.flags,
+      zone: s.zone,
+      node: s.node,
+      counts,
+    };
     if (counts.length === 1 && counts[0][1] === s.nrPfns) info.uniformClass = counts[0][0];
     return info;
   });

@@ -20,7 +20,12 @@ export function failureEvent(uri: vscode.Uri, e: unknown): HostEvent {
 }
 
 /** Shows the snapshot at uri in panel; resolves when the snapshot is read (or rejects with why not). */
-export function attachPanel(panel: vscode.WebviewPanel, uri: vscode.Uri, store: SnapshotStore, extensionUri: vscode.Uri): Promise<SnapshotSession> {
+export function attachPanel(
+  panel: vscode.WebviewPanel,
+  uri: vscode.Uri,
+  store: SnapshotStore,
+  extensionUri: vscode.Uri,
+): Promise<SnapshotSession> {
   const key = uri.toString();
   const webview = panel.webview;
   webview.options = { enableScripts: true, localResourceRoots: webviewRoots(extensionUri) };
@@ -39,8 +44,16 @@ export function attachPanel(panel: vscode.WebviewPanel, uri: vscode.Uri, store: 
     },
     (ev) => {
       // One way to kernel source for every entry point: the indexed tree, the C language server, else Elixir.
-      if (ev.type === 'openSource') void session.then((s) => vscode.commands.executeCommand('kmemmap.openKernelSource', ev.ref.symbol ?? ev.ref.label, s.summary.kernel.release));
-      else if (ev.type === 'askDebugger' && Number.isSafeInteger(ev.pfn)) void vscode.commands.executeCommand('kmemmap.askDebugger', { uri: key, pfn: ev.pfn });
+      if (ev.type === 'openSource')
+        void session.then((s) =>
+          vscode.commands.executeCommand(
+            'kmemmap.openKernelSource',
+            ev.ref.symbol ?? ev.ref.label,
+            s.summary.kernel.release,
+          ),
+        );
+      else if (ev.type === 'askDebugger' && Number.isSafeInteger(ev.pfn))
+        void vscode.commands.executeCommand('kmemmap.askDebugger', { uri: key, pfn: ev.pfn });
       else if (ev.type === 'log') log().info(`webview: ${ev.message}`);
       else if (ev.type === 'retry') {
         store.release(uri);

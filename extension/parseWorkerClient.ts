@@ -22,7 +22,12 @@ export interface ParseOptions {
 
 /** The worker could not read the snapshot; detail is the stack of an unexpected error, for the log. */
 export class ReadFailure extends SnapshotError {
-  constructor(file: string, problem: string, hint?: string, readonly detail?: string) {
+  constructor(
+    file: string,
+    problem: string,
+    hint?: string,
+    readonly detail?: string,
+  ) {
     super(file, problem, hint);
   }
 }
@@ -35,7 +40,12 @@ export class CancelledError extends Error {
 }
 
 /** Opens `path` in a new worker running `workerFile` (out/extension/parseWorker.js). */
-export function parseInWorker(workerFile: string, path: string, opts: ParseOptions = {}, extraPaths: string[] = []): Promise<ParsedSnapshot> {
+export function parseInWorker(
+  workerFile: string,
+  path: string,
+  opts: ParseOptions = {},
+  extraPaths: string[] = [],
+): Promise<ParsedSnapshot> {
   const worker = new Worker(workerFile);
   const post = (m: ToWorker) => worker.postMessage(m);
   const details = new Map<number, { resolve(d: PageDetail | undefined): void; reject(e: Error): void }>();

@@ -61,7 +61,8 @@ export class SnapshotSession {
   handlers(settings: () => ViewSettings): RequestHandlers {
     return {
       ready: (p) => {
-        if (p.protocolVersion !== PROTOCOL_VERSION) throw new Error(`webview protocol ${p.protocolVersion}, host ${PROTOCOL_VERSION}: reload the window`);
+        if (p.protocolVersion !== PROTOCOL_VERSION)
+          throw new Error(`webview protocol ${p.protocolVersion}, host ${PROTOCOL_VERSION}: reload the window`);
         return this.overview(settings());
       },
       sectionData: (p) => this.sectionData(p.startPfn, p.count),

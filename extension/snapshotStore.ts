@@ -54,7 +54,10 @@ export class SnapshotStore implements vscode.Disposable {
 
   private async parse(uri: vscode.Uri): Promise<SnapshotSession> {
     const key = uri.toString();
-    if (uri.scheme !== 'file') throw new Error(`${uri.toString()}: only files on the machine running the extension can be read (scheme "${uri.scheme}")`);
+    if (uri.scheme !== 'file')
+      throw new Error(
+        `${uri.toString()}: only files on the machine running the extension can be read (scheme "${uri.scheme}")`,
+      );
     const path = uri.fsPath;
     const title = basename(path);
     const workerFile = vscode.Uri.joinPath(this.extensionUri, 'out', 'extension', 'parseWorker.js').fsPath;
@@ -72,7 +75,11 @@ export class SnapshotStore implements vscode.Disposable {
               const pct = total > 0 ? (100 * done) / total : 0;
               progress.report({ increment: pct - last, message: `${Math.floor(pct)}%` });
               last = pct;
-              this.onProgress.fire({ uri: key, message: `Reading ${title}… ${Math.floor(pct)}%`, fraction: total > 0 ? done / total : undefined });
+              this.onProgress.fire({
+                uri: key,
+                message: `Reading ${title}… ${Math.floor(pct)}%`,
+                fraction: total > 0 ? done / total : undefined,
+              });
             },
           });
           this.logOpened(path, parsed.summary, parsed.elapsedMs);

@@ -13,7 +13,13 @@ function attr(s: string): string {
 }
 
 /** entry: the webview bundle, `main` (one snapshot) or `diff` (two compared). */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, snapshotUri: string, title: string, entry: 'main' | 'diff' = 'main'): string {
+export function webviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  snapshotUri: string,
+  title: string,
+  entry: 'main' | 'diff' = 'main',
+): string {
   const nonce = randomBytes(16).toString('base64');
   const base = vscode.Uri.joinPath(extensionUri, 'out', 'webview');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(base, `${entry}.js`));

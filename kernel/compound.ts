@@ -8,9 +8,7 @@
 /** Kernels whose VMCOREINFO names OFFSET(page.compound_info) may store tails in either form. */
 export type TailWordForms = 'pointer' | 'pointer-or-mask';
 
-export type TailWord =
-  | { form: 'pointer'; headVa: bigint }
-  | { form: 'mask'; order: number; mask: bigint };
+export type TailWord = { form: 'pointer'; headVa: bigint } | { form: 'mask'; order: number; mask: bigint };
 
 const U64 = (1n << 64n) - 1n;
 /** A mask leaves at least 2^(order + 6) bytes below it; the largest folios (order ≤ 18 on x86_64) stay well under 2^28. */

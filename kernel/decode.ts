@@ -1,8 +1,24 @@
 // Version-aware decoding of raw words (page->flags, page->page_type, a /proc/kpageflags word) for a
 // given release or layout family. Numbers come only from pageflags.ts, pagetypes.ts and kpf.ts.
 
-import { COVERED_RELEASES, LAYOUT_FAMILIES, decodePageFlags, familyFromRelease, familyVersions, releaseCoverage, type FlagFields, type LayoutFamily } from './pageflags';
-import { hasErrorFlag, hasMovableOpsFlag, hasOwner2Flag, hasUncachedFlag, kpfZeroForNoPage, pageTypeScheme } from './predicates';
+import {
+  COVERED_RELEASES,
+  LAYOUT_FAMILIES,
+  decodePageFlags,
+  familyFromRelease,
+  familyVersions,
+  releaseCoverage,
+  type FlagFields,
+  type LayoutFamily,
+} from './pageflags';
+import {
+  hasErrorFlag,
+  hasMovableOpsFlag,
+  hasOwner2Flag,
+  hasUncachedFlag,
+  kpfZeroForNoPage,
+  pageTypeScheme,
+} from './predicates';
 import { parseRelease } from './version';
 import { PAGE_TYPE_ENCODINGS, PageTypeDecoder, describePageType, type PageTypeEncoding } from './pagetypes';
 import { KPF, kpfNames } from './kpf';
@@ -29,10 +45,14 @@ export function resolveKernel(spec: string, origin?: string): KernelTarget | und
 export function unknownKernelMessage(spec: string): string {
   const cov = releaseCoverage(spec.trim().replace(/^v/, ''));
   const families = LAYOUT_FAMILIES.map((f) => f.id).join(', ');
-  const where = cov.kind === 'newer' ? `is newer than every kernel the tables cover (the last is ${cov.nearest!.last}); its bits are not known`
-    : cov.kind === 'older' ? `is older than every kernel the tables cover (the first is ${cov.nearest!.first})`
-      : cov.kind === 'gap' ? `lies between the families the tables cover (after ${cov.nearest?.id ?? '?'}); its bits were not checked`
-        : 'is neither a release nor a layout family';
+  const where =
+    cov.kind === 'newer'
+      ? `is newer than every kernel the tables cover (the last is ${cov.nearest!.last}); its bits are not known`
+      : cov.kind === 'older'
+        ? `is older than every kernel the tables cover (the first is ${cov.nearest!.first})`
+        : cov.kind === 'gap'
+          ? `lies between the families the tables cover (after ${cov.nearest?.id ?? '?'}); its bits were not checked`
+          : 'is neither a release nor a layout family';
   return `kernel "${spec}" ${where}: the tables cover ${COVERED_RELEASES}; give a release in them or a layout family (${families})`;
 }
 
@@ -47,10 +67,16 @@ export function pageTypeEncodings(k: KernelTarget): PageTypeEncoding[] {
   const r = k.release ? parseRelease(k.release) : undefined;
   if (r !== undefined) return [byId(pageTypeScheme(r))];
   switch (k.family.id) {
-    case '5.10': return [byId('5.10')];
-    case '6.10-6.11': return [byId('<=6.10'), byId('6.11')];
-    case '6.12-6.13': case '6.14-6.18': case '7.2-7.3': return [byId('>=6.12')];
-    default: return [byId('<=6.10')];
+    case '5.10':
+      return [byId('5.10')];
+    case '6.10-6.11':
+      return [byId('<=6.10'), byId('6.11')];
+    case '6.12-6.13':
+    case '6.14-6.18':
+    case '7.2-7.3':
+      return [byId('>=6.12')];
+    default:
+      return [byId('<=6.10')];
   }
 }
 
@@ -68,10 +94,19 @@ export interface FlagsDecode {
   fieldsAssumption?: string;
 }
 
-export function decodeFlagsWord(word: bigint, k: KernelTarget, opts: { fields?: FlagFields | null; secondPage?: boolean; pageState?: string } = {}): FlagsDecode {
+export function decodeFlagsWord(
+  word: bigint,
+  k: KernelTarget,
+  opts: { fields?: FlagFields | null; secondPage?: boolean; pageState?: string } = {},
+): FlagsDecode {
   // Small words (a bare flag mask) carry no node/zone fields: only decode fields for full flags words.
-  const fields = opts.fields === null || word >> 32n === 0n ? undefined : opts.fields ?? DEBIAN_X86_64_FIELDS;
-  const d = decodePageFlags(word, k.family, { release: k.release, secondPage: opts.secondPage, pageState: opts.pageState, fields });
+  const fields = opts.fields === null || word >> 32n === 0n ? undefined : (opts.fields ?? DEBIAN_X86_64_FIELDS);
+  const d = decodePageFlags(word, k.family, {
+    release: k.release,
+    secondPage: opts.secondPage,
+    pageState: opts.pageState,
+    fields,
+  });
   return {
     kernel: kernelLabel(k),
     raw: '0x' + word.toString(16),
@@ -80,7 +115,9 @@ export function decodeFlagsWord(word: bigint, k: KernelTarget, opts: { fields?: 
     configDependentBits: d.unnamedBits,
     node: d.node,
     zone: d.zoneName ?? (d.zone !== undefined ? String(d.zone) : undefined),
-    fieldsAssumption: fields ? `node/zone from the top bits assuming NODES_SHIFT=${fields.nodesShift}, ZONES_WIDTH=${fields.zonesWidth} (Debian x86_64)` : undefined,
+    fieldsAssumption: fields
+      ? `node/zone from the top bits assuming NODES_SHIFT=${fields.nodesShift}, ZONES_WIDTH=${fields.zonesWidth} (Debian x86_64)`
+      : undefined,
   };
 }
 
@@ -122,12 +159,19 @@ export function decodeKpfWord(word: bigint, k: KernelTarget): KpfDecode {
   const r = (k.release ? parseRelease(k.release) : undefined) ?? familyVersions(k.family)[0];
   const has = (b: number) => ((word >> BigInt(b)) & 1n) === 1n;
   const notes: string[] = [];
-  if (has(KPF.MAPPEDTODISK) && hasOwner2Flag(r)) notes.push('bit 34 is PG_owner_2 on 6.12+ (mappedtodisk/anon_exclusive; PG_offline_skippable on an offline page only with the unmerged May 2025 series)');
-  if (has(KPF.ERROR) && !hasErrorFlag(r)) notes.push('KPF_ERROR cannot be set on 6.12+ (PG_error was removed): is the kernel version right?');
-  if (has(KPF.NOPAGE) && kpfZeroForNoPage(r)) notes.push('KPF_NOPAGE is no longer emitted from 6.16 (such PFNs read 0)');
+  if (has(KPF.MAPPEDTODISK) && hasOwner2Flag(r))
+    notes.push(
+      'bit 34 is PG_owner_2 on 6.12+ (mappedtodisk/anon_exclusive; PG_offline_skippable on an offline page only with the unmerged May 2025 series)',
+    );
+  if (has(KPF.ERROR) && !hasErrorFlag(r))
+    notes.push('KPF_ERROR cannot be set on 6.12+ (PG_error was removed): is the kernel version right?');
+  if (has(KPF.NOPAGE) && kpfZeroForNoPage(r))
+    notes.push('KPF_NOPAGE is no longer emitted from 6.16 (such PFNs read 0)');
   if (has(KPF.UNCACHED) && !hasUncachedFlag(r)) notes.push('KPF_UNCACHED cannot be set on 6.12+ (PG_uncached removed)');
-  if (has(KPF.UPTODATE) && has(KPF.OFFLINE) && hasMovableOpsFlag(r)) notes.push('on 6.17+ UPTODATE on an offline page is PG_movable_ops: a migratable balloon page');
-  if (has(KPF.OFFLINE) && has(KPF.MAPPEDTODISK)) notes.push('OFFLINE + owner_2: virtio-mem skippable page if the kernel carries the PG_offline_skippable series');
+  if (has(KPF.UPTODATE) && has(KPF.OFFLINE) && hasMovableOpsFlag(r))
+    notes.push('on 6.17+ UPTODATE on an offline page is PG_movable_ops: a migratable balloon page');
+  if (has(KPF.OFFLINE) && has(KPF.MAPPEDTODISK))
+    notes.push('OFFLINE + owner_2: virtio-mem skippable page if the kernel carries the PG_offline_skippable series');
   return { kernel: kernelLabel(k), raw: '0x' + word.toString(16), bits: names, notes };
 }
 

@@ -20,7 +20,10 @@ export interface FamilyEvidence {
 export function familyBitsOf(f: LayoutFamily, name: string): number[] {
   const b = flagBit(f, name);
   if (b !== undefined) return [b];
-  return f.aliases.filter((x) => x.name === name).map((a) => flagBit(f, a.of)).filter((x): x is number => x !== undefined);
+  return f.aliases
+    .filter((x) => x.name === name)
+    .map((a) => flagBit(f, a.of))
+    .filter((x): x is number => x !== undefined);
 }
 
 function known(f: LayoutFamily, name: string): boolean {

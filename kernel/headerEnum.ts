@@ -32,17 +32,39 @@ export function evalCondition(expr: string, config: Set<string>): boolean {
     i = re.lastIndex;
   }
   let p = 0;
-  const fail = (): never => { throw new Error(`cannot evaluate #if ${expr}`); };
+  const fail = (): never => {
+    throw new Error(`cannot evaluate #if ${expr}`);
+  };
   const primary = (): boolean => {
     const t = tokens[p++];
     if (t === 'T') return true;
     if (t === 'F') return false;
     if (t === '!') return !primary();
-    if (t === '(') { const v = or(); if (tokens[p++] !== ')') fail(); return v; }
+    if (t === '(') {
+      const v = or();
+      if (tokens[p++] !== ')') fail();
+      return v;
+    }
     return fail();
   };
-  const and = (): boolean => { let v = primary(); while (tokens[p] === '&&') { p++; const r = primary(); v = v && r; } return v; };
-  const or = (): boolean => { let v = and(); while (tokens[p] === '||') { p++; const r = and(); v = v || r; } return v; };
+  const and = (): boolean => {
+    let v = primary();
+    while (tokens[p] === '&&') {
+      p++;
+      const r = primary();
+      v = v && r;
+    }
+    return v;
+  };
+  const or = (): boolean => {
+    let v = and();
+    while (tokens[p] === '||') {
+      p++;
+      const r = and();
+      v = v || r;
+    }
+    return v;
+  };
   const v = or();
   if (p !== tokens.length) fail();
   return v;
@@ -62,7 +84,12 @@ export function preprocess(lines: string[], config: Set<string>): string[] {
     const [, kw, rest] = d;
     if (kw === 'ifdef' || kw === 'ifndef' || kw === 'if') {
       const parent = active();
-      const cond = kw === 'ifdef' ? config.has(rest.trim().split(/\s/)[0]) : kw === 'ifndef' ? !config.has(rest.trim().split(/\s/)[0]) : evalCondition(rest, config);
+      const cond =
+        kw === 'ifdef'
+          ? config.has(rest.trim().split(/\s/)[0])
+          : kw === 'ifndef'
+            ? !config.has(rest.trim().split(/\s/)[0])
+            : evalCondition(rest, config);
       stack.push({ active: parent && cond, taken: cond, parent });
     } else if (kw === 'elif') {
       const top = stack[stack.length - 1];
@@ -105,15 +132,24 @@ export function parseEnumText(text: string, name: string, config: Set<string>, f
   const range = enumLines(lines, name);
   if (!range) throw new Error(`enum ${name} not found in ${file}`);
   const [start, end] = range;
-  const body = preprocess(lines.slice(start + 1, end), config).join('\n').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  const body = preprocess(lines.slice(start + 1, end), config)
+    .join('\n')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/.*$/gm, '');
   const members: string[] = [];
   const aliases = new Map<string, string>();
   const values = new Map<string, number>();
   let counting = true;
-  for (const item of body.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of body
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\w+)\s*(?:=\s*(\w+))?$/.exec(item);
     if (!m) continue;
-    if (m[1].startsWith('__NR_')) { counting = false; continue; }
+    if (m[1].startsWith('__NR_')) {
+      counting = false;
+      continue;
+    }
     if (m[2] && /^(?:0x[0-9a-fA-F]+|\d+)$/.test(m[2])) values.set(m[1], Number(m[2]));
     else if (m[2]) aliases.set(m[1], m[2]);
     else if (counting) members.push(m[1]);

@@ -66,7 +66,8 @@ export const CLASS_DESCRIPTION: { readonly [K in PageClass]: string } = {
   hugetlb: 'hugetlbfs page (head or tail)',
   hwpoison: 'PG_hwpoison: memory failure, contents must not be touched',
   'offline-movable': 'PageOffline, migratable: balloon page with balloon compaction (virtio-balloon, VMware)',
-  'offline-unmovable': 'PageOffline, unmigratable: XEN/Hyper-V balloon, not-onlined hotplug remainder; blocks offlining',
+  'offline-unmovable':
+    'PageOffline, unmigratable: XEN/Hyper-V balloon, not-onlined hotplug remainder; blocks offlining',
   'offline-skippable': 'PageOffline, skippable: virtio-mem fake-offline (unplugged) subblock; offlining skips it',
   offline: 'PageOffline, kind unknown',
   unaccepted: 'unaccepted memory (TDX/SNP guest), free but not yet accepted',

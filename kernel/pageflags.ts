@@ -37,7 +37,16 @@ export interface LayoutFamily {
    * OFFSET(page.compound_info) (7.x) instead of OFFSET(page.compound_head).
    * Families with equal numbers (5.10 and 5.15-6.1) are told apart by OSRELEASE (releaseOnly).
    */
-  fingerprint: { lru: number; private: number; swapcache: number; swapbacked: number; slab?: number; hwpoison: number; headMask: number; compoundInfo?: boolean };
+  fingerprint: {
+    lru: number;
+    private: number;
+    swapcache: number;
+    swapbacked: number;
+    slab?: number;
+    hwpoison: number;
+    headMask: number;
+    compoundInfo?: boolean;
+  };
   /** Chosen from the numbers only when OSRELEASE names one of its releases (its numbers equal another family's). */
   releaseOnly?: boolean;
   source: string;
@@ -56,113 +65,333 @@ const COMMON_ALIASES: FlagAlias[] = [
   { name: 'reported', of: 'uptodate', onlyOn: 'buddy', note: 'free page reporting' },
 ];
 
-const ISOLATED_OLD: FlagAlias = { name: 'isolated', of: 'reclaim', until: '6.16', note: 'movable (non-LRU) page isolated for migration' };
+const ISOLATED_OLD: FlagAlias = {
+  name: 'isolated',
+  of: 'reclaim',
+  until: '6.16',
+  note: 'movable (non-LRU) page isolated for migration',
+};
 
 export const LAYOUT_FAMILIES: readonly LayoutFamily[] = [
   {
-    id: '5.10', first: '5.10', last: '5.10',
-    bits: ['locked', 'referenced', 'uptodate', 'dirty', 'lru', 'active', 'workingset', 'waiters', 'error', 'slab',
-      'owner_priv_1', 'arch_1', 'reserved', 'private', 'private_2', 'writeback', 'head', 'mappedtodisk', 'reclaim',
-      'swapbacked', 'unevictable', 'mlocked', 'uncached', 'hwpoison'],
+    id: '5.10',
+    first: '5.10',
+    last: '5.10',
+    bits: [
+      'locked',
+      'referenced',
+      'uptodate',
+      'dirty',
+      'lru',
+      'active',
+      'workingset',
+      'waiters',
+      'error',
+      'slab',
+      'owner_priv_1',
+      'arch_1',
+      'reserved',
+      'private',
+      'private_2',
+      'writeback',
+      'head',
+      'mappedtodisk',
+      'reclaim',
+      'swapbacked',
+      'unevictable',
+      'mlocked',
+      'uncached',
+      'hwpoison',
+    ],
     above: ['young', 'idle', 'arch_2'],
-    aliases: [...COMMON_ALIASES.filter((a) => a.name !== 'vmemmap_self_hosted'), ISOLATED_OLD,
+    aliases: [
+      ...COMMON_ALIASES.filter((a) => a.name !== 'vmemmap_self_hosted'),
+      ISOLATED_OLD,
       { name: 'slob_free', of: 'private', note: 'SLOB allocator free list' },
-      { name: 'double_map', of: 'workingset', secondPageOnly: true }],
+      { name: 'double_map', of: 'workingset', secondPageOnly: true },
+    ],
     fingerprint: { lru: 4, private: 13, swapcache: 10, swapbacked: 19, slab: 9, hwpoison: 23, headMask: 0x10000 },
     releaseOnly: true,
     source: 'include/linux/page-flags.h enum pageflags: 5.10.262:100 (docs/kernel/struct-page-and-flags.md)',
   },
   {
-    id: '5.15-6.1', first: '5.15', last: '6.5',
-    bits: ['locked', 'referenced', 'uptodate', 'dirty', 'lru', 'active', 'workingset', 'waiters', 'error', 'slab',
-      'owner_priv_1', 'arch_1', 'reserved', 'private', 'private_2', 'writeback', 'head', 'mappedtodisk', 'reclaim',
-      'swapbacked', 'unevictable', 'mlocked', 'uncached', 'hwpoison'],
+    id: '5.15-6.1',
+    first: '5.15',
+    last: '6.5',
+    bits: [
+      'locked',
+      'referenced',
+      'uptodate',
+      'dirty',
+      'lru',
+      'active',
+      'workingset',
+      'waiters',
+      'error',
+      'slab',
+      'owner_priv_1',
+      'arch_1',
+      'reserved',
+      'private',
+      'private_2',
+      'writeback',
+      'head',
+      'mappedtodisk',
+      'reclaim',
+      'swapbacked',
+      'unevictable',
+      'mlocked',
+      'uncached',
+      'hwpoison',
+    ],
     above: ['young', 'idle', 'arch_2'],
-    aliases: [...COMMON_ALIASES, ISOLATED_OLD,
+    aliases: [
+      ...COMMON_ALIASES,
+      ISOLATED_OLD,
       { name: 'anon_exclusive', of: 'mappedtodisk', since: '6.1' },
       { name: 'slob_free', of: 'private', until: '6.3', note: 'SLOB allocator free list (SLOB removed in 6.4)' },
       { name: 'double_map', of: 'workingset', secondPageOnly: true, until: '6.1' },
       { name: 'has_hwpoisoned', of: 'mappedtodisk', secondPageOnly: true, until: '5.19' },
-      { name: 'has_hwpoisoned', of: 'error', secondPageOnly: true, since: '6.0' }],
+      { name: 'has_hwpoisoned', of: 'error', secondPageOnly: true, since: '6.0' },
+    ],
     fingerprint: { lru: 4, private: 13, swapcache: 10, swapbacked: 19, slab: 9, hwpoison: 23, headMask: 0x10000 },
     source: 'include/linux/page-flags.h enum pageflags: 5.15.100, 6.1.192:100',
   },
   {
-    id: '6.6-6.9', first: '6.6', last: '6.9',
-    bits: ['locked', 'writeback', 'referenced', 'uptodate', 'dirty', 'lru', 'head', 'waiters', 'active', 'workingset',
-      'error', 'slab', 'owner_priv_1', 'arch_1', 'reserved', 'private', 'private_2', 'mappedtodisk', 'reclaim',
-      'swapbacked', 'unevictable', 'mlocked', 'uncached', 'hwpoison'],
+    id: '6.6-6.9',
+    first: '6.6',
+    last: '6.9',
+    bits: [
+      'locked',
+      'writeback',
+      'referenced',
+      'uptodate',
+      'dirty',
+      'lru',
+      'head',
+      'waiters',
+      'active',
+      'workingset',
+      'error',
+      'slab',
+      'owner_priv_1',
+      'arch_1',
+      'reserved',
+      'private',
+      'private_2',
+      'mappedtodisk',
+      'reclaim',
+      'swapbacked',
+      'unevictable',
+      'mlocked',
+      'uncached',
+      'hwpoison',
+    ],
     above: ['young', 'idle'],
-    aliases: [...COMMON_ALIASES, ISOLATED_OLD,
+    aliases: [
+      ...COMMON_ALIASES,
+      ISOLATED_OLD,
       { name: 'anon_exclusive', of: 'mappedtodisk' },
       { name: 'has_hwpoisoned', of: 'error', secondPageOnly: true },
       { name: 'large_rmappable', of: 'workingset', secondPageOnly: true },
-      { name: 'hugetlb', of: 'active', secondPageOnly: true, until: '6.8', note: 'replaced by the hugetlb page type in 6.9 (and 6.6.y/6.8.y backports)' }],
+      {
+        name: 'hugetlb',
+        of: 'active',
+        secondPageOnly: true,
+        until: '6.8',
+        note: 'replaced by the hugetlb page type in 6.9 (and 6.6.y/6.8.y backports)',
+      },
+    ],
     fingerprint: { lru: 5, private: 15, swapcache: 12, swapbacked: 19, slab: 11, hwpoison: 23, headMask: 0x40 },
     source: 'include/linux/page-flags.h enum pageflags: 6.6.87',
   },
   {
-    id: '6.10-6.11', first: '6.10', last: '6.11',
-    bits: ['locked', 'writeback', 'referenced', 'uptodate', 'dirty', 'lru', 'head', 'waiters', 'active', 'workingset',
-      'error', 'owner_priv_1', 'arch_1', 'reserved', 'private', 'private_2', 'mappedtodisk', 'reclaim', 'swapbacked',
-      'unevictable', 'mlocked', 'uncached', 'hwpoison'],
+    id: '6.10-6.11',
+    first: '6.10',
+    last: '6.11',
+    bits: [
+      'locked',
+      'writeback',
+      'referenced',
+      'uptodate',
+      'dirty',
+      'lru',
+      'head',
+      'waiters',
+      'active',
+      'workingset',
+      'error',
+      'owner_priv_1',
+      'arch_1',
+      'reserved',
+      'private',
+      'private_2',
+      'mappedtodisk',
+      'reclaim',
+      'swapbacked',
+      'unevictable',
+      'mlocked',
+      'uncached',
+      'hwpoison',
+    ],
     above: ['young', 'idle'],
-    aliases: [...COMMON_ALIASES, ISOLATED_OLD,
+    aliases: [
+      ...COMMON_ALIASES,
+      ISOLATED_OLD,
       { name: 'anon_exclusive', of: 'mappedtodisk' },
       { name: 'has_hwpoisoned', of: 'error', secondPageOnly: true },
-      { name: 'large_rmappable', of: 'workingset', secondPageOnly: true }],
+      { name: 'large_rmappable', of: 'workingset', secondPageOnly: true },
+    ],
     fingerprint: { lru: 5, private: 14, swapcache: 11, swapbacked: 18, hwpoison: 22, headMask: 0x40 },
     source: 'derived: 6.9 enum minus PG_slab (commit 46df8e73a4a3 "mm: free up PG_slab")',
   },
   {
-    id: '6.12-6.13', first: '6.12', last: '6.13',
-    bits: ['locked', 'writeback', 'referenced', 'uptodate', 'dirty', 'lru', 'head', 'waiters', 'active', 'workingset',
-      'owner_priv_1', 'owner_2', 'arch_1', 'reserved', 'private', 'private_2', 'reclaim', 'swapbacked', 'unevictable',
-      'mlocked', 'hwpoison'],
+    id: '6.12-6.13',
+    first: '6.12',
+    last: '6.13',
+    bits: [
+      'locked',
+      'writeback',
+      'referenced',
+      'uptodate',
+      'dirty',
+      'lru',
+      'head',
+      'waiters',
+      'active',
+      'workingset',
+      'owner_priv_1',
+      'owner_2',
+      'arch_1',
+      'reserved',
+      'private',
+      'private_2',
+      'reclaim',
+      'swapbacked',
+      'unevictable',
+      'mlocked',
+      'hwpoison',
+    ],
     above: ['young', 'idle', 'arch_2'],
-    aliases: [...COMMON_ALIASES, ISOLATED_OLD,
+    aliases: [
+      ...COMMON_ALIASES,
+      ISOLATED_OLD,
       { name: 'mappedtodisk', of: 'owner_2' },
       { name: 'anon_exclusive', of: 'owner_2' },
-      { name: 'offline_skippable', of: 'owner_2', onlyOn: 'offline', note: 'unmerged PG_offline_skippable series (May 2025); assumption' },
+      {
+        name: 'offline_skippable',
+        of: 'owner_2',
+        onlyOn: 'offline',
+        note: 'unmerged PG_offline_skippable series (May 2025); assumption',
+      },
       { name: 'has_hwpoisoned', of: 'active', secondPageOnly: true },
       { name: 'large_rmappable', of: 'workingset', secondPageOnly: true },
-      { name: 'partially_mapped', of: 'reclaim', secondPageOnly: true }],
+      { name: 'partially_mapped', of: 'reclaim', secondPageOnly: true },
+    ],
     fingerprint: { lru: 5, private: 14, swapcache: 10, swapbacked: 17, hwpoison: 20, headMask: 0x40 },
     source: 'include/linux/page-flags.h enum pageflags: 6.12.117:93',
   },
   {
-    id: '6.14-6.18', first: '6.14', last: '6.18',
-    bits: ['locked', 'writeback', 'referenced', 'uptodate', 'dirty', 'lru', 'head', 'waiters', 'active', 'workingset',
-      'owner_priv_1', 'owner_2', 'arch_1', 'reserved', 'private', 'private_2', 'reclaim', 'swapbacked', 'unevictable',
-      'dropbehind', 'mlocked', 'hwpoison'],
+    id: '6.14-6.18',
+    first: '6.14',
+    last: '6.18',
+    bits: [
+      'locked',
+      'writeback',
+      'referenced',
+      'uptodate',
+      'dirty',
+      'lru',
+      'head',
+      'waiters',
+      'active',
+      'workingset',
+      'owner_priv_1',
+      'owner_2',
+      'arch_1',
+      'reserved',
+      'private',
+      'private_2',
+      'reclaim',
+      'swapbacked',
+      'unevictable',
+      'dropbehind',
+      'mlocked',
+      'hwpoison',
+    ],
     above: ['young', 'idle', 'arch_2'],
-    aliases: [...COMMON_ALIASES, ISOLATED_OLD,
+    aliases: [
+      ...COMMON_ALIASES,
+      ISOLATED_OLD,
       { name: 'movable_ops_isolated', of: 'reclaim', since: '6.17' },
       { name: 'movable_ops', of: 'uptodate', since: '6.17', note: 'balloon/zsmalloc pages with movable_ops' },
       { name: 'mappedtodisk', of: 'owner_2' },
       { name: 'anon_exclusive', of: 'owner_2' },
-      { name: 'offline_skippable', of: 'owner_2', onlyOn: 'offline', note: 'unmerged PG_offline_skippable series (May 2025); assumption' },
+      {
+        name: 'offline_skippable',
+        of: 'owner_2',
+        onlyOn: 'offline',
+        note: 'unmerged PG_offline_skippable series (May 2025); assumption',
+      },
       { name: 'has_hwpoisoned', of: 'active', secondPageOnly: true },
       { name: 'large_rmappable', of: 'workingset', secondPageOnly: true },
-      { name: 'partially_mapped', of: 'reclaim', secondPageOnly: true }],
+      { name: 'partially_mapped', of: 'reclaim', secondPageOnly: true },
+    ],
     fingerprint: { lru: 5, private: 14, swapcache: 10, swapbacked: 17, hwpoison: 21, headMask: 0x40 },
     source: 'include/linux/page-flags.h enum pageflags: 6.17.0, 6.18.2:93',
   },
   {
-    id: '7.2-7.3', first: '7.2', last: '7.3',
-    bits: ['locked', 'writeback', 'referenced', 'uptodate', 'dirty', 'lru', 'head', 'waiters', 'active', 'workingset',
-      'owner_priv_1', 'owner_2', 'arch_1', 'reserved', 'private', 'private_2', 'reclaim', 'swapbacked', 'unevictable',
-      'dropbehind', 'mlocked', 'hwpoison'],
+    id: '7.2-7.3',
+    first: '7.2',
+    last: '7.3',
+    bits: [
+      'locked',
+      'writeback',
+      'referenced',
+      'uptodate',
+      'dirty',
+      'lru',
+      'head',
+      'waiters',
+      'active',
+      'workingset',
+      'owner_priv_1',
+      'owner_2',
+      'arch_1',
+      'reserved',
+      'private',
+      'private_2',
+      'reclaim',
+      'swapbacked',
+      'unevictable',
+      'dropbehind',
+      'mlocked',
+      'hwpoison',
+    ],
     above: ['young', 'idle', 'arch_2'],
-    aliases: [...COMMON_ALIASES,
+    aliases: [
+      ...COMMON_ALIASES,
       { name: 'movable_ops_isolated', of: 'reclaim' },
-      { name: 'movable_ops', of: 'uptodate', note: 'balloon (with private = balloon_dev_info) and zsmalloc pages with movable_ops' },
+      {
+        name: 'movable_ops',
+        of: 'uptodate',
+        note: 'balloon (with private = balloon_dev_info) and zsmalloc pages with movable_ops',
+      },
       { name: 'mappedtodisk', of: 'owner_2' },
       { name: 'anon_exclusive', of: 'owner_2' },
       { name: 'has_hwpoisoned', of: 'active', secondPageOnly: true },
       { name: 'large_rmappable', of: 'workingset', secondPageOnly: true },
-      { name: 'partially_mapped', of: 'reclaim', secondPageOnly: true }],
-    fingerprint: { lru: 5, private: 14, swapcache: 10, swapbacked: 17, hwpoison: 21, headMask: 0x40, compoundInfo: true },
+      { name: 'partially_mapped', of: 'reclaim', secondPageOnly: true },
+    ],
+    fingerprint: {
+      lru: 5,
+      private: 14,
+      swapcache: 10,
+      swapbacked: 17,
+      hwpoison: 21,
+      headMask: 0x40,
+      compoundInfo: true,
+    },
     source: 'include/linux/page-flags.h enum pageflags: 7.2.13, 7.3.4:93 (docs/kernel/struct-page-and-flags.md)',
   },
 ];
@@ -182,7 +411,13 @@ export function flagBit(family: LayoutFamily, name: string): number | undefined 
 
 /** The numbers VMCOREINFO exports about page flags (NUMBER(PG_*)), and whether it names page.compound_info. */
 export interface PageFlagNumbers {
-  lru?: number; private?: number; swapcache?: number; swapbacked?: number; slab?: number; hwpoison?: number; headMask?: number;
+  lru?: number;
+  private?: number;
+  swapcache?: number;
+  swapbacked?: number;
+  slab?: number;
+  hwpoison?: number;
+  headMask?: number;
   compoundInfo?: boolean;
 }
 
@@ -192,27 +427,40 @@ export interface PageFlagNumbers {
  * (5.10) is chosen only when `release` is one of its releases; otherwise the family it shares numbers with.
  */
 export function familyFromNumbers(n: PageFlagNumbers, release?: string): LayoutFamily | undefined {
-  if ([n.lru, n.private, n.swapcache, n.swapbacked, n.hwpoison, n.headMask].some((v) => v === undefined)) return undefined;
+  if ([n.lru, n.private, n.swapcache, n.swapbacked, n.hwpoison, n.headMask].some((v) => v === undefined))
+    return undefined;
   const v = release ? parseRelease(release) : undefined;
   const matches = LAYOUT_FAMILIES.filter((f) => {
     const p = f.fingerprint;
-    return p.lru === n.lru && p.private === n.private && p.swapcache === n.swapcache && p.swapbacked === n.swapbacked &&
-      p.hwpoison === n.hwpoison && p.headMask === n.headMask && p.slab === n.slab && (p.compoundInfo ?? false) === (n.compoundInfo ?? false);
+    return (
+      p.lru === n.lru &&
+      p.private === n.private &&
+      p.swapcache === n.swapcache &&
+      p.swapbacked === n.swapbacked &&
+      p.hwpoison === n.hwpoison &&
+      p.headMask === n.headMask &&
+      p.slab === n.slab &&
+      (p.compoundInfo ?? false) === (n.compoundInfo ?? false)
+    );
   });
-  return matches.find((f) => f.releaseOnly && v !== undefined && inFamilyRange(v, f)) ?? matches.find((f) => !f.releaseOnly);
+  return (
+    matches.find((f) => f.releaseOnly && v !== undefined && inFamilyRange(v, f)) ?? matches.find((f) => !f.releaseOnly)
+  );
 }
 
 const inFamilyRange = (v: KernelVersion, f: LayoutFamily): boolean => inVersionRange(v, familyVersions(f));
 
 /** Where a release stands against the families: inside one, between two, older or newer than all. */
-export type ReleaseCoverage = { kind: 'family'; family: LayoutFamily } | { kind: 'older' | 'newer' | 'gap' | 'unparsable'; nearest?: LayoutFamily };
+export type ReleaseCoverage =
+  { kind: 'family'; family: LayoutFamily } | { kind: 'older' | 'newer' | 'gap' | 'unparsable'; nearest?: LayoutFamily };
 
 export function releaseCoverage(release: string): ReleaseCoverage {
   const v = parseRelease(release);
   if (v === undefined) return { kind: 'unparsable' };
   const f = LAYOUT_FAMILIES.find((x) => inFamilyRange(v, x));
   if (f) return { kind: 'family', family: f };
-  const first = LAYOUT_FAMILIES[0], last = LAYOUT_FAMILIES[LAYOUT_FAMILIES.length - 1];
+  const first = LAYOUT_FAMILIES[0],
+    last = LAYOUT_FAMILIES[LAYOUT_FAMILIES.length - 1];
   if (v < ver(first.first)) return { kind: 'older', nearest: first };
   if (v > ver(last.last)) return { kind: 'newer', nearest: last };
   return { kind: 'gap', nearest: [...LAYOUT_FAMILIES].reverse().find((x) => v > ver(x.last)) };
@@ -270,8 +518,11 @@ export interface DecodedFlags {
  * Decodes page->flags. `opts.secondPage` also names second-page-only aliases; `opts.release` narrows
  * version-dependent aliases; `opts.fields` enables node/zone extraction.
  */
-export function decodePageFlags(flags: bigint, family: LayoutFamily,
-  opts: { release?: string; secondPage?: boolean; pageState?: string; fields?: FlagFields } = {}): DecodedFlags {
+export function decodePageFlags(
+  flags: bigint,
+  family: LayoutFamily,
+  opts: { release?: string; secondPage?: boolean; pageState?: string; fields?: FlagFields } = {},
+): DecodedFlags {
   const out: DecodedFlags = { names: [], aliases: [], unnamedBits: [] };
   const rel = opts.release ? parseRelease(opts.release) : undefined;
   const lowBits = family.bits.length;

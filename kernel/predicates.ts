@@ -107,7 +107,12 @@ export interface KernelPredicates {
  * Predicates for a release (OSRELEASE) read with `family`; compoundInfo: VMCOREINFO names page.compound_info.
  * The version the rules assume is the release's, else `assumed` (what other evidence allows), else the family's last.
  */
-export function kernelPredicates(release: string, family: LayoutFamily, compoundInfo: boolean, assumed?: KernelVersion): KernelPredicates {
+export function kernelPredicates(
+  release: string,
+  family: LayoutFamily,
+  compoundInfo: boolean,
+  assumed?: KernelVersion,
+): KernelPredicates {
   const v = parseRelease(release) ?? assumed ?? parseRelease(family.last)!;
   const cov = releaseCoverage(release);
   const verified = cov.kind === 'family' && cov.family.id === family.id;
@@ -115,9 +120,11 @@ export function kernelPredicates(release: string, family: LayoutFamily, compound
     balloonByMovableOps: hasMovableOpsFlag(v),
     tailForms: compoundInfo ? 'pointer-or-mask' : 'pointer',
     offlineKindsVerified: verified,
-    unverifiedWhy: verified ? undefined : cov.kind === 'family'
-      ? `release ${release} belongs to layout ${cov.family.id}, but the dump's numbers say ${family.id}`
-      : `release ${release || '(none)'} is ${cov.kind === 'newer' ? 'newer than' : cov.kind === 'older' ? 'older than' : 'outside'} the kernels the tables were checked against`,
+    unverifiedWhy: verified
+      ? undefined
+      : cov.kind === 'family'
+        ? `release ${release} belongs to layout ${cov.family.id}, but the dump's numbers say ${family.id}`
+        : `release ${release || '(none)'} is ${cov.kind === 'newer' ? 'newer than' : cov.kind === 'older' ? 'older than' : 'outside'} the kernels the tables were checked against`,
   };
 }
 

@@ -14,12 +14,23 @@ export interface SectionFlagBit {
 }
 
 export const SECTION_FLAG_BITS: readonly SectionFlagBit[] = [
-  { bit: 0, name: 'SECTION_MARKED_PRESENT', letter: 'P', meaning: 'memory registered for this section (boot or hot-add)' },
+  {
+    bit: 0,
+    name: 'SECTION_MARKED_PRESENT',
+    letter: 'P',
+    meaning: 'memory registered for this section (boot or hot-add)',
+  },
   { bit: 1, name: 'SECTION_HAS_MEM_MAP', letter: 'M', meaning: 'a memmap is allocated' },
   { bit: 2, name: 'SECTION_IS_ONLINE', letter: 'O', meaning: 'online: memmap initialised and valid' },
   { bit: 3, name: 'SECTION_IS_EARLY', letter: 'E', meaning: 'boot-time section, subsection map not consulted' },
   { bit: 4, name: 'SECTION_TAINT_ZONE_DEVICE', letter: 'D', meaning: 'some subsection is ZONE_DEVICE', since: '5.12' },
-  { bit: 5, name: 'SECTION_IS_VMEMMAP_PREINIT', letter: 'V', meaning: 'memmap pre-initialised for HVO hugetlb boot pages', since: '6.15' },
+  {
+    bit: 5,
+    name: 'SECTION_IS_VMEMMAP_PREINIT',
+    letter: 'V',
+    meaning: 'memmap pre-initialised for HVO hugetlb boot pages',
+    since: '6.15',
+  },
 ];
 
 export const SECTION_PRESENT = 1 << 0;

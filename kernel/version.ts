@@ -35,4 +35,7 @@ export const inVersionRange = (v: KernelVersion, r: VersionRange): boolean => v 
 export const rangesOverlap = (a: VersionRange, b: VersionRange): boolean => a[0] <= b[1] && a[1] >= b[0];
 
 /** The versions both ranges allow (empty when first > last). */
-export const intersectRanges = (a: VersionRange, b: VersionRange): VersionRange => [Math.max(a[0], b[0]), Math.min(a[1], b[1])];
+export const intersectRanges = (a: VersionRange, b: VersionRange): VersionRange => [
+  Math.max(a[0], b[0]),
+  Math.min(a[1], b[1]),
+];

@@ -14,60 +14,177 @@ export type VmcoreRule = ClassRule;
 
 export const VMCORE_RULES = [
   { id: 'hole', cls: 'no-memmap', why: 'the memory section is absent or has no memmap: nothing describes this PFN' },
-  { id: 'memmap-unmapped', cls: 'no-memmap', why: 'the struct page of this PFN is not mapped in the vmemmap (unpopulated subsection)' },
-  { id: 'memmap-excluded', cls: 'excluded', why: 'the struct page of this PFN was filtered out of the dump, so its state cannot be read' },
-  { id: 'memmap-untrusted', cls: 'unknown', why: 'the section word does not decode to the vmemmap base: its memmap cannot be located safely' },
-  { id: 'zone-device', cls: 'zone-device', why: 'ZONE_DEVICE page (pmem/DAX/HMM): section tainted for devices, zone Device, PG_reserved; not online System RAM' },
-  { id: 'section-offline', cls: 'section-offline', why: 'the section is not online (hot-added and not onlined, or offlined): the struct page is stale leftover and is not interpreted' },
-  { id: 'subsection-hole', cls: 'no-memmap', why: 'the 2 MiB subsection of this PFN is not populated (subsection_map bit clear)' },
+  {
+    id: 'memmap-unmapped',
+    cls: 'no-memmap',
+    why: 'the struct page of this PFN is not mapped in the vmemmap (unpopulated subsection)',
+  },
+  {
+    id: 'memmap-excluded',
+    cls: 'excluded',
+    why: 'the struct page of this PFN was filtered out of the dump, so its state cannot be read',
+  },
+  {
+    id: 'memmap-untrusted',
+    cls: 'unknown',
+    why: 'the section word does not decode to the vmemmap base: its memmap cannot be located safely',
+  },
+  {
+    id: 'zone-device',
+    cls: 'zone-device',
+    why: 'ZONE_DEVICE page (pmem/DAX/HMM): section tainted for devices, zone Device, PG_reserved; not online System RAM',
+  },
+  {
+    id: 'section-offline',
+    cls: 'section-offline',
+    why: 'the section is not online (hot-added and not onlined, or offlined): the struct page is stale leftover and is not interpreted',
+  },
+  {
+    id: 'subsection-hole',
+    cls: 'no-memmap',
+    why: 'the 2 MiB subsection of this PFN is not populated (subsection_map bit clear)',
+  },
   { id: 'poisoned', cls: 'unknown', why: 'struct page is all 0xff (page_init_poison pattern): uninitialised memmap' },
   { id: 'tail-bad-head', cls: 'unknown', why: 'tail page whose compound_head does not point at a plausible head page' },
   { id: 'tail-hugetlb', cls: 'hugetlb', why: 'tail page of a hugetlbfs page (classified by its head)' },
   { id: 'tail-slab', cls: 'slab', why: 'tail page of a multi-page slab (classified by its head)' },
   { id: 'tail-pagetable', cls: 'pagetable', why: 'tail page of a multi-page page table (classified by its head)' },
-  { id: 'tail', cls: 'compound-tail', why: 'tail page of a compound page (THP or large kernel allocation), classified by its head' },
-  { id: 'tail-head-unreadable', cls: 'compound-tail', why: 'tail page of a compound page whose head cannot be read from the dump' },
-  { id: 'hwpoison', cls: 'hwpoison', why: 'PG_hwpoison: memory failure; contents must not be touched; offlining skips it' },
-  { id: 'buddy', cls: 'free', why: 'page type buddy: first page of a free block in the buddy allocator (order = page->private)' },
-  { id: 'buddy-tail', cls: 'free', why: 'refcount 0, no type, inside a free buddy block whose head is an aligned PFN below (is_free_buddy_page)' },
-  { id: 'offline-movable-ops', cls: 'offline-movable', why: 'PageOffline with PG_movable_ops (6.17+): balloon page that balloon compaction can migrate' },
-  { id: 'offline-balloon-mops', cls: 'offline-movable', why: 'PageOffline whose page->mapping is &balloon_mops | PAGE_MAPPING_MOVABLE: balloon page that compaction can migrate' },
   {
-    id: 'offline-balloon-mapping', cls: 'offline-movable', why: 'PageOffline whose page->mapping carries the movable tag (mapping & 3 == 2): balloon page that compaction can migrate',
-    assumption: 'balloon_mops could not be resolved (no kallsyms), so the movable mapping tag was accepted without checking which ops it points to',
+    id: 'tail',
+    cls: 'compound-tail',
+    why: 'tail page of a compound page (THP or large kernel allocation), classified by its head',
   },
   {
-    id: 'offline-skippable-flag', cls: 'offline-skippable', why: 'PageOffline with PG_offline_skippable (bit 11, PG_owner_2): virtio-mem fake-offline page that offlining skips',
+    id: 'tail-head-unreadable',
+    cls: 'compound-tail',
+    why: 'tail page of a compound page whose head cannot be read from the dump',
+  },
+  {
+    id: 'hwpoison',
+    cls: 'hwpoison',
+    why: 'PG_hwpoison: memory failure; contents must not be touched; offlining skips it',
+  },
+  {
+    id: 'buddy',
+    cls: 'free',
+    why: 'page type buddy: first page of a free block in the buddy allocator (order = page->private)',
+  },
+  {
+    id: 'buddy-tail',
+    cls: 'free',
+    why: 'refcount 0, no type, inside a free buddy block whose head is an aligned PFN below (is_free_buddy_page)',
+  },
+  {
+    id: 'offline-movable-ops',
+    cls: 'offline-movable',
+    why: 'PageOffline with PG_movable_ops (6.17+): balloon page that balloon compaction can migrate',
+  },
+  {
+    id: 'offline-balloon-mops',
+    cls: 'offline-movable',
+    why: 'PageOffline whose page->mapping is &balloon_mops | PAGE_MAPPING_MOVABLE: balloon page that compaction can migrate',
+  },
+  {
+    id: 'offline-balloon-mapping',
+    cls: 'offline-movable',
+    why: 'PageOffline whose page->mapping carries the movable tag (mapping & 3 == 2): balloon page that compaction can migrate',
+    assumption:
+      'balloon_mops could not be resolved (no kallsyms), so the movable mapping tag was accepted without checking which ops it points to',
+  },
+  {
+    id: 'offline-skippable-flag',
+    cls: 'offline-skippable',
+    why: 'PageOffline with PG_offline_skippable (bit 11, PG_owner_2): virtio-mem fake-offline page that offlining skips',
     assumption: 'kernel built with the unmerged PG_offline_skippable series (May 2025)',
   },
-  { id: 'offline-refcount-zero', cls: 'offline-skippable', why: 'PageOffline with refcount 0: virtio-mem dropped its reference in MEM_GOING_OFFLINE, offlining of this block is in progress' },
-  { id: 'offline-virtio-mem-range', cls: 'offline-skippable', why: 'PageOffline inside a virtio-mem device range (iomem "System RAM (virtio_mem)"): fake-offline (unplugged) subblock, skipped by offlining while the virtio-mem driver is bound' },
-  { id: 'offline-dirty', cls: 'offline-skippable', why: 'PageOffline with PG_dirty: virtio-mem marks never-onlined fake-offline pages dirty; skippable while the driver is bound' },
   {
-    id: 'offline-kind-unknown', cls: 'offline', why: 'PageOffline with a reference, not a movable balloon page: virtio-mem fake-offline (skippable) or an unmovable balloon/hotplug page, which this dump cannot tell apart',
-    assumption: 'the virtio-mem device ranges (iomem_resource) could not be read, or the kernel is outside the releases whose PageOffline kinds are verified: see the warnings',
+    id: 'offline-refcount-zero',
+    cls: 'offline-skippable',
+    why: 'PageOffline with refcount 0: virtio-mem dropped its reference in MEM_GOING_OFFLINE, offlining of this block is in progress',
   },
-  { id: 'offline-unmovable', cls: 'offline-unmovable', why: 'PageOffline that is neither a movable balloon page nor virtio-mem: XEN/Hyper-V/VMware 2 MiB balloon, not-onlined hotplug remainder; blocks offlining ("unmovable page")' },
-  { id: 'unaccepted', cls: 'unaccepted', why: 'page type unaccepted: free memory a TDX/SNP guest has not accepted yet' },
+  {
+    id: 'offline-virtio-mem-range',
+    cls: 'offline-skippable',
+    why: 'PageOffline inside a virtio-mem device range (iomem "System RAM (virtio_mem)"): fake-offline (unplugged) subblock, skipped by offlining while the virtio-mem driver is bound',
+  },
+  {
+    id: 'offline-dirty',
+    cls: 'offline-skippable',
+    why: 'PageOffline with PG_dirty: virtio-mem marks never-onlined fake-offline pages dirty; skippable while the driver is bound',
+  },
+  {
+    id: 'offline-kind-unknown',
+    cls: 'offline',
+    why: 'PageOffline with a reference, not a movable balloon page: virtio-mem fake-offline (skippable) or an unmovable balloon/hotplug page, which this dump cannot tell apart',
+    assumption:
+      'the virtio-mem device ranges (iomem_resource) could not be read, or the kernel is outside the releases whose PageOffline kinds are verified: see the warnings',
+  },
+  {
+    id: 'offline-unmovable',
+    cls: 'offline-unmovable',
+    why: 'PageOffline that is neither a movable balloon page nor virtio-mem: XEN/Hyper-V/VMware 2 MiB balloon, not-onlined hotplug remainder; blocks offlining ("unmovable page")',
+  },
+  {
+    id: 'unaccepted',
+    cls: 'unaccepted',
+    why: 'page type unaccepted: free memory a TDX/SNP guest has not accepted yet',
+  },
   { id: 'guard', cls: 'free', why: 'page type guard: debug_pagealloc guard page (free)' },
   { id: 'table', cls: 'pagetable', why: 'page type table: page-table page' },
   { id: 'slab', cls: 'slab', why: 'slab page (page type slab on 6.10+, PG_slab before)' },
   { id: 'zsmalloc', cls: 'kernel-other', why: 'page type zsmalloc: zram/zswap storage (movable through movable_ops)' },
-  { id: 'large-kmalloc', cls: 'kernel-other', why: 'page type large_kmalloc (6.15+): kmalloc allocation larger than a slab' },
-  { id: 'large-kmalloc-head', cls: 'compound-head', why: 'page type large_kmalloc (6.15+) with PG_head: head of a multi-page kmalloc allocation (a compound kernel allocation, not movable)' },
-  { id: 'hugetlb', cls: 'hugetlb', why: 'head page of a hugetlbfs page' },
-  { id: 'unknown-page-type', cls: 'unknown', why: 'page_type holds a type value this reader does not know (newer kernel?)' },
-  { id: 'reserved', cls: 'reserved', why: 'PG_reserved: kernel image, memblock allocation, firmware, zero page or a hole inside boot memory' },
-  { id: 'compound-head', cls: 'compound-head', why: 'PG_head, not hugetlb: head of a compound page (THP when on the LRU, else a multi-page kernel allocation)' },
-  { id: 'lru-ksm', cls: 'lru-anon', why: 'PG_lru with a KSM mapping (mapping & 3 == 3): anonymous page merged by KSM, on an LRU list' },
-  { id: 'lru-anon', cls: 'lru-anon', why: 'PG_lru with an anonymous mapping (mapping & 1): anonymous page on an LRU list' },
-  { id: 'lru-file', cls: 'lru-file', why: 'PG_lru with a file mapping: page-cache page on an LRU list' },
-  { id: 'vmemmap', cls: 'vmemmap', why: 'this PFN holds struct pages of its own memory block (memmap_on_memory, PG_vmemmap_self_hosted)' },
   {
-    id: 'movable-ops-mapping', cls: 'kernel-other',
+    id: 'large-kmalloc',
+    cls: 'kernel-other',
+    why: 'page type large_kmalloc (6.15+): kmalloc allocation larger than a slab',
+  },
+  {
+    id: 'large-kmalloc-head',
+    cls: 'compound-head',
+    why: 'page type large_kmalloc (6.15+) with PG_head: head of a multi-page kmalloc allocation (a compound kernel allocation, not movable)',
+  },
+  { id: 'hugetlb', cls: 'hugetlb', why: 'head page of a hugetlbfs page' },
+  {
+    id: 'unknown-page-type',
+    cls: 'unknown',
+    why: 'page_type holds a type value this reader does not know (newer kernel?)',
+  },
+  {
+    id: 'reserved',
+    cls: 'reserved',
+    why: 'PG_reserved: kernel image, memblock allocation, firmware, zero page or a hole inside boot memory',
+  },
+  {
+    id: 'compound-head',
+    cls: 'compound-head',
+    why: 'PG_head, not hugetlb: head of a compound page (THP when on the LRU, else a multi-page kernel allocation)',
+  },
+  {
+    id: 'lru-ksm',
+    cls: 'lru-anon',
+    why: 'PG_lru with a KSM mapping (mapping & 3 == 3): anonymous page merged by KSM, on an LRU list',
+  },
+  {
+    id: 'lru-anon',
+    cls: 'lru-anon',
+    why: 'PG_lru with an anonymous mapping (mapping & 1): anonymous page on an LRU list',
+  },
+  { id: 'lru-file', cls: 'lru-file', why: 'PG_lru with a file mapping: page-cache page on an LRU list' },
+  {
+    id: 'vmemmap',
+    cls: 'vmemmap',
+    why: 'this PFN holds struct pages of its own memory block (memmap_on_memory, PG_vmemmap_self_hosted)',
+  },
+  {
+    id: 'movable-ops-mapping',
+    cls: 'kernel-other',
     why: 'not on an LRU, mapping tagged movable_ops (mapping & 3 == 2, before 6.17): a balloon or zsmalloc page that compaction can migrate; which one needs its page_type or the ops symbol (crash `sym balloon_mops`)',
   },
-  { id: 'free-pcp', cls: 'free', why: 'refcount 0, no type, not in a buddy block: free page on a per-CPU list or in transit' },
+  {
+    id: 'free-pcp',
+    cls: 'free',
+    why: 'refcount 0, no type, not in a buddy block: free page on a per-CPU list or in transit',
+  },
   { id: 'other', cls: 'kernel-other', why: 'allocated, in use by the kernel; no more specific state' },
 ] as const satisfies readonly VmcoreRule[];
 
@@ -83,7 +200,18 @@ export interface ClassifyContext {
   structSize: number;
   types: PageTypeDecoder;
   /** Bit numbers in page->flags (all < 32 on x86_64; NO_BIT for a flag that is never set). */
-  bit: { head: number; hwpoison: number; reserved: number; lru: number; dirty: number; uptodate: number; ownerPriv1: number; slab?: number; owner2?: number; active: number };
+  bit: {
+    head: number;
+    hwpoison: number;
+    reserved: number;
+    lru: number;
+    dirty: number;
+    uptodate: number;
+    ownerPriv1: number;
+    slab?: number;
+    owner2?: number;
+    active: number;
+  };
   /** Kernel version the rules assume (the release's, else an assumption noted by the reader); rules read `is`. */
   version: KernelVersion;
   /** Version differences as named predicates (kernel/predicates.ts), computed once per snapshot. */
@@ -91,7 +219,11 @@ export interface ClassifyContext {
   /** The tail word's forms (is.tailForms, kept here for the hot path). */
   tailForms: KernelPredicates['tailForms'];
   /** How the hugetlb folio is marked before 6.9 (page type afterwards). */
-  hugetlbMark: { kind: 'type' } | { kind: 'page1-flag'; bit: number } | { kind: 'dtor'; offset: number; value: number } | { kind: 'none' };
+  hugetlbMark:
+    | { kind: 'type' }
+    | { kind: 'page1-flag'; bit: number }
+    | { kind: 'dtor'; offset: number; value: number }
+    | { kind: 'none' };
   /** Bit position of the zone field in flags (counted from bit 0), and its width. */
   zoneShift: number;
   zoneWidth: number;
@@ -145,12 +277,21 @@ export function zoneOf(buf: Buffer, off: number, ctx: ClassifyContext): number {
  * Returns the index of the rule in VMCORE_RULES. Section-level rules (hole, unmapped, excluded)
  * are applied by the caller before it has a struct page.
  */
-export function classifyStructPage(pfn: number, buf: Buffer, off: number, sec: SectionFacts, ctx: ClassifyContext, nb: Neighbours, depth = 0): number {
+export function classifyStructPage(
+  pfn: number,
+  buf: Buffer,
+  off: number,
+  sec: SectionFacts,
+  ctx: ClassifyContext,
+  nb: Neighbours,
+  depth = 0,
+): number {
   const o = ctx.off;
   const lo = buf.readUInt32LE(off + o.flags);
   const hi = buf.readUInt32LE(off + o.flags + 4);
   // Rule 2: ZONE_DEVICE (memmap valid although the section is usually not online).
-  if (sec.device && hasBit(lo, ctx.bit.reserved) && subsectionPopulated(pfn, sec) && zoneOf(buf, off, ctx) === 4) return R['zone-device'];
+  if (sec.device && hasBit(lo, ctx.bit.reserved) && subsectionPopulated(pfn, sec) && zoneOf(buf, off, ctx) === 4)
+    return R['zone-device'];
   // Rule 3: offline section — stale memmap.
   if (!sec.online) return R['section-offline'];
   // Rule 4: subsection hole.
@@ -199,7 +340,8 @@ export function classifyStructPage(pfn: number, buf: Buffer, off: number, sec: S
     return mapping === 3 ? R['lru-ksm'] : mapping & 1 ? R['lru-anon'] : R['lru-file'];
   }
   if (hasBit(lo, ctx.bit.ownerPriv1) && nb.backsVmemmap(pfn)) return R.vmemmap;
-  if (refcount > 0 && (buf.readUInt32LE(off + o.mapping) & 3) === 2 && !ctx.is.balloonByMovableOps) return R['movable-ops-mapping'];
+  if (refcount > 0 && (buf.readUInt32LE(off + o.mapping) & 3) === 2 && !ctx.is.balloonByMovableOps)
+    return R['movable-ops-mapping'];
   if (refcount === 0 && type === undefined) return R['free-pcp'];
   return R.other;
 }
@@ -221,12 +363,20 @@ function isOldHugetlb(pfn: number, ctx: ClassifyContext, nb: Neighbours): boolea
   return p1.buf[p1.off + m.offset] === m.value;
 }
 
-function offlineRule(pfn: number, buf: Buffer, off: number, lo: number, refcount: number, ctx: ClassifyContext): number {
+function offlineRule(
+  pfn: number,
+  buf: Buffer,
+  off: number,
+  lo: number,
+  refcount: number,
+  ctx: ClassifyContext,
+): number {
   if (ctx.is.balloonByMovableOps) {
     if (hasBit(lo, ctx.bit.uptodate)) return R['offline-movable-ops'];
   } else {
     // test the tag on the low word first: most offline pages are not balloon pages (no BigInt for them)
-    const mapping = (buf.readUInt32LE(off + ctx.off.mapping) & 3) === 2 ? buf.readBigUInt64LE(off + ctx.off.mapping) : 0n;
+    const mapping =
+      (buf.readUInt32LE(off + ctx.off.mapping) & 3) === 2 ? buf.readBigUInt64LE(off + ctx.off.mapping) : 0n;
     if ((mapping & 3n) === 2n) {
       if (ctx.balloonMops === undefined) return R['offline-balloon-mapping'];
       if ((mapping & ~3n) === ctx.balloonMops) return R['offline-balloon-mops'];

@@ -50,8 +50,12 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   const { release, version } = kernelOfBundle(bundle, warnings);
   const side = readSideFiles(bundle, warnings);
   const { ctx, hypervisor } = classifyContext(side, version);
-  if (hypervisor) notes.push(`dmesg: ${hypervisor} guest; PageOffline pages outside virtio-mem are its balloon's (unmovable)`);
-  if (side.virtioMem.length) notes.push(`virtio-mem device memory (iomem): ${side.virtioMem.map(([s, e]) => `pfn 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}`);
+  if (hypervisor)
+    notes.push(`dmesg: ${hypervisor} guest; PageOffline pages outside virtio-mem are its balloon's (unmovable)`);
+  if (side.virtioMem.length)
+    notes.push(
+      `virtio-mem device memory (iomem): ${side.virtioMem.map(([s, e]) => `pfn 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}`,
+    );
 
   const pass = await classifyWords(bundle, ctx, side, opts);
   for (const r of pass.rulesSeen) {
@@ -62,14 +66,34 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   const { sysfs, pfnsPerBlock } = side;
   const endPfn = pass.words;
   const sections = buildSections(pass.sectionCounts, endPfn, sysfs, pfnsPerBlock);
-  const blocks = buildBlocks(pass.classes, sections, sysfs, pfnsPerBlock, pass.unmovableCompound, side.ram, opts.ruleSets, version);
+  const blocks = buildBlocks(
+    pass.classes,
+    sections,
+    sysfs,
+    pfnsPerBlock,
+    pass.unmovableCompound,
+    side.ram,
+    opts.ruleSets,
+    version,
+  );
   if (sysfs && !sysfs.blocks.length) warnings.push('the memory/ capture holds no memoryN blocks');
 
   const meminfo = bundle.texts.meminfo ? parseMeminfo(bundle.texts.meminfo) : undefined;
-  if (meminfo?.has('MemTotal')) notes.push(`meminfo: MemTotal ${meminfo.get('MemTotal')} kB, MemFree ${meminfo.get('MemFree')} kB`);
+  if (meminfo?.has('MemTotal'))
+    notes.push(`meminfo: MemTotal ${meminfo.get('MemTotal')} kB, MemFree ${meminfo.get('MemFree')} kB`);
 
   const snapshot: Snapshot = {
-    kernel: { release, layoutFamily: release ? familyFromRelease(release)?.id : undefined, version: bundle.texts.uname?.trim(), machine: /x86_64/.test(bundle.texts.uname ?? '') ? 'x86_64' : /aarch64/.test(bundle.texts.uname ?? '') ? 'aarch64' : undefined, pageSize: PAGE_SIZE },
+    kernel: {
+      release,
+      layoutFamily: release ? familyFromRelease(release)?.id : undefined,
+      version: bundle.texts.uname?.trim(),
+      machine: /x86_64/.test(bundle.texts.uname ?? '')
+        ? 'x86_64'
+        : /aarch64/.test(bundle.texts.uname ?? '')
+          ? 'aarch64'
+          : undefined,
+      pageSize: PAGE_SIZE,
+    },
     startPfn: 0,
     endPfn,
     classes: pass.classes,
@@ -79,7 +103,11 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
     blocks,
     counts: sumCounts(sections.map((x) => x.counts)),
     warnings,
-    provenance: { format: 'kpageflags-bundle', files: [bundle.source], notes: [filesReadNote(bundle, pass.words, side), ...notes] },
+    provenance: {
+      format: 'kpageflags-bundle',
+      files: [bundle.source],
+      notes: [filesReadNote(bundle, pass.words, side), ...notes],
+    },
     pageDetail: (pfn) => pageDetail(bundle, ctx, snapshot, pfn),
   };
   return snapshot;
@@ -90,13 +118,22 @@ function kernelOfBundle(bundle: CaptureBundle, warnings: string[]): { release?: 
   const manifest = parseManifest(bundle.texts.manifest);
   const release = (bundle.texts.uname && releaseFromUname(bundle.texts.uname)) ?? manifest?.kernel?.release;
   const version = release ? parseRelease(release) : undefined;
-  if (!release) warnings.push('kernel release unknown (no `uname` file): bits whose meaning changed between versions are read as on current kernels');
+  if (!release)
+    warnings.push(
+      'kernel release unknown (no `uname` file): bits whose meaning changed between versions are read as on current kernels',
+    );
   // arm64 kernels built for 16 or 64 KiB pages (Debian's arm64-16k flavour, distributions' -64k): kpageflags
   // has one word per such page, which this reader would count as 4 KiB pages (docs/kernel/arm64.md)
   const bigPages = bundle.texts.uname && /aarch64/.test(bundle.texts.uname) ? /-(16|64)k\b/.exec(release ?? '') : null;
-  if (bigPages) throw new SnapshotError(bundle.source, `arm64 capture of a ${bigPages[1]} KiB-page kernel (${release}): the kpageflags reader counts 4 KiB pages; ${bigPages[1]} KiB pages are not supported yet`);
+  if (bigPages)
+    throw new SnapshotError(
+      bundle.source,
+      `arm64 capture of a ${bigPages[1]} KiB-page kernel (${release}): the kpageflags reader counts 4 KiB pages; ${bigPages[1]} KiB pages are not supported yet`,
+    );
   if (bundle.texts.uname && !/x86_64|aarch64/.test(bundle.texts.uname))
-    warnings.push(`the capture does not say it is from x86_64 or aarch64; sections are assumed to be ${2 ** GEOMETRY.sectionSizeBits / 2 ** 20} MiB with ${PAGE_SIZE / 1024} KiB pages`);
+    warnings.push(
+      `the capture does not say it is from x86_64 or aarch64; sections are assumed to be ${2 ** GEOMETRY.sectionSizeBits / 2 ** 20} MiB with ${PAGE_SIZE / 1024} KiB pages`,
+    );
   return { release, version };
 }
 
@@ -116,7 +153,10 @@ function readSideFiles(bundle: CaptureBundle, warnings: string[]): SideFiles {
   const iomem = bundle.texts.iomem ? parseIomem(bundle.texts.iomem) : [];
   let ram: PfnRange[] | undefined;
   let virtioMem: PfnRange[] = [];
-  if (iomem.length && iomemIsCensored(iomem)) warnings.push('/proc/iomem was captured without root (all addresses 0): virtio-mem ranges and holes cannot be told');
+  if (iomem.length && iomemIsCensored(iomem))
+    warnings.push(
+      '/proc/iomem was captured without root (all addresses 0): virtio-mem ranges and holes cannot be told',
+    );
   else if (iomem.length) {
     ram = pfnRangesNamed(iomem, isSystemRam, PAGE_SIZE);
     virtioMem = pfnRangesNamed(iomem, isVirtioMemRam, PAGE_SIZE);
@@ -133,7 +173,10 @@ function readSideFiles(bundle: CaptureBundle, warnings: string[]): SideFiles {
 }
 
 /** The rules' context: PFN ranges from the side files, the kernel version, a hypervisor whose balloon pages are unmovable. */
-function classifyContext(side: SideFiles, version: KernelVersion | undefined): { ctx: KpfContext; hypervisor?: string } {
+function classifyContext(
+  side: SideFiles,
+  version: KernelVersion | undefined,
+): { ctx: KpfContext; hypervisor?: string } {
   const { virtioMem, offlineBlocks, ram } = side;
   const hypervisor = /Hypervisor detected: (Xen|Microsoft Hyper-V)/.exec(side.dmesg)?.[1];
   const ctx: KpfContext = {
@@ -157,7 +200,12 @@ interface WordsPass {
 }
 
 /** The streaming pass: one class byte per PFN; the rule is not kept (page details recompute it). */
-async function classifyWords(bundle: CaptureBundle, ctx: KpfContext, side: SideFiles, opts: OpenOptions): Promise<WordsPass> {
+async function classifyWords(
+  bundle: CaptureBundle,
+  ctx: KpfContext,
+  side: SideFiles,
+  opts: OpenOptions,
+): Promise<WordsPass> {
   const words = wordCount(bundle.kpageflags.name, bundle.kpageflags.size, 'kpageflags');
   const classes = new Uint8Array(words);
   const rulesSeen = new Set<number>();
@@ -223,12 +271,14 @@ async function classifyWords(bundle: CaptureBundle, ctx: KpfContext, side: SideF
 
 /** The provenance note naming the files read. */
 function filesReadNote(bundle: CaptureBundle, words: number, side: SideFiles): string {
-  return `read ${basename(bundle.kpageflags.name === bundle.source ? bundle.source : 'kpageflags')} (${words} PFNs)` +
+  return (
+    `read ${basename(bundle.kpageflags.name === bundle.source ? bundle.source : 'kpageflags')} (${words} PFNs)` +
     (bundle.kpagecount ? ', kpagecount' : '') +
     (bundle.kpagecgroup ? ', kpagecgroup' : '') +
     (side.sysfs ? `, memory/ (${side.sysfs.blocks.length} blocks)` : '') +
     (side.iomem.length ? ', iomem' : '') +
-    (side.dmesg ? ', dmesg' : '');
+    (side.dmesg ? ', dmesg' : '')
+  );
 }
 
 /** Sorted PFNs where any context range starts or ends. */
@@ -248,9 +298,18 @@ function parseManifest(text: string | undefined): Manifest | undefined {
   }
 }
 
-const BLOCK_TO_SECTION_STATE: Record<string, SectionState> = { online: 'online', 'going-offline': 'online', offline: 'offline' };
+const BLOCK_TO_SECTION_STATE: Record<string, SectionState> = {
+  online: 'online',
+  'going-offline': 'online',
+  offline: 'offline',
+};
 
-function buildSections(sectionCounts: Uint32Array, endPfn: number, sysfs: SysfsMemory | undefined, pfnsPerBlock: number): Section[] {
+function buildSections(
+  sectionCounts: Uint32Array,
+  endPfn: number,
+  sysfs: SysfsMemory | undefined,
+  pfnsPerBlock: number,
+): Section[] {
   const sections: Section[] = [];
   const blockById = new Map((sysfs?.blocks ?? []).map((b) => [b.id, b]));
   for (let start = 0, nr = 0; start < endPfn; start += PFNS_PER_SECTION, nr++) {
@@ -275,7 +334,16 @@ function buildSections(sectionCounts: Uint32Array, endPfn: number, sysfs: SysfsM
   return sections;
 }
 
-function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemory | undefined, pfnsPerBlock: number, unmovableCompound: PfnRange[], ram: PfnRange[] | undefined, ruleSets?: OpenOptions['ruleSets'], version?: KernelVersion): MemoryBlock[] {
+function buildBlocks(
+  classes: Uint8Array,
+  sections: Section[],
+  sysfs: SysfsMemory | undefined,
+  pfnsPerBlock: number,
+  unmovableCompound: PfnRange[],
+  ram: PfnRange[] | undefined,
+  ruleSets?: OpenOptions['ruleSets'],
+  version?: KernelVersion,
+): MemoryBlock[] {
   if (!sysfs || !pfnsPerBlock) return [];
   // THP heads and tails carry KPF_LRU (PF_HEAD flags read through the head); kernel compound pages do not.
   const compoundIsMovable = (pfn: number) => !inRanges(unmovableCompound, pfn);
@@ -290,16 +358,19 @@ function buildBlocks(classes: Uint8Array, sections: Section[], sysfs: SysfsMemor
       removable: b.removable,
       counts: blockCounts(sections, b.id * pfnsPerBlock, pfnsPerBlock),
     };
-    block.verdict = blockVerdicts({
-      block,
-      classes,
-      classesStartPfn: 0,
-      compoundIsMovable,
-      isSystemRam: ram ? (pfn) => inRanges(ram, pfn) : undefined,
-      kernelOtherMayBeFree: true,
-      pageblockPfns: GEOMETRY.pageblockPfns,
-      kernelVersion: version,
-    }, ruleSets);
+    block.verdict = blockVerdicts(
+      {
+        block,
+        classes,
+        classesStartPfn: 0,
+        compoundIsMovable,
+        isSystemRam: ram ? (pfn) => inRanges(ram, pfn) : undefined,
+        kernelOtherMayBeFree: true,
+        pageblockPfns: GEOMETRY.pageblockPfns,
+        kernelVersion: version,
+      },
+      ruleSets,
+    );
     return block;
   });
 }
@@ -336,4 +407,3 @@ function pageDetail(bundle: CaptureBundle, ctx: KpfContext, s: Snapshot, pfn: nu
     notes,
   };
 }
-

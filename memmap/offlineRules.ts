@@ -35,10 +35,17 @@ export interface OfflineRuleSet {
 
 export const MAINLINE_RULES: OfflineRuleSet = {
   id: 'mainline',
-  title: 'mainline offline_pages() (5.8 - 6.18): PageOffline pages pass isolation; scan_movable_pages() fails on one that keeps a reference',
+  title:
+    'mainline offline_pages() (5.8 - 6.18): PageOffline pages pass isolation; scan_movable_pages() fails on one that keeps a reference',
   isolationFails: {},
-  scanFails: { 'offline-unmovable': 'a PageOffline page that nobody can migrate or skip keeps its reference; scan_movable_pages() gives up (no dump_page)' },
-  scanUncertain: { offline: 'a PageOffline page of unknown kind: skippable or movable pages pass, unmovable ones fail with "unmovable page"' },
+  scanFails: {
+    'offline-unmovable':
+      'a PageOffline page that nobody can migrate or skip keeps its reference; scan_movable_pages() gives up (no dump_page)',
+  },
+  scanUncertain: {
+    offline:
+      'a PageOffline page of unknown kind: skippable or movable pages pass, unmovable ones fail with "unmovable page"',
+  },
   skippedNote: 'virtio-mem fake-offline pages are skipped (the driver drops their reference in MEM_GOING_OFFLINE)',
 };
 
@@ -46,8 +53,10 @@ export const SKIPPABLE_RULES: OfflineRuleSet = {
   id: 'skippable',
   title: 'PG_offline_skippable v2 (unmerged): isolation fails on every PageOffline page that is not skippable',
   isolationFails: {
-    'offline-unmovable': 'with PG_offline_skippable, a PageOffline page that is not skippable already fails isolation ("unmovable page" dump)',
-    offline: 'with PG_offline_skippable, a PageOffline page that is not skippable already fails isolation ("unmovable page" dump)',
+    'offline-unmovable':
+      'with PG_offline_skippable, a PageOffline page that is not skippable already fails isolation ("unmovable page" dump)',
+    offline:
+      'with PG_offline_skippable, a PageOffline page that is not skippable already fails isolation ("unmovable page" dump)',
   },
   scanFails: {},
   scanUncertain: {},
@@ -70,7 +79,10 @@ export function parseRuleSet(text: string, where = 'rule set'): OfflineRuleSet {
   const t = text.trim();
   const builtin = BUILTIN_RULE_SETS.find((r) => r.id === t || JSON.stringify(r.id) === t);
   if (builtin) return builtin;
-  if (!t.startsWith('{')) throw new RuleSetError(`${where}: "${t.slice(0, 60)}" is neither a built-in rule set (${BUILTIN_RULE_SETS.map((r) => r.id).join(', ')}) nor a JSON object`);
+  if (!t.startsWith('{'))
+    throw new RuleSetError(
+      `${where}: "${t.slice(0, 60)}" is neither a built-in rule set (${BUILTIN_RULE_SETS.map((r) => r.id).join(', ')}) nor a JSON object`,
+    );
   let o: unknown;
   try {
     o = JSON.parse(t.slice(0, 64 * 1024));
@@ -80,17 +92,24 @@ export function parseRuleSet(text: string, where = 'rule set'): OfflineRuleSet {
   if (!o || typeof o !== 'object' || Array.isArray(o)) throw new RuleSetError(`${where}: expected a JSON object`);
   const r = o as Record<string, unknown>;
   const known = ['id', 'title', 'base', 'isolationFails', 'scanFails', 'scanUncertain', 'skippedNote', 'skippableFlag'];
-  for (const k of Object.keys(r)) if (!known.includes(k)) throw new RuleSetError(`${where}: unknown field "${k.slice(0, 40)}" (fields: ${known.join(', ')})`);
-  if (typeof r.id !== 'string' || !/^[A-Za-z0-9][\w.-]{0,63}$/.test(r.id)) throw new RuleSetError(`${where}: "id" must be a short name (letters, digits, . _ -)`);
+  for (const k of Object.keys(r))
+    if (!known.includes(k))
+      throw new RuleSetError(`${where}: unknown field "${k.slice(0, 40)}" (fields: ${known.join(', ')})`);
+  if (typeof r.id !== 'string' || !/^[A-Za-z0-9][\w.-]{0,63}$/.test(r.id))
+    throw new RuleSetError(`${where}: "id" must be a short name (letters, digits, . _ -)`);
   const base = r.base === undefined ? MAINLINE_RULES : BUILTIN_RULE_SETS.find((b) => b.id === r.base);
   if (!base) throw new RuleSetError(`${where}: "base" must be one of ${BUILTIN_RULE_SETS.map((b) => b.id).join(', ')}`);
   const classMap = (field: string): Partial<Record<RuleClass, string>> | undefined => {
     const v = r[field];
     if (v === undefined) return undefined;
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new RuleSetError(`${where}: "${field}" must map page classes to explanations`);
+    if (!v || typeof v !== 'object' || Array.isArray(v))
+      throw new RuleSetError(`${where}: "${field}" must map page classes to explanations`);
     const out: Partial<Record<RuleClass, string>> = {};
     for (const [k, e] of Object.entries(v as Record<string, unknown>)) {
-      if (!(RULE_CLASSES as readonly string[]).includes(k)) throw new RuleSetError(`${where}: "${field}" names "${k.slice(0, 40)}"; a rule set may name only ${RULE_CLASSES.join(', ')}`);
+      if (!(RULE_CLASSES as readonly string[]).includes(k))
+        throw new RuleSetError(
+          `${where}: "${field}" names "${k.slice(0, 40)}"; a rule set may name only ${RULE_CLASSES.join(', ')}`,
+        );
       if (typeof e !== 'string') throw new RuleSetError(`${where}: "${field}.${k}" must be an explanation (a string)`);
       out[k as RuleClass] = e.slice(0, 300);
     }
@@ -103,14 +122,25 @@ export function parseRuleSet(text: string, where = 'rule set'): OfflineRuleSet {
     scanFails: classMap('scanFails') ?? base.scanFails,
     scanUncertain: classMap('scanUncertain') ?? base.scanUncertain,
     skippedNote: typeof r.skippedNote === 'string' ? r.skippedNote.slice(0, 300) : base.skippedNote,
-    skippableFlag: typeof r.skippableFlag === 'string' && /^PG_\w{1,60}$/.test(r.skippableFlag) ? r.skippableFlag : r.skippableFlag === undefined ? base.skippableFlag : (() => { throw new RuleSetError(`${where}: "skippableFlag" must be a PG_ flag name`); })(),
+    skippableFlag:
+      typeof r.skippableFlag === 'string' && /^PG_\w{1,60}$/.test(r.skippableFlag)
+        ? r.skippableFlag
+        : r.skippableFlag === undefined
+          ? base.skippableFlag
+          : (() => {
+              throw new RuleSetError(`${where}: "skippableFlag" must be a PG_ flag name`);
+            })(),
   };
 }
 
 /** True when two rule sets decide every block alike (same classes, same outcomes). */
 export function sameRules(a: OfflineRuleSet, b: OfflineRuleSet): boolean {
   const keys = (m: Partial<Record<RuleClass, string>>) => Object.keys(m).sort().join();
-  return keys(a.isolationFails) === keys(b.isolationFails) && keys(a.scanFails) === keys(b.scanFails) && keys(a.scanUncertain) === keys(b.scanUncertain);
+  return (
+    keys(a.isolationFails) === keys(b.isolationFails) &&
+    keys(a.scanFails) === keys(b.scanFails) &&
+    keys(a.scanUncertain) === keys(b.scanUncertain)
+  );
 }
 
 export type { PageClass };

@@ -71,7 +71,12 @@ const PAGEBLOCK_PFNS = 512;
 
 /** Index ranges of the pageblocks of [from, to) in the order the kernel isolates them: first, last, then the
  *  rest (5.19+, isolate_single_pageblock() for both ends first); in address order before 5.19. */
-export function pageblocksInIsolationOrder(from: number, to: number, pageblock: number, addressOrder = false): PfnRange[] {
+export function pageblocksInIsolationOrder(
+  from: number,
+  to: number,
+  pageblock: number,
+  addressOrder = false,
+): PfnRange[] {
   const blocks: PfnRange[] = [];
   for (let b = from; b < to; b += pageblock) blocks.push([b, Math.min(b + pageblock, to)]);
   if (blocks.length <= 2 || addressOrder) return blocks;
@@ -81,19 +86,38 @@ export function pageblocksInIsolationOrder(from: number, to: number, pageblock: 
 type Rules = 'mainline' | 'skippable' | OfflineRuleSet;
 
 /** A rule set as per-class-id tables (the loops index them per PFN). */
-interface CompiledRules { set: OfflineRuleSet; isolation: (string | undefined)[]; scanFail: (string | undefined)[]; scanUncertain: (string | undefined)[]; isolationIds: number[]; scanIds: number[] }
+interface CompiledRules {
+  set: OfflineRuleSet;
+  isolation: (string | undefined)[];
+  scanFail: (string | undefined)[];
+  scanUncertain: (string | undefined)[];
+  isolationIds: number[];
+  scanIds: number[];
+}
 const compiled = new WeakMap<OfflineRuleSet, CompiledRules>();
 function compileRules(rules: Rules): CompiledRules {
   const set = rules === 'mainline' ? MAINLINE_RULES : rules === 'skippable' ? SKIPPABLE_RULES : rules;
   let c = compiled.get(set);
   if (c) return c;
-  const table = (m: Partial<Record<string, string>>) => { const t: (string | undefined)[] = new Array(256).fill(undefined); for (const [k, v] of Object.entries(m)) t[CLASS_ID[k as PageClass]] = v; return t; };
-  const ids = (...ms: Partial<Record<string, string>>[]) => [...new Set(ms.flatMap((m) => Object.keys(m).map((k) => CLASS_ID[k as PageClass])))];
-  c = { set, isolation: table(set.isolationFails), scanFail: table(set.scanFails), scanUncertain: table(set.scanUncertain), isolationIds: ids(set.isolationFails), scanIds: ids(set.scanFails, set.scanUncertain) };
+  const table = (m: Partial<Record<string, string>>) => {
+    const t: (string | undefined)[] = new Array(256).fill(undefined);
+    for (const [k, v] of Object.entries(m)) t[CLASS_ID[k as PageClass]] = v;
+    return t;
+  };
+  const ids = (...ms: Partial<Record<string, string>>[]) => [
+    ...new Set(ms.flatMap((m) => Object.keys(m).map((k) => CLASS_ID[k as PageClass]))),
+  ];
+  c = {
+    set,
+    isolation: table(set.isolationFails),
+    scanFail: table(set.scanFails),
+    scanUncertain: table(set.scanUncertain),
+    isolationIds: ids(set.isolationFails),
+    scanIds: ids(set.scanFails, set.scanUncertain),
+  };
   compiled.set(set, c);
   return c;
 }
-
 
 const C = CLASS_ID;
 /** Class-id lookup tables (a byte per class: these loops run over every PFN of every block). */
@@ -106,7 +130,13 @@ const UNKNOWABLE = classTable([C.unknown, C.excluded, C['not-in-listing'], C['se
 /** In non-movable zones, has_unmovable_pages() fails on these (refcount > 0, not LRU/movable/offline/hwpoison). */
 const UNMOVABLE_KERNEL = classTable([C.slab, C.pagetable, C['kernel-other']]);
 
-function fail(reason: string, errno: OfflineVerdict['errno'], pfn: number, cls: number, explanation: string): OfflineVerdict {
+function fail(
+  reason: string,
+  errno: OfflineVerdict['errno'],
+  pfn: number,
+  cls: number,
+  explanation: string,
+): OfflineVerdict {
   return { ok: false, reason, errno, blockingPfn: pfn, blockingClass: className(cls), explanation };
 }
 
@@ -121,7 +151,14 @@ const COMPOUND_TAIL = C['compound-tail'];
  * First index in [i, end) whose class is marked in stops, or end; compound pages whose bit is set in
  * movableBits (by absolute PFN: base + index) do not stop. A small leaf so the JIT optimises it early.
  */
-function nextStop(classes: Uint8Array, stops: Uint8Array, i: number, end: number, movableBits: Uint8Array | undefined, base: number): number {
+function nextStop(
+  classes: Uint8Array,
+  stops: Uint8Array,
+  i: number,
+  end: number,
+  movableBits: Uint8Array | undefined,
+  base: number,
+): number {
   for (; i < end; i++) {
     const c = classes[i];
     if (stops[c] === 0) continue;
@@ -138,29 +175,51 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
   const { block, classes, classesStartPfn } = input;
   const R = compileRules(rules);
   if (block.state === 'offline') return { ok: undefined, explanation: 'the block is already offline' };
-  if (block.state === 'going-offline') return { ok: undefined, explanation: 'the block is being offlined right now (going-offline)' };
+  if (block.state === 'going-offline')
+    return { ok: undefined, explanation: 'the block is being offlined right now (going-offline)' };
   if (block.state !== 'online') return { ok: undefined, explanation: 'the block state is unknown' };
 
   const from = block.startPfn - classesStartPfn;
   const to = Math.min(from + block.nrPfns, classes.length);
-  if (from < 0 || from >= classes.length) return { ok: undefined, explanation: 'the block lies outside the PFNs this snapshot covers' };
+  if (from < 0 || from >= classes.length)
+    return { ok: undefined, explanation: 'the block lies outside the PFNs this snapshot covers' };
 
   // Which classes occur in the block (one pass): loops that look for classes the block lacks are skipped.
   const present = new Uint8Array(256);
-  if (input.counts && to - from === block.nrPfns) for (let c = 0; c < input.counts.length && c < 256; c++) present[c] = input.counts[c] > 0 ? 1 : 0;
+  if (input.counts && to - from === block.nrPfns)
+    for (let c = 0; c < input.counts.length && c < 256; c++) present[c] = input.counts[c] > 0 ? 1 : 0;
   else for (let i = from; i < to; i++) present[classes[i]] = 1;
 
   // 1. A block that spans zones has no single zone: memory_block_offline() refuses it before offline_pages().
   const zones = block.zones ?? [];
   // sysfs prints "none" for such an online block; readers that see the zones themselves list them all.
   if (zones.includes('none') || zones.length > 1)
-    return { ok: false, reason: 'multizone range', errno: 'EINVAL', explanation: `the block spans more than one zone (${zones.includes('none') ? 'valid_zones "none"' : zones.join(' and ')})` };
+    return {
+      ok: false,
+      reason: 'multizone range',
+      errno: 'EINVAL',
+      explanation: `the block spans more than one zone (${zones.includes('none') ? 'valid_zones "none"' : zones.join(' and ')})`,
+    };
   // 2. walk_system_ram_range() must cover the whole block.
   const isRam = input.isSystemRam;
-  if (isRam !== undefined || present[NO_MEMMAP]) for (let i = from; i < to; i++)
-    if (classes[i] === NO_MEMMAP || (isRam !== undefined && isRam(classesStartPfn + i) === false))
-      return fail('memory holes', 'EINVAL', classesStartPfn + i, classes[i], 'part of the block is not System RAM (a hole); offline_pages() refuses holes');
-  if (to - from < block.nrPfns) return fail('memory holes', 'EINVAL', classesStartPfn + to, NO_MEMMAP, 'the block extends past the end of the memmap');
+  if (isRam !== undefined || present[NO_MEMMAP])
+    for (let i = from; i < to; i++)
+      if (classes[i] === NO_MEMMAP || (isRam !== undefined && isRam(classesStartPfn + i) === false))
+        return fail(
+          'memory holes',
+          'EINVAL',
+          classesStartPfn + i,
+          classes[i],
+          'part of the block is not System RAM (a hole); offline_pages() refuses holes',
+        );
+  if (to - from < block.nrPfns)
+    return fail(
+      'memory holes',
+      'EINVAL',
+      classesStartPfn + to,
+      NO_MEMMAP,
+      'the block extends past the end of the memmap',
+    );
 
   const zone = zones.length === 1 ? zones[0] : undefined;
   // An unknown zone is treated as a kernel zone: a kernel page fails either way, only the reason differs.
@@ -172,40 +231,87 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
   let uncertain: { pfn: number; cls: number; why: string } | undefined;
   const ambiguousKernel = input.kernelOtherMayBeFree === true;
   let firstAmbiguous = -1;
-  const isolationMatters = present[RESERVED] === 1 || R.isolationIds.some((c) => present[c] === 1) ||
-    (!movableZone && (UNMOVABLE_KERNEL.anyIn(present) || present[COMPOUND_HEAD] === 1 || present[COMPOUND_TAIL] === 1 || UNKNOWABLE.anyIn(present)));
+  const isolationMatters =
+    present[RESERVED] === 1 ||
+    R.isolationIds.some((c) => present[c] === 1) ||
+    (!movableZone &&
+      (UNMOVABLE_KERNEL.anyIn(present) ||
+        present[COMPOUND_HEAD] === 1 ||
+        present[COMPOUND_TAIL] === 1 ||
+        UNKNOWABLE.anyIn(present)));
   // classes the isolation loop reacts to (all others pass: one table lookup per PFN)
   const stops = new Uint8Array(256);
   const movableBits = input.compoundMovableBits;
   stops[RESERVED] = 1;
   for (const c of R.isolationIds) stops[c] = 1;
-  if (!movableZone) for (let c = 0; c < 256; c++) if (UNMOVABLE_KERNEL.has(c) || UNKNOWABLE.has(c) || c === COMPOUND_HEAD || c === COMPOUND_TAIL) stops[c] = 1;
-  if (isolationMatters) for (const [pbFrom, pbTo] of pageblocksInIsolationOrder(from, to, input.pageblockPfns ?? PAGEBLOCK_PFNS, input.kernelVersion !== undefined && isolatesPageblocksInAddressOrder(input.kernelVersion))) {
-    for (let i = nextStop(classes, stops, pbFrom, pbTo, movableBits, classesStartPfn); i < pbTo; i = nextStop(classes, stops, i + 1, pbTo, movableBits, classesStartPfn)) {
-      const cls = classes[i];
-      const pfn = classesStartPfn + i;
-      if (cls === RESERVED && input.systemRamUnknown)
-        return { ok: undefined, blockingPfn: pfn, blockingClass: 'reserved', explanation: `cannot tell the reason: the block would fail either way, at the PG_reserved pfn 0x${pfn.toString(16)} — with EINVAL ("memory holes") if that page is a hole in System RAM, else with EBUSY ("failure to isolate range"); the System RAM ranges are unknown in this snapshot` };
-      if (cls === RESERVED)
-        return fail('failure to isolate range', 'EBUSY', pfn, cls, 'a PG_reserved page cannot be isolated in any zone; the kernel dumps it with "unmovable page"');
-      const isolationWhy = R.isolation[cls];
-      if (isolationWhy !== undefined) return fail('failure to isolate range', 'EBUSY', pfn, cls, isolationWhy);
-      if (movableZone) continue;
-      if (ambiguousKernel && cls === KERNEL_OTHER) {
-        if (firstAmbiguous < 0) firstAmbiguous = i;
-        continue;
+  if (!movableZone)
+    for (let c = 0; c < 256; c++)
+      if (UNMOVABLE_KERNEL.has(c) || UNKNOWABLE.has(c) || c === COMPOUND_HEAD || c === COMPOUND_TAIL) stops[c] = 1;
+  if (isolationMatters)
+    for (const [pbFrom, pbTo] of pageblocksInIsolationOrder(
+      from,
+      to,
+      input.pageblockPfns ?? PAGEBLOCK_PFNS,
+      input.kernelVersion !== undefined && isolatesPageblocksInAddressOrder(input.kernelVersion),
+    )) {
+      for (
+        let i = nextStop(classes, stops, pbFrom, pbTo, movableBits, classesStartPfn);
+        i < pbTo;
+        i = nextStop(classes, stops, i + 1, pbTo, movableBits, classesStartPfn)
+      ) {
+        const cls = classes[i];
+        const pfn = classesStartPfn + i;
+        if (cls === RESERVED && input.systemRamUnknown)
+          return {
+            ok: undefined,
+            blockingPfn: pfn,
+            blockingClass: 'reserved',
+            explanation: `cannot tell the reason: the block would fail either way, at the PG_reserved pfn 0x${pfn.toString(16)} — with EINVAL ("memory holes") if that page is a hole in System RAM, else with EBUSY ("failure to isolate range"); the System RAM ranges are unknown in this snapshot`,
+          };
+        if (cls === RESERVED)
+          return fail(
+            'failure to isolate range',
+            'EBUSY',
+            pfn,
+            cls,
+            'a PG_reserved page cannot be isolated in any zone; the kernel dumps it with "unmovable page"',
+          );
+        const isolationWhy = R.isolation[cls];
+        if (isolationWhy !== undefined) return fail('failure to isolate range', 'EBUSY', pfn, cls, isolationWhy);
+        if (movableZone) continue;
+        if (ambiguousKernel && cls === KERNEL_OTHER) {
+          if (firstAmbiguous < 0) firstAmbiguous = i;
+          continue;
+        }
+        if (UNMOVABLE_KERNEL.has(cls))
+          return fail(
+            'failure to isolate range',
+            'EBUSY',
+            pfn,
+            cls,
+            `a ${className(cls)} page in ZONE_${zone ?? '?'} is in use by the kernel and cannot be migrated; the kernel dumps it with "unmovable page"`,
+          );
+        if (cls === COMPOUND_HEAD || cls === COMPOUND_TAIL) {
+          const movable = input.compoundIsMovable?.(pfn);
+          if (movable === false)
+            return fail(
+              'failure to isolate range',
+              'EBUSY',
+              pfn,
+              cls,
+              'a compound kernel allocation that is not on the LRU cannot be migrated ("unmovable page" dump)',
+            );
+          if (movable === undefined && !uncertain)
+            uncertain = {
+              pfn,
+              cls,
+              why: 'a compound page of unknown kind (THP would migrate, a kernel allocation would not)',
+            };
+        }
+        if (UNKNOWABLE.has(cls) && !uncertain)
+          uncertain = { pfn, cls, why: `the state of pfn 0x${pfn.toString(16)} is unknown here (${className(cls)})` };
       }
-      if (UNMOVABLE_KERNEL.has(cls))
-        return fail('failure to isolate range', 'EBUSY', pfn, cls, `a ${className(cls)} page in ZONE_${zone ?? '?'} is in use by the kernel and cannot be migrated; the kernel dumps it with "unmovable page"`);
-      if (cls === COMPOUND_HEAD || cls === COMPOUND_TAIL) {
-        const movable = input.compoundIsMovable?.(pfn);
-        if (movable === false)
-          return fail('failure to isolate range', 'EBUSY', pfn, cls, 'a compound kernel allocation that is not on the LRU cannot be migrated ("unmovable page" dump)');
-        if (movable === undefined && !uncertain) uncertain = { pfn, cls, why: 'a compound page of unknown kind (THP would migrate, a kernel allocation would not)' };
-      }
-      if (UNKNOWABLE.has(cls) && !uncertain) uncertain = { pfn, cls, why: `the state of pfn 0x${pfn.toString(16)} is unknown here (${className(cls)})` };
     }
-  }
   if (firstAmbiguous >= 0)
     return fail(
       'failure to isolate range',
@@ -215,32 +321,53 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
       `a page without state flags in ZONE_${zone ?? '?'}: an allocated kernel page cannot be migrated (the kernel dumps it with "unmovable page"); kpageflags shows a free page on a per-CPU list the same way, so this is the likely, not the certain, blocker`,
     );
   if (movableZone && UNKNOWABLE.anyIn(present)) {
-    for (let i = from; i < to; i++) if (UNKNOWABLE.has(classes[i]) && !uncertain) uncertain = { pfn: classesStartPfn + i, cls: classes[i], why: 'part of the block is in an unknown state' };
+    for (let i = from; i < to; i++)
+      if (UNKNOWABLE.has(classes[i]) && !uncertain)
+        uncertain = { pfn: classesStartPfn + i, cls: classes[i], why: 'part of the block is in an unknown state' };
   }
 
   // 4./5. MEM_GOING_OFFLINE notifiers: an architecture that refuses boot memory (arm64) fails here, after isolation.
   if (input.bootMemoryRefused) {
-    if (uncertain) return { ok: undefined, blockingPfn: uncertain.pfn, blockingClass: className(uncertain.cls), explanation: `fails either way: ${uncertain.why} may fail isolation (EBUSY); if not, ${input.bootMemoryRefused} (EPERM)` };
+    if (uncertain)
+      return {
+        ok: undefined,
+        blockingPfn: uncertain.pfn,
+        blockingClass: className(uncertain.cls),
+        explanation: `fails either way: ${uncertain.why} may fail isolation (EBUSY); if not, ${input.bootMemoryRefused} (EPERM)`,
+      };
     return fail('notifier failure', 'EPERM', block.startPfn, classes[from], input.bootMemoryRefused);
   }
   // Other notifiers (virtio-mem drops its references on fake-offline pages) cannot be predicted from the memmap.
   // 6. scan_movable_pages(): a PageOffline page that still holds a reference.
-  if (R.scanIds.some((c) => present[c] === 1)) for (let i = from; i < to; i++) {
-    const cls = classes[i];
-    const scanWhy = R.scanFail[cls];
-    if (scanWhy !== undefined) return fail('unmovable page', 'EBUSY', classesStartPfn + i, cls, scanWhy);
-    const unsure = R.scanUncertain[cls];
-    if (unsure !== undefined && !uncertain) uncertain = { pfn: classesStartPfn + i, cls, why: unsure };
-  }
+  if (R.scanIds.some((c) => present[c] === 1))
+    for (let i = from; i < to; i++) {
+      const cls = classes[i];
+      const scanWhy = R.scanFail[cls];
+      if (scanWhy !== undefined) return fail('unmovable page', 'EBUSY', classesStartPfn + i, cls, scanWhy);
+      const unsure = R.scanUncertain[cls];
+      if (unsure !== undefined && !uncertain) uncertain = { pfn: classesStartPfn + i, cls, why: unsure };
+    }
 
   // 9. In ZONE_MOVABLE, kernel pages pass isolation but never migrate: endless retry. Flag-less
   // pages there are per-CPU free pages or pages in transit when kpageflags cannot tell.
   if (movableZone && UNMOVABLE_KERNEL.anyIn(present))
     for (let i = from; i < to; i++)
       if (UNMOVABLE_KERNEL.has(classes[i]) && !(ambiguousKernel && classes[i] === KERNEL_OTHER))
-        return fail('signal backoff', 'EINTR', classesStartPfn + i, classes[i], 'an unmovable kernel page in ZONE_MOVABLE passes isolation but can never be migrated: the kernel retries until the writer is interrupted');
+        return fail(
+          'signal backoff',
+          'EINTR',
+          classesStartPfn + i,
+          classes[i],
+          'an unmovable kernel page in ZONE_MOVABLE passes isolation but can never be migrated: the kernel retries until the writer is interrupted',
+        );
 
-  if (uncertain) return { ok: undefined, blockingPfn: uncertain.pfn, blockingClass: className(uncertain.cls), explanation: `cannot tell: ${uncertain.why}` };
+  if (uncertain)
+    return {
+      ok: undefined,
+      blockingPfn: uncertain.pfn,
+      blockingClass: className(uncertain.cls),
+      explanation: `cannot tell: ${uncertain.why}`,
+    };
   return { ok: true, explanation: successExplanation(present, R.set) };
 }
 
@@ -248,17 +375,23 @@ function successExplanation(present: Uint8Array, rules: OfflineRuleSet): string 
   const seen = new Set<PageClass>();
   for (let c = 0; c < 256; c++) if (present[c]) seen.add(className(c));
   const parts: string[] = [];
-  if (seen.has('lru-anon') || seen.has('lru-file') || seen.has('compound-head') || seen.has('hugetlb')) parts.push('in-use user pages would be migrated (needs free memory elsewhere)');
+  if (seen.has('lru-anon') || seen.has('lru-file') || seen.has('compound-head') || seen.has('hugetlb'))
+    parts.push('in-use user pages would be migrated (needs free memory elsewhere)');
   if (seen.has('offline-movable')) parts.push('balloon pages would be migrated by balloon compaction');
-  if (seen.has('offline-skippable'))
-    parts.push(rules.skippedNote);
+  if (seen.has('offline-skippable')) parts.push(rules.skippedNote);
   if (seen.has('hwpoison')) parts.push('hwpoisoned pages are skipped');
   return ['every page is free, migratable or skippable', ...parts].join('; ');
 }
 
 /** Both verdicts for a block; with `more`, also the verdict under each further rule set, by id. */
-export function blockVerdicts(input: VerdictInput, more?: readonly OfflineRuleSet[]): { mainline: OfflineVerdict; skippable: OfflineVerdict; byRuleSet?: Record<string, OfflineVerdict> } {
-  const v: { mainline: OfflineVerdict; skippable: OfflineVerdict; byRuleSet?: Record<string, OfflineVerdict> } = { mainline: offlineVerdict(input, 'mainline'), skippable: offlineVerdict(input, 'skippable') };
+export function blockVerdicts(
+  input: VerdictInput,
+  more?: readonly OfflineRuleSet[],
+): { mainline: OfflineVerdict; skippable: OfflineVerdict; byRuleSet?: Record<string, OfflineVerdict> } {
+  const v: { mainline: OfflineVerdict; skippable: OfflineVerdict; byRuleSet?: Record<string, OfflineVerdict> } = {
+    mainline: offlineVerdict(input, 'mainline'),
+    skippable: offlineVerdict(input, 'skippable'),
+  };
   if (more?.length) v.byRuleSet = Object.fromEntries(more.map((r) => [r.id, offlineVerdict(input, r)]));
   return v;
 }

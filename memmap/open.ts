@@ -11,7 +11,8 @@ import type { OpenOptions } from './openOptions';
 export type { OpenOptions };
 
 /** What a path looks like, decided from its first bytes or its folder contents. */
-export type InputKind = 'kpageflags-bundle' | 'kpageflags-archive' | 'kpageflags-raw' | 'vmcore' | 'tool-output' | 'unknown';
+export type InputKind =
+  'kpageflags-bundle' | 'kpageflags-archive' | 'kpageflags-raw' | 'vmcore' | 'tool-output' | 'unknown';
 
 export async function detectInput(path: string): Promise<{ kind: InputKind; format?: string }> {
   let st;

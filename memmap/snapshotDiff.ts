@@ -45,18 +45,28 @@ export interface SnapshotDiff {
   /** Blocks (by id) whose state, zones or verdict under either rule set differs; absent on one side: undefined there. */
   blocks: { block: string; a?: BlockSide; b?: BlockSide }[];
   /** Sections whose state differs or that hold changed PFNs. */
-  sections: { nr: number; changedPages: number; a?: { state: string; zone?: string }; b?: { state: string; zone?: string } }[];
+  sections: {
+    nr: number;
+    changedPages: number;
+    a?: { state: string; zone?: string };
+    b?: { state: string; zone?: string };
+  }[];
 }
 
 /** Refuses two snapshots whose PFNs do not mean the same memory. */
 function assertComparable(a: Snapshot, b: Snapshot, names: [string, string]): void {
   const why = (msg: string) => new SnapshotError(names[1], `cannot be compared with ${names[0]}: ${msg}`);
   if (a.kernel.pageSize !== b.kernel.pageSize) throw why(`page size ${b.kernel.pageSize} vs ${a.kernel.pageSize}`);
-  if (a.kernel.machine && b.kernel.machine && a.kernel.machine !== b.kernel.machine) throw why(`architecture ${b.kernel.machine} vs ${a.kernel.machine}`);
-  if (a.pfnsPerSection !== b.pfnsPerSection) throw why(`${b.pfnsPerSection} vs ${a.pfnsPerSection} PFNs per memory section`);
-  if (a.pfnsPerBlock && b.pfnsPerBlock && a.pfnsPerBlock !== b.pfnsPerBlock) throw why(`${b.pfnsPerBlock} vs ${a.pfnsPerBlock} PFNs per memory block`);
+  if (a.kernel.machine && b.kernel.machine && a.kernel.machine !== b.kernel.machine)
+    throw why(`architecture ${b.kernel.machine} vs ${a.kernel.machine}`);
+  if (a.pfnsPerSection !== b.pfnsPerSection)
+    throw why(`${b.pfnsPerSection} vs ${a.pfnsPerSection} PFNs per memory section`);
+  if (a.pfnsPerBlock && b.pfnsPerBlock && a.pfnsPerBlock !== b.pfnsPerBlock)
+    throw why(`${b.pfnsPerBlock} vs ${a.pfnsPerBlock} PFNs per memory block`);
   if (Math.max(a.startPfn, b.startPfn) >= Math.min(a.endPfn, b.endPfn))
-    throw why(`their PFN ranges do not overlap (0x${b.startPfn.toString(16)}-0x${b.endPfn.toString(16)} vs 0x${a.startPfn.toString(16)}-0x${a.endPfn.toString(16)})`);
+    throw why(
+      `their PFN ranges do not overlap (0x${b.startPfn.toString(16)}-0x${b.endPfn.toString(16)} vs 0x${a.startPfn.toString(16)}-0x${a.endPfn.toString(16)})`,
+    );
 }
 
 const side = (s: Snapshot): DiffSide => ({
@@ -75,8 +85,18 @@ export function outsideClass(s: Snapshot): number {
   return CLASS_ID[listing ? 'not-in-listing' : 'no-memmap'];
 }
 
-interface SideView { classes: Uint8Array; start: number; end: number; outside: number }
-const view = (s: Snapshot): SideView => ({ classes: s.classes, start: s.startPfn, end: s.endPfn, outside: outsideClass(s) });
+interface SideView {
+  classes: Uint8Array;
+  start: number;
+  end: number;
+  outside: number;
+}
+const view = (s: Snapshot): SideView => ({
+  classes: s.classes,
+  start: s.startPfn,
+  end: s.endPfn,
+  outside: outsideClass(s),
+});
 const at = (v: SideView, pfn: number) => (pfn >= v.start && pfn < v.end ? v.classes[pfn - v.start] : v.outside);
 
 /** Per-PFN pass over [start, end): the transition matrix, the runs and the changed pages per section. */
@@ -85,19 +105,21 @@ function comparePages(a: Snapshot, b: Snapshot, start: number, end: number) {
   const matrix = new Float64Array(n * n);
   const runs: [number, number, PageClass, PageClass][] = [];
   const perSection = new Map<number, number>();
-  const va = view(a), vb = view(b);
+  const va = view(a),
+    vb = view(b);
   let pfn = start;
   while (pfn < end) {
     // skip equal pages in a tight loop: most of a machine does not change
     while (pfn < end && at(va, pfn) === at(vb, pfn)) pfn++;
     if (pfn >= end) break;
-    const x = at(va, pfn), y = at(vb, pfn);
+    const x = at(va, pfn),
+      y = at(vb, pfn);
     let last = pfn + 1;
     while (last < end && at(va, last) === x && at(vb, last) === y) last++;
     const count = last - pfn;
     matrix[x * n + y] += count;
     runs.push([pfn, count, PAGE_CLASSES[x] ?? 'unknown', PAGE_CLASSES[y] ?? 'unknown']);
-    for (let p = pfn; p < last; ) {
+    for (let p = pfn; p < last;) {
       const sec = Math.floor(p / a.pfnsPerSection);
       const secEnd = Math.min(last, (sec + 1) * a.pfnsPerSection);
       perSection.set(sec, (perSection.get(sec) ?? 0) + secEnd - p);
@@ -106,7 +128,8 @@ function comparePages(a: Snapshot, b: Snapshot, start: number, end: number) {
     pfn = last;
   }
   const transitions: [PageClass, PageClass, number][] = [];
-  for (let i = 0; i < n * n; i++) if (matrix[i]) transitions.push([PAGE_CLASSES[Math.floor(i / n)], PAGE_CLASSES[i % n], matrix[i]]);
+  for (let i = 0; i < n * n; i++)
+    if (matrix[i]) transitions.push([PAGE_CLASSES[Math.floor(i / n)], PAGE_CLASSES[i % n], matrix[i]]);
   transitions.sort((p, q) => q[2] - p[2]);
   return { transitions, runs, perSection };
 }
@@ -124,30 +147,43 @@ function verdictBrief(v: OfflineVerdict | undefined): VerdictBrief | undefined {
 
 function blockSide(b: MemoryBlock | undefined): BlockSide | undefined {
   if (!b) return undefined;
-  const mainline = verdictBrief(b.verdict?.mainline), skippable = verdictBrief(b.verdict?.skippable);
-  return { state: b.state, ...(b.zones ? { zones: b.zones } : {}), ...(mainline ? { mainline } : {}), ...(skippable ? { offlineSkippablePatch: skippable } : {}) };
+  const mainline = verdictBrief(b.verdict?.mainline),
+    skippable = verdictBrief(b.verdict?.skippable);
+  return {
+    state: b.state,
+    ...(b.zones ? { zones: b.zones } : {}),
+    ...(mainline ? { mainline } : {}),
+    ...(skippable ? { offlineSkippablePatch: skippable } : {}),
+  };
 }
 
 function changedBlocks(a: Snapshot, b: Snapshot): SnapshotDiff['blocks'] {
   // by id, so a 16 TiB host's 131 072 blocks cost one pass each, not one search per block
-  const ma = new Map(a.blocks.map((x) => [x.id, x])), mb = new Map(b.blocks.map((x) => [x.id, x]));
+  const ma = new Map(a.blocks.map((x) => [x.id, x])),
+    mb = new Map(b.blocks.map((x) => [x.id, x]));
   const ids = [...new Set([...ma.keys(), ...mb.keys()])].sort((p, q) => p - q);
   const out: SnapshotDiff['blocks'] = [];
   for (const id of ids) {
-    const sa = blockSide(ma.get(id)), sb = blockSide(mb.get(id));
-    if (JSON.stringify(sa) !== JSON.stringify(sb)) out.push({ block: `memory${id}`, ...(sa ? { a: sa } : {}), ...(sb ? { b: sb } : {}) });
+    const sa = blockSide(ma.get(id)),
+      sb = blockSide(mb.get(id));
+    if (JSON.stringify(sa) !== JSON.stringify(sb))
+      out.push({ block: `memory${id}`, ...(sa ? { a: sa } : {}), ...(sb ? { b: sb } : {}) });
   }
   return out;
 }
 
 function changedSections(a: Snapshot, b: Snapshot, perSection: Map<number, number>): SnapshotDiff['sections'] {
   const byNr = (s: Snapshot) => new Map(s.sections.map((x) => [x.nr, x]));
-  const ma = byNr(a), mb = byNr(b);
+  const ma = byNr(a),
+    mb = byNr(b);
   const nrs = [...new Set([...ma.keys(), ...mb.keys(), ...perSection.keys()])].sort((p, q) => p - q);
-  const brief = (x: Snapshot['sections'][number] | undefined) => (x ? { state: x.state, ...(x.zone !== undefined ? { zone: x.zone } : {}) } : undefined);
+  const brief = (x: Snapshot['sections'][number] | undefined) =>
+    x ? { state: x.state, ...(x.zone !== undefined ? { zone: x.zone } : {}) } : undefined;
   const out: SnapshotDiff['sections'] = [];
   for (const nr of nrs) {
-    const sa = brief(ma.get(nr)), sb = brief(mb.get(nr)), changed = perSection.get(nr) ?? 0;
+    const sa = brief(ma.get(nr)),
+      sb = brief(mb.get(nr)),
+      changed = perSection.get(nr) ?? 0;
     if (!changed && JSON.stringify(sa) === JSON.stringify(sb)) continue;
     out.push({ nr, changedPages: changed, ...(sa ? { a: sa } : {}), ...(sb ? { b: sb } : {}) });
   }
@@ -155,9 +191,14 @@ function changedSections(a: Snapshot, b: Snapshot, perSection: Map<number, numbe
 }
 
 /** Compares b against a (a is "before"). names are the inputs' names for errors. */
-export function diffSnapshots(a: Snapshot, b: Snapshot, names: [string, string] = ['the first snapshot', 'the second snapshot']): SnapshotDiff {
+export function diffSnapshots(
+  a: Snapshot,
+  b: Snapshot,
+  names: [string, string] = ['the first snapshot', 'the second snapshot'],
+): SnapshotDiff {
   assertComparable(a, b, names);
-  const start = Math.min(a.startPfn, b.startPfn), end = Math.max(a.endPfn, b.endPfn);
+  const start = Math.min(a.startPfn, b.startPfn),
+    end = Math.max(a.endPfn, b.endPfn);
   const { transitions, runs, perSection } = comparePages(a, b, start, end);
   return {
     a: side(a),

@@ -12,7 +12,14 @@ import { SnapshotError } from '../parsers/errors';
 import { blockVerdicts } from './offlineVerdict';
 import type { OpenOptions } from './openOptions';
 import type { BlockState, MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
-import { SECTION_DEVICE, SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT, sectionLetters } from '../kernel/sections';
+import {
+  SECTION_DEVICE,
+  SECTION_EARLY,
+  SECTION_HAS_MEM_MAP,
+  SECTION_ONLINE,
+  SECTION_PRESENT,
+  sectionLetters,
+} from '../kernel/sections';
 import { describePageType } from '../kernel/pagetypes';
 import { looksLikeDrgnExport, parseDrgnExport } from '../parsers/tools/drgnExport';
 import { ToolMemmap, toolMemmapFromDrgn } from '../parsers/tools/toolMemmap';
@@ -48,13 +55,23 @@ export function toolOutputSnapshot(text: string, name = 'tool output', ruleSets?
     throw new SnapshotError(name, (e as Error).message);
   }
   if (!tm.image.pages && !tm.image.unreadable && !tm.sections.length)
-    throw new SnapshotError(name, 'no page listing and no section table in this output', 'it needs `kmem -p`, `kmem -n`, `struct page` dumps or a drgn export');
+    throw new SnapshotError(
+      name,
+      'no page listing and no section table in this output',
+      'it needs `kmem -p`, `kmem -n`, `struct page` dumps or a drgn export',
+    );
   return snapshotFromToolMemmap(tm, name, ruleSets);
 }
 
 function factsFromSection(word: number | undefined): SectionFacts & { present: boolean; memmap: boolean } {
-  const w = word ?? (SECTION_PRESENT | SECTION_HAS_MEM_MAP | SECTION_ONLINE | SECTION_EARLY);
-  return { present: (w & SECTION_PRESENT) !== 0, memmap: (w & SECTION_HAS_MEM_MAP) !== 0, online: (w & SECTION_ONLINE) !== 0, early: (w & SECTION_EARLY) !== 0, device: (w & SECTION_DEVICE) !== 0 };
+  const w = word ?? SECTION_PRESENT | SECTION_HAS_MEM_MAP | SECTION_ONLINE | SECTION_EARLY;
+  return {
+    present: (w & SECTION_PRESENT) !== 0,
+    memmap: (w & SECTION_HAS_MEM_MAP) !== 0,
+    online: (w & SECTION_ONLINE) !== 0,
+    early: (w & SECTION_EARLY) !== 0,
+    device: (w & SECTION_DEVICE) !== 0,
+  };
 }
 
 type ToolCtx = ReturnType<typeof buildToolContext>['ctx'];
@@ -80,24 +97,47 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string, ruleSets?: 
 
   const table = sectionTable(tm);
   const { haveSections, factsOf } = table;
-  if (!haveSections && image.pages) warnings.push('no section table in this output (crash `kmem -n`): every listed PFN is taken to be in an online boot section');
+  if (!haveSections && image.pages)
+    warnings.push(
+      'no section table in this output (crash `kmem -n`): every listed PFN is taken to be in an online boot section',
+    );
   const range = pfnRange(image, table.secWord, haveSections);
   const { startPfn, endPfn } = range;
   checkSpan(name, image, range, table.secWord);
   const nb = neighbours(tm, ctx, range, factsOf);
-  if (tm.vmemmap === undefined && image.pages) notes.push('vmemmap base unknown: compound tails cannot be matched to their heads');
+  if (tm.vmemmap === undefined && image.pages)
+    notes.push('vmemmap base unknown: compound tails cannot be matched to their heads');
 
   const { classes, sectionCounts, rulesSeen } = classifyListed(image, range, haveSections, factsOf, ctx, nb);
   notes.push(...listingNotes(image, sectionCounts, rulesSeen));
   const sections = sectionsOf(tm, table, sectionCounts, range);
-  if (!haveSections && image.pages) notes.push(`PFN range 0x${startPfn.toString(16)}-0x${endPfn.toString(16)}: what the listing covers (${sections.length} section(s) touched); nothing outside it is assumed`);
+  if (!haveSections && image.pages)
+    notes.push(
+      `PFN range 0x${startPfn.toString(16)}-0x${endPfn.toString(16)}: what the listing covers (${sections.length} section(s) touched); nothing outside it is assumed`,
+    );
 
-  const { pfnsPerBlock, blocks } = blocksOf(tm, sections, classes, startPfn, warnings, (pfn) => compoundIsMovable(image, ctx, pfn, nb), ruleSets);
+  const { pfnsPerBlock, blocks } = blocksOf(
+    tm,
+    sections,
+    classes,
+    startPfn,
+    warnings,
+    (pfn) => compoundIsMovable(image, ctx, pfn, nb),
+    ruleSets,
+  );
 
   const snapshot: Snapshot = {
     kernel: { release: tm.facts.release, machine: tm.machine, layoutFamily: tc.family?.id, pageSize: 4096 },
-    startPfn, endPfn, classes, pfnsPerSection: pps, sections, pfnsPerBlock, blocks,
-    counts: sumCounts([...sectionCounts.values()]), warnings, provenance: { format: tm.format, files: [name], notes },
+    startPfn,
+    endPfn,
+    classes,
+    pfnsPerSection: pps,
+    sections,
+    pfnsPerBlock,
+    blocks,
+    counts: sumCounts([...sectionCounts.values()]),
+    warnings,
+    provenance: { format: tm.format, files: [name], notes },
     pageDetail: (pfn) => detail(tm, snapshot, pfn, factsOf, nb, ctx),
   };
   return snapshot;
@@ -113,7 +153,7 @@ function sectionTable(tm: ToolMemmap): SectionTable {
   }
   const haveSections = secWord.size > 0;
   const factsOf: FactsOf = (nr) => {
-    const f = factsFromSection(haveSections ? secWord.get(nr) ?? 0 : undefined);
+    const f = factsFromSection(haveSections ? (secWord.get(nr) ?? 0) : undefined);
     const sm = subsec.get(nr);
     if (sm !== undefined && !f.early) f.subsectionMap = sm;
     return f;
@@ -127,7 +167,11 @@ function neighbours(tm: ToolMemmap, ctx: ToolCtx, range: ListingSpan, factsOf: F
   const { startPfn } = range;
   const pps = image.pfnsPerSection;
   const buddyTail = ctx ? freeBlockTails(image, ctx, range) : undefined;
-  const vmemmapRanges = sortedRanges(tm.blocks.filter((b) => b.nrVmemmapPages && b.startPfn !== undefined).map((b): PfnRange => [b.startPfn!, b.startPfn! + b.nrVmemmapPages!]));
+  const vmemmapRanges = sortedRanges(
+    tm.blocks
+      .filter((b) => b.nrVmemmapPages && b.startPfn !== undefined)
+      .map((b): PfnRange => [b.startPfn!, b.startPfn! + b.nrVmemmapPages!]),
+  );
   return {
     structPage: (pfn) => image.page(pfn) ?? (image.coverage(pfn) === COVER_UNREADABLE ? 'unmapped' : 'excluded'),
     buddyCovered: (pfn) => buddyTail?.[pfn - startPfn] === 1,
@@ -158,7 +202,12 @@ function listingNotes(image: PageImage, sectionCounts: Map<number, Uint32Array>,
 }
 
 /** Sections of the range with their state (from the section table, or online when anything in them was listed), zone and counts. */
-function sectionsOf(tm: ToolMemmap, table: SectionTable, sectionCounts: Map<number, Uint32Array>, range: ListingSpan): Section[] {
+function sectionsOf(
+  tm: ToolMemmap,
+  table: SectionTable,
+  sectionCounts: Map<number, Uint32Array>,
+  range: ListingSpan,
+): Section[] {
   const NOT = CLASS_ID['not-in-listing'];
   const pps = tm.image.pfnsPerSection;
   const { haveSections, secWord, factsOf } = table;
@@ -169,12 +218,29 @@ function sectionsOf(tm: ToolMemmap, table: SectionTable, sectionCounts: Map<numb
     let state: SectionState = 'unknown';
     if (haveSections) {
       const f = factsOf(nr);
-      state = !f.present ? 'absent' : !f.memmap ? 'present' : f.device && !f.online ? 'device' : f.online ? 'online' : 'offline';
+      state = !f.present
+        ? 'absent'
+        : !f.memmap
+          ? 'present'
+          : f.device && !f.online
+            ? 'device'
+            : f.online
+              ? 'online'
+              : 'offline';
     } else if (counts[NOT] < pps) state = 'online';
     const z = zoneOfPfn(nr * pps);
     const first = Math.max(nr * pps, startPfn);
     const nrPfns = Math.min((nr + 1) * pps, endPfn) - first;
-    return { nr, startPfn: first, nrPfns, state, flags: w !== undefined ? sectionLetters(BigInt(w)) : undefined, zone: z?.name, node: z?.node, counts };
+    return {
+      nr,
+      startPfn: first,
+      nrPfns,
+      state,
+      flags: w !== undefined ? sectionLetters(BigInt(w)) : undefined,
+      zone: z?.name,
+      node: z?.node,
+      counts,
+    };
   });
 }
 
@@ -189,26 +255,50 @@ function freeBlockTails(image: PageImage, ctx: NonNullable<ToolCtx>, range: List
       if (t.kind !== 'type' || t.name !== 'buddy') continue;
       const pfn = sec.base + i;
       const order = sec.buf.readUInt32LE(off + OFF.private);
-      if (order > 0 && order <= 10 && pfn >= startPfn) (tails ??= new Uint8Array(endPfn - startPfn)).fill(1, pfn + 1 - startPfn, Math.min(endPfn, pfn + (1 << order)) - startPfn);
+      if (order > 0 && order <= 10 && pfn >= startPfn)
+        (tails ??= new Uint8Array(endPfn - startPfn)).fill(
+          1,
+          pfn + 1 - startPfn,
+          Math.min(endPfn, pfn + (1 << order)) - startPfn,
+        );
     }
   }
   return tails;
 }
 
 /** Memory blocks from the tool's block table (crash `kmem -n`, drgn export), with counts and offlining verdicts. */
-function blocksOf(tm: ToolMemmap, sections: Section[], classes: Uint8Array, startPfn: number, warnings: string[], compoundMovable: (pfn: number) => boolean | undefined, ruleSets?: OpenOptions['ruleSets']): { pfnsPerBlock: number; blocks: MemoryBlock[] } {
+function blocksOf(
+  tm: ToolMemmap,
+  sections: Section[],
+  classes: Uint8Array,
+  startPfn: number,
+  warnings: string[],
+  compoundMovable: (pfn: number) => boolean | undefined,
+  ruleSets?: OpenOptions['ruleSets'],
+): { pfnsPerBlock: number; blocks: MemoryBlock[] } {
   let pfnsPerBlock = 0;
   const blocks: MemoryBlock[] = [];
   const withRange = tm.blocks.filter((b) => b.startPfn !== undefined && b.endPfn !== undefined);
   if (withRange.length) pfnsPerBlock = withRange[0].endPfn! - withRange[0].startPfn!;
-  if (withRange.some((b) => b.endPfn! - b.startPfn! !== pfnsPerBlock)) warnings.push('memory blocks of different sizes in the block table');
+  if (withRange.some((b) => b.endPfn! - b.startPfn! !== pfnsPerBlock))
+    warnings.push('memory blocks of different sizes in the block table');
   for (const b of withRange) {
-    const state: BlockState = (['online', 'offline', 'going-offline'] as string[]).includes(b.state) ? (b.state as BlockState) : 'unknown';
+    const state: BlockState = (['online', 'offline', 'going-offline'] as string[]).includes(b.state)
+      ? (b.state as BlockState)
+      : 'unknown';
     const block: MemoryBlock = {
-      id: b.id, startPfn: b.startPfn!, nrPfns: b.endPfn! - b.startPfn!, state, node: b.node,
-      zones: b.zone ? [b.zone] : undefined, counts: blockCounts(sections, b.startPfn!, b.endPfn! - b.startPfn!),
+      id: b.id,
+      startPfn: b.startPfn!,
+      nrPfns: b.endPfn! - b.startPfn!,
+      state,
+      node: b.node,
+      zones: b.zone ? [b.zone] : undefined,
+      counts: blockCounts(sections, b.startPfn!, b.endPfn! - b.startPfn!),
     };
-    block.verdict = blockVerdicts({ block, classes, classesStartPfn: startPfn, compoundIsMovable: compoundMovable }, ruleSets);
+    block.verdict = blockVerdicts(
+      { block, classes, classesStartPfn: startPfn, compoundIsMovable: compoundMovable },
+      ruleSets,
+    );
     blocks.push(block);
   }
   return { pfnsPerBlock, blocks };
@@ -228,12 +318,18 @@ function checkSpan(name: string, image: PageImage, range: ListingSpan, secWord: 
   const presentSpan = [...secWord.values()].filter((w) => (w & SECTION_PRESENT) !== 0).length * image.pfnsPerSection;
   if (span <= Math.max(MAX_SPARSE_SPAN_PFNS, MAX_PFNS_PER_LISTED * listed, 2 * presentSpan)) return;
   const gib = (span * 4096) / 2 ** 30;
-  throw new SnapshotError(name,
+  throw new SnapshotError(
+    name,
     `its ${listed} listed PFN(s) are spread over ${gib >= 1000 ? `${(gib / 1024).toFixed(1)} TiB` : `${gib.toFixed(1)} GiB`} of physical addresses (PFN 0x${range.startPfn.toString(16)}-0x${range.endPfn.toString(16)}, one listed PFN per ${Math.round(span / Math.max(1, listed))}): not the memmap of one machine (damaged or made-up addresses?)`,
-    'open a listing of one machine, or split it into the address ranges that matter');
+    'open a listing of one machine, or split it into the address ranges that matter',
+  );
 }
 
-interface ListingSpan { startPfn: number; endPfn: number; sectionNrs: number[] }
+interface ListingSpan {
+  startPfn: number;
+  endPfn: number;
+  sectionNrs: number[];
+}
 
 /**
  * With a section table (kmem -n) the machine is known: PFN 0 to the last present section. Without
@@ -242,7 +338,10 @@ interface ListingSpan { startPfn: number; endPfn: number; sectionNrs: number[] }
 function pfnRange(image: PageImage, secWord: Map<number, number>, haveSections: boolean): ListingSpan {
   const pps = image.pfnsPerSection;
   if (haveSections) {
-    const last = Math.max(image.maxPfn >= 0 ? Math.floor(image.maxPfn / pps) : -1, ...[...secWord.keys()].filter((nr) => (secWord.get(nr)! & SECTION_PRESENT) !== 0));
+    const last = Math.max(
+      image.maxPfn >= 0 ? Math.floor(image.maxPfn / pps) : -1,
+      ...[...secWord.keys()].filter((nr) => (secWord.get(nr)! & SECTION_PRESENT) !== 0),
+    );
     return { startPfn: 0, endPfn: (last + 1) * pps, sectionNrs: Array.from({ length: last + 1 }, (_, i) => i) };
   }
   if (image.maxPfn < 0) return { startPfn: 0, endPfn: 0, sectionNrs: [] };
@@ -250,8 +349,14 @@ function pfnRange(image: PageImage, secWord: Map<number, number>, haveSections: 
 }
 
 /** One class byte per PFN of the range (not-in-listing where nothing was listed) and per-section counts. */
-function classifyListed(image: PageImage, range: ListingSpan, haveSections: boolean, factsOf: FactsOf,
-  ctx: ToolCtx, nb: Neighbours): { classes: Uint8Array; sectionCounts: Map<number, Uint32Array>; rulesSeen: Set<number> } {
+function classifyListed(
+  image: PageImage,
+  range: ListingSpan,
+  haveSections: boolean,
+  factsOf: FactsOf,
+  ctx: ToolCtx,
+  nb: Neighbours,
+): { classes: Uint8Array; sectionCounts: Map<number, Uint32Array>; rulesSeen: Set<number> } {
   const NOT = CLASS_ID['not-in-listing'];
   const HOLE = CLASS_ID['no-memmap'];
   const pps = image.pfnsPerSection;
@@ -262,7 +367,8 @@ function classifyListed(image: PageImage, range: ListingSpan, haveSections: bool
   for (const nr of range.sectionNrs) {
     const f = factsOf(nr);
     const counts = new Uint32Array(NR_CLASSES);
-    const lo = Math.max(nr * pps, startPfn), hi = Math.min((nr + 1) * pps, endPfn);
+    const lo = Math.max(nr * pps, startPfn),
+      hi = Math.min((nr + 1) * pps, endPfn);
     sectionCounts.set(nr, counts);
     if (haveSections && (!f.present || !f.memmap)) {
       classes.fill(HOLE, lo - startPfn, hi - startPfn);
@@ -281,7 +387,10 @@ function classifyListed(image: PageImage, range: ListingSpan, haveSections: bool
         else if (!ctx) cls = CLASS_ID.unknown;
         else {
           const r = classifyStructPage(pfn, c.buf, i * 64, f, ctx, nb);
-          if (r !== lastRule) { rulesSeen.add(r); lastRule = r; }
+          if (r !== lastRule) {
+            rulesSeen.add(r);
+            lastRule = r;
+          }
           cls = VMCORE_RULE_CLASS[r];
         }
         classes[pfn - startPfn] = cls;
@@ -306,17 +415,45 @@ function compoundIsMovable(image: PageImage, ctx: ToolCtx, pfn: number, nb: Neig
   return ctx.bit.lru < 32 && ((p.buf.readUInt32LE(p.off + OFF.flags) >>> ctx.bit.lru) & 1) === 1;
 }
 
-function detail(tm: ToolMemmap, s: Snapshot, pfn: number, factsOf: (nr: number) => SectionFacts, nb: Neighbours, ctx: ToolCtx): PageDetail | undefined {
+function detail(
+  tm: ToolMemmap,
+  s: Snapshot,
+  pfn: number,
+  factsOf: (nr: number) => SectionFacts,
+  nb: Neighbours,
+  ctx: ToolCtx,
+): PageDetail | undefined {
   if (!Number.isInteger(pfn) || pfn < s.startPfn || pfn >= s.endPfn) return undefined;
   const cls = s.classes[pfn - s.startPfn];
   const section = Math.floor(pfn / s.pfnsPerSection);
   const base: PageDetail = {
-    pfn, physAddr: BigInt(pfn) * 4096n, class: (VMCORE_RULES.find((r) => CLASS_ID[r.cls] === cls)?.cls ?? 'unknown'), rule: '', why: '', section,
-    block: s.pfnsPerBlock ? Math.floor(pfn / s.pfnsPerBlock) : undefined, raw: {},
+    pfn,
+    physAddr: BigInt(pfn) * 4096n,
+    class: VMCORE_RULES.find((r) => CLASS_ID[r.cls] === cls)?.cls ?? 'unknown',
+    rule: '',
+    why: '',
+    section,
+    block: s.pfnsPerBlock ? Math.floor(pfn / s.pfnsPerBlock) : undefined,
+    raw: {},
   };
   const p = tm.image.page(pfn);
-  if (cls === CLASS_ID['not-in-listing']) return { ...base, class: 'not-in-listing', rule: 'not-in-listing', why: `the ${tm.format} output does not cover this PFN` };
-  if (!p || !ctx) return { ...base, class: cls === CLASS_ID['no-memmap'] ? 'no-memmap' : 'unknown', rule: cls === CLASS_ID['no-memmap'] ? 'hole' : 'unknown', why: cls === CLASS_ID['no-memmap'] ? 'no struct page describes this PFN' : 'page states cannot be decoded for this kernel' };
+  if (cls === CLASS_ID['not-in-listing'])
+    return {
+      ...base,
+      class: 'not-in-listing',
+      rule: 'not-in-listing',
+      why: `the ${tm.format} output does not cover this PFN`,
+    };
+  if (!p || !ctx)
+    return {
+      ...base,
+      class: cls === CLASS_ID['no-memmap'] ? 'no-memmap' : 'unknown',
+      rule: cls === CLASS_ID['no-memmap'] ? 'hole' : 'unknown',
+      why:
+        cls === CLASS_ID['no-memmap']
+          ? 'no struct page describes this PFN'
+          : 'page states cannot be decoded for this kernel',
+    };
   const r = VMCORE_RULES[classifyStructPage(pfn, p.buf, p.off, factsOf(section), ctx, nb)];
   const known = tm.knownFields;
   const raw = rawWords(p, known);
@@ -324,14 +461,21 @@ function detail(tm: ToolMemmap, s: Snapshot, pfn: number, factsOf: (nr: number) 
   const a = (r as { assumption?: string }).assumption;
   if (a) notes.push(`assumption: ${a}`);
   const missing = ['compound_head', '_mapcount', 'private'].filter((f) => !known.has(f));
-  if (missing.length) notes.push(`${tm.format} does not show ${missing.join(', ')}: rules that need them could not fire`);
+  if (missing.length)
+    notes.push(`${tm.format} does not show ${missing.join(', ')}: rules that need them could not fire`);
   return {
-    ...base, class: r.cls, rule: r.id, why: r.why, raw, notes,
+    ...base,
+    class: r.cls,
+    rule: r.id,
+    why: r.why,
+    raw,
+    notes,
     refcount: known.has('_refcount') ? p.buf.readInt32LE(p.off + OFF.refcount) : undefined,
-    pageType: known.has('_mapcount') ? describePageType(ctx.types.decode(p.buf.readUInt32LE(p.off + OFF.mapcount))) : undefined,
+    pageType: known.has('_mapcount')
+      ? describePageType(ctx.types.decode(p.buf.readUInt32LE(p.off + OFF.mapcount)))
+      : undefined,
   };
 }
-
 
 /** The struct page words the tool printed, as the inspector shows them. */
 function rawWords(p: { buf: Buffer; off: number }, known: Set<string>): Record<string, string | number> {

@@ -13,7 +13,13 @@ import type { MemmapPass } from './vmcorePass';
 import type { VmcoreResources } from './vmcoreResources';
 import type { Architecture, Geometry } from '../arch';
 import { ZONE_NAMES } from '../kernel/pageflags';
-import { SECTION_DEVICE, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT, sectionLetters } from '../kernel/sections';
+import {
+  SECTION_DEVICE,
+  SECTION_HAS_MEM_MAP,
+  SECTION_ONLINE,
+  SECTION_PRESENT,
+  sectionLetters,
+} from '../kernel/sections';
 
 /** A section's state from its section_mem_map word (undefined: no mem_section entry). */
 export function sectionStateOf(word: bigint | undefined): SectionState {
@@ -41,8 +47,16 @@ export function buildSections(memmap: VmcoreMemmap, pass: MemmapPass, endPfn: nu
     const start = nr * pps;
     const zones = [...ZONE_NAMES].filter((_, z) => pass.zoneMask[nr] & (1 << z));
     const filled = pass.filledWith[nr];
-    sections.push({ nr, startPfn: start, nrPfns: Math.min(pps, endPfn - start), state: sectionStateOf(e?.word), flags: e ? sectionLetters(w, memmap.table.flagBits) : undefined,
-      zone: zones.length ? zones.join(',') : undefined, counts: filled >= 0 ? filledCounts(filled, Math.min(pps, endPfn - start)) : rangeCounts(pass.classes, 0, start, pps) });
+    sections.push({
+      nr,
+      startPfn: start,
+      nrPfns: Math.min(pps, endPfn - start),
+      state: sectionStateOf(e?.word),
+      flags: e ? sectionLetters(w, memmap.table.flagBits) : undefined,
+      zone: zones.length ? zones.join(',') : undefined,
+      counts:
+        filled >= 0 ? filledCounts(filled, Math.min(pps, endPfn - start)) : rangeCounts(pass.classes, 0, start, pps),
+    });
   }
   return sections;
 }
@@ -51,11 +65,19 @@ export function buildSections(memmap: VmcoreMemmap, pass: MemmapPass, endPfn: nu
  * The memory block size: what kallsyms said, else the architecture's default on machines small enough
  * that the kernel would not have probed a larger one; undefined (no blocks shown) otherwise.
  */
-export function memoryBlockSize(res: VmcoreResources, arch: Architecture, geometry: Geometry, ramBytes: number, warnings: string[]): { blockBytes?: number; blockSource: string } {
+export function memoryBlockSize(
+  res: VmcoreResources,
+  arch: Architecture,
+  geometry: Geometry,
+  ramBytes: number,
+  warnings: string[],
+): { blockBytes?: number; blockSource: string } {
   if (res.blockBytes) return { blockBytes: res.blockBytes, blockSource: res.blockSource };
   // x86_64 probe_memory_block_size keeps the smallest size below 64 GiB of memory
   if (ramBytes < 64 * 2 ** 30) {
-    warnings.push(`memory block size not found in the dump (no kallsyms memory_block_size_probed/sections_per_block, no hot-added RAM in iomem_resource to bound it); assuming ${geometry.defaultBlockBytes / 2 ** 20} MiB, the ${arch.name} size for machines with less than 64 GiB: the memory blocks and their offline verdicts rest on this assumption`);
+    warnings.push(
+      `memory block size not found in the dump (no kallsyms memory_block_size_probed/sections_per_block, no hot-added RAM in iomem_resource to bound it); assuming ${geometry.defaultBlockBytes / 2 ** 20} MiB, the ${arch.name} size for machines with less than 64 GiB: the memory blocks and their offline verdicts rest on this assumption`,
+    );
     return { blockBytes: geometry.defaultBlockBytes, blockSource: 'assumed' };
   }
   warnings.push('memory block size unknown (no kallsyms, 64 GiB or more of memory): memory blocks are not shown');
@@ -67,7 +89,11 @@ function firstNonRam(ranges: PfnRange[], from: number, to: number): number {
   let cur = from;
   for (let moved = true; moved && cur < to;) {
     moved = false;
-    for (const [s, e] of ranges) if (s <= cur && cur < e) { cur = e; moved = true; }
+    for (const [s, e] of ranges)
+      if (s <= cur && cur < e) {
+        cur = e;
+        moved = true;
+      }
   }
   return Math.min(cur, to);
 }
@@ -111,21 +137,39 @@ export function buildBlocks(input: BlockInput): MemoryBlock[] {
     if (secs.every((s) => s.state === 'absent')) continue;
     const zones = [...new Set(secs.flatMap((s) => (s.zone ? s.zone.split(',') : [])))];
     // block counts = sum of its sections' counts (sections tile the PFN range; both clamp at endPfn)
-    const block: MemoryBlock = { id, startPfn: id * pfnsPerBlock, nrPfns: pfnsPerBlock, state: blockState(secs), zones: zones.length ? zones : undefined, counts: sumCounts(secs.map((s) => s.counts)) };
+    const block: MemoryBlock = {
+      id,
+      startPfn: id * pfnsPerBlock,
+      nrPfns: pfnsPerBlock,
+      state: blockState(secs),
+      zones: zones.length ? zones : undefined,
+      counts: sumCounts(secs.map((s) => s.counts)),
+    };
     // A block inside one System RAM range needs no per-PFN check (undefined and "always RAM" judge alike).
-    const bStart = id * pfnsPerBlock, bEnd = bStart + pfnsPerBlock;
+    const bStart = id * pfnsPerBlock,
+      bEnd = bStart + pfnsPerBlock;
     const allRam = systemRam?.some(([s, e]) => s <= bStart && bEnd <= e);
     // PFNs below the block's first hole are RAM without a range search (the verdict scans upwards)
     const hole = systemRam && !allRam ? firstNonRam(systemRam, bStart, bEnd) : bEnd;
-    block.verdict = blockVerdicts({
-      block, classes: pass.classes, classesStartPfn: 0, counts: block.counts, pageblockPfns: input.pageblockPfns,
-      isSystemRam: systemRam && !allRam ? (pfn) => pfn < hole || inRanges(systemRam, pfn) : undefined,
-      systemRamUnknown: systemRam === undefined,
-      compoundIsMovable: ctx ? (pfn) => pass.compound.isMovable(pfn) : undefined,
-      compoundMovableBits: ctx ? compoundMovable : undefined,
-      kernelVersion: input.kernelVersion,
-      bootMemoryRefused: input.bootMemoryRefused && secs.some((sec) => input.isEarlySection?.(sec.nr)) ? input.bootMemoryRefused : undefined,
-    }, input.ruleSets);
+    block.verdict = blockVerdicts(
+      {
+        block,
+        classes: pass.classes,
+        classesStartPfn: 0,
+        counts: block.counts,
+        pageblockPfns: input.pageblockPfns,
+        isSystemRam: systemRam && !allRam ? (pfn) => pfn < hole || inRanges(systemRam, pfn) : undefined,
+        systemRamUnknown: systemRam === undefined,
+        compoundIsMovable: ctx ? (pfn) => pass.compound.isMovable(pfn) : undefined,
+        compoundMovableBits: ctx ? compoundMovable : undefined,
+        kernelVersion: input.kernelVersion,
+        bootMemoryRefused:
+          input.bootMemoryRefused && secs.some((sec) => input.isEarlySection?.(sec.nr))
+            ? input.bootMemoryRefused
+            : undefined,
+      },
+      input.ruleSets,
+    );
     blocks.push(block);
   }
   return blocks;

@@ -2,14 +2,22 @@
 // and single struct-page reads (bounded caches underneath) for heads, page[1] and details.
 import { PageAvail, PhysicalMemory } from '../parsers/dump/physmem';
 import { headVaOfTail, type TailWordForms } from '../kernel/compound';
-import { SECTION_DEVICE, SECTION_EARLY, SECTION_HAS_MEM_MAP, SECTION_ONLINE, SECTION_PRESENT } from '../kernel/sections';
+import {
+  SECTION_DEVICE,
+  SECTION_EARLY,
+  SECTION_HAS_MEM_MAP,
+  SECTION_ONLINE,
+  SECTION_PRESENT,
+} from '../kernel/sections';
 import { MemSectionEntry, MemSectionTable, sectionDecodesToBase } from '../parsers/kernelMemory/memSection';
 import type { KernelTranslator } from '../parsers/kernelMemory/translator';
 import { SectionFacts } from './classifyPage';
 import { inRanges, type PfnRange } from '../kernel/pfnRange';
 
 /** Status of each struct page slot after a section read. */
-export const SP_OK = 0, SP_UNMAPPED = 1, SP_EXCLUDED = 2;
+export const SP_OK = 0,
+  SP_UNMAPPED = 1,
+  SP_EXCLUDED = 2;
 
 export class VmcoreMemmap {
   readonly pfnsPerSection: number;
@@ -24,17 +32,26 @@ export class VmcoreMemmap {
   private readonly pageMask: bigint;
 
   /** pageSize: the dump's (its Geometry's); by default what the dump's reader says. */
-  constructor(readonly mem: PhysicalMemory, readonly vm: KernelTranslator, readonly table: MemSectionTable, readonly structSize: number,
-    readonly pageSize = mem.pageSize) {
+  constructor(
+    readonly mem: PhysicalMemory,
+    readonly vm: KernelTranslator,
+    readonly table: MemSectionTable,
+    readonly structSize: number,
+    readonly pageSize = mem.pageSize,
+  ) {
     this.pfnsPerSection = table.pfnsPerSection;
     for (const s of table.sections) this.byNr.set(s.nr, s);
     this.perPage = pageSize % structSize === 0 ? pageSize / structSize : 0;
     this.pageMask = BigInt(pageSize - 1);
   }
 
-  entry(nr: number): MemSectionEntry | undefined { return this.byNr.get(nr); }
+  entry(nr: number): MemSectionEntry | undefined {
+    return this.byNr.get(nr);
+  }
 
-  sectionWord(nr: number): bigint { return this.byNr.get(nr)?.word ?? 0n; }
+  sectionWord(nr: number): bigint {
+    return this.byNr.get(nr)?.word ?? 0n;
+  }
 
   hasMemmap(nr: number): boolean {
     const w = this.sectionWord(nr);
@@ -52,9 +69,14 @@ export class VmcoreMemmap {
     const e = this.byNr.get(nr);
     if (!e) return undefined;
     const w = Number(e.word & 0x3fn);
-    const f: SectionFacts = { online: (w & SECTION_ONLINE) !== 0, early: (w & SECTION_EARLY) !== 0, device: (w & SECTION_DEVICE) !== 0 };
+    const f: SectionFacts = {
+      online: (w & SECTION_ONLINE) !== 0,
+      early: (w & SECTION_EARLY) !== 0,
+      device: (w & SECTION_DEVICE) !== 0,
+    };
     if (!f.early && e.usage) f.subsectionMap = this.readSubsectionMap(e.usage);
-    if (f.subsectionMap !== undefined) f.subsectionHalves = [Number(f.subsectionMap & 0xffffffffn), Number(f.subsectionMap >> 32n)];
+    if (f.subsectionMap !== undefined)
+      f.subsectionHalves = [Number(f.subsectionMap & 0xffffffffn), Number(f.subsectionMap >> 32n)];
     this.factsCache.set(nr, f);
     return f;
   }
@@ -67,12 +89,16 @@ export class VmcoreMemmap {
   private readSubsectionMap(usage: bigint): bigint | undefined {
     const b = this.vm.read(usage, 24);
     if (!b) return undefined;
-    const w0 = b.readBigUInt64LE(0), w1 = b.readBigUInt64LE(8), w2 = b.readBigUInt64LE(16);
+    const w0 = b.readBigUInt64LE(0),
+      w1 = b.readBigUInt64LE(8),
+      w2 = b.readBigUInt64LE(16);
     return w0 === 0n && w1 === 0n && w2 !== 0n ? w2 : w0;
   }
 
   /** Virtual address of the struct page of pfn. */
-  structVa(pfn: number): bigint { return this.table.vmemmapBase + BigInt(pfn) * BigInt(this.structSize); }
+  structVa(pfn: number): bigint {
+    return this.table.vmemmapBase + BigInt(pfn) * BigInt(this.structSize);
+  }
 
   /** Head PFN of the tail page tailPfn from its tail word (either form: kernel/compound.ts), or undefined when implausible. */
   headPfnOfTail(tailWord: bigint, tailPfn: number, forms: TailWordForms): number | undefined {
@@ -92,7 +118,7 @@ export class VmcoreMemmap {
     const ranges: PfnRange[] = [];
     const bytes = this.pfnsPerSection * this.structSize;
     for (const s of this.table.sections) {
-      if (!this.hasMemmap(s.nr) || (s.word & BigInt(SECTION_EARLY))) continue;
+      if (!this.hasMemmap(s.nr) || s.word & BigInt(SECTION_EARLY)) continue;
       let va = this.structVa(s.nr * this.pfnsPerSection);
       const end = va + BigInt(bytes);
       while (va < end) {
@@ -106,7 +132,8 @@ export class VmcoreMemmap {
     const merged: PfnRange[] = [];
     for (const r of ranges) {
       const last = merged[merged.length - 1];
-      if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]); else merged.push([r[0], r[1]]);
+      if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+      else merged.push([r[0], r[1]]);
     }
     this.vmemmapBacking = merged;
   }
@@ -124,20 +151,28 @@ export class VmcoreMemmap {
   /** Which physical page holds each page of the memmap of section nr: one translation per mapping (2 MiB). */
   private physMap(nr: number): Float64Array {
     let m = this.physMaps.get(nr);
-    if (m) { this.physMaps.delete(nr); this.physMaps.set(nr, m); return m; }
+    if (m) {
+      this.physMaps.delete(nr);
+      this.physMaps.set(nr, m);
+      return m;
+    }
     const ps = this.pageSize;
     const nPages = Math.ceil((this.pfnsPerSection * this.structSize) / ps);
     m = new Float64Array(nPages).fill(-1);
     const base = this.structVa(nr * this.pfnsPerSection); // page aligned: a section's struct pages fill whole pages
     for (let p = 0; p < nPages;) {
       const t = this.vm.translate(base + BigInt(p * ps));
-      if (!t) { p++; continue; }
+      if (!t) {
+        p++;
+        continue;
+      }
       const k = Math.max(1, Math.floor(t.span / ps));
       const pfn0 = Math.floor(t.pa / ps);
       for (let j = 0; j < k && p + j < nPages; j++) m[p + j] = pfn0 + j;
       p += k;
     }
-    if (this.physMaps.size >= VmcoreMemmap.PHYS_MAP_CACHE) this.physMaps.delete(this.physMaps.keys().next().value as number);
+    if (this.physMaps.size >= VmcoreMemmap.PHYS_MAP_CACHE)
+      this.physMaps.delete(this.physMaps.keys().next().value as number);
     this.physMaps.set(nr, m);
     return m;
   }
@@ -149,9 +184,13 @@ export class VmcoreMemmap {
    * reference path.
    */
   readStructPages(startPfn: number, count: number, out: Buffer, status: Uint8Array): void {
-    if (!this.bulkEligible(startPfn, count)) { this.readStructPagesReference(startPfn, count, out, status); return; }
+    if (!this.bulkEligible(startPfn, count)) {
+      this.readStructPagesReference(startPfn, count, out, status);
+      return;
+    }
     const av = this.availFor(count);
-    for (const r of this.physRuns(startPfn, count, out, av)) this.mem.readPagesInto(r.ppfn, r.n, out, r.i * this.pageSize, av, r.i);
+    for (const r of this.physRuns(startPfn, count, out, av))
+      this.mem.readPagesInto(r.ppfn, r.n, out, r.i * this.pageSize, av, r.i);
     this.setStatus(count, out, av, status);
   }
 
@@ -162,10 +201,15 @@ export class VmcoreMemmap {
    */
   async readStructPagesAsync(startPfn: number, count: number, out: Buffer, status: Uint8Array): Promise<void> {
     const mem = this.mem;
-    if (!mem.readPagesIntoAsync || !this.bulkEligible(startPfn, count)) { this.readStructPages(startPfn, count, out, status); return; }
+    if (!mem.readPagesIntoAsync || !this.bulkEligible(startPfn, count)) {
+      this.readStructPages(startPfn, count, out, status);
+      return;
+    }
     const av = new Uint8Array(count / this.perPage);
     const ps = this.pageSize;
-    await Promise.all(this.physRuns(startPfn, count, out, av).map((r) => mem.readPagesIntoAsync!(r.ppfn, r.n, out, r.i * ps, av, r.i)));
+    await Promise.all(
+      this.physRuns(startPfn, count, out, av).map((r) => mem.readPagesIntoAsync!(r.ppfn, r.n, out, r.i * ps, av, r.i)),
+    );
     this.setStatus(count, out, av, status);
   }
 
@@ -183,7 +227,12 @@ export class VmcoreMemmap {
   }
 
   /** Physically contiguous runs of the memmap pages of [startPfn, startPfn + count); unmapped pages are zeroed and marked Hole. */
-  private physRuns(startPfn: number, count: number, out: Buffer, av: Uint8Array): { ppfn: number; n: number; i: number }[] {
+  private physRuns(
+    startPfn: number,
+    count: number,
+    out: Buffer,
+    av: Uint8Array,
+  ): { ppfn: number; n: number; i: number }[] {
     const pp = this.perPage;
     const pps = this.pfnsPerSection;
     const nr = Math.floor(startPfn / pps);
@@ -238,7 +287,8 @@ export class VmcoreMemmap {
 
   /** Reference path: translates and copies page by page (any struct page size, any alignment). */
   readStructPagesReference(startPfn: number, count: number, out: Buffer, status: Uint8Array): void {
-    const ss = this.structSize, ps = this.pageSize;
+    const ss = this.structSize,
+      ps = this.pageSize;
     const total = count * ss;
     let done = 0;
     const base = this.structVa(startPfn);
@@ -257,7 +307,8 @@ export class VmcoreMemmap {
         else page.copy(out, done, m.pa - pfn * ps, m.pa - pfn * ps + n);
       }
       if (st !== SP_OK) out.fill(0, done, done + n);
-      const first = Math.floor(done / ss), last = Math.ceil((done + n) / ss);
+      const first = Math.floor(done / ss),
+        last = Math.ceil((done + n) / ss);
       for (let i = first; i < last; i++) if (st !== SP_OK || status[i] === SP_OK) status[i] = Math.max(status[i], st);
       done += n;
     }

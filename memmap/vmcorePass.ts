@@ -93,7 +93,10 @@ export class CompoundLru {
 }
 
 /** A section's struct pages and the status of each slot (SP_*). */
-interface SectionPages { buf: Buffer; status: Uint8Array }
+interface SectionPages {
+  buf: Buffer;
+  status: Uint8Array;
+}
 
 /**
  * Section buffers: while one section is classified, the next READ_AHEAD sections' struct pages are
@@ -109,8 +112,12 @@ class SectionPipeline {
   private readonly reads: (SectionPages & { nr: number; done: Promise<void> })[] = [];
   private lastQueued = -1;
 
-  constructor(private readonly memmap: VmcoreMemmap, private readonly nSections: number, private readonly needsPages: (nr: number) => boolean,
-    private readonly reference: boolean) {
+  constructor(
+    private readonly memmap: VmcoreMemmap,
+    private readonly nSections: number,
+    private readonly needsPages: (nr: number) => boolean,
+    private readonly reference: boolean,
+  ) {
     this.cur = this.newPages();
     const readAhead = !reference && memmap.mem.readPagesIntoAsync !== undefined;
     this.spare = readAhead ? Array.from({ length: READ_AHEAD }, () => this.newPages()) : [];
@@ -131,7 +138,10 @@ class SectionPipeline {
     const pps = this.memmap.pfnsPerSection;
     while (this.spare.length && this.lastQueued < this.nSections) {
       const nr = this.nextNeeding(this.lastQueued);
-      if (nr < 0) { this.lastQueued = this.nSections; break; }
+      if (nr < 0) {
+        this.lastQueued = this.nSections;
+        break;
+      }
       this.lastQueued = nr;
       const b = this.spare.pop()!;
       b.status.fill(0);
@@ -144,7 +154,7 @@ class SectionPipeline {
   /** Makes section nr the current one: the read ahead for it, or a read now. */
   async load(nr: number): Promise<void> {
     const pps = this.memmap.pfnsPerSection;
-    const start = this.start = nr * pps;
+    const start = (this.start = nr * pps);
     if (this.reads.length && this.reads[0].nr === nr) {
       const r = this.reads.shift()!;
       await r.done;
@@ -175,7 +185,13 @@ function fillClassOf(memmap: VmcoreMemmap, ctx: ClassifyContext | undefined, nr:
 }
 
 /** Neighbour look-ups of the pass: the current section from its buffer, others through the memmap. */
-function passNeighbours(memmap: VmcoreMemmap, pipe: SectionPipeline, buddyCover: Uint8Array, ctx: ClassifyContext | undefined, reference: boolean): Neighbours {
+function passNeighbours(
+  memmap: VmcoreMemmap,
+  pipe: SectionPipeline,
+  buddyCover: Uint8Array,
+  ctx: ClassifyContext | undefined,
+  reference: boolean,
+): Neighbours {
   const pps = memmap.pfnsPerSection;
   return {
     structPage: (pfn) => {
@@ -187,7 +203,10 @@ function passNeighbours(memmap: VmcoreMemmap, pipe: SectionPipeline, buddyCover:
       }
       return reference ? memmap.structPage(pfn) : memmap.structPageView(pfn);
     },
-    buddyCovered: (pfn) => { const i = pfn - pipe.start; return i >= 0 && i < pps && buddyCover[i] === 1; },
+    buddyCovered: (pfn) => {
+      const i = pfn - pipe.start;
+      return i >= 0 && i < pps && buddyCover[i] === 1;
+    },
     backsVmemmap: (pfn) => memmap.backsVmemmap(pfn),
     headPfn: (c, tail) => memmap.headPfnOfTail(c, tail, ctx?.tailForms ?? 'pointer'),
     section: (pfn) => memmap.facts(Math.floor(pfn / pps)),
@@ -198,17 +217,30 @@ function passNeighbours(memmap: VmcoreMemmap, pipe: SectionPipeline, buddyCover:
  * Classifies every PFN below endPfn. Notes of the kdump decode worker (dump.mem.endBulkReads) go to
  * notes when the pass ends, whether or not it completed.
  */
-export async function classifyMemmap(memmap: VmcoreMemmap, ctx: ClassifyContext | undefined, endPfn: number, opts: PassOptions, file: string, notes: string[]): Promise<MemmapPass> {
+export async function classifyMemmap(
+  memmap: VmcoreMemmap,
+  ctx: ClassifyContext | undefined,
+  endPfn: number,
+  opts: PassOptions,
+  file: string,
+  notes: string[],
+): Promise<MemmapPass> {
   const pps = memmap.pfnsPerSection;
   const nSections = Math.ceil(endPfn / pps);
-  const pass: MemmapPass = { classes: new Uint8Array(endPfn), zoneMask: new Uint8Array(nSections), filledWith: new Int16Array(nSections).fill(-1), compound: new CompoundLru(endPfn) };
+  const pass: MemmapPass = {
+    classes: new Uint8Array(endPfn),
+    zoneMask: new Uint8Array(nSections),
+    filledWith: new Int16Array(nSections).fill(-1),
+    compound: new CompoundLru(endPfn),
+  };
   const reference = opts.reference === true;
   const pipe = new SectionPipeline(memmap, nSections, (nr) => fillClassOf(memmap, ctx, nr) < 0, reference);
   const buddyCover = new Uint8Array(pps);
   const nb = passNeighbours(memmap, pipe, buddyCover, ctx, reference);
   const compound = pass.compound;
   const out: SectionOutput = {
-    classes: pass.classes, zoneMask: pass.zoneMask,
+    classes: pass.classes,
+    zoneMask: pass.zoneMask,
     onCompound: (pfn, off) => compound.note(pfn, compoundOnLruAt(pfn, pipe.cur.buf, off, ctx!, nb)),
     repeatCompound: (pfn) => compound.repeat(pfn), // a tail with the same head as the tail of the last onCompound call
   };
@@ -217,17 +249,25 @@ export async function classifyMemmap(memmap: VmcoreMemmap, ctx: ClassifyContext 
     pipe.readAheadMore();
     for (let nr = 0; nr < nSections; nr++) {
       checkAbort(opts.signal, file);
-      if (Date.now() - lastTick > 100) { opts.onProgress?.(nr, nSections); await tick(); lastTick = Date.now(); }
+      if (Date.now() - lastTick > 100) {
+        opts.onProgress?.(nr, nSections);
+        await tick();
+        lastTick = Date.now();
+      }
       const start = nr * pps;
       const end = Math.min(endPfn, start + pps);
       const fill = fillClassOf(memmap, ctx, nr);
-      if (fill >= 0) { pass.filledWith[nr] = fill; pass.classes.fill(fill, start, end); continue; }
+      if (fill >= 0) {
+        pass.filledWith[nr] = fill;
+        pass.classes.fill(fill, start, end);
+        continue;
+      }
       await pipe.load(nr);
       classifyChunks(nr, start, end, pipe.cur, buddyCover, memmap, ctx!, nb, out, !reference);
     }
   } finally {
     await pipe.drain();
-    notes.push(...(await memmap.mem.endBulkReads?.() ?? []));
+    notes.push(...((await memmap.mem.endBulkReads?.()) ?? []));
   }
   opts.onProgress?.(nSections, nSections);
   return pass;
@@ -237,12 +277,24 @@ export async function classifyMemmap(memmap: VmcoreMemmap, ctx: ClassifyContext 
  * Chunks of struct pages that stay in the core's L2 cache between the buddy pre-pass and the
  * classification (a 2 MiB section does not); free buddy blocks never cross a chunk.
  */
-function classifyChunks(nr: number, start: number, end: number, pages: SectionPages, buddyCover: Uint8Array, memmap: VmcoreMemmap,
-  ctx: ClassifyContext, nb: Neighbours, out: SectionOutput, fast: boolean): void {
+function classifyChunks(
+  nr: number,
+  start: number,
+  end: number,
+  pages: SectionPages,
+  buddyCover: Uint8Array,
+  memmap: VmcoreMemmap,
+  ctx: ClassifyContext,
+  nb: Neighbours,
+  out: SectionOutput,
+  fast: boolean,
+): void {
   const facts = memmap.facts(nr)!;
   for (let c = 0; c < end - start; c += CHUNK_PFNS) {
     const n = Math.min(CHUNK_PFNS, end - start - c);
-    const b = pages.buf.subarray(c * memmap.structSize), st = pages.status.subarray(c), cov = buddyCover.subarray(c);
+    const b = pages.buf.subarray(c * memmap.structSize),
+      st = pages.status.subarray(c),
+      cov = buddyCover.subarray(c);
     markBuddyBlocks(b, st, cov, ctx, n);
     classifySection(nr, start + c, n, b, st, cov, facts, ctx, nb, out, fast);
   }
@@ -253,15 +305,24 @@ function markBuddyBlocks(buf: Buffer, status: Uint8Array, cover: Uint8Array, ctx
   cover.fill(0, 0, pps);
   const ss = ctx.structSize;
   // 32-bit view when the fields are aligned (always with the 64-byte struct page); else Buffer reads
-  const w = ss % 4 === 0 && buf.byteOffset % 4 === 0 && ctx.off.mapcount % 4 === 0 && ctx.off.private % 4 === 0 ? new Int32Array(buf.buffer, buf.byteOffset, buf.length >>> 2) : undefined;
-  const stride = ss >>> 2, mc = ctx.off.mapcount >>> 2, pv = ctx.off.private >>> 2;
+  const w =
+    ss % 4 === 0 && buf.byteOffset % 4 === 0 && ctx.off.mapcount % 4 === 0 && ctx.off.private % 4 === 0
+      ? new Int32Array(buf.buffer, buf.byteOffset, buf.length >>> 2)
+      : undefined;
+  const stride = ss >>> 2,
+    mc = ctx.off.mapcount >>> 2,
+    pv = ctx.off.private >>> 2;
   // page_type → is buddy, for the last value seen (a section holds few distinct type values)
-  let lastM = 0, lastBuddy = false;
+  let lastM = 0,
+    lastBuddy = false;
   for (let i = 0; i < pps; i++) {
     if (status[i] !== SP_OK) continue;
     const m = w ? w[i * stride + mc] : buf.readInt32LE(i * ss + ctx.off.mapcount);
     if (m >= -128) continue; // a mapcount, no page type (most pages)
-    if (m !== lastM) { lastM = m; lastBuddy = ctx.types.typeOf(m >>> 0) === 'buddy'; }
+    if (m !== lastM) {
+      lastM = m;
+      lastBuddy = ctx.types.typeOf(m >>> 0) === 'buddy';
+    }
     if (!lastBuddy) continue;
     const privHi = w ? w[i * stride + pv + 1] : buf.readUInt32LE(i * ss + ctx.off.private + 4);
     if (privHi !== 0) continue;
@@ -273,7 +334,13 @@ function markBuddyBlocks(buf: Buffer, status: Uint8Array, cover: Uint8Array, ctx
 }
 
 /** Whether the compound page whose struct page is at buf[off…] (head or tail) has its head on the LRU (THP). */
-function compoundOnLruAt(pfn: number, buf: Buffer, off: number, ctx: ClassifyContext, nb: Neighbours): boolean | undefined {
+function compoundOnLruAt(
+  pfn: number,
+  buf: Buffer,
+  off: number,
+  ctx: ClassifyContext,
+  nb: Neighbours,
+): boolean | undefined {
   let sp: { buf: Buffer; off: number } | string = { buf, off };
   if (buf.readUInt32LE(off + ctx.off.compoundHead) & 1) {
     const h = nb.headPfn(buf.readBigUInt64LE(off + ctx.off.compoundHead), pfn);

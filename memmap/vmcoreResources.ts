@@ -28,9 +28,20 @@ export interface VmcoreResources {
 const HOLES_FROM_MEMMAP = 'memory holes are judged from the memmap alone';
 
 /** Reads the resources and sets ctx.balloonMops, ctx.systemRam and ctx.virtioMem where known. */
-export function readVmcoreResources(vi: VmcoreInfo, vm: KernelTranslator, table: MemSectionTable, ctx: ClassifyContext | undefined, pageSize: number): VmcoreResources {
+export function readVmcoreResources(
+  vi: VmcoreInfo,
+  vm: KernelTranslator,
+  table: MemSectionTable,
+  ctx: ClassifyContext | undefined,
+  pageSize: number,
+): VmcoreResources {
   const r: VmcoreResources = { blockSource: '', virtioWhy: 'kallsyms not usable', notes: [] };
-  const ks = lookupKallsyms(vi, vm, ['balloon_mops', 'iomem_resource', 'memory_block_size_probed', 'sections_per_block']);
+  const ks = lookupKallsyms(vi, vm, [
+    'balloon_mops',
+    'iomem_resource',
+    'memory_block_size_probed',
+    'sections_per_block',
+  ]);
   if ('error' in ks) {
     r.virtioWhy = `kallsyms not usable: ${ks.error}`;
     r.notes.push(`kallsyms not used: ${ks.error}`);
@@ -38,9 +49,14 @@ export function readVmcoreResources(vi: VmcoreInfo, vm: KernelTranslator, table:
     const stext = vi.symbols.get('_stext');
     const io = stext !== undefined ? scanForIomemResource(vm, stext) : undefined;
     if (io !== undefined && treeHasKernelCode(vm, io, stext!, vi)) {
-      r.notes.push(`iomem_resource found without kallsyms at 0x${io.toString(16)}: the only "PCI mem" root resource in the kernel image; its tree holds "Kernel code" at _stext`);
+      r.notes.push(
+        `iomem_resource found without kallsyms at 0x${io.toString(16)}: the only "PCI mem" root resource in the kernel image; its tree holds "Kernel code" at _stext`,
+      );
       readResourceTree(vm, io, ctx, pageSize, r);
-    } else r.notes.push(`System RAM ranges unknown (no iomem_resource${io !== undefined ? ': the scanned candidate failed its check' : ''}): ${HOLES_FROM_MEMMAP}`);
+    } else
+      r.notes.push(
+        `System RAM ranges unknown (no iomem_resource${io !== undefined ? ': the scanned candidate failed its check' : ''}): ${HOLES_FROM_MEMMAP}`,
+      );
     blockSizeFromHotplug(table, pageSize, r);
     return r;
   }
@@ -54,11 +70,18 @@ export function readVmcoreResources(vi: VmcoreInfo, vm: KernelTranslator, table:
   }
   readBlockSize(vm, ks.found, table, pageSize, r);
   blockSizeFromHotplug(table, pageSize, r);
-  if (ctx && ctx.balloonMops === undefined && !ctx.is.balloonByMovableOps) r.notes.push('balloon_mops not found in kallsyms: movable balloon pages are recognised by the mapping tag alone');
+  if (ctx && ctx.balloonMops === undefined && !ctx.is.balloonByMovableOps)
+    r.notes.push('balloon_mops not found in kallsyms: movable balloon pages are recognised by the mapping tag alone');
   return r;
 }
 
-function readResourceTree(vm: KernelTranslator, io: bigint, ctx: ClassifyContext | undefined, pageSize: number, r: VmcoreResources): void {
+function readResourceTree(
+  vm: KernelTranslator,
+  io: bigint,
+  ctx: ClassifyContext | undefined,
+  pageSize: number,
+  r: VmcoreResources,
+): void {
   const stats: IomemStats = { unreadable: 0, unnamed: 0 };
   const tree = readIomem(vm, io, undefined, stats);
   if (!tree) {
@@ -68,13 +91,21 @@ function readResourceTree(vm: KernelTranslator, io: bigint, ctx: ClassifyContext
   }
   r.hotplugRam = tree.filter((t) => /^System RAM \(.+\)$/.test(t.name)).map((t) => [t.start, t.end + 1]);
   const missing = stats.unreadable + stats.unnamed;
-  const incomplete = missing > 0 ? `${stats.unreadable} resource nodes and ${stats.unnamed} names of the iomem_resource tree were filtered out of the dump` : undefined;
+  const incomplete =
+    missing > 0
+      ? `${stats.unreadable} resource nodes and ${stats.unnamed} names of the iomem_resource tree were filtered out of the dump`
+      : undefined;
   const ram = systemRamPfnRanges(tree, pageSize);
-  if (incomplete) r.notes.push(`${incomplete}: System RAM ranges unknown (hot-added RAM may be among the missing nodes), ${HOLES_FROM_MEMMAP}`);
+  if (incomplete)
+    r.notes.push(
+      `${incomplete}: System RAM ranges unknown (hot-added RAM may be among the missing nodes), ${HOLES_FROM_MEMMAP}`,
+    );
   else if (ram.length) {
     r.systemRam = ram;
     if (ctx) ctx.systemRam = ram;
-    r.notes.push(`System RAM (iomem_resource): ${ram.length} ranges, ${ram.reduce((a, [s, e]) => a + e - s, 0)} pages; PFNs outside them are memory holes for the offline verdicts`);
+    r.notes.push(
+      `System RAM (iomem_resource): ${ram.length} ranges, ${ram.reduce((a, [s, e]) => a + e - s, 0)} pages; PFNs outside them are memory holes for the offline verdicts`,
+    );
   } else r.notes.push(`iomem_resource lists no System RAM: ${HOLES_FROM_MEMMAP}`);
   if (!ctx) return;
   const vr = virtioMemPfnRanges(tree, pageSize);
@@ -99,14 +130,27 @@ function treeHasKernelCode(vm: KernelTranslator, io: bigint, stext: bigint, vi: 
   return vi.symbols.has('_stext') && pa !== undefined && code.length === 1 && code[0].start === pa;
 }
 
-function readBlockSize(vm: KernelTranslator, found: Map<string, bigint>, table: MemSectionTable, pageSize: number, r: VmcoreResources): void {
+function readBlockSize(
+  vm: KernelTranslator,
+  found: Map<string, bigint>,
+  table: MemSectionTable,
+  pageSize: number,
+  r: VmcoreResources,
+): void {
   const probed = found.get('memory_block_size_probed');
   const spb = found.get('sections_per_block');
   const pv = probed !== undefined ? vm.readU64(probed) : undefined;
-  if (pv && pv > 0n && (pv & (pv - 1n)) === 0n) { r.blockBytes = Number(pv); r.blockSource = 'memory_block_size_probed (kallsyms)'; return; }
+  if (pv && pv > 0n && (pv & (pv - 1n)) === 0n) {
+    r.blockBytes = Number(pv);
+    r.blockSource = 'memory_block_size_probed (kallsyms)';
+    return;
+  }
   if (spb === undefined) return;
   const n = vm.read(spb, 4)?.readUInt32LE(0);
-  if (n && n > 0 && n <= 1 << 16) { r.blockBytes = n * table.pfnsPerSection * pageSize; r.blockSource = 'sections_per_block (kallsyms)'; }
+  if (n && n > 0 && n <= 1 << 16) {
+    r.blockBytes = n * table.pfnsPerSection * pageSize;
+    r.blockSource = 'sections_per_block (kallsyms)';
+  }
 }
 
 /**
@@ -118,12 +162,18 @@ function readBlockSize(vm: KernelTranslator, found: Map<string, bigint>, table: 
  */
 function blockSizeFromHotplug(table: MemSectionTable, pageSize: number, r: VmcoreResources): void {
   if (r.blockBytes || !r.hotplugRam?.length) return;
-  const gcd = (a: number, b: number): number => { while (b) [a, b] = [b, a % b]; return a; };
+  const gcd = (a: number, b: number): number => {
+    while (b) [a, b] = [b, a % b];
+    return a;
+  };
   const g = r.hotplugRam.reduce((acc, [s, e]) => gcd(gcd(acc, s), e - s), 0);
   const section = table.pfnsPerSection * pageSize;
   const what = `${r.hotplugRam.length} hot-added System RAM resource${r.hotplugRam.length > 1 ? 's' : ''} of iomem_resource`;
   if (g === section) {
     r.blockBytes = section;
     r.blockSource = `${what}: added in whole memory blocks, aligned to one ${section / 2 ** 20} MiB section only`;
-  } else if (g > section && g % section === 0) r.notes.push(`memory block size: ${what} bound it to at most ${g / 2 ** 20} MiB (their alignment), at least one ${section / 2 ** 20} MiB section`);
+  } else if (g > section && g % section === 0)
+    r.notes.push(
+      `memory block size: ${what} bound it to at most ${g / 2 ** 20} MiB (their alignment), at least one ${section / 2 ** 20} MiB section`,
+    );
 }

@@ -54,11 +54,13 @@ class PhaseTimer {
 
   /** Ends the phase called name; the next one starts. */
   end(name: string): void {
-    const t = performance.now(), c = process.cpuUsage(this.cpu);
+    const t = performance.now(),
+      c = process.cpuUsage(this.cpu);
     const cpuMs = (c.user + c.system) / 1000;
     this.lines.push(`${name} ${(t - this.t).toFixed(0)} ms (cpu ${cpuMs.toFixed(0)} ms)`);
     this.opts.onPhase?.(name, t - this.t, cpuMs);
-    this.t = t; this.cpu = process.cpuUsage();
+    this.t = t;
+    this.cpu = process.cpuUsage();
   }
 }
 
@@ -70,14 +72,21 @@ export async function openVmcoreSnapshot(paths: string[], opts: VmcoreOpenOption
     dump.mem.close();
     if (e instanceof TranslationError || e instanceof MemSectionError) {
       const loss = dump.kdump?.dataLoss() ?? dump.elf?.dataLoss(); // a page the reader needed may be one the dump lost
-      throw new DumpError(paths[0], loss?.truncated ? 'truncated' : 'corrupt', loss ? `${e.message}; the dump lost page data: ${loss.text}` : e.message);
+      throw new DumpError(
+        paths[0],
+        loss?.truncated ? 'truncated' : 'corrupt',
+        loss ? `${e.message}; the dump lost page data: ${loss.text}` : e.message,
+      );
     }
     throw e;
   }
 }
 
 /** Warnings and provenance notes of a build, in the order they were found. */
-interface BuildLog { warnings: string[]; notes: string[] }
+interface BuildLog {
+  warnings: string[];
+  notes: string[];
+}
 
 /** What the memmap pass needs from the dump's kernel. */
 interface KernelView {
@@ -118,8 +127,20 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const { blockBytes, blockSource } = memoryBlockSize(res, arch, geometry, dump.mem.maxPfn * pageSize, warnings);
   const pfnsPerBlock = blockBytes ? blockBytes / pageSize : 0;
   if (pfnsPerBlock) notes.push(`memory block size ${blockBytes! / 2 ** 20} MiB (${blockSource})`);
-  const blocks = buildBlocks({ sections, pass, endPfn, pfnsPerSection: pps, pfnsPerBlock, pageblockPfns: geometry.pageblockPfns, systemRam: res.systemRam, ctx, ruleSets: opts.ruleSets, kernelVersion: vi.osrelease ? parseRelease(vi.osrelease) : undefined,
-    bootMemoryRefused: arch.bootMemoryOfflineRefusal, isEarlySection: (nr) => memmap.facts(nr)?.early === true });
+  const blocks = buildBlocks({
+    sections,
+    pass,
+    endPfn,
+    pfnsPerSection: pps,
+    pfnsPerBlock,
+    pageblockPfns: geometry.pageblockPfns,
+    systemRam: res.systemRam,
+    ctx,
+    ruleSets: opts.ruleSets,
+    kernelVersion: vi.osrelease ? parseRelease(vi.osrelease) : undefined,
+    bootMemoryRefused: arch.bootMemoryOfflineRefusal,
+    isEarlySection: (nr) => memmap.facts(nr)?.early === true,
+  });
   timer.end('sections+blocks+verdicts');
 
   const counts = sumCounts(sections.map((s) => s.counts));
@@ -127,7 +148,15 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const family = cr.family;
   const snap: Snapshot = {
     kernel: { release: vi.osrelease, machine: arch.name, layoutFamily: family?.id, pageSize },
-    startPfn: 0, endPfn, classes: pass.classes, pfnsPerSection: pps, sections, pfnsPerBlock, blocks, counts, warnings,
+    startPfn: 0,
+    endPfn,
+    classes: pass.classes,
+    pfnsPerSection: pps,
+    sections,
+    pfnsPerBlock,
+    blocks,
+    counts,
+    warnings,
     provenance: { format: dump.format, files: dump.files, notes },
     pageDetail: (pfn) => pageDetail(pfn, snap, memmap, ctx, family, vi.osrelease),
   };
@@ -152,16 +181,30 @@ function readKernelView(dump: OpenedDump, log: BuildLog): KernelView {
   const geometry = arch.geometry(vi, dump.mem.pageSize);
   const pageSize = geometry.pageSize;
   // the one place that assumes 4 KiB pages: everything after asks geometry (arm64's 16/64 KiB pages come later)
-  if (pageSize !== 4096) throw new DumpError(file, 'unsupported', `${arch.name} dump with ${pageSize / 1024} KiB pages: the memmap pass reads struct pages in 4 KiB pages only (x86_64 and arm64 with 4 KiB pages); ${pageSize / 1024} KiB pages are not supported yet`);
-  if (dump.kdump?.header.physBase !== undefined && vi.numbers.has('phys_base') && BigInt.asUintN(64, vi.numbers.get('phys_base')!) !== dump.kdump.header.physBase) {
-    notes.push(`kdump sub-header phys_base 0x${dump.kdump.header.physBase.toString(16)} differs from VMCOREINFO NUMBER(phys_base); using VMCOREINFO (QEMU writes the sub-header value with the wrong base)`);
+  if (pageSize !== 4096)
+    throw new DumpError(
+      file,
+      'unsupported',
+      `${arch.name} dump with ${pageSize / 1024} KiB pages: the memmap pass reads struct pages in 4 KiB pages only (x86_64 and arm64 with 4 KiB pages); ${pageSize / 1024} KiB pages are not supported yet`,
+    );
+  if (
+    dump.kdump?.header.physBase !== undefined &&
+    vi.numbers.has('phys_base') &&
+    BigInt.asUintN(64, vi.numbers.get('phys_base')!) !== dump.kdump.header.physBase
+  ) {
+    notes.push(
+      `kdump sub-header phys_base 0x${dump.kdump.header.physBase.toString(16)} differs from VMCOREINFO NUMBER(phys_base); using VMCOREINFO (QEMU writes the sub-header value with the wrong base)`,
+    );
   }
   const vm = arch.translator(dump.mem, vi);
   notes.push(vm.describe());
   const table = readMemSections(vi, vm, pageSize);
   warnings.push(...table.warnings);
   notes.push(...table.notes);
-  const bound = { endPfn: dump.mem.maxPfn, source: dump.kdump ? "the kdump header's max_mapnr" : 'the end of its PT_LOAD segments' };
+  const bound = {
+    endPfn: dump.mem.maxPfn,
+    source: dump.kdump ? "the kdump header's max_mapnr" : 'the end of its PT_LOAD segments',
+  };
   const trusted = trustedSections(table, bound, (va) => vm.translate(va) !== undefined, vi.sizes.get('page') ?? 64);
   table.sections = trusted.sections;
   warnings.push(...trusted.warnings);
@@ -180,19 +223,39 @@ function readKernelView(dump: OpenedDump, log: BuildLog): KernelView {
 function beginBulkReads(dump: OpenedDump, memmap: VmcoreMemmap, opts: VmcoreOpenOptions): void {
   if (opts.reference || !dump.mem.beginBulkReads) return;
   const table = memmap.table;
-  const online = table.sections.filter((s) => memmap.hasMemmap(s.nr) && (memmap.facts(s.nr)?.online || memmap.facts(s.nr)?.device)).length;
-  dump.mem.beginBulkReads(Math.ceil((online * table.pfnsPerSection * memmap.structSize) / memmap.pageSize), opts.decodeWorker);
+  const online = table.sections.filter(
+    (s) => memmap.hasMemmap(s.nr) && (memmap.facts(s.nr)?.online || memmap.facts(s.nr)?.device),
+  ).length;
+  dump.mem.beginBulkReads(
+    Math.ceil((online * table.pfnsPerSection * memmap.structSize) / memmap.pageSize),
+    opts.decodeWorker,
+  );
 }
 
 /** PageOffline pages whose kind (virtio-mem or balloon) could not be told: their blocks' verdicts are uncertain. */
-function warnOfflineKindUnknown(counts: Uint32Array, ctx: ClassifyContext | undefined, pageSize: number, virtioWhy: string, warnings: string[]): void {
+function warnOfflineKindUnknown(
+  counts: Uint32Array,
+  ctx: ClassifyContext | undefined,
+  pageSize: number,
+  virtioWhy: string,
+  warnings: string[],
+): void {
   const unknownKind = counts[CLASS_ID.offline];
-  if (ctx && ctx.is.offlineKindsVerified && (ctx.virtioMem === undefined || ctx.virtioMemIncomplete) && unknownKind > 0) {
-    warnings.push(`${unknownKind} PageOffline pages (${(unknownKind * pageSize / 2 ** 20).toFixed(1)} MiB) show as offline (kind unknown): the virtio-mem device ranges could not be read${ctx.virtioMemIncomplete ? ' whole' : ''} (${virtioWhy}), so virtio-mem fake-offline pages (skipped by offlining) cannot be told from unmovable balloon pages (which block it); the offline verdicts of blocks holding them are uncertain`);
+  if (
+    ctx &&
+    ctx.is.offlineKindsVerified &&
+    (ctx.virtioMem === undefined || ctx.virtioMemIncomplete) &&
+    unknownKind > 0
+  ) {
+    warnings.push(
+      `${unknownKind} PageOffline pages (${((unknownKind * pageSize) / 2 ** 20).toFixed(1)} MiB) show as offline (kind unknown): the virtio-mem device ranges could not be read${ctx.virtioMemIncomplete ? ' whole' : ''} (${virtioWhy}), so virtio-mem fake-offline pages (skipped by offlining) cannot be told from unmovable balloon pages (which block it); the offline verdicts of blocks holding them are uncertain`,
+    );
   }
 }
 
-function hex(v: bigint | number): string { return '0x' + v.toString(16); }
+function hex(v: bigint | number): string {
+  return '0x' + v.toString(16);
+}
 
 /** What the inspector says about a tail word: its form (7.x mask or head | 1) and the head it names. */
 function tailWordNote(word: bigint, pfn: number, ctx: ClassifyContext, memmap: VmcoreMemmap): string {
@@ -204,27 +267,59 @@ function tailWordNote(word: bigint, pfn: number, ctx: ClassifyContext, memmap: V
     : `tail word = head struct page address | 1: ${h}`;
 }
 
-function pageDetail(pfn: number, snap: Snapshot, memmap: VmcoreMemmap, ctx: ClassifyContext | undefined, family: LayoutFamily | undefined, release: string | undefined): PageDetail | undefined {
+function pageDetail(
+  pfn: number,
+  snap: Snapshot,
+  memmap: VmcoreMemmap,
+  ctx: ClassifyContext | undefined,
+  family: LayoutFamily | undefined,
+  release: string | undefined,
+): PageDetail | undefined {
   if (pfn < snap.startPfn || pfn >= snap.endPfn) return undefined;
   const pps = snap.pfnsPerSection;
   const nr = Math.floor(pfn / pps);
   const cls = className(snap.classes[pfn - snap.startPfn]);
   const d: PageDetail = {
-    pfn, physAddr: BigInt(pfn) * BigInt(memmap.pageSize), class: cls, rule: '', why: '', section: nr,
-    block: snap.pfnsPerBlock ? Math.floor(pfn / snap.pfnsPerBlock) : undefined, raw: {}, notes: [],
+    pfn,
+    physAddr: BigInt(pfn) * BigInt(memmap.pageSize),
+    class: cls,
+    rule: '',
+    why: '',
+    section: nr,
+    block: snap.pfnsPerBlock ? Math.floor(pfn / snap.pfnsPerBlock) : undefined,
+    raw: {},
+    notes: [],
   };
   const word = memmap.sectionWord(nr);
   d.raw.section_mem_map = hex(word);
   const facts = memmap.facts(nr);
-  const setRule = (i: number) => { const r = VMCORE_RULES[i]; d.rule = r.id; d.why = r.why; if ('assumption' in r) d.notes!.push(`assumption: ${r.assumption}`); };
-  if (!facts || !memmap.hasMemmap(nr)) { setRule(R.hole); return d; }
+  const setRule = (i: number) => {
+    const r = VMCORE_RULES[i];
+    d.rule = r.id;
+    d.why = r.why;
+    if ('assumption' in r) d.notes!.push(`assumption: ${r.assumption}`);
+  };
+  if (!facts || !memmap.hasMemmap(nr)) {
+    setRule(R.hole);
+    return d;
+  }
   d.raw.struct_page_va = hex(memmap.structVa(pfn));
   const sp = memmap.structPage(pfn);
-  if (sp === 'unmapped') { setRule(R['memmap-unmapped']); return d; }
-  if (sp === 'excluded') { setRule(R['memmap-excluded']); return d; }
+  if (sp === 'unmapped') {
+    setRule(R['memmap-unmapped']);
+    return d;
+  }
+  if (sp === 'excluded') {
+    setRule(R['memmap-excluded']);
+    return d;
+  }
   const { buf } = sp;
   for (let i = 0; i < 8; i++) d.raw[`word${i}`] = hex(buf.readBigUInt64LE(i * 8));
-  if (!ctx || !family) { d.rule = 'unknown-layout'; d.why = 'page-flag layout or page_type encoding not recognised'; return d; }
+  if (!ctx || !family) {
+    d.rule = 'unknown-layout';
+    d.why = 'page-flag layout or page_type encoding not recognised';
+    return d;
+  }
   if (!facts.online && !facts.device) setRule(R['section-offline']);
   else {
     const nb: Neighbours = {
@@ -235,7 +330,8 @@ function pageDetail(pfn: number, snap: Snapshot, memmap: VmcoreMemmap, ctx: Clas
           const hp = memmap.structPage(h);
           if (typeof hp === 'string') continue;
           const t = ctx.types.decode(hp.buf.readUInt32LE(ctx.off.mapcount));
-          if (t.kind === 'type' && t.name === 'buddy' && Number(hp.buf.readBigUInt64LE(ctx.off.private)) >= o) return true;
+          if (t.kind === 'type' && t.name === 'buddy' && Number(hp.buf.readBigUInt64LE(ctx.off.private)) >= o)
+            return true;
         }
         return false;
       },
@@ -248,7 +344,11 @@ function pageDetail(pfn: number, snap: Snapshot, memmap: VmcoreMemmap, ctx: Clas
   const flags = buf.readBigUInt64LE(ctx.off.flags);
   const nodesShift = 64 - ctx.zoneShift - ctx.zoneWidth;
   const t = ctx.types.decode(buf.readUInt32LE(ctx.off.mapcount));
-  const dec = decodePageFlags(flags, family, { release, pageState: t.kind === 'type' ? t.name : undefined, fields: { nodesShift, zonesWidth: ctx.zoneWidth } });
+  const dec = decodePageFlags(flags, family, {
+    release,
+    pageState: t.kind === 'type' ? t.name : undefined,
+    fields: { nodesShift, zonesWidth: ctx.zoneWidth },
+  });
   d.flags = flagNamesForDisplay(dec, family);
   d.pageType = describePageType(t);
   d.refcount = buf.readInt32LE(ctx.off.refcount);
@@ -262,9 +362,8 @@ function pageDetail(pfn: number, snap: Snapshot, memmap: VmcoreMemmap, ctx: Clas
   const tailWord = buf.readBigUInt64LE(ctx.off.compoundHead);
   d.raw[ctx.tailForms === 'pointer-or-mask' ? 'compound_info' : 'compound_head'] = hex(tailWord);
   if (tailWord & 1n) d.notes!.push(tailWordNote(tailWord, pfn, ctx, memmap));
-  if (d.class === 'section-offline') d.notes!.push('the section is offline: these words are stale leftovers, not the page state');
+  if (d.class === 'section-offline')
+    d.notes!.push('the section is offline: these words are stale leftovers, not the page state');
   if (!PAGE_CLASSES.includes(d.class)) d.notes!.push('unknown class');
   return d;
 }
-
-

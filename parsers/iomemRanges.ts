@@ -23,8 +23,12 @@ export const isVirtioMemRam = (name: string) => name === 'System RAM (virtio_mem
 export function virtioMemPfnRanges(ranges: IomemRange[], pageSize = 4096): PfnRange[] {
   const res: PfnRange[] = [];
   for (const r of ranges.filter((x) => isVirtioMemRam(x.name))) {
-    const parent = r.depth === undefined ? undefined
-      : ranges.find((p) => p.depth === r.depth! - 1 && p.start <= r.start && p.end >= r.end && /^virtio\d+$/.test(p.name));
+    const parent =
+      r.depth === undefined
+        ? undefined
+        : ranges.find(
+            (p) => p.depth === r.depth! - 1 && p.start <= r.start && p.end >= r.end && /^virtio\d+$/.test(p.name),
+          );
     const s = parent ?? r;
     res.push([Math.floor(s.start / pageSize), Math.floor((s.end + 1) / pageSize)]);
   }
@@ -39,14 +43,16 @@ export function systemRamPfnRanges(ranges: IomemRange[], pageSize: number): PfnR
   const res: PfnRange[] = [];
   for (const r of ranges) {
     if (!isSystemRam(r.name) || !(r.end >= r.start)) continue;
-    const s = Math.ceil(r.start / pageSize), e = Math.floor((r.end + 1) / pageSize);
+    const s = Math.ceil(r.start / pageSize),
+      e = Math.floor((r.end + 1) / pageSize);
     if (e > s) res.push([s, e]);
   }
   res.sort((a, b) => a[0] - b[0]);
   const merged: PfnRange[] = [];
   for (const r of res) {
     const last = merged[merged.length - 1];
-    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]); else merged.push([r[0], r[1]]);
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
   }
   return merged;
 }

@@ -45,14 +45,23 @@ function parseDec(v: string): number | undefined {
 
 export function parseVmcoreInfo(text: string): VmcoreInfo {
   const info: VmcoreInfo = {
-    raw: new Map(), symbols: new Map(), numbers: new Map(), offsets: new Map(), sizes: new Map(),
-    lengths: new Map(), configs: new Set(), malformed: [],
+    raw: new Map(),
+    symbols: new Map(),
+    numbers: new Map(),
+    offsets: new Map(),
+    sizes: new Map(),
+    lengths: new Map(),
+    configs: new Set(),
+    malformed: [],
   };
   for (const rawLine of text.split('\n')) {
     const line = rawLine.replace(/\0+$/, '').trimEnd();
     if (!line) continue;
     const eq = line.indexOf('=');
-    if (eq <= 0) { info.malformed.push(line); continue; }
+    if (eq <= 0) {
+      info.malformed.push(line);
+      continue;
+    }
     const key = line.slice(0, eq);
     const val = line.slice(eq + 1);
     info.raw.set(key, val);
@@ -60,9 +69,15 @@ export function parseVmcoreInfo(text: string): VmcoreInfo {
     if (m) {
       const [, kind, name] = m;
       let ok = true;
-      if (kind === 'SYMBOL') { const v = parseHex(val); if (v === undefined) ok = false; else info.symbols.set(name, v); }
-      else if (kind === 'NUMBER') { const v = parseAutoBase(val); if (v === undefined) ok = false; else info.numbers.set(name, v); }
-      else {
+      if (kind === 'SYMBOL') {
+        const v = parseHex(val);
+        if (v === undefined) ok = false;
+        else info.symbols.set(name, v);
+      } else if (kind === 'NUMBER') {
+        const v = parseAutoBase(val);
+        if (v === undefined) ok = false;
+        else info.numbers.set(name, v);
+      } else {
         const v = parseDec(val);
         if (v === undefined) ok = false;
         else (kind === 'OFFSET' ? info.offsets : kind === 'SIZE' ? info.sizes : info.lengths).set(name, v);
@@ -71,11 +86,29 @@ export function parseVmcoreInfo(text: string): VmcoreInfo {
       continue;
     }
     switch (key) {
-      case 'OSRELEASE': info.osrelease = val; break;
-      case 'BUILD-ID': info.buildId = val; break;
-      case 'PAGESIZE': { const v = parseDec(val); if (v === undefined) info.malformed.push(line); else info.pageSize = v; break; }
-      case 'KERNELOFFSET': { const v = parseHex(val); if (v === undefined) info.malformed.push(line); else info.kernelOffset = v; break; }
-      case 'CRASHTIME': { const v = parseDec(val); if (v !== undefined) info.crashTime = v; break; }
+      case 'OSRELEASE':
+        info.osrelease = val;
+        break;
+      case 'BUILD-ID':
+        info.buildId = val;
+        break;
+      case 'PAGESIZE': {
+        const v = parseDec(val);
+        if (v === undefined) info.malformed.push(line);
+        else info.pageSize = v;
+        break;
+      }
+      case 'KERNELOFFSET': {
+        const v = parseHex(val);
+        if (v === undefined) info.malformed.push(line);
+        else info.kernelOffset = v;
+        break;
+      }
+      case 'CRASHTIME': {
+        const v = parseDec(val);
+        if (v !== undefined) info.crashTime = v;
+        break;
+      }
       default:
         if (/^CONFIG_[A-Za-z0-9_]+$/.test(key) && val === 'y') info.configs.add(key);
     }

@@ -59,14 +59,19 @@ function firstDifference(lines: string[], old: string[], at: number): string {
   for (let k = 0; k < old.length; k++) {
     const have = lines[at + k];
     if (have !== old[k]) {
-      const q = (s: string | undefined) => (s === undefined ? 'the end of the file' : JSON.stringify(s.length > 120 ? s.slice(0, 120) + '…' : s));
+      const q = (s: string | undefined) =>
+        s === undefined ? 'the end of the file' : JSON.stringify(s.length > 120 ? s.slice(0, 120) + '…' : s);
       return `at line ${at + k + 1} the patch expects ${q(old[k])}, the tree has ${q(have)}`;
     }
   }
   return 'the lines match but overlap an earlier hunk';
 }
 
-function applyHunks(text: string, hunks: Hunk[], report: (h: Hunk, r: Omit<HunkResult, 'patch' | 'file' | 'hunk'>) => void): string | undefined {
+function applyHunks(
+  text: string,
+  hunks: Hunk[],
+  report: (h: Hunk, r: Omit<HunkResult, 'patch' | 'file' | 'hunk'>) => void,
+): string | undefined {
   let lines = text.split('\n');
   let delta = 0;
   let min = 0;
@@ -80,7 +85,10 @@ function applyHunks(text: string, hunks: Hunk[], report: (h: Hunk, r: Omit<HunkR
     if (at < 0) {
       ok = false;
       const expected = Math.min(want, Math.max(0, lines.length - 1));
-      report(h, { status: 'failed', reason: `hunk does not apply: ${firstDifference(lines, old, expected)} (looked for its ${old.length} context and removed lines at line ${want + 1} and everywhere after the previous hunk)` });
+      report(h, {
+        status: 'failed',
+        reason: `hunk does not apply: ${firstDifference(lines, old, expected)} (looked for its ${old.length} context and removed lines at line ${want + 1} and everywhere after the previous hunk)`,
+      });
       continue;
     }
     report(h, at === want ? { status: 'applied' } : { status: 'offset', offset: at - want });
@@ -97,7 +105,11 @@ function applyHunks(text: string, hunks: Hunk[], report: (h: Hunk, r: Omit<HunkR
  * the file). A later patch sees the earlier patches' result. Only files `wanted` accepts are
  * applied (all when omitted); the others are not read.
  */
-export function applySeries(series: PatchSeries, read: (path: string) => Buffer | undefined, wanted: (path: string) => boolean = () => true): AppliedSeries {
+export function applySeries(
+  series: PatchSeries,
+  read: (path: string) => Buffer | undefined,
+  wanted: (path: string) => boolean = () => true,
+): AppliedSeries {
   const files = new Map<string, string>();
   const originals = new Map<string, string>();
   const results: HunkResult[] = [];
@@ -108,7 +120,10 @@ export function applySeries(series: PatchSeries, read: (path: string) => Buffer 
     for (const f of p.files) {
       const path = filePath(f);
       if (!wanted(path)) continue;
-      if (f.binary) { results.push({ patch: pi, file: path, hunk: 0, status: 'binary', reason: 'a binary patch: not applied' }); continue; }
+      if (f.binary) {
+        results.push({ patch: pi, file: path, hunk: 0, status: 'binary', reason: 'a binary patch: not applied' });
+        continue;
+      }
       let text = files.get(f.oldPath ?? path);
       if (text === undefined && f.oldPath !== undefined) {
         const buf = read(f.oldPath);
@@ -122,12 +137,34 @@ export function applySeries(series: PatchSeries, read: (path: string) => Buffer 
         if (f.oldBlob) {
           const id = gitBlobId(buf);
           if (id.startsWith(f.oldBlob.toLowerCase())) blobMatches.push(f.oldPath);
-          else blobMismatches.push({ patch: pi, file: f.oldPath, patchBlob: f.oldBlob, treeBlob: id.slice(0, Math.max(7, f.oldBlob.length)) });
+          else
+            blobMismatches.push({
+              patch: pi,
+              file: f.oldPath,
+              patchBlob: f.oldBlob,
+              treeBlob: id.slice(0, Math.max(7, f.oldBlob.length)),
+            });
         }
       }
-      if (broken.has(path)) { for (const h of f.hunks) results.push({ patch: pi, file: path, hunk: h.index, status: 'failed', reason: 'an earlier patch of the series did not apply to this file' }); continue; }
-      const out = applyHunks(text ?? '', f.hunks, (h, r) => results.push({ patch: pi, file: path, hunk: h.index, ...r }));
-      if (out === undefined) { broken.add(path); files.delete(path); continue; }
+      if (broken.has(path)) {
+        for (const h of f.hunks)
+          results.push({
+            patch: pi,
+            file: path,
+            hunk: h.index,
+            status: 'failed',
+            reason: 'an earlier patch of the series did not apply to this file',
+          });
+        continue;
+      }
+      const out = applyHunks(text ?? '', f.hunks, (h, r) =>
+        results.push({ patch: pi, file: path, hunk: h.index, ...r }),
+      );
+      if (out === undefined) {
+        broken.add(path);
+        files.delete(path);
+        continue;
+      }
       if (f.newPath === undefined) files.delete(f.oldPath ?? path);
       else files.set(f.newPath, out);
     }

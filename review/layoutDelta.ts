@@ -40,7 +40,12 @@ export interface LayoutDelta {
   /** Why no delta was derived (no tree, hunks that do not apply, a header the parser cannot read). */
   unavailable?: string;
   /** enum pageflags before/after (with the tree's config). */
-  pageflags?: { before: ParsedEnum; after: ParsedEnum; bits: BitChange[]; moved: { name: string; from: number; to: number }[] };
+  pageflags?: {
+    before: ParsedEnum;
+    after: ParsedEnum;
+    bits: BitChange[];
+    moved: { name: string; from: number; to: number }[];
+  };
   pagetype?: PageTypeChange[];
   /** PAGE_TYPE_OPS / FOLIO_TYPE_OPS accessors the series adds or removes. */
   typeOps?: { added: string[]; removed: string[] };
@@ -52,26 +57,49 @@ export interface LayoutDelta {
   apply: HunkResult[];
 }
 
-const TYPE_MACRO = /\b(?:PAGE_TYPE_OPS|FOLIO_TYPE_OPS|PAGE_MAPCOUNT_OPS|PAGE_TYPE_BASE|PGTY_\w+)\b|^#define PG_(?:buddy|offline|table|guard|kmemcg|hugetlb|slab|zsmalloc|unaccepted)\b/;
+const TYPE_MACRO =
+  /\b(?:PAGE_TYPE_OPS|FOLIO_TYPE_OPS|PAGE_MAPCOUNT_OPS|PAGE_TYPE_BASE|PGTY_\w+)\b|^#define PG_(?:buddy|offline|table|guard|kmemcg|hugetlb|slab|zsmalloc|unaccepted)\b/;
 
 /** Hunks of the series that change the page-flag or page-type layout, judged against the tree's original text. */
 export function layoutTriggers(series: PatchSeries, originalPageFlags: string | undefined): TriggerHunk[] {
   const out: TriggerHunk[] = [];
   const lines = originalPageFlags?.split('\n');
-  const ranges: [LayoutTrigger, [number, number] | undefined][] = lines ? [['enum pageflags', enumLines(lines, 'pageflags')], ['enum pagetype', enumLines(lines, 'pagetype')]] : [];
+  const ranges: [LayoutTrigger, [number, number] | undefined][] = lines
+    ? [
+        ['enum pageflags', enumLines(lines, 'pageflags')],
+        ['enum pagetype', enumLines(lines, 'pagetype')],
+      ]
+    : [];
   series.patches.forEach((p, pi) => {
     for (const f of p.files) {
       const path = filePath(f);
       for (const h of f.hunks) {
-        if (path === PAGE_FLAGS_LAYOUT_H) { out.push({ patch: pi, file: path, hunk: h.index, what: 'page-flags-layout.h' }); continue; }
+        if (path === PAGE_FLAGS_LAYOUT_H) {
+          out.push({ patch: pi, file: path, hunk: h.index, what: 'page-flags-layout.h' });
+          continue;
+        }
         if (path !== PAGE_FLAGS_H) continue;
         const changed = h.lines.filter((l) => l.kind !== ' ');
         // With the tree: the hunk's old lines overlap the enum; without it: git's @@ context names the enum.
-        const enumHit = ranges.find(([, r]) => r && h.oldStart - 1 <= r[1] && h.oldStart - 1 + h.oldLines >= r[0])
-          ?? (lines ? undefined : ([['enum pageflags', undefined], ['enum pagetype', undefined]] as [LayoutTrigger, undefined][]).find(([w]) => h.section.startsWith(w)));
-        const textHit = changed.some((l) => /^\s*enum (?:pageflags|pagetype) \{/.test(l.text)) ? (changed.some((l) => /pagetype/.test(l.text)) ? 'enum pagetype' : 'enum pageflags') : undefined;
-        if (enumHit || textHit) out.push({ patch: pi, file: path, hunk: h.index, what: enumHit?.[0] ?? (textHit as LayoutTrigger) });
-        else if (changed.some((l) => TYPE_MACRO.test(l.text))) out.push({ patch: pi, file: path, hunk: h.index, what: 'page-type macros' });
+        const enumHit =
+          ranges.find(([, r]) => r && h.oldStart - 1 <= r[1] && h.oldStart - 1 + h.oldLines >= r[0]) ??
+          (lines
+            ? undefined
+            : (
+                [
+                  ['enum pageflags', undefined],
+                  ['enum pagetype', undefined],
+                ] as [LayoutTrigger, undefined][]
+              ).find(([w]) => h.section.startsWith(w)));
+        const textHit = changed.some((l) => /^\s*enum (?:pageflags|pagetype) \{/.test(l.text))
+          ? changed.some((l) => /pagetype/.test(l.text))
+            ? 'enum pagetype'
+            : 'enum pageflags'
+          : undefined;
+        if (enumHit || textHit)
+          out.push({ patch: pi, file: path, hunk: h.index, what: enumHit?.[0] ?? (textHit as LayoutTrigger) });
+        else if (changed.some((l) => TYPE_MACRO.test(l.text)))
+          out.push({ patch: pi, file: path, hunk: h.index, what: 'page-type macros' });
       }
     }
   });
@@ -101,28 +129,47 @@ export function bitNames(e: ParsedEnum): string[][] {
 }
 
 function compareFlags(before: ParsedEnum, after: ParsedEnum): NonNullable<LayoutDelta['pageflags']> {
-  const b = bitNames(before), a = bitNames(after);
+  const b = bitNames(before),
+    a = bitNames(after);
   const bits: BitChange[] = [];
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const x = b[i] ?? [], y = a[i] ?? [];
+    const x = b[i] ?? [],
+      y = a[i] ?? [];
     if (x.join() === y.join()) continue;
-    const added = y.filter((n) => !x.includes(n)), removed = x.filter((n) => !y.includes(n));
-    const what = !x.length ? `new bit ${y[0]}` : !y.length ? `${x[0]} removed` : x[0] !== y[0] ? `now ${y[0]} (was ${x[0]})`
-      : [added.length ? `alias ${added.join(', ')} added` : '', removed.length ? `alias ${removed.join(', ')} removed` : ''].filter(Boolean).join('; ');
+    const added = y.filter((n) => !x.includes(n)),
+      removed = x.filter((n) => !y.includes(n));
+    const what = !x.length
+      ? `new bit ${y[0]}`
+      : !y.length
+        ? `${x[0]} removed`
+        : x[0] !== y[0]
+          ? `now ${y[0]} (was ${x[0]})`
+          : [
+              added.length ? `alias ${added.join(', ')} added` : '',
+              removed.length ? `alias ${removed.join(', ')} removed` : '',
+            ]
+              .filter(Boolean)
+              .join('; ');
     bits.push({ bit: i, before: x, after: y, what });
   }
-  const moved = before.members.filter((m) => after.members.includes(m) && after.members.indexOf(m) !== before.members.indexOf(m))
+  const moved = before.members
+    .filter((m) => after.members.includes(m) && after.members.indexOf(m) !== before.members.indexOf(m))
     .map((name) => ({ name, from: before.members.indexOf(name), to: after.members.indexOf(name) }));
   return { before, after, bits, moved };
 }
 
-const typeOpsOf = (text: string) => new Set([...text.matchAll(/^(?:PAGE_TYPE_OPS\((\w+),\s*(\w+)|FOLIO_TYPE_OPS\((\w+))/gm)].map((m) => m[2] ?? m[3]));
+const typeOpsOf = (text: string) =>
+  new Set([...text.matchAll(/^(?:PAGE_TYPE_OPS\((\w+),\s*(\w+)|FOLIO_TYPE_OPS\((\w+))/gm)].map((m) => m[2] ?? m[3]));
 
 /**
  * Applies the series' layout files to the tree (in memory) and derives the delta. `config` is the
  * tree's CONFIG_* set (its .config), which resolves the #ifdefs inside the enums.
  */
-export function deriveLayoutDelta(series: PatchSeries, read: (path: string) => Buffer | undefined, config: Set<string>): LayoutDelta {
+export function deriveLayoutDelta(
+  series: PatchSeries,
+  read: (path: string) => Buffer | undefined,
+  config: Set<string>,
+): LayoutDelta {
   const original = read(PAGE_FLAGS_H)?.toString('utf8');
   const triggers = layoutTriggers(series, original);
   const empty = { triggers, changedMask: 0n, apply: [] as HunkResult[] };
@@ -131,7 +178,11 @@ export function deriveLayoutDelta(series: PatchSeries, read: (path: string) => B
   const applied: AppliedSeries = applySeries(series, read, (p) => p === PAGE_FLAGS_H || p === PAGE_FLAGS_LAYOUT_H);
   const failed = applied.results.filter((r) => r.status === 'failed' || r.status === 'no-file');
   if (failed.length)
-    return { ...empty, apply: applied.results, unavailable: `the series does not apply to this tree's layout headers (${failed.map((f) => `${f.file} hunk ${f.hunk}: ${f.reason}`).join('; ')}): no layout is derived from a guess` };
+    return {
+      ...empty,
+      apply: applied.results,
+      unavailable: `the series does not apply to this tree's layout headers (${failed.map((f) => `${f.file} hunk ${f.hunk}: ${f.reason}`).join('; ')}): no layout is derived from a guess`,
+    };
   const patched = applied.files.get(PAGE_FLAGS_H) ?? original;
   const delta: LayoutDelta = { ...empty, apply: applied.results };
   try {
@@ -142,17 +193,34 @@ export function deriveLayoutDelta(series: PatchSeries, read: (path: string) => B
     for (const c of delta.pageflags.bits) mask |= 1n << BigInt(c.bit);
     delta.changedMask = mask;
     if (/^enum pagetype \{/m.test(original) || /^enum pagetype \{/m.test(patched)) {
-      const vals = (t: string) => (/^enum pagetype \{/m.test(t) ? parseEnumText(t, 'pagetype', config).values : new Map<string, number>());
-      const vb = vals(original), va = vals(patched);
-      delta.pagetype = [...new Set([...vb.keys(), ...va.keys()])].filter((n) => vb.get(n) !== va.get(n)).map((name) => ({ name, before: vb.get(name), after: va.get(name) }));
+      const vals = (t: string) =>
+        /^enum pagetype \{/m.test(t) ? parseEnumText(t, 'pagetype', config).values : new Map<string, number>();
+      const vb = vals(original),
+        va = vals(patched);
+      delta.pagetype = [...new Set([...vb.keys(), ...va.keys()])]
+        .filter((n) => vb.get(n) !== va.get(n))
+        .map((name) => ({ name, before: vb.get(name), after: va.get(name) }));
     }
   } catch (e) {
-    return { ...empty, apply: applied.results, unavailable: `the patched header cannot be parsed: ${(e as Error).message}` };
+    return {
+      ...empty,
+      apply: applied.results,
+      unavailable: `the patched header cannot be parsed: ${(e as Error).message}`,
+    };
   }
-  const ob = typeOpsOf(original), oa = typeOpsOf(patched);
+  const ob = typeOpsOf(original),
+    oa = typeOpsOf(patched);
   delta.typeOps = { added: [...oa].filter((x) => !ob.has(x)), removed: [...ob].filter((x) => !oa.has(x)) };
   if (triggers.some((t) => t.what === 'page-flags-layout.h'))
-    delta.flagsLayoutLines = series.patches.flatMap((p) => p.files.filter((f) => filePath(f) === PAGE_FLAGS_LAYOUT_H).flatMap((f) => f.hunks.flatMap((h) => h.lines.filter((l) => l.kind !== ' ').map((l) => ({ kind: l.kind as '+' | '-', text: l.text })))));
+    delta.flagsLayoutLines = series.patches.flatMap((p) =>
+      p.files
+        .filter((f) => filePath(f) === PAGE_FLAGS_LAYOUT_H)
+        .flatMap((f) =>
+          f.hunks.flatMap((h) =>
+            h.lines.filter((l) => l.kind !== ' ').map((l) => ({ kind: l.kind as '+' | '-', text: l.text })),
+          ),
+        ),
+    );
   return delta;
 }
 
@@ -168,6 +236,7 @@ export function wordChange(word: bigint, delta: LayoutDelta): { before: string[]
   if (!delta.pageflags || !(word & delta.changedMask)) return undefined;
   const width = BigInt(Math.max(delta.pageflags.before.members.length, delta.pageflags.after.members.length));
   const low = word & ((1n << width) - 1n);
-  const before = namesUnder(low, bitNames(delta.pageflags.before)), after = namesUnder(low, bitNames(delta.pageflags.after));
+  const before = namesUnder(low, bitNames(delta.pageflags.before)),
+    after = namesUnder(low, bitNames(delta.pageflags.after));
   return before.join() === after.join() ? undefined : { before, after };
 }

@@ -24,7 +24,10 @@ export function flagsWordsInText(text: string): { line: number; word: bigint }[]
       if (!m) continue;
       const raw = m[1];
       if (raw.length > 20) break;
-      out.push({ line: i + 1, word: BigInt(/^\d+$/.test(raw) && re !== PATTERNS[3] ? raw : raw.startsWith('0x') ? raw : '0x' + raw) });
+      out.push({
+        line: i + 1,
+        word: BigInt(/^\d+$/.test(raw) && re !== PATTERNS[3] ? raw : raw.startsWith('0x') ? raw : '0x' + raw),
+      });
       break;
     }
   }

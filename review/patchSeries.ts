@@ -5,13 +5,22 @@
 
 export class PatchError extends Error {
   override name = 'PatchError';
-  constructor(readonly source: string, readonly problem: string) {
+  constructor(
+    readonly source: string,
+    readonly problem: string,
+  ) {
     super(`${source}: ${problem}`);
   }
 }
 
 /** Limits on hostile input: beyond them the series is refused, with the limit named. */
-export const PATCH_LIMITS = { bytes: 32 * 2 ** 20, patches: 1000, filesPerPatch: 5000, hunksPerFile: 5000, lineChars: 64 * 1024 };
+export const PATCH_LIMITS = {
+  bytes: 32 * 2 ** 20,
+  patches: 1000,
+  filesPerPatch: 5000,
+  hunksPerFile: 5000,
+  lineChars: 64 * 1024,
+};
 
 export interface HunkLine {
   kind: '+' | '-' | ' ';
@@ -73,9 +82,13 @@ const MBOX_FROM = /^From \S+ .*(?:\d{4}|\d\d:\d\d:\d\d)\s*$/;
 export function splitMessages(text: string): { text: string; firstLine: number }[] {
   const lines = text.split('\n');
   const starts: number[] = [];
-  for (let i = 0; i < lines.length; i++) if (MBOX_FROM.test(lines[i]) && (i === 0 || lines[i - 1] === '')) starts.push(i);
+  for (let i = 0; i < lines.length; i++)
+    if (MBOX_FROM.test(lines[i]) && (i === 0 || lines[i - 1] === '')) starts.push(i);
   if (!starts.length || starts[0] !== 0) starts.unshift(0);
-  return starts.map((s, k) => ({ text: lines.slice(s, k + 1 < starts.length ? starts[k + 1] : lines.length).join('\n'), firstLine: s + 1 }));
+  return starts.map((s, k) => ({
+    text: lines.slice(s, k + 1 < starts.length ? starts[k + 1] : lines.length).join('\n'),
+    firstLine: s + 1,
+  }));
 }
 
 /** RFC 5322 headers of a message (continuation lines unfolded), and the line where the body starts. */
@@ -88,7 +101,10 @@ function mailHeaders(lines: string[]): { headers: Map<string, string>; bodyStart
   for (; i < lines.length; i++) {
     const l = lines[i].replace(/\r$/, '');
     if (l === '') return { headers, bodyStart: i + 1 };
-    if (/^[ \t]/.test(l) && last) { headers.set(last, `${headers.get(last)} ${l.trim()}`); continue; }
+    if (/^[ \t]/.test(l) && last) {
+      headers.set(last, `${headers.get(last)} ${l.trim()}`);
+      continue;
+    }
     const m = /^([A-Za-z][\w-]*):\s?(.*)$/.exec(l);
     if (!m) return { headers: new Map(), bodyStart: 0 };
     last = m[1].toLowerCase();
@@ -111,36 +127,83 @@ export function parsePatchMessage(text: string, source: string, firstLine = 1): 
   const where = (i: number) => `${source} line ${firstLine + i}`;
   for (let i = bodyStart; i < lines.length; i++) {
     const l = lines[i];
-    if (l.length > PATCH_LIMITS.lineChars) throw new PatchError(where(i), `a line of ${l.length} characters (the limit is ${PATCH_LIMITS.lineChars}): not a patch a reviewer can read`);
+    if (l.length > PATCH_LIMITS.lineChars)
+      throw new PatchError(
+        where(i),
+        `a line of ${l.length} characters (the limit is ${PATCH_LIMITS.lineChars}): not a patch a reviewer can read`,
+      );
     const git = /^diff --git a\/(\S+) b\/(\S+)$/.exec(l);
-    if (git || (l.startsWith('--- ') && lines[i + 1]?.startsWith('+++ ') && (!file || file.hunks.length || file.oldPath === undefined && file.newPath === undefined))) {
+    if (
+      git ||
+      (l.startsWith('--- ') &&
+        lines[i + 1]?.startsWith('+++ ') &&
+        (!file || file.hunks.length || (file.oldPath === undefined && file.newPath === undefined)))
+    ) {
       if (diffStart < 0) diffStart = i;
       file = git ? { oldPath: git[1], newPath: git[2], hunks: [] } : { hunks: [] };
-      if (files.length >= PATCH_LIMITS.filesPerPatch) throw new PatchError(source, `more than ${PATCH_LIMITS.filesPerPatch} files in one patch`);
+      if (files.length >= PATCH_LIMITS.filesPerPatch)
+        throw new PatchError(source, `more than ${PATCH_LIMITS.filesPerPatch} files in one patch`);
       files.push(file);
       if (git) continue;
     }
     if (!file) continue;
     let m: RegExpExecArray | null;
-    if ((m = /^index ([0-9a-f]{4,64})\.\.([0-9a-f]{4,64})/.exec(l)) && !file.hunks.length) { file.oldBlob = m[1]; file.newBlob = m[2]; continue; }
-    if (/^(?:GIT binary patch|Binary files )/.test(l)) { file.binary = true; continue; }
-    if (l.startsWith('--- ') && !file.hunks.length) { const p = l.slice(4).split('\t')[0].trim(); file.oldPath = p === '/dev/null' ? undefined : p.replace(/^a\//, ''); continue; }
-    if (l.startsWith('+++ ') && !file.hunks.length) { const p = l.slice(4).split('\t')[0].trim(); file.newPath = p === '/dev/null' ? undefined : p.replace(/^b\//, ''); continue; }
+    if ((m = /^index ([0-9a-f]{4,64})\.\.([0-9a-f]{4,64})/.exec(l)) && !file.hunks.length) {
+      file.oldBlob = m[1];
+      file.newBlob = m[2];
+      continue;
+    }
+    if (/^(?:GIT binary patch|Binary files )/.test(l)) {
+      file.binary = true;
+      continue;
+    }
+    if (l.startsWith('--- ') && !file.hunks.length) {
+      const p = l.slice(4).split('\t')[0].trim();
+      file.oldPath = p === '/dev/null' ? undefined : p.replace(/^a\//, '');
+      continue;
+    }
+    if (l.startsWith('+++ ') && !file.hunks.length) {
+      const p = l.slice(4).split('\t')[0].trim();
+      file.newPath = p === '/dev/null' ? undefined : p.replace(/^b\//, '');
+      continue;
+    }
     if ((m = HUNK.exec(l))) {
-      const h: Hunk = { index: file.hunks.length + 1, oldStart: Number(m[1]), oldLines: m[2] === undefined ? 1 : Number(m[2]), newStart: Number(m[3]), newLines: m[4] === undefined ? 1 : Number(m[4]), section: m[5].slice(0, 200), lines: [], at: firstLine + i };
-      if (file.hunks.length >= PATCH_LIMITS.hunksPerFile) throw new PatchError(source, `more than ${PATCH_LIMITS.hunksPerFile} hunks in ${file.newPath ?? file.oldPath}`);
-      let old = 0, neu = 0, j = i + 1;
+      const h: Hunk = {
+        index: file.hunks.length + 1,
+        oldStart: Number(m[1]),
+        oldLines: m[2] === undefined ? 1 : Number(m[2]),
+        newStart: Number(m[3]),
+        newLines: m[4] === undefined ? 1 : Number(m[4]),
+        section: m[5].slice(0, 200),
+        lines: [],
+        at: firstLine + i,
+      };
+      if (file.hunks.length >= PATCH_LIMITS.hunksPerFile)
+        throw new PatchError(source, `more than ${PATCH_LIMITS.hunksPerFile} hunks in ${file.newPath ?? file.oldPath}`);
+      let old = 0,
+        neu = 0,
+        j = i + 1;
       for (; j < lines.length && (old < h.oldLines || neu < h.newLines); j++) {
         const t = lines[j];
         const kind = t[0];
         if (kind === '\\') continue; // "\ No newline at end of file"
-        if (kind === ' ' || t === '') { old++; neu++; h.lines.push({ kind: ' ', text: t.slice(1), at: firstLine + j }); }
-        else if (kind === '-') { old++; h.lines.push({ kind: '-', text: t.slice(1), at: firstLine + j }); }
-        else if (kind === '+') { neu++; h.lines.push({ kind: '+', text: t.slice(1), at: firstLine + j }); }
-        else break;
+        if (kind === ' ' || t === '') {
+          old++;
+          neu++;
+          h.lines.push({ kind: ' ', text: t.slice(1), at: firstLine + j });
+        } else if (kind === '-') {
+          old++;
+          h.lines.push({ kind: '-', text: t.slice(1), at: firstLine + j });
+        } else if (kind === '+') {
+          neu++;
+          h.lines.push({ kind: '+', text: t.slice(1), at: firstLine + j });
+        } else break;
       }
       if (old !== h.oldLines || neu !== h.newLines)
-        throw new PatchError(where(i), `hunk ${h.index} of ${file.newPath ?? file.oldPath ?? '?'}: its @@ header promises ${h.oldLines} old and ${h.newLines} new lines, the hunk has ${old} and ${neu} (a truncated or hand-edited patch?)`);
+        throw new PatchError(
+          where(i),
+          `hunk ${h.index} of ${file.newPath ?? file.oldPath ?? '?'}: its @@ header promises ${h.oldLines} old and ${h.newLines} new lines, the hunk has ${old} and ${neu} (a truncated or hand-edited patch?)`,
+        );
       while (j < lines.length && lines[j].startsWith('\\')) j++;
       file.hunks.push(h);
       i = j - 1;
@@ -149,10 +212,17 @@ export function parsePatchMessage(text: string, source: string, firstLine = 1): 
   }
   const usable = files.filter((f) => f.hunks.length || f.binary || f.oldPath !== f.newPath);
   if (!usable.length) {
-    if (cte === 'base64' || cte === 'quoted-printable') throw new PatchError(source, `the mail body is ${cte}-encoded: save the raw patch (e.g. \`git format-patch\`, or \`b4 am\`) and open that`);
+    if (cte === 'base64' || cte === 'quoted-printable')
+      throw new PatchError(
+        source,
+        `the mail body is ${cte}-encoded: save the raw patch (e.g. \`git format-patch\`, or \`b4 am\`) and open that`,
+      );
     return undefined;
   }
-  const message = lines.slice(bodyStart, diffStart < 0 ? bodyStart : diffStart).join('\n').slice(0, 16 * 1024);
+  const message = lines
+    .slice(bodyStart, diffStart < 0 ? bodyStart : diffStart)
+    .join('\n')
+    .slice(0, 16 * 1024);
   const num = /\[[^\]]*?\b(\d+)\/(\d+)\]/.exec(subject);
   return {
     subject: subject || (lines.slice(bodyStart).find((l) => l.trim()) ?? '').slice(0, 200),
@@ -167,9 +237,20 @@ export function parsePatchMessage(text: string, source: string, firstLine = 1): 
 
 /** Parses the text of a patch, a mail or an mbox series. Throws PatchError when it holds no diff. */
 export function parsePatchText(text: string, source: string): PatchSeries {
-  if (text.length > PATCH_LIMITS.bytes) throw new PatchError(source, `${text.length} bytes: larger than the ${PATCH_LIMITS.bytes / 2 ** 20} MiB a patch series may be here`);
+  if (text.length > PATCH_LIMITS.bytes)
+    throw new PatchError(
+      source,
+      `${text.length} bytes: larger than the ${PATCH_LIMITS.bytes / 2 ** 20} MiB a patch series may be here`,
+    );
   if (text.includes('\0')) throw new PatchError(source, 'binary data (a NUL byte): not a patch, a mail or an mbox');
-  return seriesOf(splitMessages(text).map((m, k, all) => ({ text: m.text, source: all.length > 1 ? `${source} (mail ${k + 1})` : source, firstLine: m.firstLine })), source);
+  return seriesOf(
+    splitMessages(text).map((m, k, all) => ({
+      text: m.text,
+      source: all.length > 1 ? `${source} (mail ${k + 1})` : source,
+      firstLine: m.firstLine,
+    })),
+    source,
+  );
 }
 
 /** Series of several sources (the files of a `git format-patch` folder, in name order). */
@@ -187,14 +268,20 @@ export function seriesOf(messages: { text: string; source: string; firstLine?: n
     if (patches.length > PATCH_LIMITS.patches) throw new PatchError(what, `more than ${PATCH_LIMITS.patches} patches`);
   }
   if (!patches.length)
-    throw new PatchError(what, 'no unified diff found: expected a patch (`diff --git`, or `---`/`+++` lines followed by `@@` hunks), an mbox of patch mails or a `git format-patch` folder');
+    throw new PatchError(
+      what,
+      'no unified diff found: expected a patch (`diff --git`, or `---`/`+++` lines followed by `@@` hunks), an mbox of patch mails or a `git format-patch` folder',
+    );
   // A numbered series is applied in its numbering; an unnumbered one in input order.
   if (patches.every((p) => p.number)) {
     patches.sort((a, b) => a.number!.n - b.number!.n);
     const of = patches[0].number!.of;
     const have = new Set(patches.map((p) => p.number!.n));
     const missing = [...Array(of).keys()].map((k) => k + 1).filter((n) => !have.has(n));
-    if (missing.length) warnings.push(`the series names ${of} patches; ${missing.length === 1 ? 'patch' : 'patches'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing here`);
+    if (missing.length)
+      warnings.push(
+        `the series names ${of} patches; ${missing.length === 1 ? 'patch' : 'patches'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing here`,
+      );
   }
   return { patches, skipped, warnings };
 }

@@ -4,7 +4,10 @@
 //   node scripts/tier-summary.mjs COUNTS_FILE
 import { readFileSync } from 'node:fs';
 
-const rows = readFileSync(process.argv[2], 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const rows = readFileSync(process.argv[2], 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l));
 const byTier = new Map();
 for (const r of rows) {
   const t = byTier.get(r.tier) ?? { passed: 0, failed: 0, skipped: 0 };
@@ -16,7 +19,9 @@ const total = { passed: 0, failed: 0, skipped: 0 };
 for (const [tier, t] of byTier) {
   const ran = t.passed + t.failed;
   if (ran === 0) ok = false;
-  console.log(`tier ${tier.padEnd(8)} ${String(t.passed).padStart(4)} passing  ${String(t.failed).padStart(3)} failing${t.skipped ? `  ${t.skipped} pending` : ''}${ran === 0 ? '  <- ran no test' : ''}`);
+  console.log(
+    `tier ${tier.padEnd(8)} ${String(t.passed).padStart(4)} passing  ${String(t.failed).padStart(3)} failing${t.skipped ? `  ${t.skipped} pending` : ''}${ran === 0 ? '  <- ran no test' : ''}`,
+  );
   for (const k of Object.keys(total)) total[k] += t[k];
 }
 if (total.failed) ok = false;

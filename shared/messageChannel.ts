@@ -51,7 +51,8 @@ export class MessageChannel<TIn, TOut> {
         const result = await handler(m.params);
         if (!this.disposed) this.post({ kind: 'response', inReplyTo: m.id, result });
       } catch (e) {
-        if (!this.disposed) this.post({ kind: 'response', inReplyTo: m.id, error: e instanceof Error ? e.message : String(e) });
+        if (!this.disposed)
+          this.post({ kind: 'response', inReplyTo: m.id, error: e instanceof Error ? e.message : String(e) });
       }
     }
   }

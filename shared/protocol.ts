@@ -108,7 +108,10 @@ export interface Requests extends DiffRequests {
   ready: { params: { protocolVersion: number }; result: Overview };
   sectionData: { params: { startPfn: number; count: number }; result: SectionData };
   pageDetail: { params: { pfn: number }; result: PageDetailInfo | null };
-  blockingPages: { params: { block: number; rules: OfflineRules; limit: number }; result: { pages: BlockingPage[]; total: number } };
+  blockingPages: {
+    params: { block: number; rules: OfflineRules; limit: number };
+    result: { pages: BlockingPage[]; total: number };
+  };
 }
 export type RequestName = keyof Requests;
 

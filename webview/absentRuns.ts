@@ -25,7 +25,7 @@ export function absentRuns(o: Overview): PfnRange[] {
     present.fill(1, a, b);
   }
   const runs: PfnRange[] = [];
-  for (let i = 0; i < nSections; ) {
+  for (let i = 0; i < nSections;) {
     if (present[i]) {
       i++;
       continue;

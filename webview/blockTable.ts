@@ -25,8 +25,15 @@ export function verdictCell(v: VerdictInfo | undefined): HTMLElement {
 
 export function verdictBadge(v: VerdictInfo | undefined): HTMLElement {
   if (!v) return h('span', { class: 'verdict verdict-unknown' }, icon('question'), ' no verdict');
-  if (v.ok === true) return h('span', { class: 'verdict verdict-ok', title: v.explanation }, icon('pass'), ' can offline');
-  if (v.ok === false) return h('span', { class: 'verdict verdict-fail', title: v.explanation }, icon('error'), ` ${v.errno ?? 'fails'}${v.reason ? `: ${v.reason}` : ''}`);
+  if (v.ok === true)
+    return h('span', { class: 'verdict verdict-ok', title: v.explanation }, icon('pass'), ' can offline');
+  if (v.ok === false)
+    return h(
+      'span',
+      { class: 'verdict verdict-fail', title: v.explanation },
+      icon('error'),
+      ` ${v.errno ?? 'fails'}${v.reason ? `: ${v.reason}` : ''}`,
+    );
   return h('span', { class: 'verdict verdict-unknown', title: v.explanation }, icon('question'), ' cannot tell');
 }
 
@@ -50,13 +57,21 @@ function topClasses(counts: ClassCounts, o: Overview): string {
     .join(', ');
 }
 
-export function renderBlockTable(o: Overview, theme: ThemeColours, rules: OfflineRules, onPick: (b: BlockInfo | SectionInfo, kind: 'block' | 'section') => void): HTMLElement {
+export function renderBlockTable(
+  o: Overview,
+  theme: ThemeColours,
+  rules: OfflineRules,
+  onPick: (b: BlockInfo | SectionInfo, kind: 'block' | 'section') => void,
+): HTMLElement {
   const useBlocks = o.blocks.length > 0;
   const unit = useBlocks ? o.pfnsPerBlock : o.pfnsPerSection;
   const head = h(
     'tr',
     {},
-    ...(useBlocks ? ['block', `offline? (${rules})`, 'physical range', 'contents'] : ['section', 'flags', 'physical range', 'contents']).map((t) => h('th', { scope: 'col' }, t)),
+    ...(useBlocks
+      ? ['block', `offline? (${rules})`, 'physical range', 'contents']
+      : ['section', 'flags', 'physical range', 'contents']
+    ).map((t) => h('th', { scope: 'col' }, t)),
   );
   const body = h('tbody');
   const items: (BlockInfo | SectionInfo)[] = useBlocks ? o.blocks : o.sections;
@@ -68,17 +83,38 @@ export function renderBlockTable(o: Overview, theme: ThemeColours, rules: Offlin
     const end = BigInt(it.startPfn + it.nrPfns) * BigInt(o.kernel.pageSize);
     const row = h(
       'tr',
-      { tabindex: '0', 'data-kind': useBlocks ? 'block' : 'section', 'data-nr': String(nr), class: `state-${it.state}` },
+      {
+        tabindex: '0',
+        'data-kind': useBlocks ? 'block' : 'section',
+        'data-nr': String(nr),
+        class: `state-${it.state}`,
+      },
       // Name, then state and zone on a second line: the verdict column stays in sight on a narrow panel.
       h(
         'td',
         { class: 'name-cell', title: it.node !== undefined ? `node ${it.node}` : undefined },
         h('span', { class: 'mono' }, useBlocks ? `memory${nr}` : String(nr)),
-        h('span', { class: 'sub' }, [it.state, useBlocks ? (b.zones ?? []).join(', ') : (s.zone ?? '')].filter(Boolean).join(' · ')),
+        h(
+          'span',
+          { class: 'sub' },
+          [it.state, useBlocks ? (b.zones ?? []).join(', ') : (s.zone ?? '')].filter(Boolean).join(' · '),
+        ),
       ),
       h('td', { class: 'verdict-col' }, useBlocks ? verdictCell(verdictOf(b, rules)) : (s.flags ?? '')),
-      h('td', { class: 'mono range', title: `${hex(start)}–${hex(end)}, PFN ${hex(it.startPfn)}–${hex(it.startPfn + it.nrPfns)}` }, hex(start)),
-      h('td', { class: 'contents', title: topClasses(it.counts, o) }, mixBar(it.counts, it.nrPfns || unit, o, theme), h('span', { class: 'mix-text' }, topClasses(it.counts, o))),
+      h(
+        'td',
+        {
+          class: 'mono range',
+          title: `${hex(start)}–${hex(end)}, PFN ${hex(it.startPfn)}–${hex(it.startPfn + it.nrPfns)}`,
+        },
+        hex(start),
+      ),
+      h(
+        'td',
+        { class: 'contents', title: topClasses(it.counts, o) },
+        mixBar(it.counts, it.nrPfns || unit, o, theme),
+        h('span', { class: 'mix-text' }, topClasses(it.counts, o)),
+      ),
     );
     const pick = () => onPick(it, useBlocks ? 'block' : 'section');
     row.addEventListener('click', pick);
@@ -94,5 +130,9 @@ export function renderBlockTable(o: Overview, theme: ThemeColours, rules: Offlin
   const caption = useBlocks
     ? `${o.blocks.length} memory blocks of ${formatBytes(o.pfnsPerBlock * o.kernel.pageSize)}; ${o.blocks.length - failing} can be offlined, ${failing} cannot (${rules === 'mainline' ? 'mainline rules' : 'with the PG_offline_skippable patch'}).`
     : `${o.sections.length} memory sections of ${formatBytes(o.pfnsPerSection * o.kernel.pageSize)} (memory block size unknown in this snapshot).`;
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'blocks' }, h('caption', {}, caption), h('thead', {}, head), body));
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h('table', { class: 'blocks' }, h('caption', {}, caption), h('thead', {}, head), body),
+  );
 }

@@ -33,7 +33,8 @@ export class CanvasRenderer implements MapRenderer {
     const height = scale < 1 ? Math.max(1, Math.ceil(H * scale)) : H;
     const s = width / W;
     const cellPx = v.cellPx * s;
-    if (!this.image || this.image.width !== width || this.image.height !== height) this.image = this.ctx.createImageData(width, height);
+    if (!this.image || this.image.width !== width || this.image.height !== height)
+      this.image = this.ctx.createImageData(width, height);
     const px = new Uint32Array(this.image.data.buffer);
     const l = this.src.rows.layout;
     const flags = this.src.flags;

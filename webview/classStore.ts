@@ -122,7 +122,13 @@ export class ClassStore {
       const perRequest = Math.max(1, Math.floor(PFNS_PER_REQUEST / this.pps));
       const first = this.queue.shift()!;
       let last = first;
-      while (this.queue.length && this.queue[0] > last && this.queue[0] - first < perRequest && this.onlyLoadedBetween(last, this.queue[0])) last = this.queue.shift()!;
+      while (
+        this.queue.length &&
+        this.queue[0] > last &&
+        this.queue[0] - first < perRequest &&
+        this.onlyLoadedBetween(last, this.queue[0])
+      )
+        last = this.queue.shift()!;
       for (let i = first; i <= last; i++) if (this.state[i] !== LOADED) this.state[i] = LOADING;
       this.inFlight++;
       void this.load(first, last + 1).finally(() => {

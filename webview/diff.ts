@@ -60,7 +60,11 @@ channel
     try {
       buildDiffApp(d);
     } catch (e) {
-      showFailure({ file: title, problem: `the panel could not show this comparison: ${e instanceof Error ? e.message : e}`, hint: 'please report this with the "Kernel Memmap" output channel contents' });
+      showFailure({
+        file: title,
+        problem: `the panel could not show this comparison: ${e instanceof Error ? e.message : e}`,
+        hint: 'please report this with the "Kernel Memmap" output channel contents',
+      });
       channel.event({ type: 'log', message: `webview error: ${e instanceof Error ? e.stack : e}` });
     }
   })
@@ -88,7 +92,11 @@ class DiffMapView extends MapView {
       `phys ${hex(BigInt(pfn) * BigInt(o.kernel.pageSize))}`,
       sec ? `section ${sec.nr} · ${sec.state}` : `section ${Math.floor(pfn / o.pfnsPerSection)}`,
       blk ? `memory${blk.id}` : '',
-      c === undefined ? 'class: loading…' : c[0] === c[1] ? `unchanged: ${o.classNames[c[0]]}` : `changed: ${o.classNames[c[0]]} → ${o.classNames[c[1]]}`,
+      c === undefined
+        ? 'class: loading…'
+        : c[0] === c[1]
+          ? `unchanged: ${o.classNames[c[0]]}`
+          : `changed: ${o.classNames[c[0]]} → ${o.classNames[c[1]]}`,
     ].filter(Boolean);
   }
 }
@@ -114,10 +122,27 @@ function buildDiffApp(d: DiffOverview): void {
   let selected: number | undefined;
   // hidden and shown again, the panel comes back where it was (webview state, like the single panel's)
   const saved = loadState();
-  map = new DiffMapView(d, cells, o, layout, store, { select: (pfn) => inspectPage(pfn), viewChanged: (view) => saveState({ view }) }, saved.view, new Set());
+  map = new DiffMapView(
+    d,
+    cells,
+    o,
+    layout,
+    store,
+    { select: (pfn) => inspectPage(pfn), viewChanged: (view) => saveState({ view }) },
+    saved.view,
+    new Set(),
+  );
   map.ranksFor = () => diffRanks(o.classNames);
 
-  const inspector = h('div', { class: 'inspector', 'aria-live': 'polite' }, h('p', { class: 'hint' }, 'Click a page on the map (or press Enter on it) to see it in both snapshots. n / N: next / previous changed page.'));
+  const inspector = h(
+    'div',
+    { class: 'inspector', 'aria-live': 'polite' },
+    h(
+      'p',
+      { class: 'hint' },
+      'Click a page on the map (or press Enter on it) to see it in both snapshots. n / N: next / previous changed page.',
+    ),
+  );
   const changes = h('div', { class: 'overview diff-changes' });
   const tabs = hx(
     'vscode-tabs',
@@ -144,10 +169,17 @@ function buildDiffApp(d: DiffOverview): void {
     saveState({ selectedPfn: pfn });
     if (show) showTab(1);
     const my = ++request;
-    inspector.replaceChildren(h('p', {}, map.describe(pfn).join(' · ')), h('p', { class: 'hint' }, 'reading the page in both snapshots…'));
+    inspector.replaceChildren(
+      h('p', {}, map.describe(pfn).join(' · ')),
+      h('p', { class: 'hint' }, 'reading the page in both snapshots…'),
+    );
     channel.request('diffPageDetail', { pfn }).then(
       (p) => my === request && inspector.replaceChildren(renderDiffPage(pfn, p, d, theme, act)),
-      (e) => my === request && inspector.replaceChildren(h('p', { class: 'error' }, `Cannot read page ${pfn}: ${e instanceof Error ? e.message : e}`)),
+      (e) =>
+        my === request &&
+        inspector.replaceChildren(
+          h('p', { class: 'error' }, `Cannot read page ${pfn}: ${e instanceof Error ? e.message : e}`),
+        ),
     );
   }
   function inspectBlock(r: DiffBlockRow): void {
@@ -168,7 +200,17 @@ function buildDiffApp(d: DiffOverview): void {
     filterMsg.textContent = f ? `showing only ${o.classNames[f[0]]} → ${o.classNames[f[1]]}` : '';
     renderChanges();
   };
-  const oldToggle = h('button', { class: 'fold-toggle diff-old-toggle', type: 'button', 'aria-pressed': 'false', title: 'Changed pages in the colour of their class in the first snapshot (a) instead of the second (b)' }, h('span', { class: 'codicon codicon-history' }), ' Show old class');
+  const oldToggle = h(
+    'button',
+    {
+      class: 'fold-toggle diff-old-toggle',
+      type: 'button',
+      'aria-pressed': 'false',
+      title: 'Changed pages in the colour of their class in the first snapshot (a) instead of the second (b)',
+    },
+    h('span', { class: 'codicon codicon-history' }),
+    ' Show old class',
+  );
   oldToggle.addEventListener('click', () => setMode({ old: !cells.mode.old }));
   const renderChanges = () =>
     changes.replaceChildren(
@@ -192,7 +234,11 @@ function buildDiffApp(d: DiffOverview): void {
     }
   }
 
-  const searchBox = hx('vscode-textfield', { placeholder: 'PFN, pa 0x…, section N, block N', 'aria-label': 'Search by PFN, physical address, section or block', class: 'search' });
+  const searchBox = hx('vscode-textfield', {
+    placeholder: 'PFN, pa 0x…, section N, block N',
+    'aria-label': 'Search by PFN, physical address, section or block',
+    class: 'search',
+  });
   const searchMsg = h('span', { class: 'search-msg', 'aria-live': 'polite' });
   searchBox.addEventListener('keydown', (e) => {
     if ((e as KeyboardEvent).key !== 'Enter') return;
@@ -200,7 +246,8 @@ function buildDiffApp(d: DiffOverview): void {
     searchMsg.textContent = '';
     if (t.kind === 'error') searchMsg.textContent = t.message;
     else if (t.kind === 'pfn') {
-      if (t.pfn < o.startPfn || t.pfn >= o.endPfn) searchMsg.textContent = `PFN ${t.pfn} is outside both snapshots (${o.startPfn}–${o.endPfn - 1})`;
+      if (t.pfn < o.startPfn || t.pfn >= o.endPfn)
+        searchMsg.textContent = `PFN ${t.pfn} is outside both snapshots (${o.startPfn}–${o.endPfn - 1})`;
       else {
         searchMsg.textContent = t.note ?? '';
         act.reveal(t.pfn);
@@ -251,19 +298,43 @@ function buildDiffApp(d: DiffOverview): void {
   const help = h(
     'details',
     { class: 'map-help' },
-    h('summary', {}, `1 cell = 1 page · bright: changed (colour of its class in ${d.b.title}; "Show old class": in ${d.a.title}) · dim: unchanged`),
+    h(
+      'summary',
+      {},
+      `1 cell = 1 page · bright: changed (colour of its class in ${d.b.title}; "Show old class": in ${d.a.title}) · dim: unchanged`,
+    ),
     h(
       'ul',
       {},
-      h('li', {}, 'Every PFN either snapshot covers is compared; outside its range a vmcore or capture counts as no-memmap, a crash/drgn listing as not-in-listing.'),
+      h(
+        'li',
+        {},
+        'Every PFN either snapshot covers is compared; outside its range a vmcore or capture counts as no-memmap, a crash/drgn listing as not-in-listing.',
+      ),
       h('li', {}, 'Zoomed out, a pixel shows a changed page over unchanged ones, so a single change stays visible.'),
-      h('li', {}, 'A cell of the transition matrix shows only its pages bright (other changes half-dimmed); n / N jump to the next / previous one.'),
-      h('li', {}, 'Drag to pan, wheel or +/- to zoom, 0 for the whole machine, arrow keys move the page cursor, Enter or a click inspects the page in both snapshots.'),
+      h(
+        'li',
+        {},
+        'A cell of the transition matrix shows only its pages bright (other changes half-dimmed); n / N jump to the next / previous one.',
+      ),
+      h(
+        'li',
+        {},
+        'Drag to pan, wheel or +/- to zoom, 0 for the whole machine, arrow keys move the page cursor, Enter or a click inspects the page in both snapshots.',
+      ),
     ),
   );
 
   const headerEl = renderDiffHeader(d, 'webgl2');
-  app.replaceChildren(headerEl, h('main', { class: 'body' }, h('section', { class: 'map-col', 'aria-label': 'Memory map of the changes' }, toolbar, help, map.element), h('aside', { class: 'side' }, tabs)));
+  app.replaceChildren(
+    headerEl,
+    h(
+      'main',
+      { class: 'body' },
+      h('section', { class: 'map-col', 'aria-label': 'Memory map of the changes' }, toolbar, help, map.element),
+      h('aside', { class: 'side' }, tabs),
+    ),
+  );
   map.start();
   headerEl.replaceWith(renderDiffHeader(d, map.rendererKind));
   const palette = () => map.setPalette(diffPaletteRgba(o.classNames, o.settings.palette, theme));

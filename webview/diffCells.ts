@@ -51,7 +51,8 @@ export class DiffCells {
   }
 
   private uniform(i: number): [number, number] | undefined {
-    const ua = this.d.digest.uniformA[i], ub = this.d.digest.uniformB[i];
+    const ua = this.d.digest.uniformA[i],
+      ub = this.d.digest.uniformB[i];
     return ua === undefined || ua === NOT_UNIFORM || ub === NOT_UNIFORM ? undefined : [ua, ub];
   }
 
@@ -70,11 +71,14 @@ export class DiffCells {
   arrived(startPfn: number, a: Uint8Array, b: Uint8Array): Uint8Array {
     const at = startPfn - this.origin;
     const n = Math.min(a.length, b.length);
-    const lo = this.d.map.startPfn - this.origin, hi = this.d.map.endPfn - this.origin;
+    const lo = this.d.map.startPfn - this.origin,
+      hi = this.d.map.endPfn - this.origin;
     // keep the sections wholly covered (answers are section-aligned except at the compared range's ends)
     for (let i = Math.floor(at / this.pps); i * this.pps < at + n; i++) {
-      const s0 = Math.max(i * this.pps, lo), s1 = Math.min((i + 1) * this.pps, hi);
-      if (s0 >= at && s1 <= at + n && !this.uniform(i)) this.chunks.set(i, { at: s0, a: a.subarray(s0 - at, s1 - at), b: b.subarray(s0 - at, s1 - at) });
+      const s0 = Math.max(i * this.pps, lo),
+        s1 = Math.min((i + 1) * this.pps, hi);
+      if (s0 >= at && s1 <= at + n && !this.uniform(i))
+        this.chunks.set(i, { at: s0, a: a.subarray(s0 - at, s1 - at), b: b.subarray(s0 - at, s1 - at) });
     }
     const out = new Uint8Array(n);
     for (let k = 0; k < n; k++) out[k] = displayByte(a[k], b[k], this.mode);
@@ -84,10 +88,12 @@ export class DiffCells {
   /** Rewrites every cell of the store for the current mode: exact where both sides are known, else the digest's proportions. */
   redraw(): void {
     const cells = this.store.cells;
-    const lo = this.d.map.startPfn - this.origin, hi = this.d.map.endPfn - this.origin;
+    const lo = this.d.map.startPfn - this.origin,
+      hi = this.d.map.endPfn - this.origin;
     const n = this.d.digest.uniformA.length;
     for (let i = 0; i < n; i++) {
-      const s0 = Math.max(lo, i * this.pps), s1 = Math.min(hi, (i + 1) * this.pps);
+      const s0 = Math.max(lo, i * this.pps),
+        s1 = Math.min(hi, (i + 1) * this.pps);
       if (s1 <= s0) continue;
       const u = this.uniform(i);
       if (u) {

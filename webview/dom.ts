@@ -4,7 +4,13 @@ type Child = Node | string | number | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
-  props: { class?: string; title?: string; role?: string; [attr: `aria-${string}`]: string; [attr: `data-${string}`]: string } & Record<string, string | undefined> = {},
+  props: {
+    class?: string;
+    title?: string;
+    role?: string;
+    [attr: `aria-${string}`]: string;
+    [attr: `data-${string}`]: string;
+  } & Record<string, string | undefined> = {},
   ...children: Child[]
 ): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);

@@ -53,10 +53,15 @@ export class GlLines {
     program: (vertex: string, fragment: string) => WebGLProgram,
   ) {
     this.prog = program(VERTEX, FRAGMENT);
-    for (const n of ['uOrigin', 'uCellPx', 'uSize', 'uGridW', 'uShowSec', 'uShowBlk', 'uSectionLine', 'uBlockLine']) this.u[n] = gl.getUniformLocation(this.prog, n);
+    for (const n of ['uOrigin', 'uCellPx', 'uSize', 'uGridW', 'uShowSec', 'uShowBlk', 'uSectionLine', 'uBlockLine'])
+      this.u[n] = gl.getUniformLocation(this.prog, n);
     // Sections first, blocks after, so a block line wins where both start.
     const lines: [number, number][] = [];
-    for (const [bit, kind] of [[ROW_SECTION, 1], [ROW_BLOCK, 2]] as const) for (let r = 0; r <= flags.length; r++) if ((flags[r] ?? 0) & bit) lines.push([r, kind]);
+    for (const [bit, kind] of [
+      [ROW_SECTION, 1],
+      [ROW_BLOCK, 2],
+    ] as const)
+      for (let r = 0; r <= flags.length; r++) if ((flags[r] ?? 0) & bit) lines.push([r, kind]);
     const data = new Float32Array(lines.length * 6 * 4);
     let o = 0;
     for (const [row, kind] of lines)

@@ -104,7 +104,22 @@ void main() {
   outColour = texture(uSmall, gl_FragCoord.xy / uSize);
 }`;
 
-const UNIFORMS = ['uClasses', 'uPalette', 'uOrigin', 'uCellPx', 'uHeight', 'uGrid', 'uLayerRows', 'uLevel', 'uSectionLine', 'uCursor', 'uBackground', 'uSelected', 'uHalo', 'uMaxLevel'] as const;
+const UNIFORMS = [
+  'uClasses',
+  'uPalette',
+  'uOrigin',
+  'uCellPx',
+  'uHeight',
+  'uGrid',
+  'uLayerRows',
+  'uLevel',
+  'uSectionLine',
+  'uCursor',
+  'uBackground',
+  'uSelected',
+  'uHalo',
+  'uMaxLevel',
+] as const;
 
 function compile(gl: WebGL2RenderingContext, type: number, src: string): WebGLShader {
   const s = gl.createShader(type)!;
@@ -203,7 +218,8 @@ export class GlRenderer implements MapRenderer {
   update(levels: [number, number][]): void {
     // Only rows of chunks already on the GPU; the others go up whole, with these bytes, when needed.
     levels.forEach(([y0, y1], L) => {
-      for (let c = Math.floor(y0 / CHUNK); c * CHUNK < y1; c++) if (this.uploaded[L]?.[c]) this.put(L, Math.max(y0, c * CHUNK), Math.min(y1, (c + 1) * CHUNK));
+      for (let c = Math.floor(y0 / CHUNK); c * CHUNK < y1; c++)
+        if (this.uploaded[L]?.[c]) this.put(L, Math.max(y0, c * CHUNK), Math.min(y1, (c + 1) * CHUNK));
     });
   }
 
@@ -247,9 +263,21 @@ export class GlRenderer implements MapRenderer {
     const send = (y: number, n: number, data: Uint8Array) => {
       this.uploads++;
       const layer = Math.floor(y / lr);
-      gl.texSubImage3D(gl.TEXTURE_2D_ARRAY, L, 0, y - layer * lr, layer, w, n, 1, gl.RED_INTEGER, gl.UNSIGNED_BYTE, data);
+      gl.texSubImage3D(
+        gl.TEXTURE_2D_ARRAY,
+        L,
+        0,
+        y - layer * lr,
+        layer,
+        w,
+        n,
+        1,
+        gl.RED_INTEGER,
+        gl.UNSIGNED_BYTE,
+        data,
+      );
     };
-    for (let y = y0; y < y1; ) {
+    for (let y = y0; y < y1;) {
       const layerEnd = Math.min(y1, (Math.floor(y / lr) + 1) * lr);
       if (L > 0) {
         send(y, layerEnd - y, this.src.pyramid.levels[L].subarray(y * w, layerEnd * w));
@@ -310,7 +338,8 @@ export class GlRenderer implements MapRenderer {
     const level = levelFor(cellPx, this.src.pyramid.maxLevel);
     this.ensure(level, Math.floor(v.y) >> level, (Math.ceil(v.y + t.h / cellPx) >> level) + 1);
     const haloLevel = Math.min(level + 2, this.src.pyramid.maxLevel);
-    if (level > 0 && scale >= 1 && d.halo?.length && haloLevel > level) this.ensure(haloLevel, (Math.floor(v.y) >> haloLevel) - 1, (Math.ceil(v.y + t.h / cellPx) >> haloLevel) + 2);
+    if (level > 0 && scale >= 1 && d.halo?.length && haloLevel > level)
+      this.ensure(haloLevel, (Math.floor(v.y) >> haloLevel) - 1, (Math.ceil(v.y + t.h / cellPx) >> haloLevel) + 2);
     gl.uniform1i(this.u.uLevel, level);
     gl.uniform3f(this.u.uSectionLine, d.sectionLine[0] / 255, d.sectionLine[1] / 255, d.sectionLine[2] / 255);
     gl.uniform3f(this.u.uCursor, d.cursor[0] / 255, d.cursor[1] / 255, d.cursor[2] / 255);

@@ -6,9 +6,16 @@ import { formatBytes, h, hex, icon } from './dom';
 export function renderHeader(o: Overview, renderer: string): HTMLElement {
   const k = o.kernel;
   const bytes = (o.endPfn - o.startPfn) * k.pageSize;
-  const present = o.counts.filter(([id]) => !['no-memmap', 'not-in-listing'].includes(o.classNames[id])).reduce((a, [, n]) => a + n, 0);
+  const present = o.counts
+    .filter(([id]) => !['no-memmap', 'not-in-listing'].includes(o.classNames[id]))
+    .reduce((a, [, n]) => a + n, 0);
   const fact = (label: string, value: string, title?: string) =>
-    h('span', { class: 'fact', title }, h('span', { class: 'fact-label' }, label), h('span', { class: 'fact-value' }, value));
+    h(
+      'span',
+      { class: 'fact', title },
+      h('span', { class: 'fact-label' }, label),
+      h('span', { class: 'fact-value' }, value),
+    );
   const facts = h(
     'div',
     { class: 'facts' },
@@ -19,15 +26,27 @@ export function renderHeader(o: Overview, renderer: string): HTMLElement {
     fact('span', formatBytes(bytes), `${formatBytes(present * k.pageSize)} with a memmap`),
     fact('page', formatBytes(k.pageSize)),
     fact('sections', `${o.sections.length} × ${formatBytes(o.pfnsPerSection * k.pageSize)}`),
-    o.pfnsPerBlock ? fact('memory blocks', `${o.blocks.length} × ${formatBytes(o.pfnsPerBlock * k.pageSize)}`) : fact('memory blocks', 'size unknown'),
+    o.pfnsPerBlock
+      ? fact('memory blocks', `${o.blocks.length} × ${formatBytes(o.pfnsPerBlock * k.pageSize)}`)
+      : fact('memory blocks', 'size unknown'),
     fact('map', renderer === 'webgl2' ? 'WebGL2' : 'Canvas2D'),
   );
-  const header = h('header', { class: 'header' }, h('h1', { class: 'title' }, icon('circuit-board'), ' ', o.title), facts);
+  const header = h(
+    'header',
+    { class: 'header' },
+    h('h1', { class: 'title' }, icon('circuit-board'), ' ', o.title),
+    facts,
+  );
   if (o.warnings.length) {
     const details = h(
       'details',
       { class: 'warnings' },
-      h('summary', {}, icon('warning'), ` ${o.warnings.length} warning${o.warnings.length > 1 ? 's' : ''} while reading`),
+      h(
+        'summary',
+        {},
+        icon('warning'),
+        ` ${o.warnings.length} warning${o.warnings.length > 1 ? 's' : ''} while reading`,
+      ),
       h('ul', {}, ...o.warnings.map((w) => h('li', {}, w))),
     );
     header.append(details);

@@ -25,7 +25,12 @@ function swatch(name: string, o: Overview, theme: ThemeColours): HTMLElement {
   return s;
 }
 
-export function renderPageDetail(d: PageDetailInfo, o: Overview, theme: ThemeColours, act: InspectorActions): HTMLElement {
+export function renderPageDetail(
+  d: PageDetailInfo,
+  o: Overview,
+  theme: ThemeColours,
+  act: InspectorActions,
+): HTMLElement {
   const classId = o.classNames.indexOf(d.class);
   const sec = findByPfn(o.sections, d.pfn);
   const blk = findByPfn(o.blocks, d.pfn);
@@ -54,21 +59,41 @@ export function renderPageDetail(d: PageDetailInfo, o: Overview, theme: ThemeCol
     h('p', { class: 'class-desc' }, classId >= 0 ? o.classDescriptions[classId] : ''),
     table,
   ];
-  if (d.flags?.length) parts.push(h('h3', {}, 'Flags (this kernel\u2019s names)'), h('div', { class: 'flags' }, ...d.flags.map((f) => h('code', { class: 'flag' }, f))));
+  if (d.flags?.length)
+    parts.push(
+      h('h3', {}, 'Flags (this kernel\u2019s names)'),
+      h('div', { class: 'flags' }, ...d.flags.map((f) => h('code', { class: 'flag' }, f))),
+    );
   const raw = Object.entries(d.raw);
-  if (raw.length) parts.push(h('h3', {}, 'Raw values'), h('table', { class: 'kv mono' }, h('tbody', {}, ...raw.map(([k, v]) => row(k, String(v))))));
-  if (d.notes?.length) parts.push(h('h3', {}, 'Notes'), h('ul', { class: 'notes' }, ...d.notes.map((n) => h('li', {}, n))));
+  if (raw.length)
+    parts.push(
+      h('h3', {}, 'Raw values'),
+      h('table', { class: 'kv mono' }, h('tbody', {}, ...raw.map(([k, v]) => row(k, String(v))))),
+    );
+  if (d.notes?.length)
+    parts.push(h('h3', {}, 'Notes'), h('ul', { class: 'notes' }, ...d.notes.map((n) => h('li', {}, n))));
   if (d.sources.length) {
     const list = h('ul', { class: 'sources' });
     for (const ref of d.sources) {
-      const b = h('button', { class: 'link', title: `${ref.path}${ref.symbol ? ` (${ref.symbol})` : ''}` }, icon('go-to-file'), ` ${ref.label}`, h('span', { class: 'path' }, ` ${ref.path}`));
+      const b = h(
+        'button',
+        { class: 'link', title: `${ref.path}${ref.symbol ? ` (${ref.symbol})` : ''}` },
+        icon('go-to-file'),
+        ` ${ref.label}`,
+        h('span', { class: 'path' }, ` ${ref.path}`),
+      );
       b.addEventListener('click', () => act.openSource(ref));
       list.append(h('li', {}, b));
     }
     parts.push(h('h3', {}, 'Kernel source'), list);
   }
   if (act.askDebugger && isDumpFormat(o.format)) {
-    const ask = h('button', { class: 'link ask-debugger', title: 'Kernel Memmap: Ask crash/drgn About a Page (settings kmemmap.debugger.*)' }, icon('debug'), ' Ask crash/drgn about this page (slab cache, file)');
+    const ask = h(
+      'button',
+      { class: 'link ask-debugger', title: 'Kernel Memmap: Ask crash/drgn About a Page (settings kmemmap.debugger.*)' },
+      icon('debug'),
+      ' Ask crash/drgn about this page (slab cache, file)',
+    );
     ask.addEventListener('click', () => act.askDebugger?.(d.pfn));
     parts.push(h('h3', {}, 'With debuginfo'), ask);
   }
@@ -110,12 +135,25 @@ export function renderBlockDetail(
     h('p', { class: 'explanation' }, v?.explanation ?? 'This snapshot has no verdict for the block.'),
   ];
   if (v?.blockingPfn !== undefined) {
-    const b1 = h('button', { class: 'link' }, icon('target'), ` first blocking page ${hex(v.blockingPfn)}${v.blockingClass ? ` (${v.blockingClass})` : ''}`);
+    const b1 = h(
+      'button',
+      { class: 'link' },
+      icon('target'),
+      ` first blocking page ${hex(v.blockingPfn)}${v.blockingClass ? ` (${v.blockingClass})` : ''}`,
+    );
     b1.addEventListener('click', () => act.reveal(v.blockingPfn!));
     parts.push(b1);
   }
   if (other && (other.ok !== v?.ok || other.reason !== v?.reason))
-    parts.push(h('p', { class: 'other-rules' }, `Under the ${rules === 'mainline' ? 'PG_offline_skippable patch' : 'mainline'} rules: `, verdictBadge(other), ` ${other.explanation}`));
+    parts.push(
+      h(
+        'p',
+        { class: 'other-rules' },
+        `Under the ${rules === 'mainline' ? 'PG_offline_skippable patch' : 'mainline'} rules: `,
+        verdictBadge(other),
+        ` ${other.explanation}`,
+      ),
+    );
   parts.push(h('h3', {}, 'Pages that stop offlining'));
   if (!blocking) parts.push(h('p', {}, 'loading…'));
   else if (!blocking.total) parts.push(h('p', {}, 'None: no page in this block is of a class that blocks offlining.'));
@@ -127,7 +165,14 @@ export function renderBlockDetail(
       btn.addEventListener('click', () => act.reveal(p.pfn));
       list.append(h('li', {}, btn));
     }
-    parts.push(h('p', {}, `${formatCount(blocking.total)} page${blocking.total > 1 ? 's' : ''}${blocking.total > blocking.pages.length ? `, the first ${blocking.pages.length} listed` : ''}:`), list);
+    parts.push(
+      h(
+        'p',
+        {},
+        `${formatCount(blocking.total)} page${blocking.total > 1 ? 's' : ''}${blocking.total > blocking.pages.length ? `, the first ${blocking.pages.length} listed` : ''}:`,
+      ),
+      list,
+    );
   }
   return h('div', { class: 'inspector-block' }, ...parts);
 }

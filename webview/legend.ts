@@ -24,16 +24,28 @@ export class Legend {
     const o = this.o;
     const total = o.counts.reduce((a, [, n]) => a + n, 0) || 1;
     const entries = [...o.counts].sort((a, b) => b[1] - a[1]);
-    const list = h('div', { class: 'legend-items', role: 'group', 'aria-label': 'Page classes (press to hide or show)' });
+    const list = h('div', {
+      class: 'legend-items',
+      role: 'group',
+      'aria-label': 'Page classes (press to hide or show)',
+    });
     this.buttons.clear();
     for (const [id, n] of entries) {
       const name = o.classNames[id];
       const b = h(
         'button',
-        { class: 'legend-item', 'data-class': name, title: `${name}: ${o.classDescriptions[id]}\n${formatCount(n)} pages. Press to hide or show.` },
+        {
+          class: 'legend-item',
+          'data-class': name,
+          title: `${name}: ${o.classDescriptions[id]}\n${formatCount(n)} pages. Press to hide or show.`,
+        },
         h('span', { class: 'swatch' }),
         h('span', { class: 'legend-name' }, name),
-        h('span', { class: 'legend-count' }, `${formatCount(n)} · ${((100 * n) / total).toFixed(n / total < 0.001 ? 3 : 1)}%`),
+        h(
+          'span',
+          { class: 'legend-count' },
+          `${formatCount(n)} · ${((100 * n) / total).toFixed(n / total < 0.001 ? 3 : 1)}%`,
+        ),
       );
       (b.firstChild as HTMLElement).style.background = cssColour(classColour(name, o.settings.palette, theme));
       b.addEventListener('click', () => {
@@ -53,7 +65,14 @@ export class Legend {
       return b;
     };
     this.element.replaceChildren(
-      h('div', { class: 'legend-head' }, h('span', { class: 'legend-title' }, 'Show'), preset('all', () => true), preset('offline family', (n) => OFFLINE_FAMILY.includes(n)), preset('what blocks offlining', (n) => BLOCKERS.includes(n))),
+      h(
+        'div',
+        { class: 'legend-head' },
+        h('span', { class: 'legend-title' }, 'Show'),
+        preset('all', () => true),
+        preset('offline family', (n) => OFFLINE_FAMILY.includes(n)),
+        preset('what blocks offlining', (n) => BLOCKERS.includes(n)),
+      ),
       list,
     );
     this.sync(false);

@@ -56,7 +56,11 @@ channel
     try {
       buildApp(o);
     } catch (e) {
-      showFailure({ file: title, problem: `the panel could not show this snapshot: ${e instanceof Error ? e.message : e}`, hint: 'please report this with the "Kernel Memmap" output channel contents' });
+      showFailure({
+        file: title,
+        problem: `the panel could not show this snapshot: ${e instanceof Error ? e.message : e}`,
+        hint: 'please report this with the "Kernel Memmap" output channel contents',
+      });
       channel.event({ type: 'log', message: `webview error: ${e instanceof Error ? e.stack : e}` });
     }
   })
@@ -72,7 +76,8 @@ function buildApp(o: Overview): void {
   const aspect = (window.innerWidth * 0.6) / Math.max(200, window.innerHeight - 230);
   const absent = absentRuns(o);
   let fold = state.foldAbsent ?? true;
-  const layoutFor = (f: boolean) => chooseLayout(o.startPfn, o.endPfn, o.pfnsPerSection, o.pfnsPerBlock, aspect, f ? absent : []);
+  const layoutFor = (f: boolean) =>
+    chooseLayout(o.startPfn, o.endPfn, o.pfnsPerSection, o.pfnsPerBlock, aspect, f ? absent : []);
   let layout = layoutFor(fold);
   let hidden = new Set(state.hiddenClasses ?? []);
   let settings = o.settings;
@@ -84,7 +89,12 @@ function buildApp(o: Overview): void {
   const side = createSidePanel({ o, theme, channel, map, settings: () => settings, tab: state.tab });
   revealHook = side.actions.reveal;
   const toolbar = createToolbar({
-    o, map, canFold: absent.length > 0, fold, reveal: side.actions.reveal, inspectBlock: side.inspectBlock,
+    o,
+    map,
+    canFold: absent.length > 0,
+    fold,
+    reveal: side.actions.reveal,
+    inspectBlock: side.inspectBlock,
     onFold: (f) => {
       fold = f;
       saveState({ foldAbsent: fold, view: undefined });
@@ -101,8 +111,18 @@ function buildApp(o: Overview): void {
     repaint();
   });
 
-  showApp(o, { map, legend, toolbar, side: side.element, rowPfns: layout.rowPfns, theme, repaint, renderOverview: side.renderOverview });
-  if (state.selectedPfn !== undefined && state.selectedPfn >= o.startPfn && state.selectedPfn < o.endPfn) map.select(state.selectedPfn);
+  showApp(o, {
+    map,
+    legend,
+    toolbar,
+    side: side.element,
+    rowPfns: layout.rowPfns,
+    theme,
+    repaint,
+    renderOverview: side.renderOverview,
+  });
+  if (state.selectedPfn !== undefined && state.selectedPfn >= o.startPfn && state.selectedPfn < o.endPfn)
+    map.select(state.selectedPfn);
 
   onSettings = (s) => {
     settings = s;
@@ -127,9 +147,21 @@ function buildApp(o: Overview): void {
 }
 
 /** The class store (coarse picture first, exact sections on demand) and the map drawing it. */
-function createMap(o: Overview, layout: MapLayout, absent: PfnRange[], hidden: ReadonlySet<number>, initialView: View | undefined, select: (pfn: number) => void): { map: MapView; store: ClassStore } {
+function createMap(
+  o: Overview,
+  layout: MapLayout,
+  absent: PfnRange[],
+  hidden: ReadonlySet<number>,
+  initialView: View | undefined,
+  select: (pfn: number) => void,
+): { map: MapView; store: ClassStore } {
   let map!: MapView;
-  const store = new ClassStore(o, absent, (startPfn, count) => channel.request('sectionData', { startPfn, count }), (from, to) => map.dataArrived(from, to));
+  const store = new ClassStore(
+    o,
+    absent,
+    (startPfn, count) => channel.request('sectionData', { startPfn, count }),
+    (from, to) => map.dataArrived(from, to),
+  );
   performance.mark('kmemmap-store-filled');
   map = new MapView(o, layout, store, { select, viewChanged: (view) => saveState({ view }) }, initialView, hidden);
   return { map, store };
@@ -138,14 +170,28 @@ function createMap(o: Overview, layout: MapLayout, absent: PfnRange[], hidden: R
 /** Puts header, legend, toolbar, map and side panel in the page and paints the first picture; the overview table follows. */
 function showApp(
   o: Overview,
-  p: { map: MapView; legend: Legend; toolbar: HTMLElement; side: HTMLElement; rowPfns: number; theme: ThemeColours; repaint: () => void; renderOverview: () => void },
+  p: {
+    map: MapView;
+    legend: Legend;
+    toolbar: HTMLElement;
+    side: HTMLElement;
+    rowPfns: number;
+    theme: ThemeColours;
+    repaint: () => void;
+    renderOverview: () => void;
+  },
 ): void {
   const { map, legend } = p;
   const headerEl = renderHeader(o, 'webgl2');
   app.replaceChildren(
     headerEl,
     legend.element,
-    h('main', { class: 'body' }, h('section', { class: 'map-col', 'aria-label': 'Memory map' }, p.toolbar, mapHelp(o, p.rowPfns), map.element), h('aside', { class: 'side' }, p.side)),
+    h(
+      'main',
+      { class: 'body' },
+      h('section', { class: 'map-col', 'aria-label': 'Memory map' }, p.toolbar, mapHelp(o, p.rowPfns), map.element),
+      h('aside', { class: 'side' }, p.side),
+    ),
   );
   map.start();
   // The header names the renderer actually in use.
@@ -165,7 +211,13 @@ function showApp(
 }
 
 /** Theme changes: VS Code swaps the body class; re-read colours. */
-function followTheme(theme: ThemeColours, map: MapView, legend: Legend, renderOverview: () => void, repaint: () => void): void {
+function followTheme(
+  theme: ThemeColours,
+  map: MapView,
+  legend: Legend,
+  renderOverview: () => void,
+  repaint: () => void,
+): void {
   new MutationObserver(() => {
     const t = themeColours();
     Object.assign(theme, t);
@@ -183,7 +235,8 @@ function mapHelp(o: Overview, rowPfns: number): HTMLElement {
   const blk = (o.pfnsPerBlock * o.kernel.pageSize) / 2 ** 20;
   const details = [
     `One cell per ${kib} KiB page frame, ${rowPfns} per row, lowest physical address top-left; the labels give the physical address and memory block where a row starts.`,
-    `Thin lines: ${sec} MiB sections` + (o.pfnsPerBlock && o.blocks.length ? `; blue lines: ${blk} MiB memory blocks.` : '.'),
+    `Thin lines: ${sec} MiB sections` +
+      (o.pfnsPerBlock && o.blocks.length ? `; blue lines: ${blk} MiB memory blocks.` : '.'),
     'Zoomed out, a pixel shows the most important class among its pages (PALETTE.md order) and a ring marks hwpoison and offline-unmovable pages, so a single blocking page stays visible.',
     'Hatched rows: absent memory (no memmap), folded into one row; the "Fold absent memory" button unfolds it.',
     'Drag to pan, wheel or +/- to zoom, 0 for the whole machine, click a page to inspect it; click a legend entry to hide or show a class.',
@@ -191,7 +244,11 @@ function mapHelp(o: Overview, rowPfns: number): HTMLElement {
   return h(
     'details',
     { class: 'map-help' },
-    h('summary', { title: details.join(' ') }, `1 cell = 1 page (${kib} KiB), ${rowPfns} per row · drag to pan, wheel to zoom, click to inspect`),
+    h(
+      'summary',
+      { title: details.join(' ') },
+      `1 cell = 1 page (${kib} KiB), ${rowPfns} per row · drag to pan, wheel to zoom, click to inspect`,
+    ),
     h('ul', {}, ...details.map((d) => h('li', {}, d))),
   );
 }

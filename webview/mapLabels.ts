@@ -28,7 +28,12 @@ export class MapLabels {
     const out: { y: number; text: string; kind: string }[] = [];
     // Separators first: they always get their label.
     for (const s of l.segments)
-      if (s.absent && s.row + s.rows > y0 && s.row < y1) out.push({ y: Math.max(0, topOf(s.row + s.rows / 2) - 8), text: describeAbsent([s.pfn, s.pfnEnd], this.o.kernel.pageSize), kind: 'absent' });
+      if (s.absent && s.row + s.rows > y0 && s.row < y1)
+        out.push({
+          y: Math.max(0, topOf(s.row + s.rows / 2) - 8),
+          text: describeAbsent([s.pfn, s.pfnEnd], this.o.kernel.pageSize),
+          kind: 'absent',
+        });
     // Then row starts: every row when rows are tall enough, else section/block starts, greedily spaced.
     // Rows tall enough to read: every k-th row start (k a power of two, labels ≥ MIN_GAP apart).
     const k = rowCss >= MIN_GAP ? 1 : 2 ** Math.ceil(Math.log2(MIN_GAP / Math.max(rowCss, 1e-9)));
@@ -42,7 +47,11 @@ export class MapLabels {
       const top = topOf(y);
       if (top - last < MIN_GAP) continue;
       last = top;
-      out.push({ y: Math.max(0, top), text: this.rowText(l, pfn, f), kind: f & ROW_BLOCK ? 'block' : f & ROW_SECTION ? 'section' : 'row' });
+      out.push({
+        y: Math.max(0, top),
+        text: this.rowText(l, pfn, f),
+        kind: f & ROW_BLOCK ? 'block' : f & ROW_SECTION ? 'section' : 'row',
+      });
     }
     while (this.pool.length < out.length) this.pool.push(this.element.appendChild(h('div', { class: 'map-label' })));
     this.pool.forEach((el, i) => {
@@ -59,7 +68,10 @@ export class MapLabels {
     const phys = `0x${(BigInt(pfn) * BigInt(this.o.kernel.pageSize)).toString(16)}`;
     if (!(pfn % l.pfnsPerSection === 0 || f & ROW_SECTION)) return phys;
     const section = `§${Math.floor(pfn / l.pfnsPerSection)}`;
-    const block = l.pfnsPerBlock && pfn % l.pfnsPerBlock === 0 && this.o.blocks.length ? `memory${Math.floor(pfn / l.pfnsPerBlock)}` : '';
+    const block =
+      l.pfnsPerBlock && pfn % l.pfnsPerBlock === 0 && this.o.blocks.length
+        ? `memory${Math.floor(pfn / l.pfnsPerBlock)}`
+        : '';
     // One section per block (x86 up to 64 GiB): the block name says both.
     if (block && l.pfnsPerBlock === l.pfnsPerSection) return `${phys} ${block}`;
     return [phys, section, block].filter(Boolean).join(' ');

@@ -36,7 +36,14 @@ const pow2 = (n: number) => 2 ** Math.round(Math.log2(Math.max(1, n)));
  * map area, at most 8192 (the smallest MAX_TEXTURE_SIZE we meet). `collapse`: absent runs to show
  * as separators (each a quarter of a section's height, at least one row).
  */
-export function chooseLayout(startPfn: number, endPfn: number, pfnsPerSection: number, pfnsPerBlock: number, aspect = 2, collapse: PfnRange[] = []): MapLayout {
+export function chooseLayout(
+  startPfn: number,
+  endPfn: number,
+  pfnsPerSection: number,
+  pfnsPerBlock: number,
+  aspect = 2,
+  collapse: PfnRange[] = [],
+): MapLayout {
   const pps = Math.max(1, pfnsPerSection);
   const originPfn = Math.floor(startPfn / pps) * pps;
   const end = Math.max(originPfn + 1, endPfn);

@@ -19,7 +19,8 @@ export class MapRows {
     // Map each display row to its first store index (-1 separator, -2 outside): O(1) per row.
     this.rowStart = new Int32Array(layout.rows).fill(-2);
     for (const s of layout.segments)
-      for (let r = 0; r < s.rows; r++) this.rowStart[s.row + r] = s.absent ? -1 : s.pfn - layout.originPfn + r * layout.rowPfns;
+      for (let r = 0; r < s.rows; r++)
+        this.rowStart[s.row + r] = s.absent ? -1 : s.pfn - layout.originPfn + r * layout.rowPfns;
   }
   private readonly rowStart: Int32Array;
 

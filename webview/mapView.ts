@@ -11,7 +11,14 @@ import { h, hex } from './dom';
 import { GlRenderer } from './glRenderer';
 import { MapLabels } from './mapLabels';
 import { cellToPfn, pfnToCell, rowsOfPfns, segmentOfRow, type MapLayout, type MapSegment } from './mapLayout';
-import { paddedRows, pyramidLevels, type Decorations, type MapRenderer, type MapSources, type Rgb } from './mapRenderer';
+import {
+  paddedRows,
+  pyramidLevels,
+  type Decorations,
+  type MapRenderer,
+  type MapSources,
+  type Rgb,
+} from './mapRenderer';
 import { MapRows } from './mapRows';
 import { parseCssColour } from './palette';
 import { PriorityPyramid } from './priorityPyramid';
@@ -67,7 +74,13 @@ export class MapView {
     private hidden: ReadonlySet<number> = new Set(),
   ) {
     this.firstPicture = new Promise((r) => (this.resolveFirst = r));
-    this.canvas = h('canvas', { class: 'map-canvas', tabindex: '0', role: 'img', 'aria-label': 'Memory map: one cell per page frame. Arrow keys move the page cursor, + and - zoom, 0 shows the whole machine, Enter inspects the page.' });
+    this.canvas = h('canvas', {
+      class: 'map-canvas',
+      tabindex: '0',
+      role: 'img',
+      'aria-label':
+        'Memory map: one cell per page frame. Arrow keys move the page cursor, + and - zoom, 0 shows the whole machine, Enter inspects the page.',
+    });
     this.tooltip = h('div', { class: 'map-tooltip', role: 'tooltip', hidden: '' });
     this.status = h('div', { class: 'map-status', 'aria-live': 'polite' });
     this.labels = new MapLabels(o);
@@ -118,7 +131,12 @@ export class MapView {
   private makeRenderer(): MapRenderer {
     const forceCanvas = document.body.dataset.renderer === 'canvas2d';
     if (!forceCanvas) {
-      if (this.gl === undefined) this.gl = this.canvas.getContext('webgl2', { antialias: false, preserveDrawingBuffer: false, desynchronized: true });
+      if (this.gl === undefined)
+        this.gl = this.canvas.getContext('webgl2', {
+          antialias: false,
+          preserveDrawingBuffer: false,
+          desynchronized: true,
+        });
       if (this.gl) {
         try {
           return new GlRenderer(this.gl, this.src);
@@ -158,7 +176,9 @@ export class MapView {
 
   /** Halo classes this snapshot holds at least one page of (none: the shader skips the halo). */
   private presentHalo(hidden: ReadonlySet<number>): number[] {
-    return haloClasses(this.o.classNames, hidden).filter((id) => this.o.sections.some((s) => s.counts.some(([c, n]) => c === id && n > 0)));
+    return haloClasses(this.o.classNames, hidden).filter((id) =>
+      this.o.sections.some((s) => s.counts.some(([c, n]) => c === id && n > 0)),
+    );
   }
 
   setPalette(rgba: Uint8Array): void {
@@ -247,7 +267,16 @@ export class MapView {
   reveal(pfn: number, zoom = true): void {
     this.select(pfn);
     const c = pfnToCell(this.layout, pfn);
-    this.setView(centreOn(this.view, c.x, c.y, this.canvas.width, this.canvas.height, zoom ? Math.max(this.view.cellPx, 12) : this.view.cellPx));
+    this.setView(
+      centreOn(
+        this.view,
+        c.x,
+        c.y,
+        this.canvas.width,
+        this.canvas.height,
+        zoom ? Math.max(this.view.cellPx, 12) : this.view.cellPx,
+      ),
+    );
   }
 
   /** Cell of a PFN in the current layout (tests, benchmark). */
@@ -276,7 +305,11 @@ export class MapView {
 
   private isFitted(): boolean {
     const f = this.fitted();
-    return Math.abs(f.cellPx - this.view.cellPx) < 1e-9 && Math.abs(f.x - this.view.x) < 1e-6 && Math.abs(f.y - this.view.y) < 1e-6;
+    return (
+      Math.abs(f.cellPx - this.view.cellPx) < 1e-9 &&
+      Math.abs(f.x - this.view.x) < 1e-6 &&
+      Math.abs(f.y - this.view.y) < 1e-6
+    );
   }
 
   private changed(): void {
@@ -287,7 +320,7 @@ export class MapView {
     const toPfns = (a: number, b: number): PfnRange => {
       let p0 = Infinity;
       let p1 = -Infinity;
-      for (let y = Math.max(0, a); y < Math.min(l.rows, b); ) {
+      for (let y = Math.max(0, a); y < Math.min(l.rows, b);) {
         const s = segmentOfRow(l, y)!;
         const end = Math.min(b, s.row + s.rows);
         if (!s.absent) {
@@ -344,8 +377,14 @@ export class MapView {
   private updateStatus(): void {
     const l = this.layout;
     const pagesPerPx = 1 / this.view.cellPx;
-    const zoom = pagesPerPx >= 1 ? `${pagesPerPx < 10 ? pagesPerPx.toFixed(1) : Math.round(pagesPerPx)} pages per pixel` : `${Math.round(this.view.cellPx)} px per page`;
-    const loaded = this.store.loadedSections < this.store.totalSections ? ` · loading ${this.store.loadedSections}/${this.store.totalSections} sections` : '';
+    const zoom =
+      pagesPerPx >= 1
+        ? `${pagesPerPx < 10 ? pagesPerPx.toFixed(1) : Math.round(pagesPerPx)} pages per pixel`
+        : `${Math.round(this.view.cellPx)} px per page`;
+    const loaded =
+      this.store.loadedSections < this.store.totalSections
+        ? ` · loading ${this.store.loadedSections}/${this.store.totalSections} sections`
+        : '';
     this.status.textContent = `${l.rowPfns} pages per row · ${zoom}${loaded}`;
   }
 
@@ -467,7 +506,15 @@ export class MapView {
     const px = (c.x + 0.5 - this.view.x) * this.view.cellPx;
     const py = (c.y + 0.5 - this.view.y) * this.view.cellPx;
     const inside = px >= 0 && py >= 0 && px <= this.canvas.width && py <= this.canvas.height;
-    this.setView(zoomAt(this.view, factor, inside ? px : this.canvas.width / 2, inside ? py : this.canvas.height / 2, this.minCell()));
+    this.setView(
+      zoomAt(
+        this.view,
+        factor,
+        inside ? px : this.canvas.width / 2,
+        inside ? py : this.canvas.height / 2,
+        this.minCell(),
+      ),
+    );
   }
 
   private centreClient(): [number, number] {
@@ -484,7 +531,9 @@ export class MapView {
     return [
       `PFN ${hex(pfn)} (${pfn})`,
       `phys ${hex(BigInt(pfn) * BigInt(o.kernel.pageSize))}`,
-      sec ? `section ${sec.nr} · ${sec.state}${sec.zone ? ` · ${sec.zone}` : ''}${sec.node !== undefined ? ` · node ${sec.node}` : ''}` : `section ${Math.floor(pfn / o.pfnsPerSection)}`,
+      sec
+        ? `section ${sec.nr} · ${sec.state}${sec.zone ? ` · ${sec.zone}` : ''}${sec.node !== undefined ? ` · node ${sec.node}` : ''}`
+        : `section ${Math.floor(pfn / o.pfnsPerSection)}`,
       blk ? `memory${blk.id} · ${blk.state}` : o.pfnsPerBlock ? `memory${Math.floor(pfn / o.pfnsPerBlock)}` : '',
       cls === undefined ? 'class: loading…' : `class: ${o.classNames[cls]}`,
     ].filter(Boolean);

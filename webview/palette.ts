@@ -106,7 +106,12 @@ export function cssColour(c: Rgb): string {
  * 256 RGBA entries indexed by cell value. Hidden classes (legend filter) fade into the background
  * so the shown ones stand out; not-loaded cells are a faint mix; outside cells are the background.
  */
-export function paletteRgba(classNames: string[], palette: PaletteName, theme: ThemeColours, hidden: ReadonlySet<number>): Uint8Array {
+export function paletteRgba(
+  classNames: string[],
+  palette: PaletteName,
+  theme: ThemeColours,
+  hidden: ReadonlySet<number>,
+): Uint8Array {
   const out = new Uint8Array(256 * 4);
   const put = (i: number, c: Rgb) => out.set([c[0], c[1], c[2], 255], i * 4);
   for (let i = 0; i < 256; i++) put(i, theme.background);

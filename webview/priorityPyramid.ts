@@ -44,7 +44,8 @@ export class PriorityPyramid {
       const b = Math.min(this.heights[L], Math.ceil(dirty[L - 1][1] / 2));
       const w = this.widths[L];
       const out = this.levels[L];
-      for (let y = a; y < b; y++) reduceRow(this.rowOf(L - 1, 2 * y), this.rowOf(L - 1, 2 * y + 1), out, y * w, w, rank);
+      for (let y = a; y < b; y++)
+        reduceRow(this.rowOf(L - 1, 2 * y), this.rowOf(L - 1, 2 * y + 1), out, y * w, w, rank);
       dirty.push([a, b]);
     }
     return dirty;

@@ -22,7 +22,9 @@ export function parseSearch(q: string, pageSize: number, endPfn: number): Search
   let m: RegExpExecArray | null;
   if ((m = /^(?:section|sec|s)\s*#?\s*(\S+)$/.exec(s))) {
     const n = num(m[1]);
-    return n === undefined ? { kind: 'error', message: `"${m[1]}" is not a section number` } : { kind: 'section', nr: n };
+    return n === undefined
+      ? { kind: 'error', message: `"${m[1]}" is not a section number` }
+      : { kind: 'section', nr: n };
   }
   if ((m = /^(?:block|memory|mem|b)\s*#?\s*(\S+)$/.exec(s))) {
     const n = num(m[1]);
@@ -30,13 +32,23 @@ export function parseSearch(q: string, pageSize: number, endPfn: number): Search
   }
   if ((m = /^(?:pa|phys|physical|addr|@)\s*:?\s*(\S+)$/.exec(s))) {
     const n = num(m[1]);
-    return n === undefined ? { kind: 'error', message: `"${m[1]}" is not an address` } : { kind: 'pfn', pfn: Math.floor(n / pageSize), note: `physical address ${m[1]}` };
+    return n === undefined
+      ? { kind: 'error', message: `"${m[1]}" is not an address` }
+      : { kind: 'pfn', pfn: Math.floor(n / pageSize), note: `physical address ${m[1]}` };
   }
   if ((m = /^(?:pfn)?\s*:?\s*(\S+)$/.exec(s))) {
     const n = num(m[1]);
-    if (n === undefined) return { kind: 'error', message: 'type a PFN (1234 or 0x4d2), "pa 0x…" for a physical address, "section N" or "block N"' };
+    if (n === undefined)
+      return {
+        kind: 'error',
+        message: 'type a PFN (1234 or 0x4d2), "pa 0x…" for a physical address, "section N" or "block N"',
+      };
     if (n >= endPfn && !/^pfn/.test(s) && n % pageSize === 0)
-      return { kind: 'pfn', pfn: Math.floor(n / pageSize), note: `${m[1]} is beyond the last PFN, read as a physical address` };
+      return {
+        kind: 'pfn',
+        pfn: Math.floor(n / pageSize),
+        note: `${m[1]} is beyond the last PFN, read as a physical address`,
+      };
     return { kind: 'pfn', pfn: n };
   }
   return { kind: 'error', message: 'nothing to search for' };

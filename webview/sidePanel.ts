@@ -34,7 +34,15 @@ export interface SidePanel {
 
 export function createSidePanel(d: SidePanelDeps): SidePanel {
   const { o, theme, channel, map } = d;
-  const inspector = h('div', { class: 'inspector', 'aria-live': 'polite' }, h('p', { class: 'hint' }, 'Click a page on the map (or press Enter on it) to see its flags, type, counts and the rule that classified it. Click a block in the overview for its offlining verdict and blocking pages.'));
+  const inspector = h(
+    'div',
+    { class: 'inspector', 'aria-live': 'polite' },
+    h(
+      'p',
+      { class: 'hint' },
+      'Click a page on the map (or press Enter on it) to see its flags, type, counts and the rule that classified it. Click a block in the overview for its offlining verdict and blocking pages.',
+    ),
+  );
   const overviewPanel = h('div', { class: 'overview' });
   const tabs = hx(
     'vscode-tabs',
@@ -44,7 +52,11 @@ export function createSidePanel(d: SidePanelDeps): SidePanel {
     hx('vscode-tab-header', { slot: 'header' }, 'Inspector'),
     hx('vscode-tab-panel', {}, inspector),
   );
-  tabs.addEventListener('vsc-tabs-select', (e) => saveState({ tab: (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex === 1 ? 'inspector' : 'overview' }));
+  tabs.addEventListener('vsc-tabs-select', (e) =>
+    saveState({
+      tab: (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex === 1 ? 'inspector' : 'overview',
+    }),
+  );
   const showTab = (i: number) => ((tabs as unknown as { selectedIndex: number }).selectedIndex = i);
 
   const act: InspectorActions = {
@@ -61,13 +73,22 @@ export function createSidePanel(d: SidePanelDeps): SidePanel {
     saveState({ selectedPfn: pfn });
     showTab(1);
     const my = ++pageRequest;
-    inspector.replaceChildren(h('p', {}, map.describe(pfn).join(' · ')), h('p', { class: 'hint' }, 'reading page details…'));
+    inspector.replaceChildren(
+      h('p', {}, map.describe(pfn).join(' · ')),
+      h('p', { class: 'hint' }, 'reading page details…'),
+    );
     channel.request('pageDetail', { pfn }).then(
       (detail) => {
         if (my !== pageRequest) return;
-        inspector.replaceChildren(detail ? renderPageDetail(detail, o, theme, act) : h('p', {}, `PFN ${pfn} is outside this snapshot.`));
+        inspector.replaceChildren(
+          detail ? renderPageDetail(detail, o, theme, act) : h('p', {}, `PFN ${pfn} is outside this snapshot.`),
+        );
       },
-      (e) => my === pageRequest && inspector.replaceChildren(h('p', { class: 'error' }, `Cannot read page ${pfn}: ${e instanceof Error ? e.message : e}`)),
+      (e) =>
+        my === pageRequest &&
+        inspector.replaceChildren(
+          h('p', { class: 'error' }, `Cannot read page ${pfn}: ${e instanceof Error ? e.message : e}`),
+        ),
     );
   }
 
@@ -78,7 +99,9 @@ export function createSidePanel(d: SidePanelDeps): SidePanel {
     const rules = d.settings().offlineRules;
     inspector.replaceChildren(renderBlockDetail(b, o, theme, rules, undefined, act));
     channel.request('blockingPages', { block: b.id, rules, limit: 200 }).then(
-      (r) => my === pageRequest && inspector.replaceChildren(renderBlockDetail(b, o, theme, d.settings().offlineRules, r, act)),
+      (r) =>
+        my === pageRequest &&
+        inspector.replaceChildren(renderBlockDetail(b, o, theme, d.settings().offlineRules, r, act)),
       () => undefined,
     );
   }
@@ -87,7 +110,8 @@ export function createSidePanel(d: SidePanelDeps): SidePanel {
     if (kind === 'block') inspectBlock(it as BlockInfo);
     else map.showRange(it.startPfn, it.nrPfns);
   };
-  const renderOverview = () => overviewPanel.replaceChildren(renderBlockTable(o, theme, d.settings().offlineRules, pick));
+  const renderOverview = () =>
+    overviewPanel.replaceChildren(renderBlockTable(o, theme, d.settings().offlineRules, pick));
 
   return { element: tabs, actions: act, inspectPage, inspectBlock, renderOverview };
 }

@@ -20,7 +20,11 @@ export interface ToolbarDeps {
 
 export function createToolbar(d: ToolbarDeps): HTMLElement {
   const { map } = d;
-  const searchBox = hx('vscode-textfield', { placeholder: 'PFN, pa 0x…, section N, block N', 'aria-label': 'Search by PFN, physical address, section or block', class: 'search' });
+  const searchBox = hx('vscode-textfield', {
+    placeholder: 'PFN, pa 0x…, section N, block N',
+    'aria-label': 'Search by PFN, physical address, section or block',
+    class: 'search',
+  });
   const searchMsg = h('span', { class: 'search-msg', 'aria-live': 'polite' });
   searchBox.addEventListener('keydown', (e) => {
     if ((e as KeyboardEvent).key !== 'Enter') return;
@@ -53,7 +57,8 @@ function runSearch(q: string, d: ToolbarDeps, say: (msg: string) => void): void 
   const t = parseSearch(q, o.kernel.pageSize, o.endPfn);
   if (t.kind === 'error') say(t.message);
   else if (t.kind === 'pfn') {
-    if (t.pfn < o.startPfn || t.pfn >= o.endPfn) say(`PFN ${t.pfn} is outside this snapshot (${o.startPfn}–${o.endPfn - 1})`);
+    if (t.pfn < o.startPfn || t.pfn >= o.endPfn)
+      say(`PFN ${t.pfn} is outside this snapshot (${o.startPfn}–${o.endPfn - 1})`);
     else {
       say(t.note ?? '');
       d.reveal(t.pfn);
@@ -78,7 +83,19 @@ function button(icon: string, label: string, onClick: () => void): HTMLElement {
 /** Absent memory (holes, unpopulated hotplug space) folded into thin labelled separators. */
 function foldToggle(d: ToolbarDeps): HTMLElement {
   let fold = d.fold;
-  const foldButton = h('button', { class: 'fold-toggle', type: 'button', 'aria-pressed': String(fold), title: d.canFold ? 'Fold runs of absent sections (no memmap) into one thin labelled row each' : 'This snapshot has no absent sections to fold' }, h('span', { class: 'codicon codicon-fold' }), ' Fold absent memory');
+  const foldButton = h(
+    'button',
+    {
+      class: 'fold-toggle',
+      type: 'button',
+      'aria-pressed': String(fold),
+      title: d.canFold
+        ? 'Fold runs of absent sections (no memmap) into one thin labelled row each'
+        : 'This snapshot has no absent sections to fold',
+    },
+    h('span', { class: 'codicon codicon-fold' }),
+    ' Fold absent memory',
+  );
   if (!d.canFold) foldButton.setAttribute('disabled', '');
   foldButton.addEventListener('click', () => {
     fold = !fold;

@@ -24,8 +24,9 @@ export function saveState(patch: Partial<PanelState>): void {
   const first = !pending;
   pending = { ...(pending ?? loadState()), ...patch };
   // Camera moves come every frame while panning; write at most a few times a second.
-  if (first) setTimeout(() => {
-    vscodeApi.setState(pending);
-    pending = undefined;
-  }, 200);
+  if (first)
+    setTimeout(() => {
+      vscodeApi.setState(pending);
+      pending = undefined;
+    }, 200);
 }

@@ -24,7 +24,8 @@ export const ARM64: Architecture = {
   elfMachine: EM_AARCH64,
   vmcoreinfoMismatch(vi: VmcoreInfo) {
     const missing = ARM64_KEYS.filter((k) => !vi.numbers.has(k));
-    return missing.length === 0 ? undefined
+    return missing.length === 0
+      ? undefined
       : `VMCOREINFO has no ${missing.map((k) => `NUMBER(${k})`).join(', ')}: not an arm64 (aarch64) kernel (release ${vi.osrelease ?? 'unknown'})`;
   },
   geometry(vi: VmcoreInfo | undefined, dumpPageSize?: number): Geometry {
@@ -37,17 +38,22 @@ export const ARM64: Architecture = {
     const pmdOrder = pageShift - 3;
     const pageblockOrder = orders !== undefined ? Math.min(pmdOrder, Number(orders) - 1) : pmdOrder;
     return {
-      pageSize, pageShift, sectionSizeBits,
+      pageSize,
+      pageShift,
+      sectionSizeBits,
       subsectionShift: SUBSECTION_SHIFT,
       pageblockPfns: 2 ** pageblockOrder,
       defaultBlockBytes: 2 ** sectionSizeBits,
-      sources: [`page size ${pageSize} (${vi?.pageSize !== undefined ? 'VMCOREINFO PAGESIZE' : dumpPageSize !== undefined ? 'dump header' : 'arm64 default'})`,
+      sources: [
+        `page size ${pageSize} (${vi?.pageSize !== undefined ? 'VMCOREINFO PAGESIZE' : dumpPageSize !== undefined ? 'dump header' : 'arm64 default'})`,
         `SECTION_SIZE_BITS ${sectionSizeBits} (${sbits !== undefined ? 'VMCOREINFO' : `arm64 ${pageSize / 1024} KiB pages`})`,
-        `pageblock order ${pageblockOrder} (min(PMD order ${pmdOrder}, ${orders !== undefined ? `MAX_PAGE_ORDER ${Number(orders) - 1} from LENGTH(zone.free_area)` : 'MAX_PAGE_ORDER unknown'}))`],
+        `pageblock order ${pageblockOrder} (min(PMD order ${pmdOrder}, ${orders !== undefined ? `MAX_PAGE_ORDER ${Number(orders) - 1} from LENGTH(zone.free_area)` : 'MAX_PAGE_ORDER unknown'}))`,
+      ],
     };
   },
   translator: (mem, vi) => new Arm64Paging(mem, vi),
   // arch/arm64/mm/mmu.c prevent_bootmem_remove_notifier (5.11+): NOTIFY_BAD on MEM_GOING_OFFLINE of an early section
-  bootMemoryOfflineRefusal: 'the block is boot memory, which arm64 never offlines: its memory notifier (prevent_bootmem_remove_notifier) refuses MEM_GOING_OFFLINE with NOTIFY_BAD, "notifier failure", after the pages were isolated',
+  bootMemoryOfflineRefusal:
+    'the block is boot memory, which arm64 never offlines: its memory notifier (prevent_bootmem_remove_notifier) refuses MEM_GOING_OFFLINE with NOTIFY_BAD, "notifier failure", after the pages were isolated',
   flagFields: DEBIAN_ARM64_FIELDS,
 };

@@ -41,17 +41,23 @@ export function arm64Layout(vi: VmcoreInfo): Arm64Layout {
     return v;
   };
   const pageSize = vi.pageSize;
-  if (pageSize === undefined || ![4096, 16384, 65536].includes(pageSize)) throw new TranslationError(`VMCOREINFO PAGESIZE ${pageSize ?? 'missing'}: arm64 has 4, 16 or 64 KiB pages`);
+  if (pageSize === undefined || ![4096, 16384, 65536].includes(pageSize))
+    throw new TranslationError(`VMCOREINFO PAGESIZE ${pageSize ?? 'missing'}: arm64 has 4, 16 or 64 KiB pages`);
   const pageShift = Math.log2(pageSize);
   const vaBits = Number(need('VA_BITS'));
-  if (vaBits < 36 || vaBits > 52) throw new TranslationError(`VMCOREINFO NUMBER(VA_BITS)=${vaBits}: arm64 has 36 to 52`);
+  if (vaBits < 36 || vaBits > 52)
+    throw new TranslationError(`VMCOREINFO NUMBER(VA_BITS)=${vaBits}: arm64 has 36 to 52`);
   const t1sz = vi.numbers.get('TCR_EL1_T1SZ');
   const vaBitsActual = t1sz !== undefined ? 64 - Number(t1sz) : vaBits;
-  if (vaBitsActual < 36 || vaBitsActual > vaBits) throw new TranslationError(`VMCOREINFO NUMBER(TCR_EL1_T1SZ)=${t1sz}: ${vaBitsActual}-bit VA does not fit VA_BITS ${vaBits}`);
+  if (vaBitsActual < 36 || vaBitsActual > vaBits)
+    throw new TranslationError(
+      `VMCOREINFO NUMBER(TCR_EL1_T1SZ)=${t1sz}: ${vaBitsActual}-bit VA does not fit VA_BITS ${vaBits}`,
+    );
   const physOffset = U64(need('PHYS_OFFSET'));
   const kimageVoffset = U64(need('kimage_voffset'));
   const swapper = vi.symbols.get('swapper_pg_dir');
-  if (swapper === undefined) throw new TranslationError('VMCOREINFO has no SYMBOL(swapper_pg_dir): cannot walk the arm64 kernel page tables');
+  if (swapper === undefined)
+    throw new TranslationError('VMCOREINFO has no SYMBOL(swapper_pg_dir): cannot walk the arm64 kernel page tables');
   // VA_BITS_MIN: 48 (47 with 16K pages) for 52-bit builds; the linear map is the lower half of that range
   const vaBitsMin = vaBits > 48 ? (pageShift === 14 ? 47 : 48) : vaBits;
   const pageOffset = U64(-(1n << BigInt(vaBits)));
@@ -61,8 +67,16 @@ export function arm64Layout(vi: VmcoreInfo): Arm64Layout {
   const shifts: number[] = [];
   for (let i = levels - 1; i >= 0; i--) shifts.push(pageShift + i * per);
   return {
-    pageShift, vaBits, vaBitsActual, physOffset, kimageVoffset, pageOffset, pageEnd,
-    lpa2: pageShift !== 16 && vaBitsActual === 52, shifts, pgdPa: U64(swapper - kimageVoffset),
+    pageShift,
+    vaBits,
+    vaBitsActual,
+    physOffset,
+    kimageVoffset,
+    pageOffset,
+    pageEnd,
+    lpa2: pageShift !== 16 && vaBitsActual === 52,
+    shifts,
+    pgdPa: U64(swapper - kimageVoffset),
   };
 }
 
@@ -82,8 +96,10 @@ export class Arm64Paging extends TranslatorBase {
 
   describe(): string {
     const l = this.layout;
-    return `arm64: ${1 << (l.pageShift - 10)} KiB pages, VA_BITS ${l.vaBits} (running ${l.vaBitsActual}-bit, ${l.shifts.length}-level tables${l.lpa2 ? ', LPA2' : ''}), ` +
-      `PHYS_OFFSET 0x${l.physOffset.toString(16)}, kimage_voffset 0x${l.kimageVoffset.toString(16)}, swapper_pg_dir at pa 0x${l.pgdPa.toString(16)}`;
+    return (
+      `arm64: ${1 << (l.pageShift - 10)} KiB pages, VA_BITS ${l.vaBits} (running ${l.vaBitsActual}-bit, ${l.shifts.length}-level tables${l.lpa2 ? ', LPA2' : ''}), ` +
+      `PHYS_OFFSET 0x${l.physOffset.toString(16)}, kimage_voffset 0x${l.kimageVoffset.toString(16)}, swapper_pg_dir at pa 0x${l.pgdPa.toString(16)}`
+    );
   }
 
   /** The output address of a table, block or page descriptor. */

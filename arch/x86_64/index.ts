@@ -25,13 +25,16 @@ export const X86_64: Architecture = {
     const pageSize = vi?.pageSize ?? dumpPageSize ?? 2 ** PAGE_SHIFT;
     const sbits = vi?.numbers.get('SECTION_SIZE_BITS');
     return {
-      pageSize, pageShift: Math.log2(pageSize),
+      pageSize,
+      pageShift: Math.log2(pageSize),
       sectionSizeBits: sbits !== undefined ? Number(sbits) : SECTION_SIZE_BITS,
       subsectionShift: SUBSECTION_SHIFT,
       pageblockPfns: 2 ** PAGEBLOCK_ORDER,
       defaultBlockBytes: MIN_MEMORY_BLOCK_BYTES,
-      sources: [`page size ${pageSize} (${vi?.pageSize !== undefined ? 'VMCOREINFO PAGESIZE' : dumpPageSize !== undefined ? 'dump header' : 'x86_64'})`,
-        `SECTION_SIZE_BITS ${sbits ?? SECTION_SIZE_BITS} (${sbits !== undefined ? 'VMCOREINFO' : 'x86_64'})`],
+      sources: [
+        `page size ${pageSize} (${vi?.pageSize !== undefined ? 'VMCOREINFO PAGESIZE' : dumpPageSize !== undefined ? 'dump header' : 'x86_64'})`,
+        `SECTION_SIZE_BITS ${sbits ?? SECTION_SIZE_BITS} (${sbits !== undefined ? 'VMCOREINFO' : 'x86_64'})`,
+      ],
     };
   },
   translator: (mem, vi) => new X86Paging(mem, vi),

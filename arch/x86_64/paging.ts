@@ -16,7 +16,6 @@ const PHYS_MASK = 0x000ffffffffff000n;
 /** Reads at least this long take the bulk path. */
 const BULK_READ_MIN = 16384;
 
-
 export class X86Paging implements KernelTranslator {
   readonly physBase: bigint;
   readonly kernelOffset: bigint;
@@ -27,7 +26,10 @@ export class X86Paging implements KernelTranslator {
   /** Translations of large/small pages, keyed by page-aligned VA (bounded). */
   private readonly tlb = new Map<bigint, { pa: bigint; size: bigint }>();
 
-  constructor(private readonly mem: PhysicalMemory, vi: VmcoreInfo) {
+  constructor(
+    private readonly mem: PhysicalMemory,
+    vi: VmcoreInfo,
+  ) {
     const pb = vi.numbers.get('phys_base');
     const top = vi.symbols.get('init_top_pgt') ?? vi.symbols.get('swapper_pg_dir');
     if (pb === undefined) throw new TranslationError('VMCOREINFO has no NUMBER(phys_base)');
@@ -78,7 +80,7 @@ export class X86Paging implements KernelTranslator {
       const isLeaf = shift === 12n || ((shift === 30n || shift === 21n) && (e & PTE_PSE) !== 0n);
       if (isLeaf) {
         const size = 1n << shift;
-        const base = (e & this.entryMask) & ~(size - 1n);
+        const base = e & this.entryMask & ~(size - 1n);
         if (this.tlb.size > 1 << 16) this.tlb.clear();
         this.tlb.set(va & ~(size - 1n), { pa: base, size });
         const off = va & (size - 1n);
@@ -125,12 +127,14 @@ export class X86Paging implements KernelTranslator {
         if (!next || next.pa !== m.pa + n) break;
         n = Math.min(len - done, n + next.span);
       }
-      const pfn0 = Math.floor(m.pa / 4096), off = m.pa - pfn0 * 4096;
+      const pfn0 = Math.floor(m.pa / 4096),
+        off = m.pa - pfn0 * 4096;
       const pages = Math.ceil((off + n) / 4096);
       const tmp = Buffer.allocUnsafe(pages * 4096);
       const avail = new Uint8Array(pages);
       this.mem.readPagesInto(pfn0, pages, tmp, 0, avail, 0);
-      for (let i = 0; i < pages; i++) if (avail[i] !== PageAvail.Data && avail[i] !== PageAvail.ZeroFill) return undefined;
+      for (let i = 0; i < pages; i++)
+        if (avail[i] !== PageAvail.Data && avail[i] !== PageAvail.ZeroFill) return undefined;
       tmp.copy(out, done, off, off + n);
       done += n;
     }

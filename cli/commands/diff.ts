@@ -10,7 +10,13 @@ import { jsonText, print } from '../output';
 const TEXT_RUNS = 20;
 
 const verdictText = (v: VerdictBrief | undefined) =>
-  !v ? '-' : v.ok === null ? '?' : v.ok ? 'yes' : `no: ${v.reason ?? 'fails'}${v.blockingPfn !== undefined ? ` at ${hex(v.blockingPfn)} (${v.blockingClass})` : ''}`;
+  !v
+    ? '-'
+    : v.ok === null
+      ? '?'
+      : v.ok
+        ? 'yes'
+        : `no: ${v.reason ?? 'fails'}${v.blockingPfn !== undefined ? ` at ${hex(v.blockingPfn)} (${v.blockingClass})` : ''}`;
 
 function sideLine(label: string, s: SnapshotDiff['a']): string {
   return `${label}          ${s.release ?? 'unknown release'}  ${s.format}: ${s.files.join(', ')}`;
@@ -26,14 +32,43 @@ export function diffText(d: SnapshotDiff): string {
   ];
   if (!changed && !d.blocks.length && !d.sections.length) return [...lines, '', 'no differences'].join('\n');
   if (d.transitions.length)
-    lines.push('', table(['from', 'to', 'pages', 'size'], d.transitions.map(([f, t, n]) => [f, t, n, mib(n, d.pageSize)]), new Set([2, 3])));
+    lines.push(
+      '',
+      table(
+        ['from', 'to', 'pages', 'size'],
+        d.transitions.map(([f, t, n]) => [f, t, n, mib(n, d.pageSize)]),
+        new Set([2, 3]),
+      ),
+    );
   if (d.blocks.length)
-    lines.push('', table(['block', 'state a -> b', 'a: offline? (mainline)', 'b: offline? (mainline)', 'a: PG_offline_skippable', 'b: PG_offline_skippable'],
-      d.blocks.map((b) => [b.block, `${b.a?.state ?? 'absent'} -> ${b.b?.state ?? 'absent'}`, verdictText(b.a?.mainline), verdictText(b.b?.mainline),
-        verdictText(b.a?.offlineSkippablePatch), verdictText(b.b?.offlineSkippablePatch)])));
+    lines.push(
+      '',
+      table(
+        [
+          'block',
+          'state a -> b',
+          'a: offline? (mainline)',
+          'b: offline? (mainline)',
+          'a: PG_offline_skippable',
+          'b: PG_offline_skippable',
+        ],
+        d.blocks.map((b) => [
+          b.block,
+          `${b.a?.state ?? 'absent'} -> ${b.b?.state ?? 'absent'}`,
+          verdictText(b.a?.mainline),
+          verdictText(b.b?.mainline),
+          verdictText(b.a?.offlineSkippablePatch),
+          verdictText(b.b?.offlineSkippablePatch),
+        ]),
+      ),
+    );
   if (d.runs.length) {
-    lines.push('', `runs${d.runs.length > TEXT_RUNS ? ` (first ${TEXT_RUNS} of ${d.runs.length}; --json lists all)` : ''}`);
-    for (const [first, count, from, to] of d.runs.slice(0, TEXT_RUNS)) lines.push(`  ${hex(first)} ${count} ${from} -> ${to}`);
+    lines.push(
+      '',
+      `runs${d.runs.length > TEXT_RUNS ? ` (first ${TEXT_RUNS} of ${d.runs.length}; --json lists all)` : ''}`,
+    );
+    for (const [first, count, from, to] of d.runs.slice(0, TEXT_RUNS))
+      lines.push(`  ${hex(first)} ${count} ${from} -> ${to}`);
   }
   return lines.join('\n');
 }
@@ -41,7 +76,9 @@ export function diffText(d: SnapshotDiff): string {
 export function registerDiffCommand(program: Command): void {
   program
     .command('diff')
-    .description('what changed between two snapshots of one machine: class transitions, changed PFN runs, sections and blocks whose state or verdict changed')
+    .description(
+      'what changed between two snapshots of one machine: class transitions, changed PFN runs, sections and blocks whose state or verdict changed',
+    )
     .argument('<a>', 'the snapshot before (vmcore, capture, crash/drgn output)')
     .argument('<b>', 'the snapshot after')
     .option('--json', 'machine-readable output (see the README)')

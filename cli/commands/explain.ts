@@ -31,7 +31,11 @@ export function registerExplainCommand(program: Command): void {
       }
       if (opts.json) {
         const rel = k?.release ?? k?.family.last ?? '6.18';
-        const out = entries.map((e) => ({ ...e, bits: bitFacts(e, k?.family), links: e.source.map((r) => elixirUrl(r, rel)) }));
+        const out = entries.map((e) => ({
+          ...e,
+          bits: bitFacts(e, k?.family),
+          links: e.source.map((r) => elixirUrl(r, rel)),
+        }));
         printJson({ symbol, kernel: k ? { family: k.family.id, release: k.release } : null, entries: out });
       } else {
         print(renderText(entries, k));

@@ -15,7 +15,8 @@ interface JsonOpt {
 
 async function load(path: string, extra: string[] = []): Promise<Snapshot> {
   const progress = process.stderr.isTTY
-    ? (done: number, total: number) => process.stderr.write(`\rreading ${t(path)}: ${Math.floor((100 * done) / Math.max(1, total))}%`)
+    ? (done: number, total: number) =>
+        process.stderr.write(`\rreading ${t(path)}: ${Math.floor((100 * done) / Math.max(1, total))}%`)
     : undefined;
   const snap = await openSnapshot(path, { onProgress: progress }, extra);
   if (progress) process.stderr.write('\r\x1b[K');
@@ -34,14 +35,20 @@ function classSummary(counts: Uint32Array, top = 4): string {
 function humanSummary(s: Snapshot): string {
   const lines: string[] = [];
   const k = s.kernel;
-  lines.push(`kernel     ${k.release !== undefined ? t(k.release) : 'unknown release'}${k.layoutFamily ? `  (flag layout ${k.layoutFamily})` : ''}`);
+  lines.push(
+    `kernel     ${k.release !== undefined ? t(k.release) : 'unknown release'}${k.layoutFamily ? `  (flag layout ${k.layoutFamily})` : ''}`,
+  );
   lines.push(`input      ${s.provenance.format}: ${s.provenance.files.map(t).join(', ')}`);
-  lines.push(`PFNs       ${hex(s.startPfn)}-${hex(s.endPfn)}  (${s.endPfn - s.startPfn} page frames, ${mib(s.endPfn - s.startPfn, k.pageSize)} span)`);
+  lines.push(
+    `PFNs       ${hex(s.startPfn)}-${hex(s.endPfn)}  (${s.endPfn - s.startPfn} page frames, ${mib(s.endPfn - s.startPfn, k.pageSize)} span)`,
+  );
   const online = s.sections.filter((x) => x.state === 'online').length;
   lines.push(`sections   ${s.sections.length} (${online} online), ${mib(s.pfnsPerSection, k.pageSize)} each`);
   if (s.blocks.length) {
     const failing = s.blocks.filter((b) => b.verdict?.mainline.ok === false).length;
-    lines.push(`blocks     ${s.blocks.length} memory blocks of ${mib(s.pfnsPerBlock, k.pageSize)}; ${failing} could not be offlined`);
+    lines.push(
+      `blocks     ${s.blocks.length} memory blocks of ${mib(s.pfnsPerBlock, k.pageSize)}; ${failing} could not be offlined`,
+    );
   }
   lines.push('');
   const rows = PAGE_CLASSES.map((name, id) => [name, s.counts[id]] as const)
@@ -73,7 +80,9 @@ export function registerSnapshotCommands(program: Command): void {
     .argument('[more...]')
     .option('--json', 'machine-readable output')
     .option('--all', 'include absent sections')
-    .action(async (path: string, more: string[], o: JsonOpt & { all?: boolean }) => printSections(await load(path, more), o));
+    .action(async (path: string, more: string[], o: JsonOpt & { all?: boolean }) =>
+      printSections(await load(path, more), o),
+    );
 
   program
     .command('blocks')
@@ -90,7 +99,9 @@ export function registerSnapshotCommands(program: Command): void {
     .argument('<pfn>', 'page frame number (decimal or 0x hex); a physical address with --phys')
     .option('--phys', 'the number is a physical address')
     .option('--json', 'machine-readable output')
-    .action(async (path: string, pfnText: string, o: JsonOpt & { phys?: boolean }) => printPage(await load(path), pfnText, o));
+    .action(async (path: string, pfnText: string, o: JsonOpt & { phys?: boolean }) =>
+      printPage(await load(path), pfnText, o),
+    );
 
   program
     .command('export')
@@ -120,8 +131,24 @@ function printBlocks(s: Snapshot, o: JsonOpt): void {
   if (!s.blocks.length) return print('no memory block information in this snapshot');
   print(
     table(
-      ['block', 'start pfn', 'state', 'zone', 'offline? (mainline)', 'with PG_offline_skippable', 'classes (largest first)'],
-      s.blocks.map((b) => [`memory${b.id}`, hex(b.startPfn), b.state, b.zones?.join(' '), verdictText(b, 'mainline'), verdictText(b, 'skippable'), classSummary(b.counts, 3)]),
+      [
+        'block',
+        'start pfn',
+        'state',
+        'zone',
+        'offline? (mainline)',
+        'with PG_offline_skippable',
+        'classes (largest first)',
+      ],
+      s.blocks.map((b) => [
+        `memory${b.id}`,
+        hex(b.startPfn),
+        b.state,
+        b.zones?.join(' '),
+        verdictText(b, 'mainline'),
+        verdictText(b, 'skippable'),
+        classSummary(b.counts, 3),
+      ]),
     ),
   );
 }
@@ -158,7 +185,8 @@ function humanPage(d: PageDetail): string {
   if (d.pageType) lines.push(`page type  ${t(d.pageType)}`);
   if (d.refcount !== undefined) lines.push(`refcount   ${d.refcount}`);
   if (d.mapcount !== undefined) lines.push(`mapcount   ${d.mapcount}`);
-  if (d.zone !== undefined || d.node !== undefined) lines.push(`zone/node  ${t(String(d.zone ?? '?'))} / ${d.node ?? '?'}`);
+  if (d.zone !== undefined || d.node !== undefined)
+    lines.push(`zone/node  ${t(String(d.zone ?? '?'))} / ${d.node ?? '?'}`);
   for (const [k, v] of Object.entries(d.raw)) lines.push(`raw        ${t(k)} = ${t(String(v))}`);
   for (const n of d.notes ?? []) lines.push(`note       ${t(n)}`);
   return lines.join('\n');

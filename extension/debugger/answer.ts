@@ -2,7 +2,10 @@
 // plain-text report shown to the user. Tool output is untrusted: it only ever becomes plain text.
 // Pure: no vscode import.
 
-export interface AnswerField { key: string; value: string }
+export interface AnswerField {
+  key: string;
+  value: string;
+}
 
 export interface DebuggerAnswer {
   tool: 'drgn' | 'crash';
@@ -34,7 +37,10 @@ export function parseDrgnAnswer(text: string): { fields: AnswerField[]; error?: 
 
 /** Error lines crash prints for a command it could not do (`kmem: invalid …`). */
 export function crashError(text: string): string | undefined {
-  return text.split('\n').find((l) => /^\w+: (invalid|cannot|no |read error|WARNING)/i.test(l.trim()))?.trim();
+  return text
+    .split('\n')
+    .find((l) => /^\w+: (invalid|cannot|no |read error|WARNING)/i.test(l.trim()))
+    ?.trim();
 }
 
 /** A one-line verdict: the slab cache, the file, or what the page is not. */
@@ -42,12 +48,16 @@ export function headline(a: DebuggerAnswer): string {
   const cache = field(a, 'slab_cache');
   if (cache) return `slab page of cache ${cache}`;
   const file = field(a, 'file');
-  if (file) return `page-cache page of ${file}${field(a, 'file.offset') ? ` at offset ${field(a, 'file.offset')}` : ''}`;
+  if (file)
+    return `page-cache page of ${file}${field(a, 'file.offset') ? ` at offset ${field(a, 'file.offset')}` : ''}`;
   const kind = field(a, 'mapping.kind');
-  if (kind === 'file') return `page-cache page of inode ${field(a, 'inode.ino') ?? '?'} (${field(a, 'inode.fs') ?? '?'}; no path known)`;
+  if (kind === 'file')
+    return `page-cache page of inode ${field(a, 'inode.ino') ?? '?'} (${field(a, 'inode.fs') ?? '?'}; no path known)`;
   if (kind) return `${kind} page`;
   if (a.error) return `the query failed: ${a.error}`;
-  return field(a, 'mapping') === '0x0' || field(a, 'mapping') === '0x0000000000000000' ? 'not a slab page, no mapping' : 'no slab cache or file found';
+  return field(a, 'mapping') === '0x0' || field(a, 'mapping') === '0x0000000000000000'
+    ? 'not a slab page, no mapping'
+    : 'no slab cache or file found';
 }
 
 /** The plain-text report: headline, facts, then the raw output. */

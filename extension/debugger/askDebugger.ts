@@ -17,13 +17,25 @@ import { parsePfnInput } from './pfnInput';
 export const ASK_COMMAND = 'kmemmap.askDebugger';
 
 /** Arguments tests (and other commands) may pass to skip the prompts. */
-export interface AskArgs { uri?: string; pfn?: number; show?: boolean }
-export interface AskResult { text?: string; headline?: string; error?: string }
+export interface AskArgs {
+  uri?: string;
+  pfn?: number;
+  show?: boolean;
+}
+export interface AskResult {
+  text?: string;
+  headline?: string;
+  error?: string;
+}
 
 type Fail = (error: string, button?: 'Open Settings' | 'Manage Workspace Trust') => AskResult;
 
 /** The open snapshot asked about, its dump file and the tool's settings. */
-interface AskTarget { session: SnapshotSession; uri: vscode.Uri; config: DebuggerConfig }
+interface AskTarget {
+  session: SnapshotSession;
+  uri: vscode.Uri;
+  config: DebuggerConfig;
+}
 
 export function registerAskDebugger(context: vscode.ExtensionContext, store: SnapshotStore): void {
   const docs = new AnswerDocuments();
@@ -53,7 +65,9 @@ export function registerAskDebugger(context: vscode.ExtensionContext, store: Sna
   context.subscriptions.push(
     docs,
     vscode.workspace.registerTextDocumentContentProvider(ANSWER_SCHEME, docs),
-    vscode.commands.registerCommand(ASK_COMMAND, (args?: AskArgs) => ask(args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : undefined)),
+    vscode.commands.registerCommand(ASK_COMMAND, (args?: AskArgs) =>
+      ask(args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : undefined),
+    ),
   );
 }
 
@@ -68,7 +82,11 @@ function questionerCache(): (s: SnapshotSession, dumpPath: string) => PageQuesti
       q = undefined;
     }
     if (!q) {
-      const created = new PageQuestioner(config, { path: dumpPath, release: s.summary.kernel.release, pageSize: s.summary.kernel.pageSize }, (m) => log().info(`debugger: ${m}`));
+      const created = new PageQuestioner(
+        config,
+        { path: dumpPath, release: s.summary.kernel.release, pageSize: s.summary.kernel.pageSize },
+        (m) => log().info(`debugger: ${m}`),
+      );
       s.onDispose(() => created.dispose());
       questioners.set(s, created);
       q = created;
@@ -78,11 +96,16 @@ function questionerCache(): (s: SnapshotSession, dumpPath: string) => PageQuesti
 }
 
 /** Logs the problem and, unless the caller asked for no UI, shows it with a button that leads to the fix. */
-function failure(error: string, button: 'Open Settings' | 'Manage Workspace Trust' | undefined, show: boolean): AskResult {
+function failure(
+  error: string,
+  button: 'Open Settings' | 'Manage Workspace Trust' | undefined,
+  show: boolean,
+): AskResult {
   log().warn(`debugger: ${error}`);
   if (show) {
     void vscode.window.showErrorMessage(`Kernel Memmap: ${error}`, ...(button ? [button] : [])).then((b) => {
-      if (b === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'kmemmap.debugger');
+      if (b === 'Open Settings')
+        void vscode.commands.executeCommand('workbench.action.openSettings', 'kmemmap.debugger');
       if (b === 'Manage Workspace Trust') void vscode.commands.executeCommand('workbench.trust.manage');
     });
   }
@@ -98,9 +121,13 @@ function askTarget(store: SnapshotStore, args: AskArgs | undefined, fail: Fail):
   if (problem) return fail(problem, 'Open Settings');
 
   const session = args?.uri ? store.get(args.uri) : activeSession(store);
-  if (!session) return fail(args?.uri ? `no open snapshot ${args.uri}` : 'open a vmcore in the Kernel Memmap view first');
+  if (!session)
+    return fail(args?.uri ? `no open snapshot ${args.uri}` : 'open a vmcore in the Kernel Memmap view first');
   const uri = vscode.Uri.parse(session.uri);
-  const notDump = uri.scheme !== 'file' ? `${session.title} is not a local file` : dumpProblem(session.summary.input.format, config.tool);
+  const notDump =
+    uri.scheme !== 'file'
+      ? `${session.title} is not a local file`
+      : dumpProblem(session.summary.input.format, config.tool);
   if (notDump) return fail(notDump);
   return { session, uri, config };
 }
@@ -125,9 +152,17 @@ async function promptPfn(session: SnapshotSession, config: DebuggerConfig, fail:
 }
 
 /** The question under a cancellable progress notification. */
-async function askWithProgress(q: PageQuestioner, pfn: number, config: DebuggerConfig): ReturnType<PageQuestioner['ask']> {
+async function askWithProgress(
+  q: PageQuestioner,
+  pfn: number,
+  config: DebuggerConfig,
+): ReturnType<PageQuestioner['ask']> {
   return await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Kernel Memmap: asking ${config.tool} about PFN 0x${pfn.toString(16)}`, cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Kernel Memmap: asking ${config.tool} about PFN 0x${pfn.toString(16)}`,
+      cancellable: true,
+    },
     async (progress, token) => {
       const abort = new AbortController();
       const sub = token.onCancellationRequested(() => abort.abort());

@@ -20,9 +20,17 @@ export function parseCrashKmem(text: string): AnswerField[] {
       fields.push({ key: 'mapping', value: '0x' + row[2] }, { key: 'index', value: '0x' + row[3] });
       fields.push({ key: 'refcount', value: row[4] }, { key: 'flags', value: '0x' + row[5] });
       if (row.length > 6) fields.push({ key: 'flags.decoded', value: row.slice(6).join(' ') });
-    } else if (head[0] === 'CACHE' && head.includes('NAME') && row.length >= head.length && /^[0-9a-f]+$/i.test(row[0])) {
+    } else if (
+      head[0] === 'CACHE' &&
+      head.includes('NAME') &&
+      row.length >= head.length &&
+      /^[0-9a-f]+$/i.test(row[0])
+    ) {
       const col = (n: string) => row[head.indexOf(n)];
-      fields.push({ key: 'slab', value: 'yes' }, { key: 'slab_cache', value: row.slice(head.indexOf('NAME')).join(' ') });
+      fields.push(
+        { key: 'slab', value: 'yes' },
+        { key: 'slab_cache', value: row.slice(head.indexOf('NAME')).join(' ') },
+      );
       fields.push({ key: 'slab_cache.address', value: '0x' + row[0] });
       if (head.includes('OBJSIZE')) fields.push({ key: 'slab_cache.object_size', value: col('OBJSIZE') });
     }

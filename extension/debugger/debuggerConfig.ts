@@ -16,13 +16,28 @@ export interface DebuggerConfig {
   timeoutMs: number;
 }
 
-export const DEFAULT_CONFIG: DebuggerConfig = { tool: 'none', vmlinux: '', crashPath: 'crash', drgnPath: 'drgn', timeoutMs: 120_000 };
+export const DEFAULT_CONFIG: DebuggerConfig = {
+  tool: 'none',
+  vmlinux: '',
+  crashPath: 'crash',
+  drgnPath: 'drgn',
+  timeoutMs: 120_000,
+};
 
 /** Config from raw setting values, with defaults for anything missing or malformed. */
-export function debuggerConfig(raw: { tool?: unknown; vmlinux?: unknown; crashPath?: unknown; drgnPath?: unknown; timeoutSeconds?: unknown }): DebuggerConfig {
+export function debuggerConfig(raw: {
+  tool?: unknown;
+  vmlinux?: unknown;
+  crashPath?: unknown;
+  drgnPath?: unknown;
+  timeoutSeconds?: unknown;
+}): DebuggerConfig {
   const str = (v: unknown, d: string) => (typeof v === 'string' && v.trim() ? v.trim() : d);
   const tool = raw.tool === 'drgn' || raw.tool === 'crash' ? raw.tool : 'none';
-  const secs = typeof raw.timeoutSeconds === 'number' && raw.timeoutSeconds > 0 ? raw.timeoutSeconds : DEFAULT_CONFIG.timeoutMs / 1000;
+  const secs =
+    typeof raw.timeoutSeconds === 'number' && raw.timeoutSeconds > 0
+      ? raw.timeoutSeconds
+      : DEFAULT_CONFIG.timeoutMs / 1000;
   return {
     tool,
     vmlinux: str(raw.vmlinux, ''),
@@ -33,7 +48,11 @@ export function debuggerConfig(raw: { tool?: unknown; vmlinux?: unknown; crashPa
 }
 
 /** The interpreter to run our drgn loop with: drgnPath itself, or the `#!` interpreter of a drgn launcher script. */
-export function drgnPython(drgnPath: string, firstLine: (path: string) => string | undefined = readFirstLine, which: (name: string) => string | undefined = onPath): string {
+export function drgnPython(
+  drgnPath: string,
+  firstLine: (path: string) => string | undefined = readFirstLine,
+  which: (name: string) => string | undefined = onPath,
+): string {
   if (!/(^|\/)drgn$/.test(drgnPath)) return drgnPath;
   const launcher = drgnPath.includes('/') ? drgnPath : which(drgnPath);
   // No launcher on PATH: the Debian interpreter python3-drgn installs into (not a pyenv/venv shim).
@@ -44,7 +63,8 @@ export function drgnPython(drgnPath: string, firstLine: (path: string) => string
 }
 
 function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir && existsSync(join(dir, name))) return join(dir, name);
+  for (const dir of (process.env.PATH ?? '').split(delimiter))
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
   return undefined;
 }
 
@@ -68,8 +88,10 @@ export function trustProblem(workspaceTrusted: boolean): string | undefined {
 
 /** Why the configuration cannot run, before starting anything (undefined: go ahead). */
 export function configProblem(c: DebuggerConfig): string | undefined {
-  if (c.tool === 'none') return 'no debugger is configured: set "kmemmap.debugger.tool" to drgn or crash (it is never required)';
-  if (!c.vmlinux) return `${c.tool} needs the kernel's vmlinux with debug info: set "kmemmap.debugger.vmlinux" (Debian: the linux-image-<release>-dbg package, /usr/lib/debug/boot/vmlinux-<release>)`;
+  if (c.tool === 'none')
+    return 'no debugger is configured: set "kmemmap.debugger.tool" to drgn or crash (it is never required)';
+  if (!c.vmlinux)
+    return `${c.tool} needs the kernel's vmlinux with debug info: set "kmemmap.debugger.vmlinux" (Debian: the linux-image-<release>-dbg package, /usr/lib/debug/boot/vmlinux-<release>)`;
   return undefined;
 }
 
@@ -77,7 +99,9 @@ export function configProblem(c: DebuggerConfig): string | undefined {
 export function dumpProblem(format: string, tool: DebuggerTool): string | undefined {
   if (!/^(elf|kdump)/.test(format)) return `this snapshot (${format}) is not a vmcore; ${tool} needs the dump file`;
   if (format.startsWith('kdump-flattened') || format === 'elf-flattened')
-    return tool === 'drgn' ? `drgn cannot read makedumpfile's flattened format (${format}): reassemble it with \`makedumpfile -R vmcore.out < dump\` and open that` : undefined;
+    return tool === 'drgn'
+      ? `drgn cannot read makedumpfile's flattened format (${format}): reassemble it with \`makedumpfile -R vmcore.out < dump\` and open that`
+      : undefined;
   return undefined;
 }
 
@@ -93,10 +117,12 @@ export function failureMessage(e: unknown, c: DebuggerConfig): string {
   if (e instanceof BackendError) {
     if (e.kind === 'spawn')
       return `${c.tool} could not be started (${e.message}). Install it (Debian: apt-get install ${c.tool === 'crash' ? 'crash' : 'python3-drgn'}) or set "${setting}".`;
-    if (e.kind === 'timeout') return `${e.message}. Raise "kmemmap.debugger.timeoutSeconds" if the dump is large or the machine is busy.`;
+    if (e.kind === 'timeout')
+      return `${e.message}. Raise "kmemmap.debugger.timeoutSeconds" if the dump is large or the machine is busy.`;
     if (e.kind === 'cancelled') return `Cancelled; ${c.tool} was stopped (it starts again on the next question).`;
     const m = e.message;
-    if (/No module named .?drgn/.test(m + e.output)) return `the Python in "${setting}" has no drgn module: install python3-drgn or point the setting at the drgn launcher.`;
+    if (/No module named .?drgn/.test(m + e.output))
+      return `the Python in "${setting}" has no drgn module: install python3-drgn or point the setting at the drgn launcher.`;
     if (/do not match|mismatch|not a supported|no debugging data|cannot find|could not find/i.test(m + e.output))
       return `${m}. Check "kmemmap.debugger.vmlinux": it must be the vmlinux with debug info of exactly the dump's kernel.`;
     return `${m}. Check "kmemmap.debugger.vmlinux" (the dump's own kernel, with debug info) and the "Kernel Memmap" log.`;
@@ -105,7 +131,11 @@ export function failureMessage(e: unknown, c: DebuggerConfig): string {
 }
 
 /** The vmlinux does not belong to the dump when the release the tool reads differs from VMCOREINFO's. */
-export function releaseMismatch(toolRelease: string | undefined, dumpRelease: string | undefined, vmlinux: string): string | undefined {
+export function releaseMismatch(
+  toolRelease: string | undefined,
+  dumpRelease: string | undefined,
+  vmlinux: string,
+): string | undefined {
   if (!toolRelease || !dumpRelease || toolRelease === dumpRelease) return undefined;
   return `the vmlinux ${vmlinux} does not match the dump: the tool reads kernel release "${toolRelease}", VMCOREINFO says "${dumpRelease}". Set "kmemmap.debugger.vmlinux" to the vmlinux of ${dumpRelease}.`;
 }

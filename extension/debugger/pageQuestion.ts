@@ -8,13 +8,21 @@ import { crashPageCommand, parseCrashKmem } from './crashQuery';
 import { DebuggerConfig, backendSpec, releaseMismatch } from './debuggerConfig';
 import { drgnDefineCommand, drgnPageCommand } from './drgnQuery';
 
-export interface DumpInfo { path: string; release?: string; pageSize: number }
+export interface DumpInfo {
+  path: string;
+  release?: string;
+  pageSize: number;
+}
 
 export class PageQuestioner {
   private backend?: ToolBackend;
   private starting?: Promise<ToolBackend>;
 
-  constructor(readonly config: DebuggerConfig, readonly dump: DumpInfo, private readonly log: (m: string) => void = () => undefined) {}
+  constructor(
+    readonly config: DebuggerConfig,
+    readonly dump: DumpInfo,
+    private readonly log: (m: string) => void = () => undefined,
+  ) {}
 
   /** Same tool, vmlinux and binaries: the running process can be reused. */
   sameConfig(c: DebuggerConfig): boolean {
@@ -28,7 +36,11 @@ export class PageQuestioner {
     if (this.config.tool === 'drgn') {
       const raw = await b.run(drgnPageCommand(pfn), opts);
       const { fields, error } = parseDrgnAnswer(raw);
-      const mismatch = releaseMismatch(fields.find((f) => f.key === 'release')?.value, this.dump.release, this.config.vmlinux);
+      const mismatch = releaseMismatch(
+        fields.find((f) => f.key === 'release')?.value,
+        this.dump.release,
+        this.config.vmlinux,
+      );
       if (mismatch) throw new Error(mismatch);
       return { tool: 'drgn', pfn, fields, raw, error };
     }
@@ -44,7 +56,9 @@ export class PageQuestioner {
 
   private async start(signal?: AbortSignal): Promise<ToolBackend> {
     const spec = backendSpec(this.config, this.dump.path);
-    this.log(`starting ${spec.command} ${spec.name === 'drgn' ? '(drgn loop)' : spec.args.join(' ')} on ${this.dump.path}`);
+    this.log(
+      `starting ${spec.command} ${spec.name === 'drgn' ? '(drgn loop)' : spec.args.join(' ')} on ${this.dump.path}`,
+    );
     const b = new ToolBackend(spec, { defaultTimeoutMs: this.config.timeoutMs });
     const opts = { timeoutMs: this.config.timeoutMs, signal };
     try {
@@ -52,7 +66,9 @@ export class PageQuestioner {
       if (this.config.tool === 'drgn') {
         const out = await b.run(drgnDefineCommand(), opts);
         if (out.trim()) throw new Error(`defining the drgn helper failed: ${out.trim().split('\n').slice(-1)[0]}`);
-        const release = (await b.run('prog["init_uts_ns"].name.release.string_().decode(errors="replace")', opts)).trim();
+        const release = (
+          await b.run('prog["init_uts_ns"].name.release.string_().decode(errors="replace")', opts)
+        ).trim();
         this.checkRelease(release);
       } else {
         const sys = await b.run('sys', opts);
@@ -69,7 +85,9 @@ export class PageQuestioner {
   private checkRelease(release: string | undefined): void {
     this.log(`${this.config.tool} reads kernel release ${release ?? '?'} (VMCOREINFO: ${this.dump.release ?? '?'})`);
     if (!release)
-      throw new Error(`${this.config.tool} cannot read the kernel release through ${this.config.vmlinux}: it is probably not the vmlinux of this dump${this.dump.release ? ` (${this.dump.release})` : ''}; set "kmemmap.debugger.vmlinux" to the dump's own vmlinux with debug info`);
+      throw new Error(
+        `${this.config.tool} cannot read the kernel release through ${this.config.vmlinux}: it is probably not the vmlinux of this dump${this.dump.release ? ` (${this.dump.release})` : ''}; set "kmemmap.debugger.vmlinux" to the dump's own vmlinux with debug info`,
+      );
     const m = releaseMismatch(release, this.dump.release, this.config.vmlinux);
     if (m) throw new Error(m);
   }
@@ -80,4 +98,3 @@ export class PageQuestioner {
     await b?.stop();
   }
 }
-

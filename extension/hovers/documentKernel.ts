@@ -20,7 +20,10 @@ export function settingKernel(): string {
   return vscode.workspace.getConfiguration('kmemmap').get<string>('kernelVersion') ?? '';
 }
 
-export function kernelForDocument(doc: vscode.TextDocument, workspaceTreeVersion: () => string | undefined): KernelTarget | undefined {
+export function kernelForDocument(
+  doc: vscode.TextDocument,
+  workspaceTreeVersion: () => string | undefined,
+): KernelTarget | undefined {
   const c = cache.get(doc);
   if (c && c.version === doc.version) return c.k;
   const forced = settingKernel();
@@ -50,4 +53,3 @@ export function kernelForDocument(doc: vscode.TextDocument, workspaceTreeVersion
   cache.set(doc, { version: doc.version, k, outside: k ? undefined : outside });
   return k;
 }
-

@@ -2,7 +2,13 @@
 
 import type { KernelTarget } from '../../kernel/decode';
 import { lookupSymbol } from '../../kernel/knowledge/index';
-import { codeSpan, elixirLinks, escapeMarkdown, renderMarkdown, type LinkResolver } from '../../kernel/knowledge/render';
+import {
+  codeSpan,
+  elixirLinks,
+  escapeMarkdown,
+  renderMarkdown,
+  type LinkResolver,
+} from '../../kernel/knowledge/render';
 import { logTokenHover } from './logTokens';
 import { lineChange, patchChangesFor, summarizeMentions, type PatchMention } from './patchContext';
 
@@ -29,7 +35,10 @@ export interface HoverResult {
 }
 
 /** The C identifier touching `character`, if any. */
-export function identifierAt(line: string, character: number): { word: string; start: number; end: number } | undefined {
+export function identifierAt(
+  line: string,
+  character: number,
+): { word: string; start: number; end: number } | undefined {
   const re = /[A-Za-z_][A-Za-z0-9_]*/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(line))) {
@@ -42,8 +51,10 @@ export function identifierAt(line: string, character: number): { word: string; s
 function patchSection(symbol: string, req: HoverRequest): string {
   const lines: string[] = [];
   const c = lineChange(req.lineText);
-  if (c === '+') lines.push(`This patch **adds** a line using ${codeSpan(symbol)}: ${codeSpan(req.lineText.slice(1).trim())}`);
-  else if (c === '-') lines.push(`This patch **removes** a line using ${codeSpan(symbol)}: ${codeSpan(req.lineText.slice(1).trim())}`);
+  if (c === '+')
+    lines.push(`This patch **adds** a line using ${codeSpan(symbol)}: ${codeSpan(req.lineText.slice(1).trim())}`);
+  else if (c === '-')
+    lines.push(`This patch **removes** a line using ${codeSpan(symbol)}: ${codeSpan(req.lineText.slice(1).trim())}`);
   const text = req.patchMentions ? undefined : req.documentText?.();
   const ms = req.patchMentions ? req.patchMentions(symbol) : text ? patchChangesFor(symbol, text) : [];
   {
@@ -73,7 +84,8 @@ export function computeHover(req: HoverRequest): HoverResult | undefined {
   const entries = typed.length ? typed : lookupSymbol(id.word);
   if (!entries.length) return undefined;
   let md = '';
-  if (id.word !== entries[0].name) md += `${codeSpan(id.word)} → ${escapeMarkdown(entries.map((e) => e.name).join(', '))}\n\n`;
+  if (id.word !== entries[0].name)
+    md += `${codeSpan(id.word)} → ${escapeMarkdown(entries.map((e) => e.name).join(', '))}\n\n`;
   if (req.kind === 'patch') {
     const p = patchSection(id.word, req);
     if (p) md += p + '\n\n---\n\n';

@@ -18,7 +18,9 @@ export function registerKernelStatus(context: vscode.ExtensionContext, trees: Ke
     if (!ed || !LANGS.has(ed.document.languageId)) return item.hide();
     const k = kernelForDocument(ed.document, () => trees.primaryVersion());
     item.text = `$(circuit-board) ${k ? (k.release ?? k.family.id) : 'kernel ?'}`;
-    item.tooltip = k ? `Page flags decoded for ${kernelLabel(k)} (from ${k.origin ?? '?'}). Click to choose.` : 'No kernel detected: click to choose the release or layout family used to decode flags.';
+    item.tooltip = k
+      ? `Page flags decoded for ${kernelLabel(k)} (from ${k.origin ?? '?'}). Click to choose.`
+      : 'No kernel detected: click to choose the release or layout family used to decode flags.';
     item.show();
   };
   context.subscriptions.push(
@@ -28,14 +30,26 @@ export function registerKernelStatus(context: vscode.ExtensionContext, trees: Ke
     trees.onDidChange(update),
     vscode.commands.registerCommand(CHOOSE_KERNEL_COMMAND, async () => {
       const picks: (vscode.QuickPickItem & { value: string })[] = [
-        { label: 'Auto-detect', description: 'from the log (crash sys, dmesg banner), else the workspace tree', value: 'auto' },
+        {
+          label: 'Auto-detect',
+          description: 'from the log (crash sys, dmesg banner), else the workspace tree',
+          value: 'auto',
+        },
         ...['6.1', '6.6', '6.12', '6.18'].map((v) => ({ label: v, description: 'release', value: v })),
-        ...LAYOUT_FAMILIES.map((f) => ({ label: f.id, description: `flag layout family ${f.first}–${f.last}`, value: f.id })),
+        ...LAYOUT_FAMILIES.map((f) => ({
+          label: f.id,
+          description: `flag layout family ${f.first}–${f.last}`,
+          value: f.id,
+        })),
       ];
       const p = await vscode.window.showQuickPick(picks, { title: 'Decode page flags for which kernel?' });
       if (!p) return;
-      const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-      await vscode.workspace.getConfiguration('kmemmap').update('kernelVersion', p.value === 'auto' ? '' : p.value, target);
+      const target = vscode.workspace.workspaceFolders?.length
+        ? vscode.ConfigurationTarget.Workspace
+        : vscode.ConfigurationTarget.Global;
+      await vscode.workspace
+        .getConfiguration('kmemmap')
+        .update('kernelVersion', p.value === 'auto' ? '' : p.value, target);
       update();
     }),
   );

@@ -32,16 +32,32 @@ export function patchChangesFor(symbol: string, patch: string): PatchMention[] {
   let inHunk = false;
   for (const line of patch.split('\n')) {
     const d = /^diff --git a\/(\S+) b\/(\S+)/.exec(line);
-    if (d) { file = d[2]; inHunk = false; continue; }
+    if (d) {
+      file = d[2];
+      inHunk = false;
+      continue;
+    }
     const plus = /^\+\+\+ (?:b\/)?(\S+)/.exec(line);
-    if (plus && !inHunk) { if (plus[1] !== '/dev/null') file = plus[1]; continue; }
-    if (line.startsWith('@@')) { inHunk = true; continue; }
+    if (plus && !inHunk) {
+      if (plus[1] !== '/dev/null') file = plus[1];
+      continue;
+    }
+    if (line.startsWith('@@')) {
+      inHunk = true;
+      continue;
+    }
     if (!inHunk) continue;
     const c = lineChange(line);
     if (c !== '+' && c !== '-') continue;
     if (!word.test(line)) continue;
     const m = out.get(file) ?? { file, added: 0, removed: 0 };
-    if (c === '+') { m.added++; m.firstAdded ??= line; } else { m.removed++; m.firstRemoved ??= line; }
+    if (c === '+') {
+      m.added++;
+      m.firstAdded ??= line;
+    } else {
+      m.removed++;
+      m.firstRemoved ??= line;
+    }
     out.set(file, m);
   }
   return [...out.values()];
@@ -49,5 +65,8 @@ export function patchChangesFor(symbol: string, patch: string): PatchMention[] {
 
 /** One-line summary per file: "include/linux/page-flags.h: +2 −0". */
 export function summarizeMentions(ms: PatchMention[]): string[] {
-  return ms.map((m) => `${m.file}: +${m.added} −${m.removed}${m.added && !m.removed ? ' (introduced or newly used here)' : !m.added && m.removed ? ' (removed here)' : ''}`);
+  return ms.map(
+    (m) =>
+      `${m.file}: +${m.added} −${m.removed}${m.added && !m.removed ? ' (introduced or newly used here)' : !m.added && m.removed ? ' (removed here)' : ''}`,
+  );
 }

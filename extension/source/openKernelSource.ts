@@ -14,9 +14,17 @@ export function candidateSymbols(symbol: string): string[] {
   return [...new Set([symbol, ...entries.flatMap((e) => [e.name, ...e.source.map((r) => r.symbol)])])];
 }
 
-export async function locateKernelSymbol(trees: KernelTreeService, symbol: string, version?: string): Promise<vscode.Location | undefined> {
+export async function locateKernelSymbol(
+  trees: KernelTreeService,
+  symbol: string,
+  version?: string,
+): Promise<vscode.Location | undefined> {
   const hit = trees.find(candidateSymbols(symbol), version);
-  if (hit) return new vscode.Location(vscode.Uri.file(`${hit.root}/${hit.def.file}`), new vscode.Position(hit.def.line - 1, 0));
+  if (hit)
+    return new vscode.Location(
+      vscode.Uri.file(`${hit.root}/${hit.def.file}`),
+      new vscode.Position(hit.def.line - 1, 0),
+    );
   const root = trees.treeFor(version);
   const ref = lookupSymbol(symbol)[0]?.source[0];
   if (!root || !ref || !C_EXTENSIONS.some((id) => vscode.extensions.getExtension(id))) return undefined;
@@ -27,10 +35,16 @@ export async function locateKernelSymbol(trees: KernelTreeService, symbol: strin
     const idx = doc.getText().search(new RegExp(`\\b${word.replace(/[^A-Za-z0-9_]/g, '')}\\b`));
     if (idx < 0) return undefined;
     const pos = doc.positionAt(idx);
-    const res = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', doc.uri, pos);
+    const res = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>(
+      'vscode.executeDefinitionProvider',
+      doc.uri,
+      pos,
+    );
     const first = res?.[0];
     if (!first) return new vscode.Location(doc.uri, pos);
-    return 'targetUri' in first ? new vscode.Location(first.targetUri, first.targetSelectionRange ?? first.targetRange) : first;
+    return 'targetUri' in first
+      ? new vscode.Location(first.targetUri, first.targetSelectionRange ?? first.targetRange)
+      : first;
   } catch {
     return undefined;
   }
@@ -38,8 +52,16 @@ export async function locateKernelSymbol(trees: KernelTreeService, symbol: strin
 
 export async function openKernelSymbol(trees: KernelTreeService, symbol: unknown, version?: unknown): Promise<void> {
   if (typeof symbol !== 'string' || !/^[A-Za-z_][\w ]{0,80}$/.test(symbol)) {
-    const items = ALL_ENTRIES.filter((e) => e.source.length).map((e) => ({ label: e.name, description: e.kind, detail: e.meaning }));
-    const picked = await vscode.window.showQuickPick(items, { title: 'Open kernel source for symbol', placeHolder: 'PG_head, PGTY_offline, offline_pages, KPF_OFFLINE …', matchOnDetail: true });
+    const items = ALL_ENTRIES.filter((e) => e.source.length).map((e) => ({
+      label: e.name,
+      description: e.kind,
+      detail: e.meaning,
+    }));
+    const picked = await vscode.window.showQuickPick(items, {
+      title: 'Open kernel source for symbol',
+      placeHolder: 'PG_head, PGTY_offline, offline_pages, KPF_OFFLINE …',
+      matchOnDetail: true,
+    });
     if (!picked) return;
     symbol = picked.label;
   }
@@ -52,5 +74,9 @@ export async function openKernelSymbol(trees: KernelTreeService, symbol: unknown
     return;
   }
   const ref = lookupSymbol(sym)[0]?.source[0] ?? { file: '', symbol: sym };
-  await vscode.env.openExternal(vscode.Uri.parse(elixirUrl(ref, ver ?? (vscode.workspace.getConfiguration('kmemmap').get<string>('kernelVersion') || '6.18'))));
+  await vscode.env.openExternal(
+    vscode.Uri.parse(
+      elixirUrl(ref, ver ?? (vscode.workspace.getConfiguration('kmemmap').get<string>('kernelVersion') || '6.18')),
+    ),
+  );
 }

@@ -21,7 +21,10 @@ export class KernelTreeService implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private roots: string[] = [];
 
-  constructor(private readonly cacheDir: string, private readonly log: (msg: string) => void) {}
+  constructor(
+    private readonly cacheDir: string,
+    private readonly log: (msg: string) => void,
+  ) {}
 
   /** Linux trees: workspace folders, their direct children, and the kmemmap.kernelSourceTree setting. */
   discover(): string[] {
@@ -32,8 +35,11 @@ export class KernelTreeService implements vscode.Disposable {
       if (f.uri.scheme !== 'file') continue;
       candidates.push(f.uri.fsPath);
       try {
-        for (const d of readdirSync(f.uri.fsPath, { withFileTypes: true })) if (d.isDirectory() && !d.name.startsWith('.')) candidates.push(join(f.uri.fsPath, d.name));
-      } catch { /* unreadable folder: skip */ }
+        for (const d of readdirSync(f.uri.fsPath, { withFileTypes: true }))
+          if (d.isDirectory() && !d.name.startsWith('.')) candidates.push(join(f.uri.fsPath, d.name));
+      } catch {
+        /* unreadable folder: skip */
+      }
     }
     this.roots = [...new Set(candidates)].filter((p) => existsSync(p) && isLinuxTree(p));
     return this.roots;
@@ -47,7 +53,9 @@ export class KernelTreeService implements vscode.Disposable {
       const job = getSourceIndex(this.cacheDir, root, { signal: this.abort.signal, force })
         .then(({ index, fromCache }) => {
           this.indexes.set(root, index);
-          this.log(`kernel tree ${root} (${index.version ?? '?'}): ${Object.keys(index.defs).length} symbols ${fromCache ? 'from cache' : `indexed in ${index.millis} ms`} (${Date.now() - t0} ms)`);
+          this.log(
+            `kernel tree ${root} (${index.version ?? '?'}): ${Object.keys(index.defs).length} symbols ${fromCache ? 'from cache' : `indexed in ${index.millis} ms`} (${Date.now() - t0} ms)`,
+          );
           this.changed.fire();
         })
         .catch((e: unknown) => this.log(`indexing ${root} failed: ${e instanceof Error ? e.message : String(e)}`))

@@ -38,8 +38,14 @@ export function bitFacts(e: KnowledgeEntry, target?: LayoutFamily): BitFact[] {
     const out: BitFact[] = [];
     for (const f of LAYOUT_FAMILIES) {
       const r = pgBitIn(f, e.name);
-      const cfg = f.above.includes(e.name.slice(3)) ? ' if configured (bits above PG_hwpoison depend on CONFIG_PAGE_IDLE_FLAG/arch)' : '';
-      out.push({ where: famRange(f), what: r ? `bit ${r.bit}${r.base !== e.name.slice(3) ? ` (= PG_${r.base})` : ''}${cfg}` : 'absent', current: target?.id === f.id });
+      const cfg = f.above.includes(e.name.slice(3))
+        ? ' if configured (bits above PG_hwpoison depend on CONFIG_PAGE_IDLE_FLAG/arch)'
+        : '';
+      out.push({
+        where: famRange(f),
+        what: r ? `bit ${r.bit}${r.base !== e.name.slice(3) ? ` (= PG_${r.base})` : ''}${cfg}` : 'absent',
+        current: target?.id === f.id,
+      });
     }
     return out;
   }
@@ -48,7 +54,10 @@ export function bitFacts(e: KnowledgeEntry, target?: LayoutFamily): BitFact[] {
     return PAGE_TYPE_ENCODINGS.map((enc) => {
       const v = enc.values[t];
       const note = enc.notes[t] ? ` (${enc.notes[t]})` : '';
-      return { where: enc.id, what: v === undefined ? 'absent' : `page_type 0x${v.toString(16)}, VMCOREINFO ${v | 0}${note}` };
+      return {
+        where: enc.id,
+        what: v === undefined ? 'absent' : `page_type 0x${v.toString(16)}, VMCOREINFO ${v | 0}${note}`,
+      };
     });
   }
   if (e.kind === 'kpf-bit') {
@@ -57,7 +66,14 @@ export function bitFacts(e: KnowledgeEntry, target?: LayoutFamily): BitFact[] {
   }
   if (e.kind === 'section-flag') {
     const s = SECTION_FLAG_BITS.find((x) => x.name === e.name);
-    return s ? [{ where: s.since ? `${s.since}+` : 'all', what: `bit ${s.bit} of section_mem_map (0x${(1 << s.bit).toString(16)}), crash letter ${s.letter}` }] : [];
+    return s
+      ? [
+          {
+            where: s.since ? `${s.since}+` : 'all',
+            what: `bit ${s.bit} of section_mem_map (0x${(1 << s.bit).toString(16)}), crash letter ${s.letter}`,
+          },
+        ]
+      : [];
   }
   return [];
 }

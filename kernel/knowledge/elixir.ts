@@ -4,7 +4,11 @@ import type { SourceRef } from './types';
 import { formatVersion, parseRelease } from '../version';
 
 /** Exact stable versions the reference line numbers were read from (docs/kernel/README.md, "Source line numbers"). */
-const LINE_VERSIONS: Record<'6.1' | '6.12' | '6.18', string> = { '6.1': '6.1.192', '6.12': '6.12.117', '6.18': '6.18.2' };
+const LINE_VERSIONS: Record<'6.1' | '6.12' | '6.18', string> = {
+  '6.1': '6.1.192',
+  '6.12': '6.12.117',
+  '6.18': '6.18.2',
+};
 
 /** Elixir tag for a release string: "6.12.117+deb12-amd64" → "v6.12.117", "6.12" → "v6.12". */
 export function elixirTag(release: string): string | undefined {

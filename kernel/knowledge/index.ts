@@ -13,8 +13,17 @@ import type { KnowledgeEntry } from './types';
 export type { KnowledgeEntry } from './types';
 
 export const ALL_ENTRIES: readonly KnowledgeEntry[] = [
-  ...FLAG_ENTRIES, ...PAGE_TYPE_ENTRIES, ...PAGE_TYPE_CONCEPTS, ...KPF_ENTRIES, ...SECTION_ENTRIES, ...BLOCK_STATE_ENTRIES,
-  ...MAPPING_ENTRIES, ...FUNCTION_ENTRIES, ...STRUCT_ENTRIES, ...OFFLINE_CONCEPTS, ...CLASS_ENTRIES,
+  ...FLAG_ENTRIES,
+  ...PAGE_TYPE_ENTRIES,
+  ...PAGE_TYPE_CONCEPTS,
+  ...KPF_ENTRIES,
+  ...SECTION_ENTRIES,
+  ...BLOCK_STATE_ENTRIES,
+  ...MAPPING_ENTRIES,
+  ...FUNCTION_ENTRIES,
+  ...STRUCT_ENTRIES,
+  ...OFFLINE_CONCEPTS,
+  ...CLASS_ENTRIES,
 ];
 
 const byName = new Map<string, KnowledgeEntry>();
@@ -44,13 +53,27 @@ addStem('compound', byName.get('PG_head')!);
 addStem('tail', byName.get('PG_head')!);
 
 const SPECIAL: Record<string, string> = {
-  KPF_OWNER_2: 'KPF_MAPPEDTODISK', KPF_BALLOON: 'KPF_OFFLINE', PageAnon: 'PAGE_MAPPING_ANON', folio_test_anon: 'PAGE_MAPPING_ANON',
-  PageMovable: 'PAGE_MAPPING_MOVABLE', __PageMovable: 'PAGE_MAPPING_MOVABLE', page_has_movable_ops: 'PG_movable_ops', PageKsm: 'PAGE_MAPPING_KSM',
-  folio_test_ksm: 'PAGE_MAPPING_KSM', SECTION_MAP_MASK: 'SECTION_MAP_LAST_BIT', SECTION_NID_SHIFT: 'SECTION_MAP_LAST_BIT',
-  mem_section: 'struct mem_section', memory_block: 'struct memory_block', pageflags: 'enum pageflags', pagetype: 'enum pagetype',
-  PagePoisoned: 'page_init_poison', PAGE_POISON_PATTERN: 'page_init_poison', pfn_to_page: 'struct page',
+  KPF_OWNER_2: 'KPF_MAPPEDTODISK',
+  KPF_BALLOON: 'KPF_OFFLINE',
+  PageAnon: 'PAGE_MAPPING_ANON',
+  folio_test_anon: 'PAGE_MAPPING_ANON',
+  PageMovable: 'PAGE_MAPPING_MOVABLE',
+  __PageMovable: 'PAGE_MAPPING_MOVABLE',
+  page_has_movable_ops: 'PG_movable_ops',
+  PageKsm: 'PAGE_MAPPING_KSM',
+  folio_test_ksm: 'PAGE_MAPPING_KSM',
+  SECTION_MAP_MASK: 'SECTION_MAP_LAST_BIT',
+  SECTION_NID_SHIFT: 'SECTION_MAP_LAST_BIT',
+  mem_section: 'struct mem_section',
+  memory_block: 'struct memory_block',
+  pageflags: 'enum pageflags',
+  pagetype: 'enum pagetype',
+  PagePoisoned: 'page_init_poison',
+  PAGE_POISON_PATTERN: 'page_init_poison',
+  pfn_to_page: 'struct page',
   virtio_mem_fake_offline_cancel_offline: 'virtio_mem_fake_offline_going_offline',
-  dissolve_free_huge_pages: 'offline_pages', start_isolate_page_range: 'set_migratetype_isolate',
+  dissolve_free_huge_pages: 'offline_pages',
+  start_isolate_page_range: 'set_migratetype_isolate',
 };
 
 const ACCESSOR = /^(?:__)?(?:Page|SetPage|ClearPage|TestSetPage|TestClearPage)([A-Z]\w*)$/;

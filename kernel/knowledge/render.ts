@@ -15,7 +15,10 @@ export interface ResolvedLink {
 /** Turns a source reference into a link; the extension supplies one that prefers the open tree. */
 export type LinkResolver = (ref: SourceRef, k: KernelTarget | undefined) => ResolvedLink;
 
-export const elixirLinks: LinkResolver = (ref, k) => ({ label: `${ref.file} · ${ref.symbol}`, url: elixirUrl(ref, k?.release ?? k?.family.last ?? '6.18') });
+export const elixirLinks: LinkResolver = (ref, k) => ({
+  label: `${ref.file} · ${ref.symbol}`,
+  url: elixirUrl(ref, k?.release ?? k?.family.last ?? '6.18'),
+});
 
 /** Escapes text for a Markdown hover (untrusted text must pass through this). */
 export function escapeMarkdown(s: string): string {
@@ -38,7 +41,8 @@ interface Section {
 function sectionsFor(e: KnowledgeEntry, k: KernelTarget | undefined): Section[] {
   const out: Section[] = [];
   const facts = bitFacts(e, k?.family);
-  if (facts.length) out.push({ label: 'Bit / value', lines: facts.map((f) => `${f.current ? '▶ ' : ''}${f.where}: ${f.what}`) });
+  if (facts.length)
+    out.push({ label: 'Bit / value', lines: facts.map((f) => `${f.current ? '▶ ' : ''}${f.where}: ${f.what}`) });
   out.push({ label: 'Versions', lines: [e.versions] });
   if (e.aliases?.length) out.push({ label: 'Also known as', lines: [e.aliases.join(', ')] });
   if (e.details?.length) out.push({ label: 'Details', lines: e.details });
@@ -57,7 +61,11 @@ function sectionsFor(e: KnowledgeEntry, k: KernelTarget | undefined): Section[] 
 }
 
 /** Plain-text explanation (CLI). */
-export function renderText(entries: readonly KnowledgeEntry[], k: KernelTarget | undefined, links: LinkResolver = elixirLinks): string {
+export function renderText(
+  entries: readonly KnowledgeEntry[],
+  k: KernelTarget | undefined,
+  links: LinkResolver = elixirLinks,
+): string {
   const parts: string[] = [];
   for (const e of entries) {
     const lines = [`${e.name}  [${e.kind}]  — ${k ? `kernel ${kernelLabel(k)}` : 'all versions'}`, `  ${e.meaning}`];
@@ -67,7 +75,8 @@ export function renderText(entries: readonly KnowledgeEntry[], k: KernelTarget |
     }
     if (e.source.length) {
       lines.push('  Read:');
-      for (const r of e.source) lines.push(`    ${r.file}: ${r.symbol}${r.why ? ` (${r.why})` : ''}  ${links(r, k).url}`);
+      for (const r of e.source)
+        lines.push(`    ${r.file}: ${r.symbol}${r.why ? ` (${r.why})` : ''}  ${links(r, k).url}`);
     }
     parts.push(lines.join('\n'));
   }
@@ -75,11 +84,18 @@ export function renderText(entries: readonly KnowledgeEntry[], k: KernelTarget |
 }
 
 /** Markdown explanation (hover). Every string is escaped; links come from `links`. */
-export function renderMarkdown(entries: readonly KnowledgeEntry[], k: KernelTarget | undefined, links: LinkResolver = elixirLinks, opts: { compact?: boolean } = {}): string {
+export function renderMarkdown(
+  entries: readonly KnowledgeEntry[],
+  k: KernelTarget | undefined,
+  links: LinkResolver = elixirLinks,
+  opts: { compact?: boolean } = {},
+): string {
   const parts: string[] = [];
   for (const e of entries) {
     const md: string[] = [];
-    md.push(`**${escapeMarkdown(e.name)}** · ${escapeMarkdown(e.kind)} · ${escapeMarkdown(k ? `kernel ${kernelLabel(k)}${k.origin ? ` (from ${k.origin})` : ''}` : 'no kernel selected: all versions')}`);
+    md.push(
+      `**${escapeMarkdown(e.name)}** · ${escapeMarkdown(e.kind)} · ${escapeMarkdown(k ? `kernel ${kernelLabel(k)}${k.origin ? ` (from ${k.origin})` : ''}` : 'no kernel selected: all versions')}`,
+    );
     md.push('', escapeMarkdown(e.meaning));
     for (const s of sectionsFor(e, k)) {
       if (opts.compact && (s.label === 'Also known as' || s.label === 'See also')) continue;

@@ -35,7 +35,12 @@ function gitHead(root: string): string {
 
 /** Key of the parts of the tree state that are cheap to read (Makefile + git HEAD). */
 export function treeKey(root: string): string {
-  return createHash('sha1').update(root).update(fileStamp(root, 'Makefile')).update(gitHead(root)).update(fileStamp(root, 'include/linux/page-flags.h')).digest('hex');
+  return createHash('sha1')
+    .update(root)
+    .update(fileStamp(root, 'Makefile'))
+    .update(gitHead(root))
+    .update(fileStamp(root, 'include/linux/page-flags.h'))
+    .digest('hex');
 }
 
 function cachePath(cacheDir: string, root: string): string {
@@ -63,7 +68,11 @@ export function saveIndex(cacheDir: string, index: SourceIndexData): void {
 }
 
 /** Cached index, or a fresh one (then cached). `fromCache` says which. */
-export async function getSourceIndex(cacheDir: string, root: string, opts: { signal?: AbortSignal; force?: boolean } = {}): Promise<{ index: SourceIndexData; fromCache: boolean }> {
+export async function getSourceIndex(
+  cacheDir: string,
+  root: string,
+  opts: { signal?: AbortSignal; force?: boolean } = {},
+): Promise<{ index: SourceIndexData; fromCache: boolean }> {
   if (!opts.force) {
     const cached = loadCachedIndex(cacheDir, root);
     if (cached) return { index: cached, fromCache: true };

@@ -5,7 +5,11 @@ import { dirname, join } from 'node:path';
 
 /** True when dir looks like the root of a Linux tree (top Makefile + the mm headers we index). */
 export function isLinuxTree(dir: string): boolean {
-  return existsSync(join(dir, 'Makefile')) && existsSync(join(dir, 'include/linux/page-flags.h')) && existsSync(join(dir, 'mm'));
+  return (
+    existsSync(join(dir, 'Makefile')) &&
+    existsSync(join(dir, 'include/linux/page-flags.h')) &&
+    existsSync(join(dir, 'mm'))
+  );
 }
 
 /** "6.12.117" from VERSION/PATCHLEVEL/SUBLEVEL (EXTRAVERSION appended), or undefined. */
@@ -16,7 +20,7 @@ export function treeVersion(dir: string): string | undefined {
   } catch {
     return undefined;
   }
-  const get = (k: string) => new RegExp(`^${k}[ \\t]*=[ \\t]*(\\S*)`, "m").exec(text)?.[1] ?? "";
+  const get = (k: string) => new RegExp(`^${k}[ \\t]*=[ \\t]*(\\S*)`, 'm').exec(text)?.[1] ?? '';
   const v = get('VERSION');
   const p = get('PATCHLEVEL');
   if (!v || !p) return undefined;

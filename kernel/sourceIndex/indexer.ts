@@ -27,11 +27,12 @@ export interface SourceIndexData {
 
 /** Files the knowledge base names for a symbol: hits there win over stubs and arch copies. */
 const PREFERRED = new Map<string, Set<string>>();
-for (const e of ALL_ENTRIES) for (const r of e.source) {
-  const key = r.symbol.replace(/^(struct|enum)\s+(?=\w)/, (m) => m);
-  if (!PREFERRED.has(key)) PREFERRED.set(key, new Set());
-  PREFERRED.get(key)!.add(r.file);
-}
+for (const e of ALL_ENTRIES)
+  for (const r of e.source) {
+    const key = r.symbol.replace(/^(struct|enum)\s+(?=\w)/, (m) => m);
+    if (!PREFERRED.has(key)) PREFERRED.set(key, new Set());
+    PREFERRED.get(key)!.add(r.file);
+  }
 
 function rank(d: Definition): number {
   if (PREFERRED.get(d.symbol)?.has(d.file)) return 0;
@@ -42,7 +43,8 @@ function rank(d: Definition): number {
 }
 
 export function rgPath(): string | undefined {
-  for (const p of [process.env.KMEMMAP_RG, '/usr/bin/rg', '/usr/local/bin/rg'].filter(Boolean) as string[]) if (existsSync(p)) return p;
+  for (const p of [process.env.KMEMMAP_RG, '/usr/bin/rg', '/usr/local/bin/rg'].filter(Boolean) as string[])
+    if (existsSync(p)) return p;
   return undefined;
 }
 
@@ -78,7 +80,8 @@ export function groupDefinitions(defs: Definition[]): Record<string, Definition[
     seen.add(key);
     (out[d.symbol] ??= []).push(d);
   }
-  for (const list of Object.values(out)) list.sort((a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file) || a.line - b.line);
+  for (const list of Object.values(out))
+    list.sort((a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file) || a.line - b.line);
   return out;
 }
 
@@ -87,22 +90,68 @@ export function groupDefinitions(defs: Definition[]): Record<string, Definition[
  * Directories holding every function the knowledge base points to; `scope: 'definitions'` searches
  * only these (about a third of the time), the default `'full'` searches the whole tree.
  */
-export const INDEXED_DIRS = ['include', 'mm', 'fs/proc', 'kernel', 'arch/x86', 'drivers/base', 'drivers/virtio', 'drivers/xen', 'drivers/hv', 'drivers/misc', 'arch/powerpc/platforms/powernv'];
+export const INDEXED_DIRS = [
+  'include',
+  'mm',
+  'fs/proc',
+  'kernel',
+  'arch/x86',
+  'drivers/base',
+  'drivers/virtio',
+  'drivers/xen',
+  'drivers/hv',
+  'drivers/misc',
+  'arch/powerpc/platforms/powernv',
+];
 
-export async function buildSourceIndex(root: string, opts: { signal?: AbortSignal; threads?: number; scope?: 'definitions' | 'full' } = {}): Promise<SourceIndexData> {
+export async function buildSourceIndex(
+  root: string,
+  opts: { signal?: AbortSignal; threads?: number; scope?: 'definitions' | 'full' } = {},
+): Promise<SourceIndexData> {
   const rg = rgPath();
   if (!rg) throw new Error('ripgrep (rg) not found: apt-get install ripgrep, or set KMEMMAP_RG');
   const t0 = Date.now();
-  const common = ['--no-config', '--no-heading', '--null', '--line-number', '--color', 'never', '--no-ignore', '-t', 'c',
-    '-g', '!tools/**', '-g', '!Documentation/**', '-g', '!scripts/**', '-g', '!samples/**', '-g', '!.git/**'];
+  const common = [
+    '--no-config',
+    '--no-heading',
+    '--null',
+    '--line-number',
+    '--color',
+    'never',
+    '--no-ignore',
+    '-t',
+    'c',
+    '-g',
+    '!tools/**',
+    '-g',
+    '!Documentation/**',
+    '-g',
+    '!scripts/**',
+    '-g',
+    '!samples/**',
+    '-g',
+    '!.git/**',
+  ];
   if (opts.threads) common.push('--threads', String(opts.threads));
   const where = opts.scope === 'definitions' ? INDEXED_DIRS.filter((d) => existsSync(`${root}/${d}`)) : ['.'];
   // Two passes in parallel: the enum/#define/macro rules only over include/ (where those definitions
   // live), and the function names as fixed strings over the whole scope (regex alternations of
   // anchored patterns defeat ripgrep's literal prefilter; fixed strings do not).
-  const headerArgs = [...common, ...INDEX_RULES.filter((r) => !r.fixed).flatMap((r) => ['-e', r.rg]), ...['include', 'arch/x86/include'].filter((d) => existsSync(`${root}/${d}`))];
-  const functionArgs = [...common, '-F', ...INDEX_RULES.flatMap((r) => r.fixed ?? []).flatMap((f) => ['-e', f]), ...where];
-  const outs = await Promise.all([runRg(rg, headerArgs, root, opts.signal), runRg(rg, functionArgs, root, opts.signal)]);
+  const headerArgs = [
+    ...common,
+    ...INDEX_RULES.filter((r) => !r.fixed).flatMap((r) => ['-e', r.rg]),
+    ...['include', 'arch/x86/include'].filter((d) => existsSync(`${root}/${d}`)),
+  ];
+  const functionArgs = [
+    ...common,
+    '-F',
+    ...INDEX_RULES.flatMap((r) => r.fixed ?? []).flatMap((f) => ['-e', f]),
+    ...where,
+  ];
+  const outs = await Promise.all([
+    runRg(rg, headerArgs, root, opts.signal),
+    runRg(rg, functionArgs, root, opts.signal),
+  ]);
   const out = outs.join('\n');
   const defs = groupDefinitions(parseRgOutput(out, root));
   return { root, version: treeVersion(root), builtAt: Date.now(), millis: Date.now() - t0, defs };
@@ -117,7 +166,11 @@ function runRg(rg: string, args: string[], cwd: string, signal?: AbortSignal): P
     p.stderr.on('data', (c: Buffer) => (err += c.toString()));
     p.on('error', reject);
     // rg exits 1 when nothing matched; 2 on errors (unreadable files are reported but not fatal).
-    p.on('close', (code) => (code === 0 || code === 1 || (code === 2 && chunks.length) ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`rg failed (${code}): ${err.slice(0, 500)}`))));
+    p.on('close', (code) =>
+      code === 0 || code === 1 || (code === 2 && chunks.length)
+        ? resolve(Buffer.concat(chunks).toString('utf8'))
+        : reject(new Error(`rg failed (${code}): ${err.slice(0, 500)}`)),
+    );
   });
 }
 

@@ -4,7 +4,9 @@
 import { ALL_ENTRIES } from '../knowledge/index';
 
 /** Functions worth indexing: every function the knowledge base mentions. */
-export const INDEXED_FUNCTIONS: readonly string[] = [...new Set(ALL_ENTRIES.flatMap((e) => e.source.map((r) => r.symbol)).filter((s) => /^[a-z_][a-z0-9_]*$/.test(s)))];
+export const INDEXED_FUNCTIONS: readonly string[] = [
+  ...new Set(ALL_ENTRIES.flatMap((e) => e.source.map((r) => r.symbol)).filter((s) => /^[a-z_][a-z0-9_]*$/.test(s))),
+];
 
 const FUNCTION_DEF = new RegExp(`^[a-z][\\w \\*]*\\b(${INDEXED_FUNCTIONS.join('|')})\\([^;]*$`);
 
@@ -17,12 +19,28 @@ export interface IndexRule {
   extract: (line: string) => string[];
 }
 
-const ACCESSOR_MACROS = 'PAGEFLAG|__PAGEFLAG|TESTPAGEFLAG|SETPAGEFLAG|CLEARPAGEFLAG|__SETPAGEFLAG|__CLEARPAGEFLAG|TESTSETFLAG|TESTCLEARFLAG|TESTSCFLAG|PAGEFLAG_FALSE|TESTPAGEFLAG_FALSE|PAGE_TYPE_OPS|FOLIO_TYPE_OPS|FOLIO_FLAG|FOLIO_FLAG_FALSE|FOLIO_TEST_FLAG|FOLIO_SET_FLAG|FOLIO_CLEAR_FLAG|__FOLIO_SET_FLAG|__FOLIO_CLEAR_FLAG|FOLIO_TEST_FLAG_FALSE';
+const ACCESSOR_MACROS =
+  'PAGEFLAG|__PAGEFLAG|TESTPAGEFLAG|SETPAGEFLAG|CLEARPAGEFLAG|__SETPAGEFLAG|__CLEARPAGEFLAG|TESTSETFLAG|TESTCLEARFLAG|TESTSCFLAG|PAGEFLAG_FALSE|TESTPAGEFLAG_FALSE|PAGE_TYPE_OPS|FOLIO_TYPE_OPS|FOLIO_FLAG|FOLIO_FLAG_FALSE|FOLIO_TEST_FLAG|FOLIO_SET_FLAG|FOLIO_CLEAR_FLAG|__FOLIO_SET_FLAG|__FOLIO_CLEAR_FLAG|FOLIO_TEST_FLAG_FALSE';
 
 /** PAGEFLAG(Offline, offline, …) → PageOffline, SetPageOffline, __SetPageOffline, folio_test_offline … */
 function accessorNames(camel: string, lower: string | undefined): string[] {
-  const out = [`Page${camel}`, `SetPage${camel}`, `ClearPage${camel}`, `__SetPage${camel}`, `__ClearPage${camel}`, `TestSetPage${camel}`, `TestClearPage${camel}`];
-  if (lower) out.push(`folio_test_${lower}`, `folio_set_${lower}`, `folio_clear_${lower}`, `__folio_set_${lower}`, `__folio_clear_${lower}`);
+  const out = [
+    `Page${camel}`,
+    `SetPage${camel}`,
+    `ClearPage${camel}`,
+    `__SetPage${camel}`,
+    `__ClearPage${camel}`,
+    `TestSetPage${camel}`,
+    `TestClearPage${camel}`,
+  ];
+  if (lower)
+    out.push(
+      `folio_test_${lower}`,
+      `folio_set_${lower}`,
+      `folio_clear_${lower}`,
+      `__folio_set_${lower}`,
+      `__folio_clear_${lower}`,
+    );
   return out;
 }
 
@@ -47,7 +65,14 @@ export const INDEX_RULES: readonly IndexRule[] = [
       if (!m) return [];
       const isFolio = /^\s*_*FOLIO_/.test(l);
       // FOLIO_* macros take only the lower-case name; PAGEFLAG-style take (Camel, lower, policy).
-      if (isFolio) return [`folio_test_${m[1]}`, `folio_set_${m[1]}`, `folio_clear_${m[1]}`, `__folio_set_${m[1]}`, `__folio_clear_${m[1]}`];
+      if (isFolio)
+        return [
+          `folio_test_${m[1]}`,
+          `folio_set_${m[1]}`,
+          `folio_clear_${m[1]}`,
+          `__folio_set_${m[1]}`,
+          `__folio_clear_${m[1]}`,
+        ];
       return accessorNames(m[1], m[2]);
     },
   },

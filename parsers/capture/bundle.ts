@@ -8,7 +8,17 @@
 // (close(), the end of the process, or of the worker thread, which closes the descriptors it
 // opened), and then the kernel frees it.
 
-import { closeSync, constants, fstatSync, lstatSync, mkdtempSync, openSync, promises as fsp, readSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  promises as fsp,
+  readSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { SnapshotError } from '../errors';
@@ -23,7 +33,15 @@ export interface CaptureBundle {
   kpagecount?: U64File;
   kpagecgroup?: U64File;
   sysfs?: SysfsMemory;
-  texts: { iomem?: string; meminfo?: string; zoneinfo?: string; buddyinfo?: string; dmesg?: string; uname?: string; manifest?: string };
+  texts: {
+    iomem?: string;
+    meminfo?: string;
+    zoneinfo?: string;
+    buddyinfo?: string;
+    dmesg?: string;
+    uname?: string;
+    manifest?: string;
+  };
   /** Files of the bundle that were not read, and why (symbolic links, too large). */
   problems: string[];
   /** Closes the per-PFN files. */
@@ -45,7 +63,8 @@ async function exists(p: string): Promise<boolean> {
 async function findBundleDir(dir: string): Promise<string | undefined> {
   if (await exists(join(dir, 'kpageflags'))) return dir;
   const entries = await fsp.readdir(dir, { withFileTypes: true });
-  for (const e of entries) if (e.isDirectory() && (await exists(join(dir, e.name, 'kpageflags')))) return join(dir, e.name);
+  for (const e of entries)
+    if (e.isDirectory() && (await exists(join(dir, e.name, 'kpageflags')))) return join(dir, e.name);
   return undefined;
 }
 
@@ -85,7 +104,13 @@ function optionalU64(dir: string, name: string, source: string): U64File | undef
   return openU64File(p, name, source);
 }
 
-function openFiles(source: string, dir: string, kpageflagsPath: string, sysfs: SysfsMemory | undefined, withSiblings: boolean): CaptureBundle {
+function openFiles(
+  source: string,
+  dir: string,
+  kpageflagsPath: string,
+  sysfs: SysfsMemory | undefined,
+  withSiblings: boolean,
+): CaptureBundle {
   const problems: string[] = [];
   // The file the user named is opened even through a link; a capture's own files never are.
   const kpageflags = openU64File(kpageflagsPath, 'kpageflags', source, kpageflagsPath === source);
@@ -102,7 +127,16 @@ function openFiles(source: string, dir: string, kpageflagsPath: string, sysfs: S
       kpagecgroup = optionalU64(dir, 'kpagecgroup', source);
       if (kpagecgroup) opened.push(kpagecgroup);
     }
-    return { source, kpageflags, kpagecount, kpagecgroup, sysfs, texts, problems, close: () => opened.forEach((f) => f.close()) };
+    return {
+      source,
+      kpageflags,
+      kpagecount,
+      kpagecgroup,
+      sysfs,
+      texts,
+      problems,
+      close: () => opened.forEach((f) => f.close()),
+    };
   } catch (e) {
     opened.forEach((f) => f.close());
     throw e;
@@ -118,7 +152,11 @@ async function readMemoryDir(dir: string): Promise<SysfsMemory | undefined> {
 async function openFolder(source: string, root: string): Promise<CaptureBundle> {
   const dir = await findBundleDir(root);
   if (!dir)
-    throw new SnapshotError(source, 'no kpageflags file in this capture', 'a capture folder must hold a copy of /proc/kpageflags named "kpageflags"');
+    throw new SnapshotError(
+      source,
+      'no kpageflags file in this capture',
+      'a capture folder must hold a copy of /proc/kpageflags named "kpageflags"',
+    );
   return openFiles(source, dir, join(dir, 'kpageflags'), await readMemoryDir(dir), true);
 }
 

@@ -59,7 +59,12 @@ const KIND: Record<string, string> = {
  * Checks one header: returns the entry when the reader uses it, undefined when it is a harmless
  * regular file or folder the reader ignores; a problem string when the archive must be refused.
  */
-export function checkEntry(path: string, type: string, size: number, linkpath?: string): ArchiveEntry | undefined | string {
+export function checkEntry(
+  path: string,
+  type: string,
+  size: number,
+  linkpath?: string,
+): ArchiveEntry | undefined | string {
   const shown = JSON.stringify(path.slice(0, 200));
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return `entry ${shown} has an absolute path`;
   const parts = path.split('/').filter((p) => p !== '' && p !== '.');
@@ -77,12 +82,14 @@ export function checkEntry(path: string, type: string, size: number, linkpath?: 
   const name = rel.join('/');
   if (rel[0] === 'memory') {
     if (isDir) return { path, role: 'folder', name, size: 0 };
-    if (size > MEMORY_FILE_CAP) return `entry ${shown} is ${size} bytes: a sysfs memory attribute is at most ${MEMORY_FILE_CAP}`;
+    if (size > MEMORY_FILE_CAP)
+      return `entry ${shown} is ${size} bytes: a sysfs memory attribute is at most ${MEMORY_FILE_CAP}`;
     return { path, role: 'memory', name, size };
   }
   if (rel.length !== 1 || isDir) return undefined;
   if ((U64_FILES as readonly string[]).includes(name)) {
-    if (size > MAX_CAPTURE_PFNS * 8) return `entry ${shown} is ${size} bytes: more than ${MAX_CAPTURE_PFNS * 8} (${MAX_CAPTURE_PFNS} PFNs, 16 TiB)`;
+    if (size > MAX_CAPTURE_PFNS * 8)
+      return `entry ${shown} is ${size} bytes: more than ${MAX_CAPTURE_PFNS * 8} (${MAX_CAPTURE_PFNS} PFNs, 16 TiB)`;
     return { path, role: 'u64', name, size };
   }
   if (!Object.hasOwn(TEXT_CAPS, name)) return undefined;
@@ -92,7 +99,10 @@ export function checkEntry(path: string, type: string, size: number, linkpath?: 
 }
 
 function isKnown(first: string | undefined): boolean {
-  return first !== undefined && (first === 'memory' || (U64_FILES as readonly string[]).includes(first) || Object.hasOwn(TEXT_CAPS, first));
+  return (
+    first !== undefined &&
+    (first === 'memory' || (U64_FILES as readonly string[]).includes(first) || Object.hasOwn(TEXT_CAPS, first))
+  );
 }
 
 /** Whole-archive limits, once every header is known: per-PFN files agree, memory/ fits the machine. */
@@ -104,7 +114,8 @@ export function checkTotals(entries: ArchiveEntry[]): { pfns: number; totalBytes
       return `${e.name} is ${e.size} bytes but kpageflags ${flags ? `is ${flags.size}` : 'is missing'}: a per-PFN file cannot cover more PFNs than kpageflags`;
   const memoryEntries = entries.filter((e) => e.name.startsWith('memory')).length;
   const memoryCap = Math.ceil(pfns / 4096) * MEMORY_ENTRIES_PER_4096_PFNS + MEMORY_ENTRIES_MARGIN;
-  if (memoryEntries > memoryCap) return `memory/ has ${memoryEntries} entries: a capture of ${pfns} PFNs has at most ${memoryCap}`;
+  if (memoryEntries > memoryCap)
+    return `memory/ has ${memoryEntries} entries: a capture of ${pfns} PFNs has at most ${memoryCap}`;
   const seen = new Set<string>();
   for (const e of entries) {
     if (e.role !== 'folder' && seen.has(e.name)) return `${e.name} is in the archive twice`;
@@ -122,7 +133,13 @@ export async function planArchive(path: string): Promise<ArchivePlan> {
     const input = createReadStream(path);
     const refuse = (problem: string) => {
       input.destroy();
-      reject(new SnapshotError(path, `unsafe archive: ${problem}`, 'a capture .tar.gz holds only regular files and folders (see scripts/capture-kpageflags.sh)'));
+      reject(
+        new SnapshotError(
+          path,
+          `unsafe archive: ${problem}`,
+          'a capture .tar.gz holds only regular files and folders (see scripts/capture-kpageflags.sh)',
+        ),
+      );
     };
     const parser = new tar.Parser({
       strict: true,
@@ -134,7 +151,11 @@ export async function planArchive(path: string): Promise<ArchivePlan> {
         else skipped++;
       },
     });
-    parser.on('error', (e: Error) => reject(new SnapshotError(path, `cannot unpack the archive: ${e.message}`, 'expected a .tar.gz of a capture folder')));
+    parser.on('error', (e: Error) =>
+      reject(
+        new SnapshotError(path, `cannot unpack the archive: ${e.message}`, 'expected a .tar.gz of a capture folder'),
+      ),
+    );
     parser.on('close', () => resolve());
     input.on('error', (e) => reject(new SnapshotError(path, `cannot read the archive: ${e.message}`)));
     input.pipe(parser);
@@ -150,7 +171,11 @@ export async function checkRoom(archive: string, dir: string, plan: ArchivePlan)
   if (!fsStat) return;
   const free = fsStat.bavail * fsStat.bsize;
   if (plan.totalBytes + (64 << 20) > free)
-    throw new SnapshotError(archive, `unpacking needs ${plan.totalBytes} bytes but ${dir} has ${free} free`, 'free space there, or set TMPDIR to a larger folder, or unpack the archive yourself and open the folder');
+    throw new SnapshotError(
+      archive,
+      `unpacking needs ${plan.totalBytes} bytes but ${dir} has ${free} free`,
+      'free space there, or set TMPDIR to a larger folder, or unpack the archive yourself and open the folder',
+    );
 }
 
 /** Pass 2: extracts the entries the plan accepted into dir (nothing else, same type and size). */
@@ -167,10 +192,16 @@ export async function extractPlanned(path: string, dir: string, plan: ArchivePla
       filter: (p, entry) => {
         const e = plan.entries.get(p);
         const type = 'type' in entry ? entry.type : undefined;
-        return !!e && (e.role === 'folder' ? type === 'Directory' : !!type && REGULAR.has(type) && entry.size === e.size);
+        return (
+          !!e && (e.role === 'folder' ? type === 'Directory' : !!type && REGULAR.has(type) && entry.size === e.size)
+        );
       },
     });
   } catch (e) {
-    throw new SnapshotError(path, `cannot unpack the archive: ${(e as Error).message}`, 'expected a .tar.gz of a capture folder');
+    throw new SnapshotError(
+      path,
+      `cannot unpack the archive: ${(e as Error).message}`,
+      'expected a .tar.gz of a capture folder',
+    );
   }
 }

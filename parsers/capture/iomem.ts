@@ -11,7 +11,12 @@ export function parseIomem(text: string): IomemRange[] {
   for (const line of text.split('\n')) {
     const m = /^(\s*)([0-9a-fA-F]+)-([0-9a-fA-F]+)\s*:\s*(.*)$/.exec(line);
     if (!m) continue;
-    out.push({ start: parseInt(m[2], 16), end: parseInt(m[3], 16), name: m[4].trim(), depth: Math.floor(m[1].length / 2) });
+    out.push({
+      start: parseInt(m[2], 16),
+      end: parseInt(m[3], 16),
+      name: m[4].trim(),
+      depth: Math.floor(m[1].length / 2),
+    });
   }
   return out;
 }
@@ -32,4 +37,3 @@ export function pfnRangesNamed(ranges: IomemRange[], match: (name: string) => bo
     .filter((r) => r[1] > r[0])
     .sort((a, b) => a[0] - b[0]);
 }
-

@@ -68,7 +68,8 @@ export async function readSysfsMemory(dir: string): Promise<SysfsMemory> {
     }
     const known = stateText !== undefined && Object.hasOwn(STATES, stateText); // not `constructor` & co.
     const state = known ? STATES[stateText] : 'unknown';
-    if (stateText !== undefined && !known) problems.push(`${name}/state has an unknown value ${JSON.stringify(stateText.slice(0, 40))}`);
+    if (stateText !== undefined && !known)
+      problems.push(`${name}/state has an unknown value ${JSON.stringify(stateText.slice(0, 40))}`);
     blocks.push({
       id: Number(m[1]),
       physIndex: phys && /^[0-9a-fA-F]+$/.test(phys) ? parseInt(phys, 16) : undefined,

@@ -27,13 +27,22 @@ export function openU64File(path: string, what: string, source: string, follow =
     fd = openSync(path, constants.O_RDONLY | (follow ? 0 : constants.O_NOFOLLOW) | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw new SnapshotError(name, `${what} is a symbolic link`, 'a capture folder holds copies of the files, not links to them');
+    if (code === 'ELOOP')
+      throw new SnapshotError(
+        name,
+        `${what} is a symbolic link`,
+        'a capture folder holds copies of the files, not links to them',
+      );
     throw new SnapshotError(name, `cannot open ${what}: ${(e as Error).message}`);
   }
   const st = fstatSync(fd);
   if (!st.isFile()) {
     closeSync(fd);
-    throw new SnapshotError(name, `${what} is not a regular file`, 'copy it with `cat /proc/' + what + ' > ' + what + '`');
+    throw new SnapshotError(
+      name,
+      `${what} is not a regular file`,
+      'copy it with `cat /proc/' + what + ' > ' + what + '`',
+    );
   }
   let open = true;
   return {
@@ -51,8 +60,14 @@ export const WORDS_PER_CHUNK = 1 << 20; // 8 MiB per read
 
 /** Size check shared by the readers: a u64-per-PFN file must be a whole number of words. */
 export function wordCount(path: string, size: number, what: string): number {
-  if (size === 0) throw new SnapshotError(path, `${what} is empty`, 'copy it as root with `cat /proc/' + what + ' > ' + what + '` or `dd`');
-  if (size % 8 !== 0) throw new SnapshotError(path, `${what} is ${size} bytes, not a multiple of 8: truncated or not a ${what} copy`);
+  if (size === 0)
+    throw new SnapshotError(
+      path,
+      `${what} is empty`,
+      'copy it as root with `cat /proc/' + what + ' > ' + what + '` or `dd`',
+    );
+  if (size % 8 !== 0)
+    throw new SnapshotError(path, `${what} is ${size} bytes, not a multiple of 8: truncated or not a ${what} copy`);
   return size / 8;
 }
 
@@ -79,7 +94,8 @@ export async function forEachChunk(
     let got = 0;
     while (got < want * 8) {
       const { bytesRead } = await readAsync(file.fd, bytes, got, want * 8 - got, pfn * 8 + got);
-      if (bytesRead === 0) throw new SnapshotError(path, `${what} ended early at byte ${pfn * 8 + got} (file changed while reading?)`);
+      if (bytesRead === 0)
+        throw new SnapshotError(path, `${what} ended early at byte ${pfn * 8 + got} (file changed while reading?)`);
       got += bytesRead;
     }
     return want;

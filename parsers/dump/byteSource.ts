@@ -26,22 +26,29 @@ export function readExact(src: ByteSource, pos: number, len: number, what: strin
 
 function checkInFile(src: ByteSource, pos: number, len: number, what: string): void {
   if (pos < 0 || !Number.isSafeInteger(pos) || len < 0 || !Number.isSafeInteger(len) || pos + len > src.size) {
-    throw new DumpError(src.name, 'truncated',
-      `file is truncated or corrupt: ${what} at offset ${pos} (+${len} bytes) lies beyond the end of the file (${src.size} bytes)`);
+    throw new DumpError(
+      src.name,
+      'truncated',
+      `file is truncated or corrupt: ${what} at offset ${pos} (+${len} bytes) lies beyond the end of the file (${src.size} bytes)`,
+    );
   }
 }
 
 export function readExactInto(src: ByteSource, buf: Buffer, off: number, len: number, pos: number, what: string): void {
   checkInFile(src, pos, len, what);
   const n = src.readInto(buf, off, len, pos);
-  if (n !== len) throw new DumpError(src.name, 'truncated', `short read of ${what} at offset ${pos}: got ${n} of ${len} bytes`);
+  if (n !== len)
+    throw new DumpError(src.name, 'truncated', `short read of ${what} at offset ${pos}: got ${n} of ${len} bytes`);
 }
 
 export class FileSource implements ByteSource {
   readonly size: number;
   private fd: number;
   /** opts.size: read the file as if it ended there (tests: a truncated dump without copying it). */
-  constructor(readonly name: string, opts: { size?: number } = {}) {
+  constructor(
+    readonly name: string,
+    opts: { size?: number } = {},
+  ) {
     try {
       this.fd = fs.openSync(name, 'r');
       this.size = fs.fstatSync(this.fd).size;
@@ -65,7 +72,8 @@ export class FileSource implements ByteSource {
     let done = 0;
     while (done < len) {
       const n = await new Promise<number>((resolve, reject) =>
-        fs.read(this.fd, buf, off + done, len - done, pos + done, (err, got) => (err ? reject(err) : resolve(got))));
+        fs.read(this.fd, buf, off + done, len - done, pos + done, (err, got) => (err ? reject(err) : resolve(got))),
+      );
       if (n <= 0) break;
       done += n;
     }

@@ -38,7 +38,11 @@ const LZO_MAX_FAILURES = 256;
 /** The decoder's wasm: next to the running bundle (out/extension, out/cli, ...), else in node_modules. */
 function lzoWasmPath(): string | undefined {
   const candidates = [join(__dirname, LZO_WASM)];
-  try { candidates.push(require.resolve(`lzo-wasm/${LZO_WASM}`)); } catch { /* package not installed */ }
+  try {
+    candidates.push(require.resolve(`lzo-wasm/${LZO_WASM}`));
+  } catch {
+    /* package not installed */
+  }
   return candidates.find((p) => existsSync(p));
 }
 
@@ -53,7 +57,9 @@ class LzoDecoder {
   /** Decodes whose output block was not the one pre-filled with the sentinel (short output not checked). */
   unprobed = 0;
 
-  constructor(private readonly wasm: WebAssembly.Module) { this.start(); }
+  constructor(private readonly wasm: WebAssembly.Module) {
+    this.start();
+  }
 
   /** A fresh Emscripten instance, synchronously: we instantiate the compiled module ourselves. */
   private start(): void {
@@ -92,7 +98,8 @@ class LzoDecoder {
     const a = this.decodeOver(data, outLen, 0xa5);
     if (a.probed && a.out[outLen - 1] === 0xa5) {
       const b = this.decodeOver(data, outLen, 0x5a);
-      if (b.probed && b.out[outLen - 1] === 0x5a) throw new CodecError(`LZO data decompressed to fewer than ${outLen} bytes`);
+      if (b.probed && b.out[outLen - 1] === 0x5a)
+        throw new CodecError(`LZO data decompressed to fewer than ${outLen} bytes`);
     }
     return a.out;
   }
@@ -104,20 +111,28 @@ class LzoDecoder {
       if (this.inPtr) this.m._free(this.inPtr);
       this.inCap = Math.max(need, 2 * 4096 + LZO_INPUT_PADDING);
       this.inPtr = this.m._malloc(this.inCap);
-      if (!this.inPtr) { this.inCap = 0; throw new CodecUnavailableError('the LZO decoder is out of memory'); }
+      if (!this.inPtr) {
+        this.inCap = 0;
+        throw new CodecUnavailableError('the LZO decoder is out of memory');
+      }
     }
     const heap = this.m.HEAPU8;
     heap.set(data, this.inPtr);
     heap.fill(0, this.inPtr + data.length, this.inPtr + need);
     const probe = this.m._malloc(outLen + LZO_OUTPUT_PADDING);
-    if (probe) { heap.fill(sentinel, probe, probe + outLen); this.m._free(probe); }
+    if (probe) {
+      heap.fill(sentinel, probe, probe + outLen);
+      this.m._free(probe);
+    }
     let outPtr: number;
     try {
       outPtr = this.dec(this.inPtr, data.length, outLen);
     } catch (e) {
       const bad = e instanceof Error && e.message === 'Failed to decompress';
       if (!bad || ++this.failures >= LZO_MAX_FAILURES) this.start();
-      throw new CodecError(bad ? 'LZO data does not decompress' : `LZO decoder failed (${(e as Error)?.message ?? e}); restarted it`);
+      throw new CodecError(
+        bad ? 'LZO data does not decompress' : `LZO decoder failed (${(e as Error)?.message ?? e}); restarted it`,
+      );
     }
     if (!outPtr) throw new CodecUnavailableError('the LZO decoder is out of memory');
     const out = Buffer.from(heap.subarray(outPtr, outPtr + outLen));
@@ -152,7 +167,9 @@ export function prepareLzo(): string | undefined {
  * For tests and benchmarks: LZO decoder instances started in this process (0: never loaded) and decodes
  * whose short-output check could not run.
  */
-export function lzoStats(): { instances: number; unprobed: number } { return { instances: lzo?.instances ?? 0, unprobed: lzo?.unprobed ?? 0 }; }
+export function lzoStats(): { instances: number; unprobed: number } {
+  return { instances: lzo?.instances ?? 0, unprobed: lzo?.unprobed ?? 0 };
+}
 
 /**
  * zlib inflate of a page straight into the caller's buffer through one reused native handle. Node's
@@ -164,7 +181,19 @@ export function lzoStats(): { instances: number; unprobed: number } { return { i
  */
 class ZlibInto {
   private readonly engine: zlib.Inflate;
-  private readonly handle: { reset(): void; writeSync(flush: number, inp: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void; onerror: unknown };
+  private readonly handle: {
+    reset(): void;
+    writeSync(
+      flush: number,
+      inp: Uint8Array,
+      inOff: number,
+      inLen: number,
+      out: Uint8Array,
+      outOff: number,
+      outLen: number,
+    ): void;
+    onerror: unknown;
+  };
   private readonly state: Uint32Array;
   private failed = false;
   private readonly tail = Buffer.alloc(64);
@@ -173,20 +202,31 @@ class ZlibInto {
     this.engine = new zlib.Inflate();
     const e = this.engine as unknown as { _handle?: ZlibInto['handle']; _writeState?: unknown };
     const h = e._handle;
-    if (!h || typeof h.reset !== 'function' || typeof h.writeSync !== 'function' || !(e._writeState instanceof Uint32Array)) throw new Error('zlib internals not as expected');
+    if (
+      !h ||
+      typeof h.reset !== 'function' ||
+      typeof h.writeSync !== 'function' ||
+      !(e._writeState instanceof Uint32Array)
+    )
+      throw new Error('zlib internals not as expected');
     this.handle = h;
     this.state = e._writeState;
-    h.onerror = () => { this.failed = true; };
+    h.onerror = () => {
+      this.failed = true;
+    };
     // once, on a known page
     const page = Buffer.alloc(4096);
     for (let i = 0; i < page.length; i++) page[i] = (i * 131) >>> 3;
-    const z = zlib.deflateSync(page), out = Buffer.alloc(4096);
-    if (!this.inflate(z, out, 0, 4096) || !out.equals(page) || this.inflate(z.subarray(0, z.length - 3), out, 0, 4096)) throw new Error('zlib internals do not behave as expected');
+    const z = zlib.deflateSync(page),
+      out = Buffer.alloc(4096);
+    if (!this.inflate(z, out, 0, 4096) || !out.equals(page) || this.inflate(z.subarray(0, z.length - 3), out, 0, 4096))
+      throw new Error('zlib internals do not behave as expected');
   }
 
   /** Whether data inflated to exactly out[off, off + len) and the stream ended there. */
   inflate(data: Uint8Array, out: Uint8Array, off: number, len: number): boolean {
-    const h = this.handle, st = this.state;
+    const h = this.handle,
+      st = this.state;
     this.failed = false;
     h.reset();
     h.writeSync(zlib.constants.Z_FINISH, data, 0, data.length, out, off, len);
@@ -201,12 +241,20 @@ class ZlibInto {
 /** The fast zlib path of this thread: undefined until first used, null when node's internals do not fit. */
 let zlibInto: ZlibInto | null | undefined;
 function fastZlib(): ZlibInto | null {
-  if (zlibInto === undefined) { try { zlibInto = new ZlibInto(); } catch { zlibInto = null; } }
+  if (zlibInto === undefined) {
+    try {
+      zlibInto = new ZlibInto();
+    } catch {
+      zlibInto = null;
+    }
+  }
   return zlibInto;
 }
 
 /** For tests and benchmarks: whether zlib pages are inflated through the reused handle. */
-export function zlibFastPath(): boolean { return fastZlib() !== null; }
+export function zlibFastPath(): boolean {
+  return fastZlib() !== null;
+}
 
 /**
  * Decodes one page into out[off, off + pageSize); throws like decodePage (on a CodecError the bytes
@@ -223,7 +271,8 @@ export function decodePageInto(data: Buffer, flags: number, pageSize: number, ou
 /** Decodes one page; the result is exactly pageSize bytes (the input itself when it is stored raw). */
 export function decodePage(data: Buffer, flags: number, pageSize: number, slow = false): Buffer {
   if (!slow && flags & DUMP_DH_COMPRESSED_ZLIB) {
-    const z = fastZlib(), page = Buffer.allocUnsafe(pageSize);
+    const z = fastZlib(),
+      page = Buffer.allocUnsafe(pageSize);
     if (z && z.inflate(data, page, 0, pageSize)) return page;
   }
   let out: Buffer;

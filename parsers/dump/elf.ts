@@ -40,7 +40,18 @@ export interface ElfNote {
   desc: Buffer;
 }
 
-export const ELF_MACHINES: Record<number, string> = { 3: 'i386', 8: 'mips', 20: 'ppc', 21: 'ppc64', 22: 's390', 40: 'arm', 62: 'x86_64', 183: 'aarch64', 243: 'riscv', 258: 'loongarch' };
+export const ELF_MACHINES: Record<number, string> = {
+  3: 'i386',
+  8: 'mips',
+  20: 'ppc',
+  21: 'ppc64',
+  22: 's390',
+  40: 'arm',
+  62: 'x86_64',
+  183: 'aarch64',
+  243: 'riscv',
+  258: 'loongarch',
+};
 
 export function isElfHeader(h: Buffer): boolean {
   return h.length >= 4 && h[0] === 0x7f && h[1] === 0x45 && h[2] === 0x4c && h[3] === 0x46;
@@ -51,13 +62,18 @@ export function parseNotes(blob: Buffer): ElfNote[] {
   const notes: ElfNote[] = [];
   let p = 0;
   while (p + 12 <= blob.length) {
-    const namesz = blob.readUInt32LE(p), descsz = blob.readUInt32LE(p + 4), type = blob.readUInt32LE(p + 8);
+    const namesz = blob.readUInt32LE(p),
+      descsz = blob.readUInt32LE(p + 4),
+      type = blob.readUInt32LE(p + 8);
     if (namesz === 0 && descsz === 0 && type === 0) break;
     const nameOff = p + 12;
     const descOff = nameOff + ((namesz + 3) & ~3);
     const end = descOff + ((descsz + 3) & ~3);
     if (namesz > 4096 || descOff + descsz > blob.length) break;
-    const name = blob.subarray(nameOff, nameOff + namesz).toString('latin1').replace(/\0+$/, '');
+    const name = blob
+      .subarray(nameOff, nameOff + namesz)
+      .toString('latin1')
+      .replace(/\0+$/, '');
     notes.push({ name, type, desc: blob.subarray(descOff, descOff + descsz) });
     p = end;
   }
@@ -81,22 +97,39 @@ export class ElfDump extends CachedPhysicalMemory {
     if (src.size < 64) throw new DumpError(name, 'truncated', `ELF header is truncated (${src.size} bytes)`);
     const eh = readExact(src, 0, 64, 'ELF header');
     if (!isElfHeader(eh)) throw new DumpError(name, 'not-a-dump', 'not an ELF file');
-    if (eh[4] !== 2) throw new DumpError(name, 'unsupported', 'ELF32 core: only 64-bit (x86_64, aarch64) dumps are supported');
-    if (eh[5] !== 1) throw new DumpError(name, 'unsupported', 'big-endian ELF core: only little-endian x86_64 and aarch64 dumps are supported');
+    if (eh[4] !== 2)
+      throw new DumpError(name, 'unsupported', 'ELF32 core: only 64-bit (x86_64, aarch64) dumps are supported');
+    if (eh[5] !== 1)
+      throw new DumpError(
+        name,
+        'unsupported',
+        'big-endian ELF core: only little-endian x86_64 and aarch64 dumps are supported',
+      );
     const type = eh.readUInt16LE(16);
     this.machine = eh.readUInt16LE(18);
-    if (type !== ET_CORE) throw new DumpError(name, 'not-a-dump', `ELF file of type ${type}, not a core dump (ET_CORE)`);
+    if (type !== ET_CORE)
+      throw new DumpError(name, 'not-a-dump', `ELF file of type ${type}, not a core dump (ET_CORE)`);
     if (this.machine !== EM_X86_64 && this.machine !== EM_AARCH64) {
-      throw new DumpError(name, 'wrong-arch', `this is a ${ELF_MACHINES[this.machine] ?? `machine ${this.machine}`} dump; only x86_64 and aarch64 dumps are supported`);
+      throw new DumpError(
+        name,
+        'wrong-arch',
+        `this is a ${ELF_MACHINES[this.machine] ?? `machine ${this.machine}`} dump; only x86_64 and aarch64 dumps are supported`,
+      );
     }
     this.incomplete = (eh.readUInt32LE(48) & 1) !== 0;
     const phoff = Number(eh.readBigUInt64LE(32));
     const shoff = Number(eh.readBigUInt64LE(40));
     const phentsize = eh.readUInt16LE(54);
     let phnum = eh.readUInt16LE(56);
-    if (phentsize < 56) throw new DumpError(name, 'corrupt', `ELF e_phentsize ${phentsize} is smaller than an Elf64_Phdr (56)`);
+    if (phentsize < 56)
+      throw new DumpError(name, 'corrupt', `ELF e_phentsize ${phentsize} is smaller than an Elf64_Phdr (56)`);
     if (phnum === PN_XNUM) {
-      if (!shoff) throw new DumpError(name, 'corrupt', 'e_phnum is PN_XNUM but there is no section header holding the real count');
+      if (!shoff)
+        throw new DumpError(
+          name,
+          'corrupt',
+          'e_phnum is PN_XNUM but there is no section header holding the real count',
+        );
       const sh = readExact(src, shoff, 64, 'section header 0 (PN_XNUM count)');
       phnum = sh.readUInt32LE(44);
     }
@@ -117,9 +150,14 @@ export class ElfDump extends CachedPhysicalMemory {
         const blob = readExact(src, offset, filesz, `PT_NOTE segment ${i}`);
         this.notes.push(...parseNotes(blob));
       } else if (ptype === PT_LOAD) {
-        if (filesz > memsz) throw new DumpError(name, 'corrupt', `PT_LOAD ${i} has p_filesz ${filesz} > p_memsz ${memsz}`);
+        if (filesz > memsz)
+          throw new DumpError(name, 'corrupt', `PT_LOAD ${i} has p_filesz ${filesz} > p_memsz ${memsz}`);
         if (!Number.isSafeInteger(offset + filesz) || !Number.isSafeInteger(paddr + memsz)) {
-          throw new DumpError(name, 'corrupt', `PT_LOAD ${i} is corrupt: offset ${offset}, p_filesz ${filesz}, physical 0x${paddr.toString(16)}, p_memsz ${memsz}`);
+          throw new DumpError(
+            name,
+            'corrupt',
+            `PT_LOAD ${i} is corrupt: offset ${offset}, p_filesz ${filesz}, physical 0x${paddr.toString(16)}, p_memsz ${memsz}`,
+          );
         }
         if (memsz > filesz) zeroFill = true;
         segs.push({ paddr, vaddr, offset, filesz, memsz });
@@ -129,9 +167,14 @@ export class ElfDump extends CachedPhysicalMemory {
       // makedumpfile -E writes blank program headers first and the real ones after the page data
       const flat = src instanceof FlattenedSource && src.truncation ? src : undefined;
       const blank = ph.subarray(0, phnum * phentsize).every((b) => b === 0);
-      throw new DumpError(name, flat || blank ? 'truncated' : 'corrupt', (flat ? `flattened stream is cut short at byte ${flat.streamSize} (${flat.truncation!.detail}): ` : '') +
-        (blank ? `the ${phnum} program headers are blank (all zero): makedumpfile writes them after the page data, so the dump was cut short before it finished`
-          : `none of the ${phnum} program headers is a PT_LOAD: the dump holds no memory`));
+      throw new DumpError(
+        name,
+        flat || blank ? 'truncated' : 'corrupt',
+        (flat ? `flattened stream is cut short at byte ${flat.streamSize} (${flat.truncation!.detail}): ` : '') +
+          (blank
+            ? `the ${phnum} program headers are blank (all zero): makedumpfile writes them after the page data, so the dump was cut short before it finished`
+            : `none of the ${phnum} program headers is a PT_LOAD: the dump holds no memory`),
+      );
     }
     // kexec's kernel-text PT_LOAD duplicates part of RAM under a virtual address; keep the direct ones
     // first so the physical lookup sees RAM segments, but keep all of them (they agree on content).
@@ -159,14 +202,19 @@ export class ElfDump extends CachedPhysicalMemory {
    * cut short) lost, warns with how many and which PFNs; a dump that lost all of them is an error.
    */
   private checkPageData(ph: Buffer, phnum: number, phentsize: number): void {
-    const src = this.src, ps = this.pageSize;
+    const src = this.src,
+      ps = this.pageSize;
     const flat = src instanceof FlattenedSource && src.truncation ? src : undefined;
     const present = (pos: number, len: number) => pos + len <= src.size && (!flat || flat.covers(pos, len));
     // every byte the program headers say the file holds (notes included): the size a complete file has
     let expected = 0;
     for (let i = 0; i < phnum; i++) {
       const t = ph.readUInt32LE(i * phentsize);
-      if (t === PT_LOAD || t === PT_NOTE) expected = Math.max(expected, Number(ph.readBigUInt64LE(i * phentsize + 8)) + Number(ph.readBigUInt64LE(i * phentsize + 32)));
+      if (t === PT_LOAD || t === PT_NOTE)
+        expected = Math.max(
+          expected,
+          Number(ph.readBigUInt64LE(i * phentsize + 8)) + Number(ph.readBigUInt64LE(i * phentsize + 32)),
+        );
     }
     if (!flat && expected <= src.size) return;
     for (const s of this.segments) {
@@ -176,14 +224,18 @@ export class ElfDump extends CachedPhysicalMemory {
       const lost: [number, number][] = [];
       const add = (k0: number, k1: number) => {
         const last = lost[lost.length - 1];
-        if (last && last[1] === k0) last[1] = k1; else lost.push([k0, k1]);
+        if (last && last[1] === k0) last[1] = k1;
+        else lost.push([k0, k1]);
       };
       // pages whose data reaches past the end of the (logical) file are lost; the rest are checked by
       // halving, where a flattened stream may have left holes (few runs: O(runs · log pages) checks)
       const inFile = Math.max(0, Math.min(pages, Math.floor((src.size - s.offset) / ps)));
       const scan = (k0: number, k1: number): void => {
         if (k0 >= k1 || present(s.offset + k0 * ps, bytesOf(k0, k1))) return;
-        if (k1 - k0 === 1) { add(k0, k1); return; }
+        if (k1 - k0 === 1) {
+          add(k0, k1);
+          return;
+        }
         const mid = (k0 + k1) >>> 1;
         scan(k0, mid);
         scan(mid, k1);
@@ -197,26 +249,46 @@ export class ElfDump extends CachedPhysicalMemory {
     const runs: [number, number][] = [];
     const addRun = (a: number, b: number) => {
       const last = runs[runs.length - 1];
-      if (last && last[1] === a) last[1] = b; else runs.push([a, b]);
+      if (last && last[1] === a) last[1] = b;
+      else runs.push([a, b]);
     };
-    let nLost = 0, total = 0;
+    let nLost = 0,
+      total = 0;
     for (const s of this.segments) {
-      const p0 = Math.floor(s.paddr / ps), pages = Math.ceil(s.filesz / ps);
-      const overlaps = this.segments.some((o) => o !== s && o.paddr < s.paddr + s.filesz && s.paddr < o.paddr + o.memsz);
+      const p0 = Math.floor(s.paddr / ps),
+        pages = Math.ceil(s.filesz / ps);
+      const overlaps = this.segments.some(
+        (o) => o !== s && o.paddr < s.paddr + s.filesz && s.paddr < o.paddr + o.memsz,
+      );
       const mine = (k: number) => !overlaps || this.findSeg((p0 + k) * ps) === s;
       if (!overlaps) total += pages;
       else for (let k = 0; k < pages; k++) if (mine(k)) total++;
       for (const [k0, k1] of s.lost ?? []) {
-        if (!overlaps) { nLost += k1 - k0; addRun(p0 + k0, p0 + k1); continue; }
-        for (let k = k0; k < k1; k++) if (mine(k)) { nLost++; addRun(p0 + k, p0 + k + 1); }
+        if (!overlaps) {
+          nLost += k1 - k0;
+          addRun(p0 + k0, p0 + k1);
+          continue;
+        }
+        for (let k = k0; k < k1; k++)
+          if (mine(k)) {
+            nLost++;
+            addRun(p0 + k, p0 + k + 1);
+          }
       }
     }
     if (!nLost) return;
     runs.sort((a, b) => a[0] - b[0]);
-    for (let i = runs.length - 1; i > 0; i--) if (runs[i - 1][1] >= runs[i][0]) { runs[i - 1][1] = Math.max(runs[i - 1][1], runs[i][1]); runs.splice(i, 1); }
+    for (let i = runs.length - 1; i > 0; i--)
+      if (runs[i - 1][1] >= runs[i][0]) {
+        runs[i - 1][1] = Math.max(runs[i - 1][1], runs[i][1]);
+        runs.splice(i, 1);
+      }
     const hex = (n: number) => `0x${n.toString(16)}`;
-    const list = runs.slice(0, 4).map(([a, b]) => (b - a === 1 ? hex(a) : `${hex(a)}-${hex(b - 1)}`)).join(', ') +
-      (runs.length > 4 ? ` and ${runs.length - 4} more ranges` : '');
+    const list =
+      runs
+        .slice(0, 4)
+        .map(([a, b]) => (b - a === 1 ? hex(a) : `${hex(a)}-${hex(b - 1)}`))
+        .join(', ') + (runs.length > 4 ? ` and ${runs.length - 4} more ranges` : '');
     const what = `${nLost} of ${total} pages' data lost (PFNs ${list})`;
     this.loss = flat
       ? `flattened stream cut short at byte ${flat.streamSize} (${flat.truncation!.detail}): ${what}`
@@ -229,7 +301,8 @@ export class ElfDump extends CachedPhysicalMemory {
   private static lostAt(s: ElfSegment, k: number): { lost: boolean; next: number } {
     const r = s.lost;
     if (!r) return { lost: false, next: Infinity };
-    let lo = 0, hi = r.length - 1;
+    let lo = 0,
+      hi = r.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       if (r[mid][1] <= k) lo = mid + 1;
@@ -241,10 +314,15 @@ export class ElfDump extends CachedPhysicalMemory {
 
   private findSeg(paddr: number): ElfSegment | undefined {
     const s = this.segments;
-    let lo = 0, hi = s.length - 1, best: ElfSegment | undefined;
+    let lo = 0,
+      hi = s.length - 1,
+      best: ElfSegment | undefined;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (s[mid].paddr <= paddr) { best = s[mid]; lo = mid + 1; } else hi = mid - 1;
+      if (s[mid].paddr <= paddr) {
+        best = s[mid];
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
     if (best && paddr < best.paddr + best.memsz) return best;
     // overlapping segments (kernel text duplicate): fall back to a linear search
@@ -270,48 +348,102 @@ export class ElfDump extends CachedPhysicalMemory {
     const n = Math.max(0, Math.min(this.pageSize, s.filesz - rel));
     if (n > 0) {
       const got = this.src.readInto(buf, 0, n, s.offset + rel);
-      if (got !== n) throw new DumpError(this.src.name, 'truncated', `short read of physical page 0x${pfn.toString(16)}`);
+      if (got !== n)
+        throw new DumpError(this.src.name, 'truncated', `short read of physical page 0x${pfn.toString(16)}`);
     }
     this.decoded++;
     return buf;
   }
 
   /** Bulk read: one file read per run of pages inside one segment's file data. */
-  override readPagesInto(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): void {
+  override readPagesInto(
+    pfn: number,
+    count: number,
+    out: Buffer,
+    outOff: number,
+    avail: Uint8Array,
+    availOff: number,
+  ): void {
     this.bulkRead(pfn, count, out, outOff, avail, availOff, (at, bytes, pos) => this.src.readInto(out, at, bytes, pos));
   }
 
   /** The bulk read with the file reads on the libuv pool (sources without async reads read synchronously). */
-  async readPagesIntoAsync(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): Promise<void> {
+  async readPagesIntoAsync(
+    pfn: number,
+    count: number,
+    out: Buffer,
+    outOff: number,
+    avail: Uint8Array,
+    availOff: number,
+  ): Promise<void> {
     const src = this.src;
-    if (!src.readIntoAsync) { this.readPagesInto(pfn, count, out, outOff, avail, availOff); return; }
+    if (!src.readIntoAsync) {
+      this.readPagesInto(pfn, count, out, outOff, avail, availOff);
+      return;
+    }
     const reads: { at: number; bytes: number; pos: number }[] = [];
-    this.bulkRead(pfn, count, out, outOff, avail, availOff, (at, bytes, pos) => { reads.push({ at, bytes, pos }); return bytes; });
+    this.bulkRead(pfn, count, out, outOff, avail, availOff, (at, bytes, pos) => {
+      reads.push({ at, bytes, pos });
+      return bytes;
+    });
     const got = await Promise.all(reads.map((r) => src.readIntoAsync!(out, r.at, r.bytes, r.pos)));
     got.forEach((n, k) => {
-      if (n !== reads[k].bytes) throw new DumpError(src.name, 'truncated', `short read of ${reads[k].bytes} bytes of page data at offset ${reads[k].pos}`);
+      if (n !== reads[k].bytes)
+        throw new DumpError(
+          src.name,
+          'truncated',
+          `short read of ${reads[k].bytes} bytes of page data at offset ${reads[k].pos}`,
+        );
     });
   }
 
   /** Plans a bulk read: fills holes/zero-fill and avail, and calls read(outAt, bytes, filePos) for each run of file data. */
-  private bulkRead(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number, read: (at: number, bytes: number, pos: number) => number): void {
+  private bulkRead(
+    pfn: number,
+    count: number,
+    out: Buffer,
+    outOff: number,
+    avail: Uint8Array,
+    availOff: number,
+    read: (at: number, bytes: number, pos: number) => number,
+  ): void {
     const ps = this.pageSize;
     let i = 0;
     while (i < count) {
       const a = (pfn + i) * ps;
       const s = this.findSeg(a);
       const at = outOff + i * ps;
-      if (!s) { out.fill(0, at, at + ps); avail[availOff + i] = PageAvail.Hole; i++; continue; }
+      if (!s) {
+        out.fill(0, at, at + ps);
+        avail[availOff + i] = PageAvail.Hole;
+        i++;
+        continue;
+      }
       const rel = a - s.paddr;
-      if (rel >= s.filesz) { out.fill(0, at, at + ps); avail[availOff + i] = PageAvail.ZeroFill; i++; continue; }
+      if (rel >= s.filesz) {
+        out.fill(0, at, at + ps);
+        avail[availOff + i] = PageAvail.ZeroFill;
+        i++;
+        continue;
+      }
       const k = Math.floor(rel / ps);
       const l = s.lost ? ElfDump.lostAt(s, k) : undefined;
-      if (l?.lost) { out.fill(0, at, at + ps); avail[availOff + i] = PageAvail.Excluded; i++; continue; }
+      if (l?.lost) {
+        out.fill(0, at, at + ps);
+        avail[availOff + i] = PageAvail.Excluded;
+        i++;
+        continue;
+      }
       // whole pages of file data in this segment from here on, up to the next lost page
       const n = Math.max(1, Math.min(count - i, Math.floor((s.filesz - rel) / ps), (l?.next ?? Infinity) - k));
       const bytes = Math.min(n * ps, s.filesz - rel);
       const got = read(at, bytes, s.offset + rel);
-      if (got !== bytes) throw new DumpError(this.src.name, 'truncated', `short read of physical pages 0x${(pfn + i).toString(16)}+${n}`);
+      if (got !== bytes)
+        throw new DumpError(
+          this.src.name,
+          'truncated',
+          `short read of physical pages 0x${(pfn + i).toString(16)}+${n}`,
+        );
       if (bytes < n * ps) out.fill(0, at + bytes, at + n * ps);
       avail.fill(PageAvail.Data, availOff + i, availOff + i + n);
       this.decoded += n;
@@ -319,5 +451,7 @@ export class ElfDump extends CachedPhysicalMemory {
     }
   }
 
-  close(): void { this.src.close(); }
+  close(): void {
+    this.src.close();
+  }
 }

@@ -2,10 +2,23 @@
 import { SnapshotError } from '../errors';
 
 export type DumpProblem =
-  | 'not-a-dump' | 'truncated' | 'corrupt' | 'unsupported' | 'no-vmcoreinfo' | 'wrong-arch' | 'io' | 'aborted' | 'inconsistent-set';
+  | 'not-a-dump'
+  | 'truncated'
+  | 'corrupt'
+  | 'unsupported'
+  | 'no-vmcoreinfo'
+  | 'wrong-arch'
+  | 'io'
+  | 'aborted'
+  | 'inconsistent-set';
 
 export class DumpError extends SnapshotError {
-  constructor(file: string, readonly kind: DumpProblem, problem: string, hint?: string) {
+  constructor(
+    file: string,
+    readonly kind: DumpProblem,
+    problem: string,
+    hint?: string,
+  ) {
     super(file, problem, hint);
     this.name = 'DumpError';
   }

@@ -32,14 +32,21 @@ export class FlattenedSource implements ByteSource {
    */
   readonly truncation?: { at: number; detail: string };
 
-  constructor(private readonly file: FileSource, onProgress?: (done: number, total: number) => void) {
+  constructor(
+    private readonly file: FileSource,
+    onProgress?: (done: number, total: number) => void,
+  ) {
     const name = file.name;
-    if (file.size < FLAT_HEADER_SIZE) throw new DumpError(name, 'truncated', `flattened dump header is truncated (${file.size} bytes)`);
+    if (file.size < FLAT_HEADER_SIZE)
+      throw new DumpError(name, 'truncated', `flattened dump header is truncated (${file.size} bytes)`);
     const h = readExact(file, 0, 32, 'flattened header');
     if (!isFlattenedHeader(h)) throw new DumpError(name, 'not-a-dump', 'not a makedumpfile flattened stream');
-    const type = h.readBigInt64BE(16), version = h.readBigInt64BE(24);
-    if (type !== 1n) throw new DumpError(name, 'unsupported', `flattened stream of type ${type} (only type 1 is known)`);
-    if (version !== 1n) throw new DumpError(name, 'unsupported', `flattened stream version ${version} (only version 1 is known)`);
+    const type = h.readBigInt64BE(16),
+      version = h.readBigInt64BE(24);
+    if (type !== 1n)
+      throw new DumpError(name, 'unsupported', `flattened stream of type ${type} (only type 1 is known)`);
+    if (version !== 1n)
+      throw new DumpError(name, 'unsupported', `flattened stream version ${version} (only version 1 is known)`);
     const recs: number[] = [];
     let pos = FLAT_HEADER_SIZE;
     const hdr = Buffer.alloc(16);
@@ -47,44 +54,76 @@ export class FlattenedSource implements ByteSource {
     let lastReport = 0;
     while (pos + 16 <= file.size) {
       if (file.readInto(hdr, 0, 16, pos) !== 16) break;
-      const off = hdr.readBigInt64BE(0), sz = hdr.readBigInt64BE(8);
-      if (off === -1n && sz === -1n) { ended = true; break; }
+      const off = hdr.readBigInt64BE(0),
+        sz = hdr.readBigInt64BE(8);
+      if (off === -1n && sz === -1n) {
+        ended = true;
+        break;
+      }
       if (off < 0n || sz < 0n || off + sz > BigInt(Number.MAX_SAFE_INTEGER)) {
-        throw new DumpError(name, 'corrupt', `flattened record ${recs.length / 3} at stream offset ${pos} is corrupt (offset ${off}, size ${sz})`);
+        throw new DumpError(
+          name,
+          'corrupt',
+          `flattened record ${recs.length / 3} at stream offset ${pos} is corrupt (offset ${off}, size ${sz})`,
+        );
       }
       const dataPos = pos + 16;
       if (dataPos + Number(sz) > file.size) {
         // the stream ends inside this record: keep the bytes it has
         const have = file.size - dataPos;
-        this.truncation = { at: pos, detail: `record ${recs.length / 3} at stream offset ${pos} needs ${sz} bytes, the file ends ${have} bytes later` };
+        this.truncation = {
+          at: pos,
+          detail: `record ${recs.length / 3} at stream offset ${pos} needs ${sz} bytes, the file ends ${have} bytes later`,
+        };
         if (have > 0) recs.push(Number(off), have, dataPos);
         pos = file.size;
         break;
       }
       recs.push(Number(off), Number(sz), dataPos);
       pos = dataPos + Number(sz);
-      if (onProgress && pos - lastReport > 64 << 20) { onProgress(pos, file.size); lastReport = pos; }
+      if (onProgress && pos - lastReport > 64 << 20) {
+        onProgress(pos, file.size);
+        lastReport = pos;
+      }
     }
     if (!ended && !this.truncation) {
-      this.truncation = { at: pos, detail: pos < file.size ? `a record header at stream offset ${pos} is cut short` : `no end marker after ${recs.length / 3} records` };
+      this.truncation = {
+        at: pos,
+        detail:
+          pos < file.size
+            ? `a record header at stream offset ${pos} is cut short`
+            : `no end marker after ${recs.length / 3} records`,
+      };
     }
     const n = recs.length / 3;
     this.recordCount = n;
     const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => recs[3 * a] - recs[3 * b] || a - b);
-    this.starts = new Float64Array(n); this.lens = new Float64Array(n); this.filePos = new Float64Array(n);
-    this.order = new Uint32Array(n); this.maxEnd = new Float64Array(n);
-    let size = 0, me = 0;
+    this.starts = new Float64Array(n);
+    this.lens = new Float64Array(n);
+    this.filePos = new Float64Array(n);
+    this.order = new Uint32Array(n);
+    this.maxEnd = new Float64Array(n);
+    let size = 0,
+      me = 0;
     idx.forEach((r, i) => {
-      this.starts[i] = recs[3 * r]; this.lens[i] = recs[3 * r + 1]; this.filePos[i] = recs[3 * r + 2]; this.order[i] = r;
-      me = Math.max(me, this.starts[i] + this.lens[i]); this.maxEnd[i] = me;
+      this.starts[i] = recs[3 * r];
+      this.lens[i] = recs[3 * r + 1];
+      this.filePos[i] = recs[3 * r + 2];
+      this.order[i] = r;
+      me = Math.max(me, this.starts[i] + this.lens[i]);
+      this.maxEnd[i] = me;
       size = Math.max(size, this.starts[i] + this.lens[i]);
     });
     this.size = size;
   }
 
-  get name(): string { return this.file.name; }
+  get name(): string {
+    return this.file.name;
+  }
   /** Bytes in the stream file itself. */
-  get streamSize(): number { return this.file.size; }
+  get streamSize(): number {
+    return this.file.size;
+  }
 
   /**
    * Reads like the reassembled file: bytes no record wrote read as zeros (a sparse file). In a truncated
@@ -92,9 +131,12 @@ export class FlattenedSource implements ByteSource {
    */
   readInto(buf: Buffer, off: number, len: number, pos: number): number {
     if (this.truncation && len > 0 && !this.covers(pos, Math.max(0, Math.min(len, this.size - pos)))) {
-      throw new DumpError(this.name, 'truncated',
+      throw new DumpError(
+        this.name,
+        'truncated',
         `flattened stream is cut short at byte ${this.file.size} (${this.truncation.detail}): ` +
-        `bytes ${pos}-${pos + len} of the dump were never written`);
+          `bytes ${pos}-${pos + len} of the dump were never written`,
+      );
     }
     return this.readIntoSparse(buf, off, len, pos);
   }
@@ -107,7 +149,8 @@ export class FlattenedSource implements ByteSource {
     const segs = this.fileSegments(pos, len);
     for (let k = 0; k < segs.length; k += 3) {
       const got = this.file.readInto(buf, off + segs[k], segs[k + 2], segs[k + 1]);
-      if (got !== segs[k + 2]) throw new DumpError(this.name, 'truncated', `short read in flattened record at stream offset ${segs[k + 1]}`);
+      if (got !== segs[k + 2])
+        throw new DumpError(this.name, 'truncated', `short read in flattened record at stream offset ${segs[k + 1]}`);
     }
     return len;
   }
@@ -121,14 +164,23 @@ export class FlattenedSource implements ByteSource {
   fileSegments(pos: number, len: number): number[] {
     const end = pos + len;
     // last record starting before end
-    let lo = 0, hi = this.starts.length - 1, last = -1;
-    while (lo <= hi) { const mid = (lo + hi) >> 1; if (this.starts[mid] < end) { last = mid; lo = mid + 1; } else hi = mid - 1; }
+    let lo = 0,
+      hi = this.starts.length - 1,
+      last = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid] < end) {
+        last = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
     const hits: number[] = [];
     for (let i = last; i >= 0 && this.maxEnd[i] > pos; i--) if (this.starts[i] + this.lens[i] > pos) hits.push(i);
     if (hits.length > 1) hits.sort((a, b) => this.order[a] - this.order[b]);
     const segs: number[] = [];
     for (const i of hits) {
-      const s = Math.max(pos, this.starts[i]), e = Math.min(end, this.starts[i] + this.lens[i]);
+      const s = Math.max(pos, this.starts[i]),
+        e = Math.min(end, this.starts[i] + this.lens[i]);
       segs.push(s - pos, this.filePos[i] + (s - this.starts[i]), e - s);
     }
     return segs;
@@ -140,13 +192,23 @@ export class FlattenedSource implements ByteSource {
     let cur = pos;
     while (cur < end) {
       // records starting at or before cur: the one reaching furthest covers [cur, maxEnd) (it starts <= cur)
-      let lo = 0, hi = this.starts.length - 1, last = -1;
-      while (lo <= hi) { const mid = (lo + hi) >> 1; if (this.starts[mid] <= cur) { last = mid; lo = mid + 1; } else hi = mid - 1; }
+      let lo = 0,
+        hi = this.starts.length - 1,
+        last = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.starts[mid] <= cur) {
+          last = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
       if (last < 0 || this.maxEnd[last] <= cur) return false;
       cur = this.maxEnd[last];
     }
     return true;
   }
 
-  close(): void { this.file.close(); }
+  close(): void {
+    this.file.close();
+  }
 }

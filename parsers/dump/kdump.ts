@@ -12,7 +12,19 @@
 // kdumpJobs.ts's.
 import { ByteSource, readExact, readExactInto } from './byteSource';
 import { KdumpHeader, parseKdumpHeader } from './kdumpHeader';
-import { CodecError, CodecUnavailableError, decodePage, decodePageInto, DUMP_DH_COMPRESSED_INCOMPLETE, DUMP_DH_COMPRESSED_LZO, DUMP_DH_COMPRESSED_SNAPPY, DUMP_DH_COMPRESSED_ZLIB, DUMP_DH_COMPRESSED_ZSTD, DUMP_DH_EXCLUDED_VMEMMAP, prepareLzo } from './codecs';
+import {
+  CodecError,
+  CodecUnavailableError,
+  decodePage,
+  decodePageInto,
+  DUMP_DH_COMPRESSED_INCOMPLETE,
+  DUMP_DH_COMPRESSED_LZO,
+  DUMP_DH_COMPRESSED_SNAPPY,
+  DUMP_DH_COMPRESSED_ZLIB,
+  DUMP_DH_COMPRESSED_ZSTD,
+  DUMP_DH_EXCLUDED_VMEMMAP,
+  prepareLzo,
+} from './codecs';
 import { DumpError } from './errors';
 import { ElfNote, parseNotes } from './elf';
 import { FlattenedSource } from './flattened';
@@ -24,11 +36,19 @@ import type { DecodeWorker } from './kdumpParallel';
 /** In a flattened stream cut short, a part every reader needs (bitmaps, notes) must have been written. */
 function requireWritten(src: ByteSource, pos: number, len: number, what: string): void {
   if (src instanceof FlattenedSource && src.truncation && !src.covers(pos, len)) {
-    throw new DumpError(src.name, 'truncated', `flattened stream is cut short at byte ${src.streamSize} (${src.truncation.detail}): the kdump ${what} were never written`);
+    throw new DumpError(
+      src.name,
+      'truncated',
+      `flattened stream is cut short at byte ${src.streamSize} (${src.truncation.detail}): the kdump ${what} were never written`,
+    );
   }
 }
 
-const POPCOUNT8 = new Uint8Array(256).map((_, i) => { let c = 0; for (let x = i; x; x >>= 1) c += x & 1; return c; });
+const POPCOUNT8 = new Uint8Array(256).map((_, i) => {
+  let c = 0;
+  for (let x = i; x; x >>= 1) c += x & 1;
+  return c;
+});
 
 /** One file of a (possibly split) kdump set. */
 export interface KdumpPart {
@@ -66,12 +86,19 @@ function checkSplitSet(parts: KdumpPart[], first: KdumpHeader, maxPfn: number, n
     for (let i = 0; i < parts.length; i++) {
       const expectStart = i === 0 ? 0 : parts[i - 1].endPfn;
       if (parts[i].startPfn !== expectStart) {
-        throw new DumpError(parts[i].src.name, 'inconsistent-set',
-          `split dump set is incomplete: PFNs 0x${expectStart.toString(16)}-0x${parts[i].startPfn.toString(16)} are in none of the given files`);
+        throw new DumpError(
+          parts[i].src.name,
+          'inconsistent-set',
+          `split dump set is incomplete: PFNs 0x${expectStart.toString(16)}-0x${parts[i].startPfn.toString(16)} are in none of the given files`,
+        );
       }
     }
     if (parts[parts.length - 1].endPfn < maxPfn) {
-      throw new DumpError(name, 'inconsistent-set', `split dump set is incomplete: PFNs from 0x${parts[parts.length - 1].endPfn.toString(16)} are in none of the given files`);
+      throw new DumpError(
+        name,
+        'inconsistent-set',
+        `split dump set is incomplete: PFNs from 0x${parts[parts.length - 1].endPfn.toString(16)} are in none of the given files`,
+      );
     }
   } else if ((first.split ?? 0) !== 0 && (parts[0].startPfn !== 0 || parts[0].endPfn < maxPfn)) {
     return `${name} is one file of a split dump (PFNs 0x${parts[0].startPfn.toString(16)}-0x${parts[0].endPfn.toString(16)}); pass all files of the set to see the rest`;
@@ -101,7 +128,9 @@ export class KdumpDump extends CachedPhysicalMemory {
    */
   readingThreadShares = true;
   /** The decode worker of the pass, while one runs (tests make it die). */
-  get worker(): DecodeWorker | undefined { return this.jobs.currentWorker; }
+  get worker(): DecodeWorker | undefined {
+    return this.jobs.currentWorker;
+  }
 
   constructor(srcs: ByteSource[]) {
     super(1024);
@@ -116,7 +145,11 @@ export class KdumpDump extends CachedPhysicalMemory {
     this.jobs = new KdumpJobs(this.jobHost());
     const half = (first.bitmapBlocks / 2) * bs;
     if (half * 8 < this.maxPfn) {
-      throw new DumpError(name, 'unsupported', `kdump bitmap covers ${half * 8} PFNs but max_mapnr is ${this.maxPfn} (old single-bitmap "partial" dumps are not supported)`);
+      throw new DumpError(
+        name,
+        'unsupported',
+        `kdump bitmap covers ${half * 8} PFNs but max_mapnr is ${this.maxPfn} (old single-bitmap "partial" dumps are not supported)`,
+      );
     }
     const bmOff = (1 + first.subHdrSize) * bs;
     requireWritten(srcs[0], bmOff, 2 * half, 'bitmaps');
@@ -126,16 +159,30 @@ export class KdumpDump extends CachedPhysicalMemory {
     const descOffset = bmOff + first.bitmapBlocks * bs;
     for (const src of srcs) {
       const hdr = src === srcs[0] ? first : parseKdumpHeader(src);
-      if (hdr.blockSize !== bs || hdr.bitmapBlocks !== first.bitmapBlocks || hdr.maxMapnr !== first.maxMapnr || hdr.subHdrSize !== first.subHdrSize) {
-        throw new DumpError(src.name, 'inconsistent-set', `does not belong to the same split dump as ${name} (different header geometry)`);
+      if (
+        hdr.blockSize !== bs ||
+        hdr.bitmapBlocks !== first.bitmapBlocks ||
+        hdr.maxMapnr !== first.maxMapnr ||
+        hdr.subHdrSize !== first.subHdrSize
+      ) {
+        throw new DumpError(
+          src.name,
+          'inconsistent-set',
+          `does not belong to the same split dump as ${name} (different header geometry)`,
+        );
       }
       const isSplit = (hdr.split ?? 0) !== 0;
-      const startPfn = isSplit ? hdr.startPfn ?? 0 : 0;
-      const endPfn = isSplit ? hdr.endPfn ?? this.maxPfn : this.maxPfn;
+      const startPfn = isSplit ? (hdr.startPfn ?? 0) : 0;
+      const endPfn = isSplit ? (hdr.endPfn ?? this.maxPfn) : this.maxPfn;
       if (src !== srcs[0]) {
         requireWritten(src, bmOff + half, half, 'bitmaps');
         const b2 = readExact(src, bmOff + half, half, 'bitmap2');
-        if (!b2.equals(this.bitmap2)) throw new DumpError(src.name, 'inconsistent-set', `its bitmap differs from ${name}: not part of the same split dump`);
+        if (!b2.equals(this.bitmap2))
+          throw new DumpError(
+            src.name,
+            'inconsistent-set',
+            `its bitmap differs from ${name}: not part of the same split dump`,
+          );
       }
       parts.push({ src, hdr, startPfn, endPfn, descOffset, rankBase: this.rank(startPfn) });
     }
@@ -143,11 +190,23 @@ export class KdumpDump extends CachedPhysicalMemory {
     const partial = checkSplitSet(parts, first, this.maxPfn, name);
     if (partial) this.warnings.push(partial);
     this.parts = parts;
-    if (first.status & DUMP_DH_COMPRESSED_INCOMPLETE) this.warnings.push(`${name}: the dump is marked incomplete (written until the disk was full); missing pages read as excluded`);
-    if (first.status & DUMP_DH_EXCLUDED_VMEMMAP) this.warnings.push(`${name}: unused vmemmap was excluded (makedumpfile -e); struct pages of free ranges may be missing`);
+    if (first.status & DUMP_DH_COMPRESSED_INCOMPLETE)
+      this.warnings.push(
+        `${name}: the dump is marked incomplete (written until the disk was full); missing pages read as excluded`,
+      );
+    if (first.status & DUMP_DH_EXCLUDED_VMEMMAP)
+      this.warnings.push(
+        `${name}: unused vmemmap was excluded (makedumpfile -e); struct pages of free ranges may be missing`,
+      );
     if (first.status & DUMP_DH_COMPRESSED_LZO) {
       const problem = prepareLzo();
-      if (problem) throw new DumpError(name, 'unsupported', `LZO-compressed dump: ${problem}`, 'the decoder is the file lzo-wasm.wasm (npm package lzo-wasm) shipped next to the extension\'s and kmemmap\'s scripts: restore it, or convert the dump with `makedumpfile -c` (zlib) from the original');
+      if (problem)
+        throw new DumpError(
+          name,
+          'unsupported',
+          `LZO-compressed dump: ${problem}`,
+          "the decoder is the file lzo-wasm.wasm (npm package lzo-wasm) shipped next to the extension's and kmemmap's scripts: restore it, or convert the dump with `makedumpfile -c` (zlib) from the original",
+        );
     }
     // notes
     const src0 = srcs[0];
@@ -155,8 +214,15 @@ export class KdumpDump extends CachedPhysicalMemory {
       requireWritten(src0, first.offsetNote, first.sizeNote, 'ELF notes (VMCOREINFO)');
       this.notes.push(...parseNotes(readExact(src0, first.offsetNote, first.sizeNote, 'ELF notes')));
     }
-    if (!this.notes.some((n) => n.name === 'VMCOREINFO') && first.offsetVmcoreinfo && first.sizeVmcoreinfo && first.sizeVmcoreinfo < 1 << 20) {
-      this.vmcoreinfoText = readExact(src0, first.offsetVmcoreinfo, first.sizeVmcoreinfo, 'VMCOREINFO').toString('latin1');
+    if (
+      !this.notes.some((n) => n.name === 'VMCOREINFO') &&
+      first.offsetVmcoreinfo &&
+      first.sizeVmcoreinfo &&
+      first.sizeVmcoreinfo < 1 << 20
+    ) {
+      this.vmcoreinfoText = readExact(src0, first.offsetVmcoreinfo, first.sizeVmcoreinfo, 'VMCOREINFO').toString(
+        'latin1',
+      );
     }
     this.checkOpenDamage(name);
   }
@@ -164,8 +230,14 @@ export class KdumpDump extends CachedPhysicalMemory {
   /** The open-time check of every file's page data (kdumpDamage.ts); an error when no page data is left. */
   private checkOpenDamage(name: string): void {
     const parts = this.parts;
-    let descriptors = 0, lost = 0;
-    const view = { pageSize: this.pageSize, bitmap2: this.bitmap2, rank: (pfn: number) => this.rank(pfn), incomplete: (this.header.status & DUMP_DH_COMPRESSED_INCOMPLETE) !== 0 };
+    let descriptors = 0,
+      lost = 0;
+    const view = {
+      pageSize: this.pageSize,
+      bitmap2: this.bitmap2,
+      rank: (pfn: number) => this.rank(pfn),
+      incomplete: (this.header.status & DUMP_DH_COMPRESSED_INCOMPLETE) !== 0,
+    };
     for (const part of parts) {
       const r = checkPageData(part, view, this.damage);
       descriptors += r.descriptors;
@@ -175,7 +247,8 @@ export class KdumpDump extends CachedPhysicalMemory {
         this.warnings.push(`${part.src.name}: ${r.warning}, shown as excluded`);
       }
     }
-    if (descriptors > 0 && lost === descriptors) throw new DumpError(name, 'truncated', `no page data is left: ${this.damage.openLossText()}`);
+    if (descriptors > 0 && lost === descriptors)
+      throw new DumpError(name, 'truncated', `no page data is left: ${this.damage.openLossText()}`);
   }
 
   /** What the two-thread decoding (kdumpJobs.ts) uses of this dump. */
@@ -184,19 +257,32 @@ export class KdumpDump extends CachedPhysicalMemory {
     const dump = this;
     let sources: ByteSource[] | undefined;
     return {
-      get pageSize() { return dump.pageSize; },
+      get pageSize() {
+        return dump.pageSize;
+      },
       sources: () => (sources ??= dump.parts.map((p) => p.src)),
-      get compression() { return dump.compression; },
-      get status() { return dump.header.status; },
-      get readingThreadShares() { return dump.readingThreadShares; },
-      descriptorRuns: (pfn, count, out, outOff, avail, availOff, onRun) => dump.descriptorRuns(pfn, count, out, outOff, avail, availOff, onRun),
+      get compression() {
+        return dump.compression;
+      },
+      get status() {
+        return dump.header.status;
+      },
+      get readingThreadShares() {
+        return dump.readingThreadShares;
+      },
+      descriptorRuns: (pfn, count, out, outOff, avail, availOff, onRun) =>
+        dump.descriptorRuns(pfn, count, out, outOff, avail, availOff, onRun),
       sharedOf: (src) => dump.sharedOf(src),
       dataReadable: (src, offset, size) => dump.dataReadable(src, offset, size),
-      readPagesInto: (pfn, count, out, outOff, avail, availOff) => dump.readPagesInto(pfn, count, out, outOff, avail, availOff),
+      readPagesInto: (pfn, count, out, outOff, avail, availOff) =>
+        dump.readPagesInto(pfn, count, out, outOff, avail, availOff),
       readOne: (pfn, out, at, avail, ai) => dump.readOne(pfn, out, at, avail, ai),
-      decodeOne: (pfn, offset, size, flags, src, out, at, avail, ai) => dump.decodeOne(pfn, offset, size, flags, src, out, at, avail, ai),
+      decodeOne: (pfn, offset, size, flags, src, out, at, avail, ai) =>
+        dump.decodeOne(pfn, offset, size, flags, src, out, at, avail, ai),
       rememberShared: (src, offset, out, at) => dump.rememberShared(src, offset, out, at),
-      countDecoded: () => { dump.decoded++; },
+      countDecoded: () => {
+        dump.decoded++;
+      },
     };
   }
 
@@ -204,17 +290,29 @@ export class KdumpDump extends CachedPhysicalMemory {
    * The page data this dump lost so far (open-time check and reads), for error messages when the reader
    * needed one of those pages; undefined when nothing was lost.
    */
-  dataLoss(): { truncated: boolean; text: string } | undefined { return this.damage.dataLoss(); }
+  dataLoss(): { truncated: boolean; text: string } | undefined {
+    return this.damage.dataLoss();
+  }
 
   /**
    * Damage found while pages were read (after open): how many pages' data was lost and why. Call it
    * after the pass over the memmap; the pages are already shown as excluded.
    */
-  dataWarnings(): string[] { return this.damage.dataWarnings(this.parts[0].src.name); }
+  dataWarnings(): string[] {
+    return this.damage.dataWarnings(this.parts[0].src.name);
+  }
 
   get compression(): string {
     const s = this.header.status;
-    return s & DUMP_DH_COMPRESSED_ZLIB ? 'zlib' : s & DUMP_DH_COMPRESSED_LZO ? 'lzo' : s & DUMP_DH_COMPRESSED_SNAPPY ? 'snappy' : s & DUMP_DH_COMPRESSED_ZSTD ? 'zstd' : 'none';
+    return s & DUMP_DH_COMPRESSED_ZLIB
+      ? 'zlib'
+      : s & DUMP_DH_COMPRESSED_LZO
+        ? 'lzo'
+        : s & DUMP_DH_COMPRESSED_SNAPPY
+          ? 'snappy'
+          : s & DUMP_DH_COMPRESSED_ZSTD
+            ? 'zstd'
+            : 'none';
   }
 
   /** Number of bits set in bitmap2 below pfn. */
@@ -230,7 +328,8 @@ export class KdumpDump extends CachedPhysicalMemory {
 
   avail(pfn: number): PageAvail {
     if (pfn < 0 || pfn >= this.maxPfn) return PageAvail.Hole;
-    const m = 1 << (pfn & 7), b = pfn >>> 3;
+    const m = 1 << (pfn & 7),
+      b = pfn >>> 3;
     if (!(this.bitmap1[b] & m)) return PageAvail.Hole;
     const lost = this.damage.lost;
     if (!(this.bitmap2[b] & m) || (lost && lost[b] & m)) return PageAvail.Excluded;
@@ -248,7 +347,10 @@ export class KdumpDump extends CachedPhysicalMemory {
     const idx = this.rank(pfn) - part.rankBase;
     const dpos = part.descOffset + idx * 24;
     const d = this.desc;
-    if (part.src.readInto(d, 0, 24, dpos) !== 24) { this.damage.lateLoss(pfn, 'is lost: its page descriptor lies beyond the end of the file'); return undefined; }
+    if (part.src.readInto(d, 0, 24, dpos) !== 24) {
+      this.damage.lateLoss(pfn, 'is lost: its page descriptor lies beyond the end of the file');
+      return undefined;
+    }
     return this.pageData(pfn, part.src, Number(d.readBigInt64LE(0)), d.readUInt32LE(8), d.readUInt32LE(12));
   }
 
@@ -258,7 +360,8 @@ export class KdumpDump extends CachedPhysicalMemory {
    */
   private pageData(pfn: number, src: ByteSource, offset: number, size: number, flags: number): Buffer | undefined {
     const ps = this.pageSize;
-    if (offset === 0 && size === 0) { // lost in an incomplete dump (or never written)
+    if (offset === 0 && size === 0) {
+      // lost in an incomplete dump (or never written)
       if (this.header.status & DUMP_DH_COMPRESSED_INCOMPLETE) this.damage.markLost(pfn);
       else this.damage.lateLoss(pfn, 'is lost: its page descriptor is empty');
       return undefined;
@@ -306,8 +409,12 @@ export class KdumpDump extends CachedPhysicalMemory {
   }
 
   private decodeFailed(pfn: number, e: unknown, name: string): void {
-    if (e instanceof CodecUnavailableError) throw new DumpError(name, 'unsupported', `PFN 0x${pfn.toString(16)}: ${e.message}`);
-    if (e instanceof CodecError) { this.damage.lateLoss(pfn, 'does not decompress', e.message); return; }
+    if (e instanceof CodecUnavailableError)
+      throw new DumpError(name, 'unsupported', `PFN 0x${pfn.toString(16)}: ${e.message}`);
+    if (e instanceof CodecError) {
+      this.damage.lateLoss(pfn, 'does not decompress', e.message);
+      return;
+    }
     throw e;
   }
 
@@ -318,7 +425,10 @@ export class KdumpDump extends CachedPhysicalMemory {
   private readonly sharedPages = new Map<ByteSource, Map<number, Buffer>>();
   private sharedOf(src: ByteSource): Map<number, Buffer> {
     let m = this.sharedPages.get(src);
-    if (!m) { m = new Map(); this.sharedPages.set(src, m); }
+    if (!m) {
+      m = new Map();
+      this.sharedPages.set(src, m);
+    }
     return m;
   }
   private descScratch = Buffer.alloc(0);
@@ -333,14 +443,27 @@ export class KdumpDump extends CachedPhysicalMemory {
    * each run of Data pages of one file goes to onRun with its descriptors (24 bytes each, valid until the
    * next run), or undefined when the descriptor table cannot be read there (a file that shrank since open).
    */
-  private descriptorRuns(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number,
-    onRun: (i: number, n: number, partIndex: number, d: Buffer | undefined) => void): void {
+  private descriptorRuns(
+    pfn: number,
+    count: number,
+    out: Buffer,
+    outOff: number,
+    avail: Uint8Array,
+    availOff: number,
+    onRun: (i: number, n: number, partIndex: number, d: Buffer | undefined) => void,
+  ): void {
     const ps = this.pageSize;
     let i = 0;
     while (i < count) {
       const a = this.avail(pfn + i);
       const pi = a === PageAvail.Data ? this.partIndexOf(pfn + i) : -1;
-      if (pi < 0) { const at = outOff + i * ps; out.fill(0, at, at + ps); avail[availOff + i] = a === PageAvail.Data ? PageAvail.Excluded : a; i++; continue; }
+      if (pi < 0) {
+        const at = outOff + i * ps;
+        out.fill(0, at, at + ps);
+        avail[availOff + i] = a === PageAvail.Data ? PageAvail.Excluded : a;
+        i++;
+        continue;
+      }
       const part = this.parts[pi];
       let n = 1;
       while (i + n < count && pfn + i + n < part.endPfn && this.avail(pfn + i + n) === PageAvail.Data) n++;
@@ -352,7 +475,14 @@ export class KdumpDump extends CachedPhysicalMemory {
     }
   }
 
-  override readPagesInto(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): void {
+  override readPagesInto(
+    pfn: number,
+    count: number,
+    out: Buffer,
+    outOff: number,
+    avail: Uint8Array,
+    availOff: number,
+  ): void {
     const ps = this.pageSize;
     this.descriptorRuns(pfn, count, out, outOff, avail, availOff, (i, n, pi, d) => {
       const at = outOff + i * ps;
@@ -368,15 +498,34 @@ export class KdumpDump extends CachedPhysicalMemory {
         const size = d.readUInt32LE(j * 24 + 8);
         // extend a run of back-to-back data blocks that are not shared
         const okSize = (sz: number) => sz > 0 && sz <= ps * 2;
-        let k = j + 1, end = offset + size;
+        let k = j + 1,
+          end = offset + size;
         if (offset > 0 && okSize(size) && !this.sharedOf(part.src).has(offset)) {
-          while (k < n && k - j < 512 && Number(d.readBigInt64LE(k * 24)) === end && okSize(d.readUInt32LE(k * 24 + 8))) { end += d.readUInt32LE(k * 24 + 8); k++; }
+          while (
+            k < n &&
+            k - j < 512 &&
+            Number(d.readBigInt64LE(k * 24)) === end &&
+            okSize(d.readUInt32LE(k * 24 + 8))
+          ) {
+            end += d.readUInt32LE(k * 24 + 8);
+            k++;
+          }
         }
         const len = end - offset;
         if (k - j === 1 || !this.dataReadable(part.src, offset, len)) {
           // one page, or a run whose data is (partly) missing: page by page, each lost page on its own
           for (let m = j; m < k; m++) {
-            this.decodeOne(pfn + i + m, Number(d.readBigInt64LE(m * 24)), d.readUInt32LE(m * 24 + 8), d.readUInt32LE(m * 24 + 12), part.src, out, at + m * ps, avail, availOff + i + m);
+            this.decodeOne(
+              pfn + i + m,
+              Number(d.readBigInt64LE(m * 24)),
+              d.readUInt32LE(m * 24 + 8),
+              d.readUInt32LE(m * 24 + 12),
+              part.src,
+              out,
+              at + m * ps,
+              avail,
+              availOff + i + m,
+            );
           }
           j = k;
           continue;
@@ -386,10 +535,15 @@ export class KdumpDump extends CachedPhysicalMemory {
         readExactInto(part.src, data, 0, len, offset, `page data of PFNs 0x${(pfn + i + j).toString(16)}+${k - j}`);
         let p = 0;
         for (let m = j; m < k; m++) {
-          const sz = d.readUInt32LE(m * 24 + 8), fl = d.readUInt32LE(m * 24 + 12);
+          const sz = d.readUInt32LE(m * 24 + 8),
+            fl = d.readUInt32LE(m * 24 + 12);
           const o = at + m * ps;
-          if (this.decodeInto(pfn + i + m, data.subarray(p, p + sz), fl, part.src.name, out, o)) avail[availOff + i + m] = PageAvail.Data;
-          else { out.fill(0, o, o + ps); avail[availOff + i + m] = PageAvail.Excluded; }
+          if (this.decodeInto(pfn + i + m, data.subarray(p, p + sz), fl, part.src.name, out, o))
+            avail[availOff + i + m] = PageAvail.Data;
+          else {
+            out.fill(0, o, o + ps);
+            avail[availOff + i + m] = PageAvail.Excluded;
+          }
           p += sz;
         }
         j = k;
@@ -400,17 +554,40 @@ export class KdumpDump extends CachedPhysicalMemory {
   /** One page through loadPage (no shared-page memo). */
   private readOne(pfn: number, out: Buffer, at: number, avail: Uint8Array, ai: number): void {
     const page = this.loadPage(pfn);
-    if (page) { page.copy(out, at, 0, this.pageSize); avail[ai] = PageAvail.Data; }
-    else { out.fill(0, at, at + this.pageSize); avail[ai] = PageAvail.Excluded; }
+    if (page) {
+      page.copy(out, at, 0, this.pageSize);
+      avail[ai] = PageAvail.Data;
+    } else {
+      out.fill(0, at, at + this.pageSize);
+      avail[ai] = PageAvail.Excluded;
+    }
   }
 
-  private decodeOne(pfn: number, offset: number, size: number, flags: number, src: ByteSource, out: Buffer, at: number, avail: Uint8Array, ai: number): void {
+  private decodeOne(
+    pfn: number,
+    offset: number,
+    size: number,
+    flags: number,
+    src: ByteSource,
+    out: Buffer,
+    at: number,
+    avail: Uint8Array,
+    ai: number,
+  ): void {
     const ps = this.pageSize;
     const sharedPages = this.sharedOf(src);
     const shared = offset > 0 ? sharedPages.get(offset) : undefined;
-    if (shared) { shared.copy(out, at); avail[ai] = PageAvail.Data; return; }
+    if (shared) {
+      shared.copy(out, at);
+      avail[ai] = PageAvail.Data;
+      return;
+    }
     const page = this.pageData(pfn, src, offset, size, flags);
-    if (!page) { out.fill(0, at, at + ps); avail[ai] = PageAvail.Excluded; return; }
+    if (!page) {
+      out.fill(0, at, at + ps);
+      avail[ai] = PageAvail.Excluded;
+      return;
+    }
     page.copy(out, at, 0, ps);
     avail[ai] = PageAvail.Data;
     // remember single pages: a second descriptor pointing at the same block is then a copy
@@ -420,11 +597,22 @@ export class KdumpDump extends CachedPhysicalMemory {
 
   // ---- Decoding on two threads: kdumpJobs.ts ----
 
-  beginBulkReads(pages: number, mode?: DecodeWorkerMode): void { this.jobs.begin(pages, mode); }
+  beginBulkReads(pages: number, mode?: DecodeWorkerMode): void {
+    this.jobs.begin(pages, mode);
+  }
 
-  endBulkReads(): Promise<string[]> { return this.jobs.end(); }
+  endBulkReads(): Promise<string[]> {
+    return this.jobs.end();
+  }
 
-  readPagesIntoAsync(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): Promise<void> {
+  readPagesIntoAsync(
+    pfn: number,
+    count: number,
+    out: Buffer,
+    outOff: number,
+    avail: Uint8Array,
+    availOff: number,
+  ): Promise<void> {
     return this.jobs.read(pfn, count, out, outOff, avail, availOff);
   }
 
@@ -435,7 +623,8 @@ export class KdumpDump extends CachedPhysicalMemory {
   }
 
   private partIndexOf(pfn: number): number {
-    for (let k = 0; k < this.parts.length; k++) if (pfn >= this.parts[k].startPfn && pfn < this.parts[k].endPfn) return k;
+    for (let k = 0; k < this.parts.length; k++)
+      if (pfn >= this.parts[k].startPfn && pfn < this.parts[k].endPfn) return k;
     return -1;
   }
 

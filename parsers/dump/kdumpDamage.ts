@@ -25,7 +25,8 @@ export class KdumpDamage {
   /** Marks pfn's data lost; false when it already was. */
   markLost(pfn: number): boolean {
     if (!this.lost) this.lost = new Uint8Array((this.maxPfn + 7) >>> 3);
-    const b = pfn >>> 3, m = 1 << (pfn & 7);
+    const b = pfn >>> 3,
+      m = 1 << (pfn & 7);
     if (this.lost[b] & m) return false;
     this.lost[b] |= m;
     return true;
@@ -46,7 +47,9 @@ export class KdumpDamage {
   }
 
   /** The open-time losses, for the error when no page data is left. */
-  openLossText(): string { return this.openLosses.join('; '); }
+  openLossText(): string {
+    return this.openLosses.join('; ');
+  }
 
   /**
    * The page data this dump lost so far (open-time check and reads), for error messages when the reader
@@ -60,8 +63,11 @@ export class KdumpDamage {
 
   /** Damage found while pages were read (after open), in warnings that name the dump's file. */
   dataWarnings(name: string): string[] {
-    return [...this.lateLosses].map(([reason, r]) => `${name}: ${pagesData(r.n)} ${reason} ` +
-      `(first PFN 0x${r.firstPfn.toString(16)}${r.detail ? `: ${r.detail}` : ''}), shown as excluded`);
+    return [...this.lateLosses].map(
+      ([reason, r]) =>
+        `${name}: ${pagesData(r.n)} ${reason} ` +
+        `(first PFN 0x${r.firstPfn.toString(16)}${r.detail ? `: ${r.detail}` : ''}), shown as excluded`,
+    );
   }
 }
 
@@ -85,10 +91,12 @@ function tailDataEnd(part: KdumpPart, ps: number, nDesc: number, tableEnd: numbe
   const buf = Buffer.alloc(CH * 24);
   let maxEnd = 0;
   for (let hi = nDesc; hi > 0;) {
-    const lo = Math.max(0, hi - CH), n = hi - lo;
+    const lo = Math.max(0, hi - CH),
+      n = hi - lo;
     readExactInto(part.src, buf, 0, n * 24, part.descOffset + lo * 24, 'page descriptors');
     for (let i = n - 1; i >= 0; i--) {
-      const off = Number(buf.readBigInt64LE(i * 24)), size = buf.readUInt32LE(i * 24 + 8);
+      const off = Number(buf.readBigInt64LE(i * 24)),
+        size = buf.readUInt32LE(i * 24 + 8);
       if (!(off > 0 && size > 0 && size <= 2 * ps)) continue;
       if (off >= tableEnd + 2 * ps) return off + size;
       maxEnd = Math.max(maxEnd, off + size);
@@ -99,12 +107,31 @@ function tailDataEnd(part: KdumpPart, ps: number, nDesc: number, tableEnd: numbe
 }
 
 /** Why one descriptor's page is lost ('' when it is not), counted by kind. */
-interface LossCounts { notWritten: number; corrupt: number; empty: number; maxEnd: number }
+interface LossCounts {
+  notWritten: number;
+  corrupt: number;
+  empty: number;
+  maxEnd: number;
+}
 
-function descriptorLoss(buf: Buffer, o: number, src: ByteSource, flat: FlattenedSource | undefined, ps: number, c: LossCounts): string {
-  const off = Number(buf.readBigInt64LE(o)), size = buf.readUInt32LE(o + 8);
-  if (off === 0 && size === 0) { c.empty++; return 'empty'; }
-  if (off <= 0 || size === 0 || size > 2 * ps || !Number.isSafeInteger(off + size)) { c.corrupt++; return 'corrupt'; }
+function descriptorLoss(
+  buf: Buffer,
+  o: number,
+  src: ByteSource,
+  flat: FlattenedSource | undefined,
+  ps: number,
+  c: LossCounts,
+): string {
+  const off = Number(buf.readBigInt64LE(o)),
+    size = buf.readUInt32LE(o + 8);
+  if (off === 0 && size === 0) {
+    c.empty++;
+    return 'empty';
+  }
+  if (off <= 0 || size === 0 || size > 2 * ps || !Number.isSafeInteger(off + size)) {
+    c.corrupt++;
+    return 'corrupt';
+  }
   if (off + size > c.maxEnd) c.maxEnd = off + size;
   return off + size > src.size || (flat && !flat.covers(off, size)) ? 'data' : '';
 }
@@ -114,16 +141,27 @@ function descriptorLoss(buf: Buffer, o: number, src: ByteSource, flat: Flattened
  * When the file ends before the data of the last descriptors (or the stream was cut short), checks
  * every descriptor once and marks the pages whose data is lost.
  */
-export function checkPageData(part: KdumpPart, view: PageDataView, damage: KdumpDamage): { descriptors: number; lost: number; warning?: string } {
-  const src = part.src, ps = view.pageSize, name = src.name;
+export function checkPageData(
+  part: KdumpPart,
+  view: PageDataView,
+  damage: KdumpDamage,
+): { descriptors: number; lost: number; warning?: string } {
+  const src = part.src,
+    ps = view.pageSize,
+    name = src.name;
   const flat = src instanceof FlattenedSource && src.truncation ? src : undefined;
   const nDesc = view.rank(part.endPfn) - part.rankBase;
   if (nDesc <= 0) return { descriptors: 0, lost: 0 };
   const tableEnd = part.descOffset + nDesc * 24;
   if (!flat && tableEnd > src.size) {
-    throw new DumpError(name, 'truncated', `file is truncated inside the page descriptor table: the ${nDesc} descriptors end at byte ${tableEnd}, the file at byte ${src.size}`);
+    throw new DumpError(
+      name,
+      'truncated',
+      `file is truncated inside the page descriptor table: the ${nDesc} descriptors end at byte ${tableEnd}, the file at byte ${src.size}`,
+    );
   }
-  let expected = part.hdr.sizeEraseinfo && part.hdr.offsetEraseinfo ? part.hdr.offsetEraseinfo + part.hdr.sizeEraseinfo : 0;
+  let expected =
+    part.hdr.sizeEraseinfo && part.hdr.offsetEraseinfo ? part.hdr.offsetEraseinfo + part.hdr.sizeEraseinfo : 0;
   if (!flat) {
     expected = Math.max(expected, tailDataEnd(part, ps, nDesc, tableEnd));
     if (expected <= src.size) return { descriptors: nDesc, lost: 0 };
@@ -131,8 +169,12 @@ export function checkPageData(part: KdumpPart, view: PageDataView, damage: Kdump
   // check every descriptor, in PFN order (the rank order)
   const CH = 16384;
   const buf = Buffer.alloc(CH * 24);
-  let chunkStart = 0, chunkN = 0, chunkCovered = true;
-  let i = 0, lost = 0, firstLostPfn = -1;
+  let chunkStart = 0,
+    chunkN = 0,
+    chunkCovered = true;
+  let i = 0,
+    lost = 0,
+    firstLostPfn = -1;
   const c: LossCounts = { notWritten: 0, corrupt: 0, empty: 0, maxEnd: 0 };
   const endByte = (part.endPfn + 7) >>> 3;
   for (let byte = part.startPfn >>> 3; byte < endByte && i < nDesc; byte++) {
@@ -146,12 +188,16 @@ export function checkPageData(part: KdumpPart, view: PageDataView, damage: Kdump
         chunkStart = i;
         chunkN = Math.min(CH, nDesc - i);
         const pos = part.descOffset + i * 24;
-        if (flat) { flat.readIntoSparse(buf, 0, chunkN * 24, pos); chunkCovered = flat.covers(pos, chunkN * 24); }
-        else readExactInto(src, buf, 0, chunkN * 24, pos, 'page descriptors');
+        if (flat) {
+          flat.readIntoSparse(buf, 0, chunkN * 24, pos);
+          chunkCovered = flat.covers(pos, chunkN * 24);
+        } else readExactInto(src, buf, 0, chunkN * 24, pos, 'page descriptors');
       }
       let why = '';
-      if (!chunkCovered && !flat!.covers(part.descOffset + i * 24, 24)) { why = 'descriptor'; c.notWritten++; }
-      else why = descriptorLoss(buf, (i - chunkStart) * 24, src, flat, ps, c);
+      if (!chunkCovered && !flat!.covers(part.descOffset + i * 24, 24)) {
+        why = 'descriptor';
+        c.notWritten++;
+      } else why = descriptorLoss(buf, (i - chunkStart) * 24, src, flat, ps, c);
       if (why) {
         if (damage.markLost(pfn)) lost++;
         if (firstLostPfn < 0) firstLostPfn = pfn;
@@ -160,8 +206,11 @@ export function checkPageData(part: KdumpPart, view: PageDataView, damage: Kdump
     }
   }
   if (!lost) return { descriptors: nDesc, lost: 0 };
-  const extra = [c.empty ? `${c.empty} with empty descriptors${view.incomplete ? ' (the dump is marked incomplete)' : ''}` : '',
-    c.corrupt ? `${c.corrupt} with corrupt descriptors` : '', c.notWritten ? `${c.notWritten} whose descriptors were never written` : ''].filter(Boolean);
+  const extra = [
+    c.empty ? `${c.empty} with empty descriptors${view.incomplete ? ' (the dump is marked incomplete)' : ''}` : '',
+    c.corrupt ? `${c.corrupt} with corrupt descriptors` : '',
+    c.notWritten ? `${c.notWritten} whose descriptors were never written` : '',
+  ].filter(Boolean);
   const what = `${lost} of ${nDesc} pages' data lost, from PFN 0x${firstLostPfn.toString(16)}${extra.length ? ` (${extra.join(', ')})` : ''}`;
   const warning = flat
     ? `flattened stream cut short at byte ${flat.streamSize} (${flat.truncation!.detail}): ${what}`

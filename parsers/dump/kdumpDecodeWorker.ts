@@ -6,7 +6,17 @@
 // cannot read or decode are only marked: the reading thread decodes them again and reports the damage.
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CTRL_DONE, CTRL_NEXT, decodeChunk, DecodeWorkerData, FromDecodeWorker, GroupReader, jobLayout, OWNER_WORKER, ToDecodeWorker } from './kdumpChunks';
+import {
+  CTRL_DONE,
+  CTRL_NEXT,
+  decodeChunk,
+  DecodeWorkerData,
+  FromDecodeWorker,
+  GroupReader,
+  jobLayout,
+  OWNER_WORKER,
+  ToDecodeWorker,
+} from './kdumpChunks';
 
 const port = parentPort;
 if (!port) throw new Error('kdumpDecodeWorker must run in a worker thread');
@@ -36,7 +46,8 @@ const read: GroupReader = (file, buf, _pos, len, plan, segAt, nSegs) => {
   const fd = fds[file];
   // gaps between a flattened stream's records read as zeros, like FlattenedSource.readIntoSparse
   if (!(nSegs === 1 && plan[segAt] === 0 && plan[segAt + 2] === len)) buf.fill(0, 0, len);
-  for (let s = 0, at = segAt; s < nSegs; s++, at += 3) if (!readFull(fd, buf, plan[at], plan[at + 2], plan[at + 1])) return false;
+  for (let s = 0, at = segAt; s < nSegs; s++, at += 3)
+    if (!readFull(fd, buf, plan[at], plan[at + 2], plan[at + 1])) return false;
   return true;
 };
 
@@ -49,7 +60,8 @@ port.on('message', (m: ToDecodeWorker) => {
   const status = new Uint8Array(m.ctrl, L.status, m.nPages);
   const plan = new Float64Array(m.ctrl, L.plan, m.planLen);
   const target = Buffer.from(m.target, m.targetOff, m.nPages * pageSize);
-  let took = 0, decoded = 0;
+  let took = 0,
+    decoded = 0;
   for (let c: number; (c = Atomics.add(ctrl, CTRL_NEXT, 1)) < m.nChunks;) {
     took++;
     decoded += decodeChunk(plan, c, pageSize, read, target, status);

@@ -46,7 +46,14 @@ export function parseKdumpHeader(src: ByteSource): KdumpHeader {
   const hdr: KdumpHeader = {
     signature: h.subarray(0, 8).toString('latin1'),
     version: h.readInt32LE(8),
-    utsname: { sysname: cstr(u(0)), nodename: cstr(u(1)), release: cstr(u(2)), version: cstr(u(3)), machine: cstr(u(4)), domainname: cstr(u(5)) },
+    utsname: {
+      sysname: cstr(u(0)),
+      nodename: cstr(u(1)),
+      release: cstr(u(2)),
+      version: cstr(u(3)),
+      machine: cstr(u(4)),
+      domainname: cstr(u(5)),
+    },
     status: h.readUInt32LE(424),
     blockSize: h.readInt32LE(428),
     subHdrSize: h.readInt32LE(432),
@@ -56,22 +63,41 @@ export function parseKdumpHeader(src: ByteSource): KdumpHeader {
   };
   const bs = hdr.blockSize;
   if (!(bs >= 512 && bs <= 65536 && (bs & (bs - 1)) === 0)) {
-    throw new DumpError(name, 'corrupt', `kdump header is corrupt: block_size ${bs} is not a page size (big-endian or 32-bit dumps are not supported)`);
+    throw new DumpError(
+      name,
+      'corrupt',
+      `kdump header is corrupt: block_size ${bs} is not a page size (big-endian or 32-bit dumps are not supported)`,
+    );
   }
-  if (hdr.version < 0 || hdr.version > 100) throw new DumpError(name, 'corrupt', `kdump header is corrupt: header_version ${hdr.version}`);
-  if (hdr.subHdrSize < 0 || hdr.subHdrSize > 1 << 16) throw new DumpError(name, 'corrupt', `kdump header is corrupt: sub_hdr_size ${hdr.subHdrSize}`);
-  if (hdr.bitmapBlocks === 0 || hdr.bitmapBlocks % 2 !== 0 && hdr.version > 0) {
+  if (hdr.version < 0 || hdr.version > 100)
+    throw new DumpError(name, 'corrupt', `kdump header is corrupt: header_version ${hdr.version}`);
+  if (hdr.subHdrSize < 0 || hdr.subHdrSize > 1 << 16)
+    throw new DumpError(name, 'corrupt', `kdump header is corrupt: sub_hdr_size ${hdr.subHdrSize}`);
+  if (hdr.bitmapBlocks === 0 || (hdr.bitmapBlocks % 2 !== 0 && hdr.version > 0)) {
     // two bitmaps of equal size; an odd count means a corrupt header (or an old one-bitmap "partial" dump)
-    throw new DumpError(name, 'corrupt', `kdump header is corrupt: bitmap_blocks ${hdr.bitmapBlocks} is not an even, non-zero number`);
+    throw new DumpError(
+      name,
+      'corrupt',
+      `kdump header is corrupt: bitmap_blocks ${hdr.bitmapBlocks} is not an even, non-zero number`,
+    );
   }
   if (hdr.version >= 1 && hdr.subHdrSize > 0) {
     const sh = readExact(src, bs, 104, 'kdump sub-header');
     hdr.physBase = sh.readBigUInt64LE(0);
     hdr.dumpLevel = sh.readInt32LE(8);
     if (hdr.version >= 2) hdr.split = sh.readInt32LE(12);
-    if (hdr.version >= 3) { hdr.offsetVmcoreinfo = Number(sh.readBigUInt64LE(32)); hdr.sizeVmcoreinfo = Number(sh.readBigUInt64LE(40)); }
-    if (hdr.version >= 4) { hdr.offsetNote = Number(sh.readBigUInt64LE(48)); hdr.sizeNote = Number(sh.readBigUInt64LE(56)); }
-    if (hdr.version >= 5) { hdr.offsetEraseinfo = Number(sh.readBigUInt64LE(64)); hdr.sizeEraseinfo = Number(sh.readBigUInt64LE(72)); }
+    if (hdr.version >= 3) {
+      hdr.offsetVmcoreinfo = Number(sh.readBigUInt64LE(32));
+      hdr.sizeVmcoreinfo = Number(sh.readBigUInt64LE(40));
+    }
+    if (hdr.version >= 4) {
+      hdr.offsetNote = Number(sh.readBigUInt64LE(48));
+      hdr.sizeNote = Number(sh.readBigUInt64LE(56));
+    }
+    if (hdr.version >= 5) {
+      hdr.offsetEraseinfo = Number(sh.readBigUInt64LE(64));
+      hdr.sizeEraseinfo = Number(sh.readBigUInt64LE(72));
+    }
     if (hdr.version >= 6) {
       hdr.startPfn = Number(sh.readBigUInt64LE(80));
       hdr.endPfn = Number(sh.readBigUInt64LE(88));

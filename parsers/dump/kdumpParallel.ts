@@ -15,7 +15,10 @@ export const DECODE_WORKER_FILE = 'kdumpDecodeWorker.js';
 export function decodeWorkerPath(dir = __dirname): string | undefined {
   const candidates = [join(dir, DECODE_WORKER_FILE)];
   for (let d = dir; ; d = dirname(d)) {
-    if (/[\\/]out[\\/]test$/.test(d)) { candidates.push(join(d, DECODE_WORKER_FILE)); break; }
+    if (/[\\/]out[\\/]test$/.test(d)) {
+      candidates.push(join(d, DECODE_WORKER_FILE));
+      break;
+    }
     if (dirname(d) === d) break;
   }
   return candidates.find((p) => existsSync(p));
@@ -26,7 +29,9 @@ export const decodeWorkerLocation = { find: (): string | undefined => decodeWork
 
 let live = 0;
 /** Decode workers of this process that have not exited yet (tests: none may be left after a pass). */
-export function liveDecodeWorkers(): number { return live; }
+export function liveDecodeWorkers(): number {
+  return live;
+}
 
 export class DecodeWorker {
   private readonly worker: Worker;
@@ -46,21 +51,28 @@ export class DecodeWorker {
   workerPages = 0;
   workerBusyMs = 0;
 
-  constructor(readonly file: string, data: DecodeWorkerData) {
+  constructor(
+    readonly file: string,
+    data: DecodeWorkerData,
+  ) {
     this.worker = new Worker(file, { workerData: data });
     live++;
     this.worker.unref();
-    this.exited = new Promise((resolve) => this.worker.once('exit', (code) => {
-      live--;
-      if (!this.stopping) this.died ??= `the decode worker exited (code ${code})`;
-      this.stopping = this.gone = true;
-      // a waiting job now finishes the chunks the worker took but did not finish (it can no longer write)
-      for (const w of this.waiters.values()) w();
-      this.waiters.clear();
-      this.worker.unref();
-      resolve();
-    }));
-    this.worker.on('error', (e) => { if (!this.stopping) this.died = `the decode worker failed: ${e?.message ?? e}`; });
+    this.exited = new Promise((resolve) =>
+      this.worker.once('exit', (code) => {
+        live--;
+        if (!this.stopping) this.died ??= `the decode worker exited (code ${code})`;
+        this.stopping = this.gone = true;
+        // a waiting job now finishes the chunks the worker took but did not finish (it can no longer write)
+        for (const w of this.waiters.values()) w();
+        this.waiters.clear();
+        this.worker.unref();
+        resolve();
+      }),
+    );
+    this.worker.on('error', (e) => {
+      if (!this.stopping) this.died = `the decode worker failed: ${e?.message ?? e}`;
+    });
     this.worker.on('message', (m: FromDecodeWorker) => {
       if (m.type === 'ready') this.readyMs = performance.now() - this.startedAt;
       else if (m.type === 'fatal') this.died = `the decode worker stopped: ${m.message}`;
@@ -78,7 +90,9 @@ export class DecodeWorker {
   }
 
   /** Whether jobs can be posted. */
-  get usable(): boolean { return !this.died && !this.stopping; }
+  get usable(): boolean {
+    return !this.died && !this.stopping;
+  }
 
   /** Posts a job; returns its id. The shared buffers must stay untouched by others until the job is done. */
   post(job: Omit<Extract<ToDecodeWorker, { type: 'job' }>, 'type' | 'id'>): number {

@@ -9,7 +9,10 @@ declare module 'lzo-wasm/lzo-wasm.js' {
   }
   export interface LzoWasmModuleArg {
     /** Emscripten hook: instantiate the wasm ourselves (synchronously) and hand the instance back. */
-    instantiateWasm?(imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void): WebAssembly.Exports;
+    instantiateWasm?(
+      imports: WebAssembly.Imports,
+      receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
+    ): WebAssembly.Exports;
     print?(...args: unknown[]): void;
     printErr?(...args: unknown[]): void;
     [key: string]: unknown;

@@ -33,14 +33,21 @@ export interface OpenedDump {
  */
 export const dumpFiles = { open: (path: string): FileSource => new FileSource(path) };
 
-function openContainer(path: string, onProgress?: (d: number, t: number) => void): { src: ByteSource; inner: 'elf' | 'kdump'; flat: boolean } {
+function openContainer(
+  path: string,
+  onProgress?: (d: number, t: number) => void,
+): { src: ByteSource; inner: 'elf' | 'kdump'; flat: boolean } {
   const file = dumpFiles.open(path);
   try {
     const head = Buffer.alloc(Math.min(4096, file.size));
     file.readInto(head, 0, head.length, 0);
     const fmt = detectDumpFormat(head);
     if (!fmt) {
-      throw new DumpError(path, 'not-a-dump', 'not a dump: expected an ELF core (/proc/vmcore, QEMU dump-guest-memory), a kdump-compressed file or a makedumpfile flattened stream');
+      throw new DumpError(
+        path,
+        'not-a-dump',
+        'not a dump: expected an ELF core (/proc/vmcore, QEMU dump-guest-memory), a kdump-compressed file or a makedumpfile flattened stream',
+      );
     }
     if (fmt !== 'flattened') return { src: file, inner: fmt === 'elf' ? 'elf' : 'kdump', flat: false };
     const flat = new FlattenedSource(file, onProgress);
@@ -50,10 +57,18 @@ function openContainer(path: string, onProgress?: (d: number, t: number) => void
     if (inner === 'kdump' || inner === 'diskdump') return { src: flat, inner: 'kdump', flat: true };
     if (flat.truncation) {
       // makedumpfile may write the header block last: a stream cut short need not have it yet
-      throw new DumpError(path, 'truncated', `flattened stream is cut short at byte ${flat.streamSize} (${flat.truncation.detail}) ` +
-        'and what it wrote at offset 0 is neither an ELF nor a kdump header (the header may be among the records it lost)');
+      throw new DumpError(
+        path,
+        'truncated',
+        `flattened stream is cut short at byte ${flat.streamSize} (${flat.truncation.detail}) ` +
+          'and what it wrote at offset 0 is neither an ELF nor a kdump header (the header may be among the records it lost)',
+      );
     }
-    throw new DumpError(path, 'corrupt', 'flattened stream does not reassemble to an ELF core or a kdump-compressed file');
+    throw new DumpError(
+      path,
+      'corrupt',
+      'flattened stream does not reassemble to an ELF core or a kdump-compressed file',
+    );
   } catch (e) {
     file.close();
     throw e;
@@ -76,17 +91,27 @@ export function openDump(paths: string[], onProgress?: (d: number, t: number) =>
     let machine: string | undefined;
     const flat = opened[0].flat;
     if (opened[0].inner === 'elf') {
-      if (opened.length > 1) throw new DumpError(paths[1], 'inconsistent-set', 'several files were given but the first is an ELF core; only kdump-compressed dumps can be split');
+      if (opened.length > 1)
+        throw new DumpError(
+          paths[1],
+          'inconsistent-set',
+          'several files were given but the first is an ELF core; only kdump-compressed dumps can be split',
+        );
       elf = new ElfDump(opened[0].src);
       mem = elf;
       machine = ELF_MACHINES[elf.machine];
       notes = elf.notes;
       format = flat ? 'elf-flattened' : 'elf-vmcore';
       warnings.push(...elf.warnings);
-      if (elf.incomplete) warnings.push(`${paths[0]}: makedumpfile marked this ELF dump incomplete (disk full while writing)`);
-      if (elf.hasZeroFill) notesLines.push('some PT_LOADs have p_filesz < p_memsz: those pages are treated as excluded (makedumpfile -E) where struct pages are needed');
+      if (elf.incomplete)
+        warnings.push(`${paths[0]}: makedumpfile marked this ELF dump incomplete (disk full while writing)`);
+      if (elf.hasZeroFill)
+        notesLines.push(
+          'some PT_LOADs have p_filesz < p_memsz: those pages are treated as excluded (makedumpfile -E) where struct pages are needed',
+        );
     } else {
-      if (opened.some((o) => o.inner !== 'kdump')) throw new DumpError(paths[0], 'inconsistent-set', 'a split set must consist of kdump-compressed files only');
+      if (opened.some((o) => o.inner !== 'kdump'))
+        throw new DumpError(paths[0], 'inconsistent-set', 'a split set must consist of kdump-compressed files only');
       kdump = new KdumpDump(opened.map((o) => o.src));
       mem = kdump;
       notes = kdump.notes;
@@ -94,20 +119,42 @@ export function openDump(paths: string[], onProgress?: (d: number, t: number) =>
       format = `${flat ? 'kdump-flattened' : 'kdump'}${opened.length > 1 ? '-split' : ''} (${kdump.compression})`;
       viText = kdump.vmcoreinfoText;
       machine = kdump.header.utsname.machine || undefined;
-      notesLines.push(`kdump header v${kdump.header.version}, dump level ${kdump.header.dumpLevel ?? '?'}, max_mapnr 0x${kdump.maxPfn.toString(16)}`);
+      notesLines.push(
+        `kdump header v${kdump.header.version}, dump level ${kdump.header.dumpLevel ?? '?'}, max_mapnr 0x${kdump.maxPfn.toString(16)}`,
+      );
     }
     const viNote = notes.find((n) => n.name === 'VMCOREINFO');
     if (viNote) viText = viNote.desc.toString('latin1');
     if (!viText) throw new DumpError(paths[0], 'no-vmcoreinfo', 'no VMCOREINFO in the dump', NO_VMCOREINFO_HINT);
     const vmcoreinfo = parseVmcoreInfo(viText);
-    if (!looksLikeVmcoreInfo(vmcoreinfo)) throw new DumpError(paths[0], 'corrupt', 'the VMCOREINFO note is unreadable (no OSRELEASE, no SYMBOL lines)', NO_VMCOREINFO_HINT);
+    if (!looksLikeVmcoreInfo(vmcoreinfo))
+      throw new DumpError(
+        paths[0],
+        'corrupt',
+        'the VMCOREINFO note is unreadable (no OSRELEASE, no SYMBOL lines)',
+        NO_VMCOREINFO_HINT,
+      );
     // QEMU's aarch64 kdump uses 64 KiB blocks whatever the guest's page size: read it in the kernel's pages
     const kps = vmcoreinfo.pageSize;
     if (kps !== undefined && kps > 0 && mem.pageSize > kps && mem.pageSize % kps === 0) {
-      notesLines.push(`dump blocks of ${mem.pageSize / 1024} KiB hold ${mem.pageSize / kps} kernel pages of ${kps / 1024} KiB each (VMCOREINFO PAGESIZE): read as ${kps / 1024} KiB pages`);
+      notesLines.push(
+        `dump blocks of ${mem.pageSize / 1024} KiB hold ${mem.pageSize / kps} kernel pages of ${kps / 1024} KiB each (VMCOREINFO PAGESIZE): read as ${kps / 1024} KiB pages`,
+      );
       mem = new SubPagedMemory(mem, kps);
     }
-    return { mem, format, files: paths, machine, vmcoreinfo, vmcoreinfoText: viText, notes, elf, kdump, warnings, notesLines };
+    return {
+      mem,
+      format,
+      files: paths,
+      machine,
+      vmcoreinfo,
+      vmcoreinfoText: viText,
+      notes,
+      elf,
+      kdump,
+      warnings,
+      notesLines,
+    };
   } catch (e) {
     for (const o of opened) o.src.close();
     throw e;

@@ -32,7 +32,14 @@ export interface PhysicalMemory {
    * The same bulk read with the file reads on a background thread, for formats whose pages need no
    * decoding (ELF): the memmap pass reads the next section while it classifies this one.
    */
-  readPagesIntoAsync?(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): Promise<void>;
+  readPagesIntoAsync?(
+    pfn: number,
+    count: number,
+    out: Buffer,
+    outOff: number,
+    avail: Uint8Array,
+    availOff: number,
+  ): Promise<void>;
   /**
    * A pass of bulk reads (readPagesIntoAsync) over about `pages` pages begins: formats whose pages need
    * decoding (kdump) may start a decode worker thread when that pays; mode 'always'/'never' decides
@@ -79,11 +86,14 @@ export abstract class CachedPhysicalMemory implements PhysicalMemory {
       const a = this.avail(pfn + i);
       const at = outOff + i * ps;
       const page = a === PageAvail.Data || a === PageAvail.ZeroFill ? this.loadPage(pfn + i) : undefined;
-      if (page) page.copy(out, at, 0, ps); else out.fill(0, at, at + ps);
+      if (page) page.copy(out, at, 0, ps);
+      else out.fill(0, at, at + ps);
       avail[availOff + i] = page || a !== PageAvail.Data ? a : PageAvail.Excluded;
     }
   }
-  stats() { return { hits: this.hits, misses: this.misses, decoded: this.decoded }; }
+  stats() {
+    return { hits: this.hits, misses: this.misses, decoded: this.decoded };
+  }
   abstract close(): void;
 }
 

@@ -12,8 +12,12 @@ export class SubPagedMemory implements PhysicalMemory {
   private readonly k: number;
   readPagesIntoAsync?: PhysicalMemory['readPagesIntoAsync'];
 
-  constructor(readonly inner: PhysicalMemory, pageSize: number) {
-    if (inner.pageSize % pageSize !== 0) throw new Error(`block size ${inner.pageSize} is not a multiple of page size ${pageSize}`);
+  constructor(
+    readonly inner: PhysicalMemory,
+    pageSize: number,
+  ) {
+    if (inner.pageSize % pageSize !== 0)
+      throw new Error(`block size ${inner.pageSize} is not a multiple of page size ${pageSize}`);
     this.pageSize = pageSize;
     this.k = inner.pageSize / pageSize;
     this.maxPfn = inner.maxPfn * this.k;
@@ -44,7 +48,17 @@ export class SubPagedMemory implements PhysicalMemory {
     return { first, n: Math.floor((pfn + count - 1) / this.k) - first + 1 };
   }
 
-  private scatter(pfn: number, count: number, first: number, tmp: Buffer, av: Uint8Array, out: Buffer, outOff: number, avail: Uint8Array, availOff: number): void {
+  private scatter(
+    pfn: number,
+    count: number,
+    first: number,
+    tmp: Buffer,
+    av: Uint8Array,
+    out: Buffer,
+    outOff: number,
+    avail: Uint8Array,
+    availOff: number,
+  ): void {
     const ps = this.pageSize;
     const from = (pfn - first * this.k) * ps;
     tmp.copy(out, outOff, from, from + count * ps);
@@ -68,6 +82,10 @@ export class SubPagedMemory implements PhysicalMemory {
     return (await this.inner.endBulkReads?.()) ?? [];
   }
 
-  stats() { return this.inner.stats(); }
-  close(): void { this.inner.close(); }
+  stats() {
+    return this.inner.stats();
+  }
+  close(): void {
+    this.inner.close();
+  }
 }

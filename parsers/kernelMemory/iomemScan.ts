@@ -36,7 +36,8 @@ export function scanForIomemResource(vm: KernelTranslator, stext: bigint): bigin
       if ((hi & (hi + 1)) !== 0 || hi >= 1 << 25 || w[i] !== 0 || w[i + 1] !== 0) continue;
       if ((BigInt(w[i + 6]) & IORESOURCE_MEM) === 0n || (w[i + 14] === 0 && w[i + 15] === 0)) continue;
       const name = (BigInt(w[i + 5]) << 32n) | BigInt(w[i + 4]);
-      if (vm.readCString(name, NAME.length) === NAME.toString('latin1', 0, NAME.length - 1)) found.push(va + BigInt(i * 4));
+      if (vm.readCString(name, NAME.length) === NAME.toString('latin1', 0, NAME.length - 1))
+        found.push(va + BigInt(i * 4));
     }
   }
   return found.length === 1 ? found[0] : undefined;

@@ -24,14 +24,25 @@ export interface KallsymsResult {
 const cache = new Map<string, KallsymsResult>();
 const CACHE_MAX = 16;
 
-const KEYS = ['kallsyms_names', 'kallsyms_num_syms', 'kallsyms_token_table', 'kallsyms_token_index', 'kallsyms_offsets'];
+const KEYS = [
+  'kallsyms_names',
+  'kallsyms_num_syms',
+  'kallsyms_token_table',
+  'kallsyms_token_index',
+  'kallsyms_offsets',
+];
 const BASE_KEY = 'kallsyms_relative_base';
 
 /** Looks up `wanted` names; returns undefined (with a reason) when kallsyms is not usable. */
-export function lookupKallsyms(vi: VmcoreInfo, vm: KernelTranslator, wanted: string[]): KallsymsResult | { error: string } {
+export function lookupKallsyms(
+  vi: VmcoreInfo,
+  vm: KernelTranslator,
+  wanted: string[],
+): KallsymsResult | { error: string } {
   const sym = (k: string) => vi.symbols.get(k);
   const missing = KEYS.filter((k) => sym(k) === undefined);
-  if (missing.length) return { error: `VMCOREINFO lacks ${missing.join(', ')} (kernels before 6.0 export no kallsyms keys)` };
+  if (missing.length)
+    return { error: `VMCOREINFO lacks ${missing.join(', ')} (kernels before 6.0 export no kallsyms keys)` };
   // 7.x: no relative base, offsets relative to their own address
   const selfRelative = sym(BASE_KEY) === undefined;
   const numB = vm.read(sym('kallsyms_num_syms')!, 4);
@@ -46,10 +57,26 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: KernelTranslator, wanted: str
   const tokTab = vm.read(tokTabAddr, maxTokOff + 64);
   if (!offsB || !tokTab) return { error: 'kallsyms tables are not readable in the dump' };
   const namesHead = vm.read(sym('kallsyms_names')!, 256);
-  const cacheKey = namesHead && [...KEYS.map((k) => sym(k)!.toString(16)), selfRelative, num, baseB.toString(16), wanted.join(','), tokIdxB.toString('hex'),
-    tokTab.toString('latin1'), namesHead.toString('hex'), offsB.subarray(0, 64).toString('hex'), offsB.subarray(-64).toString('hex')].join('|');
+  const cacheKey =
+    namesHead &&
+    [
+      ...KEYS.map((k) => sym(k)!.toString(16)),
+      selfRelative,
+      num,
+      baseB.toString(16),
+      wanted.join(','),
+      tokIdxB.toString('hex'),
+      tokTab.toString('latin1'),
+      namesHead.toString('hex'),
+      offsB.subarray(0, 64).toString('hex'),
+      offsB.subarray(-64).toString('hex'),
+    ].join('|');
   const hit = cacheKey ? cache.get(cacheKey) : undefined;
-  if (hit) return { found: new Map(hit.found), notes: [...hit.notes, 'kallsyms: names resolved earlier in this process for the same tables (cached)'] };
+  if (hit)
+    return {
+      found: new Map(hit.found),
+      notes: [...hit.notes, 'kallsyms: names resolved earlier in this process for the same tables (cached)'],
+    };
   // Tokens as bytes: names are compared byte-wise and only decoded to strings when their length fits.
   const tokens: Buffer[] = [];
   for (let i = 0; i < 256; i++) {
@@ -58,7 +85,12 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: KernelTranslator, wanted: str
     tokens.push(tokTab.subarray(o, z < 0 ? tokTab.length : z));
   }
   let absPercpu = false;
-  if (!selfRelative) for (let i = 0; i < num; i++) if (offsB.readInt32LE(i * 4) < 0) { absPercpu = true; break; }
+  if (!selfRelative)
+    for (let i = 0; i < num; i++)
+      if (offsB.readInt32LE(i * 4) < 0) {
+        absPercpu = true;
+        break;
+      }
   const offsAddr = sym('kallsyms_offsets')!;
   const addrOf = (i: number): bigint => {
     const o = offsB.readInt32LE(i * 4);
@@ -69,18 +101,32 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: KernelTranslator, wanted: str
   const want = new Set(wanted);
   // self-check names: their addresses are also in VMCOREINFO
   const checks = new Map<string, bigint>();
-  for (const k of ['_stext', 'init_uts_ns']) { const v = sym(k); if (v !== undefined) { checks.set(k, v); want.add(k); } }
+  for (const k of ['_stext', 'init_uts_ns']) {
+    const v = sym(k);
+    if (v !== undefined) {
+      checks.set(k, v);
+      want.add(k);
+    }
+  }
   const found = new Map<string, bigint>();
   // Stream the names in 1 MiB chunks (64 KiB or 4 KiB near an unmapped end). Lazy decoding: names
   // whose first token cannot start a wanted name are skipped; for the rest the expanded length is summed
   // from token lengths first; only names as long as a wanted one (plus the
   // type character) are expanded to a string. Stops once every wanted name is found.
   const namesAddr = sym('kallsyms_names')!;
-  let chunk: Buffer = Buffer.alloc(0), chunkStart = 0, chunkEnd = 0, pos = 0;
+  let chunk: Buffer = Buffer.alloc(0),
+    chunkStart = 0,
+    chunkEnd = 0,
+    pos = 0;
   const refill = (p: number): boolean => {
-    const b = vm.read(namesAddr + BigInt(p), 1 << 20) ?? vm.read(namesAddr + BigInt(p), 65536) ?? vm.read(namesAddr + BigInt(p), 4096 - Number((namesAddr + BigInt(p)) & 0xfffn));
+    const b =
+      vm.read(namesAddr + BigInt(p), 1 << 20) ??
+      vm.read(namesAddr + BigInt(p), 65536) ??
+      vm.read(namesAddr + BigInt(p), 4096 - Number((namesAddr + BigInt(p)) & 0xfffn));
     if (!b) return false;
-    chunk = b; chunkStart = p; chunkEnd = p + b.length;
+    chunk = b;
+    chunkStart = p;
+    chunkEnd = p + b.length;
     return true;
   };
   // Tokens flattened into one byte array: names are matched byte by byte against the wanted names of
@@ -88,7 +134,11 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: KernelTranslator, wanted: str
   const tokLen = Uint8Array.from(tokens, (t) => Math.min(255, t.length));
   const tokOff = new Uint32Array(256);
   const tokBytes = new Uint8Array(tokens.reduce((a, t) => a + t.length, 0));
-  for (let i = 0, o = 0; i < 256; i++) { tokOff[i] = o; tokBytes.set(tokens[i], o); o += tokens[i].length; }
+  for (let i = 0, o = 0; i < 256; i++) {
+    tokOff[i] = o;
+    tokBytes.set(tokens[i], o);
+    o += tokens[i].length;
+  }
   /** Wanted names by expanded length (type character + name). */
   const byLen: { name: string; bytes: Uint8Array }[][] = Array.from({ length: 256 }, () => []);
   for (const w of want) if (w.length + 1 < 256) byLen[w.length + 1].push({ name: w, bytes: Buffer.from(w, 'latin1') });
@@ -97,12 +147,18 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: KernelTranslator, wanted: str
   const firstOk = new Uint8Array(256);
   for (let t = 0; t < 256; t++) {
     const rest = tokens[t].subarray(1);
-    for (const w of want) if (rest.length <= w.length && Buffer.from(w, 'latin1').subarray(0, rest.length).equals(rest)) { firstOk[t] = 1; break; }
+    for (const w of want)
+      if (rest.length <= w.length && Buffer.from(w, 'latin1').subarray(0, rest.length).equals(rest)) {
+        firstOk[t] = 1;
+        break;
+      }
   }
   const matches = (at: number, len: number, bytes: Uint8Array): boolean => {
     let k = -1; // position in bytes; -1 is the type character, not compared
     for (let j = 0; j < len; j++) {
-      const t = chunk[at + j], o = tokOff[t], n = tokLen[t];
+      const t = chunk[at + j],
+        o = tokOff[t],
+        n = tokLen[t];
       for (let x = 0; x < n; x++, k++) if (k >= 0 && tokBytes[o + x] !== bytes[k]) return false;
     }
     return true;
@@ -111,27 +167,41 @@ export function lookupKallsyms(vi: VmcoreInfo, vm: KernelTranslator, wanted: str
     if (pos + 2 >= chunkEnd && !refill(pos)) return { error: `kallsyms_names unreadable at symbol ${i}` };
     let len = chunk[pos - chunkStart];
     pos++;
-    if (len & 0x80) { len = (len & 0x7f) | (chunk[pos - chunkStart] << 7); pos++; }
+    if (len & 0x80) {
+      len = (len & 0x7f) | (chunk[pos - chunkStart] << 7);
+      pos++;
+    }
     if (pos + len > chunkEnd && !refill(pos)) return { error: `kallsyms_names unreadable at symbol ${i}` };
     if (pos + len > chunkEnd) return { error: `kallsyms_names unreadable at symbol ${i}` };
     const at = pos - chunkStart;
-    if (len === 0 || firstOk[chunk[at]] === 0) { pos += len; continue; }
+    if (len === 0 || firstOk[chunk[at]] === 0) {
+      pos += len;
+      continue;
+    }
     let n = 0;
     for (let j = 0; j < len; j++) n += tokLen[chunk[at + j]];
     pos += len;
     if (n >= 256) continue;
     const cands = byLen[n];
     for (let c = 0; c < cands.length; c++) {
-      if (!found.has(cands[c].name) && matches(at, len, cands[c].bytes)) { found.set(cands[c].name, addrOf(i)); break; }
+      if (!found.has(cands[c].name) && matches(at, len, cands[c].bytes)) {
+        found.set(cands[c].name, addrOf(i));
+        break;
+      }
     }
   }
   const notes: string[] = [];
   for (const [k, v] of checks) {
     const got = found.get(k);
-    if (got !== v) return { error: `kallsyms self-check failed: ${k} resolves to ${got === undefined ? 'nothing' : '0x' + got.toString(16)}, VMCOREINFO says 0x${v.toString(16)}` };
+    if (got !== v)
+      return {
+        error: `kallsyms self-check failed: ${k} resolves to ${got === undefined ? 'nothing' : '0x' + got.toString(16)}, VMCOREINFO says 0x${v.toString(16)}`,
+      };
     found.delete(k);
   }
-  notes.push(`kallsyms: ${num} symbols, ${selfRelative ? 'self-relative (no kallsyms_relative_base, 7.x)' : absPercpu ? 'absolute-percpu' : 'base-relative'} offsets, self-check against VMCOREINFO passed`);
+  notes.push(
+    `kallsyms: ${num} symbols, ${selfRelative ? 'self-relative (no kallsyms_relative_base, 7.x)' : absPercpu ? 'absolute-percpu' : 'base-relative'} offsets, self-check against VMCOREINFO passed`,
+  );
   if (cacheKey) {
     if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
     cache.set(cacheKey, { found: new Map(found), notes: [...notes] });

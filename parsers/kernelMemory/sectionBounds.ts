@@ -20,7 +20,12 @@ export interface TrustedSections {
   notes: string[];
 }
 
-export function trustedSections(table: MemSectionTable, bound: DumpPfnBound, memmapMapped: (va: bigint) => boolean, structSize: number): TrustedSections {
+export function trustedSections(
+  table: MemSectionTable,
+  bound: DumpPfnBound,
+  memmapMapped: (va: bigint) => boolean,
+  structSize: number,
+): TrustedSections {
   const pps = table.pfnsPerSection;
   const kept: MemSectionEntry[] = [];
   const dropped: MemSectionEntry[] = [];
@@ -28,7 +33,11 @@ export function trustedSections(table: MemSectionTable, bound: DumpPfnBound, mem
   for (const s of table.sections) {
     const start = s.nr * pps;
     if (start < bound.endPfn) kept.push(s);
-    else if ((s.word & 2n) !== 0n && sectionDecodesToBase(table, s) && memmapMapped(table.vmemmapBase + BigInt(start) * BigInt(structSize))) {
+    else if (
+      (s.word & 2n) !== 0n &&
+      sectionDecodesToBase(table, s) &&
+      memmapMapped(table.vmemmapBase + BigInt(start) * BigInt(structSize))
+    ) {
       kept.push(s);
       beyondKept++;
     } else dropped.push(s);
@@ -44,6 +53,9 @@ export function trustedSections(table: MemSectionTable, bound: DumpPfnBound, mem
         'a corrupted mem_section; they are ignored and the machine is shown as the dump describes it',
     );
   }
-  if (beyondKept) notes.push(`${beyondKept} section${beyondKept === 1 ? '' : 's'} beyond the dump's range (${range}) kept: their memmap is mapped (device memory or memory outside the dumped ranges)`);
+  if (beyondKept)
+    notes.push(
+      `${beyondKept} section${beyondKept === 1 ? '' : 's'} beyond the dump's range (${range}) kept: their memmap is mapped (device memory or memory outside the dumped ranges)`,
+    );
   return { sections: kept, warnings, notes };
 }

@@ -15,7 +15,8 @@ import { parseStructPageDumps, StructPageValues } from './structPageDump';
 import { FlagNameEvidence } from './kmemPFlagNames';
 import type { PfnRange } from '../../kernel/pfnRange';
 
-export type CommandKind = 'dev-i' | 'kmem-m' | 'kmem-p' | 'kmem-n' | 'kmem-i' | 'kmem-f' | 'kmem-g' | 'sys' | 'sym' | 'struct-page';
+export type CommandKind =
+  'dev-i' | 'kmem-m' | 'kmem-p' | 'kmem-n' | 'kmem-i' | 'kmem-f' | 'kmem-g' | 'sys' | 'sym' | 'struct-page';
 
 /** A struct page print, the log line of its segment and the PFN its command named (drgn `pfn_to_page`). */
 export interface StructPagePrint {
@@ -55,8 +56,21 @@ export interface SessionFacts {
 
 export function newSessionFacts(warnings: string[], notes: string[]): SessionFacts {
   return {
-    warnings, notes, image: new PageImage(), symbols: new Map(), sections: [], zones: [], blocks: [], dumps: [], known: new Set(), kmemPRows: 0,
-    nameEvidence: new FlagNameEvidence(), crash: false, drgn: false, ignored: new Set(), memberListings: [],
+    warnings,
+    notes,
+    image: new PageImage(),
+    symbols: new Map(),
+    sections: [],
+    zones: [],
+    blocks: [],
+    dumps: [],
+    known: new Set(),
+    kmemPRows: 0,
+    nameEvidence: new FlagNameEvidence(),
+    crash: false,
+    drgn: false,
+    ignored: new Set(),
+    memberListings: [],
   };
 }
 
@@ -68,21 +82,36 @@ export function drgnCrashCommand(seg: LogSegment): string | undefined {
 function readKmemP(seg: LogSegment, acc: SessionFacts): void {
   const { notes, warnings } = acc;
   const r = parseKmemP(seg.text, acc.image, { hexCount: drgnCrashCommand(seg) !== undefined, names: acc.nameEvidence });
-  if (r.joinedLines) notes.push(`\`${seg.command ?? 'kmem -p'}\`: ${r.joinedLines} flag-name list(s) wrapped onto the next line were joined to their row`);
-  if (r.hexCount && r.rows) notes.push('kmem -p from drgn\'s crash mode: CNT read as hexadecimal');
+  if (r.joinedLines)
+    notes.push(
+      `\`${seg.command ?? 'kmem -p'}\`: ${r.joinedLines} flag-name list(s) wrapped onto the next line were joined to their row`,
+    );
+  if (r.hexCount && r.rows) notes.push("kmem -p from drgn's crash mode: CNT read as hexadecimal");
   acc.kmemPRows += r.rows;
-  if (r.rows) { acc.known.add('flags').add('mapping').add('_refcount'); acc.crash = true; }
+  if (r.rows) {
+    acc.known.add('flags').add('mapping').add('_refcount');
+    acc.crash = true;
+  }
   if (r.vmemmap !== undefined) acc.vmemmap ??= r.vmemmap;
-  if (r.vmemmapMismatch) warnings.push('kmem -p PAGE addresses do not follow one vmemmap base: tails cannot be matched to heads');
-  if (r.badRows) warnings.push(`\`${seg.command ?? 'kmem -p'}\` (line ${seg.startLine + 1}): ${r.badRows} row(s) could not be read, e.g. "${r.badSamples[0]}"`);
-  if (r.unknownHeader) warnings.push(`\`${seg.command ?? 'kmem -p'}\`: unknown listing layout "${r.unknownHeader}" (crash for pre-2.6 kernels?): its rows are not read`);
+  if (r.vmemmapMismatch)
+    warnings.push('kmem -p PAGE addresses do not follow one vmemmap base: tails cannot be matched to heads');
+  if (r.badRows)
+    warnings.push(
+      `\`${seg.command ?? 'kmem -p'}\` (line ${seg.startLine + 1}): ${r.badRows} row(s) could not be read, e.g. "${r.badSamples[0]}"`,
+    );
+  if (r.unknownHeader)
+    warnings.push(
+      `\`${seg.command ?? 'kmem -p'}\`: unknown listing layout "${r.unknownHeader}" (crash for pre-2.6 kernels?): its rows are not read`,
+    );
 }
 
 function readDevI(seg: LogSegment, acc: SessionFacts): void {
   const ranges = virtioMemPfnRanges(parseDevI(seg.lines));
   if (ranges.length) {
     acc.virtioMem = ranges;
-    acc.notes.push(`virtio-mem device memory (dev -i): ${ranges.map(([a, b]) => `pfn 0x${a.toString(16)}-0x${b.toString(16)}`).join(', ')}`);
+    acc.notes.push(
+      `virtio-mem device memory (dev -i): ${ranges.map(([a, b]) => `pfn 0x${a.toString(16)}-0x${b.toString(16)}`).join(', ')}`,
+    );
   }
 }
 
@@ -96,13 +125,18 @@ function readKmemN(seg: LogSegment, acc: SessionFacts): void {
 
 function readKmemI(seg: LogSegment, acc: SessionFacts): void {
   const rows = parseKmemI(seg.lines);
-  const tot = rows.find((r) => r.label === 'TOTAL MEM'), free = rows.find((r) => r.label === 'FREE');
-  if (tot) acc.notes.push(`kmem -i: TOTAL MEM ${tot.pages} pages (${tot.total})${free ? `, FREE ${free.pages} pages (${free.total})` : ''}`);
+  const tot = rows.find((r) => r.label === 'TOTAL MEM'),
+    free = rows.find((r) => r.label === 'FREE');
+  if (tot)
+    acc.notes.push(
+      `kmem -i: TOTAL MEM ${tot.pages} pages (${tot.total})${free ? `, FREE ${free.pages} pages (${free.total})` : ''}`,
+    );
 }
 
 function readKmemF(seg: LogSegment, acc: SessionFacts): void {
   const r = parseKmemF(seg.lines);
-  if (r.nrFreePages !== undefined) acc.notes.push(`kmem -f: nr_free_pages ${r.nrFreePages}${r.verified ? ' (verified)' : ''}`);
+  if (r.nrFreePages !== undefined)
+    acc.notes.push(`kmem -f: nr_free_pages ${r.nrFreePages}${r.verified ? ' (verified)' : ''}`);
 }
 
 function readKmemG(seg: LogSegment, acc: SessionFacts): void {
@@ -118,7 +152,10 @@ function readSys(seg: LogSegment, acc: SessionFacts): void {
 
 function readStructPage(seg: LogSegment, acc: SessionFacts): void {
   // drgn: `prog["init_uts_ns"].name.release` prints (char [65])"6.1.0-56-amd64"
-  const rel = seg.prompt === 'drgn' ? seg.lines.map((l) => /^\(char \[\d+\]\)"(\d+\.\d+[^"]*)"$/.exec(l.trim())?.[1]).find(Boolean) : undefined;
+  const rel =
+    seg.prompt === 'drgn'
+      ? seg.lines.map((l) => /^\(char \[\d+\]\)"(\d+\.\d+[^"]*)"$/.exec(l.trim())?.[1]).find(Boolean)
+      : undefined;
   if (rel) acc.release ??= rel;
   const { args } = commandWords(seg.command);
   const a = args.find((x) => /^(0x)?[0-9a-f]{8,16}$/i.test(x));

@@ -11,7 +11,10 @@ export function parseDevI(lines: string[]): IomemRange[] {
   const out: IomemRange[] = [];
   let table = 0;
   for (const l of lines) {
-    if (/^\s*RESOURCE\s+RANGE\s+NAME/.test(l)) { table++; continue; }
+    if (/^\s*RESOURCE\s+RANGE\s+NAME/.test(l)) {
+      table++;
+      continue;
+    }
     if (table < 2) continue;
     const m = /^\s*[0-9a-f]+\s+([0-9a-f]+)-([0-9a-f]+)\s+(.*?)\s*$/.exec(l);
     if (m) out.push({ start: parseInt(m[1], 16), end: parseInt(m[2], 16), name: m[3] });

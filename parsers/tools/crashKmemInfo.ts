@@ -1,6 +1,11 @@
 // crash `kmem -i` (memory usage table) and `kmem -f` (free lists per zone; only the totals are kept).
 
-export interface KmemIRow { label: string; pages: number; total: string; percent?: string }
+export interface KmemIRow {
+  label: string;
+  pages: number;
+  total: string;
+  percent?: string;
+}
 
 export function parseKmemI(lines: string[]): KmemIRow[] {
   const rows: KmemIRow[] = [];
@@ -11,8 +16,18 @@ export function parseKmemI(lines: string[]): KmemIRow[] {
   return rows;
 }
 
-export interface KmemFZone { node?: number; zone: number; name: string; size: number; free: number }
-export interface KmemFResult { zones: KmemFZone[]; nrFreePages?: number; verified?: boolean }
+export interface KmemFZone {
+  node?: number;
+  zone: number;
+  name: string;
+  size: number;
+  free: number;
+}
+export interface KmemFResult {
+  zones: KmemFZone[];
+  nrFreePages?: number;
+  verified?: boolean;
+}
 
 export function parseKmemF(lines: string[]): KmemFResult {
   const r: KmemFResult = { zones: [] };
@@ -21,7 +36,10 @@ export function parseKmemF(lines: string[]): KmemFResult {
   for (const l of lines) {
     const t = l.trim();
     const nm = /^NODE\s*$/.test(t) ? undefined : /^(\d+)\s*$/.exec(t);
-    if (/^ZONE\s+NAME\s+SIZE\s+FREE/.test(t)) { inZone = true; continue; }
+    if (/^ZONE\s+NAME\s+SIZE\s+FREE/.test(t)) {
+      inZone = true;
+      continue;
+    }
     if (inZone) {
       const m = /^(\d+)\s+(\w+)\s+(\d+)\s+(\d+)\s/.exec(t);
       if (m) r.zones.push({ node, zone: Number(m[1]), name: m[2], size: Number(m[3]), free: Number(m[4]) });
@@ -30,7 +48,10 @@ export function parseKmemF(lines: string[]): KmemFResult {
     }
     if (nm && node === undefined) node = Number(nm[1]);
     const f = /^nr_free_pages:\s*(\d+)\s*(\(verified\))?/.exec(t);
-    if (f) { r.nrFreePages = Number(f[1]); r.verified = !!f[2]; }
+    if (f) {
+      r.nrFreePages = Number(f[1]);
+      r.verified = !!f[2];
+    }
   }
   return r;
 }

@@ -9,16 +9,31 @@
 import { OFF, PageImage } from './pageImage';
 
 const MEMBER_AT: Record<string, { off: number; size: 1 | 4 | 8 }> = {
-  flags: { off: OFF.flags, size: 8 }, compound_head: { off: OFF.compoundHead, size: 8 }, mapping: { off: OFF.mapping, size: 8 },
-  index: { off: OFF.index, size: 8 }, private: { off: OFF.private, size: 8 }, _mapcount: { off: OFF.mapcount, size: 4 },
-  page_type: { off: OFF.mapcount, size: 4 }, _refcount: { off: OFF.refcount, size: 4 }, _count: { off: OFF.refcount, size: 4 },
-  compound_dtor: { off: OFF.word16, size: 1 }, compound_order: { off: OFF.word16 + 1, size: 1 },
+  flags: { off: OFF.flags, size: 8 },
+  compound_head: { off: OFF.compoundHead, size: 8 },
+  mapping: { off: OFF.mapping, size: 8 },
+  index: { off: OFF.index, size: 8 },
+  private: { off: OFF.private, size: 8 },
+  _mapcount: { off: OFF.mapcount, size: 4 },
+  page_type: { off: OFF.mapcount, size: 4 },
+  _refcount: { off: OFF.refcount, size: 4 },
+  _count: { off: OFF.refcount, size: 4 },
+  compound_dtor: { off: OFF.word16, size: 1 },
+  compound_order: { off: OFF.word16 + 1, size: 1 },
 };
 
-export interface KmemMResult { members: string[]; rows: number; filled: number; notListed: number; badRows: number; unknownMembers: string[] }
+export interface KmemMResult {
+  members: string[];
+  rows: number;
+  filled: number;
+  notListed: number;
+  badRows: number;
+  unknownMembers: string[];
+}
 
 function value(s: string, member: string): bigint | undefined {
-  if (member === 'flags' || /^0x/i.test(s) || /[a-f]/i.test(s)) return /^(0x)?[0-9a-f]+$/i.test(s) ? BigInt(s.startsWith('0x') ? s : '0x' + s) : undefined;
+  if (member === 'flags' || /^0x/i.test(s) || /[a-f]/i.test(s))
+    return /^(0x)?[0-9a-f]+$/i.test(s) ? BigInt(s.startsWith('0x') ? s : '0x' + s) : undefined;
   return /^-?\d+$/.test(s) ? BigInt(s) : undefined;
 }
 
@@ -40,12 +55,21 @@ export function parseKmemM(text: string, image: PageImage, vmemmap: bigint): Kme
     }
     if (!r.members.length || !/^[0-9a-f]{16}$/.test(f[0])) continue;
     r.rows++;
-    if (f.length !== r.members.length + 1) { r.badRows++; continue; }
+    if (f.length !== r.members.length + 1) {
+      r.badRows++;
+      continue;
+    }
     const d = BigInt('0x' + f[0]) - vmemmap;
-    if (d < 0n || d % 64n !== 0n) { r.badRows++; continue; }
+    if (d < 0n || d % 64n !== 0n) {
+      r.badRows++;
+      continue;
+    }
     const pfn = Number(d / 64n);
     const p = image.page(pfn);
-    if (!p) { r.notListed++; continue; }
+    if (!p) {
+      r.notListed++;
+      continue;
+    }
     for (let k = 0; k < r.members.length; k++) {
       const at = MEMBER_AT[r.members[k]];
       const v = at && value(f[k + 1], r.members[k]);

@@ -37,21 +37,47 @@ export function parseKmemN(lines: string[]): KmemNResult {
     const line = raw.trimEnd();
     const t = line.trim();
     if (!t) continue;
-    if (/^NODE\s+SIZE\b/.test(t)) { table = 'node'; continue; }
-    if (/^ZONE\s+NAME\b/.test(t)) { table = 'zone'; continue; }
-    if (/^NR\s+SECTION\b/.test(t)) { table = 'section'; cols = t.split(/\s+/); continue; }
-    if (/^MEM_BLOCK\s+NAME\b/.test(t)) { table = 'block'; cols = t.replace('PHYSICAL RANGE', 'PHYSICAL_RANGE').split(/\s+/); continue; }
-    if (/^-{10,}$/.test(t)) { table = undefined; continue; }
+    if (/^NODE\s+SIZE\b/.test(t)) {
+      table = 'node';
+      continue;
+    }
+    if (/^ZONE\s+NAME\b/.test(t)) {
+      table = 'zone';
+      continue;
+    }
+    if (/^NR\s+SECTION\b/.test(t)) {
+      table = 'section';
+      cols = t.split(/\s+/);
+      continue;
+    }
+    if (/^MEM_BLOCK\s+NAME\b/.test(t)) {
+      table = 'block';
+      cols = t.replace('PHYSICAL RANGE', 'PHYSICAL_RANGE').split(/\s+/);
+      continue;
+    }
+    if (/^-{10,}$/.test(t)) {
+      table = undefined;
+      continue;
+    }
     if (/^MEM_MAP\s+START_PADDR/.test(t)) continue;
     const f = t.split(/\s+/);
     switch (table) {
       case 'node':
-        if (/^\d+$/.test(f[0]) && f.length >= 3) { node = Number(f[0]); r.nodes.push({ node, size: Number(f[1]) }); }
+        if (/^\d+$/.test(f[0]) && f.length >= 3) {
+          node = Number(f[0]);
+          r.nodes.push({ node, size: Number(f[1]) });
+        }
         break;
       case 'zone':
         if (/^\d+$/.test(f[0]) && f.length >= 6) {
           const paddr = parseInt(f[4], 16);
-          r.zones.push({ node, index: Number(f[0]), name: f[1], spanned: Number(f[2]), startPfn: Math.floor(paddr / 4096) });
+          r.zones.push({
+            node,
+            index: Number(f[0]),
+            name: f[1],
+            spanned: Number(f[2]),
+            startPfn: Math.floor(paddr / 4096),
+          });
         }
         break;
       case 'section': {
@@ -59,7 +85,8 @@ export function parseKmemN(lines: string[]): KmemNResult {
         const nr = Number(f[0]);
         const si = cols.indexOf('STATE');
         const s: ToolSection = {
-          nr, memMap: /^[0-9a-f]+$/.test(f[3] ?? '') ? BigInt('0x' + f[3]) : undefined,
+          nr,
+          memMap: /^[0-9a-f]+$/.test(f[3] ?? '') ? BigInt('0x' + f[3]) : undefined,
           codedMemMap: /^[0-9a-f]{16}$/.test(f[2] ?? '') ? BigInt('0x' + f[2]) : undefined,
         };
         if (si >= 0 && f[si] !== undefined) {
@@ -78,10 +105,14 @@ export function parseKmemN(lines: string[]): KmemNResult {
         const rest = m[5].split(/\s+/);
         const hasNode = cols.includes('NODE');
         const state = (hasNode ? rest[1] : rest[0]) ?? 'UNKNOWN';
-        const start = parseInt(m[3], 16), end = parseInt(m[4], 16);
+        const start = parseInt(m[3], 16),
+          end = parseInt(m[4], 16);
         r.blocks.push({
-          id: Number(m[2]), startPfn: Math.floor(start / 4096), endPfn: Math.floor((end + 1) / 4096),
-          node: hasNode ? Number(rest[0]) : undefined, state: state.toLowerCase().replace(/_/g, '-'),
+          id: Number(m[2]),
+          startPfn: Math.floor(start / 4096),
+          endPfn: Math.floor((end + 1) / 4096),
+          node: hasNode ? Number(rest[0]) : undefined,
+          state: state.toLowerCase().replace(/_/g, '-'),
           startSection: Number(rest[rest.length - 1]),
         });
         break;
@@ -91,7 +122,10 @@ export function parseKmemN(lines: string[]): KmemNResult {
     }
   }
   if (r.sections.length && !r.sections.some((s) => s.word !== undefined))
-    r.warnings.push('kmem -n printed no section STATE column (crash older than 7.3?): offline sections cannot be told from online ones');
-  if (unknownLetters.size) r.warnings.push(`unknown section STATE letters ${[...unknownLetters].join('')} (newer crash?): ignored`);
+    r.warnings.push(
+      'kmem -n printed no section STATE column (crash older than 7.3?): offline sections cannot be told from online ones',
+    );
+  if (unknownLetters.size)
+    r.warnings.push(`unknown section STATE letters ${[...unknownLetters].join('')} (newer crash?): ignored`);
   return r;
 }

@@ -27,17 +27,22 @@ export interface KmemPResult {
 
 const HEADER = /^\s*PAGE\s+PHYSICAL\s+MAPPING\s+INDEX\s+CNT\s+FLAGS\s*$/;
 const OTHER_HEADER = /^\s*PAGE\s+(PHYSICAL|INODE)\b/;
-const ROW = /^\s*([0-9a-f]{8,16})\s+([0-9a-f]+)\s+([0-9a-f]+|-+)\s+([0-9a-f]+|-+)\s+(-?[0-9a-f]+)\s+([0-9a-f]+)(?:\s+(\S+))?\s*$/;
+const ROW =
+  /^\s*([0-9a-f]{8,16})\s+([0-9a-f]+)\s+([0-9a-f]+|-+)\s+([0-9a-f]+|-+)\s+(-?[0-9a-f]+)\s+([0-9a-f]+)(?:\s+(\S+))?\s*$/;
 const ROW_BLANK = /^\s*([0-9a-f]{16})\s+([0-9a-f]+)\s*$/;
 
 export function isKmemPHeader(line: string): boolean {
   return HEADER.test(line);
 }
 
-const SP = 32, TAB = 9;
+const SP = 32,
+  TAB = 9;
 const hexVal = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) hexVal[48 + i] = i;
-for (let i = 0; i < 6; i++) { hexVal[97 + i] = 10 + i; hexVal[65 + i] = 10 + i; }
+for (let i = 0; i < 6; i++) {
+  hexVal[97 + i] = 10 + i;
+  hexVal[65 + i] = 10 + i;
+}
 
 /**
  * The fast path for an ordinary row: PAGE PHYSICAL MAPPING INDEX CNT FLAGS [names], all present,
@@ -49,7 +54,8 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
   while (i < n && line.charCodeAt(i) === SP) i++;
   // PAGE: exactly 16 hex digits
   const p0 = i;
-  let pLo = 0, pHi = 0;
+  let pLo = 0,
+    pHi = 0;
   for (; i < n; i++) {
     const c = line.charCodeAt(i);
     if (c === SP) break;
@@ -61,7 +67,8 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
   if (i - p0 !== 16) return -1;
   // PHYSICAL
   while (i < n && line.charCodeAt(i) === SP) i++;
-  let phys = 0, digits = 0;
+  let phys = 0,
+    digits = 0;
   for (; i < n; i++, digits++) {
     const c = line.charCodeAt(i);
     if (c === SP) break;
@@ -74,7 +81,9 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
   const words = st.words;
   for (let k = 0; k < 2; k++) {
     while (i < n && line.charCodeAt(i) === SP) i++;
-    let lo = 0, hi = 0, nd = 0;
+    let lo = 0,
+      hi = 0,
+      nd = 0;
     for (; i < n; i++, nd++) {
       const c = line.charCodeAt(i);
       if (c === SP) break;
@@ -84,12 +93,18 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
       lo = ((lo << 4) | d) >>> 0;
     }
     if (!nd || nd > 16) return -1;
-    words[2 * k] = lo; words[2 * k + 1] = hi;
+    words[2 * k] = lo;
+    words[2 * k + 1] = hi;
   }
   // CNT (decimal, may be negative)
   while (i < n && line.charCodeAt(i) === SP) i++;
-  let neg = false, cnt = 0, nc = 0;
-  if (line.charCodeAt(i) === 45) { neg = true; i++; }
+  let neg = false,
+    cnt = 0,
+    nc = 0;
+  if (line.charCodeAt(i) === 45) {
+    neg = true;
+    i++;
+  }
   for (; i < n; i++, nc++) {
     const c = line.charCodeAt(i);
     if (c === SP) break;
@@ -99,7 +114,9 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
   if (!nc) return -1;
   // FLAGS
   while (i < n && line.charCodeAt(i) === SP) i++;
-  let fLo = 0, fHi = 0, nf = 0;
+  let fLo = 0,
+    fHi = 0,
+    nf = 0;
   for (; i < n; i++, nf++) {
     const c = line.charCodeAt(i);
     if (c === SP || c === TAB) break;
@@ -113,15 +130,20 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
   const pfn = Math.floor(phys / 4096);
   if (pfn < st.base || pfn >= st.base + CHUNK_PFNS) {
     const sw = image.chunkWords(pfn);
-    st.u32 = sw.u32; st.cover = sw.cover; st.base = sw.base;
+    st.u32 = sw.u32;
+    st.cover = sw.cover;
+    st.base = sw.base;
   }
   const idx = pfn - st.base;
   const w = idx * 16; // 64-byte struct page = 16 words
   const u32 = st.u32!;
-  u32[w] = fLo; u32[w + 1] = fHi;                       // flags (0)
-  u32[w + 6] = words[0]; u32[w + 7] = words[1];         // mapping (24)
-  u32[w + 8] = words[2]; u32[w + 9] = words[3];         // index (32)
-  u32[w + 13] = (neg ? -cnt : cnt) >>> 0;               // _refcount (52)
+  u32[w] = fLo;
+  u32[w + 1] = fHi; // flags (0)
+  u32[w + 6] = words[0];
+  u32[w + 7] = words[1]; // mapping (24)
+  u32[w + 8] = words[2];
+  u32[w + 9] = words[3]; // index (32)
+  u32[w + 13] = (neg ? -cnt : cnt) >>> 0; // _refcount (52)
   if (st.cover![idx] !== COVER_PAGE) {
     if (st.cover![idx] === COVER_UNREADABLE) image.unreadable--;
     st.cover![idx] = COVER_PAGE;
@@ -129,11 +151,26 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
     if (pfn < st.lo) st.lo = pfn;
     if (pfn > st.hi) st.hi = pfn;
   }
-  st.lastPfn = pfn; st.pageLo = pLo; st.pageHi = pHi; st.flagsLo = fLo;
+  st.lastPfn = pfn;
+  st.pageLo = pLo;
+  st.pageHi = pHi;
+  st.flagsLo = fLo;
   return i;
 }
 
-interface FastState { words: Uint32Array; u32?: Uint32Array; cover?: Uint8Array; base: number; added: number; lo: number; hi: number; lastPfn: number; pageLo: number; pageHi: number; flagsLo: number }
+interface FastState {
+  words: Uint32Array;
+  u32?: Uint32Array;
+  cover?: Uint8Array;
+  base: number;
+  added: number;
+  lo: number;
+  hi: number;
+  lastPfn: number;
+  pageLo: number;
+  pageHi: number;
+  flagsLo: number;
+}
 
 /** The narrowest wrap width taken for a terminal's (a row this long followed by names-only text was wrapped). */
 const WRAP_WIDTH = 72;
@@ -145,11 +182,35 @@ const NAMES_ONLY = /^\s*[a-z][a-z0-9_]*(?:[,|]\s*[a-zA-Z][a-z0-9_]*)*[,|]?\s*$/;
  * Parses rows of a kmem -p listing into the image. `hexCount` forces CNT as hex (drgn crash mode);
  * `names` collects the flag-name evidence of several listings in one place.
  */
-export function parseKmemP(input: string | string[], image: PageImage, opts: { hexCount?: boolean; names?: FlagNameEvidence } = {}): KmemPResult {
-  const r: KmemPResult = { rows: 0, badRows: 0, badSamples: [], vmemmapMismatch: 0, flagNames: new Set(), names: opts.names ?? new FlagNameEvidence(), joinedLines: 0, hexCount: !!opts.hexCount, headerSeen: false };
+export function parseKmemP(
+  input: string | string[],
+  image: PageImage,
+  opts: { hexCount?: boolean; names?: FlagNameEvidence } = {},
+): KmemPResult {
+  const r: KmemPResult = {
+    rows: 0,
+    badRows: 0,
+    badSamples: [],
+    vmemmapMismatch: 0,
+    flagNames: new Set(),
+    names: opts.names ?? new FlagNameEvidence(),
+    joinedLines: 0,
+    hexCount: !!opts.hexCount,
+    headerSeen: false,
+  };
   let vm: bigint | undefined;
   let unknownLayout = false;
-  const st: FastState = { words: new Uint32Array(4), base: -Infinity, added: 0, lo: Infinity, hi: -1, lastPfn: 0, pageLo: 0, pageHi: 0, flagsLo: 0 };
+  const st: FastState = {
+    words: new Uint32Array(4),
+    base: -Infinity,
+    added: 0,
+    lo: Infinity,
+    hi: -1,
+    lastPfn: 0,
+    pageLo: 0,
+    pageHi: 0,
+    flagsLo: 0,
+  };
   // The last row's names and flags wait one line: a wrapped name list on the next line joins them.
   const pending = new PendingNames(r);
   const noteVmemmap = (page: bigint, pfn: number) => {
@@ -179,15 +240,30 @@ export function parseKmemP(input: string | string[], image: PageImage, opts: { h
     const line = text.slice(start, end);
     const m = unknownLayout ? null : ROW.exec(line);
     if (!m) {
-      if (pending.canJoin && NAMES_ONLY.test(line)) { pending.join(line.trim()); continue; }
+      if (pending.canJoin && NAMES_ONLY.test(line)) {
+        pending.join(line.trim());
+        continue;
+      }
       pending.flush();
-      if (HEADER.test(line)) { r.headerSeen = true; unknownLayout = false; continue; }
-      if (OTHER_HEADER.test(line)) { r.unknownHeader ??= line.trim(); unknownLayout = true; continue; }
+      if (HEADER.test(line)) {
+        r.headerSeen = true;
+        unknownLayout = false;
+        continue;
+      }
+      if (OTHER_HEADER.test(line)) {
+        r.unknownHeader ??= line.trim();
+        unknownLayout = true;
+        continue;
+      }
       if (unknownLayout) continue;
       const b = ROW_BLANK.exec(line);
-      if (b) { // style2: struct page not readable
+      if (b) {
+        // style2: struct page not readable
         const pfn = Math.floor(parseInt(b[2], 16) / 4096);
-        if (!(pfn < MAX_PFN)) { bad(r, line); continue; }
+        if (!(pfn < MAX_PFN)) {
+          bad(r, line);
+          continue;
+        }
         image.mark(pfn, COVER_UNREADABLE);
         r.rows++;
         continue;
@@ -198,7 +274,11 @@ export function parseKmemP(input: string | string[], image: PageImage, opts: { h
     const pfn = Math.floor(parseInt(m[2], 16) / 4096);
     const flags = hexHalves(m[6]);
     const cnt = r.hexCount ? parseInt(m[5], 16) | 0 : Number(m[5]);
-    if (!flags || !Number.isFinite(pfn) || pfn >= MAX_PFN || !Number.isInteger(cnt)) { pending.flush(); bad(r, line); continue; }
+    if (!flags || !Number.isFinite(pfn) || pfn >= MAX_PFN || !Number.isInteger(cnt)) {
+      pending.flush();
+      bad(r, line);
+      continue;
+    }
     const { buf, off } = image.slot(pfn);
     writeU64(buf, off + OFF.flags, flags[0], flags[1]);
     const mapping = m[3].charCodeAt(0) === 45 ? undefined : hexHalves(m[3]);

@@ -58,12 +58,17 @@ function kindOf(seg: LogSegment): Kind {
 function sniffKinds(lines: string[]): Kind[] {
   const kinds: Kind[] = [];
   const text = lines.slice(0, 2000).join('\n');
-  if (lines.some(isKmemPHeader) || /^\s*[0-9a-f]{16}\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+-?\d+\s+[0-9a-f]+/m.test(text)) kinds.push('kmem-p');
+  if (
+    lines.some(isKmemPHeader) ||
+    /^\s*[0-9a-f]{16}\s+[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+-?\d+\s+[0-9a-f]+/m.test(text)
+  )
+    kinds.push('kmem-p');
   if (/^\s*NR\s+SECTION\b/m.test(text) || /^\s*ZONE\s+NAME\s+SIZE\s+MEM_MAP/m.test(text)) kinds.push('kmem-n');
   if (/PAGES\s+TOTAL\s+PERCENTAGE/.test(text)) kinds.push('kmem-i');
   if (/^\s*PAGE-FLAG\s+BIT\s+VALUE/m.test(text)) kinds.push('kmem-g');
   if (/^\s+RELEASE: /m.test(text)) kinds.push('sys');
-  if (/^(struct page \{|\*\(struct page \*\)0x[0-9a-f]+ = \{|\(struct page\)\{)$/m.test(text)) kinds.push('struct-page');
+  if (/^(struct page \{|\*\(struct page \*\)0x[0-9a-f]+ = \{|\(struct page\)\{)$/m.test(text))
+    kinds.push('struct-page');
   return kinds;
 }
 
@@ -72,7 +77,8 @@ function sniffKinds(lines: string[]): Kind[] {
  * is no command: the line is output, and the segment has no command.
  */
 function outputAfterBarePrompt(seg: LogSegment): LogSegment {
-  if (seg.prompt !== 'crash' || !seg.command || !/^(?:PAGE\s+PHYSICAL\s|[0-9a-f]{16}\s+[0-9a-f]+\s)/.test(seg.command)) return seg;
+  if (seg.prompt !== 'crash' || !seg.command || !/^(?:PAGE\s+PHYSICAL\s|[0-9a-f]{16}\s+[0-9a-f]+\s)/.test(seg.command))
+    return seg;
   return new LogSegment(undefined, undefined, `${seg.command}\n${seg.text}`, Math.max(0, seg.startLine - 1));
 }
 
@@ -85,18 +91,35 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   const segs = splitSessionLog(unq.text, warnings).map(outputAfterBarePrompt);
   const acc = newSessionFacts(warnings, notes);
   for (const seg of segs) readSegment(seg, acc);
-  if (acc.ignored.size) notes.push(`commands not used for the memmap: ${[...acc.ignored].slice(0, 8).map((c) => `\`${c.trim()}\``).join(', ')}`);
+  if (acc.ignored.size)
+    notes.push(
+      `commands not used for the memmap: ${[...acc.ignored]
+        .slice(0, 8)
+        .map((c) => `\`${c.trim()}\``)
+        .join(', ')}`,
+    );
 
   // kmem -n: an early section's CODED_MEM_MAP is the vmemmap base.
-  if (acc.vmemmap === undefined) acc.vmemmap = acc.sections.find((s) => s.letters?.includes('E') && s.codedMemMap !== undefined)?.codedMemMap;
+  if (acc.vmemmap === undefined)
+    acc.vmemmap = acc.sections.find((s) => s.letters?.includes('E') && s.codedMemMap !== undefined)?.codedMemMap;
   placeMemberListings(acc);
   const fromDumps = placeStructPagePrints(acc);
-  if (!acc.kmemPRows) for (const f of ['flags', 'compound_head', 'mapping', 'private', '_mapcount', '_refcount']) acc.known.add(f);
+  if (!acc.kmemPRows)
+    for (const f of ['flags', 'compound_head', 'mapping', 'private', '_mapcount', '_refcount']) acc.known.add(f);
   defaultSectionWords(acc.sections);
   const facts = sessionToolFacts(acc, fromDumps);
   return {
-    format: acc.drgn && !acc.crash ? 'drgn-repl' : 'crash-log', machine: acc.machine, facts, image: acc.image, knownFields: acc.known,
-    sections: acc.sections, zones: acc.zones, blocks: acc.blocks, vmemmap: acc.vmemmap, warnings, notes,
+    format: acc.drgn && !acc.crash ? 'drgn-repl' : 'crash-log',
+    machine: acc.machine,
+    facts,
+    image: acc.image,
+    knownFields: acc.known,
+    sections: acc.sections,
+    zones: acc.zones,
+    blocks: acc.blocks,
+    vmemmap: acc.vmemmap,
+    warnings,
+    notes,
     kmemP: acc.kmemPRows ? { rows: acc.kmemPRows, structPagePfns: fromDumps } : undefined,
   };
 }
@@ -106,11 +129,15 @@ function readSegment(seg: LogSegment, acc: SessionFacts): void {
   if (seg.prompt === 'crash') acc.crash = true;
   if (seg.prompt === 'drgn') acc.drgn = true;
   const kinds = seg.command === undefined ? sniffKinds(seg.text.slice(0, 200000).split('\n')) : [kindOf(seg)];
-  const errLine = seg.text.slice(0, 2000).split('\n').find((l) => /^\w+: (invalid|cannot|no such|command not found)/i.test(l.trim()) || /^crash: /.test(l));
+  const errLine = seg.text
+    .slice(0, 2000)
+    .split('\n')
+    .find((l) => /^\w+: (invalid|cannot|no such|command not found)/i.test(l.trim()) || /^crash: /.test(l));
   if (errLine && seg.command) acc.warnings.push(`\`${seg.command}\`: ${errLine.trim()}`);
   for (const kind of kinds) {
     if (kind !== 'unknown') COMMAND_READERS[kind](seg, acc);
-    else if (seg.command) acc.ignored.add(commandWords(seg.command).cmd + ' ' + commandWords(seg.command).args.join(' '));
+    else if (seg.command)
+      acc.ignored.add(commandWords(seg.command).cmd + ' ' + commandWords(seg.command).args.join(' '));
   }
 }
 
@@ -119,11 +146,17 @@ function placeMemberListings(acc: SessionFacts): void {
   const { warnings, notes, vmemmap } = acc;
   const fromMembers = new Set<string>();
   for (const seg of acc.memberListings) {
-    if (vmemmap === undefined) { warnings.push(`\`${seg.command}\`: no vmemmap base known (needs kmem -p or kmem -n), its rows are not placed`); continue; }
+    if (vmemmap === undefined) {
+      warnings.push(`\`${seg.command}\`: no vmemmap base known (needs kmem -p or kmem -n), its rows are not placed`);
+      continue;
+    }
     const r = parseKmemM(seg.text, acc.image, vmemmap);
     for (const m of r.members) fromMembers.add(m === 'page_type' ? '_mapcount' : m === '_count' ? '_refcount' : m);
     notes.push(`\`${seg.command}\`: ${r.filled} of ${r.rows} rows filled in (${r.members.join(', ')})`);
-    if (r.badRows) warnings.push(`\`${seg.command}\`: ${r.badRows} row(s) with an unexpected number of fields (crash prints _refcount and mapping without a separator) were not read`);
+    if (r.badRows)
+      warnings.push(
+        `\`${seg.command}\`: ${r.badRows} row(s) with an unexpected number of fields (crash prints _refcount and mapping without a separator) were not read`,
+      );
     if (r.notListed) notes.push(`\`${seg.command}\`: ${r.notListed} rows for PFNs without a kmem -p row were skipped`);
     if (r.unknownMembers.length) warnings.push(`\`${seg.command}\`: members not used: ${r.unknownMembers.join(', ')}`);
   }
@@ -160,7 +193,10 @@ function placeStructPagePrints(acc: SessionFacts): Set<number> {
     fromDumps.add(pfn);
   }
   if (dumps.length) {
-    if (vmemmap === undefined) acc.warnings.push(`${dumps.length} struct page print(s) could not be placed: no kmem -p row in the log gives the vmemmap base`);
+    if (vmemmap === undefined)
+      acc.warnings.push(
+        `${dumps.length} struct page print(s) could not be placed: no kmem -p row in the log gives the vmemmap base`,
+      );
     else acc.notes.push(`${fromDumps.size} PFN(s) read from struct page prints (all fields)`);
   }
   return fromDumps;
@@ -168,23 +204,35 @@ function placeStructPagePrints(acc: SessionFacts): Set<number> {
 
 /** A section table without STATE: sections listed are present with a memmap; assume online+early. */
 function defaultSectionWords(sections: ToolSection[]): void {
-  for (const s of sections) if (s.word === undefined) s.word = BigInt(SECTION_PRESENT | SECTION_HAS_MEM_MAP | SECTION_ONLINE | SECTION_EARLY);
+  for (const s of sections)
+    if (s.word === undefined) s.word = BigInt(SECTION_PRESENT | SECTION_HAS_MEM_MAP | SECTION_ONLINE | SECTION_EARLY);
 }
 
 /** The facts the classifier needs, with what the listing's flag names and MAPPING tags say when the release is unknown. */
 function sessionToolFacts(acc: SessionFacts, fromDumps: Set<number>): ToolFacts {
   const { release, pageflags, kmemPRows } = acc;
   const facts: ToolFacts = {
-    release, pageflags, balloonMops: acc.symbols.get('balloon_mops'), virtioMem: acc.virtioMem, mapcountKnown: acc.known.has('_mapcount'),
+    release,
+    pageflags,
+    balloonMops: acc.symbols.get('balloon_mops'),
+    virtioMem: acc.virtioMem,
+    mapcountKnown: acc.known.has('_mapcount'),
     // Used when the release is unknown or outside the known layouts (and no kmem -g printed the enum).
     listingNames: kmemPRows && !pageflags && !familyFromRelease(release ?? '') ? acc.nameEvidence.solve() : undefined,
   };
-  if (!release) acc.warnings.push('the log has no `sys` output: kernel release unknown' + (pageflags ? ' (flag bits taken from `kmem -g`)' : ''));
+  if (!release)
+    acc.warnings.push(
+      'the log has no `sys` output: kernel release unknown' + (pageflags ? ' (flag bits taken from `kmem -g`)' : ''),
+    );
   if (kmemPRows) {
     // Without a release, movable_ops mappings tagged in MAPPING date the kernel before 6.17, for the
     // rules that differ there (balloon pages, movable-ops-mapping).
     const tagged = !release ? movableTagRows(acc.image, (pfn) => !fromDumps.has(pfn)) : 0;
-    if (tagged) facts.versionHint = { range: [0, 616], why: `${tagged} row(s) whose MAPPING is a movable_ops pointer tagged PAGE_MAPPING_MOVABLE (gone in 6.17)` };
+    if (tagged)
+      facts.versionHint = {
+        range: [0, 616],
+        why: `${tagged} row(s) whose MAPPING is a movable_ops pointer tagged PAGE_MAPPING_MOVABLE (gone in 6.17)`,
+      };
   }
   return facts;
 }

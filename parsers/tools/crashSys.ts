@@ -1,6 +1,10 @@
 // crash `sys` (KEY: value lines) and `sym` (address (type) name) output.
 
-export interface CrashSys { fields: Map<string, string>; release?: string; machine?: string; }
+export interface CrashSys {
+  fields: Map<string, string>;
+  release?: string;
+  machine?: string;
+}
 
 export function parseCrashSys(lines: string[]): CrashSys {
   const fields = new Map<string, string>();

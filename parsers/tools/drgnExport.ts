@@ -3,10 +3,38 @@ import { COVER_PAGE, COVER_UNREADABLE, hexHalves, OFF, PageImage, writeU64 } fro
 
 export const DRGN_EXPORT_MAGIC = '# kmemmap-drgn-export ';
 
-export interface ToolSection { nr: number; word?: bigint; letters?: string; subsectionMap?: bigint; memMap?: bigint; codedMemMap?: bigint }
-export interface ToolZone { node: number; index: number; name: string; startPfn: number; spanned: number; present?: number; }
-export interface ToolBlock { id: number; startSection?: number; startPfn?: number; endPfn?: number; state: string; node?: number; zone?: string; nrVmemmapPages?: number; }
-export interface IomemEntry { depth: number; start: bigint; end: bigint; name: string; }
+export interface ToolSection {
+  nr: number;
+  word?: bigint;
+  letters?: string;
+  subsectionMap?: bigint;
+  memMap?: bigint;
+  codedMemMap?: bigint;
+}
+export interface ToolZone {
+  node: number;
+  index: number;
+  name: string;
+  startPfn: number;
+  spanned: number;
+  present?: number;
+}
+export interface ToolBlock {
+  id: number;
+  startSection?: number;
+  startPfn?: number;
+  endPfn?: number;
+  state: string;
+  node?: number;
+  zone?: string;
+  nrVmemmapPages?: number;
+}
+export interface IomemEntry {
+  depth: number;
+  start: bigint;
+  end: bigint;
+  name: string;
+}
 
 export interface DrgnExport {
   version: number;
@@ -36,7 +64,10 @@ function pairs(s: string): Map<string, number> {
   const m = new Map<string, number>();
   for (const kv of s.split(/\s+/)) {
     const i = kv.indexOf('=');
-    if (i > 0) { const v = Number(kv.slice(i + 1)); if (Number.isFinite(v)) m.set(kv.slice(0, i), v); }
+    if (i > 0) {
+      const v = Number(kv.slice(i + 1));
+      if (Number.isFinite(v)) m.set(kv.slice(0, i), v);
+    }
   }
   return m;
 }
@@ -56,12 +87,24 @@ function badLine(r: ExportReader, n: number, line: string, why: string): void {
 export function parseDrgnExport(text: string): DrgnExport {
   const warnings: string[] = [];
   const first = text.slice(0, 64);
-  if (!looksLikeDrgnExport(first)) throw new Error('not a kmemmap drgn export (first line must be "# kmemmap-drgn-export N")');
+  if (!looksLikeDrgnExport(first))
+    throw new Error('not a kmemmap drgn export (first line must be "# kmemmap-drgn-export N")');
   const version = Number(/^# kmemmap-drgn-export (\d+)/.exec(first)?.[1] ?? NaN);
-  if (version !== 1) warnings.push(`export format version ${version} is newer than this reader (1): reading what is understood`);
+  if (version !== 1)
+    warnings.push(`export format version ${version} is newer than this reader (1): reading what is understood`);
   const out: DrgnExport = {
-    version, meta: new Map(), symbols: new Map(), constants: new Map(), pfnsPerSection: 1 << 15, sections: [], zones: [], blocks: [], iomem: [],
-    image: new PageImage(1 << 15), complete: false, warnings,
+    version,
+    meta: new Map(),
+    symbols: new Map(),
+    constants: new Map(),
+    pfnsPerSection: 1 << 15,
+    sections: [],
+    zones: [],
+    blocks: [],
+    iomem: [],
+    image: new PageImage(1 << 15),
+    complete: false,
+    warnings,
   };
   const r: ExportReader = { out, last: -1, bad: 0 };
   let lineNo = 0;
@@ -88,11 +131,31 @@ export function parseDrgnExport(text: string): DrgnExport {
 /** `pfn flags compound_head word16 mapping private mapcount refcount`, hexadecimal but the refcount. */
 function readPageRow(r: ExportReader, n: number, line: string): void {
   const f = line.split(' ');
-  if (f.length < 8) { badLine(r, n, line, 'page row with fewer than 8 fields'); return; }
+  if (f.length < 8) {
+    badLine(r, n, line, 'page row with fewer than 8 fields');
+    return;
+  }
   const pfn = parseInt(f[0], 16);
-  const flags = hexHalves(f[1]), ch = hexHalves(f[2]), w16 = hexHalves(f[3]), mapping = hexHalves(f[4]), priv = hexHalves(f[5]);
-  const mc = parseInt(f[6], 16), rc = Number(f[7]);
-  if (!Number.isFinite(pfn) || !flags || !ch || !w16 || !mapping || !priv || !Number.isFinite(mc) || !Number.isInteger(rc)) { badLine(r, n, line, 'unparsable page row'); return; }
+  const flags = hexHalves(f[1]),
+    ch = hexHalves(f[2]),
+    w16 = hexHalves(f[3]),
+    mapping = hexHalves(f[4]),
+    priv = hexHalves(f[5]);
+  const mc = parseInt(f[6], 16),
+    rc = Number(f[7]);
+  if (
+    !Number.isFinite(pfn) ||
+    !flags ||
+    !ch ||
+    !w16 ||
+    !mapping ||
+    !priv ||
+    !Number.isFinite(mc) ||
+    !Number.isInteger(rc)
+  ) {
+    badLine(r, n, line, 'unparsable page row');
+    return;
+  }
   const { buf, off } = r.out.image.slot(pfn);
   writeU64(buf, off + OFF.flags, flags[0], flags[1]);
   writeU64(buf, off + OFF.compoundHead, ch[0], ch[1]);
@@ -108,9 +171,15 @@ function readPageRow(r: ExportReader, n: number, line: string): void {
 /** '+N' repeats the previous row. */
 function readRepeat(r: ExportReader, n: number, line: string): void {
   const k = Number(line.slice(1));
-  if (r.last < 0 || !Number.isInteger(k) || k < 0) { badLine(r, n, line, 'repeat without a previous row'); return; }
+  if (r.last < 0 || !Number.isInteger(k) || k < 0) {
+    badLine(r, n, line, 'repeat without a previous row');
+    return;
+  }
   const { image } = r.out;
-  for (let i = 1; i <= k; i++) { image.copy(r.last, r.last + i); image.mark(r.last + i, COVER_PAGE); }
+  for (let i = 1; i <= k; i++) {
+    image.copy(r.last, r.last + i);
+    image.mark(r.last + i, COVER_PAGE);
+  }
   r.last += k;
 }
 
@@ -122,9 +191,13 @@ function readKeyValue(r: ExportReader, _n: number, line: string): void {
   const val = sp < 0 ? '' : line.slice(sp + 1);
   if (key === 'pageflags') out.pageflags = pairs(val);
   else if (key === 'pagetype') out.pagetype = pairs(val);
-  else if (key === 'symbol') { const [s, a] = val.split(' '); if (s && a && /^[0-9a-f]+$/i.test(a)) out.symbols.set(s, BigInt('0x' + a)); }
-  else if (key === 'constant') { const [s, v] = val.split(' '); if (s && v && Number.isFinite(Number(v))) out.constants.set(s, Number(v)); }
-  else if (key === 'end') out.complete = true;
+  else if (key === 'symbol') {
+    const [s, a] = val.split(' ');
+    if (s && a && /^[0-9a-f]+$/i.test(a)) out.symbols.set(s, BigInt('0x' + a));
+  } else if (key === 'constant') {
+    const [s, v] = val.split(' ');
+    if (s && v && Number.isFinite(Number(v))) out.constants.set(s, Number(v));
+  } else if (key === 'end') out.complete = true;
   else out.meta.set(key, val);
 }
 
@@ -132,15 +205,26 @@ function readKeyValue(r: ExportReader, _n: number, line: string): void {
 function readSection(r: ExportReader, n: number, line: string): void {
   const f = line.split(' ');
   const nr = Number(f[1]);
-  if (!Number.isInteger(nr) || !f[2] || !/^[0-9a-f]+$/i.test(f[2])) { badLine(r, n, line, 'bad section line'); return; }
-  r.out.sections.push({ nr, word: BigInt('0x' + f[2]), subsectionMap: f[3] && /^[0-9a-f]+$/i.test(f[3]) ? BigInt('0x' + f[3]) : undefined });
+  if (!Number.isInteger(nr) || !f[2] || !/^[0-9a-f]+$/i.test(f[2])) {
+    badLine(r, n, line, 'bad section line');
+    return;
+  }
+  r.out.sections.push({
+    nr,
+    word: BigInt('0x' + f[2]),
+    subsectionMap: f[3] && /^[0-9a-f]+$/i.test(f[3]) ? BigInt('0x' + f[3]) : undefined,
+  });
 }
 
 /** U pfn count */
 function readUnreadable(r: ExportReader, n: number, line: string): void {
   const f = line.split(' ');
-  const pfn = parseInt(f[1], 16), k = Number(f[2]);
-  if (!Number.isFinite(pfn) || !Number.isInteger(k)) { badLine(r, n, line, 'bad unreadable line'); return; }
+  const pfn = parseInt(f[1], 16),
+    k = Number(f[2]);
+  if (!Number.isFinite(pfn) || !Number.isInteger(k)) {
+    badLine(r, n, line, 'bad unreadable line');
+    return;
+  }
   for (let i = 0; i < k; i++) r.out.image.mark(pfn + i, COVER_UNREADABLE);
   r.last = -1;
 }
@@ -152,15 +236,32 @@ const RECORDS: Record<number, (r: ExportReader, n: number, line: string) => void
   64: readKeyValue, // '@'
   83: readSection, // 'S'
   85: readUnreadable, // 'U'
-  90: (r, _n, line) => { // Z nid idx name start spanned present
+  90: (r, _n, line) => {
+    // Z nid idx name start spanned present
     const f = line.split(' ');
-    r.out.zones.push({ node: Number(f[1]), index: Number(f[2]), name: f[3] ?? '?', startPfn: parseInt(f[4], 16), spanned: Number(f[5]), present: Number(f[6]) });
+    r.out.zones.push({
+      node: Number(f[1]),
+      index: Number(f[2]),
+      name: f[3] ?? '?',
+      startPfn: parseInt(f[4], 16),
+      spanned: Number(f[5]),
+      present: Number(f[6]),
+    });
   },
-  77: (r, _n, line) => { // M id start_section state nid zone nr_vmemmap
+  77: (r, _n, line) => {
+    // M id start_section state nid zone nr_vmemmap
     const f = line.split(' ');
-    r.out.blocks.push({ id: Number(f[1]), startSection: Number(f[2]), state: f[3] ?? 'unknown', node: Number(f[4]), zone: f[5] === '-' ? undefined : f[5], nrVmemmapPages: Number(f[6] ?? 0) });
+    r.out.blocks.push({
+      id: Number(f[1]),
+      startSection: Number(f[2]),
+      state: f[3] ?? 'unknown',
+      node: Number(f[4]),
+      zone: f[5] === '-' ? undefined : f[5],
+      nrVmemmapPages: Number(f[6] ?? 0),
+    });
   },
-  73: (r, _n, line) => { // I depth start end name
+  73: (r, _n, line) => {
+    // I depth start end name
     const m = /^I (\d+) ([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
     if (m) r.out.iomem.push({ depth: Number(m[1]), start: BigInt('0x' + m[2]), end: BigInt('0x' + m[3]), name: m[4] });
   },
@@ -172,10 +273,13 @@ function readMetaFacts(out: DrgnExport): void {
   const { meta, warnings } = out;
   out.release = meta.get('release') || undefined;
   const pps = Number(meta.get('pfns_per_section'));
-  if (Number.isInteger(pps) && pps > 0 && pps !== out.pfnsPerSection) warnings.push(`pfns_per_section ${pps} is not x86_64's 32768: sections are drawn as 32768 PFNs`);
+  if (Number.isInteger(pps) && pps > 0 && pps !== out.pfnsPerSection)
+    warnings.push(`pfns_per_section ${pps} is not x86_64's 32768: sections are drawn as 32768 PFNs`);
   const sps = Number(meta.get('struct_page_size'));
-  if (Number.isInteger(sps) && sps !== 64) warnings.push(`struct page is ${sps} bytes, not 64: unusual build, field positions assumed from x86_64`);
+  if (Number.isInteger(sps) && sps !== 64)
+    warnings.push(`struct page is ${sps} bytes, not 64: unusual build, field positions assumed from x86_64`);
   const vm = meta.get('vmemmap');
   if (vm && /^[0-9a-f]+$/i.test(vm)) out.vmemmap = BigInt('0x' + vm);
-  if (!out.complete) warnings.push('the export ends early (no @end line): it was cut off; PFNs after the last row are "not in listing"');
+  if (!out.complete)
+    warnings.push('the export ends early (no @end line): it was cut off; PFNs after the last row are "not in listing"');
 }

@@ -10,7 +10,11 @@
 /** Page-flag bits sit below bit 27 in every layout this reader knows (docs/kernel/struct-page-and-flags.md). */
 export const NAMED_BITS_MASK = (1 << 27) - 1;
 
-interface NamesRecord { and: number; or: number; rows: number }
+interface NamesRecord {
+  and: number;
+  or: number;
+  rows: number;
+}
 
 export class FlagNameEvidence {
   private readonly byNames = new Map<string, NamesRecord>();
@@ -76,7 +80,10 @@ export interface ListingFlagNames {
 
 /** "referenced,uptodate,lru" (crash) or "PG_uptodate|PG_lru" (drgn) → ['referenced', …]. */
 export function splitNames(list: string): string[] {
-  return list.split(/[,|]/).map((s) => s.trim().replace(/^PG_/, '')).filter((s) => /^[a-z][a-z0-9_]*$/.test(s));
+  return list
+    .split(/[,|]/)
+    .map((s) => s.trim().replace(/^PG_/, ''))
+    .filter((s) => /^[a-z][a-z0-9_]*$/.test(s));
 }
 
 /** The lowest candidate bit of a name: exact for every listed row (see the file comment). */

@@ -6,7 +6,8 @@ import { FlagNameEvidence } from './kmemPFlagNames';
 import { decideFromNames } from './namesContext';
 import { unquoteMail } from './pastedText';
 
-const ROW = /^\s*[0-9a-f]{12,16}\s+[0-9a-f]+\s+(?:[0-9a-f]+|-+)\s+(?:[0-9a-f]+|-+)\s+-?[0-9a-f]+\s+([0-9a-f]{1,16})(?:\s+([A-Za-z_0-9,|]+))?\s*$/;
+const ROW =
+  /^\s*[0-9a-f]{12,16}\s+[0-9a-f]+\s+(?:[0-9a-f]+|-+)\s+(?:[0-9a-f]+|-+)\s+-?[0-9a-f]+\s+([0-9a-f]{1,16})(?:\s+([A-Za-z_0-9,|]+))?\s*$/;
 
 export interface ListingFamily {
   family: LayoutFamily;
@@ -27,12 +28,20 @@ export function familyFromListingText(text: string, maxLines = 20000): ListingFa
   if (!ev.namedRows) return undefined;
   const d = decideFromNames(ev.solve());
   if (d.problem) return undefined;
-  if (d.family) return { family: d.family, origin: `the flag names of ${ev.rows} kmem -p row(s) in this text (layout ${d.family.id})` };
+  if (d.family)
+    return {
+      family: d.family,
+      origin: `the flag names of ${ev.rows} kmem -p row(s) in this text (layout ${d.family.id})`,
+    };
   // Layouts with the very same bits (5.10 and 5.15-6.1; 6.14-6.18 and 7.2-7.3) decode a flags word alike.
   const [first, ...rest] = d.families;
   if (!first || !rest.every((f) => sameBits(f, first))) return undefined;
   const last = d.families[d.families.length - 1];
-  return { family: last, origin: `the flag names of ${ev.rows} kmem -p row(s) in this text (layouts ${d.families.map((f) => f.id).join(', ')}, which have the same bits)` };
+  return {
+    family: last,
+    origin: `the flag names of ${ev.rows} kmem -p row(s) in this text (layouts ${d.families.map((f) => f.id).join(', ')}, which have the same bits)`,
+  };
 }
 
-const sameBits = (a: LayoutFamily, b: LayoutFamily) => a.bits.join() === b.bits.join() && a.above.join() === b.above.join();
+const sameBits = (a: LayoutFamily, b: LayoutFamily) =>
+  a.bits.join() === b.bits.join() && a.above.join() === b.above.join();

@@ -26,7 +26,18 @@ export interface NamesDecision {
 }
 
 /** The names the rule table reads (kernel names without PG_). */
-const RULE_NAMES = ['head', 'hwpoison', 'reserved', 'lru', 'dirty', 'uptodate', 'owner_priv_1', 'slab', 'owner_2', 'active'];
+const RULE_NAMES = [
+  'head',
+  'hwpoison',
+  'reserved',
+  'lru',
+  'dirty',
+  'uptodate',
+  'owner_priv_1',
+  'slab',
+  'owner_2',
+  'active',
+];
 
 /** Kernels a family covers overlap a version range. */
 const overlaps = (f: LayoutFamily, range: VersionRange) => rangesOverlap(familyVersions(f), range);
@@ -46,31 +57,52 @@ export function decideFromNames(l: ListingFlagNames, hint?: { range: VersionRang
   if (hint && families.length > 1) {
     const fit = families.filter((f) => overlaps(f, hint.range));
     if (fit.length && fit.length < families.length) {
-      notes.push(`layouts ${families.filter((f) => !fit.includes(f)).map((f) => f.id).join(', ')} ruled out by ${hint.why}`);
+      notes.push(
+        `layouts ${families
+          .filter((f) => !fit.includes(f))
+          .map((f) => f.id)
+          .join(', ')} ruled out by ${hint.why}`,
+      );
       families = fit;
     }
   }
   const encodings = [...new Set(families.flatMap((f) => pageTypeSchemesIn(familyVersions(f))))];
   const d: NamesDecision = { families, bits, encodings, notes, warnings };
   const bad = l.inconsistent.filter((n) => RULE_NAMES.includes(n));
-  if (l.inconsistent.length) warnings.push(`flag names that no FLAGS bit explains in every row (damaged or mixed rows?): ${l.inconsistent.join(', ')}`);
+  if (l.inconsistent.length)
+    warnings.push(
+      `flag names that no FLAGS bit explains in every row (damaged or mixed rows?): ${l.inconsistent.join(', ')}`,
+    );
   if (bad.length) {
     d.problem = `the listing's flag names are inconsistent with its FLAGS values for ${bad.join(', ')}: page states cannot be decoded from them`;
     return d;
   }
   const shown = RULE_NAMES.filter((n) => bits.has(n)).map((n) => {
     const m = l.candidates.get(n)!;
-    return singleBit(m) ? `${n}=bit ${bits.get(n)}` : `${n}=bit ${maskBits(m).join(' or ')} (printed only together with another name)`;
+    return singleBit(m)
+      ? `${n}=bit ${bits.get(n)}`
+      : `${n}=bit ${maskBits(m).join(' or ')} (printed only together with another name)`;
   });
-  notes.push(`kernel release unknown: flag names taken from the kmem -p listing itself (${l.namedRows} of ${l.rows} rows print names${shown.length ? `; ${shown.join(', ')}` : ''})`);
-  if (unknownNames.length) notes.push(`flag names no known layout has (not used to identify the layout): ${unknownNames.slice(0, 8).join(', ')}`);
+  notes.push(
+    `kernel release unknown: flag names taken from the kmem -p listing itself (${l.namedRows} of ${l.rows} rows print names${shown.length ? `; ${shown.join(', ')}` : ''})`,
+  );
+  if (unknownNames.length)
+    notes.push(
+      `flag names no known layout has (not used to identify the layout): ${unknownNames.slice(0, 8).join(', ')}`,
+    );
   if (families.length === 1) {
     d.family = families[0];
-    notes.push(`page-flag layout ${d.family.id} (kernels ${d.family.first}–${d.family.last}) inferred from the listing: the only layout whose bits carry the names it printed`);
+    notes.push(
+      `page-flag layout ${d.family.id} (kernels ${d.family.first}–${d.family.last}) inferred from the listing: the only layout whose bits carry the names it printed`,
+    );
   } else if (families.length) {
-    notes.push(`layouts ${families.map((f) => f.id).join(', ')} all agree with the names the listing printed: layout left open, pages decoded by those names only`);
+    notes.push(
+      `layouts ${families.map((f) => f.id).join(', ')} all agree with the names the listing printed: layout left open, pages decoded by those names only`,
+    );
   } else {
-    warnings.push('no known page-flag layout agrees with the listing\'s names and bits (newer kernel or another architecture?): pages decoded by those names only');
+    warnings.push(
+      "no known page-flag layout agrees with the listing's names and bits (newer kernel or another architecture?): pages decoded by those names only",
+    );
   }
   const never = RULE_NAMES.filter((n) => !bits.has(n));
   if (never.length) notes.push(`never printed in this listing, so set in none of its rows: ${never.join(', ')}`);

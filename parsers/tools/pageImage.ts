@@ -6,7 +6,16 @@
 
 export const STRUCT_PAGE_SIZE = 64;
 /** x86_64 offsets (VMCOREINFO on every Debian build; docs/kernel/struct-page-and-flags.md). */
-export const OFF = { flags: 0, compoundHead: 8, word16: 16, mapping: 24, index: 32, private: 40, mapcount: 48, refcount: 52 } as const;
+export const OFF = {
+  flags: 0,
+  compoundHead: 8,
+  word16: 16,
+  mapping: 24,
+  index: 32,
+  private: 40,
+  mapcount: 48,
+  refcount: 52,
+} as const;
 
 import { SnapshotError } from '../errors';
 
@@ -18,13 +27,19 @@ import { SnapshotError } from '../errors';
 export const MAX_PFN = 2 ** 40;
 
 /** What a PFN's struct page holds in this image. */
-export const COVER_NONE = 0, COVER_PAGE = 1, COVER_UNREADABLE = 2;
+export const COVER_NONE = 0,
+  COVER_PAGE = 1,
+  COVER_UNREADABLE = 2;
 
 /** PFNs per storage chunk (a power of two dividing every section size). */
 export const CHUNK_PFNS = 64;
 
 /** One chunk: CHUNK_PFNS struct pages and their coverage bytes; `base` is its first PFN. */
-export interface ImageChunk { base: number; buf: Buffer; cover: Uint8Array }
+export interface ImageChunk {
+  base: number;
+  buf: Buffer;
+  cover: Uint8Array;
+}
 
 export class PageImage {
   private readonly chunkMap = new Map<number, ImageChunk>();
@@ -39,7 +54,10 @@ export class PageImage {
 
   private chunk(pfn: number): ImageChunk {
     if (!(pfn >= 0 && pfn < MAX_PFN) || !Number.isInteger(pfn))
-      throw new SnapshotError('tool output', `page frame ${pfn} is not a page frame of an x86_64 machine (physical addresses have at most 52 bits): the listing is damaged`);
+      throw new SnapshotError(
+        'tool output',
+        `page frame ${pfn} is not a page frame of an x86_64 machine (physical addresses have at most 52 bits): the listing is damaged`,
+      );
     const key = Math.floor(pfn / CHUNK_PFNS);
     let c = this.chunkMap.get(key);
     if (!c) {
@@ -97,7 +115,9 @@ export class PageImage {
   /** The struct page of a covered PFN, or undefined. */
   page(pfn: number): { buf: Buffer; off: number } | undefined {
     const c = this.chunkMap.get(Math.floor(pfn / CHUNK_PFNS));
-    return c && c.cover[pfn - c.base] === COVER_PAGE ? { buf: c.buf, off: (pfn - c.base) * STRUCT_PAGE_SIZE } : undefined;
+    return c && c.cover[pfn - c.base] === COVER_PAGE
+      ? { buf: c.buf, off: (pfn - c.base) * STRUCT_PAGE_SIZE }
+      : undefined;
   }
 
   /** All chunks, ascending by first PFN (for loops over everything listed). */
@@ -109,7 +129,8 @@ export class PageImage {
   /** Chunks that overlap [from, to), ascending. */
   chunksIn(from: number, to: number): ImageChunk[] {
     const out: ImageChunk[] = [];
-    const a = Math.floor(from / CHUNK_PFNS), b = Math.floor((to - 1) / CHUNK_PFNS);
+    const a = Math.floor(from / CHUNK_PFNS),
+      b = Math.floor((to - 1) / CHUNK_PFNS);
     if (b - a + 1 > this.chunkMap.size) return this.chunks().filter((c) => c.base + CHUNK_PFNS > from && c.base < to);
     for (let k = a; k <= b; k++) {
       const c = this.chunkMap.get(k);

@@ -25,7 +25,9 @@ export class LogSegment {
 const PROMPT_WORD = /(?:crash(?:-[\w.]+)?|>>)$/;
 
 /** Positions of prompts: [promptStart, commandStart, lineEnd, glued, kind]. */
-function findPrompts(text: string): { at: number; cmdAt: number; end: number; glued: boolean; kind: 'crash' | 'drgn' }[] {
+function findPrompts(
+  text: string,
+): { at: number; cmdAt: number; end: number; glued: boolean; kind: 'crash' | 'drgn' }[] {
   const out: { at: number; cmdAt: number; end: number; glued: boolean; kind: 'crash' | 'drgn' }[] = [];
   let pos = 0;
   for (;;) {
@@ -68,7 +70,8 @@ export function splitSessionLog(text: string, warnings: string[] = []): LogSegme
   let glued = 0;
   const push = (end: number) => {
     const body = text.slice(outStart, end);
-    if (cur.command !== undefined || body.trim()) out.push(new LogSegment(cur.command, cur.prompt, body, lineOf(outStart)));
+    if (cur.command !== undefined || body.trim())
+      out.push(new LogSegment(cur.command, cur.prompt, body, lineOf(outStart)));
   };
   for (const p of prompts) {
     if (p.glued) glued++;
@@ -83,6 +86,10 @@ export function splitSessionLog(text: string, warnings: string[] = []): LogSegme
 
 /** The crash command word and its options, e.g. "kmem -p 1000" → { cmd: 'kmem', args: ['-p', '1000'] }. */
 export function commandWords(command: string | undefined): { cmd: string; args: string[] } {
-  const w = (command ?? '').replace(/\s*[|>].*$/, '').trim().split(/\s+/).filter(Boolean);
+  const w = (command ?? '')
+    .replace(/\s*[|>].*$/, '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
   return { cmd: w[0] ?? '', args: w.slice(1) };
 }

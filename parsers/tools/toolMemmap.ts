@@ -49,21 +49,42 @@ export const ALL_FIELDS = ['flags', 'compound_head', 'mapping', 'private', '_map
 
 export function toolMemmapFromDrgn(x: DrgnExport): ToolMemmap {
   const pps = x.pfnsPerSection;
-  const virtioMem = virtioMemPfnRanges(x.iomem.map((r) => ({ start: Number(r.start), end: Number(r.end), name: r.name })));
+  const virtioMem = virtioMemPfnRanges(
+    x.iomem.map((r) => ({ start: Number(r.start), end: Number(r.end), name: r.name })),
+  );
   // memoryN starts at section N * sections_per_block.
   const per = x.blocks.find((b) => b.id > 0 && b.startSection !== undefined);
   const sectionsPerBlock = per ? per.startSection! / per.id : 1;
-  const blocks = x.blocks.map((b) => ({ ...b, startPfn: (b.startSection ?? b.id) * pps, endPfn: ((b.startSection ?? b.id) + sectionsPerBlock) * pps }));
+  const blocks = x.blocks.map((b) => ({
+    ...b,
+    startPfn: (b.startSection ?? b.id) * pps,
+    endPfn: ((b.startSection ?? b.id) + sectionsPerBlock) * pps,
+  }));
   const notes = [`drgn ${x.meta.get('drgn') ?? '?'} export of a ${x.meta.get('source') ?? 'vmcore'}`];
-  if (virtioMem.length) notes.push(`virtio-mem device memory (iomem): ${virtioMem.map(([s, e]) => `pfn 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}`);
+  if (virtioMem.length)
+    notes.push(
+      `virtio-mem device memory (iomem): ${virtioMem.map(([s, e]) => `pfn 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}`,
+    );
   return {
-    format: 'drgn-export', machine: x.meta.get('machine'),
+    format: 'drgn-export',
+    machine: x.meta.get('machine'),
     facts: {
-      release: x.release, pageflags: stripPg(x.pageflags), pagetype: x.pagetype, balloonMops: x.symbols.get('balloon_mops'),
-      hugetlbDtor: x.constants.get('HUGETLB_PAGE_DTOR'), maxNumNodes: Number(x.meta.get('max_numnodes')) || undefined, virtioMem,
+      release: x.release,
+      pageflags: stripPg(x.pageflags),
+      pagetype: x.pagetype,
+      balloonMops: x.symbols.get('balloon_mops'),
+      hugetlbDtor: x.constants.get('HUGETLB_PAGE_DTOR'),
+      maxNumNodes: Number(x.meta.get('max_numnodes')) || undefined,
+      virtioMem,
     },
-    image: x.image, knownFields: new Set(ALL_FIELDS), sections: x.sections, zones: x.zones, blocks, vmemmap: x.vmemmap,
-    warnings: x.warnings, notes,
+    image: x.image,
+    knownFields: new Set(ALL_FIELDS),
+    sections: x.sections,
+    zones: x.zones,
+    blocks,
+    vmemmap: x.vmemmap,
+    warnings: x.warnings,
+    notes,
   };
 }
 

@@ -27,11 +27,16 @@ describe('Compare Memmaps, as a user does it (packaged .vsix, VS Code web, Chrom
   this.timeout(400_000);
   let s: E2eSession;
   let diff: SnapshotDiff;
-  const a = findSets({ kernel: '6.12', scenario: 'baseline', kaslr: true })[0] ?? findSets({ kernel: '6.12', scenario: 'baseline' })[0];
+  const a =
+    findSets({ kernel: '6.12', scenario: 'baseline', kaslr: true })[0] ??
+    findSets({ kernel: '6.12', scenario: 'baseline' })[0];
   const b = findSets({ kernel: '6.12', scenario: 'balloon' })[0];
 
   before(async () => {
-    if (!a || !b) throw new Error('the 6.12 baseline and balloon lab sets are missing: make them with `node out/lab/lab.js --ensure-ci-sets`');
+    if (!a || !b)
+      throw new Error(
+        'the 6.12 baseline and balloon lab sets are missing: make them with `node out/lab/lab.js --ensure-ci-sets`',
+      );
     diff = diffSnapshots(await openSnapshot(a.kdump), await openSnapshot(b.kdump));
     s = await startE2eSession();
     copyFileSync(a.kdump, join(s.folder, 'before-baseline.kdump'));
@@ -39,7 +44,8 @@ describe('Compare Memmaps, as a user does it (packaged .vsix, VS Code web, Chrom
   });
   after(async () => s?.close());
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && s) await s.shot(`compare-failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
+    if (this.currentTest?.state === 'failed' && s)
+      await s.shot(`compare-failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
   });
 
   it('selecting two snapshots in the Explorer offers Compare Memmaps, which opens the diff panel', async () => {
@@ -53,7 +59,13 @@ describe('Compare Memmaps, as a user does it (packaged .vsix, VS Code web, Chrom
       await s.page.keyboard.press('F1');
       await s.page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 10_000 });
       await s.page.keyboard.type('Kernel Memmap: Compare');
-      const found = await row.first().waitFor({ timeout: 5000 }).then(() => true, () => false);
+      const found = await row
+        .first()
+        .waitFor({ timeout: 5000 })
+        .then(
+          () => true,
+          () => false,
+        );
       await s.page.keyboard.press('Escape');
       if (found) break;
       if (Date.now() > deadline) assert.fail('no "Kernel Memmap: Compare Snapshots…" in the palette after 90 s');
@@ -70,7 +82,11 @@ describe('Compare Memmaps, as a user does it (packaged .vsix, VS Code web, Chrom
     const header = await f.innerText('header');
     assert.ok(header.includes('before-baseline.kdump') && header.includes('after-balloon.kdump'), header);
     const changed = diff.runs.reduce((n, r) => n + r[1], 0);
-    assert.match(header.replace(/,/g, ''), new RegExp(`changed pages\\s*${changed}\\b`), 'the changed-page count of the diff engine');
+    assert.match(
+      header.replace(/,/g, ''),
+      new RegExp(`changed pages\\s*${changed}\\b`),
+      'the changed-page count of the diff engine',
+    );
     await s.page.waitForTimeout(1500);
     await s.shot('11-diff-panel.png');
   });
@@ -79,7 +95,10 @@ describe('Compare Memmaps, as a user does it (packaged .vsix, VS Code web, Chrom
     const f = await diffFrame(s, 10_000);
     const [pfn, , from, to] = diff.runs.find((r) => r[3] === 'offline-movable')!;
     const cell = f.locator(`.matrix-cell[data-from="${from}"][data-to="${to}"]`);
-    assert.equal((await cell.innerText()).replace(/,/g, ''), String(diff.transitions.find((t) => t[0] === from && t[1] === to)![2]));
+    assert.equal(
+      (await cell.innerText()).replace(/,/g, ''),
+      String(diff.transitions.find((t) => t[0] === from && t[1] === to)![2]),
+    );
     await cell.click();
     await f.locator('vscode-tab-header', { hasText: 'Inspector' }).click();
     const summary = f.locator('.diff-page-summary');
@@ -104,7 +123,14 @@ describe('Compare Memmaps, as a user does it (packaged .vsix, VS Code web, Chrom
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     // it opens in the workspace folder: pick the file from its list, then accept
     await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'after-balloon.kdump' }).first().click();
-    await s.page.waitForFunction(() => (document.querySelector('.quick-input-widget .quick-input-box input') as HTMLInputElement | null)?.value.endsWith('after-balloon.kdump'), undefined, { timeout: 15_000 });
+    await s.page.waitForFunction(
+      () =>
+        (
+          document.querySelector('.quick-input-widget .quick-input-box input') as HTMLInputElement | null
+        )?.value.endsWith('after-balloon.kdump'),
+      undefined,
+      { timeout: 15_000 },
+    );
     await input.press('Enter');
     const f = await diffFrame(s, 60_000, `${s.sampleName} ↔ after-balloon.kdump`);
     await f.waitForSelector('body[data-ready="true"], .failure', { timeout: 180_000 });

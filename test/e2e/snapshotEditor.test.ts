@@ -35,7 +35,8 @@ describe('Kernel Memmap Explorer, as a user sees it (packaged .vsix, VS Code web
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && s) await s.shot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
+    if (this.currentTest?.state === 'failed' && s)
+      await s.shot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
   });
 
   it('lists the Kernel Memmap commands in the command palette', async () => {
@@ -43,17 +44,35 @@ describe('Kernel Memmap Explorer, as a user sees it (packaged .vsix, VS Code web
     const rows = s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Kernel Memmap' });
     const deadline = Date.now() + 90_000;
     for (;;) {
-      await s.page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => undefined);
+      await s.page
+        .locator('.monaco-workbench')
+        .click({ position: { x: 700, y: 400 } })
+        .catch(() => undefined);
       await s.page.keyboard.press('F1');
       await s.page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 10_000 });
       await s.page.keyboard.type('Kernel Memmap');
-      if (await rows.first().waitFor({ timeout: 5000 }).then(() => true, () => false)) break;
+      if (
+        await rows
+          .first()
+          .waitFor({ timeout: 5000 })
+          .then(
+            () => true,
+            () => false,
+          )
+      )
+        break;
       await s.page.keyboard.press('Escape');
       if (Date.now() > deadline) assert.fail('no "Kernel Memmap" commands in the palette after 90 s');
     }
     const titles = await rows.allInnerTexts();
-    assert.ok(titles.some((t) => /Open Snapshot/.test(t)), `palette rows: ${titles.join(' | ')}`);
-    assert.ok(titles.some((t) => /Sample/.test(t)), `palette rows: ${titles.join(' | ')}`);
+    assert.ok(
+      titles.some((t) => /Open Snapshot/.test(t)),
+      `palette rows: ${titles.join(' | ')}`,
+    );
+    assert.ok(
+      titles.some((t) => /Sample/.test(t)),
+      `palette rows: ${titles.join(' | ')}`,
+    );
     await s.shot('00-command-palette.png');
     await s.page.keyboard.press('Escape');
   });
@@ -70,7 +89,9 @@ describe('Kernel Memmap Explorer, as a user sees it (packaged .vsix, VS Code web
   });
 
   it('shows the fake-offline page count in the legend, the same as the core', async () => {
-    const item = view.locator('.legend-items > *', { has: view.locator('.legend-name', { hasText: /^offline-skippable$/ }) });
+    const item = view.locator('.legend-items > *', {
+      has: view.locator('.legend-name', { hasText: /^offline-skippable$/ }),
+    });
     await item.waitFor({ timeout: 10_000 });
     const text = await item.locator('.legend-count').innerText();
     assert.equal(Number(text.split('·')[0]!.replace(/[^\d]/g, '')), fakeOfflineCount, `legend says "${text}"`);
@@ -105,12 +126,16 @@ describe('Kernel Memmap Explorer, as a user sees it (packaged .vsix, VS Code web
     const at = { x: Math.round(box.width / 2 + 40), y: Math.round(box.height / 2) };
     const expected = await canvas.evaluate((c, p) => {
       const r = c.getBoundingClientRect();
-      const k = (window as unknown as { kmemmap: { map: { pfnAt(x: number, y: number): number | undefined } } }).kmemmap;
+      const k = (window as unknown as { kmemmap: { map: { pfnAt(x: number, y: number): number | undefined } } })
+        .kmemmap;
       return k.map.pfnAt(r.left + p.x, r.top + p.y);
     }, at);
     assert.ok(expected !== undefined && expected !== fakeOfflinePfn, `no other page under the pointer (${expected})`);
     await canvas.click({ position: at });
-    await view.locator('.inspector-page').filter({ hasText: `(${expected})` }).waitFor({ timeout: 30_000 });
+    await view
+      .locator('.inspector-page')
+      .filter({ hasText: `(${expected})` })
+      .waitFor({ timeout: 30_000 });
     await s.page.waitForTimeout(500);
     await s.shot('03-clicked-page.png');
   });
@@ -120,7 +145,10 @@ describe('Kernel Memmap Explorer, as a user sees it (packaged .vsix, VS Code web
     await s.page.keyboard.press('Control+P');
     await s.page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 10_000 });
     await s.page.keyboard.type('offline.c');
-    await s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'offline.c' }).first().waitFor({ timeout: 20_000 });
+    await s.page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'offline.c' })
+      .first()
+      .waitFor({ timeout: 20_000 });
     await s.page.keyboard.press('Enter');
     const word = s.page.locator('.monaco-editor .view-line span', { hasText: /^PageOffline$/ }).first();
     await word.waitFor({ timeout: 20_000 });

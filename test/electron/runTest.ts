@@ -26,11 +26,16 @@ async function main(): Promise<number> {
   if (executable && !existsSync(executable)) throw new Error(`KMEMMAP_VSCODE_EXECUTABLE=${executable} does not exist`);
   if (!executable) {
     if (!(await reachable('https://update.code.visualstudio.com/api/releases/stable'))) {
-      console.log('[tier5] SKIPPED: no VS Code desktop here (set KMEMMAP_VSCODE_EXECUTABLE) and update.code.visualstudio.com is unreachable, so @vscode/test-electron cannot download one.');
+      console.log(
+        '[tier5] SKIPPED: no VS Code desktop here (set KMEMMAP_VSCODE_EXECUTABLE) and update.code.visualstudio.com is unreachable, so @vscode/test-electron cannot download one.',
+      );
       console.log('[tier5] Offline, the same suite runs in a real VS Code server instead: npm run test:vscode');
       return 0;
     }
-    executable = await downloadAndUnzipVSCode({ version: process.env.KMEMMAP_VSCODE_VERSION ?? 'stable', cachePath: join(root, '.vscode-test') });
+    executable = await downloadAndUnzipVSCode({
+      version: process.env.KMEMMAP_VSCODE_VERSION ?? 'stable',
+      cachePath: join(root, '.vscode-test'),
+    });
   }
   const tmp = mkdtempSync(join(tmpdir(), 'kmemmap-electron-'));
   const workspace = join(tmp, 'workspace');
@@ -42,14 +47,28 @@ async function main(): Promise<number> {
       extensionDevelopmentPath: root,
       extensionTestsPath: join(root, 'out', 'test', 'integration', 'index.js'),
       extensionTestsEnv: { KMEMMAP_TEST_RESULTS: results },
-      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', join(tmp, 'ud'), '--extensions-dir', join(tmp, 'ext')],
+      launchArgs: [
+        workspace,
+        '--disable-extensions',
+        '--disable-workspace-trust',
+        '--user-data-dir',
+        join(tmp, 'ud'),
+        '--extensions-dir',
+        join(tmp, 'ext'),
+      ],
     }).catch(() => 1);
     if (!existsSync(results)) {
       console.error(`[tier5] the suite wrote no results (VS Code exit code ${code})`);
       return 1;
     }
-    const r = JSON.parse(readFileSync(results, 'utf8')) as { failures: number; results: Array<{ title: string; state: string; error?: string }> };
-    for (const t of r.results) console.log(`  ${t.state === 'passed' ? 'ok  ' : t.state === 'pending' ? 'skip' : 'FAIL'} ${t.title}${t.error ? `\n       ${t.error.split('\n')[0]}` : ''}`);
+    const r = JSON.parse(readFileSync(results, 'utf8')) as {
+      failures: number;
+      results: Array<{ title: string; state: string; error?: string }>;
+    };
+    for (const t of r.results)
+      console.log(
+        `  ${t.state === 'passed' ? 'ok  ' : t.state === 'pending' ? 'skip' : 'FAIL'} ${t.title}${t.error ? `\n       ${t.error.split('\n')[0]}` : ''}`,
+      );
     return r.failures || code ? 1 : 0;
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -7,12 +7,24 @@ import fc from 'fast-check';
 
 const INTERESTING_U8 = [0, 1, 0x7f, 0x80, 0xff];
 const INTERESTING_U32 = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0x1000, 0xfffff000];
-const INTERESTING_U64 = [0n, 1n, 0x7fffffffffffffffn, 0xffffffffffffffffn, 0x100000000n, 0x80400000n, 0xffffea0000000000n];
+const INTERESTING_U64 = [
+  0n,
+  1n,
+  0x7fffffffffffffffn,
+  0xffffffffffffffffn,
+  0x100000000n,
+  0x80400000n,
+  0xffffea0000000000n,
+];
 
 type ByteOp = (b: Buffer) => Buffer;
 
 /** A position in the buffer: half of the time in the first 64 KiB, where the headers are. */
-const position = fc.tuple(fc.boolean(), fc.nat()).map(([head, n]) => (len: number) => (len === 0 ? 0 : (head ? n % Math.min(len, 65536) : n % len)));
+const position = fc.tuple(fc.boolean(), fc.nat()).map(
+  ([head, n]) =>
+    (len: number) =>
+      len === 0 ? 0 : head ? n % Math.min(len, 65536) : n % len,
+);
 
 const byteOp: fc.Arbitrary<ByteOp> = fc.oneof(
   fc.tuple(position, fc.integer({ min: 0, max: 7 })).map(([p, bit]) => (b: Buffer) => {
@@ -44,10 +56,25 @@ const byteOp: fc.Arbitrary<ByteOp> = fc.oneof(
 
 /** One of the seeds (a copy) with 1 to 8 byte-level edits. */
 export function mutatedBytes(seeds: Buffer[]): fc.Arbitrary<Buffer> {
-  return fc.tuple(fc.nat({ max: seeds.length - 1 }), fc.array(byteOp, { minLength: 1, maxLength: 8 })).map(([i, ops]) => ops.reduce<Buffer>((b, op) => op(b), Buffer.from(seeds[i])));
+  return fc
+    .tuple(fc.nat({ max: seeds.length - 1 }), fc.array(byteOp, { minLength: 1, maxLength: 8 }))
+    .map(([i, ops]) => ops.reduce<Buffer>((b, op) => op(b), Buffer.from(seeds[i])));
 }
 
-const EDGE_NUMBERS = ['0', '-1', '0x0', '0xffffffffffffffff', '18446744073709551616', '4294967296', '99999999999999999999', '1e309', 'NaN', '-0', '0x', ''];
+const EDGE_NUMBERS = [
+  '0',
+  '-1',
+  '0x0',
+  '0xffffffffffffffff',
+  '18446744073709551616',
+  '4294967296',
+  '99999999999999999999',
+  '1e309',
+  'NaN',
+  '-0',
+  '0x',
+  '',
+];
 type LineOp = (lines: string[]) => string[];
 
 const lineOp: fc.Arbitrary<LineOp> = fc.oneof(
@@ -60,7 +87,13 @@ const lineOp: fc.Arbitrary<LineOp> = fc.oneof(
     return ls;
   }),
   fc.nat().map((l) => (ls: string[]) => (ls.length ? ls.filter((_, i) => i !== l % ls.length) : ls)),
-  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 50 })).map(([l, times]) => (ls: string[]) => (ls.length ? [...ls.slice(0, l % ls.length), ...Array(times).fill(ls[l % ls.length]), ...ls.slice(l % ls.length)] : ls)),
+  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 50 })).map(
+    ([l, times]) =>
+      (ls: string[]) =>
+        ls.length
+          ? [...ls.slice(0, l % ls.length), ...Array(times).fill(ls[l % ls.length]), ...ls.slice(l % ls.length)]
+          : ls,
+  ),
   fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => (ls: string[]) => {
     if (ls.length) [ls[a % ls.length], ls[b % ls.length]] = [ls[b % ls.length], ls[a % ls.length]];
     return ls;
@@ -83,5 +116,7 @@ const lineOp: fc.Arbitrary<LineOp> = fc.oneof(
 
 /** One of the seeds with 1 to 6 line-level edits. */
 export function mutatedText(seeds: string[]): fc.Arbitrary<string> {
-  return fc.tuple(fc.nat({ max: seeds.length - 1 }), fc.array(lineOp, { minLength: 1, maxLength: 6 })).map(([i, ops]) => ops.reduce((ls, op) => op(ls), seeds[i].split('\n')).join('\n'));
+  return fc
+    .tuple(fc.nat({ max: seeds.length - 1 }), fc.array(lineOp, { minLength: 1, maxLength: 6 }))
+    .map(([i, ops]) => ops.reduce((ls, op) => op(ls), seeds[i].split('\n')).join('\n'));
 }

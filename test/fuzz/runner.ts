@@ -38,7 +38,11 @@ export interface FuzzOptions {
 
 function crashSignature(e: unknown): string {
   const err = e instanceof Error ? e : new Error(String(e));
-  const frame = (err.stack ?? '').split('\n').find((l) => /^\s+at /.test(l))?.trim() ?? '';
+  const frame =
+    (err.stack ?? '')
+      .split('\n')
+      .find((l) => /^\s+at /.test(l))
+      ?.trim() ?? '';
   return `${err.name}: ${err.message.split('\n')[0].slice(0, 200)} ${frame}`;
 }
 
@@ -49,9 +53,14 @@ export async function fuzzTarget(t: FuzzTarget<unknown>, o: FuzzOptions): Promis
   const res: FuzzResult = { target: t.name, inputs: 0, typedErrors: 0, crashes: [], hangs: [], elapsedMs: 0 };
   const seen = new Set<string>();
   const t0 = performance.now();
-  const done = () => (o.maxInputs !== undefined && res.inputs >= o.maxInputs) || (o.timeLimitMs !== undefined && performance.now() - t0 >= o.timeLimitMs);
+  const done = () =>
+    (o.maxInputs !== undefined && res.inputs >= o.maxInputs) ||
+    (o.timeLimitMs !== undefined && performance.now() - t0 >= o.timeLimitMs);
   for (let b = 0; !done(); b++) {
-    const batch = fc.sample(arb, { seed: o.seed + b, numRuns: Math.min(o.batch ?? 200, (o.maxInputs ?? Infinity) - res.inputs) });
+    const batch = fc.sample(arb, {
+      seed: o.seed + b,
+      numRuns: Math.min(o.batch ?? 200, (o.maxInputs ?? Infinity) - res.inputs),
+    });
     for (const input of batch) {
       if (done()) break;
       o.beforeEach?.(t.bytes(input), res.inputs);
@@ -62,12 +71,14 @@ export async function fuzzTarget(t: FuzzTarget<unknown>, o: FuzzOptions): Promis
         if (isTypedInputError(e)) res.typedErrors++;
         else {
           const sig = crashSignature(e);
-          if (!seen.has(sig) && res.crashes.length < keep) res.crashes.push({ input: t.bytes(input), what: sig, index: res.inputs });
+          if (!seen.has(sig) && res.crashes.length < keep)
+            res.crashes.push({ input: t.bytes(input), what: sig, index: res.inputs });
           seen.add(sig);
         }
       }
       const ms = performance.now() - start;
-      if (ms > hangMs && res.hangs.length < keep) res.hangs.push({ input: t.bytes(input), what: `${ms.toFixed(0)} ms`, index: res.inputs });
+      if (ms > hangMs && res.hangs.length < keep)
+        res.hangs.push({ input: t.bytes(input), what: `${ms.toFixed(0)} ms`, index: res.inputs });
       res.inputs++;
     }
   }

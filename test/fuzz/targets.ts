@@ -30,7 +30,14 @@ import { toolMemmapFromDrgn } from '../../parsers/tools/toolMemmap';
 import { openCaptureBundle } from '../../parsers/capture/bundle';
 import { computeHover, DocumentKind } from '../../extension/hovers/hoverContent';
 import { resolveKernel } from '../../kernel/decode';
-import { buildPhysPages, flatten, vmcoreinfoText, writeElf, writeKdump, KdumpCompression } from '../unit/parsers/syntheticDump';
+import {
+  buildPhysPages,
+  flatten,
+  vmcoreinfoText,
+  writeElf,
+  writeKdump,
+  KdumpCompression,
+} from '../unit/parsers/syntheticDump';
 import { memoryDump } from './memorySource';
 import { openDump } from '../../parsers/dump/openDump';
 import { mutatedBytes, mutatedText } from './mutate';
@@ -53,8 +60,17 @@ export function isTypedInputError(e: unknown): boolean {
 
 /** Patch review's readers: the series parser, symbols, declared rules, the in-memory apply (against the fixture's own page-flags.h hunk context) and the report. */
 function reviewPatchTarget(): FuzzTarget<string> {
-  const seeds = () => readdirSync(join(ROOT, 'test/fixtures/patches')).filter((f) => f.endsWith('.patch')).map((f) => fixtureText(`patches/${f}`));
-  const context = Buffer.from(seeds()[0].split('\n').filter((l) => l.startsWith(' ') || l.startsWith('-')).map((l) => l.slice(1)).join('\n'));
+  const seeds = () =>
+    readdirSync(join(ROOT, 'test/fixtures/patches'))
+      .filter((f) => f.endsWith('.patch'))
+      .map((f) => fixtureText(`patches/${f}`));
+  const context = Buffer.from(
+    seeds()[0]
+      .split('\n')
+      .filter((l) => l.startsWith(' ') || l.startsWith('-'))
+      .map((l) => l.slice(1))
+      .join('\n'),
+  );
   return {
     name: 'review-patch',
     what: 'patch review: series parser, symbols per hunk, Offline-Rules trailers, in-memory apply, layout triggers, Markdown report',
@@ -99,9 +115,15 @@ function splitTarget(): FuzzTarget<Buffer[]> {
     what: 'split kdump sets (two files, one damaged)',
     input: async () => {
       const [a, b] = writeKdump(pages(), vmcoreinfoText(), { split: 2 });
-      return fc.oneof(mutatedBytes([a]).map((x) => [x, b]), mutatedBytes([b]).map((x) => [a, x]));
+      return fc.oneof(
+        mutatedBytes([a]).map((x) => [x, b]),
+        mutatedBytes([b]).map((x) => [a, x]),
+      );
     },
-    run: ([a, b]) => openVmcoreSnapshot([memoryDump(`split-a-${n % 4}`, a), memoryDump(`split-b-${n++ % 4}`, b)], { decodeWorker: 'never' }),
+    run: ([a, b]) =>
+      openVmcoreSnapshot([memoryDump(`split-a-${n % 4}`, a), memoryDump(`split-b-${n++ % 4}`, b)], {
+        decodeWorker: 'never',
+      }),
     bytes: ([a, b]) => {
       const len = Buffer.alloc(8);
       len.writeBigUInt64LE(BigInt(a.length));
@@ -120,7 +142,12 @@ function headersTarget(): FuzzTarget<Buffer> {
   return {
     name: 'dump-headers',
     what: 'ELF, kdump and flattened headers and VMCOREINFO note, without the memmap pass',
-    input: async () => mutatedBytes([writeElf(pages(), vmcoreinfoText()), writeKdump(pages(), vmcoreinfoText())[0], flatten(writeKdump(pages(), vmcoreinfoText())[0])]),
+    input: async () =>
+      mutatedBytes([
+        writeElf(pages(), vmcoreinfoText()),
+        writeKdump(pages(), vmcoreinfoText())[0],
+        flatten(writeKdump(pages(), vmcoreinfoText())[0]),
+      ]),
     run: (b) => {
       const d = openDump([memoryDump(`headers-${n++ % 4}`, b)]);
       try {
@@ -149,7 +176,8 @@ function sampleCapture() {
     readSync(b.kpageflags.fd, kpageflags, 0, kpageflags.length, 0);
     b.close();
     const texts: Record<string, string> = {};
-    for (const [k, v] of Object.entries(b.texts)) if (v !== undefined && k !== 'manifest') texts[k] = v.slice(0, 64 << 10);
+    for (const [k, v] of Object.entries(b.texts))
+      if (v !== undefined && k !== 'manifest') texts[k] = v.slice(0, 64 << 10);
     const memory = new Map<string, string>();
     for (const blk of b.sysfs?.blocks ?? []) memory.set(`memory${blk.id}/state`, blk.state);
     if (b.sysfs?.blockSizeBytes) memory.set('block_size_bytes', b.sysfs.blockSizeBytes.toString(16));
@@ -182,7 +210,9 @@ async function captureInput(): Promise<fc.Arbitrary<CaptureInput>> {
   return fc.oneof(
     mutatedBytes([s.kpageflags]).map((data) => ({ file: 'kpageflags', data })),
     ...textNames.map((name) => mutatedText([s.texts[name]]).map((t) => ({ file: name, data: Buffer.from(t) }))),
-    fc.tuple(fc.constantFrom(...s.memory.keys()), mutatedText([...s.memory.values()])).map(([file, t]) => ({ file: `memory/${file}`, data: Buffer.from(t) })),
+    fc
+      .tuple(fc.constantFrom(...s.memory.keys()), mutatedText([...s.memory.values()]))
+      .map(([file, t]) => ({ file: `memory/${file}`, data: Buffer.from(t) })),
   );
 }
 
@@ -200,7 +230,10 @@ async function runCapture(input: CaptureInput): Promise<void> {
 async function captureTar(): Promise<Buffer> {
   const { Header } = await import('tar');
   const s = await sampleCapture();
-  const files: [string, Buffer][] = [['cap/kpageflags', s.kpageflags.subarray(0, 32768 * 8)], ...Object.entries(s.texts).map(([k, v]) => [`cap/${k}`, Buffer.from(v)] as [string, Buffer])];
+  const files: [string, Buffer][] = [
+    ['cap/kpageflags', s.kpageflags.subarray(0, 32768 * 8)],
+    ...Object.entries(s.texts).map(([k, v]) => [`cap/${k}`, Buffer.from(v)] as [string, Buffer]),
+  ];
   for (const [k, v] of s.memory) files.push([`cap/memory/${k}`, Buffer.from(v)]);
   const blocks: Buffer[] = [];
   for (const [path, body] of files) {
@@ -222,10 +255,19 @@ async function runArchive(tarBytes: Buffer): Promise<void> {
 }
 process.once('exit', () => archivePath && rmSync(join(archivePath, '..'), { recursive: true, force: true }));
 
-const LOG_SEEDS = () => [fixtureText('tools/crash-8.0.2-6.1-balloon-session.txt').slice(0, 40_000), fixtureText('tools/drgn-0.0.22-6.1-balloon-repl.txt').slice(0, 40_000), fixtureText('tools/crash-8.0.2-6.1-virtio-mem-dev-i.txt')];
+const LOG_SEEDS = () => [
+  fixtureText('tools/crash-8.0.2-6.1-balloon-session.txt').slice(0, 40_000),
+  fixtureText('tools/drgn-0.0.22-6.1-balloon-repl.txt').slice(0, 40_000),
+  fixtureText('tools/crash-8.0.2-6.1-virtio-mem-dev-i.txt'),
+];
 const K612 = resolveKernel('6.12');
 
-function hoverTarget(name: string, kind: DocumentKind, what: string, seeds: () => string[]): FuzzTarget<{ text: string; at: number }> {
+function hoverTarget(
+  name: string,
+  kind: DocumentKind,
+  what: string,
+  seeds: () => string[],
+): FuzzTarget<{ text: string; at: number }> {
   return {
     name,
     what,
@@ -235,7 +277,8 @@ function hoverTarget(name: string, kind: DocumentKind, what: string, seeds: () =
       const lines = text.split('\n');
       const first = lines.length ? at % lines.length : 0;
       for (const line of lines.slice(first, first + 20))
-        for (let c = 0; c <= line.length; c += 7) computeHover({ lineText: line, character: c, kind, kernel: K612, documentText: () => text });
+        for (let c = 0; c <= line.length; c += 7)
+          computeHover({ lineText: line, character: c, kind, kernel: K612, documentText: () => text });
     },
     // saved as "<at>\n<text>", so a replay looks at the same lines
     bytes: ({ text, at }) => Buffer.from(`${at}\n${text}`, 'utf8'),
@@ -258,13 +301,28 @@ export const TARGETS: FuzzTarget<any>[] = [
     fromBytes: fromText,
   },
   dumpTarget('elf', 'ELF vmcore (headers, notes, PT_LOADs, page data)', () => [writeElf(pages(), vmcoreinfoText())]),
-  dumpTarget('kdump', 'kdump-compressed (header, sub-header, bitmaps, descriptors, pages: zlib, LZO, snappy, zstd, raw)', () =>
-    (['zlib', 'lzo', 'snappy', 'zstd', 'none'] as KdumpCompression[]).map((c) => writeKdump(pages(), vmcoreinfoText(), { compress: c })[0]),
+  dumpTarget(
+    'kdump',
+    'kdump-compressed (header, sub-header, bitmaps, descriptors, pages: zlib, LZO, snappy, zstd, raw)',
+    () =>
+      (['zlib', 'lzo', 'snappy', 'zstd', 'none'] as KdumpCompression[]).map(
+        (c) => writeKdump(pages(), vmcoreinfoText(), { compress: c })[0],
+      ),
   ),
-  dumpTarget('flattened', 'makedumpfile flattened stream of a kdump and of an ELF', () => [flatten(writeKdump(pages(), vmcoreinfoText())[0]), flatten(writeElf(pages(), vmcoreinfoText()))]),
+  dumpTarget('flattened', 'makedumpfile flattened stream of a kdump and of an ELF', () => [
+    flatten(writeKdump(pages(), vmcoreinfoText())[0]),
+    flatten(writeElf(pages(), vmcoreinfoText())),
+  ]),
   splitTarget(),
   headersTarget(),
-  { name: 'capture', what: 'kpageflags capture folder (kpageflags, iomem, meminfo, uname, dmesg, zoneinfo, buddyinfo, memory/)', input: captureInput, run: runCapture, bytes: (i: CaptureInput) => Buffer.concat([Buffer.from(`${i.file}\n`), i.data]), fromBytes: (b: Buffer) => ({ file: b.subarray(0, b.indexOf(10)).toString(), data: b.subarray(b.indexOf(10) + 1) }) },
+  {
+    name: 'capture',
+    what: 'kpageflags capture folder (kpageflags, iomem, meminfo, uname, dmesg, zoneinfo, buddyinfo, memory/)',
+    input: captureInput,
+    run: runCapture,
+    bytes: (i: CaptureInput) => Buffer.concat([Buffer.from(`${i.file}\n`), i.data]),
+    fromBytes: (b: Buffer) => ({ file: b.subarray(0, b.indexOf(10)).toString(), data: b.subarray(b.indexOf(10) + 1) }),
+  },
   {
     name: 'archive',
     what: 'capture .tar.gz (tar headers: types, paths, sizes; the files inside)',
@@ -292,7 +350,11 @@ export const TARGETS: FuzzTarget<any>[] = [
   {
     name: 'crash-session',
     what: 'crash session logs and their listings (sys, kmem -p/-n/-m/-g/-i/-f, dev -i, struct page)',
-    input: textInput(() => [fixtureText('tools/crash-8.0.2-6.1-balloon-session.txt'), fixtureText('tools/crash-8.0.2-6.1-virtio-mem-dev-i.txt'), fixtureText('tools/drgn-0.0.22-6.1-balloon-repl.txt')]),
+    input: textInput(() => [
+      fixtureText('tools/crash-8.0.2-6.1-balloon-session.txt'),
+      fixtureText('tools/crash-8.0.2-6.1-virtio-mem-dev-i.txt'),
+      fixtureText('tools/drgn-0.0.22-6.1-balloon-repl.txt'),
+    ]),
     run: (t: string) => completeKmemPListing(toolMemmapFromText(t)),
     bytes: textBytes,
     fromBytes: fromText,
@@ -307,8 +369,16 @@ export const TARGETS: FuzzTarget<any>[] = [
   },
   reviewPatchTarget(),
   hoverTarget('hover-log', 'log', 'hover tokenisers of crash/drgn/dmesg text', LOG_SEEDS),
-  hoverTarget('hover-patch', 'patch', 'hover tokenisers of patches and mails', () => readdirSync(join(ROOT, 'test/fixtures/patches')).filter((f) => f.endsWith('.patch')).map((f) => fixtureText(`patches/${f}`))),
+  hoverTarget('hover-patch', 'patch', 'hover tokenisers of patches and mails', () =>
+    readdirSync(join(ROOT, 'test/fixtures/patches'))
+      .filter((f) => f.endsWith('.patch'))
+      .map((f) => fixtureText(`patches/${f}`)),
+  ),
   hoverTarget('hover-c', 'c', 'hover tokenisers of C sources', () => [
-    fixtureText('patches/v2-1-1-mm-memory_hotplug-PG_offline_skippable.patch').split('\n').filter((l) => /^[+ -]/.test(l)).map((l) => l.slice(1)).join('\n'),
+    fixtureText('patches/v2-1-1-mm-memory_hotplug-PG_offline_skippable.patch')
+      .split('\n')
+      .filter((l) => /^[+ -]/.test(l))
+      .map((l) => l.slice(1))
+      .join('\n'),
   ]),
 ];

@@ -18,9 +18,11 @@ const EXTENSION_ID = 'kmemmap.kernel-memmap-explorer';
 function labDrgnSetup(): { elf: string; vmlinux: string; release: string } | { missing: string } {
   if (!existsSync('/usr/bin/drgn')) return { missing: 'drgn is not installed (apt-get install python3-drgn)' };
   const set = findSets({ kernel: '6.12', scenario: 'baseline' })[0] ?? findSets({ kernel: '6.12' })[0];
-  if (!set || !existsSync(set.elf)) return { missing: 'no 6.12 lab set with an ELF vmcore (`npm run lab -- --kernel 6.12`)' };
+  if (!set || !existsSync(set.elf))
+    return { missing: 'no 6.12 lab set with an ELF vmcore (`npm run lab -- --kernel 6.12`)' };
   const vmlinux = join(labRoot(), 'tools', `vmlinux-${set.manifest.kernel.release}`);
-  if (!existsSync(vmlinux)) return { missing: `no ${vmlinux} (\`npm run lab:tools\` extracts it from the -dbg package)` };
+  if (!existsSync(vmlinux))
+    return { missing: `no ${vmlinux} (\`npm run lab:tools\` extracts it from the -dbg package)` };
   return { elf: set.elf, vmlinux, release: set.manifest.kernel.release };
 }
 
@@ -66,7 +68,8 @@ describe('Ask crash/drgn About a Page', function () {
       assert.match(doc.getText(), /slab_cache\s+\S+/);
       assert.equal(doc.languageId, 'plaintext');
     } finally {
-      for (const k of ['tool', 'vmlinux', 'drgnPath']) await cfg().update(k, undefined, vscode.ConfigurationTarget.Global);
+      for (const k of ['tool', 'vmlinux', 'drgnPath'])
+        await cfg().update(k, undefined, vscode.ConfigurationTarget.Global);
     }
   });
 });

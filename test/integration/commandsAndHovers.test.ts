@@ -24,21 +24,31 @@ describe('Kernel Memmap Explorer commands and hovers in a real VS Code', () => {
   it('"Open Bundled Sample" opens the sample that ships with the extension and parses it', async () => {
     const before = api.sessions().length;
     await vscode.commands.executeCommand('kmemmap.openSample');
-    const s = await waitFor('a session for the bundled sample', () =>
-      api.sessions().find((x) => x.uri.endsWith('/samples/sample-6.12-virtio-mem.tar.gz')), 120_000);
+    const s = await waitFor(
+      'a session for the bundled sample',
+      () => api.sessions().find((x) => x.uri.endsWith('/samples/sample-6.12-virtio-mem.tar.gz')),
+      120_000,
+    );
     assert.ok(api.sessions().length >= Math.max(1, before));
     assert.match(String(s.summary.kernel.release ?? ''), /^6\.12\./, 'the sample is a 6.12 guest');
     assert.ok((s.summary.classes['offline-skippable'] ?? 0) > 0, 'the sample shows virtio-mem fake-offline pages');
   });
 
   it('hovering PageOffline in C source explains it', async () => {
-    const doc = await vscode.workspace.openTextDocument({ language: 'c', content: 'static bool f(struct page *page)\n{\n\treturn PageOffline(page);\n}\n' });
+    const doc = await vscode.workspace.openTextDocument({
+      language: 'c',
+      content: 'static bool f(struct page *page)\n{\n\treturn PageOffline(page);\n}\n',
+    });
     await vscode.window.showTextDocument(doc);
     const pos = new vscode.Position(2, '\treturn Page'.length);
-    const hovers = await waitFor('a hover for PageOffline', async () => {
-      const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
-      return hoverText(h ?? []).includes('PageOffline') ? h : undefined;
-    }, 30_000);
+    const hovers = await waitFor(
+      'a hover for PageOffline',
+      async () => {
+        const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
+        return hoverText(h ?? []).includes('PageOffline') ? h : undefined;
+      },
+      30_000,
+    );
     assert.match(hoverText(hovers), /offline/i);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });

@@ -13,14 +13,23 @@ import { waitFor } from './waitFor';
 const EXTENSION_ID = 'kmemmap.kernel-memmap-explorer';
 
 function diffTab(title: string): vscode.Tab | undefined {
-  for (const g of vscode.window.tabGroups.all) for (const t of g.tabs) if (t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('kmemmap.diff') && t.label.includes(title)) return t;
+  for (const g of vscode.window.tabGroups.all)
+    for (const t of g.tabs)
+      if (
+        t.input instanceof vscode.TabInputWebview &&
+        t.input.viewType.endsWith('kmemmap.diff') &&
+        t.label.includes(title)
+      )
+        return t;
   return undefined;
 }
 
 describe('Compare Memmaps in a real VS Code', function () {
   this.timeout(300_000);
   let api: KmemmapApi;
-  const a = findSets({ kernel: '6.12', scenario: 'baseline', kaslr: true })[0] ?? findSets({ kernel: '6.12', scenario: 'baseline' })[0];
+  const a =
+    findSets({ kernel: '6.12', scenario: 'baseline', kaslr: true })[0] ??
+    findSets({ kernel: '6.12', scenario: 'baseline' })[0];
   const b = findSets({ kernel: '6.12', scenario: 'balloon' })[0];
 
   before(async () => {
@@ -29,32 +38,48 @@ describe('Compare Memmaps in a real VS Code', function () {
     api = await ext.activate();
   });
 
-  it('contributes Compare Snapshots…, Compare With… and the Explorer\'s Compare Memmaps on two selected files', async () => {
+  it("contributes Compare Snapshots…, Compare With… and the Explorer's Compare Memmaps on two selected files", async () => {
     const all = await vscode.commands.getCommands(true);
-    for (const c of ['kmemmap.compareSnapshots', 'kmemmap.compareMemmaps', 'kmemmap.compareWith']) assert.ok(all.includes(c), `command ${c} missing`);
+    for (const c of ['kmemmap.compareSnapshots', 'kmemmap.compareMemmaps', 'kmemmap.compareWith'])
+      assert.ok(all.includes(c), `command ${c} missing`);
     const menus = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.menus;
-    assert.ok(menus['explorer/context'].some((m: { command: string; when?: string }) => m.command === 'kmemmap.compareMemmaps' && m.when === 'listDoubleSelection'));
+    assert.ok(
+      menus['explorer/context'].some(
+        (m: { command: string; when?: string }) =>
+          m.command === 'kmemmap.compareMemmaps' && m.when === 'listDoubleSelection',
+      ),
+    );
     assert.ok(menus['editor/title'].some((m: { command: string }) => m.command === 'kmemmap.compareWith'));
   });
 
   if (!a || !b)
     it('compares two lab snapshots', () => {
-      throw new Error('the 6.12 baseline and balloon lab sets are missing: make them with `node out/lab/lab.js --ensure-ci-sets`');
+      throw new Error(
+        'the 6.12 baseline and balloon lab sets are missing: make them with `node out/lab/lab.js --ensure-ci-sets`',
+      );
     });
   else
     describe('6.12 baseline → balloon (kdump files)', () => {
       let diff: SnapshotDiff;
-      const ua = vscode.Uri.file(a.kdump), ub = vscode.Uri.file(b.kdump);
+      const ua = vscode.Uri.file(a.kdump),
+        ub = vscode.Uri.file(b.kdump);
       before(async () => {
         diff = diffSnapshots(await openSnapshot(a.kdump), await openSnapshot(b.kdump));
       });
 
       it('opens the diff panel from the Explorer command with the two selected files', async () => {
         await vscode.commands.executeCommand('kmemmap.compareMemmaps', ua, [ua, ub]);
-        const d = await waitFor('the comparison', () => api.diffs().find((x) => x.uris[0] === ua.toString() && x.uris[1] === ub.toString()), 180_000);
+        const d = await waitFor(
+          'the comparison',
+          () => api.diffs().find((x) => x.uris[0] === ua.toString() && x.uris[1] === ub.toString()),
+          180_000,
+        );
         const tab = await waitFor('the diff panel tab', () => diffTab('vmcore.kdump ↔ vmcore.kdump'), 30_000);
         assert.ok(tab.isActive, 'the diff panel is the active tab');
-        assert.equal(d.changedPages, diff.runs.reduce((n, r) => n + r[1], 0));
+        assert.equal(
+          d.changedPages,
+          diff.runs.reduce((n, r) => n + r[1], 0),
+        );
         assert.deepEqual(d.transitions, diff.transitions);
       });
 
@@ -80,15 +105,26 @@ describe('Compare Memmaps in a real VS Code', function () {
         assert.ok(c, 'the 6.12 virtio-mem lab set is missing: make it with `node out/lab/lab.js --ensure-ci-sets`');
         const uc = vscode.Uri.file(c.kdump);
         await vscode.commands.executeCommand('vscode.openWith', ub, 'kmemmap.snapshot');
-        await waitFor('the balloon snapshot open in its editor', () => api.sessions().find((x) => x.uri === ub.toString()), 120_000);
+        await waitFor(
+          'the balloon snapshot open in its editor',
+          () => api.sessions().find((x) => x.uri === ub.toString()),
+          120_000,
+        );
         // the palette's form: no URI, the active snapshot editor is a; the second URI stands for the file dialog's answer
         await vscode.commands.executeCommand('kmemmap.compareWith', undefined, uc);
-        const d = await waitFor('the comparison', () => api.diffs().find((x) => x.uris[0] === ub.toString() && x.uris[1] === uc.toString()), 180_000);
+        const d = await waitFor(
+          'the comparison',
+          () => api.diffs().find((x) => x.uris[0] === ub.toString() && x.uris[1] === uc.toString()),
+          180_000,
+        );
         const core = diffSnapshots(await openSnapshot(b.kdump), await openSnapshot(c.kdump));
         assert.deepEqual(d.transitions, core.transitions);
         const [pfn, , from, to] = core.runs.find((r) => r[3] === 'offline-skippable')!;
         const p = await d.pageDetail(pfn);
-        assert.deepEqual([p.a?.class ?? 'outside a', p.b?.class], [pfn < core.a.pfns.end ? from : 'outside a', 'offline-skippable']);
+        assert.deepEqual(
+          [p.a?.class ?? 'outside a', p.b?.class],
+          [pfn < core.a.pfns.end ? from : 'outside a', 'offline-skippable'],
+        );
         assert.equal(to, 'offline-skippable');
       });
 

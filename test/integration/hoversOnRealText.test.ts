@@ -26,11 +26,15 @@ async function hoverAt(file: string, line: RegExp, needle: string, offset = 1): 
   assert.ok(n >= 0, `${file} has a line matching ${line} with ${needle}`);
   const pos = new vscode.Position(n, lines[n].indexOf(needle) + offset);
   let last = 'nothing';
-  const hovers = await waitFor(`a hover on ${needle} in ${file.split('/').pop()}`, async () => {
-    const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
-    last = `${(h ?? []).length} hovers (language ${doc.languageId}, line ${n + 1} char ${pos.character})`;
-    return (h ?? []).length ? h : undefined;
-  }, 30_000).catch((e: Error) => {
+  const hovers = await waitFor(
+    `a hover on ${needle} in ${file.split('/').pop()}`,
+    async () => {
+      const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
+      last = `${(h ?? []).length} hovers (language ${doc.languageId}, line ${n + 1} char ${pos.character})`;
+      return (h ?? []).length ? h : undefined;
+    },
+    30_000,
+  ).catch((e: Error) => {
     throw new Error(`${e.message}; last answer: ${last}`);
   });
   return hoverText(hovers);

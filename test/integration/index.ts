@@ -22,7 +22,14 @@ interface TestResult {
 
 export async function run(): Promise<void> {
   const Mocha = loadMocha();
-  const mocha = new Mocha({ ui: 'bdd', timeout: 180_000, color: false, reporter: 'spec', forbidPending: true, forbidOnly: true });
+  const mocha = new Mocha({
+    ui: 'bdd',
+    timeout: 180_000,
+    color: false,
+    reporter: 'spec',
+    forbidPending: true,
+    forbidOnly: true,
+  });
   const grep = process.env.KMEMMAP_TEST_GREP;
   if (grep) mocha.grep(grep);
   for (const f of readdirSync(__dirname).sort()) if (f.endsWith('.test.js')) mocha.addFile(join(__dirname, f));

@@ -27,17 +27,30 @@ describe('Patch Review view in a real VS Code', () => {
   });
 
   it('needs the real 6.12 tree and the lab vmcore', () => {
-    assert.ok(existsSync(join(tree, 'include/linux/page-flags.h')), `the Debian linux-source-6.12 tree under KMEMMAP_SRC_CACHE (scripts/kernel-sources.sh): ${tree}`);
+    assert.ok(
+      existsSync(join(tree, 'include/linux/page-flags.h')),
+      `the Debian linux-source-6.12 tree under KMEMMAP_SRC_CACHE (scripts/kernel-sources.sh): ${tree}`,
+    );
     assert.ok(!('missing' in vm), 'missing' in vm ? vm.missing : '');
   });
 
   it('"Review Patch…" on the fixture lists symbols per hunk, the layout delta and the verdict delta of the open vmcore', async () => {
     if ('missing' in vm) throw new Error(vm.missing);
-    await vscode.workspace.getConfiguration('kmemmap').update('kernelSourceTree', tree, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('kmemmap')
+      .update('kernelSourceTree', tree, vscode.ConfigurationTarget.Global);
     await api.openSnapshot(vscode.Uri.file(vm.path));
-    await waitFor('the lab vmcore session', () => api.sessions().find((s) => s.uri.endsWith(vm.path.split('/').pop()!)), 120_000);
+    await waitFor(
+      'the lab vmcore session',
+      () => api.sessions().find((s) => s.uri.endsWith(vm.path.split('/').pop()!)),
+      120_000,
+    );
     await vscode.commands.executeCommand('kmemmap.reviewPatch', vscode.Uri.file(FIXTURE));
-    const nodes = await waitFor('the Patch Review view', () => (api.patchReview.nodes().length ? api.patchReview.nodes() : undefined), 120_000);
+    const nodes = await waitFor(
+      'the Patch Review view',
+      () => (api.patchReview.nodes().length ? api.patchReview.nodes() : undefined),
+      120_000,
+    );
     const all = flat(nodes);
     assert.match(nodes[0].label, /^\[PATCH v2 1\/1\] mm\/memory_hotplug: PG_offline_skippable/);
     const hunk = nodes[0].children!.find((h) => h.label === 'mm/page_isolation.c hunk 1')!;
@@ -47,23 +60,49 @@ describe('Patch Review view in a real VS Code', () => {
     assert.equal(sym.at!.uri.fsPath, FIXTURE);
     assert.ok(hunk.children!.some((s) => s.label === 'has_unmovable_pages'));
     const layout = nodes.find((n) => n.label === 'Layout delta')!;
-    assert.ok(layout.children!.some((c) => c.label === 'bit 11: alias PG_offline_skippable added'), layout.children!.map((c) => c.label).join(' | '));
+    assert.ok(
+      layout.children!.some((c) => c.label === 'bit 11: alias PG_offline_skippable added'),
+      layout.children!.map((c) => c.label).join(' | '),
+    );
     assert.ok(layout.children!.some((c) => /^tree linux-source-6\.12 \(6\.12\.\d+\)$/.test(c.label)));
     const verdict = nodes.find((n) => n.label === 'Verdict delta')!;
     assert.equal(verdict.description, 'mainline → skippable');
-    assert.ok(all.some((n) => n.label === 'memory34 (snapshot bits)' && /offlines → fails: failure to isolate range \(EBUSY\) at pfn 0x117e00/.test(n.description ?? '')), JSON.stringify(verdict.children));
+    assert.ok(
+      all.some(
+        (n) =>
+          n.label === 'memory34 (snapshot bits)' &&
+          /offlines → fails: failure to isolate range \(EBUSY\) at pfn 0x117e00/.test(n.description ?? ''),
+      ),
+      JSON.stringify(verdict.children),
+    );
   });
 
   it('a symbol links to its explanation and to the source in the workspace tree', async () => {
     const hunk = api.patchReview.nodes()[0].children!.find((h) => h.label === 'mm/page_isolation.c hunk 1')!;
     const fn = hunk.children!.find((s) => s.label === 'has_unmovable_pages')!;
     await vscode.commands.executeCommand('kmemmap.patchReview.explain', fn);
-    await waitFor('the explanation document', () => vscode.workspace.textDocuments.find((d) => d.languageId === 'markdown' && d.getText().includes('has_unmovable_pages') && /unmovable/.test(d.getText())), 30_000);
+    await waitFor(
+      'the explanation document',
+      () =>
+        vscode.workspace.textDocuments.find(
+          (d) =>
+            d.languageId === 'markdown' && d.getText().includes('has_unmovable_pages') && /unmovable/.test(d.getText()),
+        ),
+      30_000,
+    );
     await vscode.commands.executeCommand('kmemmap.patchReview.openSource', fn);
-    const ed = await waitFor('mm/page_isolation.c of the tree open at has_unmovable_pages', () => {
-      const e = vscode.window.activeTextEditor;
-      return e && e.document.uri.fsPath === join(tree, 'mm/page_isolation.c') && e.document.lineAt(e.selection.active.line).text.includes('has_unmovable_pages') ? e : undefined;
-    }, 120_000);
+    const ed = await waitFor(
+      'mm/page_isolation.c of the tree open at has_unmovable_pages',
+      () => {
+        const e = vscode.window.activeTextEditor;
+        return e &&
+          e.document.uri.fsPath === join(tree, 'mm/page_isolation.c') &&
+          e.document.lineAt(e.selection.active.line).text.includes('has_unmovable_pages')
+          ? e
+          : undefined;
+      },
+      120_000,
+    );
     assert.ok(ed.selection.active.line > 0);
   });
 
@@ -72,7 +111,10 @@ describe('Patch Review view in a real VS Code', () => {
     await vscode.commands.executeCommand('kmemmap.writeReviewReport', vscode.Uri.file(out));
     const md = readFileSync(out, 'utf8');
     assert.match(md, /^### Page-state review: /);
-    assert.match(md, /- bit 11: ` PG_owner_2 = PG_anon_exclusive = PG_mappedtodisk ` → ` PG_owner_2 = PG_anon_exclusive = PG_mappedtodisk = PG_offline_skippable `/);
+    assert.match(
+      md,
+      /- bit 11: ` PG_owner_2 = PG_anon_exclusive = PG_mappedtodisk ` → ` PG_owner_2 = PG_anon_exclusive = PG_mappedtodisk = PG_offline_skippable `/,
+    );
     assert.match(md, /memory34 \(pfn 0x110000\): offlines → fails: failure to isolate range \(EBUSY\) at pfn 0x117e00/);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
@@ -81,8 +123,14 @@ describe('Patch Review view in a real VS Code', () => {
     const bad = join(mkdtempSync(join(tmpdir(), 'kmemmap-review-')), 'notes.patch');
     writeFileSync(bad, 'just some notes\nno diff here\n');
     await vscode.commands.executeCommand('kmemmap.reviewPatch', vscode.Uri.file(bad));
-    const msg = await waitFor('the error in the view', () => api.patchReview.nodes().find((n) => /no unified diff found/.test(n.label)), 30_000);
+    const msg = await waitFor(
+      'the error in the view',
+      () => api.patchReview.nodes().find((n) => /no unified diff found/.test(n.label)),
+      30_000,
+    );
     assert.equal(msg.kind, 'message');
-    await vscode.workspace.getConfiguration('kmemmap').update('kernelSourceTree', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('kmemmap')
+      .update('kernelSourceTree', undefined, vscode.ConfigurationTarget.Global);
   });
 });

@@ -25,7 +25,12 @@ const VIEW_TYPE = 'kmemmap.snapshot';
 function customEditorTab(uri: vscode.Uri): vscode.Tab | undefined {
   for (const g of vscode.window.tabGroups.all)
     for (const t of g.tabs)
-      if (t.input instanceof vscode.TabInputCustom && t.input.viewType === VIEW_TYPE && t.input.uri.toString() === uri.toString()) return t;
+      if (
+        t.input instanceof vscode.TabInputCustom &&
+        t.input.viewType === VIEW_TYPE &&
+        t.input.uri.toString() === uri.toString()
+      )
+        return t;
   return undefined;
 }
 
@@ -70,7 +75,11 @@ describe('Kernel Memmap Explorer in a real VS Code', () => {
         await vscode.commands.executeCommand('vscode.openWith', uri, VIEW_TYPE);
         const tab = await waitFor('a kmemmap.snapshot tab', () => customEditorTab(uri), 30_000);
         assert.ok(tab.isActive, 'the snapshot tab is the active one');
-        const session = await waitFor('the parsed session', () => api.sessions().find((s) => s.uri === uri.toString()), 120_000);
+        const session = await waitFor(
+          'the parsed session',
+          () => api.sessions().find((s) => s.uri === uri.toString()),
+          120_000,
+        );
         summary = session.summary;
       });
 
@@ -80,7 +89,10 @@ describe('Kernel Memmap Explorer in a real VS Code', () => {
         assert.deepEqual(summary.pfns, expected.pfns);
         assert.deepEqual(summary.kernel, expected.kernel);
         assert.deepEqual(summary.classes, expected.classes);
-        assert.ok((summary.classes['offline-skippable'] ?? 0) > 0, 'virtio-mem fake-offline (offline-skippable) pages are counted');
+        assert.ok(
+          (summary.classes['offline-skippable'] ?? 0) > 0,
+          'virtio-mem fake-offline (offline-skippable) pages are counted',
+        );
         assert.equal(summary.sections.length, expected.sections.length);
         assert.deepEqual(
           summary.blocks.map((b) => [b.id, b.state, b.offline?.mainline.ok]),

@@ -16,7 +16,8 @@ export function repoRootFromBundle(): string {
 }
 
 export function sampleFile(): LabFile {
-  const path = process.env.KMEMMAP_TEST_SAMPLE ?? join(repoRootFromBundle(), 'samples', 'sample-6.12-virtio-mem.tar.gz');
+  const path =
+    process.env.KMEMMAP_TEST_SAMPLE ?? join(repoRootFromBundle(), 'samples', 'sample-6.12-virtio-mem.tar.gz');
   return { label: `sample ${path.split('/').pop()} (kpageflags capture bundle)`, path };
 }
 

@@ -1,5 +1,16 @@
 // Runs one boot plan on one kernel: boot, then execute steps until every wanted snapshot is written.
-import { chmodSync, closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { buildInitramfs } from './initramfs';
 import type { Kernel } from './kernels';
@@ -11,7 +22,12 @@ import type { BootPlan, StepContext } from './scenarios';
 import { SetBuilder } from './setwriter';
 import { log, run } from './util';
 
-export interface BootResult { written: string[]; bootSec: number; totalSec: number; perSet: Record<string, number> }
+export interface BootResult {
+  written: string[];
+  bootSec: number;
+  totalSec: number;
+  perSet: Record<string, number>;
+}
 
 /** VMs alive right now, so a signal handler can kill them. */
 export const liveVms = new Set<Vm>();
@@ -19,9 +35,15 @@ export const liveBuilders = new Set<SetBuilder>();
 
 export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): Promise<BootResult> {
   const t0 = Date.now();
-  const lastIdx = plan.steps.reduce((acc, s, i) => (s.kind === 'snapshot' && wanted.has(setName(k.short, s.scenario, plan.kaslr, k.arch)) ? i : acc), -1);
+  const lastIdx = plan.steps.reduce(
+    (acc, s, i) => (s.kind === 'snapshot' && wanted.has(setName(k.short, s.scenario, plan.kaslr, k.arch)) ? i : acc),
+    -1,
+  );
   if (lastIdx < 0) return { written: [], bootSec: 0, totalSec: 0, perSet: {} };
-  const wd = join(workDir(), `${k.arch === 'x86_64' ? '' : `${k.arch}-`}${k.short}-${plan.id}${plan.kaslr ? '' : '-nokaslr'}-${process.pid}`);
+  const wd = join(
+    workDir(),
+    `${k.arch === 'x86_64' ? '' : `${k.arch}-`}${k.short}-${plan.id}${plan.kaslr ? '' : '-nokaslr'}-${process.pid}`,
+  );
   rmSync(wd, { recursive: true, force: true });
   mkdirSync(wd, { recursive: true });
   const initrd = buildInitramfs(k, wd);
@@ -34,7 +56,17 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
     dataDisk = join(wd, 'data.img');
     run('truncate', ['-s', String(plan.dataDiskBytes), dataDisk]);
   }
-  const vm = new Vm({ arch: k.arch, vmlinuz: k.vmlinuz, initrd: initrd.path, kaslr: plan.kaslr, extraCmdline: plan.extraCmdline, captureDisk: capDisk, workDir: wd, ramBytes, ...(dataDisk ? { dataDisk } : {}) });
+  const vm = new Vm({
+    arch: k.arch,
+    vmlinuz: k.vmlinuz,
+    initrd: initrd.path,
+    kaslr: plan.kaslr,
+    extraCmdline: plan.extraCmdline,
+    captureDisk: capDisk,
+    workDir: wd,
+    ramBytes,
+    ...(dataDisk ? { dataDisk } : {}),
+  });
   liveVms.add(vm);
   const written: string[] = [];
   const perSet: Record<string, number> = {};
@@ -48,7 +80,9 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
     log(`${k.short} ${plan.id}: guest ${ready[1]} ready after ${bootSec.toFixed(0)}s (modules: ${mods})`);
     const ctx: StepContext = {
       vm,
-      actions: [`boot: ${k.package} ${k.version} (${k.release}), cmdline "${vm.cmdline}"; modules loaded: ${mods}${initrd.modules.builtin.length ? ` (built in: ${initrd.modules.builtin.join(', ')})` : ''}`],
+      actions: [
+        `boot: ${k.package} ${k.version} (${k.release}), cmdline "${vm.cmdline}"; modules loaded: ${mods}${initrd.modules.builtin.length ? ` (built in: ${initrd.modules.builtin.join(', ')})` : ''}`,
+      ],
       expected: {},
       ramBytes,
     };
@@ -60,14 +94,18 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
         continue;
       }
       const name = setName(k.short, step.scenario, plan.kaslr, k.arch);
-      if (!wanted.has(name)) { log(`${name}: present, not re-made`); continue; }
+      if (!wanted.has(name)) {
+        log(`${name}: present, not re-made`);
+        continue;
+      }
       const ts = Date.now();
       log(`${name}: capturing`);
       const b = new SetBuilder(name);
       liveBuilders.add(b);
       const captureOut = await vm.shOk(stride === 32 ? 'capture' : `capture ${stride}`, 600000);
       await vm.qmp.cmd('stop');
-      if (ctx.expected.virtioMem) ctx.expected.virtioMem.pluggedBytes = await vm.qmp.qomGet<number>('/machine/peripheral/vm0', 'size');
+      if (ctx.expected.virtioMem)
+        ctx.expected.virtioMem.pluggedBytes = await vm.qmp.qomGet<number>('/machine/peripheral/vm0', 'size');
       if (ctx.expected.balloon) {
         const bal = await vm.qmp.cmd<{ actual: number }>('query-balloon');
         ctx.expected.balloon.actualBytes = bal.actual;
@@ -76,7 +114,11 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
       log(`${name}: dumping (ELF, kdump-zlib)`);
       const td = Date.now();
       await vm.qmp.cmd('dump-guest-memory', { paging: false, protocol: `file:${join(b.tmp, 'vmcore.elf')}` });
-      await vm.qmp.cmd('dump-guest-memory', { paging: false, protocol: `file:${join(b.tmp, 'vmcore.kdump')}`, format: 'kdump-zlib' });
+      await vm.qmp.cmd('dump-guest-memory', {
+        paging: false,
+        protocol: `file:${join(b.tmp, 'vmcore.kdump')}`,
+        format: 'kdump-zlib',
+      });
       const dumpSec = (Date.now() - td) / 1000;
       await vm.qmp.cmd('cont');
       for (const f of ['vmcore.elf', 'vmcore.kdump']) chmodSync(join(b.tmp, f), 0o644);
@@ -85,7 +127,10 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
       if (plan.big) digHoles(join(b.tmp, 'vmcore.elf'));
       run('tar', ['-xf', capDisk, '-C', join(b.tmp, 'capture')]);
       extractRawCaptures(captureOut, capDisk, join(b.tmp, 'capture'));
-      if (!readdirSync(join(b.tmp, 'capture')).includes('kpageflags') || statSync(join(b.tmp, 'capture', 'kpageflags')).size === 0)
+      if (
+        !readdirSync(join(b.tmp, 'capture')).includes('kpageflags') ||
+        statSync(join(b.tmp, 'capture', 'kpageflags')).size === 0
+      )
         throw new Error(`${name}: capture has no kpageflags`);
       copyFileSync(vm.consoleLog, join(b.tmp, 'console.log'));
       copyFileSync(vm.qmpLog, join(b.tmp, 'qmp.log'));
@@ -99,11 +144,18 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
         createdAt: new Date().toISOString(),
         qemu: { version: qv, args: vm.args },
         cmdline: vm.cmdline,
-        actions: [...ctx.actions, `snapshot: guest captured /proc + sysfs to the capture disk, then QMP stop, dump-guest-memory ELF (paging:false) and kdump-zlib, cont`],
+        actions: [
+          ...ctx.actions,
+          `snapshot: guest captured /proc + sysfs to the capture disk, then QMP stop, dump-guest-memory ELF (paging:false) and kdump-zlib, cont`,
+        ],
         expected: JSON.parse(JSON.stringify(ctx.expected)) as Manifest['expected'],
         observed: observe(b.tmp),
-        timing: { bootSec: Math.round(bootSec), snapshotSec: Math.round(snapshotSec), sinceBootSec: Math.round((Date.now() - t0) / 1000),
-          dumpSec: Math.round(dumpSec * 10) / 10 },
+        timing: {
+          bootSec: Math.round(bootSec),
+          snapshotSec: Math.round(snapshotSec),
+          sinceBootSec: Math.round((Date.now() - t0) / 1000),
+          dumpSec: Math.round(dumpSec * 10) / 10,
+        },
         files: { capture: 'capture', elf: 'vmcore.elf', kdump: 'vmcore.kdump' },
         ...(plan.big ? { big: true } : {}),
       };
@@ -112,7 +164,9 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
       written.push(name);
       perSet[name] = Math.round(snapshotSec);
       const o = manifest.observed!;
-      log(`${name}: written in ${snapshotSec.toFixed(0)}s (KPF_OFFLINE ${o.kpfOffline} pfns = ${(o.kpfOffline / 256).toFixed(1)} MiB, NOPAGE ${o.kpfNopage}, VMCOREINFO ${o.elfHasVmcoreinfo})`);
+      log(
+        `${name}: written in ${snapshotSec.toFixed(0)}s (KPF_OFFLINE ${o.kpfOffline} pfns = ${(o.kpfOffline / 256).toFixed(1)} MiB, NOPAGE ${o.kpfNopage}, VMCOREINFO ${o.elfHasVmcoreinfo})`,
+      );
       ctx.actions.push(`snapshot ${name} taken`);
     }
     return { written, bootSec: Math.round(bootSec), totalSec: Math.round((Date.now() - t0) / 1000), perSet };
@@ -131,7 +185,9 @@ function digHoles(path: string): void {
   const t = Date.now();
   run('fallocate', ['--dig-holes', path]);
   const after = statSync(path).blocks * 512;
-  log(`${path}: fallocate --dig-holes in ${((Date.now() - t) / 1000).toFixed(0)}s: ${(before / 2 ** 30).toFixed(2)} GiB -> ${(after / 2 ** 30).toFixed(2)} GiB on disk (size ${(statSync(path).size / 2 ** 30).toFixed(2)} GiB)`);
+  log(
+    `${path}: fallocate --dig-holes in ${((Date.now() - t) / 1000).toFixed(0)}s: ${(before / 2 ** 30).toFixed(2)} GiB -> ${(after / 2 ** 30).toFixed(2)} GiB on disk (size ${(statSync(path).size / 2 ** 30).toFixed(2)} GiB)`,
+  );
 }
 
 /** Copies the per-PFN files the guest wrote at fixed disk offsets (its "@@RAW name offsetMiB bytes" lines). */

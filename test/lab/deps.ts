@@ -9,11 +9,18 @@ export function ensureHostTools(withTools = false): void {
   let busyboxOk = run('dpkg', ['-s', 'busybox-static'], { allowFail: true }).code === 0;
   if (withTools && !haveTool('makedumpfile')) missing.push('makedumpfile');
   if (!missing.length && busyboxOk) return;
-  log(`host tools missing (${[...missing, ...(busyboxOk ? [] : ['busybox-static'])].join(', ')}); running scripts/lab-deps.sh`);
-  run('/bin/sh', [join(repoRoot(), 'scripts', 'lab-deps.sh'), ...(withTools ? ['--with-tools'] : [])], { stdio: 'inherit' });
+  log(
+    `host tools missing (${[...missing, ...(busyboxOk ? [] : ['busybox-static'])].join(', ')}); running scripts/lab-deps.sh`,
+  );
+  run('/bin/sh', [join(repoRoot(), 'scripts', 'lab-deps.sh'), ...(withTools ? ['--with-tools'] : [])], {
+    stdio: 'inherit',
+  });
   busyboxOk = run('dpkg', ['-s', 'busybox-static'], { allowFail: true }).code === 0;
   const still = REQUIRED.filter((t) => !haveTool(t));
-  if (still.length || !busyboxOk) throw new Error(`host tools still missing after lab-deps.sh: ${still.join(', ')}${busyboxOk ? '' : ' busybox-static'}`);
+  if (still.length || !busyboxOk)
+    throw new Error(
+      `host tools still missing after lab-deps.sh: ${still.join(', ')}${busyboxOk ? '' : ' busybox-static'}`,
+    );
 }
 
 /** The arm64 lab's host tools: qemu-system-aarch64 and the cross compiler for labload (apt, only when missing). */

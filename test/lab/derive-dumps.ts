@@ -22,15 +22,31 @@ import { haveTool, log, q, run, sh } from './util';
 const MDF = 'makedumpfile';
 const DEFAULT_SETS = CI_DERIVE_SETS;
 
-interface Variant { files: string[]; args: (input: string) => string[] }
+interface Variant {
+  files: string[];
+  args: (input: string) => string[];
+}
 
 // Debian's build has snappy and zstd compiled out: -p/-z then write UNCOMPRESSED pages (status 0), a
 // useful variant but 750 MB unfiltered, so those two are only made with -d 31.
 const VARIANTS: Variant[] = [
-  ...([['c', [31, 0]], ['l', [31, 0]], ['p', [31]], ['z', [31]]] as const).flatMap(([c, levels]) => levels.map((d) => ({
-    files: [`dump-${c}-d${d}.kdump`], args: (i: string) => [`-${c}`, '-d', String(d), i, `dump-${c}-d${d}.kdump`],
-  }))),
-  { files: ['dump-split3.1', 'dump-split3.2', 'dump-split3.3'], args: (i) => ['--split', '-c', '-d', '31', i, 'dump-split3.1', 'dump-split3.2', 'dump-split3.3'] },
+  ...(
+    [
+      ['c', [31, 0]],
+      ['l', [31, 0]],
+      ['p', [31]],
+      ['z', [31]],
+    ] as const
+  ).flatMap(([c, levels]) =>
+    levels.map((d) => ({
+      files: [`dump-${c}-d${d}.kdump`],
+      args: (i: string) => [`-${c}`, '-d', String(d), i, `dump-${c}-d${d}.kdump`],
+    })),
+  ),
+  {
+    files: ['dump-split3.1', 'dump-split3.2', 'dump-split3.3'],
+    args: (i) => ['--split', '-c', '-d', '31', i, 'dump-split3.1', 'dump-split3.2', 'dump-split3.3'],
+  },
   { files: ['dump-E-d31.elf'], args: (i) => ['-E', '-d', '31', i, 'dump-E-d31.elf'] },
 ];
 
@@ -59,15 +75,23 @@ export function deriveDumps(set: LabSet): { made: string[]; failed: string[] } {
       const r = run(MDF, v.args(input), { cwd: out, allowFail: true });
       if (r.code !== 0 || !v.files.every(have)) {
         for (const f of v.files) rmSync(join(out, f), { force: true });
-        failed.push(`${v.args('<input>').join(' ')}: ${(r.stdout + r.stderr).trim().split('\n').filter(Boolean).slice(-2).join(' | ')}`);
+        failed.push(
+          `${v.args('<input>').join(' ')}: ${(r.stdout + r.stderr).trim().split('\n').filter(Boolean).slice(-2).join(' | ')}`,
+        );
       }
     }
   } finally {
     if (input) rmSync(input, { force: true });
   }
   for (const v of VARIANTS) if (v.files.every(have)) made.push(...v.files);
-  const readme = [`Derived by ${run(MDF, ['-v'], { allowFail: true }).stdout.split('\n')[0]} (test/lab/derive-dumps.ts)`,
-    `from ${set.elf} (header-fixed sparse copy, deleted) and ${set.kdump}`, 'made:', ...made.map((f) => `  ${f}`), 'failed:', ...failed.map((f) => `  ${f}`)].join('\n');
+  const readme = [
+    `Derived by ${run(MDF, ['-v'], { allowFail: true }).stdout.split('\n')[0]} (test/lab/derive-dumps.ts)`,
+    `from ${set.elf} (header-fixed sparse copy, deleted) and ${set.kdump}`,
+    'made:',
+    ...made.map((f) => `  ${f}`),
+    'failed:',
+    ...failed.map((f) => `  ${f}`),
+  ].join('\n');
   writeFileSync(join(out, 'README.txt'), readme + '\n');
   // record in the manifest (the lab's --with-tools step uses the same field)
   const mfPath = join(set.dir, 'manifest.json');
@@ -79,14 +103,22 @@ export function deriveDumps(set: LabSet): { made: string[]; failed: string[] } {
 }
 
 function main(): void {
-  if (!haveTool(MDF)) { console.error('makedumpfile is not installed: apt-get install -y makedumpfile'); process.exit(2); }
+  if (!haveTool(MDF)) {
+    console.error('makedumpfile is not installed: apt-get install -y makedumpfile');
+    process.exit(2);
+  }
   const i = process.argv.indexOf('--sets');
   const names = i > 0 ? process.argv[i + 1].split(',') : DEFAULT_SETS;
   const sets = listSets().filter((s) => names.includes(s.name));
-  if (!sets.length) { console.error(`none of the sets ${names.join(', ')} exist (npm run lab)`); process.exit(2); }
+  if (!sets.length) {
+    console.error(`none of the sets ${names.join(', ')} exist (npm run lab)`);
+    process.exit(2);
+  }
   for (const s of sets) {
     const { made, failed } = deriveDumps(s);
-    log(`${s.name}: ${made.map((f) => `${f} (${(statSync(join(s.dir, 'derived', f)).size / 2 ** 20).toFixed(1)} MiB)`).join(', ')}`);
+    log(
+      `${s.name}: ${made.map((f) => `${f} (${(statSync(join(s.dir, 'derived', f)).size / 2 ** 20).toFixed(1)} MiB)`).join(', ')}`,
+    );
     for (const f of failed) log(`${s.name}: failed: ${f}`);
   }
 }

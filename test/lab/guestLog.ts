@@ -7,7 +7,10 @@ import { offlineVerdict } from '../../memmap/offlineVerdict';
 import type { OfflineAttempt } from './manifest';
 
 /** A `dump_page(page, "unmovable page")` block of a dmesg: the page and its struct page words as the kernel printed them. */
-export interface DumpedPage { pfn: number; raw: bigint[] }
+export interface DumpedPage {
+  pfn: number;
+  raw: bigint[];
+}
 
 /** The `dump_page(page, "unmovable page")` blocks in a dmesg (6.1 prints "page:<ptr> ...", 6.12 "page: ..."). */
 export function unmovablePagesInDmesg(dmesg: string): DumpedPage[] {
@@ -17,8 +20,17 @@ export function unmovablePagesInDmesg(dmesg: string): DumpedPage[] {
     const m = /\bpage:(?:\S+)? .*\bpfn:0x([0-9a-f]+)/.exec(line);
     if (m) last = { pfn: parseInt(m[1], 16), raw: [] };
     const raw = /\braw: ((?:[0-9a-f]{16} ?)+)$/.exec(line);
-    if (raw && last) last.raw.push(...raw[1].trim().split(' ').map((w) => BigInt('0x' + w)));
-    if (/page dumped because: unmovable page/.test(line) && last) { out.push(last); last = undefined; }
+    if (raw && last)
+      last.raw.push(
+        ...raw[1]
+          .trim()
+          .split(' ')
+          .map((w) => BigInt('0x' + w)),
+      );
+    if (/page dumped because: unmovable page/.test(line) && last) {
+      out.push(last);
+      last = undefined;
+    }
   }
   return out;
 }
@@ -36,12 +48,22 @@ const ALLOCATED_AT_RUN_TIME = [CLASS_ID.slab, CLASS_ID.pagetable, CLASS_ID['kern
  * snapshot could block on are all of kinds allocated at run time, and (3) with those pages taken as
  * free, the dumped page is the next page in the kernel's scan order that may block.
  */
-export function allocatedSinceAttempt(snapshot: Snapshot, block: MemoryBlock, ours: number, dumped: DumpedPage): string | undefined {
+export function allocatedSinceAttempt(
+  snapshot: Snapshot,
+  block: MemoryBlock,
+  ours: number,
+  dumped: DumpedPage,
+): string | undefined {
   const pb = 512;
   if (!(ours < dumped.pfn && Math.floor(ours / pb) === Math.floor(dumped.pfn / pb))) return undefined;
   const detail = snapshot.pageDetail?.(dumped.pfn);
   const words = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => detail?.raw[`word${i}`]);
-  if (words.every((w) => typeof w === 'string') && dumped.raw.length >= 8 && words.some((w, i) => BigInt(w as string) !== dumped.raw[i])) return undefined;
+  if (
+    words.every((w) => typeof w === 'string') &&
+    dumped.raw.length >= 8 &&
+    words.some((w, i) => BigInt(w as string) !== dumped.raw[i])
+  )
+    return undefined;
   // the kernel passed every page of the dumped page's pageblock before it: those the snapshot blocks on
   // were allocated since, if they are of a kind that is
   const classes = snapshot.classes.slice();
@@ -53,8 +75,10 @@ export function allocatedSinceAttempt(snapshot: Snapshot, block: MemoryBlock, ou
   // from a per-CPU free page stops it too (the reader itself defers such pages to certain blockers)
   const v = offlineVerdict({ block, classes, classesStartPfn: snapshot.startPfn }, 'mainline');
   if (v.blockingPfn !== dumped.pfn) return undefined;
-  return `pages up to 0x${(dumped.pfn - 1).toString(16)} (ours: 0x${ours.toString(16)}) were allocated between the attempt and the snapshot; ` +
-    `the kernel's dumped page 0x${dumped.pfn.toString(16)} is ${words[0] !== undefined ? 'unchanged and ' : ''}the next blocker`;
+  return (
+    `pages up to 0x${(dumped.pfn - 1).toString(16)} (ours: 0x${ours.toString(16)}) were allocated between the attempt and the snapshot; ` +
+    `the kernel's dumped page 0x${dumped.pfn.toString(16)} is ${words[0] !== undefined ? 'unchanged and ' : ''}the next blocker`
+  );
 }
 
 /** errno offline_pages() returned, from the shell's write error ("sh: write error: Invalid argument"). */
@@ -78,7 +102,10 @@ export function assertVerdictMatchesGuest(snapshot: Snapshot, attempt: OfflineAt
   // without the System RAM ranges (5.10 dumps: no kallsyms) a reserved page may be a hole: the reader
   // says the block fails either way and leaves the reason open; the guest must have refused with one of the two
   if (v.ok === undefined && /would fail either way/.test(v.explanation ?? '')) {
-    assert.ok(['EINVAL', 'EBUSY'].includes(errnoOfShellError(attempt.error) ?? ''), `${attempt.error} is one of the reasons the reader left open`);
+    assert.ok(
+      ['EINVAL', 'EBUSY'].includes(errnoOfShellError(attempt.error) ?? ''),
+      `${attempt.error} is one of the reasons the reader left open`,
+    );
     return;
   }
   assert.equal(v.ok, false, v.explanation);
@@ -89,7 +116,10 @@ export function assertVerdictMatchesGuest(snapshot: Snapshot, attempt: OfflineAt
     const dumped = unmovablePagesInDmesg(dmesg);
     if (dumped.some((p) => p.pfn === v.blockingPfn)) return;
     const why = dumped.map((p) => allocatedSinceAttempt(snapshot, b, v.blockingPfn!, p)).find((x) => x);
-    assert.ok(why, `dmesg dumped pfn(s) ${dumped.map((p) => p.pfn.toString(16))}, we say 0x${v.blockingPfn!.toString(16)}`);
+    assert.ok(
+      why,
+      `dmesg dumped pfn(s) ${dumped.map((p) => p.pfn.toString(16))}, we say 0x${v.blockingPfn!.toString(16)}`,
+    );
     console.log(`      memory${attempt.block}: ${why}`);
   }
 }

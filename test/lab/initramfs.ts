@@ -12,7 +12,10 @@ export const WANTED_MODULES = ['virtio_pci', 'virtio_blk', 'virtio_balloon', 'vi
 const norm = (name: string): string => name.replace(/-/g, '_');
 const modName = (path: string): string => norm(basename(path).replace(/\.ko(\.(xz|zst|gz))?$/, ''));
 
-export interface ModulePlan { load: string[]; builtin: string[] }
+export interface ModulePlan {
+  load: string[];
+  builtin: string[];
+}
 
 /** Module files (relative to the modules dir) to insmod, dependencies first. */
 export function resolveModules(k: Kernel, wanted = WANTED_MODULES): ModulePlan {
@@ -21,7 +24,9 @@ export function resolveModules(k: Kernel, wanted = WANTED_MODULES): ModulePlan {
     const m = /^([^:]+):\s*(.*)$/.exec(line);
     if (m) dep.set(modName(m[1]!), { path: m[1]!, deps: m[2]!.split(/\s+/).filter(Boolean) });
   }
-  const builtin = new Set(readFileSync(join(k.modulesDir, 'modules.builtin'), 'utf8').split('\n').filter(Boolean).map(modName));
+  const builtin = new Set(
+    readFileSync(join(k.modulesDir, 'modules.builtin'), 'utf8').split('\n').filter(Boolean).map(modName),
+  );
   const load: string[] = [];
   const seen = new Set<string>();
   const builtinHit: string[] = [];
@@ -30,7 +35,10 @@ export function resolveModules(k: Kernel, wanted = WANTED_MODULES): ModulePlan {
     seen.add(name);
     const e = dep.get(name);
     if (!e) {
-      if (builtin.has(name)) { builtinHit.push(name); return; }
+      if (builtin.has(name)) {
+        builtinHit.push(name);
+        return;
+      }
       throw new Error(`module ${name} is neither in modules.dep nor modules.builtin of ${k.release}`);
     }
     for (const d of e.deps) visit(modName(d));
@@ -53,7 +61,8 @@ function buildLabload(outDir: string, arch: Kernel['arch']): string {
 export function buildInitramfs(k: Kernel, workDir: string): { path: string; modules: ModulePlan } {
   const stage = join(workDir, 'initramfs');
   rmSync(stage, { recursive: true, force: true });
-  for (const d of ['bin', 'sbin', 'proc', 'sys', 'dev', 'tmp', 'lab', 'lib/modules', 'etc']) mkdirSync(join(stage, d), { recursive: true });
+  for (const d of ['bin', 'sbin', 'proc', 'sys', 'dev', 'tmp', 'lab', 'lib/modules', 'etc'])
+    mkdirSync(join(stage, d), { recursive: true });
   copyFileSync(k.busybox, join(stage, 'bin', 'busybox'));
   chmodSync(join(stage, 'bin', 'busybox'), 0o755);
   run('ln', ['-s', 'busybox', join(stage, 'bin', 'sh')]);

@@ -15,7 +15,8 @@ export const KERNEL_SHORTS: KernelShort[] = ['6.1', '6.12'];
 /** Kernels `--kernel all` leaves out, booted when asked for by name (`--kernel 5.10`, `--kernel 7.3`);
  *  --ensure-ci-sets makes their CI sets too (CI_SETS in sets.ts). */
 export const OPT_IN_KERNELS: KernelShort[] = ['5.10', '7.3'];
-export const isKernelShort = (v: string | undefined): v is KernelShort => v !== undefined && [...KERNEL_SHORTS, ...OPT_IN_KERNELS].includes(v as KernelShort);
+export const isKernelShort = (v: string | undefined): v is KernelShort =>
+  v !== undefined && [...KERNEL_SHORTS, ...OPT_IN_KERNELS].includes(v as KernelShort);
 
 /** The guest's architecture: x86_64 (q35) or the opt-in arm64 (`--arch arm64`, virt, TCG). */
 export type LabArch = 'x86_64' | 'arm64' | 'arm64-16k';
@@ -52,34 +53,52 @@ interface KernelSource {
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 const SOURCES: Record<KernelShort, KernelSource> = {
   '5.10': {
-    pattern: /^linux-image-5\.10\.0-(\d+)-amd64-unsigned$/, prefix: 'linux-image-5.10.',
-    sources: ['debian bullseye', 'debian bullseye-updates', 'debian-security bullseye-security'].map((x) => `deb [signed-by=${KEYRING}] http://deb.debian.org/${x.split(' ')[0]} ${x.split(' ')[1]} main`),
+    pattern: /^linux-image-5\.10\.0-(\d+)-amd64-unsigned$/,
+    prefix: 'linux-image-5.10.',
+    sources: ['debian bullseye', 'debian bullseye-updates', 'debian-security bullseye-security'].map(
+      (x) => `deb [signed-by=${KEYRING}] http://deb.debian.org/${x.split(' ')[0]} ${x.split(' ')[1]} main`,
+    ),
   },
   '6.1': { pattern: /^linux-image-6\.1\.0-(\d+)-amd64-unsigned$/, prefix: 'linux-image-6.1.' },
   '6.12': { pattern: /^linux-image-6\.12\.(\d+)\+deb12-amd64-unsigned$/, prefix: 'linux-image-6.12.' },
   // the image package is a meta package: vmlinuz is in linux-binary-*, modules in linux-modules-*,
   // modules.builtin in linux-base-*
   '7.3': {
-    pattern: /^linux-binary-7\.3\.(\d+)\+deb13-amd64$/, prefix: 'linux-binary-7.3.',
+    pattern: /^linux-binary-7\.3\.(\d+)\+deb13-amd64$/,
+    prefix: 'linux-binary-7.3.',
     companions: (pkg) => [pkg.replace('linux-binary-', 'linux-modules-'), pkg.replace('linux-binary-', 'linux-base-')],
     sources: [`deb [signed-by=${KEYRING}] http://deb.debian.org/debian trixie-backports main`],
   },
 };
 
 /** bookworm's own lists, for another architecture (arm64 kernels and busybox-static:arm64). */
-const bookworm = (arch: string): string[] => ['debian bookworm', 'debian bookworm-updates', 'debian-security bookworm-security']
-  .map((x) => `deb [arch=${arch} signed-by=${KEYRING}] http://deb.debian.org/${x.split(' ')[0]} ${x.split(' ')[1]} main`);
+const bookworm = (arch: string): string[] =>
+  ['debian bookworm', 'debian bookworm-updates', 'debian-security bookworm-security'].map(
+    (x) => `deb [arch=${arch} signed-by=${KEYRING}] http://deb.debian.org/${x.split(' ')[0]} ${x.split(' ')[1]} main`,
+  );
 const ARM64_SOURCES: Partial<Record<KernelShort, KernelSource>> = {
-  '6.12': { pattern: /^linux-image-6\.12\.(\d+)\+deb12-arm64-unsigned$/, prefix: 'linux-image-6.12.', sources: bookworm('arm64'), aptArch: 'arm64' },
+  '6.12': {
+    pattern: /^linux-image-6\.12\.(\d+)\+deb12-arm64-unsigned$/,
+    prefix: 'linux-image-6.12.',
+    sources: bookworm('arm64'),
+    aptArch: 'arm64',
+  },
   // as on x86_64: the image package is a meta package (vmlinuz in linux-binary-*, modules, modules.builtin in linux-base-*)
   '7.3': {
-    pattern: /^linux-binary-7\.3\.(\d+)\+deb13-arm64$/, prefix: 'linux-binary-7.3.', aptArch: 'arm64',
+    pattern: /^linux-binary-7\.3\.(\d+)\+deb13-arm64$/,
+    prefix: 'linux-binary-7.3.',
+    aptArch: 'arm64',
     companions: (pkg) => [pkg.replace('linux-binary-', 'linux-modules-'), pkg.replace('linux-binary-', 'linux-base-')],
     sources: [`deb [arch=arm64 signed-by=${KEYRING}] http://deb.debian.org/debian trixie-backports main`],
   },
 };
 const ARM64_16K_SOURCES: Partial<Record<KernelShort, KernelSource>> = {
-  '6.12': { pattern: /^linux-image-6\.12\.(\d+)\+deb12-arm64-16k-unsigned$/, prefix: 'linux-image-6.12.', sources: bookworm('arm64'), aptArch: 'arm64' },
+  '6.12': {
+    pattern: /^linux-image-6\.12\.(\d+)\+deb12-arm64-16k-unsigned$/,
+    prefix: 'linux-image-6.12.',
+    sources: bookworm('arm64'),
+    aptArch: 'arm64',
+  },
 };
 
 /** The package source of a kernel line on an architecture. */
@@ -98,9 +117,17 @@ function aptOptions(short: KernelShort, arch: LabArch = 'x86_64'): string[] {
   if (!src) return [];
   const key = aptKey(short, arch);
   const dir = join(kernelsDir(), `apt-${key}`);
-  const opts = ['-o', `Dir::Etc::SourceList=${join(dir, 'sources.list')}`, '-o', 'Dir::Etc::SourceParts=/dev/null',
-    '-o', `Dir::State::Lists=${join(dir, 'lists')}`, '-o', `Dir::Cache=${join(dir, 'cache')}`,
-    ...(aptArch ? ['-o', `APT::Architecture=${aptArch}`, '-o', `APT::Architectures::=${aptArch}`] : [])];
+  const opts = [
+    '-o',
+    `Dir::Etc::SourceList=${join(dir, 'sources.list')}`,
+    '-o',
+    'Dir::Etc::SourceParts=/dev/null',
+    '-o',
+    `Dir::State::Lists=${join(dir, 'lists')}`,
+    '-o',
+    `Dir::Cache=${join(dir, 'cache')}`,
+    ...(aptArch ? ['-o', `APT::Architecture=${aptArch}`, '-o', `APT::Architectures::=${aptArch}`] : []),
+  ];
   if (!aptUpdated.has(key)) {
     mkdirSync(join(dir, 'lists', 'partial'), { recursive: true });
     mkdirSync(join(dir, 'cache', 'archives', 'partial'), { recursive: true });
@@ -116,11 +143,21 @@ function aptOptions(short: KernelShort, arch: LabArch = 'x86_64'): string[] {
 function newestPackage(short: KernelShort, arch: LabArch): string {
   const re = sourceOf(short, arch).pattern;
   // `apt-cache pkgnames <prefix>` is much faster than `apt-cache search <regex>`
-  const r = run('apt-cache', [...aptOptions(short, arch), 'pkgnames', sourceOf(short, arch).prefix], { allowFail: true });
-  let names = r.stdout.split('\n').map((l) => l.trim()).filter((n) => re.test(n));
+  const r = run('apt-cache', [...aptOptions(short, arch), 'pkgnames', sourceOf(short, arch).prefix], {
+    allowFail: true,
+  });
+  let names = r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((n) => re.test(n));
   if (!names.length) {
     // offline fallback: whatever .deb is already in the cache
-    names = existsSync(kernelsDir()) ? readdirSync(kernelsDir()).filter((f) => f.endsWith('.deb')).map((f) => f.split('_')[0]!).filter((n) => re.test(n)) : [];
+    names = existsSync(kernelsDir())
+      ? readdirSync(kernelsDir())
+          .filter((f) => f.endsWith('.deb'))
+          .map((f) => f.split('_')[0]!)
+          .filter((n) => re.test(n))
+      : [];
   }
   if (!names.length) throw new Error(`no Debian package matching ${re.source} (run apt-get update?)`);
   const num = (n: string): number => Number(re.exec(n)![1]);
@@ -152,7 +189,9 @@ function resolveKernelUncached(short: KernelShort, arch: LabArch): Kernel {
   mkdirSync(dir, { recursive: true });
   const pkg = newestPackage(short, arch);
   let version = candidateVersion(short, pkg, arch);
-  const debs = [pkg, ...(sourceOf(short, arch).companions?.(pkg) ?? [])].map((p) => downloadDeb(short, p, version, arch));
+  const debs = [pkg, ...(sourceOf(short, arch).companions?.(pkg) ?? [])].map((p) =>
+    downloadDeb(short, p, version, arch),
+  );
   const deb = debs[0]!;
   version ??= decodeURIComponent(deb.split('_')[1]!);
   const root = join(dir, deb.replace(/\.deb$/, ''));
@@ -163,7 +202,8 @@ function resolveKernelUncached(short: KernelShort, arch: LabArch): Kernel {
     mkdirSync(tmp, { recursive: true });
     for (const d of debs) run('dpkg-deb', ['-x', join(dir, d), tmp]);
     // merged-/usr packages (7.x) put modules and vmlinuz under usr/lib/modules: depmod -b reads lib/modules
-    if (!existsSync(join(tmp, 'lib')) && existsSync(join(tmp, 'usr', 'lib', 'modules'))) symlinkSync('usr/lib', join(tmp, 'lib'));
+    if (!existsSync(join(tmp, 'lib')) && existsSync(join(tmp, 'usr', 'lib', 'modules')))
+      symlinkSync('usr/lib', join(tmp, 'lib'));
     const rel = readdirSync(join(tmp, 'lib', 'modules'))[0]!;
     const depmod = existsSync('/sbin/depmod') ? '/sbin/depmod' : 'depmod';
     run(depmod, ['-b', tmp, rel]);
@@ -176,7 +216,17 @@ function resolveKernelUncached(short: KernelShort, arch: LabArch): Kernel {
   const vmlinuz = existsSync(inBoot) ? inBoot : join(root, 'lib', 'modules', release, 'vmlinuz');
   if (!existsSync(vmlinuz)) throw new Error(`no ${vmlinuz}`);
   const busybox = arch === 'x86_64' ? '/bin/busybox' : foreignBusybox(short, arch);
-  return { short, arch, busybox, package: pkg, version, release, root, vmlinuz, modulesDir: join(root, 'lib', 'modules', release) };
+  return {
+    short,
+    arch,
+    busybox,
+    package: pkg,
+    version,
+    release,
+    root,
+    vmlinuz,
+    modulesDir: join(root, 'lib', 'modules', release),
+  };
 }
 
 /** busybox-static of another architecture, downloaded with the kernel's private list and unpacked in the cache. */
@@ -197,8 +247,13 @@ function foreignBusybox(short: KernelShort, arch: LabArch): string {
 function downloadDeb(short: KernelShort, pkg: string, version: string | undefined, arch: LabArch = 'x86_64'): string {
   const dir = kernelsDir();
   const debArch = sourceOf(short, arch).aptArch;
-  const find = (anyVersion: boolean) => readdirSync(dir).find((f) => f.startsWith(`${pkg}_`) && f.endsWith(debArch ? `_${debArch}.deb` : '.deb') &&
-    (anyVersion || !version || f.includes(`_${version.replace(/:/g, '%3a')}_`)));
+  const find = (anyVersion: boolean) =>
+    readdirSync(dir).find(
+      (f) =>
+        f.startsWith(`${pkg}_`) &&
+        f.endsWith(debArch ? `_${debArch}.deb` : '.deb') &&
+        (anyVersion || !version || f.includes(`_${version.replace(/:/g, '%3a')}_`)),
+    );
   let deb = find(false);
   if (!deb) {
     log(`downloading ${pkg} ${version ?? ''}`);

@@ -87,5 +87,9 @@ export interface Manifest {
 }
 
 /** `6.12-virtio-mem`, `6.1-load-nokaslr`; arm64 sets carry the architecture first: `arm64-6.12-baseline`, `arm64-16k-6.12-baseline`. */
-export const setName = (short: string, scenario: string, kaslr: boolean, arch: 'x86_64' | 'arm64' | 'arm64-16k' = 'x86_64'): string =>
-  `${arch === 'x86_64' ? '' : `${arch}-`}${short}-${scenario}${kaslr ? '' : '-nokaslr'}`;
+export const setName = (
+  short: string,
+  scenario: string,
+  kaslr: boolean,
+  arch: 'x86_64' | 'arm64' | 'arm64-16k' = 'x86_64',
+): string => `${arch === 'x86_64' ? '' : `${arch}-`}${short}-${scenario}${kaslr ? '' : '-nokaslr'}`;

@@ -4,8 +4,22 @@ import { join } from 'node:path';
 import type { Observed } from './manifest';
 import { run } from './util';
 
-function countFlags(path: string): Pick<Observed, 'kpageflagsPfns' | 'kpfOffline' | 'kpfNopage' | 'kpfBuddy' | 'kpfHuge' | 'kpfThp' | 'kpfSlab' | 'kpfReserved'> {
-  const r = { kpageflagsPfns: 0, kpfOffline: 0, kpfNopage: 0, kpfBuddy: 0, kpfHuge: 0, kpfThp: 0, kpfSlab: 0, kpfReserved: 0 };
+function countFlags(
+  path: string,
+): Pick<
+  Observed,
+  'kpageflagsPfns' | 'kpfOffline' | 'kpfNopage' | 'kpfBuddy' | 'kpfHuge' | 'kpfThp' | 'kpfSlab' | 'kpfReserved'
+> {
+  const r = {
+    kpageflagsPfns: 0,
+    kpfOffline: 0,
+    kpfNopage: 0,
+    kpfBuddy: 0,
+    kpfHuge: 0,
+    kpfThp: 0,
+    kpfSlab: 0,
+    kpfReserved: 0,
+  };
   const fd = openSync(path, 'r');
   const buf = Buffer.alloc(8 << 20);
   try {
@@ -13,7 +27,8 @@ function countFlags(path: string): Pick<Observed, 'kpageflagsPfns' | 'kpfOffline
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n <= 0) break;
       for (let o = 0; o + 8 <= n; o += 8) {
-        const lo = buf.readUInt32LE(o), hi = buf.readUInt32LE(o + 4);
+        const lo = buf.readUInt32LE(o),
+          hi = buf.readUInt32LE(o + 4);
         r.kpageflagsPfns++;
         if (lo & (1 << 23)) r.kpfOffline++;
         if (lo & (1 << 20)) r.kpfNopage++;
@@ -24,7 +39,9 @@ function countFlags(path: string): Pick<Observed, 'kpageflagsPfns' | 'kpfOffline
         if (hi & 1) r.kpfReserved++;
       }
     }
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
   return r;
 }
 

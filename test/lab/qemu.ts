@@ -28,14 +28,17 @@ export const VIRTIO_MEM_REGION = 1024 * MIB;
 const HOTPLUG_WINDOW = 3 * 1024 * MIB;
 
 /** A QEMU size: whole GiB as `<n>G`, else `<n>M`. */
-const qemuSize = (bytes: number): string => (bytes % (1024 * MIB) === 0 ? `${bytes / (1024 * MIB)}G` : `${bytes / MIB}M`);
+const qemuSize = (bytes: number): string =>
+  bytes % (1024 * MIB) === 0 ? `${bytes / (1024 * MIB)}G` : `${bytes / MIB}M`;
 /** The -m argument: `1G,maxmem=4G,slots=2` for the default 1 GiB guest. */
-export const memArg = (ramBytes: number): string => `${qemuSize(ramBytes)},maxmem=${qemuSize(ramBytes + HOTPLUG_WINDOW)},slots=2`;
+export const memArg = (ramBytes: number): string =>
+  `${qemuSize(ramBytes)},maxmem=${qemuSize(ramBytes + HOTPLUG_WINDOW)},slots=2`;
 
 /** The QEMU system emulator of a guest architecture. */
 /** x86_64, arm64 with 4 KiB pages, arm64 with 16 KiB pages (the same machine; the kernel chooses the granule). */
 export type GuestArch = 'x86_64' | 'arm64' | 'arm64-16k';
-export const qemuBinary = (arch: GuestArch = 'x86_64'): string => (arch !== 'x86_64' ? 'qemu-system-aarch64' : 'qemu-system-x86_64');
+export const qemuBinary = (arch: GuestArch = 'x86_64'): string =>
+  arch !== 'x86_64' ? 'qemu-system-aarch64' : 'qemu-system-x86_64';
 
 export function qemuVersion(arch: GuestArch = 'x86_64'): string {
   return run(qemuBinary(arch), ['--version']).stdout.split('\n')[0]!.trim();
@@ -73,18 +76,56 @@ export class Vm {
     // unix socket paths are limited to ~107 bytes, so keep the socket in the system tmpdir
     this.qmpSock = join(tmpdir(), `kmemmap-lab-${process.pid}-${seq++}.qmp`);
     const machine = machineArgs(opts.arch ?? 'x86_64');
-    this.cmdline = [`console=${machine.console}`, 'loglevel=4', 'memhp_default_state=online_movable', 'panic=-1', ...(opts.kaslr ? [] : ['nokaslr']), ...(opts.extraCmdline ?? [])].join(' ');
+    this.cmdline = [
+      `console=${machine.console}`,
+      'loglevel=4',
+      'memhp_default_state=online_movable',
+      'panic=-1',
+      ...(opts.kaslr ? [] : ['nokaslr']),
+      ...(opts.extraCmdline ?? []),
+    ].join(' ');
     this.args = [
-      '-accel', 'tcg', ...machine.args, '-smp', '2', '-m', memArg(opts.ramBytes ?? GUEST_RAM),
-      '-nographic', '-monitor', 'none', '-serial', 'stdio', '-no-reboot',
-      '-kernel', opts.vmlinuz, '-initrd', opts.initrd, '-append', this.cmdline,
-      '-object', `memory-backend-ram,id=vmem0,size=${VIRTIO_MEM_REGION}`,
-      '-device', 'virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0,block-size=2M',
-      '-device', 'virtio-balloon-pci,id=balloon0',
-      '-device', 'vmcoreinfo',
-      '-drive', `file=${opts.captureDisk},format=raw,if=none,id=cap0`, '-device', 'virtio-blk-pci,drive=cap0,serial=labcap',
-      ...(opts.dataDisk ? ['-drive', `file=${opts.dataDisk},format=raw,if=none,id=data0`, '-device', 'virtio-blk-pci,drive=data0,serial=labdata'] : []),
-      '-qmp', `unix:${this.qmpSock},server=on,wait=off`,
+      '-accel',
+      'tcg',
+      ...machine.args,
+      '-smp',
+      '2',
+      '-m',
+      memArg(opts.ramBytes ?? GUEST_RAM),
+      '-nographic',
+      '-monitor',
+      'none',
+      '-serial',
+      'stdio',
+      '-no-reboot',
+      '-kernel',
+      opts.vmlinuz,
+      '-initrd',
+      opts.initrd,
+      '-append',
+      this.cmdline,
+      '-object',
+      `memory-backend-ram,id=vmem0,size=${VIRTIO_MEM_REGION}`,
+      '-device',
+      'virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0,block-size=2M',
+      '-device',
+      'virtio-balloon-pci,id=balloon0',
+      '-device',
+      'vmcoreinfo',
+      '-drive',
+      `file=${opts.captureDisk},format=raw,if=none,id=cap0`,
+      '-device',
+      'virtio-blk-pci,drive=cap0,serial=labcap',
+      ...(opts.dataDisk
+        ? [
+            '-drive',
+            `file=${opts.dataDisk},format=raw,if=none,id=data0`,
+            '-device',
+            'virtio-blk-pci,drive=data0,serial=labdata',
+          ]
+        : []),
+      '-qmp',
+      `unix:${this.qmpSock},server=on,wait=off`,
     ];
   }
 
@@ -95,9 +136,14 @@ export class Vm {
     this.proc = p;
     p.stdout!.setEncoding('utf8');
     p.stderr!.setEncoding('utf8');
-    p.stdout!.on('data', (d: string) => { this.out += d; appendFileSync(this.consoleLog, d); });
+    p.stdout!.on('data', (d: string) => {
+      this.out += d;
+      appendFileSync(this.consoleLog, d);
+    });
     p.stderr!.on('data', (d: string) => appendFileSync(this.consoleLog, `[qemu stderr] ${d}`));
-    p.on('exit', (code) => { this.exited = code; });
+    p.on('exit', (code) => {
+      this.exited = code;
+    });
     await this.qmp.connect(this.qmpSock);
   }
 
@@ -121,8 +167,10 @@ export class Vm {
         this.consumed += m.index + m[0].length;
         return m;
       }
-      if (this.exited !== undefined) throw new Error(`QEMU exited (${this.exited}) while waiting for ${what}; see ${this.consoleLog}`);
-      if (Date.now() > end) throw new Error(`timeout (${timeoutMs / 1000}s) waiting for ${what}; see ${this.consoleLog}`);
+      if (this.exited !== undefined)
+        throw new Error(`QEMU exited (${this.exited}) while waiting for ${what}; see ${this.consoleLog}`);
+      if (Date.now() > end)
+        throw new Error(`timeout (${timeoutMs / 1000}s) waiting for ${what}; see ${this.consoleLog}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -146,7 +194,11 @@ export class Vm {
   }
 
   async shutdown(): Promise<void> {
-    try { await this.qmp.cmd('quit'); } catch { /* already gone */ }
+    try {
+      await this.qmp.cmd('quit');
+    } catch {
+      /* already gone */
+    }
     this.qmp.close();
     const end = Date.now() + 10000;
     while (this.exited === undefined && Date.now() < end) await new Promise((r) => setTimeout(r, 100));

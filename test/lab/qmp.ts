@@ -58,8 +58,15 @@ export class Qmp {
       if (!line) continue;
       this.log('<-', line);
       let msg: Json;
-      try { msg = JSON.parse(line) as Json; } catch { continue; }
-      if ('event' in msg) { this.events.push(msg); continue; }
+      try {
+        msg = JSON.parse(line) as Json;
+      } catch {
+        continue;
+      }
+      if ('event' in msg) {
+        this.events.push(msg);
+        continue;
+      }
       const w = this.waiting;
       this.waiting = undefined;
       w?.resolve(msg);

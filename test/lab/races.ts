@@ -9,6 +9,12 @@ import type { Snapshot } from '../../memmap/snapshot';
  */
 export function anonFaultedInAfterCapture(v: Snapshot, _k: Snapshot, pfn: number): boolean {
   const d = v.pageDetail?.(pfn);
-  return !!d && d.rule === 'other' && Number(d.raw.mapping_tag) === 1 && (d.mapcount ?? -1) >= 0 && (d.refcount ?? 0) >= 1 && !(d.flags ?? []).includes('lru');
+  return (
+    !!d &&
+    d.rule === 'other' &&
+    Number(d.raw.mapping_tag) === 1 &&
+    (d.mapcount ?? -1) >= 0 &&
+    (d.refcount ?? 0) >= 1 &&
+    !(d.flags ?? []).includes('lru')
+  );
 }
-

@@ -20,7 +20,10 @@ export function makeSample(setNameArg = SAMPLE_SET): string {
     cpSync(join(dir, 'capture'), folder, { recursive: true });
     const sampleManifest: Manifest = {
       ...manifest,
-      actions: [...manifest.actions, 'sample: capture bundle files and this manifest only (no vmcore files); files.capture is "." (this folder)'],
+      actions: [
+        ...manifest.actions,
+        'sample: capture bundle files and this manifest only (no vmcore files); files.capture is "." (this folder)',
+      ],
       files: { capture: '.' },
     };
     writeFileSync(join(folder, 'manifest.json'), JSON.stringify(sampleManifest, null, 2) + '\n');
@@ -29,7 +32,9 @@ export function makeSample(setNameArg = SAMPLE_SET): string {
     const out = join(outDir, `sample-${setNameArg}.tar.gz`);
     const tmpOut = `${out}.tmp`;
     // deterministic-ish tar: sorted names, root owner, fixed mtime
-    sh(`tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=${q(manifest.createdAt)} -C ${q(stage)} -cf - ${q(setNameArg)} | gzip -9n > ${q(tmpOut)} && mv ${q(tmpOut)} ${q(out)}`);
+    sh(
+      `tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=${q(manifest.createdAt)} -C ${q(stage)} -cf - ${q(setNameArg)} | gzip -9n > ${q(tmpOut)} && mv ${q(tmpOut)} ${q(out)}`,
+    );
     const size = statSync(out).size;
     if (size > SAMPLE_MAX_BYTES) throw new Error(`${out} is ${size} bytes, over the ${SAMPLE_MAX_BYTES} limit`);
     log(`sample written: ${out} (${(size / 1024 / 1024).toFixed(2)} MiB)`);

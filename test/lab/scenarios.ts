@@ -15,8 +15,7 @@ export interface StepContext {
 }
 
 export type Step =
-  | { kind: 'action'; name: string; run: (ctx: StepContext) => Promise<void> }
-  | { kind: 'snapshot'; scenario: string };
+  { kind: 'action'; name: string; run: (ctx: StepContext) => Promise<void> } | { kind: 'snapshot'; scenario: string };
 
 export interface BootPlan {
   id: string;
@@ -58,8 +57,15 @@ async function virtioMemPlugUnplug(ctx: StepContext): Promise<void> {
   for (const mib of [PLUG_MIB, KEEP_MIB]) {
     await q.qomSet(VM0, 'requested-size', mib * MIB);
     const t = Date.now();
-    const size = await waitFor(`virtio-mem size ${mib} MiB`, 180000, () => q.qomGet<number>(VM0, 'size'), (s) => s === mib * MIB);
-    ctx.actions.push(`virtio-mem: qom-set ${VM0} requested-size=${mib} MiB; plugged size reached ${size / MIB} MiB after ${((Date.now() - t) / 1000).toFixed(1)}s`);
+    const size = await waitFor(
+      `virtio-mem size ${mib} MiB`,
+      180000,
+      () => q.qomGet<number>(VM0, 'size'),
+      (s) => s === mib * MIB,
+    );
+    ctx.actions.push(
+      `virtio-mem: qom-set ${VM0} requested-size=${mib} MiB; plugged size reached ${size / MIB} MiB after ${((Date.now() - t) / 1000).toFixed(1)}s`,
+    );
   }
   await sleep(2000); // let the driver finish onlining/removing blocks
   ctx.expected.virtioMem = {
@@ -78,15 +84,31 @@ async function balloonInflate(ctx: StepContext): Promise<void> {
   const target = ctx.ramBytes - BALLOON_MIB * MIB;
   await q.cmd('balloon', { value: target });
   const t = Date.now();
-  const r = await waitFor('balloon to inflate', 180000, () => q.cmd<{ actual: number }>('query-balloon'), (b) => b.actual <= target);
-  ctx.actions.push(`balloon: QMP balloon value=${target / MIB} MiB (inflate by ${BALLOON_MIB} MiB); query-balloon actual=${r.actual / MIB} MiB after ${((Date.now() - t) / 1000).toFixed(1)}s`);
+  const r = await waitFor(
+    'balloon to inflate',
+    180000,
+    () => q.cmd<{ actual: number }>('query-balloon'),
+    (b) => b.actual <= target,
+  );
+  ctx.actions.push(
+    `balloon: QMP balloon value=${target / MIB} MiB (inflate by ${BALLOON_MIB} MiB); query-balloon actual=${r.actual / MIB} MiB after ${((Date.now() - t) / 1000).toFixed(1)}s`,
+  );
   ctx.expected.balloon = { targetBytes: target, actualBytes: r.actual, inflatedBytes: ctx.ramBytes - r.actual };
 }
 
-interface Block { n: number; state: string; zones: string }
+interface Block {
+  n: number;
+  state: string;
+  zones: string;
+}
 const parseBlocks = (out: string): Block[] =>
-  out.trim().split('\n').map((l) => l.trim().split(/\s+/)).filter((p) => /^\d+$/.test(p[0] ?? ''))
-    .map((p) => ({ n: Number(p[0]), state: p[1] ?? '', zones: p.slice(2).join(' ') })).sort((a, b) => a.n - b.n);
+  out
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((p) => /^\d+$/.test(p[0] ?? ''))
+    .map((p) => ({ n: Number(p[0]), state: p[1] ?? '', zones: p.slice(2).join(' ') }))
+    .sort((a, b) => a.n - b.n);
 
 async function tryOffline(ctx: StepContext, b: Block, why: string): Promise<OfflineAttempt> {
   const out = await ctx.vm.shOk(`offline_try ${b.n} 60`, 120000);
@@ -95,7 +117,9 @@ async function tryOffline(ctx: StepContext, b: Block, why: string): Promise<Offl
   const error = m?.[4]?.trim() || (rc === 143 ? 'timed out (killed after 60s)' : undefined);
   const a: OfflineAttempt = { block: b.n, ok: rc === 0, zone: b.zones, why, stateAfter: m?.[3] ?? '?' };
   if (rc !== 0) a.error = error ?? `exit status ${rc}`;
-  ctx.actions.push(`offline-block: echo offline > /sys/devices/system/memory/memory${b.n}/state (${b.zones}; ${why}) -> ${a.ok ? 'ok' : `failed: ${a.error}`}; state now ${a.stateAfter}`);
+  ctx.actions.push(
+    `offline-block: echo offline > /sys/devices/system/memory/memory${b.n}/state (${b.zones}; ${why}) -> ${a.ok ? 'ok' : `failed: ${a.error}`}; state now ${a.stateAfter}`,
+  );
   log(`offline memory${b.n}: ${a.ok ? 'ok' : a.error}`);
   return a;
 }
@@ -113,9 +137,17 @@ async function offlineBlocks(ctx: StepContext): Promise<void> {
   if (movable) picks.push({ b: movable, why: 'virtio-mem block onlined to ZONE_MOVABLE (expected to succeed)' });
   const boot = online.filter((b) => !/Movable/.test(b.zones) && b.n !== kernelBlock && b.n !== 0);
   const top = boot[boot.length - 1];
-  if (top) picks.push({ b: top, why: 'highest boot-memory block (kernel zone; succeeds only if everything in it is movable or free)' });
+  if (top)
+    picks.push({
+      b: top,
+      why: 'highest boot-memory block (kernel zone; succeeds only if everything in it is movable or free)',
+    });
   const kb = online.find((b) => b.n === kernelBlock);
-  if (kb) picks.push({ b: kb, why: 'block holding the kernel image ("Kernel code" in /proc/iomem; expected to fail: PG_reserved / unmovable pages)' });
+  if (kb)
+    picks.push({
+      b: kb,
+      why: 'block holding the kernel image ("Kernel code" in /proc/iomem; expected to fail: PG_reserved / unmovable pages)',
+    });
   const attempts: OfflineAttempt[] = [];
   for (const { b, why } of picks) attempts.push(await tryOffline(ctx, b, why));
   // If no boot-memory block went offline yet, walk the other boot blocks from the top until one does
@@ -132,7 +164,11 @@ async function offlineBlocks(ctx: StepContext): Promise<void> {
 }
 
 interface LoadSizes {
-  thpMib: number; anonMib: number; hugetlbPages: number; files: number; pageCacheMib: number;
+  thpMib: number;
+  anonMib: number;
+  hugetlbPages: number;
+  files: number;
+  pageCacheMib: number;
   /** keep the data disk open in a background process while it is read: the kernel drops a block device's
    *  page cache at its last close (blkdev_put → kill_bdev), so without this the pages read are free again
    *  by the snapshot (true of the 1 GiB `load` scenario, kept as it is) */
@@ -142,7 +178,14 @@ interface LoadSizes {
 const LOAD: LoadSizes = { thpMib: 128, anonMib: 64, hugetlbPages: 32, files: 20000, pageCacheMib: 64 };
 /** The big guest's load: ~2.3 GiB of its 16 GiB in use besides the kernel (each touched guest page costs
  *  host RAM, untouched ones cost nothing). */
-const BIG_LOAD: LoadSizes = { thpMib: 512, anonMib: 512, hugetlbPages: 64, files: 20000, pageCacheMib: 1024, holdDisk: true };
+const BIG_LOAD: LoadSizes = {
+  thpMib: 512,
+  anonMib: 512,
+  hugetlbPages: 64,
+  files: 20000,
+  pageCacheMib: 1024,
+  holdDisk: true,
+};
 
 function loadAction(sz: LoadSizes): (ctx: StepContext) => Promise<void> {
   return async (ctx) => {
@@ -153,17 +196,26 @@ function loadAction(sz: LoadSizes): (ctx: StepContext) => Promise<void> {
     ctx.actions.push(`load: ${(await vm.shOk(`bg_start anon labload anon ${sz.anonMib}`, 300000)).trim()}`);
     await vm.shOk(`echo ${sz.hugetlbPages} > /proc/sys/vm/nr_hugepages`);
     const huge = Number((await vm.shOk('cat /proc/sys/vm/nr_hugepages')).trim());
-    ctx.actions.push(`load: echo ${sz.hugetlbPages} > /proc/sys/vm/nr_hugepages -> ${huge} 2 MiB hugetlb pages (free, not mapped)`);
+    ctx.actions.push(
+      `load: echo ${sz.hugetlbPages} > /proc/sys/vm/nr_hugepages -> ${huge} 2 MiB hugetlb pages (free, not mapped)`,
+    );
     ctx.actions.push(`load: slab/tmpfs: ${(await vm.shOk(`labload files /tmp/files ${sz.files}`, 600000)).trim()}`);
     if (sz.holdDisk) await vm.shOk('sleep 1000000 < $(disk_by_serial labdata) &');
     await vm.shOk(`dd if=$(disk_by_serial labdata) of=/dev/null bs=1M count=${sz.pageCacheMib} 2>/dev/null`, 600000);
-    ctx.actions.push(`load: page cache: read ${sz.pageCacheMib} MiB of the virtio-blk data disk (block-device page cache)` +
-      (sz.holdDisk ? '; a background `sleep < disk` keeps it open, so the cache survives the close' : ''));
+    ctx.actions.push(
+      `load: page cache: read ${sz.pageCacheMib} MiB of the virtio-blk data disk (block-device page cache)` +
+        (sz.holdDisk ? '; a background `sleep < disk` keeps it open, so the cache survives the close' : ''),
+    );
     const meminfo = await vm.shOk('cat /proc/meminfo');
     const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(meminfo)?.[1] ?? 0) * 1024;
     Object.assign(ctx.expected, {
-      hugetlbPages: huge, thpBytes: kb('AnonHugePages'), anonBytes: kb('AnonPages'), tmpfsFiles: sz.files,
-      pageCacheBytes: sz.pageCacheMib * MIB, slabBytes: kb('Slab'), shmemBytes: kb('Shmem'),
+      hugetlbPages: huge,
+      thpBytes: kb('AnonHugePages'),
+      anonBytes: kb('AnonPages'),
+      tmpfsFiles: sz.files,
+      pageCacheBytes: sz.pageCacheMib * MIB,
+      slabBytes: kb('Slab'),
+      shmemBytes: kb('Shmem'),
     });
   };
 }
@@ -171,7 +223,9 @@ function loadAction(sz: LoadSizes): (ctx: StepContext) => Promise<void> {
 /** Boot 1 (KASLR on): baseline → balloon → virtio-mem (balloon still inflated) → offline-block. */
 export function mainPlan(): BootPlan {
   return {
-    id: 'main', kaslr: true, extraCmdline: [],
+    id: 'main',
+    kaslr: true,
+    extraCmdline: [],
     steps: [
       { kind: 'snapshot', scenario: 'baseline' },
       { kind: 'action', name: 'balloon', run: balloonInflate },
@@ -187,7 +241,10 @@ export function mainPlan(): BootPlan {
 /** Boot 2 (nokaslr, THP always): baseline → load (THP, anon, hugetlb, slab/tmpfs, page cache). */
 export function loadPlan(): BootPlan {
   return {
-    id: 'load', kaslr: false, extraCmdline: ['transparent_hugepage=always'], dataDiskBytes: LOAD.pageCacheMib * MIB,
+    id: 'load',
+    kaslr: false,
+    extraCmdline: ['transparent_hugepage=always'],
+    dataDiskBytes: LOAD.pageCacheMib * MIB,
     steps: [
       { kind: 'snapshot', scenario: 'baseline' },
       { kind: 'action', name: 'load', run: loadAction(LOAD) },
@@ -201,8 +258,13 @@ export function loadPlan(): BootPlan {
 export const BIG_RAM = 16 * 1024 * MIB;
 export function bigPlan(): BootPlan {
   return {
-    id: 'big', kaslr: true, extraCmdline: ['transparent_hugepage=always'], dataDiskBytes: BIG_LOAD.pageCacheMib * MIB,
-    ramBytes: BIG_RAM, captureStrideMiB: 64, big: true,
+    id: 'big',
+    kaslr: true,
+    extraCmdline: ['transparent_hugepage=always'],
+    dataDiskBytes: BIG_LOAD.pageCacheMib * MIB,
+    ramBytes: BIG_RAM,
+    captureStrideMiB: 64,
+    big: true,
     steps: [
       { kind: 'action', name: 'load', run: loadAction(BIG_LOAD) },
       { kind: 'snapshot', scenario: 'big' },

@@ -20,9 +20,14 @@ export interface LabSet {
 }
 
 /** `big`: true = only big sets, false = none; unset = none unless KMEMMAP_LAB_BIG=1 (see listSets). */
-export interface SetFilter { kernel?: KernelShort; scenario?: string; kaslr?: boolean; big?: boolean;
+export interface SetFilter {
+  kernel?: KernelShort;
+  scenario?: string;
+  kaslr?: boolean;
+  big?: boolean;
   /** the guest architecture; default x86_64 (arm64 sets, `arm64-*`, are found only when asked for) */
-  arch?: SetArch }
+  arch?: SetArch;
+}
 
 /** The architecture of a set's guest (manifest `arch`, absent on x86_64 sets). */
 export type SetArch = 'x86_64' | 'arm64' | 'arm64-16k';
@@ -54,12 +59,18 @@ export function listSets(includeBig = bigByDefault(), arch: SetArch | 'all' = 'x
     const mf = join(d, 'manifest.json');
     if (!existsSync(mf)) continue;
     let manifest: Manifest;
-    try { manifest = JSON.parse(readFileSync(mf, 'utf8')) as Manifest; } catch { continue; }
+    try {
+      manifest = JSON.parse(readFileSync(mf, 'utf8')) as Manifest;
+    } catch {
+      continue;
+    }
     if (manifest.big === true && !includeBig) continue;
     // the x86_64 tests iterate over listSets(): arm64 sets only when asked for
     if (arch !== 'all' && (manifest.arch ?? 'x86_64') !== arch) continue;
     out.push({
-      name, dir: d, manifest,
+      name,
+      dir: d,
+      manifest,
       capture: join(d, manifest.files.capture ?? 'capture'),
       elf: join(d, manifest.files.elf ?? 'vmcore.elf'),
       kdump: join(d, manifest.files.kdump ?? 'vmcore.kdump'),
@@ -69,11 +80,13 @@ export function listSets(includeBig = bigByDefault(), arch: SetArch | 'all' = 'x
 }
 
 export function findSets(filter: SetFilter = {}): LabSet[] {
-  return listSets(filter.big ?? bigByDefault(), filter.arch ?? 'x86_64').filter((s) =>
-    (filter.big === undefined || isBigSet(s) === filter.big) &&
-    (filter.kernel === undefined || s.manifest.kernel.short === filter.kernel) &&
-    (filter.scenario === undefined || s.manifest.scenario === filter.scenario) &&
-    (filter.kaslr === undefined || s.manifest.kaslr === filter.kaslr));
+  return listSets(filter.big ?? bigByDefault(), filter.arch ?? 'x86_64').filter(
+    (s) =>
+      (filter.big === undefined || isBigSet(s) === filter.big) &&
+      (filter.kernel === undefined || s.manifest.kernel.short === filter.kernel) &&
+      (filter.scenario === undefined || s.manifest.scenario === filter.scenario) &&
+      (filter.kaslr === undefined || s.manifest.kaslr === filter.kaslr),
+  );
 }
 
 /** The first set matching the filter; throws an error that says how to create it. */
@@ -81,11 +94,18 @@ export function requireSet(filter: SetFilter = {}): LabSet {
   const s = findSets(filter)[0];
   if (s) return s;
   const want = JSON.stringify(filter);
-  const have = listSets(true, 'all').map((x) => x.name).join(', ') || 'none';
-  throw new Error(`No lab set matches ${want} under ${join(labRoot(), 'sets')} (present: ${have}). ` +
-    (filter.arch && filter.arch !== 'x86_64' ? `Create them with \`npm run build && KMEMMAP_LAB_DIR=${labRoot()} node out/lab/lab.js --arch ${filter.arch} --kernel ${filter.kernel ?? '6.12'}${filter.scenario ? ` --sets ${filter.scenario}` : ''}\`.`
-      : filter.big ? 'Create the big sets with `npm run lab -- --big` (16 GiB guests; KMEMMAP_LAB_DIR overrides the location).'
-      : `Create the sets with \`npm run lab\` (or \`npm run lab -- --ensure-ci-sets\`; KMEMMAP_LAB_DIR overrides the location).`));
+  const have =
+    listSets(true, 'all')
+      .map((x) => x.name)
+      .join(', ') || 'none';
+  throw new Error(
+    `No lab set matches ${want} under ${join(labRoot(), 'sets')} (present: ${have}). ` +
+      (filter.arch && filter.arch !== 'x86_64'
+        ? `Create them with \`npm run build && KMEMMAP_LAB_DIR=${labRoot()} node out/lab/lab.js --arch ${filter.arch} --kernel ${filter.kernel ?? '6.12'}${filter.scenario ? ` --sets ${filter.scenario}` : ''}\`.`
+        : filter.big
+          ? 'Create the big sets with `npm run lab -- --big` (16 GiB guests; KMEMMAP_LAB_DIR overrides the location).'
+          : `Create the sets with \`npm run lab\` (or \`npm run lab -- --ensure-ci-sets\`; KMEMMAP_LAB_DIR overrides the location).`),
+  );
 }
 
 /**
@@ -108,10 +128,19 @@ export const CI_SETS: { kernel: KernelShort; plan: 'main' | 'load'; scenarios: s
 /** Sets that get makedumpfile-derived dumps in CI (LZO, zlib, -d 31, split, -E ELF). */
 export const CI_DERIVE_SETS = ['6.1-balloon', '6.12-balloon', '5.10-offline-block', '7.3-offline-block'];
 /** Sets that get drgn exports (and crash sessions where crash 8.0.2 reads the kernel) in CI. */
-export const CI_TOOL_SETS = ['6.1-balloon', '6.1-baseline', '6.12-baseline', '6.12-virtio-mem', '5.10-offline-block', '7.3-offline-block', '7.3-load-nokaslr'];
+export const CI_TOOL_SETS = [
+  '6.1-balloon',
+  '6.1-baseline',
+  '6.12-baseline',
+  '6.12-virtio-mem',
+  '5.10-offline-block',
+  '7.3-offline-block',
+  '7.3-load-nokaslr',
+];
 
 /** Names of the CI sets (main boot: KASLR on; load boot: -nokaslr). */
-export const ciSetNames = (): string[] => CI_SETS.flatMap((j) => j.scenarios.map((sc) => setName(j.kernel, sc, j.plan === 'main')));
+export const ciSetNames = (): string[] =>
+  CI_SETS.flatMap((j) => j.scenarios.map((sc) => setName(j.kernel, sc, j.plan === 'main')));
 
 /**
  * CI sets (of `names`, default all) absent from the lab, with the reason to fail with; none when
@@ -120,8 +149,12 @@ export const ciSetNames = (): string[] => CI_SETS.flatMap((j) => j.scenarios.map
 export function missingCiSets(names: string[] = ciSetNames(), what = 'set'): { name: string; reason: string }[] {
   if (process.env.KMEMMAP_SET) return [];
   const have = new Set(listSets().map((x) => x.name));
-  return names.filter((n) => !have.has(n)).map((name) => ({
-    name, reason: `CI ${what} ${name} is missing under ${join(labRoot(), 'sets')}: make it with \`node out/lab/lab.js --ensure-ci-sets\`` +
-      (what === 'set' ? '' : ' and the step of scripts/test-all.sh that makes it'),
-  }));
+  return names
+    .filter((n) => !have.has(n))
+    .map((name) => ({
+      name,
+      reason:
+        `CI ${what} ${name} is missing under ${join(labRoot(), 'sets')}: make it with \`node out/lab/lab.js --ensure-ci-sets\`` +
+        (what === 'set' ? '' : ' and the step of scripts/test-all.sh that makes it'),
+    }));
 }

@@ -9,7 +9,12 @@ export const setPath = (name: string): string => join(setsDir(), name);
 export const setExists = (name: string): boolean => existsSync(join(setPath(name), 'manifest.json'));
 
 const pidAlive = (pid: number): boolean => {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 /** Removes temp folders left by runs that are no longer alive. */
@@ -17,7 +22,8 @@ export function cleanStaleTemps(): void {
   if (!existsSync(setsDir())) return;
   for (const n of readdirSync(setsDir())) {
     const m = /^\.(?:tmp|old)-.*-(\d+)$/.exec(n);
-    if (m && (Number(m[1]) === process.pid || !pidAlive(Number(m[1])))) rmSync(join(setsDir(), n), { recursive: true, force: true });
+    if (m && (Number(m[1]) === process.pid || !pidAlive(Number(m[1]))))
+      rmSync(join(setsDir(), n), { recursive: true, force: true });
   }
 }
 

@@ -4,7 +4,19 @@
 // to offset 64 (section headers dropped) and is used as the input. makedumpfile cannot refilter QEMU's
 // kdump file (it has no utsname/VMCOREINFO it accepts: "Can't get the address of system_utsname"), so
 // the kdump is only reassembled from the flattened format with -R.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from './manifest';
 import type { LabSet } from './sets';
@@ -43,7 +55,10 @@ const MDF = 'makedumpfile';
 
 export function deriveWithTools(set: LabSet): string[] {
   const out = join(set.dir, 'derived');
-  if (set.manifest.files.derived?.length && existsSync(out)) { log(`${set.name}: derived dumps present`); return set.manifest.files.derived; }
+  if (set.manifest.files.derived?.length && existsSync(out)) {
+    log(`${set.name}: derived dumps present`);
+    return set.manifest.files.derived;
+  }
   const tmp = `${out}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -53,12 +68,16 @@ export function deriveWithTools(set: LabSet): string[] {
     const r = run(MDF, args, { cwd: tmp, allowFail: true });
     const files = Array.isArray(file) ? file : [file];
     if (r.code === 0 && files.every((f) => existsSync(join(tmp, f)))) made.push(...files.map((f) => `derived/${f}`));
-    else notes.push(`makedumpfile ${args.join(' ')} failed (${r.code}): ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`);
+    else
+      notes.push(
+        `makedumpfile ${args.join(' ')} failed (${r.code}): ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' | ')}`,
+      );
   };
   try {
     // 1. flattened -> standard kdump-compressed
     const rr = sh(`${MDF} -R ${q(join(tmp, 'vmcore.kdump.raw'))} < ${q(set.kdump)}`, { allowFail: true });
-    if (rr.code === 0) made.push('derived/vmcore.kdump.raw'); else notes.push(`makedumpfile -R failed: ${rr.stderr.trim()}`);
+    if (rr.code === 0) made.push('derived/vmcore.kdump.raw');
+    else notes.push(`makedumpfile -R failed: ${rr.stderr.trim()}`);
     // 2. header-fixed ELF copy (sparse) as input for the filtered dumps
     const fixed = join(tmp, 'input-fixed.elf');
     run('cp', ['--sparse=always', set.elf, fixed]);
@@ -71,8 +90,13 @@ export function deriveWithTools(set: LabSet): string[] {
     mdf(['-E', '-d', '31', fixed, 'dump-E-d31.elf'], 'dump-E-d31.elf');
     mdf(['--split', '-c', '-d', '31', fixed, 'dump-split.1', 'dump-split.2'], ['dump-split.1', 'dump-split.2']);
     rmSync(fixed, { force: true });
-    notes.push('input-fixed.elf (vmcore.elf with its program headers moved to offset 64) was used as input and deleted');
-    writeFileSync(join(tmp, 'README.txt'), `Derived by makedumpfile ${run(MDF, ['-v'], { allowFail: true }).stdout.split('\n')[0]}\n${notes.join('\n')}\n`);
+    notes.push(
+      'input-fixed.elf (vmcore.elf with its program headers moved to offset 64) was used as input and deleted',
+    );
+    writeFileSync(
+      join(tmp, 'README.txt'),
+      `Derived by makedumpfile ${run(MDF, ['-v'], { allowFail: true }).stdout.split('\n')[0]}\n${notes.join('\n')}\n`,
+    );
     made.push('derived/README.txt');
     rmSync(out, { recursive: true, force: true });
     renameSync(tmp, out);
@@ -86,7 +110,9 @@ export function deriveWithTools(set: LabSet): string[] {
   m.actions.push(`with-tools: ${made.length} derived files; ${notes.join('; ')}`);
   writeFileSync(`${mfPath}.tmp`, JSON.stringify(m, null, 2) + '\n');
   renameSync(`${mfPath}.tmp`, mfPath);
-  log(`${set.name}: derived ${made.map((f) => `${f} (${(statSync(join(set.dir, f)).size / 1048576).toFixed(1)} MiB)`).join(', ')}`);
+  log(
+    `${set.name}: derived ${made.map((f) => `${f} (${(statSync(join(set.dir, f)).size / 1048576).toFixed(1)} MiB)`).join(', ')}`,
+  );
   for (const n of notes) log(`${set.name}: ${n}`);
   return made;
 }

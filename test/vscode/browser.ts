@@ -4,8 +4,13 @@ import { existsSync } from 'node:fs';
 import { CHROMIUM } from './paths';
 
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
 ];
 
 export interface OpenedWorkbench {
@@ -15,8 +20,13 @@ export interface OpenedWorkbench {
   close(): Promise<void>;
 }
 
-export async function openWorkbench(url: string, env: NodeJS.ProcessEnv, opts: { headless?: boolean; width?: number; height?: number } = {}): Promise<OpenedWorkbench> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run scripts/vscode-server-install.sh (installs Debian's chromium)`);
+export async function openWorkbench(
+  url: string,
+  env: NodeJS.ProcessEnv,
+  opts: { headless?: boolean; width?: number; height?: number } = {},
+): Promise<OpenedWorkbench> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: run scripts/vscode-server-install.sh (installs Debian's chromium)`);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: opts.headless ?? true,

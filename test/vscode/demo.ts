@@ -42,7 +42,10 @@ async function main(): Promise<void> {
   installVsix(serverMain, dataDir, vsix, home.env);
   installVsix(serverMain, dataDir, packDemoOpener(), home.env);
   const tInstalled = Date.now();
-  const ws = makeDemoWorkspace(join(home.dir, 'kmemmap-demo'), process.env.KMEMMAP_DEMO_SAMPLE ?? join(repoRoot(), 'samples', SAMPLE_NAME));
+  const ws = makeDemoWorkspace(
+    join(home.dir, 'kmemmap-demo'),
+    process.env.KMEMMAP_DEMO_SAMPLE ?? join(repoRoot(), 'samples', SAMPLE_NAME),
+  );
   const port = process.env.KMEMMAP_DEMO_PORT ? Number(process.env.KMEMMAP_DEMO_PORT) : undefined;
   const env = { ...home.env, KMEMMAP_DEMO_OPEN: ws.sampleFile };
   const server = await startServer({ serverMain, dataDir, env, ...(port ? { port } : {}) });

@@ -15,8 +15,10 @@ export function packDemoOpener(): string {
   const out = join(vscodeCache(), `kmemmap-demo-opener-${hash.digest('hex').slice(0, 12)}.vsix`);
   if (existsSync(out)) return out;
   mkdirSync(vscodeCache(), { recursive: true });
-  execFileSync(join(root, 'node_modules', '.bin', 'vsce'),
+  execFileSync(
+    join(root, 'node_modules', '.bin', 'vsce'),
     ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out],
-    { cwd: src, stdio: ['ignore', 'ignore', 'inherit'] });
+    { cwd: src, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   return out;
 }

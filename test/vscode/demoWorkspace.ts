@@ -10,7 +10,11 @@ export function makeDemoWorkspace(dir: string, sample: string): { folder: string
   const sampleFile = join(dir, basename(sample));
   copyFileSync(sample, sampleFile);
   const settings = {
-    'workbench.editorAssociations': { '*.tar.gz': 'kmemmap.snapshot', '*.kdump': 'kmemmap.snapshot', '*.vmcore': 'kmemmap.snapshot' },
+    'workbench.editorAssociations': {
+      '*.tar.gz': 'kmemmap.snapshot',
+      '*.kdump': 'kmemmap.snapshot',
+      '*.vmcore': 'kmemmap.snapshot',
+    },
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
     'extensions.ignoreRecommendations': true,

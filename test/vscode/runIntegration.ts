@@ -68,12 +68,24 @@ async function main(): Promise<number> {
     ...(process.env.KMEMMAP_TEST_GREP ? { KMEMMAP_TEST_GREP: process.env.KMEMMAP_TEST_GREP } : {}),
   };
 
-  const server = await startServer({ serverMain, dataDir: join(home.dir, 'vscode'), env, logFile: join(artifacts, 'server.log') });
+  const server = await startServer({
+    serverMain,
+    dataDir: join(home.dir, 'vscode'),
+    env,
+    logFile: join(artifacts, 'server.log'),
+  });
   const tServer = Date.now();
-  console.log(`[tier3] VS Code server on ${server.origin} (install check ${tInstalled - t0} ms, start ${tServer - tInstalled} ms)`);
+  console.log(
+    `[tier3] VS Code server on ${server.origin} (install check ${tInstalled - t0} ms, start ${tServer - tInstalled} ms)`,
+  );
   let wb: Awaited<ReturnType<typeof openWorkbench>> | undefined;
   try {
-    const url = workbenchUrl({ origin: server.origin, folder: workspace, extensionDevelopmentPath: extDev, extensionTestsPath: testsPath });
+    const url = workbenchUrl({
+      origin: server.origin,
+      folder: workspace,
+      extensionDevelopmentPath: extDev,
+      extensionTestsPath: testsPath,
+    });
     wb = await openWorkbench(url, home.env);
     const consoleLog = createWriteStream(join(artifacts, 'browser-console.log'));
     wb.page.on('console', (m) => {
@@ -84,10 +96,16 @@ async function main(): Promise<number> {
     await waitForWorkbench(wb.page);
     console.log(`[tier3] workbench visible after ${Date.now() - tServer} ms; running the suite in the extension host`);
     const timeout = Number(process.env.KMEMMAP_TEST_TIMEOUT_MS ?? 600_000);
-    const done = await waitForFile(resultsFile, timeout, () => server.process.exitCode === null && !extensionHostExited(server.logFile));
+    const done = await waitForFile(
+      resultsFile,
+      timeout,
+      () => server.process.exitCode === null && !extensionHostExited(server.logFile),
+    );
     await wb.page.screenshot({ path: join(artifacts, 'workbench-after-suite.png') }).catch(() => undefined);
     if (!done) {
-      console.error(`[tier3] the suite wrote no results (extension host ended or ${timeout} ms passed); see ${server.logFile} and ${join(artifacts, 'browser-console.log')}`);
+      console.error(
+        `[tier3] the suite wrote no results (extension host ended or ${timeout} ms passed); see ${server.logFile} and ${join(artifacts, 'browser-console.log')}`,
+      );
       return 2;
     }
     const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as Results;
@@ -99,7 +117,9 @@ async function main(): Promise<number> {
     const passed = r.results.filter((t) => t.state === 'passed').length;
     const skipped = r.results.filter((t) => t.state === 'pending').length;
     recordTierCounts({ passed, failed: r.failures, skipped });
-    console.log(`[tier3] ${passed} passing, ${r.failures} failing; suite ${r.durationMs} ms, total ${Date.now() - t0} ms`);
+    console.log(
+      `[tier3] ${passed} passing, ${r.failures} failing; suite ${r.durationMs} ms, total ${Date.now() - t0} ms`,
+    );
     if (r.results.length === 0) {
       console.error('[tier3] the suite ran no tests');
       return 1;

@@ -38,7 +38,11 @@ export function freePort(): Promise<number> {
 }
 
 function dirs(dataDir: string) {
-  const d = { userDataDir: join(dataDir, 'ud'), serverDataDir: join(dataDir, 'sd'), extensionsDir: join(dataDir, 'ext') };
+  const d = {
+    userDataDir: join(dataDir, 'ud'),
+    serverDataDir: join(dataDir, 'sd'),
+    extensionsDir: join(dataDir, 'ext'),
+  };
   for (const p of Object.values(d)) mkdirSync(p, { recursive: true });
   return d;
 }
@@ -48,8 +52,19 @@ export function installVsix(serverMain: string, dataDir: string, vsix: string, e
   const d = dirs(dataDir);
   execFileSync(
     process.execPath,
-    [serverMain, '--install-extension', vsix, '--force', '--extensions-dir', d.extensionsDir,
-      '--user-data-dir', d.userDataDir, '--server-data-dir', d.serverDataDir, '--accept-server-license-terms'],
+    [
+      serverMain,
+      '--install-extension',
+      vsix,
+      '--force',
+      '--extensions-dir',
+      d.extensionsDir,
+      '--user-data-dir',
+      d.userDataDir,
+      '--server-data-dir',
+      d.serverDataDir,
+      '--accept-server-license-terms',
+    ],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 },
   );
 }
@@ -76,9 +91,23 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = createWriteStream(logFile);
   const child = spawn(
     process.execPath,
-    [opts.serverMain, '--host', '127.0.0.1', '--port', String(port), '--without-connection-token',
-      '--accept-server-license-terms', '--disable-telemetry', '--disable-workspace-trust',
-      '--user-data-dir', d.userDataDir, '--server-data-dir', d.serverDataDir, '--extensions-dir', d.extensionsDir],
+    [
+      opts.serverMain,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--without-connection-token',
+      '--accept-server-license-terms',
+      '--disable-telemetry',
+      '--disable-workspace-trust',
+      '--user-data-dir',
+      d.userDataDir,
+      '--server-data-dir',
+      d.serverDataDir,
+      '--extensions-dir',
+      d.extensionsDir,
+    ],
     { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   child.stdout!.pipe(log);
@@ -93,7 +122,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       child.kill('SIGTERM');
     }
     const t = setTimeout(() => {
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }, 5000);
     await exited;
     clearTimeout(t);

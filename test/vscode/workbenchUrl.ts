@@ -18,7 +18,8 @@ export function workbenchUrl(o: WorkbenchUrlOptions): string {
   const u = new URL(o.origin + '/');
   if (o.folder) u.searchParams.set('folder', o.folder);
   const payload: Array<[string, string]> = [];
-  if (o.extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remoteUri(o.origin, o.extensionDevelopmentPath)]);
+  if (o.extensionDevelopmentPath)
+    payload.push(['extensionDevelopmentPath', remoteUri(o.origin, o.extensionDevelopmentPath)]);
   if (o.extensionTestsPath) payload.push(['extensionTestsPath', remoteUri(o.origin, o.extensionTestsPath)]);
   payload.push(...(o.extra ?? []));
   if (payload.length) u.searchParams.set('payload', JSON.stringify(payload));

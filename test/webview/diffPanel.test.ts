@@ -27,7 +27,13 @@ mkdirSync(ARTIFACTS, { recursive: true });
 const SETTINGS = { palette: 'colorblind-safe', offlineRules: 'mainline' } as const;
 type Rgb = [number, number, number];
 /** palette.ts, colorblind-safe, and the fake host's editor background #1e1e1e. */
-const COLOUR: Record<string, Rgb> = { free: [0x56, 0xb4, 0xe9], 'offline-movable': [0xeb, 0xc0, 0xda], 'kernel-other': [0xd9, 0xc2, 0x7a], slab: [0xf0, 0xe4, 0x42], 'lru-anon': [0x00, 0x9e, 0x73] };
+const COLOUR: Record<string, Rgb> = {
+  free: [0x56, 0xb4, 0xe9],
+  'offline-movable': [0xeb, 0xc0, 0xda],
+  'kernel-other': [0xd9, 0xc2, 0x7a],
+  slab: [0xf0, 0xe4, 0x42],
+  'lru-anon': [0x00, 0x9e, 0x73],
+};
 const BG: Rgb = [30, 30, 30];
 const dimmed = (c: Rgb, t: number): Rgb => c.map((v, i) => Math.round(BG[i] * (1 - t) + v * t)) as Rgb;
 
@@ -46,7 +52,11 @@ async function pixelOfPfn(h: FakeHost, pfn: number): Promise<Rgb> {
     c.height = k.map.canvas.height;
     const ctx = c.getContext('2d')!;
     ctx.drawImage(k.map.canvas, 0, 0);
-    return Array.from(ctx.getImageData(Math.floor((cell.x + 0.5 - v.x) * v.cellPx), Math.floor((cell.y + 0.5 - v.y) * v.cellPx), 1, 1).data.slice(0, 3)) as Rgb;
+    return Array.from(
+      ctx
+        .getImageData(Math.floor((cell.x + 0.5 - v.x) * v.cellPx), Math.floor((cell.y + 0.5 - v.y) * v.cellPx), 1, 1)
+        .data.slice(0, 3),
+    ) as Rgb;
   }, pfn);
 }
 
@@ -59,15 +69,32 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
   let h: FakeHost;
 
   before(async () => {
-    const a = findSets({ kernel: '6.12', scenario: 'baseline', kaslr: true })[0] ?? findSets({ kernel: '6.12', scenario: 'baseline' })[0];
+    const a =
+      findSets({ kernel: '6.12', scenario: 'baseline', kaslr: true })[0] ??
+      findSets({ kernel: '6.12', scenario: 'baseline' })[0];
     const b = findSets({ kernel: '6.12', scenario: 'balloon' })[0];
-    if (!a || !b) throw new Error('the 6.12 baseline and balloon lab sets are missing: make them with `node out/lab/lab.js --ensure-ci-sets`');
+    if (!a || !b)
+      throw new Error(
+        'the 6.12 baseline and balloon lab sets are missing: make them with `node out/lab/lab.js --ensure-ci-sets`',
+      );
     diff = diffSnapshots(await openSnapshot(a.kdump), await openSnapshot(b.kdump));
-    const compared = await compareInWorker(resolve('out/extension/compareWorker.js'), { path: a.kdump, extraPaths: [] }, { path: b.kdump, extraPaths: [] });
-    session = new DiffSession(['file://' + a.kdump, 'file://' + b.kdump], ['6.12-baseline.kdump', '6.12-balloon.kdump'], compared);
+    const compared = await compareInWorker(
+      resolve('out/extension/compareWorker.js'),
+      { path: a.kdump, extraPaths: [] },
+      { path: b.kdump, extraPaths: [] },
+    );
+    session = new DiffSession(
+      ['file://' + a.kdump, 'file://' + b.kdump],
+      ['6.12-baseline.kdump', '6.12-balloon.kdump'],
+      compared,
+    );
     d = session.overview(SETTINGS);
     browser = await launchChromium();
-    h = await openFakeHost(browser, undefined, { entry: 'diff', title: d.title, handlers: session.handlers(() => SETTINGS) });
+    h = await openFakeHost(browser, undefined, {
+      entry: 'diff',
+      title: d.title,
+      handlers: session.handlers(() => SETTINGS),
+    });
     await h.page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
   });
   after(async () => {
@@ -85,7 +112,12 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
       assert.equal((await cell.textContent())!.replace(/,/g, ''), String(n), `${from} → ${to}`);
     }
     assert.equal(await h.page.locator('.matrix-cell').count(), diff.transitions.length);
-    assert.deepEqual(await h.page.locator('.diff-blocks tbody tr').evaluateAll((rows) => rows.map((r) => `memory${(r as HTMLElement).dataset.block}`)), diff.blocks.map((x) => x.block));
+    assert.deepEqual(
+      await h.page
+        .locator('.diff-blocks tbody tr')
+        .evaluateAll((rows) => rows.map((r) => `memory${(r as HTMLElement).dataset.block}`)),
+      diff.blocks.map((x) => x.block),
+    );
     assert.equal(h.consoleErrors.length, 0, h.consoleErrors.join('\n'));
     await h.page.screenshot({ path: `${ARTIFACTS}/webview-diff-first-screen.png` });
   });
@@ -116,12 +148,18 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
     // a free → slab page: a single page among unchanged ones (the churn of this pair)
     const lone = diff.runs.find((r) => r[1] === 1 && r[3] !== 'offline-movable' && COLOUR[r[3]])!;
     // a small panel, so the whole 4 GiB guest is several pages per pixel
-    const small = await openFakeHost(browser, undefined, { entry: 'diff', title: d.title, handlers: session.handlers(() => SETTINGS), viewport: { width: 560, height: 420 } });
+    const small = await openFakeHost(browser, undefined, {
+      entry: 'diff',
+      title: d.title,
+      handlers: session.handlers(() => SETTINGS),
+      viewport: { width: 560, height: 420 },
+    });
     await small.page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
     const got = await small.page.evaluate(async (pfn) => {
       const k = (window as DiffHookWindow).kmemmapDiff;
       k.map.fit();
-      for (let i = 0; i < 400 && k.store.loadedSections < k.store.totalSections; i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 400 && k.store.loadedSections < k.store.totalSections; i++)
+        await new Promise((r) => setTimeout(r, 25));
       k.map.select(undefined);
       k.map.drawNow();
       const v = k.map.currentView;
@@ -131,27 +169,48 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
       c.height = k.map.canvas.height;
       const ctx = c.getContext('2d')!;
       ctx.drawImage(k.map.canvas, 0, 0);
-      return { kept: k.cells.keptBytes, cellPx: v.cellPx, rgb: Array.from(ctx.getImageData(Math.floor((cell.x - v.x) * v.cellPx), Math.floor((cell.y - v.y) * v.cellPx), 1, 1).data.slice(0, 3)) };
+      return {
+        kept: k.cells.keptBytes,
+        cellPx: v.cellPx,
+        rgb: Array.from(
+          ctx
+            .getImageData(Math.floor((cell.x - v.x) * v.cellPx), Math.floor((cell.y - v.y) * v.cellPx), 1, 1)
+            .data.slice(0, 3),
+        ),
+      };
     }, lone[0]);
     await small.page.screenshot({ path: `${ARTIFACTS}/webview-diff-whole-machine.png` });
     await small.page.close();
     // both sides' bytes are kept only for the sections that are not uniform on both sides
     const mixed = d.digest.countsNew.filter(Boolean).length;
-    assert.ok(got.kept > 0 && got.kept <= 2 * mixed * d.map.pfnsPerSection, `${got.kept} bytes kept for ${mixed} mixed sections`);
+    assert.ok(
+      got.kept > 0 && got.kept <= 2 * mixed * d.map.pfnsPerSection,
+      `${got.kept} bytes kept for ${mixed} mixed sections`,
+    );
     assert.ok(got.cellPx < 1, `the whole machine shows more than one page per pixel (${got.cellPx} px per page)`);
     const full = Object.values(COLOUR).map((c) => c.join());
-    assert.ok(full.includes(got.rgb.join()), `the pixel of PFN ${lone[0]} (${lone[2]} → ${lone[3]}) is ${got.rgb}, a full class colour, not dimmed`);
+    assert.ok(
+      full.includes(got.rgb.join()),
+      `the pixel of PFN ${lone[0]} (${lone[2]} → ${lone[3]}) is ${got.rgb}, a full class colour, not dimmed`,
+    );
   });
 
   it('a matrix cell filters the map to its transition and shows its first page on both sides', async () => {
     const [from, to] = diff.transitions.find(([f, t]) => f === 'free' && t !== 'offline-movable' && COLOUR[t])!;
     const first = diff.runs.find((r) => r[2] === from && r[3] === to)![0];
     await h.page.click(`.matrix-cell[data-from="${from}"][data-to="${to}"]`);
-    assert.equal(await h.page.getAttribute(`.matrix-cell[data-from="${from}"][data-to="${to}"]`, 'aria-pressed'), 'true', 'the matrix stays in front');
+    assert.equal(
+      await h.page.getAttribute(`.matrix-cell[data-from="${from}"][data-to="${to}"]`, 'aria-pressed'),
+      'true',
+      'the matrix stays in front',
+    );
     await h.page.click('vscode-tab-header:has-text("Inspector")');
     await h.page.waitForSelector('.diff-page', { timeout: 20000 });
     assert.match((await h.page.textContent('.diff-filter-msg'))!, new RegExp(`only ${from} → ${to}`));
-    assert.match((await h.page.textContent('.diff-page-summary'))!, new RegExp(`0x${first.toString(16)} changed: ${from} → ${to}`));
+    assert.match(
+      (await h.page.textContent('.diff-page-summary'))!,
+      new RegExp(`0x${first.toString(16)} changed: ${from} → ${to}`),
+    );
     const colA = (await h.page.textContent('.diff-col[data-side="a"] .inspector-page'))!;
     const colB = (await h.page.textContent('.diff-col[data-side="b"] .inspector-page'))!;
     assert.ok(colA.includes(`0x${first.toString(16)}`) && colA.includes(from), colA);
@@ -173,12 +232,20 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
     await h.page.locator('.map-canvas').focus();
     await h.page.keyboard.press('Enter');
     await h.page.keyboard.press('n');
-    await h.page.waitForFunction((pfn) => document.querySelector('.diff-page-summary')?.textContent?.includes(`0x${pfn.toString(16)} `), r1[0], { timeout: 20000 });
+    await h.page.waitForFunction(
+      (pfn) => document.querySelector('.diff-page-summary')?.textContent?.includes(`0x${pfn.toString(16)} `),
+      r1[0],
+      { timeout: 20000 },
+    );
     const pa = BigInt(r0[0]) * 4096n;
     await h.page.locator('.search').click();
     await h.page.keyboard.type(`pa 0x${pa.toString(16)}`);
     await h.page.keyboard.press('Enter');
-    await h.page.waitForFunction((pfn) => document.querySelector('.diff-page-summary')?.textContent?.includes(`0x${pfn.toString(16)} changed: `), r0[0], { timeout: 20000 });
+    await h.page.waitForFunction(
+      (pfn) => document.querySelector('.diff-page-summary')?.textContent?.includes(`0x${pfn.toString(16)} changed: `),
+      r0[0],
+      { timeout: 20000 },
+    );
   });
 
   it('a block row shows both sides with the deciding pages', async () => {
@@ -188,17 +255,32 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
     await h.page.waitForSelector('.inspector-block');
     const text = (await h.page.textContent('.inspector-block'))!;
     assert.ok(text.includes(row.block), text);
-    for (const side of [row.a, row.b]) if (side?.mainline?.blockingPfn !== undefined) assert.ok(text.includes(`0x${side.mainline.blockingPfn.toString(16)}`), `deciding page ${side.mainline.blockingPfn} in ${text}`);
+    for (const side of [row.a, row.b])
+      if (side?.mainline?.blockingPfn !== undefined)
+        assert.ok(
+          text.includes(`0x${side.mainline.blockingPfn.toString(16)}`),
+          `deciding page ${side.mainline.blockingPfn} in ${text}`,
+        );
   });
 
   it('a pair that cannot be compared shows the reason and a retry', async () => {
     const p = await browser.newPage();
     try {
-      const f = await openFakeHost(browser, undefined, { entry: 'diff', handlers: { diffReady: () => new Promise(() => undefined) } });
-      await f.send({ type: 'failed', file: '/tmp/other', problem: 'cannot be compared with sample.tar.gz: 65536 vs 32768 PFNs per memory block' });
+      const f = await openFakeHost(browser, undefined, {
+        entry: 'diff',
+        handlers: { diffReady: () => new Promise(() => undefined) },
+      });
+      await f.send({
+        type: 'failed',
+        file: '/tmp/other',
+        problem: 'cannot be compared with sample.tar.gz: 65536 vs 32768 PFNs per memory block',
+      });
       await f.page.waitForSelector('.failure');
       const text = (await f.page.textContent('.failure'))!;
-      assert.ok(text.includes('Cannot compare these snapshots') && text.includes('65536 vs 32768 PFNs per memory block'), text);
+      assert.ok(
+        text.includes('Cannot compare these snapshots') && text.includes('65536 vs 32768 PFNs per memory block'),
+        text,
+      );
       await f.page.click('.failure button');
       assert.ok(f.events.some((e) => e.type === 'retry'));
       await f.page.close();

@@ -20,7 +20,15 @@ import type { ParsedSnapshot } from '../../extension/parseWorkerClient';
 export type HookWindow = Window & { kmemmap?: any; __pwned?: unknown };
 
 export const ORIGIN = 'http://kmemmap.test';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
@@ -62,13 +70,21 @@ export interface FakeHostOptions {
   entry?: 'main' | 'diff';
 }
 
-export async function openFakeHost(browser: Browser, parsed: ParsedSnapshot | undefined, opts: FakeHostOptions = {}): Promise<FakeHost> {
+export async function openFakeHost(
+  browser: Browser,
+  parsed: ParsedSnapshot | undefined,
+  opts: FakeHostOptions = {},
+): Promise<FakeHost> {
   const page = await browser.newPage({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
   const settings: ViewSettings = opts.settings ?? { palette: 'colorblind-safe', offlineRules: 'mainline' };
   const out = process.env.WEBVIEW_OUT ?? join(process.cwd(), 'out', 'webview');
   await page.route(`${ORIGIN}/**`, (route) => {
     const name = new URL(route.request().url()).pathname.slice(1);
-    if (name === '' || name === 'index.html') return route.fulfill({ contentType: 'text/html', body: html({ renderer: opts.renderer, title: opts.title ?? 'snapshot', entry: opts.entry }) });
+    if (name === '' || name === 'index.html')
+      return route.fulfill({
+        contentType: 'text/html',
+        body: html({ renderer: opts.renderer, title: opts.title ?? 'snapshot', entry: opts.entry }),
+      });
     if (name === 'theme.css') return route.fulfill({ contentType: 'text/css', body: `html{${THEME_DARK}}` });
     const type = name.endsWith('.js') ? 'text/javascript' : name.endsWith('.css') ? 'text/css' : 'font/ttf';
     try {
@@ -78,25 +94,35 @@ export async function openFakeHost(browser: Browser, parsed: ParsedSnapshot | un
     }
   });
 
-  const host: FakeHost = { page, fromWebview: [], events: [], sectionBytes: [], consoleErrors: [], send: async () => undefined };
+  const host: FakeHost = {
+    page,
+    fromWebview: [],
+    events: [],
+    sectionBytes: [],
+    consoleErrors: [],
+    send: async () => undefined,
+  };
   page.on('console', (m) => m.type() === 'error' && host.consoleErrors.push(m.text()));
   page.on('pageerror', (e) => host.consoleErrors.push(String(e)));
 
   // Typed arrays cross into the page as base64 and are revived there, like VS Code revives them.
   const deliver = (m: Envelope) =>
     page
-      .evaluate((json) => {
-        const msg = JSON.parse(json, (_k, v) => {
-          if (v && typeof v === 'object' && typeof v.__u8 === 'string') {
-            const bin = atob(v.__u8);
-            const a = new Uint8Array(bin.length);
-            for (let i = 0; i < bin.length; i++) a[i] = bin.charCodeAt(i);
-            return a;
-          }
-          return v;
-        });
-        window.postMessage(msg, '*');
-      }, JSON.stringify(m, (_k, v) => (v instanceof Uint8Array ? { __u8: Buffer.from(v).toString('base64') } : v)))
+      .evaluate(
+        (json) => {
+          const msg = JSON.parse(json, (_k, v) => {
+            if (v && typeof v === 'object' && typeof v.__u8 === 'string') {
+              const bin = atob(v.__u8);
+              const a = new Uint8Array(bin.length);
+              for (let i = 0; i < bin.length; i++) a[i] = bin.charCodeAt(i);
+              return a;
+            }
+            return v;
+          });
+          window.postMessage(msg, '*');
+        },
+        JSON.stringify(m, (_k, v) => (v instanceof Uint8Array ? { __u8: Buffer.from(v).toString('base64') } : v)),
+      )
       .catch(() => undefined);
 
   const session = parsed ? new SnapshotSession('file:///test', opts.title ?? 'snapshot', parsed) : undefined;
@@ -120,7 +146,8 @@ export async function openFakeHost(browser: Browser, parsed: ParsedSnapshot | un
   await page.addInitScript(() => {
     let state: unknown;
     (window as unknown as { acquireVsCodeApi(): unknown }).acquireVsCodeApi = () => ({
-      postMessage: (m: unknown) => (window as unknown as { __kmemmapToHost(s: string): void }).__kmemmapToHost(JSON.stringify(m)),
+      postMessage: (m: unknown) =>
+        (window as unknown as { __kmemmapToHost(s: string): void }).__kmemmapToHost(JSON.stringify(m)),
       getState: () => state,
       setState: (s: unknown) => (state = s),
     });

@@ -80,7 +80,8 @@ describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', f
             const k = (window as HookWindow).kmemmap;
             k.map.fit();
             k.store.want([[pfn, pfn + 1]]); // its section's exact bytes first
-            for (let i = 0; i < 400 && k.store.classAt(pfn) === undefined; i++) await new Promise((r) => setTimeout(r, 25));
+            for (let i = 0; i < 400 && k.store.classAt(pfn) === undefined; i++)
+              await new Promise((r) => setTimeout(r, 25));
           }, pfn);
           const facts = await h.page.evaluate((pfn) => {
             const k = (window as HookWindow).kmemmap;
@@ -109,7 +110,8 @@ describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', f
           const m = k.map;
           m.fit();
           k.store.want([[pfn, pfn + 1]]);
-          for (let i = 0; i < 400 && k.store.classAt(pfn) === undefined; i++) await new Promise((res) => setTimeout(res, 25));
+          for (let i = 0; i < 400 && k.store.classAt(pfn) === undefined; i++)
+            await new Promise((res) => setTimeout(res, 25));
           const read = () => {
             m.drawNow();
             const c = document.createElement('canvas');
@@ -131,7 +133,8 @@ describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', f
           let near = 0;
           let far = 0;
           for (let i = 0; i < withHalo.length; i += 4) {
-            if (withHalo[i] === without[i] && withHalo[i + 1] === without[i + 1] && withHalo[i + 2] === without[i + 2]) continue;
+            if (withHalo[i] === without[i] && withHalo[i + 1] === without[i + 1] && withHalo[i + 2] === without[i + 2])
+              continue;
             const x = (i / 4) % m.canvas.width;
             const y = Math.floor(i / 4 / m.canvas.width);
             if (Math.abs(x - px) <= 8 && Math.abs(y - py) <= 8) near++;
@@ -217,7 +220,10 @@ describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', f
           const v = m.currentView;
           const r = m.canvas.getBoundingClientRect();
           const dpr = m.canvas.width / r.width;
-          return { x: r.left + ((m.layout.rowPfns / 2 - v.x) * v.cellPx) / dpr, y: r.top + ((s.row + s.rows / 2 - v.y) * v.cellPx) / dpr };
+          return {
+            x: r.left + ((m.layout.rowPfns / 2 - v.x) * v.cellPx) / dpr,
+            y: r.top + ((s.row + s.rows / 2 - v.y) * v.cellPx) / dpr,
+          };
         });
         await h.page.mouse.move(sep.x, sep.y);
         assert.ok((await h.page.textContent('.map-tooltip'))!.includes('3.0 GiB absent: 0x40000000–0xffffffff'));
@@ -226,7 +232,10 @@ describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', f
         await h.page.locator('vscode-textfield.search').click();
         await h.page.keyboard.type(String(after));
         await h.page.keyboard.press('Enter');
-        await h.page.locator('.inspector-page').filter({ hasText: `(${after})` }).waitFor({ timeout: 20000 });
+        await h.page
+          .locator('.inspector-page')
+          .filter({ hasText: `(${after})` })
+          .waitFor({ timeout: 20000 });
 
         // Unfold: the hole is shown cell by cell again, and the same PFN is still under its cell.
         await h.page.click('.fold-toggle');
@@ -251,13 +260,19 @@ describe('map at whole-machine zoom, folded absent memory, labels (Chromium)', f
         const whole = await h.page.locator('.map-label:visible').allTextContents();
         assert.ok(whole.length >= 3 && whole.length <= 80, `${whole.length} labels`);
         assert.ok(whole.includes('0x0 memory0'), whole.join(' | '));
-        assert.ok(whole.some((t) => t.startsWith('0x100000000 memory32')), whole.join(' | '));
+        assert.ok(
+          whole.some((t) => t.startsWith('0x100000000 memory32')),
+          whole.join(' | '),
+        );
         // Zoomed in to single pages: row-start addresses, still a handful of nodes.
         await h.page.evaluate((pfn) => (window as HookWindow).kmemmap.map.reveal(pfn), after);
         await h.page.evaluate(() => (window as HookWindow).kmemmap.map.drawNow());
         const zoomed = await h.page.locator('.map-label:visible').allTextContents();
         assert.ok(zoomed.length >= 2 && zoomed.length <= 80, `${zoomed.length} labels`);
-        assert.ok(zoomed.filter((t) => /^0x[0-9a-f]+$/.test(t)).length >= 3, `row-start addresses: ${zoomed.join(' | ')}`);
+        assert.ok(
+          zoomed.filter((t) => /^0x[0-9a-f]+$/.test(t)).length >= 3,
+          `row-start addresses: ${zoomed.join(' | ')}`,
+        );
         assert.ok((await h.page.locator('.map-labels *').count()) <= 80, 'never one node per row or page');
         await h.page.screenshot({ path: `${ARTIFACTS}/webview-labels-zoomed.png` });
       } finally {

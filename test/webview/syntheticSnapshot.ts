@@ -11,15 +11,27 @@ export const EVIL_RELEASE = '6.12.0-test <img src=x onerror="window.__pwned=1">'
  * holeSections: [first, end) sections that do not exist at all (a PCI hole or unpopulated hotplug
  * space): no-memmap, left out of the section and block listings like a real capture does.
  */
-export function syntheticSnapshot(nrSections: number, opts: { pfnsPerSection?: number; sectionsPerBlock?: number; holeSections?: [number, number] } = {}): Snapshot {
+export function syntheticSnapshot(
+  nrSections: number,
+  opts: { pfnsPerSection?: number; sectionsPerBlock?: number; holeSections?: [number, number] } = {},
+): Snapshot {
   const pps = opts.pfnsPerSection ?? 32768;
   const spb = opts.sectionsPerBlock ?? 1;
   const n = nrSections * pps;
   const classes = new Uint8Array(n);
   const id = (c: PageClass) => CLASS_ID[c];
-  const mixed: PageClass[] = ['free', 'lru-anon', 'lru-file', 'slab', 'kernel-other', 'pagetable', 'compound-head', 'compound-tail'];
+  const mixed: PageClass[] = [
+    'free',
+    'lru-anon',
+    'lru-file',
+    'slab',
+    'kernel-other',
+    'pagetable',
+    'compound-head',
+    'compound-tail',
+  ];
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const sections: Section[] = [];
   for (let s = 0; s < nrSections; s++) {
     const from = s * pps;
@@ -30,7 +42,8 @@ export function syntheticSnapshot(nrSections: number, opts: { pfnsPerSection?: n
       continue;
     } else if (s === 0) {
       classes.fill(id('reserved'), from, from + pps / 8);
-      for (let i = from + pps / 8; i < from + pps; i += 64) classes.fill(id(mixed[Math.floor(rnd() * mixed.length)]), i, i + 64);
+      for (let i = from + pps / 8; i < from + pps; i += 64)
+        classes.fill(id(mixed[Math.floor(rnd() * mixed.length)]), i, i + 64);
     } else if (s === 2) {
       classes.fill(id('no-memmap'), from, from + pps);
       state = 'absent';
@@ -45,12 +58,22 @@ export function syntheticSnapshot(nrSections: number, opts: { pfnsPerSection?: n
     } else if (s % 7 === 3) {
       classes.fill(id('free'), from, from + pps); // uniform: never fetched by the webview
     } else {
-      for (let i = from; i < from + pps; i += 16) classes.fill(id(rnd() < 0.6 ? 'free' : mixed[Math.floor(rnd() * mixed.length)]), i, i + 16);
+      for (let i = from; i < from + pps; i += 16)
+        classes.fill(id(rnd() < 0.6 ? 'free' : mixed[Math.floor(rnd() * mixed.length)]), i, i + 16);
       if (s % 5 === 1) classes.fill(id('offline-movable'), from + 1024, from + 3072);
     }
     const counts = newCounts();
     countClasses(classes, from, from + pps, counts);
-    sections.push({ nr: s, startPfn: from, nrPfns: pps, state, flags: state === 'online' ? 'PMOE' : state === 'offline' ? 'PM' : '', zone: s < 8 ? 'DMA32' : 'Normal', node: 0, counts });
+    sections.push({
+      nr: s,
+      startPfn: from,
+      nrPfns: pps,
+      state,
+      flags: state === 'online' ? 'PMOE' : state === 'offline' ? 'PM' : '',
+      zone: s < 8 ? 'DMA32' : 'Normal',
+      node: 0,
+      counts,
+    });
   }
   const blocks: MemoryBlock[] = [];
   const sectionAt = (pfn: number) => sections.find((x) => x.startPfn === pfn)!;
@@ -60,22 +83,43 @@ export function syntheticSnapshot(nrSections: number, opts: { pfnsPerSection?: n
     const to = Math.min(n, from + spb * pps);
     const counts = newCounts();
     countClasses(classes, from, to, counts);
-    const bad = [id('reserved'), id('slab'), id('kernel-other'), id('pagetable'), id('offline-unmovable')].find((c) => counts[c] > 0);
+    const bad = [id('reserved'), id('slab'), id('kernel-other'), id('pagetable'), id('offline-unmovable')].find(
+      (c) => counts[c] > 0,
+    );
     const blockingPfn = bad === undefined ? undefined : from + classes.subarray(from, to).indexOf(bad);
-    const verdict = bad === undefined
-      ? { ok: true, explanation: 'every page is free, migratable or skippable' }
-      : { ok: false, reason: 'unmovable page', errno: 'EBUSY' as const, blockingPfn, blockingClass: Object.keys(CLASS_ID)[bad] as PageClass, explanation: `page ${blockingPfn} cannot be migrated <b>not bold</b>` };
+    const verdict =
+      bad === undefined
+        ? { ok: true, explanation: 'every page is free, migratable or skippable' }
+        : {
+            ok: false,
+            reason: 'unmovable page',
+            errno: 'EBUSY' as const,
+            blockingPfn,
+            blockingClass: Object.keys(CLASS_ID)[bad] as PageClass,
+            explanation: `page ${blockingPfn} cannot be migrated <b>not bold</b>`,
+          };
     blocks.push({
-      id: b, startPfn: from, nrPfns: to - from,
+      id: b,
+      startPfn: from,
+      nrPfns: to - from,
       state: sectionAt(from).state === 'offline' ? 'offline' : sectionAt(from).state === 'absent' ? 'absent' : 'online',
-      zones: [b * spb < 8 ? 'DMA32' : 'Normal'], node: 0, removable: true, counts,
+      zones: [b * spb < 8 ? 'DMA32' : 'Normal'],
+      node: 0,
+      removable: true,
+      counts,
       verdict: { mainline: verdict, skippable: verdict },
     });
   }
   const total = newCounts();
   countClasses(classes, 0, n, total);
   return {
-    kernel: { release: EVIL_RELEASE, version: 'Linux synthetic', machine: 'x86_64', layoutFamily: '6.12', pageSize: 4096 },
+    kernel: {
+      release: EVIL_RELEASE,
+      version: 'Linux synthetic',
+      machine: 'x86_64',
+      layoutFamily: '6.12',
+      pageSize: 4096,
+    },
     startPfn: 0,
     endPfn: n,
     classes,

@@ -114,12 +114,17 @@ describe('webview in Chromium (fake host)', function () {
       await h.page.click('.inspector-page ul.sources button');
       await h.page.waitForTimeout(200);
       assert.ok(h.events.some((e) => e.type === 'openSource'));
-      assert.equal(await h.page.locator('.inspector-page .ask-debugger').count(), 0, 'a kpageflags capture is not a dump: no ask-crash/drgn button');
+      assert.equal(
+        await h.page.locator('.inspector-page .ask-debugger').count(),
+        0,
+        'a kpageflags capture is not a dump: no ask-crash/drgn button',
+      );
       await h.page.screenshot({ path: `${ARTIFACTS}/webview-real-inspector.png` });
     });
 
     it('search by block shows the verdict and the blocking pages', async () => {
-      const b = real!.parsed.summary.blocks.find((x) => x.offline?.mainline.ok === false) ?? real!.parsed.summary.blocks[0];
+      const b =
+        real!.parsed.summary.blocks.find((x) => x.offline?.mainline.ok === false) ?? real!.parsed.summary.blocks[0];
       if (!b) return;
       await h.page.fill('vscode-textfield.search >> input', `block ${b.id}`).catch(async () => {
         await h.page.locator('vscode-textfield.search').click();
@@ -127,7 +132,9 @@ describe('webview in Chromium (fake host)', function () {
       });
       await h.page.locator('vscode-textfield.search').press('Enter');
       await h.page.waitForSelector('.inspector-block', { timeout: 10000 });
-      await h.page.waitForFunction(() => !document.querySelector('.inspector-block')?.textContent?.includes('loading…'));
+      await h.page.waitForFunction(
+        () => !document.querySelector('.inspector-block')?.textContent?.includes('loading…'),
+      );
       const text = await h.page.textContent('.inspector-block');
       assert.ok(text!.includes(`memory${b.id}`), text!);
       await h.page.screenshot({ path: `${ARTIFACTS}/webview-real-block.png` });
@@ -162,7 +169,7 @@ describe('webview in Chromium (fake host)', function () {
       await h.page.close();
     });
 
-    it('a dump\'s inspector offers to ask crash/drgn about the page, and asks the host for that PFN', async () => {
+    it("a dump's inspector offers to ask crash/drgn about the page, and asks the host for that PFN", async () => {
       const dump = syntheticSnapshot(64, { sectionsPerBlock: 1 });
       dump.provenance = { ...dump.provenance, format: 'elf-vmcore' };
       const h = await openFakeHost(browser, inProcess(dump));
@@ -172,7 +179,10 @@ describe('webview in Chromium (fake host)', function () {
       await h.page.keyboard.press('Enter');
       await h.page.locator('.inspector-page .ask-debugger').click({ timeout: 10000 });
       await h.page.waitForTimeout(200);
-      assert.ok(h.events.some((e) => e.type === 'askDebugger' && e.pfn === skippablePfn), JSON.stringify(h.events));
+      assert.ok(
+        h.events.some((e) => e.type === 'askDebugger' && e.pfn === skippablePfn),
+        JSON.stringify(h.events),
+      );
       await h.page.close();
     });
 
@@ -180,10 +190,16 @@ describe('webview in Chromium (fake host)', function () {
       const h = await openFakeHost(browser, parsed);
       await ready(h);
       await h.page.waitForTimeout(500);
-      const requested = h.fromWebview.filter((m) => m.kind === 'request' && m.name === 'sectionData').map((m) => (m as { params: { startPfn: number; count: number } }).params);
+      const requested = h.fromWebview
+        .filter((m) => m.kind === 'request' && m.name === 'sectionData')
+        .map((m) => (m as { params: { startPfn: number; count: number } }).params);
       const uniform = snap.sections.filter((s) => s.counts.some((n) => n === s.nrPfns));
       for (const u of uniform)
-        for (const r of requested) assert.ok(!(r.startPfn <= u.startPfn && r.startPfn + r.count >= u.startPfn + u.nrPfns && r.count === u.nrPfns), `section ${u.nr} requested alone`);
+        for (const r of requested)
+          assert.ok(
+            !(r.startPfn <= u.startPfn && r.startPfn + r.count >= u.startPfn + u.nrPfns && r.count === u.nrPfns),
+            `section ${u.nr} requested alone`,
+          );
       await h.page.close();
     });
   });
@@ -198,10 +214,18 @@ describe('webview in Chromium (fake host)', function () {
           },
         },
       });
-      await h.send({ type: 'failed', file: '/tmp/broken.vmcore', problem: 'ELF header truncated at byte 12', hint: 'copy the dump again; it may be incomplete' });
+      await h.send({
+        type: 'failed',
+        file: '/tmp/broken.vmcore',
+        problem: 'ELF header truncated at byte 12',
+        hint: 'copy the dump again; it may be incomplete',
+      });
       await h.page.waitForSelector('.failure', { timeout: 10000 });
       const text = await h.page.textContent('.failure');
-      assert.ok(text!.includes('/tmp/broken.vmcore') && text!.includes('truncated') && text!.includes('copy the dump again'), text!);
+      assert.ok(
+        text!.includes('/tmp/broken.vmcore') && text!.includes('truncated') && text!.includes('copy the dump again'),
+        text!,
+      );
       await h.page.screenshot({ path: `${ARTIFACTS}/webview-failure.png` });
       await h.page.click('.failure button');
       await h.page.waitForTimeout(200);

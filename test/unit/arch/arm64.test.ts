@@ -13,33 +13,63 @@ import { PageAvail, type PhysicalMemory } from '../../../parsers/dump/physmem';
 import { parseVmcoreInfo } from '../../../parsers/vmcoreinfo';
 import { vmcoreinfoText } from '../parsers/syntheticDump';
 
-const FIXTURE = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'vmcoreinfo', 'arm64-6.12.118+deb12-arm64.txt');
+const FIXTURE = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  '..',
+  'test',
+  'fixtures',
+  'vmcoreinfo',
+  'arm64-6.12.118+deb12-arm64.txt',
+);
 const text = readFileSync(FIXTURE, 'latin1');
 const vi = parseVmcoreInfo(text);
 const withLines = (replace: Record<string, string>) =>
-  parseVmcoreInfo(text.split('\n').map((l) => { const k = l.split('=')[0]!; return k in replace ? `${k}=${replace[k]}` : l; }).join('\n'));
+  parseVmcoreInfo(
+    text
+      .split('\n')
+      .map((l) => {
+        const k = l.split('=')[0]!;
+        return k in replace ? `${k}=${replace[k]}` : l;
+      })
+      .join('\n'),
+  );
 
 /** Physical memory made of the pages a test writes (4 KiB), everything else a hole. */
 class TestMemory implements PhysicalMemory {
   readonly pageSize = 4096;
   readonly maxPfn = 2 ** 40;
   readonly pages = new Map<number, Buffer>();
-  avail(pfn: number) { return this.pages.has(pfn) ? PageAvail.Data : PageAvail.Hole; }
-  readPage(pfn: number) { return this.pages.get(pfn); }
+  avail(pfn: number) {
+    return this.pages.has(pfn) ? PageAvail.Data : PageAvail.Hole;
+  }
+  readPage(pfn: number) {
+    return this.pages.get(pfn);
+  }
   readPagesInto(pfn: number, count: number, out: Buffer, outOff: number, avail: Uint8Array, availOff: number) {
     for (let i = 0; i < count; i++) {
       const p = this.pages.get(pfn + i);
-      if (p) p.copy(out, outOff + i * 4096); else out.fill(0, outOff + i * 4096, outOff + (i + 1) * 4096);
+      if (p) p.copy(out, outOff + i * 4096);
+      else out.fill(0, outOff + i * 4096, outOff + (i + 1) * 4096);
       avail[availOff + i] = p ? PageAvail.Data : PageAvail.Hole;
     }
   }
-  stats() { return { hits: 0, misses: 0, decoded: 0 }; }
-  close() { /* nothing */ }
+  stats() {
+    return { hits: 0, misses: 0, decoded: 0 };
+  }
+  close() {
+    /* nothing */
+  }
   /** Writes a u64 at a physical address (creating the page). */
   set(pa: bigint, v: bigint) {
     const pfn = Number(pa >> 12n);
     let p = this.pages.get(pfn);
-    if (!p) { p = Buffer.alloc(4096); this.pages.set(pfn, p); }
+    if (!p) {
+      p = Buffer.alloc(4096);
+      this.pages.set(pfn, p);
+    }
     p.writeBigUInt64LE(BigInt.asUintN(64, v), Number(pa & 0xfffn));
   }
 }
@@ -63,10 +93,22 @@ describe('arch/arm64: detection and geometry from a real arm64 VMCOREINFO', () =
 
   it('4 KiB pages: 128 MiB sections and memory blocks, 2 MiB subsections, 512-page pageblocks', () => {
     const g = ARM64.geometry(vi, 65536);
-    assert.deepEqual({ ...g, sources: undefined }, {
-      pageSize: 4096, pageShift: 12, sectionSizeBits: 27, subsectionShift: 21, pageblockPfns: 512, defaultBlockBytes: 128 * 2 ** 20, sources: undefined,
-    });
-    assert.ok(g.sources.some((s) => /page size 4096 \(VMCOREINFO PAGESIZE\)/.test(s)), g.sources.join('; '));
+    assert.deepEqual(
+      { ...g, sources: undefined },
+      {
+        pageSize: 4096,
+        pageShift: 12,
+        sectionSizeBits: 27,
+        subsectionShift: 21,
+        pageblockPfns: 512,
+        defaultBlockBytes: 128 * 2 ** 20,
+        sources: undefined,
+      },
+    );
+    assert.ok(
+      g.sources.some((s) => /page size 4096 \(VMCOREINFO PAGESIZE\)/.test(s)),
+      g.sources.join('; '),
+    );
   });
 
   it('16 KiB pages (real arm64-16k VMCOREINFO): 128 MiB sections, 32 MiB pageblocks, 4-level LPA2 walk', () => {
@@ -74,7 +116,10 @@ describe('arch/arm64: detection and geometry from a real arm64 VMCOREINFO', () =
     const r = architectureOfDump('Unknown', vi16);
     assert.ok('arch' in r && r.arch === ARM64);
     const g = ARM64.geometry(vi16, 65536);
-    assert.deepEqual([g.pageSize, g.sectionSizeBits, g.pageblockPfns, g.defaultBlockBytes], [16384, 27, 2048, 128 * 2 ** 20]);
+    assert.deepEqual(
+      [g.pageSize, g.sectionSizeBits, g.pageblockPfns, g.defaultBlockBytes],
+      [16384, 27, 2048, 128 * 2 ** 20],
+    );
     const l = arm64Layout(vi16);
     assert.deepEqual([l.vaBitsActual, l.lpa2, l.shifts], [52, true, [47, 36, 25, 14]]);
     assert.equal(l.pageEnd, 0xffffc00000000000n, 'VA_BITS_MIN 47 with 16 KiB pages');
@@ -86,10 +131,14 @@ describe('arch/arm64: detection and geometry from a real arm64 VMCOREINFO', () =
     assert.equal(g16.sectionSizeBits, 27);
     assert.equal(g16.pageblockPfns, 2048, '32 MiB pageblocks (PMD order 11)');
     assert.equal(g16.defaultBlockBytes, 128 * 2 ** 20);
-    const g64 = ARM64.geometry(withLines({ PAGESIZE: '65536', 'NUMBER(SECTION_SIZE_BITS)': '29', 'LENGTH(zone.free_area)': '14' }));
+    const g64 = ARM64.geometry(
+      withLines({ PAGESIZE: '65536', 'NUMBER(SECTION_SIZE_BITS)': '29', 'LENGTH(zone.free_area)': '14' }),
+    );
     assert.equal(g64.pageblockPfns, 8192, '512 MiB pageblocks (PMD order 13)');
     assert.equal(g64.defaultBlockBytes, 512 * 2 ** 20);
-    const noSection = parseVmcoreInfo(text.replace(/^NUMBER\(SECTION_SIZE_BITS\)=.*$/m, '').replace('PAGESIZE=4096', 'PAGESIZE=65536'));
+    const noSection = parseVmcoreInfo(
+      text.replace(/^NUMBER\(SECTION_SIZE_BITS\)=.*$/m, '').replace('PAGESIZE=4096', 'PAGESIZE=65536'),
+    );
     assert.equal(ARM64.geometry(noSection).sectionSizeBits, 29);
   });
 
@@ -112,20 +161,31 @@ describe('arch/arm64: detection and geometry from a real arm64 VMCOREINFO', () =
   });
 
   it('says which key is missing', () => {
-    assert.throws(() => arm64Layout(parseVmcoreInfo(text.replace(/^SYMBOL\(swapper_pg_dir\)=.*$/m, ''))), /swapper_pg_dir/);
-    assert.throws(() => arm64Layout(parseVmcoreInfo(text.replace(/^NUMBER\(kimage_voffset\)=.*$/m, ''))), /kimage_voffset/);
+    assert.throws(
+      () => arm64Layout(parseVmcoreInfo(text.replace(/^SYMBOL\(swapper_pg_dir\)=.*$/m, ''))),
+      /swapper_pg_dir/,
+    );
+    assert.throws(
+      () => arm64Layout(parseVmcoreInfo(text.replace(/^NUMBER\(kimage_voffset\)=.*$/m, ''))),
+      /kimage_voffset/,
+    );
   });
 });
 
 describe('arch/arm64: the swapper_pg_dir walk on hand-made tables', () => {
-  const TABLE = 3n, BLOCK = 1n, PAGE = 3n;
+  const TABLE = 3n,
+    BLOCK = 1n,
+    PAGE = 3n;
   const VMEMMAP = 0xffffc1ffbf000000n;
 
   it('5-level LPA2: table, 2 MiB block and 4 KiB page descriptors, output-address bits 51:50 from bits 9:8', () => {
     const mem = new TestMemory();
     const l = arm64Layout(vi);
     const idx = (va: bigint, shift: number, width: number) => (va >> BigInt(shift)) & ((1n << BigInt(width)) - 1n);
-    const t1 = 0x41000000n, t2 = 0x41001000n, t3 = 0x41002000n, t4 = 0x41003000n;
+    const t1 = 0x41000000n,
+      t2 = 0x41001000n,
+      t3 = 0x41002000n,
+      t4 = 0x41003000n;
     mem.set(l.pgdPa + idx(VMEMMAP, 48, 4) * 8n, t1 | TABLE);
     mem.set(t1 + idx(VMEMMAP, 39, 9) * 8n, t2 | TABLE);
     mem.set(t2 + idx(VMEMMAP, 30, 9) * 8n, t3 | TABLE);
@@ -148,7 +208,8 @@ describe('arch/arm64: the swapper_pg_dir walk on hand-made tables', () => {
     const mem = new TestMemory();
     const l = arm64Layout(vi48);
     const idx = (va: bigint, shift: number) => (va >> BigInt(shift)) & 0x1ffn;
-    const t1 = 0x41000000n, t2 = 0x41001000n;
+    const t1 = 0x41000000n,
+      t2 = 0x41001000n;
     const SH_INNER = 0x300n;
     mem.set(l.pgdPa + idx(VMEMMAP, 39) * 8n, t1 | TABLE);
     mem.set(t1 + idx(VMEMMAP, 30) * 8n, t2 | TABLE);

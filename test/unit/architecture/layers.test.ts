@@ -61,7 +61,8 @@ describe('layers import one way', () => {
   });
 
   it('the scan sees imports of every form (so the check above cannot pass by reading nothing)', () => {
-    const src = "import { a } from '../memmap/x';\nexport * from './y';\nconst z = await import('../../kernel/z');\nimport '../side';\nconst w = require('./w');";
+    const src =
+      "import { a } from '../memmap/x';\nexport * from './y';\nconst z = await import('../../kernel/z');\nimport '../side';\nconst w = require('./w');";
     assert.deepEqual(relativeImports(src), ['../memmap/x', './y', '../../kernel/z', '../side', './w']);
     const files = Object.keys(MAY_IMPORT).flatMap((l) => sourceFiles(join(ROOT, l)));
     assert.ok(files.length > 150, `only ${files.length} source files found under ${ROOT}`);

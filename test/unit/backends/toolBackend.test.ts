@@ -3,8 +3,11 @@ import * as assert from 'node:assert/strict';
 import { BackendError, BackendSpec, ToolBackend } from '../../../backends/toolBackend';
 
 const shell = (): BackendSpec => ({
-  name: 'sh', command: 'bash', args: ['--norc', '--noprofile'],
-  sentinelCommand: (id) => `echo ${id}`, isSentinel: (l, id) => l === id,
+  name: 'sh',
+  command: 'bash',
+  args: ['--norc', '--noprofile'],
+  sentinelCommand: (id) => `echo ${id}`,
+  isSentinel: (l, id) => l === id,
 });
 
 describe('tool backend driver', () => {
@@ -20,7 +23,10 @@ describe('tool backend driver', () => {
   it('times out a slow command and stops the tool', async () => {
     const b = new ToolBackend(shell());
     await b.start();
-    await assert.rejects(b.run('sleep 5', { timeoutMs: 200 }), (e: unknown) => e instanceof BackendError && e.kind === 'timeout');
+    await assert.rejects(
+      b.run('sleep 5', { timeoutMs: 200 }),
+      (e: unknown) => e instanceof BackendError && e.kind === 'timeout',
+    );
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(b.running, false);
   });

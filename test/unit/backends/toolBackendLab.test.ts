@@ -23,7 +23,9 @@ describe('tool backend with real drgn (lab)', function () {
       assert.equal(await b.run('prog["init_uts_ns"].name.release.string_().decode()'), set.manifest.kernel.release);
       // The first slab page (page type slab, 6.12) of the memmap, then its cache name through struct slab
       // (drgn 0.0.22's slab helpers predate 6.12's layout, so the driver's caller reads the struct itself).
-      const name = await b.run('next(drgn.cast("struct slab *", p).slab_cache.name.string_().decode() for p in (pfn_to_page(prog, n) for n in range(0x1000, 0x40000)) if (p.page_type.value_() >> 24) == 0xf5)');
+      const name = await b.run(
+        'next(drgn.cast("struct slab *", p).slab_cache.name.string_().decode() for p in (pfn_to_page(prog, n) for n in range(0x1000, 0x40000)) if (p.page_type.value_() >> 24) == 0xf5)',
+      );
       assert.match(name, /^[\w:.-]+$/, name);
       console.log(`      first slab page's cache: ${name}`);
       await assert.rejects(b.run('import time; time.sleep(5)', { timeoutMs: 300 }), /took longer/);

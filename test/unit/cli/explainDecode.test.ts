@@ -18,7 +18,10 @@ describe('CLI: kmemmap explain / decode', function () {
   });
 
   it('explain prints the knowledge-base text for the given kernel', () => {
-    assert.equal(run('explain', 'PageOfflineSkippable', '--kernel', '6.12'), renderText(lookupSymbol('PageOfflineSkippable'), resolveKernel('6.12', '--kernel')));
+    assert.equal(
+      run('explain', 'PageOfflineSkippable', '--kernel', '6.12'),
+      renderText(lookupSymbol('PageOfflineSkippable'), resolveKernel('6.12', '--kernel')),
+    );
     const j = JSON.parse(run('explain', 'KPF_OFFLINE', '--json'));
     assert.equal(j.entries[0].name, 'KPF_OFFLINE');
     assert.match(j.entries[0].links[0], /^https:\/\/elixir\.bootlin\.com\/linux\/v6\.18\//);
@@ -27,11 +30,19 @@ describe('CLI: kmemmap explain / decode', function () {
   it('decode gives the layout-specific names, as text and JSON', () => {
     assert.match(run('decode', '--kernel', '6.1', '--flags', '0x10000'), /set\s+PG_head/);
     assert.match(run('decode', '--kernel', '6.12', '--flags', '0x10000'), /set\s+PG_reclaim/);
-    assert.deepEqual(JSON.parse(run('decode', '--kernel', '6.12-6.13', '--flags', '0x40', '--json')).flags, ['PG_head']);
+    assert.deepEqual(JSON.parse(run('decode', '--kernel', '6.12-6.13', '--flags', '0x40', '--json')).flags, [
+      'PG_head',
+    ]);
     assert.match(run('decode', '--kernel', '6.12.117+deb12-amd64', '--page-type', 'f1'), /PGTY_offline/);
-    assert.deepEqual(JSON.parse(run('decode', '--kernel', '6.1', '--kpf', '0x800400', '--json')).bits, ['KPF_BUDDY', 'KPF_OFFLINE']);
+    assert.deepEqual(JSON.parse(run('decode', '--kernel', '6.1', '--kpf', '0x800400', '--json')).bits, [
+      'KPF_BUDDY',
+      'KPF_OFFLINE',
+    ]);
     // 5.10's page-type bits combine; 7.3 names PG_movable_ops
-    assert.match(run('decode', '--kernel', '5.10', '--page-type', '0xfffff9ff'), /5\.10 +PG_table \(PageTable\) \+ PG_kmemcg/);
+    assert.match(
+      run('decode', '--kernel', '5.10', '--page-type', '0xfffff9ff'),
+      /5\.10 +PG_table \(PageTable\) \+ PG_kmemcg/,
+    );
     assert.match(run('decode', '--kernel', '7.3', '--flags', '0x8'), /PG_movable_ops\(=PG_uptodate\)/);
     assert.match(run('explain', 'PG_head', '--kernel', '5.10'), /▶ 5\.10: bit 16/);
   });

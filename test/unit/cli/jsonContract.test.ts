@@ -18,7 +18,8 @@ const schema = JSON.parse(readFileSync(resolve(ROOT, 'docs/schemas/cli-json.sche
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
 ajv.addSchema(schema);
 
-const json = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [CLI, ...args, '--json'], { encoding: 'utf8', maxBuffer: 256 << 20 }));
+const json = (...args: string[]) =>
+  JSON.parse(execFileSync(process.execPath, [CLI, ...args, '--json'], { encoding: 'utf8', maxBuffer: 256 << 20 }));
 
 function assertShape(def: string, value: unknown): void {
   const validate = ajv.getSchema(`${schema.$id}#/$defs/${def}`);
@@ -40,10 +41,20 @@ describe('CLI --json output matches its written schema', function () {
     assert.ok(v(good));
     assert.equal(v({ ...good, extra: 1 }), false, 'an unknown top-level field');
     assert.equal(v({ ...good, classes: { ...good.classes, 'no-such-class': 3 } }), false, 'an unknown class');
-    assert.equal(v({ ...good, blocks: [{ ...good.blocks[0], offline: { mainline: { ok: false }, offlineSkippablePatch: { ok: true } } }] }), false, 'a failing verdict without a reason');
+    assert.equal(
+      v({
+        ...good,
+        blocks: [{ ...good.blocks[0], offline: { mainline: { ok: false }, offlineSkippablePatch: { ok: true } } }],
+      }),
+      false,
+      'a failing verdict without a reason',
+    );
   });
 
-  for (const [name, file] of [['sample capture', SAMPLE], ['drgn export', DRGN_EXPORT]] as const) {
+  for (const [name, file] of [
+    ['sample capture', SAMPLE],
+    ['drgn export', DRGN_EXPORT],
+  ] as const) {
     it(`${name}: summary, sections, blocks, export`, () => {
       const s = json('summary', file);
       assertShape('summary', s);
@@ -89,7 +100,8 @@ describe('CLI --json output matches its written schema', function () {
   });
 
   it('diff: two lab snapshots of one guest, and the sample against a drgn export', () => {
-    const a = requireSet({ kernel: '6.12', scenario: 'balloon' }), b = requireSet({ kernel: '6.12', scenario: 'virtio-mem' });
+    const a = requireSet({ kernel: '6.12', scenario: 'balloon' }),
+      b = requireSet({ kernel: '6.12', scenario: 'virtio-mem' });
     const d = json('diff', a.elf, b.kdump);
     assertShape('diff', d);
     assert.ok(d.runs.length > 0 && d.blocks.length > 0);
@@ -97,7 +109,14 @@ describe('CLI --json output matches its written schema', function () {
   });
 
   it('explain and decode', () => {
-    for (const sym of ['PG_offline', 'KPF_OFFLINE', 'PageOfflineSkippable', 'SECTION_IS_ONLINE', 'offline_pages', 'offline-skippable']) {
+    for (const sym of [
+      'PG_offline',
+      'KPF_OFFLINE',
+      'PageOfflineSkippable',
+      'SECTION_IS_ONLINE',
+      'offline_pages',
+      'offline-skippable',
+    ]) {
       assertShape('explain', json('explain', sym));
       assertShape('explain', json('explain', sym, '--kernel', '6.12'));
     }

@@ -79,8 +79,16 @@ describe('extension: failures shown in the panel', () => {
   });
 
   it('an input error says what it says; a worker failure carries its stack apart', () => {
-    assert.deepEqual(failureReport('/x', new SnapshotError('/dumps/vmcore', 'bad header', 'try again')), { file: '/dumps/vmcore', problem: 'bad header', hint: 'try again', stack: undefined });
-    const w = failureReport('/x', new ReadFailure('/dumps/vmcore', 'internal error: boom', INTERNAL_HINT, 'Error: boom\n    at f (a.js:1:1)'));
+    assert.deepEqual(failureReport('/x', new SnapshotError('/dumps/vmcore', 'bad header', 'try again')), {
+      file: '/dumps/vmcore',
+      problem: 'bad header',
+      hint: 'try again',
+      stack: undefined,
+    });
+    const w = failureReport(
+      '/x',
+      new ReadFailure('/dumps/vmcore', 'internal error: boom', INTERNAL_HINT, 'Error: boom\n    at f (a.js:1:1)'),
+    );
     assert.equal(w.problem, 'internal error: boom');
     assert.match(w.stack ?? '', /at f/);
   });

@@ -11,28 +11,62 @@ const CLI = resolve(ROOT, 'out/cli/kmemmap.js');
 const SAMPLE = resolve(ROOT, 'samples/sample-6.12-virtio-mem.tar.gz');
 
 const CLASSES = {
-  'no-memmap': 819200, free: 233850, reserved: 31097, slab: 1999, pagetable: 89, 'lru-anon': 286, 'lru-file': 743,
-  'compound-head': 6, 'compound-tail': 306, 'offline-movable': 65536, 'offline-skippable': 21504, 'kernel-other': 5032,
+  'no-memmap': 819200,
+  free: 233850,
+  reserved: 31097,
+  slab: 1999,
+  pagetable: 89,
+  'lru-anon': 286,
+  'lru-file': 743,
+  'compound-head': 6,
+  'compound-tail': 306,
+  'offline-movable': 65536,
+  'offline-skippable': 21504,
+  'kernel-other': 5032,
 };
 
 /** [block, start pfn, state, zones, mainline verdict, PG_offline_skippable verdict] */
 const BLOCKS: [number, number, string, string[], string, string][] = [
   [0, 0x0, 'online', ['none'], 'EINVAL multizone range', 'EINVAL multizone range'],
   [1, 0x8000, 'online', ['DMA32'], 'ok', 'ok'],
-  [2, 0x10000, 'online', ['DMA32'], 'EBUSY failure to isolate range at 0x12c00 (reserved)', 'EBUSY failure to isolate range at 0x12c00 (reserved)'],
+  [
+    2,
+    0x10000,
+    'online',
+    ['DMA32'],
+    'EBUSY failure to isolate range at 0x12c00 (reserved)',
+    'EBUSY failure to isolate range at 0x12c00 (reserved)',
+  ],
   [3, 0x18000, 'online', ['DMA32'], 'ok', 'ok'],
   [4, 0x20000, 'online', ['DMA32'], 'ok', 'ok'],
   [5, 0x28000, 'online', ['DMA32'], 'ok', 'ok'],
   [6, 0x30000, 'online', ['DMA32'], 'ok', 'ok'],
-  [7, 0x38000, 'online', ['DMA32'], 'EINVAL memory holes at 0x3ffdc (reserved)', 'EINVAL memory holes at 0x3ffdc (reserved)'],
+  [
+    7,
+    0x38000,
+    'online',
+    ['DMA32'],
+    'EINVAL memory holes at 0x3ffdc (reserved)',
+    'EINVAL memory holes at 0x3ffdc (reserved)',
+  ],
   [32, 0x100000, 'online', ['Movable'], 'ok', 'ok'],
   [33, 0x108000, 'online', ['Movable'], 'ok', 'ok'],
   [34, 0x110000, 'online', ['Movable'], 'ok', 'ok'],
 ];
 
-interface Verdict { ok: boolean | null; errno?: string; reason?: string; blockingPfn?: number; blockingClass?: string }
+interface Verdict {
+  ok: boolean | null;
+  errno?: string;
+  reason?: string;
+  blockingPfn?: number;
+  blockingClass?: string;
+}
 const verdict = (v: Verdict) =>
-  v.ok ? 'ok' : v.ok === null ? 'unknown' : `${v.errno} ${v.reason}${v.blockingPfn !== undefined ? ` at 0x${v.blockingPfn.toString(16)} (${v.blockingClass})` : ''}`;
+  v.ok
+    ? 'ok'
+    : v.ok === null
+      ? 'unknown'
+      : `${v.errno} ${v.reason}${v.blockingPfn !== undefined ? ` at 0x${v.blockingPfn.toString(16)} (${v.blockingClass})` : ''}`;
 
 describe('the bundled sample, as a user sees it', function () {
   this.timeout(60_000);
@@ -52,8 +86,15 @@ describe('the bundled sample, as a user sees it', function () {
   it('every class count', () => assert.deepEqual(s.classes, CLASSES));
 
   it("every block's state, zones and verdict under both rule sets", () => {
-    const got = s.blocks.map((b: { id: number; startPfn: number; state: string; zones: string[]; offline: { mainline: Verdict; offlineSkippablePatch: Verdict } }) =>
-      [b.id, b.startPfn, b.state, b.zones, verdict(b.offline.mainline), verdict(b.offline.offlineSkippablePatch)]);
+    const got = s.blocks.map(
+      (b: {
+        id: number;
+        startPfn: number;
+        state: string;
+        zones: string[];
+        offline: { mainline: Verdict; offlineSkippablePatch: Verdict };
+      }) => [b.id, b.startPfn, b.state, b.zones, verdict(b.offline.mainline), verdict(b.offline.offlineSkippablePatch)],
+    );
     assert.deepEqual(got, BLOCKS);
   });
 });

@@ -23,40 +23,70 @@ const SETTINGS = { palette: 'colorblind-safe', offlineRules: 'mainline' } as con
 
 describe('diff panel host: the compare worker on a real lab pair', function () {
   this.timeout(300_000);
-  const a = findSets({ kernel: '6.12', scenario: 'baseline', kaslr: true })[0] ?? findSets({ kernel: '6.12', scenario: 'baseline' })[0];
+  const a =
+    findSets({ kernel: '6.12', scenario: 'baseline', kaslr: true })[0] ??
+    findSets({ kernel: '6.12', scenario: 'baseline' })[0];
   const b = findSets({ kernel: '6.12', scenario: 'balloon' })[0];
   let core: { a: Snapshot; b: Snapshot; diff: SnapshotDiff };
   let session: DiffSession;
   const progress: number[] = [];
 
   before(async function () {
-    if (!a || !b) throw new Error('the 6.12 baseline and balloon lab sets are missing: make them with `node out/lab/lab.js --ensure-ci-sets`');
+    if (!a || !b)
+      throw new Error(
+        'the 6.12 baseline and balloon lab sets are missing: make them with `node out/lab/lab.js --ensure-ci-sets`',
+      );
     const [sa, sb] = [await openSnapshot(a.kdump), await openSnapshot(b.kdump)];
     core = { a: sa, b: sb, diff: diffSnapshots(sa, sb) };
-    const compared = await compareInWorker(WORKER, { path: a.kdump, extraPaths: [] }, { path: b.kdump, extraPaths: [] }, { onProgress: (_m, f) => progress.push(f) });
+    const compared = await compareInWorker(
+      WORKER,
+      { path: a.kdump, extraPaths: [] },
+      { path: b.kdump, extraPaths: [] },
+      { onProgress: (_m, f) => progress.push(f) },
+    );
     session = new DiffSession(['file://' + a.kdump, 'file://' + b.kdump], ['baseline', 'balloon'], compared);
   });
   after(() => session?.dispose());
 
   it('reports progress over both readings and finds what the diff engine finds', () => {
-    assert.ok(progress.some((f) => f < 0.5) && progress.some((f) => f >= 0.5), `progress covers both snapshots: ${progress.slice(0, 5)}`);
+    assert.ok(
+      progress.some((f) => f < 0.5) && progress.some((f) => f >= 0.5),
+      `progress covers both snapshots: ${progress.slice(0, 5)}`,
+    );
     const r = session.result.diff;
     assert.deepEqual(r.transitions, core.diff.transitions);
     assert.equal(r.runCount, core.diff.runs.length);
     assert.deepEqual(r.blocks, core.diff.blocks);
-    assert.ok(r.transitions.some(([, to]) => to === 'offline-movable'), 'pages became balloon pages');
+    assert.ok(
+      r.transitions.some(([, to]) => to === 'offline-movable'),
+      'pages became balloon pages',
+    );
   });
 
   it('builds an overview whose matrix and digest add up to the changed pages', () => {
     const d = session.overview(SETTINGS);
     const changed = core.diff.runs.reduce((n, x) => n + x[1], 0);
     assert.equal(d.changedPages, changed);
-    assert.equal(d.digest.changed.reduce((n, x) => n + x, 0), changed);
-    assert.deepEqual(d.transitions.map(([f, t, n]) => [PAGE_CLASSES[f], PAGE_CLASSES[t], n]), core.diff.transitions);
+    assert.equal(
+      d.digest.changed.reduce((n, x) => n + x, 0),
+      changed,
+    );
+    assert.deepEqual(
+      d.transitions.map(([f, t, n]) => [PAGE_CLASSES[f], PAGE_CLASSES[t], n]),
+      core.diff.transitions,
+    );
     assert.equal(d.blocks.length, core.diff.blocks.length);
     // every section's display counts cover its PFNs; a changed page counts under its new class, an unchanged one dimmed
-    for (const s of d.map.sections) assert.equal(s.counts.reduce((n, [, c]) => n + c, 0), Math.min(s.nrPfns, d.map.endPfn - s.startPfn), `section ${s.nr}`);
-    const bright = d.map.sections.flatMap((s) => s.counts).filter(([v]) => v < DIM_UNCHANGED).reduce((n, [, c]) => n + c, 0);
+    for (const s of d.map.sections)
+      assert.equal(
+        s.counts.reduce((n, [, c]) => n + c, 0),
+        Math.min(s.nrPfns, d.map.endPfn - s.startPfn),
+        `section ${s.nr}`,
+      );
+    const bright = d.map.sections
+      .flatMap((s) => s.counts)
+      .filter(([v]) => v < DIM_UNCHANGED)
+      .reduce((n, [, c]) => n + c, 0);
     assert.equal(bright, changed);
   });
 
@@ -93,12 +123,18 @@ describe('diff panel host: pairs that cannot be compared, cancellation', functio
       execFileSync('tar', ['xzf', SAMPLE, '-C', dir]);
       const other = join(dir, '6.12-virtio-mem');
       writeFileSync(join(other, 'memory', 'block_size_bytes'), '10000000\n'); // 256 MiB blocks instead of 128 MiB
-      await assert.rejects(compareInWorker(WORKER, { path: SAMPLE, extraPaths: [] }, { path: other, extraPaths: [] }), (e: unknown) => {
-        assert.ok(e instanceof ReadFailure, String(e));
-        assert.equal(e.file, other);
-        assert.match(e.problem, /cannot be compared with .*sample-6\.12-virtio-mem\.tar\.gz: 65536 vs 32768 PFNs per memory block/);
-        return true;
-      });
+      await assert.rejects(
+        compareInWorker(WORKER, { path: SAMPLE, extraPaths: [] }, { path: other, extraPaths: [] }),
+        (e: unknown) => {
+          assert.ok(e instanceof ReadFailure, String(e));
+          assert.equal(e.file, other);
+          assert.match(
+            e.problem,
+            /cannot be compared with .*sample-6\.12-virtio-mem\.tar\.gz: 65536 vs 32768 PFNs per memory block/,
+          );
+          return true;
+        },
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -106,7 +142,12 @@ describe('diff panel host: pairs that cannot be compared, cancellation', functio
 
   it('stops when cancelled', async () => {
     const abort = new AbortController();
-    const p = compareInWorker(WORKER, { path: SAMPLE, extraPaths: [] }, { path: SAMPLE, extraPaths: [] }, { signal: abort.signal });
+    const p = compareInWorker(
+      WORKER,
+      { path: SAMPLE, extraPaths: [] },
+      { path: SAMPLE, extraPaths: [] },
+      { signal: abort.signal },
+    );
     abort.abort();
     await assert.rejects(p, (e: unknown) => e instanceof CancelledError);
   });
@@ -121,7 +162,10 @@ describe('diff panel host: pairs that cannot be compared, cancellation', functio
       const d = s.overview(SETTINGS);
       assert.equal(d.changedPages, 0);
       assert.deepEqual([d.transitions, d.blocks], [[], []]);
-      assert.ok(d.map.sections.every((x) => x.counts.every(([v]) => v >= DIM_UNCHANGED)), 'every page is drawn dimmed');
+      assert.ok(
+        d.map.sections.every((x) => x.counts.every(([v]) => v >= DIM_UNCHANGED)),
+        'every page is drawn dimmed',
+      );
       await s.dispose();
     } finally {
       rmSync(dir, { recursive: true, force: true });

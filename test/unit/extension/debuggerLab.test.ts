@@ -23,19 +23,28 @@ async function firstPage(elf: string, cls: number, rule: string): Promise<number
 const hex = (n: number) => `0x${n.toString(16)}`;
 
 const vmlinuxOf = (release: string) => join(labRoot(), 'tools', `vmlinux-${release}`);
-const set = (k: string) => listSets().find((s) => s.manifest.kernel.short === k && s.manifest.scenario === 'baseline' && existsSync(vmlinuxOf(s.manifest.kernel.release)));
+const set = (k: string) =>
+  listSets().find(
+    (s) =>
+      s.manifest.kernel.short === k &&
+      s.manifest.scenario === 'baseline' &&
+      existsSync(vmlinuxOf(s.manifest.kernel.release)),
+  );
 
 describe('ask a debugger about a page (lab dumps)', function () {
   this.timeout(300000);
   const s612 = set('6.12');
   const s61 = set('6.1');
-  if (!existsSync('/usr/bin/drgn') || !s612) it.skip('needs drgn and a 6.12 baseline set with its vmlinux (`npm run lab:tools`)', () => undefined);
+  if (!existsSync('/usr/bin/drgn') || !s612)
+    it.skip('needs drgn and a 6.12 baseline set with its vmlinux (`npm run lab:tools`)', () => undefined);
   else {
     it(`drgn on ${s612.name}: the slab cache of a slab page, the file behind a page-cache page, wrong vmlinux refused`, async () => {
       const slabPfn = await firstPage(s612.elf, CLASS_ID.slab, 'slab');
       const filePfn = await firstPage(s612.elf, CLASS_ID['lru-file'], 'lru-file');
-      const q = new PageQuestioner(debuggerConfig({ tool: 'drgn', drgnPath: '/usr/bin/drgn', vmlinux: vmlinuxOf(s612.manifest.kernel.release) }),
-        { path: s612.elf, release: s612.manifest.kernel.release, pageSize: 4096 });
+      const q = new PageQuestioner(
+        debuggerConfig({ tool: 'drgn', drgnPath: '/usr/bin/drgn', vmlinux: vmlinuxOf(s612.manifest.kernel.release) }),
+        { path: s612.elf, release: s612.manifest.kernel.release, pageSize: 4096 },
+      );
       try {
         const slab = await q.ask(slabPfn);
         assert.match(field(slab, 'slab_cache') ?? '', /^[\w:.-]+$/, slab.raw);
@@ -46,19 +55,25 @@ describe('ask a debugger about a page (lab dumps)', function () {
         await q.dispose();
       }
       if (s61) {
-        const wrong = new PageQuestioner(debuggerConfig({ tool: 'drgn', vmlinux: vmlinuxOf(s61.manifest.kernel.release) }),
-          { path: s612.elf, release: s612.manifest.kernel.release, pageSize: 4096 });
+        const wrong = new PageQuestioner(
+          debuggerConfig({ tool: 'drgn', vmlinux: vmlinuxOf(s61.manifest.kernel.release) }),
+          { path: s612.elf, release: s612.manifest.kernel.release, pageSize: 4096 },
+        );
         await assert.rejects(wrong.ask(slabPfn), /does not match|vmlinux/);
         await wrong.dispose();
       }
     });
   }
-  if (!existsSync('/usr/bin/crash') || !s61) it.skip('needs crash and a 6.1 baseline set with its vmlinux', () => undefined);
+  if (!existsSync('/usr/bin/crash') || !s61)
+    it.skip('needs crash and a 6.1 baseline set with its vmlinux', () => undefined);
   else {
     it(`crash on ${s61.name}: kmem -P names the slab cache of a slab page`, async () => {
       const slabPfn = await firstPage(s61.elf, CLASS_ID.slab, 'slab');
-      const q = new PageQuestioner(debuggerConfig({ tool: 'crash', vmlinux: vmlinuxOf(s61.manifest.kernel.release) }),
-        { path: s61.elf, release: s61.manifest.kernel.release, pageSize: 4096 });
+      const q = new PageQuestioner(debuggerConfig({ tool: 'crash', vmlinux: vmlinuxOf(s61.manifest.kernel.release) }), {
+        path: s61.elf,
+        release: s61.manifest.kernel.release,
+        pageSize: 4096,
+      });
       try {
         const a = await q.ask(slabPfn);
         assert.match(field(a, 'slab_cache') ?? '', /^[\w:.-]+$/, a.raw);

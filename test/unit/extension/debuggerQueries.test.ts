@@ -3,7 +3,15 @@ import * as assert from 'node:assert/strict';
 import { BackendError } from '../../../backends/toolBackend';
 import { formatAnswer, headline, parseDrgnAnswer, crashError } from '../../../extension/debugger/answer';
 import { crashPageCommand, parseCrashKmem } from '../../../extension/debugger/crashQuery';
-import { backendSpec, configProblem, debuggerConfig, drgnPython, dumpProblem, failureMessage, releaseMismatch } from '../../../extension/debugger/debuggerConfig';
+import {
+  backendSpec,
+  configProblem,
+  debuggerConfig,
+  drgnPython,
+  dumpProblem,
+  failureMessage,
+  releaseMismatch,
+} from '../../../extension/debugger/debuggerConfig';
 import { drgnDefineCommand, drgnPageCommand } from '../../../extension/debugger/drgnQuery';
 import { parsePfnInput } from '../../../extension/debugger/pfnInput';
 
@@ -20,7 +28,8 @@ fffffb68c0041180  1046000 ffff8aac81042300        0  1 fffffc0000200 slab`;
 const CRASH_FILE = `      PAGE       PHYSICAL      MAPPING       INDEX CNT FLAGS
 fffffb68c0b58080 2d602000 ffff8aac8221aff8       a9  1 fffffc008001e referenced,uptodate,dirty,lru,swapbacked`;
 // Real drgn 0.0.22 output of kmx_page on the lab's 6.12 baseline dump.
-const DRGN_FILE = 'release\t6.12.117+deb12-amd64\npage\t0xfffff0da405680c0\nslab\tno\nmapping\t0xffff8e0281e3fd50\nmapping.kind\tfile\ninode.ino\t21\ninode.fs\trootfs\nfile\t/bin/labload\nfile.offset\t139264';
+const DRGN_FILE =
+  'release\t6.12.117+deb12-amd64\npage\t0xfffff0da405680c0\nslab\tno\nmapping\t0xffff8e0281e3fd50\nmapping.kind\tfile\ninode.ino\t21\ninode.fs\trootfs\nfile\t/bin/labload\nfile.offset\t139264';
 
 describe('debugger queries and answers', () => {
   it('builds single-line commands (the sentinel protocol needs one line each)', () => {
@@ -42,22 +51,32 @@ describe('debugger queries and answers', () => {
     assert.equal(headline({ tool: 'crash', pfn: 0x1046, fields: f, raw: CRASH_SLAB }), 'slab page of cache kmalloc-16');
     const file = parseCrashKmem(CRASH_FILE);
     assert.equal(file.find((x) => x.key === 'mapping')?.value, '0xffff8aac8221aff8');
-    assert.equal(file.some((x) => x.key === 'slab_cache'), false);
+    assert.equal(
+      file.some((x) => x.key === 'slab_cache'),
+      false,
+    );
     assert.equal(crashError('kmem: invalid physical address: 0x123'), 'kmem: invalid physical address: 0x123');
   });
 
   it('parses the drgn helper lines and a traceback', () => {
     const a = parseDrgnAnswer(DRGN_FILE);
     assert.equal(a.error, undefined);
-    assert.equal(headline({ tool: 'drgn', pfn: 1, ...a, raw: DRGN_FILE }), 'page-cache page of /bin/labload at offset 139264');
-    const tb = parseDrgnAnswer('Traceback (most recent call last):\n  File "<string>", line 1\nFaultError: could not read memory from kdump: 0x0');
+    assert.equal(
+      headline({ tool: 'drgn', pfn: 1, ...a, raw: DRGN_FILE }),
+      'page-cache page of /bin/labload at offset 139264',
+    );
+    const tb = parseDrgnAnswer(
+      'Traceback (most recent call last):\n  File "<string>", line 1\nFaultError: could not read memory from kdump: 0x0',
+    );
     assert.equal(tb.error, 'FaultError: could not read memory from kdump: 0x0');
   });
 
   it('shows tool output as plain text in the report', () => {
     const raw = 'file\t<img src=x onerror=alert(1)> [link](command:foo)';
     const text = formatAnswer({ tool: 'drgn', pfn: 16, ...parseDrgnAnswer(raw), raw }, '/d/vmcore', '/v/vmlinux');
-    assert.ok(text.startsWith('PFN 0x10 (16) — drgn: page-cache page of <img src=x onerror=alert(1)> [link](command:foo)'));
+    assert.ok(
+      text.startsWith('PFN 0x10 (16) — drgn: page-cache page of <img src=x onerror=alert(1)> [link](command:foo)'),
+    );
     assert.ok(text.includes('--- drgn output ---'));
   });
 
@@ -76,18 +95,43 @@ describe('debugger queries and answers', () => {
 
   it('runs a drgn launcher script with its own interpreter', () => {
     assert.equal(drgnPython('python3'), 'python3');
-    assert.equal(drgnPython('/usr/bin/drgn', () => '#!/usr/bin/python3'), '/usr/bin/python3');
-    assert.equal(drgnPython('/x/drgn', () => '#!/usr/bin/env python3.11'), 'python3.11');
-    assert.equal(drgnPython('/x/drgn', () => undefined), 'python3');
-    assert.equal(drgnPython('drgn', () => '#!/opt/py/bin/python3', () => '/opt/bin/drgn'), '/opt/py/bin/python3');
+    assert.equal(
+      drgnPython('/usr/bin/drgn', () => '#!/usr/bin/python3'),
+      '/usr/bin/python3',
+    );
+    assert.equal(
+      drgnPython('/x/drgn', () => '#!/usr/bin/env python3.11'),
+      'python3.11',
+    );
+    assert.equal(
+      drgnPython('/x/drgn', () => undefined),
+      'python3',
+    );
+    assert.equal(
+      drgnPython(
+        'drgn',
+        () => '#!/opt/py/bin/python3',
+        () => '/opt/bin/drgn',
+      ),
+      '/opt/py/bin/python3',
+    );
   });
 
   it('says what to fix', () => {
     const c = debuggerConfig({ tool: 'drgn', vmlinux: '/v' });
-    assert.match(failureMessage(new BackendError('spawn', 'cannot start x: ENOENT'), c), /python3-drgn.*kmemmap\.debugger\.drgnPath/);
+    assert.match(
+      failureMessage(new BackendError('spawn', 'cannot start x: ENOENT'), c),
+      /python3-drgn.*kmemmap\.debugger\.drgnPath/,
+    );
     assert.match(failureMessage(new BackendError('timeout', '`x` took longer than 5 ms'), c), /timeoutSeconds/);
     assert.match(failureMessage(new BackendError('cancelled', 'x'), c), /Cancelled/);
-    assert.match(failureMessage(new BackendError('exited', 'crash exited (1): crash: vmlinux and vmcore do not match!'), debuggerConfig({ tool: 'crash', vmlinux: '/v' })), /kmemmap\.debugger\.vmlinux/);
+    assert.match(
+      failureMessage(
+        new BackendError('exited', 'crash exited (1): crash: vmlinux and vmcore do not match!'),
+        debuggerConfig({ tool: 'crash', vmlinux: '/v' }),
+      ),
+      /kmemmap\.debugger\.vmlinux/,
+    );
     assert.match(releaseMismatch('6.1.0-56-amd64', '6.12.117+deb12-amd64', '/v')!, /does not match.*6\.12\.117/);
     assert.equal(releaseMismatch('6.1', '6.1', '/v'), undefined);
     assert.match(dumpProblem('kpageflags-bundle', 'drgn')!, /not a vmcore/);

@@ -6,7 +6,10 @@ import { diffSections, sideBytes } from '../../../extension/diffSections';
 import { DIM_FILTERED, DIM_UNCHANGED, NOT_UNIFORM } from '../../../shared/diffProtocol';
 import { displayByte } from '../../../webview/diffCells';
 
-const FREE = 3, SLAB = 5, NO_MEMMAP = 1, NOT_IN_LISTING = 22;
+const FREE = 3,
+  SLAB = 5,
+  NO_MEMMAP = 1,
+  NOT_IN_LISTING = 22;
 
 describe('diff panel digest', () => {
   it('fills what a side does not cover with its outside class, and counts each section', () => {
@@ -21,8 +24,15 @@ describe('diff panel digest', () => {
     assert.deepEqual([...d.uniformA], [FREE, NOT_UNIFORM, FREE]);
     assert.deepEqual([...d.uniformB], [NOT_UNIFORM, NOT_UNIFORM, NOT_IN_LISTING]);
     assert.deepEqual(d.changed, [4, 4, 8]); // 0..3 outside b; 9 slab → free, 13..15 outside b; section 2 wholly
-    assert.deepEqual(d.countsNew[0], [[NOT_IN_LISTING, 4], [DIM_UNCHANGED + FREE, 4]]);
-    assert.deepEqual(d.countsOld[1], [[FREE, 3], [SLAB, 1], [DIM_UNCHANGED + FREE, 4]]);
+    assert.deepEqual(d.countsNew[0], [
+      [NOT_IN_LISTING, 4],
+      [DIM_UNCHANGED + FREE, 4],
+    ]);
+    assert.deepEqual(d.countsOld[1], [
+      [FREE, 3],
+      [SLAB, 1],
+      [DIM_UNCHANGED + FREE, 4],
+    ]);
     assert.equal(d.countsNew[2], null, 'uniform on both sides: drawn from the uniform classes');
   });
 

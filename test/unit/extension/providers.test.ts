@@ -10,9 +10,15 @@ import { registerKnowledgeFeatures } from '../../../extension/hovers/index';
 import { realTree } from '../kernel/realTrees';
 import { rgPath } from '../../../kernel/sourceIndex/indexer';
 
-const PATCH = readFileSync(resolve(__dirname, '../../../../test/fixtures/patches/v2-1-1-mm-memory_hotplug-PG_offline_skippable.patch'), 'utf8');
+const PATCH = readFileSync(
+  resolve(__dirname, '../../../../test/fixtures/patches/v2-1-1-mm-memory_hotplug-PG_offline_skippable.patch'),
+  'utf8',
+);
 
-interface HoverLike { contents: { value: string; isTrusted: unknown }; range: { start: { character: number } } }
+interface HoverLike {
+  contents: { value: string; isTrusted: unknown };
+  range: { start: { character: number } };
+}
 type Provide = (doc: unknown, pos: unknown) => HoverLike | undefined;
 type Define = (doc: unknown, pos: unknown) => Promise<{ uri: { fsPath: string }; range: { line: number } } | undefined>;
 
@@ -23,21 +29,29 @@ describe('providers (fake vscode)', function () {
   before(function () {
     const tree = realTree('6.12');
     if (tree && rgPath()) state.workspaceFolders = [{ uri: { scheme: 'file', fsPath: tree } as never }];
-    const context = { subscriptions: [] as unknown[], globalStorageUri: { fsPath: mkdtempSync(resolve(tmpdir(), 'kmemmap-gs-')) } };
+    const context = {
+      subscriptions: [] as unknown[],
+      globalStorageUri: { fsPath: mkdtempSync(resolve(tmpdir(), 'kmemmap-gs-')) },
+    };
     trees = registerKnowledgeFeatures(context as never).trees;
   });
 
   it('registers the hover and definition providers and the commands', () => {
     assert.equal(registered.hovers.length, 1);
     assert.equal(registered.definitions.length, 1);
-    for (const c of ['kmemmap.openKernelSource', 'kmemmap.chooseKernelVersion', 'kmemmap.reindexKernelSources']) assert.ok(registered.commands.has(c), c);
+    for (const c of ['kmemmap.openKernelSource', 'kmemmap.chooseKernelVersion', 'kmemmap.reindexKernelSources'])
+      assert.ok(registered.commands.has(c), c);
   });
 
   it('hovers a dmesg dump_page with the kernel from its banner; trusted only for our command', () => {
-    const log = '[    0.000000] Linux version 6.1.0-26-amd64 (debian-kernel@lists.debian.org)\n[  9.9] flags: 0x17ffffc0010200(slab|head|node=0|zone=2|lastcpupid=0x1fffff)\n';
+    const log =
+      '[    0.000000] Linux version 6.1.0-26-amd64 (debian-kernel@lists.debian.org)\n[  9.9] flags: 0x17ffffc0010200(slab|head|node=0|zone=2|lastcpupid=0x1fffff)\n';
     const doc = fakeDocument(log, 'kmemmap-kernel-log');
     const h = (registered.hovers[0] as { provideHover: Provide }).provideHover(doc, { line: 1, character: 20 })!;
-    assert.match(h.contents.value, /kernel 6\\\.1\\\.0\\-26\\-amd64 \\\(flag layout 5\\\.15\\-6\\\.1\\\) · from dmesg banner/);
+    assert.match(
+      h.contents.value,
+      /kernel 6\\\.1\\\.0\\-26\\-amd64 \\\(flag layout 5\\\.15\\-6\\\.1\\\) · from dmesg banner/,
+    );
     assert.match(h.contents.value, /PG\\_slab PG\\_head/);
     assert.deepEqual(h.contents.isTrusted, { enabledCommands: ['kmemmap.openKernelSource'] });
   });
@@ -46,18 +60,36 @@ describe('providers (fake vscode)', function () {
     const hp = registered.hovers[0] as { provideHover: Provide };
     const provide: Provide = (doc, pos) => hp.provideHover(doc, pos);
     const flags = '[  9.9] flags: 0x17ffffc0000048(uptodate|head|node=0|zone=2)\n';
-    const h7 = provide(fakeDocument('[    0.000000] Linux version 7.3.4+deb13-amd64 (debian-kernel@lists.debian.org)\n' + flags, 'kmemmap-kernel-log'), { line: 1, character: 20 })!;
+    const h7 = provide(
+      fakeDocument(
+        '[    0.000000] Linux version 7.3.4+deb13-amd64 (debian-kernel@lists.debian.org)\n' + flags,
+        'kmemmap-kernel-log',
+      ),
+      { line: 1, character: 20 },
+    )!;
     assert.match(h7.contents.value, /flag layout 7\\\.2\\-7\\\.3/);
     assert.match(h7.contents.value, /PG\\_movable\\_ops/);
-    const h8 = provide(fakeDocument('[    0.000000] Linux version 8.1.0-1-amd64 (debian-kernel@lists.debian.org)\n' + flags, 'kmemmap-kernel-log'), { line: 1, character: 20 })!;
-    assert.match(h8.contents.value.replace(/\\/g, ''), /kernel "8\.1\.0-1-amd64" is newer than every kernel the tables cover \(the last is 7\.3\).*\(named by dmesg banner\)/);
+    const h8 = provide(
+      fakeDocument(
+        '[    0.000000] Linux version 8.1.0-1-amd64 (debian-kernel@lists.debian.org)\n' + flags,
+        'kmemmap-kernel-log',
+      ),
+      { line: 1, character: 20 },
+    )!;
+    assert.match(
+      h8.contents.value.replace(/\\/g, ''),
+      /kernel "8\.1\.0-1-amd64" is newer than every kernel the tables cover \(the last is 7\.3\).*\(named by dmesg banner\)/,
+    );
     assert.match(h8.contents.value, /no kernel known/);
   });
 
   it('uses the kmemmap.kernelVersion setting when chosen', () => {
     config.set('kernelVersion', '6.12');
     const doc = fakeDocument('[    0.000000] Linux version 6.1.0-26-amd64\n[  9.9] flags: 0x40(head)\n', 'log');
-    const h = (registered.hovers[0] as { provideHover: Provide }).provideHover({ ...doc, version: 2 }, { line: 1, character: 16 })!;
+    const h = (registered.hovers[0] as { provideHover: Provide }).provideHover(
+      { ...doc, version: 2 },
+      { line: 1, character: 16 },
+    )!;
     assert.match(h.contents.value, /setting kmemmap\.kernelVersion|setting kmemmap\\\.kernelVersion/);
     assert.match(h.contents.value, /matches this layout/);
     config.delete('kernelVersion');
@@ -65,16 +97,31 @@ describe('providers (fake vscode)', function () {
 
   it('goes to the definition in the workspace 6.12 tree from the patch', async function () {
     if (!state.workspaceFolders.length) return this.skip();
-    if (!trees.find(['PageOffline'])) await new Promise<void>((res) => { const d = trees.onDidChange(() => { d.dispose(); res(); }); });
+    if (!trees.find(['PageOffline']))
+      await new Promise<void>((res) => {
+        const d = trees.onDidChange(() => {
+          d.dispose();
+          res();
+        });
+      });
     const doc = fakeDocument(PATCH, 'diff', '/tmp/x.patch');
     const lines = PATCH.split('\n');
     const n = lines.findIndex((l) => l.startsWith('-') && l.includes('PageOffline(page) && page_count(page)'));
-    const loc = await (registered.definitions[0] as { provideDefinition: Define }).provideDefinition(doc, { line: n, character: lines[n].indexOf('PageOffline') + 2 });
+    const loc = await (registered.definitions[0] as { provideDefinition: Define }).provideDefinition(doc, {
+      line: n,
+      character: lines[n].indexOf('PageOffline') + 2,
+    });
     assert.ok(loc);
     assert.match(loc!.uri.fsPath, /include\/linux\/page-flags\.h$/);
-    assert.match(readFileSync(loc!.uri.fsPath, 'utf8').split('\n')[loc!.range.line], /^PAGE_TYPE_OPS\(Offline, offline, offline\)/);
+    assert.match(
+      readFileSync(loc!.uri.fsPath, 'utf8').split('\n')[loc!.range.line],
+      /^PAGE_TYPE_OPS\(Offline, offline, offline\)/,
+    );
     // The hover now links through our command (a tree is open).
-    const h = (registered.hovers[0] as { provideHover: Provide }).provideHover(doc, { line: n, character: lines[n].indexOf('PageOffline') + 2 })!;
+    const h = (registered.hovers[0] as { provideHover: Provide }).provideHover(doc, {
+      line: n,
+      character: lines[n].indexOf('PageOffline') + 2,
+    })!;
     assert.match(h.contents.value, /\]\(command:kmemmap\.openKernelSource\?/);
     // The command opens the same place.
     await registered.commands.get('kmemmap.openKernelSource')!('offline_pages', '6.12.117');

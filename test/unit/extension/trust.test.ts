@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { registerAskDebugger, ASK_COMMAND, AskResult } from '../../../extension/debugger/askDebugger';
 import type { SnapshotStore } from '../../../extension/snapshotStore';
 
-interface Setting { scope?: string; description?: string; markdownDescription?: string }
+interface Setting {
+  scope?: string;
+  description?: string;
+  markdownDescription?: string;
+}
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
   contributes: { configuration: { properties: Record<string, Setting> } };
   capabilities?: { untrustedWorkspaces?: { supported: string | boolean; restrictedConfigurations?: string[] } };
@@ -45,7 +49,8 @@ describe('extension: settings scopes and workspace trust', () => {
       onDispose() {},
     };
     const store = { get: () => session, sessions: () => [session] } as unknown as SnapshotStore;
-    const ask = (): Promise<AskResult> => registered.commands.get(ASK_COMMAND)!({ pfn: 1, show: false }) as Promise<AskResult>;
+    const ask = (): Promise<AskResult> =>
+      registered.commands.get(ASK_COMMAND)!({ pfn: 1, show: false }) as Promise<AskResult>;
 
     before(() => {
       writeFileSync(fakeDrgn, `#!/bin/sh\ntouch '${mark}'\n`);

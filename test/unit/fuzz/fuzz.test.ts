@@ -16,8 +16,21 @@ import { readSysfsMemory } from '../../../parsers/capture/sysfsMemory';
 
 /** Inputs per reader: a few seconds each on a busy 2-core machine. */
 const INPUTS: Record<string, number> = {
-  vmcoreinfo: 3000, elf: 120, kdump: 60, flattened: 120, 'kdump-split': 60, 'dump-headers': 500, capture: 20, archive: 40, 'capture-texts': 3000,
-  'crash-session': 120, 'drgn-export': 100, 'hover-log': 300, 'hover-patch': 300, 'hover-c': 300, 'review-patch': 300,
+  vmcoreinfo: 3000,
+  elf: 120,
+  kdump: 60,
+  flattened: 120,
+  'kdump-split': 60,
+  'dump-headers': 500,
+  capture: 20,
+  archive: 40,
+  'capture-texts': 3000,
+  'crash-session': 120,
+  'drgn-export': 100,
+  'hover-log': 300,
+  'hover-patch': 300,
+  'hover-c': 300,
+  'review-patch': 300,
 };
 const SEED = 20261203;
 const FOUND = 'test/fixtures/fuzz';
@@ -34,7 +47,10 @@ describe('fuzz: every reader, fixed seed', function () {
       // hangMs is out of reach here: hangs are the long run's business, not a timing assertion
       const r = await fuzzTarget(t, { seed: SEED, maxInputs: INPUTS[t.name], hangMs: Infinity });
       assert.equal(r.inputs, INPUTS[t.name]);
-      assert.deepEqual(r.crashes.map((c) => c.what), []);
+      assert.deepEqual(
+        r.crashes.map((c) => c.what),
+        [],
+      );
     });
   }
 });
@@ -45,7 +61,11 @@ describe('fuzz: inputs the long runs found', function () {
 
   it('each saved input belongs to a reader and has a test below', () => {
     assert.ok(readers.length > 0, `${FOUND} holds the inputs found so far`);
-    for (const r of readers) assert.ok(TARGETS.some((t) => t.name === r), `${r} is a reader`);
+    for (const r of readers)
+      assert.ok(
+        TARGETS.some((t) => t.name === r),
+        `${r} is a reader`,
+      );
   });
 
   for (const reader of readers)
@@ -62,7 +82,10 @@ describe('fuzz: inputs the long runs found', function () {
 
   it('an ELF PT_NOTE whose size is past 2^56 is a DumpError naming it, before any allocation (was: RangeError from Buffer.allocUnsafe)', async () => {
     const t = TARGETS.find((x) => x.name === 'elf')!;
-    await assert.rejects(async () => t.run(t.fromBytes(readFileSync(join(FOUND, 'elf', 'pt-note-size-2e59.bin')))), /PT_NOTE segment 0 at offset 360 \(\+576460752303424900 bytes\) lies beyond the end of the file \(522 bytes\)/);
+    await assert.rejects(
+      async () => t.run(t.fromBytes(readFileSync(join(FOUND, 'elf', 'pt-note-size-2e59.bin')))),
+      /PT_NOTE segment 0 at offset 360 \(\+576460752303424900 bytes\) lies beyond the end of the file \(522 bytes\)/,
+    );
   });
 
   it('words that are Object.prototype keys (__proto__, valueOf, constructor) are not kernel symbols (was: a TypeError in every hover over them)', () => {
@@ -89,7 +112,14 @@ describe('fuzz: inputs the long runs found', function () {
   it('a kmem -p row whose PHYSICAL is past 52 bits is a bad row with a warning, the rest is read (was: an endless loop)', () => {
     const text = readFileSync(join(FOUND, 'crash-session', 'kmem-p-physical-beyond-52-bits.txt'), 'utf8');
     const s = toolOutputSnapshot(text, 'session.txt');
-    assert.ok(s.warnings.some((w) => /kmem -p.*2 row\(s\) could not be read.*18446744073709551616/.test(w)), s.warnings.join('\n'));
-    assert.deepEqual([s.startPfn, s.endPfn], [0x1000, 0x1009], 'the PFNs the good rows list (no kmem -n: no machine around them)');
+    assert.ok(
+      s.warnings.some((w) => /kmem -p.*2 row\(s\) could not be read.*18446744073709551616/.test(w)),
+      s.warnings.join('\n'),
+    );
+    assert.deepEqual(
+      [s.startPfn, s.endPfn],
+      [0x1000, 0x1009],
+      'the PFNs the good rows list (no kmem -n: no machine around them)',
+    );
   });
 });

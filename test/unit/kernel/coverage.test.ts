@@ -19,7 +19,11 @@ describe('kernel coverage: 5.10 and 7.x', () => {
   it('7.x compound_info: the mask form gives the head by masking the tail address, the pointer form as before', () => {
     const t = decodeTailWord(0xffffffffffff8001n, 'pointer-or-mask');
     assert.deepEqual(t, { form: 'mask', order: 9, mask: 0xffffffffffff8001n });
-    assert.equal(decodeTailWord(0xfffffffffffffe01n, 'pointer-or-mask').form === 'mask' && (decodeTailWord(0xfffffffffffffe01n, 'pointer-or-mask') as { order: number }).order, 3);
+    assert.equal(
+      decodeTailWord(0xfffffffffffffe01n, 'pointer-or-mask').form === 'mask' &&
+        (decodeTailWord(0xfffffffffffffe01n, 'pointer-or-mask') as { order: number }).order,
+      3,
+    );
     // tail 5 of an order-9 folio whose head struct page is at 0xffffea0000480000
     const head = 0xffffea0000480000n;
     assert.equal(headVaOfTail(0xffffffffffff8001n, head + 5n * 64n, 'pointer-or-mask'), head);
@@ -34,7 +38,11 @@ describe('kernel coverage: 5.10 and 7.x', () => {
     assert.equal(familyFromNumbers({ ...N61 }, '5.10.0-46-amd64')?.id, '5.10');
     assert.equal(familyFromNumbers({ ...N61 }, '6.1.0-40-amd64')?.id, '5.15-6.1');
     assert.equal(familyFromNumbers({ ...N61 })?.id, '5.15-6.1');
-    assert.equal(familyFromNumbers({ ...N612, compoundInfo: true }, '7.3'), undefined, 'no family has 6.12 numbers with compound_info');
+    assert.equal(
+      familyFromNumbers({ ...N612, compoundInfo: true }, '7.3'),
+      undefined,
+      'no family has 6.12 numbers with compound_info',
+    );
     assert.equal(familyFromRelease('7.3.4')?.id, '7.2-7.3');
     assert.equal(familyFromRelease('5.10.262')?.id, '5.10');
     assert.equal(familyFromRelease('5.12'), undefined);
@@ -64,13 +72,24 @@ describe('kernel coverage: 5.10 and 7.x', () => {
     assert.equal(d.typeOf(0xfffff3ff), 'unknown', 'two kinds at once');
     assert.equal(d.typeOf(0xffffefff), 'unknown', 'a bit 5.10 does not have');
     assert.equal(d.typeOf(5), undefined);
-    assert.deepEqual(decodePageTypeWord(0xfffffbff, resolveKernel('6.1')!).results.map((r) => r.typeName), ['guard']);
-    assert.deepEqual(decodePageTypeWord(0xfffffbff, resolveKernel('5.10')!).results.map((r) => r.typeName), ['table']);
+    assert.deepEqual(
+      decodePageTypeWord(0xfffffbff, resolveKernel('6.1')!).results.map((r) => r.typeName),
+      ['guard'],
+    );
+    assert.deepEqual(
+      decodePageTypeWord(0xfffffbff, resolveKernel('5.10')!).results.map((r) => r.typeName),
+      ['table'],
+    );
   });
 
   it('predicates per snapshot: balloon marking, tail forms, verified offline kinds', () => {
     const f7 = familyFromRelease('7.3')!;
-    assert.deepEqual(kernelPredicates('7.3.4+deb13-amd64', f7, true), { balloonByMovableOps: true, tailForms: 'pointer-or-mask', offlineKindsVerified: true, unverifiedWhy: undefined });
+    assert.deepEqual(kernelPredicates('7.3.4+deb13-amd64', f7, true), {
+      balloonByMovableOps: true,
+      tailForms: 'pointer-or-mask',
+      offlineKindsVerified: true,
+      unverifiedWhy: undefined,
+    });
     const newer = kernelPredicates('7.5.0', f7, true);
     assert.equal(newer.offlineKindsVerified, false);
     assert.match(newer.unverifiedWhy!, /7\.5\.0 is newer than/);
@@ -81,7 +100,14 @@ describe('kernel coverage: 5.10 and 7.x', () => {
     const vi = vmcoreinfoText().replace('OSRELEASE=6.12.117+deb12-amd64', 'OSRELEASE=6.19.2-amd64');
     const s = await openVmcoreSnapshot([tmpFile('vmcore-619.elf', writeElf(buildPhysPages(), vi))]);
     assert.equal(s.kernel.layoutFamily, '6.12-6.13');
-    assert.ok(s.warnings.some((w) => /6\.19\.2-amd64 is outside the kernels the tables were checked against .*assumed from that layout: the flag bits VMCOREINFO does not export/.test(w)), s.warnings.join('\n'));
+    assert.ok(
+      s.warnings.some((w) =>
+        /6\.19\.2-amd64 is outside the kernels the tables were checked against .*assumed from that layout: the flag bits VMCOREINFO does not export/.test(
+          w,
+        ),
+      ),
+      s.warnings.join('\n'),
+    );
     assert.equal(className(s.classes[0x202]), 'offline');
     assert.equal(s.pageDetail!(0x202)!.rule, 'offline-kind-unknown');
     assert.ok(s.pageDetail!(0x202)!.notes!.some((n) => /assumption: .*outside the releases/.test(n)));

@@ -16,26 +16,60 @@ const first = (s: string) => lookupSymbol(s)[0]?.name;
 describe('knowledge: symbol lookup', () => {
   it('resolves every spelling a kernel developer reads', () => {
     const cases: [string, string][] = [
-      ['PG_head', 'PG_head'], ['PageHead', 'PG_head'], ['SetPageDirty', 'PG_dirty'], ['__SetPageOffline', 'PGTY_offline'],
-      ['PageOffline', 'PGTY_offline'], ['folio_test_offline', 'PGTY_offline'], ['__ClearPageOfflineSkippable', 'PG_offline_skippable'],
-      ['PageOfflineSkippable', 'PG_offline_skippable'], ['folio_test_lru', 'PG_lru'], ['PageLRU', 'PG_lru'], ['PageHWPoison', 'PG_hwpoison'],
-      ['PageSwapCache', 'PG_swapcache'], ['PageMappedToDisk', 'PG_mappedtodisk'], ['PageAnonExclusive', 'PG_anon_exclusive'],
-      ['PageHuge', 'PGTY_hugetlb'], ['PageBuddy', 'PGTY_buddy'], ['PG_buddy', 'PGTY_buddy'], ['PAGE_BUDDY_MAPCOUNT_VALUE', 'PGTY_buddy'],
-      ['PAGE_OFFLINE_MAPCOUNT_VALUE', 'PGTY_offline'], ['KPF_OFFLINE', 'KPF_OFFLINE'], ['KPF_OWNER_2', 'KPF_MAPPEDTODISK'], ['KPF_BALLOON', 'KPF_OFFLINE'],
-      ['SECTION_IS_ONLINE_BIT', 'SECTION_IS_ONLINE'], ['SECTION_MAP_MASK', 'SECTION_MAP_LAST_BIT'], ['PAGE_MAPPING_MOVABLE', 'PAGE_MAPPING_MOVABLE'],
-      ['FOLIO_MAPPING_ANON_KSM', 'FOLIO_MAPPING_ANON_KSM'], ['MEM_GOING_OFFLINE', 'MEM_GOING_OFFLINE'], ['pfn_to_online_page', 'pfn_to_online_page'],
-      ['offline_pages', 'offline_pages'], ['scan_movable_pages', 'scan_movable_pages'], ['has_unmovable_pages', 'has_unmovable_pages'],
-      ['balloon_page_insert', 'balloon_page_insert'], ['virtio_mem_fake_offline', 'virtio_mem_fake_offline'], ['mem_section', 'struct mem_section'],
-      ['struct page', 'struct page'], ['offline-skippable', 'offline-skippable'], ['PGTY_large_kmalloc', 'PGTY_large_kmalloc'], ['PAGE_TYPE_BASE', 'PAGE_TYPE_BASE'],
+      ['PG_head', 'PG_head'],
+      ['PageHead', 'PG_head'],
+      ['SetPageDirty', 'PG_dirty'],
+      ['__SetPageOffline', 'PGTY_offline'],
+      ['PageOffline', 'PGTY_offline'],
+      ['folio_test_offline', 'PGTY_offline'],
+      ['__ClearPageOfflineSkippable', 'PG_offline_skippable'],
+      ['PageOfflineSkippable', 'PG_offline_skippable'],
+      ['folio_test_lru', 'PG_lru'],
+      ['PageLRU', 'PG_lru'],
+      ['PageHWPoison', 'PG_hwpoison'],
+      ['PageSwapCache', 'PG_swapcache'],
+      ['PageMappedToDisk', 'PG_mappedtodisk'],
+      ['PageAnonExclusive', 'PG_anon_exclusive'],
+      ['PageHuge', 'PGTY_hugetlb'],
+      ['PageBuddy', 'PGTY_buddy'],
+      ['PG_buddy', 'PGTY_buddy'],
+      ['PAGE_BUDDY_MAPCOUNT_VALUE', 'PGTY_buddy'],
+      ['PAGE_OFFLINE_MAPCOUNT_VALUE', 'PGTY_offline'],
+      ['KPF_OFFLINE', 'KPF_OFFLINE'],
+      ['KPF_OWNER_2', 'KPF_MAPPEDTODISK'],
+      ['KPF_BALLOON', 'KPF_OFFLINE'],
+      ['SECTION_IS_ONLINE_BIT', 'SECTION_IS_ONLINE'],
+      ['SECTION_MAP_MASK', 'SECTION_MAP_LAST_BIT'],
+      ['PAGE_MAPPING_MOVABLE', 'PAGE_MAPPING_MOVABLE'],
+      ['FOLIO_MAPPING_ANON_KSM', 'FOLIO_MAPPING_ANON_KSM'],
+      ['MEM_GOING_OFFLINE', 'MEM_GOING_OFFLINE'],
+      ['pfn_to_online_page', 'pfn_to_online_page'],
+      ['offline_pages', 'offline_pages'],
+      ['scan_movable_pages', 'scan_movable_pages'],
+      ['has_unmovable_pages', 'has_unmovable_pages'],
+      ['balloon_page_insert', 'balloon_page_insert'],
+      ['virtio_mem_fake_offline', 'virtio_mem_fake_offline'],
+      ['mem_section', 'struct mem_section'],
+      ['struct page', 'struct page'],
+      ['offline-skippable', 'offline-skippable'],
+      ['PGTY_large_kmalloc', 'PGTY_large_kmalloc'],
+      ['PAGE_TYPE_BASE', 'PAGE_TYPE_BASE'],
     ];
     for (const [sym, want] of cases) assert.equal(first(sym), want, sym);
-    assert.deepEqual(lookupSymbol('PageSlab').map((e) => e.name).sort(), ['PGTY_slab', 'PG_slab']);
+    assert.deepEqual(
+      lookupSymbol('PageSlab')
+        .map((e) => e.name)
+        .sort(),
+      ['PGTY_slab', 'PG_slab'],
+    );
     assert.deepEqual(lookupSymbol('page'), []);
     assert.deepEqual(lookupSymbol('online'), []);
   });
 
   it('covers every PG_ name of every layout family, every KPF bit and every page class', () => {
-    for (const f of LAYOUT_FAMILIES) for (const n of [...f.bits, ...f.above, ...f.aliases.map((a) => a.name)]) assert.ok(lookupSymbol(`PG_${n}`).length, `PG_${n}`);
+    for (const f of LAYOUT_FAMILIES)
+      for (const n of [...f.bits, ...f.above, ...f.aliases.map((a) => a.name)])
+        assert.ok(lookupSymbol(`PG_${n}`).length, `PG_${n}`);
     for (const n of Object.keys(KPF)) assert.ok(lookupSymbol(`KPF_${n}`).length, `KPF_${n}`);
     for (const c of PAGE_CLASSES) assert.ok(lookupSymbol(c).length, c);
   });
@@ -51,13 +85,21 @@ describe('knowledge: symbol lookup', () => {
   it('bit facts come from the shared tables and mark the target kernel', () => {
     const k = resolveKernel('6.12.117+deb12-amd64')!;
     const facts = bitFacts(lookupSymbol('PG_head')[0], k.family);
-    assert.deepEqual(facts.map((f) => f.what.split(' ').slice(0, 2).join(' ')), ['bit 16', 'bit 16', 'bit 6', 'bit 6', 'bit 6', 'bit 6', 'bit 6']);
+    assert.deepEqual(
+      facts.map((f) => f.what.split(' ').slice(0, 2).join(' ')),
+      ['bit 16', 'bit 16', 'bit 6', 'bit 6', 'bit 6', 'bit 6', 'bit 6'],
+    );
     assert.equal(facts.find((f) => f.current)?.where, '6.12–6.13');
     const skippable = bitFacts(lookupSymbol('PG_offline_skippable')[0]);
     assert.match(skippable.find((f) => f.where === '6.12–6.13')!.what, /bit 11 \(= PG_owner_2\)/);
     // the unmerged series is in no 7.x tree: the 7.2-7.3 family does not name it
     assert.equal(skippable.find((f) => f.where === '7.2–7.3')!.what, 'absent');
-    assert.match(bitFacts(lookupSymbol('PGTY_offline')[0]).map((f) => f.what).join('\n'), /0xfffffeff[\s\S]*0xdfffffff[\s\S]*0xf1000000, VMCOREINFO -251658240/);
+    assert.match(
+      bitFacts(lookupSymbol('PGTY_offline')[0])
+        .map((f) => f.what)
+        .join('\n'),
+      /0xfffffeff[\s\S]*0xdfffffff[\s\S]*0xf1000000, VMCOREINFO -251658240/,
+    );
   });
 
   it('renders text (CLI) and markdown (hover) naming the kernel version and linking the definition', () => {
@@ -73,7 +115,10 @@ describe('knowledge: symbol lookup', () => {
 
   it('Elixir links: exact line only for the tag the line was read from, identifier search otherwise', () => {
     const ref = { file: 'include/linux/page-flags.h', symbol: 'enum pageflags', lines: { '6.1': 100, '6.12': 93 } };
-    assert.equal(elixirUrl(ref, '6.1.192'), 'https://elixir.bootlin.com/linux/v6.1.192/source/include/linux/page-flags.h#L100');
+    assert.equal(
+      elixirUrl(ref, '6.1.192'),
+      'https://elixir.bootlin.com/linux/v6.1.192/source/include/linux/page-flags.h#L100',
+    );
     assert.equal(elixirUrl(ref, '6.1'), 'https://elixir.bootlin.com/linux/v6.1/A/ident/pageflags');
   });
 
@@ -95,7 +140,10 @@ describe('decode: version-aware raw words', () => {
     const d = decodeFlagsWord(0xfffffc0010200n, k61);
     assert.deepEqual(d.flags, ['PG_slab', 'PG_head']);
     assert.equal(d.zone, 'DMA32'); // physical 0x104e000 in crash's row: below 4 GiB
-    assert.deepEqual(decodeFlagsWord(0x800n, k612, { pageState: 'offline' }).aliases.includes('PG_offline_skippable(=PG_owner_2)'), true);
+    assert.deepEqual(
+      decodeFlagsWord(0x800n, k612, { pageState: 'offline' }).aliases.includes('PG_offline_skippable(=PG_owner_2)'),
+      true,
+    );
   });
 
   it('decodes page_type for 6.1 (PG_buddy-style), 6.11 and 6.12 (PGTY, top byte alone too)', () => {
@@ -104,7 +152,10 @@ describe('decode: version-aware raw words', () => {
     assert.equal(decodePageTypeWord(0xf0000000, k612).results[0].typeName, 'buddy');
     assert.equal(decodePageTypeWord(0xffffffff, k612).results[0].meaning, 'mapcount 0');
     const fam = resolveKernel('6.10-6.11')!;
-    assert.deepEqual(decodePageTypeWord(0xdfffffff, fam).results.map((r) => r.typeName), [undefined, 'offline']);
+    assert.deepEqual(
+      decodePageTypeWord(0xdfffffff, fam).results.map((r) => r.typeName),
+      [undefined, 'offline'],
+    );
     assert.equal(decodePageTypeWord(0xdfffffff, resolveKernel('6.11.3')!).results[0].typeName, 'offline');
   });
 
@@ -123,10 +174,19 @@ describe('decode: version-aware raw words', () => {
 
 describe('detectKernelInText', () => {
   it('reads crash sys, dmesg banner, VMCOREINFO and oops headers', () => {
-    assert.deepEqual(detectKernelInText('      KERNEL: vmlinux\n    DUMPFILE: vmcore\n     RELEASE: 6.1.0-26-amd64\n'), { release: '6.1.0-26-amd64', origin: 'crash sys' });
-    assert.equal(detectKernelInText('[    0.000000] Linux version 6.12.117+deb12-amd64 (debian-kernel@lists.debian.org)')?.release, '6.12.117+deb12-amd64');
+    assert.deepEqual(
+      detectKernelInText('      KERNEL: vmlinux\n    DUMPFILE: vmcore\n     RELEASE: 6.1.0-26-amd64\n'),
+      { release: '6.1.0-26-amd64', origin: 'crash sys' },
+    );
+    assert.equal(
+      detectKernelInText('[    0.000000] Linux version 6.12.117+deb12-amd64 (debian-kernel@lists.debian.org)')?.release,
+      '6.12.117+deb12-amd64',
+    );
     assert.equal(detectKernelInText('OSRELEASE=6.18.2\nPAGESIZE=4096')?.origin, 'VMCOREINFO');
-    assert.equal(detectKernelInText('CPU: 1 PID: 77 Comm: bash Not tainted 6.12.117+deb12-amd64 #1  Debian')?.release, '6.12.117+deb12-amd64');
+    assert.equal(
+      detectKernelInText('CPU: 1 PID: 77 Comm: bash Not tainted 6.12.117+deb12-amd64 #1  Debian')?.release,
+      '6.12.117+deb12-amd64',
+    );
     assert.equal(detectKernelInText('nothing here'), undefined);
   });
 });

@@ -44,8 +44,13 @@ for (const t of TREES) {
       const fam = layoutFamily(t.family);
       const hw = e.members.indexOf('PG_hwpoison');
       assert.ok(hw > 0);
-      assert.deepEqual(e.members.slice(0, hw + 1).map((m) => m.slice(3)), fam.bits, 'bits up to PG_hwpoison');
-      for (const extra of e.members.slice(hw + 1)) assert.ok(fam.above.includes(extra.slice(3)), `${extra} above hwpoison is listed as config-dependent`);
+      assert.deepEqual(
+        e.members.slice(0, hw + 1).map((m) => m.slice(3)),
+        fam.bits,
+        'bits up to PG_hwpoison',
+      );
+      for (const extra of e.members.slice(hw + 1))
+        assert.ok(fam.above.includes(extra.slice(3)), `${extra} above hwpoison is listed as config-dependent`);
       // Every alias we list that exists in this header must point at the same base flag.
       const [maj, min] = t.v.split('.').map(Number);
       const inRange = (v: string | undefined, dir: 1 | -1) => {
@@ -61,17 +66,22 @@ for (const t of TREES) {
       }
       // …and every header alias of a base flag is known to us (second-page and version-specific ones included).
       const ours = new Set(fam.aliases.map((a) => a.name));
-      for (const [alias, base] of e.aliases) if (fam.bits.includes(base.slice(3))) assert.ok(ours.has(alias.slice(3)), `alias ${alias} = ${base} missing from our table`);
+      for (const [alias, base] of e.aliases)
+        if (fam.bits.includes(base.slice(3)))
+          assert.ok(ours.has(alias.slice(3)), `alias ${alias} = ${base} missing from our table`);
     });
 
-    it('decodes raw words with this tree\'s layout (PG_head moved from bit 16 to bit 6)', () => {
+    it("decodes raw words with this tree's layout (PG_head moved from bit 16 to bit 6)", () => {
       const k = resolveKernel(treeVersion(tree!)!)!;
       const e = parseEnum(join(tree!, 'include/linux/page-flags.h'), 'pageflags', readConfig(tree!));
       const head = e.members.indexOf('PG_head');
       assert.equal(head, t.v === '6.1' ? 16 : 6);
       assert.deepEqual(decodeFlagsWord(1n << BigInt(head), k).flags, ['PG_head']);
       // The same word means different things on the two layouts.
-      assert.deepEqual(decodeFlagsWord(0x10040n, k).flags, t.v === '6.1' ? ['PG_workingset', 'PG_head'] : ['PG_head', 'PG_reclaim']);
+      assert.deepEqual(
+        decodeFlagsWord(0x10040n, k).flags,
+        t.v === '6.1' ? ['PG_workingset', 'PG_head'] : ['PG_head', 'PG_reclaim'],
+      );
       for (const [i, m] of e.members.entries()) {
         if (i > e.members.indexOf('PG_hwpoison')) break;
         assert.deepEqual(decodeFlagsWord(1n << BigInt(i), k).flags, [m], `bit ${i}`);

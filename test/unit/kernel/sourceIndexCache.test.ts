@@ -10,11 +10,20 @@ import { isLinuxTree, treeVersion } from '../../../kernel/sourceIndex/detectTree
 
 function makeTree(): string {
   const root = mkdtempSync(join(tmpdir(), 'kmemmap-tree-'));
-  const w = (p: string, s: string) => { mkdirSync(join(root, p, '..'), { recursive: true }); writeFileSync(join(root, p), s); };
+  const w = (p: string, s: string) => {
+    mkdirSync(join(root, p, '..'), { recursive: true });
+    writeFileSync(join(root, p), s);
+  };
   w('Makefile', 'VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 117\nEXTRAVERSION =\nNAME = Baby Opossum Posse\n');
-  w('include/linux/page-flags.h', 'enum pageflags {\n\tPG_locked,\n\tPG_head,\t/* x */\n\t__NR_PAGEFLAGS,\n\tPG_readahead = PG_reclaim,\n};\nPAGE_TYPE_OPS(Offline, offline, offline)\n__PAGEFLAG(OfflineSkippable, offline_skippable, PF_NO_COMPOUND)\n');
+  w(
+    'include/linux/page-flags.h',
+    'enum pageflags {\n\tPG_locked,\n\tPG_head,\t/* x */\n\t__NR_PAGEFLAGS,\n\tPG_readahead = PG_reclaim,\n};\nPAGE_TYPE_OPS(Offline, offline, offline)\n__PAGEFLAG(OfflineSkippable, offline_skippable, PF_NO_COMPOUND)\n',
+  );
   w('include/linux/memory_hotplug.h', 'static inline struct page *pfn_to_online_page(unsigned long pfn);\n');
-  w('mm/memory_hotplug.c', 'static int foo(void)\n{\n\treturn offline_pages(1, 2, NULL);\n}\n\nint offline_pages(unsigned long start_pfn, unsigned long nr_pages,\n\t\t  struct zone *zone, struct memory_group *group)\n{\n}\n');
+  w(
+    'mm/memory_hotplug.c',
+    'static int foo(void)\n{\n\treturn offline_pages(1, 2, NULL);\n}\n\nint offline_pages(unsigned long start_pfn, unsigned long nr_pages,\n\t\t  struct zone *zone, struct memory_group *group)\n{\n}\n',
+  );
   w('tools/include/linux/page-flags.h', 'enum pageflags {\n\tPG_head,\n};\n');
   return root;
 }
@@ -34,19 +43,28 @@ describe('source index (synthetic tree)', function () {
   it('indexes enum members, accessor macros and function definitions (not calls, not prototypes, not tools/)', async () => {
     const root = makeTree();
     const idx = await buildSourceIndex(root);
-    assert.deepEqual([findDefinition(idx, 'PG_head')?.file, findDefinition(idx, 'PG_head')?.line], ['include/linux/page-flags.h', 3]);
+    assert.deepEqual(
+      [findDefinition(idx, 'PG_head')?.file, findDefinition(idx, 'PG_head')?.line],
+      ['include/linux/page-flags.h', 3],
+    );
     assert.equal(findDefinition(idx, 'enum pageflags')?.line, 1);
     assert.equal(findDefinition(idx, 'PageOffline')?.line, 7);
     assert.equal(findDefinition(idx, 'folio_test_offline')?.line, 7);
     assert.equal(findDefinition(idx, '__SetPageOfflineSkippable')?.line, 8);
-    assert.deepEqual([findDefinition(idx, 'offline_pages')?.file, findDefinition(idx, 'offline_pages')?.line], ['mm/memory_hotplug.c', 6]);
+    assert.deepEqual(
+      [findDefinition(idx, 'offline_pages')?.file, findDefinition(idx, 'offline_pages')?.line],
+      ['mm/memory_hotplug.c', 6],
+    );
     assert.equal(findDefinition(idx, 'pfn_to_online_page'), undefined, 'a prototype is not a definition');
     assert.equal(idx.defs['PG_head'].length, 1, 'tools/ is skipped');
   });
 
   it('parses rg --null output', () => {
     const defs = parseRgOutput('include/linux/page-flags.h\u000012:\tPG_owner_2,\t/* x */\n', '/t');
-    assert.deepEqual(defs.map((d) => [d.symbol, d.file, d.line]), [['PG_owner_2', 'include/linux/page-flags.h', 12]]);
+    assert.deepEqual(
+      defs.map((d) => [d.symbol, d.file, d.line]),
+      [['PG_owner_2', 'include/linux/page-flags.h', 12]],
+    );
   });
 
   it('caches per tree state and re-indexes when an indexed file changes', async () => {

@@ -10,7 +10,10 @@ const script = readFileSync(join(__dirname, '../../../../scripts/test-all.sh'), 
 const shellList = (name: string): string[] => {
   const m = new RegExp(`^${name}="([^"]*)"`, 'm').exec(script);
   assert.ok(m, `${name}="..." in scripts/test-all.sh`);
-  return m[1].split(/[\s,]+/).filter(Boolean).sort();
+  return m[1]
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .sort();
 };
 
 describe('CI lab set lists', () => {
@@ -20,10 +23,14 @@ describe('CI lab set lists', () => {
   });
   it('every set CI derives dumps of or runs the tools on is a CI set', () => {
     const ci = new Set(ciSetNames());
-    assert.deepEqual([...CI_DERIVE_SETS, ...CI_TOOL_SETS].filter((n) => !ci.has(n)), []);
+    assert.deepEqual(
+      [...CI_DERIVE_SETS, ...CI_TOOL_SETS].filter((n) => !ci.has(n)),
+      [],
+    );
   });
   it('the CI sets cover 5.10, 6.1, 6.12 and 7.3, with virtio-mem and offline-block on each', () => {
     const names = ciSetNames();
-    for (const k of ['5.10', '6.1', '6.12', '7.3']) for (const sc of ['virtio-mem', 'offline-block']) assert.ok(names.includes(`${k}-${sc}`), `${k}-${sc}`);
+    for (const k of ['5.10', '6.1', '6.12', '7.3'])
+      for (const sc of ['virtio-mem', 'offline-block']) assert.ok(names.includes(`${k}-${sc}`), `${k}-${sc}`);
   });
 });

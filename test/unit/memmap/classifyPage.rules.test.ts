@@ -23,7 +23,10 @@ function classifyCase(c: StructPageCase): { rule: string; cls: PageClass } {
 
 /** Rules the reader applies before it has a struct page (a slot of a section read, the section word): their classes. */
 const BEFORE_STRUCT_PAGE = {
-  'memmap-unmapped': 'no-memmap', 'memmap-excluded': 'excluded', hole: 'no-memmap', 'memmap-untrusted': 'unknown',
+  'memmap-unmapped': 'no-memmap',
+  'memmap-excluded': 'excluded',
+  hole: 'no-memmap',
+  'memmap-untrusted': 'unknown',
 } as const satisfies Partial<Record<VmcoreRuleId, PageClass>>;
 
 describe('vmcore rules by name (memmap/classifyPage.ts)', () => {
@@ -34,7 +37,8 @@ describe('vmcore rules by name (memmap/classifyPage.ts)', () => {
   }
 
   it('memmap-unmapped → no-memmap, memmap-excluded → excluded (6.12): slots a section read left empty', () => {
-    const kit = KERNELS['6.12'], ctx = contextOf(kit);
+    const kit = KERNELS['6.12'],
+      ctx = contextOf(kit);
     const m = new SmallMemmap(kit, ctx);
     const start = 0x8000;
     for (let i = 0; i < 4; i++) m.put(start + i, { flags: ['lru'], mapping: 0xffff888023456000n });
@@ -42,9 +46,21 @@ describe('vmcore rules by name (memmap/classifyPage.ts)', () => {
     for (const memo of [false, true]) {
       const classes = new Uint8Array(start + 4);
       const status = Uint8Array.from([SP_OK, SP_UNMAPPED, SP_EXCLUDED, SP_OK]);
-      classifySection(1, start, 4, buf, status, new Uint8Array(4), EARLY_ONLINE, ctx, m,
-        { classes, zoneMask: new Uint8Array(2), onCompound: () => {} }, memo);
-      const b = BEFORE_STRUCT_PAGE, want = ['lru-file', b['memmap-unmapped'], b['memmap-excluded'], 'lru-file'];
+      classifySection(
+        1,
+        start,
+        4,
+        buf,
+        status,
+        new Uint8Array(4),
+        EARLY_ONLINE,
+        ctx,
+        m,
+        { classes, zoneMask: new Uint8Array(2), onCompound: () => {} },
+        memo,
+      );
+      const b = BEFORE_STRUCT_PAGE,
+        want = ['lru-file', b['memmap-unmapped'], b['memmap-excluded'], 'lru-file'];
       assert.deepEqual([...classes.subarray(start)].map(className), want, `memo ${memo}`);
     }
   });
@@ -67,7 +83,10 @@ describe('vmcore rules by name (memmap/classifyPage.ts)', () => {
     assert.equal(cls(0x8000), BEFORE_STRUCT_PAGE['memmap-untrusted']);
     assert.equal(cls(0xffff), BEFORE_STRUCT_PAGE['memmap-untrusted']);
     const untrusted = /decode to a vmemmap base other than .*section 1.*not trusted/;
-    assert.ok(s.warnings.some((w) => untrusted.test(w)), s.warnings.join('\n'));
+    assert.ok(
+      s.warnings.some((w) => untrusted.test(w)),
+      s.warnings.join('\n'),
+    );
   });
 
   it('every rule id of VMCORE_RULES has a named case, with the class the table gives it', () => {

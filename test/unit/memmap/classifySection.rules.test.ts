@@ -31,7 +31,8 @@ function classifyRun(c: StructPageCase, memo: boolean, shared: boolean): string[
     if (shared && m.vmemmapBacking.has(PFN)) m.vmemmapBacking.add(p);
   }
   const buf = Buffer.alloc(RUN * 64);
-  const status = new Uint8Array(RUN), buddyCover = new Uint8Array(RUN);
+  const status = new Uint8Array(RUN),
+    buddyCover = new Uint8Array(RUN);
   for (let i = 0; i < RUN; i++) {
     const sp = m.structPage(PFN + i);
     status[i] = typeof sp === 'string' ? SP_UNMAPPED : SP_OK;
@@ -39,8 +40,19 @@ function classifyRun(c: StructPageCase, memo: boolean, shared: boolean): string[
     buddyCover[i] = m.buddy.has(PFN + i) ? 1 : 0;
   }
   const classes = new Uint8Array(PFN + RUN);
-  classifySection(PFN >>> 15, PFN, RUN, buf, status, buddyCover, { ...EARLY_ONLINE, ...c.sec }, ctx, m,
-    { classes, zoneMask: new Uint8Array(4), onCompound: () => {}, repeatCompound: () => {} }, memo);
+  classifySection(
+    PFN >>> 15,
+    PFN,
+    RUN,
+    buf,
+    status,
+    buddyCover,
+    { ...EARLY_ONLINE, ...c.sec },
+    ctx,
+    m,
+    { classes, zoneMask: new Uint8Array(4), onCompound: () => {}, repeatCompound: () => {} },
+    memo,
+  );
   return [...classes.subarray(PFN)].map(className);
 }
 
@@ -64,14 +76,26 @@ function classifyPairs(cases: StructPageCase[], memo: boolean): string[] {
   const m = new SmallMemmap(kit, ctx);
   let n = 0;
   for (const a of cases) for (const b of cases) if (a !== b) for (const c of [a, a, b, b]) c.setup(m, PFN + n++);
-  const buf = Buffer.alloc(n * 64), buddyCover = new Uint8Array(n);
+  const buf = Buffer.alloc(n * 64),
+    buddyCover = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     m.pages.get(PFN + i)!.copy(buf, i * 64);
     buddyCover[i] = m.buddy.has(PFN + i) ? 1 : 0;
   }
   const classes = new Uint8Array(PFN + n);
-  classifySection(PFN >>> 15, PFN, n, buf, new Uint8Array(n).fill(SP_OK), buddyCover, EARLY_ONLINE, ctx, m,
-    { classes, zoneMask: new Uint8Array(4), onCompound: () => {}, repeatCompound: () => {} }, memo);
+  classifySection(
+    PFN >>> 15,
+    PFN,
+    n,
+    buf,
+    new Uint8Array(n).fill(SP_OK),
+    buddyCover,
+    EARLY_ONLINE,
+    ctx,
+    m,
+    { classes, zoneMask: new Uint8Array(4), onCompound: () => {}, repeatCompound: () => {} },
+    memo,
+  );
   return [...classes.subarray(PFN)].map(className);
 }
 
@@ -79,9 +103,10 @@ describe('vmcore rules through the section fast paths (memmap/classifySection.ts
   for (const c of STRUCT_PAGE_CASES) {
     it(`${c.rule} (${KERNELS[c.kernel].family}${c.release ? `, ${c.release}` : ''}): ${c.what}`, () => {
       for (const shared of [true, false]) {
-        const table = classifyRun(c, false, shared), fast = classifyRun(c, true, shared);
+        const table = classifyRun(c, false, shared),
+          fast = classifyRun(c, true, shared);
         assert.equal(table[0], c.cls);
-        assert.deepEqual(fast, table, shared ? 'copies share the PFN facts' : 'only the case\'s PFN has them');
+        assert.deepEqual(fast, table, shared ? 'copies share the PFN facts' : "only the case's PFN has them");
       }
     });
   }

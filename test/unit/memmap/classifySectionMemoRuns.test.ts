@@ -36,16 +36,30 @@ describe('classifySection repeat runs equal the per-page rules when facts change
           const start = s.nr * pps;
           // subsections 3, 4 and 40 missing; virtio-mem over two odd ranges, one crossing a subsection edge
           const halves: [number, number] = [~((1 << 3) | (1 << 4)) >>> 0, ~(1 << 8) >>> 0];
-          const facts: SectionFacts = { ...facts0, early: false, subsectionHalves: halves, subsectionMap: BigInt(halves[0]) | (BigInt(halves[1]) << 32n) };
-          ctx.virtioMem = [[start + 1001, start + 5000], [start + 9000, start + 20011]];
+          const facts: SectionFacts = {
+            ...facts0,
+            early: false,
+            subsectionHalves: halves,
+            subsectionMap: BigInt(halves[0]) | (BigInt(halves[1]) << 32n),
+          };
+          ctx.virtioMem = [
+            [start + 1001, start + 5000],
+            [start + 9000, start + 20011],
+          ];
           // a System RAM hole at odd PFNs: its pages' zones must not count for the section
-          ctx.systemRam = [[0, start + 3000], [start + 7001, Number.MAX_SAFE_INTEGER]];
+          ctx.systemRam = [
+            [0, start + 3000],
+            [start + 7001, Number.MAX_SAFE_INTEGER],
+          ];
           const buf = Buffer.alloc(pps * ctx.structSize);
           const status = new Uint8Array(pps);
           mm.readStructPages(start, pps, buf, status);
           const cover = new Uint8Array(pps);
           const nb: Neighbours = {
-            structPage: (pfn) => (pfn >= start && pfn < start + pps && status[pfn - start] === SP_OK ? { buf, off: (pfn - start) * ctx.structSize } : mm.structPage(pfn)),
+            structPage: (pfn) =>
+              pfn >= start && pfn < start + pps && status[pfn - start] === SP_OK
+                ? { buf, off: (pfn - start) * ctx.structSize }
+                : mm.structPage(pfn),
             buddyCovered: (pfn) => pfn >= start && pfn < start + pps && cover[pfn - start] === 1,
             backsVmemmap: (pfn) => mm.backsVmemmap(pfn),
             headPfn: (c, tail) => mm.headPfnOfTail(c, tail, ctx.tailForms),
@@ -53,17 +67,24 @@ describe('classifySection repeat runs equal the per-page rules when facts change
           };
           const run = (memo: boolean) => {
             const classes = new Uint8Array(start + pps);
-            const out: SectionOutput = { classes, zoneMask: new Uint8Array(s.nr + 1), onCompound: () => undefined, repeatCompound: () => undefined };
+            const out: SectionOutput = {
+              classes,
+              zoneMask: new Uint8Array(s.nr + 1),
+              onCompound: () => undefined,
+              repeatCompound: () => undefined,
+            };
             classifySection(s.nr, start, pps, buf, status, cover, facts, ctx, nb, out, memo);
             return { classes, zones: out.zoneMask[s.nr] };
           };
-          const { classes: fast, zones: fastZones } = run(true), { classes: ref, zones: refZones } = run(false);
+          const { classes: fast, zones: fastZones } = run(true),
+            { classes: ref, zones: refZones } = run(false);
           assert.equal(fastZones, refZones, `section ${s.nr}: zones seen`);
           const diffs: string[] = [];
           const seen = new Set<number>();
           for (let p = start; p < start + pps; p++) {
             seen.add(ref[p]);
-            if (fast[p] !== ref[p] && diffs.length < 5) diffs.push(`0x${p.toString(16)}: runs ${className(fast[p])}, per page ${className(ref[p])}`);
+            if (fast[p] !== ref[p] && diffs.length < 5)
+              diffs.push(`0x${p.toString(16)}: runs ${className(fast[p])}, per page ${className(ref[p])}`);
           }
           assert.deepEqual(diffs, [], `section ${s.nr}`);
           // the hand-made subsection holes must show (as no-memmap)

@@ -12,7 +12,12 @@ const START = 0x100000;
 function block(classes: Uint8Array, movable: (pfn: number) => boolean | undefined) {
   const bits = new Uint8Array((START + N) >>> 3);
   for (let i = 0; i < N; i++) if (movable(START + i) === true) bits[(START + i) >>> 3] |= 1 << ((START + i) & 7);
-  const input = { block: { id: START / N, startPfn: START, nrPfns: N, state: 'online' as const, zones: ['Normal'] }, classes, classesStartPfn: START, compoundIsMovable: movable };
+  const input = {
+    block: { id: START / N, startPfn: START, nrPfns: N, state: 'online' as const, zones: ['Normal'] },
+    classes,
+    classesStartPfn: START,
+    compoundIsMovable: movable,
+  };
   return { withBits: blockVerdicts({ ...input, compoundMovableBits: bits }), perPfn: blockVerdicts(input) };
 }
 
@@ -29,13 +34,23 @@ describe('offline verdict with a bit set of movable compound pages', () => {
     assert.equal(withBits.mainline.ok, true);
   });
 
-  for (const [what, answer, ok] of [['a compound kernel allocation', false, false], ['a compound page of unknown kind', undefined, undefined]] as const) {
+  for (const [what, answer, ok] of [
+    ['a compound kernel allocation', false, false],
+    ['a compound page of unknown kind', undefined, undefined],
+  ] as const) {
     it(`${what} among movable THP stops (or clouds) the verdict at the same PFN either way`, () => {
       const bad = START + 5 * 512 + 7;
-      const { withBits, perPfn } = block(thp(), (pfn) => (pfn >= START + 5 * 512 && pfn < START + 6 * 512 ? answer : true));
+      const { withBits, perPfn } = block(thp(), (pfn) =>
+        pfn >= START + 5 * 512 && pfn < START + 6 * 512 ? answer : true,
+      );
       assert.deepEqual(withBits, perPfn);
       assert.equal(withBits.mainline.ok, ok);
-      if (ok === false) assert.equal(withBits.mainline.blockingPfn, START + 5 * 512, `first page of the bad compound page, not 0x${bad.toString(16)}`);
+      if (ok === false)
+        assert.equal(
+          withBits.mainline.blockingPfn,
+          START + 5 * 512,
+          `first page of the bad compound page, not 0x${bad.toString(16)}`,
+        );
     });
   }
 });

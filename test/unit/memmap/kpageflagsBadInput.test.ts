@@ -88,16 +88,30 @@ describe('kpageflags: classification edge cases', () => {
   it('a bare kpageflags file without side files classifies and warns about what is missing', async () => {
     const d = tmp();
     // buddy, lru file, lru anon, reserved, NOPAGE, offline, slab, compound tail of hugetlb
-    const words = [1n << 10n, 1n << 5n, (1n << 5n) | (1n << 12n), 1n << 32n, 1n << 20n, 1n << 23n, 1n << 7n, (1n << 16n) | (1n << 17n)];
+    const words = [
+      1n << 10n,
+      1n << 5n,
+      (1n << 5n) | (1n << 12n),
+      1n << 32n,
+      1n << 20n,
+      1n << 23n,
+      1n << 7n,
+      (1n << 16n) | (1n << 17n),
+    ];
     writeFileSync(join(d, 'kpageflags'), u64s(words));
     const s = await openKpageflagsSnapshot(join(d, 'kpageflags'));
     assert.deepEqual(
       Array.from(s.classes),
-      ['free', 'lru-file', 'lru-anon', 'reserved', 'no-memmap', 'offline-movable', 'slab', 'hugetlb'].map((c) => CLASS_ID[c as keyof typeof CLASS_ID]),
+      ['free', 'lru-file', 'lru-anon', 'reserved', 'no-memmap', 'offline-movable', 'slab', 'hugetlb'].map(
+        (c) => CLASS_ID[c as keyof typeof CLASS_ID],
+      ),
     );
     assert.ok(s.warnings.some((w) => /release unknown/.test(w)));
     assert.ok(s.warnings.some((w) => /iomem/.test(w)));
-    assert.ok(s.provenance.notes.some((n) => /assumption/.test(n)), 'the balloon assumption is stated');
+    assert.ok(
+      s.provenance.notes.some((n) => /assumption/.test(n)),
+      'the balloon assumption is stated',
+    );
   });
 
   it('on 6.16+ a zero word in an offline block is section-offline, outside RAM no-memmap', async () => {
@@ -111,7 +125,11 @@ describe('kpageflags: classification edge cases', () => {
     writeFileSync(join(d, 'iomem'), '00000000-17ffffff : System RAM\n');
     mkdirSync(join(d, 'memory'));
     writeFileSync(join(d, 'memory', 'block_size_bytes'), '8000000\n');
-    for (const [n, st] of [[0, 'online'], [1, 'online'], [2, 'offline']] as const) {
+    for (const [n, st] of [
+      [0, 'online'],
+      [1, 'online'],
+      [2, 'offline'],
+    ] as const) {
       mkdirSync(join(d, 'memory', `memory${n}`));
       writeFileSync(join(d, 'memory', `memory${n}`, 'state'), st + '\n');
       writeFileSync(join(d, 'memory', `memory${n}`, 'valid_zones'), n === 2 ? 'Normal Movable\n' : 'Normal\n');
@@ -119,7 +137,10 @@ describe('kpageflags: classification edge cases', () => {
     const s = await openKpageflagsSnapshot(d);
     assert.equal(s.counts[CLASS_ID['section-offline']], 32768);
     assert.equal(s.counts[CLASS_ID['no-memmap']], 32768);
-    assert.deepEqual(s.sections.map((x) => x.state), ['online', 'online', 'offline', 'absent']);
+    assert.deepEqual(
+      s.sections.map((x) => x.state),
+      ['online', 'online', 'offline', 'absent'],
+    );
     assert.equal(s.blocks[0].verdict?.mainline.ok, true);
     assert.equal(s.blocks[2].verdict?.mainline.ok, undefined, 'an offline block has no verdict');
   });
@@ -130,12 +151,18 @@ describe('offline verdict: zones', () => {
     const { offlineVerdict } = await import('../../../memmap/offlineVerdict');
     const classes = new Uint8Array(1024).fill(CLASS_ID.free);
     for (const zones of [['none'], ['DMA', 'DMA32']]) {
-      const v = offlineVerdict({ block: { id: 0, startPfn: 0, nrPfns: 1024, state: 'online', zones }, classes, classesStartPfn: 0 }, 'mainline');
+      const v = offlineVerdict(
+        { block: { id: 0, startPfn: 0, nrPfns: 1024, state: 'online', zones }, classes, classesStartPfn: 0 },
+        'mainline',
+      );
       assert.equal(v.ok, false);
       assert.equal(v.reason, 'multizone range');
       assert.equal(v.errno, 'EINVAL');
     }
-    const one = offlineVerdict({ block: { id: 0, startPfn: 0, nrPfns: 1024, state: 'online', zones: ['DMA32'] }, classes, classesStartPfn: 0 }, 'mainline');
+    const one = offlineVerdict(
+      { block: { id: 0, startPfn: 0, nrPfns: 1024, state: 'online', zones: ['DMA32'] }, classes, classesStartPfn: 0 },
+      'mainline',
+    );
     assert.equal(one.ok, true);
   });
 });

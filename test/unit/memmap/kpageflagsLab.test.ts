@@ -26,16 +26,25 @@ const text = (set: LabSet, f: string) => readFileSync(join(set.capture, f), 'utf
 /** kB on the per-CPU page lists when the capture read /proc/zoneinfo (sum of the pagesets' `count:`), if it has one. */
 const pcpPagesKb = (set: LabSet): number | undefined => {
   if (!existsSync(join(set.capture, 'zoneinfo'))) return undefined;
-  return [...text(set, 'zoneinfo').matchAll(/^\s+count:\s+(\d+)$/gm)].reduce((a, m) => a + Number(m[1]), 0) * (PAGE / 1024);
+  return (
+    [...text(set, 'zoneinfo').matchAll(/^\s+count:\s+(\d+)$/gm)].reduce((a, m) => a + Number(m[1]), 0) * (PAGE / 1024)
+  );
 };
 
 describe('kpageflags captures from the lab', function () {
   // (a before() hook would never run: mocha skips the hooks of a suite without tests)
   if (!sets.length && only) {
     it(`KMEMMAP_SET=${only} names a lab set`, () => {
-      throw new Error(`KMEMMAP_SET=${only} matches no lab set (present: ${listSets(true).map((x) => x.name).join(', ') || 'none'}; big sets need KMEMMAP_LAB_BIG=1)`);
+      throw new Error(
+        `KMEMMAP_SET=${only} matches no lab set (present: ${
+          listSets(true)
+            .map((x) => x.name)
+            .join(', ') || 'none'
+        }; big sets need KMEMMAP_LAB_BIG=1)`,
+      );
     });
-  } else if (!sets.length) it.skip('no lab sets: run `npm run lab` (or `node out/lab/lab.js --ensure-ci-sets`) first', () => undefined);
+  } else if (!sets.length)
+    it.skip('no lab sets: run `npm run lab` (or `node out/lab/lab.js --ensure-ci-sets`) first', () => undefined);
 
   for (const set of sets) {
     describe(set.name, () => {
@@ -43,14 +52,18 @@ describe('kpageflags captures from the lab', function () {
         const s = await open(set);
         assert.equal(s.kernel.release, set.manifest.kernel.release);
         assert.equal(s.endPfn, readFileSync(join(set.capture, 'kpageflags')).length / 8);
-        assert.equal(s.counts.reduce((a, b) => a + b, 0), s.endPfn);
+        assert.equal(
+          s.counts.reduce((a, b) => a + b, 0),
+          s.endPfn,
+        );
         assert.equal(s.counts[CLASS_ID.unknown], 0);
       });
 
       it('free pages agree with MemFree within the per-CPU list slack', async () => {
         const s = await open(set);
         const meminfo = parseMeminfo(text(set, 'meminfo'));
-        const memFreeKb = meminfo.get('MemFree')!, memTotalKb = meminfo.get('MemTotal')!;
+        const memFreeKb = meminfo.get('MemFree')!,
+          memTotalKb = meminfo.get('MemTotal')!;
         const buddyKb = (s.counts[CLASS_ID.free] * PAGE) / 1024;
         // MemFree (NR_FREE_PAGES) and KPF_BUDDY both count buddy pages (per-CPU list pages are in
         // neither). The lab reads zoneinfo and meminfo, then kpagecgroup, kpagecount and, last,
@@ -67,8 +80,14 @@ describe('kpageflags captures from the lab', function () {
         //    allowed, up to 1/256 of MemTotal (4 MiB per GiB), which keeps the 1 GiB sets at exactly
         //    the 4 MiB; without a zoneinfo, 1/256 of MemTotal.
         const slackKb = Math.max(4 * 1024, Math.min(pcpPagesKb(set) ?? Infinity, memTotalKb / 256));
-        assert.ok(Math.abs(buddyKb - memFreeKb) <= slackKb, `buddy ${buddyKb} kB vs MemFree ${memFreeKb} kB: more than ${slackKb} kB apart`);
-        if (process.env.KMEMMAP_VERBOSE) console.log(`      buddy - MemFree ${buddyKb - memFreeKb} kB, slack ${slackKb} kB (pcp lists ${pcpPagesKb(set) ?? '?'} kB, MemTotal/256 ${Math.floor(memTotalKb / 256)} kB)`);
+        assert.ok(
+          Math.abs(buddyKb - memFreeKb) <= slackKb,
+          `buddy ${buddyKb} kB vs MemFree ${memFreeKb} kB: more than ${slackKb} kB apart`,
+        );
+        if (process.env.KMEMMAP_VERBOSE)
+          console.log(
+            `      buddy - MemFree ${buddyKb - memFreeKb} kB, slack ${slackKb} kB (pcp lists ${pcpPagesKb(set) ?? '?'} kB, MemTotal/256 ${Math.floor(memTotalKb / 256)} kB)`,
+          );
       });
 
       it('sections and blocks agree with the sysfs states', async () => {
@@ -77,8 +96,14 @@ describe('kpageflags captures from the lab', function () {
         for (const b of s.blocks) {
           const st = readFileSync(join(set.capture, 'memory', `memory${b.id}`, 'state'), 'utf8').trim();
           assert.equal(b.state, st, `memory${b.id}`);
-          if (st === 'offline') assert.equal(b.counts[CLASS_ID['section-offline']], b.nrPfns, `offline memory${b.id} is all section-offline`);
-          else assert.equal(b.counts[CLASS_ID['section-offline']], 0, `online memory${b.id} has no section-offline pages`);
+          if (st === 'offline')
+            assert.equal(
+              b.counts[CLASS_ID['section-offline']],
+              b.nrPfns,
+              `offline memory${b.id} is all section-offline`,
+            );
+          else
+            assert.equal(b.counts[CLASS_ID['section-offline']], 0, `online memory${b.id} has no section-offline pages`);
         }
         for (const sec of s.sections) {
           const b = s.blocks.find((x) => sec.startPfn >= x.startPfn && sec.startPfn < x.startPfn + x.nrPfns);

@@ -6,7 +6,16 @@ import type { Snapshot } from '../../../memmap/snapshot';
 import { anonFaultedInAfterCapture } from '../../lab/races';
 
 /** Classes that must agree exactly in both directions (no capture-timing excuse applies to them). */
-export const EXACT = ['reserved', 'hugetlb', 'offline-movable', 'offline-unmovable', 'offline-skippable', 'offline', 'compound-head', 'compound-tail'];
+export const EXACT = [
+  'reserved',
+  'hugetlb',
+  'offline-movable',
+  'offline-unmovable',
+  'offline-skippable',
+  'offline',
+  'compound-head',
+  'compound-tail',
+];
 
 /**
  * Differences that are explained, not errors. kpageflags is read inside the guest a moment before QEMU
@@ -44,16 +53,62 @@ function slabFolioWasFree(v: Snapshot, k: Snapshot, pfn: number): boolean {
   return true;
 }
 
-const EXPLAINED: { kp: string; vm: string; rules: string[]; why: string; kpFlags?: (kpf: string[]) => boolean; holds?: (v: Snapshot, k: Snapshot, pfn: number) => boolean }[] = [
-  { kp: 'lru-anon', vm: 'free', rules: ['free-pcp', 'buddy', 'buddy-tail'], why: 'freed after the capture (the capturing process exited)' },
-  { kp: 'pagetable', vm: 'free', rules: ['free-pcp', 'buddy', 'buddy-tail'], why: 'freed after the capture (page tables of the capturing process)' },
+const EXPLAINED: {
+  kp: string;
+  vm: string;
+  rules: string[];
+  why: string;
+  kpFlags?: (kpf: string[]) => boolean;
+  holds?: (v: Snapshot, k: Snapshot, pfn: number) => boolean;
+}[] = [
+  {
+    kp: 'lru-anon',
+    vm: 'free',
+    rules: ['free-pcp', 'buddy', 'buddy-tail'],
+    why: 'freed after the capture (the capturing process exited)',
+  },
+  {
+    kp: 'pagetable',
+    vm: 'free',
+    rules: ['free-pcp', 'buddy', 'buddy-tail'],
+    why: 'freed after the capture (page tables of the capturing process)',
+  },
   { kp: 'lru-file', vm: 'free', rules: ['free-pcp', 'buddy', 'buddy-tail'], why: 'freed after the capture' },
-  { kp: 'kernel-other', vm: 'free', rules: ['buddy', 'buddy-tail'], why: 'per-CPU free page (invisible to kpageflags) drained into the buddy allocator before the pause' },
+  {
+    kp: 'kernel-other',
+    vm: 'free',
+    rules: ['buddy', 'buddy-tail'],
+    why: 'per-CPU free page (invisible to kpageflags) drained into the buddy allocator before the pause',
+  },
   { kp: 'kernel-other', vm: 'slab', rules: ['slab', 'tail-slab'], why: 'slab page allocated after the capture' },
-  { kp: 'free', vm: 'slab', rules: ['slab', 'tail-slab'], holds: slabFolioWasFree, why: 'a free block made one new slab after the capture' },
-  { kp: 'free', vm: 'kernel-other', rules: ['other'], holds: anonFaultedInAfterCapture, why: 'a free page faulted in as anonymous memory after the capture, in a per-CPU LRU-add batch at the pause' },
-  { kp: 'kernel-other', vm: 'lru-anon', rules: ['lru-anon'], kpFlags: mappedOffLru(true), why: 'mapped anonymous folio in a per-CPU LRU-add batch at the capture, on the LRU at the pause' },
-  { kp: 'kernel-other', vm: 'lru-file', rules: ['lru-file'], kpFlags: mappedOffLru(false), why: 'mapped file folio in a per-CPU LRU-add batch at the capture, on the LRU at the pause' },
+  {
+    kp: 'free',
+    vm: 'slab',
+    rules: ['slab', 'tail-slab'],
+    holds: slabFolioWasFree,
+    why: 'a free block made one new slab after the capture',
+  },
+  {
+    kp: 'free',
+    vm: 'kernel-other',
+    rules: ['other'],
+    holds: anonFaultedInAfterCapture,
+    why: 'a free page faulted in as anonymous memory after the capture, in a per-CPU LRU-add batch at the pause',
+  },
+  {
+    kp: 'kernel-other',
+    vm: 'lru-anon',
+    rules: ['lru-anon'],
+    kpFlags: mappedOffLru(true),
+    why: 'mapped anonymous folio in a per-CPU LRU-add batch at the capture, on the LRU at the pause',
+  },
+  {
+    kp: 'kernel-other',
+    vm: 'lru-file',
+    rules: ['lru-file'],
+    kpFlags: mappedOffLru(false),
+    why: 'mapped file folio in a per-CPU LRU-add batch at the capture, on the LRU at the pause',
+  },
 ];
 /** Explained differences may touch at most this share of the compared PFNs. */
 export const EXPLAINED_MAX_PCT = 0.2;
@@ -69,38 +124,84 @@ const OFFLINE_KINDS = ['offline-movable', 'offline-unmovable', 'offline-skippabl
 export function compare(v: Snapshot, k: Snapshot, opts: { skipExcluded?: boolean } = {}) {
   const n = Math.min(v.endPfn, k.endPfn);
   const kindUnknownWarned = v.warnings.some((w) => w.includes('offline (kind unknown)'));
-  let agree = 0, total = 0, explained = 0, honestUnknown = 0, excluded = 0;
+  let agree = 0,
+    total = 0,
+    explained = 0,
+    honestUnknown = 0,
+    excluded = 0;
   const confusion = new Map<string, number>();
   const unexplained = new Map<string, number[]>();
   for (let pfn = 0; pfn < n; pfn++) {
-    const a = v.classes[pfn], b = k.classes[pfn - k.startPfn];
+    const a = v.classes[pfn],
+      b = k.classes[pfn - k.startPfn];
     // PFNs kpageflags does not cover (beyond its max_pfn) are skipped
     if (pfn < k.startPfn || b === CLASS_ID['not-in-listing']) continue;
     // a filtered dump (makedumpfile -d 31) may lack the struct page itself: not compared, counted
-    if (opts.skipExcluded && a === CLASS_ID.excluded) { excluded++; continue; }
+    if (opts.skipExcluded && a === CLASS_ID.excluded) {
+      excluded++;
+      continue;
+    }
     total++;
-    if (a === b) { agree++; continue; }
-    if (kindUnknownWarned && a === CLASS_ID.offline && OFFLINE_KINDS.includes(className(b))) { honestUnknown++; total--; continue; }
-    const needsRule = a === CLASS_ID.free || a === CLASS_ID['kernel-other'] || a === CLASS_ID.slab || a === CLASS_ID['lru-anon'] || a === CLASS_ID['lru-file'];
-    const rule = needsRule ? v.pageDetail?.(pfn)?.rule ?? '' : '';
+    if (a === b) {
+      agree++;
+      continue;
+    }
+    if (kindUnknownWarned && a === CLASS_ID.offline && OFFLINE_KINDS.includes(className(b))) {
+      honestUnknown++;
+      total--;
+      continue;
+    }
+    const needsRule =
+      a === CLASS_ID.free ||
+      a === CLASS_ID['kernel-other'] ||
+      a === CLASS_ID.slab ||
+      a === CLASS_ID['lru-anon'] ||
+      a === CLASS_ID['lru-file'];
+    const rule = needsRule ? (v.pageDetail?.(pfn)?.rule ?? '') : '';
     // A free page on a per-CPU list (vmcore rule free-pcp) has no kpageflags bit: kpageflags shows it as kernel-other.
-    if (a === CLASS_ID.free && b === CLASS_ID['kernel-other'] && rule === 'free-pcp') { agree++; continue; }
+    if (a === CLASS_ID.free && b === CLASS_ID['kernel-other'] && rule === 'free-pcp') {
+      agree++;
+      continue;
+    }
     const key = `${className(b)} -> ${className(a)}`;
     confusion.set(key, (confusion.get(key) ?? 0) + 1);
-    const ex = EXPLAINED.find((e) => e.kp === className(b) && e.vm === className(a) && e.rules.includes(rule) &&
-      (!e.kpFlags || e.kpFlags(k.pageDetail?.(pfn)?.flags ?? [])) && (!e.holds || e.holds(v, k, pfn)));
-    if (ex && !EXACT.includes(className(a)) && !EXACT.includes(className(b))) { explained++; continue; }
+    const ex = EXPLAINED.find(
+      (e) =>
+        e.kp === className(b) &&
+        e.vm === className(a) &&
+        e.rules.includes(rule) &&
+        (!e.kpFlags || e.kpFlags(k.pageDetail?.(pfn)?.flags ?? [])) &&
+        (!e.holds || e.holds(v, k, pfn)),
+    );
+    if (ex && !EXACT.includes(className(a)) && !EXACT.includes(className(b))) {
+      explained++;
+      continue;
+    }
     const list = unexplained.get(key) ?? [];
     if (list.length < 5) list.push(pfn);
     unexplained.set(key, list);
   }
-  const exactMismatch = [...confusion].filter(([key]) => { const [kc, vc] = key.split(' -> '); return EXACT.includes(kc) || EXACT.includes(vc); });
-  return { agree, total, pct: (100 * agree) / total, honestUnknown, excluded, explained, explainedPct: (100 * explained) / total,
-    confusion: [...confusion].sort((x, y) => y[1] - x[1]), exactMismatch, unexplained };
+  const exactMismatch = [...confusion].filter(([key]) => {
+    const [kc, vc] = key.split(' -> ');
+    return EXACT.includes(kc) || EXACT.includes(vc);
+  });
+  return {
+    agree,
+    total,
+    pct: (100 * agree) / total,
+    honestUnknown,
+    excluded,
+    explained,
+    explainedPct: (100 * explained) / total,
+    confusion: [...confusion].sort((x, y) => y[1] - x[1]),
+    exactMismatch,
+    unexplained,
+  };
 }
 
 /** Both sides of a mismatching PFN, for the failure message. */
 export function bothSides(v: Snapshot, k: Snapshot, pfn: number): string {
-  const d = v.pageDetail?.(pfn), kd = k.pageDetail?.(pfn);
+  const d = v.pageDetail?.(pfn),
+    kd = k.pageDetail?.(pfn);
   return `pfn 0x${pfn.toString(16)}: vmcore ${d?.class}/${d?.rule} flags=${d?.flags?.join(',')} ref=${d?.refcount} type=${d?.pageType}; kpageflags ${kd?.class} ${kd?.flags?.join(',') ?? ''}`;
 }

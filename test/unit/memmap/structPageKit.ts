@@ -48,15 +48,30 @@ export const ZONE = { Normal: ZONE_NAMES.indexOf('Normal'), Device: ZONE_NAMES.i
 
 /** VMCOREINFO lines a kernel of this kit writes about struct pages, from the tables. */
 function vmcoreinfoOf(k: KernelKit, release = k.release): string {
-  const f = layoutFamily(k.family), p = f.fingerprint, enc = pageTypeEncoding(k.encoding);
+  const f = layoutFamily(k.family),
+    p = f.fingerprint,
+    enc = pageTypeEncoding(k.encoding);
   const signed = (t: PageTypeName) => (enc.values[t]! | 0).toString();
-  const lines = [`OSRELEASE=${release}`, 'PAGESIZE=4096', 'SIZE(page)=64', 'OFFSET(page.flags)=0',
+  const lines = [
+    `OSRELEASE=${release}`,
+    'PAGESIZE=4096',
+    'SIZE(page)=64',
+    'OFFSET(page.flags)=0',
     `OFFSET(page.${p.compoundInfo ? 'compound_info' : 'compound_head'})=8`,
-    'OFFSET(page.mapping)=24', 'OFFSET(page.private)=40',
-    'OFFSET(page._mapcount)=48', 'OFFSET(page._refcount)=52', `LENGTH(node_data)=${1 << NODES_SHIFT}`,
-    `NUMBER(PG_lru)=${p.lru}`, `NUMBER(PG_private)=${p.private}`, `NUMBER(PG_swapcache)=${p.swapcache}`,
-    `NUMBER(PG_swapbacked)=${p.swapbacked}`, `NUMBER(PG_hwpoison)=${p.hwpoison}`, `NUMBER(PG_head_mask)=${p.headMask}`,
-    `NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=${enc.buddyValue}`, `NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=${signed('offline')}`];
+    'OFFSET(page.mapping)=24',
+    'OFFSET(page.private)=40',
+    'OFFSET(page._mapcount)=48',
+    'OFFSET(page._refcount)=52',
+    `LENGTH(node_data)=${1 << NODES_SHIFT}`,
+    `NUMBER(PG_lru)=${p.lru}`,
+    `NUMBER(PG_private)=${p.private}`,
+    `NUMBER(PG_swapcache)=${p.swapcache}`,
+    `NUMBER(PG_swapbacked)=${p.swapbacked}`,
+    `NUMBER(PG_hwpoison)=${p.hwpoison}`,
+    `NUMBER(PG_head_mask)=${p.headMask}`,
+    `NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=${enc.buddyValue}`,
+    `NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=${signed('offline')}`,
+  ];
   if (p.slab !== undefined) lines.push(`NUMBER(PG_slab)=${p.slab}`);
   else lines.push(`NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=${signed('slab')}`);
   if (k.hugetlb === 'dtor') {
@@ -104,7 +119,8 @@ const flagMask = (f: LayoutFamily, names: string[]): bigint =>
 export function writeStructPage(k: KernelKit, s: PageSpec): Buffer {
   const b = Buffer.alloc(64, s.fill ?? 0);
   if (s.fill !== undefined) return b;
-  const f = layoutFamily(k.family), enc = pageTypeEncoding(k.encoding);
+  const f = layoutFamily(k.family),
+    enc = pageTypeEncoding(k.encoding);
   b.writeBigUInt64LE(flagMask(f, s.flags ?? []) | (BigInt(s.zone ?? ZONE.Normal) << BigInt(ZONE_SHIFT)), 0);
   b.writeBigUInt64LE(s.tailWord ?? 0n, 8);
   if (s.dtor !== undefined) b[DTOR_OFFSET] = s.dtor;
@@ -128,21 +144,32 @@ export class SmallMemmap implements Neighbours {
   readonly excluded = new Set<number>();
   readonly buddy = new Set<number>();
   readonly vmemmapBacking = new Set<number>();
-  constructor(readonly kit: KernelKit, readonly ctx: ClassifyContext) {}
+  constructor(
+    readonly kit: KernelKit,
+    readonly ctx: ClassifyContext,
+  ) {}
 
-  put(pfn: number, s: PageSpec): void { this.pages.set(pfn, writeStructPage(this.kit, s)); }
+  put(pfn: number, s: PageSpec): void {
+    this.pages.set(pfn, writeStructPage(this.kit, s));
+  }
   structPage(pfn: number): { buf: Buffer; off: number } | 'unmapped' | 'excluded' {
     if (this.excluded.has(pfn)) return 'excluded';
     const buf = this.pages.get(pfn);
     return buf ? { buf, off: 0 } : 'unmapped';
   }
-  buddyCovered(pfn: number): boolean { return this.buddy.has(pfn); }
-  backsVmemmap(pfn: number): boolean { return this.vmemmapBacking.has(pfn); }
+  buddyCovered(pfn: number): boolean {
+    return this.buddy.has(pfn);
+  }
+  backsVmemmap(pfn: number): boolean {
+    return this.vmemmapBacking.has(pfn);
+  }
   headPfn(tailWord: bigint, tailPfn: number): number | undefined {
     const d = headVaOfTail(tailWord, VMEMMAP + BigInt(tailPfn) * 64n, this.ctx.tailForms) - VMEMMAP;
     return d >= 0n && d % 64n === 0n ? Number(d / 64n) : undefined;
   }
-  section(): SectionFacts | undefined { return undefined; }
+  section(): SectionFacts | undefined {
+    return undefined;
+  }
 }
 
 /** An online boot-time section (the common case). */

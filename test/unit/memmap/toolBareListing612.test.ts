@@ -15,20 +15,31 @@ const sessionHead = read('crash-8.0.6-6.12-virtio-mem-session-windows.txt');
 const drgn = toolOutputSnapshot(read('drgn-0.0.22-6.12-virtio-mem-export-windows.tsv'), 'drgn windows');
 
 /** PFN windows of the excerpts ([first, end)); the cut drgn export covers exactly these. */
-const WINDOWS: [number, number][] = [[0xf0, 0x110], [0x1040, 0x1080], [0x2800, 0x2840], [0x1f340, 0x1f380],
-  [0x3fe00, 0x3fe40], [0x3ff90, 0x3ffd0], [0x100000, 0x100020], [0x112bf0, 0x112c30]];
+const WINDOWS: [number, number][] = [
+  [0xf0, 0x110],
+  [0x1040, 0x1080],
+  [0x2800, 0x2840],
+  [0x1f340, 0x1f380],
+  [0x3fe00, 0x3fe40],
+  [0x3ff90, 0x3ffd0],
+  [0x100000, 0x100020],
+  [0x112bf0, 0x112c30],
+];
 /** What a kmem -p listing can know on 6.12 (no PG_slab since 6.10: slab is a page type). */
 const KNOWABLE = new Set<PageClass>(['reserved', 'lru-anon', 'lru-file']);
 
-const cls = (s: Snapshot, pfn: number) => (pfn >= s.startPfn && pfn < s.endPfn ? className(s.classes[pfn - s.startPfn]) : 'not-in-listing');
+const cls = (s: Snapshot, pfn: number) =>
+  pfn >= s.startPfn && pfn < s.endPfn ? className(s.classes[pfn - s.startPfn]) : 'not-in-listing';
 
 /** Per window PFN: drgn's class vs ours; counts of "drgn → ours" where they differ. */
 function against(s: Snapshot, only?: Set<PageClass>): { n: number; same: number; diff: Record<string, number> } {
-  let n = 0, same = 0;
+  let n = 0,
+    same = 0;
   const diff: Record<string, number> = {};
   for (const [a, b] of WINDOWS)
     for (let pfn = a; pfn < b; pfn++) {
-      const want = cls(drgn, pfn), got = cls(s, pfn);
+      const want = cls(drgn, pfn),
+        got = cls(s, pfn);
       if (only && !only.has(want) && !only.has(got)) continue;
       n++;
       if (got === want) same++;
@@ -37,14 +48,25 @@ function against(s: Snapshot, only?: Set<PageClass>): { n: number; same: number;
   return { n, same, diff };
 }
 
-describe('crash 8.0.6 on 6.12 (lab virtio-mem guest): a bare kmem -p excerpt against drgn\'s walk', () => {
+describe("crash 8.0.6 on 6.12 (lab virtio-mem guest): a bare kmem -p excerpt against drgn's walk", () => {
   const bare = toolOutputSnapshot(listing, 'bare 6.12 windows');
 
   it('the excerpts are what they say: 448 listed PFNs, drgn sees every interesting class among them', () => {
     assert.equal(bare.counts.reduce((a, b) => a + b, 0) - bare.counts[22], 448);
     const seen = new Set<string>();
     for (const [a, b] of WINDOWS) for (let pfn = a; pfn < b; pfn++) seen.add(cls(drgn, pfn));
-    for (const c of ['reserved', 'free', 'slab', 'pagetable', 'lru-anon', 'lru-file', 'offline-movable', 'offline-skippable', 'compound-head', 'compound-tail'])
+    for (const c of [
+      'reserved',
+      'free',
+      'slab',
+      'pagetable',
+      'lru-anon',
+      'lru-file',
+      'offline-movable',
+      'offline-skippable',
+      'compound-head',
+      'compound-tail',
+    ])
       assert.ok(seen.has(c), `drgn class ${c} in the windows`);
     assert.equal(drgn.kernel.release, '6.12.118+deb12-amd64');
   });
@@ -59,7 +81,10 @@ describe('crash 8.0.6 on 6.12 (lab virtio-mem guest): a bare kmem -p excerpt aga
     // In these windows lru, uptodate and swapbacked are only ever printed together: the bit of each
     // is one of three, and every row that prints one has all three, so the rows still decode.
     assert.match(notes, /lru=bit 3 or 5 or 17 \(printed only together with another name\)/);
-    assert.match(notes, /never printed in this listing, so set in none of its rows: hwpoison, owner_priv_1, slab, active/);
+    assert.match(
+      notes,
+      /never printed in this listing, so set in none of its rows: hwpoison, owner_priv_1, slab, active/,
+    );
   });
 
   it('its balloon rows (MAPPING = balloon_mops | 2) date it before 6.17, so they are movable_ops pages, not "other" (reader fix)', () => {
@@ -67,18 +92,29 @@ describe('crash 8.0.6 on 6.12 (lab virtio-mem guest): a bare kmem -p excerpt aga
     // ≤ 6.16 movable tag and left these rows rule `other`. The tag itself says ≤ 6.16.
     const notes = bare.provenance.notes.join('\n');
     assert.match(notes, /layouts 7\.2-7\.3 ruled out by 23 row\(s\) whose MAPPING is a movable_ops pointer tagged/);
-    assert.match(notes, /rules that depend on the exact kernel version assume 6\.16 \(the newest kernel that fits 23 row\(s\) whose MAPPING is a movable_ops pointer tagged PAGE_MAPPING_MOVABLE \(gone in 6\.17\)\)/);
+    assert.match(
+      notes,
+      /rules that depend on the exact kernel version assume 6\.16 \(the newest kernel that fits 23 row\(s\) whose MAPPING is a movable_ops pointer tagged PAGE_MAPPING_MOVABLE \(gone in 6\.17\)\)/,
+    );
     const d = bare.pageDetail!(0x2803)!;
     assert.equal(d.rule, 'movable-ops-mapping');
     assert.match(d.why, /balloon or zsmalloc/);
     // A listing without such rows keeps assuming the newest kernel the names allow (7.2-7.3 has these bits too).
-    const noBalloon = toolOutputSnapshot(listing.split('\n').filter((l) => !/ ffffffffaa445572 /.test(l)).join('\n'), 'no balloon rows');
+    const noBalloon = toolOutputSnapshot(
+      listing
+        .split('\n')
+        .filter((l) => !/ ffffffffaa445572 /.test(l))
+        .join('\n'),
+      'no balloon rows',
+    );
     assert.match(noBalloon.provenance.notes.join('\n'), /assume 7\.3\n/);
   });
 
-  it('every knowable page (reserved, LRU anon/file in drgn\'s walk or ours) has drgn\'s class', () => {
+  it("every knowable page (reserved, LRU anon/file in drgn's walk or ours) has drgn's class", () => {
     const a = against(bare, KNOWABLE);
-    console.log(`      knowable: ${a.same} of ${a.n} agree${Object.keys(a.diff).length ? `; differ: ${JSON.stringify(a.diff)}` : ''}`);
+    console.log(
+      `      knowable: ${a.same} of ${a.n} agree${Object.keys(a.diff).length ? `; differ: ${JSON.stringify(a.diff)}` : ''}`,
+    );
     assert.ok(a.same / a.n >= 0.99, JSON.stringify(a));
     assert.deepEqual(a.diff, {});
     assert.equal(a.n, 154);
@@ -101,7 +137,7 @@ describe('crash 8.0.6 on 6.12 (lab virtio-mem guest): a bare kmem -p excerpt aga
     assert.equal(bare.pageDetail!(0x2803)!.rule, 'movable-ops-mapping');
   });
 
-  it('with the session\'s `sym balloon_mops` line pasted beside it, balloon pages are offline-movable as in drgn\'s walk', () => {
+  it("with the session's `sym balloon_mops` line pasted beside it, balloon pages are offline-movable as in drgn's walk", () => {
     const sym = sessionHead.split(/(?=^crash> )/m).find((x) => x.startsWith('crash> sym balloon_mops\n'))!;
     const s = toolOutputSnapshot(`${sym}crash> kmem -p\n${listing}`, 'bare + sym');
     const a = against(s);
@@ -110,11 +146,13 @@ describe('crash 8.0.6 on 6.12 (lab virtio-mem guest): a bare kmem -p excerpt aga
     assert.equal(a.same, 325 + 23);
   });
 
-  it('with the session around it (sys, kmem -g, sym balloon_mops, dev -i, kmem -m of the same PFNs), every page has drgn\'s class', () => {
+  it("with the session around it (sys, kmem -g, sym balloon_mops, dev -i, kmem -m of the same PFNs), every page has drgn's class", () => {
     const s = toolOutputSnapshot(`${sessionHead}crash> kmem -p\n${listing}`, 'session windows');
     assert.equal(s.kernel.release, '6.12.118+deb12-amd64');
     const a = against(s);
-    console.log(`      session: ${a.same} of ${a.n} agree${Object.keys(a.diff).length ? `; differ: ${JSON.stringify(a.diff)}` : ''}`);
+    console.log(
+      `      session: ${a.same} of ${a.n} agree${Object.keys(a.diff).length ? `; differ: ${JSON.stringify(a.diff)}` : ''}`,
+    );
     assert.deepEqual(a.diff, {});
     assert.equal(a.n, 448);
   });

@@ -20,14 +20,20 @@ import { SnapshotError } from '../../../parsers/errors';
 const env = process.env.KMEMMAP_ARM64_LAB;
 const root = env && env !== '1' && existsSync(env) && statSync(env).isDirectory() ? env : labRoot();
 /** The sets `lab.js --arch arm64 --kernel 6.12` and `--kernel 7.3` make (both boots each). */
-const ARM64_SETS = ['6.12', '7.3'].flatMap((k) => ['baseline', 'balloon', 'virtio-mem', 'offline-block', 'baseline-nokaslr', 'load-nokaslr'].map((s) => `arm64-${k}-${s}`));
+const ARM64_SETS = ['6.12', '7.3'].flatMap((k) =>
+  ['baseline', 'balloon', 'virtio-mem', 'offline-block', 'baseline-nokaslr', 'load-nokaslr'].map(
+    (s) => `arm64-${k}-${s}`,
+  ),
+);
 const AGREEMENT_MIN = 99.5;
 
 function requireArm64Set(name: string, arch: 'arm64' | 'arm64-16k' = 'arm64'): LabSet {
   const s = listSets(false, arch, root).find((x) => x.name === name);
   if (s) return s;
   const m = /^arm64-(?:16k-)?(\d+\.\d+)-(.*?)(?:-nokaslr)?$/.exec(name)!;
-  throw new Error(`arm64 lab set ${name} is missing under ${root}/sets; make it with: npm run build && KMEMMAP_LAB_DIR=${root} node out/lab/lab.js --arch ${arch} --kernel ${m[1]} --sets ${m[2]}`);
+  throw new Error(
+    `arm64 lab set ${name} is missing under ${root}/sets; make it with: npm run build && KMEMMAP_LAB_DIR=${root} node out/lab/lab.js --arch ${arch} --kernel ${m[1]} --sets ${m[2]}`,
+  );
 }
 
 if (env) {
@@ -45,40 +51,83 @@ if (env) {
         assert.equal(elf.kernel.pageSize, 4096);
         assert.equal(elf.pfnsPerSection, 32768, '128 MiB sections (SECTION_SIZE_BITS 27)');
         assert.equal(elf.pfnsPerBlock, 32768, 'arm64 memory blocks are one section');
-        assert.ok(elf.provenance.notes.some((n) => /^arm64: 4 KiB pages, VA_BITS 52/.test(n)), elf.provenance.notes.join('\n'));
-        assert.ok(kd.provenance.notes.some((n) => /dump blocks of 64 KiB hold 16 kernel pages/.test(n)), kd.provenance.notes.join('\n'));
+        assert.ok(
+          elf.provenance.notes.some((n) => /^arm64: 4 KiB pages, VA_BITS 52/.test(n)),
+          elf.provenance.notes.join('\n'),
+        );
+        assert.ok(
+          kd.provenance.notes.some((n) => /dump blocks of 64 KiB hold 16 kernel pages/.test(n)),
+          kd.provenance.notes.join('\n'),
+        );
         if (name.startsWith('arm64-7.3-')) assert.equal(elf.kernel.layoutFamily, '7.2-7.3');
         // RAM starts at 1 GiB on virt: the first 262144 PFNs have no memmap
-        assert.equal(elf.classes.subarray(0, 0x40000).every((c) => c === CLASS_ID['no-memmap']), true);
+        assert.equal(
+          elf.classes.subarray(0, 0x40000).every((c) => c === CLASS_ID['no-memmap']),
+          true,
+        );
         let diff = 0;
-        for (let i = 0; i < Math.min(elf.classes.length, kd.classes.length); i++) if (elf.classes[i] !== kd.classes[i]) diff++;
+        for (let i = 0; i < Math.min(elf.classes.length, kd.classes.length); i++)
+          if (elf.classes[i] !== kd.classes[i]) diff++;
         assert.equal(diff, 0, `ELF and kdump differ on ${diff} PFNs`);
         const r = compare(elf, kp);
         // the same figure over RAM only: the PFNs below RAM (virt puts it at 1 GiB) agree as no-memmap on both sides
         let bothNoMemmap = 0;
-        for (let p = kp.startPfn; p < Math.min(elf.endPfn, kp.endPfn); p++) if (elf.classes[p] === CLASS_ID['no-memmap'] && kp.classes[p - kp.startPfn] === CLASS_ID['no-memmap']) bothNoMemmap++;
+        for (let p = kp.startPfn; p < Math.min(elf.endPfn, kp.endPfn); p++)
+          if (elf.classes[p] === CLASS_ID['no-memmap'] && kp.classes[p - kp.startPfn] === CLASS_ID['no-memmap'])
+            bothNoMemmap++;
         const ramPct = (100 * (r.agree - bothNoMemmap)) / (r.total - bothNoMemmap);
         const counts = PAGE_CLASSES.map((c, i) => [c, elf.counts[i]] as const).filter(([, x]) => x > 0);
-        console.log(`      ${name}: agreement ${r.pct.toFixed(3)}% (${r.agree}/${r.total}), over memmap PFNs ${ramPct.toFixed(3)}% (${r.agree - bothNoMemmap}/${r.total - bothNoMemmap}), explained ${r.explained}; classes ${counts.map(([c, x]) => `${c}=${x}`).join(' ')}`);
-        if (r.confusion.length) console.log(`      kpageflags -> vmcore differences: ${r.confusion.slice(0, 12).map(([k, x]) => `${k}: ${x}`).join('; ')}`);
-        const bad = [...r.unexplained].map(([key, pfns]) => `${key}: ${pfns.map((p) => bothSides(elf, kp, p)).join(' | ')}`);
+        console.log(
+          `      ${name}: agreement ${r.pct.toFixed(3)}% (${r.agree}/${r.total}), over memmap PFNs ${ramPct.toFixed(3)}% (${r.agree - bothNoMemmap}/${r.total - bothNoMemmap}), explained ${r.explained}; classes ${counts.map(([c, x]) => `${c}=${x}`).join(' ')}`,
+        );
+        if (r.confusion.length)
+          console.log(
+            `      kpageflags -> vmcore differences: ${r.confusion
+              .slice(0, 12)
+              .map(([k, x]) => `${k}: ${x}`)
+              .join('; ')}`,
+          );
+        const bad = [...r.unexplained].map(
+          ([key, pfns]) => `${key}: ${pfns.map((p) => bothSides(elf, kp, p)).join(' | ')}`,
+        );
         if (bad.length) console.log(`      unexplained: ${bad.join('\n        ')}`);
-        assert.deepEqual(r.exactMismatch, [], 'free (buddy), offline, reserved, hugetlb and THP/compound must agree exactly');
+        assert.deepEqual(
+          r.exactMismatch,
+          [],
+          'free (buddy), offline, reserved, hugetlb and THP/compound must agree exactly',
+        );
         assert.ok(ramPct >= AGREEMENT_MIN, `agreement over memmap PFNs ${ramPct}% < ${AGREEMENT_MIN}%`);
         const m = set.manifest.expected;
-        if (m.balloon) assert.equal(elf.counts[CLASS_ID['offline-movable']] * 4096, m.balloon.inflatedBytes, 'balloon pages');
-        if (m.virtioMem) assert.equal(elf.counts[CLASS_ID['offline-skippable']], (m.virtioMem.regionBytes > 0 ? 21504 : 0), 'virtio-mem fake-offline sub-blocks (84 MiB)');
+        if (m.balloon)
+          assert.equal(elf.counts[CLASS_ID['offline-movable']] * 4096, m.balloon.inflatedBytes, 'balloon pages');
+        if (m.virtioMem)
+          assert.equal(
+            elf.counts[CLASS_ID['offline-skippable']],
+            m.virtioMem.regionBytes > 0 ? 21504 : 0,
+            'virtio-mem fake-offline sub-blocks (84 MiB)',
+          );
         // the guest's own offlining: blocks it offlined are offline in the dump; for the others the
         // mainline verdict fails with the errno the shell saw (EPERM: arm64 refuses boot memory)
-        const ERRNO: Record<string, string> = { 'Device or resource busy': 'EBUSY', 'Operation not permitted': 'EPERM', 'Invalid argument': 'EINVAL' };
+        const ERRNO: Record<string, string> = {
+          'Device or resource busy': 'EBUSY',
+          'Operation not permitted': 'EPERM',
+          'Invalid argument': 'EINVAL',
+        };
         for (const a of m.offline ?? []) {
           const b = elf.blocks.find((x) => x.id === a.block);
           assert.ok(b, `memory${a.block} is not in the dump's blocks`);
-          if (a.ok) { assert.equal(b.state, 'offline', `memory${a.block} went offline in the guest`); continue; }
+          if (a.ok) {
+            assert.equal(b.state, 'offline', `memory${a.block} went offline in the guest`);
+            continue;
+          }
           const v = b.verdict!.mainline;
           const errno = Object.entries(ERRNO).find(([text]) => a.error?.includes(text))?.[1];
           assert.equal(v.ok, false, `memory${a.block}: the guest failed (${a.error}); we say ${JSON.stringify(v)}`);
-          assert.equal(v.errno, errno, `memory${a.block}: the guest failed with ${a.error}; we say ${v.errno} ${v.reason}`);
+          assert.equal(
+            v.errno,
+            errno,
+            `memory${a.block}: the guest failed with ${a.error}; we say ${v.errno} ${v.reason}`,
+          );
         }
       });
     }
@@ -86,9 +135,16 @@ if (env) {
     it('arm64-16k-6.12-baseline: a 16 KiB-page dump is refused with what is missing; its tables walk with 16 KiB granules', async () => {
       const set = requireArm64Set('arm64-16k-6.12-baseline', 'arm64-16k');
       for (const f of [set.elf, set.kdump]) {
-        await assert.rejects(openVmcoreSnapshot([f]), (e: unknown) => e instanceof DumpError && e.kind === 'unsupported' && /aarch64 dump with 16 KiB pages/.test(e.message));
+        await assert.rejects(
+          openVmcoreSnapshot([f]),
+          (e: unknown) =>
+            e instanceof DumpError && e.kind === 'unsupported' && /aarch64 dump with 16 KiB pages/.test(e.message),
+        );
       }
-      await assert.rejects(openKpageflagsSnapshot(set.capture), (e: unknown) => e instanceof SnapshotError && /arm64 capture of a 16 KiB-page kernel/.test(e.message));
+      await assert.rejects(
+        openKpageflagsSnapshot(set.capture),
+        (e: unknown) => e instanceof SnapshotError && /arm64 capture of a 16 KiB-page kernel/.test(e.message),
+      );
       // the translation itself works on the real 16K dump: mem_section's root and the vmemmap of the first RAM PFN
       const d = openDump([set.elf]);
       try {
@@ -102,7 +158,9 @@ if (env) {
         assert.ok(m, 'the struct page of the first RAM PFN (vmemmap, walked)');
         const flags = p.readU64(vmemmap + firstRamPfn * 64n)!;
         assert.notEqual(flags, 0n, 'page->flags of PFN 0x10000 carries at least its zone/node fields');
-      } finally { d.mem.close(); }
+      } finally {
+        d.mem.close();
+      }
     });
   });
 }

@@ -8,7 +8,17 @@ import * as assert from 'node:assert/strict';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import type { Snapshot } from '../../../memmap/snapshot';
 import { DumpError } from '../../../parsers/dump/errors';
-import { buildPhysPages, EXPECT, flatten, PHYS_BASE, SKM, tmpFile, vmcoreinfoText, writeElf, writeKdump } from '../parsers/syntheticDump';
+import {
+  buildPhysPages,
+  EXPECT,
+  flatten,
+  PHYS_BASE,
+  SKM,
+  tmpFile,
+  vmcoreinfoText,
+  writeElf,
+  writeKdump,
+} from '../parsers/syntheticDump';
 import { className } from '../../../kernel/pageClasses';
 
 const PG = 4096;
@@ -28,10 +38,18 @@ function withWord(pa: number, value: bigint): Map<number, Buffer> {
 }
 
 function expectDescribedMachine(s: Snapshot, good: Snapshot, contradiction: RegExp): void {
-  assert.equal(s.endPfn, good.endPfn, `the machine the dump describes (0x${good.endPfn.toString(16)} PFNs), not 0x${s.endPfn.toString(16)}`);
+  assert.equal(
+    s.endPfn,
+    good.endPfn,
+    `the machine the dump describes (0x${good.endPfn.toString(16)} PFNs), not 0x${s.endPfn.toString(16)}`,
+  );
   assert.ok(s.classes.length <= good.classes.length, 'memory bounded by what the dump holds');
-  assert.ok(s.warnings.some((w) => contradiction.test(w)), `a warning names the contradiction:\n${s.warnings.join('\n')}`);
-  for (const [pfn, cls] of Object.entries(EXPECT)) assert.equal(className(s.classes[Number(pfn)]), cls, `PFN 0x${Number(pfn).toString(16)}`);
+  assert.ok(
+    s.warnings.some((w) => contradiction.test(w)),
+    `a warning names the contradiction:\n${s.warnings.join('\n')}`,
+  );
+  for (const [pfn, cls] of Object.entries(EXPECT))
+    assert.equal(className(s.classes[Number(pfn)]), cls, `PFN 0x${Number(pfn).toString(16)}`);
 }
 
 describe('vmcore consistency: mem_section against the dump header', () => {
@@ -45,7 +63,8 @@ describe('vmcore consistency: mem_section against the dump header', () => {
   // its sections look valid (they decode to the vmemmap base) but would start at PFN 2000*128*32768,
   // a 32 TiB machine whose memmap the dump's page tables do not map.
   const flippedRoot = () => withWord(ROOT_ARRAY + 2000 * 8, ROOT_PAGE);
-  const beyond = /mem_section registers 2 sections beyond the dump's own range \(PFNs 0x0-0x[0-9a-f]+, (the kdump header's max_mapnr|the end of its PT_LOAD segments)\).*first: section 256000/;
+  const beyond =
+    /mem_section registers 2 sections beyond the dump's own range \(PFNs 0x0-0x[0-9a-f]+, (the kdump header's max_mapnr|the end of its PT_LOAD segments)\).*first: section 256000/;
 
   it('kdump: a flipped mem_section root claiming a 32 TiB machine reads as the max_mapnr machine, with a warning', async () => {
     const s = await openVmcoreSnapshot([tmpFile('flipped-root.kdump', writeKdump(flippedRoot(), vi)[0])]);
@@ -61,26 +80,44 @@ describe('vmcore consistency: mem_section against the dump header', () => {
   it('ELF: the PT_LOAD segments bound the machine the same way', async () => {
     const elfGood = await openVmcoreSnapshot([tmpFile('good.elf', writeElf(buildPhysPages(), vi))]);
     const s = await openVmcoreSnapshot([tmpFile('flipped-root.elf', writeElf(flippedRoot(), vi))]);
-    expectDescribedMachine(s, elfGood, /beyond the dump's own range \(PFNs 0x0-0x[0-9a-f]+, the end of its PT_LOAD segments\)/);
+    expectDescribedMachine(
+      s,
+      elfGood,
+      /beyond the dump's own range \(PFNs 0x0-0x[0-9a-f]+, the end of its PT_LOAD segments\)/,
+    );
   });
 
   it('a garbage section word in a real root page is dropped, not drawn as a section of unknown pages', async () => {
-    const s = await openVmcoreSnapshot([tmpFile('garbage-section.kdump', writeKdump(withWord(kpa(ROOT_PAGE) + 100 * 32, 0xdeadbeef00000007n), vi)[0])]);
-    expectDescribedMachine(s, good, /1 section beyond the dump's own range .*first: section 100, PFN 0x320000, section_mem_map 0xdeadbeef00000007/);
+    const s = await openVmcoreSnapshot([
+      tmpFile('garbage-section.kdump', writeKdump(withWord(kpa(ROOT_PAGE) + 100 * 32, 0xdeadbeef00000007n), vi)[0]),
+    ]);
+    expectDescribedMachine(
+      s,
+      good,
+      /1 section beyond the dump's own range .*first: section 100, PFN 0x320000, section_mem_map 0xdeadbeef00000007/,
+    );
   });
 
   it('LENGTH(mem_section) of 2^32 roots is cut to what MAX_PHYSMEM_BITS allows, with a warning', async () => {
     const huge = vi.replace('LENGTH(mem_section)=4096', 'LENGTH(mem_section)=4294967296');
     const s = await openVmcoreSnapshot([tmpFile('huge-length.kdump', writeKdump(buildPhysPages(), huge)[0])]);
     assert.equal(s.endPfn, good.endPfn);
-    assert.ok(s.warnings.some((w) => /LENGTH\(mem_section\)=4294967296 is more than MAX_PHYSMEM_BITS=46 allows \(4096 roots\)/.test(w)), s.warnings.join('\n'));
+    assert.ok(
+      s.warnings.some((w) =>
+        /LENGTH\(mem_section\)=4294967296 is more than MAX_PHYSMEM_BITS=46 allows \(4096 roots\)/.test(w),
+      ),
+      s.warnings.join('\n'),
+    );
   });
 
   it('an impossible MAX_PHYSMEM_BITS is replaced by the x86_64 limit, with a warning', async () => {
     const bad = vi.replace('NUMBER(MAX_PHYSMEM_BITS)=46', 'NUMBER(MAX_PHYSMEM_BITS)=200');
     const s = await openVmcoreSnapshot([tmpFile('bad-physbits.kdump', writeKdump(buildPhysPages(), bad)[0])]);
     assert.equal(s.endPfn, good.endPfn);
-    assert.ok(s.warnings.some((w) => /MAX_PHYSMEM_BITS\)=200 is impossible on x86_64; using 52/.test(w)), s.warnings.join('\n'));
+    assert.ok(
+      s.warnings.some((w) => /MAX_PHYSMEM_BITS\)=200 is impossible on x86_64; using 52/.test(w)),
+      s.warnings.join('\n'),
+    );
   });
 
   it('an impossible SECTION_SIZE_BITS or SIZE(mem_section) is refused with a DumpError naming it', async () => {
@@ -89,15 +126,21 @@ describe('vmcore consistency: mem_section against the dump header', () => {
       ['SIZE(mem_section)=32', 'SIZE(mem_section)=8192', /SIZE\(mem_section\)=8192 is impossible/],
     ] as const) {
       const f = tmpFile('bad-vmcoreinfo.kdump', writeKdump(buildPhysPages(), vi.replace(from, to))[0]);
-      await assert.rejects(openVmcoreSnapshot([f]), (e: unknown) => e instanceof DumpError && e.message.includes(f) && re.test(e.message));
+      await assert.rejects(
+        openVmcoreSnapshot([f]),
+        (e: unknown) => e instanceof DumpError && e.message.includes(f) && re.test(e.message),
+      );
     }
   });
 
-  it("a kdump header whose max_mapnr is more than its own bitmaps cover is refused, naming both", async () => {
+  it('a kdump header whose max_mapnr is more than its own bitmaps cover is refused, naming both', async () => {
     const img = Buffer.from(writeKdump(buildPhysPages(), vi)[0]);
     img.writeUInt32LE(0x80400000, 440); // max_mapnr of an 8 TiB machine
     img.writeBigUInt64LE(0x80400000n, PG + 96); // and the sub-header's 64-bit copy
     const f = tmpFile('huge-max-mapnr.kdump', img);
-    await assert.rejects(openVmcoreSnapshot([f]), (e: unknown) => e instanceof DumpError && /bitmap covers \d+ PFNs but max_mapnr is 2151677952/.test(e.message));
+    await assert.rejects(
+      openVmcoreSnapshot([f]),
+      (e: unknown) => e instanceof DumpError && /bitmap covers \d+ PFNs but max_mapnr is 2151677952/.test(e.message),
+    );
   });
 });

@@ -23,11 +23,16 @@ describe('lab races: a page allocated after the offlining attempt', function () 
     // A refused block whose blocker is a kernel allocation with two more PFNs after it in its pageblock.
     const b = s.blocks.find((x) => {
       const v = x.verdict?.mainline;
-      return v?.reason === 'failure to isolate range' && v.blockingPfn !== undefined && (v.blockingPfn & 511) < 510 &&
-        ALLOCATABLE.includes(s.classes[v.blockingPfn - s.startPfn]);
+      return (
+        v?.reason === 'failure to isolate range' &&
+        v.blockingPfn !== undefined &&
+        (v.blockingPfn & 511) < 510 &&
+        ALLOCATABLE.includes(s.classes[v.blockingPfn - s.startPfn])
+      );
     });
     assert.ok(b, 'a block refused at a kernel allocation (every lab offline-block set has one)');
-    const ours = b.verdict!.mainline.blockingPfn!, q = ours + 1;
+    const ours = b.verdict!.mainline.blockingPfn!,
+      q = ours + 1;
     // The kernel's view: q blocked and ours did not (ours was allocated after the attempt). The snapshot
     // is the real one with q made a blocker; the dumped page's words are q's own words in the dump.
     const classes = s.classes.slice();
@@ -35,17 +40,28 @@ describe('lab races: a page allocated after the offlining attempt', function () 
     const snap = { ...s, classes };
     const d = s.pageDetail!(q)!;
     const words = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => BigInt(d.raw[`word${i}`] as string));
-    assert.match(allocatedSinceAttempt(snap, b, ours, { pfn: q, raw: words }) ?? '', /allocated between the attempt and the snapshot/);
+    assert.match(
+      allocatedSinceAttempt(snap, b, ours, { pfn: q, raw: words }) ?? '',
+      /allocated between the attempt and the snapshot/,
+    );
     const changed = words.slice();
     changed[2] ^= 1n;
-    assert.equal(allocatedSinceAttempt(snap, b, ours, { pfn: q, raw: changed }), undefined, 'the dumped page changed since');
+    assert.equal(
+      allocatedSinceAttempt(snap, b, ours, { pfn: q, raw: changed }),
+      undefined,
+      'the dumped page changed since',
+    );
     assert.equal(allocatedSinceAttempt(snap, b, ours, { pfn: q + 512, raw: [] }), undefined, 'another pageblock');
     assert.equal(allocatedSinceAttempt(snap, b, q, { pfn: ours, raw: [] }), undefined, 'the dumped page comes first');
     // a reserved page between them does not come and go: the kernel would have stopped there
     const withReserved = s.classes.slice();
     withReserved[q - s.startPfn] = CLASS_ID.reserved;
     withReserved[q + 1 - s.startPfn] = CLASS_ID['kernel-other'];
-    assert.equal(allocatedSinceAttempt({ ...s, classes: withReserved }, b, ours, { pfn: q + 1, raw: [] }), undefined, 'not the next blocker');
+    assert.equal(
+      allocatedSinceAttempt({ ...s, classes: withReserved }, b, ours, { pfn: q + 1, raw: [] }),
+      undefined,
+      'not the next blocker',
+    );
   });
 });
 
@@ -58,13 +74,41 @@ describe('lab races: a free page faulted in as anonymous memory after the kpagef
     const pfn = s.classes.findIndex((c) => c === CLASS_ID['lru-anon']) + s.startPfn;
     assert.ok(pfn >= s.startPfn, 'an anonymous LRU page');
     const real = s.pageDetail!(pfn)!;
-    const as = (patch: (d: typeof real) => typeof real) => ({ ...s, pageDetail: (p: number) => (p === pfn ? patch({ ...real, raw: { ...real.raw }, flags: [...(real.flags ?? [])] }) : s.pageDetail!(p)) });
+    const as = (patch: (d: typeof real) => typeof real) => ({
+      ...s,
+      pageDetail: (p: number) =>
+        p === pfn ? patch({ ...real, raw: { ...real.raw }, flags: [...(real.flags ?? [])] }) : s.pageDetail!(p),
+    });
     // the same page as the dump shows it before its LRU-add batch is drained: no PG_lru, rule other
     const offLru = (d: typeof real) => ({ ...d, rule: 'other', flags: d.flags!.filter((f) => f !== 'lru') });
     assert.equal(anonFaultedInAfterCapture(s, s, pfn), false, 'on the LRU: not this race');
     assert.equal(anonFaultedInAfterCapture(as(offLru), s, pfn), true);
-    assert.equal(anonFaultedInAfterCapture(as((d) => ({ ...offLru(d), raw: { ...d.raw, mapping_tag: 0 } })), s, pfn), false, 'not anonymous');
-    assert.equal(anonFaultedInAfterCapture(as((d) => ({ ...offLru(d), mapcount: -1 })), s, pfn), false, 'not mapped');
-    assert.equal(anonFaultedInAfterCapture(as((d) => ({ ...offLru(d), refcount: 0 })), s, pfn), false, 'not referenced');
+    assert.equal(
+      anonFaultedInAfterCapture(
+        as((d) => ({ ...offLru(d), raw: { ...d.raw, mapping_tag: 0 } })),
+        s,
+        pfn,
+      ),
+      false,
+      'not anonymous',
+    );
+    assert.equal(
+      anonFaultedInAfterCapture(
+        as((d) => ({ ...offLru(d), mapcount: -1 })),
+        s,
+        pfn,
+      ),
+      false,
+      'not mapped',
+    );
+    assert.equal(
+      anonFaultedInAfterCapture(
+        as((d) => ({ ...offLru(d), refcount: 0 })),
+        s,
+        pfn,
+      ),
+      false,
+      'not referenced',
+    );
   });
 });

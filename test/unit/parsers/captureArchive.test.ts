@@ -32,7 +32,16 @@ function tarGz(entries: TarEntry[]): Buffer {
   for (const e of entries) {
     const body = Buffer.from(e.body ?? '');
     const h = Buffer.alloc(512);
-    new Header({ path: e.path, type: (e.type ?? 'File') as never, size: e.size ?? body.length, mode: 0o644, uid: 0, gid: 0, mtime: new Date(0), linkpath: e.linkpath }).encode(h, 0);
+    new Header({
+      path: e.path,
+      type: (e.type ?? 'File') as never,
+      size: e.size ?? body.length,
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      mtime: new Date(0),
+      linkpath: e.linkpath,
+    }).encode(h, 0);
     blocks.push(h, body, Buffer.alloc((512 - (body.length % 512)) % 512));
   }
   blocks.push(Buffer.alloc(1024));
@@ -98,15 +107,30 @@ describe('kpageflags: capture archives', () => {
   after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it('a symbolic link uname -> /etc/passwd is refused and never read', async () => {
-    await refused([{ path: 'cap/kpageflags', body: words(4) }, { path: 'cap/uname', type: 'SymbolicLink', linkpath: '/etc/passwd' }], /"cap\/uname" is a symbolic link \(to "\/etc\/passwd"\)/);
+    await refused(
+      [
+        { path: 'cap/kpageflags', body: words(4) },
+        { path: 'cap/uname', type: 'SymbolicLink', linkpath: '/etc/passwd' },
+      ],
+      /"cap\/uname" is a symbolic link \(to "\/etc\/passwd"\)/,
+    );
   });
 
   it('a hard link is refused', async () => {
-    await refused([{ path: 'cap/kpageflags', body: words(4) }, { path: 'cap/kpagecount', type: 'Link', linkpath: 'cap/kpageflags' }], /"cap\/kpagecount" is a hard link/);
+    await refused(
+      [
+        { path: 'cap/kpageflags', body: words(4) },
+        { path: 'cap/kpagecount', type: 'Link', linkpath: 'cap/kpageflags' },
+      ],
+      /"cap\/kpagecount" is a hard link/,
+    );
   });
 
   it('a `..` path is refused and nothing lands beside the archive', async () => {
-    const f = writeArchive([{ path: 'cap/kpageflags', body: words(4) }, { path: '../escaped', body: 'x' }]);
+    const f = writeArchive([
+      { path: 'cap/kpageflags', body: words(4) },
+      { path: '../escaped', body: 'x' },
+    ]);
     await inFreshTmp(async (tmp) => {
       await assert.rejects(openCaptureBundle(f), /"\.\.\/escaped" has a "\.\." path component/);
       assert.deepEqual(readdirSync(tmp), []);
@@ -115,11 +139,23 @@ describe('kpageflags: capture archives', () => {
   });
 
   it('an absolute path is refused', async () => {
-    await refused([{ path: '/tmp/kmemmap-absolute', body: 'x' }, { path: 'kpageflags', body: words(4) }], /"\/tmp\/kmemmap-absolute" has an absolute path/);
+    await refused(
+      [
+        { path: '/tmp/kmemmap-absolute', body: 'x' },
+        { path: 'kpageflags', body: words(4) },
+      ],
+      /"\/tmp\/kmemmap-absolute" has an absolute path/,
+    );
   });
 
   it('a character device is refused', async () => {
-    await refused([{ path: 'cap/kpageflags', body: words(4) }, { path: 'cap/dmesg', type: 'CharacterDevice' }], /"cap\/dmesg" is a character device/);
+    await refused(
+      [
+        { path: 'cap/kpageflags', body: words(4) },
+        { path: 'cap/dmesg', type: 'CharacterDevice' },
+      ],
+      /"cap\/dmesg" is a character device/,
+    );
   });
 
   it('a declared size of 1 TiB for kpagecount is refused from its header, before any data is read', async () => {
@@ -128,16 +164,31 @@ describe('kpageflags: capture archives', () => {
   });
 
   it('a per-PFN file larger than kpageflags is refused (it cannot cover more PFNs)', async () => {
-    await refused([{ path: 'cap/kpageflags', body: words(4) }, { path: 'cap/kpagecgroup', body: words(5) }], /kpagecgroup is 40 bytes but kpageflags is 32/);
+    await refused(
+      [
+        { path: 'cap/kpageflags', body: words(4) },
+        { path: 'cap/kpagecgroup', body: words(5) },
+      ],
+      /kpagecgroup is 40 bytes but kpageflags is 32/,
+    );
   });
 
   it('a text file larger than a capture can hold is refused', async () => {
-    await refused([{ path: 'cap/kpageflags', body: words(4) }, { path: 'cap/uname', body: 'L'.repeat(5000) }], /"cap\/uname" is 5000 bytes: a capture's uname is at most 4096/);
+    await refused(
+      [
+        { path: 'cap/kpageflags', body: words(4) },
+        { path: 'cap/uname', body: 'L'.repeat(5000) },
+      ],
+      /"cap\/uname" is 5000 bytes: a capture's uname is at most 4096/,
+    );
   });
 
   it('more memory/ entries than a capture of that many PFNs has are refused', async () => {
     const many = Array.from({ length: 300 }, (_, i) => ({ path: `cap/memory/memory${i}/state`, body: 'online\n' }));
-    await refused([{ path: 'cap/kpageflags', body: words(4) }, ...many], /memory\/ has 300 entries: a capture of 4 PFNs has at most 272/);
+    await refused(
+      [{ path: 'cap/kpageflags', body: words(4) }, ...many],
+      /memory\/ has 300 entries: a capture of 4 PFNs has at most 272/,
+    );
   });
 
   it('files a capture does not have are not unpacked; the capture still opens', async () => {
@@ -183,12 +234,23 @@ describe('kpageflags: capture archives', () => {
     symlinkSync('/etc/passwd', join(d, 'memory', 'block_size_bytes'));
     const s = await openKpageflagsSnapshot(d);
     assert.equal(s.kernel.release, undefined);
-    assert.ok(s.warnings.some((w) => /uname is a symbolic link: not read/.test(w)), s.warnings.join('\n'));
-    assert.ok(!JSON.stringify(s, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes('root:'), 'nothing of /etc/passwd reached the snapshot');
+    assert.ok(
+      s.warnings.some((w) => /uname is a symbolic link: not read/.test(w)),
+      s.warnings.join('\n'),
+    );
+    assert.ok(
+      !JSON.stringify(s, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes('root:'),
+      'nothing of /etc/passwd reached the snapshot',
+    );
   });
 
   it('checkEntry and checkTotals, entry by entry', () => {
-    assert.deepEqual(checkEntry('./cap/memory/memory0/state', 'File', 7), { path: './cap/memory/memory0/state', role: 'memory', name: 'memory/memory0/state', size: 7 });
+    assert.deepEqual(checkEntry('./cap/memory/memory0/state', 'File', 7), {
+      path: './cap/memory/memory0/state',
+      role: 'memory',
+      name: 'memory/memory0/state',
+      size: 7,
+    });
     assert.equal(checkEntry('cap/README', 'File', 10), undefined);
     assert.match(String(checkEntry('cap/x', 'FIFO', 0)), /named pipe/);
     const e = (name: string, size: number): ArchiveEntry => ({ path: name, role: 'u64', name, size });

@@ -15,27 +15,70 @@ const PG = 4096;
 
 /** The expected class of a few interesting PFNs of section 0. */
 export const EXPECT: Record<number, string> = {
-  0x10: 'reserved', 0x100: 'free', 0x101: 'free', 0x103: 'free', 0x104: 'kernel-other',
-  0x200: 'offline-movable', 0x201: 'offline-skippable', 0x202: 'offline', 0x203: 'offline-skippable',
-  0x300: 'slab', 0x400: 'lru-anon', 0x401: 'lru-file', 0x600: 'compound-head', 0x601: 'compound-tail', 0x7ff: 'compound-tail',
-  0x800: 'hugetlb', 0x9ff: 'hugetlb', 0x1000: 'hwpoison', 0x1001: 'pagetable', 0x1002: 'free', 0x1003: 'unknown',
-  0x8000: 'section-offline', 0xffff: 'section-offline',
+  0x10: 'reserved',
+  0x100: 'free',
+  0x101: 'free',
+  0x103: 'free',
+  0x104: 'kernel-other',
+  0x200: 'offline-movable',
+  0x201: 'offline-skippable',
+  0x202: 'offline',
+  0x203: 'offline-skippable',
+  0x300: 'slab',
+  0x400: 'lru-anon',
+  0x401: 'lru-file',
+  0x600: 'compound-head',
+  0x601: 'compound-tail',
+  0x7ff: 'compound-tail',
+  0x800: 'hugetlb',
+  0x9ff: 'hugetlb',
+  0x1000: 'hwpoison',
+  0x1001: 'pagetable',
+  0x1002: 'free',
+  0x1003: 'unknown',
+  0x8000: 'section-offline',
+  0xffff: 'section-offline',
 };
 
 export function vmcoreinfoText(opts: { omit?: string[] } = {}): string {
   const lines = [
-    'OSRELEASE=6.12.117+deb12-amd64', 'PAGESIZE=4096',
-    `SYMBOL(init_top_pgt)=${(SKM + 0x10000n).toString(16)}`, `SYMBOL(_stext)=${(SKM + 0x1000000n).toString(16)}`,
-    `SYMBOL(mem_section)=${(SKM + 0x20000n).toString(16)}`, 'LENGTH(mem_section)=4096', 'SIZE(mem_section)=32',
-    'OFFSET(mem_section.section_mem_map)=0', 'NUMBER(SECTION_SIZE_BITS)=27', 'NUMBER(MAX_PHYSMEM_BITS)=46',
-    `SYMBOL(vmemmap)=${VMEMMAP.toString(16)}`, 'SIZE(page)=64', 'OFFSET(page.flags)=0', 'OFFSET(page._refcount)=52',
-    'OFFSET(page.mapping)=24', 'OFFSET(page.lru)=8', 'OFFSET(page._mapcount)=48', 'OFFSET(page.private)=40',
-    'OFFSET(page.compound_head)=8', 'NUMBER(PG_lru)=5', 'NUMBER(PG_private)=14', 'NUMBER(PG_swapcache)=10',
-    'NUMBER(PG_swapbacked)=17', 'NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=-184549376', 'NUMBER(PG_hwpoison)=20',
-    'NUMBER(PG_head_mask)=64', 'NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-268435456', 'NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=-201326592',
-    'NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-251658240', 'LENGTH(node_data)=1024', `NUMBER(phys_base)=${PHYS_BASE}`,
-    'NUMBER(pgtable_l5_enabled)=0', 'KERNELOFFSET=0', 'NUMBER(KERNEL_IMAGE_SIZE)=1073741824', 'NUMBER(sme_mask)=0',
-    'NUMBER(VMALLOC_START)=0xffffc90000000000', 'SOMETHING_NEW(x)=42',
+    'OSRELEASE=6.12.117+deb12-amd64',
+    'PAGESIZE=4096',
+    `SYMBOL(init_top_pgt)=${(SKM + 0x10000n).toString(16)}`,
+    `SYMBOL(_stext)=${(SKM + 0x1000000n).toString(16)}`,
+    `SYMBOL(mem_section)=${(SKM + 0x20000n).toString(16)}`,
+    'LENGTH(mem_section)=4096',
+    'SIZE(mem_section)=32',
+    'OFFSET(mem_section.section_mem_map)=0',
+    'NUMBER(SECTION_SIZE_BITS)=27',
+    'NUMBER(MAX_PHYSMEM_BITS)=46',
+    `SYMBOL(vmemmap)=${VMEMMAP.toString(16)}`,
+    'SIZE(page)=64',
+    'OFFSET(page.flags)=0',
+    'OFFSET(page._refcount)=52',
+    'OFFSET(page.mapping)=24',
+    'OFFSET(page.lru)=8',
+    'OFFSET(page._mapcount)=48',
+    'OFFSET(page.private)=40',
+    'OFFSET(page.compound_head)=8',
+    'NUMBER(PG_lru)=5',
+    'NUMBER(PG_private)=14',
+    'NUMBER(PG_swapcache)=10',
+    'NUMBER(PG_swapbacked)=17',
+    'NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)=-184549376',
+    'NUMBER(PG_hwpoison)=20',
+    'NUMBER(PG_head_mask)=64',
+    'NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-268435456',
+    'NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)=-201326592',
+    'NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)=-251658240',
+    'LENGTH(node_data)=1024',
+    `NUMBER(phys_base)=${PHYS_BASE}`,
+    'NUMBER(pgtable_l5_enabled)=0',
+    'KERNELOFFSET=0',
+    'NUMBER(KERNEL_IMAGE_SIZE)=1073741824',
+    'NUMBER(sme_mask)=0',
+    'NUMBER(VMALLOC_START)=0xffffc90000000000',
+    'SOMETHING_NEW(x)=42',
   ];
   return lines.filter((l) => !(opts.omit ?? []).some((o) => l.startsWith(o))).join('\n') + '\n';
 }
@@ -46,7 +89,10 @@ export function buildPhysPages(): Map<number, Buffer> {
   const page = (pa: number) => {
     const pfn = pa / PG;
     let p = pages.get(pfn);
-    if (!p) { p = Buffer.alloc(PG); pages.set(pfn, p); }
+    if (!p) {
+      p = Buffer.alloc(PG);
+      pages.set(pfn, p);
+    }
     return p;
   };
   const w64 = (pa: number, v: bigint) => page(pa - (pa % PG)).writeBigUInt64LE(BigInt.asUintN(64, v), pa % PG);
@@ -54,7 +100,9 @@ export function buildPhysPages(): Map<number, Buffer> {
   // kernel image pages exist (zero) from PHYS_BASE
   for (let a = PHYS_BASE; a < PHYS_BASE + 0x40000; a += PG) page(a);
   // page tables: PGD (init_top_pgt) → PUD → PMD (2 MiB pages) for the vmemmap
-  const pgd = kpa(SKM + 0x10000n), pud = pgd + PG, pmd = pgd + 2 * PG;
+  const pgd = kpa(SKM + 0x10000n),
+    pud = pgd + PG,
+    pmd = pgd + 2 * PG;
   const idx = (va: bigint, shift: bigint) => Number((va >> shift) & 0x1ffn);
   w64(pgd + idx(VMEMMAP, 39n) * 8, BigInt(pud) | 0x63n);
   w64(pud + idx(VMEMMAP, 30n) * 8, BigInt(pmd) | 0x63n);
@@ -70,7 +118,10 @@ export function buildPhysPages(): Map<number, Buffer> {
   w64(kpa(rootPage) + 1 * 32, VMEMMAP | 0x3n); // section 1: present, memmap, offline (hot-added, not onlined)
   // struct pages of section 0
   for (let a = memmapPa; a < memmapPa + 0x200000; a += PG) page(a);
-  const sp = (pfn: number, f: { flags?: bigint; ch?: bigint; mapping?: bigint; priv?: bigint; mapcount?: number; ref?: number }) => {
+  const sp = (
+    pfn: number,
+    f: { flags?: bigint; ch?: bigint; mapping?: bigint; priv?: bigint; mapcount?: number; ref?: number },
+  ) => {
     const base = memmapPa + pfn * 64;
     const zoneNode = 2n << 51n; // zone Normal, node 0
     w64(base, (f.flags ?? 0n) | zoneNode);
@@ -108,8 +159,11 @@ export function noteBlob(name: string, type: number, desc: Buffer): Buffer {
   const nm = Buffer.from(name + '\0', 'latin1');
   const pad = (n: number) => (n + 3) & ~3;
   const b = Buffer.alloc(12 + pad(nm.length) + pad(desc.length));
-  b.writeUInt32LE(nm.length, 0); b.writeUInt32LE(desc.length, 4); b.writeUInt32LE(type, 8);
-  nm.copy(b, 12); desc.copy(b, 12 + pad(nm.length));
+  b.writeUInt32LE(nm.length, 0);
+  b.writeUInt32LE(desc.length, 4);
+  b.writeUInt32LE(type, 8);
+  nm.copy(b, 12);
+  desc.copy(b, 12 + pad(nm.length));
   return b;
 }
 
@@ -117,31 +171,56 @@ export function noteBlob(name: string, type: number, desc: Buffer): Buffer {
 function runs(pages: Map<number, Buffer>): [number, number][] {
   const pfns = [...pages.keys()].sort((a, b) => a - b);
   const out: [number, number][] = [];
-  for (const p of pfns) { const l = out[out.length - 1]; if (l && l[1] === p) l[1]++; else out.push([p, p + 1]); }
+  for (const p of pfns) {
+    const l = out[out.length - 1];
+    if (l && l[1] === p) l[1]++;
+    else out.push([p, p + 1]);
+  }
   return out;
 }
 
 /** QEMU-7.2-like ELF: section headers before the phdrs (e_phoff 0xc0), e_ehsize 8. */
 export function writeElf(pages: Map<number, Buffer>, vi: string | undefined, opts: { machine?: number } = {}): Buffer {
   const rs = runs(pages);
-  const notes = vi === undefined ? noteBlob('CORE', 1, Buffer.alloc(336)) : Buffer.concat([noteBlob('CORE', 1, Buffer.alloc(336)), noteBlob('VMCOREINFO', 0, Buffer.from(vi))]);
-  const phoff = 0xc0, phnum = 1 + rs.length;
+  const notes =
+    vi === undefined
+      ? noteBlob('CORE', 1, Buffer.alloc(336))
+      : Buffer.concat([noteBlob('CORE', 1, Buffer.alloc(336)), noteBlob('VMCOREINFO', 0, Buffer.from(vi))]);
+  const phoff = 0xc0,
+    phnum = 1 + rs.length;
   let dataOff = phoff + phnum * 56;
   const eh = Buffer.alloc(phoff);
-  eh.write('\x7fELF', 0, 'latin1'); eh[4] = 2; eh[5] = 1; eh[6] = 1;
-  eh.writeUInt16LE(4, 16); eh.writeUInt16LE(opts.machine ?? 62, 18); eh.writeUInt32LE(1, 20);
-  eh.writeBigUInt64LE(BigInt(phoff), 32); eh.writeBigUInt64LE(0x40n, 40);
-  eh.writeUInt16LE(8, 52); eh.writeUInt16LE(56, 54); eh.writeUInt16LE(phnum, 56); eh.writeUInt16LE(64, 58); eh.writeUInt16LE(2, 60);
+  eh.write('\x7fELF', 0, 'latin1');
+  eh[4] = 2;
+  eh[5] = 1;
+  eh[6] = 1;
+  eh.writeUInt16LE(4, 16);
+  eh.writeUInt16LE(opts.machine ?? 62, 18);
+  eh.writeUInt32LE(1, 20);
+  eh.writeBigUInt64LE(BigInt(phoff), 32);
+  eh.writeBigUInt64LE(0x40n, 40);
+  eh.writeUInt16LE(8, 52);
+  eh.writeUInt16LE(56, 54);
+  eh.writeUInt16LE(phnum, 56);
+  eh.writeUInt16LE(64, 58);
+  eh.writeUInt16LE(2, 60);
   const ph = Buffer.alloc(phnum * 56);
   const chunks: Buffer[] = [];
-  ph.writeUInt32LE(4, 0); ph.writeBigUInt64LE(BigInt(dataOff), 8); ph.writeBigUInt64LE(BigInt(notes.length), 32); ph.writeBigUInt64LE(BigInt(notes.length), 40);
-  chunks.push(notes); dataOff += notes.length;
+  ph.writeUInt32LE(4, 0);
+  ph.writeBigUInt64LE(BigInt(dataOff), 8);
+  ph.writeBigUInt64LE(BigInt(notes.length), 32);
+  ph.writeBigUInt64LE(BigInt(notes.length), 40);
+  chunks.push(notes);
+  dataOff += notes.length;
   rs.forEach(([s, e], i) => {
     const b = (i + 1) * 56;
     const len = (e - s) * PG;
-    ph.writeUInt32LE(1, b); ph.writeBigUInt64LE(BigInt(dataOff), b + 8);
-    ph.writeBigUInt64LE(BigInt(s * PG), b + 16); ph.writeBigUInt64LE(BigInt(s * PG), b + 24);
-    ph.writeBigUInt64LE(BigInt(len), b + 32); ph.writeBigUInt64LE(BigInt(len), b + 40);
+    ph.writeUInt32LE(1, b);
+    ph.writeBigUInt64LE(BigInt(dataOff), b + 8);
+    ph.writeBigUInt64LE(BigInt(s * PG), b + 16);
+    ph.writeBigUInt64LE(BigInt(s * PG), b + 24);
+    ph.writeBigUInt64LE(BigInt(len), b + 32);
+    ph.writeBigUInt64LE(BigInt(len), b + 40);
     for (let p = s; p < e; p++) chunks.push(pages.get(p)!);
     dataOff += len;
   });
@@ -158,7 +237,10 @@ export function lzoStored(b: Buffer): Buffer {
   if (b.length < 19) throw new Error('lzoStored: at least 19 bytes');
   const head = [0];
   let t = b.length - 18;
-  while (t > 255) { head.push(0); t -= 255; }
+  while (t > 255) {
+    head.push(0);
+    t -= 255;
+  }
   head.push(t);
   return Buffer.concat([Buffer.from(head), b, Buffer.from([0x11, 0, 0])]);
 }
@@ -170,7 +252,9 @@ export function zstdRaw(b: Buffer): Buffer {
   h[4] = 0x60; // Frame_Content_Size_flag 1 (2 bytes, value - 256), Single_Segment_flag
   h.writeUInt16LE(b.length - 256, 5);
   const bh = (b.length << 3) | 1; // last block, raw
-  h[7] = bh & 0xff; h[8] = (bh >> 8) & 0xff; h[9] = (bh >> 16) & 0xff;
+  h[7] = bh & 0xff;
+  h[8] = (bh >> 8) & 0xff;
+  h[9] = (bh >> 16) & 0xff;
   return Buffer.concat([h, b]);
 }
 
@@ -185,7 +269,11 @@ const ENCODERS: Record<KdumpCompression, [number, ((p: Buffer) => Buffer) | unde
 };
 
 /** kdump-compressed file(s): one, or `split` files covering consecutive PFN ranges. */
-export function writeKdump(pages: Map<number, Buffer>, vi: string, opts: { split?: number; compress?: KdumpCompression; machine?: string } = {}): Buffer[] {
+export function writeKdump(
+  pages: Map<number, Buffer>,
+  vi: string,
+  opts: { split?: number; compress?: KdumpCompression; machine?: string } = {},
+): Buffer[] {
   const [cflag, encode] = ENCODERS[opts.compress ?? 'zlib'];
   const maxPfn = Math.max(...pages.keys()) + 1;
   const bmBytes = Math.ceil(maxPfn / 8 / PG) * PG;
@@ -195,23 +283,35 @@ export function writeKdump(pages: Map<number, Buffer>, vi: string, opts: { split
   const subHdrBlocks = 1 + Math.ceil(notes.length / PG);
   const nFiles = opts.split ?? 1;
   const pfns = [...pages.keys()].sort((a, b) => a - b);
-  const bounds = Array.from({ length: nFiles + 1 }, (_, i) => (i === nFiles ? maxPfn : i === 0 ? 0 : pfns[Math.floor((pfns.length * i) / nFiles)]));
+  const bounds = Array.from({ length: nFiles + 1 }, (_, i) =>
+    i === nFiles ? maxPfn : i === 0 ? 0 : pfns[Math.floor((pfns.length * i) / nFiles)],
+  );
   const files: Buffer[] = [];
   for (let f = 0; f < nFiles; f++) {
     const [s, e] = [bounds[f], bounds[f + 1]];
     const mine = pfns.filter((p) => p >= s && p < e);
     const hdr = Buffer.alloc(PG);
-    hdr.write('KDUMP   ', 0, 'latin1'); hdr.writeInt32LE(6, 8);
+    hdr.write('KDUMP   ', 0, 'latin1');
+    hdr.writeInt32LE(6, 8);
     hdr.write(opts.machine ?? 'x86_64', 12 + 65 * 4, 'latin1');
-    hdr.writeUInt32LE(cflag, 424); hdr.writeInt32LE(PG, 428); hdr.writeInt32LE(subHdrBlocks, 432);
-    hdr.writeUInt32LE((2 * bmBytes) / PG, 436); hdr.writeUInt32LE(maxPfn, 440); hdr.writeInt32LE(1, 460);
+    hdr.writeUInt32LE(cflag, 424);
+    hdr.writeInt32LE(PG, 428);
+    hdr.writeInt32LE(subHdrBlocks, 432);
+    hdr.writeUInt32LE((2 * bmBytes) / PG, 436);
+    hdr.writeUInt32LE(maxPfn, 440);
+    hdr.writeInt32LE(1, 460);
     const sub = Buffer.alloc(subHdrBlocks * PG);
     sub.writeBigUInt64LE(0x476053504n, 0); // QEMU's wrong phys_base
-    sub.writeInt32LE(1, 8); sub.writeInt32LE(nFiles > 1 ? 1 : 0, 12);
+    sub.writeInt32LE(1, 8);
+    sub.writeInt32LE(nFiles > 1 ? 1 : 0, 12);
     const noteOff = PG + PG;
-    sub.writeBigUInt64LE(BigInt(noteOff + 12 + 12), 32); sub.writeBigUInt64LE(BigInt(vi.length), 40);
-    sub.writeBigUInt64LE(BigInt(noteOff), 48); sub.writeBigUInt64LE(BigInt(notes.length), 56);
-    sub.writeBigUInt64LE(BigInt(s), 80); sub.writeBigUInt64LE(BigInt(e), 88); sub.writeBigUInt64LE(BigInt(maxPfn), 96);
+    sub.writeBigUInt64LE(BigInt(noteOff + 12 + 12), 32);
+    sub.writeBigUInt64LE(BigInt(vi.length), 40);
+    sub.writeBigUInt64LE(BigInt(noteOff), 48);
+    sub.writeBigUInt64LE(BigInt(notes.length), 56);
+    sub.writeBigUInt64LE(BigInt(s), 80);
+    sub.writeBigUInt64LE(BigInt(e), 88);
+    sub.writeBigUInt64LE(BigInt(maxPfn), 96);
     notes.copy(sub, PG);
     const descOff = (1 + subHdrBlocks) * PG + 2 * bmBytes;
     let dataOff = descOff + mine.length * 24;
@@ -222,15 +322,27 @@ export function writeKdump(pages: Map<number, Buffer>, vi: string, opts: { split
     mine.forEach((p, i) => {
       const pg = pages.get(p)!;
       if (pg.equals(zero) && zeroOff >= 0) {
-        desc.writeBigInt64LE(BigInt(zeroOff), i * 24); desc.writeUInt32LE(PG, i * 24 + 8); return;
+        desc.writeBigInt64LE(BigInt(zeroOff), i * 24);
+        desc.writeUInt32LE(PG, i * 24 + 8);
+        return;
       }
-      let body = pg, flags = 0;
+      let body = pg,
+        flags = 0;
       // zlib: raw when it does not shrink (like makedumpfile); the test stand-ins for LZO and zstd never
       // shrink, so they are kept anyway to exercise the decoders
-      if (encode) { const z = encode(pg); if (z.length < PG || cflag !== 0x1) { body = z; flags = cflag; } }
+      if (encode) {
+        const z = encode(pg);
+        if (z.length < PG || cflag !== 0x1) {
+          body = z;
+          flags = cflag;
+        }
+      }
       if (pg.equals(zero)) zeroOff = dataOff;
-      desc.writeBigInt64LE(BigInt(dataOff), i * 24); desc.writeUInt32LE(body.length, i * 24 + 8); desc.writeUInt32LE(flags, i * 24 + 12);
-      data.push(body); dataOff += body.length;
+      desc.writeBigInt64LE(BigInt(dataOff), i * 24);
+      desc.writeUInt32LE(body.length, i * 24 + 8);
+      desc.writeUInt32LE(flags, i * 24 + 12);
+      data.push(body);
+      dataOff += body.length;
     });
     files.push(Buffer.concat([hdr, sub, bitmap, bitmap, desc, ...data]));
   }
@@ -242,15 +354,27 @@ export function writeKdump(pages: Map<number, Buffer>, vi: string, opts: { split
  * headerFirst, the header block comes first and the records follow in file order (streamPos maps a
  * file offset to where its byte sits in such a stream); omit(offset) leaves out the record at offset.
  */
-export function flatten(img: Buffer, recSize = 65536, opts: { headerFirst?: boolean; omit?: (offset: number) => boolean } = {}): Buffer {
+export function flatten(
+  img: Buffer,
+  recSize = 65536,
+  opts: { headerFirst?: boolean; omit?: (offset: number) => boolean } = {},
+): Buffer {
   const hdr = Buffer.alloc(4096);
-  hdr.write('makedumpfile', 0, 'latin1'); hdr.writeBigInt64BE(1n, 16); hdr.writeBigInt64BE(1n, 24);
+  hdr.write('makedumpfile', 0, 'latin1');
+  hdr.writeBigInt64BE(1n, 16);
+  hdr.writeBigInt64BE(1n, 24);
   const recs: Buffer[] = [hdr];
-  const rec = (off: number, data: Buffer) => { const h = Buffer.alloc(16); h.writeBigInt64BE(BigInt(off), 0); h.writeBigInt64BE(BigInt(data.length), 8); recs.push(h, data); };
+  const rec = (off: number, data: Buffer) => {
+    const h = Buffer.alloc(16);
+    h.writeBigInt64BE(BigInt(off), 0);
+    h.writeBigInt64BE(BigInt(data.length), 8);
+    recs.push(h, data);
+  };
   if (opts.headerFirst) rec(0, img.subarray(0, 4096));
   // else header block last (like makedumpfile writing the header after the data), garbage first then overwritten
   else rec(0, Buffer.alloc(4096, 0xee));
-  for (let o = 4096; o < img.length; o += recSize) if (!opts.omit?.(o)) rec(o, img.subarray(o, Math.min(img.length, o + recSize)));
+  for (let o = 4096; o < img.length; o += recSize)
+    if (!opts.omit?.(o)) rec(o, img.subarray(o, Math.min(img.length, o + recSize)));
   if (!opts.headerFirst) rec(0, img.subarray(0, 4096));
   const end = Buffer.alloc(16, 0xff);
   recs.push(end);
@@ -259,7 +383,9 @@ export function flatten(img: Buffer, recSize = 65536, opts: { headerFirst?: bool
 
 /** Temporary folders made by tmpFile, removed when the test process exits. */
 const madeDirs: string[] = [];
-process.on('exit', () => { for (const d of madeDirs) fs.rmSync(d, { recursive: true, force: true }); });
+process.on('exit', () => {
+  for (const d of madeDirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 export function tmpFile(name: string, data: Buffer): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmemmap-dump-'));
@@ -276,23 +402,50 @@ export function streamPos(off: number, recSize = 65536): number {
 }
 
 /** The page descriptor of pfn in a single kdump image from writeKdump: where it is and what it says. */
-export function kdumpDescriptor(img: Buffer, pfn: number): { descPos: number; offset: number; size: number; flags: number; tableEnd: number } {
-  const subHdrBlocks = img.readInt32LE(432), bmBlocks = img.readUInt32LE(436);
+export function kdumpDescriptor(
+  img: Buffer,
+  pfn: number,
+): { descPos: number; offset: number; size: number; flags: number; tableEnd: number } {
+  const subHdrBlocks = img.readInt32LE(432),
+    bmBlocks = img.readUInt32LE(436);
   const bm2 = (1 + subHdrBlocks) * PG + (bmBlocks / 2) * PG;
   if (!(img[bm2 + (pfn >> 3)] & (1 << (pfn & 7)))) throw new Error(`PFN 0x${pfn.toString(16)} is not in the dump`);
-  let rank = 0, total = 0;
-  for (let p = 0; p < (bmBlocks / 2) * PG * 8; p++) if (img[bm2 + (p >> 3)] & (1 << (p & 7))) { if (p < pfn) rank++; total++; }
-  const table = (1 + subHdrBlocks + bmBlocks) * PG, descPos = table + rank * 24;
-  return { descPos, offset: Number(img.readBigInt64LE(descPos)), size: img.readUInt32LE(descPos + 8), flags: img.readUInt32LE(descPos + 12), tableEnd: table + total * 24 };
+  let rank = 0,
+    total = 0;
+  for (let p = 0; p < (bmBlocks / 2) * PG * 8; p++)
+    if (img[bm2 + (p >> 3)] & (1 << (p & 7))) {
+      if (p < pfn) rank++;
+      total++;
+    }
+  const table = (1 + subHdrBlocks + bmBlocks) * PG,
+    descPos = table + rank * 24;
+  return {
+    descPos,
+    offset: Number(img.readBigInt64LE(descPos)),
+    size: img.readUInt32LE(descPos + 8),
+    flags: img.readUInt32LE(descPos + 12),
+    tableEnd: table + total * 24,
+  };
 }
 
 /** Where pfn's data sits in an ELF image from writeElf (file offset), and where the page data starts and ends. */
-export function elfPageOffset(img: Buffer, pfn: number): { offset: number; dataStart: number; dataEnd: number; noteOffset: number; phEnd: number } {
-  const phoff = Number(img.readBigUInt64LE(32)), phentsize = img.readUInt16LE(54), phnum = img.readUInt16LE(56);
-  let offset = -1, dataStart = Infinity, dataEnd = 0, noteOffset = -1;
+export function elfPageOffset(
+  img: Buffer,
+  pfn: number,
+): { offset: number; dataStart: number; dataEnd: number; noteOffset: number; phEnd: number } {
+  const phoff = Number(img.readBigUInt64LE(32)),
+    phentsize = img.readUInt16LE(54),
+    phnum = img.readUInt16LE(56);
+  let offset = -1,
+    dataStart = Infinity,
+    dataEnd = 0,
+    noteOffset = -1;
   for (let i = 0; i < phnum; i++) {
     const b = phoff + i * phentsize;
-    const type = img.readUInt32LE(b), off = Number(img.readBigUInt64LE(b + 8)), pa = Number(img.readBigUInt64LE(b + 24)), filesz = Number(img.readBigUInt64LE(b + 32));
+    const type = img.readUInt32LE(b),
+      off = Number(img.readBigUInt64LE(b + 8)),
+      pa = Number(img.readBigUInt64LE(b + 24)),
+      filesz = Number(img.readBigUInt64LE(b + 32));
     if (type === 4) noteOffset = off;
     if (type !== 1) continue;
     dataStart = Math.min(dataStart, off);

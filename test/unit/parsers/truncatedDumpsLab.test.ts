@@ -31,24 +31,53 @@ const MISSING_OK = new Set<number>([CLASS_ID.unknown, CLASS_ID.excluded]);
 
 function readAt(path: string, pos: number, len: number): Buffer {
   const fd = openSync(path, 'r');
-  try { const b = Buffer.alloc(len); readSync(fd, b, 0, len, pos); return b; } finally { closeSync(fd); }
+  try {
+    const b = Buffer.alloc(len);
+    readSync(fd, b, 0, len, pos);
+    return b;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Offsets inside the ELF header, program headers, notes, page data (start, quartiles), and the end. */
 function elfOffsets(path: string): number[] {
   const size = statSync(path).size;
   const eh = readAt(path, 0, 64);
-  const phoff = Number(eh.readBigUInt64LE(32)), phentsize = eh.readUInt16LE(54), phnum = eh.readUInt16LE(56);
+  const phoff = Number(eh.readBigUInt64LE(32)),
+    phentsize = eh.readUInt16LE(54),
+    phnum = eh.readUInt16LE(56);
   const ph = readAt(path, phoff, phentsize * phnum);
-  let note = 0, firstData = size;
+  let note = 0,
+    firstData = size;
   for (let i = 0; i < phnum; i++) {
-    const t = ph.readUInt32LE(i * phentsize), off = Number(ph.readBigUInt64LE(i * phentsize + 8));
+    const t = ph.readUInt32LE(i * phentsize),
+      off = Number(ph.readBigUInt64LE(i * phentsize + 8));
     if (t === 4 && !note) note = off;
     if (t === 1) firstData = Math.min(firstData, off);
   }
-  return [0, 10, 40, 63, phoff + 1, phoff + phentsize * phnum - 1, note + 8, note + 700, firstData - 1, firstData, firstData + 4096 * 3 + 5,
-    Math.floor(size * 0.01), Math.floor(size * 0.1), Math.floor(size / 4), Math.floor(size / 2), Math.floor(size * 0.75),
-    Math.floor(size * 0.9), size - 4096 * 64, size - 4097, size - 1];
+  return [
+    0,
+    10,
+    40,
+    63,
+    phoff + 1,
+    phoff + phentsize * phnum - 1,
+    note + 8,
+    note + 700,
+    firstData - 1,
+    firstData,
+    firstData + 4096 * 3 + 5,
+    Math.floor(size * 0.01),
+    Math.floor(size * 0.1),
+    Math.floor(size / 4),
+    Math.floor(size / 2),
+    Math.floor(size * 0.75),
+    Math.floor(size * 0.9),
+    size - 4096 * 64,
+    size - 4097,
+    size - 1,
+  ];
 }
 
 /** Offsets in a kdump-compressed (or flattened) file: header, sub-header, notes, bitmaps, descriptors, data. */
@@ -57,11 +86,22 @@ function kdumpOffsets(path: string): number[] {
   const h = readAt(path, 0, 464);
   const out = [0, 8, 100, 430, 4096 + 20];
   if (h.subarray(0, 8).toString('latin1') === 'KDUMP   ') {
-    const bs = h.readInt32LE(428), sub = h.readInt32LE(432), bmBlocks = h.readUInt32LE(436);
+    const bs = h.readInt32LE(428),
+      sub = h.readInt32LE(432),
+      bmBlocks = h.readUInt32LE(436);
     const sh = readAt(path, bs, 104);
     const note = Number(sh.readBigUInt64LE(48));
-    const bm = (1 + sub) * bs, desc = bm + bmBlocks * bs;
-    out.push(note + 10, note + 2000, bm + 10, bm + (bmBlocks * bs) / 2 + 100, bm + bmBlocks * bs - 1, desc + 24 * 10 + 5, desc + 24 * 100000);
+    const bm = (1 + sub) * bs,
+      desc = bm + bmBlocks * bs;
+    out.push(
+      note + 10,
+      note + 2000,
+      bm + 10,
+      bm + (bmBlocks * bs) / 2 + 100,
+      bm + bmBlocks * bs - 1,
+      desc + 24 * 10 + 5,
+      desc + 24 * 100000,
+    );
   } else {
     out.push(4096 + 16 + 3, 8192, 65536 + 7);
   }
@@ -74,18 +114,26 @@ function kdumpOffsets(path: string): number[] {
 async function asCut<T>(file: string, len: number, fn: () => Promise<T>): Promise<T> {
   const orig = dumpFiles.open;
   dumpFiles.open = (p) => (p === file ? new FileSource(p, { size: len }) : orig(p));
-  try { return await fn(); } finally { dumpFiles.open = orig; }
+  try {
+    return await fn();
+  } finally {
+    dumpFiles.open = orig;
+  }
 }
 
 /** An ELF dump's PT_LOADs, the size its program headers promise, and its pages of file data. */
 function elfLayout(path: string): { loads: { offset: number; filesz: number }[]; expected: number; dataPages: number } {
   const eh = readAt(path, 0, 64);
-  const phoff = Number(eh.readBigUInt64LE(32)), phentsize = eh.readUInt16LE(54), phnum = eh.readUInt16LE(56);
+  const phoff = Number(eh.readBigUInt64LE(32)),
+    phentsize = eh.readUInt16LE(54),
+    phnum = eh.readUInt16LE(56);
   const ph = readAt(path, phoff, phentsize * phnum);
   const loads: { offset: number; filesz: number }[] = [];
   let expected = 0;
   for (let i = 0; i < phnum; i++) {
-    const t = ph.readUInt32LE(i * phentsize), offset = Number(ph.readBigUInt64LE(i * phentsize + 8)), filesz = Number(ph.readBigUInt64LE(i * phentsize + 32));
+    const t = ph.readUInt32LE(i * phentsize),
+      offset = Number(ph.readBigUInt64LE(i * phentsize + 8)),
+      filesz = Number(ph.readBigUInt64LE(i * phentsize + 32));
     if (t === 1 || t === 4) expected = Math.max(expected, offset + filesz);
     if (t === 1 && filesz > 0) loads.push({ offset, filesz });
   }
@@ -106,8 +154,12 @@ async function check(full: Snapshot, path: string, cut: number): Promise<string>
   for (let pfn = 0; pfn < full.endPfn; pfn++) {
     const a = pfn < snap.endPfn ? snap.classes[pfn] : CLASS_ID.excluded;
     if (a === full.classes[pfn]) continue;
-    if (MISSING_OK.has(a)) { missing++; continue; }
-    if (wrong.length < 5) wrong.push(`0x${pfn.toString(16)}: ${className(a)} instead of ${className(full.classes[pfn])}`);
+    if (MISSING_OK.has(a)) {
+      missing++;
+      continue;
+    }
+    if (wrong.length < 5)
+      wrong.push(`0x${pfn.toString(16)}: ${className(a)} instead of ${className(full.classes[pfn])}`);
   }
   assert.deepEqual(wrong, [], `${path}: readable PFNs with a different class`);
   return `snapshot (${missing} PFNs unknown/excluded)`;
@@ -116,14 +168,24 @@ async function check(full: Snapshot, path: string, cut: number): Promise<string>
 /** A plain kdump file's dumpable PFNs (bitmap2 order) with each one's descriptor position and data offset. */
 function kdumpLayout(path: string): { pfns: number[]; descPos: number[]; offset: number[]; tableEnd: number } {
   const h = readAt(path, 0, 464);
-  const bs = h.readInt32LE(428), sub = h.readInt32LE(432), bmBlocks = h.readUInt32LE(436);
+  const bs = h.readInt32LE(428),
+    sub = h.readInt32LE(432),
+    bmBlocks = h.readUInt32LE(436);
   const half = (bmBlocks / 2) * bs;
   const bm2 = readAt(path, (1 + sub) * bs + half, half);
   const pfns: number[] = [];
-  for (let b = 0; b < half; b++) { const v = bm2[b]; if (v) for (let i = 0; i < 8; i++) if (v & (1 << i)) pfns.push(b * 8 + i); }
+  for (let b = 0; b < half; b++) {
+    const v = bm2[b];
+    if (v) for (let i = 0; i < 8; i++) if (v & (1 << i)) pfns.push(b * 8 + i);
+  }
   const table = (1 + sub + bmBlocks) * bs;
   const d = readAt(path, table, pfns.length * 24);
-  return { pfns, descPos: pfns.map((_, i) => table + i * 24), offset: pfns.map((_, i) => Number(d.readBigInt64LE(i * 24))), tableEnd: table + pfns.length * 24 };
+  return {
+    pfns,
+    descPos: pfns.map((_, i) => table + i * 24),
+    offset: pfns.map((_, i) => Number(d.readBigInt64LE(i * 24))),
+    tableEnd: table + pfns.length * 24,
+  };
 }
 
 /**
@@ -146,23 +208,39 @@ async function checkDataCut(full: Snapshot, path: string, cut: number, warning: 
   for (let pfn = 0; pfn < full.endPfn; pfn++) {
     const a = pfn < snap.endPfn ? snap.classes[pfn] : CLASS_ID['no-memmap'];
     if (a === full.classes[pfn]) continue;
-    if (elf && a === CLASS_ID['no-memmap']) { noMemmap++; continue; }
-    assert.equal(className(a), 'excluded', `PFN 0x${pfn.toString(16)}: ${className(a)} instead of ${className(full.classes[pfn])} — not explained by a lost struct page`);
+    if (elf && a === CLASS_ID['no-memmap']) {
+      noMemmap++;
+      continue;
+    }
+    assert.equal(
+      className(a),
+      'excluded',
+      `PFN 0x${pfn.toString(16)}: ${className(a)} instead of ${className(full.classes[pfn])} — not explained by a lost struct page`,
+    );
     changed.push(pfn);
   }
-  for (const pfn of changed.filter((_, i) => i % 997 === 0)) assert.equal(snap.pageDetail!(pfn)!.rule, 'memmap-excluded');
+  for (const pfn of changed.filter((_, i) => i % 997 === 0))
+    assert.equal(snap.pageDetail!(pfn)!.rule, 'memmap-excluded');
   return `snapshot, ${changed.length} PFNs excluded (struct page lost)${elf ? `, ${noMemmap} no-memmap` : ''}; ${w!.replace(/^.*?: /, '')}`;
 }
 
 // a 6.1 set (CI's), else a set with derived dumps (the opt-in 5.10/7.3 sets come first by name and may have none)
-const set: LabSet | undefined = findSets({ kernel: '6.1' }).find((s) => !process.env.KMEMMAP_SET || s.name === process.env.KMEMMAP_SET) ??
-  findSets().find((s) => existsSync(join(s.dir, 'derived', 'vmcore.kdump.raw'))) ?? findSets()[0];
+const set: LabSet | undefined =
+  findSets({ kernel: '6.1' }).find((s) => !process.env.KMEMMAP_SET || s.name === process.env.KMEMMAP_SET) ??
+  findSets().find((s) => existsSync(join(s.dir, 'derived', 'vmcore.kdump.raw'))) ??
+  findSets()[0];
 
 describe('truncated real lab dumps', function () {
   this.timeout(1_200_000);
-  if (!set) { it.skip('no lab sets under ~/.cache/kmemmap-lab/sets (npm run lab)', () => undefined); return; }
+  if (!set) {
+    it.skip('no lab sets under ~/.cache/kmemmap-lab/sets (npm run lab)', () => undefined);
+    return;
+  }
   const raw = join(set.dir, 'derived', 'vmcore.kdump.raw');
-  const inputs: [string, string, (p: string) => number[]][] = [['ELF', set.elf, elfOffsets], ['flattened kdump', set.kdump, kdumpOffsets]];
+  const inputs: [string, string, (p: string) => number[]][] = [
+    ['ELF', set.elf, elfOffsets],
+    ['flattened kdump', set.kdump, kdumpOffsets],
+  ];
   if (existsSync(raw)) inputs.push(['reassembled kdump', raw, kdumpOffsets]);
   for (const [label, file, offsets] of inputs) {
     it(`${set.name} ${label}: DumpError or correct classes at every cut`, async () => {
@@ -173,7 +251,8 @@ describe('truncated real lab dumps', function () {
       assert.ok(results.length >= 15);
     });
   }
-  if (!existsSync(raw)) it.skip(`${set.name} reassembled kdump: run npm run lab:derive to make ${raw}`, () => undefined);
+  if (!existsSync(raw))
+    it.skip(`${set.name} reassembled kdump: run npm run lab:derive to make ${raw}`, () => undefined);
 
   // Cuts inside the page data. Plain kdump files: at the data of the last dumpable PFNs (ROM and the top
   // of RAM) and at quantiles of the page data; flattened: near the end of the stream and at quantiles.
@@ -186,13 +265,21 @@ describe('truncated real lab dumps', function () {
       const size = statSync(file).size;
       const cuts = new Set<number>();
       // inside the data of the last PFNs that have data of their own (not the shared zero page at the start)
-      const own = offset.filter((o) => o > dataStart + 8192).slice(-60).reverse();
+      const own = offset
+        .filter((o) => o > dataStart + 8192)
+        .slice(-60)
+        .reverse();
       for (const k of [1, 2, 5, 20, 60]) if (own[k - 1]) cuts.add(own[k - 1] + 1);
       for (const f of [0.02, 0.5, 0.97, 0.999]) cuts.add(Math.floor(dataStart + (size - dataStart) * f));
       const results: string[] = [];
       let opened = 0;
       for (const off of [...cuts].filter((o) => o > dataStart && o < size).sort((a, b) => a - b)) {
-        const r = await checkDataCut(full, file, off, new RegExp(`dump truncated at byte ${off} of ${size} expected: \\d+ of ${pfns.length} pages' data lost`));
+        const r = await checkDataCut(
+          full,
+          file,
+          off,
+          new RegExp(`dump truncated at byte ${off} of ${size} expected: \\d+ of ${pfns.length} pages' data lost`),
+        );
         if (r.startsWith('snapshot')) opened++;
         results.push(`${off}: ${r}`);
       }
@@ -205,8 +292,20 @@ describe('truncated real lab dumps', function () {
     const size = statSync(set.kdump).size;
     const results: string[] = [];
     let opened = 0;
-    for (const off of [Math.floor(size * 0.3), Math.floor(size * 0.9), size - 200000, size - 40000, size - 5000, size - 100]) {
-      const r = await checkDataCut(full, set.kdump, off, new RegExp(`flattened stream cut short at byte ${off} \\(.*\\): \\d+ of \\d+ pages' data lost`));
+    for (const off of [
+      Math.floor(size * 0.3),
+      Math.floor(size * 0.9),
+      size - 200000,
+      size - 40000,
+      size - 5000,
+      size - 100,
+    ]) {
+      const r = await checkDataCut(
+        full,
+        set.kdump,
+        off,
+        new RegExp(`flattened stream cut short at byte ${off} \\(.*\\): \\d+ of \\d+ pages' data lost`),
+      );
       if (r.startsWith('snapshot')) opened++;
       results.push(`${off}: ${r}`);
     }
@@ -222,13 +321,27 @@ describe('truncated real lab dumps', function () {
       const full = await openVmcoreSnapshot([file]);
       const { loads, expected, dataPages } = elfLayout(file);
       const cuts = new Set<number>();
-      for (const l of loads) for (const c of [l.offset + Math.floor(l.filesz / 2) + 1, l.offset + l.filesz - 4096 * 5 - 7, l.offset + l.filesz - 1]) if (c > l.offset) cuts.add(c);
+      for (const l of loads)
+        for (const c of [
+          l.offset + Math.floor(l.filesz / 2) + 1,
+          l.offset + l.filesz - 4096 * 5 - 7,
+          l.offset + l.filesz - 1,
+        ])
+          if (c > l.offset) cuts.add(c);
       const big = loads.reduce((a, b) => (b.filesz > a.filesz ? b : a));
       for (const k of [64, 1024, 4096]) if (big.filesz > k * 4096) cuts.add(big.offset + big.filesz - k * 4096);
       const results: string[] = [];
       let opened = 0;
       for (const off of [...cuts].sort((a, b) => a - b)) {
-        const r = await checkDataCut(full, file, off, new RegExp(`dump truncated at byte ${off} of ${expected} expected: \\d+ of ${dataPages} pages' data lost \\(PFNs 0x[0-9a-f]+`), true);
+        const r = await checkDataCut(
+          full,
+          file,
+          off,
+          new RegExp(
+            `dump truncated at byte ${off} of ${expected} expected: \\d+ of ${dataPages} pages' data lost \\(PFNs 0x[0-9a-f]+`,
+          ),
+          true,
+        );
         if (r.startsWith('snapshot')) opened++;
         results.push(`${off}: ${r}`);
       }
@@ -241,89 +354,127 @@ describe('truncated real lab dumps', function () {
   // makedumpfile -F -E writes blank program headers first and the real ones after the page data: a stream
   // cut short before them is an error that says so; cut after them, it opens with the loss warning.
   const mdf = spawnSync('makedumpfile', ['-v'], { stdio: 'ignore' }).status === 0;
-  (existsSync(elfE) && mdf ? it : it.skip)(`${set.name} makedumpfile -F -E stream of dump-E-d31.elf cut short: blank program headers are a truncated error, later cuts open with the warning`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kmemmap-flatelf-'));
-    try {
-      const flat = join(dir, 'E-d31.flat');
-      const fd = openSync(flat, 'w');
+  (existsSync(elfE) && mdf ? it : it.skip)(
+    `${set.name} makedumpfile -F -E stream of dump-E-d31.elf cut short: blank program headers are a truncated error, later cuts open with the warning`,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kmemmap-flatelf-'));
       try {
-        const r = spawnSync('makedumpfile', ['-F', '-E', '-d', '31', elfE], { stdio: ['ignore', fd, 'pipe'] });
-        assert.equal(r.status, 0, r.stderr?.toString());
-      } finally { closeSync(fd); }
-      const ref = await openVmcoreSnapshot([elfE]);
-      const full = await openVmcoreSnapshot([flat]);
-      assert.equal(full.provenance.format, 'elf-flattened');
-      assert.deepEqual(full.classes, ref.classes);
-      // the stream's records: where the final program headers (offset 64) are written
-      const size = statSync(flat).size;
-      const recs: { pos: number; off: number; len: number }[] = [];
-      for (let pos = 4096; pos + 16 <= size;) {
-        const h = readAt(flat, pos, 16);
-        const off = Number(h.readBigInt64BE(0)), len = Number(h.readBigInt64BE(8));
-        if (off === -1) break;
-        recs.push({ pos, off, len });
-        pos += 16 + len;
+        const flat = join(dir, 'E-d31.flat');
+        const fd = openSync(flat, 'w');
+        try {
+          const r = spawnSync('makedumpfile', ['-F', '-E', '-d', '31', elfE], { stdio: ['ignore', fd, 'pipe'] });
+          assert.equal(r.status, 0, r.stderr?.toString());
+        } finally {
+          closeSync(fd);
+        }
+        const ref = await openVmcoreSnapshot([elfE]);
+        const full = await openVmcoreSnapshot([flat]);
+        assert.equal(full.provenance.format, 'elf-flattened');
+        assert.deepEqual(full.classes, ref.classes);
+        // the stream's records: where the final program headers (offset 64) are written
+        const size = statSync(flat).size;
+        const recs: { pos: number; off: number; len: number }[] = [];
+        for (let pos = 4096; pos + 16 <= size;) {
+          const h = readAt(flat, pos, 16);
+          const off = Number(h.readBigInt64BE(0)),
+            len = Number(h.readBigInt64BE(8));
+          if (off === -1) break;
+          recs.push({ pos, off, len });
+          pos += 16 + len;
+        }
+        const phRec = recs.filter((r) => r.off === 64).pop()!;
+        assert.ok(phRec.pos > size / 2, 'makedumpfile wrote the program headers after the page data');
+        const results: string[] = [];
+        for (const off of [Math.floor(size * 0.3), Math.floor(size * 0.9), phRec.pos, phRec.pos + 16 + 40]) {
+          await assert.rejects(
+            asCut(flat, off, () => openVmcoreSnapshot([flat])),
+            (e: unknown) => {
+              assert.ok(e instanceof DumpError && e.kind === 'truncated', String(e));
+              assert.match(
+                e.message,
+                new RegExp(
+                  `flattened stream is cut short at byte ${off} \\(.*\\): (the \\d+ program headers are blank \\(all zero\\): makedumpfile writes them after the page data|none of the \\d+ program headers is a PT_LOAD)`,
+                ),
+              );
+              results.push(
+                `${off}: DumpError(truncated): ${e.problem.replace(/^flattened stream is cut short at byte \d+ \(.*?\): /, '')}`,
+              );
+              return true;
+            },
+          );
+        }
+        let opened = 0;
+        // (size - 17: the last byte of page data; size - 1 cuts only the end marker, so nothing is lost)
+        for (const off of [phRec.pos + 16 + phRec.len, size - 4000, size - 17]) {
+          const r = await checkDataCut(
+            full,
+            flat,
+            off,
+            new RegExp(
+              `flattened stream cut short at byte ${off} \\(.*\\): \\d+ of \\d+ pages' data lost \\(PFNs 0x[0-9a-f]+`,
+            ),
+            true,
+          );
+          if (r.startsWith('snapshot')) opened++;
+          results.push(`${off}: ${r}`);
+        }
+        results.push(`${size - 1}: ${await check(full, flat, size - 1)}`);
+        console.log(
+          `      makedumpfile -F -E cuts (${size} bytes, ${recs.length} records):\n        ${results.join('\n        ')}`,
+        );
+        assert.ok(opened >= 2, `${opened} cuts opened`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      const phRec = recs.filter((r) => r.off === 64).pop()!;
-      assert.ok(phRec.pos > size / 2, 'makedumpfile wrote the program headers after the page data');
-      const results: string[] = [];
-      for (const off of [Math.floor(size * 0.3), Math.floor(size * 0.9), phRec.pos, phRec.pos + 16 + 40]) {
-        await assert.rejects(asCut(flat, off, () => openVmcoreSnapshot([flat])), (e: unknown) => {
-          assert.ok(e instanceof DumpError && e.kind === 'truncated', String(e));
-          assert.match(e.message, new RegExp(`flattened stream is cut short at byte ${off} \\(.*\\): (the \\d+ program headers are blank \\(all zero\\): makedumpfile writes them after the page data|none of the \\d+ program headers is a PT_LOAD)`));
-          results.push(`${off}: DumpError(truncated): ${e.problem.replace(/^flattened stream is cut short at byte \d+ \(.*?\): /, '')}`);
-          return true;
-        });
-      }
-      let opened = 0;
-      // (size - 17: the last byte of page data; size - 1 cuts only the end marker, so nothing is lost)
-      for (const off of [phRec.pos + 16 + phRec.len, size - 4000, size - 17]) {
-        const r = await checkDataCut(full, flat, off, new RegExp(`flattened stream cut short at byte ${off} \\(.*\\): \\d+ of \\d+ pages' data lost \\(PFNs 0x[0-9a-f]+`), true);
-        if (r.startsWith('snapshot')) opened++;
-        results.push(`${off}: ${r}`);
-      }
-      results.push(`${size - 1}: ${await check(full, flat, size - 1)}`);
-      console.log(`      makedumpfile -F -E cuts (${size} bytes, ${recs.length} records):\n        ${results.join('\n        ')}`);
-      assert.ok(opened >= 2, `${opened} cuts opened`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 
-  (existsSync(raw) ? it : it.skip)(`${set.name} reassembled kdump with two damaged struct pages: those 128 PFNs excluded, two counted warnings`, async () => {
-    const full = await openVmcoreSnapshot([raw]);
-    // the physical pages holding the struct pages of two PFNs
-    const dump = openDump([raw]);
-    let victims: number[];
-    try {
-      const vm = new X86Paging(dump.mem, dump.vmcoreinfo);
-      const table = readMemSections(dump.vmcoreinfo, vm, 4096);
-      victims = [0x1000, 0x20000].map((pfn) => Math.floor(vm.translate(table.vmemmapBase + BigInt(pfn) * 64n)!.pa / 4096));
-    } finally {
-      dump.mem.close();
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'kmemmap-damage-'));
-    try {
-      const p = join(dir, 'damaged.kdump');
-      execFileSync('cp', ['--sparse=always', raw, p]);
-      const fd = openSync(p, 'r+');
+  (existsSync(raw) ? it : it.skip)(
+    `${set.name} reassembled kdump with two damaged struct pages: those 128 PFNs excluded, two counted warnings`,
+    async () => {
+      const full = await openVmcoreSnapshot([raw]);
+      // the physical pages holding the struct pages of two PFNs
+      const dump = openDump([raw]);
+      let victims: number[];
       try {
-        const lay = kdumpLayout(p);
-        const b = Buffer.alloc(8);
-        b.writeBigInt64LE(BigInt(statSync(p).size + 8192));
-        writeSync(fd, b, 0, 8, lay.descPos[lay.pfns.indexOf(victims[0])]);
-        writeSync(fd, Buffer.alloc(32, 0xff), 0, 32, lay.offset[lay.pfns.indexOf(victims[1])]);
-      } finally { closeSync(fd); }
-      const s = await openVmcoreSnapshot([p]);
-      const changed: number[] = [];
-      for (let pfn = 0; pfn < full.endPfn; pfn++) if (s.classes[pfn] !== full.classes[pfn]) changed.push(pfn);
-      assert.deepEqual([changed.length, changed[0], changed[64]], [128, 0x1000, 0x20000]);
-      for (const pfn of changed) assert.equal(className(s.classes[pfn]), 'excluded');
-      const w = s.warnings.join('\n');
-      assert.match(w, new RegExp(`1 page's data lies beyond the end of the file \\(\\d+ bytes\\) \\(first PFN 0x${victims[0].toString(16)}: `));
-      assert.match(w, new RegExp(`1 page's data does not decompress \\(first PFN 0x${victims[1].toString(16)}: `));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+        const vm = new X86Paging(dump.mem, dump.vmcoreinfo);
+        const table = readMemSections(dump.vmcoreinfo, vm, 4096);
+        victims = [0x1000, 0x20000].map((pfn) =>
+          Math.floor(vm.translate(table.vmemmapBase + BigInt(pfn) * 64n)!.pa / 4096),
+        );
+      } finally {
+        dump.mem.close();
+      }
+      const dir = mkdtempSync(join(tmpdir(), 'kmemmap-damage-'));
+      try {
+        const p = join(dir, 'damaged.kdump');
+        execFileSync('cp', ['--sparse=always', raw, p]);
+        const fd = openSync(p, 'r+');
+        try {
+          const lay = kdumpLayout(p);
+          const b = Buffer.alloc(8);
+          b.writeBigInt64LE(BigInt(statSync(p).size + 8192));
+          writeSync(fd, b, 0, 8, lay.descPos[lay.pfns.indexOf(victims[0])]);
+          writeSync(fd, Buffer.alloc(32, 0xff), 0, 32, lay.offset[lay.pfns.indexOf(victims[1])]);
+        } finally {
+          closeSync(fd);
+        }
+        const s = await openVmcoreSnapshot([p]);
+        const changed: number[] = [];
+        for (let pfn = 0; pfn < full.endPfn; pfn++) if (s.classes[pfn] !== full.classes[pfn]) changed.push(pfn);
+        assert.deepEqual([changed.length, changed[0], changed[64]], [128, 0x1000, 0x20000]);
+        for (const pfn of changed) assert.equal(className(s.classes[pfn]), 'excluded');
+        const w = s.warnings.join('\n');
+        assert.match(
+          w,
+          new RegExp(
+            `1 page's data lies beyond the end of the file \\(\\d+ bytes\\) \\(first PFN 0x${victims[0].toString(16)}: `,
+          ),
+        );
+        assert.match(w, new RegExp(`1 page's data does not decompress \\(first PFN 0x${victims[1].toString(16)}: `));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -18,14 +18,25 @@ const WORKER = resolve('out/extension/parseWorker.js');
 describe('extension: message channel', () => {
   it('pairs answers with requests by id and carries errors', async () => {
     let a!: MessageChannel<never, never>;
-    const b = new MessageChannel<never, never>((m) => void a.receive(m), {
-      sectionData: (p) => ({ startPfn: p.startPfn, classes: new Uint8Array(p.count) }),
-      pageDetail: () => {
-        throw new Error('boom');
+    const b = new MessageChannel<never, never>(
+      (m) => void a.receive(m),
+      {
+        sectionData: (p) => ({ startPfn: p.startPfn, classes: new Uint8Array(p.count) }),
+        pageDetail: () => {
+          throw new Error('boom');
+        },
       },
-    }, () => undefined);
-    a = new MessageChannel<never, never>((m) => void b.receive(m), {}, () => undefined);
-    const [x, y] = await Promise.all([a.request('sectionData', { startPfn: 5, count: 3 }), a.request('sectionData', { startPfn: 9, count: 1 })]);
+      () => undefined,
+    );
+    a = new MessageChannel<never, never>(
+      (m) => void b.receive(m),
+      {},
+      () => undefined,
+    );
+    const [x, y] = await Promise.all([
+      a.request('sectionData', { startPfn: 5, count: 3 }),
+      a.request('sectionData', { startPfn: 9, count: 1 }),
+    ]);
     assert.equal(x.startPfn, 5);
     assert.equal(x.classes.length, 3);
     assert.equal(y.startPfn, 9);
@@ -35,7 +46,11 @@ describe('extension: message channel', () => {
 
   it('rejects pending requests when disposed', async () => {
     const sent: Envelope[] = [];
-    const c = new MessageChannel<never, never>((m) => sent.push(m), {}, () => undefined);
+    const c = new MessageChannel<never, never>(
+      (m) => sent.push(m),
+      {},
+      () => undefined,
+    );
     const p = c.request('pageDetail', { pfn: 1 });
     c.dispose();
     await assert.rejects(p, /closed/);
@@ -77,7 +92,10 @@ describe('extension: parse worker', function () {
   });
   it('reports a bad file as a SnapshotError naming it', async function () {
     if (!existsSync(WORKER)) this.skip();
-    await assert.rejects(parseInWorker(WORKER, 'package.json'), (e: unknown) => e instanceof SnapshotError && e.file.endsWith('package.json'));
+    await assert.rejects(
+      parseInWorker(WORKER, 'package.json'),
+      (e: unknown) => e instanceof SnapshotError && e.file.endsWith('package.json'),
+    );
   });
   it('can be cancelled', async function () {
     if (!existsSync(SAMPLE) || !existsSync(WORKER)) this.skip();

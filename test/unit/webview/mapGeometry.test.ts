@@ -13,24 +13,53 @@ import { PriorityPyramid, levelFor } from '../../../webview/priorityPyramid';
 import { ROW_BLOCK, ROW_SECTION, ROW_SEPARATOR, rowFlags } from '../../../webview/rowFlags';
 
 const PPS = 32768;
-const section = (nr: number, extra: Partial<SectionInfo> = {}): SectionInfo => ({ nr, startPfn: nr * PPS, nrPfns: PPS, state: 'online', counts: [[CLASS_ID.free, PPS]], uniformClass: CLASS_ID.free, ...extra });
+const section = (nr: number, extra: Partial<SectionInfo> = {}): SectionInfo => ({
+  nr,
+  startPfn: nr * PPS,
+  nrPfns: PPS,
+  state: 'online',
+  counts: [[CLASS_ID.free, PPS]],
+  uniformClass: CLASS_ID.free,
+  ...extra,
+});
 
 function overview(sections: SectionInfo[], endSection: number): Overview {
   return {
-    protocolVersion: 1, title: 't', format: 'f', files: [], notes: [], kernel: { pageSize: 4096 },
-    startPfn: 0, endPfn: endSection * PPS, pfnsPerSection: PPS, pfnsPerBlock: PPS,
-    classNames: [...PAGE_CLASSES], classDescriptions: [], counts: [], sections,
+    protocolVersion: 1,
+    title: 't',
+    format: 'f',
+    files: [],
+    notes: [],
+    kernel: { pageSize: 4096 },
+    startPfn: 0,
+    endPfn: endSection * PPS,
+    pfnsPerSection: PPS,
+    pfnsPerBlock: PPS,
+    classNames: [...PAGE_CLASSES],
+    classDescriptions: [],
+    counts: [],
+    sections,
     blocks: sections.map((s) => ({ id: s.nr, startPfn: s.startPfn, nrPfns: s.nrPfns, state: 'online', counts: [] })),
-    warnings: [], settings: { palette: 'colorblind-safe', offlineRules: 'mainline' },
+    warnings: [],
+    settings: { palette: 'colorblind-safe', offlineRules: 'mainline' },
   };
 }
 
 describe('webview map geometry', () => {
   // Sections 0-7 present, 8-31 missing from the listing (PCI hole), 32-35 present, 36 absent-listed.
-  const o = overview([...[0, 1, 2, 3, 4, 5, 6, 7, 32, 33, 34, 35].map((n) => section(n)), section(36, { state: 'absent', uniformClass: CLASS_ID['no-memmap'] })], 37);
+  const o = overview(
+    [
+      ...[0, 1, 2, 3, 4, 5, 6, 7, 32, 33, 34, 35].map((n) => section(n)),
+      section(36, { state: 'absent', uniformClass: CLASS_ID['no-memmap'] }),
+    ],
+    37,
+  );
 
   it('finds absent runs: unlisted sections and absent sections', () => {
-    assert.deepEqual(absentRuns(o), [[8 * PPS, 32 * PPS], [36 * PPS, 37 * PPS]]);
+    assert.deepEqual(absentRuns(o), [
+      [8 * PPS, 32 * PPS],
+      [36 * PPS, 37 * PPS],
+    ]);
     assert.equal(describeAbsent([8 * PPS, 32 * PPS], 4096), '3.0 GiB absent: 0x40000000–0xffffffff');
     assert.deepEqual(absentRuns({ ...o, sections: [] }), [], 'no listing: nothing is known to be absent');
   });
@@ -38,7 +67,14 @@ describe('webview map geometry', () => {
   it('a bare crash listing (no kmem -n: sections without flags) has no absent runs between the sections it touches', () => {
     assert.deepEqual(absentRuns({ ...o, format: 'crash-log' }), [], 'unlisted sections are not-in-listing, not absent');
     const withTable = { ...o, format: 'crash-log', sections: o.sections.map((s) => ({ ...s, flags: 'PMOE' })) };
-    assert.deepEqual(absentRuns(withTable), [[8 * PPS, 32 * PPS], [36 * PPS, 37 * PPS]], 'with kmem -n the gaps are holes');
+    assert.deepEqual(
+      absentRuns(withTable),
+      [
+        [8 * PPS, 32 * PPS],
+        [36 * PPS, 37 * PPS],
+      ],
+      'with kmem -n the gaps are holes',
+    );
   });
 
   it('a folded layout maps every present PFN to a cell and back, and hole PFNs to the separator', () => {
@@ -73,13 +109,19 @@ describe('webview map geometry', () => {
     const rare = 40 * PPS + 777;
     cells[rare] = CLASS_ID['offline-unmovable'];
     const maxLevel = pyramidLevels(l.rowPfns);
-    const p = new PriorityPyramid(new MapRows(l, cells), paddedRows(l.rows, maxLevel), maxLevel, priorityRanks(PAGE_CLASSES));
+    const p = new PriorityPyramid(
+      new MapRows(l, cells),
+      paddedRows(l.rows, maxLevel),
+      maxLevel,
+      priorityRanks(PAGE_CLASSES),
+    );
     const c = pfnToCell(l, rare);
     for (let L = 1; L <= maxLevel; L++) {
       const row = p.rowOf(L, c.y >> L);
       assert.equal(row[c.x >> L], CLASS_ID['offline-unmovable'], `level ${L}`);
       let n = 0;
-      for (let y = 0; y < p.heights[L]; y++) for (const v of p.rowOf(L, y)) if (v === CLASS_ID['offline-unmovable']) n++;
+      for (let y = 0; y < p.heights[L]; y++)
+        for (const v of p.rowOf(L, y)) if (v === CLASS_ID['offline-unmovable']) n++;
       assert.equal(n, 1, `exactly one cell of level ${L}`);
     }
     // Hidden classes give way: hide offline-unmovable and the cell shows free again.
