@@ -52,8 +52,8 @@ function wordLines(ws: WordDelta[], label: (w: WordDelta) => string): string[] {
   );
 }
 
-export function reviewMarkdown(r: ReviewResult): string {
-  const out: string[] = [];
+/** Title, provenance, series warnings and mails skipped. */
+function headerSection(r: ReviewResult, out: string[]): void {
   const s = r.series;
   const title = s.patches.length === 1 ? s.patches[0].subject : `${s.patches.length} patches: ${s.patches[0].subject}`;
   out.push(`### Page-state review: ${safeText(title)}`, '');
@@ -67,8 +67,10 @@ export function reviewMarkdown(r: ReviewResult): string {
         .join('; ')}`,
     );
   out.push('');
+}
 
-  // Tree
+/** The tree the series was applied to, and how its hunks applied. */
+function treeSection(r: ReviewResult, out: string[]): void {
   out.push('#### Tree');
   if (r.tree) {
     out.push(
@@ -87,8 +89,10 @@ export function reviewMarkdown(r: ReviewResult): string {
       );
   } else out.push(safeText(r.treeNote ?? 'no tree', 400) + '.');
   out.push('');
+}
 
-  // Symbols
+/** The page-state symbols the series touches, bounded. */
+function symbolsSection(r: ReviewResult, out: string[]): void {
   const totals = symbolTotals(r.symbols);
   out.push(`#### Page-state symbols touched (${totals.length})`);
   for (const t of totals.slice(0, MAX_SYMBOLS)) {
@@ -107,8 +111,10 @@ export function reviewMarkdown(r: ReviewResult): string {
   }
   if (totals.length > MAX_SYMBOLS) out.push(`- … and ${totals.length - MAX_SYMBOLS} more`);
   out.push('');
+}
 
-  // Layout delta
+/** What the series changes in enum pageflags, enum pagetype, the type accessors and page-flags-layout.h. */
+function layoutSection(r: ReviewResult, out: string[]): void {
   const L = r.layout;
   out.push('#### Layout delta');
   if (!L.triggers.length)
@@ -147,6 +153,13 @@ export function reviewMarkdown(r: ReviewResult): string {
       for (const l of L.flagsLayoutLines.slice(0, 20)) out.push(`    - ${l.kind} ${safeCode(l.text)}`);
     }
   }
+  layoutWordsSection(r, out);
+  out.push('');
+}
+
+/** The flags words in snapshots and logs that decode differently under the series. */
+function layoutWordsSection(r: ReviewResult, out: string[]): void {
+  const L = r.layout;
   const wordSnaps = r.snapshots.filter((x) => x.words || x.wordsNote);
   if (L.pageflags && L.changedMask && (wordSnaps.length || r.logs.length)) {
     out.push('', 'Flags words that decode differently under the series:');
@@ -165,9 +178,10 @@ export function reviewMarkdown(r: ReviewResult): string {
       out.push(...wordLines(lg.listed, (w) => `line ${w.where}`));
     }
   }
-  out.push('');
+}
 
-  // Verdict delta
+/** Memory-block offlining verdicts before and after the series, per snapshot. */
+function verdictSection(r: ReviewResult, out: string[]): void {
   out.push('#### Verdict delta');
   out.push(
     `Offlining rules: ${r.rules.rules ? `${safeCode(r.rules.rules.id)} — ${safeText(r.rules.rules.title, 200)}; ${safeText(r.rules.note, 300)}` : safeText(r.rules.note, 400)}.`,
@@ -207,5 +221,14 @@ export function reviewMarkdown(r: ReviewResult): string {
     }
   }
   out.push('');
+}
+
+export function reviewMarkdown(r: ReviewResult): string {
+  const out: string[] = [];
+  headerSection(r, out);
+  treeSection(r, out);
+  symbolsSection(r, out);
+  layoutSection(r, out);
+  verdictSection(r, out);
   return out.join('\n');
 }
