@@ -115,21 +115,94 @@ function mailHeaders(lines: string[]): { headers: Map<string, string>; bodyStart
 
 const HUNK = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$/;
 
-/** Parses one message (mail or plain diff) into a patch; undefined when it holds no diff. */
-export function parsePatchMessage(text: string, source: string, firstLine = 1): Patch | undefined {
-  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
-  const { headers, bodyStart } = mailHeaders(lines);
-  const cte = headers.get('content-transfer-encoding')?.toLowerCase();
-  const subject = (headers.get('subject') ?? '').slice(0, 500);
+/** Where a message sits, for errors: its source and the line number of its first line. */
+interface MessageAt {
+  source: string;
+  firstLine: number;
+}
+
+const lineAt = (at: MessageAt, i: number) => `${at.source} line ${at.firstLine + i}`;
+
+/** A per-file header line (index, binary, ---, +++) before the file's first hunk; true when it was one. */
+function fileHeaderLine(file: FilePatch, l: string): boolean {
+  let m: RegExpExecArray | null;
+  if ((m = /^index ([0-9a-f]{4,64})\.\.([0-9a-f]{4,64})/.exec(l)) && !file.hunks.length) {
+    file.oldBlob = m[1];
+    file.newBlob = m[2];
+    return true;
+  }
+  if (/^(?:GIT binary patch|Binary files )/.test(l)) {
+    file.binary = true;
+    return true;
+  }
+  if (l.startsWith('--- ') && !file.hunks.length) {
+    const p = l.slice(4).split('\t')[0].trim();
+    file.oldPath = p === '/dev/null' ? undefined : p.replace(/^a\//, '');
+    return true;
+  }
+  if (l.startsWith('+++ ') && !file.hunks.length) {
+    const p = l.slice(4).split('\t')[0].trim();
+    file.newPath = p === '/dev/null' ? undefined : p.replace(/^b\//, '');
+    return true;
+  }
+  return false;
+}
+
+/** Reads the hunk whose @@ header (matched as m) is lines[i] into file; returns the index of the line after it. */
+function readHunk(lines: string[], i: number, m: RegExpExecArray, file: FilePatch, at: MessageAt): number {
+  const { source, firstLine } = at;
+  const h: Hunk = {
+    index: file.hunks.length + 1,
+    oldStart: Number(m[1]),
+    oldLines: m[2] === undefined ? 1 : Number(m[2]),
+    newStart: Number(m[3]),
+    newLines: m[4] === undefined ? 1 : Number(m[4]),
+    section: m[5].slice(0, 200),
+    lines: [],
+    at: firstLine + i,
+  };
+  if (file.hunks.length >= PATCH_LIMITS.hunksPerFile)
+    throw new PatchError(source, `more than ${PATCH_LIMITS.hunksPerFile} hunks in ${file.newPath ?? file.oldPath}`);
+  let old = 0,
+    neu = 0,
+    j = i + 1;
+  for (; j < lines.length && (old < h.oldLines || neu < h.newLines); j++) {
+    const t = lines[j];
+    const kind = t[0];
+    if (kind === '\\') continue; // "\ No newline at end of file"
+    if (kind === ' ' || t === '') {
+      old++;
+      neu++;
+      h.lines.push({ kind: ' ', text: t.slice(1), at: firstLine + j });
+    } else if (kind === '-') {
+      old++;
+      h.lines.push({ kind: '-', text: t.slice(1), at: firstLine + j });
+    } else if (kind === '+') {
+      neu++;
+      h.lines.push({ kind: '+', text: t.slice(1), at: firstLine + j });
+    } else break;
+  }
+  if (old !== h.oldLines || neu !== h.newLines)
+    throw new PatchError(
+      lineAt(at, i),
+      `hunk ${h.index} of ${file.newPath ?? file.oldPath ?? '?'}: its @@ header promises ${h.oldLines} old and ${h.newLines} new lines, the hunk has ${old} and ${neu} (a truncated or hand-edited patch?)`,
+    );
+  while (j < lines.length && lines[j].startsWith('\\')) j++;
+  file.hunks.push(h);
+  return j;
+}
+
+/** The files and hunks of a message body from bodyStart; diffStart is the first diff line (-1 when none). */
+function parseDiff(lines: string[], bodyStart: number, at: MessageAt): { files: FilePatch[]; diffStart: number } {
+  const { source } = at;
   const files: FilePatch[] = [];
   let file: FilePatch | undefined;
   let diffStart = -1;
-  const where = (i: number) => `${source} line ${firstLine + i}`;
   for (let i = bodyStart; i < lines.length; i++) {
     const l = lines[i];
     if (l.length > PATCH_LIMITS.lineChars)
       throw new PatchError(
-        where(i),
+        lineAt(at, i),
         `a line of ${l.length} characters (the limit is ${PATCH_LIMITS.lineChars}): not a patch a reviewer can read`,
       );
     const git = /^diff --git a\/(\S+) b\/(\S+)$/.exec(l);
@@ -147,69 +220,20 @@ export function parsePatchMessage(text: string, source: string, firstLine = 1): 
       if (git) continue;
     }
     if (!file) continue;
-    let m: RegExpExecArray | null;
-    if ((m = /^index ([0-9a-f]{4,64})\.\.([0-9a-f]{4,64})/.exec(l)) && !file.hunks.length) {
-      file.oldBlob = m[1];
-      file.newBlob = m[2];
-      continue;
-    }
-    if (/^(?:GIT binary patch|Binary files )/.test(l)) {
-      file.binary = true;
-      continue;
-    }
-    if (l.startsWith('--- ') && !file.hunks.length) {
-      const p = l.slice(4).split('\t')[0].trim();
-      file.oldPath = p === '/dev/null' ? undefined : p.replace(/^a\//, '');
-      continue;
-    }
-    if (l.startsWith('+++ ') && !file.hunks.length) {
-      const p = l.slice(4).split('\t')[0].trim();
-      file.newPath = p === '/dev/null' ? undefined : p.replace(/^b\//, '');
-      continue;
-    }
-    if ((m = HUNK.exec(l))) {
-      const h: Hunk = {
-        index: file.hunks.length + 1,
-        oldStart: Number(m[1]),
-        oldLines: m[2] === undefined ? 1 : Number(m[2]),
-        newStart: Number(m[3]),
-        newLines: m[4] === undefined ? 1 : Number(m[4]),
-        section: m[5].slice(0, 200),
-        lines: [],
-        at: firstLine + i,
-      };
-      if (file.hunks.length >= PATCH_LIMITS.hunksPerFile)
-        throw new PatchError(source, `more than ${PATCH_LIMITS.hunksPerFile} hunks in ${file.newPath ?? file.oldPath}`);
-      let old = 0,
-        neu = 0,
-        j = i + 1;
-      for (; j < lines.length && (old < h.oldLines || neu < h.newLines); j++) {
-        const t = lines[j];
-        const kind = t[0];
-        if (kind === '\\') continue; // "\ No newline at end of file"
-        if (kind === ' ' || t === '') {
-          old++;
-          neu++;
-          h.lines.push({ kind: ' ', text: t.slice(1), at: firstLine + j });
-        } else if (kind === '-') {
-          old++;
-          h.lines.push({ kind: '-', text: t.slice(1), at: firstLine + j });
-        } else if (kind === '+') {
-          neu++;
-          h.lines.push({ kind: '+', text: t.slice(1), at: firstLine + j });
-        } else break;
-      }
-      if (old !== h.oldLines || neu !== h.newLines)
-        throw new PatchError(
-          where(i),
-          `hunk ${h.index} of ${file.newPath ?? file.oldPath ?? '?'}: its @@ header promises ${h.oldLines} old and ${h.newLines} new lines, the hunk has ${old} and ${neu} (a truncated or hand-edited patch?)`,
-        );
-      while (j < lines.length && lines[j].startsWith('\\')) j++;
-      file.hunks.push(h);
-      i = j - 1;
-      continue;
-    }
+    if (fileHeaderLine(file, l)) continue;
+    const m = HUNK.exec(l);
+    if (m) i = readHunk(lines, i, m, file, at) - 1;
   }
+  return { files, diffStart };
+}
+
+/** Parses one message (mail or plain diff) into a patch; undefined when it holds no diff. */
+export function parsePatchMessage(text: string, source: string, firstLine = 1): Patch | undefined {
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  const { headers, bodyStart } = mailHeaders(lines);
+  const cte = headers.get('content-transfer-encoding')?.toLowerCase();
+  const subject = (headers.get('subject') ?? '').slice(0, 500);
+  const { files, diffStart } = parseDiff(lines, bodyStart, { source, firstLine });
   const usable = files.filter((f) => f.hunks.length || f.binary || f.oldPath !== f.newPath);
   if (!usable.length) {
     if (cte === 'base64' || cte === 'quoted-printable')
