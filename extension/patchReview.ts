@@ -38,11 +38,9 @@ const oneLine = (s: string, max = 120) => {
   return t.length > max ? t.slice(0, max) + '…' : t;
 };
 
-/** The review as tree nodes (pure apart from Uri building; tested through the extension API). */
-export function reviewNodes(r: ReviewResult, patchUri: vscode.Uri, isFolder: boolean): ReviewNode[] {
-  const fileUri = (source: string) =>
-    isFolder ? vscode.Uri.joinPath(patchUri, source.replace(/ \(mail \d+\)$/, '')) : patchUri;
-  const patches: ReviewNode[] = r.series.patches.map((p, pi) => {
+/** One node per patch, its hunks with page-state symbols beneath. */
+function patchNodes(r: ReviewResult, fileUri: (source: string) => vscode.Uri): ReviewNode[] {
+  return r.series.patches.map((p, pi) => {
     const hunks = r.symbols
       .filter((h) => h.patch === pi)
       .map<ReviewNode>((h) => ({
@@ -65,6 +63,10 @@ export function reviewNodes(r: ReviewResult, patchUri: vscode.Uri, isFolder: boo
       children: hunks.length ? hunks : [{ kind: 'message', label: 'no page-state symbol in this patch' }],
     };
   });
+}
+
+/** The layout delta section, headed by the tree the series was applied to. */
+function layoutNode(r: ReviewResult): ReviewNode {
   const L = r.layout;
   const layout: ReviewNode = { kind: 'section', label: 'Layout delta', children: [] };
   if (!L.triggers.length) layout.description = 'no layout change';
@@ -92,6 +94,11 @@ export function reviewNodes(r: ReviewResult, patchUri: vscode.Uri, isFolder: boo
       description: oneLine(r.tree.why, 200),
     });
   else if (r.treeNote) layout.children!.unshift({ kind: 'message', label: oneLine(r.treeNote, 300) });
+  return layout;
+}
+
+/** The verdict delta section: one node per snapshot, its changed blocks beneath. */
+function verdictNode(r: ReviewResult): ReviewNode {
   const verdict: ReviewNode = {
     kind: 'section',
     label: 'Verdict delta',
@@ -121,7 +128,14 @@ export function reviewNodes(r: ReviewResult, patchUri: vscode.Uri, isFolder: boo
       kind: 'message',
       label: 'no snapshot open: open one (Kernel Memmap: Open Snapshot…) and review again',
     });
-  return [...patches, layout, verdict];
+  return verdict;
+}
+
+/** The review as tree nodes (pure apart from Uri building; tested through the extension API). */
+export function reviewNodes(r: ReviewResult, patchUri: vscode.Uri, isFolder: boolean): ReviewNode[] {
+  const fileUri = (source: string) =>
+    isFolder ? vscode.Uri.joinPath(patchUri, source.replace(/ \(mail \d+\)$/, '')) : patchUri;
+  return [...patchNodes(r, fileUri), layoutNode(r), verdictNode(r)];
 }
 
 class PatchReviewProvider implements vscode.TreeDataProvider<ReviewNode> {
@@ -186,6 +200,93 @@ export interface PatchReviewApi {
   writeReport(target: vscode.Uri): Promise<void>;
 }
 
+/** Reviews uri against the discovered trees, the snapshots given (default: the open ones) and the open logs, with progress. */
+async function runReview(
+  uri: vscode.Uri,
+  snapshots: string[] | undefined,
+  trees: KernelTreeService,
+  store: SnapshotStore,
+): Promise<ReviewResult> {
+  const snaps =
+    snapshots ??
+    store
+      .sessions()
+      .map((s) => vscode.Uri.parse(s.uri))
+      .filter((u) => u.scheme === 'file')
+      .map((u) => u.fsPath);
+  const logs = vscode.workspace.textDocuments
+    .filter((d) => d.languageId === 'kmemmap-kernel-log' || d.languageId === 'log')
+    .map((d) => ({ name: basename(d.uri.path), text: d.getText() }));
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Reviewing ${basename(uri.path)}` },
+    async (p) => {
+      const series = await readPatchSeries(uri.fsPath);
+      return reviewSeries(series, {
+        trees: trees.discover(),
+        snapshots: snaps,
+        logs,
+        openSnapshot: (path, ruleSets) => openSnapshot(path, { ruleSets }),
+        onProgress: (what) => p.report({ message: what }),
+      });
+    },
+  );
+}
+
+/** Writes the report of the provider's last review to target (asked for when undefined), never over the patch. */
+async function writeReviewReport(provider: PatchReviewProvider, target?: vscode.Uri): Promise<void> {
+  const r = provider.result;
+  if (!r || !provider.patchUri) {
+    void vscode.window.showWarningMessage('Review a patch first (Kernel Memmap: Review Patch…).');
+    return;
+  }
+  target ??= await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.file(`${provider.patchUri.fsPath.replace(/\/$/, '')}.review.md`),
+    filters: { Markdown: ['md'] },
+    title: 'Write the patch review report',
+  });
+  if (!target) return;
+  if (target.toString() === provider.patchUri.toString()) {
+    void vscode.window.showErrorMessage('The report is never written over the patch.');
+    return;
+  }
+  await vscode.workspace.fs.writeFile(target, Buffer.from(reviewMarkdown(r), 'utf8'));
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(target), { preview: true });
+}
+
+/** The patch to review: the argument, else the active .patch/.diff/.mbox/.eml editor, else one picked. */
+async function patchToReview(uri?: unknown): Promise<vscode.Uri | undefined> {
+  let u = uri instanceof vscode.Uri ? uri : undefined;
+  if (
+    !u &&
+    vscode.window.activeTextEditor?.document.uri.scheme === 'file' &&
+    /\.(?:patch|diff|mbox|eml)$/i.test(vscode.window.activeTextEditor.document.uri.path)
+  )
+    u = vscode.window.activeTextEditor.document.uri;
+  if (!u)
+    u = (
+      await vscode.window.showOpenDialog({
+        title: 'Review a patch, an mbox series or a git format-patch folder',
+        canSelectFiles: true,
+        canSelectFolders: true,
+        canSelectMany: false,
+        openLabel: 'Review',
+      })
+    )?.[0];
+  return u;
+}
+
+/** The knowledge-base explanation of a symbol node, as a Markdown preview. */
+async function explainSymbol(n?: ReviewNode): Promise<void> {
+  if (!n?.symbol?.entries.length) return;
+  const doc = await vscode.workspace.openTextDocument({
+    language: 'markdown',
+    content: renderMarkdown(n.symbol.entries, undefined, undefined, { compact: false }),
+  });
+  await vscode.commands
+    .executeCommand('markdown.showPreview', doc.uri)
+    .then(undefined, () => vscode.window.showTextDocument(doc, { preview: true }));
+}
+
 export function registerPatchReview(
   context: vscode.ExtensionContext,
   trees: KernelTreeService,
@@ -196,30 +297,8 @@ export function registerPatchReview(
 
   const review = async (uri: vscode.Uri, snapshots?: string[]): Promise<ReviewResult | undefined> => {
     const isFolder = (await vscode.workspace.fs.stat(uri)).type === vscode.FileType.Directory;
-    const snaps =
-      snapshots ??
-      store
-        .sessions()
-        .map((s) => vscode.Uri.parse(s.uri))
-        .filter((u) => u.scheme === 'file')
-        .map((u) => u.fsPath);
-    const logs = vscode.workspace.textDocuments
-      .filter((d) => d.languageId === 'kmemmap-kernel-log' || d.languageId === 'log')
-      .map((d) => ({ name: basename(d.uri.path), text: d.getText() }));
     try {
-      const r = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Reviewing ${basename(uri.path)}` },
-        async (p) => {
-          const series = await readPatchSeries(uri.fsPath);
-          return reviewSeries(series, {
-            trees: trees.discover(),
-            snapshots: snaps,
-            logs,
-            openSnapshot: (path, ruleSets) => openSnapshot(path, { ruleSets }),
-            onProgress: (what) => p.report({ message: what }),
-          });
-        },
-      );
+      const r = await runReview(uri, snapshots, trees, store);
       provider.set(reviewNodes(r, uri, isFolder), r, uri);
       view.message = `${basename(uri.path)}: ${r.symbols.reduce((n, h) => n + h.symbols.length, 0)} symbols in ${r.symbols.length} hunks`;
       await vscode.commands.executeCommand(`${PATCH_REVIEW_VIEW}.focus`).then(undefined, () => undefined);
@@ -234,61 +313,18 @@ export function registerPatchReview(
     }
   };
 
-  const writeReport = async (target?: vscode.Uri) => {
-    const r = provider.result;
-    if (!r || !provider.patchUri) {
-      void vscode.window.showWarningMessage('Review a patch first (Kernel Memmap: Review Patch…).');
-      return;
-    }
-    target ??= await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.file(`${provider.patchUri.fsPath.replace(/\/$/, '')}.review.md`),
-      filters: { Markdown: ['md'] },
-      title: 'Write the patch review report',
-    });
-    if (!target) return;
-    if (target.toString() === provider.patchUri.toString()) {
-      void vscode.window.showErrorMessage('The report is never written over the patch.');
-      return;
-    }
-    await vscode.workspace.fs.writeFile(target, Buffer.from(reviewMarkdown(r), 'utf8'));
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(target), { preview: true });
-  };
+  const writeReport = (target?: vscode.Uri) => writeReviewReport(provider, target);
 
   context.subscriptions.push(
     view,
     vscode.commands.registerCommand('kmemmap.reviewPatch', async (uri?: unknown) => {
-      let u = uri instanceof vscode.Uri ? uri : undefined;
-      if (
-        !u &&
-        vscode.window.activeTextEditor?.document.uri.scheme === 'file' &&
-        /\.(?:patch|diff|mbox|eml)$/i.test(vscode.window.activeTextEditor.document.uri.path)
-      )
-        u = vscode.window.activeTextEditor.document.uri;
-      if (!u)
-        u = (
-          await vscode.window.showOpenDialog({
-            title: 'Review a patch, an mbox series or a git format-patch folder',
-            canSelectFiles: true,
-            canSelectFolders: true,
-            canSelectMany: false,
-            openLabel: 'Review',
-          })
-        )?.[0];
+      const u = await patchToReview(uri);
       if (u) await review(u);
     }),
     vscode.commands.registerCommand('kmemmap.writeReviewReport', (target?: unknown) =>
       writeReport(target instanceof vscode.Uri ? target : undefined),
     ),
-    vscode.commands.registerCommand('kmemmap.patchReview.explain', async (n?: ReviewNode) => {
-      if (!n?.symbol?.entries.length) return;
-      const doc = await vscode.workspace.openTextDocument({
-        language: 'markdown',
-        content: renderMarkdown(n.symbol.entries, undefined, undefined, { compact: false }),
-      });
-      await vscode.commands
-        .executeCommand('markdown.showPreview', doc.uri)
-        .then(undefined, () => vscode.window.showTextDocument(doc, { preview: true }));
-    }),
+    vscode.commands.registerCommand('kmemmap.patchReview.explain', explainSymbol),
     vscode.commands.registerCommand('kmemmap.patchReview.openSource', (n?: ReviewNode) => {
       const name = n?.symbol?.entries[0]?.name ?? n?.symbol?.name;
       return name ? vscode.commands.executeCommand(OPEN_SOURCE_COMMAND, name) : undefined;
