@@ -35,21 +35,23 @@ function sideInfo(s: SnapshotSummary, title: string, outsideClass: number): Diff
 
 const classId = (name: string) => (isPageClass(name) ? CLASS_ID[name] : CLASS_ID.unknown);
 
-/** The diff panel's first message, from the worker's result. */
-export function buildDiffOverview(
-  c: ComparedSnapshots['result'],
-  titles: [string, string],
-  settings: ViewSettings,
-): DiffOverview {
-  const { diff, digest } = c;
-  const oa = buildOverview(c.summaryA, titles[0], settings);
-  const ob = buildOverview(c.summaryB, titles[1], settings);
-  const pps = ob.pfnsPerSection;
-  const start = diff.compared.start,
-    end = diff.compared.end;
-  const origin = Math.floor(start / pps) * pps;
+type Overview = ReturnType<typeof buildOverview>;
 
-  // Sections of the compared range: b's where it has one, else a's; counts and uniform class in display bytes.
+/** The compared range on the section grid: origin is the first section's first pfn, pps pfns per section. */
+interface DiffGrid {
+  start: number;
+  end: number;
+  origin: number;
+  pps: number;
+}
+
+/** Sections of the compared range: b's where it has one, else a's; counts and uniform class in display bytes. */
+function diffSections(
+  digest: ComparedSnapshots['result']['digest'],
+  oa: Overview,
+  ob: Overview,
+  { start, end, origin, pps }: DiffGrid,
+): SectionInfo[] {
   const byNr = new Map<number, SectionInfo>();
   for (const s of oa.sections) byNr.set(s.nr, s);
   for (const s of ob.sections) byNr.set(s.nr, s);
@@ -73,11 +75,25 @@ export function buildDiffOverview(
     else delete s.uniformClass;
     sections.push(s);
   }
+  return sections;
+}
+
+/** The map's blocks: b's where it has one, else a's, by id. */
+function mapBlocksOf(oa: Overview, ob: Overview): BlockInfo[] {
   const blocksById = new Map<number, BlockInfo>();
   for (const blk of oa.blocks) blocksById.set(blk.id, blk);
   for (const blk of ob.blocks) blocksById.set(blk.id, blk);
-  const mapBlocks = [...blocksById.values()].sort((x, y) => x.id - y.id);
+  return [...blocksById.values()].sort((x, y) => x.id - y.id);
+}
 
+/** One row per block of the diff, with each side's state and the pages changed in it. */
+function diffBlockRows(
+  c: ComparedSnapshots['result'],
+  oa: Overview,
+  ob: Overview,
+  { origin, pps }: DiffGrid,
+): DiffBlockRow[] {
+  const { diff, digest } = c;
   const changedIn = (startPfn: number, nrPfns: number) => {
     let n = 0;
     for (
@@ -92,7 +108,7 @@ export function buildDiffOverview(
     blockB = new Map(ob.blocks.map((x) => [x.id, x]));
   const side = (x: BlockInfo | undefined) =>
     x ? { state: x.state, zones: x.zones, mainline: x.mainline, skippable: x.skippable } : undefined;
-  const blocks: DiffBlockRow[] = diff.blocks.map((row) => {
+  return diff.blocks.map((row) => {
     const id = Number(row.block.replace(/^memory/, ''));
     const x = blockA.get(id),
       y = blockB.get(id);
@@ -106,6 +122,24 @@ export function buildDiffOverview(
       b: side(y),
     };
   });
+}
+
+/** The diff panel's first message, from the worker's result. */
+export function buildDiffOverview(
+  c: ComparedSnapshots['result'],
+  titles: [string, string],
+  settings: ViewSettings,
+): DiffOverview {
+  const { diff, digest } = c;
+  const oa = buildOverview(c.summaryA, titles[0], settings);
+  const ob = buildOverview(c.summaryB, titles[1], settings);
+  const pps = ob.pfnsPerSection;
+  const start = diff.compared.start,
+    end = diff.compared.end;
+  const grid: DiffGrid = { start, end, origin: Math.floor(start / pps) * pps, pps };
+  const sections = diffSections(digest, oa, ob, grid);
+  const mapBlocks = mapBlocksOf(oa, ob);
+  const blocks = diffBlockRows(c, oa, ob, grid);
   const transitions = diff.transitions.map(([f, t, n]) => [classId(f), classId(t), n] as [number, number, number]);
   return {
     protocolVersion: PROTOCOL_VERSION,
