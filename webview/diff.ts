@@ -13,22 +13,22 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 
-import type { DiffBlockRow, DiffOverview } from '../shared/diffProtocol';
+import type { DiffOverview } from '../shared/diffProtocol';
 import type { HostEvent } from '../shared/protocol';
 import { findByPfn, PROTOCOL_VERSION } from '../shared/protocol';
 import { absentRuns } from './absentRuns';
 import { ClassStore } from './classStore';
 import { DiffCells, diffPaletteRgba, diffRanks } from './diffCells';
-import { renderDiffBlock, renderDiffBlocks, renderDiffHeader, renderDiffPage, renderMatrix } from './diffViews';
-import { h, hex, hx } from './dom';
+import { createDiffSidePanel, type DiffSidePanel } from './diffSidePanel';
+import { createDiffToolbar, type DiffToolbar } from './diffToolbar';
+import { renderDiffHeader } from './diffViews';
+import { h, hex } from './dom';
 import { renderFailure, renderLoading } from './errorView';
 import { connectHost, vscodeApi } from './hostChannel';
-import type { InspectorActions } from './inspector';
 import { chooseLayout } from './mapLayout';
 import { MapView } from './mapView';
-import { themeColours } from './palette';
-import { parseSearch } from './searchQuery';
-import { loadState, saveState } from './viewState';
+import { themeColours, type ThemeColours } from './palette';
+import { loadState, saveState, type PanelState } from './viewState';
 
 const app = document.getElementById('app')!;
 const key = document.body.dataset.snapshotUri ?? '[]';
@@ -101,9 +101,9 @@ class DiffMapView extends MapView {
   }
 }
 
-function buildDiffApp(d: DiffOverview): void {
+/** The map over display bytes, the class store that fills it from the host, and the cells behind both. */
+function createDiffMap(d: DiffOverview, saved: PanelState, select: (pfn: number) => void) {
   const o = d.map;
-  const theme = themeColours();
   const aspect = (window.innerWidth * 0.6) / Math.max(200, window.innerHeight - 230);
   const absent = absentRuns(o);
   const layout = chooseLayout(o.startPfn, o.endPfn, o.pfnsPerSection, o.pfnsPerBlock, aspect, absent);
@@ -119,183 +119,23 @@ function buildDiffApp(d: DiffOverview): void {
     (from, to) => map.dataArrived(from, to),
   );
   cells.attach(store);
-  let selected: number | undefined;
-  // hidden and shown again, the panel comes back where it was (webview state, like the single panel's)
-  const saved = loadState();
   map = new DiffMapView(
     d,
     cells,
     o,
     layout,
     store,
-    { select: (pfn) => inspectPage(pfn), viewChanged: (view) => saveState({ view }) },
+    { select, viewChanged: (view) => saveState({ view }) },
     saved.view,
     new Set(),
   );
   map.ranksFor = () => diffRanks(o.classNames);
+  return { map, store, cells, layout };
+}
 
-  const inspector = h(
-    'div',
-    { class: 'inspector', 'aria-live': 'polite' },
-    h(
-      'p',
-      { class: 'hint' },
-      'Click a page on the map (or press Enter on it) to see it in both snapshots. n / N: next / previous changed page.',
-    ),
-  );
-  const changes = h('div', { class: 'overview diff-changes' });
-  const tabs = hx(
-    'vscode-tabs',
-    { 'selected-index': '0', class: 'side-tabs' },
-    hx('vscode-tab-header', { slot: 'header' }, 'Changes'),
-    hx('vscode-tab-panel', {}, changes),
-    hx('vscode-tab-header', { slot: 'header' }, 'Inspector'),
-    hx('vscode-tab-panel', {}, inspector),
-  );
-  const showTab = (i: number) => ((tabs as unknown as { selectedIndex: number }).selectedIndex = i);
-
-  const act: InspectorActions = {
-    openSource: (ref) => channel.event({ type: 'openSource', ref }),
-    reveal: (pfn) => {
-      map.reveal(pfn);
-      inspectPage(pfn);
-    },
-  };
-
-  let request = 0;
-  /** Shows a page on both sides; the matrix keeps its tab in front (showTab false) so its cells stay at hand. */
-  function inspectPage(pfn: number, show = true): void {
-    selected = pfn;
-    saveState({ selectedPfn: pfn });
-    if (show) showTab(1);
-    const my = ++request;
-    inspector.replaceChildren(
-      h('p', {}, map.describe(pfn).join(' · ')),
-      h('p', { class: 'hint' }, 'reading the page in both snapshots…'),
-    );
-    channel.request('diffPageDetail', { pfn }).then(
-      (p) => my === request && inspector.replaceChildren(renderDiffPage(pfn, p, d, theme, act)),
-      (e) =>
-        my === request &&
-        inspector.replaceChildren(
-          h('p', { class: 'error' }, `Cannot read page ${pfn}: ${e instanceof Error ? e.message : e}`),
-        ),
-    );
-  }
-  function inspectBlock(r: DiffBlockRow): void {
-    showTab(1);
-    map.showRange(r.startPfn, r.nrPfns);
-    ++request;
-    inspector.replaceChildren(renderDiffBlock(r, d, act.reveal));
-  }
-
-  // The view mode: new or old class of changed pages, and the transition filter.
-  const filterMsg = h('span', { class: 'diff-filter-msg', 'aria-live': 'polite' });
-  const setMode = (patch: Partial<DiffCells['mode']>) => {
-    cells.mode = { ...cells.mode, ...patch };
-    cells.redraw();
-    map.dataArrived(o.startPfn, o.endPfn);
-    oldToggle.setAttribute('aria-pressed', String(cells.mode.old));
-    const f = cells.mode.filter;
-    filterMsg.textContent = f ? `showing only ${o.classNames[f[0]]} → ${o.classNames[f[1]]}` : '';
-    renderChanges();
-  };
-  const oldToggle = h(
-    'button',
-    {
-      class: 'fold-toggle diff-old-toggle',
-      type: 'button',
-      'aria-pressed': 'false',
-      title: 'Changed pages in the colour of their class in the first snapshot (a) instead of the second (b)',
-    },
-    h('span', { class: 'codicon codicon-history' }),
-    ' Show old class',
-  );
-  oldToggle.addEventListener('click', () => setMode({ old: !cells.mode.old }));
-  const renderChanges = () =>
-    changes.replaceChildren(
-      h('h3', {}, 'Transitions (from a to b)'),
-      renderMatrix(d, theme, cells.mode.filter, (t) => {
-        setMode({ filter: t });
-        if (t) void jump(1, o.startPfn - 1, false);
-      }),
-      h('h3', {}, 'Memory blocks that changed'),
-      renderDiffBlocks(d, inspectBlock, act.reveal),
-    );
-
-  /** Moves to the next (1) or previous (-1) changed page of the filtered transition, or of any. */
-  async function jump(direction: 1 | -1, from = selected ?? o.startPfn - 1, show = true): Promise<void> {
-    const pfn = await channel.request('nextChange', { fromPfn: from, direction, transition: cells.mode.filter });
-    if (pfn === null) searchMsg.textContent = direction === 1 ? 'no further changed page' : 'no earlier changed page';
-    else {
-      searchMsg.textContent = '';
-      map.reveal(pfn);
-      inspectPage(pfn, show);
-    }
-  }
-
-  const searchBox = hx('vscode-textfield', {
-    placeholder: 'PFN, pa 0x…, section N, block N',
-    'aria-label': 'Search by PFN, physical address, section or block',
-    class: 'search',
-  });
-  const searchMsg = h('span', { class: 'search-msg', 'aria-live': 'polite' });
-  searchBox.addEventListener('keydown', (e) => {
-    if ((e as KeyboardEvent).key !== 'Enter') return;
-    const t = parseSearch((searchBox as unknown as { value: string }).value, o.kernel.pageSize, o.endPfn);
-    searchMsg.textContent = '';
-    if (t.kind === 'error') searchMsg.textContent = t.message;
-    else if (t.kind === 'pfn') {
-      if (t.pfn < o.startPfn || t.pfn >= o.endPfn)
-        searchMsg.textContent = `PFN ${t.pfn} is outside both snapshots (${o.startPfn}–${o.endPfn - 1})`;
-      else {
-        searchMsg.textContent = t.note ?? '';
-        act.reveal(t.pfn);
-      }
-    } else if (t.kind === 'section') {
-      const s = o.sections.find((x) => x.nr === t.nr);
-      if (s) map.showRange(s.startPfn, s.nrPfns);
-      else searchMsg.textContent = `no section ${t.nr} in either snapshot`;
-    } else {
-      const row = d.blocks.find((x) => x.id === t.id);
-      const b = o.blocks.find((x) => x.id === t.id);
-      if (row) inspectBlock(row);
-      else if (b) map.showRange(b.startPfn, b.nrPfns);
-      else searchMsg.textContent = `no memory block ${t.id} in either snapshot`;
-    }
-  });
-  const button = (icon: string, label: string, onClick: () => void) => {
-    const b = hx('vscode-button', { icon, secondary: '', title: label, 'aria-label': label });
-    b.addEventListener('click', onClick);
-    return b;
-  };
-  const zoomCentre = (f: number) => {
-    const v = map.currentView;
-    const cx = v.x + map.canvas.width / 2 / v.cellPx;
-    const cy = v.y + map.canvas.height / 2 / v.cellPx;
-    const cellPx = Math.min(48, v.cellPx * f);
-    return { x: cx - map.canvas.width / 2 / cellPx, y: cy - map.canvas.height / 2 / cellPx, cellPx };
-  };
-  const toolbar = h(
-    'div',
-    { class: 'toolbar' },
-    searchBox,
-    button('zoom-in', 'Zoom in (+)', () => map.setView(zoomCentre(1.6))),
-    button('zoom-out', 'Zoom out (-)', () => map.setView(zoomCentre(1 / 1.6))),
-    button('screen-full', 'Whole machine (0)', () => map.fit()),
-    button('arrow-up', 'Previous changed page (N)', () => void jump(-1)),
-    button('arrow-down', 'Next changed page (n)', () => void jump(1)),
-    oldToggle,
-    filterMsg,
-    searchMsg,
-  );
-  map.canvas.addEventListener('keydown', (e) => {
-    if (e.key === 'n' || e.key === 'N') {
-      e.preventDefault();
-      void jump(e.key === 'n' ? 1 : -1);
-    }
-  });
-  const help = h(
+/** The map's help: what bright and dim mean, and the keys. */
+function mapHelp(d: DiffOverview): HTMLElement {
+  return h(
     'details',
     { class: 'map-help' },
     h(
@@ -324,6 +164,68 @@ function buildDiffApp(d: DiffOverview): void {
       ),
     ),
   );
+}
+
+/** Palette, changes and map follow the host's settings and the VS Code theme. */
+function followSettingsAndTheme(
+  o: DiffOverview['map'],
+  theme: ThemeColours,
+  map: DiffMapView,
+  side: DiffSidePanel,
+): void {
+  const palette = () => map.setPalette(diffPaletteRgba(o.classNames, o.settings.palette, theme));
+  palette();
+  map.drawNow();
+  side.renderChanges();
+  onSettings = (s) => {
+    o.settings = s;
+    palette();
+    side.renderChanges();
+  };
+  new MutationObserver(() => {
+    Object.assign(theme, themeColours());
+    map.readTheme();
+    palette();
+    side.renderChanges();
+  }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+}
+
+function buildDiffApp(d: DiffOverview): void {
+  const o = d.map;
+  const theme = themeColours();
+  // hidden and shown again, the panel comes back where it was (webview state, like the single panel's)
+  const saved = loadState();
+  let side!: DiffSidePanel;
+  let toolbar!: DiffToolbar;
+  const { map, store, cells, layout } = createDiffMap(d, saved, (pfn) => side.inspectPage(pfn));
+  side = createDiffSidePanel({
+    d,
+    theme,
+    channel,
+    map,
+    cells,
+    onTransition: (t) => {
+      toolbar.setMode({ filter: t });
+      if (t) void toolbar.jump(1, o.startPfn - 1, false);
+    },
+  });
+  toolbar = createDiffToolbar({
+    d,
+    map,
+    cells,
+    channel,
+    selected: side.selected,
+    reveal: side.actions.reveal,
+    inspectPage: side.inspectPage,
+    inspectBlock: side.inspectBlock,
+    modeChanged: () => side.renderChanges(),
+  });
+  map.canvas.addEventListener('keydown', (e) => {
+    if (e.key === 'n' || e.key === 'N') {
+      e.preventDefault();
+      void toolbar.jump(e.key === 'n' ? 1 : -1);
+    }
+  });
 
   const headerEl = renderDiffHeader(d, 'webgl2');
   app.replaceChildren(
@@ -331,32 +233,24 @@ function buildDiffApp(d: DiffOverview): void {
     h(
       'main',
       { class: 'body' },
-      h('section', { class: 'map-col', 'aria-label': 'Memory map of the changes' }, toolbar, help, map.element),
-      h('aside', { class: 'side' }, tabs),
+      h(
+        'section',
+        { class: 'map-col', 'aria-label': 'Memory map of the changes' },
+        toolbar.element,
+        mapHelp(d),
+        map.element,
+      ),
+      h('aside', { class: 'side' }, side.element),
     ),
   );
   map.start();
   headerEl.replaceWith(renderDiffHeader(d, map.rendererKind));
-  const palette = () => map.setPalette(diffPaletteRgba(o.classNames, o.settings.palette, theme));
-  palette();
-  map.drawNow();
-  renderChanges();
+  followSettingsAndTheme(o, theme, map, side);
   if (saved.selectedPfn !== undefined && saved.selectedPfn >= o.startPfn && saved.selectedPfn < o.endPfn) {
     map.select(saved.selectedPfn);
-    inspectPage(saved.selectedPfn);
+    side.inspectPage(saved.selectedPfn);
   }
   document.body.dataset.ready = 'true';
-  onSettings = (s) => {
-    o.settings = s;
-    palette();
-    renderChanges();
-  };
-  new MutationObserver(() => {
-    Object.assign(theme, themeColours());
-    map.readTheme();
-    palette();
-    renderChanges();
-  }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
   // Read-only facts for the Chromium tests.
   (window as unknown as { kmemmapDiff: unknown }).kmemmapDiff = { overview: d, map, store, cells, layout };
