@@ -267,6 +267,63 @@ function tailWordNote(word: bigint, pfn: number, ctx: ClassifyContext, memmap: V
     : `tail word = head struct page address | 1: ${h}`;
 }
 
+/** The neighbour look-ups classifyStructPage makes, for one page of the inspector. */
+function detailNeighbours(memmap: VmcoreMemmap, ctx: ClassifyContext, pps: number): Neighbours {
+  return {
+    structPage: (p) => memmap.structPage(p),
+    buddyCovered: (p) => {
+      for (let o = 1; o <= MAX_ORDER; o++) {
+        const h = p & ~((1 << o) - 1);
+        const hp = memmap.structPage(h);
+        if (typeof hp === 'string') continue;
+        const t = ctx.types.decode(hp.buf.readUInt32LE(ctx.off.mapcount));
+        if (t.kind === 'type' && t.name === 'buddy' && Number(hp.buf.readBigUInt64LE(ctx.off.private)) >= o)
+          return true;
+      }
+      return false;
+    },
+    backsVmemmap: (p) => memmap.backsVmemmap(p),
+    headPfn: (c, tail) => memmap.headPfnOfTail(c, tail, ctx.tailForms),
+    section: (p) => memmap.facts(Math.floor(p / pps)),
+  };
+}
+
+/** Fills the inspector's decoded fields from the struct page: flags, page type, counts, zone, node, raw words. */
+function describeStructPage(
+  d: PageDetail,
+  buf: Buffer,
+  pfn: number,
+  ctx: ClassifyContext,
+  family: LayoutFamily,
+  release: string | undefined,
+  memmap: VmcoreMemmap,
+): void {
+  const flags = buf.readBigUInt64LE(ctx.off.flags);
+  const nodesShift = 64 - ctx.zoneShift - ctx.zoneWidth;
+  const t = ctx.types.decode(buf.readUInt32LE(ctx.off.mapcount));
+  const dec = decodePageFlags(flags, family, {
+    release,
+    pageState: t.kind === 'type' ? t.name : undefined,
+    fields: { nodesShift, zonesWidth: ctx.zoneWidth },
+  });
+  d.flags = flagNamesForDisplay(dec, family);
+  d.pageType = describePageType(t);
+  d.refcount = buf.readInt32LE(ctx.off.refcount);
+  if (t.kind === 'mapcount') d.mapcount = t.mapcount;
+  d.zone = dec.zoneName;
+  d.node = dec.node;
+  const mapping = buf.readBigUInt64LE(ctx.off.mapping);
+  d.raw.mapping = hex(mapping);
+  d.raw.mapping_tag = Number(mapping & 3n);
+  d.raw.private = hex(buf.readBigUInt64LE(ctx.off.private));
+  const tailWord = buf.readBigUInt64LE(ctx.off.compoundHead);
+  d.raw[ctx.tailForms === 'pointer-or-mask' ? 'compound_info' : 'compound_head'] = hex(tailWord);
+  if (tailWord & 1n) d.notes!.push(tailWordNote(tailWord, pfn, ctx, memmap));
+  if (d.class === 'section-offline')
+    d.notes!.push('the section is offline: these words are stale leftovers, not the page state');
+  if (!PAGE_CLASSES.includes(d.class)) d.notes!.push('unknown class');
+}
+
 function pageDetail(
   pfn: number,
   snap: Snapshot,
@@ -322,48 +379,9 @@ function pageDetail(
   }
   if (!facts.online && !facts.device) setRule(R['section-offline']);
   else {
-    const nb: Neighbours = {
-      structPage: (p) => memmap.structPage(p),
-      buddyCovered: (p) => {
-        for (let o = 1; o <= MAX_ORDER; o++) {
-          const h = p & ~((1 << o) - 1);
-          const hp = memmap.structPage(h);
-          if (typeof hp === 'string') continue;
-          const t = ctx.types.decode(hp.buf.readUInt32LE(ctx.off.mapcount));
-          if (t.kind === 'type' && t.name === 'buddy' && Number(hp.buf.readBigUInt64LE(ctx.off.private)) >= o)
-            return true;
-        }
-        return false;
-      },
-      backsVmemmap: (p) => memmap.backsVmemmap(p),
-      headPfn: (c, tail) => memmap.headPfnOfTail(c, tail, ctx.tailForms),
-      section: (p) => memmap.facts(Math.floor(p / pps)),
-    };
+    const nb = detailNeighbours(memmap, ctx, pps);
     setRule(classifyStructPage(pfn, buf, 0, facts, ctx, nb));
   }
-  const flags = buf.readBigUInt64LE(ctx.off.flags);
-  const nodesShift = 64 - ctx.zoneShift - ctx.zoneWidth;
-  const t = ctx.types.decode(buf.readUInt32LE(ctx.off.mapcount));
-  const dec = decodePageFlags(flags, family, {
-    release,
-    pageState: t.kind === 'type' ? t.name : undefined,
-    fields: { nodesShift, zonesWidth: ctx.zoneWidth },
-  });
-  d.flags = flagNamesForDisplay(dec, family);
-  d.pageType = describePageType(t);
-  d.refcount = buf.readInt32LE(ctx.off.refcount);
-  if (t.kind === 'mapcount') d.mapcount = t.mapcount;
-  d.zone = dec.zoneName;
-  d.node = dec.node;
-  const mapping = buf.readBigUInt64LE(ctx.off.mapping);
-  d.raw.mapping = hex(mapping);
-  d.raw.mapping_tag = Number(mapping & 3n);
-  d.raw.private = hex(buf.readBigUInt64LE(ctx.off.private));
-  const tailWord = buf.readBigUInt64LE(ctx.off.compoundHead);
-  d.raw[ctx.tailForms === 'pointer-or-mask' ? 'compound_info' : 'compound_head'] = hex(tailWord);
-  if (tailWord & 1n) d.notes!.push(tailWordNote(tailWord, pfn, ctx, memmap));
-  if (d.class === 'section-offline')
-    d.notes!.push('the section is offline: these words are stale leftovers, not the page state');
-  if (!PAGE_CLASSES.includes(d.class)) d.notes!.push('unknown class');
+  describeStructPage(d, buf, pfn, ctx, family, release, memmap);
   return d;
 }

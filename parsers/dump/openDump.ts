@@ -75,85 +75,117 @@ function openContainer(
   }
 }
 
+type Opened = { src: ByteSource; inner: 'elf' | 'kdump'; flat: boolean };
+
+/** What the container gives before VMCOREINFO is read: memory, notes, format, and the header's hints. */
+interface ContainerDump {
+  mem: PhysicalMemory;
+  notes: ElfNote[];
+  format: string;
+  elf?: ElfDump;
+  kdump?: KdumpDump;
+  viText?: string;
+  machine?: string;
+  warnings: string[];
+  notesLines: string[];
+}
+
+/** An ELF core: one file only (only kdump-compressed dumps can be split). */
+function elfContainer(paths: string[], opened: Opened[]): ContainerDump {
+  if (opened.length > 1)
+    throw new DumpError(
+      paths[1],
+      'inconsistent-set',
+      'several files were given but the first is an ELF core; only kdump-compressed dumps can be split',
+    );
+  const warnings: string[] = [];
+  const notesLines: string[] = [];
+  const elf = new ElfDump(opened[0].src);
+  warnings.push(...elf.warnings);
+  if (elf.incomplete)
+    warnings.push(`${paths[0]}: makedumpfile marked this ELF dump incomplete (disk full while writing)`);
+  if (elf.hasZeroFill)
+    notesLines.push(
+      'some PT_LOADs have p_filesz < p_memsz: those pages are treated as excluded (makedumpfile -E) where struct pages are needed',
+    );
+  return {
+    mem: elf,
+    notes: elf.notes,
+    format: opened[0].flat ? 'elf-flattened' : 'elf-vmcore',
+    elf,
+    machine: ELF_MACHINES[elf.machine],
+    warnings,
+    notesLines,
+  };
+}
+
+/** One kdump-compressed file or a split set of them. */
+function kdumpContainer(paths: string[], opened: Opened[]): ContainerDump {
+  if (opened.some((o) => o.inner !== 'kdump'))
+    throw new DumpError(paths[0], 'inconsistent-set', 'a split set must consist of kdump-compressed files only');
+  const kdump = new KdumpDump(opened.map((o) => o.src));
+  return {
+    mem: kdump,
+    notes: kdump.notes,
+    format: `${opened[0].flat ? 'kdump-flattened' : 'kdump'}${opened.length > 1 ? '-split' : ''} (${kdump.compression})`,
+    kdump,
+    viText: kdump.vmcoreinfoText,
+    machine: kdump.header.utsname.machine || undefined,
+    warnings: [...kdump.warnings],
+    notesLines: [
+      `kdump header v${kdump.header.version}, dump level ${kdump.header.dumpLevel ?? '?'}, max_mapnr 0x${kdump.maxPfn.toString(16)}`,
+    ],
+  };
+}
+
+/** VMCOREINFO from its ELF note, else from the kdump header; an error when missing or unreadable. */
+function readVmcoreInfo(path: string, c: ContainerDump): { vmcoreinfo: VmcoreInfo; viText: string } {
+  let viText = c.viText;
+  const viNote = c.notes.find((n) => n.name === 'VMCOREINFO');
+  if (viNote) viText = viNote.desc.toString('latin1');
+  if (!viText) throw new DumpError(path, 'no-vmcoreinfo', 'no VMCOREINFO in the dump', NO_VMCOREINFO_HINT);
+  const vmcoreinfo = parseVmcoreInfo(viText);
+  if (!looksLikeVmcoreInfo(vmcoreinfo))
+    throw new DumpError(
+      path,
+      'corrupt',
+      'the VMCOREINFO note is unreadable (no OSRELEASE, no SYMBOL lines)',
+      NO_VMCOREINFO_HINT,
+    );
+  return { vmcoreinfo, viText };
+}
+
+/** QEMU's aarch64 kdump uses 64 KiB blocks whatever the guest's page size: read it in the kernel's pages. */
+function inKernelPages(mem: PhysicalMemory, kps: number | undefined, notesLines: string[]): PhysicalMemory {
+  if (kps !== undefined && kps > 0 && mem.pageSize > kps && mem.pageSize % kps === 0) {
+    notesLines.push(
+      `dump blocks of ${mem.pageSize / 1024} KiB hold ${mem.pageSize / kps} kernel pages of ${kps / 1024} KiB each (VMCOREINFO PAGESIZE): read as ${kps / 1024} KiB pages`,
+    );
+    return new SubPagedMemory(mem, kps);
+  }
+  return mem;
+}
+
 export function openDump(paths: string[], onProgress?: (d: number, t: number) => void): OpenedDump {
   if (paths.length === 0) throw new DumpError('(none)', 'io', 'no dump file given');
-  const opened: { src: ByteSource; inner: 'elf' | 'kdump'; flat: boolean }[] = [];
+  const opened: Opened[] = [];
   try {
     for (const p of paths) opened.push(openContainer(p, onProgress));
-    const warnings: string[] = [];
-    const notesLines: string[] = [];
-    let mem: PhysicalMemory;
-    let notes: ElfNote[];
-    let format: string;
-    let elf: ElfDump | undefined;
-    let kdump: KdumpDump | undefined;
-    let viText: string | undefined;
-    let machine: string | undefined;
-    const flat = opened[0].flat;
-    if (opened[0].inner === 'elf') {
-      if (opened.length > 1)
-        throw new DumpError(
-          paths[1],
-          'inconsistent-set',
-          'several files were given but the first is an ELF core; only kdump-compressed dumps can be split',
-        );
-      elf = new ElfDump(opened[0].src);
-      mem = elf;
-      machine = ELF_MACHINES[elf.machine];
-      notes = elf.notes;
-      format = flat ? 'elf-flattened' : 'elf-vmcore';
-      warnings.push(...elf.warnings);
-      if (elf.incomplete)
-        warnings.push(`${paths[0]}: makedumpfile marked this ELF dump incomplete (disk full while writing)`);
-      if (elf.hasZeroFill)
-        notesLines.push(
-          'some PT_LOADs have p_filesz < p_memsz: those pages are treated as excluded (makedumpfile -E) where struct pages are needed',
-        );
-    } else {
-      if (opened.some((o) => o.inner !== 'kdump'))
-        throw new DumpError(paths[0], 'inconsistent-set', 'a split set must consist of kdump-compressed files only');
-      kdump = new KdumpDump(opened.map((o) => o.src));
-      mem = kdump;
-      notes = kdump.notes;
-      warnings.push(...kdump.warnings);
-      format = `${flat ? 'kdump-flattened' : 'kdump'}${opened.length > 1 ? '-split' : ''} (${kdump.compression})`;
-      viText = kdump.vmcoreinfoText;
-      machine = kdump.header.utsname.machine || undefined;
-      notesLines.push(
-        `kdump header v${kdump.header.version}, dump level ${kdump.header.dumpLevel ?? '?'}, max_mapnr 0x${kdump.maxPfn.toString(16)}`,
-      );
-    }
-    const viNote = notes.find((n) => n.name === 'VMCOREINFO');
-    if (viNote) viText = viNote.desc.toString('latin1');
-    if (!viText) throw new DumpError(paths[0], 'no-vmcoreinfo', 'no VMCOREINFO in the dump', NO_VMCOREINFO_HINT);
-    const vmcoreinfo = parseVmcoreInfo(viText);
-    if (!looksLikeVmcoreInfo(vmcoreinfo))
-      throw new DumpError(
-        paths[0],
-        'corrupt',
-        'the VMCOREINFO note is unreadable (no OSRELEASE, no SYMBOL lines)',
-        NO_VMCOREINFO_HINT,
-      );
-    // QEMU's aarch64 kdump uses 64 KiB blocks whatever the guest's page size: read it in the kernel's pages
-    const kps = vmcoreinfo.pageSize;
-    if (kps !== undefined && kps > 0 && mem.pageSize > kps && mem.pageSize % kps === 0) {
-      notesLines.push(
-        `dump blocks of ${mem.pageSize / 1024} KiB hold ${mem.pageSize / kps} kernel pages of ${kps / 1024} KiB each (VMCOREINFO PAGESIZE): read as ${kps / 1024} KiB pages`,
-      );
-      mem = new SubPagedMemory(mem, kps);
-    }
+    const c = opened[0].inner === 'elf' ? elfContainer(paths, opened) : kdumpContainer(paths, opened);
+    const { vmcoreinfo, viText } = readVmcoreInfo(paths[0], c);
+    const mem = inKernelPages(c.mem, vmcoreinfo.pageSize, c.notesLines);
     return {
       mem,
-      format,
+      format: c.format,
       files: paths,
-      machine,
+      machine: c.machine,
       vmcoreinfo,
       vmcoreinfoText: viText,
-      notes,
-      elf,
-      kdump,
-      warnings,
-      notesLines,
+      notes: c.notes,
+      elf: c.elf,
+      kdump: c.kdump,
+      warnings: c.warnings,
+      notesLines: c.notesLines,
     };
   } catch (e) {
     for (const o of opened) o.src.close();

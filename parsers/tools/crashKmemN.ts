@@ -27,6 +27,56 @@ export function sectionWordFromLetters(letters: string): { word: number; unknown
   return { word, unknown };
 }
 
+/** A table header (or the separator that ends a table) switches the table rows are read as. */
+function tableHeader(t: string): { table: Table; cols?: string[] } | undefined {
+  if (/^NODE\s+SIZE\b/.test(t)) return { table: 'node' };
+  if (/^ZONE\s+NAME\b/.test(t)) return { table: 'zone' };
+  if (/^NR\s+SECTION\b/.test(t)) return { table: 'section', cols: t.split(/\s+/) };
+  if (/^MEM_BLOCK\s+NAME\b/.test(t))
+    return { table: 'block', cols: t.replace('PHYSICAL RANGE', 'PHYSICAL_RANGE').split(/\s+/) };
+  if (/^-{10,}$/.test(t)) return { table: undefined };
+  return undefined;
+}
+
+/** A mem_section row: its coded and decoded mem_map, and the flag word from the STATE letters (7.3+). */
+function sectionRow(f: string[], cols: string[], unknownLetters: Set<string>): ToolSection | undefined {
+  if (!/^\d+$/.test(f[0])) return undefined;
+  const nr = Number(f[0]);
+  const si = cols.indexOf('STATE');
+  const s: ToolSection = {
+    nr,
+    memMap: /^[0-9a-f]+$/.test(f[3] ?? '') ? BigInt('0x' + f[3]) : undefined,
+    codedMemMap: /^[0-9a-f]{16}$/.test(f[2] ?? '') ? BigInt('0x' + f[2]) : undefined,
+  };
+  if (si >= 0 && f[si] !== undefined) {
+    const { word, unknown } = sectionWordFromLetters(f[si]);
+    for (const ch of unknown) unknownLetters.add(ch);
+    s.letters = f[si];
+    s.word = BigInt(word);
+  }
+  return s;
+}
+
+/** A memory-block row (NODE column since crash 8.0). */
+function blockRow(t: string, cols: string[]): ToolBlock | undefined {
+  // ffff8cd6c11f2c00   memory0           0 -  7ffffff  0    ONLINE  0
+  const m = /^([0-9a-f]+)\s+memory(\d+)\s+([0-9a-f]+)\s+-\s+([0-9a-f]+)\s+(.*)$/.exec(t);
+  if (!m) return undefined;
+  const rest = m[5].split(/\s+/);
+  const hasNode = cols.includes('NODE');
+  const state = (hasNode ? rest[1] : rest[0]) ?? 'UNKNOWN';
+  const start = parseInt(m[3], 16),
+    end = parseInt(m[4], 16);
+  return {
+    id: Number(m[2]),
+    startPfn: Math.floor(start / 4096),
+    endPfn: Math.floor((end + 1) / 4096),
+    node: hasNode ? Number(rest[0]) : undefined,
+    state: state.toLowerCase().replace(/_/g, '-'),
+    startSection: Number(rest[rest.length - 1]),
+  };
+}
+
 export function parseKmemN(lines: string[]): KmemNResult {
   const r: KmemNResult = { nodes: [], zones: [], sections: [], blocks: [], warnings: [] };
   let table: Table;
@@ -37,26 +87,10 @@ export function parseKmemN(lines: string[]): KmemNResult {
     const line = raw.trimEnd();
     const t = line.trim();
     if (!t) continue;
-    if (/^NODE\s+SIZE\b/.test(t)) {
-      table = 'node';
-      continue;
-    }
-    if (/^ZONE\s+NAME\b/.test(t)) {
-      table = 'zone';
-      continue;
-    }
-    if (/^NR\s+SECTION\b/.test(t)) {
-      table = 'section';
-      cols = t.split(/\s+/);
-      continue;
-    }
-    if (/^MEM_BLOCK\s+NAME\b/.test(t)) {
-      table = 'block';
-      cols = t.replace('PHYSICAL RANGE', 'PHYSICAL_RANGE').split(/\s+/);
-      continue;
-    }
-    if (/^-{10,}$/.test(t)) {
-      table = undefined;
+    const header = tableHeader(t);
+    if (header) {
+      table = header.table;
+      if (header.cols) cols = header.cols;
       continue;
     }
     if (/^MEM_MAP\s+START_PADDR/.test(t)) continue;
@@ -81,40 +115,13 @@ export function parseKmemN(lines: string[]): KmemNResult {
         }
         break;
       case 'section': {
-        if (!/^\d+$/.test(f[0])) break;
-        const nr = Number(f[0]);
-        const si = cols.indexOf('STATE');
-        const s: ToolSection = {
-          nr,
-          memMap: /^[0-9a-f]+$/.test(f[3] ?? '') ? BigInt('0x' + f[3]) : undefined,
-          codedMemMap: /^[0-9a-f]{16}$/.test(f[2] ?? '') ? BigInt('0x' + f[2]) : undefined,
-        };
-        if (si >= 0 && f[si] !== undefined) {
-          const { word, unknown } = sectionWordFromLetters(f[si]);
-          for (const ch of unknown) unknownLetters.add(ch);
-          s.letters = f[si];
-          s.word = BigInt(word);
-        }
-        r.sections.push(s);
+        const s = sectionRow(f, cols, unknownLetters);
+        if (s) r.sections.push(s);
         break;
       }
       case 'block': {
-        // ffff8cd6c11f2c00   memory0           0 -  7ffffff  0    ONLINE  0
-        const m = /^([0-9a-f]+)\s+memory(\d+)\s+([0-9a-f]+)\s+-\s+([0-9a-f]+)\s+(.*)$/.exec(t);
-        if (!m) break;
-        const rest = m[5].split(/\s+/);
-        const hasNode = cols.includes('NODE');
-        const state = (hasNode ? rest[1] : rest[0]) ?? 'UNKNOWN';
-        const start = parseInt(m[3], 16),
-          end = parseInt(m[4], 16);
-        r.blocks.push({
-          id: Number(m[2]),
-          startPfn: Math.floor(start / 4096),
-          endPfn: Math.floor((end + 1) / 4096),
-          node: hasNode ? Number(rest[0]) : undefined,
-          state: state.toLowerCase().replace(/_/g, '-'),
-          startSection: Number(rest[rest.length - 1]),
-        });
+        const b = blockRow(t, cols);
+        if (b) r.blocks.push(b);
         break;
       }
       default:

@@ -178,6 +178,83 @@ const WRAP_WIDTH = 72;
 /** A line that holds only a continued name list (a row wrapped by a mail client or a terminal). */
 const NAMES_ONLY = /^\s*[a-z][a-z0-9_]*(?:[,|]\s*[a-zA-Z][a-z0-9_]*)*[,|]?\s*$/;
 
+function newFastState(): FastState {
+  return {
+    words: new Uint32Array(4),
+    base: -Infinity,
+    added: 0,
+    lo: Infinity,
+    hi: -1,
+    lastPfn: 0,
+    pageLo: 0,
+    pageHi: 0,
+    flagsLo: 0,
+  };
+}
+
+/**
+ * A line that is not a row: a wrapped name list, a header, a row whose struct page is unreadable,
+ * or a bad row. Returns whether the layout is unknown after it (another tool's header).
+ */
+function otherLine(
+  line: string,
+  image: PageImage,
+  r: KmemPResult,
+  pending: PendingNames,
+  unknownLayout: boolean,
+): boolean {
+  if (pending.canJoin && NAMES_ONLY.test(line)) {
+    pending.join(line.trim());
+    return unknownLayout;
+  }
+  pending.flush();
+  if (HEADER.test(line)) {
+    r.headerSeen = true;
+    return false;
+  }
+  if (OTHER_HEADER.test(line)) {
+    r.unknownHeader ??= line.trim();
+    return true;
+  }
+  if (unknownLayout) return true;
+  const b = ROW_BLANK.exec(line);
+  if (b) {
+    // style2: struct page not readable
+    const pfn = Math.floor(parseInt(b[2], 16) / 4096);
+    if (!(pfn < MAX_PFN)) {
+      bad(r, line);
+      return false;
+    }
+    image.mark(pfn, COVER_UNREADABLE);
+    r.rows++;
+    return false;
+  }
+  if (/^\s*[0-9a-f]{16}\s+[0-9a-f]+\s/.test(line)) bad(r, line);
+  return false;
+}
+
+/** A row the fast scanner did not take but ROW matched: written into the image; its pfn, or -1 when malformed. */
+function regexRow(m: RegExpExecArray, line: string, image: PageImage, r: KmemPResult, pending: PendingNames): number {
+  const pfn = Math.floor(parseInt(m[2], 16) / 4096);
+  const flags = hexHalves(m[6]);
+  const cnt = r.hexCount ? parseInt(m[5], 16) | 0 : Number(m[5]);
+  if (!flags || !Number.isFinite(pfn) || pfn >= MAX_PFN || !Number.isInteger(cnt)) {
+    pending.flush();
+    bad(r, line);
+    return -1;
+  }
+  const { buf, off } = image.slot(pfn);
+  writeU64(buf, off + OFF.flags, flags[0], flags[1]);
+  const mapping = m[3].charCodeAt(0) === 45 ? undefined : hexHalves(m[3]);
+  if (mapping) writeU64(buf, off + OFF.mapping, mapping[0], mapping[1]);
+  const index = m[4].charCodeAt(0) === 45 ? undefined : hexHalves(m[4]);
+  if (index) writeU64(buf, off + OFF.index, index[0], index[1]);
+  buf.writeInt32LE(cnt, off + OFF.refcount);
+  image.mark(pfn, COVER_PAGE);
+  pending.row(m[7] ?? '', 0, (m[7] ?? '').length, flags[0], line.length);
+  return pfn;
+}
+
 /**
  * Parses rows of a kmem -p listing into the image. `hexCount` forces CNT as hex (drgn crash mode);
  * `names` collects the flag-name evidence of several listings in one place.
@@ -200,17 +277,7 @@ export function parseKmemP(
   };
   let vm: bigint | undefined;
   let unknownLayout = false;
-  const st: FastState = {
-    words: new Uint32Array(4),
-    base: -Infinity,
-    added: 0,
-    lo: Infinity,
-    hi: -1,
-    lastPfn: 0,
-    pageLo: 0,
-    pageHi: 0,
-    flagsLo: 0,
-  };
+  const st = newFastState();
   // The last row's names and flags wait one line: a wrapped name list on the next line joins them.
   const pending = new PendingNames(r);
   const noteVmemmap = (page: bigint, pfn: number) => {
@@ -240,54 +307,11 @@ export function parseKmemP(
     const line = text.slice(start, end);
     const m = unknownLayout ? null : ROW.exec(line);
     if (!m) {
-      if (pending.canJoin && NAMES_ONLY.test(line)) {
-        pending.join(line.trim());
-        continue;
-      }
-      pending.flush();
-      if (HEADER.test(line)) {
-        r.headerSeen = true;
-        unknownLayout = false;
-        continue;
-      }
-      if (OTHER_HEADER.test(line)) {
-        r.unknownHeader ??= line.trim();
-        unknownLayout = true;
-        continue;
-      }
-      if (unknownLayout) continue;
-      const b = ROW_BLANK.exec(line);
-      if (b) {
-        // style2: struct page not readable
-        const pfn = Math.floor(parseInt(b[2], 16) / 4096);
-        if (!(pfn < MAX_PFN)) {
-          bad(r, line);
-          continue;
-        }
-        image.mark(pfn, COVER_UNREADABLE);
-        r.rows++;
-        continue;
-      }
-      if (/^\s*[0-9a-f]{16}\s+[0-9a-f]+\s/.test(line)) bad(r, line);
+      unknownLayout = otherLine(line, image, r, pending, unknownLayout);
       continue;
     }
-    const pfn = Math.floor(parseInt(m[2], 16) / 4096);
-    const flags = hexHalves(m[6]);
-    const cnt = r.hexCount ? parseInt(m[5], 16) | 0 : Number(m[5]);
-    if (!flags || !Number.isFinite(pfn) || pfn >= MAX_PFN || !Number.isInteger(cnt)) {
-      pending.flush();
-      bad(r, line);
-      continue;
-    }
-    const { buf, off } = image.slot(pfn);
-    writeU64(buf, off + OFF.flags, flags[0], flags[1]);
-    const mapping = m[3].charCodeAt(0) === 45 ? undefined : hexHalves(m[3]);
-    if (mapping) writeU64(buf, off + OFF.mapping, mapping[0], mapping[1]);
-    const index = m[4].charCodeAt(0) === 45 ? undefined : hexHalves(m[4]);
-    if (index) writeU64(buf, off + OFF.index, index[0], index[1]);
-    buf.writeInt32LE(cnt, off + OFF.refcount);
-    image.mark(pfn, COVER_PAGE);
-    pending.row(m[7] ?? '', 0, (m[7] ?? '').length, flags[0], line.length);
+    const pfn = regexRow(m, line, image, r, pending);
+    if (pfn < 0) continue;
     noteVmemmap(BigInt('0x' + m[1]), pfn);
     r.rows++;
   }
