@@ -171,9 +171,42 @@ function nextStop(
   return end;
 }
 
+/** What the steps of one verdict share: the block's index range in `classes`, its zone, what it holds. */
+interface BlockScan {
+  input: VerdictInput;
+  R: CompiledRules;
+  from: number;
+  to: number;
+  zone?: string;
+  movableZone: boolean;
+  /** Which classes occur in the block (loops that look for classes the block lacks are skipped). */
+  present: Uint8Array;
+  /** kpageflags: a flag-less page may be a per-CPU free page, so such pages only decide last. */
+  ambiguousKernel: boolean;
+  /** The first page whose state the snapshot cannot tell and that might decide the verdict. */
+  uncertain?: { pfn: number; cls: number; why: string };
+}
+
+/**
+ * What offline_pages() would do with the block, in the kernel's order of checks: the block's state,
+ * zones (1) and holes (2), isolation of its pageblocks (3), the MEM_GOING_OFFLINE notifiers (4./5.),
+ * the migration scan (6), and pages that never free up in ZONE_MOVABLE (9).
+ */
 export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdict {
+  const scan = beginScan(input, compileRules(rules));
+  if ('ok' in scan) return scan;
+  const verdict =
+    zonesAndHoles(scan) ?? isolation(scan) ?? notifiers(scan) ?? migrationScan(scan) ?? movableZoneRetry(scan);
+  if (verdict) return verdict;
+  const u = scan.uncertain;
+  if (u)
+    return { ok: undefined, blockingPfn: u.pfn, blockingClass: className(u.cls), explanation: `cannot tell: ${u.why}` };
+  return { ok: true, explanation: successExplanation(scan.present, scan.R.set) };
+}
+
+/** The block's state and extent, and the classes it holds; a verdict when there is nothing to predict. */
+function beginScan(input: VerdictInput, R: CompiledRules): BlockScan | OfflineVerdict {
   const { block, classes, classesStartPfn } = input;
-  const R = compileRules(rules);
   if (block.state === 'offline') return { ok: undefined, explanation: 'the block is already offline' };
   if (block.state === 'going-offline')
     return { ok: undefined, explanation: 'the block is being offlined right now (going-offline)' };
@@ -184,15 +217,31 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
   if (from < 0 || from >= classes.length)
     return { ok: undefined, explanation: 'the block lies outside the PFNs this snapshot covers' };
 
-  // Which classes occur in the block (one pass): loops that look for classes the block lacks are skipped.
   const present = new Uint8Array(256);
   if (input.counts && to - from === block.nrPfns)
     for (let c = 0; c < input.counts.length && c < 256; c++) present[c] = input.counts[c] > 0 ? 1 : 0;
   else for (let i = from; i < to; i++) present[classes[i]] = 1;
-
-  // 1. A block that spans zones has no single zone: memory_block_offline() refuses it before offline_pages().
   const zones = block.zones ?? [];
+  const zone = zones.length === 1 ? zones[0] : undefined;
+  // An unknown zone is treated as a kernel zone: a kernel page fails either way, only the reason differs.
+  return {
+    input,
+    R,
+    from,
+    to,
+    zone,
+    movableZone: zone === 'Movable',
+    present,
+    ambiguousKernel: input.kernelOtherMayBeFree === true,
+  };
+}
+
+/** 1. A block spanning zones, 2. a block that is not all System RAM: refused before offline_pages() works. */
+function zonesAndHoles(scan: BlockScan): OfflineVerdict | undefined {
+  const { input, from, to, present } = scan;
+  const { block, classes, classesStartPfn } = input;
   // sysfs prints "none" for such an online block; readers that see the zones themselves list them all.
+  const zones = block.zones ?? [];
   if (zones.includes('none') || zones.length > 1)
     return {
       ok: false,
@@ -200,7 +249,7 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
       errno: 'EINVAL',
       explanation: `the block spans more than one zone (${zones.includes('none') ? 'valid_zones "none"' : zones.join(' and ')})`,
     };
-  // 2. walk_system_ram_range() must cover the whole block.
+  // walk_system_ram_range() must cover the whole block.
   const isRam = input.isSystemRam;
   if (isRam !== undefined || present[NO_MEMMAP])
     for (let i = from; i < to; i++)
@@ -220,17 +269,27 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
       NO_MEMMAP,
       'the block extends past the end of the memmap',
     );
+  return undefined;
+}
 
-  const zone = zones.length === 1 ? zones[0] : undefined;
-  // An unknown zone is treated as a kernel zone: a kernel page fails either way, only the reason differs.
-  const movableZone = zone === 'Movable';
+/** The classes the isolation loop reacts to (all others pass: one table lookup per PFN). */
+function isolationStops(scan: BlockScan): Uint8Array {
+  const stops = new Uint8Array(256);
+  stops[RESERVED] = 1;
+  for (const c of scan.R.isolationIds) stops[c] = 1;
+  if (!scan.movableZone)
+    for (let c = 0; c < 256; c++)
+      if (UNMOVABLE_KERNEL.has(c) || UNKNOWABLE.has(c) || c === COMPOUND_HEAD || c === COMPOUND_TAIL) stops[c] = 1;
+  return stops;
+}
 
-  // 3. Isolation: start_isolate_page_range() isolates the first pageblock, then the last, then
-  // the ones in between (since 5.19); has_unmovable_pages() reports the first offending page of
-  // the first pageblock that fails, which is the page the kernel dumps with "unmovable page".
-  let uncertain: { pfn: number; cls: number; why: string } | undefined;
-  const ambiguousKernel = input.kernelOtherMayBeFree === true;
-  let firstAmbiguous = -1;
+/**
+ * 3. Isolation: start_isolate_page_range() isolates the first pageblock, then the last, then the ones in
+ * between (since 5.19; in address order before); has_unmovable_pages() reports the first offending page
+ * of the first pageblock that fails, which is the page the kernel dumps with "unmovable page".
+ */
+function isolation(scan: BlockScan): OfflineVerdict | undefined {
+  const { input, R, from, to, present, movableZone } = scan;
   const isolationMatters =
     present[RESERVED] === 1 ||
     R.isolationIds.some((c) => present[c] === 1) ||
@@ -239,136 +298,150 @@ export function offlineVerdict(input: VerdictInput, rules: Rules): OfflineVerdic
         present[COMPOUND_HEAD] === 1 ||
         present[COMPOUND_TAIL] === 1 ||
         UNKNOWABLE.anyIn(present)));
-  // classes the isolation loop reacts to (all others pass: one table lookup per PFN)
-  const stops = new Uint8Array(256);
-  const movableBits = input.compoundMovableBits;
-  stops[RESERVED] = 1;
-  for (const c of R.isolationIds) stops[c] = 1;
-  if (!movableZone)
-    for (let c = 0; c < 256; c++)
-      if (UNMOVABLE_KERNEL.has(c) || UNKNOWABLE.has(c) || c === COMPOUND_HEAD || c === COMPOUND_TAIL) stops[c] = 1;
-  if (isolationMatters)
-    for (const [pbFrom, pbTo] of pageblocksInIsolationOrder(
-      from,
-      to,
-      input.pageblockPfns ?? PAGEBLOCK_PFNS,
-      input.kernelVersion !== undefined && isolatesPageblocksInAddressOrder(input.kernelVersion),
-    )) {
+  let firstAmbiguous = -1;
+  if (isolationMatters) {
+    const { classes, classesStartPfn } = input;
+    const stops = isolationStops(scan);
+    const movableBits = input.compoundMovableBits;
+    const addressOrder = input.kernelVersion !== undefined && isolatesPageblocksInAddressOrder(input.kernelVersion);
+    const pageblock = input.pageblockPfns ?? PAGEBLOCK_PFNS;
+    for (const [pbFrom, pbTo] of pageblocksInIsolationOrder(from, to, pageblock, addressOrder))
       for (
         let i = nextStop(classes, stops, pbFrom, pbTo, movableBits, classesStartPfn);
         i < pbTo;
         i = nextStop(classes, stops, i + 1, pbTo, movableBits, classesStartPfn)
       ) {
         const cls = classes[i];
-        const pfn = classesStartPfn + i;
-        if (cls === RESERVED && input.systemRamUnknown)
-          return {
-            ok: undefined,
-            blockingPfn: pfn,
-            blockingClass: 'reserved',
-            explanation: `cannot tell the reason: the block would fail either way, at the PG_reserved pfn 0x${pfn.toString(16)} — with EINVAL ("memory holes") if that page is a hole in System RAM, else with EBUSY ("failure to isolate range"); the System RAM ranges are unknown in this snapshot`,
-          };
-        if (cls === RESERVED)
-          return fail(
-            'failure to isolate range',
-            'EBUSY',
-            pfn,
-            cls,
-            'a PG_reserved page cannot be isolated in any zone; the kernel dumps it with "unmovable page"',
-          );
-        const isolationWhy = R.isolation[cls];
-        if (isolationWhy !== undefined) return fail('failure to isolate range', 'EBUSY', pfn, cls, isolationWhy);
-        if (movableZone) continue;
-        if (ambiguousKernel && cls === KERNEL_OTHER) {
+        if (scan.ambiguousKernel && !movableZone && cls === KERNEL_OTHER) {
           if (firstAmbiguous < 0) firstAmbiguous = i;
           continue;
         }
-        if (UNMOVABLE_KERNEL.has(cls))
-          return fail(
-            'failure to isolate range',
-            'EBUSY',
-            pfn,
-            cls,
-            `a ${className(cls)} page in ZONE_${zone ?? '?'} is in use by the kernel and cannot be migrated; the kernel dumps it with "unmovable page"`,
-          );
-        if (cls === COMPOUND_HEAD || cls === COMPOUND_TAIL) {
-          const movable = input.compoundIsMovable?.(pfn);
-          if (movable === false)
-            return fail(
-              'failure to isolate range',
-              'EBUSY',
-              pfn,
-              cls,
-              'a compound kernel allocation that is not on the LRU cannot be migrated ("unmovable page" dump)',
-            );
-          if (movable === undefined && !uncertain)
-            uncertain = {
-              pfn,
-              cls,
-              why: 'a compound page of unknown kind (THP would migrate, a kernel allocation would not)',
-            };
-        }
-        if (UNKNOWABLE.has(cls) && !uncertain)
-          uncertain = { pfn, cls, why: `the state of pfn 0x${pfn.toString(16)} is unknown here (${className(cls)})` };
+        const verdict = isolationStop(scan, cls, classesStartPfn + i);
+        if (verdict) return verdict;
       }
-    }
+  }
   if (firstAmbiguous >= 0)
     return fail(
       'failure to isolate range',
       'EBUSY',
-      classesStartPfn + firstAmbiguous,
+      input.classesStartPfn + firstAmbiguous,
       KERNEL_OTHER,
-      `a page without state flags in ZONE_${zone ?? '?'}: an allocated kernel page cannot be migrated (the kernel dumps it with "unmovable page"); kpageflags shows a free page on a per-CPU list the same way, so this is the likely, not the certain, blocker`,
+      `a page without state flags in ZONE_${scan.zone ?? '?'}: an allocated kernel page cannot be migrated (the kernel dumps it with "unmovable page"); kpageflags shows a free page on a per-CPU list the same way, so this is the likely, not the certain, blocker`,
     );
   if (movableZone && UNKNOWABLE.anyIn(present)) {
     for (let i = from; i < to; i++)
-      if (UNKNOWABLE.has(classes[i]) && !uncertain)
-        uncertain = { pfn: classesStartPfn + i, cls: classes[i], why: 'part of the block is in an unknown state' };
+      if (UNKNOWABLE.has(input.classes[i]) && !scan.uncertain)
+        scan.uncertain = {
+          pfn: input.classesStartPfn + i,
+          cls: input.classes[i],
+          why: 'part of the block is in an unknown state',
+        };
   }
+  return undefined;
+}
 
-  // 4./5. MEM_GOING_OFFLINE notifiers: an architecture that refuses boot memory (arm64) fails here, after isolation.
-  if (input.bootMemoryRefused) {
-    if (uncertain)
-      return {
-        ok: undefined,
-        blockingPfn: uncertain.pfn,
-        blockingClass: className(uncertain.cls),
-        explanation: `fails either way: ${uncertain.why} may fail isolation (EBUSY); if not, ${input.bootMemoryRefused} (EPERM)`,
-      };
-    return fail('notifier failure', 'EPERM', block.startPfn, classes[from], input.bootMemoryRefused);
-  }
-  // Other notifiers (virtio-mem drops its references on fake-offline pages) cannot be predicted from the memmap.
-  // 6. scan_movable_pages(): a PageOffline page that still holds a reference.
-  if (R.scanIds.some((c) => present[c] === 1))
-    for (let i = from; i < to; i++) {
-      const cls = classes[i];
-      const scanWhy = R.scanFail[cls];
-      if (scanWhy !== undefined) return fail('unmovable page', 'EBUSY', classesStartPfn + i, cls, scanWhy);
-      const unsure = R.scanUncertain[cls];
-      if (unsure !== undefined && !uncertain) uncertain = { pfn: classesStartPfn + i, cls, why: unsure };
-    }
-
-  // 9. In ZONE_MOVABLE, kernel pages pass isolation but never migrate: endless retry. Flag-less
-  // pages there are per-CPU free pages or pages in transit when kpageflags cannot tell.
-  if (movableZone && UNMOVABLE_KERNEL.anyIn(present))
-    for (let i = from; i < to; i++)
-      if (UNMOVABLE_KERNEL.has(classes[i]) && !(ambiguousKernel && classes[i] === KERNEL_OTHER))
-        return fail(
-          'signal backoff',
-          'EINTR',
-          classesStartPfn + i,
-          classes[i],
-          'an unmovable kernel page in ZONE_MOVABLE passes isolation but can never be migrated: the kernel retries until the writer is interrupted',
-        );
-
-  if (uncertain)
+/** What has_unmovable_pages() makes of one page the isolation loop stopped at: a failure, or nothing (maybe noting it as uncertain). */
+function isolationStop(scan: BlockScan, cls: number, pfn: number): OfflineVerdict | undefined {
+  const { input } = scan;
+  if (cls === RESERVED && input.systemRamUnknown)
     return {
       ok: undefined,
-      blockingPfn: uncertain.pfn,
-      blockingClass: className(uncertain.cls),
-      explanation: `cannot tell: ${uncertain.why}`,
+      blockingPfn: pfn,
+      blockingClass: 'reserved',
+      explanation: `cannot tell the reason: the block would fail either way, at the PG_reserved pfn 0x${pfn.toString(16)} — with EINVAL ("memory holes") if that page is a hole in System RAM, else with EBUSY ("failure to isolate range"); the System RAM ranges are unknown in this snapshot`,
     };
-  return { ok: true, explanation: successExplanation(present, R.set) };
+  if (cls === RESERVED)
+    return fail(
+      'failure to isolate range',
+      'EBUSY',
+      pfn,
+      cls,
+      'a PG_reserved page cannot be isolated in any zone; the kernel dumps it with "unmovable page"',
+    );
+  const isolationWhy = scan.R.isolation[cls];
+  if (isolationWhy !== undefined) return fail('failure to isolate range', 'EBUSY', pfn, cls, isolationWhy);
+  if (scan.movableZone) return undefined;
+  if (UNMOVABLE_KERNEL.has(cls))
+    return fail(
+      'failure to isolate range',
+      'EBUSY',
+      pfn,
+      cls,
+      `a ${className(cls)} page in ZONE_${scan.zone ?? '?'} is in use by the kernel and cannot be migrated; the kernel dumps it with "unmovable page"`,
+    );
+  if (cls === COMPOUND_HEAD || cls === COMPOUND_TAIL) {
+    const movable = input.compoundIsMovable?.(pfn);
+    if (movable === false)
+      return fail(
+        'failure to isolate range',
+        'EBUSY',
+        pfn,
+        cls,
+        'a compound kernel allocation that is not on the LRU cannot be migrated ("unmovable page" dump)',
+      );
+    if (movable === undefined && !scan.uncertain)
+      scan.uncertain = {
+        pfn,
+        cls,
+        why: 'a compound page of unknown kind (THP would migrate, a kernel allocation would not)',
+      };
+  }
+  if (UNKNOWABLE.has(cls) && !scan.uncertain)
+    scan.uncertain = { pfn, cls, why: `the state of pfn 0x${pfn.toString(16)} is unknown here (${className(cls)})` };
+  return undefined;
+}
+
+/**
+ * 4./5. MEM_GOING_OFFLINE notifiers: an architecture that refuses boot memory (arm64) fails here, after
+ * isolation. Other notifiers (virtio-mem drops its references on fake-offline pages) cannot be predicted
+ * from the memmap.
+ */
+function notifiers(scan: BlockScan): OfflineVerdict | undefined {
+  const { input, from } = scan;
+  if (!input.bootMemoryRefused) return undefined;
+  const u = scan.uncertain;
+  if (u)
+    return {
+      ok: undefined,
+      blockingPfn: u.pfn,
+      blockingClass: className(u.cls),
+      explanation: `fails either way: ${u.why} may fail isolation (EBUSY); if not, ${input.bootMemoryRefused} (EPERM)`,
+    };
+  return fail('notifier failure', 'EPERM', input.block.startPfn, input.classes[from], input.bootMemoryRefused);
+}
+
+/** 6. scan_movable_pages(): a PageOffline page that still holds a reference. */
+function migrationScan(scan: BlockScan): OfflineVerdict | undefined {
+  const { input, R, from, to, present } = scan;
+  if (!R.scanIds.some((c) => present[c] === 1)) return undefined;
+  for (let i = from; i < to; i++) {
+    const cls = input.classes[i];
+    const scanWhy = R.scanFail[cls];
+    if (scanWhy !== undefined) return fail('unmovable page', 'EBUSY', input.classesStartPfn + i, cls, scanWhy);
+    const unsure = R.scanUncertain[cls];
+    if (unsure !== undefined && !scan.uncertain) scan.uncertain = { pfn: input.classesStartPfn + i, cls, why: unsure };
+  }
+  return undefined;
+}
+
+/**
+ * 9. In ZONE_MOVABLE, kernel pages pass isolation but never migrate: endless retry. Flag-less pages there
+ * are per-CPU free pages or pages in transit when kpageflags cannot tell.
+ */
+function movableZoneRetry(scan: BlockScan): OfflineVerdict | undefined {
+  const { input, from, to, present } = scan;
+  if (!scan.movableZone || !UNMOVABLE_KERNEL.anyIn(present)) return undefined;
+  const classes = input.classes;
+  for (let i = from; i < to; i++)
+    if (UNMOVABLE_KERNEL.has(classes[i]) && !(scan.ambiguousKernel && classes[i] === KERNEL_OTHER))
+      return fail(
+        'signal backoff',
+        'EINTR',
+        input.classesStartPfn + i,
+        classes[i],
+        'an unmovable kernel page in ZONE_MOVABLE passes isolation but can never be migrated: the kernel retries until the writer is interrupted',
+      );
+  return undefined;
 }
 
 function successExplanation(present: Uint8Array, rules: OfflineRuleSet): string {
