@@ -67,6 +67,13 @@ export async function openKernelSymbol(trees: KernelTreeService, symbol: unknown
   }
   const sym = symbol as string;
   const ver = typeof version === 'string' && /^[\w.+~-]{1,64}$/.test(version) ? version : undefined;
+  // a tree still being indexed (just configured or opened) would send the user to the web instead
+  trees.refresh();
+  if (trees.indexing)
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Kernel Memmap: indexing the kernel source tree…' },
+      () => trees.whenIndexed(),
+    );
   const loc = await locateKernelSymbol(trees, sym, ver);
   if (loc) {
     const doc = await vscode.workspace.openTextDocument(loc.uri);

@@ -64,6 +64,16 @@ export class KernelTreeService implements vscode.Disposable {
     }
   }
 
+  /** Trees are being indexed right now (a lookup now could miss what they define). */
+  get indexing(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Resolves when every tree being indexed now is done (at once when none is). */
+  async whenIndexed(): Promise<void> {
+    await Promise.all([...this.pending.values()]);
+  }
+
   hasTrees(): boolean {
     return this.roots.length > 0;
   }

@@ -51,7 +51,9 @@ describe('Compare Memmaps, as a user does it (packaged .vsix, VS Code web, Chrom
   it('selecting two snapshots in the Explorer offers Compare Memmaps, which opens the diff panel', async () => {
     const first = s.page.locator('.explorer-item', { hasText: 'before-baseline.kdump' });
     const second = s.page.locator('.explorer-item', { hasText: 'after-balloon.kdump' });
+    // both files were copied into the workspace after the workbench started: wait until the Explorer lists both
     await first.waitFor({ timeout: 60_000 });
+    await second.waitFor({ timeout: 60_000 });
     // The extension's contributions arrive some seconds after the workbench: wait for its command in the palette first.
     const row = s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare Snapshots' });
     const deadline = Date.now() + 90_000;
