@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { findSets } from '../lab/sets';
+import { findSets, type LabSet } from '../lab/sets';
 import { compareInWorker } from '../../extension/compareWorkerClient';
 import { DiffSession } from '../../extension/diffSession';
 import type { DiffOverview } from '../../shared/diffProtocol';
@@ -60,6 +60,34 @@ async function pixelOfPfn(h: FakeHost, pfn: number): Promise<Rgb> {
   }, pfn);
 }
 
+/** A diff panel on a real lab pair (a → b), in Chromium with the fake host. */
+async function openPair(a: LabSet | undefined, b: LabSet | undefined, bScenario: string) {
+  if (!a || !b)
+    throw new Error(
+      `the 6.12 baseline and ${bScenario} lab sets are missing: make them with \`node out/lab/lab.js --ensure-ci-sets\``,
+    );
+  const diff = diffSnapshots(await openSnapshot(a.kdump), await openSnapshot(b.kdump));
+  const compared = await compareInWorker(
+    resolve('out/extension/compareWorker.js'),
+    { path: a.kdump, extraPaths: [] },
+    { path: b.kdump, extraPaths: [] },
+  );
+  const session = new DiffSession(
+    ['file://' + a.kdump, 'file://' + b.kdump],
+    ['6.12-baseline.kdump', `6.12-${bScenario}.kdump`],
+    compared,
+  );
+  const d = session.overview(SETTINGS);
+  const browser = await launchChromium();
+  const h = await openFakeHost(browser, undefined, {
+    entry: 'diff',
+    title: d.title,
+    handlers: session.handlers(() => SETTINGS),
+  });
+  await h.page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  return { browser, session, diff, d, h };
+}
+
 describe('diff panel webview in Chromium (fake host, real lab pair)', function () {
   this.timeout(300_000);
   let browser: Browser;
@@ -73,29 +101,7 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
       findSets({ kernel: '6.12', scenario: 'baseline', kaslr: true })[0] ??
       findSets({ kernel: '6.12', scenario: 'baseline' })[0];
     const b = findSets({ kernel: '6.12', scenario: 'balloon' })[0];
-    if (!a || !b)
-      throw new Error(
-        'the 6.12 baseline and balloon lab sets are missing: make them with `node out/lab/lab.js --ensure-ci-sets`',
-      );
-    diff = diffSnapshots(await openSnapshot(a.kdump), await openSnapshot(b.kdump));
-    const compared = await compareInWorker(
-      resolve('out/extension/compareWorker.js'),
-      { path: a.kdump, extraPaths: [] },
-      { path: b.kdump, extraPaths: [] },
-    );
-    session = new DiffSession(
-      ['file://' + a.kdump, 'file://' + b.kdump],
-      ['6.12-baseline.kdump', '6.12-balloon.kdump'],
-      compared,
-    );
-    d = session.overview(SETTINGS);
-    browser = await launchChromium();
-    h = await openFakeHost(browser, undefined, {
-      entry: 'diff',
-      title: d.title,
-      handlers: session.handlers(() => SETTINGS),
-    });
-    await h.page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+    ({ browser, session, diff, d, h } = await openPair(a, b, 'balloon'));
   });
   after(async () => {
     await h?.page.close();
@@ -248,21 +254,6 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
     );
   });
 
-  it('a block row shows both sides with the deciding pages', async () => {
-    const row = diff.blocks[0];
-    await h.page.click('vscode-tab-header:has-text("Changes")');
-    await h.page.click(`.diff-blocks tr[data-block="${row.block.replace('memory', '')}"] td.name-cell`);
-    await h.page.waitForSelector('.inspector-block');
-    const text = (await h.page.textContent('.inspector-block'))!;
-    assert.ok(text.includes(row.block), text);
-    for (const side of [row.a, row.b])
-      if (side?.mainline?.blockingPfn !== undefined)
-        assert.ok(
-          text.includes(`0x${side.mainline.blockingPfn.toString(16)}`),
-          `deciding page ${side.mainline.blockingPfn} in ${text}`,
-        );
-  });
-
   it('a pair that cannot be compared shows the reason and a retry', async () => {
     const p = await browser.newPage();
     try {
@@ -287,5 +278,43 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
     } finally {
       await p.close();
     }
+  });
+});
+
+describe('diff panel webview in Chromium: the blocks a virtio-mem plug changed (fake host, real lab pair)', function () {
+  this.timeout(300_000);
+  let browser: Browser;
+  let session: DiffSession;
+  let diff: SnapshotDiff;
+  let h: FakeHost;
+
+  before(async () => {
+    const a =
+      findSets({ kernel: '6.12', scenario: 'baseline', kaslr: true })[0] ??
+      findSets({ kernel: '6.12', scenario: 'baseline' })[0];
+    const b = findSets({ kernel: '6.12', scenario: 'virtio-mem' })[0];
+    ({ browser, session, diff, h } = await openPair(a, b, 'virtio-mem'));
+  });
+  after(async () => {
+    await h?.page.close();
+    await browser?.close();
+    await session?.dispose();
+  });
+
+  it('a block row shows both sides with the deciding pages', async () => {
+    // memory the virtio-mem device plugged after the baseline: its blocks change state in every lab run
+    const row = diff.blocks.find((x) => x.a?.state !== x.b?.state) ?? diff.blocks[0];
+    assert.ok(row, 'the virtio-mem step changed no memory block');
+    await h.page.click('vscode-tab-header:has-text("Changes")');
+    await h.page.click(`.diff-blocks tr[data-block="${row.block.replace('memory', '')}"] td.name-cell`);
+    await h.page.waitForSelector('.inspector-block');
+    const text = (await h.page.textContent('.inspector-block'))!;
+    assert.ok(text.includes(row.block), text);
+    for (const side of [row.a, row.b])
+      if (side?.mainline?.blockingPfn !== undefined)
+        assert.ok(
+          text.includes(`0x${side.mainline.blockingPfn.toString(16)}`),
+          `deciding page ${side.mainline.blockingPfn} in ${text}`,
+        );
   });
 });
