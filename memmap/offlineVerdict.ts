@@ -317,7 +317,8 @@ function isolation(scan: BlockScan): OfflineVerdict | undefined {
           continue;
         }
         const verdict = isolationStop(scan, cls, classesStartPfn + i);
-        if (verdict) return verdict;
+        if (verdict)
+          return firstAmbiguous >= 0 && verdict.ok === false ? likelyFirst(scan, firstAmbiguous, verdict) : verdict;
       }
   }
   if (firstAmbiguous >= 0)
@@ -338,6 +339,22 @@ function isolation(scan: BlockScan): OfflineVerdict | undefined {
         };
   }
   return undefined;
+}
+
+/**
+ * kpageflags: a flag-less page came before a certain blocker in the kernel's isolation order. If it is
+ * allocated (the likely case) the kernel stops and dumps it there; if it is a free page on a per-CPU
+ * list, the kernel goes on to the certain one. The block fails either way.
+ */
+function likelyFirst(scan: BlockScan, i: number, certain: OfflineVerdict): OfflineVerdict {
+  const at = certain.blockingPfn !== undefined ? `pfn 0x${certain.blockingPfn.toString(16)}` : 'a later page';
+  return fail(
+    'failure to isolate range',
+    'EBUSY',
+    scan.input.classesStartPfn + i,
+    KERNEL_OTHER,
+    `a page without state flags in ZONE_${scan.zone ?? '?'} comes first in the kernel's isolation order: an allocated kernel page cannot be migrated (the kernel dumps it with "unmovable page"); kpageflags shows a free page on a per-CPU list the same way, and then the kernel stops at ${at} instead (${certain.explanation}). The block fails either way`,
+  );
 }
 
 /** What has_unmovable_pages() makes of one page the isolation loop stopped at: a failure, or nothing (maybe noting it as uncertain). */

@@ -191,6 +191,26 @@ const CASES: VerdictCase[] = [
     want: { ok: false, reason: 'failure to isolate range', errno: 'EBUSY', at: 41, cls: 'kernel-other' },
   },
   {
+    what: 'a flag-less kpageflags page before a reserved one in isolation order (the page the kernel dumps if allocated)',
+    rules: 'both',
+    input: { kernelOtherMayBeFree: true },
+    pages: [
+      [41, 'kernel-other'],
+      [45, 'reserved'],
+    ],
+    want: { ok: false, reason: 'failure to isolate range', errno: 'EBUSY', at: 41, cls: 'kernel-other' },
+  },
+  {
+    what: 'a reserved page before a flag-less kpageflags page in isolation order',
+    rules: 'both',
+    input: { kernelOtherMayBeFree: true },
+    pages: [
+      [30, 'reserved'],
+      [41, 'kernel-other'],
+    ],
+    want: { ok: false, reason: 'failure to isolate range', errno: 'EBUSY', at: 30, cls: 'reserved' },
+  },
+  {
     what: 'an unmovable PageOffline page',
     rules: 'mainline',
     pages: [[50, 'offline-unmovable']],
