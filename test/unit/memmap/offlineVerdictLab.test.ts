@@ -90,6 +90,21 @@ function explainDifference(
     cls(vs, k.blockingPfn!) === CLASS_ID.free
   )
     return "the kpageflags reader's likely blocker (flag-less) is free in the dump";
+  // D2. The kpageflags reader names a flag-less page as the likely blocker because it comes first in
+  //    isolation order (with a certain blocker after it as the fallback); the flag-less page is free in
+  //    the dump (a per-CPU free page, or freed before the pause), and the dump blocks later at a page
+  //    kpageflags shows in the same class, so a blocker at the capture too.
+  if (
+    v.ok === false &&
+    k.ok === false &&
+    v.reason === k.reason &&
+    v.errno === k.errno &&
+    k.blockingClass === 'kernel-other' &&
+    v.blockingPfn !== undefined &&
+    cls(vs, k.blockingPfn!) === CLASS_ID.free &&
+    cls(ks, v.blockingPfn) === cls(vs, v.blockingPfn)
+  )
+    return "the kpageflags reader's likely blocker (flag-less, first in isolation order) is free in the dump, which blocks later at a page kpageflags shows the same";
   // F. The kpageflags blocker was a page of a run-time kind (a page table, an anonymous or file page)
   //    that is free in the dump: freed between the capture and the pause (the capturing process
   //    exited). The dump blocks, with the same reason, at a later page that kpageflags shows in the

