@@ -3,9 +3,10 @@
 // (QEMU's kdump sub-header phys_base is wrong, so it is never used), everything else walks the page
 // tables from SYMBOL(init_top_pgt) with 4 or 5 levels (NUMBER(pgtable_l5_enabled)), 1 GiB and 2 MiB
 // pages, and the SME encryption bit masked out (NUMBER(sme_mask)).
-import { PageAvail, PhysicalMemory } from '../../parsers/dump/physmem';
+import type { PhysicalMemory } from '../../parsers/dump/physmem';
 import { VmcoreInfo } from '../../parsers/vmcoreinfo';
-import { KernelTranslator, Mapping, TranslationError } from '../../parsers/kernelMemory/translator';
+import { type Mapping, TranslationError } from '../../parsers/kernelMemory/translator';
+import { TranslatorBase } from '../translatorBase';
 
 export { TranslationError };
 
@@ -13,10 +14,8 @@ export const START_KERNEL_MAP = 0xffffffff80000000n;
 const PTE_PRESENT = 1n;
 const PTE_PSE = 0x80n;
 const PHYS_MASK = 0x000ffffffffff000n;
-/** Reads at least this long take the bulk path. */
-const BULK_READ_MIN = 16384;
 
-export class X86Paging implements KernelTranslator {
+export class X86Paging extends TranslatorBase {
   readonly physBase: bigint;
   readonly kernelOffset: bigint;
   readonly l5: boolean;
@@ -26,10 +25,8 @@ export class X86Paging implements KernelTranslator {
   /** Translations of large/small pages, keyed by page-aligned VA (bounded). */
   private readonly tlb = new Map<bigint, { pa: bigint; size: bigint }>();
 
-  constructor(
-    private readonly mem: PhysicalMemory,
-    vi: VmcoreInfo,
-  ) {
+  constructor(mem: PhysicalMemory, vi: VmcoreInfo) {
+    super(mem);
     const pb = vi.numbers.get('phys_base');
     const top = vi.symbols.get('init_top_pgt') ?? vi.symbols.get('swapper_pg_dir');
     if (pb === undefined) throw new TranslationError('VMCOREINFO has no NUMBER(phys_base)');
@@ -46,10 +43,7 @@ export class X86Paging implements KernelTranslator {
   }
 
   private readEntry(pa: bigint): bigint | undefined {
-    const pfn = Number(pa >> 12n);
-    const page = this.mem.readPage(pfn);
-    if (!page) return undefined;
-    return page.readBigUInt64LE(Number(pa & 0xfffn));
+    return this.readPhysU64(pa);
   }
 
   describe(): string {
@@ -92,65 +86,4 @@ export class X86Paging implements KernelTranslator {
   }
 
   /** Reads len bytes of kernel virtual memory; undefined when any part is unmapped or not in the dump. */
-  read(va: bigint, len: number): Buffer | undefined {
-    if (len >= BULK_READ_MIN) return this.readBulk(va, len);
-    const out = Buffer.allocUnsafe(len);
-    let done = 0;
-    while (done < len) {
-      const m = this.translate(va + BigInt(done));
-      if (!m) return undefined;
-      const pfn = Math.floor(m.pa / 4096);
-      const off = m.pa - pfn * 4096;
-      const page = this.mem.readPage(pfn);
-      if (!page) return undefined;
-      const n = Math.min(len - done, 4096 - off);
-      page.copy(out, done, off, off + n);
-      done += n;
-    }
-    return out;
-  }
-
-  /**
-   * Large reads (kallsyms tables, struct page arrays): physically contiguous runs go through the dump's
-   * bulk read in one file read each, bypassing the page cache instead of evicting it page by page.
-   */
-  private readBulk(va: bigint, len: number): Buffer | undefined {
-    const out = Buffer.allocUnsafe(len);
-    let done = 0;
-    while (done < len) {
-      const m = this.translate(va + BigInt(done));
-      if (!m) return undefined;
-      // extend the run while the next page maps right after this one
-      let n = Math.min(len - done, m.span);
-      while (done + n < len) {
-        const next = this.translate(va + BigInt(done + n));
-        if (!next || next.pa !== m.pa + n) break;
-        n = Math.min(len - done, n + next.span);
-      }
-      const pfn0 = Math.floor(m.pa / 4096),
-        off = m.pa - pfn0 * 4096;
-      const pages = Math.ceil((off + n) / 4096);
-      const tmp = Buffer.allocUnsafe(pages * 4096);
-      const avail = new Uint8Array(pages);
-      this.mem.readPagesInto(pfn0, pages, tmp, 0, avail, 0);
-      for (let i = 0; i < pages; i++)
-        if (avail[i] !== PageAvail.Data && avail[i] !== PageAvail.ZeroFill) return undefined;
-      tmp.copy(out, done, off, off + n);
-      done += n;
-    }
-    return out;
-  }
-
-  readU64(va: bigint): bigint | undefined {
-    const b = this.read(va, 8);
-    return b ? b.readBigUInt64LE(0) : undefined;
-  }
-
-  /** NUL-terminated string at va (at most max bytes). */
-  readCString(va: bigint, max = 256): string | undefined {
-    const b = this.read(va, max) ?? this.read(va, Number(4096n - (va & 0xfffn)));
-    if (!b) return undefined;
-    const z = b.indexOf(0);
-    return b.subarray(0, z < 0 ? b.length : z).toString('latin1');
-  }
 }
