@@ -301,8 +301,14 @@ export function seriesOf(messages: { text: string; source: string; firstLine?: n
     patches.sort((a, b) => a.number!.n - b.number!.n);
     const of = patches[0].number!.of;
     const have = new Set(patches.map((p) => p.number!.n));
-    const missing = [...Array(of).keys()].map((k) => k + 1).filter((n) => !have.has(n));
-    if (missing.length)
+    // a subject's "N/M" is the sender's claim: a count beyond what any series here can hold is named, not enumerated
+    const missing =
+      of <= PATCH_LIMITS.patches ? [...Array(of).keys()].map((k) => k + 1).filter((n) => !have.has(n)) : [];
+    if (of > PATCH_LIMITS.patches)
+      warnings.push(
+        `the subjects number this series as ${of} patches, more than ${PATCH_LIMITS.patches}; ${patches.length} ${patches.length === 1 ? 'is' : 'are'} here`,
+      );
+    else if (missing.length)
       warnings.push(
         `the series names ${of} patches; ${missing.length === 1 ? 'patch' : 'patches'} ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing here`,
       );

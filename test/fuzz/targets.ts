@@ -260,6 +260,39 @@ const LOG_SEEDS = () => [
   fixtureText('tools/drgn-0.0.22-6.1-balloon-repl.txt').slice(0, 40_000),
   fixtureText('tools/crash-8.0.2-6.1-virtio-mem-dev-i.txt'),
 ];
+
+/** The first `max` characters of a text, ending at a line end. */
+const headLines = (t: string, max: number) => (t.length <= max ? t : t.slice(0, t.lastIndexOf('\n', max) + 1));
+
+/**
+ * The crash sessions in pieces of a few KiB: `sys` followed by one command and its output (the
+ * listings cut at 8 KiB), plus the whole balloon session now and then. Small inputs read in a
+ * fraction of a millisecond, so a long run reaches every listing reader many times.
+ */
+function sessionSeeds(): string[] {
+  const session = fixtureText('tools/crash-8.0.2-6.1-balloon-session.txt');
+  const parts = session.split(/^(?=crash> )/m);
+  const sys = parts.find((p) => p.startsWith('crash> sys')) ?? '';
+  const drgn = fixtureText('tools/drgn-0.0.22-6.1-balloon-repl.txt').split(/^(?=>>> )/m);
+  return [
+    session,
+    fixtureText('tools/crash-8.0.2-6.1-virtio-mem-dev-i.txt'),
+    ...parts.map((p) => (p === sys ? p : sys + headLines(p, 8192))),
+    ...drgn.map((p) => headLines(p, 8192)),
+  ];
+}
+
+/** The drgn export's header and structure lines with windows of 150 page rows from four places. */
+function drgnExportSeeds(): string[] {
+  const lines = fixtureText('tools/drgn-0.0.22-6.12-load-export-cut.tsv').split('\n');
+  const isRow = (l: string) => /^[0-9a-f]+\s/.test(l);
+  const head = lines.filter((l) => !isRow(l));
+  const rows = lines.filter(isRow);
+  return [0, 0.25, 0.5, 0.9].map((f) => {
+    const at = Math.floor(rows.length * f);
+    return [...head, ...rows.slice(at, at + 150)].join('\n');
+  });
+}
 const K612 = resolveKernel('6.12');
 
 function hoverTarget(
@@ -273,11 +306,11 @@ function hoverTarget(
     what,
     input: async () => fc.tuple(mutatedText(seeds()), fc.nat()).map(([text, at]) => ({ text, at })),
     run: ({ text, at }) => {
-      // Every line near the chosen one, at every 7th column: the tokenisers see many positions.
+      // The chosen line and the two after it, at every 5th column: an input is a document and a place in it.
       const lines = text.split('\n');
       const first = lines.length ? at % lines.length : 0;
-      for (const line of lines.slice(first, first + 20))
-        for (let c = 0; c <= line.length; c += 7)
+      for (const line of lines.slice(first, first + 3))
+        for (let c = 0; c <= line.length; c += 5)
           computeHover({ lineText: line, character: c, kind, kernel: K612, documentText: () => text });
     },
     // saved as "<at>\n<text>", so a replay looks at the same lines
@@ -350,11 +383,7 @@ export const TARGETS: FuzzTarget<any>[] = [
   {
     name: 'crash-session',
     what: 'crash session logs and their listings (sys, kmem -p/-n/-m/-g/-i/-f, dev -i, struct page)',
-    input: textInput(() => [
-      fixtureText('tools/crash-8.0.2-6.1-balloon-session.txt'),
-      fixtureText('tools/crash-8.0.2-6.1-virtio-mem-dev-i.txt'),
-      fixtureText('tools/drgn-0.0.22-6.1-balloon-repl.txt'),
-    ]),
+    input: textInput(sessionSeeds),
     run: (t: string) => completeKmemPListing(toolMemmapFromText(t)),
     bytes: textBytes,
     fromBytes: fromText,
@@ -362,7 +391,7 @@ export const TARGETS: FuzzTarget<any>[] = [
   {
     name: 'drgn-export',
     what: 'drgn export (tools/drgn/memmap_export.py)',
-    input: textInput(() => [fixtureText('tools/drgn-0.0.22-6.12-load-export-cut.tsv').slice(0, 60_000)]),
+    input: textInput(drgnExportSeeds),
     run: (t: string) => (looksLikeDrgnExport(t.slice(0, 64)) ? toolMemmapFromDrgn(parseDrgnExport(t)) : undefined),
     bytes: textBytes,
     fromBytes: fromText,

@@ -13,6 +13,7 @@ import { toolOutputSnapshot } from '../../../memmap/toolOutputSnapshot';
 import { lookupSymbol } from '../../../kernel/knowledge/index';
 import { computeHover } from '../../../extension/hovers/hoverContent';
 import { readSysfsMemory } from '../../../parsers/capture/sysfsMemory';
+import { parsePatchText } from '../../../review/patchSeries';
 
 /** Inputs per reader: a few seconds each on a busy 2-core machine. */
 const INPUTS: Record<string, number> = {
@@ -107,6 +108,15 @@ describe('fuzz: inputs the long runs found', function () {
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
+  });
+
+  it('a series whose subjects number it 1/4294967296 is read with a warning naming the claim (was: RangeError listing the missing patches)', () => {
+    const text = readFileSync(join(FOUND, 'review-patch', 'numbered-as-of-4294967296.patch'), 'utf8');
+    const s = parsePatchText(text, 'series.patch');
+    assert.equal(s.patches.length, 1);
+    assert.match(s.warnings.join('\n'), /number this series as 4294967296 patches, more than 1000; 1 is here/);
+    const fine = parsePatchText(text.replace('1/4294967296', '1/3'), 'series.patch');
+    assert.match(fine.warnings.join('\n'), /names 3 patches; patches 2, 3 are missing here/);
   });
 
   it('a kmem -p row whose PHYSICAL is past 52 bits is a bad row with a warning, the rest is read (was: an endless loop)', () => {
