@@ -44,10 +44,32 @@ export abstract class TranslatorBase implements KernelTranslator {
   }
 
   private readBulk(va: bigint, len: number): Buffer | undefined {
+    const runs = this.physicalRuns(va, len);
+    if (!runs) return undefined;
     const ps = this.dumpPage;
     const out = Buffer.allocUnsafe(len);
     let done = 0;
-    while (done < len) {
+    for (const { pfn0, off, n } of runs) {
+      const pages = Math.ceil((off + n) / ps);
+      const tmp = Buffer.allocUnsafe(pages * ps);
+      const avail = new Uint8Array(pages);
+      this.mem.readPagesInto(pfn0, pages, tmp, 0, avail, 0);
+      for (let i = 0; i < pages; i++) if (!readable(avail[i] as PageAvail)) return undefined;
+      tmp.copy(out, done, off, off + n);
+      done += n;
+    }
+    return out;
+  }
+
+  /**
+   * The physically contiguous runs [first page, offset in it, bytes] that make up len bytes at va,
+   * or undefined when a byte is unmapped or its page is missing from the dump: known before anything
+   * is allocated or read (a scan of the kernel image in a small or damaged dump is mostly such reads).
+   */
+  private physicalRuns(va: bigint, len: number): { pfn0: number; off: number; n: number }[] | undefined {
+    const ps = this.dumpPage;
+    const runs: { pfn0: number; off: number; n: number }[] = [];
+    for (let done = 0; done < len;) {
       const m = this.translate(va + BigInt(done));
       if (!m) return undefined;
       let n = Math.min(len - done, m.span);
@@ -56,18 +78,14 @@ export abstract class TranslatorBase implements KernelTranslator {
         if (!next || next.pa !== m.pa + n) break;
         n = Math.min(len - done, n + next.span);
       }
-      const pfn0 = Math.floor(m.pa / ps),
-        off = m.pa - pfn0 * ps;
-      const pages = Math.ceil((off + n) / ps);
-      const tmp = Buffer.allocUnsafe(pages * ps);
-      const avail = new Uint8Array(pages);
-      this.mem.readPagesInto(pfn0, pages, tmp, 0, avail, 0);
-      for (let i = 0; i < pages; i++)
-        if (avail[i] !== PageAvail.Data && avail[i] !== PageAvail.ZeroFill) return undefined;
-      tmp.copy(out, done, off, off + n);
+      const pfn0 = Math.floor(m.pa / ps);
+      const off = m.pa - pfn0 * ps;
+      for (let i = 0, pages = Math.ceil((off + n) / ps); i < pages; i++)
+        if (!readable(this.mem.avail(pfn0 + i))) return undefined;
+      runs.push({ pfn0, off, n });
       done += n;
     }
-    return out;
+    return runs;
   }
 
   readU64(va: bigint): bigint | undefined {
@@ -83,3 +101,5 @@ export abstract class TranslatorBase implements KernelTranslator {
     return b.subarray(0, z < 0 ? b.length : z).toString('latin1');
   }
 }
+
+const readable = (a: PageAvail): boolean => a === PageAvail.Data || a === PageAvail.ZeroFill;
