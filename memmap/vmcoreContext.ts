@@ -116,7 +116,38 @@ function pageOffsets(vi: VmcoreInfo, warnings: string[]): { structSize: number; 
     mapcount: ob('_mapcount', 48),
     refcount: ob('_refcount', 52),
   };
+  const contradiction = structPageContradiction(structSize, off);
+  if (contradiction) throw new StructPageLayoutError(contradiction);
   return { structSize, off };
+}
+
+/** VMCOREINFO describes a struct page no kernel builds: every page would be read from the wrong bytes. */
+export class StructPageLayoutError extends Error {}
+
+/** The widths of the fields read (the counters are 32-bit, the rest words). */
+const FIELD_BYTES: Record<keyof ClassifyContext['off'], number> = {
+  flags: 8,
+  compoundHead: 8,
+  mapping: 8,
+  private: 8,
+  mapcount: 4,
+  refcount: 4,
+};
+
+/**
+ * Why SIZE(page) and the OFFSET(page.*) read cannot describe a real struct page, or undefined: it is
+ * 8-byte aligned, at least the 40 bytes of its first five words and far below a page (64 in every
+ * distribution build; debug options add a few words), and each field lies whole inside it.
+ */
+export function structPageContradiction(structSize: number, off: ClassifyContext['off']): string | undefined {
+  if (!Number.isSafeInteger(structSize) || structSize < 40 || structSize > 512 || structSize % 8 !== 0)
+    return `SIZE(page)=${structSize} cannot be a struct page (8-byte aligned, 40 to 512 bytes; 64 in distribution builds)`;
+  for (const [field, bytes] of Object.entries(FIELD_BYTES) as [keyof typeof FIELD_BYTES, number][]) {
+    const at = off[field];
+    if (!Number.isSafeInteger(at) || at < 0 || at % bytes !== 0 || at + bytes > structSize)
+      return `OFFSET of struct page's ${field} field is ${at}, which is not an aligned ${bytes}-byte field inside SIZE(page)=${structSize}`;
+  }
+  return undefined;
 }
 
 /** How hugetlb folios are marked: a page type, a flag on the first tail, or a compound destructor. */

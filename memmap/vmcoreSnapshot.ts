@@ -6,7 +6,7 @@ import { PAGE_CLASSES } from '../kernel/pageClasses';
 import { PageDetail, Snapshot } from './snapshot';
 import { sumCounts } from './aggregate';
 import { classifyStructPage, ClassifyContext, Neighbours, R, VMCORE_RULES } from './classifyPage';
-import { buildClassifyContext, ContextResult } from './vmcoreContext';
+import { buildClassifyContext, ContextResult, StructPageLayoutError } from './vmcoreContext';
 import { VmcoreMemmap } from './vmcoreMemmap';
 import { classifyMemmap, MAX_ORDER, pfnExtent } from './vmcorePass';
 import { buildBlocks, buildSections, memoryBlockSize } from './vmcoreBlocks';
@@ -70,7 +70,7 @@ export async function openVmcoreSnapshot(paths: string[], opts: VmcoreOpenOption
     return await buildSnapshot(dump, opts);
   } catch (e) {
     dump.mem.close();
-    if (e instanceof TranslationError || e instanceof MemSectionError) {
+    if (e instanceof TranslationError || e instanceof MemSectionError || e instanceof StructPageLayoutError) {
       const loss = dump.kdump?.dataLoss() ?? dump.elf?.dataLoss(); // a page the reader needed may be one the dump lost
       throw new DumpError(
         paths[0],

@@ -133,6 +133,33 @@ describe('vmcore consistency: mem_section against the dump header', () => {
     }
   });
 
+  it('a struct page layout no kernel builds (SIZE(page), a field outside it) is refused with a DumpError naming it', async () => {
+    for (const [from, to, re] of [
+      ['SIZE(page)=64', 'SIZE(page)=0', /SIZE\(page\)=0 cannot be a struct page/],
+      ['SIZE(page)=64', 'SIZE(page)=4096', /SIZE\(page\)=4096 cannot be a struct page/],
+      ['SIZE(page)=64', 'SIZE(page)=60', /SIZE\(page\)=60 cannot be a struct page/],
+      [
+        'OFFSET(page.flags)=0',
+        'OFFSET(page.flags)=4000',
+        /struct page's flags field is 4000, .*inside SIZE\(page\)=64/,
+      ],
+      ['OFFSET(page._refcount)=52', 'OFFSET(page._refcount)=62', /refcount field is 62/],
+      ['OFFSET(page.mapping)=24', 'OFFSET(page.mapping)=20', /mapping field is 20, which is not an aligned 8-byte field/],
+    ] as const) {
+      const f = tmpFile('bad-struct-page.kdump', writeKdump(buildPhysPages(), vi.replace(from, to))[0]);
+      await assert.rejects(
+        openVmcoreSnapshot([f]),
+        (e: unknown) => e instanceof DumpError && e.kind === 'corrupt' && e.message.includes(f) && re.test(e.message),
+        `${to} refused`,
+      );
+    }
+    // a debug build's larger struct page with its fields inside still reads
+    const s = await openVmcoreSnapshot([
+      tmpFile('struct-page-80.kdump', writeKdump(buildPhysPages(), vi.replace('SIZE(page)=64', 'SIZE(page)=80'))[0]),
+    ]);
+    assert.ok(s.warnings.some((w) => /SIZE\(page\) is 80, not 64/.test(w)));
+  });
+
   it('a kdump header whose max_mapnr is more than its own bitmaps cover is refused, naming both', async () => {
     const img = Buffer.from(writeKdump(buildPhysPages(), vi)[0]);
     img.writeUInt32LE(0x80400000, 440); // max_mapnr of an 8 TiB machine
