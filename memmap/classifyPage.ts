@@ -45,7 +45,11 @@ export const VMCORE_RULES = [
     why: 'the 2 MiB subsection of this PFN is not populated (subsection_map bit clear)',
   },
   { id: 'poisoned', cls: 'unknown', why: 'struct page is all 0xff (page_init_poison pattern): uninitialised memmap' },
-  { id: 'tail-bad-head', cls: 'unknown', why: 'tail page whose compound_head does not point at a plausible head page' },
+  {
+    id: 'tail-bad-head',
+    cls: 'unknown',
+    why: 'tail page whose compound_head does not point at a plausible head page (one below it, at most 2^18 pages away, with PG_head set): damaged or misread memmap',
+  },
   { id: 'tail-hugetlb', cls: 'hugetlb', why: 'tail page of a hugetlbfs page (classified by its head)' },
   { id: 'tail-slab', cls: 'slab', why: 'tail page of a multi-page slab (classified by its head)' },
   { id: 'tail-pagetable', cls: 'pagetable', why: 'tail page of a multi-page page table (classified by its head)' },
@@ -306,6 +310,8 @@ export function classifyStructPage(
     if (head === undefined || head >= pfn || pfn - head > 1 << 18) return R['tail-bad-head'];
     const hp = nb.structPage(head);
     if (typeof hp === 'string') return R['tail-head-unreadable'];
+    // a tail of a page that is not a compound head cannot occur: a damaged or misread memmap, not a compound page
+    if (!hasBit(hp.buf.readUInt32LE(hp.off + o.flags), ctx.bit.head)) return R['tail-bad-head'];
     const hsec = nb.section(head) ?? sec;
     const hr = classifyStructPage(head, hp.buf, hp.off, hsec, ctx, nb, 1);
     const hcls = VMCORE_RULES[hr].cls;

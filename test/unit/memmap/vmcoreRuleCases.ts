@@ -120,6 +120,16 @@ export const STRUCT_PAGE_CASES: StructPageCase[] = [
     },
   },
   {
+    rule: 'tail-bad-head',
+    cls: 'unknown',
+    kernel: '6.12',
+    what: 'tail whose head is an LRU page without PG_head (cannot occur: a damaged memmap)',
+    setup: (m, p) => {
+      m.put(HEAD, { flags: ['lru'], mapping: ANON_VMA | 1n });
+      m.put(p, { tailWord: pointerTail(HEAD) });
+    },
+  },
+  {
     rule: 'tail-hugetlb',
     cls: 'hugetlb',
     kernel: '5.10',
