@@ -85,11 +85,13 @@ interface SectionTable {
 }
 
 export function snapshotFromToolMemmap(tm: ToolMemmap, name: string, ruleSets?: OpenOptions['ruleSets']): Snapshot {
+  if (tm.unreadable)
+    throw new SnapshotError(name, tm.unreadable, 'open the vmcore itself, or a drgn export (it records the page size)');
   const warnings = [...tm.warnings];
   const notes = [...tm.notes];
   const { image } = tm;
   const pps = image.pfnsPerSection;
-  const tc = buildToolContext(tm.facts);
+  const tc = buildToolContext(tm.facts, tm.pageSize);
   warnings.push(...tc.warnings);
   notes.push(...tc.notes);
   if (tc.problem) warnings.push(tc.problem);
@@ -103,7 +105,7 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string, ruleSets?: 
     );
   const range = pfnRange(image, table.secWord, haveSections);
   const { startPfn, endPfn } = range;
-  checkSpan(name, image, range, table.secWord);
+  checkSpan(name, image, range, table.secWord, tm.pageSize);
   const nb = neighbours(tm, ctx, range, factsOf);
   if (tm.vmemmap === undefined && image.pages)
     notes.push('vmemmap base unknown: compound tails cannot be matched to their heads');
@@ -127,7 +129,7 @@ export function snapshotFromToolMemmap(tm: ToolMemmap, name: string, ruleSets?: 
   );
 
   const snapshot: Snapshot = {
-    kernel: { release: tm.facts.release, machine: tm.machine, layoutFamily: tc.family?.id, pageSize: 4096 },
+    kernel: { release: tm.facts.release, machine: tm.machine, layoutFamily: tc.family?.id, pageSize: tm.pageSize },
     startPfn,
     endPfn,
     classes,
@@ -312,12 +314,18 @@ export const MAX_PFNS_PER_LISTED = 64;
  * Refuses a listing whose addresses imply a machine far larger than what it lists (a damaged or
  * made-up text), before one byte per PFN of that span is allocated.
  */
-function checkSpan(name: string, image: PageImage, range: ListingSpan, secWord: Map<number, number>): void {
+function checkSpan(
+  name: string,
+  image: PageImage,
+  range: ListingSpan,
+  secWord: Map<number, number>,
+  pageSize: number,
+): void {
   const span = range.endPfn - range.startPfn;
   const listed = image.pages + image.unreadable;
   const presentSpan = [...secWord.values()].filter((w) => (w & SECTION_PRESENT) !== 0).length * image.pfnsPerSection;
   if (span <= Math.max(MAX_SPARSE_SPAN_PFNS, MAX_PFNS_PER_LISTED * listed, 2 * presentSpan)) return;
-  const gib = (span * 4096) / 2 ** 30;
+  const gib = (span * pageSize) / 2 ** 30;
   throw new SnapshotError(
     name,
     `its ${listed} listed PFN(s) are spread over ${gib >= 1000 ? `${(gib / 1024).toFixed(1)} TiB` : `${gib.toFixed(1)} GiB`} of physical addresses (PFN 0x${range.startPfn.toString(16)}-0x${range.endPfn.toString(16)}, one listed PFN per ${Math.round(span / Math.max(1, listed))}): not the memmap of one machine (damaged or made-up addresses?)`,
@@ -428,7 +436,7 @@ function detail(
   const section = Math.floor(pfn / s.pfnsPerSection);
   const base: PageDetail = {
     pfn,
-    physAddr: BigInt(pfn) * 4096n,
+    physAddr: BigInt(pfn) * BigInt(tm.pageSize),
     class: VMCORE_RULES.find((r) => CLASS_ID[r.cls] === cls)?.cls ?? 'unknown',
     rule: '',
     why: '',

@@ -214,7 +214,7 @@ function toolFlagBits(bit: (name: string) => number | undefined, warnings: strin
   };
 }
 
-export function buildToolContext(f: ToolFacts): ToolContext {
+export function buildToolContext(f: ToolFacts, pageSize = 4096): ToolContext {
   const warnings: string[] = [];
   const notes: string[] = [];
   const release = f.release ?? '';
@@ -251,7 +251,7 @@ export function buildToolContext(f: ToolFacts): ToolContext {
       mapcount: OFF.mapcount,
       refcount: OFF.refcount,
     },
-    pageSize: 4096,
+    pageSize,
     structSize: STRUCT_PAGE_SIZE,
     types: new PageTypeDecoder(enc, exported),
     version: ver,

@@ -377,3 +377,27 @@ function isBlank(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (text.charCodeAt(i) !== SP && text.charCodeAt(i) !== TAB) return false;
   return true;
 }
+
+/**
+ * The page size a kmem -p listing shows: the PHYSICAL step between rows whose PAGE (struct page)
+ * addresses are one 64-byte struct page apart, when the first such pairs agree; undefined when the
+ * text has no such pair. crash prints one row per page, so the step is the machine's page size.
+ */
+export function kmemPPageStep(text: string): number | undefined {
+  const row = /^\s*([0-9a-f]{16})\s+([0-9a-f]{1,16})\s/gm;
+  let prev: { page: bigint; phys: bigint } | undefined;
+  const steps = new Map<bigint, number>();
+  let pairs = 0;
+  for (let m = row.exec(text); m && pairs < 64; m = row.exec(text)) {
+    const cur = { page: BigInt('0x' + m[1]), phys: BigInt('0x' + m[2]) };
+    if (prev && cur.page - prev.page === 64n && cur.phys > prev.phys) {
+      const step = cur.phys - prev.phys;
+      steps.set(step, (steps.get(step) ?? 0) + 1);
+      pairs++;
+    }
+    prev = cur;
+  }
+  if (!pairs) return undefined;
+  const [step, n] = [...steps].sort((a, b) => b[1] - a[1])[0];
+  return n * 2 > pairs && step <= 1n << 20n ? Number(step) : undefined;
+}

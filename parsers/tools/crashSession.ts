@@ -1,7 +1,7 @@
 // A crash session log (several commands), a single pasted crash output, or a drgn REPL log → ToolMemmap.
 import { COMMAND_READERS, CommandKind, drgnCrashCommand, newSessionFacts, SessionFacts } from './crashCommands';
 import { parseKmemM } from './crashKmemM';
-import { isKmemPHeader } from './crashKmemP';
+import { isKmemPHeader, kmemPPageStep } from './crashKmemP';
 import { movableTagRows } from './movableTags';
 import type { ToolSection } from './drgnExport';
 import { COVER_PAGE, OFF } from './pageImage';
@@ -108,9 +108,15 @@ export function toolMemmapFromText(text: string): ToolMemmap {
     for (const f of ['flags', 'compound_head', 'mapping', 'private', '_mapcount', '_refcount']) acc.known.add(f);
   defaultSectionWords(acc.sections);
   const facts = sessionToolFacts(acc, fromDumps);
+  const step = acc.kmemPRows ? kmemPPageStep(unq.text) : undefined;
   return {
     format: acc.drgn && !acc.crash ? 'drgn-repl' : 'crash-log',
     machine: acc.machine,
+    pageSize: 4096,
+    unreadable:
+      step !== undefined && step !== 4096
+        ? `its kmem -p rows are ${step} bytes of physical memory apart: the machine has ${step / 1024} KiB pages (arm64 16K/64K kernels), and crash and drgn REPL listings are read in 4 KiB pages only`
+        : undefined,
     facts,
     image: acc.image,
     knownFields: acc.known,

@@ -45,6 +45,8 @@ export interface DrgnExport {
   symbols: Map<string, bigint>;
   constants: Map<string, number>;
   pfnsPerSection: number;
+  /** @page_size, when it is a page size (4 to 64 KiB). */
+  pageSize?: number;
   vmemmap?: bigint;
   sections: ToolSection[];
   zones: ToolZone[];
@@ -198,7 +200,26 @@ function readKeyValue(r: ExportReader, _n: number, line: string): void {
     const [s, v] = val.split(' ');
     if (s && v && Number.isFinite(Number(v))) out.constants.set(s, Number(v));
   } else if (key === 'end') out.complete = true;
-  else out.meta.set(key, val);
+  else {
+    out.meta.set(key, val);
+    if (key === 'page_size') out.pageSize = pageSizeOf(val, out.warnings);
+    if (key === 'pfns_per_section' && r.last < 0) sectionPfnsBeforeRows(out, Number(val));
+  }
+}
+
+/** A page size of 4 to 64 KiB (x86_64 and arm64), or undefined with a warning. */
+function pageSizeOf(val: string, warnings: string[]): number | undefined {
+  const n = Number(val);
+  if (Number.isInteger(n) && n >= 4096 && n <= 65536 && (n & (n - 1)) === 0) return n;
+  warnings.push(`@page_size ${val.slice(0, 40)} is not a page size (4 to 64 KiB): 4 KiB assumed`);
+  return undefined;
+}
+
+/** The section size an export names before its first page row is the one its image is read in (arm64 16 KiB pages: 8192 PFNs). */
+function sectionPfnsBeforeRows(out: DrgnExport, pps: number): void {
+  if (!Number.isInteger(pps) || pps < 256 || pps > 1 << 20 || (pps & (pps - 1)) !== 0) return;
+  out.pfnsPerSection = pps;
+  out.image = new PageImage(pps);
 }
 
 /** S nr word [subsection_map] */
@@ -274,7 +295,9 @@ function readMetaFacts(out: DrgnExport): void {
   out.release = meta.get('release') || undefined;
   const pps = Number(meta.get('pfns_per_section'));
   if (Number.isInteger(pps) && pps > 0 && pps !== out.pfnsPerSection)
-    warnings.push(`pfns_per_section ${pps} is not x86_64's 32768: sections are drawn as 32768 PFNs`);
+    warnings.push(
+      `pfns_per_section ${pps} came after the page rows, which were read in sections of ${out.pfnsPerSection} PFNs: sections are drawn as ${out.pfnsPerSection} PFNs`,
+    );
   const sps = Number(meta.get('struct_page_size'));
   if (Number.isInteger(sps) && sps !== 64)
     warnings.push(`struct page is ${sps} bytes, not 64: unusual build, field positions assumed from x86_64`);

@@ -30,6 +30,10 @@ export interface ToolMemmap {
   /** Provenance format, e.g. "drgn-export", "crash-log". */
   format: string;
   machine?: string;
+  /** Bytes per page of the machine the output came from (a PFN is a physical address / pageSize). */
+  pageSize: number;
+  /** Why the output cannot be read here (a page size the reader does not take), when it cannot. */
+  unreadable?: string;
   facts: ToolFacts;
   image: PageImage;
   /** struct page fields the output actually showed (others are zero / -1 in the image). */
@@ -61,6 +65,7 @@ export function toolMemmapFromDrgn(x: DrgnExport): ToolMemmap {
     endPfn: ((b.startSection ?? b.id) + sectionsPerBlock) * pps,
   }));
   const notes = [`drgn ${x.meta.get('drgn') ?? '?'} export of a ${x.meta.get('source') ?? 'vmcore'}`];
+  if (x.pageSize === undefined) notes.push('the export names no page size: 4 KiB pages assumed');
   if (virtioMem.length)
     notes.push(
       `virtio-mem device memory (iomem): ${virtioMem.map(([s, e]) => `pfn 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}`,
@@ -68,6 +73,7 @@ export function toolMemmapFromDrgn(x: DrgnExport): ToolMemmap {
   return {
     format: 'drgn-export',
     machine: x.meta.get('machine'),
+    pageSize: x.pageSize ?? 4096,
     facts: {
       release: x.release,
       pageflags: stripPg(x.pageflags),

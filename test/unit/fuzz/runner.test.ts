@@ -9,12 +9,12 @@ import { SnapshotError } from '../../../parsers/errors';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function target(run: (n: number) => unknown): FuzzTarget<number> {
+function target(run: (n: number) => unknown): FuzzTarget<unknown> {
   return {
     name: 'test',
     what: 'test',
     input: async () => fc.nat(),
-    run,
+    run: (n) => run(n as number),
     bytes: (n) => Buffer.from(String(n)),
     fromBytes: (b) => Number(b.toString()),
   };
@@ -27,7 +27,7 @@ describe('fuzz runner', function () {
     let i = 0;
     const r = await fuzzTarget(
       target(() => {
-        if (i++ % 2) throw new SnapshotError('bad input');
+        if (i++ % 2) throw new SnapshotError('input', 'bad input');
         throw new TypeError('not typed');
       }),
       { seed: 1, maxInputs: 10, hangMs: Infinity },
