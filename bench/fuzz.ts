@@ -15,7 +15,7 @@
 // is kept. Exit code 1 when anything crashed or hung.
 
 import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TARGETS, isTypedInputError } from '../test/fuzz/targets';
@@ -163,6 +163,14 @@ async function main(): Promise<void> {
     `total ${rows.reduce((a, x) => a + x.inputs, 0)} inputs, ${rows.reduce((a, x) => a + x.crashes.length, 0)} crashes, ${rows.reduce((a, x) => a + x.hangs.length, 0)} hangs`,
   );
   printMarkdown(rows);
+  // as a test tier (scripts/test-all.sh): one check per reader, failed when it crashed or hung
+  if (process.env.KMEMMAP_COUNTS_FILE) {
+    const failed = rows.filter((x) => x.crashes.length + x.hangs.length > 0).length;
+    appendFileSync(
+      process.env.KMEMMAP_COUNTS_FILE,
+      `${JSON.stringify({ tier: 'fuzz', passed: rows.length - failed, failed, skipped: 0 })}\n`,
+    );
+  }
   process.exit(bad ? 1 : 0);
 }
 

@@ -7,7 +7,8 @@
 # prettier check, two checks) runs right after the build, before the lab, and counts like the others.
 #
 #   KMEMMAP_SKIP_SETUP=1   skip the apt/npm setup steps (they are idempotent anyway)
-#   KMEMMAP_TIERS="lint unit webview vscode e2e"   run only these tiers
+#   KMEMMAP_TIERS="lint fuzz unit webview vscode e2e"   run only these tiers
+#   KMEMMAP_FUZZ_MINUTES=N                          minutes of the fuzz tier (default 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,7 @@ stage_times=()
 end_stage() { [ -z "$stage_name" ] || stage_times+=("$(printf '%5d s  %s' $((SECONDS - stage_start)) "$stage_name")"); }
 stage() { end_stage; stage_name="$1"; stage_start=$SECONDS; printf '\n=== %s (%s)\n' "$1" "$(date +%T)"; }
 has_script() { node -e "process.exit(require('./package.json').scripts['$1'] ? 0 : 1)"; }
-tiers=" ${KMEMMAP_TIERS:-lint unit webview vscode e2e} "
+tiers=" ${KMEMMAP_TIERS:-lint fuzz unit webview vscode e2e} "
 
 # Debian kernel lines whose sources (with Debian's config) the knowledge tables are checked against.
 SOURCE_LINES="6.1 6.12"
@@ -62,6 +63,14 @@ if [[ "$tiers" == *" lint "* ]]; then
   done
   echo "{\"tier\":\"lint\",\"passed\":$lint_passed,\"failed\":$lint_failed,\"skipped\":0}" >> "$counts_file"
   [ "$lint_failed" -eq 0 ] || failed_tiers+=("lint")
+fi
+
+# Fuzz: every reader of untrusted input for a few minutes on both cores, a fixed seed (the same
+# inputs each run, as far as the time goes); one check per reader, failed when it crashed or hung.
+if [[ "$tiers" == *" fuzz "* ]]; then
+  stage "tier: fuzz (${KMEMMAP_FUZZ_MINUTES:-3} min, every reader)"
+  KMEMMAP_COUNTS_FILE="$counts_file" node --max-old-space-size=2048 out/bench/fuzz.js \
+    --minutes "${KMEMMAP_FUZZ_MINUTES:-3}" --jobs 2 --seed 20261203 || failed_tiers+=("fuzz")
 fi
 
 stage "lab: real kernel snapshots (cached)"
