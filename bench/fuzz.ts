@@ -35,6 +35,8 @@ interface ReaderRow {
   crashes: string[];
   hangs: string[];
   slowOnlyUnderLoad: number;
+  /** The child's peak resident memory: bounded memory over every input it read. */
+  maxRssMiB: number;
 }
 
 /** One saved input read alone: whether a hang found under load is the input's or the machine's. */
@@ -84,6 +86,7 @@ async function child(name: string): Promise<void> {
     crashes: r.crashes.map((c) => c.what),
     hangs: r.hangs.map((h) => `${h.what} (input #${h.index})`),
     slowOnlyUnderLoad: r.slowOnlyUnderLoad,
+    maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   process.send!(row, () => process.exit(0));
 }
@@ -107,20 +110,22 @@ const rate = (r: ReaderRow) => (r.seconds > 0 ? r.inputs / r.seconds : 0);
 
 function printRow(r: ReaderRow): void {
   console.log(
-    `${r.name.padEnd(14)} ${String(r.inputs).padStart(9)} inputs  ${rate(r).toFixed(0).padStart(7)}/s  typed errors ${String(r.typedErrors).padStart(8)}  crashes ${r.crashes.length}  hangs ${r.hangs.length}  slow only under load ${r.slowOnlyUnderLoad}`,
+    `${r.name.padEnd(14)} ${String(r.inputs).padStart(9)} inputs  ${rate(r).toFixed(0).padStart(7)}/s  typed errors ${String(r.typedErrors).padStart(8)}  crashes ${r.crashes.length}  hangs ${r.hangs.length}  slow only under load ${r.slowOnlyUnderLoad}  peak RSS ${r.maxRssMiB} MiB`,
   );
   for (const c of r.crashes) console.log(`  crash: ${c}`);
   for (const h of r.hangs) console.log(`  hang: ${h}`);
 }
 
 function printMarkdown(rows: ReaderRow[]): void {
-  console.log('\n| reader | inputs | per s | typed errors | crashes | hangs | slow only under load |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log(
+    '\n| reader | what it reads | inputs | per s | typed errors | crashes | hangs | slow only under load | peak RSS |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const t of TARGETS) {
     const r = rows.find((x) => x.name === t.name);
     if (r)
       console.log(
-        `| \`${r.name}\` | ${r.inputs.toLocaleString('en-US')} | ${rate(r).toFixed(0)} | ${r.typedErrors} | ${r.crashes.length} | ${r.hangs.length} | ${r.slowOnlyUnderLoad} |`,
+        `| \`${r.name}\` | ${t.what} | ${r.inputs.toLocaleString('en-US')} | ${rate(r).toFixed(0)} | ${r.typedErrors.toLocaleString('en-US')} | ${r.crashes.length} | ${r.hangs.length} | ${r.slowOnlyUnderLoad} | ${r.maxRssMiB} MiB |`,
       );
   }
 }
