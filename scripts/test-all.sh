@@ -29,9 +29,13 @@ TOOL_SETS="6.1-balloon 6.1-baseline 6.12-baseline 6.12-virtio-mem 5.10-offline-b
 DERIVE_SETS="6.1-balloon,6.12-balloon,5.10-offline-block,7.3-offline-block"
 
 if [ -z "${KMEMMAP_SKIP_SETUP:-}" ]; then
-  stage "setup: lab tools, kernel sources, crash, drgn, makedumpfile, ripgrep (apt)"
+  stage "setup: lab tools (x86_64 and arm64), kernel sources, crash, drgn, makedumpfile, ripgrep (apt)"
   sh scripts/lab-deps.sh --with-tools
   pkgs="xz-utils ripgrep crash python3-drgn makedumpfile"
+  # the arm64 lab (CI sets arm64-*): QEMU for aarch64 and the cross compiler + static libc for labload
+  # (test/lab/deps.ts ensureArm64Tools installs the same when missing); its kernels, busybox-static:arm64 and
+  # -dbg packages come through the lab's private arm64 apt lists
+  pkgs="$pkgs qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
   for v in $SOURCE_LINES; do pkgs="$pkgs linux-source-$v linux-config-$v"; done
   # shellcheck disable=SC2086
   sh scripts/apt-install.sh $pkgs
