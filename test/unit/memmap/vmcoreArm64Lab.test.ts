@@ -10,7 +10,8 @@
 // reads them under $KMEMMAP_LAB_DIR (default ~/.cache/kmemmap-lab), a directory under <dir>/sets.
 import * as assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
-import { ciSetNames, listSets, labRoot, missingCiSets, type LabSet } from '../../lab/sets';
+import { ciSetNames, listSets, labRoot, missingCiSets, type LabSet, type Manifest } from '../../lab/sets';
+import type { Snapshot } from '../../../memmap/snapshot';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
 import { CLASS_ID, PAGE_CLASSES } from '../../../kernel/pageClasses';
@@ -44,6 +45,103 @@ function requireArm64Set(name: string, arch: 'arm64' | 'arm64-16k' = 'arm64'): L
   );
 }
 
+/** The dumps' arm64 geometry and notes, and ELF = kdump on every PFN. */
+function checkGeometry(name: string, elf: Snapshot, kd: Snapshot, kp: Snapshot): void {
+  assert.equal(elf.kernel.machine, 'aarch64');
+  assert.equal(kd.kernel.machine, 'aarch64');
+  assert.equal(kp.kernel.machine, 'aarch64');
+  assert.equal(elf.kernel.pageSize, 4096);
+  assert.equal(elf.pfnsPerSection, 32768, '128 MiB sections (SECTION_SIZE_BITS 27)');
+  assert.equal(elf.pfnsPerBlock, 32768, 'arm64 memory blocks are one section');
+  assert.ok(
+    elf.provenance.notes.some((n) => /^arm64: 4 KiB pages, VA_BITS 52/.test(n)),
+    elf.provenance.notes.join('\n'),
+  );
+  assert.ok(
+    kd.provenance.notes.some((n) => /dump blocks of 64 KiB hold 16 kernel pages/.test(n)),
+    kd.provenance.notes.join('\n'),
+  );
+  if (name.startsWith('arm64-7.3-')) assert.equal(elf.kernel.layoutFamily, '7.2-7.3');
+  // RAM starts at 1 GiB on virt: the first 262144 PFNs have no memmap
+  assert.equal(
+    elf.classes.subarray(0, 0x40000).every((c) => c === CLASS_ID['no-memmap']),
+    true,
+  );
+  let diff = 0;
+  for (let i = 0; i < Math.min(elf.classes.length, kd.classes.length); i++)
+    if (elf.classes[i] !== kd.classes[i]) diff++;
+  assert.equal(diff, 0, `ELF and kdump differ on ${diff} PFNs`);
+}
+
+/** Agreement with the guest's kpageflags over the memmap PFNs, exact on the EXACT classes; balloon and virtio-mem counts. */
+function checkAgreement(set: LabSet, elf: Snapshot, kp: Snapshot): void {
+  const r = compare(elf, kp);
+  // the same figure over RAM only: the PFNs below RAM (virt puts it at 1 GiB) agree as no-memmap on both sides
+  let bothNoMemmap = 0;
+  for (let p = kp.startPfn; p < Math.min(elf.endPfn, kp.endPfn); p++)
+    if (elf.classes[p] === CLASS_ID['no-memmap'] && kp.classes[p - kp.startPfn] === CLASS_ID['no-memmap'])
+      bothNoMemmap++;
+  const ramPct = (100 * (r.agree - bothNoMemmap)) / (r.total - bothNoMemmap);
+  const counts = PAGE_CLASSES.map((c, i) => [c, elf.counts[i]] as const).filter(([, x]) => x > 0);
+  console.log(
+    `      ${set.name}: agreement ${r.pct.toFixed(3)}% (${r.agree}/${r.total}), over memmap PFNs ${ramPct.toFixed(3)}% (${r.agree - bothNoMemmap}/${r.total - bothNoMemmap}), explained ${r.explained}; classes ${counts.map(([c, x]) => `${c}=${x}`).join(' ')}`,
+  );
+  if (r.confusion.length)
+    console.log(
+      `      kpageflags -> vmcore differences: ${r.confusion
+        .slice(0, 12)
+        .map(([k, x]) => `${k}: ${x}`)
+        .join('; ')}`,
+    );
+  const bad = [...r.unexplained].map(([key, pfns]) => `${key}: ${pfns.map((p) => bothSides(elf, kp, p)).join(' | ')}`);
+  if (bad.length) console.log(`      unexplained: ${bad.join('\n        ')}`);
+  assert.deepEqual(r.exactMismatch, [], 'free (buddy), offline, reserved, hugetlb and THP/compound must agree exactly');
+  assert.ok(ramPct >= AGREEMENT_MIN, `agreement over memmap PFNs ${ramPct}% < ${AGREEMENT_MIN}%`);
+  const m = set.manifest.expected;
+  if (m.balloon) assert.equal(elf.counts[CLASS_ID['offline-movable']] * 4096, m.balloon.inflatedBytes, 'balloon pages');
+  if (m.virtioMem)
+    assert.equal(
+      elf.counts[CLASS_ID['offline-skippable']],
+      m.virtioMem.regionBytes > 0 ? 21504 : 0,
+      'virtio-mem fake-offline sub-blocks (84 MiB)',
+    );
+}
+
+const ERRNO: Record<string, string> = {
+  'Device or resource busy': 'EBUSY',
+  'Operation not permitted': 'EPERM',
+  'Invalid argument': 'EINVAL',
+};
+
+/**
+ * The guest's own offlining: blocks it offlined are offline in the snapshot; for the others the mainline
+ * verdict fails with the errno the shell saw (EPERM: arm64 refuses boot memory). Returns the EPERM count.
+ */
+function checkOfflining(side: string, snap: Snapshot, attempts: NonNullable<Manifest['expected']['offline']>): number {
+  let eperm = 0;
+  for (const a of attempts) {
+    const b = snap.blocks.find((x) => x.id === a.block);
+    assert.ok(b, `${side}: memory${a.block} is not among the blocks`);
+    if (a.ok) {
+      assert.equal(b.state, 'offline', `${side}: memory${a.block} went offline in the guest`);
+      continue;
+    }
+    const v = b.verdict!.mainline;
+    const errno = Object.entries(ERRNO).find(([text]) => a.error?.includes(text))?.[1];
+    assert.equal(v.ok, false, `${side}: memory${a.block}: the guest failed (${a.error}); we say ${JSON.stringify(v)}`);
+    assert.equal(
+      v.errno,
+      errno,
+      `${side}: memory${a.block}: the guest failed with ${a.error}; we say ${v.errno} ${v.reason}`,
+    );
+    if (errno === 'EPERM') {
+      eperm++;
+      assert.equal(v.reason, 'notifier failure', `${side}: memory${a.block}`);
+    }
+  }
+  return eperm;
+}
+
 describe('arm64 lab: vmcore vs kpageflags', function () {
   this.timeout(600000);
   // the arm64 sets CI makes must be there (without KMEMMAP_ARM64_LAB, the sets are read from the default lab)
@@ -55,110 +153,22 @@ describe('arm64 lab: vmcore vs kpageflags', function () {
       const elf = await openVmcoreSnapshot([set.elf]);
       const kd = await openVmcoreSnapshot([set.kdump]);
       const kp = await openKpageflagsSnapshot(set.capture);
-      assert.equal(elf.kernel.machine, 'aarch64');
-      assert.equal(kd.kernel.machine, 'aarch64');
-      assert.equal(kp.kernel.machine, 'aarch64');
-      assert.equal(elf.kernel.pageSize, 4096);
-      assert.equal(elf.pfnsPerSection, 32768, '128 MiB sections (SECTION_SIZE_BITS 27)');
-      assert.equal(elf.pfnsPerBlock, 32768, 'arm64 memory blocks are one section');
-      assert.ok(
-        elf.provenance.notes.some((n) => /^arm64: 4 KiB pages, VA_BITS 52/.test(n)),
-        elf.provenance.notes.join('\n'),
-      );
-      assert.ok(
-        kd.provenance.notes.some((n) => /dump blocks of 64 KiB hold 16 kernel pages/.test(n)),
-        kd.provenance.notes.join('\n'),
-      );
-      if (name.startsWith('arm64-7.3-')) assert.equal(elf.kernel.layoutFamily, '7.2-7.3');
-      // RAM starts at 1 GiB on virt: the first 262144 PFNs have no memmap
-      assert.equal(
-        elf.classes.subarray(0, 0x40000).every((c) => c === CLASS_ID['no-memmap']),
-        true,
-      );
-      let diff = 0;
-      for (let i = 0; i < Math.min(elf.classes.length, kd.classes.length); i++)
-        if (elf.classes[i] !== kd.classes[i]) diff++;
-      assert.equal(diff, 0, `ELF and kdump differ on ${diff} PFNs`);
-      const r = compare(elf, kp);
-      // the same figure over RAM only: the PFNs below RAM (virt puts it at 1 GiB) agree as no-memmap on both sides
-      let bothNoMemmap = 0;
-      for (let p = kp.startPfn; p < Math.min(elf.endPfn, kp.endPfn); p++)
-        if (elf.classes[p] === CLASS_ID['no-memmap'] && kp.classes[p - kp.startPfn] === CLASS_ID['no-memmap'])
-          bothNoMemmap++;
-      const ramPct = (100 * (r.agree - bothNoMemmap)) / (r.total - bothNoMemmap);
-      const counts = PAGE_CLASSES.map((c, i) => [c, elf.counts[i]] as const).filter(([, x]) => x > 0);
-      console.log(
-        `      ${name}: agreement ${r.pct.toFixed(3)}% (${r.agree}/${r.total}), over memmap PFNs ${ramPct.toFixed(3)}% (${r.agree - bothNoMemmap}/${r.total - bothNoMemmap}), explained ${r.explained}; classes ${counts.map(([c, x]) => `${c}=${x}`).join(' ')}`,
-      );
-      if (r.confusion.length)
-        console.log(
-          `      kpageflags -> vmcore differences: ${r.confusion
-            .slice(0, 12)
-            .map(([k, x]) => `${k}: ${x}`)
-            .join('; ')}`,
-        );
-      const bad = [...r.unexplained].map(
-        ([key, pfns]) => `${key}: ${pfns.map((p) => bothSides(elf, kp, p)).join(' | ')}`,
-      );
-      if (bad.length) console.log(`      unexplained: ${bad.join('\n        ')}`);
-      assert.deepEqual(
-        r.exactMismatch,
-        [],
-        'free (buddy), offline, reserved, hugetlb and THP/compound must agree exactly',
-      );
-      assert.ok(ramPct >= AGREEMENT_MIN, `agreement over memmap PFNs ${ramPct}% < ${AGREEMENT_MIN}%`);
-      const m = set.manifest.expected;
-      if (m.balloon)
-        assert.equal(elf.counts[CLASS_ID['offline-movable']] * 4096, m.balloon.inflatedBytes, 'balloon pages');
-      if (m.virtioMem)
-        assert.equal(
-          elf.counts[CLASS_ID['offline-skippable']],
-          m.virtioMem.regionBytes > 0 ? 21504 : 0,
-          'virtio-mem fake-offline sub-blocks (84 MiB)',
-        );
-      // the guest's own offlining: blocks it offlined are offline in the dump; for the others the
-      // mainline verdict fails with the errno the shell saw (EPERM: arm64 refuses boot memory)
-      const ERRNO: Record<string, string> = {
-        'Device or resource busy': 'EBUSY',
-        'Operation not permitted': 'EPERM',
-        'Invalid argument': 'EINVAL',
-      };
-      // the same for the kpageflags capture's verdicts (taken after the offlining: boot memory from its dmesg)
+      checkGeometry(name, elf, kd, kp);
+      checkAgreement(set, elf, kp);
+      // the vmcore's and the kpageflags capture's verdicts (the capture is taken after the offlining; its boot
+      // memory comes from its dmesg)
+      const attempts = set.manifest.expected.offline ?? [];
       for (const [side, snap] of [
         ['vmcore', elf],
         ['kpageflags', kp],
       ] as const) {
-        let eperm = 0;
-        for (const a of m.offline ?? []) {
-          const b = snap.blocks.find((x) => x.id === a.block);
-          assert.ok(b, `${side}: memory${a.block} is not among the blocks`);
-          if (a.ok) {
-            assert.equal(b.state, 'offline', `${side}: memory${a.block} went offline in the guest`);
-            continue;
-          }
-          const v = b.verdict!.mainline;
-          const errno = Object.entries(ERRNO).find(([text]) => a.error?.includes(text))?.[1];
-          assert.equal(
-            v.ok,
-            false,
-            `${side}: memory${a.block}: the guest failed (${a.error}); we say ${JSON.stringify(v)}`,
-          );
-          assert.equal(
-            v.errno,
-            errno,
-            `${side}: memory${a.block}: the guest failed with ${a.error}; we say ${v.errno} ${v.reason}`,
-          );
-          if (errno === 'EPERM') {
-            eperm++;
-            assert.equal(v.reason, 'notifier failure', `${side}: memory${a.block}`);
-          }
-        }
-        if (m.offline?.length)
+        const eperm = checkOfflining(side, snap, attempts);
+        if (attempts.length)
           console.log(
-            `      ${side}: ${m.offline.length} offline attempts as the guest did (${eperm} EPERM boot-memory refusals)`,
+            `      ${side}: ${attempts.length} offline attempts as the guest did (${eperm} EPERM boot-memory refusals)`,
           );
       }
-      if (m.offline?.length)
+      if (attempts.length)
         assert.ok(
           kp.provenance.notes.some((n) => /^arm64 boot memory \(never offlined\): .*from dmesg/.test(n)),
           kp.provenance.notes.join('\n'),
