@@ -19,6 +19,7 @@ import { familyFromRelease } from '../kernel/pageflags';
 import { kpfPredicates } from '../kernel/predicates';
 import { parseRelease, type KernelVersion } from '../kernel/version';
 import { architectureNamed } from '../arch';
+import { bootMemoryOfCapture, hasEarlySection } from './kpageflagsBootMemory';
 import type { Geometry } from '../arch';
 
 /**
@@ -66,6 +67,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   const { sysfs, pfnsPerBlock } = side;
   const endPfn = pass.words;
   const sections = buildSections(pass.sectionCounts, endPfn, sysfs, pfnsPerBlock);
+  const bootRefused = bootMemoryRefusal(bundle, side, notes, warnings);
   const blocks = buildBlocks(
     pass.classes,
     sections,
@@ -75,6 +77,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
     side.ram,
     opts.ruleSets,
     version,
+    bootRefused,
   );
   if (sysfs && !sysfs.blocks.length) warnings.push('the memory/ capture holds no memoryN blocks');
 
@@ -135,6 +138,33 @@ function kernelOfBundle(bundle: CaptureBundle, warnings: string[]): { release?: 
       `the capture does not say it is from x86_64 or aarch64; sections are assumed to be ${2 ** GEOMETRY.sectionSizeBits / 2 ** 20} MiB with ${PAGE_SIZE / 1024} KiB pages`,
     );
   return { release, version };
+}
+
+/**
+ * For a capture of an architecture that refuses to offline boot memory (arm64, from uname): which blocks
+ * that refusal applies to (those with an early section), as the words the verdict gives, as the vmcore
+ * reader does from mem_section's SECTION_IS_EARLY. Undefined for other architectures.
+ */
+function bootMemoryRefusal(
+  bundle: CaptureBundle,
+  side: SideFiles,
+  notes: string[],
+  warnings: string[],
+): ((startPfn: number, nrPfns: number) => string | undefined) | undefined {
+  const arch = /aarch64/.test(bundle.texts.uname ?? '') ? architectureNamed('aarch64') : undefined;
+  const refusal = arch?.bootMemoryOfflineRefusal;
+  if (!refusal) return undefined;
+  const boot = bootMemoryOfCapture(side.dmesg, side.iomem, PAGE_SIZE);
+  if (!boot) {
+    warnings.push(
+      'arm64 refuses to offline boot memory (EPERM), but neither dmesg ("Early memory node ranges") nor /proc/iomem says which memory that is: the verdicts do not apply the refusal',
+    );
+    return undefined;
+  }
+  notes.push(
+    `arm64 boot memory (never offlined): ${boot.ranges.map(([s, e]) => `pfn 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}, from ${boot.source}`,
+  );
+  return (startPfn, nrPfns) => (hasEarlySection(boot, startPfn, nrPfns, PFNS_PER_SECTION) ? refusal : undefined);
 }
 
 /** What the side files say: System RAM and virtio-mem ranges (iomem), memory blocks (sysfs), dmesg. */
@@ -343,6 +373,7 @@ function buildBlocks(
   ram: PfnRange[] | undefined,
   ruleSets?: OpenOptions['ruleSets'],
   version?: KernelVersion,
+  bootRefused?: (startPfn: number, nrPfns: number) => string | undefined,
 ): MemoryBlock[] {
   if (!sysfs || !pfnsPerBlock) return [];
   // THP heads and tails carry KPF_LRU (PF_HEAD flags read through the head); kernel compound pages do not.
@@ -368,6 +399,7 @@ function buildBlocks(
         kernelOtherMayBeFree: true,
         pageblockPfns: GEOMETRY.pageblockPfns,
         kernelVersion: version,
+        bootMemoryRefused: bootRefused?.(block.startPfn, block.nrPfns),
       },
       ruleSets,
     );

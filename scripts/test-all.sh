@@ -23,16 +23,20 @@ tiers=" ${KMEMMAP_TIERS:-lint fuzz unit webview vscode e2e} "
 
 # Debian kernel lines whose sources (with Debian's config) the knowledge tables are checked against.
 SOURCE_LINES="6.1 6.12"
-# Lab sets that get crash/drgn outputs (drgn 0.0.22 reads 5.10, 6.1, 6.12 and 7.3; crash 8.0.2
-# reads only the 6.1 and 5.10 dumps) and makedumpfile-derived dumps (LZO, zlib, -d 31, split sets, -E
-# ELF), as a glob per set. test/unit/memmap/ciSets.test.ts checks these against test/lab/sets.ts.
-TOOL_SETS="6.1-balloon 6.1-baseline 6.12-baseline 6.12-virtio-mem 5.10-offline-block 7.3-offline-block 7.3-load-nokaslr"
+# Lab sets that get crash/drgn outputs (drgn 0.0.22 reads 5.10, 6.1, 6.12 and 7.3, x86_64 and arm64;
+# crash 8.0.2 reads only the x86_64 6.1 and 5.10 dumps) and makedumpfile-derived dumps (LZO, zlib, -d 31,
+# split sets, -E ELF), as a glob per set. test/unit/memmap/ciSets.test.ts checks these against test/lab/sets.ts.
+TOOL_SETS="6.1-balloon 6.1-baseline 6.12-baseline 6.12-virtio-mem 5.10-offline-block 7.3-offline-block 7.3-load-nokaslr arm64-6.12-baseline arm64-6.12-offline-block arm64-6.12-load-nokaslr arm64-7.3-offline-block arm64-7.3-load-nokaslr"
 DERIVE_SETS="6.1-balloon,6.12-balloon,5.10-offline-block,7.3-offline-block"
 
 if [ -z "${KMEMMAP_SKIP_SETUP:-}" ]; then
-  stage "setup: lab tools, kernel sources, crash, drgn, makedumpfile, ripgrep (apt)"
+  stage "setup: lab tools (x86_64 and arm64), kernel sources, crash, drgn, makedumpfile, ripgrep (apt)"
   sh scripts/lab-deps.sh --with-tools
   pkgs="xz-utils ripgrep crash python3-drgn makedumpfile"
+  # the arm64 lab (CI sets arm64-*): QEMU for aarch64 and the cross compiler + static libc for labload
+  # (test/lab/deps.ts ensureArm64Tools installs the same when missing); its kernels, busybox-static:arm64 and
+  # -dbg packages come through the lab's private arm64 apt lists
+  pkgs="$pkgs qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
   for v in $SOURCE_LINES; do pkgs="$pkgs linux-source-$v linux-config-$v"; done
   # shellcheck disable=SC2086
   sh scripts/apt-install.sh $pkgs
@@ -73,7 +77,7 @@ if [[ "$tiers" == *" fuzz "* ]]; then
     --minutes "${KMEMMAP_FUZZ_MINUTES:-3}" --jobs 2 --seed 20261203 || failed_tiers+=("fuzz")
 fi
 
-stage "lab: real kernel snapshots (cached)"
+stage "lab: real kernel snapshots, x86_64 and arm64 (cached)"
 node out/lab/lab.js --ensure-ci-sets
 
 stage "lab: makedumpfile-derived dumps (cached)"

@@ -1,4 +1,5 @@
 // Makes sure the host tools exist, calling scripts/lab-deps.sh (apt-get) only when one is missing.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { haveTool, log, repoRoot, run } from './util';
 
@@ -23,17 +24,24 @@ export function ensureHostTools(withTools = false): void {
     );
 }
 
-/** The arm64 lab's host tools: qemu-system-aarch64 and the cross compiler for labload (apt, only when missing). */
+/** arm64's static libc, which `aarch64-linux-gnu-gcc -static` links labload with (libc6-dev-arm64-cross is only a
+ *  Recommends of gcc-aarch64-linux-gnu, and scripts/apt-install.sh installs without recommends). */
+const ARM64_LIBC_A = '/usr/aarch64-linux-gnu/lib/libc.a';
+
+/** The arm64 lab's host tools: qemu-system-aarch64 and the cross compiler for labload (apt, only when missing).
+ *  The kernel and busybox-static:arm64 come through the lab's private arm64 apt list (kernels.ts). */
 export function ensureArm64Tools(): void {
   const pkgs: Record<string, string[]> = {
     'qemu-system-aarch64': ['qemu-system-arm'],
-    'aarch64-linux-gnu-gcc': ['gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross'],
+    'aarch64-linux-gnu-gcc': ['gcc-aarch64-linux-gnu'],
+    [ARM64_LIBC_A]: ['libc6-dev-arm64-cross'],
   };
-  const missing = Object.keys(pkgs).filter((t) => !haveTool(t));
+  const have = (t: string) => (t.startsWith('/') ? existsSync(t) : haveTool(t));
+  const missing = Object.keys(pkgs).filter((t) => !have(t));
   if (!missing.length) return;
   const need = missing.flatMap((t) => pkgs[t]!);
   log(`arm64 lab tools missing (${missing.join(', ')}); installing ${need.join(' ')}`);
   run('/bin/sh', [join(repoRoot(), 'scripts', 'apt-install.sh'), ...need], { stdio: 'inherit' });
-  const still = Object.keys(pkgs).filter((t) => !haveTool(t));
+  const still = Object.keys(pkgs).filter((t) => !have(t));
   if (still.length) throw new Error(`arm64 lab tools still missing: ${still.join(', ')}`);
 }

@@ -100,6 +100,7 @@ function ciJobs(): Job[] {
     kernel: j.kernel,
     plan: j.plan === 'main' ? mainPlan() : loadPlan(),
     scenarios: j.scenarios,
+    arch: j.arch,
   }));
 }
 

@@ -114,7 +114,7 @@ export function requireSet(filter: SetFilter = {}): LabSet {
  * TOOL_SETS, checked against these lists by test/unit/memmap/ciSets.test.ts). The lab tests iterate over
  * the sets present and, through missingCiSets(), fail for each CI set that is absent instead of skipping.
  */
-export const CI_SETS: { kernel: KernelShort; plan: 'main' | 'load'; scenarios: string[] }[] = [
+export const CI_SETS: { kernel: KernelShort; plan: 'main' | 'load'; scenarios: string[]; arch?: SetArch }[] = [
   { kernel: '6.1', plan: 'main', scenarios: ['baseline', 'balloon', 'virtio-mem', 'offline-block'] },
   { kernel: '6.12', plan: 'main', scenarios: ['baseline', 'balloon', 'virtio-mem', 'offline-block'] },
   { kernel: '6.12', plan: 'load', scenarios: ['baseline'] },
@@ -124,6 +124,14 @@ export const CI_SETS: { kernel: KernelShort; plan: 'main' | 'load'; scenarios: s
   { kernel: '5.10', plan: 'load', scenarios: ['load'] },
   { kernel: '7.3', plan: 'main', scenarios: ['baseline', 'balloon', 'virtio-mem', 'offline-block'] },
   { kernel: '7.3', plan: 'load', scenarios: ['load'] },
+  // arm64 (4 KiB pages; virt under TCG), sets arm64-<kernel>-<scenario>, read by vmcoreArm64Lab.test.ts
+  // (every scenario of the main boot and the load boot's THP + hugetlb + slab snapshot; both boots of both
+  // kernels took 5 min on 2 cores, downloads included, and the test reads a set in 1-3 s)
+  { arch: 'arm64', kernel: '6.12', plan: 'main', scenarios: ['baseline', 'balloon', 'virtio-mem', 'offline-block'] },
+  { arch: 'arm64', kernel: '6.12', plan: 'load', scenarios: ['load'] },
+  { arch: 'arm64', kernel: '7.3', plan: 'main', scenarios: ['baseline', 'balloon', 'virtio-mem', 'offline-block'] },
+  { arch: 'arm64', kernel: '7.3', plan: 'load', scenarios: ['load'] },
+  // arm64-16k (16 KiB pages): rows { arch: 'arm64-16k', ... } go here
 ];
 /** Sets that get makedumpfile-derived dumps in CI (LZO, zlib, -d 31, split, -E ELF). */
 export const CI_DERIVE_SETS = ['6.1-balloon', '6.12-balloon', '5.10-offline-block', '7.3-offline-block'];
@@ -136,11 +144,19 @@ export const CI_TOOL_SETS = [
   '5.10-offline-block',
   '7.3-offline-block',
   '7.3-load-nokaslr',
+  // arm64: drgn 0.0.22 with the arm64 -dbg vmlinux (no crash: Debian's crash reads only x86_64 dumps)
+  'arm64-6.12-baseline',
+  'arm64-6.12-offline-block',
+  'arm64-6.12-load-nokaslr',
+  'arm64-7.3-offline-block',
+  'arm64-7.3-load-nokaslr',
 ];
 
-/** Names of the CI sets (main boot: KASLR on; load boot: -nokaslr). */
-export const ciSetNames = (): string[] =>
-  CI_SETS.flatMap((j) => j.scenarios.map((sc) => setName(j.kernel, sc, j.plan === 'main')));
+/** Names of the CI sets of an architecture (default x86_64; main boot: KASLR on; load boot: -nokaslr). */
+export const ciSetNames = (arch: SetArch | 'all' = 'x86_64'): string[] =>
+  CI_SETS.filter((j) => arch === 'all' || (j.arch ?? 'x86_64') === arch).flatMap((j) =>
+    j.scenarios.map((sc) => setName(j.kernel, sc, j.plan === 'main', j.arch)),
+  );
 
 /**
  * CI sets (of `names`, default all) absent from the lab, with the reason to fail with; none when
@@ -148,7 +164,7 @@ export const ciSetNames = (): string[] =>
  */
 export function missingCiSets(names: string[] = ciSetNames(), what = 'set'): { name: string; reason: string }[] {
   if (process.env.KMEMMAP_SET) return [];
-  const have = new Set(listSets().map((x) => x.name));
+  const have = new Set(listSets(false, 'all').map((x) => x.name));
   return names
     .filter((n) => !have.has(n))
     .map((name) => ({

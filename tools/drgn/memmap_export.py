@@ -125,7 +125,9 @@ def main():
     ms_t = prog.type("struct mem_section")
     per_root = page_size // sizeof(ms_t)
     mem_section = prog["mem_section"]
-    vmemmap = try_(lambda: prog["vmemmap_base"].value_())
+    # x86_64: vmemmap_base; arm64 has no such variable (drgn 0.0.22 still finds one reading 0 there) and drgn
+    # gives the vmemmap macro's value as the object "vmemmap" (VMEMMAP_START - (memstart_addr >> PAGE_SHIFT))
+    vmemmap = try_(lambda: prog["vmemmap_base"].value_()) or try_(lambda: prog["vmemmap"].value_())
 
     def off(member):
         return try_(lambda: offsetof(page_t, member))

@@ -54,15 +54,24 @@ ensure_packages() {
   fi
 }
 
-# apt options for a release's -dbg package: the kernels bookworm's lists lack (5.10 from bullseye, 7.x
-# from trixie-backports) come through the private sources list the lab fetched the kernel with
+# apt options for a release's -dbg package: the kernels bookworm's amd64 lists lack (5.10 from bullseye, 7.x
+# from trixie-backports, every arm64 kernel) come through the private sources list the lab fetched the kernel with
 # (<lab>/kernels/apt-<short>/, test/lab/kernels.ts), never /etc/apt.
 apt_opts_for() {
-  case "$1" in 5.10.*|7.*) ;; *) return 0 ;; esac
   local short; short=$(echo "$1" | cut -d. -f1,2)
-  local a="$LAB/kernels/apt-$short"
-  [ -s "$a/sources.list" ] || { log "no $a/sources.list (made when the lab fetches the $short kernel)"; return 1; }
+  # arm64 kernels (release ...-arm64 or ...-arm64-16k): the lab's private arm64 list of that flavour and line
+  # (<lab>/kernels/apt-arm64-<short>/ or apt-arm64-16k-<short>/), read with APT::Architecture=arm64
+  local key="" arch=""
+  case "$1" in
+    *-arm64-16k) key="arm64-16k-$short"; arch=arm64 ;;
+    *-arm64) key="arm64-$short"; arch=arm64 ;;
+    5.10.*|7.*) key="$short" ;;
+    *) return 0 ;;
+  esac
+  local a="$LAB/kernels/apt-$key"
+  [ -s "$a/sources.list" ] || { log "no $a/sources.list (made when the lab fetches the $key kernel)"; return 1; }
   local o="-o Dir::Etc::SourceList=$a/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$a/lists -o Dir::Cache=$a/cache"
+  [ -z "$arch" ] || o="$o -o APT::Architecture=$arch -o APT::Architectures::=$arch"
   [ -n "$(ls "$a/lists" 2>/dev/null | grep -v partial || true)" ] || apt-get -q $o update >&2
   echo "$o"
 }
@@ -148,8 +157,8 @@ run_drgn() {
     > "$out/drgn-repl-page.txt" 2>> "$out/drgn-stderr.txt" || log "drgn REPL capture exited $?"
 }
 
-# crash 8.0.2 opens kernels before 6.4 only.
-crash_reads() { case "$1" in 6.1.*|6.2.*|6.3.*|5.*) return 0 ;; *) return 1 ;; esac; }
+# crash 8.0.2 opens kernels before 6.4 only, and Debian's amd64 crash only x86_64 dumps (not arm64's).
+crash_reads() { case "$1" in *-arm64*) return 1 ;; 6.1.*|6.2.*|6.3.*|5.*) return 0 ;; *) return 1 ;; esac; }
 failed=()
 for d in "$LAB"/sets/$SET_GLOB; do
   [ -f "$d/manifest.json" ] || continue
@@ -171,7 +180,10 @@ for d in "$LAB"/sets/$SET_GLOB; do
       [ -s "$d/tools/crash-kmem-p.txt" ] || { ok=0; log "crash wrote no kmem -p listing for $(basename "$d"): see $d/tools/crash-stderr.txt"; }
     fi
   else
-    log "crash $CRASH_VERSION cannot open $rel (>= 6.4): no crash outputs for $(basename "$d")"
+    case "$rel" in
+      *-arm64*) log "Debian's crash $CRASH_VERSION reads only the host's (x86_64) dumps: no crash outputs for $(basename "$d")" ;;
+      *) log "crash $CRASH_VERSION cannot open $rel (>= 6.4): no crash outputs for $(basename "$d")" ;;
+    esac
   fi
   if [ "$ok" = 1 ] && [ "$SKIP_DRGN$SKIP_CRASH" = 00 ]; then
     "$PY" - "$d/tools/tools.json" "$CRASH_VERSION" "$DRGN_VERSION" "$rel" <<'EOF'

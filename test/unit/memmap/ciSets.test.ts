@@ -22,9 +22,23 @@ describe('CI lab set lists', () => {
     assert.deepEqual(shellList('TOOL_SETS'), [...CI_TOOL_SETS].sort());
   });
   it('every set CI derives dumps of or runs the tools on is a CI set', () => {
-    const ci = new Set(ciSetNames());
+    const ci = new Set(ciSetNames('all'));
     assert.deepEqual(
       [...CI_DERIVE_SETS, ...CI_TOOL_SETS].filter((n) => !ci.has(n)),
+      [],
+    );
+  });
+  it('the arm64 CI sets cover 6.12 and 7.3 with baseline and offline-block, named arm64-<kernel>-<scenario>', () => {
+    const names = ciSetNames('arm64');
+    for (const k of ['6.12', '7.3'])
+      for (const sc of ['baseline', 'offline-block']) assert.ok(names.includes(`arm64-${k}-${sc}`), `arm64-${k}-${sc}`);
+    assert.deepEqual(
+      names.filter((n) => !/^arm64-\d+\.\d+-/.test(n)),
+      [],
+    );
+    // the x86_64 list (what the x86_64 lab tests demand) holds no other architecture's set
+    assert.deepEqual(
+      ciSetNames().filter((n) => n.startsWith('arm64')),
       [],
     );
   });

@@ -46,7 +46,8 @@ export const KMEM_P_BLIND = new Set([
   'unaccepted',
 ]);
 
-const sets = listSets().filter((s) => !process.env.KMEMMAP_SET || s.name === process.env.KMEMMAP_SET);
+// every architecture: arm64 sets get drgn exports too (crash 8.0.2 on an x86_64 host reads only x86_64 dumps)
+const sets = listSets(undefined, 'all').filter((s) => !process.env.KMEMMAP_SET || s.name === process.env.KMEMMAP_SET);
 // The set's folder: LabSet.dir is the sets root in the current test/lab/sets.ts, so go by the ELF's folder.
 const toolsDir = (s: { elf: string }) => join(dirname(s.elf), 'tools');
 const withTools = sets.filter(
