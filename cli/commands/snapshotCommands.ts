@@ -38,6 +38,9 @@ function humanSummary(s: Snapshot): string {
   lines.push(
     `kernel     ${k.release !== undefined ? t(k.release) : 'unknown release'}${k.layoutFamily ? `  (flag layout ${k.layoutFamily})` : ''}`,
   );
+  lines.push(
+    `machine    ${k.machine !== undefined ? t(k.machine) : 'unknown architecture'}, ${k.pageSize / 1024} KiB pages`,
+  );
   lines.push(`input      ${s.provenance.format}: ${s.provenance.files.map(t).join(', ')}`);
   lines.push(
     `PFNs       ${hex(s.startPfn)}-${hex(s.endPfn)}  (${s.endPfn - s.startPfn} page frames, ${mib(s.endPfn - s.startPfn, k.pageSize)} span)`,
