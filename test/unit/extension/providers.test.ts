@@ -114,6 +114,32 @@ describe('providers (fake vscode)', function () {
     assert.match(mte, /matches this layout/);
   });
 
+  it("decodes the arm64 lab guests' own dump_page lines (6.12 and 7.3 offline-block dmesg) as the kernel printed them", () => {
+    const hp = registered.hovers[0] as { provideHover: Provide };
+    for (const v of ['6.12', '7.3']) {
+      const text = readFileSync(
+        resolve(__dirname, `../../../../test/fixtures/dmesg/arm64-${v}-offline-block.dmesg`),
+        'utf8',
+      );
+      const doc = fakeDocument(text, 'kmemmap-kernel-log');
+      const lines = text.split('\n');
+      const flagLines = lines.flatMap((l, i) => (/\] flags: 0x/.test(l) ? [i] : []));
+      assert.ok(flagLines.length >= 2, `${v}: dump_page flags lines in the fixture`);
+      for (const i of flagLines) {
+        const h = plain(hp.provideHover(doc, { line: i, character: lines[i].indexOf('flags: ') + 10 })!);
+        assert.match(
+          h,
+          new RegExp(
+            `kernel ${v.replace('.', '\\.')}\\.\\d+\\+deb\\d+-arm64 \\(flag layout [^,]+, arm64\\) · from dmesg banner`,
+          ),
+        );
+        assert.match(h, /set: PG_reserved$/m, `${v} line ${i}`);
+        assert.match(h, /zone 0 \(DMA\) as printed$/m, `${v}: arm64 field widths agree with the kernel`);
+        assert.match(h, /matches this layout/, `${v} line ${i}`);
+      }
+    }
+  });
+
   it('takes arm64 from a pstate trace line when no release says it, and from kmemmap.architecture otherwise', () => {
     const hp = registered.hovers[0] as { provideHover: Provide };
     config.set('kernelVersion', '6.12');
