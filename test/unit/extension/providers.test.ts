@@ -114,11 +114,16 @@ describe('providers (fake vscode)', function () {
     assert.match(mte, /matches this layout/);
   });
 
-  it("decodes the arm64 lab guests' own dump_page lines (6.12 and 7.3 offline-block dmesg) as the kernel printed them", () => {
+  it("decodes the arm64 lab guests' own dump_page lines (6.12 and 7.3, 4 and 16 KiB pages; offline-block dmesg) as the kernel printed them", () => {
     const hp = registered.hovers[0] as { provideHover: Provide };
-    for (const v of ['6.12', '7.3']) {
+    for (const [flavour, v] of [
+      ['arm64', '6.12'],
+      ['arm64', '7.3'],
+      ['arm64-16k', '6.12'],
+      ['arm64-16k', '7.3'],
+    ]) {
       const text = readFileSync(
-        resolve(__dirname, `../../../../test/fixtures/dmesg/arm64-${v}-offline-block.dmesg`),
+        resolve(__dirname, `../../../../test/fixtures/dmesg/${flavour}-${v}-offline-block.dmesg`),
         'utf8',
       );
       const doc = fakeDocument(text, 'kmemmap-kernel-log');
@@ -130,7 +135,7 @@ describe('providers (fake vscode)', function () {
         assert.match(
           h,
           new RegExp(
-            `kernel ${v.replace('.', '\\.')}\\.\\d+\\+deb\\d+-arm64 \\(flag layout [^,]+, arm64\\) · from dmesg banner`,
+            `kernel ${v.replace('.', '\\.')}\\.\\d+\\+deb\\d+-${flavour} \\(flag layout [^,]+, arm64\\) · from dmesg banner`,
           ),
         );
         assert.match(h, /set: PG_reserved$/m, `${v} line ${i}`);
