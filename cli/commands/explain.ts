@@ -43,7 +43,7 @@ export function registerExplainCommand(program: Command): void {
         const rel = k?.release ?? k?.family.last ?? '6.18';
         const out = entries.map((e) => ({
           ...e,
-          bits: bitFacts(e, k?.family),
+          bits: bitFacts(e, k?.family, k?.arch),
           links: e.source.map((r) => elixirUrl(r, rel)),
         }));
         printJson({ symbol, kernel: k ? { family: k.family.id, release: k.release } : null, entries: out });

@@ -166,8 +166,8 @@ function verdictText(b: Snapshot['blocks'][number], which: 'mainline' | 'skippab
 
 /** `kmemmap page`: the page's details, or its class when the reader gives none. */
 function printPage(s: Snapshot, pfnText: string, o: JsonOpt & { phys?: boolean }): void {
-  const n = Number(BigInt(pfnText));
-  const pfn = o.phys ? Math.floor(n / s.kernel.pageSize) : n;
+  const n = BigInt(pfnText);
+  const pfn = Number(o.phys ? n / BigInt(s.kernel.pageSize) : n); // the snapshot's page size (4, 16 or 64 KiB)
   if (!Number.isSafeInteger(pfn) || pfn < s.startPfn || pfn >= s.endPfn)
     throw new RangeErrorForUser(`pfn ${t(pfnText)} is outside this snapshot (${hex(s.startPfn)}-${hex(s.endPfn)})`);
   const d = s.pageDetail?.(pfn);

@@ -7,6 +7,8 @@ import { decodeFlagsWord, kernelLabel, resolveKernel, unknownKernelMessage } fro
 import { archFromRelease, detectArchInText, parseArch, DEBIAN_ARM64_FIELDS } from '../../../kernel/archFlags';
 import { flagBit, layoutFamily } from '../../../kernel/pageflags';
 import { ARM64 } from '../../../arch/arm64/index';
+import { bitFacts } from '../../../kernel/knowledge/bitFacts';
+import { lookupSymbol } from '../../../kernel/knowledge/index';
 
 /** A flags word of Debian arm64: node, zone in the top 7 bits, lastcpupid (17 bits, NR_CPUS 512) below. */
 function arm64Word(bits: number[], node: number, zone: number, lastcpupid = 0x1ffff): bigint {
@@ -81,6 +83,26 @@ describe('arm64 flag layout (kernel/archFlags.ts)', () => {
     assert.equal(arm.zone, 'DMA');
     assert.match(kernelLabel(resolveKernel('6.12/arm64')!), /arm64/);
     assert.doesNotMatch(kernelLabel(resolveKernel('6.12')!), /arm64/);
+  });
+
+  it('explains PG_arch_3 with its arm64 bit per family, marked for an arm64 target; x86_64 rows unchanged', () => {
+    const e = lookupSymbol('PG_arch_3')[0];
+    const k = resolveKernel('6.12/arm64')!;
+    const facts = bitFacts(e, k.family, k.arch);
+    const arm = facts.filter((f) => f.where.endsWith('arm64'));
+    assert.deepEqual(
+      arm.map((f) => [f.where, f.what.replace(/ \(.*/, ''), !!f.current]),
+      [
+        ['6.12–6.13 arm64', `bit ${hw612 + 4}`, true],
+        ['6.14–6.18 arm64', `bit ${flagBit(layoutFamily('6.14-6.18'), 'hwpoison')! + 4}`, false],
+        ['7.2–7.3 arm64', `bit ${hw73 + 4}`, false],
+      ],
+    );
+    assert.ok(facts.filter((f) => !f.where.endsWith('arm64')).every((f) => f.what === 'absent' && !f.current));
+    // a flag arm64 numbers as x86_64 gets no arm64 rows unless the target is arm64
+    assert.equal(bitFacts(lookupSymbol('PG_head')[0], f612).filter((f) => f.where.endsWith('arm64')).length, 0);
+    const head = bitFacts(lookupSymbol('PG_head')[0], f612, 'aarch64').find((f) => f.current)!;
+    assert.deepEqual([head.where, head.what], ['6.12–6.13 arm64', `bit ${flagBit(f612, 'head')}`]);
   });
 
   it("uses the arm64 architecture's own field widths", () => {
