@@ -145,6 +145,23 @@ describe('providers (fake vscode)', function () {
     }
   });
 
+  it('decodes a drgn REPL struct page of the arm64 lab guest with the arm64 layout (release from init_uts_ns)', () => {
+    const hp = registered.hovers[0] as { provideHover: Provide };
+    const text = readFileSync(
+      resolve(__dirname, '../../../../test/fixtures/tools/arm64-6.12-drgn-repl-page.txt'),
+      'utf8',
+    );
+    const lines = text.split('\n');
+    const i = lines.findIndex((l) => l.includes('.flags = (unsigned long)'));
+    assert.ok(i > 0, 'the fixture has the struct page flags line');
+    const h = plain(
+      hp.provideHover(fakeDocument(text, 'plaintext'), { line: i, character: lines[i].indexOf('flags') + 2 })!,
+    );
+    assert.match(h, /kernel 6\.12\.118\+deb12-arm64 \(flag layout 6\.12-6\.13, arm64\) · from drgn init_uts_ns/);
+    assert.match(h, /PG_dcache_clean\(=PG_arch_1\)/);
+    assert.match(h, /node 0, zone DMA \(.*Debian arm64\)/);
+  });
+
   it('takes arm64 from a pstate trace line when no release says it, and from kmemmap.architecture otherwise', () => {
     const hp = registered.hovers[0] as { provideHover: Provide };
     config.set('kernelVersion', '6.12');
