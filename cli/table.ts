@@ -20,7 +20,8 @@ export function table(
     .join('\n');
 }
 
-export function mib(pages: number, pageSize = 4096): string {
+/** The size of `pages` pages of `pageSize` bytes (the snapshot's: 4, 16 or 64 KiB). */
+export function mib(pages: number, pageSize: number): string {
   const bytes = pages * pageSize;
   if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(2)} GiB`;
   return `${(bytes / (1 << 20)).toFixed(1)} MiB`;

@@ -26,6 +26,8 @@ function sideInfo(s: SnapshotSummary, title: string, outsideClass: number): Diff
     files: s.input.files,
     release: s.kernel.release,
     layoutFamily: s.kernel.layoutFamily,
+    machine: s.kernel.machine,
+    pageSize: s.kernel.pageSize,
     startPfn: s.pfns.start,
     endPfn: s.pfns.end,
     outsideClass,

@@ -19,12 +19,16 @@ import { registerAskDebugger } from './debugger/askDebugger';
 import { registerPatchReview, type PatchReviewApi } from './patchReview';
 import { diffSessions, registerCompare } from './diffPanel';
 import type { DiffPageDetail } from '../shared/diffProtocol';
+import type { Overview } from '../shared/protocol';
+import { viewSettings } from './settings';
 
 /** The API integration tests (and other extensions) use; keep the names stable. */
 export interface KmemmapApi {
   openSnapshot(uri: vscode.Uri): Promise<void>;
   sessions(): Array<{ uri: string; summary: SnapshotSummary }>;
   pageDetail(uri: string, pfn: number): Promise<PageDetail | undefined>;
+  /** The Overview the snapshot's panel is sent on `ready` (what its header, labels and search are drawn from). */
+  overview(uri: string): Overview | undefined;
   /** The Patch Review view: review a patch, read the view's nodes, write the report. */
   patchReview: PatchReviewApi;
   /** Open diff panels: the two URIs (a, b), pages changed, and a page on both sides as the diff inspector reads it. */
@@ -88,6 +92,7 @@ export function activate(context: vscode.ExtensionContext): KmemmapApi {
       if (!s) throw new Error(`no open snapshot ${uri}`);
       return s.pageDetail(pfn);
     },
+    overview: (uri) => (store.get(uri) ?? store.get(vscode.Uri.parse(uri).toString()))?.overview(viewSettings()),
     diffs: () =>
       diffSessions().map((d) => ({
         uris: d.uris,

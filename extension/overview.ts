@@ -1,5 +1,6 @@
 // Turns the worker's summary into the webview's Overview: the first message of a session.
 
+import { pageShiftOf } from '../shared/geometry';
 import { CLASS_DESCRIPTION, PAGE_CLASSES, CLASS_ID, isPageClass } from '../kernel/pageClasses';
 import type { BlockInfo, ClassCounts, Overview, SectionInfo, VerdictInfo, ViewSettings } from '../shared/protocol';
 import { PROTOCOL_VERSION } from '../shared/protocol';
@@ -60,7 +61,7 @@ export function buildOverview(summary: SnapshotSummary, title: string, settings:
     format: summary.input.format,
     files: summary.input.files,
     notes: summary.input.notes,
-    kernel: { ...summary.kernel },
+    kernel: { ...summary.kernel, pageShift: pageShiftOf(summary.kernel.pageSize) },
     startPfn: summary.pfns.start,
     endPfn: summary.pfns.end,
     pfnsPerSection: summary.pfnsPerSection,

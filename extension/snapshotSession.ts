@@ -10,7 +10,7 @@ import type { RequestHandlers } from '../shared/messageChannel';
 import { PROTOCOL_VERSION } from '../shared/protocol';
 import { sourceRefsFor } from './sourceRefs';
 
-/** Largest sectionData answer: 64 sections of 32768 PFNs (2 MiB), so no message freezes the panel. */
+/** Largest sectionData answer: 2 Mi PFNs, 2 MiB of class bytes (64 x86_64 sections, 256 of arm64 with 16 KiB pages), so no message freezes the panel. */
 export const MAX_SECTION_DATA_PFNS = 1 << 21;
 
 export class SnapshotSession {

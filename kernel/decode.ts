@@ -22,6 +22,16 @@ import {
 import { parseRelease } from './version';
 import { PAGE_TYPE_ENCODINGS, PageTypeDecoder, describePageType, type PageTypeEncoding } from './pagetypes';
 import { KPF, kpfNames } from './kpf';
+import {
+  ARM64_ABOVE,
+  ARM64_ALIASES,
+  ARM64_FIRST_RELEASE,
+  DEBIAN_ARM64_FIELDS,
+  archFromRelease,
+  arm64HasLayout,
+  parseArch,
+  type ArchName,
+} from './archFlags';
 
 /** The kernel a decode or an explanation is about. */
 export interface KernelTarget {
@@ -30,20 +40,62 @@ export interface KernelTarget {
   release?: string;
   /** Where we learned it (shown to the user): "crash sys", "dmesg banner", "workspace tree", "setting", "--kernel". */
   origin?: string;
+  /** The machine (kernel/archFlags.ts); undefined means x86_64, the tables' own layout. */
+  arch?: ArchName;
+  /** Where the machine was learned when it is not the release's own suffix ("crash sys MACHINE", "--arch"). */
+  archOrigin?: string;
 }
 
-/** "6.12.117", "6.1", "6.12-6.13" (family id) → target; undefined when neither a known release nor a family. */
-export function resolveKernel(spec: string, origin?: string): KernelTarget | undefined {
+/** "6.12/arm64" → ["6.12", "aarch64"]; an unknown suffix is left in the release (and then names no table). */
+function splitArch(spec: string): [string, ArchName | undefined] {
   const t = spec.trim().replace(/^v/, '');
-  const fam = LAYOUT_FAMILIES.find((f) => f.id === t);
-  if (fam) return { family: fam, origin };
-  const byRelease = familyFromRelease(t);
-  return byRelease ? { family: byRelease, release: t, origin } : undefined;
+  const m = /^(.*)\/([A-Za-z0-9_-]+)$/.exec(t);
+  const a = m ? parseArch(m[2]) : undefined;
+  return a ? [m![1].trim(), a] : [t, undefined];
 }
 
-/** Why a --kernel spec names no table: outside the covered releases (older, newer, between two families) or not a release. */
-export function unknownKernelMessage(spec: string): string {
-  const cov = releaseCoverage(spec.trim().replace(/^v/, ''));
+/**
+ * "6.12.117", "6.1", "6.12-6.13" (family id), optionally "/arm64" or with `arch` → target; undefined when
+ * neither a known release nor a family, when the release's own suffix ("-arm64", "-amd64") names another
+ * machine than `arch`, or for arm64 when the release is older than the arm64 tables (6.12).
+ */
+export function resolveKernel(
+  spec: string,
+  origin?: string,
+  arch?: ArchName,
+  archOrigin?: string,
+): KernelTarget | undefined {
+  const [t, suffixArch] = splitArch(spec);
+  if (arch && suffixArch && arch !== suffixArch) return undefined;
+  const wanted = suffixArch ?? arch;
+  const named = archFromRelease(t);
+  if (wanted && named && wanted !== named) return undefined;
+  const a = wanted ?? named;
+  const fam = LAYOUT_FAMILIES.find((f) => f.id === t);
+  const family = fam ?? familyFromRelease(t);
+  if (!family || (a === 'aarch64' && !arm64HasLayout(family))) return undefined;
+  const k: KernelTarget = { family, origin };
+  if (!fam) k.release = t;
+  if (a === 'aarch64') {
+    k.arch = a;
+    const by = suffixArch || named ? undefined : archOrigin;
+    if (by) k.archOrigin = by;
+  }
+  return k;
+}
+
+/** Why a --kernel spec (with `arch`) names no table: a machine conflict, arm64 before 6.12, or a release outside the tables. */
+export function unknownKernelMessage(spec: string, arch?: ArchName): string {
+  const [t, suffixArch] = splitArch(spec);
+  const named = archFromRelease(t);
+  const a = suffixArch ?? arch ?? named;
+  const claims = [arch, suffixArch, named].filter((x): x is ArchName => x !== undefined);
+  if (claims.some((x) => x !== claims[0]))
+    return `kernel "${spec}" names ${[...new Set(claims)].map((x) => (x === 'aarch64' ? 'arm64' : x)).join(' and ')}: give one architecture`;
+  const fam = LAYOUT_FAMILIES.find((f) => f.id === t) ?? familyFromRelease(t);
+  if (fam && a === 'aarch64')
+    return `kernel "${spec}": the arm64 page->flags layout is in the tables from ${ARM64_FIRST_RELEASE} on (x86_64 still had PG_uncached below PG_hwpoison before, so its numbers are not arm64's); give a release or family from ${ARM64_FIRST_RELEASE}`;
+  const cov = releaseCoverage(t);
   const families = LAYOUT_FAMILIES.map((f) => f.id).join(', ');
   const where =
     cov.kind === 'newer'
@@ -56,9 +108,17 @@ export function unknownKernelMessage(spec: string): string {
   return `kernel "${spec}" ${where}: the tables cover ${COVERED_RELEASES}; give a release in them or a layout family (${families})`;
 }
 
-/** Human label: "6.12.117 (flag layout 6.12-6.13)". */
+/** Human label: "6.12.117 (flag layout 6.12-6.13)", "6.12 (flag layout 6.12-6.13, arm64)". */
 export function kernelLabel(k: KernelTarget): string {
-  return `${k.release ?? `layout ${k.family.first === k.family.last ? k.family.first : `${k.family.first}–${k.family.last}`}`}${k.release ? ` (flag layout ${k.family.id})` : ''}`;
+  const arm = k.arch === 'aarch64';
+  const layout = `layout ${k.family.first === k.family.last ? k.family.first : `${k.family.first}–${k.family.last}`}`;
+  if (!k.release) return arm ? `${layout} (arm64)` : layout;
+  return `${k.release} (flag layout ${k.family.id}${arm ? ', arm64' : ''})`;
+}
+
+/** The machine a target decodes for, for display: "arm64" or "x86_64". */
+export function archLabel(k: KernelTarget): string {
+  return k.arch === 'aarch64' ? 'arm64' : 'x86_64';
 }
 
 /** Page-type encodings that may apply (one when the release is known, possibly two for a family). */
@@ -85,10 +145,14 @@ export const DEBIAN_X86_64_FIELDS: FlagFields = { nodesShift: 10, zonesWidth: 3 
 
 export interface FlagsDecode {
   kernel: string;
+  /** The machine whose layout was used: "x86_64" or "arm64". */
+  arch: string;
   raw: string;
   flags: string[];
   aliases: string[];
   configDependentBits: number[];
+  /** __NR_PAGEFLAGS of the build, when the architecture's config makes every bit above PG_hwpoison known (arm64). */
+  nrPageflags?: number;
   node?: number;
   zone?: string;
   fieldsAssumption?: string;
@@ -99,24 +163,45 @@ export function decodeFlagsWord(
   k: KernelTarget,
   opts: { fields?: FlagFields | null; secondPage?: boolean; pageState?: string } = {},
 ): FlagsDecode {
+  const arm = k.arch === 'aarch64';
   // Small words (a bare flag mask) carry no node/zone fields: only decode fields for full flags words.
-  const fields = opts.fields === null || word >> 32n === 0n ? undefined : (opts.fields ?? DEBIAN_X86_64_FIELDS);
+  const fields =
+    opts.fields === null || word >> 32n === 0n
+      ? undefined
+      : (opts.fields ?? (arm ? DEBIAN_ARM64_FIELDS : DEBIAN_X86_64_FIELDS));
   const d = decodePageFlags(word, k.family, {
     release: k.release,
     secondPage: opts.secondPage,
     pageState: opts.pageState,
     fields,
   });
+  const names = [...d.names];
+  const aliases = [...d.aliases];
+  let unnamed = d.unnamedBits;
+  let nrPageflags: number | undefined;
+  if (arm) {
+    // arm64 (Debian config): every bit above PG_hwpoison is known (kernel/archFlags.ts)
+    const low = k.family.bits.length;
+    nrPageflags = low + ARM64_ABOVE.length;
+    const fieldsLow = fields ? 64 - fields.nodesShift - fields.zonesWidth : 64;
+    ARM64_ABOVE.forEach((n, i) => {
+      if (low + i < fieldsLow && (word >> BigInt(low + i)) & 1n) names.push(n);
+    });
+    for (const a of ARM64_ALIASES) if (names.includes(a.of)) aliases.push(`${a.name}(=${a.of})`);
+    unnamed = [];
+  }
   return {
     kernel: kernelLabel(k),
+    arch: archLabel(k),
     raw: '0x' + word.toString(16),
-    flags: d.names.map((n) => `PG_${n}`),
-    aliases: d.aliases.map((a) => 'PG_' + a.replace('(=', '(=PG_')),
-    configDependentBits: d.unnamedBits,
+    flags: names.map((n) => `PG_${n}`),
+    aliases: aliases.map((a) => 'PG_' + a.replace('(=', '(=PG_')),
+    configDependentBits: unnamed,
+    ...(nrPageflags !== undefined ? { nrPageflags } : {}),
     node: d.node,
     zone: d.zoneName ?? (d.zone !== undefined ? String(d.zone) : undefined),
     fieldsAssumption: fields
-      ? `node/zone from the top bits assuming NODES_SHIFT=${fields.nodesShift}, ZONES_WIDTH=${fields.zonesWidth} (Debian x86_64)`
+      ? `node/zone from the top bits assuming NODES_SHIFT=${fields.nodesShift}, ZONES_WIDTH=${fields.zonesWidth} (Debian ${archLabel(k)})`
       : undefined,
   };
 }

@@ -24,6 +24,10 @@ export interface DiffSideInfo {
   files: string[];
   release?: string;
   layoutFamily?: string;
+  /** `uname -m` of the side ("x86_64", "aarch64"), when its input says. */
+  machine?: string;
+  /** Base page size in bytes (equal on both sides: snapshotDiff refuses others). */
+  pageSize: number;
   startPfn: number;
   endPfn: number;
   /** What this side says about PFNs outside its range: no-memmap (dumps, captures) or not-in-listing. */

@@ -61,7 +61,20 @@ export interface Overview {
   format: string;
   files: string[];
   notes: string[];
-  kernel: { release?: string; version?: string; machine?: string; layoutFamily?: string; pageSize: number };
+  /**
+   * The kernel and the machine's geometry: `machine` is `uname -m` ("x86_64", "aarch64"; absent when the
+   * input does not say), `pageSize` the base page in bytes (4, 16 or 64 KiB on arm64) and `pageShift` its
+   * log2; with pfnsPerSection and pfnsPerBlock below they are all the panel knows of page sizes
+   * (shared/geometry.ts turns them into addresses and sizes).
+   */
+  kernel: {
+    release?: string;
+    version?: string;
+    machine?: string;
+    layoutFamily?: string;
+    pageSize: number;
+    pageShift: number;
+  };
   startPfn: number;
   endPfn: number;
   pfnsPerSection: number;

@@ -4,6 +4,7 @@
 
 import type { BlockInfo, ClassCounts, OfflineRules, Overview, SectionInfo, VerdictInfo } from '../shared/protocol';
 import { formatBytes, formatCount, h, hex, icon } from './dom';
+import { physOfPfn } from '../shared/geometry';
 import { classColour, cssColour, type ThemeColours } from './palette';
 
 export function verdictOf(b: BlockInfo, rules: OfflineRules): VerdictInfo | undefined {
@@ -79,8 +80,8 @@ export function renderBlockTable(
     const b = it as BlockInfo;
     const s = it as SectionInfo;
     const nr = useBlocks ? b.id : s.nr;
-    const start = BigInt(it.startPfn) * BigInt(o.kernel.pageSize);
-    const end = BigInt(it.startPfn + it.nrPfns) * BigInt(o.kernel.pageSize);
+    const start = physOfPfn(it.startPfn, o.kernel.pageShift);
+    const end = physOfPfn(it.startPfn + it.nrPfns, o.kernel.pageShift);
     const row = h(
       'tr',
       {

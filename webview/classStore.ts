@@ -9,7 +9,7 @@ import type { Overview, SectionData } from '../shared/protocol';
 import type { PfnRange } from './absentRuns';
 import { CELL_NOT_LOADED, CELL_OUTSIDE } from './palette';
 
-/** PFNs per request: 2 MiB of class bytes (the host's MAX_SECTION_DATA_PFNS), 64 sections of 32768. */
+/** PFNs per request: 2 MiB of class bytes (the host's MAX_SECTION_DATA_PFNS), whatever the page size. */
 const PFNS_PER_REQUEST = 1 << 21;
 /** Requests in flight at once; the rest wait in a queue re-ordered at every view change. Each message
  * has a fixed cost (host round trip, a redraw), so few large requests load faster than many small. */

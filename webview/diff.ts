@@ -23,6 +23,7 @@ import { createDiffSidePanel, type DiffSidePanel } from './diffSidePanel';
 import { createDiffToolbar, type DiffToolbar } from './diffToolbar';
 import { renderDiffHeader } from './diffViews';
 import { h, hex } from './dom';
+import { physHex } from '../shared/geometry';
 import { renderFailure, renderLoading } from './errorView';
 import { connectHost, vscodeApi } from './hostChannel';
 import { chooseLayout } from './mapLayout';
@@ -89,7 +90,7 @@ class DiffMapView extends MapView {
     const c = this.diffCells.classesAt(pfn);
     return [
       `PFN ${hex(pfn)} (${pfn})`,
-      `phys ${hex(BigInt(pfn) * BigInt(o.kernel.pageSize))}`,
+      `phys ${physHex(pfn, o.kernel.pageShift)}`,
       sec ? `section ${sec.nr} · ${sec.state}` : `section ${Math.floor(pfn / o.pfnsPerSection)}`,
       blk ? `memory${blk.id}` : '',
       c === undefined
@@ -141,7 +142,7 @@ function mapHelp(d: DiffOverview): HTMLElement {
     h(
       'summary',
       {},
-      `1 cell = 1 page · bright: changed (colour of its class in ${d.b.title}; "Show old class": in ${d.a.title}) · dim: unchanged`,
+      `1 cell = 1 page (${d.map.kernel.pageSize / 1024} KiB) · bright: changed (colour of its class in ${d.b.title}; "Show old class": in ${d.a.title}) · dim: unchanged`,
     ),
     h(
       'ul',

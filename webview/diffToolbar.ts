@@ -105,7 +105,7 @@ export function createDiffToolbar(deps: DiffToolbarDeps): DiffToolbar {
 function runSearch(q: string, deps: DiffToolbarDeps, say: (msg: string) => void): void {
   const { d, map } = deps;
   const o = d.map;
-  const t = parseSearch(q, o.kernel.pageSize, o.endPfn);
+  const t = parseSearch(q, o.kernel.pageShift, o.endPfn);
   if (t.kind === 'error') say(t.message);
   else if (t.kind === 'pfn') {
     if (t.pfn < o.startPfn || t.pfn >= o.endPfn)

@@ -4,7 +4,8 @@
 
 import type { DiffBlockRow, DiffBlockSide, DiffOverview, DiffPageDetail, DiffSideInfo } from '../shared/diffProtocol';
 import type { Overview, VerdictInfo } from '../shared/protocol';
-import { formatCount, h, hex, icon } from './dom';
+import { formatBytes, formatCount, h, hex, icon } from './dom';
+import { machineLabel } from '../shared/geometry';
 import { renderPageDetail, type InspectorActions } from './inspector';
 import { verdictCell } from './blockTable';
 import { classColour, cssColour, type ThemeColours } from './palette';
@@ -24,7 +25,7 @@ function sideFacts(label: string, s: DiffSideInfo): HTMLElement {
     h(
       'span',
       { class: 'fact-value' },
-      ` · ${s.release ?? 'unknown release'} · ${s.format} · PFNs ${hex(s.startPfn)}–${hex(s.endPfn)}`,
+      ` · ${s.release ?? 'unknown release'} · ${machineLabel(s.machine)}, ${formatBytes(s.pageSize)} pages · ${s.format} · PFNs ${hex(s.startPfn)}–${hex(s.endPfn)}`,
     ),
   );
 }

@@ -2,6 +2,7 @@
 
 import type { Overview } from '../shared/protocol';
 import { formatBytes, h, hex, icon } from './dom';
+import { machineLabel } from '../shared/geometry';
 
 export function renderHeader(o: Overview, renderer: string): HTMLElement {
   const k = o.kernel;
@@ -21,10 +22,15 @@ export function renderHeader(o: Overview, renderer: string): HTMLElement {
     { class: 'facts' },
     fact('kernel', k.release ?? 'unknown release', k.version),
     fact('flag layout', k.layoutFamily ?? 'not identified', 'Flag-bit layout family used to decode page flags'),
+    fact('arch', machineLabel(k.machine), 'Machine (uname -m) the snapshot comes from'),
     fact('format', o.format),
     fact('PFNs', `${hex(o.startPfn)}–${hex(o.endPfn)}`, `${o.startPfn} to ${o.endPfn} (exclusive)`),
     fact('span', formatBytes(bytes), `${formatBytes(present * k.pageSize)} with a memmap`),
-    fact('page', formatBytes(k.pageSize)),
+    fact(
+      'page',
+      formatBytes(k.pageSize),
+      `PAGE_SHIFT ${k.pageShift}: one map cell is one ${formatBytes(k.pageSize)} page`,
+    ),
     fact('sections', `${o.sections.length} × ${formatBytes(o.pfnsPerSection * k.pageSize)}`),
     o.pfnsPerBlock
       ? fact('memory blocks', `${o.blocks.length} × ${formatBytes(o.pfnsPerBlock * k.pageSize)}`)

@@ -6,6 +6,7 @@
 import type { Overview } from '../shared/protocol';
 import { describeAbsent } from './absentRuns';
 import { h } from './dom';
+import { physHex } from '../shared/geometry';
 import { rowStartPfn, type MapLayout } from './mapLayout';
 import { ROW_BLOCK, ROW_SECTION } from './rowFlags';
 import type { View } from './viewport';
@@ -65,7 +66,7 @@ export class MapLabels {
   }
 
   private rowText(l: MapLayout, pfn: number, f: number): string {
-    const phys = `0x${(BigInt(pfn) * BigInt(this.o.kernel.pageSize)).toString(16)}`;
+    const phys = physHex(pfn, this.o.kernel.pageShift);
     if (!(pfn % l.pfnsPerSection === 0 || f & ROW_SECTION)) return phys;
     const section = `§${Math.floor(pfn / l.pfnsPerSection)}`;
     const block =

@@ -8,6 +8,7 @@ import { CanvasRenderer } from './canvasRenderer';
 import { haloClasses, priorityRanks } from './classPriority';
 import { ClassStore } from './classStore';
 import { h, hex } from './dom';
+import { physHex } from '../shared/geometry';
 import { GlRenderer } from './glRenderer';
 import { MapLabels } from './mapLabels';
 import { cellToPfn, pfnToCell, rowsOfPfns, segmentOfRow, type MapLayout, type MapSegment } from './mapLayout';
@@ -530,7 +531,7 @@ export class MapView {
     const cls = this.store.classAt(pfn);
     return [
       `PFN ${hex(pfn)} (${pfn})`,
-      `phys ${hex(BigInt(pfn) * BigInt(o.kernel.pageSize))}`,
+      `phys ${physHex(pfn, o.kernel.pageShift)}`,
       sec
         ? `section ${sec.nr} · ${sec.state}${sec.zone ? ` · ${sec.zone}` : ''}${sec.node !== undefined ? ` · node ${sec.node}` : ''}`
         : `section ${Math.floor(pfn / o.pfnsPerSection)}`,

@@ -1,8 +1,10 @@
 // Parses what the user types in the search box: a PFN, a physical address, a section or a block.
 //   "1234", "0x4d2", "pfn 0x4d2"      → PFN
-//   "pa 0x100000000", "@0x1000", "0x100000000" when too large for a PFN → physical address
+//   "pa 0x100000000", "@0x1000", "0x100000000" when too large for a PFN → physical address (>> the snapshot's page shift)
 //   "section 12", "s12"                → section 12
 //   "block 40", "memory40", "b40"      → memory block 40
+
+import { pfnOfPhys } from '../shared/geometry';
 
 export type SearchTarget =
   | { kind: 'pfn'; pfn: number; note?: string }
@@ -10,14 +12,18 @@ export type SearchTarget =
   | { kind: 'block'; id: number }
   | { kind: 'error'; message: string };
 
-function num(s: string): number | undefined {
+function big(s: string): bigint | undefined {
   const t = s.trim().replace(/_/g, '');
-  if (/^0x[0-9a-f]+$/i.test(t)) return Number(BigInt(t));
-  if (/^\d+$/.test(t)) return Number(t);
-  return undefined;
+  return /^0x[0-9a-f]+$/i.test(t) || /^\d+$/.test(t) ? BigInt(t) : undefined;
 }
 
-export function parseSearch(q: string, pageSize: number, endPfn: number): SearchTarget {
+function num(s: string): number | undefined {
+  const b = big(s);
+  return b === undefined ? undefined : Number(b);
+}
+
+/** `pageShift`: log2 of the snapshot's page size (12, 14 or 16), from Overview.kernel. */
+export function parseSearch(q: string, pageShift: number, endPfn: number): SearchTarget {
   const s = q.trim().toLowerCase();
   let m: RegExpExecArray | null;
   if ((m = /^(?:section|sec|s)\s*#?\s*(\S+)$/.exec(s))) {
@@ -31,25 +37,26 @@ export function parseSearch(q: string, pageSize: number, endPfn: number): Search
     return n === undefined ? { kind: 'error', message: `"${m[1]}" is not a block number` } : { kind: 'block', id: n };
   }
   if ((m = /^(?:pa|phys|physical|addr|@)\s*:?\s*(\S+)$/.exec(s))) {
-    const n = num(m[1]);
+    const n = big(m[1]);
     return n === undefined
       ? { kind: 'error', message: `"${m[1]}" is not an address` }
-      : { kind: 'pfn', pfn: Math.floor(n / pageSize), note: `physical address ${m[1]}` };
+      : { kind: 'pfn', pfn: pfnOfPhys(n, pageShift), note: `physical address ${m[1]}` };
   }
   if ((m = /^(?:pfn)?\s*:?\s*(\S+)$/.exec(s))) {
-    const n = num(m[1]);
+    const n = big(m[1]);
     if (n === undefined)
       return {
         kind: 'error',
         message: 'type a PFN (1234 or 0x4d2), "pa 0x…" for a physical address, "section N" or "block N"',
       };
-    if (n >= endPfn && !/^pfn/.test(s) && n % pageSize === 0)
+    const pageMask = (1n << BigInt(pageShift)) - 1n;
+    if (n >= BigInt(endPfn) && !/^pfn/.test(s) && (n & pageMask) === 0n)
       return {
         kind: 'pfn',
-        pfn: Math.floor(n / pageSize),
+        pfn: pfnOfPhys(n, pageShift),
         note: `${m[1]} is beyond the last PFN, read as a physical address`,
       };
-    return { kind: 'pfn', pfn: n };
+    return { kind: 'pfn', pfn: Number(n) };
   }
   return { kind: 'error', message: 'nothing to search for' };
 }

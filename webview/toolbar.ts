@@ -54,7 +54,7 @@ export function createToolbar(d: ToolbarDeps): HTMLElement {
 /** Goes to what the query names; say() shows a message beside the field. */
 function runSearch(q: string, d: ToolbarDeps, say: (msg: string) => void): void {
   const { o, map } = d;
-  const t = parseSearch(q, o.kernel.pageSize, o.endPfn);
+  const t = parseSearch(q, o.kernel.pageShift, o.endPfn);
   if (t.kind === 'error') say(t.message);
   else if (t.kind === 'pfn') {
     if (t.pfn < o.startPfn || t.pfn >= o.endPfn)

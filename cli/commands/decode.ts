@@ -1,4 +1,5 @@
-// kmemmap decode --kernel <release|family> (--flags|--page-type|--kpf) <hex>: names of a raw word.
+// kmemmap decode --kernel <release|family> [--arch x86_64|arm64] (--flags|--page-type|--kpf) <hex>: names of a
+// raw word, with the flag layout of that release on that machine (arm64: MTE's PG_arch_2/PG_arch_3, its field widths).
 
 import { Command } from 'commander';
 import { print, printJson } from '../output';
@@ -14,6 +15,7 @@ import { kernelOption } from './explain';
 
 interface DecodeOpts {
   kernel: string;
+  arch?: string;
   flags?: boolean;
   pageType?: boolean;
   kpf?: boolean;
@@ -28,14 +30,18 @@ export function registerDecodeCommand(program: Command): void {
     .description(
       'decode a raw page->flags, page->page_type or /proc/kpageflags word for a kernel release or layout family',
     )
-    .requiredOption('--kernel <release|family>', 'e.g. 6.1, 6.12.117+deb12-amd64, 6.12-6.13')
+    .requiredOption(
+      '--kernel <release|family>',
+      'e.g. 6.1, 6.12.117+deb12-amd64, 6.12-6.13; 6.12.118+deb12-arm64 or 6.12/arm64 for arm64',
+    )
+    .option('--arch <arch>', 'x86_64 (default) or arm64 (aarch64): the machine whose flag layout to use')
     .option('--flags', 'value is page->flags')
     .option('--page-type', 'value is page->page_type / _mapcount (u32; 6.12+ also the top byte alone)')
     .option('--kpf', 'value is a /proc/kpageflags word')
     .option('--no-fields', 'do not decode node/zone from the top bits of flags')
     .option('--json', 'machine-readable output')
     .action((value: string, opts: DecodeOpts) => {
-      const k = kernelOption(opts.kernel)!;
+      const k = kernelOption(opts.kernel, opts.arch)!;
       const modes = [opts.flags, opts.pageType, opts.kpf].filter(Boolean).length;
       if (modes !== 1)
         throw Object.assign(new Error('give exactly one of --flags, --page-type, --kpf'), { name: 'UsageError' });
@@ -48,6 +54,7 @@ export function registerDecodeCommand(program: Command): void {
         const extra = describeConfigBits(d.configDependentBits, k);
         text = [
           `kernel   ${d.kernel}`,
+          `arch     ${d.arch}${d.nrPageflags !== undefined ? `  (NR_PAGEFLAGS ${d.nrPageflags})` : ''}`,
           `flags    ${d.raw}`,
           `set      ${d.flags.join(' ') || '(none)'}`,
           ...(d.aliases.length ? [`aliases  ${d.aliases.join(' ')}`] : []),

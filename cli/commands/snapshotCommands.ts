@@ -38,6 +38,9 @@ function humanSummary(s: Snapshot): string {
   lines.push(
     `kernel     ${k.release !== undefined ? t(k.release) : 'unknown release'}${k.layoutFamily ? `  (flag layout ${k.layoutFamily})` : ''}`,
   );
+  lines.push(
+    `machine    ${k.machine !== undefined ? t(k.machine) : 'unknown architecture'}, ${k.pageSize / 1024} KiB pages`,
+  );
   lines.push(`input      ${s.provenance.format}: ${s.provenance.files.map(t).join(', ')}`);
   lines.push(
     `PFNs       ${hex(s.startPfn)}-${hex(s.endPfn)}  (${s.endPfn - s.startPfn} page frames, ${mib(s.endPfn - s.startPfn, k.pageSize)} span)`,
@@ -163,8 +166,8 @@ function verdictText(b: Snapshot['blocks'][number], which: 'mainline' | 'skippab
 
 /** `kmemmap page`: the page's details, or its class when the reader gives none. */
 function printPage(s: Snapshot, pfnText: string, o: JsonOpt & { phys?: boolean }): void {
-  const n = Number(BigInt(pfnText));
-  const pfn = o.phys ? Math.floor(n / s.kernel.pageSize) : n;
+  const n = BigInt(pfnText);
+  const pfn = Number(o.phys ? n / BigInt(s.kernel.pageSize) : n); // the snapshot's page size (4, 16 or 64 KiB)
   if (!Number.isSafeInteger(pfn) || pfn < s.startPfn || pfn >= s.endPfn)
     throw new RangeErrorForUser(`pfn ${t(pfnText)} is outside this snapshot (${hex(s.startPfn)}-${hex(s.endPfn)})`);
   const d = s.pageDetail?.(pfn);

@@ -17,9 +17,9 @@ export function registerKernelStatus(context: vscode.ExtensionContext, trees: Ke
     const ed = vscode.window.activeTextEditor;
     if (!ed || !LANGS.has(ed.document.languageId)) return item.hide();
     const k = kernelForDocument(ed.document, () => trees.primaryVersion());
-    item.text = `$(circuit-board) ${k ? (k.release ?? k.family.id) : 'kernel ?'}`;
+    item.text = `$(circuit-board) ${k ? `${k.release ?? k.family.id}${k.arch === 'aarch64' && !k.release ? '/arm64' : ''}` : 'kernel ?'}`;
     item.tooltip = k
-      ? `Page flags decoded for ${kernelLabel(k)} (from ${k.origin ?? '?'}). Click to choose.`
+      ? `Page flags decoded for ${kernelLabel(k)} (from ${k.origin ?? '?'}${k.archOrigin ? `; arm64 from ${k.archOrigin}` : ''}). Click to choose.`
       : 'No kernel detected: click to choose the release or layout family used to decode flags.';
     item.show();
   };
@@ -36,6 +36,11 @@ export function registerKernelStatus(context: vscode.ExtensionContext, trees: Ke
           value: 'auto',
         },
         ...['6.1', '6.6', '6.12', '6.18'].map((v) => ({ label: v, description: 'release', value: v })),
+        ...['6.12', '7.3'].map((v) => ({
+          label: `${v}/arm64`,
+          description: 'release, arm64 layout',
+          value: `${v}/arm64`,
+        })),
         ...LAYOUT_FAMILIES.map((f) => ({
           label: f.id,
           description: `flag layout family ${f.first}–${f.last}`,

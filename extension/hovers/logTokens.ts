@@ -65,7 +65,7 @@ const OFFLINE_REASONS: Record<string, string> = {
 
 function kernelLine(k: KernelTarget | undefined): string {
   return k
-    ? `kernel ${escapeMarkdown(kernelLabel(k))}${k.origin ? ` · from ${escapeMarkdown(k.origin)}` : ''}`
+    ? `kernel ${escapeMarkdown(kernelLabel(k))}${k.origin ? ` · from ${escapeMarkdown(k.origin)}` : ''}${k.archOrigin ? ` · arm64 from ${escapeMarkdown(k.archOrigin)}` : ''}`
     : 'no kernel known: choose one in the status bar (kmemmap.kernelVersion)';
 }
 
@@ -95,6 +95,10 @@ function flagsMarkdown(
     `- set: ${escapeMarkdown(d.flags.join(' ') || '(no PG_ flags)')}`,
   ];
   if (d.aliases.length) lines.push(`- aliases: ${escapeMarkdown(d.aliases.join(' '))}`);
+  if (d.nrPageflags !== undefined)
+    lines.push(
+      `- ${escapeMarkdown(`${d.arch} layout: NR_PAGEFLAGS ${d.nrPageflags} (PG_young, PG_idle, PG_arch_2 = MTE tagged, PG_arch_3 = MTE lock above PG_hwpoison)`)}`,
+    );
   for (const c of describeConfigBits(d.configDependentBits, k)) lines.push(`- ${escapeMarkdown(c)}`);
   const printedZone = printed ? /zone=(\d+)/.exec(printed)?.[1] : undefined;
   const printedNode = printed ? /node=(\d+)/.exec(printed)?.[1] : undefined;
@@ -103,7 +107,7 @@ function flagsMarkdown(
     const ours =
       d.zone !== undefined ? (Object.hasOwn(ZONE_INDEX, d.zone) ? ZONE_INDEX[d.zone] : Number(d.zone)) : undefined;
     lines.push(
-      `- node ${escapeMarkdown(printedNode ?? '?')}, zone ${escapeMarkdown(printedZone)}${ZONE_NAMES[Number(printedZone)] ? ` (${ZONE_NAMES[Number(printedZone)]})` : ''} as printed${ours !== undefined && ours !== Number(printedZone) ? " — this kernel's node/zone field widths differ from the Debian x86_64 assumption" : ''}`,
+      `- node ${escapeMarkdown(printedNode ?? '?')}, zone ${escapeMarkdown(printedZone)}${ZONE_NAMES[Number(printedZone)] ? ` (${ZONE_NAMES[Number(printedZone)]})` : ''} as printed${ours !== undefined && ours !== Number(printedZone) ? ` — this kernel's node/zone field widths differ from the Debian ${d.arch} assumption` : ''}`,
     );
   } else if (d.zone !== undefined)
     lines.push(`- node ${d.node}, zone ${escapeMarkdown(d.zone)} (${escapeMarkdown(d.fieldsAssumption ?? '')})`);

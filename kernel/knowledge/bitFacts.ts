@@ -5,6 +5,7 @@ import { PAGE_TYPE_ENCODINGS, type PageTypeName } from '../pagetypes';
 import { KPF, type KpfName } from '../kpf';
 import { SECTION_FLAG_BITS } from '../sections';
 import type { KnowledgeEntry } from './types';
+import { ARM64_ABOVE, ARM64_ALIASES, arm64HasLayout, type ArchName } from '../archFlags';
 
 export interface BitFact {
   /** "5.15–6.5", "≤6.10", "6.12+" */
@@ -33,18 +34,46 @@ export function pgBitIn(f: LayoutFamily, pgName: string): { bit: number; base: s
   return undefined;
 }
 
-export function bitFacts(e: KnowledgeEntry, target?: LayoutFamily): BitFact[] {
+/** Bit of a PG_ name in an arm64 build of a family (kernel/archFlags.ts: MTE's bits above PG_hwpoison). */
+export function arm64BitIn(f: LayoutFamily, pgName: string): { bit: number; base: string } | undefined {
+  const n = pgName.replace(/^PG_/, '');
+  const base = ARM64_ALIASES.find((a) => a.name === n)?.of ?? n;
+  const i = (ARM64_ABOVE as readonly string[]).indexOf(base);
+  if (i >= 0) return { bit: f.bits.length + i, base };
+  const r = pgBitIn(f, base);
+  return r && r.bit < f.bits.length ? { bit: r.bit, base: r.base === n ? n : r.base } : undefined;
+}
+
+const bitText = (r: { bit: number; base: string } | undefined, name: string, cfg = '') =>
+  r ? `bit ${r.bit}${r.base !== name ? ` (= PG_${r.base})` : ''}${cfg}` : 'absent';
+
+/**
+ * Bit or value per release. Page flags: one row per x86_64 layout family, then arm64 rows (6.12 and later)
+ * where arm64 differs from x86_64 (PG_arch_3, the MTE names) or when the target kernel is arm64.
+ */
+export function bitFacts(e: KnowledgeEntry, target?: LayoutFamily, arch?: ArchName): BitFact[] {
   if (e.kind === 'page-flag' || e.kind === 'flag-alias') {
     const out: BitFact[] = [];
+    const name = e.name.slice(3);
+    const arm = arch === 'aarch64';
     for (const f of LAYOUT_FAMILIES) {
-      const r = pgBitIn(f, e.name);
-      const cfg = f.above.includes(e.name.slice(3))
+      const cfg = f.above.includes(name)
         ? ' if configured (bits above PG_hwpoison depend on CONFIG_PAGE_IDLE_FLAG/arch)'
         : '';
       out.push({
         where: famRange(f),
-        what: r ? `bit ${r.bit}${r.base !== e.name.slice(3) ? ` (= PG_${r.base})` : ''}${cfg}` : 'absent',
-        current: target?.id === f.id,
+        what: bitText(pgBitIn(f, e.name), name, cfg),
+        current: !arm && target?.id === f.id,
+      });
+    }
+    for (const f of LAYOUT_FAMILIES.filter(arm64HasLayout)) {
+      const a = arm64BitIn(f, e.name);
+      const x = pgBitIn(f, e.name);
+      if (!arm && a?.bit === x?.bit) continue;
+      out.push({
+        where: `${famRange(f)} arm64`,
+        what: bitText(a, name, a && a.bit >= f.bits.length ? ' (Debian arm64 config)' : ''),
+        current: arm && target?.id === f.id,
       });
     }
     return out;

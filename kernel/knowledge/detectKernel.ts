@@ -12,6 +12,8 @@ const RULES: { re: RegExp; origin: string }[] = [
   { re: /^OSRELEASE=(\d+\.\d+[\w.+~-]*)/m, origin: 'VMCOREINFO' },
   { re: /\b(?:Not tainted|Tainted: [A-Z ]+?) (\d+\.\d+[\w.+~-]*) #/, origin: 'oops header' },
   { re: /^\s*Linux (\d+\.\d+\.\d+[\w.+~-]*)\s*$/m, origin: 'uname' },
+  // drgn REPL: prog["init_uts_ns"].name.release prints (char [65])"6.12.118+deb12-arm64"
+  { re: /^\(char \[65\]\)"(\d+\.\d+[\w.+~-]*)"$/m, origin: 'drgn init_uts_ns' },
 ];
 
 /** The first kernel release named in the text (searching at most the first `limit` characters). */

@@ -40,7 +40,7 @@ interface Section {
 
 function sectionsFor(e: KnowledgeEntry, k: KernelTarget | undefined): Section[] {
   const out: Section[] = [];
-  const facts = bitFacts(e, k?.family);
+  const facts = bitFacts(e, k?.family, k?.arch);
   if (facts.length)
     out.push({ label: 'Bit / value', lines: facts.map((f) => `${f.current ? '▶ ' : ''}${f.where}: ${f.what}`) });
   out.push({ label: 'Versions', lines: [e.versions] });

@@ -13,9 +13,17 @@ export const EVIL_RELEASE = '6.12.0-test <img src=x onerror="window.__pwned=1">'
  */
 export function syntheticSnapshot(
   nrSections: number,
-  opts: { pfnsPerSection?: number; sectionsPerBlock?: number; holeSections?: [number, number] } = {},
+  opts: {
+    pfnsPerSection?: number;
+    sectionsPerBlock?: number;
+    holeSections?: [number, number];
+    /** Base page size (default 4096); with 16384 and no pfnsPerSection, sections are arm64's 128 MiB = 8192 PFNs. */
+    pageSize?: number;
+    machine?: string;
+  } = {},
 ): Snapshot {
-  const pps = opts.pfnsPerSection ?? 32768;
+  const pageSize = opts.pageSize ?? 4096;
+  const pps = opts.pfnsPerSection ?? 2 ** 27 / pageSize;
   const spb = opts.sectionsPerBlock ?? 1;
   const n = nrSections * pps;
   const classes = new Uint8Array(n);
@@ -116,9 +124,9 @@ export function syntheticSnapshot(
     kernel: {
       release: EVIL_RELEASE,
       version: 'Linux synthetic',
-      machine: 'x86_64',
+      machine: opts.machine ?? 'x86_64',
       layoutFamily: '6.12',
-      pageSize: 4096,
+      pageSize,
     },
     startPfn: 0,
     endPfn: n,

@@ -204,6 +204,86 @@ describe('webview in Chromium (fake host)', function () {
     });
   });
 
+  // An arm64 machine with 16 KiB pages (SECTION_SIZE_BITS 27: 8192 PFNs a section, one section a block): every
+  // address and size the panel shows must come from the snapshot's page size, not from 4096.
+  describe('synthetic arm64 snapshot with 16 KiB pages', () => {
+    const PAGE = 16384;
+    const snap = syntheticSnapshot(24, { sectionsPerBlock: 1, pageSize: PAGE, machine: 'aarch64' });
+    const parsed = inProcess(snap);
+    const MiB = 2 ** 20;
+    const hexOf = (n: number | bigint) => '0x' + n.toString(16);
+    let h: FakeHost;
+    before(async () => {
+      assert.equal(snap.pfnsPerSection, 2 ** 27 / PAGE);
+      h = await openFakeHost(browser, parsed);
+      await ready(h);
+    });
+    after(async () => h?.page.close());
+
+    it('shows the architecture and the 16 KiB page in the header; sections and blocks of 128 MiB', async () => {
+      const fact = (label: string) =>
+        h.page.evaluate(
+          (label) =>
+            [...document.querySelectorAll('header .fact')]
+              .find((f) => f.querySelector('.fact-label')?.textContent === label)
+              ?.querySelector('.fact-value')?.textContent,
+          label,
+        );
+      assert.equal(await fact('arch'), 'aarch64');
+      assert.equal(await fact('page'), '16 KiB');
+      assert.equal(await fact('sections'), `${snap.sections.length} × ${(snap.pfnsPerSection * PAGE) / MiB} MiB`);
+      assert.equal(await fact('memory blocks'), `${snap.blocks.length} × 128 MiB`);
+      assert.equal(await fact('span'), `${(snap.endPfn * PAGE) / 2 ** 30} GiB`);
+      const help = (await h.page.textContent('.map-help'))!;
+      assert.match(help, /One cell per 16 KiB page frame/);
+      assert.match(help, /Thin lines: 128 MiB sections/);
+      await h.page.screenshot({ path: `${ARTIFACTS}/webview-arm64-16k.png` });
+    });
+
+    it('"pa 0x…" finds the PFN by the 16 KiB page shift; the inspector gives the page\'s physical address', async () => {
+      const pfn = snap.classes.indexOf(CLASS_ID['offline-unmovable']);
+      assert.ok(pfn > 0);
+      const pa = BigInt(pfn) * BigInt(PAGE) + 0x2345n;
+      const search = h.page.locator('vscode-textfield.search');
+      await h.page.fill('vscode-textfield.search >> input', `pa ${hexOf(pa)}`).catch(async () => {
+        await search.click();
+        await h.page.keyboard.type(`pa ${hexOf(pa)}`);
+      });
+      await search.press('Enter');
+      await h.page.waitForFunction(
+        (t) => document.querySelector('.inspector-page h2')?.textContent === t,
+        `Page ${hexOf(pfn)}`,
+        { timeout: 10000 },
+      );
+      const physical = await h.page.evaluate(
+        () =>
+          [...document.querySelectorAll('.inspector-page tr')]
+            .find((r) => r.querySelector('th')?.textContent === 'physical')
+            ?.querySelector('td')?.textContent,
+      );
+      assert.equal(physical, hexOf(BigInt(pfn) * BigInt(PAGE)));
+    });
+
+    it('row labels and the block table put memoryN at N × 128 MiB', async () => {
+      await h.page.evaluate(() => (window as HookWindow).kmemmap.map.fit());
+      await h.page.waitForTimeout(300);
+      const labels = await h.page.$$eval('.map-label:not([hidden])', (els) => els.map((e) => e.textContent ?? ''));
+      const blockLabels = labels
+        .map((t) => /^(0x[0-9a-f]+) .*memory(\d+)/.exec(t))
+        .filter((m): m is RegExpExecArray => m !== null);
+      assert.ok(
+        blockLabels.some((m) => Number(m[2]) > 0),
+        `labels name blocks after the first: ${labels.join(' | ')}`,
+      );
+      for (const m of blockLabels) assert.equal(BigInt(m[1]), BigInt(m[2]) * 128n * BigInt(MiB), m[0]);
+      const rows = await h.page.$$eval('tr[data-kind="block"]', (trs) =>
+        trs.map((tr) => [(tr as HTMLElement).dataset.nr!, tr.querySelector('td.range')?.textContent ?? '']),
+      );
+      assert.equal(rows.length, snap.blocks.length);
+      for (const [nr, start] of rows) assert.equal(BigInt(start), BigInt(nr) * 128n * BigInt(MiB), `memory${nr}`);
+    });
+  });
+
   describe('bad input', () => {
     it('shows which file, what is wrong and what to try', async () => {
       const h = await openFakeHost(browser, undefined, {

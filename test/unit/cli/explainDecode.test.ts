@@ -47,6 +47,39 @@ describe('CLI: kmemmap explain / decode', function () {
     assert.match(run('explain', 'PG_head', '--kernel', '5.10'), /▶ 5\.10: bit 16/);
   });
 
+  it('decode --arch arm64 (or a -arm64 release, or 6.12/arm64) uses the arm64 layout: MTE bits, NR_PAGEFLAGS, node/zone', () => {
+    // PG_reserved (13) and PG_arch_2 (23: hwpoison 20 + young, idle) in ZONE_DMA32 of node 2, lastcpupid all ones
+    const word = '0x' + ((2n << 60n) | (1n << 57n) | (0x1ffffn << 40n) | (1n << 13n) | (1n << 23n)).toString(16);
+    const text = run('decode', '--kernel', '6.12', '--arch', 'arm64', '--flags', word);
+    assert.match(text, /^arch +arm64 +\(NR_PAGEFLAGS 25\)$/m);
+    assert.match(text, /^set +PG_reserved PG_arch_2$/m);
+    assert.match(text, /PG_mte_tagged\(=PG_arch_2\)/);
+    assert.match(text, /node=2 zone=DMA32 +\(.*Debian arm64\)/);
+    for (const spec of ['6.12.118+deb12-arm64', '6.12/arm64'])
+      assert.equal(
+        run('decode', '--kernel', spec, '--flags', word),
+        text.replace('kernel   6.12 (', `kernel   ${spec.replace('/arm64', '')} (`),
+      );
+    const j = JSON.parse(run('decode', '--kernel', '6.12', '--arch', 'aarch64', '--flags', word, '--json'));
+    assert.equal(j.arch, 'arm64');
+    assert.equal(j.nrPageflags, 25);
+    // the same word on x86_64: another node, the MTE bit only a config-dependent bit
+    const x86 = JSON.parse(run('decode', '--kernel', '6.12', '--flags', word, '--json'));
+    assert.equal(x86.arch, 'x86_64');
+    assert.deepEqual(x86.configDependentBits, [23]);
+    assert.notEqual(x86.node, 2);
+    const old = spawnSync(process.execPath, [CLI, 'decode', '--kernel', '6.1', '--arch', 'arm64', '--flags', '1'], {
+      encoding: 'utf8',
+    });
+    assert.equal(old.status, 2);
+    assert.match(old.stderr, /arm64 page->flags layout is in the tables from 6\.12/);
+    const bad = spawnSync(process.execPath, [CLI, 'decode', '--kernel', '6.12', '--arch', 'sparc', '--flags', '1'], {
+      encoding: 'utf8',
+    });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--arch sparc: give x86_64 or arm64/);
+  });
+
   it('fails clearly on bad input', () => {
     const r = spawnSync(process.execPath, [CLI, 'decode', '--kernel', '4.19', '--flags', '1'], { encoding: 'utf8' });
     assert.equal(r.status, 2);

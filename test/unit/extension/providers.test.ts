@@ -83,6 +83,124 @@ describe('providers (fake vscode)', function () {
     assert.match(h8.contents.value, /no kernel known/);
   });
 
+  // arm64 6.12 dump_page (mm/debug.c __dump_folio) as Debian's arm64 build prints it: node (4 bits) and zone
+  // (3 bits) on top, lastcpupid (17 bits: NR_CPUS 512) below, PG_reserved = bit 13, MTE's PG_arch_2 = bit 23.
+  const ARM64_DUMP = [
+    '[  142.372201] page: refcount:1 mapcount:0 mapping:0000000000000000 index:0x0 pfn:0x4a1b2',
+    '[  142.372215] flags: 0x1ffff0000002000(reserved|node=0|zone=0|lastcpupid=0x1ffff)',
+    '[  142.372230] raw: 01ffff0000002000 fffffc1ffc1286c8 fffffc1ffc1286c8 0000000000000000',
+    '[  142.372245] page dumped because: unmovable page',
+    '[  142.372301] anon flags: 0x3ffff0000820028(uptodate|lru|swapbacked|arch_2|node=0|zone=1|lastcpupid=0x1ffff)',
+  ];
+  const plain = (h: HoverLike) => h.contents.value.replace(/\\/g, '');
+
+  it('decodes an arm64 dump_page with the arm64 layout when the banner says arm64', () => {
+    const hp = registered.hovers[0] as { provideHover: Provide };
+    const doc = fakeDocument(
+      '[    0.000000] Linux version 6.12.118+deb12-arm64 (debian-kernel@lists.debian.org) (gcc-12)\n' +
+        ARM64_DUMP.join('\n') +
+        '\n',
+      'kmemmap-kernel-log',
+    );
+    const h = plain(hp.provideHover(doc, { line: 2, character: 30 })!);
+    assert.match(h, /flag layout 6\.12-6\.13, arm64/);
+    assert.match(h, /set: PG_reserved$/m);
+    assert.match(h, /zone 0 \(DMA\) as printed$/m, 'our arm64 field widths agree with what the kernel printed');
+    assert.match(h, /matches this layout/);
+    assert.match(h, /NR_PAGEFLAGS 25/);
+    const mte = plain(hp.provideHover(doc, { line: 5, character: 30 })!);
+    assert.match(mte, /set: PG_uptodate PG_lru PG_swapbacked PG_arch_2$/m);
+    assert.match(mte, /PG_mte_tagged\(=PG_arch_2\)/);
+    assert.match(mte, /matches this layout/);
+  });
+
+  it("decodes the arm64 lab guests' own dump_page lines (6.12 and 7.3, 4 and 16 KiB pages; offline-block dmesg) as the kernel printed them", () => {
+    const hp = registered.hovers[0] as { provideHover: Provide };
+    for (const [flavour, v] of [
+      ['arm64', '6.12'],
+      ['arm64', '7.3'],
+      ['arm64-16k', '6.12'],
+      ['arm64-16k', '7.3'],
+    ]) {
+      const text = readFileSync(
+        resolve(__dirname, `../../../../test/fixtures/dmesg/${flavour}-${v}-offline-block.dmesg`),
+        'utf8',
+      );
+      const doc = fakeDocument(text, 'kmemmap-kernel-log');
+      const lines = text.split('\n');
+      const flagLines = lines.flatMap((l, i) => (/\] flags: 0x/.test(l) ? [i] : []));
+      assert.ok(flagLines.length >= 2, `${v}: dump_page flags lines in the fixture`);
+      for (const i of flagLines) {
+        const h = plain(hp.provideHover(doc, { line: i, character: lines[i].indexOf('flags: ') + 10 })!);
+        assert.match(
+          h,
+          new RegExp(
+            `kernel ${v.replace('.', '\\.')}\\.\\d+\\+deb\\d+-${flavour} \\(flag layout [^,]+, arm64\\) · from dmesg banner`,
+          ),
+        );
+        assert.match(h, /set: PG_reserved$/m, `${v} line ${i}`);
+        assert.match(h, /zone 0 \(DMA\) as printed$/m, `${v}: arm64 field widths agree with the kernel`);
+        assert.match(h, /matches this layout/, `${v} line ${i}`);
+      }
+    }
+  });
+
+  it('decodes a drgn REPL struct page of the arm64 lab guest with the arm64 layout (release from init_uts_ns)', () => {
+    const hp = registered.hovers[0] as { provideHover: Provide };
+    const text = readFileSync(
+      resolve(__dirname, '../../../../test/fixtures/tools/arm64-6.12-drgn-repl-page.txt'),
+      'utf8',
+    );
+    const lines = text.split('\n');
+    const i = lines.findIndex((l) => l.includes('.flags = (unsigned long)'));
+    assert.ok(i > 0, 'the fixture has the struct page flags line');
+    const h = plain(
+      hp.provideHover(fakeDocument(text, 'plaintext'), { line: i, character: lines[i].indexOf('flags') + 2 })!,
+    );
+    assert.match(h, /kernel 6\.12\.118\+deb12-arm64 \(flag layout 6\.12-6\.13, arm64\) · from drgn init_uts_ns/);
+    assert.match(h, /PG_dcache_clean\(=PG_arch_1\)/);
+    assert.match(h, /node 0, zone DMA \(.*Debian arm64\)/);
+  });
+
+  it('takes arm64 from a pstate trace line when no release says it, and from kmemmap.architecture otherwise', () => {
+    const hp = registered.hovers[0] as { provideHover: Provide };
+    config.set('kernelVersion', '6.12');
+    const traced = fakeDocument(
+      [
+        '[  150.100001] pc : offline_pages+0x3a4/0x6c0',
+        '[  150.100002] pstate: 60400005 (nZCv daif +PAN -UAO -TCO -DIT -SSBS BTYPE=--)',
+        ...ARM64_DUMP,
+      ].join('\n'),
+      'kmemmap-kernel-log',
+    );
+    const h = plain(hp.provideHover({ ...traced, version: 3 }, { line: 3, character: 30 })!);
+    assert.match(h, /arm64 from arm64 register dump \(pstate\)/);
+    assert.match(h, /matches this layout/);
+    // the same dump_page alone: x86_64 unless the setting says arm64
+    const bare = fakeDocument(ARM64_DUMP.join('\n'), 'kmemmap-kernel-log');
+    const x86 = plain(hp.provideHover({ ...bare, version: 4 }, { line: 1, character: 30 })!);
+    assert.doesNotMatch(x86, /arm64/);
+    assert.match(x86, /field widths differ from the Debian x86_64 assumption/);
+    config.set('architecture', 'arm64');
+    const set = plain(hp.provideHover({ ...bare, version: 4 }, { line: 1, character: 30 })!);
+    assert.match(set, /arm64 from setting kmemmap\.architecture/);
+    assert.match(set, /zone 0 \(DMA\) as printed$/m);
+    config.delete('architecture');
+    config.delete('kernelVersion');
+  });
+
+  it('says so, rather than decoding with x86_64, when an arm64 log names a release without an arm64 layout', () => {
+    const hp = registered.hovers[0] as { provideHover: Provide };
+    const doc = fakeDocument(
+      '[    0.000000] Linux version 6.1.0-26-arm64 (debian-kernel@lists.debian.org)\n' + ARM64_DUMP.join('\n'),
+      'kmemmap-kernel-log',
+    );
+    const h = plain(hp.provideHover(doc, { line: 2, character: 30 })!);
+    assert.match(h, /arm64 page->flags layout is in the tables from 6\.12/);
+    assert.match(h, /no kernel known/);
+    assert.doesNotMatch(h, /set: PG_/);
+  });
+
   it('uses the kmemmap.kernelVersion setting when chosen', () => {
     config.set('kernelVersion', '6.12');
     const doc = fakeDocument('[    0.000000] Linux version 6.1.0-26-amd64\n[  9.9] flags: 0x40(head)\n', 'log');

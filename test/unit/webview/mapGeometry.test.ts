@@ -30,7 +30,7 @@ function overview(sections: SectionInfo[], endSection: number): Overview {
     format: 'f',
     files: [],
     notes: [],
-    kernel: { pageSize: 4096 },
+    kernel: { pageSize: 4096, pageShift: 12 },
     startPfn: 0,
     endPfn: endSection * PPS,
     pfnsPerSection: PPS,
