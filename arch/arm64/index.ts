@@ -6,13 +6,11 @@
 // NUMBER(PHYS_OFFSET), NUMBER(VA_BITS)).
 import type { Architecture, Geometry } from '../architecture';
 import type { VmcoreInfo } from '../../parsers/vmcoreinfo';
-import type { FlagFields } from '../../kernel/pageflags';
+import { DEBIAN_ARM64_FIELDS } from '../../kernel/archFlags';
 import { Arm64Paging } from './paging';
 
 export const EM_AARCH64 = 183;
 const SUBSECTION_SHIFT = 21;
-/** Debian arm64 (6.12): NODES_SHIFT 4 (CONFIG_NODES_SHIFT), DMA, DMA32, Normal, Movable, Device → ZONES_WIDTH 3. */
-export const DEBIAN_ARM64_FIELDS: FlagFields = { nodesShift: 4, zonesWidth: 3 };
 
 /** SECTION_SIZE_BITS when VMCOREINFO does not say: 27 for 4K and 16K pages, 29 for 64K (arch/arm64/include/asm/sparsemem.h, 5.12+). */
 const defaultSectionBits = (pageShift: number): number => (pageShift === 16 ? 29 : 27);

@@ -4,9 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { decodeFlagsWord, kernelLabel, resolveKernel, unknownKernelMessage } from '../../../kernel/decode';
-import { archFromRelease, detectArchInText, parseArch, DEBIAN_ARM64_FIELDS } from '../../../kernel/archFlags';
+import { archFromRelease, detectArchInText, parseArch } from '../../../kernel/archFlags';
 import { flagBit, layoutFamily } from '../../../kernel/pageflags';
-import { ARM64 } from '../../../arch/arm64/index';
 import { bitFacts } from '../../../kernel/knowledge/bitFacts';
 import { lookupSymbol } from '../../../kernel/knowledge/index';
 
@@ -103,10 +102,6 @@ describe('arm64 flag layout (kernel/archFlags.ts)', () => {
     assert.equal(bitFacts(lookupSymbol('PG_head')[0], f612).filter((f) => f.where.endsWith('arm64')).length, 0);
     const head = bitFacts(lookupSymbol('PG_head')[0], f612, 'aarch64').find((f) => f.current)!;
     assert.deepEqual([head.where, head.what], ['6.12–6.13 arm64', `bit ${flagBit(f612, 'head')}`]);
-  });
-
-  it("uses the arm64 architecture's own field widths", () => {
-    assert.deepEqual(DEBIAN_ARM64_FIELDS, ARM64.flagFields);
   });
 
   it('finds arm64 in crash sys, VMCOREINFO, a dmesg banner and arm64 traces; x86_64 likewise', () => {
