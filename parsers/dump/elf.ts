@@ -260,21 +260,16 @@ export class ElfDump extends CachedPhysicalMemory {
       const overlaps = this.segments.some(
         (o) => o !== s && o.paddr < s.paddr + s.filesz && s.paddr < o.paddr + o.memsz,
       );
-      const mine = (k: number) => !overlaps || this.findSeg((p0 + k) * ps) === s;
-      if (!overlaps) total += pages;
-      else for (let k = 0; k < pages; k++) if (mine(k)) total++;
-      for (const [k0, k1] of s.lost ?? []) {
-        if (!overlaps) {
-          nLost += k1 - k0;
-          addRun(p0 + k0, p0 + k1);
-          continue;
+      const owned = overlaps ? this.ownedRuns(s, p0, pages) : [[0, pages] as [number, number]];
+      for (const [a, b] of owned) total += b - a;
+      for (const [k0, k1] of s.lost ?? [])
+        for (const [a, b] of owned) {
+          const lo = Math.max(k0, a),
+            hi = Math.min(k1, b);
+          if (lo >= hi) continue;
+          nLost += hi - lo;
+          addRun(p0 + lo, p0 + hi);
         }
-        for (let k = k0; k < k1; k++)
-          if (mine(k)) {
-            nLost++;
-            addRun(p0 + k, p0 + k + 1);
-          }
-      }
     }
     if (!nLost) return;
     runs.sort((a, b) => a[0] - b[0]);
@@ -310,6 +305,32 @@ export class ElfDump extends CachedPhysicalMemory {
       else return { lost: true, next: k };
     }
     return { lost: false, next: lo < r.length ? r[lo][0] : Infinity };
+  }
+
+  /**
+   * The runs [k0, k1) of segment s's pages (page k at (p0 + k) * pageSize) that reads take from s
+   * when segments overlap. findSeg's answer changes only where some segment starts or ends, so it is
+   * asked once per run between those places, never once per page (a damaged header can make a
+   * segment of billions of pages).
+   */
+  private ownedRuns(s: ElfSegment, p0: number, pages: number): [number, number][] {
+    const ps = this.pageSize;
+    const base = p0 * ps;
+    const cuts = new Set<number>([0, pages]);
+    for (const o of this.segments)
+      for (const at of [o.paddr, o.paddr + o.memsz]) {
+        const k = Math.ceil((at - base) / ps); // the first page starting at or after `at`
+        if (k > 0 && k < pages) cuts.add(k);
+      }
+    const ks = [...cuts].sort((a, b) => a - b);
+    const runs: [number, number][] = [];
+    for (let i = 0; i + 1 < ks.length; i++) {
+      if (this.findSeg((p0 + ks[i]) * ps) !== s) continue;
+      const last = runs[runs.length - 1];
+      if (last && last[1] === ks[i]) last[1] = ks[i + 1];
+      else runs.push([ks[i], ks[i + 1]]);
+    }
+    return runs;
   }
 
   private findSeg(paddr: number): ElfSegment | undefined {
