@@ -51,10 +51,19 @@ const PLUG_MIB = 512;
 const KEEP_MIB = 300;
 const BALLOON_MIB = 256;
 
+/** virtio-mem's sub-block in MiB: at least a pageblock (2 MiB with 4 KiB pages, 32 MiB with 16 KiB: PMD order). */
+async function virtioMemSubblockMib(vm: Vm): Promise<number> {
+  const ps = Number((await vm.shOk('labload pagesize')).trim());
+  return Number.isInteger(ps) && ps > 4096 ? (ps * (ps / 8)) / MIB : 2;
+}
+
 async function virtioMemPlugUnplug(ctx: StepContext): Promise<void> {
   const { vm } = ctx;
   const q = vm.qmp;
-  for (const mib of [PLUG_MIB, KEEP_MIB]) {
+  // the driver unplugs whole sub-blocks: with 16 KiB pages KEEP_MIB rounds up (300 → 320 MiB)
+  const sub = await virtioMemSubblockMib(vm);
+  const keep = Math.ceil(KEEP_MIB / sub) * sub;
+  for (const mib of [PLUG_MIB, keep]) {
     await q.qomSet(VM0, 'requested-size', mib * MIB);
     const t = Date.now();
     const size = await waitFor(
