@@ -45,7 +45,10 @@ export function parsePageSizeFile(text: string): number | string {
  * (/proc/kpageflags covers max_pfn rounded up to a section, so it reaches every RAM page): the page
  * size is at least this. undefined when /proc/iomem has no System RAM (or was captured without root).
  */
-export function pageSizeLowerBound(words: number, iomemText: string | undefined): { pageSize: number; ramEnd: number } | undefined {
+export function pageSizeLowerBound(
+  words: number,
+  iomemText: string | undefined,
+): { pageSize: number; ramEnd: number } | undefined {
   if (!iomemText || words <= 0) return undefined;
   const ram = parseIomem(iomemText).filter((r) => isSystemRam(r.name) && r.end > 0);
   if (!ram.length) return undefined;
@@ -90,13 +93,17 @@ function capturePageSize(
   if (typeof file === 'string') warnings.push(`${file}: ignored`);
   if (typeof file === 'number') {
     if (bound && bound.pageSize > file)
-      warnings.push(`the capture's pagesize file says ${file} but ${boundText(bound)}: the capture is inconsistent; read with ${file}-byte pages`);
+      warnings.push(
+        `the capture's pagesize file says ${file} but ${boundText(bound)}: the capture is inconsistent; read with ${file}-byte pages`,
+      );
     return { pageSize: file, source: "the capture's pagesize file" };
   }
   const named = machine === 'aarch64' ? pageSizeOfRelease(release) : undefined;
   if (bound && bound.pageSize > 4096) {
     if (named !== undefined && named !== bound.pageSize)
-      warnings.push(`release ${release} names ${named / 1024} KiB pages but ${boundText(bound)}; read with ${bound.pageSize / 1024} KiB pages`);
+      warnings.push(
+        `release ${release} names ${named / 1024} KiB pages but ${boundText(bound)}; read with ${bound.pageSize / 1024} KiB pages`,
+      );
     return { pageSize: bound.pageSize, source: `no pagesize file; ${boundText(bound)}` };
   }
   if (named !== undefined)
@@ -108,5 +115,13 @@ function capturePageSize(
     warnings.push(
       `arm64 capture without a pagesize file (captured before scripts/capture-kpageflags.sh recorded it) whose release ${release ?? '(unknown)'} names no page size: read with 4 KiB pages${bound ? ', which its System RAM allows' : ''}; a 16 or 64 KiB-page kernel would be drawn wrong — capture again to record the page size`,
     );
-  return { pageSize: 4096, source: machine === 'aarch64' ? 'assumed: no pagesize file' : machine === 'x86_64' ? 'x86_64' : 'assumed: no pagesize file, no uname' };
+  return {
+    pageSize: 4096,
+    source:
+      machine === 'aarch64'
+        ? 'assumed: no pagesize file'
+        : machine === 'x86_64'
+          ? 'x86_64'
+          : 'assumed: no pagesize file, no uname',
+  };
 }

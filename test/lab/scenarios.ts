@@ -203,10 +203,14 @@ function loadAction(sz: LoadSizes): (ctx: StepContext) => Promise<void> {
     ctx.actions.push(`load: THP enabled=always (also transparent_hugepage=always on the cmdline)`);
     ctx.actions.push(`load: ${(await vm.shOk(`bg_start thp labload thp ${sz.thpMib}`, 300000)).trim()}`);
     ctx.actions.push(`load: ${(await vm.shOk(`bg_start anon labload anon ${sz.anonMib}`, 300000)).trim()}`);
-    await vm.shOk(`echo ${sz.hugetlbPages} > /proc/sys/vm/nr_hugepages`);
+    // hugetlbPages are 2 MiB pages' worth: the same bytes in the kernel's default huge page size
+    // (32 MiB with 16 KiB pages, where 32 of them would take the whole 1 GiB guest)
+    const hpsKb = Number(/^Hugepagesize:\s+(\d+)/m.exec(await vm.shOk('cat /proc/meminfo'))?.[1] ?? 2048);
+    const want = Math.max(1, Math.round((sz.hugetlbPages * 2048) / hpsKb));
+    await vm.shOk(`echo ${want} > /proc/sys/vm/nr_hugepages`);
     const huge = Number((await vm.shOk('cat /proc/sys/vm/nr_hugepages')).trim());
     ctx.actions.push(
-      `load: echo ${sz.hugetlbPages} > /proc/sys/vm/nr_hugepages -> ${huge} 2 MiB hugetlb pages (free, not mapped)`,
+      `load: echo ${want} > /proc/sys/vm/nr_hugepages -> ${huge} ${hpsKb / 1024} MiB hugetlb pages (free, not mapped)`,
     );
     ctx.actions.push(`load: slab/tmpfs: ${(await vm.shOk(`labload files /tmp/files ${sz.files}`, 600000)).trim()}`);
     if (sz.holdDisk) await vm.shOk('sleep 1000000 < $(disk_by_serial labdata) &');

@@ -157,7 +157,11 @@ if (env) {
       const old = await openKpageflagsSnapshot(capturesWithout(set.capture, 'pagesize'));
       assert.equal(old.kernel.pageSize, 16384);
       assert.ok(
-        old.provenance.notes.some((n) => /no pagesize file; \d+ kpageflags words reach System RAM's end 0x[0-9a-f]+ only with pages of at least 16 KiB/.test(n)),
+        old.provenance.notes.some((n) =>
+          /no pagesize file; \d+ kpageflags words reach System RAM's end 0x[0-9a-f]+ only with pages of at least 16 KiB/.test(
+            n,
+          ),
+        ),
         old.provenance.notes.join('\n'),
       );
       assert.deepEqual(old.classes, kp.classes);
