@@ -199,6 +199,8 @@ export interface ClassifyContext {
   off: { flags: number; compoundHead: number; mapping: number; private: number; mapcount: number; refcount: number };
   pageSize: number;
   structSize: number;
+  /** MAX_PAGE_ORDER, the largest free buddy block (LENGTH(zone.free_area) − 1: 10 on x86_64, 11 with arm64's 16 KiB pages, 13 with 64 KiB); 10 when unset. */
+  maxOrder?: number;
   types: PageTypeDecoder;
   /** Bit numbers in page->flags (all < 32 on x86_64; NO_BIT for a flag that is never set). */
   bit: {

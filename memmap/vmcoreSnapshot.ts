@@ -273,7 +273,7 @@ function detailNeighbours(memmap: VmcoreMemmap, ctx: ClassifyContext, pps: numbe
   return {
     structPage: (p) => memmap.structPage(p),
     buddyCovered: (p) => {
-      for (let o = 1; o <= MAX_ORDER; o++) {
+      for (let o = 1; o <= (ctx.maxOrder ?? MAX_ORDER); o++) {
         const h = p & ~((1 << o) - 1);
         const hp = memmap.structPage(h);
         if (typeof hp === 'string') continue;

@@ -17,6 +17,7 @@ import { bothSides, compare } from './labCompare';
 import { openDump } from '../../../parsers/dump/openDump';
 import { Arm64Paging } from '../../../arch/arm64/paging';
 import { capturesWithout } from './captureCopy';
+import type { Snapshot } from '../../../memmap/snapshot';
 
 const env = process.env.KMEMMAP_ARM64_LAB;
 const root = env && env !== '1' && existsSync(env) && statSync(env).isDirectory() ? env : labRoot();
@@ -36,6 +37,17 @@ function requireArm64Set(name: string, arch: 'arm64' | 'arm64-16k' = 'arm64'): L
   throw new Error(
     `arm64 lab set ${name} is missing under ${root}/sets; make it with: npm run build && KMEMMAP_LAB_DIR=${root} node out/lab/lab.js --arch ${arch} --kernel ${m[1]} --sets ${m[2]}`,
   );
+}
+
+/** The first free buddy block of this order (its head's page->private), by the inspector's page details. */
+function findBuddyHead(s: Snapshot, order: number): number | undefined {
+  const n = 2 ** order;
+  for (let p = s.startPfn; p + n <= s.endPfn; p += n) {
+    if (s.classes[p - s.startPfn] !== CLASS_ID.free) continue;
+    const d = s.pageDetail!(p);
+    if (d?.rule === 'buddy' && d.raw.private === `0x${order.toString(16)}`) return p;
+  }
+  return undefined;
 }
 
 if (env) {
@@ -88,6 +100,14 @@ if (env) {
         for (let i = 0; i < Math.min(elf.classes.length, kd.classes.length); i++)
           if (elf.classes[i] !== kd.classes[i]) diff++;
         assert.equal(diff, 0, `ELF and kdump differ on ${diff} PFNs`);
+        // free buddy blocks of the largest order (MAX_PAGE_ORDER = LENGTH(zone.free_area) − 1: 10 with
+        // 4 KiB pages, 11 with 16 KiB): the last page of such a block is a buddy tail, not a per-CPU page
+        if (/baseline/.test(name)) {
+          const order = Math.log2(ps) - 3 === 11 ? 11 : 10;
+          const head = findBuddyHead(elf, order);
+          assert.ok(head !== undefined, `an order-${order} free block in ${name}`);
+          assert.equal(elf.pageDetail!(head + 2 ** order - 1)!.rule, 'buddy-tail');
+        }
         const r = compare(elf, kp);
         // the same figure over RAM only: the PFNs below RAM (virt puts it at 1 GiB) agree as no-memmap on both sides
         let bothNoMemmap = 0;
