@@ -19,6 +19,8 @@ import { kpfPredicates } from '../kernel/predicates';
 import { parseRelease, type KernelVersion } from '../kernel/version';
 import type { Geometry } from '../arch';
 import { captureGeometry } from './kpageflagsGeometry';
+import { architectureNamed } from '../arch';
+import { earlyMemoryRanges } from '../parsers/capture/dmesgMemory';
 
 /** PFNs per section of a geometry. */
 const pfnsPerSection = (g: Geometry): number => 2 ** (g.sectionSizeBits - g.pageShift);
@@ -62,6 +64,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
 
   const { sysfs, pfnsPerBlock } = side;
   const endPfn = pass.words;
+  const bootMemory = machine === 'aarch64' ? arm64BootMemory(side, geometry.pageSize, warnings, notes) : undefined;
   const sections = buildSections(pass.sectionCounts, endPfn, sysfs, pfnsPerBlock, pps);
   const blocks = buildBlocks(
     pass.classes,
@@ -72,6 +75,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
     side.ram,
     opts.ruleSets,
     version,
+    bootMemory,
   );
   if (sysfs && !sysfs.blocks.length) warnings.push('the memory/ capture holds no memoryN blocks');
 
@@ -155,6 +159,36 @@ function readSideFiles(bundle: CaptureBundle, pageSize: number, warnings: string
     .filter((b) => b.state === 'offline' && pfnsPerBlock)
     .map((b): PfnRange => [b.id * pfnsPerBlock, (b.id + 1) * pfnsPerBlock]);
   return { iomem, ram, virtioMem, sysfs, pfnsPerBlock, offlineBlocks, dmesg: bundle.texts.dmesg ?? '' };
+}
+
+const ARM64_BOOT_REFUSAL = architectureNamed('aarch64')!.bootMemoryOfflineRefusal!;
+
+/**
+ * arm64 never offlines boot memory (early sections): their PFN ranges from the dmesg's "Early memory node
+ * ranges", else the System RAM that is not virtio-mem's (an assumption: a hot-added DIMM would count as boot
+ * memory), else none, with a warning that boot blocks' verdicts miss the refusal.
+ */
+function arm64BootMemory(
+  side: SideFiles,
+  pageSize: number,
+  warnings: string[],
+  notes: string[],
+): PfnRange[] | undefined {
+  const early = earlyMemoryRanges(side.dmesg);
+  if (early) {
+    notes.push('boot memory (arm64 refuses to offline it): dmesg "Early memory node ranges"');
+    return early.map((r): PfnRange => [Math.floor(r.start / pageSize), Math.floor((r.end + 1) / pageSize)]);
+  }
+  if (side.ram) {
+    notes.push(
+      'boot memory (arm64 refuses to offline it) assumed to be the System RAM outside virtio-mem devices: the captured dmesg has no "Early memory node ranges"',
+    );
+    return side.ram.filter(([s, e]) => !side.virtioMem.some(([a, b]) => a <= s && e <= b));
+  }
+  warnings.push(
+    'arm64 refuses to offline boot memory, but neither the dmesg ("Early memory node ranges") nor /proc/iomem tells which blocks are boot memory: a boot block predicted to offline will fail with EPERM',
+  );
+  return undefined;
 }
 
 /** The rules' context: PFN ranges from the side files, the kernel version, a hypervisor whose balloon pages are unmovable. */
@@ -330,6 +364,7 @@ function buildBlocks(
   ram: PfnRange[] | undefined,
   ruleSets?: OpenOptions['ruleSets'],
   version?: KernelVersion,
+  bootMemory?: PfnRange[],
 ): MemoryBlock[] {
   const { pfnsPerBlock, pageblockPfns } = sizes;
   if (!sysfs || !pfnsPerBlock) return [];
@@ -346,9 +381,12 @@ function buildBlocks(
       removable: b.removable,
       counts: blockCounts(sections, b.id * pfnsPerBlock, pfnsPerBlock),
     };
+    const start = b.id * pfnsPerBlock;
+    const boot = bootMemory?.some(([s, e]) => s < start + pfnsPerBlock && start < e);
     block.verdict = blockVerdicts(
       {
         block,
+        bootMemoryRefused: boot ? ARM64_BOOT_REFUSAL : undefined,
         classes,
         classesStartPfn: 0,
         compoundIsMovable,

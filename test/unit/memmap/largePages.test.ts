@@ -2,10 +2,11 @@
 // size, the ELF reader in the kernel's page size, mem_section PFNs per section, and kpageflags
 // captures whose page size comes from their pagesize file, their System RAM or their release.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ARM64 } from '../../../arch/arm64';
+import { ARM64, DEBIAN_ARM64_FIELDS } from '../../../arch/arm64';
+import { buildClassifyContext } from '../../../memmap/vmcoreContext';
 import { X86_64 } from '../../../arch/x86_64';
 import { parseVmcoreInfo } from '../../../parsers/vmcoreinfo';
 import type { SectionFacts } from '../../../memmap/classifyPage';
@@ -18,7 +19,8 @@ import {
   subsectionsAllPopulated,
 } from '../../../memmap/subsectionMap';
 import { openDump } from '../../../parsers/dump/openDump';
-import { PageAvail } from '../../../parsers/dump/physmem';
+import { PageAvail, type PhysicalMemory } from '../../../parsers/dump/physmem';
+import { SubPagedMemory } from '../../../parsers/dump/subPaged';
 import { readMemSections } from '../../../parsers/kernelMemory/memSection';
 import type { KernelTranslator } from '../../../parsers/kernelMemory/translator';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
@@ -205,6 +207,7 @@ interface CaptureSpec {
   uname?: string;
   pagesize?: string;
   iomem?: string;
+  dmesg?: string;
   words: number;
   /** PFNs below ramStart are NOPAGE, the rest free. */
   ramStart: number;
@@ -219,6 +222,7 @@ function capture(spec: CaptureSpec): string {
   if (spec.uname) writeFileSync(join(d, 'uname'), spec.uname);
   if (spec.pagesize !== undefined) writeFileSync(join(d, 'pagesize'), spec.pagesize);
   if (spec.iomem) writeFileSync(join(d, 'iomem'), spec.iomem);
+  if (spec.dmesg) writeFileSync(join(d, 'dmesg'), spec.dmesg);
   if (spec.blockBytes) {
     mkdirSync(join(d, 'memory'));
     writeFileSync(join(d, 'memory', 'block_size_bytes'), spec.blockBytes.toString(16) + '\n');
@@ -236,6 +240,8 @@ function capture(spec: CaptureSpec): string {
 const UNAME16 = 'Linux lab 6.12.118+deb12-arm64-16k #1 SMP Debian 6.12.118-1~deb12u1 (2025-01-01) aarch64 GNU/Linux\n';
 const UNAME4 = 'Linux lab 6.12.118+deb12-arm64 #1 SMP Debian 6.12.118-1~deb12u1 (2025-01-01) aarch64 GNU/Linux\n';
 const IOMEM_1G_AT_1G = '40000000-7fffffff : System RAM\n  40210000-4181ffff : Kernel code\n';
+const EARLY_512M =
+  '[    0.000000] Early memory node ranges\n[    0.000000]   node   0: [mem 0x0000000040000000-0x000000005fffffff]\n[    0.000000] Initmem setup node 0\n';
 
 describe('kpageflags captures with 16 and 64 KiB pages', () => {
   it('pure helpers: release suffixes, the pagesize file, the System RAM bound', () => {
@@ -259,6 +265,7 @@ describe('kpageflags captures with 16 and 64 KiB pages', () => {
         uname: UNAME16,
         pagesize: '16384\n',
         iomem: IOMEM_1G_AT_1G,
+        dmesg: EARLY_512M,
         words: 131072,
         ramStart: 65536,
         blockBytes: 128 * MIB,
@@ -275,12 +282,32 @@ describe('kpageflags captures with 16 and 64 KiB pages', () => {
     );
     assert.equal(s.blocks[0].startPfn, 65536);
     assert.equal(s.counts[CLASS_ID.free], 65536);
-    assert.equal(s.blocks[0].verdict!.mainline.ok, true, 'a free ZONE_MOVABLE block offlines');
+    // arm64 refuses boot memory: the blocks of the dmesg's early ranges (512 MiB at 1 GiB) fail with EPERM, the others offline
+    assert.deepEqual(
+      s.blocks.map((b) => b.verdict!.mainline.errno ?? 'ok'),
+      ['EPERM', 'EPERM', 'EPERM', 'EPERM', 'ok', 'ok', 'ok', 'ok'],
+    );
+    assert.ok(s.provenance.notes.some((n) => /boot memory .*dmesg "Early memory node ranges"/.test(n)));
     assert.ok(
       s.provenance.notes.some((n) => /^page size 16 KiB \(the capture's pagesize file\); SECTION_SIZE_BITS 27/.test(n)),
     );
     assert.equal(s.pageDetail!(65536 + 3)!.physAddr, 0x40000000n + 3n * 16384n);
     assert.deepEqual(s.warnings, []);
+  });
+
+  it('arm64 boot memory without an early-ranges dmesg: the System RAM outside virtio-mem, said as an assumption', async () => {
+    const s = await openKpageflagsSnapshot(
+      capture({
+        uname: UNAME16,
+        pagesize: '16384',
+        iomem: IOMEM_1G_AT_1G,
+        words: 131072,
+        ramStart: 65536,
+        blockBytes: 128 * MIB,
+      }),
+    );
+    assert.ok(s.blocks.every((b) => b.verdict!.mainline.errno === 'EPERM'));
+    assert.ok(s.provenance.notes.some((n) => /assumed to be the System RAM outside virtio-mem devices/.test(n)));
   });
 
   it('64 KiB (pagesize file): 512 MiB sections and blocks', async () => {
@@ -367,5 +394,63 @@ describe('kpageflags captures with 16 and 64 KiB pages', () => {
       size: 6,
     });
     assert.match(String(checkEntry('capture/pagesize', 'File', 1000)), /at most 64/);
+  });
+});
+
+describe('real arm64 16 KiB VMCOREINFO (lab dumps 6.12.118 and 7.3.4 -arm64-16k)', () => {
+  const fixture = (name: string) =>
+    parseVmcoreInfo(
+      readFileSync(join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'vmcoreinfo', name), 'latin1'),
+    );
+  const cases: [string, number, string, number][] = [
+    ['arm64-6.12.118+deb12-arm64.txt', 4096, '6.12-6.13', 10],
+    ['arm64-6.12.118+deb12-arm64-16k.txt', 16384, '6.12-6.13', 11],
+    ['arm64-7.3.4+deb13-arm64-16k.txt', 16384, '7.2-7.3', 11],
+  ];
+  for (const [file, ps, family, maxOrder] of cases)
+    it(`${file}: ${ps / 1024} KiB pages, layout ${family} from the same PG_* numbers as 4 KiB, MAX_PAGE_ORDER ${maxOrder}`, () => {
+      const vi = fixture(file);
+      const g = ARM64.geometry(vi);
+      assert.equal(g.pageSize, ps);
+      assert.equal(g.pageblockPfns, 2 ** Math.min(Math.log2(ps) - 3, maxOrder));
+      const cr = buildClassifyContext(vi, g.pageSize, DEBIAN_ARM64_FIELDS, 'aarch64');
+      assert.equal(cr.family?.id, family);
+      assert.equal(cr.ctx?.maxOrder, maxOrder);
+    });
+});
+
+describe("QEMU's 64 KiB kdump blocks as 16 KiB pages (SubPagedMemory)", () => {
+  /** Two blocks: 0 data (each 16 KiB quarter filled with its index), 1 excluded. */
+  const blocks: PhysicalMemory = {
+    pageSize: 65536,
+    maxPfn: 2,
+    avail: (b) => (b === 0 ? PageAvail.Data : PageAvail.Excluded),
+    readPage: (b) => (b === 0 ? Buffer.concat([0, 1, 2, 3].map((i) => Buffer.alloc(16384, i + 1))) : undefined),
+    readPagesInto(b, n, out, off, avail, aoff) {
+      for (let i = 0; i < n; i++) {
+        const p = this.readPage(b + i);
+        if (p) p.copy(out, off + i * 65536);
+        else out.fill(0, off + i * 65536, off + (i + 1) * 65536);
+        avail[aoff + i] = this.avail(b + i);
+      }
+    },
+    stats: () => ({ hits: 0, misses: 0, decoded: 0 }),
+    close: () => undefined,
+  };
+  it('four pages per block, each a quarter of it, with the block availability', () => {
+    const m = new SubPagedMemory(blocks, 16384);
+    assert.equal(m.maxPfn, 8);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((p) => m.readPage(p)![0]),
+      [1, 2, 3, 4],
+    );
+    assert.equal(m.readPage(3)!.length, 16384);
+    assert.equal(m.readPage(4), undefined);
+    assert.deepEqual([m.avail(3), m.avail(4), m.avail(7)], [PageAvail.Data, PageAvail.Excluded, PageAvail.Excluded]);
+    const out = Buffer.alloc(3 * 16384);
+    const av = new Uint8Array(3);
+    m.readPagesInto(3, 3, out, 0, av, 0);
+    assert.deepEqual([out[0], out[16384], out[32768]], [4, 0, 0]);
+    assert.deepEqual([...av], [PageAvail.Data, PageAvail.Excluded, PageAvail.Excluded]);
   });
 });
