@@ -24,6 +24,8 @@ import { SubPagedMemory } from '../../../parsers/dump/subPaged';
 import { readMemSections } from '../../../parsers/kernelMemory/memSection';
 import type { KernelTranslator } from '../../../parsers/kernelMemory/translator';
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
+import { snapshotFromToolMemmap } from '../../../memmap/toolOutputSnapshot';
+import type { ToolMemmap } from '../../../parsers/tools/toolMemmap';
 import { pageSizeLowerBound, pageSizeOfRelease, parsePageSizeFile } from '../../../memmap/kpageflagsGeometry';
 import { checkEntry } from '../../../parsers/capture/captureArchive';
 import { SnapshotError } from '../../../parsers/errors';
@@ -452,5 +454,15 @@ describe("QEMU's 64 KiB kdump blocks as 16 KiB pages (SubPagedMemory)", () => {
     m.readPagesInto(3, 3, out, 0, av, 0);
     assert.deepEqual([out[0], out[16384], out[32768]], [4, 0, 0]);
     assert.deepEqual([...av], [PageAvail.Data, PageAvail.Excluded, PageAvail.Excluded]);
+  });
+});
+
+describe('crash/drgn output of a 16 KiB-page kernel', () => {
+  it('is refused, naming the page size, instead of being drawn at 4 KiB PFNs', () => {
+    const tm = { facts: { release: '6.12.118+deb12-arm64-16k' }, machine: 'aarch64', warnings: [], notes: [] };
+    assert.throws(
+      () => snapshotFromToolMemmap(tm as unknown as ToolMemmap, 'crash.log'),
+      (e: unknown) => e instanceof SnapshotError && /16 KiB-page kernel .*counts 4 KiB pages/.test(e.message),
+    );
   });
 });
