@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { openVmcoreSnapshot } from '../memmap/vmcoreSnapshot';
 import type { Snapshot } from '../memmap/snapshot';
 import { openDump } from '../parsers/dump/openDump';
-import { X86Paging } from '../arch/x86_64/paging';
+import { architectureOfDump } from '../arch';
 import { readMemSections } from '../parsers/kernelMemory/memSection';
 import { VmcoreMemmap } from '../memmap/vmcoreMemmap';
 import { findSets, labRoot } from '../test/lab/sets';
@@ -63,9 +63,12 @@ function readFloor(files: string[]): Time & { pfns: number } {
     c0 = cpuNow();
   const d = openDump(files);
   try {
-    const vm = new X86Paging(d.mem, d.vmcoreinfo);
-    const table = readMemSections(d.vmcoreinfo, vm, 4096);
-    const mm = new VmcoreMemmap(d.mem, vm, table, 64);
+    const found = architectureOfDump(d.machine, d.vmcoreinfo);
+    if ('error' in found) throw new Error(found.error);
+    const g = found.arch.geometry(d.vmcoreinfo, d.mem.pageSize);
+    const vm = found.arch.translator(d.mem, d.vmcoreinfo);
+    const table = readMemSections(d.vmcoreinfo, vm, g.pageSize, g.sectionSizeBits);
+    const mm = new VmcoreMemmap(d.mem, vm, table, 64, g.pageSize, g.subsectionShift);
     const buf = Buffer.alloc(table.pfnsPerSection * 64);
     const st = new Uint8Array(table.pfnsPerSection);
     let pfns = 0;

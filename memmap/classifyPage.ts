@@ -9,6 +9,7 @@ export { NO_BIT };
 import type { KernelPredicates } from '../kernel/predicates';
 import { inRanges, type PfnRange } from '../kernel/pfnRange';
 import type { KernelVersion } from '../kernel/version';
+import { subsectionPopulated } from './subsectionMap';
 
 export type VmcoreRule = ClassRule;
 
@@ -202,6 +203,8 @@ export interface ClassifyContext {
   off: { flags: number; compoundHead: number; mapping: number; private: number; mapcount: number; refcount: number };
   pageSize: number;
   structSize: number;
+  /** MAX_PAGE_ORDER, the largest free buddy block (LENGTH(zone.free_area) − 1: 10 on x86_64, 11 with arm64's 16 KiB pages, 13 with 64 KiB); 10 when unset. */
+  maxOrder?: number;
   types: PageTypeDecoder;
   /** Bit numbers in page->flags (all < 32 on x86_64; NO_BIT for a flag that is never set). */
   bit: {
@@ -245,10 +248,14 @@ export interface SectionFacts {
   online: boolean;
   early: boolean;
   device: boolean;
-  /** subsection_map (64 bits, 2 MiB each), when read; undefined = treat as fully populated. */
+  /** subsection_map (one bit per 2 MiB: 64 bits in a 128 MiB section), when read; undefined = treat as fully populated. */
   subsectionMap?: bigint;
-  /** The same map as two 32-bit halves (set by readers on the hot path; avoids BigInt per page). */
-  subsectionHalves?: [number, number];
+  /** The same map as 32-bit words (set with setSubsectionMap() in subsectionMap.ts; avoids BigInt per page). */
+  subsectionWords?: number[];
+  /** log2 PFNs per subsection: 9 with 4 KiB pages (the default), 7 with 16 KiB, 5 with 64 KiB. */
+  subsectionPfnShift?: number;
+  /** Subsections per section (64 by default: 128 MiB sections). */
+  subsectionCount?: number;
 }
 
 /** Access to struct pages outside the buffer being classified (heads, page[1]). */
@@ -350,14 +357,6 @@ export function classifyStructPage(
     return R['movable-ops-mapping'];
   if (refcount === 0 && type === undefined) return R['free-pcp'];
   return R.other;
-}
-
-function subsectionPopulated(pfn: number, sec: SectionFacts): boolean {
-  if (sec.subsectionMap === undefined) return true;
-  const idx = (pfn >>> 9) & 63; // 2 MiB subsections of a 128 MiB section
-  const h = sec.subsectionHalves;
-  if (h) return ((h[idx >>> 5] >>> (idx & 31)) & 1) === 1;
-  return ((sec.subsectionMap >> BigInt(idx)) & 1n) === 1n;
 }
 
 function isOldHugetlb(pfn: number, ctx: ClassifyContext, nb: Neighbours): boolean {

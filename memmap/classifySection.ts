@@ -23,6 +23,7 @@ import {
 import { inRanges, type PfnRange } from '../kernel/pfnRange';
 import { CLASS_ID } from '../kernel/pageClasses';
 import { SP_EXCLUDED, SP_OK, SP_UNMAPPED } from './vmcoreMemmap';
+import { nextSubsectionPfn, subsectionPopulated, subsectionsAllPopulated } from './subsectionMap';
 
 export interface SectionOutput {
   classes: Uint8Array;
@@ -40,13 +41,7 @@ const NO_MEMMAP = CLASS_ID['no-memmap'],
 const COMPOUND_HEAD = CLASS_ID['compound-head'],
   COMPOUND_TAIL = CLASS_ID['compound-tail'];
 
-function subsectionBit(pfn: number, sec: SectionFacts): number {
-  if (sec.subsectionMap === undefined) return 1;
-  const idx = (pfn >>> 9) & 63;
-  const h = sec.subsectionHalves;
-  if (h) return (h[idx >>> 5] >>> (idx & 31)) & 1;
-  return Number((sec.subsectionMap >> BigInt(idx)) & 1n);
-}
+const subsectionBit = (pfn: number, sec: SectionFacts): number => (subsectionPopulated(pfn, sec) ? 1 : 0);
 
 /**
  * Classifies PFNs [start, start + count) of section nr from buf (struct pages) and status (per slot).
@@ -107,13 +102,7 @@ export function classifySection(
     }
   }
   const ramAt = (pfn: number) => ram === 1 || (ram === -1 && inRanges(ctx.systemRam, pfn));
-  const subAll =
-    facts.subsectionMap === undefined ||
-    (facts.subsectionHalves !== undefined &&
-      facts.subsectionHalves[0] === -1 >>> 0 &&
-      facts.subsectionHalves[1] === -1 >>> 0)
-      ? 1
-      : 0;
+  const subAll = subsectionsAllPopulated(facts) ? 1 : 0;
   const maxTailDist = 1 << 18;
   // previous page's memo key and rule (valid = false until a page sets it)
   let valid = false,
@@ -145,7 +134,7 @@ export function classifySection(
       if (i >= segEnd) {
         const pfn = start + i;
         segEnd = count;
-        if (subAll !== 1) segEnd = Math.min(segEnd, (((pfn >>> 9) + 1) << 9) - start);
+        if (subAll !== 1) segEnd = Math.min(segEnd, nextSubsectionPfn(pfn, facts) - start);
         if (virtio === -1) segEnd = Math.min(segEnd, nextEdge(virtioRanges, pfn) - start);
         if (ram === -1) segEnd = Math.min(segEnd, nextEdge(ctx.systemRam!, pfn) - start);
         segBits =

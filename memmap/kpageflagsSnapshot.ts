@@ -6,7 +6,6 @@ import { blockCounts, sumCounts } from './aggregate';
 import { KPF_RULES, KPF_RULE_CLASS, KPF_UNMOVABLE_COMPOUND_RULES, KpfContext, kpfRule } from './kpageflagsClassify';
 import { blockVerdicts } from './offlineVerdict';
 import type { OpenOptions } from './openOptions';
-import { SnapshotError } from '../parsers/errors';
 import type { MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
 import { openCaptureBundle, CaptureBundle } from '../parsers/capture/bundle';
 import { iomemIsCensored, isSystemRam, isVirtioMemRam, parseIomem, pfnRangesNamed } from '../parsers/capture/iomem';
@@ -18,17 +17,13 @@ import { kpfNames } from '../kernel/kpf';
 import { familyFromRelease } from '../kernel/pageflags';
 import { kpfPredicates } from '../kernel/predicates';
 import { parseRelease, type KernelVersion } from '../kernel/version';
+import type { Geometry } from '../arch';
+import { captureGeometry } from './kpageflagsGeometry';
 import { architectureNamed } from '../arch';
 import { bootMemoryOfCapture, hasEarlySection } from './kpageflagsBootMemory';
-import type { Geometry } from '../arch';
 
-/**
- * kpageflags does not say which architecture it came from, nor its page size: x86_64's geometry
- * (4 KiB pages, 128 MiB sections, 512-page pageblocks) until captures record theirs.
- */
-const GEOMETRY: Geometry = architectureNamed('x86_64')!.geometry(undefined);
-const PAGE_SIZE = GEOMETRY.pageSize;
-const PFNS_PER_SECTION = 2 ** (GEOMETRY.sectionSizeBits - GEOMETRY.pageShift);
+/** PFNs per section of a geometry. */
+const pfnsPerSection = (g: Geometry): number => 2 ** (g.sectionSizeBits - g.pageShift);
 
 interface Manifest {
   kernel?: { release?: string };
@@ -49,7 +44,9 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   const warnings: string[] = [...bundle.problems];
   const notes: string[] = [];
   const { release, version } = kernelOfBundle(bundle, warnings);
-  const side = readSideFiles(bundle, warnings);
+  const words = wordCount(bundle.kpageflags.name, bundle.kpageflags.size, 'kpageflags');
+  const { geometry, machine } = captureGeometry(bundle, words, warnings, notes);
+  const side = readSideFiles(bundle, geometry.pageSize, warnings);
   const { ctx, hypervisor } = classifyContext(side, version);
   if (hypervisor)
     notes.push(`dmesg: ${hypervisor} guest; PageOffline pages outside virtio-mem are its balloon's (unmovable)`);
@@ -58,7 +55,8 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
       `virtio-mem device memory (iomem): ${side.virtioMem.map(([s, e]) => `pfn 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}`,
     );
 
-  const pass = await classifyWords(bundle, ctx, side, opts);
+  const pps = pfnsPerSection(geometry);
+  const pass = await classifyWords(bundle, ctx, side, pps, opts);
   for (const r of pass.rulesSeen) {
     const a = (KPF_RULES[r] as { assumption?: string }).assumption;
     if (a) notes.push(`assumption (rule ${KPF_RULES[r].id}): ${a}`);
@@ -66,13 +64,14 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
 
   const { sysfs, pfnsPerBlock } = side;
   const endPfn = pass.words;
-  const sections = buildSections(pass.sectionCounts, endPfn, sysfs, pfnsPerBlock);
-  const bootRefused = bootMemoryRefusal(bundle, side, notes, warnings);
+  const bootRefused =
+    machine === 'aarch64' ? bootMemoryRefusal(side, geometry.pageSize, pps, notes, warnings) : undefined;
+  const sections = buildSections(pass.sectionCounts, endPfn, sysfs, pfnsPerBlock, pps);
   const blocks = buildBlocks(
     pass.classes,
     sections,
     sysfs,
-    pfnsPerBlock,
+    { pfnsPerBlock, pageblockPfns: geometry.pageblockPfns },
     pass.unmovableCompound,
     side.ram,
     opts.ruleSets,
@@ -90,17 +89,13 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
       release,
       layoutFamily: release ? familyFromRelease(release)?.id : undefined,
       version: bundle.texts.uname?.trim(),
-      machine: /x86_64/.test(bundle.texts.uname ?? '')
-        ? 'x86_64'
-        : /aarch64/.test(bundle.texts.uname ?? '')
-          ? 'aarch64'
-          : undefined,
-      pageSize: PAGE_SIZE,
+      machine,
+      pageSize: geometry.pageSize,
     },
     startPfn: 0,
     endPfn,
     classes: pass.classes,
-    pfnsPerSection: PFNS_PER_SECTION,
+    pfnsPerSection: pps,
     sections,
     pfnsPerBlock,
     blocks,
@@ -125,46 +120,11 @@ function kernelOfBundle(bundle: CaptureBundle, warnings: string[]): { release?: 
     warnings.push(
       'kernel release unknown (no `uname` file): bits whose meaning changed between versions are read as on current kernels',
     );
-  // arm64 kernels built for 16 or 64 KiB pages (Debian's arm64-16k flavour, distributions' -64k): kpageflags
-  // has one word per such page, which this reader would count as 4 KiB pages (docs/kernel/arm64.md)
-  const bigPages = bundle.texts.uname && /aarch64/.test(bundle.texts.uname) ? /-(16|64)k\b/.exec(release ?? '') : null;
-  if (bigPages)
-    throw new SnapshotError(
-      bundle.source,
-      `arm64 capture of a ${bigPages[1]} KiB-page kernel (${release}): the kpageflags reader counts 4 KiB pages; ${bigPages[1]} KiB pages are not supported yet`,
-    );
   if (bundle.texts.uname && !/x86_64|aarch64/.test(bundle.texts.uname))
     warnings.push(
-      `the capture does not say it is from x86_64 or aarch64; sections are assumed to be ${2 ** GEOMETRY.sectionSizeBits / 2 ** 20} MiB with ${PAGE_SIZE / 1024} KiB pages`,
+      'the capture does not say it is from x86_64 or aarch64; sections are assumed to be 128 MiB with 4 KiB pages unless its pagesize file says otherwise',
     );
   return { release, version };
-}
-
-/**
- * For a capture of an architecture that refuses to offline boot memory (arm64, from uname): which blocks
- * that refusal applies to (those with an early section), as the words the verdict gives, as the vmcore
- * reader does from mem_section's SECTION_IS_EARLY. Undefined for other architectures.
- */
-function bootMemoryRefusal(
-  bundle: CaptureBundle,
-  side: SideFiles,
-  notes: string[],
-  warnings: string[],
-): ((startPfn: number, nrPfns: number) => string | undefined) | undefined {
-  const arch = /aarch64/.test(bundle.texts.uname ?? '') ? architectureNamed('aarch64') : undefined;
-  const refusal = arch?.bootMemoryOfflineRefusal;
-  if (!refusal) return undefined;
-  const boot = bootMemoryOfCapture(side.dmesg, side.iomem, PAGE_SIZE);
-  if (!boot) {
-    warnings.push(
-      'arm64 refuses to offline boot memory (EPERM), but neither dmesg ("Early memory node ranges") nor /proc/iomem says which memory that is: the verdicts do not apply the refusal',
-    );
-    return undefined;
-  }
-  notes.push(
-    `arm64 boot memory (never offlined): ${boot.ranges.map(([s, e]) => `pfn 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}, from ${boot.source}`,
-  );
-  return (startPfn, nrPfns) => (hasEarlySection(boot, startPfn, nrPfns, PFNS_PER_SECTION) ? refusal : undefined);
 }
 
 /** What the side files say: System RAM and virtio-mem ranges (iomem), memory blocks (sysfs), dmesg. */
@@ -179,7 +139,7 @@ interface SideFiles {
   dmesg: string;
 }
 
-function readSideFiles(bundle: CaptureBundle, warnings: string[]): SideFiles {
+function readSideFiles(bundle: CaptureBundle, pageSize: number, warnings: string[]): SideFiles {
   const iomem = bundle.texts.iomem ? parseIomem(bundle.texts.iomem) : [];
   let ram: PfnRange[] | undefined;
   let virtioMem: PfnRange[] = [];
@@ -188,18 +148,43 @@ function readSideFiles(bundle: CaptureBundle, warnings: string[]): SideFiles {
       '/proc/iomem was captured without root (all addresses 0): virtio-mem ranges and holes cannot be told',
     );
   else if (iomem.length) {
-    ram = pfnRangesNamed(iomem, isSystemRam, PAGE_SIZE);
-    virtioMem = pfnRangesNamed(iomem, isVirtioMemRam, PAGE_SIZE);
+    ram = pfnRangesNamed(iomem, isSystemRam, pageSize);
+    virtioMem = pfnRangesNamed(iomem, isVirtioMemRam, pageSize);
   } else warnings.push('no /proc/iomem capture: offline pages of virtio-mem cannot be told from balloon pages');
 
   const sysfs: SysfsMemory | undefined = bundle.sysfs;
   if (!sysfs) warnings.push('no /sys/devices/system/memory capture: memory blocks and offline sections are unknown');
   for (const p of sysfs?.problems ?? []) warnings.push(`sysfs: ${p}`);
-  const pfnsPerBlock = sysfs?.blockSizeBytes ? Number(sysfs.blockSizeBytes / BigInt(PAGE_SIZE)) : 0;
+  const pfnsPerBlock = sysfs?.blockSizeBytes ? Number(sysfs.blockSizeBytes / BigInt(pageSize)) : 0;
   const offlineBlocks: PfnRange[] = (sysfs?.blocks ?? [])
     .filter((b) => b.state === 'offline' && pfnsPerBlock)
     .map((b): PfnRange => [b.id * pfnsPerBlock, (b.id + 1) * pfnsPerBlock]);
   return { iomem, ram, virtioMem, sysfs, pfnsPerBlock, offlineBlocks, dmesg: bundle.texts.dmesg ?? '' };
+}
+
+/**
+ * arm64 never offlines boot memory (bootMemoryOfflineRefusal): which blocks hold an early section,
+ * from the capture's dmesg or iomem (kpageflagsBootMemory.ts); undefined with a warning when neither says.
+ */
+function bootMemoryRefusal(
+  side: SideFiles,
+  pageSize: number,
+  pps: number,
+  notes: string[],
+  warnings: string[],
+): ((startPfn: number, nrPfns: number) => string | undefined) | undefined {
+  const refusal = architectureNamed('aarch64')!.bootMemoryOfflineRefusal!;
+  const boot = bootMemoryOfCapture(side.dmesg, side.iomem, pageSize);
+  if (!boot) {
+    warnings.push(
+      'arm64 refuses to offline boot memory (EPERM), but neither dmesg ("Early memory node ranges") nor /proc/iomem says which memory that is: the verdicts do not apply the refusal',
+    );
+    return undefined;
+  }
+  notes.push(
+    `arm64 boot memory (never offlined): ${boot.ranges.map(([s, e]) => `pfn 0x${s.toString(16)}-0x${e.toString(16)}`).join(', ')}, from ${boot.source}`,
+  );
+  return (startPfn, nrPfns) => (hasEarlySection(boot, startPfn, nrPfns, pps) ? refusal : undefined);
 }
 
 /** The rules' context: PFN ranges from the side files, the kernel version, a hypervisor whose balloon pages are unmovable. */
@@ -234,6 +219,7 @@ async function classifyWords(
   bundle: CaptureBundle,
   ctx: KpfContext,
   side: SideFiles,
+  pps: number,
   opts: OpenOptions,
 ): Promise<WordsPass> {
   const words = wordCount(bundle.kpageflags.name, bundle.kpageflags.size, 'kpageflags');
@@ -242,9 +228,9 @@ async function classifyWords(
   // Context (virtio-mem, offline blocks, RAM) is constant between range boundaries, and runs of
   // identical words are the norm (free blocks, holes, offline ranges): reuse the last result
   // while both the word and the segment stay the same, and count classes per run, not per PFN.
-  const nrSections = Math.ceil(words / PFNS_PER_SECTION);
+  const nrSections = Math.ceil(words / pps);
   const sectionCounts = new Uint32Array(nrSections * NR_CLASSES);
-  const boundaries = contextBoundaries([side.virtioMem, side.offlineBlocks, side.ram ?? []], nrSections);
+  const boundaries = contextBoundaries([side.virtioMem, side.offlineBlocks, side.ram ?? []], nrSections, pps);
   let segEnd = -1;
   let bi = 0;
   let countBase = 0;
@@ -270,7 +256,7 @@ async function classifyWords(
           endRun(first + i);
           while (bi < boundaries.length && boundaries[bi] <= first + i) bi++;
           segEnd = bi < boundaries.length ? boundaries[bi] : Infinity;
-          countBase = Math.floor((first + i) / PFNS_PER_SECTION) * NR_CLASSES;
+          countBase = Math.floor((first + i) / pps) * NR_CLASSES;
           lastLo = -1;
         }
         // Within a segment only a changed word can change the rule: the loop is two loads and two compares.
@@ -312,9 +298,9 @@ function filesReadNote(bundle: CaptureBundle, words: number, side: SideFiles): s
 }
 
 /** Sorted PFNs where any context range starts or ends. */
-function contextBoundaries(rangeLists: PfnRange[][], nrSections: number): number[] {
+function contextBoundaries(rangeLists: PfnRange[][], nrSections: number, pps: number): number[] {
   const set = new Set<number>();
-  for (let i = 0; i <= nrSections; i++) set.add(i * PFNS_PER_SECTION);
+  for (let i = 0; i <= nrSections; i++) set.add(i * pps);
   for (const list of rangeLists) for (const [s, e] of list) set.add(s).add(e);
   return [...set].sort((a, b) => a - b);
 }
@@ -339,12 +325,13 @@ function buildSections(
   endPfn: number,
   sysfs: SysfsMemory | undefined,
   pfnsPerBlock: number,
+  pps: number,
 ): Section[] {
   const sections: Section[] = [];
   const blockById = new Map((sysfs?.blocks ?? []).map((b) => [b.id, b]));
-  for (let start = 0, nr = 0; start < endPfn; start += PFNS_PER_SECTION, nr++) {
+  for (let start = 0, nr = 0; start < endPfn; start += pps, nr++) {
     const counts = sectionCounts.subarray(nr * NR_CLASSES, (nr + 1) * NR_CLASSES);
-    const nrPfns = Math.min(PFNS_PER_SECTION, endPfn - start);
+    const nrPfns = Math.min(pps, endPfn - start);
     const block = pfnsPerBlock ? blockById.get(Math.floor(start / pfnsPerBlock)) : undefined;
     let state: SectionState;
     if (block) state = BLOCK_TO_SECTION_STATE[block.state] ?? 'unknown';
@@ -368,13 +355,14 @@ function buildBlocks(
   classes: Uint8Array,
   sections: Section[],
   sysfs: SysfsMemory | undefined,
-  pfnsPerBlock: number,
+  sizes: { pfnsPerBlock: number; pageblockPfns: number },
   unmovableCompound: PfnRange[],
   ram: PfnRange[] | undefined,
   ruleSets?: OpenOptions['ruleSets'],
   version?: KernelVersion,
   bootRefused?: (startPfn: number, nrPfns: number) => string | undefined,
 ): MemoryBlock[] {
+  const { pfnsPerBlock, pageblockPfns } = sizes;
   if (!sysfs || !pfnsPerBlock) return [];
   // THP heads and tails carry KPF_LRU (PF_HEAD flags read through the head); kernel compound pages do not.
   const compoundIsMovable = (pfn: number) => !inRanges(unmovableCompound, pfn);
@@ -392,14 +380,14 @@ function buildBlocks(
     block.verdict = blockVerdicts(
       {
         block,
+        bootMemoryRefused: bootRefused?.(block.startPfn, block.nrPfns),
         classes,
         classesStartPfn: 0,
         compoundIsMovable,
         isSystemRam: ram ? (pfn) => inRanges(ram, pfn) : undefined,
         kernelOtherMayBeFree: true,
-        pageblockPfns: GEOMETRY.pageblockPfns,
+        pageblockPfns,
         kernelVersion: version,
-        bootMemoryRefused: bootRefused?.(block.startPfn, block.nrPfns),
       },
       ruleSets,
     );

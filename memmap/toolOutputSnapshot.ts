@@ -9,6 +9,7 @@ import { CLASS_ID, NR_CLASSES } from '../kernel/pageClasses';
 import { blockCounts, sumCounts } from './aggregate';
 import { classifyStructPage, Neighbours, SectionFacts, VMCORE_RULES, VMCORE_RULE_CLASS } from './classifyPage';
 import { SnapshotError } from '../parsers/errors';
+import { pageSizeOfRelease } from './kpageflagsGeometry';
 import { blockVerdicts } from './offlineVerdict';
 import type { OpenOptions } from './openOptions';
 import type { BlockState, MemoryBlock, PageDetail, Section, SectionState, Snapshot } from './snapshot';
@@ -43,6 +44,21 @@ export async function openToolOutputSnapshot(path: string, opts: OpenOptions = {
   }
   opts.signal?.throwIfAborted();
   return toolOutputSnapshot(text, basename(path), opts.ruleSets);
+}
+
+/**
+ * A crash listing gives no page size of its own (a drgn export does: tm.pageSize): output of an arm64
+ * kernel whose release names 16 or 64 KiB pages (`-16k`, `-64k`) but was read in other pages is
+ * refused rather than drawn at the wrong PFNs.
+ */
+function refuseLargePages(tm: ToolMemmap, name: string): void {
+  const ps = pageSizeOfRelease(tm.facts.release);
+  if (ps !== undefined && ps !== tm.pageSize)
+    throw new SnapshotError(
+      name,
+      `crash/drgn output of a ${ps / 1024} KiB-page kernel (${tm.facts.release}) read in ${tm.pageSize / 1024} KiB pages: this output does not say its page size, and crash listings are read in 4 KiB pages only`,
+      'open the vmcore itself, or a drgn export (it records the page size)',
+    );
 }
 
 /** Snapshot from the text of a crash log / drgn REPL log / drgn export. Throws SnapshotError when nothing usable is in it. */
@@ -87,6 +103,7 @@ interface SectionTable {
 export function snapshotFromToolMemmap(tm: ToolMemmap, name: string, ruleSets?: OpenOptions['ruleSets']): Snapshot {
   if (tm.unreadable)
     throw new SnapshotError(name, tm.unreadable, 'open the vmcore itself, or a drgn export (it records the page size)');
+  refuseLargePages(tm, name);
   const warnings = [...tm.warnings];
   const notes = [...tm.notes];
   const { image } = tm;

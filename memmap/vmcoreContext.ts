@@ -197,6 +197,12 @@ function flagBits(family: LayoutFamily, numbers: PgNumbers): ClassifyContext['bi
   };
 }
 
+/** MAX_PAGE_ORDER = NR_PAGE_ORDERS − 1 (LENGTH(zone.free_area)); 10 (x86_64's) when absent or impossible. */
+function maxPageOrder(vi: VmcoreInfo): number {
+  const n = vi.lengths.get('zone.free_area');
+  return n !== undefined && Number.isInteger(n) && n >= 2 && n <= 21 ? n - 1 : 10;
+}
+
 export function buildClassifyContext(
   vi: VmcoreInfo,
   pageSize: number,
@@ -230,6 +236,7 @@ export function buildClassifyContext(
     off,
     pageSize,
     structSize,
+    maxOrder: maxPageOrder(vi),
     types,
     version,
     hugetlbMark,

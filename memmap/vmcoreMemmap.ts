@@ -12,6 +12,7 @@ import {
 import { MemSectionEntry, MemSectionTable, sectionDecodesToBase } from '../parsers/kernelMemory/memSection';
 import type { KernelTranslator } from '../parsers/kernelMemory/translator';
 import { SectionFacts } from './classifyPage';
+import { setSubsectionMap, subsectionLayout, type SubsectionLayout } from './subsectionMap';
 import { inRanges, type PfnRange } from '../kernel/pfnRange';
 
 /** Status of each struct page slot after a section read. */
@@ -30,6 +31,8 @@ export class VmcoreMemmap {
   private readonly perPage: number;
   /** pageSize - 1, for the offset of a kernel virtual address in its page. */
   private readonly pageMask: bigint;
+  /** PFNs per subsection and subsections per section (from the page size and SUBSECTION_SHIFT). */
+  private readonly subsections: SubsectionLayout;
 
   /** pageSize: the dump's (its Geometry's); by default what the dump's reader says. */
   constructor(
@@ -38,11 +41,13 @@ export class VmcoreMemmap {
     readonly table: MemSectionTable,
     readonly structSize: number,
     readonly pageSize = mem.pageSize,
+    subsectionShift = 21,
   ) {
     this.pfnsPerSection = table.pfnsPerSection;
     for (const s of table.sections) this.byNr.set(s.nr, s);
     this.perPage = pageSize % structSize === 0 ? pageSize / structSize : 0;
     this.pageMask = BigInt(pageSize - 1);
+    this.subsections = subsectionLayout(this.pfnsPerSection, subsectionShift, Math.log2(pageSize));
   }
 
   entry(nr: number): MemSectionEntry | undefined {
@@ -74,9 +79,8 @@ export class VmcoreMemmap {
       early: (w & SECTION_EARLY) !== 0,
       device: (w & SECTION_DEVICE) !== 0,
     };
-    if (!f.early && e.usage) f.subsectionMap = this.readSubsectionMap(e.usage);
-    if (f.subsectionMap !== undefined)
-      f.subsectionHalves = [Number(f.subsectionMap & 0xffffffffn), Number(f.subsectionMap >> 32n)];
+    const map = !f.early && e.usage ? this.readSubsectionMap(e.usage) : undefined;
+    if (map !== undefined) setSubsectionMap(f, map, this.subsections);
     this.factsCache.set(nr, f);
     return f;
   }
@@ -84,15 +88,20 @@ export class VmcoreMemmap {
   /**
    * mem_section_usage.subsection_map sits at offset 0, or 16 after "mm/sparsemem: fix race in accessing
    * memory_section->usage" (6.8, backported to stables) put an rcu_head in front. The rcu_head of a live
-   * usage is zero, so two zero words followed by a non-zero one mean the new layout.
+   * usage is zero, so two zero words followed by a non-zero map mean the new layout. The map is one
+   * 64-bit word per 64 subsections (several with arm64's 512 MiB sections of 64 KiB pages).
    */
   private readSubsectionMap(usage: bigint): bigint | undefined {
-    const b = this.vm.read(usage, 24);
+    const words = Math.ceil(this.subsections.count / 64);
+    const b = this.vm.read(usage, 16 + 8 * words);
     if (!b) return undefined;
-    const w0 = b.readBigUInt64LE(0),
-      w1 = b.readBigUInt64LE(8),
-      w2 = b.readBigUInt64LE(16);
-    return w0 === 0n && w1 === 0n && w2 !== 0n ? w2 : w0;
+    const mapAt = (off: number) => {
+      let m = 0n;
+      for (let i = words - 1; i >= 0; i--) m = (m << 64n) | b.readBigUInt64LE(off + 8 * i);
+      return m & ((1n << BigInt(this.subsections.count)) - 1n);
+    };
+    const atRcu = mapAt(16);
+    return b.readBigUInt64LE(0) === 0n && b.readBigUInt64LE(8) === 0n && atRcu !== 0n ? atRcu : mapAt(0);
   }
 
   /** Virtual address of the struct page of pfn. */

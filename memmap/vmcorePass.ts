@@ -9,6 +9,7 @@ import { SP_OK, SP_UNMAPPED, VmcoreMemmap } from './vmcoreMemmap';
 import { DumpError } from '../parsers/dump/errors';
 import type { MemSectionTable } from '../parsers/kernelMemory/memSection';
 
+/** MAX_PAGE_ORDER when the dump does not say (x86_64's); ClassifyContext.maxOrder is the dump's. */
 export const MAX_ORDER = 10;
 
 /** PFNs per classification chunk: 256 KiB of 64-byte struct pages, a multiple of the largest buddy block. */
@@ -315,6 +316,7 @@ function markBuddyBlocks(buf: Buffer, status: Uint8Array, cover: Uint8Array, ctx
   // page_type → is buddy, for the last value seen (a section holds few distinct type values)
   let lastM = 0,
     lastBuddy = false;
+  const maxOrder = ctx.maxOrder ?? MAX_ORDER;
   for (let i = 0; i < pps; i++) {
     if (status[i] !== SP_OK) continue;
     const m = w ? w[i * stride + mc] : buf.readInt32LE(i * ss + ctx.off.mapcount);
@@ -327,7 +329,7 @@ function markBuddyBlocks(buf: Buffer, status: Uint8Array, cover: Uint8Array, ctx
     const privHi = w ? w[i * stride + pv + 1] : buf.readUInt32LE(i * ss + ctx.off.private + 4);
     if (privHi !== 0) continue;
     const order = w ? w[i * stride + pv] : buf.readUInt32LE(i * ss + ctx.off.private);
-    if (order < 0 || order > MAX_ORDER || (i & ((1 << order) - 1)) !== 0) continue;
+    if (order < 0 || order > maxOrder || (i & ((1 << order) - 1)) !== 0) continue;
     cover.fill(1, i, Math.min(pps, i + (1 << order)));
     i += (1 << order) - 1; // the rest of the block is covered; its pages cannot start another block here
   }

@@ -106,7 +106,8 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const { arch, geometry, vm, table, cr } = readKernelView(dump, log);
   const pageSize = geometry.pageSize;
   const ctx = cr.ctx;
-  const memmap = new VmcoreMemmap(dump.mem, vm, table, ctx?.structSize ?? vi.sizes.get('page') ?? 64, pageSize);
+  const structSize = ctx?.structSize ?? vi.sizes.get('page') ?? 64;
+  const memmap = new VmcoreMemmap(dump.mem, vm, table, structSize, pageSize, geometry.subsectionShift);
   beginBulkReads(dump, memmap, opts);
   timer.end('sections+context');
 
@@ -168,7 +169,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
 }
 
 /**
- * The dump's architecture and geometry (refusing pages other than 4 KiB), its kernel address
+ * The dump's architecture and geometry (page size, section and subsection size, pageblock), its kernel address
  * translation, the trusted mem_section table and the struct page layout to classify with.
  */
 function readKernelView(dump: OpenedDump, log: BuildLog): KernelView {
@@ -180,13 +181,13 @@ function readKernelView(dump: OpenedDump, log: BuildLog): KernelView {
   const arch = found.arch;
   const geometry = arch.geometry(vi, dump.mem.pageSize);
   const pageSize = geometry.pageSize;
-  // the one place that assumes 4 KiB pages: everything after asks geometry (arm64's 16/64 KiB pages come later)
-  if (pageSize !== 4096)
+  if (dump.mem.pageSize !== pageSize)
     throw new DumpError(
       file,
       'unsupported',
-      `${arch.name} dump with ${pageSize / 1024} KiB pages: the memmap pass reads struct pages in 4 KiB pages only (x86_64 and arm64 with 4 KiB pages); ${pageSize / 1024} KiB pages are not supported yet`,
+      `${arch.name} dump with ${pageSize / 1024} KiB pages whose ${dump.format} pages are ${dump.mem.pageSize / 1024} KiB: the reader cannot address the kernel's pages in it`,
     );
+  notes.push(`geometry: ${geometry.sources.join('; ')}`);
   if (
     dump.kdump?.header.physBase !== undefined &&
     vi.numbers.has('phys_base') &&
@@ -198,7 +199,7 @@ function readKernelView(dump: OpenedDump, log: BuildLog): KernelView {
   }
   const vm = arch.translator(dump.mem, vi);
   notes.push(vm.describe());
-  const table = readMemSections(vi, vm, pageSize);
+  const table = readMemSections(vi, vm, pageSize, geometry.sectionSizeBits);
   warnings.push(...table.warnings);
   notes.push(...table.notes);
   const bound = {
@@ -272,7 +273,7 @@ function detailNeighbours(memmap: VmcoreMemmap, ctx: ClassifyContext, pps: numbe
   return {
     structPage: (p) => memmap.structPage(p),
     buddyCovered: (p) => {
-      for (let o = 1; o <= MAX_ORDER; o++) {
+      for (let o = 1; o <= (ctx.maxOrder ?? MAX_ORDER); o++) {
         const h = p & ~((1 << o) - 1);
         const hp = memmap.structPage(h);
         if (typeof hp === 'string') continue;

@@ -20,6 +20,8 @@ mkdir -p "$dir/memory"
 
 # The side files first: they change slowly. kpageflags last, as close to the moment as possible.
 uname -a > "$dir/uname"
+# the page size: kpageflags has one entry per page, so the reader needs it (16/64 KiB on some arm64 kernels)
+{ getconf PAGESIZE 2>/dev/null || getconf PAGE_SIZE 2>/dev/null; } > "$dir/pagesize" || rm -f "$dir/pagesize"
 cat /proc/iomem > "$dir/iomem"
 for f in meminfo zoneinfo buddyinfo; do cat /proc/$f > "$dir/$f"; done
 dmesg > "$dir/dmesg" 2>/dev/null || true

@@ -40,6 +40,8 @@ export interface CaptureBundle {
     buddyinfo?: string;
     dmesg?: string;
     uname?: string;
+    /** `getconf PAGESIZE` (scripts/capture-kpageflags.sh since the arm64 16 KiB support), in bytes. */
+    pagesize?: string;
     manifest?: string;
   };
   /** Files of the bundle that were not read, and why (symbolic links, too large). */
@@ -48,7 +50,7 @@ export interface CaptureBundle {
   close(): void;
 }
 
-const TEXT_FILES = ['iomem', 'meminfo', 'zoneinfo', 'buddyinfo', 'dmesg', 'uname'] as const;
+const TEXT_FILES = ['iomem', 'meminfo', 'zoneinfo', 'buddyinfo', 'dmesg', 'uname', 'pagesize'] as const;
 
 async function exists(p: string): Promise<boolean> {
   try {

@@ -13,6 +13,7 @@ export const U64_FILES = ['kpageflags', 'kpagecount', 'kpagecgroup'] as const;
 /** Largest size of each text file of a capture (a dmesg ring is at most 32 MiB raw; a big NUMA zoneinfo a few MiB). */
 export const TEXT_CAPS: Record<string, number> = {
   uname: 4 << 10,
+  pagesize: 64,
   'manifest.json': 1 << 20,
   meminfo: 1 << 20,
   buddyinfo: 1 << 20,

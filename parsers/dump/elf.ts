@@ -81,7 +81,8 @@ export function parseNotes(blob: Buffer): ElfNote[] {
 }
 
 export class ElfDump extends CachedPhysicalMemory {
-  readonly pageSize = 4096;
+  /** 4 KiB unless the kernel's pages are larger (an arm64 16/64 KiB kernel: VMCOREINFO PAGESIZE). */
+  readonly pageSize: number;
   readonly maxPfn: number;
   readonly machine: number;
   readonly segments: ElfSegment[];
@@ -91,8 +92,12 @@ export class ElfDump extends CachedPhysicalMemory {
   /** At least one segment has p_filesz < p_memsz (makedumpfile -E marks excluded pages this way). */
   readonly hasZeroFill: boolean;
 
-  constructor(private readonly src: ByteSource) {
+  constructor(
+    private readonly src: ByteSource,
+    pageSize = 4096,
+  ) {
     super(1024);
+    this.pageSize = pageSize;
     const name = src.name;
     if (src.size < 64) throw new DumpError(name, 'truncated', `ELF header is truncated (${src.size} bytes)`);
     const eh = readExact(src, 0, 64, 'ELF header');

@@ -100,7 +100,7 @@ function elfContainer(paths: string[], opened: Opened[]): ContainerDump {
     );
   const warnings: string[] = [];
   const notesLines: string[] = [];
-  const elf = new ElfDump(opened[0].src);
+  const elf = inElfKernelPages(new ElfDump(opened[0].src), opened[0].src);
   warnings.push(...elf.warnings);
   if (elf.incomplete)
     warnings.push(`${paths[0]}: makedumpfile marked this ELF dump incomplete (disk full while writing)`);
@@ -117,6 +117,18 @@ function elfContainer(paths: string[], opened: Opened[]): ContainerDump {
     warnings,
     notesLines,
   };
+}
+
+/**
+ * An ELF core has no page size of its own: read it in the kernel's pages (VMCOREINFO PAGESIZE, e.g.
+ * 16 KiB on an arm64 -16k kernel) so that PFNs are the kernel's. 4 KiB, or no readable PAGESIZE,
+ * keeps the 4 KiB reading.
+ */
+function inElfKernelPages(elf: ElfDump, src: ByteSource): ElfDump {
+  const note = elf.notes.find((n) => n.name === 'VMCOREINFO');
+  const kps = note ? parseVmcoreInfo(note.desc.toString('latin1')).pageSize : undefined;
+  if (kps === undefined || kps <= elf.pageSize || kps > 65536 || (kps & (kps - 1)) !== 0) return elf;
+  return new ElfDump(src, kps);
 }
 
 /** One kdump-compressed file or a split set of them. */

@@ -27,12 +27,21 @@ export interface MemSectionTable {
 
 export class MemSectionError extends Error {}
 
-export function readMemSections(vi: VmcoreInfo, vm: KernelTranslator, pageSize: number): MemSectionTable {
+/**
+ * The mem_section table of a dump. pageSize and defaultSectionBits come from the dump's Geometry
+ * (SECTION_SIZE_BITS when VMCOREINFO does not say: 27 on x86_64, 29 on arm64 with 64 KiB pages).
+ */
+export function readMemSections(
+  vi: VmcoreInfo,
+  vm: KernelTranslator,
+  pageSize: number,
+  defaultSectionBits = 27,
+): MemSectionTable {
   const root = vi.symbols.get('mem_section');
   const nRoots = vi.lengths.get('mem_section');
   const secSize = vi.sizes.get('mem_section');
   const mapOff = vi.offsets.get('mem_section.section_mem_map') ?? 0;
-  const sectionSizeBits = Number(vi.numbers.get('SECTION_SIZE_BITS') ?? 27n);
+  const sectionSizeBits = Number(vi.numbers.get('SECTION_SIZE_BITS') ?? defaultSectionBits);
   if (root === undefined || !secSize)
     throw new MemSectionError(
       'VMCOREINFO lacks SYMBOL(mem_section) or SIZE(mem_section): not a SPARSEMEM kernel this reader understands',
@@ -91,7 +100,7 @@ export function readMemSections(vi: VmcoreInfo, vm: KernelTranslator, pageSize: 
   );
   return {
     sectionSizeBits,
-    pfnsPerSection: 2 ** (sectionSizeBits - 12),
+    pfnsPerSection: 2 ** sectionSizeBits / pageSize,
     sections,
     vmemmapBase: base,
     flagBits,
@@ -121,9 +130,11 @@ function rootGeometry(
     throw new MemSectionError(
       `SIZE(mem_section)=${secSize} is impossible with ${pageSize}-byte pages: VMCOREINFO is corrupted`,
     );
-  if (!Number.isInteger(sectionSizeBits) || sectionSizeBits < 12 + 8 || sectionSizeBits > 34)
+  // a section holds at least 256 pages (MAX_PAGE_ORDER fits in it) and at most 16 GiB
+  const pageShift = Math.log2(pageSize);
+  if (!Number.isInteger(sectionSizeBits) || sectionSizeBits < pageShift + 8 || sectionSizeBits > 34)
     throw new MemSectionError(
-      `NUMBER(SECTION_SIZE_BITS)=${sectionSizeBits} is impossible (x86_64 uses 27): VMCOREINFO is corrupted`,
+      `NUMBER(SECTION_SIZE_BITS)=${sectionSizeBits} is impossible with ${pageSize}-byte pages (x86_64 and arm64 with 4 or 16 KiB pages use 27, 64 KiB pages 29): VMCOREINFO is corrupted`,
     );
   // Kernels that do not export MAX_PHYSMEM_BITS may still have 5-level paging: check LENGTH against 52 bits.
   const declared = vi.numbers.get('MAX_PHYSMEM_BITS');

@@ -164,8 +164,9 @@ export async function runBoot(k: Kernel, plan: BootPlan, wanted: Set<string>): P
       written.push(name);
       perSet[name] = Math.round(snapshotSec);
       const o = manifest.observed!;
+      const pfnsPerMib = k.arch === 'arm64-16k' ? 64 : 256;
       log(
-        `${name}: written in ${snapshotSec.toFixed(0)}s (KPF_OFFLINE ${o.kpfOffline} pfns = ${(o.kpfOffline / 256).toFixed(1)} MiB, NOPAGE ${o.kpfNopage}, VMCOREINFO ${o.elfHasVmcoreinfo})`,
+        `${name}: written in ${snapshotSec.toFixed(0)}s (KPF_OFFLINE ${o.kpfOffline} pfns = ${(o.kpfOffline / pfnsPerMib).toFixed(1)} MiB, NOPAGE ${o.kpfNopage}, VMCOREINFO ${o.elfHasVmcoreinfo})`,
       );
       ctx.actions.push(`snapshot ${name} taken`);
     }

@@ -99,6 +99,13 @@ const ARM64_16K_SOURCES: Partial<Record<KernelShort, KernelSource>> = {
     sources: bookworm('arm64'),
     aptArch: 'arm64',
   },
+  '7.3': {
+    pattern: /^linux-binary-7\.3\.(\d+)\+deb13-arm64-16k$/,
+    prefix: 'linux-binary-7.3.',
+    aptArch: 'arm64',
+    companions: (pkg) => [pkg.replace('linux-binary-', 'linux-modules-'), pkg.replace('linux-binary-', 'linux-base-')],
+    sources: [`deb [arch=arm64 signed-by=${KEYRING}] http://deb.debian.org/debian trixie-backports main`],
+  },
 };
 
 /** The package source of a kernel line on an architecture. */

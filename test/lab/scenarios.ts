@@ -51,10 +51,19 @@ const PLUG_MIB = 512;
 const KEEP_MIB = 300;
 const BALLOON_MIB = 256;
 
+/** virtio-mem's sub-block in MiB: at least a pageblock (2 MiB with 4 KiB pages, 32 MiB with 16 KiB: PMD order). */
+async function virtioMemSubblockMib(vm: Vm): Promise<number> {
+  const ps = Number((await vm.shOk('labload pagesize')).trim());
+  return Number.isInteger(ps) && ps > 4096 ? (ps * (ps / 8)) / MIB : 2;
+}
+
 async function virtioMemPlugUnplug(ctx: StepContext): Promise<void> {
   const { vm } = ctx;
   const q = vm.qmp;
-  for (const mib of [PLUG_MIB, KEEP_MIB]) {
+  // the driver unplugs whole sub-blocks: with 16 KiB pages KEEP_MIB rounds up (300 → 320 MiB)
+  const sub = await virtioMemSubblockMib(vm);
+  const keep = Math.ceil(KEEP_MIB / sub) * sub;
+  for (const mib of [PLUG_MIB, keep]) {
     await q.qomSet(VM0, 'requested-size', mib * MIB);
     const t = Date.now();
     const size = await waitFor(
@@ -194,10 +203,14 @@ function loadAction(sz: LoadSizes): (ctx: StepContext) => Promise<void> {
     ctx.actions.push(`load: THP enabled=always (also transparent_hugepage=always on the cmdline)`);
     ctx.actions.push(`load: ${(await vm.shOk(`bg_start thp labload thp ${sz.thpMib}`, 300000)).trim()}`);
     ctx.actions.push(`load: ${(await vm.shOk(`bg_start anon labload anon ${sz.anonMib}`, 300000)).trim()}`);
-    await vm.shOk(`echo ${sz.hugetlbPages} > /proc/sys/vm/nr_hugepages`);
+    // hugetlbPages are 2 MiB pages' worth: the same bytes in the kernel's default huge page size
+    // (32 MiB with 16 KiB pages, where 32 of them would take the whole 1 GiB guest)
+    const hpsKb = Number(/^Hugepagesize:\s+(\d+)/m.exec(await vm.shOk('cat /proc/meminfo'))?.[1] ?? 2048);
+    const want = Math.max(1, Math.round((sz.hugetlbPages * 2048) / hpsKb));
+    await vm.shOk(`echo ${want} > /proc/sys/vm/nr_hugepages`);
     const huge = Number((await vm.shOk('cat /proc/sys/vm/nr_hugepages')).trim());
     ctx.actions.push(
-      `load: echo ${sz.hugetlbPages} > /proc/sys/vm/nr_hugepages -> ${huge} 2 MiB hugetlb pages (free, not mapped)`,
+      `load: echo ${want} > /proc/sys/vm/nr_hugepages -> ${huge} ${hpsKb / 1024} MiB hugetlb pages (free, not mapped)`,
     );
     ctx.actions.push(`load: slab/tmpfs: ${(await vm.shOk(`labload files /tmp/files ${sz.files}`, 600000)).trim()}`);
     if (sz.holdDisk) await vm.shOk('sleep 1000000 < $(disk_by_serial labdata) &');

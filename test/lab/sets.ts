@@ -131,7 +131,10 @@ export const CI_SETS: { kernel: KernelShort; plan: 'main' | 'load'; scenarios: s
   { arch: 'arm64', kernel: '6.12', plan: 'load', scenarios: ['load'] },
   { arch: 'arm64', kernel: '7.3', plan: 'main', scenarios: ['baseline', 'balloon', 'virtio-mem', 'offline-block'] },
   { arch: 'arm64', kernel: '7.3', plan: 'load', scenarios: ['load'] },
-  // arm64-16k (16 KiB pages): rows { arch: 'arm64-16k', ... } go here
+  // arm64-16k (16 KiB pages: 32 MiB pageblocks, order-11 buddy blocks, 8192-PFN sections): the main boot's
+  // first and last snapshots, for 6.12 and 7.3
+  { arch: 'arm64-16k', kernel: '6.12', plan: 'main', scenarios: ['baseline', 'offline-block'] },
+  { arch: 'arm64-16k', kernel: '7.3', plan: 'main', scenarios: ['baseline', 'offline-block'] },
 ];
 /** Sets that get makedumpfile-derived dumps in CI (LZO, zlib, -d 31, split, -E ELF). */
 export const CI_DERIVE_SETS = ['6.1-balloon', '6.12-balloon', '5.10-offline-block', '7.3-offline-block'];

@@ -2,6 +2,7 @@
  *   labload thp  <MiB>        anonymous memory with MADV_HUGEPAGE, touched, then sleeps forever
  *   labload anon <MiB>        anonymous memory with MADV_NOHUGEPAGE, touched, then sleeps forever
  *   labload files <dir> <n>   creates n small files (in subdirectories of 1000) and exits
+ *   labload pagesize          prints the kernel's page size in bytes (busybox has no getconf)
  * Prints "ready" once the memory is populated. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -40,9 +41,10 @@ static int files(const char *dir, long n) {
 }
 
 int main(int argc, char **argv) {
+  if (argc >= 2 && !strcmp(argv[1], "pagesize")) return printf("%ld\n", sysconf(_SC_PAGESIZE)) < 0;
   if (argc >= 3 && !strcmp(argv[1], "thp")) return mem(strtoul(argv[2], 0, 10), 1);
   if (argc >= 3 && !strcmp(argv[1], "anon")) return mem(strtoul(argv[2], 0, 10), 0);
   if (argc >= 4 && !strcmp(argv[1], "files")) return files(argv[2], strtol(argv[3], 0, 10));
-  fprintf(stderr, "usage: labload thp|anon <MiB> | files <dir> <n>\n");
+  fprintf(stderr, "usage: labload thp|anon <MiB> | files <dir> <n> | pagesize\n");
   return 2;
 }

@@ -33,6 +33,7 @@ capture() {
   done
   cat /proc/iomem > $d/iomem
   uname -a > $d/uname
+  labload pagesize > $d/pagesize
   dmesg > $d/dmesg
   cat /proc/zoneinfo > $d/zoneinfo
   cat /proc/buddyinfo > $d/buddyinfo

@@ -13,6 +13,7 @@ import { VmcoreMemmap, SP_OK } from '../../../memmap/vmcoreMemmap';
 import { classifySection, SectionOutput } from '../../../memmap/classifySection';
 import { Neighbours, SectionFacts } from '../../../memmap/classifyPage';
 import { CLASS_ID, className } from '../../../kernel/pageClasses';
+import { setSubsectionMap, subsectionLayout } from '../../../memmap/subsectionMap';
 
 const sets = findSets({ kaslr: false }).concat(findSets({ scenario: 'balloon' }), findSets({ scenario: 'virtio-mem' }));
 
@@ -36,12 +37,8 @@ describe('classifySection repeat runs equal the per-page rules when facts change
           const start = s.nr * pps;
           // subsections 3, 4 and 40 missing; virtio-mem over two odd ranges, one crossing a subsection edge
           const halves: [number, number] = [~((1 << 3) | (1 << 4)) >>> 0, ~(1 << 8) >>> 0];
-          const facts: SectionFacts = {
-            ...facts0,
-            early: false,
-            subsectionHalves: halves,
-            subsectionMap: BigInt(halves[0]) | (BigInt(halves[1]) << 32n),
-          };
+          const facts: SectionFacts = { ...facts0, early: false };
+          setSubsectionMap(facts, BigInt(halves[0]) | (BigInt(halves[1]) << 32n), subsectionLayout(pps, 21, 12));
           ctx.virtioMem = [
             [start + 1001, start + 5000],
             [start + 9000, start + 20011],
