@@ -298,7 +298,7 @@ describe('kpageflags captures with 16 and 64 KiB pages', () => {
     assert.deepEqual(s.warnings, []);
   });
 
-  it('arm64 boot memory without an early-ranges dmesg: the System RAM outside virtio-mem, said as an assumption', async () => {
+  it('arm64 boot memory without an early-ranges dmesg: the top-level System RAM of iomem, said as an assumption', async () => {
     const s = await openKpageflagsSnapshot(
       capture({
         uname: UNAME16,
@@ -310,7 +310,10 @@ describe('kpageflags captures with 16 and 64 KiB pages', () => {
       }),
     );
     assert.ok(s.blocks.every((b) => b.verdict!.mainline.errno === 'EPERM'));
-    assert.ok(s.provenance.notes.some((n) => /assumed to be the System RAM outside virtio-mem devices/.test(n)));
+    assert.ok(
+      s.provenance.notes.some((n) => /from top-level "System RAM" of \/proc\/iomem \(dmesg has no/.test(n)),
+      s.provenance.notes.join('\n'),
+    );
   });
 
   it('64 KiB (pagesize file): 512 MiB sections and blocks', async () => {
@@ -460,10 +463,16 @@ describe("QEMU's 64 KiB kdump blocks as 16 KiB pages (SubPagedMemory)", () => {
 
 describe('crash/drgn output of a 16 KiB-page kernel', () => {
   it('is refused, naming the page size, instead of being drawn at 4 KiB PFNs', () => {
-    const tm = { facts: { release: '6.12.118+deb12-arm64-16k' }, machine: 'aarch64', warnings: [], notes: [] };
+    const tm = {
+      facts: { release: '6.12.118+deb12-arm64-16k' },
+      machine: 'aarch64',
+      pageSize: 4096,
+      warnings: [],
+      notes: [],
+    };
     assert.throws(
       () => snapshotFromToolMemmap(tm as unknown as ToolMemmap, 'crash.log'),
-      (e: unknown) => e instanceof SnapshotError && /16 KiB-page kernel .*counts 4 KiB pages/.test(e.message),
+      (e: unknown) => e instanceof SnapshotError && /16 KiB-page kernel .*read in 4 KiB pages/.test(e.message),
     );
   });
 });
