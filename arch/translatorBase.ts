@@ -17,8 +17,13 @@ export abstract class TranslatorBase implements KernelTranslator {
   abstract translate(va: bigint): Mapping | undefined;
   abstract describe(): string;
 
-  /** The 8 bytes at a physical address, little-endian, or undefined when the dump lacks the page. */
+  /**
+   * The page-table entry at a physical address, little-endian, or undefined when the dump lacks the
+   * page or the address is not 8-byte aligned (entries always are: an unaligned one comes from a
+   * damaged table pointer, and could straddle two pages).
+   */
   protected readPhysU64(pa: bigint): bigint | undefined {
+    if (pa % 8n !== 0n) return undefined;
     const ps = BigInt(this.dumpPage);
     const page = this.mem.readPage(Number(pa / ps));
     return page ? page.readBigUInt64LE(Number(pa % ps)) : undefined;

@@ -15,10 +15,10 @@
 // is kept. Exit code 1 when anything crashed or hung.
 
 import { fork } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TARGETS, isTypedInputError } from '../test/fuzz/targets';
+import { TARGETS, asSeedEdits, isTypedInputError, savedInput, type FuzzTarget } from '../test/fuzz/targets';
 import { fuzzTarget, FuzzResult } from '../test/fuzz/runner';
 
 function arg(name: string): string | undefined {
@@ -46,14 +46,16 @@ async function replay(reader: string, file: string): Promise<void> {
   const start = performance.now();
   let outcome = 'a result';
   try {
-    await t.run(t.fromBytes(readFileSync(file)));
+    await t.run(t.fromBytes(savedInput(t, file)));
   } catch (e) {
-    outcome = `${isTypedInputError(e) ? 'typed input error' : 'CRASH'}: ${(e as Error).message?.split('\n')[0].slice(0, 300)}`;
+    outcome = isTypedInputError(e)
+      ? `typed input error: ${(e as Error).message?.split('\n')[0].slice(0, 300)}`
+      : `CRASH: ${(e as Error).stack ?? String(e)}`;
   }
   console.log(`${reader} ${file}: ${outcome} in ${(performance.now() - start).toFixed(0)} ms`);
 }
 
-function saveFindings(out: string, r: FuzzResult): void {
+function saveFindings(out: string, t: FuzzTarget<unknown>, r: FuzzResult): void {
   for (const [kind, list] of [
     ['crash', r.crashes],
     ['hang', r.hangs],
@@ -61,6 +63,9 @@ function saveFindings(out: string, r: FuzzResult): void {
     list.forEach((f, i) => {
       mkdirSync(join(out, r.target), { recursive: true });
       writeFileSync(join(out, r.target, `${kind}-${i}.bin`), f.input);
+      // a few edits of a seed: the small form to commit under test/fixtures/fuzz/
+      const edits = asSeedEdits(t, f.input);
+      if (edits) writeFileSync(join(out, r.target, `${kind}-${i}.edits.json`), `${JSON.stringify(edits)}\n`);
       writeFileSync(join(out, r.target, `${kind}-${i}.txt`), `${f.what}\n`);
     });
 }
@@ -77,7 +82,7 @@ async function child(name: string): Promise<void> {
     maxInputs: arg('--inputs') ? Number(arg('--inputs')) : undefined,
     beforeEach: trace ? (b) => writeFileSync(trace, b) : undefined,
   });
-  saveFindings(out, r);
+  saveFindings(out, t, r);
   const row: ReaderRow = {
     name,
     inputs: r.inputs,

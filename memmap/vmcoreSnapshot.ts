@@ -82,6 +82,20 @@ export async function openVmcoreSnapshot(paths: string[], opts: VmcoreOpenOption
   }
 }
 
+/** The most page frames a snapshot holds: one class byte per PFN (16 TiB of 4 KiB pages, 64 TiB of 16 KiB). */
+export const MAX_SNAPSHOT_PFNS = 2 ** 32;
+
+/** A machine past MAX_SNAPSHOT_PFNS is refused with what claims it, before a byte per PFN is allocated. */
+function refuseUndrawableMachine(file: string, endPfn: number, pageSize: number, headerField: string): void {
+  if (endPfn <= MAX_SNAPSHOT_PFNS) return;
+  const tib = (endPfn * pageSize) / 2 ** 40;
+  throw new DumpError(
+    file,
+    'corrupt',
+    `the dump describes physical memory up to PFN 0x${endPfn.toString(16)} (${tib >= 1024 ? `${(tib / 1024).toFixed(0)} PiB` : `${tib.toFixed(0)} TiB`}, from its ${headerField} and mem_section), more than the ${MAX_SNAPSHOT_PFNS} page frames a snapshot can hold (${(MAX_SNAPSHOT_PFNS * pageSize) / 2 ** 40} TiB of ${pageSize / 1024} KiB pages): a damaged header or section table`,
+  );
+}
+
 /** Warnings and provenance notes of a build, in the order they were found. */
 interface BuildLog {
   warnings: string[];
@@ -117,6 +131,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   timer.end('kallsyms+iomem');
 
   const { endPfn } = pfnExtent(table, dump.mem.maxPfn);
+  refuseUndrawableMachine(file, endPfn, pageSize, dump.kdump ? 'max_mapnr' : 'PT_LOAD segments');
   memmap.collectVmemmapBacking();
   timer.end('vmemmap backing');
 

@@ -52,6 +52,43 @@ export interface FuzzTarget<T = unknown> {
   bytes: (input: T) => Buffer;
   /** ...and back, to replay a saved one (test/fixtures/fuzz/<name>/). */
   fromBytes: (b: Buffer) => T;
+  /** The binary seeds, so a saved input can be kept as a few edits of one (`*.edits.json`). */
+  seeds?: () => Buffer[];
+}
+
+/** A saved input kept small: which seed, and the bytes that differ from it ([offset, hex]). */
+interface SeedEdits {
+  seed: number;
+  edits: [number, string][];
+}
+
+/** The bytes of a saved input: the file itself, or for `*.edits.json` the target's seed with those edits. */
+export function savedInput(t: FuzzTarget<unknown>, path: string): Buffer {
+  const raw = readFileSync(path);
+  if (!path.endsWith('.edits.json')) return raw;
+  const e = JSON.parse(raw.toString('utf8')) as SeedEdits;
+  const b = Buffer.from(t.seeds!()[e.seed]);
+  for (const [at, hex] of e.edits) Buffer.from(hex, 'hex').copy(b, at);
+  return b;
+}
+
+/** An input as edits of a seed of the same length, when few bytes differ (else undefined: save the bytes). */
+export function asSeedEdits(t: FuzzTarget<unknown>, input: Buffer, maxBytes = 256): SeedEdits | undefined {
+  const seeds = t.seeds?.() ?? [];
+  for (let k = 0; k < seeds.length; k++) {
+    if (seeds[k].length !== input.length) continue;
+    const edits: [number, string][] = [];
+    let n = 0;
+    for (let i = 0; i < input.length && n <= maxBytes; i++) {
+      if (input[i] === seeds[k][i]) continue;
+      n++;
+      const last = edits[edits.length - 1];
+      if (last && last[0] + last[1].length / 2 === i) last[1] += input.subarray(i, i + 1).toString('hex');
+      else edits.push([i, input.subarray(i, i + 1).toString('hex')]);
+    }
+    if (n <= maxBytes) return { seed: k, edits };
+  }
+  return undefined;
 }
 
 export function isTypedInputError(e: unknown): boolean {
@@ -97,10 +134,12 @@ const pages = () => (physPages ??= buildPhysPages());
 
 function dumpTarget(name: string, what: string, seeds: () => Buffer[]): FuzzTarget<Buffer> {
   let n = 0;
+  let made: Buffer[] | undefined;
   return {
     name,
     what,
-    input: async () => mutatedBytes(seeds()),
+    seeds: () => (made ??= seeds()),
+    input: async () => mutatedBytes((made ??= seeds())),
     run: (b) => openVmcoreSnapshot([memoryDump(`${name}-${n++ % 4}`, b)], { decodeWorker: 'never' }),
     bytes: (b) => b,
     fromBytes: (b) => b,

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TARGETS, isTypedInputError } from '../../fuzz/targets';
+import { TARGETS, isTypedInputError, savedInput } from '../../fuzz/targets';
 import { fuzzTarget } from '../../fuzz/runner';
 import { toolOutputSnapshot } from '../../../memmap/toolOutputSnapshot';
 import { lookupSymbol } from '../../../kernel/knowledge/index';
@@ -74,7 +74,7 @@ describe('fuzz: inputs the long runs found', function () {
       it(`${reader}/${file} ends in a result or a typed input error`, async () => {
         const t = TARGETS.find((x) => x.name === reader)!;
         try {
-          await t.run(t.fromBytes(readFileSync(join(FOUND, reader, file))));
+          await t.run(t.fromBytes(savedInput(t, join(FOUND, reader, file))));
         } catch (e) {
           assert.ok(isTypedInputError(e), `not a crash: ${(e as Error).stack}`);
         }
@@ -108,6 +108,27 @@ describe('fuzz: inputs the long runs found', function () {
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
+  });
+
+  it('a page-table pointer that is not 8-byte aligned fails that translation instead of reading past a page (was: RangeError in readBigUInt64LE)', async () => {
+    const t = TARGETS.find((x) => x.name === 'elf')!;
+    try {
+      await t.run(t.fromBytes(savedInput(t, join(FOUND, 'elf', 'unaligned-page-table-entry.edits.json'))));
+    } catch (e) {
+      assert.ok(isTypedInputError(e), `not a crash: ${(e as Error).stack}`);
+    }
+  });
+
+  it('PT_LOADs reaching 255 TiB are refused naming the size, before a byte per PFN is allocated (was: RangeError from new Uint8Array)', async () => {
+    const t = TARGETS.find((x) => x.name === 'elf')!;
+    await assert.rejects(
+      async () => t.run(t.fromBytes(savedInput(t, join(FOUND, 'elf', 'pt-load-of-255-tib.edits.json')))),
+      (e: unknown) =>
+        isTypedInputError(e) &&
+        /physical memory up to PFN 0xff0002200 \(255 TiB, from its PT_LOAD segments and mem_section\), more than the 4294967296 page frames/.test(
+          (e as Error).message,
+        ),
+    );
   });
 
   it('overlapping PT_LOADs claiming a TiB of pages are counted by runs, not page by page (was: 16-70 s for a 2 KiB file)', async () => {

@@ -144,7 +144,11 @@ describe('vmcore consistency: mem_section against the dump header', () => {
         /struct page's flags field is 4000, .*inside SIZE\(page\)=64/,
       ],
       ['OFFSET(page._refcount)=52', 'OFFSET(page._refcount)=62', /refcount field is 62/],
-      ['OFFSET(page.mapping)=24', 'OFFSET(page.mapping)=20', /mapping field is 20, which is not an aligned 8-byte field/],
+      [
+        'OFFSET(page.mapping)=24',
+        'OFFSET(page.mapping)=20',
+        /mapping field is 20, which is not an aligned 8-byte field/,
+      ],
     ] as const) {
       const f = tmpFile('bad-struct-page.kdump', writeKdump(buildPhysPages(), vi.replace(from, to))[0]);
       await assert.rejects(
