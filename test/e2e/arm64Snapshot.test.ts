@@ -9,7 +9,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import { startE2eSession, E2eSession } from '../vscode/e2eSession';
-import { snapshotFrame, tab } from '../vscode/workbenchUi';
+import { snapshotFrame, tab, waitForPaletteCommand } from '../vscode/workbenchUi';
 import { findSets, labRoot } from '../lab/sets';
 import { openSnapshot } from '../../memmap/open';
 import { CLASS_ID } from '../../kernel/pageClasses';
@@ -46,25 +46,7 @@ for (const arch of ['arm64', 'arm64-16k'] as const)
     it('opens from the Explorer; the header says aarch64 and the page size of the dump', async () => {
       const item = s.page.locator('.explorer-item', { hasText: NAME });
       await item.waitFor({ timeout: 60_000 });
-      // The extension's contributions (its editor for *.kdump) arrive some seconds after the workbench:
-      // wait for its commands in the palette before opening, or the file opens in the text editor.
-      const row = s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Kernel Memmap' });
-      const deadline = Date.now() + 90_000;
-      for (;;) {
-        await s.page.keyboard.press('F1');
-        await s.page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 10_000 });
-        await s.page.keyboard.type('Kernel Memmap');
-        const found = await row
-          .first()
-          .waitFor({ timeout: 5000 })
-          .then(
-            () => true,
-            () => false,
-          );
-        await s.page.keyboard.press('Escape');
-        if (found) break;
-        if (Date.now() > deadline) assert.fail('no "Kernel Memmap" commands in the palette after 90 s');
-      }
+      await waitForPaletteCommand(s.page, 'Kernel Memmap', 'Kernel Memmap');
       await item.dblclick();
       await tab(s.page, NAME).waitFor({ timeout: 30_000 });
       await view.locator('body[data-ready="true"]').waitFor({ timeout: 180_000 });

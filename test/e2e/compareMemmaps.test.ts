@@ -9,6 +9,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { startE2eSession, E2eSession } from '../vscode/e2eSession';
+import { waitForPaletteCommand } from '../vscode/workbenchUi';
 import { findSets } from '../lab/sets';
 import { openSnapshot } from '../../memmap/open';
 import { diffSnapshots, type SnapshotDiff } from '../../memmap/snapshotDiff';
@@ -54,24 +55,7 @@ describe('Compare Memmaps, as a user does it (packaged .vsix, VS Code web, Chrom
     // both files were copied into the workspace after the workbench started: wait until the Explorer lists both
     await first.waitFor({ timeout: 60_000 });
     await second.waitFor({ timeout: 60_000 });
-    // The extension's contributions arrive some seconds after the workbench: wait for its command in the palette first.
-    const row = s.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Compare Snapshots' });
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      await s.page.keyboard.press('F1');
-      await s.page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 10_000 });
-      await s.page.keyboard.type('Kernel Memmap: Compare');
-      const found = await row
-        .first()
-        .waitFor({ timeout: 5000 })
-        .then(
-          () => true,
-          () => false,
-        );
-      await s.page.keyboard.press('Escape');
-      if (found) break;
-      if (Date.now() > deadline) assert.fail('no "Kernel Memmap: Compare Snapshots…" in the palette after 90 s');
-    }
+    await waitForPaletteCommand(s.page, 'Kernel Memmap: Compare', 'Compare Snapshots');
     await first.click({ modifiers: ['Control'] });
     await second.click({ modifiers: ['Control'] });
     await second.click({ button: 'right' });
