@@ -8,7 +8,7 @@ import type { HostEvent, WebviewEvent } from '../shared/protocol';
 import type { DiffCells } from './diffCells';
 import { h, hx } from './dom';
 import type { MapView } from './mapView';
-import { parseSearch } from './searchQuery';
+import { runSearch } from './searchQuery';
 
 export interface DiffToolbarDeps {
   d: DiffOverview;
@@ -76,7 +76,7 @@ export function createDiffToolbar(deps: DiffToolbarDeps): DiffToolbar {
   searchBox.addEventListener('keydown', (e) => {
     if ((e as KeyboardEvent).key !== 'Enter') return;
     searchMsg.textContent = '';
-    runSearch((searchBox as unknown as { value: string }).value, deps, (m) => (searchMsg.textContent = m));
+    search((searchBox as unknown as { value: string }).value, deps, (m) => (searchMsg.textContent = m));
   });
   const zoomCentre = (f: number) => {
     const v = map.currentView;
@@ -101,30 +101,23 @@ export function createDiffToolbar(deps: DiffToolbarDeps): DiffToolbar {
   return { element, setMode, jump };
 }
 
-/** Goes to what the search names: a page (inspected), a section (shown), a block (its changes, or shown). */
-function runSearch(q: string, deps: DiffToolbarDeps, say: (msg: string) => void): void {
+/** The diff panel's search: a page is inspected, a section shown, a block its changes (or shown, when unchanged). */
+function search(q: string, deps: DiffToolbarDeps, say: (msg: string) => void): void {
   const { d, map } = deps;
-  const o = d.map;
-  const t = parseSearch(q, o.kernel.pageShift, o.endPfn);
-  if (t.kind === 'error') say(t.message);
-  else if (t.kind === 'pfn') {
-    if (t.pfn < o.startPfn || t.pfn >= o.endPfn)
-      say(`PFN ${t.pfn} is outside both snapshots (${o.startPfn}–${o.endPfn - 1})`);
-    else {
-      say(t.note ?? '');
-      deps.reveal(t.pfn);
-    }
-  } else if (t.kind === 'section') {
-    const s = o.sections.find((x) => x.nr === t.nr);
-    if (s) map.showRange(s.startPfn, s.nrPfns);
-    else say(`no section ${t.nr} in either snapshot`);
-  } else {
-    const row = d.blocks.find((x) => x.id === t.id);
-    const b = o.blocks.find((x) => x.id === t.id);
-    if (row) deps.inspectBlock(row);
-    else if (b) map.showRange(b.startPfn, b.nrPfns);
-    else say(`no memory block ${t.id} in either snapshot`);
-  }
+  runSearch(q, {
+    ...d.map,
+    pageShift: d.map.kernel.pageShift,
+    where: 'either snapshot',
+    outside: 'both snapshots',
+    reveal: (pfn) => deps.reveal(pfn),
+    showRange: (start, n) => map.showRange(start, n),
+    openBlock: (b) => {
+      const row = d.blocks.find((x) => x.id === b.id);
+      if (row) deps.inspectBlock(row);
+      else map.showRange(b.startPfn, b.nrPfns);
+    },
+    say,
+  });
 }
 
 function button(icon: string, label: string, onClick: () => void): HTMLElement {

@@ -60,3 +60,45 @@ export function parseSearch(q: string, pageShift: number, endPfn: number): Searc
   }
   return { kind: 'error', message: 'nothing to search for' };
 }
+
+/** What a search can go to in a panel, and how the panel goes there. */
+export interface SearchScope<B extends { id: number; startPfn: number; nrPfns: number }> {
+  startPfn: number;
+  endPfn: number;
+  pageShift: number;
+  sections: { nr: number; startPfn: number; nrPfns: number }[];
+  blocks: B[];
+  /** How messages name the panel's snapshots: "this snapshot", "both snapshots". */
+  where: string;
+  /** ...and a PFN outside all of them, when that reads otherwise ("both snapshots"). */
+  outside?: string;
+  reveal(pfn: number): void;
+  showRange(startPfn: number, nrPfns: number): void;
+  openBlock(b: B): void;
+  say(msg: string): void;
+}
+
+/** Goes to what the query names (a page, a section, a block), or says why it cannot. */
+export function runSearch<B extends { id: number; startPfn: number; nrPfns: number }>(
+  q: string,
+  s: SearchScope<B>,
+): void {
+  const t = parseSearch(q, s.pageShift, s.endPfn);
+  if (t.kind === 'error') s.say(t.message);
+  else if (t.kind === 'pfn') {
+    if (t.pfn < s.startPfn || t.pfn >= s.endPfn)
+      s.say(`PFN ${t.pfn} is outside ${s.outside ?? s.where} (${s.startPfn}–${s.endPfn - 1})`);
+    else {
+      s.say(t.note ?? '');
+      s.reveal(t.pfn);
+    }
+  } else if (t.kind === 'section') {
+    const sec = s.sections.find((x) => x.nr === t.nr);
+    if (sec) s.showRange(sec.startPfn, sec.nrPfns);
+    else s.say(`no section ${t.nr} in ${s.where}`);
+  } else {
+    const b = s.blocks.find((x) => x.id === t.id);
+    if (b) s.openBlock(b);
+    else s.say(`no memory block ${t.id} in ${s.where}`);
+  }
+}

@@ -4,7 +4,7 @@
 import type { BlockInfo, Overview } from '../shared/protocol';
 import { h, hx } from './dom';
 import type { MapView } from './mapView';
-import { parseSearch } from './searchQuery';
+import { runSearch } from './searchQuery';
 
 export interface ToolbarDeps {
   o: Overview;
@@ -30,7 +30,7 @@ export function createToolbar(d: ToolbarDeps): HTMLElement {
     if ((e as KeyboardEvent).key !== 'Enter') return;
     const q = (searchBox as unknown as { value: string }).value;
     searchMsg.textContent = '';
-    runSearch(q, d, (m) => (searchMsg.textContent = m));
+    search(q, d, (m) => (searchMsg.textContent = m));
   });
   const zoomCentre = (f: number) => {
     const v = map.currentView;
@@ -51,27 +51,18 @@ export function createToolbar(d: ToolbarDeps): HTMLElement {
   );
 }
 
-/** Goes to what the query names; say() shows a message beside the field. */
-function runSearch(q: string, d: ToolbarDeps, say: (msg: string) => void): void {
+/** The single panel's search: a block found is inspected. */
+function search(q: string, d: ToolbarDeps, say: (msg: string) => void): void {
   const { o, map } = d;
-  const t = parseSearch(q, o.kernel.pageShift, o.endPfn);
-  if (t.kind === 'error') say(t.message);
-  else if (t.kind === 'pfn') {
-    if (t.pfn < o.startPfn || t.pfn >= o.endPfn)
-      say(`PFN ${t.pfn} is outside this snapshot (${o.startPfn}–${o.endPfn - 1})`);
-    else {
-      say(t.note ?? '');
-      d.reveal(t.pfn);
-    }
-  } else if (t.kind === 'section') {
-    const s = o.sections.find((x) => x.nr === t.nr);
-    if (s) map.showRange(s.startPfn, s.nrPfns);
-    else say(`no section ${t.nr} in this snapshot`);
-  } else {
-    const b = o.blocks.find((x) => x.id === t.id);
-    if (b) d.inspectBlock(b);
-    else say(`no memory block ${t.id} in this snapshot`);
-  }
+  runSearch(q, {
+    ...o,
+    pageShift: o.kernel.pageShift,
+    where: 'this snapshot',
+    reveal: (pfn) => d.reveal(pfn),
+    showRange: (start, n) => map.showRange(start, n),
+    openBlock: (b) => d.inspectBlock(b),
+    say,
+  });
 }
 
 function button(icon: string, label: string, onClick: () => void): HTMLElement {
