@@ -5,6 +5,7 @@ import type { PageDetail } from '../memmap/snapshot';
 import type { SnapshotDiff } from '../memmap/snapshotDiff';
 import type { DiffSectionDigest } from '../shared/diffProtocol';
 import type { SnapshotSummary } from './workerMessages';
+import type { FailedMessage } from './workerJob';
 
 export interface CompareInput {
   path: string;
@@ -35,7 +36,7 @@ export type FromCompareWorker =
   | { type: 'progress'; side: 'a' | 'b' | 'compare'; done: number; total: number }
   | { type: 'compared'; result: CompareResult }
   /** stack: of an unexpected error, for the log (never shown in the panel). */
-  | { type: 'failed'; file: string; problem: string; hint?: string; stack?: string; cancelled: boolean }
+  | FailedMessage
   | {
       type: 'reply';
       id: number;

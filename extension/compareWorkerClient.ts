@@ -2,10 +2,9 @@
 // diff panel's questions (class bytes of a range, a page on one side, the next change). No vscode
 // import, so it is unit-tested in plain Node.
 
-import { Worker } from 'node:worker_threads';
 import type { PageDetail } from '../memmap/snapshot';
 import type { CompareInput, CompareResult, FromCompareWorker, ToCompareWorker } from './compareMessages';
-import { CancelledError, ReadFailure } from './parseWorkerClient';
+import { runWorkerJob } from './workerJob';
 
 export interface ComparedSnapshots {
   result: CompareResult;
@@ -21,9 +20,6 @@ export interface CompareOptions {
   signal?: AbortSignal;
 }
 
-type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
-type Question = Distribute<Exclude<ToCompareWorker, { type: 'open' | 'cancel' }>>;
-
 /** Compares b against a in a new worker running `workerFile` (out/extension/compareWorker.js). */
 export function compareInWorker(
   workerFile: string,
@@ -31,35 +27,15 @@ export function compareInWorker(
   b: CompareInput,
   opts: CompareOptions = {},
 ): Promise<ComparedSnapshots> {
-  const worker = new Worker(workerFile);
-  const post = (m: ToCompareWorker) => worker.postMessage(m);
-  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  let nextId = 1;
-  let exited = false;
-  const ask = <T>(q: Question): Promise<T> => {
-    if (exited) return Promise.reject(new Error('snapshots closed'));
-    const id = nextId++;
-    return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      post({ ...q, id } as ToCompareWorker);
-    });
-  };
-
-  return new Promise<ComparedSnapshots>((resolve, reject) => {
-    const fail = (e: Error) => {
-      reject(e);
-      void worker.terminate();
-    };
-    const onAbort = () => {
-      post({ type: 'cancel' });
-      setTimeout(() => void worker.terminate(), 500).unref();
-      fail(new CancelledError());
-    };
-    if (opts.signal?.aborted) return onAbort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const name = (p: string) => p.split('/').pop() ?? p;
-
-    worker.on('message', (msg: FromCompareWorker) => {
+  const name = (p: string) => p.split('/').pop() ?? p;
+  return runWorkerJob<FromCompareWorker, ToCompareWorker, ComparedSnapshots>({
+    workerFile,
+    signal: opts.signal,
+    open: { type: 'open', a, b },
+    cancel: { type: 'cancel' },
+    closedMessage: 'snapshots closed',
+    exitedEarlyMessage: 'compare worker exited before the snapshots were compared',
+    onMessage(msg, job) {
       switch (msg.type) {
         case 'progress': {
           const f = msg.total > 0 ? msg.done / msg.total : 0;
@@ -71,38 +47,20 @@ export function compareInWorker(
             );
           break;
         }
-        case 'failed':
-          opts.signal?.removeEventListener('abort', onAbort);
-          fail(msg.cancelled ? new CancelledError() : new ReadFailure(msg.file, msg.problem, msg.hint, msg.stack));
-          break;
         case 'compared':
-          opts.signal?.removeEventListener('abort', onAbort);
-          resolve({
+          job.done({
             result: msg.result,
-            pageDetail: (side, pfn) => ask({ type: 'detail', side, pfn }),
-            sectionData: (startPfn, count) => ask({ type: 'sectionData', startPfn, count }),
-            nextChange: (fromPfn, direction, transition) => ask({ type: 'nextChange', fromPfn, direction, transition }),
-            async dispose() {
-              await worker.terminate();
-            },
+            pageDetail: (side, pfn) => job.ask((id) => ({ type: 'detail', id, side, pfn })),
+            sectionData: (startPfn, count) => job.ask((id) => ({ type: 'sectionData', id, startPfn, count })),
+            nextChange: (fromPfn, direction, transition) =>
+              job.ask((id) => ({ type: 'nextChange', id, fromPfn, direction, transition })),
+            dispose: job.terminate,
           });
           break;
-        case 'reply': {
-          const p = pending.get(msg.id);
-          pending.delete(msg.id);
-          if (msg.error !== undefined) p?.reject(new Error(msg.error));
-          else p?.resolve(msg.value);
+        case 'reply':
+          job.answer(msg.id, msg.error, msg.value);
           break;
-        }
       }
-    });
-    worker.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
-    worker.on('exit', () => {
-      exited = true;
-      for (const p of pending.values()) p.reject(new Error('snapshots closed'));
-      pending.clear();
-      reject(new Error('compare worker exited before the snapshots were compared'));
-    });
-    post({ type: 'open', a, b });
+    },
   });
 }

@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { compareInWorker } from './compareWorkerClient';
 import { DiffSession } from './diffSession';
 import { failureEvent } from './panelHost';
-import { CancelledError } from './parseWorkerClient';
+import { CancelledError } from './workerJob';
 import { MessageChannel } from '../shared/messageChannel';
 import type { HostEvent, WebviewEvent } from '../shared/protocol';
 import type { SnapshotStore } from './snapshotStore';

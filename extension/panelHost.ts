@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { MessageChannel } from '../shared/messageChannel';
 import type { HostEvent, WebviewEvent } from '../shared/protocol';
 import { failureReport } from './failureReport';
-import { CancelledError } from './parseWorkerClient';
+import { CancelledError } from './workerJob';
 import type { SnapshotSession } from './snapshotSession';
 import type { SnapshotStore } from './snapshotStore';
 import { affectsViewSettings, viewSettings } from './settings';

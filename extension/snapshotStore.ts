@@ -3,7 +3,8 @@
 
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
-import { CancelledError, parseInWorker } from './parseWorkerClient';
+import { parseInWorker } from './parseWorkerClient';
+import { CancelledError } from './workerJob';
 import { SnapshotSession } from './snapshotSession';
 import { log } from './log';
 import { failureReport } from './failureReport';

@@ -4,6 +4,7 @@
 
 import type { PageDetail } from '../memmap/snapshot';
 import type { summaryJson } from '../memmap/summaryJson';
+import type { FailedMessage } from './workerJob';
 
 export type SnapshotSummary = ReturnType<typeof summaryJson>;
 
@@ -17,5 +18,5 @@ export type FromWorker =
   /** classes: one class byte per PFN from summary.pfns.start; its buffer is transferred. */
   | { type: 'opened'; summary: SnapshotSummary; classes: Uint8Array; elapsedMs: number }
   /** stack: of an unexpected error, for the log (never shown in the panel). */
-  | { type: 'failed'; file: string; problem: string; hint?: string; stack?: string; cancelled: boolean }
+  | FailedMessage
   | { type: 'detail'; id: number; detail: PageDetail | undefined; error?: string };

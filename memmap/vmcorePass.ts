@@ -8,6 +8,7 @@ import { classifySection, SectionOutput } from './classifySection';
 import { SP_OK, SP_UNMAPPED, VmcoreMemmap } from './vmcoreMemmap';
 import { DumpError } from '../parsers/dump/errors';
 import type { MemSectionTable } from '../parsers/kernelMemory/memSection';
+import type { PhysicalMemory } from '../parsers/dump/physmem';
 
 /** MAX_PAGE_ORDER when the dump does not say (x86_64's); ClassifyContext.maxOrder is the dump's. */
 export const MAX_ORDER = 10;
@@ -44,11 +45,19 @@ export interface MemmapPass {
   compound: CompoundLru;
 }
 
-/** The PFNs a snapshot covers: everything the dump or a registered section describes. */
-export function pfnExtent(table: MemSectionTable, maxPfn: number): { endPfn: number; nSections: number } {
+/**
+ * The PFNs a snapshot covers: every registered section and every page the dump's file holds. Memory
+ * an ELF dump describes only as zero-fill past all of them (p_memsz beyond the file data; a damaged
+ * header can claim terabytes that way) has neither a memmap nor data, and is left out: the snapshot
+ * is sized by what the file holds, not by what a header field claims.
+ */
+export function pfnExtent(
+  table: MemSectionTable,
+  mem: Pick<PhysicalMemory, 'maxPfn' | 'dataEndPfn'>,
+): { endPfn: number; nSections: number } {
   const pps = table.pfnsPerSection;
   const lastSec = table.sections.reduce((m, s) => Math.max(m, s.nr), -1);
-  const endPfn = Math.max(maxPfn, (lastSec + 1) * pps);
+  const endPfn = Math.max(mem.dataEndPfn ?? mem.maxPfn, (lastSec + 1) * pps);
   return { endPfn, nSections: Math.ceil(endPfn / pps) };
 }
 
@@ -87,9 +96,13 @@ export class CompoundLru {
     return (this.known[pfn >>> 3] >>> (pfn & 7)) & 1 ? ((this.lru[pfn >>> 3] >>> (pfn & 7)) & 1) === 1 : undefined;
   }
 
-  /** Compound pages known to be on the LRU (THP), a bit per PFN: the verdicts' isolation scan skips them in one pass. */
+  /**
+   * Compound pages known to be on the LRU (THP), a bit per PFN: the verdicts' isolation scan skips them
+   * in one pass. The lru bits themselves (only a known page gets one), not a copy: a pass over a bit
+   * per PFN took a second for a dump whose PT_LOADs span 2 TiB.
+   */
   movableBits(): Uint8Array {
-    return this.known.map((k, i) => k & this.lru[i]);
+    return this.lru;
   }
 }
 

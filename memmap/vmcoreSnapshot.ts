@@ -96,6 +96,19 @@ function refuseUndrawableMachine(file: string, endPfn: number, pageSize: number,
   );
 }
 
+/** The warning for an ELF dump's zero-fill memory past every section and all file data (see pfnExtent). */
+function zeroFillTailLeftOut(maxPfn: number, endPfn: number, pageSize: number): string {
+  const gib = (pfns: number) => {
+    const g = (pfns * pageSize) / 2 ** 30;
+    return g >= 1024 ? `${(g / 1024).toFixed(1)} TiB` : `${g.toFixed(1)} GiB`;
+  };
+  return (
+    `the dump's PT_LOAD segments describe memory up to PFN 0x${maxPfn.toString(16)} (${gib(maxPfn)}), but from PFN 0x${endPfn.toString(16)} on ` +
+    `no byte of the file holds it (zero-fill, p_memsz beyond p_filesz) and mem_section registers no section there: ` +
+    `that memory has no memmap, so the snapshot ends at PFN 0x${endPfn.toString(16)} (${gib(endPfn)})`
+  );
+}
+
 /** Warnings and provenance notes of a build, in the order they were found. */
 interface BuildLog {
   warnings: string[];
@@ -130,7 +143,8 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   notes.push(...res.notes);
   timer.end('kallsyms+iomem');
 
-  const { endPfn } = pfnExtent(table, dump.mem.maxPfn);
+  const { endPfn } = pfnExtent(table, dump.mem);
+  if (dump.mem.maxPfn > endPfn) warnings.push(zeroFillTailLeftOut(dump.mem.maxPfn, endPfn, pageSize));
   refuseUndrawableMachine(file, endPfn, pageSize, dump.kdump ? 'max_mapnr' : 'PT_LOAD segments');
   memmap.collectVmemmapBacking();
   timer.end('vmemmap backing');
@@ -140,7 +154,13 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
 
   const pps = table.pfnsPerSection;
   const sections = buildSections(memmap, pass, endPfn);
-  const { blockBytes, blockSource } = memoryBlockSize(res, arch, geometry, dump.mem.maxPfn * pageSize, warnings);
+  const { blockBytes, blockSource } = memoryBlockSize(
+    res,
+    arch,
+    geometry,
+    Math.min(dump.mem.maxPfn, endPfn) * pageSize,
+    warnings,
+  );
   const pfnsPerBlock = blockBytes ? blockBytes / pageSize : 0;
   if (pfnsPerBlock) notes.push(`memory block size ${blockBytes! / 2 ** 20} MiB (${blockSource})`);
   const blocks = buildBlocks({
@@ -218,10 +238,20 @@ function readKernelView(dump: OpenedDump, log: BuildLog): KernelView {
   warnings.push(...table.warnings);
   notes.push(...table.notes);
   const bound = {
-    endPfn: dump.mem.maxPfn,
-    source: dump.kdump ? "the kdump header's max_mapnr" : 'the end of its PT_LOAD segments',
+    endPfn: dump.mem.dataEndPfn ?? dump.mem.maxPfn,
+    source: dump.kdump
+      ? "the kdump header's max_mapnr"
+      : dump.mem.dataEndPfn !== undefined
+        ? "the end of its PT_LOAD segments' file data"
+        : 'the end of its PT_LOAD segments',
   };
-  const trusted = trustedSections(table, bound, (va) => vm.translate(va) !== undefined, vi.sizes.get('page') ?? 64);
+  const trusted = trustedSections(
+    table,
+    bound,
+    (va) => vm.translate(va) !== undefined,
+    vi.sizes.get('page') ?? 64,
+    dump.mem.dataBytes,
+  );
   table.sections = trusted.sections;
   warnings.push(...trusted.warnings);
   notes.push(...trusted.notes);

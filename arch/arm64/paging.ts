@@ -82,7 +82,6 @@ export function arm64Layout(vi: VmcoreInfo): Arm64Layout {
 
 export class Arm64Paging extends TranslatorBase {
   readonly layout: Arm64Layout;
-  private readonly pageSize: bigint;
   /** Leaf translations keyed by block-aligned VA (bounded). */
   private readonly tlb = new Map<bigint, { pa: bigint; size: bigint }>();
   private readonly leafSizes: bigint[];
@@ -90,7 +89,6 @@ export class Arm64Paging extends TranslatorBase {
   constructor(mem: PhysicalMemory, vi: VmcoreInfo) {
     super(mem);
     this.layout = arm64Layout(vi);
-    this.pageSize = 1n << BigInt(this.layout.pageShift);
     this.leafSizes = this.layout.shifts.slice(1).map((s) => 1n << BigInt(s));
   }
 
@@ -115,7 +113,8 @@ export class Arm64Paging extends TranslatorBase {
     const l = this.layout;
     if (va >= l.pageOffset && va < l.pageEnd) {
       const pa = va - l.pageOffset + l.physOffset;
-      return { pa: Number(pa), span: Number(this.pageSize - (va & (this.pageSize - 1n))) };
+      // the linear map: one mapping to its end
+      return { pa: Number(pa), span: Number(l.pageEnd - va) };
     }
     // TTBR1 covers only the top 2^vaBitsActual bytes
     if (va >> BigInt(l.vaBitsActual) !== (1n << BigInt(64 - l.vaBitsActual)) - 1n) return undefined;

@@ -55,7 +55,8 @@ export class X86Paging extends TranslatorBase {
     va = BigInt.asUintN(64, va);
     if (va >= START_KERNEL_MAP && va < START_KERNEL_MAP + this.imageSize) {
       const pa = BigInt.asUintN(64, va - START_KERNEL_MAP + this.physBase);
-      return { pa: Number(pa), span: 4096 - Number(va & 0xfffn) };
+      // the image is mapped linearly: one mapping to its end
+      return { pa: Number(pa), span: Number(START_KERNEL_MAP + this.imageSize - va) };
     }
     for (const size of [1n << 30n, 1n << 21n, 1n << 12n]) {
       const hit = this.tlb.get(va & ~(size - 1n));

@@ -87,7 +87,9 @@ export async function forEachChunk(
 ): Promise<number> {
   const path = file.name;
   const words = wordCount(path, file.size, what);
-  const buffers = [new ArrayBuffer(WORDS_PER_CHUNK * 8), new ArrayBuffer(WORDS_PER_CHUNK * 8)];
+  // no larger than the file: a small capture does not zero 16 MiB per file it reads
+  const chunkBytes = Math.min(WORDS_PER_CHUNK, words) * 8;
+  const buffers = [new ArrayBuffer(chunkBytes), new ArrayBuffer(chunkBytes)];
   const readChunk = async (pfn: number, buf: ArrayBuffer): Promise<number> => {
     const want = Math.min(WORDS_PER_CHUNK, words - pfn);
     const bytes = new Uint8Array(buf);

@@ -84,6 +84,8 @@ export class ElfDump extends CachedPhysicalMemory {
   /** 4 KiB unless the kernel's pages are larger (an arm64 16/64 KiB kernel: VMCOREINFO PAGESIZE). */
   readonly pageSize: number;
   readonly maxPfn: number;
+  readonly dataEndPfn?: number;
+  readonly dataBytes: number;
   readonly machine: number;
   readonly segments: ElfSegment[];
   readonly notes: ElfNote[] = [];
@@ -187,6 +189,14 @@ export class ElfDump extends CachedPhysicalMemory {
     this.segments = segs;
     this.hasZeroFill = zeroFill;
     this.maxPfn = segs.reduce((m, s) => Math.max(m, Math.ceil((s.paddr + s.memsz) / this.pageSize)), 0);
+    // the page data the headers place in the file (p_filesz): a file cut short lost some of it, which
+    // checkPageData reports page by page, but the headers still describe the machine
+    const dataEnd = segs.reduce(
+      (m, s) => (s.filesz ? Math.max(m, Math.ceil((s.paddr + s.filesz) / this.pageSize)) : m),
+      0,
+    );
+    if (dataEnd < this.maxPfn) this.dataEndPfn = dataEnd;
+    this.dataBytes = segs.reduce((n, s) => n + s.filesz, 0);
     this.checkPageData(ph, phnum, phentsize);
   }
 

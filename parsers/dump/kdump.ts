@@ -29,7 +29,7 @@ import { DumpError } from './errors';
 import { ElfNote, parseNotes } from './elf';
 import { FlattenedSource } from './flattened';
 import { CachedPhysicalMemory, DecodeWorkerMode, PageAvail } from './physmem';
-import { checkPageData, KdumpDamage } from './kdumpDamage';
+import { checkPageData, dataStartContradiction, KdumpDamage } from './kdumpDamage';
 import { KdumpJobHost, KdumpJobs } from './kdumpJobs';
 import type { DecodeWorker } from './kdumpParallel';
 
@@ -239,6 +239,7 @@ export class KdumpDump extends CachedPhysicalMemory {
       incomplete: (this.header.status & DUMP_DH_COMPRESSED_INCOMPLETE) !== 0,
     };
     for (const part of parts) {
+      this.checkDataStart(part);
       const r = checkPageData(part, view, this.damage);
       descriptors += r.descriptors;
       lost += r.lost;
@@ -249,6 +250,23 @@ export class KdumpDump extends CachedPhysicalMemory {
     }
     if (descriptors > 0 && lost === descriptors)
       throw new DumpError(name, 'truncated', `no page data is left: ${this.damage.openLossText()}`);
+  }
+
+  /** A bitmap2 whose count of dumpable pages contradicts where the page data starts is refused. */
+  private checkDataStart(part: KdumpPart): void {
+    if (this.header.signature !== 'KDUMP   ') return; // the old diskdump layout is not checked
+    const src = part.src;
+    const covers = (pos: number, len: number) =>
+      src instanceof FlattenedSource && src.truncation ? src.covers(pos, len) : pos + len <= src.size;
+    const tables = { dumpable: this.rank(this.maxPfn), own: this.rank(part.endPfn) - part.rankBase };
+    const problem = dataStartContradiction(part, this.pageSize, tables, covers);
+    if (problem)
+      throw new DumpError(
+        src.name,
+        'corrupt',
+        problem,
+        'the bitmaps in the header blocks are damaged: every page after the damage would be read from the wrong place. Take or copy the dump again; a damaged copy cannot be repaired from itself',
+      );
   }
 
   /** What the two-thread decoding (kdumpJobs.ts) uses of this dump. */
@@ -313,6 +331,11 @@ export class KdumpDump extends CachedPhysicalMemory {
           : s & DUMP_DH_COMPRESSED_ZSTD
             ? 'zstd'
             : 'none';
+  }
+
+  /** The dumpable pages (bitmap2) times the page size: what the file can hold. */
+  get dataBytes(): number {
+    return this.rank(this.maxPfn) * this.pageSize;
   }
 
   /** Number of bits set in bitmap2 below pfn. */

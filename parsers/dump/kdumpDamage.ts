@@ -106,6 +106,50 @@ function tailDataEnd(part: KdumpPart, ps: number, nDesc: number, tableEnd: numbe
   return maxEnd;
 }
 
+/** Descriptors looked at for where a file's page data starts. */
+const START_DESCRIPTORS = 64;
+
+/**
+ * Where a file's page data starts against the table bitmap2 sizes. makedumpfile and QEMU put the data
+ * right after a table of 24 bytes per dumpable page of the whole dump (a makedumpfile split file too;
+ * a table of the file's own pages is accepted as well), the shared zero page first when they write
+ * one: the smallest data offset is the table's end, or one page after it. A bitmap2 with bits flipped
+ * moves the end it implies, and every page after the flip would be read from another page's
+ * descriptor: that is a contradiction, named with the difference. The smallest offset of the first
+ * valid descriptors is used, and only a start whole descriptors away from the table's end refuses the
+ * dump, so one damaged descriptor does not (its page is found lost when read). Undefined when
+ * consistent or when nothing can be checked.
+ */
+export function dataStartContradiction(
+  part: KdumpPart,
+  ps: number,
+  tables: { dumpable: number; own: number },
+  fileCovers: (pos: number, len: number) => boolean,
+): string | undefined {
+  const { dumpable, own } = tables;
+  const n = Math.min(START_DESCRIPTORS, own);
+  if (n <= 0 || !fileCovers(part.descOffset, n * 24)) return undefined; // (a split range that ends before it starts: none)
+  const buf = Buffer.alloc(n * 24);
+  readExactInto(part.src, buf, 0, n * 24, part.descOffset, 'page descriptors');
+  let start = Infinity;
+  for (let i = 0; i < n; i++) {
+    const off = Number(buf.readBigInt64LE(i * 24)),
+      size = buf.readUInt32LE(i * 24 + 8);
+    // data inside the headers or bitmaps, or past the file: a damaged descriptor, not a start
+    if (off >= part.descOffset && size > 0 && size <= 2 * ps && off + size <= part.src.size)
+      start = Math.min(start, off);
+  }
+  if (start === Infinity) return undefined;
+  const tableEnd = part.descOffset + dumpable * 24;
+  for (const end of [tableEnd, part.descOffset + own * 24]) if (start === end || start === end + ps) return undefined;
+  // a count that is off moves the table's end by whole descriptors; any other start is one damaged
+  // descriptor, found lost when its page is read
+  const shift = [start - tableEnd, start - tableEnd - ps].find((d) => d % 24 === 0 && Math.abs(d / 24) <= dumpable);
+  if (shift === undefined) return undefined;
+  const k = Math.abs(shift / 24);
+  return `bitmap2 marks ${dumpable} dumpable pages, so the page descriptor table ends at byte ${tableEnd}, but the page data starts at byte ${start}, where a table of ${dumpable + shift / 24} descriptors ends: bitmap2 has ${k} ${shift > 0 ? 'fewer' : 'more'} bits set than the table has descriptors`;
+}
+
 /** Why one descriptor's page is lost ('' when it is not), counted by kind. */
 interface LossCounts {
   notWritten: number;

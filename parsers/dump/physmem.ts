@@ -19,6 +19,17 @@ export interface PhysicalMemory {
   readonly pageSize: number;
   /** One past the highest PFN the dump describes. */
   readonly maxPfn: number;
+  /**
+   * One past the highest PFN whose page the file holds, when that is below maxPfn: an ELF dump's
+   * PT_LOADs may describe memory as zero-fill (p_memsz > p_filesz) that no byte of the file backs.
+   * Undefined when every PFN up to maxPfn is backed by the file (a kdump's bitmaps cover max_mapnr).
+   */
+  readonly dataEndPfn?: number;
+  /**
+   * Bytes of page data the file holds (an ELF dump's PT_LOAD file bytes, a kdump's dumpable pages),
+   * when known: a bound for claims made by damaged tables (a memmap has to be somewhere in them).
+   */
+  readonly dataBytes?: number;
   avail(pfn: number): PageAvail;
   /** The page's bytes (ZeroFill reads as zeros), or undefined when Hole/Excluded. The buffer must not be modified. */
   readPage(pfn: number): Buffer | undefined;

@@ -8,6 +8,8 @@ import { PageAvail, type DecodeWorkerMode, type PhysicalMemory } from './physmem
 export class SubPagedMemory implements PhysicalMemory {
   readonly pageSize: number;
   readonly maxPfn: number;
+  readonly dataEndPfn?: number;
+  readonly dataBytes?: number;
   /** small pages per block */
   private readonly k: number;
   readPagesIntoAsync?: PhysicalMemory['readPagesIntoAsync'];
@@ -21,6 +23,8 @@ export class SubPagedMemory implements PhysicalMemory {
     this.pageSize = pageSize;
     this.k = inner.pageSize / pageSize;
     this.maxPfn = inner.maxPfn * this.k;
+    if (inner.dataEndPfn !== undefined) this.dataEndPfn = inner.dataEndPfn * this.k;
+    this.dataBytes = inner.dataBytes;
     if (inner.readPagesIntoAsync) {
       this.readPagesIntoAsync = async (pfn, count, out, outOff, avail, availOff) => {
         const r = this.blockRange(pfn, count);

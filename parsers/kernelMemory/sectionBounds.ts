@@ -25,6 +25,7 @@ export function trustedSections(
   bound: DumpPfnBound,
   memmapMapped: (va: bigint) => boolean,
   structSize: number,
+  dataBytes?: number,
 ): TrustedSections {
   const pps = table.pfnsPerSection;
   const kept: MemSectionEntry[] = [];
@@ -45,17 +46,38 @@ export function trustedSections(
   const warnings: string[] = [];
   const notes: string[] = [];
   const range = `PFNs 0x0-0x${bound.endPfn.toString(16)}, ${bound.source}`;
-  if (dropped.length) {
-    const first = dropped[0];
+  // struct pages are kernel memory, so in the dump: sections beyond the range are believed, in address
+  // order, only while their memmaps fit in the page data the file holds
+  const memmapBytes = pps * structSize;
+  const fit = dataBytes === undefined ? Infinity : Math.floor(dataBytes / memmapBytes);
+  const beyond = kept.filter((s) => s.nr * pps >= bound.endPfn).sort((a, b) => a.nr - b.nr);
+  if (beyond.length > fit) {
+    const over = new Set(beyond.slice(fit));
+    kept.splice(0, kept.length, ...kept.filter((s) => !over.has(s)));
+    beyondKept = fit;
     warnings.push(
-      `mem_section registers ${dropped.length} section${dropped.length === 1 ? '' : 's'} beyond the dump's own range (${range}) ` +
-        `without a memmap the dump maps (first: section ${first.nr}, PFN 0x${(first.nr * pps).toString(16)}, section_mem_map 0x${first.word.toString(16)}): ` +
-        'a corrupted mem_section; they are ignored and the machine is shown as the dump describes it',
+      `mem_section registers ${beyond.length} sections beyond the dump's own range (${range}) whose memmap the page tables map, ` +
+        `but their struct pages would take ${mib(beyond.length * memmapBytes)} and the dump holds only ${mib(dataBytes!)} of page data: ` +
+        `a corrupted mem_section or page table (or device memory whose memmap lives on the device, which no dump holds); ` +
+        `the ${over.size} from section ${beyond[fit].nr} on are not drawn, and the machine is shown as the dump describes it`,
     );
   }
+  warnings.push(...dropWarning(dropped, pps, range));
   if (beyondKept)
     notes.push(
-      `${beyondKept} section${beyondKept === 1 ? '' : 's'} beyond the dump's range (${range}) kept: their memmap is mapped (device memory or memory outside the dumped ranges)`,
+      `${beyondKept} section${beyondKept === 1 ? '' : 's'} beyond the dump's range (${range}) kept: their memmap is mapped (device memory, memory outside the dumped ranges, or memory the dump filtered out)`,
     );
   return { sections: kept, warnings, notes };
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 2 : 0)} MiB`;
+
+function dropWarning(dropped: MemSectionEntry[], pps: number, range: string): string[] {
+  if (!dropped.length) return [];
+  const first = dropped[0];
+  return [
+    `mem_section registers ${dropped.length} section${dropped.length === 1 ? '' : 's'} beyond the dump's own range (${range}) ` +
+      `without a memmap the dump maps (first: section ${first.nr}, PFN 0x${(first.nr * pps).toString(16)}, section_mem_map 0x${first.word.toString(16)}): ` +
+      'a corrupted mem_section; they are ignored and the machine is shown as the dump describes it',
+  ];
 }

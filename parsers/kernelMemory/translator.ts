@@ -7,7 +7,7 @@ export class TranslationError extends Error {}
 export interface Mapping {
   /** Physical address of va. */
   pa: number;
-  /** Bytes from va to the end of the page that maps it. */
+  /** Bytes from va to the end of the mapping: the page that maps it, or a linear region's end (kernel image, linear map). */
   span: number;
 }
 

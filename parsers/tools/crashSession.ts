@@ -109,6 +109,8 @@ export function toolMemmapFromText(text: string): ToolMemmap {
   defaultSectionWords(acc.sections);
   const facts = sessionToolFacts(acc, fromDumps);
   const step = acc.kmemPRows ? kmemPPageStep(unq.text) : undefined;
+  const size = pageSizeSource(step, acc.machine);
+  if (size) (size.assumed ? warnings : notes).push(size.text);
   return {
     format: acc.drgn && !acc.crash ? 'drgn-repl' : 'crash-log',
     machine: acc.machine,
@@ -127,6 +129,25 @@ export function toolMemmapFromText(text: string): ToolMemmap {
     warnings,
     notes,
     kmemP: acc.kmemPRows ? { rows: acc.kmemPRows, structPagePfns: fromDumps } : undefined,
+  };
+}
+
+/**
+ * Where the 4 KiB page size of a crash or drgn REPL log comes from: its kmem -p rows, or crash's
+ * MACHINE line (x86_64 has no other page size); otherwise it is an assumption, and said so. (Rows a
+ * larger page apart make the log unreadable instead.)
+ */
+function pageSizeSource(
+  step: number | undefined,
+  machine: string | undefined,
+): { text: string; assumed: boolean } | undefined {
+  if (step === 4096)
+    return { text: 'page size 4 KiB: its kmem -p rows are 4 KiB of physical memory apart', assumed: false };
+  if (step !== undefined) return undefined;
+  if (machine === 'x86_64') return { text: 'page size 4 KiB: the machine is x86_64', assumed: false };
+  return {
+    text: `the output does not show its page size (no run of kmem -p rows${machine ? `; MACHINE ${machine}` : ', no MACHINE line'}): 4 KiB pages assumed; the output of an arm64 kernel with 16 or 64 KiB pages would be drawn at the wrong PFNs`,
+    assumed: true,
   };
 }
 

@@ -38,6 +38,9 @@ export interface FuzzOptions {
   beforeEach?: (input: Buffer, index: number) => void;
 }
 
+/** About how many bytes of inputs a batch holds. */
+const BATCH_BYTES = 16 << 20;
+
 function crashSignature(e: unknown): string {
   const err = e instanceof Error ? e : new Error(String(e));
   const frame =
@@ -66,11 +69,17 @@ export async function fuzzTarget(t: FuzzTarget<unknown>, o: FuzzOptions): Promis
   const done = () =>
     (o.maxInputs !== undefined && res.inputs >= o.maxInputs) ||
     (o.timeLimitMs !== undefined && performance.now() - t0 >= o.timeLimitMs);
+  // Batches start at one input and grow fourfold, but hold at most about BATCH_BYTES (by the largest
+  // input seen), so a reader of 2 MB dumps does not keep hundreds of them alive: its peak memory is its own.
+  let batchSize = 1;
+  let largest = 1;
   for (let b = 0; !done(); b++) {
     const batch = fc.sample(arb, {
       seed: o.seed + b,
-      numRuns: Math.min(o.batch ?? 200, (o.maxInputs ?? Infinity) - res.inputs),
+      numRuns: Math.min(batchSize, (o.maxInputs ?? Infinity) - res.inputs),
     });
+    for (const input of batch) largest = Math.max(largest, t.bytes(input).length);
+    batchSize = Math.max(1, Math.min(4 * batchSize, o.batch ?? 200, Math.floor(BATCH_BYTES / largest)));
     for (const input of batch) {
       if (done()) break;
       o.beforeEach?.(t.bytes(input), res.inputs);
@@ -86,6 +95,9 @@ export async function fuzzTarget(t: FuzzTarget<unknown>, o: FuzzOptions): Promis
       }
       if (ms > hangMs) await confirmHang(t, input, ms, hangMs, res, keep);
       res.inputs++;
+      // Back to the event loop now and then: process.nextTick callbacks (a failed zlib stream's close)
+      // run only there, and a loop of resolved awaits would hold them, and what they reference, forever.
+      if (res.inputs % 16 === 0) await new Promise((r) => setImmediate(r));
     }
   }
   res.elapsedMs = performance.now() - t0;

@@ -18,3 +18,24 @@ export function anonFaultedInAfterCapture(v: Snapshot, _k: Snapshot, pfn: number
     !(d.flags ?? []).includes('lru')
   );
 }
+
+/**
+ * kpageflags saw no KPF bit at all at pfn (a page free on a per-CPU list, or allocated and not yet
+ * used), and the dump shows a freshly faulted-in anonymous page: order 0, on the LRU, mapped once and
+ * referenced once, with no flag but those a new anonymous fault sets (PG_uptodate, PG_swapbacked) and
+ * PG_lru from the drained LRU-add batch (seen on a fresh 5.10-baseline).
+ */
+export function freshAnonFaultAfterCapture(v: Snapshot, k: Snapshot, pfn: number): boolean {
+  const d = v.pageDetail?.(pfn);
+  const flags = d?.flags ?? [];
+  return (
+    (k.pageDetail?.(pfn)?.flags ?? ['?']).length === 0 &&
+    !!d &&
+    d.rule === 'lru-anon' &&
+    d.mapcount === 1 &&
+    d.refcount === 1 &&
+    flags.includes('lru') &&
+    flags.includes('swapbacked') &&
+    flags.every((f) => f === 'lru' || f === 'swapbacked' || f === 'uptodate')
+  );
+}

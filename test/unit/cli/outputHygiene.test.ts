@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { escapeControl, escapeJson, escapeLines } from '../../../cli/terminalText';
 import { table } from '../../../cli/table';
 import { failureReport, INTERNAL_HINT } from '../../../extension/failureReport';
-import { ReadFailure } from '../../../extension/parseWorkerClient';
+import { ReadFailure } from '../../../extension/workerJob';
 import { SnapshotError } from '../../../parsers/errors';
 
 const CLI = resolve('out/cli/kmemmap.js');

@@ -14,7 +14,7 @@ import { diffSnapshots, type SnapshotDiff } from '../../../memmap/snapshotDiff';
 import { CLASS_ID, PAGE_CLASSES } from '../../../kernel/pageClasses';
 import type { Snapshot } from '../../../memmap/snapshot';
 import { compareInWorker } from '../../../extension/compareWorkerClient';
-import { CancelledError, ReadFailure } from '../../../extension/parseWorkerClient';
+import { CancelledError, ReadFailure } from '../../../extension/workerJob';
 import { DiffSession } from '../../../extension/diffSession';
 import { DIM_UNCHANGED } from '../../../shared/diffProtocol';
 

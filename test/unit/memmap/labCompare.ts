@@ -3,7 +3,7 @@
 // lab test vmcoreLab.test.ts and the opt-in arm64 lab test vmcoreArm64Lab.test.ts).
 import { CLASS_ID, className } from '../../../kernel/pageClasses';
 import type { Snapshot } from '../../../memmap/snapshot';
-import { anonFaultedInAfterCapture } from '../../lab/races';
+import { anonFaultedInAfterCapture, freshAnonFaultAfterCapture } from '../../lab/races';
 
 /** Classes that must agree exactly in both directions (no capture-timing excuse applies to them). */
 export const EXACT = [
@@ -34,6 +34,8 @@ export const EXACT = [
  *    (folio_add_lru -> the lru_add folio_batch), and gets PG_lru only when that batch is drained. Until
  *    then kpageflags shows it mapped (KPF_MMAP), with KPF_ANON for an anonymous folio, but without
  *    KPF_LRU (kernel-other); the dump shows it on the LRU of the same kind (KPF_ANON <-> lru-anon).
+ *    Or kpageflags saw the page with no bit at all (per-CPU free, or just allocated) and the dump shows
+ *    it freshly faulted in: an order-0 anonymous page on the LRU, mapped and referenced once.
  * Anything else — above all a page free in kpageflags (KPF_BUDDY) that the dump does not show free,
  * or any difference involving EXACT classes — is a classifier error.
  */
@@ -101,6 +103,13 @@ const EXPLAINED: {
     rules: ['lru-anon'],
     kpFlags: mappedOffLru(true),
     why: 'mapped anonymous folio in a per-CPU LRU-add batch at the capture, on the LRU at the pause',
+  },
+  {
+    kp: 'kernel-other',
+    vm: 'lru-anon',
+    rules: ['lru-anon'],
+    holds: freshAnonFaultAfterCapture,
+    why: 'a page with no KPF bit at the capture (per-CPU free, or just allocated) faulted in as anonymous memory after it',
   },
   {
     kp: 'kernel-other',

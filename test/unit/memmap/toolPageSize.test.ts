@@ -57,6 +57,27 @@ describe('tool output: the page size of the machine', () => {
     );
   });
 
+  it('a crash log says where its 4 KiB pages come from, and a log that cannot show it warns that they are assumed', () => {
+    const fromRows = toolOutputSnapshot(SESSION, 'session.txt');
+    assert.ok(
+      fromRows.provenance.notes.includes('page size 4 KiB: its kmem -p rows are 4 KiB of physical memory apart'),
+    );
+    // the session's sys and kmem -n only: no kmem -p rows; MACHINE x86_64 says 4 KiB
+    const parts = SESSION.split(/^(?=crash> )/m);
+    const sysAndSections = parts.filter((p) => /^crash> (sys|kmem -n)\b/.test(p)).join('');
+    const x86 = toolOutputSnapshot(sysAndSections, 'sections.txt');
+    assert.ok(x86.provenance.notes.includes('page size 4 KiB: the machine is x86_64'), x86.provenance.notes.join('\n'));
+    assert.ok(!x86.warnings.some((w) => /4 KiB pages assumed/.test(w)));
+    // without the MACHINE line nothing in the log shows the page size
+    const bare = toolOutputSnapshot(sysAndSections.replace(/^\s*MACHINE:.*$/m, ''), 'bare.txt');
+    assert.ok(
+      bare.warnings.some((w) =>
+        /does not show its page size \(no run of kmem -p rows, no MACHINE line\): 4 KiB pages assumed/.test(w),
+      ),
+      bare.warnings.join('\n'),
+    );
+  });
+
   it('rows that are not one struct page apart say nothing about the page size', () => {
     assert.equal(kmemPPageStep('fffffb68c0000000        0   0 0 1 7ffffc0001000 reserved\n'), undefined);
   });

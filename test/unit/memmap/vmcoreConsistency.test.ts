@@ -15,6 +15,7 @@ import {
   PHYS_BASE,
   SKM,
   tmpFile,
+  VMEMMAP,
   vmcoreinfoText,
   writeElf,
   writeKdump,
@@ -84,6 +85,58 @@ describe('vmcore consistency: mem_section against the dump header', () => {
       s,
       elfGood,
       /beyond the dump's own range \(PFNs 0x0-0x[0-9a-f]+, the end of its PT_LOAD segments\)/,
+    );
+  });
+
+  it("ELF: a PT_LOAD whose p_memsz claims 8 TiB of zero-fill past every section ends at the dump's data, with a warning", async () => {
+    const elfGood = await openVmcoreSnapshot([tmpFile('good.elf', writeElf(buildPhysPages(), vi))]);
+    const b = writeElf(buildPhysPages(), vi);
+    // the last program header is the highest PT_LOAD: stretch its p_memsz (not p_filesz) to PFN 2^31
+    const last = Number(b.readBigUInt64LE(32)) + (b.readUInt16LE(56) - 1) * 56;
+    b.writeBigUInt64LE(2n ** 31n * 4096n - b.readBigUInt64LE(last + 24), last + 40);
+    const s = await openVmcoreSnapshot([tmpFile('zero-fill-8tib.elf', b)]);
+    expectDescribedMachine(
+      s,
+      elfGood,
+      /PT_LOAD segments describe memory up to PFN 0x80000000 \(8\.0 TiB\), but from PFN 0x[0-9a-f]+ on no byte of the file holds it .* the snapshot ends at PFN 0x[0-9a-f]+/,
+    );
+    assert.equal(s.sections.length, elfGood.sections.length, 'no section objects for the claimed terabytes');
+  });
+
+  /**
+   * flippedRoot() with the vmemmap of the first n sections of root 2000 (PFN 2000*128*32768, 31 TiB)
+   * mapped through a new PUD and PMD, each to the same real 2 MiB: the page tables vouch for them.
+   * extraDataMiB: more page data (at 256 MiB), so that more memmaps fit in what the dump holds.
+   */
+  function flippedRootMapped(n: number, extraDataMiB = 0): Map<number, Buffer> {
+    const pages = flippedRoot();
+    for (let k = 0; k < extraDataMiB * 256; k++) pages.set(0x10000 + k, Buffer.alloc(PG, 0x5a));
+    const w64 = (pa: number, v: bigint) => {
+      const page = pages.get(Math.floor(pa / PG)) ?? Buffer.alloc(PG);
+      page.writeBigUInt64LE(v, pa % PG);
+      pages.set(Math.floor(pa / PG), page);
+    };
+    const va = VMEMMAP + 2000n * 128n * 32768n * 64n;
+    const idx = (shift: bigint) => Number((va >> shift) & 0x1ffn);
+    const pgd = kpa(SKM + 0x10000n),
+      pud = 0x3000000,
+      pmd = 0x3001000;
+    w64(pgd + idx(39n) * 8, BigInt(pud) | 0x63n);
+    w64(pud + idx(30n) * 8, BigInt(pmd) | 0x63n);
+    for (let k = 0; k < n; k++) w64(pmd + (idx(21n) + k) * 8, 0x2000000n | 0xe3n);
+    return pages;
+  }
+
+  it('a section past 2^32 page frames whose memmap the page tables map is refused, naming the size, before a byte per PFN is allocated', async () => {
+    // with 4 MiB more page data, that section's struct pages (2 MiB) fit in what the dump holds, so it
+    // is believed (device memory looks like this), and the machine is more than a snapshot can hold
+    await assert.rejects(
+      openVmcoreSnapshot([tmpFile('mapped-31tib.kdump', writeKdump(flippedRootMapped(1, 4), vi)[0])]),
+      (e: unknown) =>
+        e instanceof DumpError &&
+        /physical memory up to PFN 0x[0-9a-f]+ \(31 TiB, from its max_mapnr and mem_section\), more than the 4294967296 page frames a snapshot can hold/.test(
+          e.message,
+        ),
     );
   });
 
@@ -173,5 +226,73 @@ describe('vmcore consistency: mem_section against the dump header', () => {
       openVmcoreSnapshot([f]),
       (e: unknown) => e instanceof DumpError && /bitmap covers \d+ PFNs but max_mapnr is 2151677952/.test(e.message),
     );
+  });
+  describe('bitmap2 against where the page data starts', () => {
+    const image = () => Buffer.from(writeKdump(buildPhysPages(), vi)[0]);
+    /** Offset of bitmap2 and the kdump's max_mapnr, from the header. */
+    const layout = (img: Buffer) => {
+      const bs = img.readInt32LE(428),
+        half = (img.readUInt32LE(436) / 2) * bs;
+      return { bitmap2: (1 + img.readInt32LE(432)) * bs + half, maxPfn: img.readUInt32LE(440) };
+    };
+    const bit = (img: Buffer, pfn: number) => (img[layout(img).bitmap2 + (pfn >>> 3)] >> (pfn & 7)) & 1;
+    const flip = (img: Buffer, pfn: number) => (img[layout(img).bitmap2 + (pfn >>> 3)] ^= 1 << (pfn & 7));
+    const refusedNaming = (img: Buffer, name: string, problem: RegExp) =>
+      assert.rejects(
+        openVmcoreSnapshot([tmpFile(name, img)]),
+        (e: unknown) => e instanceof DumpError && e.kind === 'corrupt' && problem.test(e.message),
+      );
+
+    it('a dumped page whose bitmap2 bit was cleared is refused: every later page would read another page', async () => {
+      const img = image();
+      const { maxPfn } = layout(img);
+      let pfn = 0;
+      while (pfn < maxPfn && !bit(img, pfn)) pfn++;
+      flip(img, pfn);
+      await refusedNaming(
+        img,
+        'bitmap2-one-fewer.kdump',
+        /bitmap2 has 1 fewer bits set than the table has descriptors/,
+      );
+    });
+
+    it('a bitmap2 bit set for a page that was not dumped is refused the same way', async () => {
+      const img = image();
+      const { maxPfn } = layout(img);
+      let pfn = maxPfn - 1;
+      while (pfn > 0 && bit(img, pfn)) pfn--;
+      flip(img, pfn);
+      await refusedNaming(img, 'bitmap2-one-more.kdump', /bitmap2 has 1 more bits set than the table has descriptors/);
+    });
+
+    it('a split file whose range ends before it starts has no descriptors to check (was: RangeError from Buffer.alloc, fuzz run 4)', async () => {
+      const img = image();
+      const bs = img.readInt32LE(428);
+      img.writeInt32LE(1, bs + 12); // split
+      // start at max_mapnr (past every dumped page), end at PFN 0: the 32-bit fields and the version-6 64-bit ones
+      for (const at of [bs + 16, bs + 80]) {
+        img.writeUInt32LE(img.readUInt32LE(440), at);
+        img.writeUInt32LE(0, at + 8);
+      }
+      try {
+        await openVmcoreSnapshot([tmpFile('split-range-backwards.kdump', img)]);
+      } catch (e) {
+        assert.ok(e instanceof DumpError, `a typed input error, not ${(e as Error).stack}`);
+      }
+    });
+
+    it('one damaged descriptor is not a damaged bitmap: the dump opens', async () => {
+      for (const [what, at] of [
+        ['inside the header', () => 7],
+        ['inside the table, not whole descriptors away from its end', (d: number) => d + 5],
+      ] as const) {
+        const img = image();
+        const bs = img.readInt32LE(428);
+        const descOffset = (1 + img.readInt32LE(432) + img.readUInt32LE(436)) * bs;
+        img.writeBigInt64LE(BigInt(at(descOffset)), descOffset); // the first descriptor's data offset
+        const s = await openVmcoreSnapshot([tmpFile('first-descriptor-damaged.kdump', img)]);
+        assert.equal(s.endPfn, good.endPfn, what);
+      }
+    });
   });
 });

@@ -10,7 +10,7 @@ import { allocatedSinceAttempt } from '../../lab/guestLog';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import type { MemoryBlock, Snapshot } from '../../../memmap/snapshot';
 import { CLASS_ID } from '../../../kernel/pageClasses';
-import { anonFaultedInAfterCapture } from '../../lab/races';
+import { anonFaultedInAfterCapture, freshAnonFaultAfterCapture } from '../../lab/races';
 
 // Every offline-block set (one per lab kernel): which of them has the block the test needs depends on
 // where each guest's allocations landed.
@@ -118,5 +118,39 @@ describe('lab races: a free page faulted in as anonymous memory after the kpagef
       false,
       'not referenced',
     );
+  });
+});
+
+describe('lab races: a page with no kpageflags bit faulted in as anonymous memory after the capture', function () {
+  this.timeout(120_000);
+  const any = findSets({ scenario: 'load' })[0] ?? findSets({ kernel: '6.12', scenario: 'offline-block' })[0];
+  it(`${any?.name ?? 'a lab set'}: explained only for an order-0 anonymous page as a fresh fault leaves it`, async () => {
+    assert.ok(any, 'a lab set (npm test makes them)');
+    const s = await openVmcoreSnapshot([any.elf]);
+    const pfn = s.classes.findIndex((c) => c === CLASS_ID['lru-anon']) + s.startPfn;
+    assert.ok(pfn >= s.startPfn, 'an anonymous LRU page');
+    const real = s.pageDetail!(pfn)!;
+    type Detail = typeof real;
+    // the dump's page as a fresh fault leaves it; kpageflags with the given bits at that PFN
+    const fresh: Detail = {
+      ...real,
+      rule: 'lru-anon',
+      mapcount: 1,
+      refcount: 1,
+      flags: ['uptodate', 'lru', 'swapbacked'],
+    };
+    const dump = (d: Detail) => ({ ...s, pageDetail: (p: number) => (p === pfn ? d : s.pageDetail!(p)) });
+    const kpf = (flags: string[]) => ({
+      ...s,
+      pageDetail: (p: number) => (p === pfn ? { ...real, flags } : undefined),
+    });
+    const explained = (d: Detail, k = kpf([])) => freshAnonFaultAfterCapture(dump(d), k, pfn);
+    assert.equal(explained(fresh), true);
+    assert.equal(explained(fresh, kpf(['KPF_MMAP', 'KPF_ANON', 'KPF_LRU'])), false, 'kpageflags saw it in use');
+    assert.equal(explained({ ...fresh, mapcount: 2 }), false, 'mapped twice');
+    assert.equal(explained({ ...fresh, refcount: 3 }), false, 'referenced more');
+    assert.equal(explained({ ...fresh, flags: [...fresh.flags!, 'referenced'] }), false, 'not a fresh fault');
+    assert.equal(explained({ ...fresh, flags: ['uptodate', 'swapbacked'] }), false, 'not on the LRU');
+    assert.equal(explained({ ...fresh, rule: 'head' }), false, 'a compound folio');
   });
 });

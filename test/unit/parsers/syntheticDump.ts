@@ -318,12 +318,12 @@ export function writeKdump(
     const desc = Buffer.alloc(mine.length * 24);
     const data: Buffer[] = [];
     const zero = Buffer.alloc(PG);
-    let zeroOff = -1;
+    // like makedumpfile, the zero page is stored once and every zero page's descriptor is its descriptor
+    let zeroDesc: Buffer | undefined;
     mine.forEach((p, i) => {
       const pg = pages.get(p)!;
-      if (pg.equals(zero) && zeroOff >= 0) {
-        desc.writeBigInt64LE(BigInt(zeroOff), i * 24);
-        desc.writeUInt32LE(PG, i * 24 + 8);
+      if (pg.equals(zero) && zeroDesc) {
+        zeroDesc.copy(desc, i * 24);
         return;
       }
       let body = pg,
@@ -337,10 +337,10 @@ export function writeKdump(
           flags = cflag;
         }
       }
-      if (pg.equals(zero)) zeroOff = dataOff;
       desc.writeBigInt64LE(BigInt(dataOff), i * 24);
       desc.writeUInt32LE(body.length, i * 24 + 8);
       desc.writeUInt32LE(flags, i * 24 + 12);
+      if (pg.equals(zero)) zeroDesc = Buffer.from(desc.subarray(i * 24, i * 24 + 24));
       data.push(body);
       dataOff += body.length;
     });
