@@ -15,7 +15,7 @@ import { deriveWithTools } from './tools';
 import { cleanStaleTemps, setExists } from './setwriter';
 import { setsDir } from './paths';
 import { mkdirSync, statfsSync } from 'node:fs';
-import { log } from './util';
+import { log, run } from './util';
 
 interface Args {
   arch: LabArch;
@@ -114,6 +114,14 @@ function fullJobs(kernels: KernelShort[]): Job[] {
   return jobs;
 }
 
+/** What the lab holds on disk and what is left: CI's disk is not ours to size, so every run says both. */
+function diskReport(): string {
+  mkdirSync(labRoot(), { recursive: true });
+  const fs = statfsSync(labRoot());
+  const used = Number(run('du', ['-s', '--block-size=1', labRoot()], { allowFail: true }).stdout.split('\t')[0]) || 0;
+  return `disk: the lab holds ${(used / 2 ** 30).toFixed(1)} GiB, ${((fs.bavail * fs.bsize) / 2 ** 30).toFixed(1)} GiB free`;
+}
+
 /** The big sets' ELF is written whole (RAM size) before its zero blocks are punched out: refuse to start
  *  without room for it plus the rest of the set. */
 function checkBigDiskRoom(): void {
@@ -137,7 +145,7 @@ async function main(): Promise<void> {
       process.stdout.write(`${s.name}\t${s.dir}${s.manifest.big ? '\t(big)' : ''}\n`);
     return;
   }
-  log(`lab root: ${labRoot()}`);
+  log(`lab root: ${labRoot()}; ${diskReport()}`);
   cleanStaleTemps();
   let jobs: Job[] = [];
   if (args.ensureCi) jobs.push(...ciJobs());
@@ -200,6 +208,7 @@ async function main(): Promise<void> {
     for (const s of listSets().filter((x) => args.kernels.includes(x.manifest.kernel.short))) deriveWithTools(s);
   }
   const total = Math.round((Date.now() - t0) / 1000);
+  log(diskReport());
   for (const { job, r } of results) log(`summary ${job}: ${r.totalSec}s, sets ${r.written.join(', ')}`);
   log(
     `total ${total}s; sets present: ${
