@@ -9,6 +9,7 @@ import { SP_OK, SP_UNMAPPED, VmcoreMemmap } from './vmcoreMemmap';
 import { DumpError } from '../parsers/dump/errors';
 import type { MemSectionTable } from '../parsers/kernelMemory/memSection';
 import type { PhysicalMemory } from '../parsers/dump/physmem';
+import type { PfnRange } from '../kernel/pfnRange';
 
 /** MAX_PAGE_ORDER when the dump does not say (x86_64's); ClassifyContext.maxOrder is the dump's. */
 export const MAX_ORDER = 10;
@@ -46,19 +47,25 @@ export interface MemmapPass {
 }
 
 /**
- * The PFNs a snapshot covers: every registered section and every page the dump's file holds. Memory
- * an ELF dump describes only as zero-fill past all of them (p_memsz beyond the file data; a damaged
- * header can claim terabytes that way) has neither a memmap nor data, and is left out: the snapshot
- * is sized by what the file holds, not by what a header field claims.
+ * The PFNs a snapshot covers: every registered section, and, when the kernel's own view is known,
+ * the System RAM it registered in iomem. Dump memory past both (an ELF's zero-fill past the file
+ * data, or file data the kernel never gave a memmap, which one flipped p_paddr bit can move
+ * terabytes up) has no struct page to show and is left out, with the PFN it starts at in
+ * leftOutFrom: the snapshot is sized by the kernel's memmap, not by what a header field claims.
+ * With no section registered, the dump's own extent is all there is.
  */
 export function pfnExtent(
   table: MemSectionTable,
   mem: Pick<PhysicalMemory, 'maxPfn' | 'dataEndPfn'>,
-): { endPfn: number; nSections: number } {
+  systemRam: readonly PfnRange[] = [],
+): { endPfn: number; nSections: number; leftOutFrom?: number } {
   const pps = table.pfnsPerSection;
   const lastSec = table.sections.reduce((m, s) => Math.max(m, s.nr), -1);
-  const endPfn = Math.max(mem.dataEndPfn ?? mem.maxPfn, (lastSec + 1) * pps);
-  return { endPfn, nSections: Math.ceil(endPfn / pps) };
+  const dumpEnd = mem.dataEndPfn ?? mem.maxPfn;
+  const kernelEnd = Math.max((lastSec + 1) * pps, ...systemRam.map((r) => r[1]));
+  const endPfn = lastSec < 0 ? dumpEnd : kernelEnd;
+  const leftOutFrom = Math.max(dumpEnd, mem.maxPfn) > endPfn ? endPfn : undefined;
+  return { endPfn, nSections: Math.ceil(endPfn / pps), ...(leftOutFrom !== undefined ? { leftOutFrom } : {}) };
 }
 
 /**

@@ -13,7 +13,7 @@ import { buildBlocks, buildSections, memoryBlockSize } from './vmcoreBlocks';
 import type { OfflineRuleSet } from './offlineRules';
 import { openDump, OpenedDump } from '../parsers/dump/openDump';
 import { DumpError } from '../parsers/dump/errors';
-import type { DecodeWorkerMode } from '../parsers/dump/physmem';
+import type { DecodeWorkerMode, PhysicalMemory } from '../parsers/dump/physmem';
 import { TranslationError } from '../parsers/kernelMemory/translator';
 import type { KernelTranslator } from '../parsers/kernelMemory/translator';
 import { architectureOfDump } from '../arch';
@@ -96,16 +96,24 @@ function refuseUndrawableMachine(file: string, endPfn: number, pageSize: number,
   );
 }
 
-/** The warning for an ELF dump's zero-fill memory past every section and all file data (see pfnExtent). */
-function zeroFillTailLeftOut(maxPfn: number, endPfn: number, pageSize: number): string {
-  const gib = (pfns: number) => {
-    const g = (pfns * pageSize) / 2 ** 30;
-    return g >= 1024 ? `${(g / 1024).toFixed(1)} TiB` : `${g.toFixed(1)} GiB`;
+/** The warning for dump memory past the kernel's last section and System RAM (see pfnExtent). */
+function tailLeftOut(mem: PhysicalMemory, endPfn: number, pageSize: number, kdump: boolean, ramKnown: boolean): string {
+  const at = (pfn: number) => {
+    const g = (pfn * pageSize) / 2 ** 30;
+    const size =
+      g >= 1024 ? `${(g / 1024).toFixed(1)} TiB` : g >= 1 ? `${g.toFixed(1)} GiB` : `${(g * 1024).toFixed(0)} MiB`;
+    return `PFN 0x${pfn.toString(16)} (${size})`;
   };
+  const dataEnd = mem.dataEndPfn ?? mem.maxPfn;
+  const claim = kdump
+    ? `the kdump header's max_mapnr describes memory up to ${at(mem.maxPfn)}`
+    : `the dump's PT_LOAD segments describe memory up to ${at(mem.maxPfn)}` +
+      (dataEnd > endPfn
+        ? ` and hold page data up to ${at(dataEnd)}`
+        : `, but from ${at(endPfn)} on no byte of the file holds it (zero-fill, p_memsz beyond p_filesz)`);
   return (
-    `the dump's PT_LOAD segments describe memory up to PFN 0x${maxPfn.toString(16)} (${gib(maxPfn)}), but from PFN 0x${endPfn.toString(16)} on ` +
-    `no byte of the file holds it (zero-fill, p_memsz beyond p_filesz) and mem_section registers no section there: ` +
-    `that memory has no memmap, so the snapshot ends at PFN 0x${endPfn.toString(16)} (${gib(endPfn)})`
+    `${claim}; mem_section registers no section from ${at(endPfn)} on${ramKnown ? ', nor does iomem list System RAM there' : ''}: ` +
+    `that memory has no memmap to show, so the snapshot ends at ${at(endPfn)}`
   );
 }
 
@@ -143,8 +151,9 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   notes.push(...res.notes);
   timer.end('kallsyms+iomem');
 
-  const { endPfn } = pfnExtent(table, dump.mem);
-  if (dump.mem.maxPfn > endPfn) warnings.push(zeroFillTailLeftOut(dump.mem.maxPfn, endPfn, pageSize));
+  const { endPfn, leftOutFrom } = pfnExtent(table, dump.mem, res.systemRam);
+  if (leftOutFrom !== undefined)
+    warnings.push(tailLeftOut(dump.mem, endPfn, pageSize, dump.kdump !== undefined, res.systemRam !== undefined));
   refuseUndrawableMachine(file, endPfn, pageSize, dump.kdump ? 'max_mapnr' : 'PT_LOAD segments');
   memmap.collectVmemmapBacking();
   timer.end('vmemmap backing');

@@ -98,7 +98,7 @@ describe('vmcore consistency: mem_section against the dump header', () => {
     expectDescribedMachine(
       s,
       elfGood,
-      /PT_LOAD segments describe memory up to PFN 0x80000000 \(8\.0 TiB\), but from PFN 0x[0-9a-f]+ on no byte of the file holds it .* the snapshot ends at PFN 0x[0-9a-f]+/,
+      /PT_LOAD segments describe memory up to PFN 0x80000000 \(8\.0 TiB\), but from PFN 0x[0-9a-f]+ \([0-9]+ MiB\) on no byte of the file holds it .* the snapshot ends at PFN 0x[0-9a-f]+/,
     );
     assert.equal(s.sections.length, elfGood.sections.length, 'no section objects for the claimed terabytes');
   });
