@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { headVaOfTail } from '../kernel/compound';
 import { basename } from 'node:path';
 import { CLASS_ID, NR_CLASSES } from '../kernel/pageClasses';
+import { formatByteSize } from '../kernel/byteSize';
 import { blockCounts, sumCounts } from './aggregate';
 import { classifyStructPage, Neighbours, SectionFacts, VMCORE_RULES, VMCORE_RULE_CLASS } from './classifyPage';
 import { SnapshotError } from '../parsers/errors';
@@ -342,10 +343,9 @@ function checkSpan(
   const listed = image.pages + image.unreadable;
   const presentSpan = [...secWord.values()].filter((w) => (w & SECTION_PRESENT) !== 0).length * image.pfnsPerSection;
   if (span <= Math.max(MAX_SPARSE_SPAN_PFNS, MAX_PFNS_PER_LISTED * listed, 2 * presentSpan)) return;
-  const gib = (span * pageSize) / 2 ** 30;
   throw new SnapshotError(
     name,
-    `its ${listed} listed PFN(s) are spread over ${gib >= 1000 ? `${(gib / 1024).toFixed(1)} TiB` : `${gib.toFixed(1)} GiB`} of physical addresses (PFN 0x${range.startPfn.toString(16)}-0x${range.endPfn.toString(16)}, one listed PFN per ${Math.round(span / Math.max(1, listed))}): not the memmap of one machine (damaged or made-up addresses?)`,
+    `its ${listed} listed PFN(s) are spread over ${formatByteSize(span * pageSize)} of physical addresses (PFN 0x${range.startPfn.toString(16)}-0x${range.endPfn.toString(16)}, one listed PFN per ${Math.round(span / Math.max(1, listed))}): not the memmap of one machine (damaged or made-up addresses?)`,
     'open a listing of one machine, or split it into the address ranges that matter',
   );
 }

@@ -3,6 +3,7 @@
 // the raw struct page. Pure core, no vscode.
 import { CLASS_ID, className } from '../kernel/pageClasses';
 import { PAGE_CLASSES } from '../kernel/pageClasses';
+import { formatByteSize } from '../kernel/byteSize';
 import { PageDetail, Snapshot } from './snapshot';
 import { sumCounts } from './aggregate';
 import { classifyStructPage, ClassifyContext, Neighbours, R, VMCORE_RULES } from './classifyPage';
@@ -88,22 +89,16 @@ export const MAX_SNAPSHOT_PFNS = 2 ** 32;
 /** A machine past MAX_SNAPSHOT_PFNS is refused with what claims it, before a byte per PFN is allocated. */
 function refuseUndrawableMachine(file: string, endPfn: number, pageSize: number, headerField: string): void {
   if (endPfn <= MAX_SNAPSHOT_PFNS) return;
-  const tib = (endPfn * pageSize) / 2 ** 40;
   throw new DumpError(
     file,
     'corrupt',
-    `the dump describes physical memory up to PFN 0x${endPfn.toString(16)} (${tib >= 1024 ? `${(tib / 1024).toFixed(0)} PiB` : `${tib.toFixed(0)} TiB`}, from its ${headerField} and mem_section), more than the ${MAX_SNAPSHOT_PFNS} page frames a snapshot can hold (${(MAX_SNAPSHOT_PFNS * pageSize) / 2 ** 40} TiB of ${pageSize / 1024} KiB pages): a damaged header or section table`,
+    `the dump describes physical memory up to PFN 0x${endPfn.toString(16)} (${formatByteSize(endPfn * pageSize)}, from its ${headerField} and mem_section), more than the ${MAX_SNAPSHOT_PFNS} page frames a snapshot can hold (${formatByteSize(MAX_SNAPSHOT_PFNS * pageSize)} of ${pageSize / 1024} KiB pages): a damaged header or section table`,
   );
 }
 
 /** The warning for dump memory past the kernel's last section and System RAM (see pfnExtent). */
 function tailLeftOut(mem: PhysicalMemory, endPfn: number, pageSize: number, kdump: boolean, ramKnown: boolean): string {
-  const at = (pfn: number) => {
-    const g = (pfn * pageSize) / 2 ** 30;
-    const size =
-      g >= 1024 ? `${(g / 1024).toFixed(1)} TiB` : g >= 1 ? `${g.toFixed(1)} GiB` : `${(g * 1024).toFixed(0)} MiB`;
-    return `PFN 0x${pfn.toString(16)} (${size})`;
-  };
+  const at = (pfn: number) => `PFN 0x${pfn.toString(16)} (${formatByteSize(pfn * pageSize)})`;
   const dataEnd = mem.dataEndPfn ?? mem.maxPfn;
   const claim = kdump
     ? `the kdump header's max_mapnr describes memory up to ${at(mem.maxPfn)}`

@@ -5,6 +5,7 @@
 // A section beyond that bound is believed only if it decodes to the vmemmap base and its memmap is
 // mapped by the dump's own page tables (ZONE_DEVICE memory, memory added outside the dumped
 // ranges); anything else is dropped with a warning that says where the trust ends.
+import { formatByteSize } from '../../kernel/byteSize';
 import { MemSectionEntry, MemSectionTable, sectionDecodesToBase } from './memSection';
 
 /** The PFN range a dump's own headers describe: [0, endPfn). */
@@ -57,7 +58,7 @@ export function trustedSections(
     beyondKept = fit;
     warnings.push(
       `mem_section registers ${beyond.length} sections beyond the dump's own range (${range}) whose memmap the page tables map, ` +
-        `but their struct pages would take ${mib(beyond.length * memmapBytes)} and the dump holds only ${mib(dataBytes!)} of page data: ` +
+        `but their struct pages would take ${formatByteSize(beyond.length * memmapBytes)} and the dump holds only ${formatByteSize(dataBytes!)} of page data: ` +
         `a corrupted mem_section or page table (or device memory whose memmap lives on the device, which no dump holds); ` +
         `the ${over.size} from section ${beyond[fit].nr} on are not drawn, and the machine is shown as the dump describes it`,
     );
@@ -69,8 +70,6 @@ export function trustedSections(
     );
   return { sections: kept, warnings, notes };
 }
-
-const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 2 : 0)} MiB`;
 
 function dropWarning(dropped: MemSectionEntry[], pps: number, range: string): string[] {
   if (!dropped.length) return [];

@@ -134,7 +134,7 @@ describe('vmcore consistency: mem_section against the dump header', () => {
       openVmcoreSnapshot([tmpFile('mapped-31tib.kdump', writeKdump(flippedRootMapped(1, 4), vi)[0])]),
       (e: unknown) =>
         e instanceof DumpError &&
-        /physical memory up to PFN 0x[0-9a-f]+ \(31 TiB, from its max_mapnr and mem_section\), more than the 4294967296 page frames a snapshot can hold/.test(
+        /physical memory up to PFN 0x[0-9a-f]+ \(31\.3 TiB, from its max_mapnr and mem_section\), more than the 4294967296 page frames a snapshot can hold/.test(
           e.message,
         ),
     );
