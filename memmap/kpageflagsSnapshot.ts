@@ -84,6 +84,7 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
   if (meminfo?.has('MemTotal'))
     notes.push(`meminfo: MemTotal ${meminfo.get('MemTotal')} kB, MemFree ${meminfo.get('MemFree')} kB`);
 
+  let closed = false;
   const snapshot: Snapshot = {
     kernel: {
       release,
@@ -106,7 +107,11 @@ async function snapshotOfBundle(bundle: CaptureBundle, opts: OpenOptions): Promi
       files: [bundle.source],
       notes: [filesReadNote(bundle, pass.words, side), ...notes],
     },
-    pageDetail: (pfn) => pageDetail(bundle, ctx, snapshot, pfn),
+    pageDetail: (pfn) => (closed ? undefined : pageDetail(bundle, ctx, snapshot, pfn)),
+    close: () => {
+      closed = true;
+      bundle.close();
+    },
   };
   return snapshot;
 }

@@ -117,8 +117,14 @@ export interface Snapshot {
   counts: Uint32Array;
   warnings: string[];
   provenance: Provenance;
-  /** Details of one PFN; undefined when the PFN is outside the snapshot. */
+  /** Details of one PFN; undefined when the PFN is outside the snapshot, or the snapshot is closed. */
   pageDetail?(pfn: number): PageDetail | undefined;
+  /**
+   * Releases the files pageDetail re-reads (a dump's descriptor, a capture's per-PFN files, which
+   * keep an unpacked archive's data on disk). A snapshot used in a long-lived process (the
+   * extension host, a test run) must be closed; a worker or CLI process closes them as it ends.
+   */
+  close?(): void;
 }
 
 export function newCounts(): Uint32Array {

@@ -186,6 +186,7 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
   const counts = sumCounts(sections.map((s) => s.counts));
   warnOfflineKindUnknown(counts, ctx, pageSize, res.virtioWhy, warnings);
   const family = cr.family;
+  let closed = false;
   const snap: Snapshot = {
     kernel: { release: vi.osrelease, machine: arch.name, layoutFamily: family?.id, pageSize },
     startPfn: 0,
@@ -198,7 +199,11 @@ async function buildSnapshot(dump: OpenedDump, opts: VmcoreOpenOptions): Promise
     counts,
     warnings,
     provenance: { format: dump.format, files: dump.files, notes },
-    pageDetail: (pfn) => pageDetail(pfn, snap, memmap, ctx, family, vi.osrelease),
+    pageDetail: (pfn) => (closed ? undefined : pageDetail(pfn, snap, memmap, ctx, family, vi.osrelease)),
+    close: () => {
+      closed = true;
+      dump.mem.close();
+    },
   };
   notes.push(`timings: ${timer.lines.join(', ')}`);
   warnings.push(...(dump.kdump?.dataWarnings() ?? [])); // pages found lost while reading (shown as excluded)

@@ -282,6 +282,23 @@ async function reviewSnapshot(
     r.error = (e as Error).message;
     return r;
   }
+  try {
+    readSnapshot(r, s, rules, layout, treeFamily, literal);
+  } finally {
+    s.close?.(); // the extension host reviews in-process: its descriptors would outlive the review
+  }
+  return r;
+}
+
+/** Fills r with what the opened snapshot says of the patch: verdicts that change, flags words. */
+function readSnapshot(
+  r: SnapshotReview,
+  s: Snapshot,
+  rules: PatchRules,
+  layout: LayoutDelta,
+  treeFamily: string | undefined,
+  literal: ReturnType<typeof rulesWithSnapshotBits>,
+): void {
   r.release = s.kernel.release;
   r.layoutFamily = s.kernel.layoutFamily;
   r.format = s.provenance.format;
@@ -331,7 +348,6 @@ async function reviewSnapshot(
       }
     }
   }
-  return r;
 }
 
 function reviewLog(

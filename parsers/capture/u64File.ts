@@ -44,16 +44,17 @@ export function openU64File(path: string, what: string, source: string, follow =
       'copy it with `cat /proc/' + what + ' > ' + what + '`',
     );
   }
-  let open = true;
-  return {
+  const file: U64File = {
     name,
     fd,
     size: st.size,
     close() {
-      if (open) closeSync(fd);
-      open = false;
+      // -1 after closing: a late read fails (EBADF) instead of reading whatever file reuses the number
+      if (file.fd >= 0) closeSync(file.fd);
+      file.fd = -1;
     },
   };
+  return file;
 }
 
 export const WORDS_PER_CHUNK = 1 << 20; // 8 MiB per read

@@ -161,7 +161,8 @@ function dumpTarget(name: string, what: string, seeds: () => Buffer[], fuzzSeeds
     what,
     seeds: () => (made ??= [...seeds(), ...(small ??= fuzzSeeds())]),
     input: async () => mutatedBytes((small ??= fuzzSeeds())),
-    run: (b) => openVmcoreSnapshot([memoryDump(`${name}-${n++ % 4}`, b)], { decodeWorker: 'never' }),
+    run: async (b) =>
+      (await openVmcoreSnapshot([memoryDump(`${name}-${n++ % 4}`, b)], { decodeWorker: 'never' })).close?.(),
     bytes: (b) => b,
     fromBytes: (b) => b,
   };
@@ -180,10 +181,12 @@ function splitTarget(): FuzzTarget<Buffer[]> {
         mutatedBytes([b]).map((x) => [a, x]),
       );
     },
-    run: ([a, b]) =>
-      openVmcoreSnapshot([memoryDump(`split-a-${n % 4}`, a), memoryDump(`split-b-${n++ % 4}`, b)], {
-        decodeWorker: 'never',
-      }),
+    run: async ([a, b]) =>
+      (
+        await openVmcoreSnapshot([memoryDump(`split-a-${n % 4}`, a), memoryDump(`split-b-${n++ % 4}`, b)], {
+          decodeWorker: 'never',
+        })
+      ).close?.(),
     bytes: ([a, b]) => {
       const len = Buffer.alloc(8);
       len.writeBigUInt64LE(BigInt(a.length));
@@ -306,7 +309,11 @@ process.once('exit', () => captureDir && rmSync(captureDir, { recursive: true, f
 
 async function runCapture(input: CaptureInput): Promise<void> {
   const snap = await openKpageflagsSnapshot(await captureWith(input));
-  snap.pageDetail?.(snap.endPfn - 1);
+  try {
+    snap.pageDetail?.(snap.endPfn - 1);
+  } finally {
+    snap.close?.();
+  }
 }
 
 /** A capture as an uncompressed tar (the input), built from the sample's files under `cap/`. */
@@ -334,7 +341,11 @@ async function runArchive(tarBytes: Buffer): Promise<void> {
   archivePath ??= join(mkdtempSync(join(tmpdir(), 'kmemmap-fuzz-archive-')), 'capture.tar.gz');
   writeFileSync(archivePath, gzipSync(tarBytes, { level: 1 }));
   const snap = await openKpageflagsSnapshot(archivePath);
-  snap.pageDetail?.(0);
+  try {
+    snap.pageDetail?.(0);
+  } finally {
+    snap.close?.();
+  }
 }
 process.once('exit', () => archivePath && rmSync(join(archivePath, '..'), { recursive: true, force: true }));
 

@@ -3,7 +3,7 @@
 // outside a temporary folder, and that folder is gone when the reading ends, however it ends.
 
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -13,6 +13,7 @@ import { checkEntry, checkTotals, ArchiveEntry } from '../../../parsers/capture/
 import { openKpageflagsSnapshot } from '../../../memmap/kpageflagsSnapshot';
 import { SnapshotError } from '../../../parsers/errors';
 import { parseInWorker } from '../../../extension/parseWorkerClient';
+import { openFdsUnder } from '../../support/openFds';
 
 const SAMPLE = resolve('samples/sample-6.12-virtio-mem.tar.gz');
 const WORKER = resolve('out/extension/parseWorker.js');
@@ -92,16 +93,7 @@ async function refused(entries: TarEntry[], re: RegExp): Promise<void> {
 }
 
 /** Descriptors of this process open on deleted files under dir. */
-function deletedFdsUnder(dir: string): number {
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      const l = readlinkSync(`/proc/self/fd/${fd}`);
-      return l.startsWith(dir) && l.endsWith('(deleted)');
-    } catch {
-      return false;
-    }
-  }).length;
-}
+const deletedFdsUnder = (dir: string) => openFdsUnder(dir, { deletedOnly: true });
 
 describe('kpageflags: capture archives', () => {
   after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -213,6 +205,10 @@ describe('kpageflags: capture archives', () => {
       assert.equal(s.endPfn, 0x120000);
       assert.deepEqual(readdirSync(tmp), []);
       assert.equal(s.pageDetail?.(0x100)?.pfn, 0x100, 'page details still read the unpacked kpageflags');
+      assert.equal(deletedFdsUnder(tmp), 3, 'kpageflags, kpagecount and kpagecgroup');
+      s.close?.();
+      assert.equal(deletedFdsUnder(tmp), 0, 'close() let the kernel free the unpacked data');
+      assert.equal(s.pageDetail?.(0x100), undefined, 'a closed snapshot reads no page (its descriptors may be reused)');
     });
   });
 

@@ -16,6 +16,7 @@ import { reviewMarkdown } from '../../../review/reportMarkdown';
 import { parseConfigText } from '../../../kernel/headerEnum';
 import { parseRuleSet, RuleSetError, SKIPPABLE_RULES } from '../../../memmap/offlineRules';
 import { openSnapshot } from '../../../memmap/open';
+import { openFdsUnder } from '../../support/openFds';
 import { realTree } from '../kernel/realTrees';
 import { findSets } from '../../lab/sets';
 
@@ -222,6 +223,7 @@ describe('patch review: verdict delta on the 6.12 virtio-mem lab set', function 
     const s = await openSnapshot(set.elf, { ruleSets: [custom] });
     assert.ok(s.blocks.length > 8);
     for (const b of s.blocks) assert.deepEqual(b.verdict!.byRuleSet!.same, b.verdict!.skippable, `memory${b.id}`);
+    s.close?.();
   });
 
   it("the fixture: layout delta, no change as its drivers mark pages, and with the snapshot's own bits memory34 fails at a virtio-mem page", async () => {
@@ -266,6 +268,9 @@ describe('patch review: verdict delta on the 6.12 virtio-mem lab set', function 
       },
     ]);
     assert.equal(r.logs[0].wordsFound, 2);
+    // the extension host reviews in-process: the dump and the capture's files are closed again
+    assert.equal(openFdsUnder(set.elf), 0, 'no descriptor left on the vmcore');
+    assert.equal(openFdsUnder(set.capture), 0, "no descriptor left on the capture's files");
 
     const md = reviewMarkdown(r);
     assert.match(
