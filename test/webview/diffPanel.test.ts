@@ -170,6 +170,11 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
       k.map.drawNow();
       const v = k.map.currentView;
       const cell = k.map.cellOf(pfn);
+      // Zoomed out, a pixel shows a group of G×G cells (a pyramid level), chosen by the cell under
+      // the pixel's centre: sample a pixel whose centre lies in the page's group, not merely near the
+      // page (a neighbour group's pixel shows the page only as a halo blended into another colour).
+      const G = 2 ** Math.ceil(Math.log2(1 / v.cellPx) - 1e-6);
+      const pixelIn = (at: number, origin: number) => Math.ceil((Math.floor(at / G) * G - origin) * v.cellPx - 0.5);
       const c = document.createElement('canvas');
       c.width = k.map.canvas.width;
       c.height = k.map.canvas.height;
@@ -178,11 +183,7 @@ describe('diff panel webview in Chromium (fake host, real lab pair)', function (
       return {
         kept: k.cells.keptBytes,
         cellPx: v.cellPx,
-        rgb: Array.from(
-          ctx
-            .getImageData(Math.floor((cell.x - v.x) * v.cellPx), Math.floor((cell.y - v.y) * v.cellPx), 1, 1)
-            .data.slice(0, 3),
-        ),
+        rgb: Array.from(ctx.getImageData(pixelIn(cell.x, v.x), pixelIn(cell.y, v.y), 1, 1).data.slice(0, 3)),
       };
     }, lone[0]);
     await small.page.screenshot({ path: `${ARTIFACTS}/webview-diff-whole-machine.png` });
