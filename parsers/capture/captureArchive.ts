@@ -130,37 +130,43 @@ export async function planArchive(path: string): Promise<ArchivePlan> {
   const tar = await import('tar');
   const entries = new Map<string, ArchiveEntry>();
   let skipped = 0;
-  await new Promise<void>((resolve, reject) => {
-    const input = createReadStream(path);
-    const refuse = (problem: string) => {
-      input.destroy();
-      reject(
-        new SnapshotError(
-          path,
-          `unsafe archive: ${problem}`,
-          'a capture .tar.gz holds only regular files and folders (see scripts/capture-kpageflags.sh)',
+  const input = createReadStream(path);
+  // closed however the parse ends (pipe() leaves the source open when the parser fails), before
+  // the caller goes on: a worker or a fuzz run reading thousands of archives runs out of descriptors
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const refuse = (problem: string) => {
+        input.destroy();
+        reject(
+          new SnapshotError(
+            path,
+            `unsafe archive: ${problem}`,
+            'a capture .tar.gz holds only regular files and folders (see scripts/capture-kpageflags.sh)',
+          ),
+        );
+      };
+      const parser = new tar.Parser({
+        strict: true,
+        onReadEntry: (e) => {
+          e.resume();
+          const r = checkEntry(e.path, e.type, e.size ?? 0, e.linkpath);
+          if (typeof r === 'string') return refuse(r);
+          if (r) entries.set(e.path, r);
+          else skipped++;
+        },
+      });
+      parser.on('error', (e: Error) =>
+        reject(
+          new SnapshotError(path, `cannot unpack the archive: ${e.message}`, 'expected a .tar.gz of a capture folder'),
         ),
       );
-    };
-    const parser = new tar.Parser({
-      strict: true,
-      onReadEntry: (e) => {
-        e.resume();
-        const r = checkEntry(e.path, e.type, e.size ?? 0, e.linkpath);
-        if (typeof r === 'string') return refuse(r);
-        if (r) entries.set(e.path, r);
-        else skipped++;
-      },
+      parser.on('close', () => resolve());
+      input.on('error', (e) => reject(new SnapshotError(path, `cannot read the archive: ${e.message}`)));
+      input.pipe(parser);
     });
-    parser.on('error', (e: Error) =>
-      reject(
-        new SnapshotError(path, `cannot unpack the archive: ${e.message}`, 'expected a .tar.gz of a capture folder'),
-      ),
-    );
-    parser.on('close', () => resolve());
-    input.on('error', (e) => reject(new SnapshotError(path, `cannot read the archive: ${e.message}`)));
-    input.pipe(parser);
-  });
+  } finally {
+    if (!input.closed) await new Promise((r) => input.once('close', r).destroy());
+  }
   const totals = checkTotals([...entries.values()]);
   if (typeof totals === 'string') throw new SnapshotError(path, `unsafe archive: ${totals}`);
   return { entries, skipped, ...totals };

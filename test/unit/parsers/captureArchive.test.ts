@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { openCaptureBundle } from '../../../parsers/capture/bundle';
 import { checkEntry, checkTotals, ArchiveEntry } from '../../../parsers/capture/captureArchive';
@@ -89,6 +89,7 @@ async function refused(entries: TarEntry[], re: RegExp): Promise<void> {
       return true;
     });
     assert.deepEqual(readdirSync(tmp), [], 'nothing is left in the temporary folder');
+    assert.equal(openFdsUnder(f), 0, 'the archive is closed again');
   });
 }
 
@@ -106,6 +107,24 @@ describe('kpageflags: capture archives', () => {
       ],
       /"cap\/uname" is a symbolic link \(to "\/etc\/passwd"\)/,
     );
+  });
+
+  it('an archive that does not unpack (bad gzip, cut, a damaged header) is refused and closed again', async () => {
+    const good = tarGz([{ path: 'cap/kpageflags', body: words(4) }]);
+    const tar = gunzipSync(good);
+    const damaged = Buffer.from(tar);
+    damaged.fill(0x7f, 148, 156); // the header checksum
+    const d = tmpFolder('kmemmap-test-');
+    for (const [name, bytes] of Object.entries({
+      'not-gzip.tar.gz': Buffer.concat([good.subarray(0, 2), Buffer.alloc(4096, 0x41)]),
+      'cut.tar.gz': good.subarray(0, good.length >> 1),
+      'checksum.tar.gz': gzipSync(damaged),
+    })) {
+      const f = join(d, name);
+      writeFileSync(f, bytes);
+      await assert.rejects(openKpageflagsSnapshot(f), SnapshotError, name);
+      assert.equal(openFdsUnder(f), 0, `${name}: no descriptor is left on the archive`);
+    }
   });
 
   it('a hard link is refused', async () => {
