@@ -165,7 +165,7 @@ export async function planArchive(path: string): Promise<ArchivePlan> {
       input.pipe(parser);
     });
   } finally {
-    if (!input.closed) await new Promise((r) => input.once('close', r).destroy());
+    if (!input.closed) await new Promise<void>((r) => input.once('close', () => r()).destroy());
   }
   const totals = checkTotals([...entries.values()]);
   if (typeof totals === 'string') throw new SnapshotError(path, `unsafe archive: ${totals}`);

@@ -5,8 +5,6 @@
 // address shows that address in the inspector.
 // Run: npm run test:e2e   (KMEMMAP_TEST_GREP does not apply here: mocha -g 'arm64')
 import * as assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import { startE2eSession, E2eSession } from '../vscode/e2eSession';
 import { snapshotFrame, tab, waitForPaletteCommand } from '../vscode/workbenchUi';
@@ -33,9 +31,9 @@ for (const arch of ['arm64', 'arm64-16k'] as const)
           `no ${arch}-6.12-baseline lab set under ${labRoot()}: make it with \`npm run build && node out/lab/lab.js --ensure-ci-sets\``,
         );
       core = await openSnapshot(set.kdump);
-      s = await startE2eSession();
+      core.close?.();
+      s = await startE2eSession({ files: { [NAME]: set.kdump } });
       view = snapshotFrame(s.page);
-      copyFileSync(set.kdump, join(s.folder, NAME));
     });
     after(async () => s?.close());
     afterEach(async function () {

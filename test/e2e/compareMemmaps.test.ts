@@ -5,8 +5,6 @@
 // page, and the inspector shows that page on both sides. Screenshots go to test-artifacts/e2e/.
 // Run: npm run test:e2e
 import * as assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { startE2eSession, E2eSession } from '../vscode/e2eSession';
 import { waitForPaletteCommand } from '../vscode/workbenchUi';
@@ -39,9 +37,7 @@ describe('Compare Memmaps, as a user does it (packaged .vsix, VS Code web, Chrom
         'the 6.12 baseline and balloon lab sets are missing: make them with `node out/lab/lab.js --ensure-ci-sets`',
       );
     diff = diffSnapshots(await openSnapshot(a.kdump), await openSnapshot(b.kdump));
-    s = await startE2eSession();
-    copyFileSync(a.kdump, join(s.folder, 'before-baseline.kdump'));
-    copyFileSync(b.kdump, join(s.folder, 'after-balloon.kdump'));
+    s = await startE2eSession({ files: { 'before-baseline.kdump': a.kdump, 'after-balloon.kdump': b.kdump } });
   });
   after(async () => s?.close());
   afterEach(async function () {

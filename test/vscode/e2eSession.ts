@@ -1,6 +1,6 @@
 // One real VS Code for the UI tier: the PACKAGED .vsix installed into a throwaway server, a demo
 // workspace holding a copy of the sample, the workbench open in headless Chromium.
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ensureServerInstalled } from './install';
@@ -31,7 +31,14 @@ export function samplePath(): string {
   return process.env.KMEMMAP_TEST_SAMPLE ?? join(repoRoot(), 'samples', SAMPLE_NAME);
 }
 
-export async function startE2eSession(): Promise<E2eSession> {
+/** Sessions started by this process: the first clears the last run's pictures, later ones keep this run's. */
+let sessions = 0;
+
+/**
+ * opts.files: workspace file name → file to copy there before VS Code starts, so the Explorer lists it
+ * from its first render (a file added later shows only once the file watcher reports it).
+ */
+export async function startE2eSession(opts: { files?: Record<string, string> } = {}): Promise<E2eSession> {
   const timings: Record<string, number> = {};
   let t = Date.now();
   const lap = (name: string) => {
@@ -44,7 +51,7 @@ export async function startE2eSession(): Promise<E2eSession> {
   const home: TempHome = makeTempHome('kmemmap-e2e-');
   const artifacts = artifactsDir('e2e');
   mkdirSync(artifacts, { recursive: true });
-  for (const f of readdirSync(artifacts)) if (f.endsWith('.png')) rmSync(join(artifacts, f)); // only this run's pictures
+  if (sessions++ === 0) for (const f of readdirSync(artifacts)) if (/\.(png|log)$/.test(f)) rmSync(join(artifacts, f));
   let server: RunningServer | undefined;
   let wb: OpenedWorkbench | undefined;
   try {
@@ -52,7 +59,9 @@ export async function startE2eSession(): Promise<E2eSession> {
     installVsix(serverMain, dataDir, vsix, home.env);
     lap('installVsixMs');
     const ws = makeDemoWorkspace(join(home.dir, 'kmemmap-demo'), samplePath());
-    server = await startServer({ serverMain, dataDir, env: home.env, logFile: join(artifacts, 'server.log') });
+    for (const [name, from] of Object.entries(opts.files ?? {})) copyFileSync(from, join(ws.folder, name));
+    const logFile = join(artifacts, sessions === 1 ? 'server.log' : `server-${sessions}.log`);
+    server = await startServer({ serverMain, dataDir, env: home.env, logFile });
     lap('serverStartMs');
     wb = await openWorkbench(workbenchUrl({ origin: server.origin, folder: ws.folder }), home.env);
     await waitForWorkbench(wb.page);
