@@ -1,5 +1,6 @@
 // The fuzz runner's accounting: what counts as a crash, and a hang only when an input is slow again
-// when read alone (a busy machine stretches ordinary inputs now and then).
+// when read alone, by its CPU time or blocked far past the limit (a busy machine stretches ordinary
+// inputs now and then).
 
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -8,6 +9,12 @@ import type { FuzzTarget } from '../../fuzz/targets';
 import { SnapshotError } from '../../../parsers/errors';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Spins until this process has used ms of CPU time (however long that takes in wall time). */
+function burnCpu(ms: number): void {
+  const start = process.cpuUsage();
+  for (let x = 0; process.cpuUsage(start).user < ms * 1000; x++) Math.sqrt(x);
+}
 
 function target(run: (n: number) => unknown): FuzzTarget<unknown> {
   return {
@@ -49,7 +56,31 @@ describe('fuzz runner', function () {
     assert.deepEqual([r.hangs.length, r.slowOnlyUnderLoad], [0, 1]);
   });
 
-  it('an input slow again when read alone is a hang, saved with both times', async () => {
+  it('an input that keeps the CPU busy past the limit again when read alone is a hang, saved with its times', async () => {
+    let calls = 0;
+    const r = await fuzzTarget(
+      target(() => {
+        if (calls++ < 2) burnCpu(300); // CPU time, however busy the machine is
+      }),
+      { seed: 1, maxInputs: 2, hangMs: 200 },
+    );
+    assert.equal(r.hangs.length, 1);
+    assert.match(r.hangs[0].what, /^\d+ ms, \d+ ms \(cpu \d+ ms\) read again$/);
+    assert.equal(r.hangs[0].index, 0);
+  });
+
+  it('an input that blocks far past the limit (5x) when read again is a hang without using the CPU', async () => {
+    let calls = 0;
+    const r = await fuzzTarget(
+      target(async () => {
+        if (calls++ < 2) await sleep(1100);
+      }),
+      { seed: 1, maxInputs: 2, hangMs: 200 },
+    );
+    assert.equal(r.hangs.length, 1);
+  });
+
+  it('an input slow again only in wall time, not CPU, is counted as slow under load (a busy machine), not as a hang', async () => {
     let calls = 0;
     const r = await fuzzTarget(
       target(async () => {
@@ -57,8 +88,6 @@ describe('fuzz runner', function () {
       }),
       { seed: 1, maxInputs: 2, hangMs: 200 },
     );
-    assert.equal(r.hangs.length, 1);
-    assert.match(r.hangs[0].what, /^\d+ ms, \d+ ms read again$/);
-    assert.equal(r.hangs[0].index, 0);
+    assert.deepEqual([r.hangs.length, r.slowOnlyUnderLoad], [0, 1]);
   });
 });
