@@ -119,7 +119,8 @@ async function timedRun(t: FuzzTarget<unknown>, input: unknown): Promise<Timed> 
     return { ms: performance.now() - start, cpuMs: (c.user + c.system) / 1000, error };
   };
   try {
-    await t.run(input);
+    const result = await t.run(input);
+    (result as { close?: () => void } | undefined)?.close?.(); // a snapshot's files, if it holds any
     return done();
   } catch (error) {
     return done(error ?? new Error(String(error)));

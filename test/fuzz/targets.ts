@@ -161,8 +161,7 @@ function dumpTarget(name: string, what: string, seeds: () => Buffer[], fuzzSeeds
     what,
     seeds: () => (made ??= [...seeds(), ...(small ??= fuzzSeeds())]),
     input: async () => mutatedBytes((small ??= fuzzSeeds())),
-    run: async (b) =>
-      (await openVmcoreSnapshot([memoryDump(`${name}-${n++ % 4}`, b)], { decodeWorker: 'never' })).close?.(),
+    run: (b) => openVmcoreSnapshot([memoryDump(`${name}-${n++ % 4}`, b)], { decodeWorker: 'never' }),
     bytes: (b) => b,
     fromBytes: (b) => b,
   };
@@ -181,12 +180,10 @@ function splitTarget(): FuzzTarget<Buffer[]> {
         mutatedBytes([b]).map((x) => [a, x]),
       );
     },
-    run: async ([a, b]) =>
-      (
-        await openVmcoreSnapshot([memoryDump(`split-a-${n % 4}`, a), memoryDump(`split-b-${n++ % 4}`, b)], {
-          decodeWorker: 'never',
-        })
-      ).close?.(),
+    run: ([a, b]) =>
+      openVmcoreSnapshot([memoryDump(`split-a-${n % 4}`, a), memoryDump(`split-b-${n++ % 4}`, b)], {
+        decodeWorker: 'never',
+      }),
     bytes: ([a, b]) => {
       const len = Buffer.alloc(8);
       len.writeBigUInt64LE(BigInt(a.length));

@@ -227,6 +227,7 @@ describe('patch review: verdict delta on the 6.12 virtio-mem lab set', function 
   });
 
   it("the fixture: layout delta, no change as its drivers mark pages, and with the snapshot's own bits memory34 fails at a virtio-mem page", async () => {
+    const held = [openFdsUnder(set.elf), openFdsUnder(set.capture)]; // by tests before this one
     const r = await reviewSeries(parsePatchText(text(), 'fixture.patch'), {
       trees: [tree612()],
       snapshots: [set.elf, set.capture],
@@ -269,8 +270,11 @@ describe('patch review: verdict delta on the 6.12 virtio-mem lab set', function 
     ]);
     assert.equal(r.logs[0].wordsFound, 2);
     // the extension host reviews in-process: the dump and the capture's files are closed again
-    assert.equal(openFdsUnder(set.elf), 0, 'no descriptor left on the vmcore');
-    assert.equal(openFdsUnder(set.capture), 0, "no descriptor left on the capture's files");
+    assert.deepEqual(
+      [openFdsUnder(set.elf), openFdsUnder(set.capture)],
+      held,
+      'no descriptor left on the dump or the capture',
+    );
 
     const md = reviewMarkdown(r);
     assert.match(
