@@ -37,8 +37,10 @@ for (const arch of ['arm64', 'arm64-16k'] as const)
     });
     after(async () => s?.close());
     afterEach(async function () {
-      if (this.currentTest?.state === 'failed' && s)
+      if (this.currentTest?.state === 'failed' && s) {
         await s.shot(`${arch}-failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
+        console.log(`      what the workbench shows:\n${await s.report()}`);
+      }
     });
 
     it('opens from the Explorer; the header says aarch64 and the page size of the dump', async () => {

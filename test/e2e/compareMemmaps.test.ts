@@ -41,8 +41,10 @@ describe('Compare Memmaps, as a user does it (packaged .vsix, VS Code web, Chrom
   });
   after(async () => s?.close());
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && s)
+    if (this.currentTest?.state === 'failed' && s) {
       await s.shot(`compare-failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
+      console.log(`      what the workbench shows:\n${await s.report()}`);
+    }
   });
 
   it('selecting two snapshots in the Explorer offers Compare Memmaps, which opens the diff panel', async () => {

@@ -35,8 +35,10 @@ describe('Kernel Memmap Explorer, as a user sees it (packaged .vsix, VS Code web
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && s)
+    if (this.currentTest?.state === 'failed' && s) {
       await s.shot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}.png`);
+      console.log(`      what the workbench shows:\n${await s.report()}`);
+    }
   });
 
   it('lists the Kernel Memmap commands in the command palette', async () => {

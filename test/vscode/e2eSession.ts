@@ -10,6 +10,7 @@ import { makeDemoWorkspace, SAMPLE_NAME } from './demoWorkspace';
 import { workbenchUrl } from './workbenchUrl';
 import { openWorkbench, OpenedWorkbench, waitForWorkbench } from './browser';
 import { artifactsDir, repoRoot } from './paths';
+import { failureReport, watchConsole } from './failureReport';
 
 export interface E2eSession {
   page: Page;
@@ -20,6 +21,8 @@ export interface E2eSession {
   artifacts: string;
   timings: Record<string, number>;
   shot(name: string): Promise<string>;
+  /** What the workbench, the snapshot panel, the browser console and the extension's log show now. */
+  report(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,7 @@ export async function startE2eSession(opts: { files?: Record<string, string> } =
     server = await startServer({ serverMain, dataDir, env: home.env, logFile });
     lap('serverStartMs');
     wb = await openWorkbench(workbenchUrl({ origin: server.origin, folder: ws.folder }), home.env);
+    const consoleLines = watchConsole(wb.page);
     await waitForWorkbench(wb.page);
     lap('workbenchVisibleMs');
     const s = server;
@@ -80,6 +84,7 @@ export async function startE2eSession(opts: { files?: Record<string, string> } =
         await w.page.screenshot({ path: p });
         return p;
       },
+      report: () => failureReport(w.page, dataDir, consoleLines),
       async close() {
         await w.close().catch(() => undefined);
         await s.stop();
