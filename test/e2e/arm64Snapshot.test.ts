@@ -49,7 +49,7 @@ for (const arch of ['arm64', 'arm64-16k'] as const)
       await waitForPaletteCommand(s.page, 'Kernel Memmap', 'Kernel Memmap');
       await item.dblclick();
       await tab(s.page, NAME).waitFor({ timeout: 30_000 });
-      await view.locator('body[data-ready="true"]').waitFor({ timeout: 180_000 });
+      await s.waitForSnapshotPanel(180_000);
       const fact = async (label: string) =>
         view
           .locator('header .fact', { has: view.locator('.fact-label', { hasText: new RegExp(`^${label}$`) }) })

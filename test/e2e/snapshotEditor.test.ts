@@ -83,7 +83,7 @@ describe('Kernel Memmap Explorer, as a user sees it (packaged .vsix, VS Code web
     const t0 = Date.now();
     await s.page.locator('.explorer-item', { hasText: s.sampleName }).dblclick();
     await tab(s.page, s.sampleName).waitFor({ timeout: 30_000 });
-    await view.locator('body[data-ready="true"]').waitFor({ timeout: 120_000 });
+    await s.waitForSnapshotPanel(120_000);
     s.timings.openToReadyMs = Date.now() - t0;
     await s.page.waitForTimeout(1500); // let the map finish its first frames
     await s.shot('01-opened.png');

@@ -11,6 +11,7 @@ import { workbenchUrl } from './workbenchUrl';
 import { openWorkbench, OpenedWorkbench, waitForWorkbench } from './browser';
 import { artifactsDir, repoRoot } from './paths';
 import { failureReport, watchConsole } from './failureReport';
+import { waitForSnapshotPanel } from './workbenchUi';
 
 export interface E2eSession {
   page: Page;
@@ -23,6 +24,8 @@ export interface E2eSession {
   shot(name: string): Promise<string>;
   /** What the workbench, the snapshot panel, the browser console and the extension's log show now. */
   report(): Promise<string>;
+  /** Waits for the snapshot editor's panel to be ready (see workbenchUi.waitForSnapshotPanel). */
+  waitForSnapshotPanel(readyMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -85,6 +88,16 @@ export async function startE2eSession(opts: { files?: Record<string, string> } =
         return p;
       },
       report: () => failureReport(w.page, dataDir, consoleLines),
+      waitForSnapshotPanel: (readyMs) =>
+        waitForSnapshotPanel(w.page, {
+          readyMs,
+          onReload: (why) => {
+            const sw = consoleLines.filter((l) => /service worker|webview/i.test(l));
+            console.log(
+              `      warning: ${why}; the browser console said:\n${sw.map((l) => `        ${l}`).join('\n')}`,
+            );
+          },
+        }),
       async close() {
         await w.close().catch(() => undefined);
         await s.stop();

@@ -44,3 +44,45 @@ export async function waitForPaletteCommand(
     if (Date.now() > deadline) throw new Error(`no "${rowText}" in the command palette after ${timeoutMs / 1000} s`);
   }
 }
+
+/** Runs a command by its palette title (F1, the title, Enter on its row). */
+export async function runPaletteCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 10_000 });
+  await page.keyboard.type(title);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+/**
+ * Waits until the snapshot editor's panel is ready (its map, legend and tables built).
+ *
+ * VS Code web serves every webview from one origin, so one service worker serves them all, and a
+ * webview's host page can wait for a controller change that never comes: the panel's own page is then
+ * never loaded (VS Code's side; desktop VS Code gives each webview its own origin). When the panel's
+ * script has not started (nothing rendered in #app) after `startMs`, this reloads the webviews once,
+ * as a user would (Developer: Reload Webviews), and reports it through `onReload`. A panel whose
+ * script started but never became ready fails: that is the extension's fault, not VS Code's.
+ */
+export async function waitForSnapshotPanel(
+  page: Page,
+  opts: { startMs?: number; readyMs?: number; onReload?: (why: string) => void } = {},
+): Promise<void> {
+  const view = snapshotFrame(page);
+  const started = view.locator('body[data-snapshot-uri] #app > *').first();
+  const startMs = opts.startMs ?? 60_000;
+  const didStart = () =>
+    started.waitFor({ state: 'attached', timeout: startMs }).then(
+      () => true,
+      () => false,
+    );
+  if (!(await didStart())) {
+    opts.onReload?.(
+      `the snapshot panel's script had not started ${startMs / 1000} s after the editor opened: reloading the webviews once (Developer: Reload Webviews)`,
+    );
+    await runPaletteCommand(page, 'Developer: Reload Webviews');
+    if (!(await didStart()))
+      throw new Error(`the snapshot panel's script had not started ${startMs / 1000} s after reloading the webviews`);
+  }
+  await view.locator('body[data-ready="true"]').waitFor({ timeout: opts.readyMs ?? 180_000 });
+}
