@@ -41,7 +41,12 @@ const NO_MEMMAP = CLASS_ID['no-memmap'],
 const COMPOUND_HEAD = CLASS_ID['compound-head'],
   COMPOUND_TAIL = CLASS_ID['compound-tail'];
 
-const subsectionBit = (pfn: number, sec: SectionFacts): number => (subsectionPopulated(pfn, sec) ? 1 : 0);
+const UNMAPPED_CLASS = VMCORE_RULE_CLASS[R['memmap-unmapped']],
+  EXCLUDED_CLASS = VMCORE_RULE_CLASS[R['memmap-excluded']];
+/** How far above its head a tail may repeat the previous tail's rule (the largest compound page). */
+const MAX_TAIL_DIST = 1 << 18;
+
+const isCompound = (cls: number): boolean => cls === COMPOUND_HEAD || cls === COMPOUND_TAIL;
 
 /**
  * Classifies PFNs [start, start + count) of section nr from buf (struct pages) and status (per slot).
@@ -60,214 +65,254 @@ export function classifySection(
   out: SectionOutput,
   memo: boolean,
 ): void {
-  const ss = ctx.structSize,
-    o = ctx.off;
-  const canMemo =
-    memo &&
-    ss % 4 === 0 &&
-    buf.byteOffset % 4 === 0 &&
-    [o.flags, o.compoundHead, o.mapping, o.mapcount, o.refcount].every((x) => x % 4 === 0);
-  const w = canMemo ? new Int32Array(buf.buffer, buf.byteOffset, buf.length >>> 2) : undefined;
-  const stride = ss >>> 2,
-    fLo = o.flags >>> 2,
-    fHi = fLo + 1,
-    cH = o.compoundHead >>> 2,
-    mp = o.mapping >>> 2,
-    mc = o.mapcount >>> 2,
-    rc = o.refcount >>> 2;
-  const noMemoMask = (1 << ctx.bit.head) | (1 << ctx.bit.ownerPriv1);
+  const words = memo ? wordsOf(buf, ctx) : undefined;
+  const seg = new Segments(start, count, facts, ctx);
+  const prev = new PageKey(),
+    tail = new TailKey();
   const classes = out.classes;
-  // Per-section facts: virtio-mem ranges (0 none overlap, 1 cover the section, -1 per page), subsection map.
-  const end = start + count;
-  let virtio = 0;
-  for (const [a, b] of ctx.virtioMem ?? []) {
-    if (a <= start && end <= b) {
-      virtio = 1;
-      break;
-    }
-    if (a < end && b > start) virtio = -1;
-  }
-  // System RAM (iomem): 1 the section is all RAM (or RAM is unknown), 0 none of it, -1 per page. Holes keep
-  // struct pages whose zone need not be the block's (firmware-reserved pages at the end of DMA32 carry
-  // Normal), so only RAM pages say which zones a block spans.
-  let ram = 1;
-  if (ctx.systemRam) {
-    ram = 0;
-    for (const [a, b] of ctx.systemRam) {
-      if (a <= start && end <= b) {
-        ram = 1;
-        break;
-      }
-      if (a < end && b > start) ram = -1;
-    }
-  }
-  const ramAt = (pfn: number) => ram === 1 || (ram === -1 && inRanges(ctx.systemRam, pfn));
-  const subAll = subsectionsAllPopulated(facts) ? 1 : 0;
-  const maxTailDist = 1 << 18;
-  // previous page's memo key and rule (valid = false until a page sets it)
-  let valid = false,
-    pLo = 0,
-    pHi = 0,
-    pMc = 0,
-    pRc = 0,
-    pTag = 0,
-    pMapHi = 0,
-    pPfnBits = 0,
-    pRule = 0;
-  // previous tail's key: flags, compound_head word, subsection bit; its head pfn (from the word) and rule
-  let tValid = false,
-    tLo = 0,
-    tHi = 0,
-    tC0 = 0,
-    tC1 = 0,
-    tSub = 0,
-    tHead = 0,
-    tClass = 0;
-  const repeat = out.repeatCompound;
-  const virtioRanges = ctx.virtioMem ?? [];
-  // Segment: PFNs [i, segEnd) share the subsection, virtio-mem and System RAM bits segBits (bits 1, 2, 3 of pfnBits).
-  let segEnd = 0,
-    segBits = 0;
   let i = 0;
   while (i < count) {
-    if (w) {
-      if (i >= segEnd) {
-        const pfn = start + i;
-        segEnd = count;
-        if (subAll !== 1) segEnd = Math.min(segEnd, nextSubsectionPfn(pfn, facts) - start);
-        if (virtio === -1) segEnd = Math.min(segEnd, nextEdge(virtioRanges, pfn) - start);
-        if (ram === -1) segEnd = Math.min(segEnd, nextEdge(ctx.systemRam!, pfn) - start);
-        segBits =
-          ((subAll === 1 ? 1 : subsectionBit(pfn, facts)) << 1) |
-          ((virtio === 1 || (virtio === -1 && inRanges(virtioRanges, pfn)) ? 1 : 0) << 2) |
-          ((ramAt(pfn) ? 1 : 0) << 3);
-      }
-      // Long runs of repeats go through small loops that the JIT compiles in a few ms (the per-page
-      // body below inlines the whole rule table and takes ~70 ms to optimise).
-      if (valid && (pPfnBits & 14) === segBits) {
-        const j = repeatRun(
-          w,
-          stride,
-          fLo,
-          fHi,
-          mc,
-          rc,
-          mp,
-          cH,
-          status,
-          buddyCover,
-          classes,
-          start,
-          i,
-          segEnd,
-          pLo,
-          pHi,
-          pMc,
-          pRc,
-          pTag,
-          pMapHi,
-          pPfnBits & 1,
-          VMCORE_RULE_CLASS[pRule],
-        );
-        if (j > i) {
-          i = j;
-          continue;
-        }
-      }
-      if (tValid && tSub === (segBits & 10) && repeat) {
-        const j = tailRun(
-          w,
-          stride,
-          fLo,
-          fHi,
-          cH,
-          status,
-          classes,
-          start,
-          i,
-          Math.min(segEnd, tHead + maxTailDist + 1 - start),
-          tLo,
-          tHi,
-          tC0,
-          tC1,
-          tClass,
-          tClass === COMPOUND_TAIL || tClass === COMPOUND_HEAD ? repeat : undefined,
-        );
-        if (j > i) {
-          i = j;
-          continue;
-        }
+    if (words) {
+      seg.reach(i);
+      const j = repeatsFrom(words, i, seg, prev, tail, status, buddyCover, start, out);
+      if (j > i) {
+        i = j;
+        continue;
       }
     }
     const pfn = start + i;
     const st = status[i];
-    if (st === SP_UNMAPPED) {
-      classes[pfn] = VMCORE_RULE_CLASS[R['memmap-unmapped']];
+    if (st === SP_UNMAPPED || st === SP_EXCLUDED) {
+      classes[pfn] = st === SP_UNMAPPED ? UNMAPPED_CLASS : EXCLUDED_CLASS;
       i++;
       continue;
     }
-    if (st === SP_EXCLUDED) {
-      classes[pfn] = VMCORE_RULE_CLASS[R['memmap-excluded']];
-      i++;
-      continue;
-    }
-    const off = i * ss;
+    const off = i * ctx.structSize;
     // The rule table for this page (repeats of the previous page or tail were taken by the runs above).
     const rule = classifyStructPage(pfn, buf, off, facts, ctx, nb);
     const c = VMCORE_RULE_CLASS[rule];
     classes[pfn] = c;
-    if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN && (w ? (segBits & 8) !== 0 : ramAt(pfn)))
+    if (c !== NO_MEMMAP && c !== SECTION_OFFLINE && c !== UNKNOWN && (words ? (seg.bits & 8) !== 0 : seg.isRam(pfn)))
       out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
-    const compound = c === COMPOUND_HEAD || c === COMPOUND_TAIL;
-    if (compound) out.onCompound(pfn, off);
-    if (w) {
-      // Remember this page's key for the runs that follow.
-      const b = i * stride;
-      const lo = w[b + fLo],
-        c0 = w[b + cH];
-      if (c0 & 1) {
-        // memo only tails whose head was found below them (the rule then depends on the head alone)
-        const c1 = w[b + cH + 1];
-        const head =
-          rule === R['tail-bad-head'] ||
-          rule === R['section-offline'] ||
-          rule === R['zone-device'] ||
-          rule === R['subsection-hole'] ||
-          rule === R.poisoned
-            ? undefined
-            : nb.headPfn(BigInt.asUintN(64, (BigInt(c1 >>> 0) << 32n) | BigInt(c0 >>> 0)), pfn);
-        if (head !== undefined && head < pfn) {
-          tValid = true;
-          tLo = lo;
-          tHi = w[b + fHi];
-          tC0 = c0;
-          tC1 = c1;
-          tSub = segBits & 10;
-          tHead = head;
-          tClass = c;
-        } else tValid = false;
-      } else if ((lo & noMemoMask) === 0) {
-        // memo only pages whose rules read nothing beyond the key; a movable mapping tag (balloon pages:
-        // the rules compare the pointer with balloon_mops) puts the whole mapping word in the key
-        if (compound) {
-          valid = false;
-          tValid = false;
-        } else {
-          const tag = w[b + mp] & 3;
-          valid = true;
-          pLo = lo;
-          pHi = w[b + fHi];
-          pMc = w[b + mc];
-          pRc = w[b + rc];
-          pTag = tag === 2 ? w[b + mp] : tag;
-          pMapHi = tag === 2 ? w[b + mp + 1] : 0;
-          pPfnBits = buddyCover[i] | segBits;
-          pRule = rule;
-        }
-      } else if (compound) tValid = false;
-    } else if (compound) tValid = false;
+    if (isCompound(c)) out.onCompound(pfn, off);
+    if (words) remember(words, i, pfn, rule, c, seg.bits, buddyCover, ctx, nb, prev, tail);
+    else if (isCompound(c)) tail.valid = false;
     i++;
   }
+}
+
+/** buf as 32-bit words, and the word offsets of the fields the memo key reads. */
+interface Words {
+  w: Int32Array;
+  /** struct page size in words */
+  stride: number;
+  fLo: number;
+  fHi: number;
+  cH: number;
+  mp: number;
+  mc: number;
+  rc: number;
+}
+
+/** buf's struct pages as words, or undefined when a field of the key is not word-aligned (no memo). */
+function wordsOf(buf: Buffer, ctx: ClassifyContext): Words | undefined {
+  const ss = ctx.structSize,
+    o = ctx.off;
+  const fields = [o.flags, o.compoundHead, o.mapping, o.mapcount, o.refcount];
+  if (ss % 4 !== 0 || buf.byteOffset % 4 !== 0 || !fields.every((x) => x % 4 === 0)) return undefined;
+  return {
+    w: new Int32Array(buf.buffer, buf.byteOffset, buf.length >>> 2),
+    stride: ss >>> 2,
+    fLo: o.flags >>> 2,
+    fHi: (o.flags >>> 2) + 1,
+    cH: o.compoundHead >>> 2,
+    mp: o.mapping >>> 2,
+    mc: o.mapcount >>> 2,
+    rc: o.refcount >>> 2,
+  };
+}
+
+/** How PFNs [start, end) lie against ranges: 1 all inside one range, 0 outside all, -1 it depends on the PFN. */
+function coverOf(ranges: readonly PfnRange[], start: number, end: number): -1 | 0 | 1 {
+  let cover: -1 | 0 | 1 = 0;
+  for (const [a, b] of ranges) {
+    if (a <= start && end <= b) return 1;
+    if (a < end && b > start) cover = -1;
+  }
+  return cover;
+}
+
+/**
+ * The PFN-dependent part of the memo key, per segment of the section whose PFNs share it: bit 1
+ * subsection populated, bit 2 inside a virtio-mem range, bit 3 System RAM (bit 0, inside a free buddy
+ * block, is per page). Whole-section answers are worked out once; edges are looked up only when a
+ * range or the subsection map splits the section.
+ */
+class Segments {
+  /** The current segment: indexes below end share bits. */
+  end = 0;
+  bits = 0;
+  private readonly virtioRanges: readonly PfnRange[];
+  private readonly virtio: -1 | 0 | 1;
+  private readonly ram: -1 | 0 | 1;
+  private readonly subAll: boolean;
+
+  constructor(
+    private readonly start: number,
+    private readonly count: number,
+    private readonly facts: SectionFacts,
+    private readonly ctx: ClassifyContext,
+  ) {
+    this.virtioRanges = ctx.virtioMem ?? [];
+    this.virtio = coverOf(this.virtioRanges, start, start + count);
+    // System RAM (iomem), all of it when unknown. Holes keep struct pages whose zone need not be the
+    // block's (firmware-reserved pages at the end of DMA32 carry Normal), so only RAM pages say which
+    // zones a block spans.
+    this.ram = ctx.systemRam ? coverOf(ctx.systemRam, start, start + count) : 1;
+    this.subAll = subsectionsAllPopulated(facts);
+  }
+
+  isRam(pfn: number): boolean {
+    return this.ram === 1 || (this.ram === -1 && inRanges(this.ctx.systemRam, pfn));
+  }
+
+  /** Moves to the segment holding index i, if i is past the current one. */
+  reach(i: number): void {
+    if (i < this.end) return;
+    const pfn = this.start + i,
+      start = this.start;
+    let end = this.count;
+    if (!this.subAll) end = Math.min(end, nextSubsectionPfn(pfn, this.facts) - start);
+    if (this.virtio === -1) end = Math.min(end, nextEdge(this.virtioRanges, pfn) - start);
+    if (this.ram === -1) end = Math.min(end, nextEdge(this.ctx.systemRam!, pfn) - start);
+    const sub = this.subAll || subsectionPopulated(pfn, this.facts);
+    const virtio = this.virtio === 1 || (this.virtio === -1 && inRanges(this.virtioRanges, pfn));
+    this.end = end;
+    this.bits = (sub ? 2 : 0) | (virtio ? 4 : 0) | (this.isRam(pfn) ? 8 : 0);
+  }
+}
+
+/**
+ * The previous page's memo key (a page that is neither head nor tail and whose rules read nothing
+ * else): flags, mapcount, refcount, the mapping tag (the whole mapping word when it is "movable"),
+ * the PFN bits (buddy cover | segment bits), and its rule.
+ */
+class PageKey {
+  valid = false;
+  lo = 0;
+  hi = 0;
+  mc = 0;
+  rc = 0;
+  tag = 0;
+  mapHi = 0;
+  pfnBits = 0;
+  rule = 0;
+}
+
+/** The previous tail's key: flags, compound_head word, subsection bits; its head PFN and class. */
+class TailKey {
+  valid = false;
+  lo = 0;
+  hi = 0;
+  c0 = 0;
+  c1 = 0;
+  sub = 0;
+  head = 0;
+  cls = 0;
+}
+
+/** Classifies the run of repeats of the previous page or tail at index i: returns the index after it (i when none). */
+function repeatsFrom(
+  words: Words,
+  i: number,
+  seg: Segments,
+  prev: PageKey,
+  tail: TailKey,
+  status: Uint8Array,
+  buddyCover: Uint8Array,
+  start: number,
+  out: SectionOutput,
+): number {
+  // Long runs of repeats go through small loops that the JIT compiles in a few ms (the per-page body
+  // of classifySection inlines the whole rule table and takes ~70 ms to optimise).
+  if (prev.valid && (prev.pfnBits & 14) === seg.bits) {
+    const j = repeatRun(words, status, buddyCover, out.classes, start, i, seg.end, prev);
+    if (j > i) return j;
+  }
+  const repeat = out.repeatCompound;
+  if (tail.valid && tail.sub === (seg.bits & 10) && repeat) {
+    const end = Math.min(seg.end, tail.head + MAX_TAIL_DIST + 1 - start);
+    return tailRun(words, status, out.classes, start, i, end, tail, isCompound(tail.cls) ? repeat : undefined);
+  }
+  return i;
+}
+
+/** Whether a tail's rule depends on its head alone (else it names a fact of the tail's own). */
+const ruleFollowsHead = (rule: number): boolean =>
+  rule !== R['tail-bad-head'] &&
+  rule !== R['section-offline'] &&
+  rule !== R['zone-device'] &&
+  rule !== R['subsection-hole'] &&
+  rule !== R.poisoned;
+
+/** After the rule table classified index i: keeps its key for the runs that follow, or drops the keys it breaks. */
+function remember(
+  words: Words,
+  i: number,
+  pfn: number,
+  rule: number,
+  cls: number,
+  segBits: number,
+  buddyCover: Uint8Array,
+  ctx: ClassifyContext,
+  nb: Neighbours,
+  prev: PageKey,
+  tail: TailKey,
+): void {
+  const { w } = words;
+  const b = i * words.stride;
+  const lo = w[b + words.fLo],
+    c0 = w[b + words.cH];
+  if (c0 & 1) {
+    // memo only tails whose head was found below them (the rule then depends on the head alone)
+    const c1 = w[b + words.cH + 1];
+    const head = ruleFollowsHead(rule)
+      ? nb.headPfn(BigInt.asUintN(64, (BigInt(c1 >>> 0) << 32n) | BigInt(c0 >>> 0)), pfn)
+      : undefined;
+    tail.valid = head !== undefined && head < pfn;
+    if (!tail.valid) return;
+    tail.lo = lo;
+    tail.hi = w[b + words.fHi];
+    tail.c0 = c0;
+    tail.c1 = c1;
+    tail.sub = segBits & 10;
+    tail.head = head!;
+    tail.cls = cls;
+    return;
+  }
+  // memo only pages whose rules read nothing beyond the key (not heads, not PG_owner_priv_1)
+  const noMemoMask = (1 << ctx.bit.head) | (1 << ctx.bit.ownerPriv1);
+  if (lo & noMemoMask) {
+    if (isCompound(cls)) tail.valid = false;
+    return;
+  }
+  if (isCompound(cls)) {
+    prev.valid = false;
+    tail.valid = false;
+    return;
+  }
+  // a movable mapping tag (balloon pages: the rules compare the pointer with balloon_mops) puts the
+  // whole mapping word in the key
+  const tag = w[b + words.mp] & 3;
+  prev.valid = true;
+  prev.lo = lo;
+  prev.hi = w[b + words.fHi];
+  prev.mc = w[b + words.mc];
+  prev.rc = w[b + words.rc];
+  prev.tag = tag === 2 ? w[b + words.mp] : tag;
+  prev.mapHi = tag === 2 ? w[b + words.mp + 1] : 0;
+  prev.pfnBits = buddyCover[i] | segBits;
+  prev.rule = rule;
 }
 
 /** The first range edge above pfn (a start above it, or the end of the range holding it), or Infinity. */
@@ -283,75 +328,59 @@ function nextEdge(ranges: readonly PfnRange[], pfn: number): number {
 /**
  * From index i, while struct pages repeat the memo key of a non-compound page (flags, mapcount,
  * refcount, mapping tag — the whole mapping word when the tag is "movable" — and buddy cover) and are
- * not tails, writes cls; returns the first index that does not repeat. The caller guarantees
- * [i, end) share the key's subsection and virtio-mem bits.
+ * not tails, writes the key's class; returns the first index that does not repeat. The caller
+ * guarantees [i, end) share the key's subsection, virtio-mem and System RAM bits.
  */
 function repeatRun(
-  w: Int32Array,
-  stride: number,
-  fLo: number,
-  fHi: number,
-  mc: number,
-  rc: number,
-  mp: number,
-  cH: number,
+  words: Words,
   status: Uint8Array,
   buddyCover: Uint8Array,
   classes: Uint8Array,
   start: number,
   i: number,
   end: number,
-  kLo: number,
-  kHi: number,
-  kMc: number,
-  kRc: number,
-  kMapLo: number,
-  kMapHi: number,
-  kBuddy: number,
-  cls: number,
+  key: PageKey,
 ): number {
-  const movable = (kMapLo & 3) === 2;
+  const { w, stride, fLo, fHi, mc, rc, mp, cH } = words;
+  const { lo, hi, mc: kMc, rc: kRc, tag, mapHi } = key;
+  const buddy = key.pfnBits & 1,
+    cls = VMCORE_RULE_CLASS[key.rule];
+  const movable = (tag & 3) === 2;
   for (; i < end; i++) {
     if (status[i] !== SP_OK) return i;
     const b = i * stride;
     if (
-      w[b + fLo] !== kLo ||
+      w[b + fLo] !== lo ||
       (w[b + cH] & 1) !== 0 ||
-      w[b + fHi] !== kHi ||
+      w[b + fHi] !== hi ||
       w[b + mc] !== kMc ||
       w[b + rc] !== kRc ||
-      buddyCover[i] !== kBuddy
+      buddyCover[i] !== buddy
     )
       return i;
-    if (movable ? w[b + mp] !== kMapLo || w[b + mp + 1] !== kMapHi : (w[b + mp] & 3) !== kMapLo) return i;
+    if (movable ? w[b + mp] !== tag || w[b + mp + 1] !== mapHi : (w[b + mp] & 3) !== tag) return i;
     classes[start + i] = cls;
   }
   return i;
 }
 
-/** From index i, while tails repeat the previous tail's flags and compound_head (same head), writes cls; returns the first other index. */
+/** From index i, while tails repeat the previous tail's flags and compound_head (same head), writes its class; returns the first other index. */
 function tailRun(
-  w: Int32Array,
-  stride: number,
-  fLo: number,
-  fHi: number,
-  cH: number,
+  words: Words,
   status: Uint8Array,
   classes: Uint8Array,
   start: number,
   i: number,
   end: number,
-  kLo: number,
-  kHi: number,
-  kC0: number,
-  kC1: number,
-  cls: number,
+  key: TailKey,
   onRepeat: ((pfn: number) => void) | undefined,
 ): number {
+  const { w, stride, fLo, fHi, cH } = words;
+  const { lo, hi, c0, c1, cls } = key;
   for (; i < end; i++) {
     if (status[i] !== SP_OK) return i;
     const b = i * stride;
-    if (w[b + cH] !== kC0 || w[b + cH + 1] !== kC1 || w[b + fLo] !== kLo || w[b + fHi] !== kHi) return i;
+    if (w[b + cH] !== c0 || w[b + cH + 1] !== c1 || w[b + fLo] !== lo || w[b + fHi] !== hi) return i;
     classes[start + i] = cls;
     if (onRepeat) onRepeat(start + i);
   }
