@@ -1,8 +1,9 @@
 // The arm64 lab (node out/lab/lab.js --arch arm64|arm64-16k): real Debian 6.12 and 7.3 arm64 guests under
 // qemu-system-aarch64 (virt, TCG), with 4 KiB pages (`arm64`) and 16 KiB pages (`arm64-16k`). For every
 // set the lab makes, the ELF and the kdump (QEMU's 64 KiB blocks) read alike, the dump's geometry is
-// arm64's for its page size, and the classes agree with the guest's own kpageflags capture (read in the
-// page size it recorded) on >= 99.5 % of the PFNs (free, offline, reserved, hugetlb and compound exactly);
+// arm64's for its page size, and every class that differs from the guest's own kpageflags capture (read in
+// the page size it recorded) differs for an explained reason (free, offline, reserved, hugetlb and compound
+// exactly), on at most 1 % of the memmap PFNs;
 // on every block the guest tried to offline, the vmcore's and the kpageflags capture's verdicts give what
 // the guest kernel did (EPERM for boot memory, arm64's prevent_bootmem_remove_notifier).
 // Always registered: the arm64 CI sets (ciSetNames('arm64'), made by `lab.js --ensure-ci-sets`) must be in
@@ -29,7 +30,15 @@ const SCENARIOS = ['baseline', 'balloon', 'virtio-mem', 'offline-block', 'baseli
 const ARM64_SETS = ['6.12', '7.3'].flatMap((k) => SCENARIOS.map((s) => `arm64-${k}-${s}`));
 const ARM64_16K_SETS = ['6.12', '7.3'].flatMap((k) => SCENARIOS.map((s) => `arm64-16k-${k}-${s}`));
 const want16k = process.env.KMEMMAP_ARM64_16K;
-const AGREEMENT_MIN = 99.5;
+/**
+ * Explained differences (labCompare.ts: the guest's memory changing between the kpageflags capture and
+ * QEMU's pause) may touch at most this share of the memmap PFNs. Most are the capturing process's own
+ * pages (~260 per 1 GiB guest). Under TCG the window is seconds long, and 7.x's per-CPU free lists (sized
+ * automatically since 6.7, up to about the zone's low watermark over all CPUs: ~5 MiB in a 1 GiB guest)
+ * can drain into the buddy allocator within it: kpageflags sees such a page flag-less (kernel-other), the
+ * dump free. One 7.3 load set drained 1 328 pages (0.61 % with the rest), another guest's none.
+ */
+const EXPLAINED_MAX_MEMMAP_PCT = 1;
 const only = process.env.KMEMMAP_SET;
 const present = (arch: 'arm64' | 'arm64-16k') => listSets(false, arch, root).map((x) => x.name);
 /**
@@ -127,9 +136,13 @@ function checkAgreement(set: LabSet, ps: number, elf: Snapshot, kp: Snapshot): v
         .join('; ')}`,
     );
   const bad = [...r.unexplained].map(([key, pfns]) => `${key}: ${pfns.map((p) => bothSides(elf, kp, p)).join(' | ')}`);
-  if (bad.length) console.log(`      unexplained: ${bad.join('\n        ')}`);
+  assert.deepEqual(bad, [], 'unexplained differences (classifier error?)');
   assert.deepEqual(r.exactMismatch, [], 'free (buddy), offline, reserved, hugetlb and THP/compound must agree exactly');
-  assert.ok(ramPct >= AGREEMENT_MIN, `agreement over memmap PFNs ${ramPct}% < ${AGREEMENT_MIN}%`);
+  const explainedPct = (100 * r.explained) / (r.total - bothNoMemmap);
+  assert.ok(
+    explainedPct <= EXPLAINED_MAX_MEMMAP_PCT,
+    `explained differences on ${explainedPct}% of the memmap PFNs exceed ${EXPLAINED_MAX_MEMMAP_PCT}%: the capture was not taken right before the pause`,
+  );
   const m = set.manifest.expected;
   if (m.balloon) assert.equal(elf.counts[CLASS_ID['offline-movable']] * ps, m.balloon.inflatedBytes, 'balloon pages');
   if (m.virtioMem) {
@@ -184,7 +197,7 @@ describe('arm64 lab: vmcore vs kpageflags', function () {
   for (const name of tested) {
     const arch = archOf(name);
     const ps = arch === 'arm64-16k' ? 16384 : 4096;
-    it(`${name}: arm64 geometry (${ps / 1024} KiB pages), ELF = kdump, agreement with kpageflags >= ${AGREEMENT_MIN}%, offlining as the guest did`, async () => {
+    it(`${name}: arm64 geometry (${ps / 1024} KiB pages), ELF = kdump, every difference from kpageflags explained, offlining as the guest did`, async () => {
       if (missing.has(name)) assert.fail(missing.get(name));
       const set = requireArm64Set(name, arch);
       const elf = await openVmcoreSnapshot([set.elf]);
