@@ -36,7 +36,7 @@ const want16k = process.env.KMEMMAP_ARM64_16K;
  * pages (~260 per 1 GiB guest). Under TCG the window is seconds long, and 7.x's per-CPU free lists (sized
  * automatically since 6.7, up to about the zone's low watermark over all CPUs: ~5 MiB in a 1 GiB guest)
  * can drain into the buddy allocator within it: kpageflags sees such a page flag-less (kernel-other), the
- * dump free. One 7.3 load set drained 1 328 pages (0.61 % with the rest), another guest's none.
+ * dump free. One 7.3 load set drained 1 328 pages (0.61 % with the rest), the 6.12 load set none.
  */
 const EXPLAINED_MAX_MEMMAP_PCT = 1;
 const only = process.env.KMEMMAP_SET;
