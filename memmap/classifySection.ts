@@ -96,7 +96,6 @@ export function classifySection(
       out.zoneMask[nr] |= 1 << zoneOf(buf, off, ctx);
     if (isCompound(c)) out.onCompound(pfn, off);
     if (words) remember(words, i, pfn, rule, c, seg.bits, buddyCover, ctx, nb, prev, tail);
-    else if (isCompound(c)) tail.valid = false;
     i++;
   }
 }
