@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import type { FrameLocator } from 'playwright-core';
 import { startE2eSession, E2eSession } from '../vscode/e2eSession';
-import { snapshotFrame, tab, waitForPaletteCommand } from '../vscode/workbenchUi';
+import { snapshotFrame, waitForPaletteCommand } from '../vscode/workbenchUi';
 import { findSets, labRoot } from '../lab/sets';
 import { openSnapshot } from '../../memmap/open';
 import { CLASS_ID } from '../../kernel/pageClasses';
@@ -44,11 +44,8 @@ for (const arch of ['arm64', 'arm64-16k'] as const)
     });
 
     it('opens from the Explorer; the header says aarch64 and the page size of the dump', async () => {
-      const item = s.page.locator('.explorer-item', { hasText: NAME });
-      await item.waitFor({ timeout: 60_000 });
       await waitForPaletteCommand(s.page, 'Kernel Memmap', 'Kernel Memmap');
-      await item.dblclick();
-      await tab(s.page, NAME).waitFor({ timeout: 30_000 });
+      await s.openFromExplorer(NAME);
       await s.waitForSnapshotPanel(180_000);
       const fact = async (label: string) =>
         view

@@ -96,8 +96,7 @@ describe('Compare Memmaps, as a user does it (packaged .vsix, VS Code web, Chrom
   });
 
   it('Compare With… in the title bar of an open snapshot asks for the second one and compares', async () => {
-    await s.page.locator('.explorer-item', { hasText: s.sampleName }).dblclick();
-    await s.page.locator('.tabs-container .tab', { hasText: s.sampleName }).waitFor({ timeout: 30_000 });
+    await s.openFromExplorer(s.sampleName);
     const action = s.page.locator('.editor-actions .action-label[aria-label*="Compare With"]');
     await action.waitFor({ timeout: 30_000 });
     await s.shot('13-compare-with-title-action.png');

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import { startE2eSession, samplePath, E2eSession } from '../vscode/e2eSession';
-import { snapshotFrame, tab } from '../vscode/workbenchUi';
+import { snapshotFrame } from '../vscode/workbenchUi';
 import { distinctColours } from '../vscode/pixels';
 import { openSnapshot } from '../../memmap/open';
 import { CLASS_ID } from '../../kernel/pageClasses';
@@ -81,8 +81,7 @@ describe('Kernel Memmap Explorer, as a user sees it (packaged .vsix, VS Code web
 
   it('opens the sample from the Explorer in the memmap editor', async () => {
     const t0 = Date.now();
-    await s.page.locator('.explorer-item', { hasText: s.sampleName }).dblclick();
-    await tab(s.page, s.sampleName).waitFor({ timeout: 30_000 });
+    await s.openFromExplorer(s.sampleName);
     await s.waitForSnapshotPanel(120_000);
     s.timings.openToReadyMs = Date.now() - t0;
     await s.page.waitForTimeout(1500); // let the map finish its first frames

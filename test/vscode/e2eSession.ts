@@ -11,7 +11,7 @@ import { workbenchUrl } from './workbenchUrl';
 import { openWorkbench, OpenedWorkbench, waitForWorkbench } from './browser';
 import { artifactsDir, repoRoot } from './paths';
 import { failureReport, watchConsole } from './failureReport';
-import { waitForSnapshotPanel } from './workbenchUi';
+import { openFromExplorer, waitForSnapshotPanel } from './workbenchUi';
 
 export interface E2eSession {
   page: Page;
@@ -26,6 +26,8 @@ export interface E2eSession {
   report(): Promise<string>;
   /** Waits for the snapshot editor's panel to be ready (see workbenchUi.waitForSnapshotPanel). */
   waitForSnapshotPanel(readyMs?: number): Promise<void>;
+  /** Opens a file from the Explorer in the Kernel Memmap editor (see workbenchUi.openFromExplorer). */
+  openFromExplorer(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -98,6 +100,8 @@ export async function startE2eSession(opts: { files?: Record<string, string> } =
             );
           },
         }),
+      openFromExplorer: (name) =>
+        openFromExplorer(w.page, name, { onRetry: (why) => console.log(`      warning: ${why}`) }),
       async close() {
         await w.close().catch(() => undefined);
         await s.stop();

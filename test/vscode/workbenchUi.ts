@@ -45,6 +45,57 @@ export async function waitForPaletteCommand(
   }
 }
 
+/**
+ * Opens a file from the Explorer by double-clicking it, as a user does, and returns once its tab shows
+ * a webview editor (the snapshot editor), not the text editor.
+ *
+ * VS Code creates its custom-editor service lazily, when the browser is first idle, and until then
+ * resolves every file to the text editor, although the extension's commands are already in the palette.
+ * Seen in CI on a busy machine: a .kdump opened as "not displayed in the text editor because it is very
+ * large", with no webview and the extension never activated. A user closes that editor and opens the file
+ * again; so does this, waiting a little longer each time, and says so through `onRetry`.
+ */
+export async function openFromExplorer(
+  page: Page,
+  name: string,
+  opts: { tries?: number; onRetry?: (why: string) => void } = {},
+): Promise<void> {
+  const tries = opts.tries ?? 4;
+  const item = page.locator('.explorer-item', { hasText: name });
+  await item.waitFor({ timeout: 60_000 });
+  for (let attempt = 1; ; attempt++) {
+    await item.dblclick();
+    await tab(page, name).waitFor({ timeout: 30_000 });
+    if ((await activeEditorKind(page)) === 'webview') return;
+    const why = `${name} opened in the text editor, not the Kernel Memmap editor (VS Code had not registered the extension's custom editors yet)`;
+    if (attempt >= tries) throw new Error(`${why}, ${tries} times`);
+    opts.onRetry?.(`${why}: closing it and opening it again`);
+    await tab(page, name).locator('.tab-actions .action-label').click();
+    await tab(page, name).waitFor({ state: 'detached', timeout: 10_000 });
+    await page.waitForTimeout(2000 * attempt);
+  }
+}
+
+/**
+ * What the active editor group shows: a webview editor (a custom editor such as the snapshot editor)
+ * or the text editor (an editor, or its "not displayed" placeholder). Waits until it is one of them.
+ */
+async function activeEditorKind(page: Page, timeoutMs = 30_000): Promise<'webview' | 'text'> {
+  const kind = await page.waitForFunction(
+    () => {
+      const shown = [...document.querySelectorAll<HTMLElement>('.editor-group-container.active .editor-instance')].find(
+        (e) => e.offsetParent !== null,
+      );
+      if (shown?.querySelector('[id^="webview-editor-element-"]')) return 'webview';
+      if (shown?.querySelector('.monaco-editor-pane-placeholder, .monaco-editor')) return 'text';
+      return undefined;
+    },
+    undefined,
+    { timeout: timeoutMs },
+  );
+  return (await kind.jsonValue()) as 'webview' | 'text';
+}
+
 /** Runs a command by its palette title (F1, the title, Enter on its row). */
 export async function runPaletteCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
