@@ -1,5 +1,5 @@
 // Dump format from the first bytes of a file (makes no claim about validity beyond the magic).
-import { isElfHeader } from './elf';
+import { isElfHeader } from './elfHeaders';
 import { isFlattenedHeader } from './flattened';
 import { isKdumpHeader } from './kdumpHeader';
 

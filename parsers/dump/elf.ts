@@ -1,84 +1,16 @@
-// ELF64 core files: /proc/vmcore (kdump), makedumpfile -E, QEMU dump-guest-memory.
-// Rules (docs/dump-formats.md, "ELF vmcores"): honour e_phoff/e_phentsize, never validate e_ehsize
-// (QEMU 7.2 writes 8), e_phnum == PN_XNUM means the count is in shdr[0].sh_info, p_filesz < p_memsz
-// is zero-fill, notes may be one merged PT_NOTE or one per CPU.
+// ELF64 core files: /proc/vmcore (kdump), makedumpfile -E, QEMU dump-guest-memory, as physical memory
+// read through their PT_LOAD segments (the headers are read by elfHeaders.ts).
 //
 // A truncated dump is an explicit partial result, like a kdump file's: with the ELF header, the program
 // headers and the PT_NOTEs intact, each PT_LOAD's file data is capped at the end of the file (in a
 // flattened stream cut short: at the bytes no record wrote) and the pages whose data is (partly) lost
 // read as Excluded, never as zeros posing as data; a warning says how many and which PFNs. Headers or
 // notes cut off stay errors (readExact), and so does a dump that lost every page's data.
-import { ByteSource, readExact } from './byteSource';
+import { ByteSource } from './byteSource';
 import { DumpError } from './errors';
 import { FlattenedSource } from './flattened';
 import { CachedPhysicalMemory, PageAvail } from './physmem';
-
-export const EM_X86_64 = 62;
-export const EM_AARCH64 = 183;
-const PT_LOAD = 1;
-const PT_NOTE = 4;
-const PN_XNUM = 0xffff;
-const ET_CORE = 4;
-
-export interface ElfSegment {
-  paddr: number;
-  vaddr: bigint;
-  offset: number;
-  filesz: number;
-  memsz: number;
-  /**
-   * Pages of the segment's file data that are lost (beyond the end of a truncated file, or never written
-   * in a flattened stream cut short): sorted, disjoint [first, end) page indices relative to paddr, or
-   * undefined when all of them are there.
-   */
-  lost?: [number, number][];
-}
-
-export interface ElfNote {
-  name: string;
-  type: number;
-  desc: Buffer;
-}
-
-export const ELF_MACHINES: Record<number, string> = {
-  3: 'i386',
-  8: 'mips',
-  20: 'ppc',
-  21: 'ppc64',
-  22: 's390',
-  40: 'arm',
-  62: 'x86_64',
-  183: 'aarch64',
-  243: 'riscv',
-  258: 'loongarch',
-};
-
-export function isElfHeader(h: Buffer): boolean {
-  return h.length >= 4 && h[0] === 0x7f && h[1] === 0x45 && h[2] === 0x4c && h[3] === 0x46;
-}
-
-/** Parses a note blob (sequence of Elf64_Nhdr + 4-byte padded name and desc). Stops at garbage. */
-export function parseNotes(blob: Buffer): ElfNote[] {
-  const notes: ElfNote[] = [];
-  let p = 0;
-  while (p + 12 <= blob.length) {
-    const namesz = blob.readUInt32LE(p),
-      descsz = blob.readUInt32LE(p + 4),
-      type = blob.readUInt32LE(p + 8);
-    if (namesz === 0 && descsz === 0 && type === 0) break;
-    const nameOff = p + 12;
-    const descOff = nameOff + ((namesz + 3) & ~3);
-    const end = descOff + ((descsz + 3) & ~3);
-    if (namesz > 4096 || descOff + descsz > blob.length) break;
-    const name = blob
-      .subarray(nameOff, nameOff + namesz)
-      .toString('latin1')
-      .replace(/\0+$/, '');
-    notes.push({ name, type, desc: blob.subarray(descOff, descOff + descsz) });
-    p = end;
-  }
-  return notes;
-}
+import { ElfNote, ElfSegment, expectedFileSize, readElfHeader, readProgramHeaders } from './elfHeaders';
 
 export class ElfDump extends CachedPhysicalMemory {
   /** 4 KiB unless the kernel's pages are larger (an arm64 16/64 KiB kernel: VMCOREINFO PAGESIZE). */
@@ -88,7 +20,7 @@ export class ElfDump extends CachedPhysicalMemory {
   readonly dataBytes: number;
   readonly machine: number;
   readonly segments: ElfSegment[];
-  readonly notes: ElfNote[] = [];
+  readonly notes: ElfNote[];
   /** e_flags bit 0 from makedumpfile: dump truncated by ENOSPC. */
   readonly incomplete: boolean;
   /** At least one segment has p_filesz < p_memsz (makedumpfile -E marks excluded pages this way). */
@@ -100,94 +32,14 @@ export class ElfDump extends CachedPhysicalMemory {
   ) {
     super(1024);
     this.pageSize = pageSize;
-    const name = src.name;
-    if (src.size < 64) throw new DumpError(name, 'truncated', `ELF header is truncated (${src.size} bytes)`);
-    const eh = readExact(src, 0, 64, 'ELF header');
-    if (!isElfHeader(eh)) throw new DumpError(name, 'not-a-dump', 'not an ELF file');
-    if (eh[4] !== 2)
-      throw new DumpError(name, 'unsupported', 'ELF32 core: only 64-bit (x86_64, aarch64) dumps are supported');
-    if (eh[5] !== 1)
-      throw new DumpError(
-        name,
-        'unsupported',
-        'big-endian ELF core: only little-endian x86_64 and aarch64 dumps are supported',
-      );
-    const type = eh.readUInt16LE(16);
-    this.machine = eh.readUInt16LE(18);
-    if (type !== ET_CORE)
-      throw new DumpError(name, 'not-a-dump', `ELF file of type ${type}, not a core dump (ET_CORE)`);
-    if (this.machine !== EM_X86_64 && this.machine !== EM_AARCH64) {
-      throw new DumpError(
-        name,
-        'wrong-arch',
-        `this is a ${ELF_MACHINES[this.machine] ?? `machine ${this.machine}`} dump; only x86_64 and aarch64 dumps are supported`,
-      );
-    }
-    this.incomplete = (eh.readUInt32LE(48) & 1) !== 0;
-    const phoff = Number(eh.readBigUInt64LE(32));
-    const shoff = Number(eh.readBigUInt64LE(40));
-    const phentsize = eh.readUInt16LE(54);
-    let phnum = eh.readUInt16LE(56);
-    if (phentsize < 56)
-      throw new DumpError(name, 'corrupt', `ELF e_phentsize ${phentsize} is smaller than an Elf64_Phdr (56)`);
-    if (phnum === PN_XNUM) {
-      if (!shoff)
-        throw new DumpError(
-          name,
-          'corrupt',
-          'e_phnum is PN_XNUM but there is no section header holding the real count',
-        );
-      const sh = readExact(src, shoff, 64, 'section header 0 (PN_XNUM count)');
-      phnum = sh.readUInt32LE(44);
-    }
-    if (phnum === 0) throw new DumpError(name, 'corrupt', 'ELF core has no program headers');
-    const ph = readExact(src, phoff, phnum * phentsize, `${phnum} program headers`);
-    const segs: ElfSegment[] = [];
-    let zeroFill = false;
-    for (let i = 0; i < phnum; i++) {
-      const b = i * phentsize;
-      const ptype = ph.readUInt32LE(b);
-      const offset = Number(ph.readBigUInt64LE(b + 8));
-      const vaddr = ph.readBigUInt64LE(b + 16);
-      const paddr = Number(ph.readBigUInt64LE(b + 24));
-      const filesz = Number(ph.readBigUInt64LE(b + 32));
-      const memsz = Number(ph.readBigUInt64LE(b + 40));
-      if (ptype === PT_NOTE) {
-        if (filesz === 0) continue;
-        const blob = readExact(src, offset, filesz, `PT_NOTE segment ${i}`);
-        this.notes.push(...parseNotes(blob));
-      } else if (ptype === PT_LOAD) {
-        if (filesz > memsz)
-          throw new DumpError(name, 'corrupt', `PT_LOAD ${i} has p_filesz ${filesz} > p_memsz ${memsz}`);
-        if (!Number.isSafeInteger(offset + filesz) || !Number.isSafeInteger(paddr + memsz)) {
-          throw new DumpError(
-            name,
-            'corrupt',
-            `PT_LOAD ${i} is corrupt: offset ${offset}, p_filesz ${filesz}, physical 0x${paddr.toString(16)}, p_memsz ${memsz}`,
-          );
-        }
-        if (memsz > filesz) zeroFill = true;
-        segs.push({ paddr, vaddr, offset, filesz, memsz });
-      }
-    }
-    if (!segs.length) {
-      // makedumpfile -E writes blank program headers first and the real ones after the page data
-      const flat = src instanceof FlattenedSource && src.truncation ? src : undefined;
-      const blank = ph.subarray(0, phnum * phentsize).every((b) => b === 0);
-      throw new DumpError(
-        name,
-        flat || blank ? 'truncated' : 'corrupt',
-        (flat ? `flattened stream is cut short at byte ${flat.streamSize} (${flat.truncation!.detail}): ` : '') +
-          (blank
-            ? `the ${phnum} program headers are blank (all zero): makedumpfile writes them after the page data, so the dump was cut short before it finished`
-            : `none of the ${phnum} program headers is a PT_LOAD: the dump holds no memory`),
-      );
-    }
-    // kexec's kernel-text PT_LOAD duplicates part of RAM under a virtual address; keep the direct ones
-    // first so the physical lookup sees RAM segments, but keep all of them (they agree on content).
-    segs.sort((a, b) => a.paddr - b.paddr);
-    this.segments = segs;
-    this.hasZeroFill = zeroFill;
+    const header = readElfHeader(src);
+    const ph = readProgramHeaders(src, header);
+    this.machine = header.machine;
+    this.incomplete = header.incomplete;
+    this.notes = ph.notes;
+    this.segments = ph.segments;
+    this.hasZeroFill = ph.zeroFill;
+    const segs = ph.segments;
     this.maxPfn = segs.reduce((m, s) => Math.max(m, Math.ceil((s.paddr + s.memsz) / this.pageSize)), 0);
     // the page data the headers place in the file (p_filesz): a file cut short lost some of it, which
     // checkPageData reports page by page, but the headers still describe the machine
@@ -197,7 +49,7 @@ export class ElfDump extends CachedPhysicalMemory {
     );
     if (dataEnd < this.maxPfn) this.dataEndPfn = dataEnd;
     this.dataBytes = segs.reduce((n, s) => n + s.filesz, 0);
-    this.checkPageData(ph, phnum, phentsize);
+    this.checkPageData(expectedFileSize(ph.table, header.phnum, header.phentsize));
   }
 
   readonly warnings: string[] = [];
@@ -213,60 +65,36 @@ export class ElfDump extends CachedPhysicalMemory {
   }
 
   /**
-   * Open-time check of the PT_LOADs' file data: marks the pages a truncated file (or a flattened stream
-   * cut short) lost, warns with how many and which PFNs; a dump that lost all of them is an error.
+   * Open-time check of the PT_LOADs' file data against `expected`, the size a complete file has: marks
+   * the pages a truncated file (or a flattened stream cut short) lost, warns with how many and which
+   * PFNs; a dump that lost all of them is an error.
    */
-  private checkPageData(ph: Buffer, phnum: number, phentsize: number): void {
-    const src = this.src,
-      ps = this.pageSize;
+  private checkPageData(expected: number): void {
+    const src = this.src;
     const flat = src instanceof FlattenedSource && src.truncation ? src : undefined;
-    const present = (pos: number, len: number) => pos + len <= src.size && (!flat || flat.covers(pos, len));
-    // every byte the program headers say the file holds (notes included): the size a complete file has
-    let expected = 0;
-    for (let i = 0; i < phnum; i++) {
-      const t = ph.readUInt32LE(i * phentsize);
-      if (t === PT_LOAD || t === PT_NOTE)
-        expected = Math.max(
-          expected,
-          Number(ph.readBigUInt64LE(i * phentsize + 8)) + Number(ph.readBigUInt64LE(i * phentsize + 32)),
-        );
-    }
     if (!flat && expected <= src.size) return;
+    const present = (pos: number, len: number) => pos + len <= src.size && (!flat || flat.covers(pos, len));
     for (const s of this.segments) {
-      const pages = Math.ceil(s.filesz / ps);
-      if (!pages || present(s.offset, s.filesz)) continue;
-      const bytesOf = (k0: number, k1: number) => Math.min(s.filesz, k1 * ps) - k0 * ps;
-      const lost: [number, number][] = [];
-      const add = (k0: number, k1: number) => {
-        const last = lost[lost.length - 1];
-        if (last && last[1] === k0) last[1] = k1;
-        else lost.push([k0, k1]);
-      };
-      // pages whose data reaches past the end of the (logical) file are lost; the rest are checked by
-      // halving, where a flattened stream may have left holes (few runs: O(runs · log pages) checks)
-      const inFile = Math.max(0, Math.min(pages, Math.floor((src.size - s.offset) / ps)));
-      const scan = (k0: number, k1: number): void => {
-        if (k0 >= k1 || present(s.offset + k0 * ps, bytesOf(k0, k1))) return;
-        if (k1 - k0 === 1) {
-          add(k0, k1);
-          return;
-        }
-        const mid = (k0 + k1) >>> 1;
-        scan(k0, mid);
-        scan(mid, k1);
-      };
-      scan(0, inFile);
-      // the last page in the file may still be partial
-      if (inFile < pages) add(inFile, pages);
+      const lost = lostPages(s, this.pageSize, src.size, present);
       if (lost.length) s.lost = lost;
     }
-    // Count by the segment each PFN is read from (kexec's kernel-text PT_LOAD overlaps RAM).
+    const { nLost, total, runs } = this.lostPfns();
+    if (!nLost) return;
+    const what = `${nLost} of ${total} pages' data lost (PFNs ${describePfnRuns(runs)})`;
+    this.loss = flat
+      ? `flattened stream cut short at byte ${flat.streamSize} (${flat.truncation!.detail}): ${what}`
+      : `dump truncated at byte ${src.size} of ${expected} expected: ${what}`;
+    if (nLost === total) throw new DumpError(src.name, 'truncated', `no page data is left: ${this.loss}`);
+    this.warnings.push(`${src.name}: ${this.loss}, shown as excluded`);
+  }
+
+  /**
+   * The lost pages counted by the segment each PFN is read from (kexec's kernel-text PT_LOAD overlaps
+   * RAM): how many, of how many with file data, and as sorted PFN runs [first, end).
+   */
+  private lostPfns(): { nLost: number; total: number; runs: [number, number][] } {
+    const ps = this.pageSize;
     const runs: [number, number][] = [];
-    const addRun = (a: number, b: number) => {
-      const last = runs[runs.length - 1];
-      if (last && last[1] === a) last[1] = b;
-      else runs.push([a, b]);
-    };
     let nLost = 0,
       total = 0;
     for (const s of this.segments) {
@@ -283,28 +111,10 @@ export class ElfDump extends CachedPhysicalMemory {
             hi = Math.min(k1, b);
           if (lo >= hi) continue;
           nLost += hi - lo;
-          addRun(p0 + lo, p0 + hi);
+          appendRun(runs, p0 + lo, p0 + hi);
         }
     }
-    if (!nLost) return;
-    runs.sort((a, b) => a[0] - b[0]);
-    for (let i = runs.length - 1; i > 0; i--)
-      if (runs[i - 1][1] >= runs[i][0]) {
-        runs[i - 1][1] = Math.max(runs[i - 1][1], runs[i][1]);
-        runs.splice(i, 1);
-      }
-    const hex = (n: number) => `0x${n.toString(16)}`;
-    const list =
-      runs
-        .slice(0, 4)
-        .map(([a, b]) => (b - a === 1 ? hex(a) : `${hex(a)}-${hex(b - 1)}`))
-        .join(', ') + (runs.length > 4 ? ` and ${runs.length - 4} more ranges` : '');
-    const what = `${nLost} of ${total} pages' data lost (PFNs ${list})`;
-    this.loss = flat
-      ? `flattened stream cut short at byte ${flat.streamSize} (${flat.truncation!.detail}): ${what}`
-      : `dump truncated at byte ${src.size} of ${expected} expected: ${what}`;
-    if (nLost === total) throw new DumpError(src.name, 'truncated', `no page data is left: ${this.loss}`);
-    this.warnings.push(`${src.name}: ${this.loss}, shown as excluded`);
+    return { nLost, total, runs: mergeRuns(runs) };
   }
 
   /** Whether page k of segment s lies in one of its lost runs; else the first lost page after k (or Infinity). */
@@ -490,4 +300,65 @@ export class ElfDump extends CachedPhysicalMemory {
   close(): void {
     this.src.close();
   }
+}
+
+/** Appends [a, b) to sorted runs, extending the last run when it ends at a. */
+function appendRun(runs: [number, number][], a: number, b: number): void {
+  const last = runs[runs.length - 1];
+  if (last && last[1] === a) last[1] = b;
+  else runs.push([a, b]);
+}
+
+/** The runs sorted, with overlapping or touching ones merged. */
+function mergeRuns(runs: [number, number][]): [number, number][] {
+  runs.sort((a, b) => a[0] - b[0]);
+  for (let i = runs.length - 1; i > 0; i--)
+    if (runs[i - 1][1] >= runs[i][0]) {
+      runs[i - 1][1] = Math.max(runs[i - 1][1], runs[i][1]);
+      runs.splice(i, 1);
+    }
+  return runs;
+}
+
+/** "0x10-0x1f, 0x40 and 3 more ranges": the first four PFN runs, in hex. */
+function describePfnRuns(runs: [number, number][]): string {
+  const hex = (n: number) => `0x${n.toString(16)}`;
+  return (
+    runs
+      .slice(0, 4)
+      .map(([a, b]) => (b - a === 1 ? hex(a) : `${hex(a)}-${hex(b - 1)}`))
+      .join(', ') + (runs.length > 4 ? ` and ${runs.length - 4} more ranges` : '')
+  );
+}
+
+/**
+ * The pages [first, end) of segment s (indices from its paddr) whose file data the file does not hold:
+ * those reaching past the end of the (logical) file, and holes a flattened stream left, found by
+ * halving (few runs: O(runs · log pages) checks of `present`).
+ */
+function lostPages(
+  s: ElfSegment,
+  ps: number,
+  fileSize: number,
+  present: (pos: number, len: number) => boolean,
+): [number, number][] {
+  const pages = Math.ceil(s.filesz / ps);
+  const lost: [number, number][] = [];
+  if (!pages || present(s.offset, s.filesz)) return lost;
+  const bytesOf = (k0: number, k1: number) => Math.min(s.filesz, k1 * ps) - k0 * ps;
+  const inFile = Math.max(0, Math.min(pages, Math.floor((fileSize - s.offset) / ps)));
+  const scan = (k0: number, k1: number): void => {
+    if (k0 >= k1 || present(s.offset + k0 * ps, bytesOf(k0, k1))) return;
+    if (k1 - k0 === 1) {
+      appendRun(lost, k0, k1);
+      return;
+    }
+    const mid = (k0 + k1) >>> 1;
+    scan(k0, mid);
+    scan(mid, k1);
+  };
+  scan(0, inFile);
+  // the last page in the file may still be partial
+  if (inFile < pages) appendRun(lost, inFile, pages);
+  return lost;
 }

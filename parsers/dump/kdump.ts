@@ -26,7 +26,7 @@ import {
   prepareLzo,
 } from './codecs';
 import { DumpError } from './errors';
-import { ElfNote, parseNotes } from './elf';
+import { ElfNote, parseNotes } from './elfHeaders';
 import { FlattenedSource } from './flattened';
 import { CachedPhysicalMemory, DecodeWorkerMode, PageAvail } from './physmem';
 import { checkPageData, dataStartContradiction, KdumpDamage } from './kdumpDamage';

@@ -3,7 +3,8 @@
 import { ByteSource, FileSource, readExact } from './byteSource';
 import { detectDumpFormat } from './detect';
 import { DumpError, NO_VMCOREINFO_HINT } from './errors';
-import { ElfDump, ElfNote, ELF_MACHINES } from './elf';
+import { ElfDump } from './elf';
+import { ElfNote, ELF_MACHINES } from './elfHeaders';
 import { FlattenedSource } from './flattened';
 import { KdumpDump } from './kdump';
 import { PhysicalMemory } from './physmem';
