@@ -15,6 +15,70 @@ export function isFlattenedHeader(h: Buffer): boolean {
   return h.length >= 16 && h.subarray(0, 12).toString('latin1') === FLAT_SIGNATURE && h[12] === 0;
 }
 
+/** The stream's header: the signature, type 1 and version 1. */
+function checkFlatHeader(file: FileSource): void {
+  const name = file.name;
+  if (file.size < FLAT_HEADER_SIZE)
+    throw new DumpError(name, 'truncated', `flattened dump header is truncated (${file.size} bytes)`);
+  const h = readExact(file, 0, 32, 'flattened header');
+  if (!isFlattenedHeader(h)) throw new DumpError(name, 'not-a-dump', 'not a makedumpfile flattened stream');
+  const type = h.readBigInt64BE(16),
+    version = h.readBigInt64BE(24);
+  if (type !== 1n) throw new DumpError(name, 'unsupported', `flattened stream of type ${type} (only type 1 is known)`);
+  if (version !== 1n)
+    throw new DumpError(name, 'unsupported', `flattened stream version ${version} (only version 1 is known)`);
+}
+
+/** Where a stream cut short stops, and why. */
+type Truncation = { at: number; detail: string };
+
+/**
+ * Walks the record headers: each record as three numbers (logical offset, length, stream position of
+ * its data), in stream order, and where the stream stops early when it has no end marker. A record
+ * header that cannot be one (negative, or past 2^53) is an error.
+ */
+function scanRecords(
+  file: FileSource,
+  onProgress?: (done: number, total: number) => void,
+): { recs: number[]; truncation?: Truncation } {
+  const recs: number[] = [];
+  const hdr = Buffer.alloc(16);
+  let pos = FLAT_HEADER_SIZE;
+  let lastReport = 0;
+  while (pos + 16 <= file.size) {
+    if (file.readInto(hdr, 0, 16, pos) !== 16) break;
+    const off = hdr.readBigInt64BE(0),
+      sz = hdr.readBigInt64BE(8);
+    if (off === -1n && sz === -1n) return { recs };
+    if (off < 0n || sz < 0n || off + sz > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new DumpError(
+        file.name,
+        'corrupt',
+        `flattened record ${recs.length / 3} at stream offset ${pos} is corrupt (offset ${off}, size ${sz})`,
+      );
+    }
+    const dataPos = pos + 16;
+    if (dataPos + Number(sz) > file.size) {
+      // the stream ends inside this record: keep the bytes it has
+      const have = file.size - dataPos;
+      const detail = `record ${recs.length / 3} at stream offset ${pos} needs ${sz} bytes, the file ends ${have} bytes later`;
+      if (have > 0) recs.push(Number(off), have, dataPos);
+      return { recs, truncation: { at: pos, detail } };
+    }
+    recs.push(Number(off), Number(sz), dataPos);
+    pos = dataPos + Number(sz);
+    if (onProgress && pos - lastReport > 64 << 20) {
+      onProgress(pos, file.size);
+      lastReport = pos;
+    }
+  }
+  const detail =
+    pos < file.size
+      ? `a record header at stream offset ${pos} is cut short`
+      : `no end marker after ${recs.length / 3} records`;
+  return { recs, truncation: { at: pos, detail } };
+}
+
 export class FlattenedSource implements ByteSource {
   readonly size: number;
   /** Records sorted by logical start: logical start, length, stream position of the data, write order. */
@@ -30,71 +94,15 @@ export class FlattenedSource implements ByteSource {
    * why. The records before it are kept; reads of bytes no record wrote then fail (readInto) or read as
    * zeros (readIntoSparse), and covers() tells which bytes were written.
    */
-  readonly truncation?: { at: number; detail: string };
+  readonly truncation?: Truncation;
 
   constructor(
     private readonly file: FileSource,
     onProgress?: (done: number, total: number) => void,
   ) {
-    const name = file.name;
-    if (file.size < FLAT_HEADER_SIZE)
-      throw new DumpError(name, 'truncated', `flattened dump header is truncated (${file.size} bytes)`);
-    const h = readExact(file, 0, 32, 'flattened header');
-    if (!isFlattenedHeader(h)) throw new DumpError(name, 'not-a-dump', 'not a makedumpfile flattened stream');
-    const type = h.readBigInt64BE(16),
-      version = h.readBigInt64BE(24);
-    if (type !== 1n)
-      throw new DumpError(name, 'unsupported', `flattened stream of type ${type} (only type 1 is known)`);
-    if (version !== 1n)
-      throw new DumpError(name, 'unsupported', `flattened stream version ${version} (only version 1 is known)`);
-    const recs: number[] = [];
-    let pos = FLAT_HEADER_SIZE;
-    const hdr = Buffer.alloc(16);
-    let ended = false;
-    let lastReport = 0;
-    while (pos + 16 <= file.size) {
-      if (file.readInto(hdr, 0, 16, pos) !== 16) break;
-      const off = hdr.readBigInt64BE(0),
-        sz = hdr.readBigInt64BE(8);
-      if (off === -1n && sz === -1n) {
-        ended = true;
-        break;
-      }
-      if (off < 0n || sz < 0n || off + sz > BigInt(Number.MAX_SAFE_INTEGER)) {
-        throw new DumpError(
-          name,
-          'corrupt',
-          `flattened record ${recs.length / 3} at stream offset ${pos} is corrupt (offset ${off}, size ${sz})`,
-        );
-      }
-      const dataPos = pos + 16;
-      if (dataPos + Number(sz) > file.size) {
-        // the stream ends inside this record: keep the bytes it has
-        const have = file.size - dataPos;
-        this.truncation = {
-          at: pos,
-          detail: `record ${recs.length / 3} at stream offset ${pos} needs ${sz} bytes, the file ends ${have} bytes later`,
-        };
-        if (have > 0) recs.push(Number(off), have, dataPos);
-        pos = file.size;
-        break;
-      }
-      recs.push(Number(off), Number(sz), dataPos);
-      pos = dataPos + Number(sz);
-      if (onProgress && pos - lastReport > 64 << 20) {
-        onProgress(pos, file.size);
-        lastReport = pos;
-      }
-    }
-    if (!ended && !this.truncation) {
-      this.truncation = {
-        at: pos,
-        detail:
-          pos < file.size
-            ? `a record header at stream offset ${pos} is cut short`
-            : `no end marker after ${recs.length / 3} records`,
-      };
-    }
+    checkFlatHeader(file);
+    const { recs, truncation } = scanRecords(file, onProgress);
+    if (truncation) this.truncation = truncation;
     const n = recs.length / 3;
     this.recordCount = n;
     const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => recs[3 * a] - recs[3 * b] || a - b);

@@ -28,38 +28,17 @@ import {
 import { DumpError } from './errors';
 import { ElfNote, parseNotes } from './elfHeaders';
 import { FlattenedSource } from './flattened';
+import { bitmapLayout, checkSplitSet, KdumpPart, readPart, requireWritten } from './kdumpLayout';
 import { CachedPhysicalMemory, DecodeWorkerMode, PageAvail } from './physmem';
 import { checkPageData, dataStartContradiction, KdumpDamage } from './kdumpDamage';
 import { KdumpJobHost, KdumpJobs } from './kdumpJobs';
 import type { DecodeWorker } from './kdumpParallel';
-
-/** In a flattened stream cut short, a part every reader needs (bitmaps, notes) must have been written. */
-function requireWritten(src: ByteSource, pos: number, len: number, what: string): void {
-  if (src instanceof FlattenedSource && src.truncation && !src.covers(pos, len)) {
-    throw new DumpError(
-      src.name,
-      'truncated',
-      `flattened stream is cut short at byte ${src.streamSize} (${src.truncation.detail}): the kdump ${what} were never written`,
-    );
-  }
-}
 
 const POPCOUNT8 = new Uint8Array(256).map((_, i) => {
   let c = 0;
   for (let x = i; x; x >>= 1) c += x & 1;
   return c;
 });
-
-/** One file of a (possibly split) kdump set. */
-export interface KdumpPart {
-  src: ByteSource;
-  hdr: KdumpHeader;
-  startPfn: number;
-  endPfn: number;
-  descOffset: number;
-  /** rank(startPfn) in bitmap2: descriptor i of this file belongs to the PFN of global rank rankBase + i. */
-  rankBase: number;
-}
 
 const RANK_CHUNK_BYTES = 64; // 512 PFNs per prefix entry
 
@@ -77,40 +56,48 @@ function rankPrefixOf(bitmap2: Buffer, half: number): Uint32Array {
   return prefix;
 }
 
-/**
- * The files of a split set (sorted by start PFN) must cover every PFN: an error naming the gap. One
- * file of a split set alone opens, with the warning returned.
- */
-function checkSplitSet(parts: KdumpPart[], first: KdumpHeader, maxPfn: number, name: string): string | undefined {
-  if (parts.length > 1) {
-    for (let i = 0; i < parts.length; i++) {
-      const expectStart = i === 0 ? 0 : parts[i - 1].endPfn;
-      if (parts[i].startPfn !== expectStart) {
-        throw new DumpError(
-          parts[i].src.name,
-          'inconsistent-set',
-          `split dump set is incomplete: PFNs 0x${expectStart.toString(16)}-0x${parts[i].startPfn.toString(16)} are in none of the given files`,
-        );
-      }
-    }
-    if (parts[parts.length - 1].endPfn < maxPfn) {
-      throw new DumpError(
-        name,
-        'inconsistent-set',
-        `split dump set is incomplete: PFNs from 0x${parts[parts.length - 1].endPfn.toString(16)} are in none of the given files`,
-      );
-    }
-  } else if ((first.split ?? 0) !== 0 && (parts[0].startPfn !== 0 || parts[0].endPfn < maxPfn)) {
-    return `${name} is one file of a split dump (PFNs 0x${parts[0].startPfn.toString(16)}-0x${parts[0].endPfn.toString(16)}); pass all files of the set to see the rest`;
-  }
-  return undefined;
+/** What the header's status says about the whole dump: written until the disk was full, vmemmap excluded. */
+function statusWarnings(h: KdumpHeader, name: string): string[] {
+  const out: string[] = [];
+  if (h.status & DUMP_DH_COMPRESSED_INCOMPLETE)
+    out.push(
+      `${name}: the dump is marked incomplete (written until the disk was full); missing pages read as excluded`,
+    );
+  if (h.status & DUMP_DH_EXCLUDED_VMEMMAP)
+    out.push(`${name}: unused vmemmap was excluded (makedumpfile -e); struct pages of free ranges may be missing`);
+  return out;
+}
+
+/** An LZO dump needs the LZO decoder (a WebAssembly file shipped beside the scripts): an error without it. */
+function requireLzo(name: string): void {
+  const problem = prepareLzo();
+  if (problem)
+    throw new DumpError(
+      name,
+      'unsupported',
+      `LZO-compressed dump: ${problem}`,
+      "the decoder is the file lzo-wasm.wasm (npm package lzo-wasm) shipped next to the extension's and kmemmap's scripts: restore it, or convert the dump with `makedumpfile -c` (zlib) from the original",
+    );
+}
+
+/** The ELF notes the header points at (VMCOREINFO among them), when it points at a sane size. */
+function readNotes(src: ByteSource, h: KdumpHeader): ElfNote[] {
+  if (!h.offsetNote || !h.sizeNote || h.sizeNote >= 1 << 24) return [];
+  requireWritten(src, h.offsetNote, h.sizeNote, 'ELF notes (VMCOREINFO)');
+  return parseNotes(readExact(src, h.offsetNote, h.sizeNote, 'ELF notes'));
+}
+
+/** VMCOREINFO as text from offset_vmcoreinfo (old dumps whose notes do not carry it), when present. */
+function readVmcoreinfoText(src: ByteSource, h: KdumpHeader): string | undefined {
+  if (!h.offsetVmcoreinfo || !h.sizeVmcoreinfo || h.sizeVmcoreinfo >= 1 << 20) return undefined;
+  return readExact(src, h.offsetVmcoreinfo, h.sizeVmcoreinfo, 'VMCOREINFO').toString('latin1');
 }
 
 export class KdumpDump extends CachedPhysicalMemory {
   readonly pageSize: number;
   readonly maxPfn: number;
   readonly header: KdumpHeader;
-  readonly notes: ElfNote[] = [];
+  readonly notes: ElfNote[];
   /** VMCOREINFO text from offset_vmcoreinfo when no note carries it. */
   readonly vmcoreinfoText?: string;
   private readonly bitmap1: Buffer;
@@ -134,96 +121,28 @@ export class KdumpDump extends CachedPhysicalMemory {
 
   constructor(srcs: ByteSource[]) {
     super(1024);
-    const parts: KdumpPart[] = [];
     const first = parseKdumpHeader(srcs[0]);
-    this.header = first;
-    const bs = first.blockSize;
-    this.pageSize = bs;
     const name = srcs[0].name;
+    this.header = first;
+    this.pageSize = first.blockSize;
     this.maxPfn = first.maxMapnr;
     this.damage = new KdumpDamage(this.maxPfn);
     this.jobs = new KdumpJobs(this.jobHost());
-    const half = (first.bitmapBlocks / 2) * bs;
-    if (half * 8 < this.maxPfn) {
-      throw new DumpError(
-        name,
-        'unsupported',
-        `kdump bitmap covers ${half * 8} PFNs but max_mapnr is ${this.maxPfn} (old single-bitmap "partial" dumps are not supported)`,
-      );
-    }
-    const bmOff = (1 + first.subHdrSize) * bs;
-    requireWritten(srcs[0], bmOff, 2 * half, 'bitmaps');
-    this.bitmap1 = readExact(srcs[0], bmOff, half, 'bitmap1');
-    this.bitmap2 = readExact(srcs[0], bmOff + half, half, 'bitmap2');
+    const layout = bitmapLayout(first, name);
+    const { bitmapOffset, half } = layout;
+    requireWritten(srcs[0], bitmapOffset, 2 * half, 'bitmaps');
+    this.bitmap1 = readExact(srcs[0], bitmapOffset, half, 'bitmap1');
+    this.bitmap2 = readExact(srcs[0], bitmapOffset + half, half, 'bitmap2');
     this.rankPrefix = rankPrefixOf(this.bitmap2, half);
-    const descOffset = bmOff + first.bitmapBlocks * bs;
-    for (const src of srcs) {
-      const hdr = src === srcs[0] ? first : parseKdumpHeader(src);
-      if (
-        hdr.blockSize !== bs ||
-        hdr.bitmapBlocks !== first.bitmapBlocks ||
-        hdr.maxMapnr !== first.maxMapnr ||
-        hdr.subHdrSize !== first.subHdrSize
-      ) {
-        throw new DumpError(
-          src.name,
-          'inconsistent-set',
-          `does not belong to the same split dump as ${name} (different header geometry)`,
-        );
-      }
-      const isSplit = (hdr.split ?? 0) !== 0;
-      const startPfn = isSplit ? (hdr.startPfn ?? 0) : 0;
-      const endPfn = isSplit ? (hdr.endPfn ?? this.maxPfn) : this.maxPfn;
-      if (src !== srcs[0]) {
-        requireWritten(src, bmOff + half, half, 'bitmaps');
-        const b2 = readExact(src, bmOff + half, half, 'bitmap2');
-        if (!b2.equals(this.bitmap2))
-          throw new DumpError(
-            src.name,
-            'inconsistent-set',
-            `its bitmap differs from ${name}: not part of the same split dump`,
-          );
-      }
-      parts.push({ src, hdr, startPfn, endPfn, descOffset, rankBase: this.rank(startPfn) });
-    }
-    parts.sort((a, b) => a.startPfn - b.startPfn);
-    const partial = checkSplitSet(parts, first, this.maxPfn, name);
+    const rank = (pfn: number) => this.rank(pfn);
+    this.parts = srcs.map((src) => readPart(src, srcs, first, layout, this.bitmap2, rank));
+    this.parts.sort((a, b) => a.startPfn - b.startPfn);
+    const partial = checkSplitSet(this.parts, first, this.maxPfn, name);
     if (partial) this.warnings.push(partial);
-    this.parts = parts;
-    if (first.status & DUMP_DH_COMPRESSED_INCOMPLETE)
-      this.warnings.push(
-        `${name}: the dump is marked incomplete (written until the disk was full); missing pages read as excluded`,
-      );
-    if (first.status & DUMP_DH_EXCLUDED_VMEMMAP)
-      this.warnings.push(
-        `${name}: unused vmemmap was excluded (makedumpfile -e); struct pages of free ranges may be missing`,
-      );
-    if (first.status & DUMP_DH_COMPRESSED_LZO) {
-      const problem = prepareLzo();
-      if (problem)
-        throw new DumpError(
-          name,
-          'unsupported',
-          `LZO-compressed dump: ${problem}`,
-          "the decoder is the file lzo-wasm.wasm (npm package lzo-wasm) shipped next to the extension's and kmemmap's scripts: restore it, or convert the dump with `makedumpfile -c` (zlib) from the original",
-        );
-    }
-    // notes
-    const src0 = srcs[0];
-    if (first.offsetNote && first.sizeNote && first.sizeNote < 1 << 24) {
-      requireWritten(src0, first.offsetNote, first.sizeNote, 'ELF notes (VMCOREINFO)');
-      this.notes.push(...parseNotes(readExact(src0, first.offsetNote, first.sizeNote, 'ELF notes')));
-    }
-    if (
-      !this.notes.some((n) => n.name === 'VMCOREINFO') &&
-      first.offsetVmcoreinfo &&
-      first.sizeVmcoreinfo &&
-      first.sizeVmcoreinfo < 1 << 20
-    ) {
-      this.vmcoreinfoText = readExact(src0, first.offsetVmcoreinfo, first.sizeVmcoreinfo, 'VMCOREINFO').toString(
-        'latin1',
-      );
-    }
+    this.warnings.push(...statusWarnings(first, name));
+    if (first.status & DUMP_DH_COMPRESSED_LZO) requireLzo(name);
+    this.notes = readNotes(srcs[0], first);
+    if (!this.notes.some((n) => n.name === 'VMCOREINFO')) this.vmcoreinfoText = readVmcoreinfoText(srcs[0], first);
     this.checkOpenDamage(name);
   }
 

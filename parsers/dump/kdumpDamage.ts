@@ -5,7 +5,7 @@
 import { ByteSource, readExactInto } from './byteSource';
 import { DumpError } from './errors';
 import { FlattenedSource } from './flattened';
-import type { KdumpPart } from './kdump';
+import type { KdumpPart } from './kdumpLayout';
 
 /** "1 page's data" / "3 pages' data". */
 const pagesData = (n: number) => `${n} ${n === 1 ? "page's" : "pages'"} data`;
