@@ -44,67 +44,40 @@ for (let i = 0; i < 6; i++) {
   hexVal[65 + i] = 10 + i;
 }
 
+function skipSpaces(line: string, i: number, n: number): number {
+  while (i < n && line.charCodeAt(i) === SP) i++;
+  return i;
+}
+
 /**
- * The fast path for an ordinary row: PAGE PHYSICAL MAPPING INDEX CNT FLAGS [names], all present,
- * decimal CNT. Writes the struct page words straight into the image chunk and returns the name list's
- * start (or line.length), or -1 when the row is anything else (then the regex path decides).
+ * Reads hex digits from i up to a space (or a tab, with `stopAtTab`) into st.hexLo/hexHi (the value's
+ * two 32-bit halves; digits beyond 16 shift out) and st.hexDigits; returns the index after them, or -1
+ * at a character that is not a hex digit.
  */
-function fastRow(line: string, start: number, n: number, image: PageImage, st: FastState): number {
-  let i = start;
-  while (i < n && line.charCodeAt(i) === SP) i++;
-  // PAGE: exactly 16 hex digits
-  const p0 = i;
-  let pLo = 0,
-    pHi = 0;
-  for (; i < n; i++) {
+function readHex(line: string, i: number, n: number, st: FastState, stopAtTab: boolean): number {
+  let lo = 0,
+    hi = 0,
+    nd = 0;
+  for (; i < n; i++, nd++) {
     const c = line.charCodeAt(i);
-    if (c === SP) break;
+    if (c === SP || (stopAtTab && c === TAB)) break;
     const d = c < 128 ? hexVal[c] : -1;
     if (d < 0) return -1;
-    pHi = ((pHi << 4) | (pLo >>> 28)) >>> 0;
-    pLo = ((pLo << 4) | d) >>> 0;
+    hi = ((hi << 4) | (lo >>> 28)) >>> 0;
+    lo = ((lo << 4) | d) >>> 0;
   }
-  if (i - p0 !== 16) return -1;
-  // PHYSICAL
-  while (i < n && line.charCodeAt(i) === SP) i++;
-  let phys = 0,
-    digits = 0;
-  for (; i < n; i++, digits++) {
-    const c = line.charCodeAt(i);
-    if (c === SP) break;
-    const d = c < 128 ? hexVal[c] : -1;
-    if (d < 0) return -1;
-    phys = phys * 16 + d;
-  }
-  if (!digits || digits > 13) return -1; // more than 52 bits: the regex path counts it as a bad row
-  // MAPPING, INDEX
-  const words = st.words;
-  for (let k = 0; k < 2; k++) {
-    while (i < n && line.charCodeAt(i) === SP) i++;
-    let lo = 0,
-      hi = 0,
-      nd = 0;
-    for (; i < n; i++, nd++) {
-      const c = line.charCodeAt(i);
-      if (c === SP) break;
-      const d = c < 128 ? hexVal[c] : -1;
-      if (d < 0) return -1;
-      hi = ((hi << 4) | (lo >>> 28)) >>> 0;
-      lo = ((lo << 4) | d) >>> 0;
-    }
-    if (!nd || nd > 16) return -1;
-    words[2 * k] = lo;
-    words[2 * k + 1] = hi;
-  }
-  // CNT (decimal, may be negative)
-  while (i < n && line.charCodeAt(i) === SP) i++;
-  let neg = false,
-    cnt = 0,
+  st.hexLo = lo;
+  st.hexHi = hi;
+  st.hexDigits = nd;
+  return i;
+}
+
+/** Reads a decimal count, maybe negative, into st.count; the index after it, or -1 if it is not one. */
+function readCount(line: string, i: number, n: number, st: FastState): number {
+  const neg = line.charCodeAt(i) === 45;
+  if (neg) i++;
+  let cnt = 0,
     nc = 0;
-  if (line.charCodeAt(i) === 45) {
-    neg = true;
-    i++;
-  }
   for (; i < n; i++, nc++) {
     const c = line.charCodeAt(i);
     if (c === SP) break;
@@ -112,22 +85,44 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
     cnt = cnt * 10 + (c - 48);
   }
   if (!nc) return -1;
-  // FLAGS
-  while (i < n && line.charCodeAt(i) === SP) i++;
-  let fLo = 0,
-    fHi = 0,
-    nf = 0;
-  for (; i < n; i++, nf++) {
-    const c = line.charCodeAt(i);
-    if (c === SP || c === TAB) break;
-    const d = c < 128 ? hexVal[c] : -1;
-    if (d < 0) return -1;
-    fHi = ((fHi << 4) | (fLo >>> 28)) >>> 0;
-    fLo = ((fLo << 4) | d) >>> 0;
+  st.count = neg ? -cnt : cnt;
+  return i;
+}
+
+/**
+ * The fast path for an ordinary row: PAGE PHYSICAL MAPPING INDEX CNT FLAGS [names], all present,
+ * decimal CNT. Writes the struct page words straight into the image chunk and returns the name list's
+ * start (or line.length), or -1 when the row is anything else (then the regex path decides).
+ */
+function fastRow(line: string, start: number, n: number, image: PageImage, st: FastState): number {
+  // PAGE: exactly 16 hex digits
+  let i = readHex(line, skipSpaces(line, start, n), n, st, false);
+  if (i < 0 || st.hexDigits !== 16) return -1;
+  const pageLo = st.hexLo,
+    pageHi = st.hexHi;
+  // PHYSICAL: more than 52 bits (13 digits) is for the regex path to count as a bad row
+  i = readHex(line, skipSpaces(line, i, n), n, st, false);
+  if (i < 0 || !st.hexDigits || st.hexDigits > 13) return -1;
+  const phys = st.hexHi * 2 ** 32 + st.hexLo;
+  // MAPPING, INDEX
+  const words = st.words;
+  for (let k = 0; k < 2; k++) {
+    i = readHex(line, skipSpaces(line, i, n), n, st, false);
+    if (i < 0 || !st.hexDigits || st.hexDigits > 16) return -1;
+    words[2 * k] = st.hexLo;
+    words[2 * k + 1] = st.hexHi;
   }
-  if (!nf || nf > 16) return -1;
-  while (i < n && line.charCodeAt(i) === SP) i++;
-  const pfn = Math.floor(phys / 4096);
+  i = readCount(line, skipSpaces(line, i, n), n, st);
+  if (i < 0) return -1;
+  // FLAGS, which a tab may end
+  i = readHex(line, skipSpaces(line, i, n), n, st, true);
+  if (i < 0 || !st.hexDigits || st.hexDigits > 16) return -1;
+  storeRow(image, st, Math.floor(phys / 4096), pageLo, pageHi);
+  return skipSpaces(line, i, n);
+}
+
+/** Writes a fast-path row's struct page words (flags from st.hexLo/hexHi) into the image at pfn. */
+function storeRow(image: PageImage, st: FastState, pfn: number, pageLo: number, pageHi: number): void {
   if (pfn < st.base || pfn >= st.base + CHUNK_PFNS) {
     const sw = image.chunkWords(pfn);
     st.u32 = sw.u32;
@@ -136,14 +131,15 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
   }
   const idx = pfn - st.base;
   const w = idx * 16; // 64-byte struct page = 16 words
-  const u32 = st.u32!;
-  u32[w] = fLo;
-  u32[w + 1] = fHi; // flags (0)
+  const u32 = st.u32!,
+    words = st.words;
+  u32[w] = st.hexLo;
+  u32[w + 1] = st.hexHi; // flags (0)
   u32[w + 6] = words[0];
   u32[w + 7] = words[1]; // mapping (24)
   u32[w + 8] = words[2];
   u32[w + 9] = words[3]; // index (32)
-  u32[w + 13] = (neg ? -cnt : cnt) >>> 0; // _refcount (52)
+  u32[w + 13] = st.count >>> 0; // _refcount (52)
   if (st.cover![idx] !== COVER_PAGE) {
     if (st.cover![idx] === COVER_UNREADABLE) image.unreadable--;
     st.cover![idx] = COVER_PAGE;
@@ -152,10 +148,9 @@ function fastRow(line: string, start: number, n: number, image: PageImage, st: F
     if (pfn > st.hi) st.hi = pfn;
   }
   st.lastPfn = pfn;
-  st.pageLo = pLo;
-  st.pageHi = pHi;
-  st.flagsLo = fLo;
-  return i;
+  st.pageLo = pageLo;
+  st.pageHi = pageHi;
+  st.flagsLo = st.hexLo;
 }
 
 interface FastState {
@@ -170,6 +165,12 @@ interface FastState {
   pageLo: number;
   pageHi: number;
   flagsLo: number;
+  /** readHex's last field: its value's 32-bit halves and its digit count. */
+  hexLo: number;
+  hexHi: number;
+  hexDigits: number;
+  /** readCount's last count. */
+  count: number;
 }
 
 /** The narrowest wrap width taken for a terminal's (a row this long followed by names-only text was wrapped). */
@@ -189,6 +190,10 @@ function newFastState(): FastState {
     pageLo: 0,
     pageHi: 0,
     flagsLo: 0,
+    hexLo: 0,
+    hexHi: 0,
+    hexDigits: 0,
+    count: 0,
   };
 }
 
