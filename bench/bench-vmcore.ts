@@ -354,6 +354,39 @@ function runLab(argv: string[]): void {
   process.exit(rc);
 }
 
+/** End to end as a user waits: the CLI in a fresh process (node start, module load, cold JIT, summary). */
+function printEndToEnd(files: string[], runs: number, memmapPages: number): Time | undefined {
+  const clis = Array.from({ length: runs }, () => runCli(files));
+  const cliOk = clis.filter((c): c is Time => typeof c !== 'string');
+  if (!cliOk.length) {
+    console.log(`our end to end: not measured (${clis[0]})`);
+    return undefined;
+  }
+  const cli = { wall: median(cliOk.map((c) => c.wall)), cpu: median(cliOk.map((c) => c.cpu)) };
+  console.log(
+    `our end to end, \`kmemmap summary <dump>\` in a fresh process: wall ${cli.wall.toFixed(3)} s, cpu ${cli.cpu.toFixed(3)} s (cpu/wall ${(cli.cpu / cli.wall).toFixed(2)}) = ${fmtRate(memmapPages, cli.wall)} memmap pages (wall) [walls ${secs(cliOk.map((c) => c.wall))}]`,
+  );
+  return cli;
+}
+
+/** crash and drgn on the same dump with the lab's debuginfo vmlinux, beside our figures. */
+function printTools(
+  file: string,
+  release: string,
+  walks: number,
+  ours: { classify: Time; total: Time; cli?: Time; pages: number },
+): void {
+  const vmlinux = join(labRoot(), 'tools', `vmlinux-${release}`);
+  if (!existsSync(vmlinux)) {
+    console.log(`crash/drgn: not measured (no ${vmlinux}; \`npm run lab:tools\` provides it)`);
+    return;
+  }
+  const o = { classify: ours.classify, total: ours.cli ?? ours.total, pages: ours.pages };
+  const label = ours.cli ? '`kmemmap summary` in a fresh process' : 'our whole snapshot build (in process)';
+  printTool('crash', crashSession(file, vmlinux, release, walks), o, label);
+  printTool('drgn', drgnSession(file, vmlinux, walks), o, label);
+}
+
 async function main() {
   const argv = process.argv.slice(2);
   const args = parseArgs(argv);
@@ -414,29 +447,9 @@ async function main() {
     `memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB, external ${(mem.external / 2 ** 20).toFixed(0)} MiB, array buffers ${(mem.arrayBuffers / 2 ** 20).toFixed(0)} MiB; class array ${(snap.classes.length / 2 ** 20).toFixed(2)} MiB (1 byte/PFN)`,
   );
 
-  // End to end as a user waits: the CLI in a fresh process (node start, module load, cold JIT, summary).
-  const clis = Array.from({ length: args.runs }, () => runCli(files));
-  const cliOk = clis.filter((c): c is Time => typeof c !== 'string');
-  const cli: Time | undefined = cliOk.length
-    ? { wall: median(cliOk.map((c) => c.wall)), cpu: median(cliOk.map((c) => c.cpu)) }
-    : undefined;
-  if (cli)
-    console.log(
-      `our end to end, \`kmemmap summary <dump>\` in a fresh process: wall ${cli.wall.toFixed(3)} s, cpu ${cli.cpu.toFixed(3)} s (cpu/wall ${(cli.cpu / cli.wall).toFixed(2)}) = ${fmtRate(floor.pfns, cli.wall)} memmap pages (wall) [walls ${secs(cliOk.map((c) => c.wall))}]`,
-    );
-  else console.log(`our end to end: not measured (${clis[0]})`);
-
-  if (!args.noTools && files.length === 1) {
-    const vmlinux = join(labRoot(), 'tools', `vmlinux-${release}`);
-    if (!existsSync(vmlinux))
-      console.log(`crash/drgn: not measured (no ${vmlinux}; \`npm run lab:tools\` provides it)`);
-    else {
-      const o = { classify, total: cli ?? total, pages: floor.pfns };
-      const label = cli ? '`kmemmap summary` in a fresh process' : 'our whole snapshot build (in process)';
-      printTool('crash', crashSession(files[0], vmlinux, release, args.walks), o, label);
-      printTool('drgn', drgnSession(files[0], vmlinux, args.walks), o, label);
-    }
-  }
+  const cli = printEndToEnd(files, args.runs, floor.pfns);
+  if (!args.noTools && files.length === 1)
+    printTools(files[0], release, args.walks, { classify, total, cli, pages: floor.pfns });
   console.log(
     snap.provenance.notes
       .filter((n) => /timings|decoded/.test(n))
