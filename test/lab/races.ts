@@ -39,3 +39,26 @@ export function freshAnonFaultAfterCapture(v: Snapshot, k: Snapshot, pfn: number
     flags.every((f) => f === 'lru' || f === 'swapbacked' || f === 'uptodate')
   );
 }
+
+/**
+ * kpageflags saw a page table (KPF_PGTABLE) at pfn, and the dump shows the page as a page-table
+ * destructor leaves it: no page type any more (page_type all ones, read as mapcount 0), no flag but
+ * maybe PG_referenced, unmapped, one reference. The capturing process exited after the capture; its
+ * page tables were torn down, and x86_64 (with PARAVIRT) and arm64 free them only after an RCU grace
+ * period (MMU_GATHER_RCU_TABLE_FREE: tlb_remove_table batches them), which had not ended at the pause
+ * (seen on a fresh arm64-6.12-balloon and 7.3-offline-block). Freed, the same pages are the accepted
+ * pagetable -> free.
+ */
+export function pageTableAwaitingFree(v: Snapshot, _k: Snapshot, pfn: number): boolean {
+  const d = v.pageDetail?.(pfn);
+  return (
+    !!d &&
+    d.rule === 'other' &&
+    d.pageType === 'mapcount 0' &&
+    d.mapcount === 0 &&
+    d.refcount === 1 &&
+    Number(d.raw.mapping_tag) === 0 &&
+    BigInt(d.raw.mapping ?? 1) === 0n &&
+    (d.flags ?? ['?']).every((f) => f === 'referenced')
+  );
+}

@@ -3,7 +3,7 @@
 // lab test vmcoreLab.test.ts and the opt-in arm64 lab test vmcoreArm64Lab.test.ts).
 import { CLASS_ID, className } from '../../../kernel/pageClasses';
 import type { Snapshot } from '../../../memmap/snapshot';
-import { anonFaultedInAfterCapture, freshAnonFaultAfterCapture } from '../../lab/races';
+import { anonFaultedInAfterCapture, freshAnonFaultAfterCapture, pageTableAwaitingFree } from '../../lab/races';
 
 /** Classes that must agree exactly in both directions (no capture-timing excuse applies to them). */
 export const EXACT = [
@@ -23,6 +23,7 @@ export const EXACT = [
  *  - FREED AFTER THE CAPTURE: the capturing process's own anonymous pages and page tables (kpageflags
  *    lru-anon / pagetable) are freed when it exits, before the pause; the dump shows them free with
  *    refcount 0 — on a per-CPU list (free-pcp) or already merged into a buddy block (buddy, buddy-tail).
+ *    A page table may still wait for its RCU-delayed free: typeless, one reference (kernel-other).
  *  - PER-CPU FREE PAGES ARE INVISIBLE TO kpageflags: a page on a pcp list has no KPF bit, so kpageflags
  *    shows it as kernel-other. Counted as agreement when the dump says free-pcp; when the pcp list was
  *    drained into the buddy allocator before the pause the dump says buddy/buddy-tail (explained too).
@@ -74,6 +75,13 @@ const EXPLAINED: {
     vm: 'free',
     rules: ['free-pcp', 'buddy', 'buddy-tail'],
     why: 'freed after the capture (page tables of the capturing process)',
+  },
+  {
+    kp: 'pagetable',
+    vm: 'kernel-other',
+    rules: ['other'],
+    holds: pageTableAwaitingFree,
+    why: 'a page table of the capturing process torn down after the capture, its RCU-delayed free still pending at the pause',
   },
   { kp: 'lru-file', vm: 'free', rules: ['free-pcp', 'buddy', 'buddy-tail'], why: 'freed after the capture' },
   {

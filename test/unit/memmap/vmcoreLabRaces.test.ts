@@ -10,7 +10,7 @@ import { allocatedSinceAttempt } from '../../lab/guestLog';
 import { openVmcoreSnapshot } from '../../../memmap/vmcoreSnapshot';
 import type { MemoryBlock, Snapshot } from '../../../memmap/snapshot';
 import { CLASS_ID } from '../../../kernel/pageClasses';
-import { anonFaultedInAfterCapture, freshAnonFaultAfterCapture } from '../../lab/races';
+import { anonFaultedInAfterCapture, freshAnonFaultAfterCapture, pageTableAwaitingFree } from '../../lab/races';
 
 // Every offline-block set (one per lab kernel): which of them has the block the test needs depends on
 // where each guest's allocations landed.
@@ -152,5 +152,43 @@ describe('lab races: a page with no kpageflags bit faulted in as anonymous memor
     assert.equal(explained({ ...fresh, flags: [...fresh.flags!, 'referenced'] }), false, 'not a fresh fault');
     assert.equal(explained({ ...fresh, flags: ['uptodate', 'swapbacked'] }), false, 'not on the LRU');
     assert.equal(explained({ ...fresh, rule: 'head' }), false, 'a compound folio');
+  });
+});
+
+describe('lab races: a page table torn down after the kpageflags capture, its free still pending', function () {
+  this.timeout(120_000);
+  const any = findSets({ scenario: 'load' })[0] ?? findSets({ kernel: '6.12', scenario: 'offline-block' })[0];
+  it(`${any?.name ?? 'a lab set'}: explained only for a typeless, unmapped page with one reference`, async () => {
+    assert.ok(any, 'a lab set (npm test makes them)');
+    const s = await openVmcoreSnapshot([any.elf]);
+    const pfn = s.classes.findIndex((c) => c === CLASS_ID.pagetable) + s.startPfn;
+    assert.ok(pfn >= s.startPfn, 'a page-table page');
+    const live = s.pageDetail!(pfn)!;
+    type Detail = typeof live;
+    // the same page as pagetable_dtor leaves it: page_type all ones (mapcount 0), the reference kept
+    const tornDown: Detail = {
+      ...live,
+      rule: 'other',
+      class: 'kernel-other',
+      pageType: 'mapcount 0',
+      mapcount: 0,
+      refcount: 1,
+      flags: [],
+      raw: { ...live.raw, mapping: '0x0', mapping_tag: 0 },
+    };
+    const explained = (d: Detail) =>
+      pageTableAwaitingFree({ ...s, pageDetail: (p: number) => (p === pfn ? d : s.pageDetail!(p)) }, s, pfn);
+    assert.equal(pageTableAwaitingFree(s, s, pfn), false, 'a live page table: not this race');
+    assert.equal(explained(tornDown), true);
+    assert.equal(explained({ ...tornDown, flags: ['referenced'] }), true, 'PG_referenced may stay');
+    assert.equal(explained({ ...tornDown, refcount: 2 }), false, 'referenced more');
+    assert.equal(explained({ ...tornDown, refcount: 0 }), false, 'freed: that is pagetable -> free');
+    assert.equal(explained({ ...tornDown, mapcount: 1, pageType: 'mapcount 1' }), false, 'mapped');
+    assert.equal(explained({ ...tornDown, flags: ['lru'] }), false, 'on an LRU');
+    assert.equal(
+      explained({ ...tornDown, raw: { ...tornDown.raw, mapping: '0xffff888012345678' } }),
+      false,
+      'has a mapping',
+    );
   });
 });
