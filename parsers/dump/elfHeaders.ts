@@ -8,8 +8,8 @@ import { FlattenedSource } from './flattened';
 
 const EM_X86_64 = 62;
 const EM_AARCH64 = 183;
-export const PT_LOAD = 1;
-export const PT_NOTE = 4;
+const PT_LOAD = 1;
+const PT_NOTE = 4;
 const PN_XNUM = 0xffff;
 const ET_CORE = 4;
 
