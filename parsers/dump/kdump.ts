@@ -135,7 +135,7 @@ export class KdumpDump extends CachedPhysicalMemory {
     this.bitmap2 = readExact(srcs[0], bitmapOffset + half, half, 'bitmap2');
     this.rankPrefix = rankPrefixOf(this.bitmap2, half);
     const rank = (pfn: number) => this.rank(pfn);
-    this.parts = srcs.map((src) => readPart(src, srcs, first, layout, this.bitmap2, rank));
+    this.parts = srcs.map((src) => readPart(src, srcs[0], first, layout, this.bitmap2, rank));
     this.parts.sort((a, b) => a.startPfn - b.startPfn);
     const partial = checkSplitSet(this.parts, first, this.maxPfn, name);
     if (partial) this.warnings.push(partial);

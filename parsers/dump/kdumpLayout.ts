@@ -52,19 +52,19 @@ export interface KdumpPart {
 }
 
 /**
- * File `src` of the set whose first file has header `first` and bitmap2 `bitmap2`: its header must have
- * the same geometry and its bitmap2 be the same. `rank` gives a PFN's rank in bitmap2.
+ * File `src` of the set whose first file `primary` has header `first` and bitmap2 `bitmap2`: its header
+ * must have the same geometry and its bitmap2 be the same. `rank` gives a PFN's rank in bitmap2.
  */
 export function readPart(
   src: ByteSource,
-  srcs: ByteSource[],
+  primary: ByteSource,
   first: KdumpHeader,
   layout: BitmapLayout,
   bitmap2: Buffer,
   rank: (pfn: number) => number,
 ): KdumpPart {
-  const name = srcs[0].name;
-  const hdr = src === srcs[0] ? first : parseKdumpHeader(src);
+  const name = primary.name;
+  const hdr = src === primary ? first : parseKdumpHeader(src);
   if (
     hdr.blockSize !== first.blockSize ||
     hdr.bitmapBlocks !== first.bitmapBlocks ||
@@ -80,7 +80,7 @@ export function readPart(
   const isSplit = (hdr.split ?? 0) !== 0;
   const startPfn = isSplit ? (hdr.startPfn ?? 0) : 0;
   const endPfn = isSplit ? (hdr.endPfn ?? first.maxMapnr) : first.maxMapnr;
-  if (src !== srcs[0]) {
+  if (src !== primary) {
     requireWritten(src, layout.bitmapOffset + layout.half, layout.half, 'bitmaps');
     const b2 = readExact(src, layout.bitmapOffset + layout.half, layout.half, 'bitmap2');
     if (!b2.equals(bitmap2))
