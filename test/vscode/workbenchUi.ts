@@ -67,9 +67,12 @@ export async function openFromExplorer(
     await item.dblclick();
     await tab(page, name).waitFor({ timeout: 30_000 });
     if ((await activeEditorKind(page)) === 'webview') return;
-    const why = `${name} opened in the text editor, not the Kernel Memmap editor (VS Code had not registered the extension's custom editors yet)`;
-    if (attempt >= tries) throw new Error(`${why}, ${tries} times`);
-    opts.onRetry?.(`${why}: closing it and opening it again`);
+    const seen = `${name} opened in the text editor, not the Kernel Memmap editor`;
+    // after several tries the early-start race no longer explains it: say what was seen, not why
+    if (attempt >= tries) throw new Error(`${seen}, ${tries} times`);
+    opts.onRetry?.(
+      `${seen} (as VS Code does before it has registered the extension's custom editors): closing it and opening it again`,
+    );
     await tab(page, name).locator('.tab-actions .action-label').click();
     await tab(page, name).waitFor({ state: 'detached', timeout: 10_000 });
     await page.waitForTimeout(2000 * attempt);
